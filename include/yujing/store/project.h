@@ -1,0 +1,64 @@
+/*
+ * project.h - the project file: one SQLite database holding everything.
+ *
+ * A project is recognised by its application_id; PRAGMA user_version holds
+ * the schema version, and older files are migrated forward when opened.
+ * The file runs in WAL mode so a training process can write while the TUI
+ * reads.  Every multi-row change happens inside one transaction.
+ */
+#ifndef YUJING_STORE_PROJECT_H
+#define YUJING_STORE_PROJECT_H
+
+#include <sqlite3.h>
+
+#include "yujing/base/error.h"
+
+/* "YJNG" - written to PRAGMA application_id of every project file. */
+#define PROJECT_APPLICATION_ID 0x594A4E47
+/* Schema version this build writes; migrations bring older files here. */
+#define PROJECT_SCHEMA_VERSION 1
+
+typedef struct yj_project yj_project;
+
+/* Create a new project file at path (which must not exist).  On success
+ * *out is an open project the caller closes with project_close(). */
+yj_status project_create(const char *path, yj_project **out, yj_error *err);
+
+/* Open an existing project, refusing (and changing nothing in) a file that
+ * is not SQLite, an SQLite file that is not a project, or a project written
+ * by a newer schema.  Runs pending migrations forward. */
+yj_status project_open(const char *path, yj_project **out, yj_error *err);
+
+/* Close and free (NULL is fine). */
+void project_close(yj_project *p);
+
+/* The underlying connection, for the store and data layers only. */
+sqlite3 *project_db(yj_project *p);
+const char *project_path(const yj_project *p);
+
+/* Transactions.  begin uses BEGIN IMMEDIATE so a writer fails early. */
+yj_status project_begin(yj_project *p, yj_error *err);
+yj_status project_commit(yj_project *p, yj_error *err);
+void project_rollback(yj_project *p);
+
+/* Project settings (key/value text).  get returns a malloc'd copy in *value,
+ * or NULL when the key is unset. */
+yj_status project_setting_get(yj_project *p, const char *key, char **value,
+			      yj_error *err);
+yj_status project_setting_set(yj_project *p, const char *key,
+			      const char *value, yj_error *err);
+
+/* Fill err from an SQLite failure; `what` says what was being done.
+ * SQLITE_FULL maps to YJ_EFULL, SQLITE_INTERRUPT to YJ_EINTR. */
+yj_status store_sqlite_error(sqlite3 *db, int rc, const char *what,
+			     yj_error *err);
+
+/* Quote an SQL identifier: wrap in double quotes, doubling any inside.
+ * Returns a malloc'd string, NULL when out of memory. */
+char *store_quote_ident(const char *name);
+
+/* Default null markers, as stored in the "null_markers" setting (a JSON
+ * array of strings). */
+#define PROJECT_DEFAULT_NULL_MARKERS "[\"NULL\",\"null\",\"NA\",\"N/A\",\"\\\\N\"]"
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * sources.h - the catalogue of imported source tables and their fields.
+ *
+ * Each source's rows live in their own table (sources.data_table, e.g.
+ * "raw_1") with columns row, line, c0, c1, ...; the fields table maps the
+ * user's field names (any text: SQL keywords, quotes, CJK) to those columns.
+ * A view named after the source ("raw:NAME") shows the rows under the
+ * original field names for anyone exploring the file with sqlite3.
+ */
+#ifndef YUJING_STORE_SOURCES_H
+#define YUJING_STORE_SOURCES_H
+
+#include <stddef.h>
+
+#include "yujing/base/error.h"
+#include "yujing/store/project.h"
+
+typedef struct yj_field_info {
+	char *name;     /* as in the file header / JSON key */
+	char *col;      /* column in the data table: c0, c1, ... */
+	char *type;     /* integer | real | categorical | text | datetime */
+	char *inferred; /* what inference said (type may be overridden) */
+	char *role;     /* key | label | text | attribute */
+} yj_field_info;
+
+typedef struct yj_source_info {
+	long long id;
+	char *name, *key_field, *label_field; /* label_field may be NULL */
+	char *file, *format, *encoding, *data_table, *imported_at;
+	long long rows;
+	size_t nfields;
+	yj_field_info *fields;
+} yj_source_info;
+
+/* All sources in name order.  The caller frees with sources_list_free(). */
+yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error *err);
+
+/* One source by name; YJ_ENOTFOUND when there is none.  Free with
+ * sources_free(out, 1) (out itself is the caller's). */
+yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_error *err);
+
+/* Non-zero when a source of that name exists (0 on error too). */
+int sources_exists(yj_project *p, const char *name);
+
+/* Remove a source, its rows and its view.  Call inside a transaction. */
+yj_status sources_drop(yj_project *p, const char *name, yj_error *err);
+
+/* Free the contents of n structs (not the array). */
+void sources_free(yj_source_info *s, size_t n);
+/* Free a sources_list() result. */
+void sources_list_free(yj_source_info *v, size_t n);
+
+/* Index of the field named name in s, or -1. */
+long sources_field_index(const yj_source_info *s, const char *name);
+
+#endif

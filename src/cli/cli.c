@@ -1,0 +1,385 @@
+/*
+ * cli.c - option parsing, usage, error printing, progress, tables.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "yujing/base/i18n.h"
+#include "yujing/text/width.h"
+
+#define OPT_HELP 0x7fff
+
+const cli_command *cli_find(const char *name)
+{
+	for (size_t i = 0; cli_commands[i]; i++)
+		if (!strcmp(cli_commands[i]->name, name))
+			return cli_commands[i];
+	return NULL;
+}
+
+void cli_usage(const cli_command *cmd, FILE *out)
+{
+	fprintf(out, _("Usage: %s %s %s\n"), PACKAGE, cmd->name, _(cmd->synopsis));
+	fprintf(out, "%s\n", _(cmd->summary));
+	if (cmd->description)
+		fprintf(out, "\n%s\n", _(cmd->description));
+	fprintf(out, "\n%s\n", _("Options:"));
+	int wmax = 0;
+	char buf[128];
+	for (const cli_option *o = cmd->options; o && o->name; o++) {
+		snprintf(buf, sizeof buf, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? _(o->arg) : "");
+		int w = width_str(buf) + (o->key < 256 ? 4 : 0);
+		if (w > wmax)
+			wmax = w;
+	}
+	if (wmax < 6)
+		wmax = 6;
+	for (const cli_option *o = cmd->options; o && o->name; o++) {
+		char lead[160], fitted[256];
+		snprintf(buf, sizeof buf, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? _(o->arg) : "");
+		if (o->key < 256)
+			snprintf(lead, sizeof lead, "-%c, %s", o->key, buf);
+		else
+			snprintf(lead, sizeof lead, "%s", buf);
+		fprintf(out, "  %s  %s\n", width_fit(lead, wmax, -1, fitted, sizeof fitted), _(o->help));
+	}
+	char fitted[256];
+	fprintf(out, "  %s  %s\n", width_fit("--help", wmax, -1, fitted, sizeof fitted),
+		_("show this help and exit"));
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s%s%s: ", PACKAGE, cmd ? " " : "", cmd ? cmd->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd)
+		fprintf(stderr, _("Try '%s %s --help' for more information.\n"), PACKAGE, cmd->name);
+	else
+		fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+	return 2;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv,
+	      int (*on_opt)(void *ctx, int key, const char *arg), void *ctx)
+{
+	size_t n = 0;
+	for (const cli_option *o = cmd->options; o && o->name; o++)
+		n++;
+	struct option *lo = calloc(n + 2, sizeof *lo);
+	char *shorts = calloc(2 * n + 3, 1);
+	if (!lo || !shorts) {
+		free(lo);
+		free(shorts);
+		fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+		return -2;
+	}
+	size_t s = 0;
+	shorts[s++] = ':'; /* report a missing value as ':' */
+	for (size_t i = 0; i < n; i++) {
+		const cli_option *o = &cmd->options[i];
+		lo[i].name = o->name;
+		lo[i].has_arg = o->arg ? required_argument : no_argument;
+		lo[i].val = o->key;
+		if (o->key < 256) {
+			shorts[s++] = (char)o->key;
+			if (o->arg)
+				shorts[s++] = ':';
+		}
+	}
+	lo[n].name = "help";
+	lo[n].val = OPT_HELP;
+	int ret = 0;
+	optind = 0; /* full re-initialisation (GNU) */
+	opterr = 0;
+	for (;;) {
+		int li = -1;
+		int c = getopt_long(argc, argv, shorts, lo, &li);
+		if (c == -1)
+			break;
+		if (c == OPT_HELP) {
+			cli_usage(cmd, stdout);
+			ret = -1;
+			break;
+		}
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				cli_usage_error(cmd, _("unknown option -%c"), optopt);
+			else
+				cli_usage_error(cmd, _("unknown option %s"), argv[optind - 1]);
+			ret = -3;
+			break;
+		}
+		if (c == ':') {
+			cli_usage_error(cmd, _("option %s needs a value"), argv[optind - 1]);
+			ret = -3;
+			break;
+		}
+		int rc = on_opt ? on_opt(ctx, c, optarg) : 0;
+		if (rc) {
+			ret = -(rc + 1);
+			break;
+		}
+	}
+	free(lo);
+	free(shorts);
+	return ret ? ret : optind;
+}
+
+int cli_fail(const yj_error *err)
+{
+	char buf[4096];
+	fprintf(stderr, "%s: %s\n", PACKAGE, error_format(err, buf, sizeof buf));
+	return error_exit_code(err->status);
+}
+
+int cli_print_json(json_t *v)
+{
+	if (!v) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+		return 1;
+	}
+	int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	fputc('\n', stdout);
+	json_decref(v);
+	return rc ? 1 : 0;
+}
+
+/* ------------------------------------------------------------- interrupt */
+
+volatile sig_atomic_t cli_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
+
+void cli_catch_interrupt(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read returns EINTR and the work stops.
+	 * SA_RESETHAND: a second Ctrl-C kills at once. */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* -------------------------------------------------------------- progress */
+
+typedef struct {
+	int tty;
+	int shown;
+} progress_state;
+
+static progress_state pstate;
+
+static void human(double v, char *out, size_t n)
+{
+	if (v >= 1e6)
+		snprintf(out, n, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(out, n, "%.1fk", v / 1e3);
+	else
+		snprintf(out, n, "%.0f", v);
+}
+
+static void progress_print(void *ctx, const yj_progress_event *ev)
+{
+	progress_state *ps = ctx;
+	if (!ps->tty || (ev->elapsed < 1.0 && !ps->shown))
+		return;
+	char done[32], rate[32], line[256];
+	human((double)ev->done, done, sizeof done);
+	human(ev->elapsed > 0 ? (double)ev->done / ev->elapsed : 0, rate, sizeof rate);
+	int n = snprintf(line, sizeof line, "\r%s: %s %s, %s %s/s", _(ev->stage), done, _(ev->unit),
+			 rate, _(ev->unit));
+	if (ev->fraction >= 0 && n > 0 && (size_t)n < sizeof line) {
+		double eta = ev->fraction > 0 ? ev->elapsed * (1 - ev->fraction) / ev->fraction : 0;
+		snprintf(line + n, sizeof line - (size_t)n, _(", %3.0f%%, ETA %.0fs"), 100 * ev->fraction,
+			 eta);
+	}
+	fprintf(stderr, "%s\033[K", line);
+	if (ev->final)
+		fputc('\n', stderr);
+	fflush(stderr);
+	ps->shown = !ev->final;
+}
+
+void cli_progress_init(yj_progress *p)
+{
+	memset(p, 0, sizeof *p);
+	pstate.tty = isatty(STDERR_FILENO);
+	pstate.shown = 0;
+	p->report = progress_print;
+	p->ctx = &pstate;
+	p->cancel = &cli_interrupted;
+}
+
+void cli_progress_done(yj_progress *p)
+{
+	progress_state *ps = p->ctx;
+	if (ps && ps->shown) {
+		fputc('\n', stderr);
+		ps->shown = 0;
+	}
+}
+
+/* ----------------------------------------------------------------- tables */
+
+struct cli_table {
+	int ncols;
+	char **cells; /* row-major */
+	size_t nrows, cap;
+	int *right;
+};
+
+cli_table *cli_table_new(int ncols)
+{
+	cli_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->right = calloc((size_t)ncols, sizeof *t->right);
+	if (!t->right) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void cli_table_align(cli_table *t, int col, int right)
+{
+	if (t && col >= 0 && col < t->ncols)
+		t->right[col] = right;
+}
+
+void cli_table_row(cli_table *t, const char *const *cells)
+{
+	if (!t)
+		return;
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **c = realloc(t->cells, cap * (size_t)t->ncols * sizeof *c);
+		if (!c)
+			return;
+		t->cells = c;
+		t->cap = cap;
+	}
+	for (int i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(cells[i] ? cells[i] : "");
+	t->nrows++;
+}
+
+void cli_table_print(cli_table *t, FILE *out, int indent)
+{
+	if (!t || !t->nrows)
+		return;
+	int *w = calloc((size_t)t->ncols, sizeof *w);
+	if (!w)
+		return;
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+			int cw = s ? width_str(s) : 0;
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		fprintf(out, "%*s", indent, "");
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+			if (!s)
+				s = "";
+			int pad = w[c] - width_str(s);
+			int last = c == t->ncols - 1;
+			/* Headers align like their column. */
+			if (t->right[c])
+				fprintf(out, "%*s%s", pad, "", s);
+			else if (last)
+				fputs(s, out);
+			else
+				fprintf(out, "%s%*s", s, pad, "");
+			if (!last)
+				fputs("  ", out);
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void cli_table_free(cli_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->right);
+	free(t);
+}
+
+/* ------------------------------------------------------------------ misc */
+
+char **cli_split_list(const char *s, size_t *n)
+{
+	size_t cnt = 1, len = strlen(s);
+	for (const char *p = s; *p; p++)
+		cnt += *p == ',';
+	char **v = malloc((cnt + 1) * sizeof *v + len + 1);
+	if (!v)
+		return NULL;
+	char *buf = (char *)(v + cnt + 1);
+	memcpy(buf, s, len + 1);
+	size_t k = 0;
+	for (char *tok = buf;;) {
+		char *comma = strchr(tok, ',');
+		if (comma)
+			*comma = '\0';
+		if (*tok)
+			v[k++] = tok;
+		if (!comma)
+			break;
+		tok = comma + 1;
+	}
+	v[k] = NULL;
+	*n = k;
+	return v;
+}
+
+int cli_parse_long(const char *s, long *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	double v = strtod(s, &end);
+	if (*end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}

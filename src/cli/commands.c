@@ -1,0 +1,19 @@
+/*
+ * commands.c - the command table.  Adding a command: write cmd-NAME.c
+ * exporting `const cli_command cmd_NAME`, list it here, in
+ * src/cli/local.mk, in po/POTFILES.in and in man/yujing.1.
+ */
+#include <config.h>
+
+#include "cli.h"
+
+extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_bench, cmd_help;
+
+const cli_command *const cli_commands[] = {
+	&cmd_init,
+	&cmd_import,
+	&cmd_sources,
+	&cmd_bench,
+	&cmd_help,
+	NULL,
+};

@@ -1,0 +1,14 @@
+## src/cli: the yujing program; one file per command.
+bin_PROGRAMS += yujing
+yujing_SOURCES = \
+	src/cli/main.c \
+	src/cli/cli.c \
+	src/cli/cli.h \
+	src/cli/commands.c \
+	src/cli/cmd-help.c \
+	src/cli/cmd-init.c \
+	src/cli/cmd-import.c \
+	src/cli/cmd-sources.c \
+	src/cli/cmd-bench.c
+yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+yujing_LDADD = $(DATA_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

@@ -1,0 +1,80 @@
+/*
+ * main.c - the yujing program: global options, then one command.
+ *
+ *   yujing [--help | --version]
+ *   yujing COMMAND [OPTIONS] [ARGS]
+ *   yujing help [COMMAND]
+ */
+#include <config.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "yujing/base/i18n.h"
+#include "yujing/text/width.h"
+
+static void print_version(void)
+{
+	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+}
+
+void cli_main_help(FILE *out);
+void cli_main_help(FILE *out)
+{
+	fprintf(out, _("Usage: %s COMMAND [OPTIONS] [ARGS]\n"), PACKAGE);
+	fprintf(out, "%s\n\n", _("yujing turns multi-source police case data into crime-category warnings."));
+	fprintf(out, "%s\n", _("Commands:"));
+	int wmax = 0;
+	for (size_t i = 0; cli_commands[i]; i++) {
+		int w = width_str(cli_commands[i]->name);
+		if (w > wmax)
+			wmax = w;
+	}
+	for (size_t i = 0; cli_commands[i]; i++)
+		fprintf(out, "  %-*s  %s\n", wmax, cli_commands[i]->name, _(cli_commands[i]->summary));
+	fprintf(out, "\n%s\n", _("Global options:"));
+	fprintf(out, "  --help     %s\n", _("show this help and exit"));
+	fprintf(out, "  --version  %s\n", _("show the version and exit"));
+	fprintf(out, "\n");
+	fprintf(out, _("'%s help COMMAND' or '%s COMMAND --help' describes a command.\n"), PACKAGE,
+		PACKAGE);
+	fprintf(out, _("Exit status: 0 success, 1 runtime error (bad data, failed I/O), 2 usage error.\n"));
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	const char *localedir = getenv("YUJING_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+	bind_textdomain_codeset(PACKAGE, "UTF-8");
+	textdomain(PACKAGE);
+
+	if (argc < 2) {
+		cli_main_help(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+		cli_main_help(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		print_version();
+		return 0;
+	}
+	const cli_command *cmd = cli_find(name);
+	if (!cmd) {
+		if (name[0] == '-')
+			return cli_usage_error(NULL, _("unknown option %s"), name);
+		return cli_usage_error(NULL, _("unknown command '%s'"), name);
+	}
+	int rc = cmd->run(cmd, argc - 1, argv + 1);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror(PACKAGE);
+		return 1;
+	}
+	return rc;
+}

@@ -1,0 +1,10 @@
+## src/store: the project file (SQLite).
+noinst_LIBRARIES += src/store/libstore.a
+src_store_libstore_a_SOURCES = \
+	src/store/project.c \
+	src/store/sources.c
+src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+noinst_HEADERS += \
+	include/yujing/store/project.h \
+	include/yujing/store/sources.h
+STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

@@ -1,0 +1,384 @@
+/*
+ * project.c - create, open, validate and migrate the project file.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/store/project.h"
+
+struct yj_project {
+	sqlite3 *db;
+	char *path;
+};
+
+/*
+ * Migrations: migrations[i] takes a file from schema version i to i + 1.
+ * Never edit a released step; append a new one and bump
+ * PROJECT_SCHEMA_VERSION.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: sources, their fields and project settings. */
+	"CREATE TABLE settings ("
+	"  key   TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE sources ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  name        TEXT NOT NULL UNIQUE,"
+	"  key_field   TEXT NOT NULL,"
+	"  label_field TEXT,"
+	"  file        TEXT NOT NULL,"
+	"  format      TEXT NOT NULL,"
+	"  encoding    TEXT NOT NULL,"
+	"  rows        INTEGER NOT NULL DEFAULT 0,"
+	"  data_table  TEXT NOT NULL UNIQUE,"
+	"  imported_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"CREATE TABLE fields ("
+	"  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+	"  pos       INTEGER NOT NULL,"
+	"  name      TEXT NOT NULL,"
+	"  col       TEXT NOT NULL,"
+	"  type      TEXT NOT NULL CHECK (type IN"
+	"              ('integer','real','categorical','text','datetime')),"
+	"  inferred  TEXT NOT NULL,"
+	"  role      TEXT NOT NULL CHECK (role IN"
+	"              ('key','label','text','attribute')),"
+	"  PRIMARY KEY (source_id, pos),"
+	"  UNIQUE (source_id, name));",
+};
+
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(N_MIGRATIONS == PROJECT_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+yj_status store_sqlite_error(sqlite3 *db, int rc, const char *what,
+			     yj_error *err)
+{
+	yj_status st = YJ_EDB;
+	int prim = rc & 0xff;
+	if (prim == SQLITE_FULL)
+		st = YJ_EFULL;
+	else if (prim == SQLITE_INTERRUPT)
+		st = YJ_EINTR;
+	else if (prim == SQLITE_NOMEM)
+		st = YJ_ENOMEM;
+	else if (prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN)
+		st = YJ_EIO;
+	const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	error_set(err, st, _("%s failed: %s"), what, detail);
+	if (st == YJ_EFULL)
+		error_hint(err, _("free disk space and run the command again; "
+				  "nothing was written"));
+	else if (prim == SQLITE_BUSY)
+		error_hint(err, _("another yujing process is writing to this "
+				  "project; try again when it has finished"));
+	return st;
+}
+
+char *store_quote_ident(const char *name)
+{
+	size_t n = 2;
+	for (const char *s = name; *s; s++)
+		n += (*s == '"') ? 2 : 1;
+	char *q = malloc(n + 1), *d = q;
+	if (!q)
+		return NULL;
+	*d++ = '"';
+	for (const char *s = name; *s; s++) {
+		if (*s == '"')
+			*d++ = '"';
+		*d++ = *s;
+	}
+	*d++ = '"';
+	*d = '\0';
+	return q;
+}
+
+static yj_status exec(sqlite3 *db, const char *sql, const char *what,
+		      yj_error *err)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, what, err);
+	return YJ_OK;
+}
+
+static yj_status pragma_int(sqlite3 *db, const char *sql, long long *out,
+			    yj_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, sql, err);
+	return YJ_OK;
+}
+
+/* Run migrations from version `from` to PROJECT_SCHEMA_VERSION in one
+ * transaction. */
+static yj_status migrate(sqlite3 *db, long long from, yj_error *err)
+{
+	if (from >= PROJECT_SCHEMA_VERSION)
+		return YJ_OK;
+	yj_status st = exec(db, "BEGIN IMMEDIATE", _("starting a migration"), err);
+	if (st)
+		return st;
+	for (long long v = from; v < PROJECT_SCHEMA_VERSION; v++) {
+		st = exec(db, migrations[v], _("migrating the project schema"), err);
+		if (st)
+			goto fail;
+	}
+	char sql[128];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+		 PROJECT_SCHEMA_VERSION, PROJECT_APPLICATION_ID);
+	st = exec(db, sql, _("migrating the project schema"), err);
+	if (st)
+		goto fail;
+	return exec(db, "COMMIT", _("migrating the project schema"), err);
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
+}
+
+static yj_status configure_connection(sqlite3 *db, yj_error *err)
+{
+	sqlite3_busy_timeout(db, 10000);
+	/* WAL lets a training process write while the TUI reads;
+	 * synchronous=NORMAL is durable across application crashes. */
+	return exec(db,
+		    "PRAGMA journal_mode = WAL;"
+		    "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA foreign_keys = ON;",
+		    _("configuring the project connection"), err);
+}
+
+static yj_project *project_wrap(sqlite3 *db, const char *path)
+{
+	yj_project *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->db = db;
+	p->path = strdup(path);
+	if (!p->path) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+yj_status project_create(const char *path, yj_project **out, yj_error *err)
+{
+	struct stat sb;
+	*out = NULL;
+	if (stat(path, &sb) == 0) {
+		error_set(err, YJ_EEXIST, _("file already exists"));
+		error_at(err, path, -1, -1, NULL);
+		error_hint(err, _("choose another name, or remove the file first"));
+		return YJ_EEXIST;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					 SQLITE_OPEN_EXRESCODE,
+				 NULL);
+	yj_status st;
+	if (rc != SQLITE_OK) {
+		st = store_sqlite_error(db, rc, _("creating the project file"), err);
+		error_at(err, path, -1, -1, NULL);
+		sqlite3_close(db);
+		return st;
+	}
+	st = configure_connection(db, err);
+	if (!st)
+		st = migrate(db, 0, err);
+	if (!st) {
+		char sql[256];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO settings(key, value) VALUES"
+			 " ('created_by', '%s %s'),"
+			 " ('created_at', strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'))",
+			 PACKAGE_NAME, PACKAGE_VERSION);
+		st = exec(db, sql, _("writing project settings"), err);
+	}
+	if (!st) {
+		sqlite3_stmt *s = NULL;
+		rc = sqlite3_prepare_v2(db, "INSERT INTO settings(key, value) VALUES ('null_markers', ?)",
+					-1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, PROJECT_DEFAULT_NULL_MARKERS, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_OK)
+			st = store_sqlite_error(db, rc, _("writing project settings"), err);
+	}
+	if (st) {
+		error_at(err, path, -1, -1, NULL);
+		sqlite3_close(db);
+		remove(path);
+		return st;
+	}
+	*out = project_wrap(db, path);
+	if (!*out) {
+		sqlite3_close(db);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	return YJ_OK;
+}
+
+yj_status project_open(const char *path, yj_project **out, yj_error *err)
+{
+	struct stat sb;
+	*out = NULL;
+	if (stat(path, &sb) != 0) {
+		error_set(err, YJ_ENOTFOUND, _("cannot open project: %s"), strerror(errno));
+		error_at(err, path, -1, -1, NULL);
+		if (errno == ENOENT)
+			error_hint(err, _("create a project with: yujing init %s"), path);
+		return YJ_ENOTFOUND;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error_set(err, YJ_ENOTPROJECT, _("not a regular file"));
+		error_at(err, path, -1, -1, NULL);
+		return YJ_ENOTPROJECT;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL);
+	yj_status st;
+	if (rc != SQLITE_OK) {
+		st = store_sqlite_error(db, rc, _("opening the project file"), err);
+		goto fail;
+	}
+	long long appid = 0, version = 0;
+	/* Reading the header changes nothing; a non-SQLite file fails here. */
+	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		st = error_set(err, YJ_ENOTPROJECT, _("not a yujing project: the file is not an SQLite database"));
+		goto fail;
+	} else if (rc != SQLITE_OK) {
+		st = store_sqlite_error(db, rc, _("reading the project file"), err);
+		goto fail;
+	}
+	if ((st = pragma_int(db, "PRAGMA application_id", &appid, err)) ||
+	    (st = pragma_int(db, "PRAGMA user_version", &version, err)))
+		goto fail;
+	if (appid != PROJECT_APPLICATION_ID) {
+		st = error_set(err, YJ_ENOTPROJECT,
+			       _("not a yujing project: an SQLite database with application_id %lld "
+				 "(a project has %d)"),
+			       appid, PROJECT_APPLICATION_ID);
+		error_hint(err, _("create a project with 'yujing init' and import your data into it"));
+		goto fail;
+	}
+	if (version > PROJECT_SCHEMA_VERSION) {
+		st = error_set(err, YJ_EVERSION,
+			       _("project schema version %lld is newer than this yujing supports (%d)"),
+			       version, PROJECT_SCHEMA_VERSION);
+		error_hint(err, _("upgrade yujing to open this project; it was left unchanged"));
+		goto fail;
+	}
+	if ((st = configure_connection(db, err)) || (st = migrate(db, version, err)))
+		goto fail;
+	*out = project_wrap(db, path);
+	if (!*out) {
+		sqlite3_close(db);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	return YJ_OK;
+fail:
+	error_at(err, path, -1, -1, NULL);
+	sqlite3_close(db);
+	return st;
+}
+
+void project_close(yj_project *p)
+{
+	if (!p)
+		return;
+	sqlite3_close(p->db);
+	free(p->path);
+	free(p);
+}
+
+sqlite3 *project_db(yj_project *p)
+{
+	return p->db;
+}
+
+const char *project_path(const yj_project *p)
+{
+	return p->path;
+}
+
+yj_status project_begin(yj_project *p, yj_error *err)
+{
+	return exec(p->db, "BEGIN IMMEDIATE", _("starting a transaction"), err);
+}
+
+yj_status project_commit(yj_project *p, yj_error *err)
+{
+	return exec(p->db, "COMMIT", _("committing a transaction"), err);
+}
+
+void project_rollback(yj_project *p)
+{
+	if (!sqlite3_get_autocommit(p->db))
+		sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+yj_status project_setting_get(yj_project *p, const char *key, char **value,
+			      yj_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	*value = NULL;
+	int rc = sqlite3_prepare_v2(p->db, "SELECT value FROM settings WHERE key = ?", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(s, 0);
+			*value = strdup(v ? v : "");
+			rc = *value ? SQLITE_OK : SQLITE_NOMEM;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(p->db, rc, _("reading a project setting"), err);
+	return YJ_OK;
+}
+
+yj_status project_setting_set(yj_project *p, const char *key,
+			      const char *value, yj_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(p->db,
+				    "INSERT INTO settings(key, value) VALUES (?, ?)"
+				    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(p->db, rc, _("writing a project setting"), err);
+	return YJ_OK;
+}
