@@ -11,11 +11,15 @@
 
 int strbuf_grow(strbuf *sb, size_t n)
 {
-	if (sb->len + n + 1 <= sb->cap)
+	/* len + n + 1 must not wrap around (it would look like room). */
+	if (n >= SIZE_MAX - sb->len)
+		return -1;
+	size_t need = sb->len + n + 1;
+	if (need <= sb->cap)
 		return 0;
 	size_t cap = sb->cap ? sb->cap : 64;
-	while (cap < sb->len + n + 1)
-		cap *= 2;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	char *p = realloc(sb->buf, cap);
 	if (!p)
 		return -1;

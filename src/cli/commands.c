@@ -7,12 +7,15 @@
 
 #include "cli.h"
 
-extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_bench, cmd_help;
+extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_bench, cmd_help;
 
 const cli_command *const cli_commands[] = {
 	&cmd_init,
 	&cmd_import,
 	&cmd_sources,
+	&cmd_profile,
+	&cmd_clean,
+	&cmd_split,
 	&cmd_bench,
 	&cmd_help,
 	NULL,

@@ -9,6 +9,9 @@ yujing_SOURCES = \
 	src/cli/cmd-init.c \
 	src/cli/cmd-import.c \
 	src/cli/cmd-sources.c \
+	src/cli/cmd-profile.c \
+	src/cli/cmd-clean.c \
+	src/cli/cmd-split.c \
 	src/cli/cmd-bench.c
 yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 yujing_LDADD = $(DATA_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

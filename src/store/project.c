@@ -50,7 +50,57 @@ static const char *const migrations[] = {
 	"  role      TEXT NOT NULL CHECK (role IN"
 	"              ('key','label','text','attribute')),"
 	"  PRIMARY KEY (source_id, pos),"
-	"  UNIQUE (source_id, name));",
+	"  UNIQUE (source_id, name));"
+	/* The stored quality profile of each source, with the settings
+	 * (sigma, de-duplication, null markers) that produced it. */
+	"CREATE TABLE profiles ("
+	"  source_id  INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,"
+	"  settings   TEXT NOT NULL,"
+	"  result     TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	/* Cleaned snapshots: settings, report, training statistics; the
+	 * rows kept per source and the cells changed.  The raw rows are never
+	 * modified. */
+	"CREATE TABLE snapshots ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  created_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  settings   TEXT NOT NULL,"
+	"  report     TEXT NOT NULL,"
+	"  stats      TEXT NOT NULL,"
+	"  active     INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE snapshot_sources ("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	"  source_id   INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+	"  kept        BLOB NOT NULL," /* int64 little-endian row ids, ascending */
+	"  PRIMARY KEY (snapshot_id, source_id));"
+	"CREATE TABLE snapshot_cells ("
+	"  snapshot_id INTEGER NOT NULL,"
+	"  source_id   INTEGER NOT NULL,"
+	"  row         INTEGER NOT NULL,"
+	"  pos         INTEGER NOT NULL," /* field position */
+	"  value       TEXT NOT NULL,"
+	"  kind        TEXT NOT NULL CHECK (kind IN ('filled','replaced','clipped')),"
+	"  PRIMARY KEY (snapshot_id, source_id, row, pos),"
+	"  FOREIGN KEY (snapshot_id, source_id)"
+	"    REFERENCES snapshot_sources(snapshot_id, source_id) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	/* Train/test splits of a snapshot's labeled cases. */
+	"CREATE TABLE splits ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	"  created_at  TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  settings    TEXT NOT NULL,"
+	"  report      TEXT NOT NULL,"
+	"  active      INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE split_cases ("
+	"  split_id INTEGER NOT NULL REFERENCES splits(id) ON DELETE CASCADE,"
+	"  key      TEXT NOT NULL,"
+	"  label    TEXT NOT NULL,"
+	"  part     TEXT NOT NULL CHECK (part IN ('train','test')),"
+	"  PRIMARY KEY (split_id, key)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

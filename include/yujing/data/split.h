@@ -1,0 +1,40 @@
+/*
+ * split.h - group the labeled cases of the active snapshot by crime type
+ * and split each class into train and test.
+ *
+ * For a class of n cases, round(f n) = floor(f n + 1/2) cases go to test,
+ * at least 1 and at most n - 1; a class of one case stays in train and is
+ * reported.  Which cases go to test is a seeded shuffle per class (the
+ * class's own stream, derived from the seed and the label, so adding a
+ * class never changes another's split).  A label holding several
+ * categories (a JSON array) takes the first listed, or with drop-multi is
+ * left out when it lists more than one distinct category.
+ */
+#ifndef YUJING_DATA_SPLIT_H
+#define YUJING_DATA_SPLIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/store/project.h"
+
+typedef enum { LABEL_PICK_FIRST, LABEL_PICK_DROP_MULTI } yj_label_pick;
+
+typedef struct yj_split_opts {
+	double test;    /* fraction of each class for test, in (0, 1) */
+	uint64_t seed;
+	yj_label_pick pick;
+} yj_split_opts;
+
+/* Split and store as the active split.  *report gets {"split": id,
+ * "train": n, "test": n, "classes": [{"label", "train", "test"}...],
+ * "singletons": [labels], "unlabeled": n, "dropped_multi": n}. */
+yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_error *err);
+
+/* The label a raw label value stands for under `pick`: a malloc'd string,
+ * or NULL when the value has no category (empty array) or is dropped
+ * (several categories with drop-multi; *multi is then set). */
+char *split_label(const char *raw, yj_label_pick pick, int *multi);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * table.h - a source table loaded into memory, dictionary-encoded.
+ *
+ * Each column keeps one code per row into a dictionary of its distinct raw
+ * values (exact text; entry 0 is SQL NULL).  Null-ness, the numeric value
+ * and the character length are properties of a dictionary entry, computed
+ * once, so profiling and cleaning touch each row only through small
+ * integers: fast enough for the TUI to re-run a cleaning preview on every
+ * key press.
+ */
+#ifndef YUJING_DATA_TABLE_H
+#define YUJING_DATA_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/base/progress.h"
+#include "yujing/data/infer.h"
+#include "yujing/store/sources.h"
+
+typedef struct yj_column {
+	const char *name; /* points into the table's source info */
+	yj_ftype type;
+	yj_role role;
+	uint32_t *code;   /* (nrows) dictionary code of each row's value */
+	/* dictionary, ndict entries; entry 0 is SQL NULL */
+	size_t ndict, dict_cap;
+	char **value;     /* NUL-terminated text (NULL for entry 0) */
+	uint32_t *len;    /* bytes */
+	int64_t *count;   /* rows holding the entry */
+	unsigned char *is_null; /* SQL NULL, blank, or a null marker */
+	double *num;      /* numeric value (integer/real: parsed; datetime:
+			   * seconds since 1970), NaN when null or unparsable */
+	uint32_t *chars;  /* length in code points */
+	/* private: hash index over the dictionary */
+	uint32_t *slots;
+	size_t nslots;
+} yj_column;
+
+typedef struct yj_table {
+	yj_source_info info; /* the source's catalogue entry */
+	size_t nrows, ncols;
+	int64_t *row;        /* (nrows) row id in the data table */
+	int64_t *line;       /* (nrows) line in the imported file */
+	yj_column *cols;     /* (ncols) in field order */
+	long key_col, label_col; /* -1 when absent */
+} yj_table;
+
+/* Load source `name` of project p.  Nulls are judged with ns.  progress
+ * may be NULL; the load can be cancelled through it. */
+yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_progress *progress,
+		     yj_table *out, yj_error *err);
+
+void table_free(yj_table *t);
+
+/* Is the value of column c in row r null? */
+static inline int table_is_null(const yj_table *t, size_t c, size_t r)
+{
+	const yj_column *col = &t->cols[c];
+	return col->is_null[col->code[r]];
+}
+
+/* Text of column c in row r ("" for SQL NULL). */
+static inline const char *table_text(const yj_table *t, size_t c, size_t r)
+{
+	const char *s = t->cols[c].value[t->cols[c].code[r]];
+	return s ? s : "";
+}
+
+/* Column index of a field name, -1 if none. */
+long table_col(const yj_table *t, const char *name);
+
+/* Is the column's type numeric (integer or real)? */
+int ftype_is_numeric(yj_ftype t);
+
+/* Load the project's null markers. */
+yj_status table_nullset(yj_project *p, yj_nullset *ns, yj_error *err);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * split.c - stratified, seeded train/test split of the labeled cases.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/base/rng.h"
+#include "yujing/data/clean.h"
+#include "yujing/data/split.h"
+#include "yujing/data/table.h"
+
+char *split_label(const char *raw, yj_label_pick pick, int *multi)
+{
+	*multi = 0;
+	const char *s = raw;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '[')
+		return strdup(raw);
+	json_t *a = json_loads(raw, JSON_DECODE_ANY, NULL);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return strdup(raw); /* a label that merely starts with '[' */
+	}
+	char *out = NULL;
+	size_t n = json_array_size(a), distinct = 0;
+	const char *first = NULL;
+	char numbuf[64];
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(a, i);
+		const char *v = json_string_value(x);
+		if (!v && json_is_integer(x)) {
+			snprintf(numbuf, sizeof numbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+			v = numbuf;
+		}
+		if (!v)
+			continue;
+		if (!first) {
+			first = v;
+			out = strdup(v);
+			distinct = 1;
+		} else if (strcmp(out, v)) {
+			distinct++;
+		}
+	}
+	json_decref(a);
+	if (distinct > 1 && pick == LABEL_PICK_DROP_MULTI) {
+		*multi = 1;
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+typedef struct {
+	char *key;
+	char *label;
+	size_t pos; /* row order, the tie-break that makes grouping stable */
+} split_case;
+
+typedef struct {
+	const char *label;
+	size_t first, n; /* range in the sorted case array */
+	size_t test;
+} split_class;
+
+static int cmp_case(const void *a, const void *b)
+{
+	const split_case *x = a, *y = b;
+	int c = strcmp(x->label, y->label);
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int cmp_class(const void *a, const void *b)
+{
+	const split_class *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+static yj_status store_split(yj_project *p, long long snapshot, const yj_split_opts *o,
+			     const split_case *cases, const unsigned char *is_test, size_t n,
+			     json_t *report, long long *id_out, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	json_t *settings = json_pack("{s:f, s:I, s:s}", "test", o->test, "seed", (json_int_t)o->seed,
+				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
+	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	json_decref(settings);
+	yj_status ret = YJ_OK;
+	int rc = SQLITE_OK;
+	if (!s_settings || !s_report) {
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	if ((ret = project_begin(p, err)))
+		goto out;
+	rc = sqlite3_exec(db, "UPDATE splits SET active = 0", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO splits (snapshot_id, settings, report, active)"
+					    " VALUES (?, ?, ?, 1)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, snapshot);
+		sqlite3_bind_text(st, 2, s_settings, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, s_report, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	long long id = sqlite3_last_insert_rowid(db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO split_cases (split_id, key, label, part)"
+					    " VALUES (?, ?, ?, ?)", -1, &st, NULL);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, cases[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, cases[i].label, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, is_test[i] ? "test" : "train", -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		ret = store_sqlite_error(db, rc, _("storing the split"), err);
+		project_rollback(p);
+		goto out;
+	}
+	if ((ret = project_commit(p, err)))
+		goto out;
+	*id_out = id;
+out:
+	free(s_settings);
+	free(s_report);
+	return ret;
+}
+
+yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_error *err)
+{
+	yj_source_info *v = NULL;
+	size_t nsrc = 0, ncases = 0, nclasses = 0, nkept = 0;
+	yj_nullset ns = {0};
+	yj_table t;
+	int loaded = 0;
+	int64_t *kept = NULL;
+	split_case *cases = NULL;
+	split_class *classes = NULL;
+	unsigned char *is_test = NULL;
+	long long unlabeled = 0, dropped_multi = 0, snapshot;
+	yj_status st;
+	*report = NULL;
+	if (!(o->test > 0 && o->test < 1))
+		return error_set(err, YJ_EUSAGE, _("the test fraction must be between 0 and 1"));
+	if ((st = sources_list(p, &v, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
+		goto out;
+	long ls = -1;
+	for (size_t k = 0; k < nsrc; k++)
+		if (v[k].label_field)
+			ls = (long)k;
+	if (ls < 0) {
+		st = error_set(err, YJ_EUSAGE, _("no source has a label field"));
+		error_hint(err, _("import the source holding the crime category with --label FIELD"));
+		goto out;
+	}
+	if ((st = clean_active_snapshot(p, &snapshot, err)) ||
+	    (st = table_load(p, v[ls].name, &ns, NULL, &t, err)))
+		goto out;
+	loaded = 1;
+	if ((st = clean_kept_rows(p, snapshot, t.info.id, &kept, &nkept, err)))
+		goto out;
+	cases = calloc(nkept ? nkept : 1, sizeof *cases);
+	if (!cases)
+		goto nomem;
+	/* Kept row ids and table rows are both ascending: merge. */
+	size_t r = 0;
+	for (size_t i = 0; i < nkept; i++) {
+		while (r < t.nrows && t.row[r] < kept[i])
+			r++;
+		if (r == t.nrows || t.row[r] != kept[i])
+			continue;
+		if (t.label_col < 0 || table_is_null(&t, (size_t)t.label_col, r)) {
+			unlabeled++;
+			continue;
+		}
+		int multi;
+		char *label = split_label(table_text(&t, (size_t)t.label_col, r), o->pick, &multi);
+		if (!label) {
+			if (multi)
+				dropped_multi++;
+			else
+				unlabeled++;
+			continue;
+		}
+		cases[ncases].label = label;
+		cases[ncases].pos = ncases;
+		cases[ncases].key = strdup(table_text(&t, (size_t)t.key_col, r));
+		if (!cases[ncases++].key)
+			goto nomem;
+	}
+	/* Group by label, keeping row order within a class. */
+	qsort(cases, ncases, sizeof *cases, cmp_case);
+	classes = calloc(ncases ? ncases : 1, sizeof *classes);
+	is_test = calloc(ncases ? ncases : 1, 1);
+	size_t *perm = malloc((ncases ? ncases : 1) * sizeof *perm);
+	if (!classes || !is_test || !perm) {
+		free(perm);
+		goto nomem;
+	}
+	for (size_t a = 0; a < ncases;) {
+		size_t b = a;
+		while (b < ncases && !strcmp(cases[b].label, cases[a].label))
+			b++;
+		split_class *c = &classes[nclasses++];
+		c->label = cases[a].label;
+		c->first = a;
+		c->n = b - a;
+		if (c->n >= 2) {
+			size_t k = (size_t)floor(o->test * (double)c->n + 0.5);
+			if (k < 1)
+				k = 1;
+			if (k > c->n - 1)
+				k = c->n - 1;
+			c->test = k;
+			/* Fisher-Yates over the class, its own stream. */
+			yj_rng rng;
+			rng_seed(&rng, rng_hash(c->label, strlen(c->label), o->seed));
+			for (size_t i = 0; i < c->n; i++)
+				perm[i] = i;
+			for (size_t i = c->n - 1; i > 0; i--) {
+				size_t j = (size_t)rng_below(&rng, i + 1);
+				size_t tmp = perm[i];
+				perm[i] = perm[j];
+				perm[j] = tmp;
+			}
+			for (size_t i = 0; i < k; i++)
+				is_test[a + perm[i]] = 1;
+		}
+		a = b;
+	}
+	free(perm);
+	qsort(classes, nclasses, sizeof *classes, cmp_class);
+	json_t *carr = json_array(), *single = json_array();
+	long long ntrain = 0, ntest = 0;
+	for (size_t i = 0; i < nclasses; i++) {
+		const split_class *c = &classes[i];
+		json_array_append_new(carr, json_pack("{s:s, s:I, s:I}", "label", c->label, "train",
+						      (json_int_t)(c->n - c->test), "test", (json_int_t)c->test));
+		if (c->n == 1)
+			json_array_append_new(single, json_string(c->label));
+		ntrain += (long long)(c->n - c->test);
+		ntest += (long long)c->test;
+	}
+	*report = json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I}", "snapshot", (json_int_t)snapshot, "train",
+			    (json_int_t)ntrain, "test", (json_int_t)ntest, "classes", carr, "singletons",
+			    single, "unlabeled", (json_int_t)unlabeled, "dropped_multi",
+			    (json_int_t)dropped_multi);
+	long long id = 0;
+	if ((st = store_split(p, snapshot, o, cases, is_test, ncases, *report, &id, err))) {
+		json_decref(*report);
+		*report = NULL;
+		goto out;
+	}
+	json_object_set_new(*report, "split", json_integer(id));
+	goto out;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory"));
+out:
+	for (size_t i = 0; i < ncases; i++) {
+		free(cases[i].key);
+		free(cases[i].label);
+	}
+	free(cases);
+	free(classes);
+	free(is_test);
+	free(kept);
+	if (loaded)
+		table_free(&t);
+	nullset_free(&ns);
+	sources_list_free(v, nsrc);
+	return st;
+}

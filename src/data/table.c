@@ -1,0 +1,290 @@
+/*
+ * table.c - load a source table into dictionary-encoded columns.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/base/strbuf.h"
+#include "yujing/base/utf8.h"
+#include "yujing/data/datetime.h"
+#include "yujing/data/table.h"
+
+int ftype_is_numeric(yj_ftype t)
+{
+	return t == FTYPE_INTEGER || t == FTYPE_REAL;
+}
+
+long table_col(const yj_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+yj_status table_nullset(yj_project *p, yj_nullset *ns, yj_error *err)
+{
+	char *json = NULL;
+	yj_status st = project_setting_get(p, "null_markers", &json, err);
+	if (st)
+		return st;
+	if (nullset_parse(ns, json ? json : PROJECT_DEFAULT_NULL_MARKERS))
+		st = error_set(err, YJ_EDATA,
+			       _("the project setting null_markers is not a JSON array of strings"));
+	free(json);
+	return st;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int dict_grow(yj_column *c)
+{
+	size_t cap = c->dict_cap ? c->dict_cap * 2 : 64;
+#define GROW(field)                                                           \
+	do {                                                                  \
+		void *p_ = realloc(c->field, cap * sizeof *c->field);         \
+		if (!p_)                                                      \
+			return -1;                                            \
+		c->field = p_;                                                \
+	} while (0)
+	GROW(value);
+	GROW(len);
+	GROW(count);
+	GROW(is_null);
+	GROW(num);
+	GROW(chars);
+#undef GROW
+	c->dict_cap = cap;
+	return 0;
+}
+
+static int slots_rebuild(yj_column *c, size_t nslots)
+{
+	uint32_t *s = malloc(nslots * sizeof *s);
+	if (!s)
+		return -1;
+	memset(s, 0xff, nslots * sizeof *s);
+	for (size_t e = 1; e < c->ndict; e++) {
+		size_t i = hash_bytes(c->value[e], c->len[e]) & (nslots - 1);
+		while (s[i] != UINT32_MAX)
+			i = (i + 1) & (nslots - 1);
+		s[i] = (uint32_t)e;
+	}
+	free(c->slots);
+	c->slots = s;
+	c->nslots = nslots;
+	return 0;
+}
+
+/* Value properties of a new dictionary entry. */
+static void entry_props(yj_column *c, size_t e, const yj_nullset *ns)
+{
+	const char *s = c->value[e];
+	size_t n = c->len[e];
+	c->is_null[e] = nullset_is_null(ns, s, n);
+	c->chars[e] = (uint32_t)utf8_count(s, n);
+	c->num[e] = NAN;
+	if (c->is_null[e])
+		return;
+	if (ftype_is_numeric(c->type)) {
+		double v;
+		if (value_parse_real(s, n, &v))
+			c->num[e] = v;
+	} else if (c->type == FTYPE_DATETIME) {
+		yj_datetime dt;
+		if (datetime_parse(s, n, &dt))
+			c->num[e] = datetime_epoch(&dt);
+	}
+}
+
+/* Code of s[0..n) in c, adding it when new.  UINT32_MAX when out of
+ * memory. */
+static uint32_t dict_code(yj_column *c, const char *s, size_t n, const yj_nullset *ns)
+{
+	if ((c->ndict + 1) * 2 > c->nslots && slots_rebuild(c, c->nslots ? c->nslots * 2 : 256))
+		return UINT32_MAX;
+	size_t i = hash_bytes(s, n) & (c->nslots - 1);
+	while (c->slots[i] != UINT32_MAX) {
+		uint32_t e = c->slots[i];
+		if (c->len[e] == n && !memcmp(c->value[e], s, n))
+			return e;
+		i = (i + 1) & (c->nslots - 1);
+	}
+	if (c->ndict == c->dict_cap && dict_grow(c))
+		return UINT32_MAX;
+	size_t e = c->ndict;
+	char *copy = malloc(n + 1);
+	if (!copy)
+		return UINT32_MAX;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	c->value[e] = copy;
+	c->len[e] = (uint32_t)n;
+	c->count[e] = 0;
+	entry_props(c, e, ns);
+	c->ndict++;
+	c->slots[i] = (uint32_t)e;
+	return (uint32_t)e;
+}
+
+static int column_init(yj_column *c, const yj_field_info *f, size_t nrows)
+{
+	memset(c, 0, sizeof *c);
+	c->name = f->name;
+	int t = ftype_parse(f->type), r = role_parse(f->role);
+	c->type = t < 0 ? FTYPE_CATEGORICAL : (yj_ftype)t;
+	c->role = r < 0 ? ROLE_ATTRIBUTE : (yj_role)r;
+	c->code = malloc((nrows ? nrows : 1) * sizeof *c->code);
+	if (!c->code || dict_grow(c))
+		return -1;
+	/* entry 0: SQL NULL */
+	c->value[0] = NULL;
+	c->len[0] = 0;
+	c->count[0] = 0;
+	c->is_null[0] = 1;
+	c->num[0] = NAN;
+	c->chars[0] = 0;
+	c->ndict = 1;
+	return 0;
+}
+
+yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_progress *progress,
+		     yj_table *t, yj_error *err)
+{
+	memset(t, 0, sizeof *t);
+	t->key_col = t->label_col = -1;
+	yj_status st = sources_get(p, name, &t->info, err);
+	if (st)
+		return st;
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *q = NULL;
+	strbuf sql = STRBUF_INIT;
+	size_t n = (size_t)(t->info.rows > 0 ? t->info.rows : 0);
+	t->ncols = t->info.nfields;
+	t->cols = calloc(t->ncols ? t->ncols : 1, sizeof *t->cols);
+	t->row = malloc((n ? n : 1) * sizeof *t->row);
+	t->line = malloc((n ? n : 1) * sizeof *t->line);
+	if (!t->cols || !t->row || !t->line)
+		goto nomem;
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (column_init(&t->cols[c], &t->info.fields[c], n))
+			goto nomem;
+		if (t->cols[c].role == ROLE_KEY)
+			t->key_col = (long)c;
+		else if (t->cols[c].role == ROLE_LABEL)
+			t->label_col = (long)c;
+	}
+	char *tq = store_quote_ident(t->info.data_table);
+	if (!tq)
+		goto nomem;
+	strbuf_adds(&sql, "SELECT row, line");
+	for (size_t c = 0; c < t->ncols; c++)
+		strbuf_addf(&sql, ", %s", t->info.fields[c].col);
+	strbuf_addf(&sql, " FROM %s ORDER BY row", tq);
+	free(tq);
+	int rc = sqlite3_prepare_v2(db, strbuf_str(&sql), -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		st = store_sqlite_error(db, rc, _("reading a source"), err);
+		goto fail;
+	}
+	progress_start(progress);
+	size_t r = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (r >= n) {
+			/* More rows than the catalogue says: grow. */
+			size_t m = n ? n * 2 : 1024;
+			int64_t *a = realloc(t->row, m * sizeof *a), *b;
+			if (!a)
+				goto nomem;
+			t->row = a;
+			if (!(b = realloc(t->line, m * sizeof *b)))
+				goto nomem;
+			t->line = b;
+			for (size_t c = 0; c < t->ncols; c++) {
+				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
+				if (!cc)
+					goto nomem;
+				t->cols[c].code = cc;
+			}
+			n = m;
+		}
+		t->row[r] = sqlite3_column_int64(q, 0);
+		t->line[r] = sqlite3_column_int64(q, 1);
+		for (size_t c = 0; c < t->ncols; c++) {
+			yj_column *col = &t->cols[c];
+			uint32_t code = 0;
+			if (sqlite3_column_type(q, (int)c + 2) != SQLITE_NULL) {
+				const char *s = (const char *)sqlite3_column_text(q, (int)c + 2);
+				size_t len = (size_t)sqlite3_column_bytes(q, (int)c + 2);
+				code = dict_code(col, s ? s : "", s ? len : 0, ns);
+				if (code == UINT32_MAX)
+					goto nomem;
+			}
+			col->code[r] = code;
+			col->count[code]++;
+		}
+		r++;
+		if ((r & 8191) == 0) {
+			if (progress_cancelled(progress)) {
+				st = error_set(err, YJ_EINTR, _("interrupted"));
+				goto fail;
+			}
+			progress_tick(progress, "load", "rows", (long long)r, t->info.rows, -1, 0);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		st = store_sqlite_error(db, rc, _("reading a source"), err);
+		goto fail;
+	}
+	t->nrows = r;
+	sqlite3_finalize(q);
+	strbuf_free(&sql);
+	for (size_t c = 0; c < t->ncols; c++) {
+		free(t->cols[c].slots);
+		t->cols[c].slots = NULL;
+		t->cols[c].nslots = 0;
+	}
+	return YJ_OK;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory loading source '%s'"), name);
+fail:
+	sqlite3_finalize(q);
+	strbuf_free(&sql);
+	table_free(t);
+	return st;
+}
+
+void table_free(yj_table *t)
+{
+	if (!t)
+		return;
+	for (size_t c = 0; t->cols && c < t->ncols; c++) {
+		yj_column *col = &t->cols[c];
+		for (size_t e = 0; e < col->ndict; e++)
+			free(col->value[e]);
+		free(col->value);
+		free(col->len);
+		free(col->count);
+		free(col->is_null);
+		free(col->num);
+		free(col->chars);
+		free(col->code);
+		free(col->slots);
+	}
+	free(t->cols);
+	free(t->row);
+	free(t->line);
+	sources_free(&t->info, 1);
+	memset(t, 0, sizeof *t);
+}
