@@ -52,6 +52,25 @@ static int lead_len(unsigned c)
 	return 0;
 }
 
+/* Whether b may follow lead byte c (RFC 3629, section 4): after E0 and F0
+ * the ranges that would be overlong are excluded, after ED the surrogates,
+ * after F4 what lies above U+10FFFF. */
+static int second_ok(unsigned c, unsigned b)
+{
+	switch (c) {
+	case 0xE0:
+		return b >= 0xA0 && b <= 0xBF;
+	case 0xED:
+		return b >= 0x80 && b <= 0x9F;
+	case 0xF0:
+		return b >= 0x90 && b <= 0xBF;
+	case 0xF4:
+		return b >= 0x80 && b <= 0x8F;
+	default:
+		return (b & 0xC0) == 0x80;
+	}
+}
+
 size_t utf8_valid_prefix(const unsigned char *s, size_t n, size_t *partial)
 {
 	size_t i = 0;
@@ -77,7 +96,8 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, size_t *partial)
 		if (k == 0) {
 			/* A valid-so-far sequence cut by the end of the buffer? */
 			int want = lead_len(s[i]);
-			if (partial && want > 1 && (size_t)want > n - i) {
+			if (partial && want > 1 && (size_t)want > n - i &&
+			    (n - i == 1 || second_ok(s[i], s[i + 1]))) {
 				size_t j = i + 1;
 				while (j < n && (s[j] & 0xC0) == 0x80)
 					j++;

@@ -113,10 +113,17 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 			break;
 		}
 		if (c == '?') {
-			if (optopt && optopt < 256)
+			const char *arg = argv[optind - 1];
+			/* optopt is the option's key for a known long option
+			 * given a value it does not take (--json=yes), the
+			 * letter for an unknown short option, 0 otherwise. */
+			if (optopt && !strncmp(arg, "--", 2))
+				cli_usage_error(cmd, _("option %.*s takes no value"),
+						(int)strcspn(arg, "="), arg);
+			else if (optopt && optopt < 256)
 				cli_usage_error(cmd, _("unknown option -%c"), optopt);
 			else
-				cli_usage_error(cmd, _("unknown option %s"), argv[optind - 1]);
+				cli_usage_error(cmd, _("unknown option %s"), arg);
 			ret = -3;
 			break;
 		}

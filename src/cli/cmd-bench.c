@@ -2,8 +2,13 @@
  * cmd-bench.c - yujing bench NAME: throughput measured next to a peer
  * tool on the same machine, in the same run, reported as a ratio.
  *
- *   import  a generated CSV imported by yujing (with type inference) and by
- *           the sqlite3 shell's .import into a fresh database.
+ *   import   a generated CSV imported by yujing (with type inference) and by
+ *            the sqlite3 shell's .import into a fresh database.
+ *   profile  a generated 20-field table with nulls, duplicates and outliers
+ *            profiled by yujing and by pandas (bench/profile_pandas.py, the
+ *            CSV already loaded in memory).
+ *   clean    the cleaning preview (clean --dry-run) on 100,000 rows x 20
+ *            fields once loaded: the time the TUI waits on each change of k.
  */
 #include <config.h>
 
@@ -18,12 +23,15 @@
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
+#include "yujing/base/progress.h"
+#include "yujing/data/clean.h"
 #include "yujing/data/import.h"
+#include "yujing/data/profile.h"
 
 enum { O_ROWS = 256, O_KEEP, O_JSON };
 
 static const cli_option options[] = {
-	{"rows", O_ROWS, N_("N"), N_("rows to generate (default 1000000)")},
+	{"rows", O_ROWS, N_("N"), N_("rows to generate (default 1000000; clean: 100000)")},
 	{"keep", O_KEEP, NULL, N_("keep the generated files and print where they are")},
 	{"json", O_JSON, NULL, N_("print the figures as JSON")},
 	{0},
@@ -122,20 +130,34 @@ static double time_sqlite3(const char *db, const char *csv)
 	return progress_now() - t0;
 }
 
+/* A fresh directory under $TMPDIR (or /tmp) in buf. */
+static int make_tmpdir(char *buf, size_t n)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(buf, n, "%s/yujing-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(buf)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the files a benchmark left in dir, then dir. */
+static void remove_tmpdir(const char *dir, const char *const *names)
+{
+	char path[4300];
+	for (size_t i = 0; names[i]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		remove(path);
+	}
+	rmdir(dir);
+}
+
 static int bench_import(bench_args *a)
 {
-	char dir[] = "/tmp/yujing-bench-XXXXXX";
-	const char *tmp = getenv("TMPDIR");
 	char dirbuf[4096];
-	if (tmp && *tmp) {
-		snprintf(dirbuf, sizeof dirbuf, "%s/yujing-bench-XXXXXX", tmp);
-		if (!mkdtemp(dirbuf))
-			return perror("mkdtemp"), 1;
-	} else {
-		if (!mkdtemp(dir))
-			return perror("mkdtemp"), 1;
-		snprintf(dirbuf, sizeof dirbuf, "%s", dir);
-	}
+	if (make_tmpdir(dirbuf, sizeof dirbuf))
+		return 1;
 	char csv[4200], proj[4200], peer[4200];
 	snprintf(csv, sizeof csv, "%s/bench.csv", dirbuf);
 	snprintf(proj, sizeof proj, "%s/bench.yj", dirbuf);
@@ -191,33 +213,255 @@ static int bench_import(bench_args *a)
 			printf(_("  sqlite3 shell not found or failed: no peer figure (install the Debian package sqlite3)\n"));
 		}
 	}
-	if (a->keep) {
+	static const char *const names[] = {"bench.csv", "bench.yj", "bench.yj-wal", "bench.yj-shm",
+					    "peer.db", NULL};
+	if (a->keep)
 		fprintf(stderr, _("files kept in %s\n"), dirbuf);
-	} else {
-		remove(csv);
-		remove(proj);
-		remove(peer);
-		char side[4300];
-		snprintf(side, sizeof side, "%s-wal", proj);
-		remove(side);
-		snprintf(side, sizeof side, "%s-shm", proj);
-		remove(side);
-		rmdir(dirbuf);
-	}
+	else
+		remove_tmpdir(dirbuf, names);
 	return 0;
+}
+
+/* 20 fields: keys, a label, a date-time, 8 numbers (5% empty, 0.5% far
+ * out), 6 categories (3% "NA"), 2 free texts; every 50th row repeats the
+ * one before it exactly. */
+static int write_quality_csv(const char *path, long rows)
+{
+	static const char *const words[] = {"嫌疑人", "被害人", "suspect", "fled", "victim", "报案",
+					    "stolen", "wallet", "near", "station", "在", "盗窃"};
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	uint64_t s = 0x2545F4914F6CDD1DULL;
+	fputs("id,case_key,category,occurred", f);
+	for (int i = 1; i <= 8; i++)
+		fprintf(f, ",n%d", i);
+	for (int i = 1; i <= 6; i++)
+		fprintf(f, ",c%d", i);
+	fputs(",t1,t2\n", f);
+	char line[2048], prev[2048] = "";
+	for (long r = 0; r < rows; r++) {
+		if (r % 50 == 49 && prev[0]) {
+			fputs(prev, f);
+			continue;
+		}
+		uint64_t x = rng_next(&s);
+		size_t o = (size_t)snprintf(line, sizeof line, "%ld,K%ld,cat%02d,2018-%02d-%02d %02d:%02d:00",
+					    r + 1, (long)(x % (uint64_t)(rows / 3 + 1)), (int)(x >> 20) % 20,
+					    1 + (int)(x >> 8) % 12, 1 + (int)(x >> 12) % 28,
+					    (int)(x >> 16) % 24, (int)(x >> 24) % 60);
+		for (int i = 0; i < 8; i++) {
+			uint64_t y = rng_next(&s);
+			if (y % 20 == 0)
+				o += (size_t)snprintf(line + o, sizeof line - o, ",");
+			else
+				o += (size_t)snprintf(line + o, sizeof line - o, ",%.3f",
+						      (double)(y >> 40) / 1e4 * (y % 200 == 1 ? 50 : 1));
+		}
+		for (int i = 0; i < 6; i++) {
+			uint64_t y = rng_next(&s);
+			if (y % 33 == 0)
+				o += (size_t)snprintf(line + o, sizeof line - o, ",NA");
+			else
+				o += (size_t)snprintf(line + o, sizeof line - o, ",v%d", (int)(y >> 50) % (5 + 7 * i));
+		}
+		for (int i = 0; i < 2; i++) {
+			o += (size_t)snprintf(line + o, sizeof line - o, ",");
+			int nw = 4 + (int)(rng_next(&s) % 12);
+			for (int w = 0; w < nw; w++)
+				o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", w ? " " : "",
+						      words[rng_next(&s) % 12]);
+		}
+		o += (size_t)snprintf(line + o, sizeof line - o, "\n");
+		fputs(line, f);
+		memcpy(prev, line, o + 1);
+	}
+	return fclose(f);
+}
+
+/* Import the quality CSV into a new project and load it as a table. */
+static int load_quality(const char *dir, long rows, int quiet, yj_project **p, yj_table *t,
+			double *t_import, double *t_load)
+{
+	char csv[4200], proj[4200];
+	snprintf(csv, sizeof csv, "%s/bench.csv", dir);
+	snprintf(proj, sizeof proj, "%s/bench.yj", dir);
+	if (!quiet)
+		fprintf(stderr, _("generating %ld rows x 20 fields in %s ...\n"), rows, csv);
+	if (write_quality_csv(csv, rows)) {
+		fprintf(stderr, "%s: %s: %s\n", PACKAGE, csv, strerror(errno));
+		return 1;
+	}
+	yj_error err;
+	error_clear(&err);
+	if (project_create(proj, p, &err))
+		return cli_fail(&err);
+	yj_import_opts o = {.source = "bench", .key = "case_key", .label = "category"};
+	const char *text[] = {"t1", "t2"};
+	o.text = text;
+	o.ntext = 2;
+	double t0 = progress_now();
+	if (import_file(*p, csv, &o, NULL, &err))
+		return cli_fail(&err);
+	*t_import = progress_now() - t0;
+	yj_nullset ns;
+	if (table_nullset(*p, &ns, &err))
+		return cli_fail(&err);
+	t0 = progress_now();
+	yj_status st = table_load(*p, "bench", &ns, NULL, t, &err);
+	*t_load = progress_now() - t0;
+	nullset_free(&ns);
+	if (st)
+		return cli_fail(&err);
+	return 0;
+}
+
+static const char *const quality_files[] = {"bench.csv", "bench.yj", "bench.yj-wal", "bench.yj-shm",
+					    NULL};
+
+/* Where bench/profile_pandas.py is: $YUJING_BENCH_DIR, else the source
+ * tree this binary was configured from. */
+static const char *bench_dir(void)
+{
+	const char *d = getenv("YUJING_BENCH_DIR");
+	return d && *d ? d : ABS_SRCDIR "/bench";
+}
+
+static int bench_profile(bench_args *a)
+{
+	char dir[4096];
+	if (make_tmpdir(dir, sizeof dir))
+		return 1;
+	yj_project *p = NULL;
+	yj_table t;
+	double t_import, t_load;
+	int rc = load_quality(dir, a->rows, a->json, &p, &t, &t_import, &t_load);
+	if (rc) {
+		project_close(p);
+		return rc;
+	}
+	yj_profile_opts po = {.sigma = 3};
+	double t0 = progress_now();
+	json_t *prof = profile_table(&t, &po);
+	double t_prof = progress_now() - t0;
+	json_decref(prof);
+	table_free(&t);
+	project_close(p);
+
+	/* The peer: pandas on the same CSV. */
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/python3 '%s/profile_pandas.py' '%s/bench.csv' n1,n2,n3,n4,n5,n6,n7,n8 t1,t2",
+		 bench_dir(), dir);
+	double pd_load = -1, pd_compute = -1;
+	FILE *pp = popen(cmd, "r");
+	if (pp) {
+		json_t *pj = json_loadf(pp, 0, NULL);
+		if (pclose(pp) == 0 && pj) {
+			pd_load = json_number_value(json_object_get(pj, "load_seconds"));
+			pd_compute = json_number_value(json_object_get(pj, "compute_seconds"));
+		}
+		json_decref(pj);
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:I, s:f, s:f, s:f}", "bench", "profile", "rows",
+				      (json_int_t)a->rows, "yujing_import_seconds", t_import,
+				      "yujing_load_seconds", t_load, "yujing_profile_seconds", t_prof);
+		json_object_set_new(o, "pandas_load_seconds", pd_load >= 0 ? json_real(pd_load) : json_null());
+		json_object_set_new(o, "pandas_profile_seconds",
+				    pd_compute >= 0 ? json_real(pd_compute) : json_null());
+		json_object_set_new(o, "speedup", pd_compute >= 0 ? json_real(pd_compute / t_prof) : json_null());
+		cli_print_json(o);
+	} else {
+		printf(_("profile benchmark: %ld rows x 20 fields\n"), a->rows);
+		printf(_("  yujing: import %.2f s, load %.2f s, profile %.3f s\n"), t_import, t_load, t_prof);
+		if (pd_compute >= 0) {
+			printf(_("  pandas: read_csv %.2f s, profile %.3f s\n"), pd_load, pd_compute);
+			printf(_("  speed-up of the profile over pandas: %.1fx (aim: at least 3x); with loading: %.1fx\n"),
+			       pd_compute / t_prof, pd_compute / (t_prof + t_load));
+		} else {
+			printf(_("  pandas peer failed (needs /usr/bin/python3 with python3-pandas and %s)\n"),
+			       bench_dir());
+		}
+	}
+	if (a->keep)
+		fprintf(stderr, _("files kept in %s\n"), dir);
+	else
+		remove_tmpdir(dir, quality_files);
+	return 0;
+}
+
+static int bench_clean(bench_args *a)
+{
+	char dir[4096];
+	if (make_tmpdir(dir, sizeof dir))
+		return 1;
+	yj_project *p = NULL;
+	yj_table t;
+	double t_import, t_load;
+	int rc = load_quality(dir, a->rows, a->json, &p, &t, &t_import, &t_load);
+	if (rc) {
+		project_close(p);
+		return rc;
+	}
+	yj_clean_opts o;
+	clean_opts_default(&o);
+	const int reps = 5;
+	double best = 1e9;
+	long long out = 0;
+	for (int i = 0; i < reps; i++) {
+		yj_clean_result r;
+		double t0 = progress_now();
+		if (clean_table(&t, &o, 1, NULL, NULL, &r)) {
+			fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+			rc = 1;
+			break;
+		}
+		json_decref(clean_report(&r));
+		double dt = progress_now() - t0;
+		out = r.rows_out;
+		clean_result_free(&r);
+		if (dt < best)
+			best = dt;
+	}
+	table_free(&t);
+	project_close(p);
+	if (!rc) {
+		if (a->json)
+			cli_print_json(json_pack("{s:s, s:I, s:I, s:f, s:f}", "bench", "clean", "rows",
+						 (json_int_t)a->rows, "rows_out", (json_int_t)out,
+						 "load_seconds", t_load, "dry_run_seconds", best));
+		else
+			printf(_("clean preview benchmark: %ld rows x 20 fields, %lld rows left\n"
+				 "  load %.3f s (once); dry run %.1f ms (best of %d; aim: under 200 ms)\n"),
+			       a->rows, out, t_load, best * 1e3, reps);
+	}
+	if (a->keep)
+		fprintf(stderr, _("files kept in %s\n"), dir);
+	else
+		remove_tmpdir(dir, quality_files);
+	return rc;
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	bench_args a = {.cmd = cmd, .rows = 1000000};
+	bench_args a = {.cmd = cmd, .rows = 0};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
 	if (argc - i != 1)
-		return cli_usage_error(cmd, _("expected one benchmark name: import"));
-	if (!strcmp(argv[i], "import"))
-		return bench_import(&a);
-	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import)"), argv[i]);
+		return cli_usage_error(cmd, _("expected one benchmark name: import, profile or clean"));
+	if (!strcmp(argv[i], "import") || !strcmp(argv[i], "profile")) {
+		if (!a.rows)
+			a.rows = 1000000;
+		return argv[i][0] == 'i' ? bench_import(&a) : bench_profile(&a);
+	}
+	if (!strcmp(argv[i], "clean")) {
+		if (!a.rows)
+			a.rows = 100000;
+		return bench_clean(&a);
+	}
+	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import, profile, clean)"), argv[i]);
 }
 
 const cli_command cmd_bench = {
@@ -226,7 +470,9 @@ const cli_command cmd_bench = {
 	.summary = N_("Measure throughput next to a peer tool on this machine"),
 	.description = N_("import: a generated CSV (1,000,000 rows x 12 fields by default) imported by "
 			  "yujing and by the sqlite3 shell's .import into a fresh database; the ratio "
-			  "of the two times is printed."),
+			  "of the two times is printed. profile: a generated 1,000,000 x 20 table "
+			  "profiled by yujing and by pandas (Debian's python3-pandas) on the same data. "
+			  "clean: the cleaning preview on 100,000 x 20 once loaded."),
 	.options = options,
 	.run = run,
 };

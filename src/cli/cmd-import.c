@@ -113,9 +113,12 @@ static int report(const import_args *a, yj_project *p, const char *file, const y
 		sources_free(&s, 1);
 		return cli_print_json(o);
 	}
-	printf(P_("imported %lld row into source '%s' (%zu fields, %.2f s)\n",
-		  "imported %lld rows into source '%s' (%zu fields, %.2f s)\n", (unsigned long)res->rows),
-	       res->rows, s.name, s.nfields, res->seconds);
+	char nfields[64];
+	snprintf(nfields, sizeof nfields, P_("%zu field", "%zu fields", (unsigned long)s.nfields),
+		 s.nfields);
+	printf(P_("imported %lld row into source '%s' (%s, %.2f s)\n",
+		  "imported %lld rows into source '%s' (%s, %.2f s)\n", (unsigned long)res->rows),
+	       res->rows, s.name, nfields, res->seconds);
 	cli_table *t = cli_table_new(3);
 	const char *head[] = {_("field"), _("type"), _("role")};
 	cli_table_row(t, head);

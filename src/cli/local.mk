@@ -13,5 +13,5 @@ yujing_SOURCES = \
 	src/cli/cmd-clean.c \
 	src/cli/cmd-split.c \
 	src/cli/cmd-bench.c
-yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\"
 yujing_LDADD = $(DATA_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

@@ -57,21 +57,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *name = argv[1];
+	const cli_command *cmd = NULL;
+	int rc = 0;
 	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
 		cli_main_help(stdout);
-		return 0;
-	}
-	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+	} else if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
 		print_version();
-		return 0;
-	}
-	const cli_command *cmd = cli_find(name);
-	if (!cmd) {
+	} else if ((cmd = cli_find(name))) {
+		rc = cmd->run(cmd, argc - 1, argv + 1);
+	} else {
 		if (name[0] == '-')
 			return cli_usage_error(NULL, _("unknown option %s"), name);
 		return cli_usage_error(NULL, _("unknown command '%s'"), name);
 	}
-	int rc = cmd->run(cmd, argc - 1, argv + 1);
+	/* Output that did not reach its file (a full disk, a closed pipe) is
+	 * a failure, for --help and --version too. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror(PACKAGE);
 		return 1;

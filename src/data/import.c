@@ -29,6 +29,18 @@ typedef struct importer {
 	long key_idx;       /* column of the key, -1 until known */
 } importer;
 
+/* "--key @NAME": number the records 1, 2, ... into a new key field NAME,
+ * for files without a case key (CAIL's JSON lines). */
+static int synthetic_key(const yj_import_opts *o)
+{
+	return o->key[0] == '@' && o->key[1];
+}
+
+static const char *key_name(const yj_import_opts *o)
+{
+	return synthetic_key(o) ? o->key + 1 : o->key;
+}
+
 static yj_status db_fail(importer *im, int rc, const char *what, yj_error *err)
 {
 	yj_status st = store_sqlite_error(im->db, rc, what, err);
@@ -121,8 +133,17 @@ static yj_status check_named_fields(importer *im, yj_error *err)
 {
 	const yj_import_opts *o = im->o;
 	yj_status st;
-	if ((st = need_field(im, o->key, "--key", err)))
+	if (synthetic_key(o)) {
+		if (field_index(im->r, key_name(o)) >= 0) {
+			error_set(err, YJ_EUSAGE, _("--key @%s would number the rows into a field the file already has"),
+				  key_name(o));
+			error_at(err, im->path, -1, -1, key_name(o));
+			error_hint(err, _("use --key %s, or another name after @"), key_name(o));
+			return YJ_EUSAGE;
+		}
+	} else if ((st = need_field(im, o->key, "--key", err))) {
 		return st;
+	}
 	if (o->label && (st = need_field(im, o->label, "--label", err)))
 		return st;
 	for (size_t i = 0; i < o->ntext; i++)
@@ -141,10 +162,10 @@ static yj_status check_opts(const yj_import_opts *o, yj_error *err)
 		return error_set(err, YJ_EUSAGE, _("--source needs a name"));
 	if (!o->key || !*o->key)
 		return error_set(err, YJ_EUSAGE, _("--key needs a field name"));
-	if (o->label && !strcmp(o->label, o->key))
+	if (o->label && !strcmp(o->label, key_name(o)))
 		return error_set(err, YJ_EUSAGE, _("the key field cannot also be the label"));
 	for (size_t i = 0; i < o->ntext; i++) {
-		if (!strcmp(o->text[i], o->key) || (o->label && !strcmp(o->text[i], o->label))) {
+		if (!strcmp(o->text[i], key_name(o)) || (o->label && !strcmp(o->text[i], o->label))) {
 			error_set(err, YJ_EUSAGE, _("a text field cannot also be the key or the label"));
 			error_at(err, NULL, -1, -1, o->text[i]);
 			return YJ_EUSAGE;
@@ -174,7 +195,7 @@ static yj_status write_fields(importer *im, yj_error *err)
 		const char *name = reader_field_name(im->r, i);
 		yj_ftype inferred = infer_type(&im->inf[i]), type = inferred;
 		yj_role role = ROLE_ATTRIBUTE;
-		if (!strcmp(name, o->key))
+		if (!synthetic_key(o) && !strcmp(name, o->key))
 			role = ROLE_KEY;
 		else if (o->label && !strcmp(name, o->label))
 			role = ROLE_LABEL;
@@ -209,8 +230,32 @@ static yj_status write_fields(importer *im, yj_error *err)
 			break;
 		}
 	}
+	if (!ret && synthetic_key(o)) {
+		char col[32];
+		snprintf(col, sizeof col, "c%zu", im->ncols);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, im->id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)im->ncols);
+		sqlite3_bind_text(st, 3, key_name(o), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, col, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, "integer", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, "integer", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, "key", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = db_fail(im, sqlite3_errcode(im->db), _("recording fields"), err);
+	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* The synthetic key column: the row number (rows are numbered in file
+ * order from 1). */
+static yj_status write_synthetic_key(importer *im, yj_error *err)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN c%zu; UPDATE %s SET c%zu = CAST(row AS TEXT)",
+		 im->table, im->ncols, im->table, im->ncols);
+	return exec_sql(im, sql, _("numbering the rows"), err);
 }
 
 /* The view "raw:NAME" with the original field names. */
@@ -234,8 +279,17 @@ static yj_status write_view(importer *im, yj_error *err)
 		strbuf_addf(&sql, "%s c%zu AS %s", i ? "," : "", i, q);
 		free(q);
 	}
-	if (im->ncols == 0)
+	if (synthetic_key(im->o)) {
+		char *q = store_quote_ident(key_name(im->o));
+		if (!q) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
+		strbuf_addf(&sql, "%s c%zu AS %s", im->ncols ? "," : "", im->ncols, q);
+		free(q);
+	} else if (im->ncols == 0) {
 		strbuf_adds(&sql, " row");
+	}
 	strbuf_addf(&sql, " FROM %s", im->table);
 	st = exec_sql(im, strbuf_str(&sql), _("creating the source view"), err);
 out:
@@ -255,7 +309,7 @@ static yj_status create_source(importer *im, yj_error *err)
 				    -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, o->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, o->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, key_name(o), -1, SQLITE_STATIC);
 		if (o->label)
 			sqlite3_bind_text(st, 3, o->label, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, im->path, -1, SQLITE_STATIC);
@@ -304,10 +358,10 @@ static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)
 			if ((st = sync_columns(im, err)))
 				return st;
 		}
-		if (im->key_idx < 0)
+		if (im->key_idx < 0 && !synthetic_key(im->o))
 			im->key_idx = field_index(im->r, im->o->key);
-		if (im->key_idx < 0 || cells[im->key_idx].is_null ||
-		    nullset_is_null(NULL, cells[im->key_idx].s, cells[im->key_idx].len)) {
+		if (!synthetic_key(im->o) && (im->key_idx < 0 || cells[im->key_idx].is_null ||
+		    nullset_is_null(NULL, cells[im->key_idx].s, cells[im->key_idx].len))) {
 			error_set(err, YJ_EDATA, _("the case key is empty"));
 			error_at(err, im->path, line, -1, im->o->key);
 			error_hint(err, _("every row needs a case key; fix the row or choose another --key"));
@@ -402,6 +456,8 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 		goto out;
 	if (reader_format(im.r) == FORMAT_JSONL && (st = check_named_fields(&im, err)))
 		goto out;
+	if (synthetic_key(o) && (st = write_synthetic_key(&im, err)))
+		goto out;
 	if ((st = write_fields(&im, err)) || (st = write_view(&im, err)))
 		goto out;
 	char sql[128];
@@ -413,7 +469,7 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	if ((st = project_commit(p, err)))
 		goto out;
 	in_tx = 0;
-	res.nfields = im.ncols;
+	res.nfields = im.ncols + (synthetic_key(o) ? 1 : 0);
 	res.bytes = reader_bytes_read(im.r);
 	res.seconds = progress_now() - t0;
 	if (res_out)

@@ -71,15 +71,16 @@ static int dict_grow(yj_column *c)
 
 static int slots_rebuild(yj_column *c, size_t nslots)
 {
-	uint32_t *s = malloc(nslots * sizeof *s);
+	uint64_t *s = malloc(nslots * sizeof *s);
 	if (!s)
 		return -1;
 	memset(s, 0xff, nslots * sizeof *s);
 	for (size_t e = 1; e < c->ndict; e++) {
-		size_t i = hash_bytes(c->value[e], c->len[e]) & (nslots - 1);
-		while (s[i] != UINT32_MAX)
+		uint64_t h = hash_bytes(c->value[e], c->len[e]);
+		size_t i = h & (nslots - 1);
+		while (s[i] != UINT64_MAX)
 			i = (i + 1) & (nslots - 1);
-		s[i] = (uint32_t)e;
+		s[i] = (h & 0xffffffff00000000ULL) | e;
 	}
 	free(c->slots);
 	c->slots = s;
@@ -108,23 +109,46 @@ static void entry_props(yj_column *c, size_t e, const yj_nullset *ns)
 	}
 }
 
+/* Room for n bytes of value text (64 KiB blocks; a longer value gets a
+ * block of its own). */
+static char *text_alloc(yj_column *c, size_t n)
+{
+	if (!c->nblocks || n > c->block_size - c->block_used) {
+		size_t size = n > 65536 ? n : 65536;
+		char **b = realloc(c->blocks, (c->nblocks + 1) * sizeof *b);
+		if (!b)
+			return NULL;
+		c->blocks = b;
+		if (!(b[c->nblocks] = malloc(size)))
+			return NULL;
+		c->nblocks++;
+		c->block_used = 0;
+		c->block_size = size;
+	}
+	char *p = c->blocks[c->nblocks - 1] + c->block_used;
+	c->block_used += n;
+	return p;
+}
+
 /* Code of s[0..n) in c, adding it when new.  UINT32_MAX when out of
  * memory. */
 static uint32_t dict_code(yj_column *c, const char *s, size_t n, const yj_nullset *ns)
 {
 	if ((c->ndict + 1) * 2 > c->nslots && slots_rebuild(c, c->nslots ? c->nslots * 2 : 256))
 		return UINT32_MAX;
-	size_t i = hash_bytes(s, n) & (c->nslots - 1);
-	while (c->slots[i] != UINT32_MAX) {
-		uint32_t e = c->slots[i];
-		if (c->len[e] == n && !memcmp(c->value[e], s, n))
+	uint64_t h = hash_bytes(s, n), tag = h & 0xffffffff00000000ULL;
+	size_t i = h & (c->nslots - 1);
+	while (c->slots[i] != UINT64_MAX) {
+		uint64_t v = c->slots[i];
+		uint32_t e = (uint32_t)v;
+		if ((v & 0xffffffff00000000ULL) == tag && c->len[e] == n && !memcmp(c->value[e], s, n))
 			return e;
 		i = (i + 1) & (c->nslots - 1);
 	}
 	if (c->ndict == c->dict_cap && dict_grow(c))
 		return UINT32_MAX;
 	size_t e = c->ndict;
-	char *copy = malloc(n + 1);
+	char *copy = text_alloc(c, n + 1);
 	if (!copy)
 		return UINT32_MAX;
 	memcpy(copy, s, n);
@@ -134,7 +158,7 @@ static uint32_t dict_code(yj_column *c, const char *s, size_t n, const yj_nullse
 	c->count[e] = 0;
 	entry_props(c, e, ns);
 	c->ndict++;
-	c->slots[i] = (uint32_t)e;
+	c->slots[i] = tag | e;
 	return (uint32_t)e;
 }
 
@@ -271,8 +295,9 @@ void table_free(yj_table *t)
 		return;
 	for (size_t c = 0; t->cols && c < t->ncols; c++) {
 		yj_column *col = &t->cols[c];
-		for (size_t e = 0; e < col->ndict; e++)
-			free(col->value[e]);
+		for (size_t b = 0; b < col->nblocks; b++)
+			free(col->blocks[b]);
+		free(col->blocks);
 		free(col->value);
 		free(col->len);
 		free(col->count);

@@ -33,9 +33,12 @@ typedef struct yj_column {
 	double *num;      /* numeric value (integer/real: parsed; datetime:
 			   * seconds since 1970), NaN when null or unparsable */
 	uint32_t *chars;  /* length in code points */
-	/* private: hash index over the dictionary */
-	uint32_t *slots;
+	/* private: hash index over the dictionary, and the blocks the value
+	 * texts live in (never moved, freed with the table) */
+	uint64_t *slots; /* (hash >> 32) << 32 | code; UINT64_MAX empty */
 	size_t nslots;
+	char **blocks;
+	size_t nblocks, block_used, block_size;
 } yj_column;
 
 typedef struct yj_table {
