@@ -7,7 +7,8 @@
 
 #include "cli.h"
 
-extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_bench, cmd_help;
+extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_runs,
+	cmd_eval, cmd_bench, cmd_help;
 
 const cli_command *const cli_commands[] = {
 	&cmd_init,
@@ -16,6 +17,9 @@ const cli_command *const cli_commands[] = {
 	&cmd_profile,
 	&cmd_clean,
 	&cmd_split,
+	&cmd_train,
+	&cmd_runs,
+	&cmd_eval,
 	&cmd_bench,
 	&cmd_help,
 	NULL,

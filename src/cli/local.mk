@@ -12,6 +12,9 @@ yujing_SOURCES = \
 	src/cli/cmd-profile.c \
 	src/cli/cmd-clean.c \
 	src/cli/cmd-split.c \
+	src/cli/cmd-train.c \
+	src/cli/cmd-runs.c \
+	src/cli/cmd-eval.c \
 	src/cli/cmd-bench.c
 yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\"
-yujing_LDADD = $(DATA_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm
+yujing_LDADD = $(TRAIN_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

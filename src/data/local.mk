@@ -9,7 +9,8 @@ src_data_libdata_a_SOURCES = \
 	src/data/stats.c \
 	src/data/profile.c \
 	src/data/clean.c \
-	src/data/split.c
+	src/data/split.c \
+	src/data/features.c
 src_data_libdata_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(UTF8PROC_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/data/datetime.h \
@@ -20,5 +21,6 @@ noinst_HEADERS += \
 	include/yujing/data/stats.h \
 	include/yujing/data/profile.h \
 	include/yujing/data/clean.h \
-	include/yujing/data/split.h
+	include/yujing/data/split.h \
+	include/yujing/data/features.h
 DATA_LIBS = src/data/libdata.a $(STORE_LIBS) $(JANSSON_LIBS) $(UTF8PROC_LIBS)

@@ -345,6 +345,7 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 	*start_line = r->line;
 	*blank = 0;
 	int any = 0; /* consumed anything of this record */
+	int cr = 0;  /* inside quotes, the byte before was a CR */
 
 	for (;;) {
 		if (r->pos >= r->valid) {
@@ -436,7 +437,10 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 			size_t q = p;
 			long nl = 0;
 			while (q < end && b[q] != '"') {
-				nl += b[q] == '\n';
+				/* Lines end at LF, CRLF or a lone CR, as outside
+				 * quotes (the LF of a CRLF was counted at the CR). */
+				nl += b[q] == '\r' || (b[q] == '\n' && !cr);
+				cr = b[q] == '\r';
 				q++;
 			}
 			if (q > p && strbuf_add(&r->rec, b + p, q - p))
@@ -445,6 +449,7 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 			r->pos = q;
 			if (q < end) {
 				r->pos = q + 1;
+				cr = 0;
 				state = F_AFTER_QUOTE;
 			}
 			break;
@@ -605,14 +610,19 @@ static int map_insert(yj_reader *r, size_t idx)
 	return 0;
 }
 
-/* Shortest decimal that reads back as the same double. */
+/* Shortest decimal that reads back as the same double, in plain notation
+ * below 1e16 (%g alone would turn 120.0 into "1.2e+02"). */
 static void format_real(double v, char *out, size_t n)
 {
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(out, n, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
-			return;
+			break;
 	}
+	/* Above 1, %g writes an exponent only when it is >= prec: the value
+	 * is then a whole number, exactly as %.0f prints it. */
+	if (strchr(out, 'e') && fabs(v) >= 1 && fabs(v) < 1e16)
+		snprintf(out, n, "%.0f", v);
 }
 
 /* Add one (possibly flattened) value under `name`. */

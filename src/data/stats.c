@@ -66,6 +66,16 @@ static int natural_cmp(const yj_column *col, size_t a, size_t b)
 	return c;
 }
 
+/* The order that breaks ties between equally frequent values (mode, top
+ * values): numeric for numeric fields, bytes otherwise (a datetime's
+ * spelling, not its time). */
+static int tie_cmp(const yj_column *col, size_t a, size_t b)
+{
+	if (ftype_is_numeric(col->type))
+		return natural_cmp(col, a, b);
+	return strcmp(col->value[a], col->value[b]);
+}
+
 static int cmp_entries(const void *pa, const void *pb, void *arg)
 {
 	const sort_ctx *ctx = arg;
@@ -139,7 +149,7 @@ size_t stats_mode(const yj_column *col, const int64_t *cnt)
 	for (size_t e = 1; e < col->ndict; e++) {
 		if (!cnt[e] || col->is_null[e])
 			continue;
-		if (!best || cnt[e] > cnt[best] || (cnt[e] == cnt[best] && natural_cmp(col, e, best) < 0))
+		if (!best || cnt[e] > cnt[best] || (cnt[e] == cnt[best] && tie_cmp(col, e, best) < 0))
 			best = e;
 	}
 	return best;
@@ -155,7 +165,7 @@ size_t stats_top(const yj_column *col, const int64_t *cnt, size_t k, size_t *out
 		size_t pos = m;
 		while (pos > 0) {
 			size_t o = out[pos - 1];
-			if (cnt[e] > cnt[o] || (cnt[e] == cnt[o] && natural_cmp(col, e, o) < 0))
+			if (cnt[e] > cnt[o] || (cnt[e] == cnt[o] && tie_cmp(col, e, o) < 0))
 				pos--;
 			else
 				break;

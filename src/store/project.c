@@ -100,7 +100,47 @@ static const char *const migrations[] = {
 	"  key      TEXT NOT NULL,"
 	"  label    TEXT NOT NULL,"
 	"  part     TEXT NOT NULL CHECK (part IN ('train','test')),"
-	"  PRIMARY KEY (split_id, key)) WITHOUT ROWID;",
+	"  PRIMARY KEY (split_id, key)) WITHOUT ROWID;"
+	/* Training runs: configuration, feature layout and statistics, label
+	 * list, progress, metrics of the best epoch, its weights
+	 * (safetensors) and a resumable checkpoint.  Another process follows a
+	 * run through run_steps and run_epochs, and may set cancel. */
+	"CREATE TABLE runs ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  updated_at  TEXT,"
+	"  status      TEXT NOT NULL CHECK (status IN ('running','done','cancelled','failed')),"
+	"  split_id    INTEGER REFERENCES splits(id) ON DELETE SET NULL,"
+	"  config      TEXT NOT NULL,"
+	"  labels      TEXT NOT NULL,"
+	"  features    TEXT NOT NULL,"
+	"  total_steps INTEGER NOT NULL DEFAULT 0,"
+	"  steps_done  INTEGER NOT NULL DEFAULT 0,"
+	"  epochs_done INTEGER NOT NULL DEFAULT 0,"
+	"  best_epoch  INTEGER,"
+	"  metrics     TEXT,"
+	"  weights     BLOB,"
+	"  checkpoint  BLOB,"
+	"  ckpt_state  TEXT,"
+	"  cancel      INTEGER NOT NULL DEFAULT 0,"
+	"  pid         INTEGER,"
+	"  message     TEXT);"
+	"CREATE TABLE run_steps ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  step   INTEGER NOT NULL,"
+	"  epoch  INTEGER NOT NULL,"
+	"  loss   REAL NOT NULL,"
+	"  lr     REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
+	"CREATE TABLE run_epochs ("
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  epoch      INTEGER NOT NULL,"
+	"  train_loss REAL NOT NULL,"
+	"  test_loss  REAL,"
+	"  accuracy   REAL,"
+	"  macro_f1   REAL,"
+	"  seconds    REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, epoch)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

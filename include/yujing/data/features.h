@@ -1,0 +1,66 @@
+/*
+ * features.h - the cases of a split and their structured feature vectors.
+ *
+ * Cases are the labeled cases of the active split (train, test) and the
+ * unlabeled cases of its snapshot.  Each source gives every case one vector
+ * (the layout is fitted on the training cases only, then applied to all):
+ *   numeric fields     standardised with the training mean and std; a null
+ *                      becomes the training mean (0 after standardising);
+ *   categorical        one-hot over the top-K training values, + "other";
+ *   datetime           hour, weekday, month as (sin, cos) pairs;
+ *   text               not used here (the text branches read it).
+ * A source holding several rows per case (checkpoint passes, persons) is
+ * aggregated per case key: the row count (log1p, standardised); for each
+ * numeric field the mean, min and max over the case's rows (standardised);
+ * for each categorical field the frequency of each top-K value and of
+ * "other"; datetime encodings averaged.  A case with no row in a source
+ * has count 0 and its numeric aggregates at the training mean.
+ */
+#ifndef YUJING_DATA_FEATURES_H
+#define YUJING_DATA_FEATURES_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/store/project.h"
+
+enum { CASE_TRAIN = 0, CASE_TEST = 1, CASE_UNLABELED = 2 };
+
+typedef struct yj_cases {
+	size_t n;
+	char **key;       /* (n) case keys */
+	int32_t *label;   /* (n) class index, -1 when unlabeled */
+	unsigned char *part; /* (n) CASE_TRAIN / CASE_TEST / CASE_UNLABELED */
+	char **classes;   /* class names, sorted (byte order) */
+	size_t nclasses;
+	long long split_id, snapshot_id;
+} yj_cases;
+
+/* The cases of the active split and snapshot (train and test in split
+ * order, then the unlabeled ones). */
+yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err);
+void cases_free(yj_cases *c);
+
+typedef struct yj_source_features {
+	char *name;
+	size_t dim;    /* features per case */
+	float *x;      /* (ncases, dim) */
+	json_t *layout; /* how each feature is computed, with training stats */
+} yj_source_features;
+
+typedef struct yj_features_opts {
+	int top_k;      /* categorical values one-hot encoded (default 10) */
+	const char *const *exclude; /* fields left out (e.g. ones that leak the label) */
+	size_t nexclude;
+} yj_features_opts;
+
+/* Build every source's features for the cases c.  Sources without any
+ * structured field give no features and are left out.  *out is an array
+ * of *n entries; free with features_free(). */
+yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opts *o,
+			 yj_source_features **out, size_t *n, yj_error *err);
+void features_free(yj_source_features *f, size_t n);
+
+#endif

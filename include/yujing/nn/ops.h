@@ -1,0 +1,88 @@
+/*
+ * ops.h - the layers, each with an explicit forward and backward pass.
+ *
+ * Conventions (llm.c's, with PyTorch's layouts): float32, row-major; B is
+ * the number of rows (batch), C/IN/OUT feature sizes.  Backward passes
+ * ACCUMULATE into their gradient outputs (+=); zeroing is the caller's
+ * (params_zero_grad).  A gradient output may be NULL when not needed.
+ * Every formula cites the PyTorch function it matches.
+ */
+#ifndef YUJING_NN_OPS_H
+#define YUJING_NN_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yujing/base/rng.h"
+
+/* ---- matrix products (the one wrapper over cblas_sgemm) ---- */
+
+/* C (M,N) = alpha * op(A) op(B) + beta * C, row-major; op = transpose when
+ * ta/tb.  lda/ldb/ldc are the row strides of A, B, C as stored. */
+void nn_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+	      const float *B, int ldb, float beta, float *C, int ldc);
+/* The same with plain loops: the test reference. */
+void nn_sgemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+		    const float *B, int ldb, float beta, float *C, int ldc);
+
+/* Threads for OpenBLAS (and our own loops); 0 = from OPENBLAS_NUM_THREADS,
+ * else the number of cores. */
+void nn_set_threads(int n);
+int nn_threads(void);
+
+/* ---- linear: torch.nn.functional.linear ---- */
+/* out (B,OUT) = in (B,IN) w^T + b;  w (OUT,IN), b (OUT) or NULL */
+void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int IN,
+		    int OUT);
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+		     const float *w, int B, int IN, int OUT);
+
+/* ---- activations (elementwise over n) ---- */
+void relu_forward(float *out, const float *in, size_t n);
+void relu_backward(float *din, const float *dout, const float *in, size_t n);
+/* GELU, erf form: x/2 (1 + erf(x/sqrt 2))  (torch.nn.GELU()) */
+void gelu_forward(float *out, const float *in, size_t n);
+void gelu_backward(float *din, const float *dout, const float *in, size_t n);
+void tanh_forward(float *out, const float *in, size_t n);
+void tanh_backward(float *din, const float *dout, const float *out, size_t n);
+
+/* ---- BatchNorm1d over (B,C): torch.nn.BatchNorm1d(C, eps, momentum) ----
+ * Training: batch mean and biased variance normalise; the running
+ * averages move by momentum with the UNBIASED batch variance (as PyTorch).
+ * xhat (B,C), mean (C), rstd (C) are saved for backward. */
+void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, float *run_mean,
+			     float *run_var, const float *in, const float *gamma, const float *beta,
+			     int B, int C, float momentum, float eps);
+void batchnorm_forward_eval(float *out, const float *in, const float *run_mean, const float *run_var,
+			    const float *gamma, const float *beta, int B, int C, float eps);
+void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			const float *xhat, const float *rstd, const float *gamma, int B, int C);
+
+/* ---- LayerNorm over the last dim C of (B,C): torch.nn.LayerNorm ---- */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *w,
+		       const float *b, int B, int C, float eps);
+void layernorm_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+			const float *mean, const float *rstd, const float *w, int B, int C);
+
+/* ---- dropout (inverted, seeded): torch.nn.functional.dropout ----
+ * mask (n) gets 0 or 1/(1-p). */
+void dropout_forward(float *out, float *mask, const float *in, size_t n, float p, yj_rng *rng);
+void dropout_backward(float *din, const float *dout, const float *mask, size_t n);
+
+/* ---- embedding lookup: out (B,C) = table[ids[b]] ---- */
+void embedding_forward(float *out, const int32_t *ids, const float *table, int B, int C);
+void embedding_backward(float *dtable, const float *dout, const int32_t *ids, int B, int C);
+
+/* ---- softmax cross-entropy: torch.nn.functional.cross_entropy ----
+ * probs (B,K) gets the softmax of logits; returns the mean loss, weighted
+ * by class weights w (K, or NULL) as PyTorch: sum_b w[y_b] l_b / sum_b
+ * w[y_b].  Rows with label < 0 are ignored (ignore_index). */
+float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels,
+			   const float *w, int B, int K);
+/* dlogits (B,K) += d(mean loss)/d(logits) */
+void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
+			   const float *w, int B, int K);
+/* Row-wise softmax only (prediction). */
+void softmax_forward(float *probs, const float *logits, int B, int K);
+
+#endif

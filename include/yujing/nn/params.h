@@ -1,0 +1,64 @@
+/*
+ * params.h - a model's parameters in one contiguous buffer with named
+ * views, and the same layout for gradients and the AdamW moments.
+ *
+ * Names follow PyTorch/Hugging Face state-dict keys ("sources.0.fc.0.weight")
+ * so a checkpoint maps 1:1 to safetensors tensors; Linear weights are
+ * stored [out, in] like torch.nn.Linear.
+ */
+#ifndef YUJING_NN_PARAMS_H
+#define YUJING_NN_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PARAM_NAME_MAX 128
+#define PARAM_MAXDIM 4
+
+typedef struct yj_param {
+	char name[PARAM_NAME_MAX];
+	int ndim;
+	int64_t shape[PARAM_MAXDIM];
+	size_t offset; /* in floats, into every buffer */
+	size_t size;   /* number of floats */
+	int decay;     /* AdamW weight decay applies (weights, not biases/norms) */
+	int trainable; /* 0: a buffer such as BatchNorm running statistics */
+} yj_param;
+
+typedef struct yj_params {
+	yj_param *v;
+	size_t n, cap;
+	size_t total;  /* floats in each buffer */
+	float *data;   /* (total) values */
+	float *grad;   /* (total) gradients, accumulated by backward passes */
+	float *m, *v2; /* (total) AdamW first and second moments */
+} yj_params;
+
+void params_init(yj_params *ps);
+void params_free(yj_params *ps);
+
+/* Declare a tensor before params_alloc().  Returns its index, -1 when out
+ * of memory or the name is taken. */
+long params_add(yj_params *ps, const char *name, int ndim, const int64_t *shape, int decay,
+		int trainable);
+
+/* Allocate the four buffers (zeroed).  Returns 0, -1 when out of memory. */
+int params_alloc(yj_params *ps);
+
+/* Index of a name, -1 if none. */
+long params_find(const yj_params *ps, const char *name);
+
+static inline float *params_data(yj_params *ps, long i)
+{
+	return ps->data + ps->v[i].offset;
+}
+
+static inline float *params_grad(yj_params *ps, long i)
+{
+	return ps->grad + ps->v[i].offset;
+}
+
+/* Zero all gradients. */
+void params_zero_grad(yj_params *ps);
+
+#endif

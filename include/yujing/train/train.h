@@ -1,0 +1,67 @@
+/*
+ * train.h - the training loop every model uses, and the runs it stores.
+ *
+ * A run trains on the train split and evaluates on the test split after
+ * each epoch, keeping the weights of the best epoch (test macro-F1).  It
+ * writes every step's training loss and every epoch's test loss, accuracy
+ * and macro-F1 into the project as it goes, so another process (the TUI)
+ * can follow it live.  A cancel request (Ctrl-C, or the run's cancel flag
+ * set by another process) stops it after the current step with a
+ * resumable checkpoint.
+ */
+#ifndef YUJING_TRAIN_TRAIN_H
+#define YUJING_TRAIN_TRAIN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/base/progress.h"
+#include "yujing/store/project.h"
+
+typedef struct yj_train_opts {
+	int epochs;        /* default 20 */
+	int batch;         /* default 256 */
+	float lr;          /* default 1e-3 */
+	float weight_decay;/* default 0.01 */
+	float warmup;      /* fraction of the steps warming up (default 0.05) */
+	float clip;        /* global gradient norm bound (default 1; 0 = none) */
+	int hidden;        /* default 64 */
+	int depth;         /* default 1 */
+	int top_k;         /* categorical values one-hot encoded (default 10) */
+	const char *const *exclude; /* fields left out of the features */
+	size_t nexclude;
+	int balanced;      /* class weights n / (K n_k) */
+	uint64_t seed;     /* default 42 */
+	int threads;       /* 0: OPENBLAS_NUM_THREADS or all cores */
+	long long resume;  /* run to continue, 0 for a new run */
+	yj_progress *progress;
+	/* Called after every epoch (may be NULL): epoch, train loss, test
+	 * loss, accuracy, macro-F1. */
+	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc,
+			 double f1);
+	void *ctx;
+} yj_train_opts;
+
+void train_opts_default(yj_train_opts *o);
+
+/* Train (or resume) a structured-branch run.  *run_id gets the run's id
+ * even when it stops early (status "cancelled": resumable). */
+yj_status train_run(yj_project *p, const yj_train_opts *o, long long *run_id, yj_error *err);
+
+/* Ask a running run to stop (sets its cancel flag). */
+yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);
+
+/* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
+ * accuracy, macro_f1}]} */
+yj_status train_list(yj_project *p, json_t **out, yj_error *err);
+
+/* The stored evaluation of a run (0: the latest finished or cancelled
+ * run): {"run", "accuracy", ..., "confusion"}. */
+yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err);
+
+/* A run's loss curve: {"steps": [[step, loss], ...], "epochs": [{epoch,
+ * train_loss, test_loss, accuracy, macro_f1, seconds}]}. */
+yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *err);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * cmd-runs.c - yujing runs PROJECT [--json]
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "yujing/base/i18n.h"
+#include "yujing/store/project.h"
+#include "yujing/train/train.h"
+
+enum { O_JSON = 256, O_HISTORY };
+
+static const cli_option options[] = {
+	{"history", O_HISTORY, N_("RUN"), N_("print a run's loss curve (steps and epochs)")},
+	{"json", O_JSON, NULL, N_("print as JSON")},
+	{0},
+};
+
+typedef struct {
+	int json;
+	long history;
+} runs_args;
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	runs_args *a = ctx;
+	if (key == O_JSON)
+		a->json = 1;
+	else if (key == O_HISTORY && cli_parse_long(arg, &a->history))
+		return cli_usage_error(cli_find("runs"), _("--history wants a run number"));
+	return 0;
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+	runs_args a = {0};
+	int i = cli_parse(cmd, argc, argv, on_opt, &a);
+	if (i < 0)
+		return -i - 1;
+	if (argc - i != 1)
+		return cli_usage_error(cmd, _("expected one project file"));
+	yj_error err;
+	error_clear(&err);
+	yj_project *p;
+	if (project_open(argv[i], &p, &err))
+		return cli_fail(&err);
+	json_t *out;
+	yj_status st = a.history ? train_history(p, a.history, &out, &err) : train_list(p, &out, &err);
+	project_close(p);
+	if (st)
+		return cli_fail(&err);
+	if (a.json || a.history)
+		return cli_print_json(out);
+	size_t k;
+	json_t *r;
+	cli_table *t = cli_table_new(7);
+	const char *head[] = {_("run"), _("created"), _("status"), _("epochs"), _("best"), _("accuracy"),
+			      _("macro-F1")};
+	cli_table_row(t, head);
+	json_array_foreach(json_object_get(out, "runs"), k, r)
+	{
+		char b[5][48];
+		snprintf(b[0], 48, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
+			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
+		json_t *be = json_object_get(r, "best_epoch");
+		snprintf(b[2], 48, "%s", json_is_integer(be) ? "" : "-");
+		if (json_is_integer(be))
+			snprintf(b[2], 48, "%lld", (long long)json_integer_value(be) + 1);
+		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
+		snprintf(b[3], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
+		snprintf(b[4], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
+		const char *row[] = {b[0], json_string_value(json_object_get(r, "created_at")),
+				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4]};
+		cli_table_row(t, row);
+	}
+	if (json_array_size(json_object_get(out, "runs")))
+		cli_table_print(t, stdout, 0);
+	else
+		printf(_("no runs yet; train one with 'yujing train'\n"));
+	cli_table_free(t);
+	json_decref(out);
+	return 0;
+}
+
+const cli_command cmd_runs = {
+	.name = "runs",
+	.synopsis = N_("PROJECT [--history RUN] [--json]"),
+	.summary = N_("List training runs with their status and metrics"),
+	.options = options,
+	.run = run,
+};

@@ -1,0 +1,611 @@
+/*
+ * features.c - cases of the active split and their structured feature
+ * vectors (see features.h for the encoding).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/data/clean.h"
+#include "yujing/data/datetime.h"
+#include "yujing/data/features.h"
+#include "yujing/data/stats.h"
+#include "yujing/data/table.h"
+
+/* ------------------------------------------------------------------ cases */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void cases_free(yj_cases *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->key[i]);
+	for (size_t i = 0; i < c->nclasses; i++)
+		free(c->classes[i]);
+	free(c->key);
+	free(c->label);
+	free(c->part);
+	free(c->classes);
+	memset(c, 0, sizeof *c);
+}
+
+yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	memset(c, 0, sizeof *c);
+	int rc = sqlite3_prepare_v2(db, "SELECT id, snapshot_id FROM splits WHERE active = 1", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return store_sqlite_error(db, rc, _("reading the split"), err);
+		error_set(err, YJ_ENOTFOUND, _("the project has no train/test split yet"));
+		error_hint(err, _("run 'yujing clean PROJECT' and 'yujing split PROJECT' first"));
+		return YJ_ENOTFOUND;
+	}
+	c->split_id = sqlite3_column_int64(st, 0);
+	c->snapshot_id = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* Class names: the distinct labels, sorted. */
+	rc = sqlite3_prepare_v2(db, "SELECT DISTINCT label FROM split_cases WHERE split_id = ? ORDER BY label",
+				-1, &st, NULL);
+	size_t cap = 0;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, c->split_id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (c->nclasses == cap) {
+				cap = cap ? cap * 2 : 16;
+				char **v = realloc(c->classes, cap * sizeof *v);
+				if (!v)
+					goto nomem;
+				c->classes = v;
+			}
+			c->classes[c->nclasses] = strdup((const char *)sqlite3_column_text(st, 0));
+			if (!c->classes[c->nclasses++])
+				goto nomem;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE)
+		return store_sqlite_error(db, rc, _("reading the split"), err);
+
+	rc = sqlite3_prepare_v2(db, "SELECT key, label, part FROM split_cases WHERE split_id = ?"
+				    " ORDER BY part DESC, key", -1, &st, NULL);
+	cap = 0;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, c->split_id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (c->n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				char **k = realloc(c->key, cap * sizeof *k);
+				if (!k)
+					goto nomem;
+				c->key = k;
+				int32_t *l = realloc(c->label, cap * sizeof *l);
+				if (!l)
+					goto nomem;
+				c->label = l;
+				unsigned char *pt = realloc(c->part, cap);
+				if (!pt)
+					goto nomem;
+				c->part = pt;
+			}
+			const char *label = (const char *)sqlite3_column_text(st, 1);
+			char **hit = bsearch(&label, c->classes, c->nclasses, sizeof *c->classes, cmp_str);
+			c->key[c->n] = strdup((const char *)sqlite3_column_text(st, 0));
+			if (!c->key[c->n])
+				goto nomem;
+			c->label[c->n] = hit ? (int32_t)(hit - c->classes) : -1;
+			c->part[c->n] = strcmp((const char *)sqlite3_column_text(st, 2), "test") ? CASE_TRAIN : CASE_TEST;
+			c->n++;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_error(db, rc, _("reading the split"), err);
+	return YJ_OK;
+nomem:
+	sqlite3_finalize(st);
+	cases_free(c);
+	return error_set(err, YJ_ENOMEM, _("out of memory"));
+}
+
+/* -------------------------------------------------------- cleaned values */
+
+/* A source as the snapshot left it: the table, the rows kept and the cells
+ * the cleaning changed. */
+typedef struct {
+	yj_table t;
+	unsigned char *kept;   /* (nrows) */
+	char ***over;          /* (ncols) NULL or (nrows) changed text */
+} clean_view;
+
+static void view_free(clean_view *v)
+{
+	for (size_t c = 0; v->over && c < v->t.ncols; c++) {
+		if (!v->over[c])
+			continue;
+		for (size_t r = 0; r < v->t.nrows; r++)
+			free(v->over[c][r]);
+		free(v->over[c]);
+	}
+	free(v->over);
+	free(v->kept);
+	table_free(&v->t);
+}
+
+/* Row index of row id `row` (table rows ascend by id), or -1. */
+static long row_index(const yj_table *t, int64_t row)
+{
+	size_t lo = 0, hi = t->nrows;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->row[mid] < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nrows && t->row[lo] == row ? (long)lo : -1;
+}
+
+static yj_status view_open(yj_project *p, long long snapshot, const char *source,
+			   const yj_nullset *ns, clean_view *v, yj_error *err)
+{
+	memset(v, 0, sizeof *v);
+	yj_status st = table_load(p, source, ns, NULL, &v->t, err);
+	if (st)
+		return st;
+	int64_t *rows = NULL;
+	size_t n = 0;
+	if ((st = clean_kept_rows(p, snapshot, v->t.info.id, &rows, &n, err))) {
+		table_free(&v->t);
+		return st;
+	}
+	v->kept = calloc(v->t.nrows ? v->t.nrows : 1, 1);
+	v->over = calloc(v->t.ncols ? v->t.ncols : 1, sizeof *v->over);
+	if (!v->kept || !v->over) {
+		free(rows);
+		view_free(v);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	for (size_t i = 0; i < n; i++) {
+		long r = row_index(&v->t, rows[i]);
+		if (r >= 0)
+			v->kept[r] = 1;
+	}
+	free(rows);
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT row, pos, value FROM snapshot_cells"
+					" WHERE snapshot_id = ? AND source_id = ?", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, snapshot);
+		sqlite3_bind_int64(q, 2, v->t.info.id);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			long r = row_index(&v->t, sqlite3_column_int64(q, 0));
+			int64_t c = sqlite3_column_int64(q, 1);
+			if (r < 0 || c < 0 || (size_t)c >= v->t.ncols)
+				continue;
+			if (!v->over[c] && !(v->over[c] = calloc(v->t.nrows, sizeof(char *))))
+				rc = SQLITE_NOMEM;
+			else if (!(v->over[c][r] = strdup((const char *)sqlite3_column_text(q, 2))))
+				rc = SQLITE_NOMEM;
+			if (rc == SQLITE_NOMEM)
+				break;
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		view_free(v);
+		return store_sqlite_error(db, rc, _("reading a snapshot"), err);
+	}
+	return YJ_OK;
+}
+
+/* The cleaned text of a cell, or NULL when it is null. */
+static const char *view_text(const clean_view *v, size_t c, size_t r)
+{
+	if (v->over[c] && v->over[c][r])
+		return v->over[c][r];
+	return table_is_null(&v->t, c, r) ? NULL : table_text(&v->t, c, r);
+}
+
+/* ------------------------------------------------------------- features */
+
+enum { K_NUM, K_NUM_MEAN, K_NUM_MIN, K_NUM_MAX, K_CAT, K_CAT_OTHER, K_CYC, K_COUNT };
+static const char *const kind_names[] = {"num", "num_mean", "num_min", "num_max",
+					 "cat", "cat_other", "cyclic", "count"};
+static const char *const cyc_names[] = {"hour_sin", "hour_cos", "weekday_sin", "weekday_cos",
+					"month_sin", "month_cos"};
+
+typedef struct {
+	int kind;
+	size_t col;
+	const char *value; /* K_CAT: the category */
+	int cyc;           /* K_CYC: 0..5 */
+	double mean, std;  /* standardisation (numeric kinds, count) */
+} feat;
+
+static int standardised(int kind)
+{
+	return kind == K_NUM || kind == K_NUM_MEAN || kind == K_NUM_MIN || kind == K_NUM_MAX ||
+	       kind == K_COUNT;
+}
+
+static void cyclic(const yj_datetime *dt, double out[6])
+{
+	const double tau = 6.283185307179586;
+	double h = dt->hour + dt->minute / 60.0, w = datetime_weekday(dt), m = dt->month - 1;
+	out[0] = sin(tau * h / 24), out[1] = cos(tau * h / 24);
+	out[2] = sin(tau * w / 7), out[3] = cos(tau * w / 7);
+	out[4] = sin(tau * m / 12), out[5] = cos(tau * m / 12);
+}
+
+/* Top-K categories of column c over the kept rows of training cases. */
+static size_t top_categories(const clean_view *v, size_t c, const long *case_of, const yj_cases *cs,
+			     int k, const char ***out)
+{
+	/* Count cleaned values through a private dictionary copy: the raw
+	 * dictionary plus overrides (rare: fills are a mode, i.e. an existing
+	 * value, except for const fills, which are counted as themselves). */
+	const yj_column *col = &v->t.cols[c];
+	int64_t *cnt = calloc(col->ndict, sizeof *cnt);
+	size_t *top = malloc((size_t)k * sizeof *top);
+	size_t m = 0;
+	*out = NULL;
+	if (!cnt || !top)
+		goto out;
+	for (size_t r = 0; r < v->t.nrows; r++) {
+		if (!v->kept[r] || case_of[r] < 0 || cs->part[case_of[r]] != CASE_TRAIN)
+			continue;
+		const char *s = view_text(v, c, r);
+		if (!s)
+			continue;
+		uint32_t e = col->code[r];
+		if (v->over[c] && v->over[c][r]) {
+			/* find the overriding value in the dictionary, if there */
+			e = 0;
+			for (size_t d = 1; d < col->ndict; d++)
+				if (!strcmp(col->value[d], s)) {
+					e = (uint32_t)d;
+					break;
+				}
+			if (!e)
+				continue;
+		}
+		cnt[e]++;
+	}
+	m = stats_top(col, cnt, (size_t)k, top);
+	*out = malloc((m ? m : 1) * sizeof **out);
+	if (!*out) {
+		m = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < m; i++)
+		(*out)[i] = col->value[top[i]];
+out:
+	free(cnt);
+	free(top);
+	return m;
+}
+
+typedef struct {
+	feat *f;
+	size_t n, cap;
+	const char **cats_owned[256];
+	size_t ncats_owned;
+} feat_list;
+
+static int feat_add(feat_list *fl, feat f)
+{
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? fl->cap * 2 : 32;
+		feat *v = realloc(fl->f, cap * sizeof *v);
+		if (!v)
+			return -1;
+		fl->f = v;
+		fl->cap = cap;
+	}
+	fl->f[fl->n++] = f;
+	return 0;
+}
+
+/* Raw value of feature f for case i from its rows (NaN when missing). */
+static double raw_feature(const clean_view *v, const feat *f, size_t *rows, size_t nrows)
+{
+	const yj_column *col = &v->t.cols[f->col];
+	switch (f->kind) {
+	case K_COUNT:
+		return log1p((double)nrows);
+	case K_NUM:
+	case K_NUM_MEAN:
+	case K_NUM_MIN:
+	case K_NUM_MAX: {
+		double sum = 0, lo = INFINITY, hi = -INFINITY, x;
+		size_t k = 0;
+		for (size_t j = 0; j < nrows; j++) {
+			const char *s = view_text(v, f->col, rows[j]);
+			if (!s || !value_parse_real(s, strlen(s), &x))
+				continue;
+			sum += x, k++;
+			lo = x < lo ? x : lo;
+			hi = x > hi ? x : hi;
+		}
+		if (!k)
+			return NAN;
+		return f->kind == K_NUM_MIN ? lo : f->kind == K_NUM_MAX ? hi : sum / (double)k;
+	}
+	case K_CAT:
+	case K_CAT_OTHER: {
+		size_t hit = 0, any = 0;
+		for (size_t j = 0; j < nrows; j++) {
+			const char *s = view_text(v, f->col, rows[j]);
+			if (!s)
+				continue;
+			any++;
+			if (f->kind == K_CAT ? !strcmp(s, f->value) : 1)
+				hit++;
+		}
+		(void)any;
+		return nrows ? (double)hit / (double)nrows : 0;
+	}
+	case K_CYC: {
+		double sum = 0, enc[6];
+		size_t k = 0;
+		for (size_t j = 0; j < nrows; j++) {
+			const char *s = view_text(v, f->col, rows[j]);
+			yj_datetime dt;
+			if (!s || !datetime_parse(s, strlen(s), &dt))
+				continue;
+			cyclic(&dt, enc);
+			sum += enc[f->cyc];
+			k++;
+		}
+		return k ? sum / (double)k : NAN;
+	}
+	}
+	(void)col;
+	return NAN;
+}
+
+static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_features_opts *o,
+				 const char *source, const yj_nullset *ns, yj_source_features *out,
+				 yj_error *err)
+{
+	clean_view v;
+	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
+	if (st)
+		return st;
+	yj_table *t = &v.t;
+	long *case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *case_of);
+	size_t *nrows_of = calloc(cs->n ? cs->n : 1, sizeof *nrows_of);
+	size_t *start = calloc(cs->n + 1, sizeof *start), *rows = NULL;
+	const char **sorted = malloc((cs->n ? cs->n : 1) * sizeof *sorted);
+	size_t *order = malloc((cs->n ? cs->n : 1) * sizeof *order);
+	feat_list fl = {0};
+	double *raw = NULL;
+	memset(out, 0, sizeof *out);
+	if (!case_of || !nrows_of || !start || !sorted || !order)
+		goto nomem;
+	/* case index of every kept row, through the sorted case keys */
+	for (size_t i = 0; i < cs->n; i++)
+		sorted[i] = cs->key[i];
+	qsort(sorted, cs->n, sizeof *sorted, cmp_str);
+	for (size_t i = 0; i < cs->n; i++) {
+		const char **hit = bsearch(&cs->key[i], sorted, cs->n, sizeof *sorted, cmp_str);
+		order[hit - sorted] = i;
+	}
+	int multi = 0;
+	for (size_t r = 0; r < t->nrows; r++) {
+		case_of[r] = -1;
+		if (!v.kept[r] || t->key_col < 0)
+			continue;
+		const char *k = table_text(t, (size_t)t->key_col, r);
+		const char **hit = bsearch(&k, sorted, cs->n, sizeof *sorted, cmp_str);
+		if (!hit)
+			continue;
+		case_of[r] = (long)order[hit - sorted];
+		if (++nrows_of[case_of[r]] > 1)
+			multi = 1;
+	}
+	/* rows of each case, contiguous */
+	for (size_t i = 0; i < cs->n; i++)
+		start[i + 1] = start[i] + nrows_of[i];
+	rows = malloc((start[cs->n] ? start[cs->n] : 1) * sizeof *rows);
+	if (!rows)
+		goto nomem;
+	memset(nrows_of, 0, cs->n * sizeof *nrows_of);
+	for (size_t r = 0; r < t->nrows; r++)
+		if (case_of[r] >= 0)
+			rows[start[case_of[r]] + nrows_of[case_of[r]]++] = r;
+
+	/* the layout */
+	if (multi && feat_add(&fl, (feat){.kind = K_COUNT}))
+		goto nomem;
+	for (size_t c = 0; c < t->ncols; c++) {
+		const yj_column *col = &t->cols[c];
+		if (col->role != ROLE_ATTRIBUTE)
+			continue;
+		int skip = 0;
+		for (size_t e = 0; e < o->nexclude && !skip; e++)
+			skip = !strcmp(o->exclude[e], col->name);
+		if (skip)
+			continue;
+		if (ftype_is_numeric(col->type)) {
+			if (!multi) {
+				if (feat_add(&fl, (feat){.kind = K_NUM, .col = c}))
+					goto nomem;
+			} else if (feat_add(&fl, (feat){.kind = K_NUM_MEAN, .col = c}) ||
+				   feat_add(&fl, (feat){.kind = K_NUM_MIN, .col = c}) ||
+				   feat_add(&fl, (feat){.kind = K_NUM_MAX, .col = c})) {
+				goto nomem;
+			}
+		} else if (col->type == FTYPE_CATEGORICAL) {
+			const char **cats;
+			size_t m = top_categories(&v, c, case_of, cs, o->top_k > 0 ? o->top_k : 10, &cats);
+			if (!cats || fl.ncats_owned == 256)
+				goto nomem;
+			fl.cats_owned[fl.ncats_owned++] = cats;
+			for (size_t j = 0; j < m; j++)
+				if (feat_add(&fl, (feat){.kind = K_CAT, .col = c, .value = cats[j]}))
+					goto nomem;
+			if (feat_add(&fl, (feat){.kind = K_CAT_OTHER, .col = c}))
+				goto nomem;
+		} else if (col->type == FTYPE_DATETIME) {
+			for (int j = 0; j < 6; j++)
+				if (feat_add(&fl, (feat){.kind = K_CYC, .col = c, .cyc = j}))
+					goto nomem;
+		}
+	}
+	/* raw values, then standardisation fitted on the training cases */
+	size_t d = fl.n;
+	size_t nd = cs->n * d;
+	raw = malloc((nd ? nd : 1) * sizeof *raw);
+	out->x = malloc((nd ? nd : 1) * sizeof *out->x);
+	if (!raw || !out->x)
+		goto nomem;
+	for (size_t i = 0; i < cs->n; i++)
+		for (size_t j = 0; j < d; j++) {
+			feat *f = &fl.f[j];
+			double x = raw_feature(&v, f, rows + start[i], start[i + 1] - start[i]);
+			if (f->kind == K_CAT_OTHER) {
+				/* share of rows whose value is none of the top-K */
+				/* (the top-K features of the field come just before) */
+				double known = 0;
+				for (size_t q = j; q-- > 0 && fl.f[q].kind == K_CAT && fl.f[q].col == f->col;)
+					known += raw[i * d + q];
+				size_t nonnull = 0;
+				for (size_t q = start[i]; q < start[i + 1]; q++)
+					nonnull += view_text(&v, f->col, rows[q]) != NULL;
+				size_t nr = start[i + 1] - start[i];
+				x = nr ? (double)nonnull / (double)nr - known : 0;
+				if (x < 1e-12)
+					x = 0;
+			}
+			raw[i * d + j] = x;
+		}
+	json_t *feats = json_array();
+	for (size_t j = 0; j < d; j++) {
+		feat *f = &fl.f[j];
+		if (standardised(f->kind)) {
+			double s = 0, ss = 0;
+			size_t k = 0;
+			for (size_t i = 0; i < cs->n; i++)
+				if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j]))
+					s += raw[i * d + j], k++;
+			f->mean = k ? s / (double)k : 0;
+			for (size_t i = 0; i < cs->n; i++)
+				if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j])) {
+					double dd = raw[i * d + j] - f->mean;
+					ss += dd * dd;
+				}
+			f->std = k ? sqrt(ss / (double)k) : 0;
+			if (!(f->std > 0))
+				f->std = 1;
+		}
+		for (size_t i = 0; i < cs->n; i++) {
+			double x = raw[i * d + j];
+			if (standardised(f->kind))
+				x = isnan(x) ? 0 : (x - f->mean) / f->std;
+			else if (isnan(x))
+				x = 0;
+			out->x[i * d + j] = (float)x;
+		}
+		json_t *jf = json_pack("{s:s, s:s}", "kind", kind_names[f->kind], "field",
+				       f->kind == K_COUNT ? "" : t->cols[f->col].name);
+		if (f->kind == K_CAT)
+			json_object_set_new(jf, "value", json_string(f->value));
+		if (f->kind == K_CYC)
+			json_object_set_new(jf, "part", json_string(cyc_names[f->cyc]));
+		if (standardised(f->kind)) {
+			json_object_set_new(jf, "mean", json_real(f->mean));
+			json_object_set_new(jf, "std", json_real(f->std));
+		}
+		json_array_append_new(feats, jf);
+	}
+	out->name = strdup(source);
+	out->dim = d;
+	out->layout = json_pack("{s:s, s:s, s:o}", "source", source, "mode", multi ? "aggregate" : "direct",
+				"features", feats);
+	if (!out->name || !out->layout)
+		goto nomem;
+	goto done;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
+	free(out->x);
+	out->x = NULL;
+done:
+	for (size_t i = 0; i < fl.ncats_owned; i++)
+		free(fl.cats_owned[i]);
+	free(fl.f);
+	free(raw);
+	free(case_of);
+	free(nrows_of);
+	free(start);
+	free(rows);
+	free(sorted);
+	free(order);
+	view_free(&v);
+	return st;
+}
+
+yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opts *o,
+			 yj_source_features **out, size_t *n, yj_error *err)
+{
+	yj_source_info *v = NULL;
+	size_t nsrc = 0, k = 0;
+	yj_nullset ns = {0};
+	yj_source_features *f = NULL;
+	yj_status st;
+	*out = NULL;
+	*n = 0;
+	if ((st = sources_list(p, &v, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
+		goto out;
+	f = calloc(nsrc ? nsrc : 1, sizeof *f);
+	if (!f) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	for (size_t i = 0; i < nsrc; i++) {
+		if ((st = source_features(p, c, o, v[i].name, &ns, &f[k], err))) {
+			error_at(err, NULL, -1, -1, NULL);
+			goto out;
+		}
+		if (f[k].dim == 0) {
+			features_free(&f[k], 1);
+			continue;
+		}
+		k++;
+	}
+	*out = f;
+	*n = k;
+	f = NULL;
+out:
+	if (f)
+		features_free(f, k);
+	free(f);
+	nullset_free(&ns);
+	sources_list_free(v, nsrc);
+	return st;
+}
+
+void features_free(yj_source_features *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].name);
+		free(f[i].x);
+		json_decref(f[i].layout);
+		memset(&f[i], 0, sizeof f[i]);
+	}
+}

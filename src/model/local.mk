@@ -1,0 +1,9 @@
+## src/model: the networks of the method (structured branch; later the BERT
+## encoder, fusion and explanation), built on src/nn.
+noinst_LIBRARIES += src/model/libmodel.a
+src_model_libmodel_a_SOURCES = \
+	src/model/structured.c
+src_model_libmodel_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS)
+noinst_HEADERS += \
+	include/yujing/model/structured.h
+MODEL_LIBS = src/model/libmodel.a $(NN_LIBS)

@@ -1,0 +1,222 @@
+/*
+ * structured.c - per-source MLP + BatchNorm branch, projection and
+ * classifier, with explicit forward and backward passes.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/base/rng.h"
+#include "yujing/model/structured.h"
+#include "yujing/nn/ops.h"
+
+static int in_of(const yj_mlp *m, int s, int l)
+{
+	return l == 0 ? m->cfg.in_dim[s] : m->cfg.hidden;
+}
+
+/* U(-bound, bound) into n floats. */
+static void uniform_init(float *p, size_t n, float bound, yj_rng *rng)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (float)((2 * rng_uniform(rng) - 1) * bound);
+}
+
+int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed)
+{
+	memset(m, 0, sizeof *m);
+	m->cfg = *cfg;
+	if (cfg->nsrc < 1 || cfg->nsrc > MLP_MAX_SOURCES || cfg->depth < 1 ||
+	    cfg->depth > MLP_MAX_DEPTH || cfg->hidden < 1 || cfg->proj < 1 || cfg->nclasses < 1)
+		return -1;
+	if (m->cfg.bn_momentum == 0)
+		m->cfg.bn_momentum = 0.1f;
+	if (m->cfg.bn_eps == 0)
+		m->cfg.bn_eps = 1e-5f;
+	params_init(&m->ps);
+	char name[PARAM_NAME_MAX];
+	int H = cfg->hidden;
+	for (int s = 0; s < cfg->nsrc; s++)
+		for (int l = 0; l < cfg->depth; l++) {
+			int64_t wshape[2] = {H, in_of(m, s, l)}, vshape[1] = {H};
+#define ADD(field, suffix, nd, shape, decay, train)                                          \
+	do {                                                                                 \
+		snprintf(name, sizeof name, "sources.%d.layers.%d.%s", s, l, suffix);        \
+		if ((m->field[s][l] = params_add(&m->ps, name, nd, shape, decay, train)) < 0) \
+			return -1;                                                           \
+	} while (0)
+			ADD(lin_w, "linear.weight", 2, wshape, 1, 1);
+			ADD(lin_b, "linear.bias", 1, vshape, 0, 1);
+			ADD(bn_w, "bn.weight", 1, vshape, 0, 1);
+			ADD(bn_b, "bn.bias", 1, vshape, 0, 1);
+			ADD(bn_rm, "bn.running_mean", 1, vshape, 0, 0);
+			ADD(bn_rv, "bn.running_var", 1, vshape, 0, 0);
+#undef ADD
+		}
+	int64_t pshape[2] = {cfg->proj, (int64_t)cfg->nsrc * H};
+	int64_t cshape[2] = {cfg->nclasses, cfg->proj}, bshape[1] = {cfg->nclasses};
+	if ((m->proj_w = params_add(&m->ps, "proj.weight", 2, pshape, 1, 1)) < 0 ||
+	    (m->cls_w = params_add(&m->ps, "classifier.weight", 2, cshape, 1, 1)) < 0 ||
+	    (m->cls_b = params_add(&m->ps, "classifier.bias", 1, bshape, 0, 1)) < 0 ||
+	    params_alloc(&m->ps))
+		return -1;
+
+	/* Initialise in declaration order from one stream. */
+	yj_rng rng;
+	rng_seed(&rng, seed);
+	for (int s = 0; s < cfg->nsrc; s++)
+		for (int l = 0; l < cfg->depth; l++) {
+			float bound = 1.0f / sqrtf((float)in_of(m, s, l));
+			uniform_init(params_data(&m->ps, m->lin_w[s][l]), m->ps.v[m->lin_w[s][l]].size, bound, &rng);
+			uniform_init(params_data(&m->ps, m->lin_b[s][l]), (size_t)H, bound, &rng);
+			for (int j = 0; j < H; j++) {
+				params_data(&m->ps, m->bn_w[s][l])[j] = 1;
+				params_data(&m->ps, m->bn_rv[s][l])[j] = 1;
+			}
+		}
+	float pb = 1.0f / sqrtf((float)(cfg->nsrc * H)), cb = 1.0f / sqrtf((float)cfg->proj);
+	uniform_init(params_data(&m->ps, m->proj_w), m->ps.v[m->proj_w].size, pb, &rng);
+	uniform_init(params_data(&m->ps, m->cls_w), m->ps.v[m->cls_w].size, cb, &rng);
+	uniform_init(params_data(&m->ps, m->cls_b), (size_t)cfg->nclasses, cb, &rng);
+	return 0;
+}
+
+void mlp_free(yj_mlp *m)
+{
+	params_free(&m->ps);
+	free(m->act);
+	free(m->dact);
+	memset(m, 0, sizeof *m);
+}
+
+int mlp_reserve(yj_mlp *m, int b)
+{
+	if (b <= m->bmax)
+		return 0;
+	const yj_mlp_cfg *c = &m->cfg;
+	size_t H = (size_t)c->hidden, B = (size_t)b, S = (size_t)c->nsrc, D = (size_t)c->depth;
+	size_t maxin = H;
+	for (int s = 0; s < c->nsrc; s++)
+		if ((size_t)c->in_dim[s] > maxin)
+			maxin = (size_t)c->in_dim[s];
+	size_t total = S * D * (4 * B * H + 2 * H) + B * S * H + B * (size_t)c->proj +
+		       2 * B * (size_t)c->nclasses + B * maxin;
+	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
+	if (!a || !d) {
+		free(a);
+		free(d);
+		return -1;
+	}
+	free(m->act);
+	free(m->dact);
+	m->act = a;
+	m->dact = d;
+	m->bmax = b;
+	float *p = a;
+	for (size_t s = 0; s < S; s++)
+		for (size_t l = 0; l < D; l++) {
+			m->lin[s][l] = p, p += B * H;
+			m->xhat[s][l] = p, p += B * H;
+			m->bn[s][l] = p, p += B * H;
+			m->relu[s][l] = p, p += B * H;
+			m->mean[s][l] = p, p += H;
+			m->rstd[s][l] = p, p += H;
+		}
+	m->concat = p, p += B * S * H;
+	m->projv = p, p += B * (size_t)c->proj;
+	m->logits = p, p += B * (size_t)c->nclasses;
+	m->probs = p, p += B * (size_t)c->nclasses;
+	m->d_scratch = p;
+	return 0;
+}
+
+/* The gradient buffer twin of an activation pointer. */
+static float *grad_of(yj_mlp *m, const float *act)
+{
+	return m->dact + (act - m->act);
+}
+
+void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
+{
+	const yj_mlp_cfg *c = &m->cfg;
+	int H = c->hidden, SH = c->nsrc * H;
+	yj_params *ps = &m->ps;
+	for (int s = 0; s < c->nsrc; s++) {
+		const float *in = x[s];
+		for (int l = 0; l < c->depth; l++) {
+			linear_forward(m->lin[s][l], in, params_data(ps, m->lin_w[s][l]),
+				       params_data(ps, m->lin_b[s][l]), B, in_of(m, s, l), H);
+			if (train)
+				batchnorm_forward_train(m->bn[s][l], m->xhat[s][l], m->mean[s][l], m->rstd[s][l],
+							params_data(ps, m->bn_rm[s][l]),
+							params_data(ps, m->bn_rv[s][l]), m->lin[s][l],
+							params_data(ps, m->bn_w[s][l]), params_data(ps, m->bn_b[s][l]),
+							B, H, c->bn_momentum, c->bn_eps);
+			else
+				batchnorm_forward_eval(m->bn[s][l], m->lin[s][l], params_data(ps, m->bn_rm[s][l]),
+						       params_data(ps, m->bn_rv[s][l]),
+						       params_data(ps, m->bn_w[s][l]),
+						       params_data(ps, m->bn_b[s][l]), B, H, c->bn_eps);
+			relu_forward(m->relu[s][l], m->bn[s][l], (size_t)B * (size_t)H);
+			in = m->relu[s][l];
+		}
+		/* concat: source s occupies columns [s*H, (s+1)*H) */
+		for (int b = 0; b < B; b++)
+			memcpy(m->concat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
+			       in + (size_t)b * (size_t)H, (size_t)H * sizeof(float));
+	}
+	linear_forward(m->projv, m->concat, params_data(ps, m->proj_w), NULL, B, SH, c->proj);
+	linear_forward(m->logits, m->projv, params_data(ps, m->cls_w), params_data(ps, m->cls_b), B, c->proj,
+		       c->nclasses);
+	softmax_forward(m->probs, m->logits, B, c->nclasses);
+}
+
+float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
+{
+	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
+}
+
+void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
+{
+	const yj_mlp_cfg *c = &m->cfg;
+	int H = c->hidden, SH = c->nsrc * H, K = c->nclasses;
+	yj_params *ps = &m->ps;
+	float *dlogits = grad_of(m, m->logits), *dproj = grad_of(m, m->projv);
+	float *dconcat = grad_of(m, m->concat);
+	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
+	memset(dproj, 0, (size_t)B * (size_t)c->proj * sizeof(float));
+	memset(dconcat, 0, (size_t)B * (size_t)SH * sizeof(float));
+	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
+	linear_backward(dproj, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
+			params_data(ps, m->cls_w), B, c->proj, K);
+	linear_backward(dconcat, params_grad(ps, m->proj_w), NULL, dproj, m->concat,
+			params_data(ps, m->proj_w), B, SH, c->proj);
+	for (int s = 0; s < c->nsrc; s++) {
+		/* gradient of the source's last block output from the concat */
+		float *dout = grad_of(m, m->relu[s][c->depth - 1]);
+		for (int b = 0; b < B; b++)
+			memcpy(dout + (size_t)b * (size_t)H, dconcat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
+			       (size_t)H * sizeof(float));
+		for (int l = c->depth - 1; l >= 0; l--) {
+			size_t n = (size_t)B * (size_t)H;
+			float *drelu = grad_of(m, m->relu[s][l]), *dbn = grad_of(m, m->bn[s][l]);
+			float *dlin = grad_of(m, m->lin[s][l]);
+			memset(dbn, 0, n * sizeof(float));
+			memset(dlin, 0, n * sizeof(float));
+			relu_backward(dbn, drelu, m->bn[s][l], n);
+			batchnorm_backward(dlin, params_grad(ps, m->bn_w[s][l]), params_grad(ps, m->bn_b[s][l]), dbn,
+					   m->xhat[s][l], m->rstd[s][l], params_data(ps, m->bn_w[s][l]), B, H);
+			const float *in = l == 0 ? x[s] : m->relu[s][l - 1];
+			float *din = NULL;
+			if (l > 0) {
+				din = grad_of(m, m->relu[s][l - 1]);
+				memset(din, 0, n * sizeof(float));
+			}
+			linear_backward(din, params_grad(ps, m->lin_w[s][l]), params_grad(ps, m->lin_b[s][l]), dlin,
+					in, params_data(ps, m->lin_w[s][l]), B, in_of(m, s, l), H);
+		}
+	}
+}

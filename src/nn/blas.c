@@ -1,0 +1,74 @@
+/*
+ * blas.c - the one wrapper over cblas_sgemm, its plain-loop reference, and
+ * the thread count.
+ *
+ * Every matrix product in yujing goes through nn_sgemm, so there is one
+ * place to change the BLAS and one reference (nn_sgemm_naive) that tests
+ * compare it with.  OpenBLAS splits the M and N dimensions between threads
+ * and never the K (reduction) dimension, so a given thread count gives the
+ * same bits run after run.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "yujing/nn/ops.h"
+
+/* OpenBLAS's own extension; Debian's cblas.h declares it, other cblas.h
+ * headers may not (a repeated compatible declaration is harmless). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* 0 until nn_set_threads is called: then OpenBLAS's own choice stands. */
+static int nn_nthreads;
+
+void nn_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+	      const float *B, int ldb, float beta, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+		    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void nn_sgemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+		    const float *B, int ldb, float beta, float *C, int ldc)
+{
+	for (int i = 0; i < M; i++) {
+		for (int j = 0; j < N; j++) {
+			/* op(A)[i,k] is A[i,k] or A[k,i]; accumulate in double
+			 * so the reference is more accurate than what it checks. */
+			double acc = 0.0;
+			for (int k = 0; k < K; k++) {
+				float a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+				float b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+				acc += (double)a * b;
+			}
+			float *c = &C[(size_t)i * ldc + j];
+			/* BLAS semantics: beta == 0 means C is not read (may hold NaN). */
+			*c = beta == 0.0f ? (float)(alpha * acc) : (float)(alpha * acc + (double)beta * *c);
+		}
+	}
+}
+
+void nn_set_threads(int n)
+{
+	if (n <= 0) {
+		const char *env = getenv("OPENBLAS_NUM_THREADS");
+		n = env ? atoi(env) : 0;
+		if (n <= 0) {
+			long cores = sysconf(_SC_NPROCESSORS_ONLN);
+			n = cores > 0 ? (int)cores : 1;
+		}
+	}
+	nn_nthreads = n;
+	openblas_set_num_threads(n);
+}
+
+int nn_threads(void)
+{
+	return nn_nthreads > 0 ? nn_nthreads : openblas_get_num_threads();
+}

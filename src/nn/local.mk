@@ -1,0 +1,18 @@
+## src/nn: the numerics core -- parameter buffers, layers with explicit
+## forward/backward, AdamW, safetensors.  Depends on base, cblas (OpenBLAS)
+## and jansson (the safetensors JSON header) only.
+noinst_LIBRARIES += src/nn/libnn.a
+src_nn_libnn_a_SOURCES = \
+	src/nn/params.c \
+	src/nn/blas.c \
+	src/nn/ops.c \
+	src/nn/norm.c \
+	src/nn/optim.c \
+	src/nn/safetensors.c
+src_nn_libnn_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS)
+noinst_HEADERS += \
+	include/yujing/nn/params.h \
+	include/yujing/nn/ops.h \
+	include/yujing/nn/optim.h \
+	include/yujing/nn/safetensors.h
+NN_LIBS = src/nn/libnn.a src/base/libbase.a $(OPENBLAS_LIBS) $(JANSSON_LIBS) -lm

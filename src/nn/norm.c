@@ -1,0 +1,217 @@
+/*
+ * norm.c - BatchNorm1d and LayerNorm, forward and backward.
+ *
+ * BatchNorm normalises each channel (column) of a (B,C) batch over the
+ * rows; LayerNorm normalises each row over its C features.  Statistics are
+ * accumulated in double.  BatchNorm walks the batch row by row (contiguous)
+ * over blocks of NORM_BLOCK channels whose per-channel sums live on the
+ * stack, so nothing is allocated and every sum runs in a fixed order.
+ * gamma/beta (or w/b) may be NULL for a layer without affine parameters.
+ */
+#include <config.h>
+
+#include <math.h>
+
+#include "yujing/nn/ops.h"
+
+/* Channels per block: two double accumulators each, 4 KB of stack. */
+#define NORM_BLOCK 256
+
+/* --------------------------------------------------------------- BatchNorm */
+
+/* torch.nn.BatchNorm1d(C, eps, momentum) in training mode on (B,C):
+ *   mean = 1/B sum_b x,  var = 1/B sum_b (x - mean)^2     (biased)
+ *   xhat = (x - mean) / sqrt(var + eps),  out = gamma xhat + beta
+ *   run_mean = (1 - momentum) run_mean + momentum mean
+ *   run_var  = (1 - momentum) run_var  + momentum var B/(B-1)  (unbiased)
+ * With B == 1 the unbiased variance is undefined (PyTorch refuses such a
+ * batch): run_var is then left as it is.  run_mean/run_var may be NULL. */
+void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, float *run_mean,
+			     float *run_var, const float *in, const float *gamma, const float *beta,
+			     int B, int C, float momentum, float eps)
+{
+	double s1[NORM_BLOCK], s2[NORM_BLOCK];
+	for (int c0 = 0; c0 < C; c0 += NORM_BLOCK) {
+		int nc = C - c0 < NORM_BLOCK ? C - c0 : NORM_BLOCK;
+
+		/* Pass 1: the mean. */
+		for (int j = 0; j < nc; j++)
+			s1[j] = 0.0;
+		for (int b = 0; b < B; b++) {
+			const float *x = in + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++)
+				s1[j] += x[j];
+		}
+		for (int j = 0; j < nc; j++)
+			s1[j] /= B;
+
+		/* Pass 2: the biased variance around that mean (two passes are
+		 * stable where E[x^2] - E[x]^2 is not). */
+		for (int j = 0; j < nc; j++)
+			s2[j] = 0.0;
+		for (int b = 0; b < B; b++) {
+			const float *x = in + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++) {
+				double d = x[j] - s1[j];
+				s2[j] += d * d;
+			}
+		}
+		for (int j = 0; j < nc; j++) {
+			int c = c0 + j;
+			double var = s2[j] / B;
+			mean[c] = (float)s1[j];
+			rstd[c] = (float)(1.0 / sqrt(var + eps));
+			if (run_mean)
+				run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * (float)s1[j];
+			if (run_var && B > 1)
+				run_var[c] = (1.0f - momentum) * run_var[c] +
+					     momentum * (float)(s2[j] / (B - 1));
+		}
+
+		/* Pass 3: normalise, scale, shift. */
+		for (int b = 0; b < B; b++) {
+			const float *x = in + (size_t)b * C;
+			float *xh = xhat + (size_t)b * C;
+			float *y = out + (size_t)b * C;
+			for (int c = c0; c < c0 + nc; c++) {
+				xh[c] = (x[c] - mean[c]) * rstd[c];
+				y[c] = (gamma ? gamma[c] : 1.0f) * xh[c] + (beta ? beta[c] : 0.0f);
+			}
+		}
+	}
+}
+
+/* Evaluation mode uses the running statistics, folded as PyTorch's CPU
+ * kernel does (batch_norm_cpu_transform_input):
+ *   alpha = gamma / sqrt(run_var + eps),  out = x alpha + (beta - run_mean alpha) */
+void batchnorm_forward_eval(float *out, const float *in, const float *run_mean, const float *run_var,
+			    const float *gamma, const float *beta, int B, int C, float eps)
+{
+	float alpha[NORM_BLOCK], shift[NORM_BLOCK];
+	for (int c0 = 0; c0 < C; c0 += NORM_BLOCK) {
+		int nc = C - c0 < NORM_BLOCK ? C - c0 : NORM_BLOCK;
+		for (int j = 0; j < nc; j++) {
+			int c = c0 + j;
+			float inv = (float)(1.0 / sqrt((double)run_var[c] + eps));
+			alpha[j] = (gamma ? gamma[c] : 1.0f) * inv;
+			shift[j] = (beta ? beta[c] : 0.0f) - run_mean[c] * alpha[j];
+		}
+		for (int b = 0; b < B; b++) {
+			const float *x = in + (size_t)b * C + c0;
+			float *y = out + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++)
+				y[j] = x[j] * alpha[j] + shift[j];
+		}
+	}
+}
+
+/* Training-mode backward (the batch statistics depend on every row):
+ *   dgamma += sum_b dout xhat,   dbeta += sum_b dout
+ *   din    += gamma rstd / B (B dout - sum_b dout - xhat sum_b dout xhat)
+ * which is PyTorch's batch_norm_backward with train=True. */
+void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+			const float *xhat, const float *rstd, const float *gamma, int B, int C)
+{
+	double sd[NORM_BLOCK], sdx[NORM_BLOCK];
+	for (int c0 = 0; c0 < C; c0 += NORM_BLOCK) {
+		int nc = C - c0 < NORM_BLOCK ? C - c0 : NORM_BLOCK;
+		for (int j = 0; j < nc; j++)
+			sd[j] = sdx[j] = 0.0;
+		for (int b = 0; b < B; b++) {
+			const float *g = dout + (size_t)b * C + c0;
+			const float *xh = xhat + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++) {
+				sd[j] += g[j];
+				sdx[j] += (double)g[j] * xh[j];
+			}
+		}
+		for (int j = 0; j < nc; j++) {
+			if (dgamma)
+				dgamma[c0 + j] += (float)sdx[j];
+			if (dbeta)
+				dbeta[c0 + j] += (float)sd[j];
+		}
+		if (!din)
+			continue;
+		/* Turn the sums into per-channel means for the din formula. */
+		for (int j = 0; j < nc; j++) {
+			sd[j] /= B;
+			sdx[j] /= B;
+		}
+		for (int b = 0; b < B; b++) {
+			const float *g = dout + (size_t)b * C + c0;
+			const float *xh = xhat + (size_t)b * C + c0;
+			float *d = din + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++) {
+				int c = c0 + j;
+				float k = (gamma ? gamma[c] : 1.0f) * rstd[c];
+				d[j] += k * (g[j] - (float)sd[j] - xh[j] * (float)sdx[j]);
+			}
+		}
+	}
+}
+
+/* --------------------------------------------------------------- LayerNorm */
+
+/* torch.nn.LayerNorm(C, eps) on each row of (B,C):
+ *   mean, var (biased) over the row,  rstd = 1/sqrt(var + eps)
+ *   out = (x - mean) rstd w + b.   mean (B), rstd (B) are saved. */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *w,
+		       const float *b, int B, int C, float eps)
+{
+	for (int r = 0; r < B; r++) {
+		const float *x = in + (size_t)r * C;
+		float *y = out + (size_t)r * C;
+		double s = 0.0;
+		for (int c = 0; c < C; c++)
+			s += x[c];
+		double m = s / C;
+		double v = 0.0;
+		for (int c = 0; c < C; c++) {
+			double d = x[c] - m;
+			v += d * d;
+		}
+		float fm = (float)m;
+		float rs = (float)(1.0 / sqrt(v / C + eps));
+		mean[r] = fm;
+		rstd[r] = rs;
+		for (int c = 0; c < C; c++) {
+			float xh = (x[c] - fm) * rs;
+			y[c] = xh * (w ? w[c] : 1.0f) + (b ? b[c] : 0.0f);
+		}
+	}
+}
+
+/* With xhat = (x - mean) rstd and g = dout w:
+ *   dw += sum_r dout xhat,   db += sum_r dout
+ *   din += rstd (g - mean_c(g) - xhat mean_c(g xhat))
+ * (PyTorch's layer_norm_backward). */
+void layernorm_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+			const float *mean, const float *rstd, const float *w, int B, int C)
+{
+	for (int r = 0; r < B; r++) {
+		const float *x = in + (size_t)r * C;
+		const float *d = dout + (size_t)r * C;
+		float m = mean[r], rs = rstd[r];
+		double sg = 0.0, sgx = 0.0;
+		for (int c = 0; c < C; c++) {
+			float xh = (x[c] - m) * rs;
+			float g = d[c] * (w ? w[c] : 1.0f);
+			sg += g;
+			sgx += (double)g * xh;
+			if (dw)
+				dw[c] += d[c] * xh;
+			if (db)
+				db[c] += d[c];
+		}
+		if (!din)
+			continue;
+		float mg = (float)(sg / C), mgx = (float)(sgx / C);
+		float *di = din + (size_t)r * C;
+		for (int c = 0; c < C; c++) {
+			float xh = (x[c] - m) * rs;
+			float g = d[c] * (w ? w[c] : 1.0f);
+			di[c] += rs * (g - mg - xh * mgx);
+		}
+	}
+}

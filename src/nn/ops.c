@@ -1,0 +1,240 @@
+/*
+ * ops.c - linear, activations, dropout, embedding and softmax
+ * cross-entropy, each with an explicit forward and backward pass
+ * (normalisation layers are in norm.c, matrix products in blas.c).
+ *
+ * Forward passes overwrite their outputs; backward passes ACCUMULATE (+=)
+ * into gradient outputs, any of which may be NULL when not needed.  No
+ * function allocates: the caller owns every activation buffer.  Each loop
+ * runs in a fixed order, so the same inputs give the same bits.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "yujing/nn/ops.h"
+
+/* ------------------------------------------------------------------ linear */
+
+/* torch.nn.functional.linear: out = in w^T + b.
+ * in (B,IN), w (OUT,IN), b (OUT) or NULL, out (B,OUT). */
+void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int IN,
+		    int OUT)
+{
+	float beta = 0.0f;
+	if (b) {
+		/* Seed every row with the bias and let sgemm add the product. */
+		for (int r = 0; r < B; r++)
+			memcpy(out + (size_t)r * OUT, b, (size_t)OUT * sizeof(float));
+		beta = 1.0f;
+	}
+	nn_sgemm(0, 1, B, OUT, IN, 1.0f, in, IN, w, IN, beta, out, OUT);
+}
+
+/* din (B,IN)   += dout (B,OUT) w (OUT,IN)
+ * dw  (OUT,IN) += dout^T (OUT,B) in (B,IN)
+ * db  (OUT)    += column sums of dout */
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+		     const float *w, int B, int IN, int OUT)
+{
+	if (din)
+		nn_sgemm(0, 0, B, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f, din, IN);
+	if (dw)
+		nn_sgemm(1, 0, OUT, IN, B, 1.0f, dout, OUT, in, IN, 1.0f, dw, IN);
+	if (db) {
+		/* Row by row keeps the inner loop contiguous; the order over rows
+		 * is fixed, so the sum is reproducible. */
+		for (int r = 0; r < B; r++) {
+			const float *g = dout + (size_t)r * OUT;
+			for (int o = 0; o < OUT; o++)
+				db[o] += g[o];
+		}
+	}
+}
+
+/* ------------------------------------------------------------- activations */
+
+/* torch.relu; the gradient at exactly 0 is 0, as in PyTorch's threshold
+ * backward. */
+void relu_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+void relu_backward(float *din, const float *dout, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+/* torch.nn.GELU() (approximate='none'): x Phi(x) = x/2 (1 + erf(x/sqrt 2)). */
+void gelu_forward(float *out, const float *in, size_t n)
+{
+	const float inv_sqrt2 = 0.70710678118654752440f;
+	for (size_t i = 0; i < n; i++) {
+		float x = in[i];
+		out[i] = 0.5f * x * (1.0f + erff(x * inv_sqrt2));
+	}
+}
+
+/* d/dx [x Phi(x)] = Phi(x) + x phi(x), phi the standard normal density
+ * exp(-x^2/2)/sqrt(2 pi) (PyTorch's GeluBackward, approximate='none'). */
+void gelu_backward(float *din, const float *dout, const float *in, size_t n)
+{
+	const float inv_sqrt2 = 0.70710678118654752440f;
+	const float inv_sqrt_2pi = 0.39894228040143267794f;
+	for (size_t i = 0; i < n; i++) {
+		float x = in[i];
+		float cdf = 0.5f * (1.0f + erff(x * inv_sqrt2));
+		float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
+		din[i] += dout[i] * (cdf + x * pdf);
+	}
+}
+
+/* torch.tanh; the backward uses the saved output: 1 - tanh^2. */
+void tanh_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = tanhf(in[i]);
+}
+
+void tanh_backward(float *din, const float *dout, const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+/* ----------------------------------------------------------------- dropout */
+
+/* torch.nn.functional.dropout(training=True): an element survives with
+ * probability 1-p and is scaled by 1/(1-p) (inverted dropout), so eval
+ * needs no rescaling.  One uniform draw per element, in order, from the
+ * caller's seeded rng: the mask is a function of the seed.  p <= 0 keeps
+ * everything (mask 1, no draws); p >= 1 drops everything (mask 0). */
+void dropout_forward(float *out, float *mask, const float *in, size_t n, float p, yj_rng *rng)
+{
+	if (p <= 0.0f || p >= 1.0f) {
+		float keep = p <= 0.0f ? 1.0f : 0.0f;
+		for (size_t i = 0; i < n; i++) {
+			mask[i] = keep;
+			out[i] = in[i] * keep;
+		}
+		return;
+	}
+	const float scale = 1.0f / (1.0f - p);
+	for (size_t i = 0; i < n; i++) {
+		mask[i] = rng_uniform(rng) < (double)p ? 0.0f : scale;
+		out[i] = in[i] * mask[i];
+	}
+}
+
+void dropout_backward(float *din, const float *dout, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] += dout[i] * mask[i];
+}
+
+/* --------------------------------------------------------------- embedding */
+
+/* torch.nn.functional.embedding: out (B,C) row b = table[ids[b]] (C).
+ * ids must lie in [0, rows of table); the caller validates token ids. */
+void embedding_forward(float *out, const int32_t *ids, const float *table, int B, int C)
+{
+	for (int b = 0; b < B; b++)
+		memcpy(out + (size_t)b * C, table + (size_t)ids[b] * C, (size_t)C * sizeof(float));
+}
+
+/* dtable[ids[b]] += dout[b]; a repeated id accumulates, in row order. */
+void embedding_backward(float *dtable, const float *dout, const int32_t *ids, int B, int C)
+{
+	for (int b = 0; b < B; b++) {
+		float *g = dtable + (size_t)ids[b] * C;
+		const float *d = dout + (size_t)b * C;
+		for (int c = 0; c < C; c++)
+			g[c] += d[c];
+	}
+}
+
+/* ----------------------------------------------------- softmax, cross-entropy */
+
+/* One row of torch.softmax: subtract the row maximum before exp so no
+ * term overflows (the largest is exp(0) = 1).  Returns logsumexp(x) =
+ * max + log sum exp(x - max), in double, for the cross-entropy. */
+static double softmax_row(float *p, const float *x, int K)
+{
+	float mx = x[0];
+	for (int k = 1; k < K; k++)
+		mx = x[k] > mx ? x[k] : mx;
+	double sum = 0.0;
+	for (int k = 0; k < K; k++) {
+		p[k] = expf(x[k] - mx);
+		sum += p[k];
+	}
+	float inv = (float)(1.0 / sum);
+	for (int k = 0; k < K; k++)
+		p[k] *= inv;
+	return (double)mx + log(sum);
+}
+
+void softmax_forward(float *probs, const float *logits, int B, int K)
+{
+	for (int b = 0; b < B; b++)
+		softmax_row(probs + (size_t)b * K, logits + (size_t)b * K, K);
+}
+
+/* A label counts when it is in [0, K): negative labels are PyTorch's
+ * ignore_index; labels >= K are a caller bug, skipped rather than read
+ * out of bounds. */
+static inline int label_counts(int32_t y, int K)
+{
+	return y >= 0 && y < K;
+}
+
+/* torch.nn.functional.cross_entropy(logits, labels, weight=w,
+ * reduction='mean'): l_b = -log softmax(x_b)[y_b], and the mean is
+ * weighted, sum_b w[y_b] l_b / sum_b w[y_b], over rows not ignored.
+ * -log softmax(x)[y] = logsumexp(x) - x[y], with the max subtracted
+ * inside logsumexp, so it stays finite for any finite logits.  When every row is ignored PyTorch
+ * returns NaN (0/0); we return 0 so one empty batch cannot poison a run. */
+float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels,
+			   const float *w, int B, int K)
+{
+	double num = 0.0, den = 0.0;
+	for (int b = 0; b < B; b++) {
+		const float *x = logits + (size_t)b * K;
+		double lse = softmax_row(probs + (size_t)b * K, x, K);
+		int32_t y = labels[b];
+		if (!label_counts(y, K))
+			continue;
+		double wy = w ? w[y] : 1.0;
+		num += wy * (lse - x[y]);
+		den += wy;
+	}
+	return den > 0.0 ? (float)(num / den) : 0.0f;
+}
+
+/* d(mean loss)/d x_b = w[y_b] / W (softmax(x_b) - onehot(y_b)), with
+ * W = sum_b w[y_b] over the rows that count; ignored rows get nothing. */
+void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
+			   const float *w, int B, int K)
+{
+	double den = 0.0;
+	for (int b = 0; b < B; b++)
+		if (label_counts(labels[b], K))
+			den += w ? w[labels[b]] : 1.0;
+	if (den <= 0.0)
+		return;
+	for (int b = 0; b < B; b++) {
+		int32_t y = labels[b];
+		if (!label_counts(y, K))
+			continue;
+		float s = (float)((w ? w[y] : 1.0) / den);
+		const float *p = probs + (size_t)b * K;
+		float *g = dlogits + (size_t)b * K;
+		for (int k = 0; k < K; k++)
+			g[k] += s * p[k];
+		g[y] -= s;
+	}
+}

@@ -1,0 +1,113 @@
+/*
+ * optim.c - AdamW, the learning-rate schedule, gradient clipping.
+ *
+ * Each is one loop over the trainable tensors of a yj_params, whose values,
+ * gradients and moments share one layout.  Tensors that are not trainable
+ * (BatchNorm running statistics) are never touched.
+ */
+#include <config.h>
+
+#include <math.h>
+
+#include "yujing/nn/optim.h"
+
+void adamw_init(yj_adamw *opt)
+{
+	opt->beta1 = 0.9f;
+	opt->beta2 = 0.999f;
+	opt->eps = 1e-8f;
+	opt->weight_decay = 0.01f;
+	opt->t = 0;
+}
+
+/* torch.optim.AdamW (_single_tensor_adamw, capturable=False), per element:
+ *   p *= 1 - lr wd                              (decoupled weight decay)
+ *   m  = b1 m + (1 - b1) g
+ *   v  = b2 v + (1 - b2) g^2
+ *   p += -(lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * The step-dependent scalars are computed in double and rounded to float
+ * once, as PyTorch computes them in Python and passes them to float
+ * kernels.  Weight decay applies only to tensors declared with decay
+ * (PyTorch: a parameter group with weight_decay=0 for biases and norms). */
+void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
+{
+	opt->t++;
+	const double t = (double)opt->t;
+	const float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
+	const float decay = (float)(1.0 - (double)lr * opt->weight_decay);
+	const float step_size = (float)((double)lr / (1.0 - pow(b1, t)));
+	const float bc2_sqrt = (float)sqrt(1.0 - pow(b2, t));
+	const float one_b1 = (float)(1.0 - b1), one_b2 = (float)(1.0 - b2);
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const yj_param *pi = &ps->v[i];
+		if (!pi->trainable)
+			continue;
+		float *p = ps->data + pi->offset;
+		const float *g = ps->grad + pi->offset;
+		float *m = ps->m + pi->offset;
+		float *v = ps->v2 + pi->offset;
+		const int wd = pi->decay && opt->weight_decay != 0.0f;
+		for (size_t j = 0; j < pi->size; j++) {
+			if (wd)
+				p[j] *= decay;
+			m[j] = m[j] * b1 + g[j] * one_b1;
+			v[j] = v[j] * b2 + one_b2 * g[j] * g[j];
+			float denom = sqrtf(v[j]) / bc2_sqrt + eps;
+			p[j] += -step_size * (m[j] / denom);
+		}
+	}
+}
+
+/* transformers.get_linear_schedule_with_warmup, whose LambdaLR factor at
+ * step s (0-based count of steps already taken) is
+ *   s / max(1, warmup)                          for s < warmup
+ *   max(0, (total - s) / max(1, total - warmup)) after.
+ * So the very first step of a warm-up has lr 0, as in transformers. */
+float lr_schedule(long long step, long long warmup, long long total, float base)
+{
+	double f;
+	if (step < warmup) {
+		f = (double)step / (double)(warmup > 1 ? warmup : 1);
+	} else {
+		long long span = total - warmup > 1 ? total - warmup : 1;
+		f = (double)(total - step) / (double)span;
+		if (f < 0.0)
+			f = 0.0;
+	}
+	return (float)(base * f);
+}
+
+/* torch.nn.utils.clip_grad_norm_(norm_type=2): total = ||all gradients||_2,
+ * and when total > max_norm every gradient is multiplied by
+ * max_norm / (total + 1e-6).  The squares are summed in double in
+ * parameter order.  A non-finite norm is returned without touching the
+ * gradients (PyTorch would scale them by 0 or NaN): the caller decides. */
+float clip_grad_norm(yj_params *ps, float max_norm)
+{
+	double ss = 0.0;
+	for (size_t i = 0; i < ps->n; i++) {
+		const yj_param *pi = &ps->v[i];
+		if (!pi->trainable)
+			continue;
+		const float *g = ps->grad + pi->offset;
+		for (size_t j = 0; j < pi->size; j++)
+			ss += (double)g[j] * g[j];
+	}
+	double norm = sqrt(ss);
+	if (max_norm <= 0.0f || !isfinite(norm))
+		return (float)norm;
+	double coef = max_norm / (norm + 1e-6);
+	if (coef < 1.0) {
+		const float c = (float)coef;
+		for (size_t i = 0; i < ps->n; i++) {
+			const yj_param *pi = &ps->v[i];
+			if (!pi->trainable)
+				continue;
+			float *g = ps->grad + pi->offset;
+			for (size_t j = 0; j < pi->size; j++)
+				g[j] *= c;
+		}
+	}
+	return (float)norm;
+}

@@ -1,0 +1,10 @@
+## src/train: the training loop, runs and metrics.
+noinst_LIBRARIES += src/train/libtrain.a
+src_train_libtrain_a_SOURCES = \
+	src/train/metrics.c \
+	src/train/train.c
+src_train_libtrain_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+noinst_HEADERS += \
+	include/yujing/train/metrics.h \
+	include/yujing/train/train.h
+TRAIN_LIBS = src/train/libtrain.a src/model/libmodel.a $(DATA_LIBS) $(NN_LIBS)

@@ -1,0 +1,731 @@
+/*
+ * train.c - the training loop of the structured branch, with live
+ * progress in the project file, best-epoch weights and resumable
+ * checkpoints.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/base/rng.h"
+#include "yujing/data/features.h"
+#include "yujing/model/structured.h"
+#include "yujing/nn/ops.h"
+#include "yujing/nn/optim.h"
+#include "yujing/nn/safetensors.h"
+#include "yujing/train/metrics.h"
+#include "yujing/train/train.h"
+
+void train_opts_default(yj_train_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->epochs = 20;
+	o->batch = 256;
+	o->lr = 1e-3f;
+	o->weight_decay = 0.01f;
+	o->warmup = 0.05f;
+	o->clip = 1.0f;
+	o->hidden = 64;
+	o->depth = 1;
+	o->top_k = 10;
+	o->seed = 42;
+}
+
+typedef struct {
+	long long step;
+	int epoch;
+	float loss, lr;
+} step_rec;
+
+typedef struct {
+	yj_project *p;
+	sqlite3 *db;
+	yj_train_opts o; /* effective options (from the run when resuming) */
+	long long run;
+	yj_cases cases;
+	yj_source_features *f;
+	size_t nf;
+	size_t *train_idx, ntrain, *test_idx, ntest;
+	yj_mlp m;
+	yj_adamw opt;
+	float *xb[MLP_MAX_SOURCES];
+	int32_t *yb;
+	float *cw;
+	step_rec *pending;
+	size_t npending, pending_cap;
+	char **exclude; /* owned copy when resuming */
+	size_t nexclude;
+	double last_flush;
+	int cancelled;
+} trainer;
+
+static yj_status db_err(trainer *t, int rc, const char *what, yj_error *err)
+{
+	return store_sqlite_error(t->db, rc, what, err);
+}
+
+/* Run a statement with bound parameters given as a format: i = int64,
+ * d = double, t = text, b = blob (pointer, size). */
+static int exec_bind(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		switch (fmt[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+			break;
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+			if (s)
+				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+			break;
+		}
+		case 'b': {
+			const void *b = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+			sqlite3_bind_blob64(st, i + 1, b, n, SQLITE_TRANSIENT);
+			break;
+		}
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Write buffered step losses (and poll the cancel flag). */
+static yj_status flush_steps(trainer *t, yj_error *err)
+{
+	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (size_t i = 0; i < t->npending && rc == SQLITE_OK; i++)
+		rc = exec_bind(t->db, "INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?,?,?,?,?)",
+			       "iiidd", t->run, t->pending[i].step, (long long)t->pending[i].epoch,
+			       (double)t->pending[i].loss, (double)t->pending[i].lr);
+	if (rc == SQLITE_OK && t->npending)
+		rc = exec_bind(t->db, "UPDATE runs SET steps_done = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+			       "ii", t->pending[t->npending - 1].step + 1, t->run);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+		return db_err(t, rc, _("recording training progress"), err);
+	}
+	t->npending = 0;
+	t->last_flush = progress_now();
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(t->db, "SELECT cancel FROM runs WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, t->run);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
+			t->cancelled = 1;
+	}
+	sqlite3_finalize(st);
+	return YJ_OK;
+}
+
+static json_t *config_json(const trainer *t)
+{
+	json_t *src = json_array(), *dims = json_array(), *ex = json_array();
+	for (size_t i = 0; i < t->o.nexclude; i++)
+		json_array_append_new(ex, json_string(t->o.exclude[i]));
+	for (size_t i = 0; i < t->nf; i++) {
+		json_array_append_new(src, json_string(t->f[i].name));
+		json_array_append_new(dims, json_integer((json_int_t)t->f[i].dim));
+	}
+	const yj_train_opts *o = &t->o;
+	return json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
+			 "branches", "structured", "epochs", o->epochs, "batch", o->batch, "lr", (double)o->lr,
+			 "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
+			 (double)o->clip, "hidden", o->hidden, "depth", o->depth, "proj", o->hidden, "top_k",
+			 o->top_k, "class_weight", o->balanced ? "balanced" : "none", "seed", (json_int_t)o->seed,
+			 "threads", nn_threads(), "sources", src, "in_dims", dims, "exclude", ex);
+}
+
+/* Gather rows idx[0..B) of every source into the batch buffers. */
+static void gather(trainer *t, const size_t *idx, int B)
+{
+	for (size_t s = 0; s < t->nf; s++) {
+		size_t d = t->f[s].dim;
+		for (int b = 0; b < B; b++)
+			memcpy(t->xb[s] + (size_t)b * d, t->f[s].x + idx[b] * d, d * sizeof(float));
+	}
+	for (int b = 0; b < B; b++)
+		t->yb[b] = t->cases.label[idx[b]];
+}
+
+/* Evaluate on the test cases: mean loss, and predictions into pred. */
+static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
+{
+	int K = t->m.cfg.nclasses, bs = t->o.batch;
+	double loss = 0;
+	for (size_t i = 0; i < t->ntest; i += (size_t)bs) {
+		int B = (int)(t->ntest - i < (size_t)bs ? t->ntest - i : (size_t)bs);
+		gather(t, t->test_idx + i, B);
+		mlp_forward(&t->m, (const float *const *)t->xb, B, 0);
+		loss += (double)mlp_loss(&t->m, t->yb, NULL, B) * B;
+		for (int b = 0; b < B; b++) {
+			const float *pr = t->m.probs + (size_t)b * (size_t)K;
+			int best = 0;
+			for (int k = 1; k < K; k++)
+				if (pr[k] > pr[best])
+					best = k;
+			pred[i + (size_t)b] = best;
+			truth[i + (size_t)b] = t->yb[b];
+		}
+	}
+	return t->ntest ? loss / (double)t->ntest : NAN;
+}
+
+static yj_status save_checkpoint(trainer *t, int epoch, int step_in_epoch, long long gstep,
+				 double best_f1, int best_epoch, yj_error *err)
+{
+	size_t total = t->m.ps.total;
+	float *blob = malloc(3 * total * sizeof *blob);
+	if (!blob)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	memcpy(blob, t->m.ps.data, total * sizeof *blob);
+	memcpy(blob + total, t->m.ps.m, total * sizeof *blob);
+	memcpy(blob + 2 * total, t->m.ps.v2, total * sizeof *blob);
+	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i}", "epoch", epoch, "step_in_epoch",
+				  step_in_epoch, "global_step", (json_int_t)gstep, "adam_t",
+				  (json_int_t)t->opt.t, "best_f1", best_f1, "best_epoch", best_epoch);
+	char *s = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(state);
+	int rc = exec_bind(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
+			   3 * total * sizeof *blob, s, t->run);
+	free(blob);
+	free(s);
+	return rc == SQLITE_OK ? YJ_OK : db_err(t, rc, _("saving a checkpoint"), err);
+}
+
+static yj_status load_checkpoint(trainer *t, int *epoch, int *step_in_epoch, long long *gstep,
+				 double *best_f1, int *best_epoch, yj_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	yj_status ret = YJ_OK;
+	int rc = sqlite3_prepare_v2(t->db, "SELECT checkpoint, ckpt_state FROM runs WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, t->run);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_err(t, rc, _("reading a checkpoint"), err);
+	}
+	size_t total = t->m.ps.total, bytes = (size_t)sqlite3_column_bytes(st, 0);
+	const float *blob = sqlite3_column_blob(st, 0);
+	json_t *state = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+	if (!blob || bytes != 3 * total * sizeof(float) || !state) {
+		error_set(err, YJ_EDATA, _("run %lld has no usable checkpoint"), t->run);
+		ret = YJ_EDATA;
+	} else {
+		memcpy(t->m.ps.data, blob, total * sizeof(float));
+		memcpy(t->m.ps.m, blob + total, total * sizeof(float));
+		memcpy(t->m.ps.v2, blob + 2 * total, total * sizeof(float));
+		*epoch = (int)json_integer_value(json_object_get(state, "epoch"));
+		*step_in_epoch = (int)json_integer_value(json_object_get(state, "step_in_epoch"));
+		*gstep = json_integer_value(json_object_get(state, "global_step"));
+		t->opt.t = json_integer_value(json_object_get(state, "adam_t"));
+		*best_f1 = json_number_value(json_object_get(state, "best_f1"));
+		*best_epoch = (int)json_integer_value(json_object_get(state, "best_epoch"));
+	}
+	json_decref(state);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
+{
+	json_t *meta = json_object();
+	json_object_set_new(meta, "format", json_string("yujing-structured"));
+	json_object_set_new(meta, "epoch", json_sprintf("%d", epoch));
+	char *meta_s = json_dumps(meta, JSON_COMPACT);
+	json_decref(meta);
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	if (!meta_s || safetensors_write(&t->m.ps, meta_s, &buf, &len)) {
+		free(meta_s);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	free(meta_s);
+	json_t *mj = metrics_json(mt, t->cases.classes);
+	char *ms = json_dumps(mj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	json_decref(mj);
+	int rc = exec_bind(t->db, "UPDATE runs SET weights = ?, metrics = ?, best_epoch = ? WHERE id = ?", "btii",
+			   buf, len, ms, (long long)epoch, t->run);
+	free(buf);
+	free(ms);
+	return rc == SQLITE_OK ? YJ_OK : db_err(t, rc, _("saving the best weights"), err);
+}
+
+static yj_status create_run(trainer *t, yj_error *err)
+{
+	json_t *cfg = config_json(t), *labels = json_array(), *feats = json_array();
+	for (size_t k = 0; k < t->cases.nclasses; k++)
+		json_array_append_new(labels, json_string(t->cases.classes[k]));
+	for (size_t i = 0; i < t->nf; i++)
+		json_array_append(feats, t->f[i].layout);
+	char *c = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *l = json_dumps(labels, JSON_COMPACT);
+	char *f = json_dumps(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	json_decref(cfg);
+	json_decref(labels);
+	json_decref(feats);
+	int rc = c && l && f ? exec_bind(t->db,
+					 "INSERT INTO runs (status, split_id, config, labels, features, pid)"
+					 " VALUES ('running', ?, ?, ?, ?, ?)",
+					 "itttI", t->cases.split_id, c, l, f, (long long)getpid())
+			     : SQLITE_NOMEM;
+	free(c);
+	free(l);
+	free(f);
+	if (rc != SQLITE_OK)
+		return db_err(t, rc, _("creating the run"), err);
+	t->run = sqlite3_last_insert_rowid(t->db);
+	return YJ_OK;
+}
+
+/* Options of a run being resumed, from its stored configuration. */
+static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(t->db, "SELECT config, split_id, status FROM runs WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, t->run);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE) {
+			error_set(err, YJ_ENOTFOUND, _("no run %lld"), t->run);
+			error_hint(err, _("'yujing runs PROJECT' lists the runs"));
+			return YJ_ENOTFOUND;
+		}
+		return db_err(t, rc, _("reading the run"), err);
+	}
+	json_t *cfg = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	*split_id = sqlite3_column_int64(st, 1);
+	int done = !strcmp((const char *)sqlite3_column_text(st, 2), "done");
+	sqlite3_finalize(st);
+	if (done) {
+		json_decref(cfg);
+		return error_set(err, YJ_EUSAGE, _("run %lld has already finished"), t->run);
+	}
+	if (!cfg)
+		return error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), t->run);
+	yj_train_opts *o = &t->o;
+	o->epochs = (int)json_integer_value(json_object_get(cfg, "epochs"));
+	o->batch = (int)json_integer_value(json_object_get(cfg, "batch"));
+	o->lr = (float)json_number_value(json_object_get(cfg, "lr"));
+	o->weight_decay = (float)json_number_value(json_object_get(cfg, "weight_decay"));
+	o->warmup = (float)json_number_value(json_object_get(cfg, "warmup"));
+	o->clip = (float)json_number_value(json_object_get(cfg, "clip"));
+	o->hidden = (int)json_integer_value(json_object_get(cfg, "hidden"));
+	o->depth = (int)json_integer_value(json_object_get(cfg, "depth"));
+	o->top_k = (int)json_integer_value(json_object_get(cfg, "top_k"));
+	o->balanced = !strcmp(json_string_value(json_object_get(cfg, "class_weight")), "balanced");
+	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
+	json_t *ex = json_object_get(cfg, "exclude");
+	size_t n = json_array_size(ex);
+	t->exclude = calloc(n ? n : 1, sizeof *t->exclude);
+	for (size_t i = 0; t->exclude && i < n; i++)
+		t->exclude[i] = strdup(json_string_value(json_array_get(ex, i)));
+	o->exclude = (const char *const *)t->exclude;
+	o->nexclude = t->exclude ? n : 0;
+	t->nexclude = o->nexclude;
+	json_decref(cfg);
+	return YJ_OK;
+}
+
+static void trainer_free(trainer *t)
+{
+	cases_free(&t->cases);
+	features_free(t->f, t->nf);
+	free(t->f);
+	free(t->train_idx);
+	free(t->test_idx);
+	mlp_free(&t->m);
+	for (size_t s = 0; s < MLP_MAX_SOURCES; s++)
+		free(t->xb[s]);
+	free(t->yb);
+	free(t->cw);
+	free(t->pending);
+	for (size_t i = 0; t->exclude && i < t->nexclude; i++)
+		free(t->exclude[i]);
+	free(t->exclude);
+}
+
+yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id, yj_error *err)
+{
+	trainer t;
+	memset(&t, 0, sizeof t);
+	t.p = p;
+	t.db = project_db(p);
+	t.o = *opts;
+	*run_id = 0;
+	yj_status st = YJ_OK;
+	long long resume_split = 0;
+	if (opts->resume) {
+		t.run = opts->resume;
+		if ((st = resume_opts(&t, &resume_split, err)))
+			goto out;
+	}
+	yj_train_opts *o = &t.o;
+	if (o->epochs < 1 || o->batch < 2 || !(o->lr > 0) || o->hidden < 1 || o->depth < 1 ||
+	    o->depth > MLP_MAX_DEPTH) {
+		st = error_set(err, YJ_EUSAGE, _("invalid training options (epochs >= 1, batch >= 2, lr > 0, "
+						  "hidden >= 1, 1 <= depth <= %d)"), MLP_MAX_DEPTH);
+		goto out;
+	}
+	nn_set_threads(o->threads);
+	if ((st = cases_load(p, &t.cases, err)))
+		goto out;
+	if (opts->resume && resume_split != t.cases.split_id) {
+		st = error_set(err, YJ_EUSAGE, _("run %lld was trained on split %lld, but split %lld is active now"),
+			       t.run, resume_split, t.cases.split_id);
+		goto out;
+	}
+	if (t.cases.nclasses < 2) {
+		st = error_set(err, YJ_EDATA, _("the split has %zu classes; training needs at least 2"),
+			       t.cases.nclasses);
+		goto out;
+	}
+	yj_features_opts fo = {.top_k = o->top_k, .exclude = o->exclude, .nexclude = o->nexclude};
+	if ((st = features_build(p, &t.cases, &fo, &t.f, &t.nf, err)))
+		goto out;
+	if (t.nf == 0 || t.nf > MLP_MAX_SOURCES) {
+		st = error_set(err, YJ_EDATA, t.nf ? _("too many sources for the structured branch")
+						   : _("no source has a structured field (numeric, categorical or datetime)"));
+		goto out;
+	}
+	t.train_idx = malloc(t.cases.n * sizeof *t.train_idx);
+	t.test_idx = malloc(t.cases.n * sizeof *t.test_idx);
+	t.yb = malloc((size_t)o->batch * sizeof *t.yb);
+	t.cw = malloc(t.cases.nclasses * sizeof *t.cw);
+	if (!t.train_idx || !t.test_idx || !t.yb || !t.cw)
+		goto nomem;
+	for (size_t i = 0; i < t.cases.n; i++) {
+		if (t.cases.part[i] == CASE_TRAIN)
+			t.train_idx[t.ntrain++] = i;
+		else if (t.cases.part[i] == CASE_TEST)
+			t.test_idx[t.ntest++] = i;
+	}
+	if (t.ntrain < 2) {
+		st = error_set(err, YJ_EDATA, _("the split has fewer than 2 training cases"));
+		goto out;
+	}
+	for (size_t s = 0; s < t.nf; s++)
+		if (!(t.xb[s] = malloc((size_t)o->batch * t.f[s].dim * sizeof(float))))
+			goto nomem;
+	/* balanced class weights n / (K n_k), as scikit-learn */
+	{
+		size_t K = t.cases.nclasses;
+		int64_t *cnt = calloc(K, sizeof *cnt);
+		if (!cnt)
+			goto nomem;
+		for (size_t i = 0; i < t.ntrain; i++)
+			cnt[t.cases.label[t.train_idx[i]]]++;
+		size_t present = 0;
+		for (size_t k = 0; k < K; k++)
+			present += cnt[k] > 0;
+		for (size_t k = 0; k < K; k++)
+			t.cw[k] = cnt[k] ? (float)((double)t.ntrain / ((double)present * (double)cnt[k])) : 0;
+		free(cnt);
+	}
+	yj_mlp_cfg cfg = {.nsrc = (int)t.nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden,
+			  .nclasses = (int)t.cases.nclasses};
+	for (size_t s = 0; s < t.nf; s++)
+		cfg.in_dim[s] = (int)t.f[s].dim;
+	if (mlp_init(&t.m, &cfg, o->seed) || mlp_reserve(&t.m, o->batch))
+		goto nomem;
+	adamw_init(&t.opt);
+	t.opt.weight_decay = o->weight_decay;
+
+	int epoch0 = 0, step0 = 0, best_epoch = -1;
+	long long gstep = 0;
+	double best_f1 = -1;
+	if (opts->resume) {
+		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &best_f1, &best_epoch, err)))
+			goto out;
+		int rc = exec_bind(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
+				   (long long)getpid(), t.run);
+		if (rc != SQLITE_OK) {
+			st = db_err(&t, rc, _("resuming the run"), err);
+			goto out;
+		}
+	} else if ((st = create_run(&t, err))) {
+		goto out;
+	}
+	*run_id = t.run;
+	size_t steps_per_epoch = t.ntrain / (size_t)o->batch + (t.ntrain % (size_t)o->batch >= 2);
+	long long total = (long long)steps_per_epoch * o->epochs;
+	long long warm = (long long)(o->warmup * (float)total);
+	exec_bind(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
+
+	int32_t *pred = malloc((t.ntest ? t.ntest : 1) * sizeof *pred);
+	int32_t *truth = malloc((t.ntest ? t.ntest : 1) * sizeof *truth);
+	size_t *perm = malloc(t.ntrain * sizeof *perm);
+	if (!pred || !truth || !perm) {
+		free(pred);
+		free(truth);
+		free(perm);
+		goto nomem;
+	}
+	progress_start(o->progress);
+	t.last_flush = progress_now();
+	int K = (int)t.cases.nclasses;
+	for (int epoch = epoch0; epoch < o->epochs && !t.cancelled; epoch++) {
+		double t0 = progress_now(), loss_sum = 0;
+		size_t loss_n = 0;
+		/* this epoch's order: its own seeded stream */
+		yj_rng rng;
+		rng_seed(&rng, o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
+		for (size_t i = 0; i < t.ntrain; i++)
+			perm[i] = t.train_idx[i];
+		for (size_t i = t.ntrain - 1; i > 0; i--) {
+			size_t j = (size_t)rng_below(&rng, i + 1), tmp = perm[i];
+			perm[i] = perm[j];
+			perm[j] = tmp;
+		}
+		size_t s0 = epoch == epoch0 ? (size_t)step0 : 0;
+		for (size_t s = s0; s < steps_per_epoch; s++) {
+			size_t first = s * (size_t)o->batch;
+			int B = (int)(t.ntrain - first < (size_t)o->batch ? t.ntrain - first : (size_t)o->batch);
+			gather(&t, perm + first, B);
+			mlp_forward(&t.m, (const float *const *)t.xb, B, 1);
+			float loss = mlp_loss(&t.m, t.yb, o->balanced ? t.cw : NULL, B);
+			params_zero_grad(&t.m.ps);
+			mlp_backward(&t.m, (const float *const *)t.xb, t.yb, o->balanced ? t.cw : NULL, B);
+			if (o->clip > 0)
+				clip_grad_norm(&t.m.ps, o->clip);
+			float lr = lr_schedule(gstep, warm, total, o->lr);
+			adamw_step(&t.opt, &t.m.ps, lr);
+			loss_sum += loss;
+			loss_n++;
+			if (t.npending == t.pending_cap) {
+				size_t cap = t.pending_cap ? t.pending_cap * 2 : 256;
+				step_rec *v = realloc(t.pending, cap * sizeof *v);
+				if (!v) {
+					free(pred);
+					free(truth);
+					free(perm);
+					goto nomem;
+				}
+				t.pending = v;
+				t.pending_cap = cap;
+			}
+			t.pending[t.npending++] = (step_rec){gstep, epoch, loss, lr};
+			gstep++;
+			progress_tick(o->progress, "train", "steps", gstep, total, -1, 0);
+			if (progress_now() - t.last_flush > 0.5 && (st = flush_steps(&t, err)))
+				break;
+			if (progress_cancelled(o->progress))
+				t.cancelled = 1;
+			if (t.cancelled) {
+				/* stop after this step, resumable from the next */
+				if (!(st = flush_steps(&t, err)))
+					st = save_checkpoint(&t, epoch, (int)s + 1, gstep, best_f1, best_epoch, err);
+				break;
+			}
+		}
+		if (st || t.cancelled)
+			break;
+		double test_loss = evaluate(&t, pred, truth);
+		yj_metrics mt;
+		if (metrics_compute(&mt, truth, pred, t.ntest, K)) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			break;
+		}
+		double train_loss = loss_n ? loss_sum / (double)loss_n : NAN;
+		double secs = progress_now() - t0;
+		if ((st = flush_steps(&t, err)))
+			break;
+		int rc = exec_bind(t.db,
+				   "INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, test_loss, accuracy,"
+				   " macro_f1, seconds) VALUES (?,?,?,?,?,?,?)",
+				   "iiddddd", t.run, (long long)epoch, train_loss, test_loss, mt.accuracy, mt.macro_f1,
+				   secs);
+		if (rc == SQLITE_OK)
+			rc = exec_bind(t.db, "UPDATE runs SET epochs_done = ? WHERE id = ?", "ii", (long long)epoch + 1,
+				       t.run);
+		if (rc != SQLITE_OK) {
+			metrics_free(&mt);
+			st = db_err(&t, rc, _("recording an epoch"), err);
+			break;
+		}
+		if (mt.macro_f1 > best_f1) {
+			best_f1 = mt.macro_f1;
+			best_epoch = epoch;
+			st = save_best(&t, epoch, &mt, err);
+		}
+		double acc = mt.accuracy, f1 = mt.macro_f1;
+		metrics_free(&mt);
+		if (!st)
+			st = save_checkpoint(&t, epoch + 1, 0, gstep, best_f1, best_epoch, err);
+		if (st)
+			break;
+		if (o->on_epoch)
+			o->on_epoch(o->ctx, epoch, train_loss, test_loss, acc, f1);
+	}
+	free(pred);
+	free(truth);
+	free(perm);
+	progress_tick(o->progress, "train", "steps", gstep, total, -1, 1);
+	exec_bind(t.db, "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+		  "ti", st ? "failed" : t.cancelled ? "cancelled" : "done", t.run);
+	if (!st && t.cancelled) {
+		st = error_set(err, YJ_EINTR, _("training stopped; resume with: yujing train PROJECT --resume %lld"),
+			       t.run);
+	}
+	goto out;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (t.run)
+		exec_bind(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
+out:
+	trainer_free(&t);
+	return st;
+}
+
+yj_status train_request_cancel(yj_project *p, long long run, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	int rc = exec_bind(db, "UPDATE runs SET cancel = 1 WHERE id = ? AND status = 'running'", "i", run);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("cancelling the run"), err);
+	if (sqlite3_changes(db) != 1)
+		return error_set(err, YJ_ENOTFOUND, _("run %lld is not running"), run);
+	return YJ_OK;
+}
+
+yj_status train_list(yj_project *p, json_t **out, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT id, created_at, status, config, epochs_done, best_epoch, metrics,"
+				    " steps_done, total_steps FROM runs ORDER BY id", -1, &st, NULL);
+	json_t *arr = json_array();
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
+		json_t *cfg = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+		json_t *mt = sqlite3_column_type(st, 6) == SQLITE_NULL
+				     ? NULL
+				     : json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
+		json_t *r = json_pack("{s:I, s:s, s:s, s:o*, s:I, s:I, s:I}", "id",
+				      (json_int_t)sqlite3_column_int64(st, 0), "created_at",
+				      (const char *)sqlite3_column_text(st, 1), "status",
+				      (const char *)sqlite3_column_text(st, 2), "config", cfg, "epochs_done",
+				      (json_int_t)sqlite3_column_int64(st, 4), "steps_done",
+				      (json_int_t)sqlite3_column_int64(st, 7), "total_steps",
+				      (json_int_t)sqlite3_column_int64(st, 8));
+		json_object_set_new(r, "best_epoch",
+				    sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null()
+									      : json_integer(sqlite3_column_int64(st, 5)));
+		json_object_set(r, "accuracy", mt ? json_object_get(mt, "accuracy") : json_null());
+		json_object_set(r, "macro_f1", mt ? json_object_get(mt, "macro_f1") : json_null());
+		json_decref(mt);
+		json_array_append_new(arr, r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_sqlite_error(db, rc, _("listing runs"), err);
+	}
+	*out = json_pack("{s:o}", "runs", arr);
+	return YJ_OK;
+}
+
+yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    run ? "SELECT id, metrics FROM runs WHERE id = ?"
+					: "SELECT id, metrics FROM runs WHERE metrics IS NOT NULL ORDER BY id DESC LIMIT 1",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if (run)
+			sqlite3_bind_int64(st, 1, run);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return store_sqlite_error(db, rc, _("reading the run"), err);
+		if (run)
+			error_set(err, YJ_ENOTFOUND, _("no run %lld"), run);
+		else
+			error_set(err, YJ_ENOTFOUND, _("no evaluated run yet"));
+		error_hint(err, _("train one with 'yujing train PROJECT'"));
+		return YJ_ENOTFOUND;
+	}
+	long long id = sqlite3_column_int64(st, 0);
+	json_t *mt = sqlite3_column_type(st, 1) == SQLITE_NULL
+			     ? NULL
+			     : json_loads((const char *)sqlite3_column_text(st, 1), JSON_PRESERVE_ORDER, NULL);
+	sqlite3_finalize(st);
+	if (!mt) {
+		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), id);
+		return YJ_ENOTFOUND;
+	}
+	json_t *o = json_pack("{s:I}", "run", (json_int_t)id);
+	json_object_update(o, mt);
+	json_decref(mt);
+	*out = o;
+	return YJ_OK;
+}
+
+yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	json_t *steps = json_array(), *epochs = json_array();
+	int rc = sqlite3_prepare_v2(db, "SELECT step, loss FROM run_steps WHERE run_id = ? ORDER BY step", -1, &st,
+				    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(steps, json_pack("[I, f]", (json_int_t)sqlite3_column_int64(st, 0),
+							       sqlite3_column_double(st, 1)));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(db,
+					"SELECT epoch, train_loss, test_loss, accuracy, macro_f1, seconds FROM run_epochs"
+					" WHERE run_id = ? ORDER BY epoch", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch",
+								(json_int_t)sqlite3_column_int64(st, 0), "train_loss",
+								sqlite3_column_double(st, 1), "test_loss",
+								sqlite3_column_double(st, 2), "accuracy",
+								sqlite3_column_double(st, 3), "macro_f1",
+								sqlite3_column_double(st, 4), "seconds",
+								sqlite3_column_double(st, 5)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(steps);
+		json_decref(epochs);
+		return store_sqlite_error(db, rc, _("reading the run history"), err);
+	}
+	*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)run, "steps", steps, "epochs", epochs);
+	return YJ_OK;
+}
