@@ -16,7 +16,7 @@ enum { O_TYPE = 256, O_REPLACE, O_JSON };
 
 static const cli_option options[] = {
 	{"source", 's', N_("NAME"), N_("name of the source table (required)")},
-	{"key", 'k', N_("FIELD"), N_("field holding the case key (required; need not be unique)")},
+	{"key", 'k', N_("FIELD"), N_("field holding the case key (required; need not be unique); @NAME numbers the rows into a new key field NAME")},
 	{"label", 'l', N_("FIELD"), N_("field holding the crime category")},
 	{"text", 't', N_("F1,F2,..."), N_("fields holding free text (narratives)")},
 	{"type", O_TYPE, N_("FIELD=TYPE"),

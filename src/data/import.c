@@ -27,6 +27,7 @@ typedef struct importer {
 	yj_infer *inf;      /* one per column */
 	size_t inf_cap;
 	long key_idx;       /* column of the key, -1 until known */
+	long first_keyless; /* JSON lines: first line before the key appeared */
 } importer;
 
 /* "--key @NAME": number the records 1, 2, ... into a new key field NAME,
@@ -362,10 +363,17 @@ static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)
 			im->key_idx = field_index(im->r, im->o->key);
 		if (!synthetic_key(im->o) && (im->key_idx < 0 || cells[im->key_idx].is_null ||
 		    nullset_is_null(NULL, cells[im->key_idx].s, cells[im->key_idx].len))) {
-			error_set(err, YJ_EDATA, _("the case key is empty"));
-			error_at(err, im->path, line, -1, im->o->key);
-			error_hint(err, _("every row needs a case key; fix the row or choose another --key"));
-			return YJ_EDATA;
+			/* In JSON lines the key may simply be a name no object has:
+			 * remember the line and decide at the end. */
+			if (im->key_idx < 0 && reader_format(im->r) == FORMAT_JSONL) {
+				if (!im->first_keyless)
+					im->first_keyless = line;
+			} else {
+				error_set(err, YJ_EDATA, _("the case key is empty"));
+				error_at(err, im->path, line, -1, im->o->key);
+				error_hint(err, _("every row needs a case key; fix the row or choose another --key"));
+				return YJ_EDATA;
+			}
 		}
 		sqlite3_stmt *ins = im->ins;
 		sqlite3_bind_int64(ins, 1, line);
@@ -456,6 +464,12 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 		goto out;
 	if (reader_format(im.r) == FORMAT_JSONL && (st = check_named_fields(&im, err)))
 		goto out;
+	if (im.first_keyless) {
+		st = error_set(err, YJ_EDATA, _("the case key is empty"));
+		error_at(err, path, im.first_keyless, -1, o->key);
+		error_hint(err, _("every row needs a case key; fix the row or choose another --key"));
+		goto out;
+	}
 	if (synthetic_key(o) && (st = write_synthetic_key(&im, err)))
 		goto out;
 	if ((st = write_fields(&im, err)) || (st = write_view(&im, err)))
@@ -478,8 +492,12 @@ out:
 	sqlite3_finalize(im.ins);
 	if (in_tx)
 		project_rollback(p);
-	if (st && !err->file[0])
+	if (st == YJ_EINTR) {
+		error_set(err, YJ_EINTR, _("interrupted; nothing was imported"));
+		error_at(err, path, -1, -1, NULL);
+	} else if (st && st != YJ_EUSAGE && !err->file[0]) {
 		error_at(err, path, err->line, err->offset, NULL);
+	}
 	reader_close(im.r);
 	nullset_free(&im.nulls);
 	for (size_t i = 0; i < im.inf_cap; i++)

@@ -549,7 +549,10 @@ static int delim_next(yj_reader *r, long *line, yj_error *err)
 	if (k <= 0)
 		return k;
 	if (r->nf != r->nnames) {
-		error_set(err, YJ_EDATA, _("the record has %zu fields but the header has %zu"), r->nf,
+		error_set(err, YJ_EDATA,
+			  P_("the record has %zu field but the header has %zu",
+			     "the record has %zu fields but the header has %zu", (unsigned long)r->nf),
+			  r->nf,
 			  r->nnames);
 		const char *field = r->nf < r->nnames ? r->names[r->nf] : NULL;
 		error_at(err, r->path, *line, -1, field);

@@ -366,6 +366,11 @@ yj_status project_open(const char *path, yj_project **out, yj_error *err)
 	if ((st = pragma_int(db, "PRAGMA application_id", &appid, err)) ||
 	    (st = pragma_int(db, "PRAGMA user_version", &version, err)))
 		goto fail;
+	if (appid != PROJECT_APPLICATION_ID && sb.st_size == 0) {
+		st = error_set(err, YJ_ENOTPROJECT, _("not a yujing project: the file is empty"));
+		error_hint(err, _("create a project with 'yujing init' and import your data into it"));
+		goto fail;
+	}
 	if (appid != PROJECT_APPLICATION_ID) {
 		st = error_set(err, YJ_ENOTPROJECT,
 			       _("not a yujing project: an SQLite database with application_id %lld "
