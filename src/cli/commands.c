@@ -8,7 +8,7 @@
 #include "cli.h"
 
 extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_runs,
-	cmd_eval, cmd_bench, cmd_help;
+	cmd_eval, cmd_tokenize, cmd_bench, cmd_help;
 
 const cli_command *const cli_commands[] = {
 	&cmd_init,
@@ -20,6 +20,7 @@ const cli_command *const cli_commands[] = {
 	&cmd_train,
 	&cmd_runs,
 	&cmd_eval,
+	&cmd_tokenize,
 	&cmd_bench,
 	&cmd_help,
 	NULL,

@@ -15,6 +15,7 @@ yujing_SOURCES = \
 	src/cli/cmd-train.c \
 	src/cli/cmd-runs.c \
 	src/cli/cmd-eval.c \
+	src/cli/cmd-tokenize.c \
 	src/cli/cmd-bench.c
 yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\"
 yujing_LDADD = $(TRAIN_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

@@ -1,0 +1,119 @@
+/*
+ * test-tokenizer.c - the BERT tokenizer against golden ids written by
+ * tests/reference/gen_tokenizer.mjs (npm's @huggingface/tokenizers) for
+ * tests/text/inputs.jsonl (real CAIL2018 facts and hard strings), plus the
+ * cases the JavaScript reference gets wrong (CJK above U+FFFF) and the
+ * vocabulary's quirks, checked on their own.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tap.h"
+#include "yujing/text/tokenizer.h"
+
+static yj_vocab V;
+
+/* Tokenize and compare with expected ids (n of them). */
+static int same_ids(const char *text, size_t len, const int32_t *want, size_t n, int max_len)
+{
+	int32_t *ids;
+	size_t k;
+	if (tokenizer_encode(&V, text, len, 1, max_len, &ids, &k))
+		return 0;
+	int ok = k == n && !memcmp(ids, want, n * sizeof *ids);
+	if (!ok) {
+		printf("#   got: ");
+		for (size_t i = 0; i < k; i++)
+			printf(" %s", V.tokens[ids[i]]);
+		printf("\n#   want:");
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", want[i] >= 0 && (size_t)want[i] < V.n ? V.tokens[want[i]] : "?");
+		printf("\n");
+	}
+	free(ids);
+	return ok;
+}
+
+static int32_t id(const char *tok)
+{
+	return vocab_id(&V, tok, strlen(tok));
+}
+
+int main(void)
+{
+	const char *data = getenv("YUJING_DATADIR"), *top = getenv("top_srcdir");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/bert-base-chinese-vocab.txt", data ? data : "share/yujing");
+	yj_error err;
+	error_clear(&err);
+	if (!ok(vocab_load(path, &V, &err) == YJ_OK, "the shipped vocabulary loads"))
+		return tap_done();
+	is_int(V.n, 21128, "21,128 ids (one per line)");
+	is_int(V.unk, 100, "[UNK] is 100");
+	is_int(V.cls, 101, "[CLS] is 101");
+	is_int(V.sep, 102, "[SEP] is 102");
+	is_int(V.mask, 103, "[MASK] is 103");
+	is_int(id("##0"), 20112, "a repeated token maps to its last line (##0: 8129 and 20112)");
+	is_str(V.tokens[343], "", "id 343 (line 343 counting from 0) is the empty token");
+
+	/* parity with the reference */
+	snprintf(path, sizeof path, "%s/tests/text/golden.jsonl", top ? top : ".");
+	FILE *f = fopen(path, "r");
+	ok(f != NULL, "golden file %s opens", path);
+	char *line = NULL;
+	size_t cap = 0, total = 0, good = 0;
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, JSON_ALLOW_NUL, NULL);
+		json_t *t = json_object_get(o, "text"), *ids = json_object_get(o, "ids");
+		size_t n = json_array_size(ids);
+		int32_t *want = malloc((n ? n : 1) * sizeof *want);
+		for (size_t i = 0; i < n; i++)
+			want[i] = (int32_t)json_integer_value(json_array_get(ids, i));
+		total++;
+		char head[64];
+		snprintf(head, sizeof head, "%.40s", json_string_value(t));
+		int same = same_ids(json_string_value(t), json_string_length(t), want, n, 0);
+		good += same;
+		if (!same)
+			ok(0, "golden line %zu (%s...) matches", total, head);
+		free(want);
+		json_decref(o);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	ok(total >= 200 && good == total, "%zu of %zu golden inputs give the reference ids", good, total);
+
+	/* CJK above U+FFFF: one token each, as the Python and Rust tokenizers
+	 * do (the JavaScript reference leaves U+20000 in a word of its own
+	 * with what follows). */
+	{
+		const char *s = "\xF0\xA0\x80\x80" "abc"; /* U+20000 abc */
+		int32_t want[] = {101, 100, id("abc"), 102}; /* not in the vocab: [UNK], then abc */
+		ok(same_ids(s, strlen(s), want, 4, 0), "U+20000 is split from the following letters");
+		ok(tokenizer_is_cjk(0x20000) && tokenizer_is_cjk(0x2A700) && tokenizer_is_cjk(0x2F800) &&
+			   !tokenizer_is_cjk(0x2FA20) && !tokenizer_is_cjk(0x3000),
+		   "the CJK ranges include Extension B-F and the compatibility supplement");
+	}
+	/* truncation keeps [CLS] ... [SEP] */
+	{
+		const char *s = "北京市通州区";
+		int32_t want[] = {101, id("北"), id("京"), 102};
+		ok(same_ids(s, strlen(s), want, 4, 4), "max length 4 keeps two characters between [CLS] and [SEP]");
+	}
+	/* a word over 100 characters is [UNK] */
+	{
+		char w[102];
+		memset(w, 'a', 101);
+		w[101] = '\0';
+		int32_t want[] = {101, 100, 102};
+		ok(same_ids(w, 101, want, 3, 0), "a 101-character word is [UNK]");
+	}
+	vocab_free(&V);
+	return tap_done();
+}
