@@ -68,8 +68,13 @@ void clean_format_number(double v, char *out, size_t size)
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(out, size, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
-			return;
+			break;
 	}
+	/* %g writes an exponent when it is >= the precision, so 150 came out
+	 * as "1.5e+02" (not even an integer's spelling): such a value is a
+	 * whole number, written plainly below 1e16. */
+	if (strchr(out, 'e') && fabs(v) >= 1 && fabs(v) < 1e16)
+		snprintf(out, size, "%.0f", v);
 }
 
 /* Does text parse as a value of type t? */

@@ -628,6 +628,56 @@ static void format_real(double v, char *out, size_t n)
 		snprintf(out, n, "%.0f", v);
 }
 
+/* Compact JSON text of v with reals in their shortest round-trip form
+ * (as Python's json.dumps writes them; jansson would use 17 digits). */
+static int dump_json(strbuf *sb, json_t *v)
+{
+	char num[64];
+	if (json_is_real(v)) {
+		format_real(json_real_value(v), num, sizeof num);
+		/* a whole number stays a real: 1.0, not 1 */
+		if (!strpbrk(num, ".eEn"))
+			strcat(num, ".0");
+		return strbuf_adds(sb, num);
+	}
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		int rc = strbuf_addc(sb, '[');
+		json_array_foreach(v, i, x)
+		{
+			if (i)
+				rc |= strbuf_addc(sb, ',');
+			rc |= dump_json(sb, x);
+		}
+		return rc | strbuf_addc(sb, ']');
+	}
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		int rc = strbuf_addc(sb, '{'), first = 1;
+		json_object_foreach(v, k, x)
+		{
+			json_t *key = json_string(k);
+			char *ks = json_dumps(key, JSON_ENCODE_ANY);
+			json_decref(key);
+			if (!ks)
+				return -1;
+			rc |= strbuf_adds(sb, first ? "" : ",") | strbuf_adds(sb, ks) | strbuf_addc(sb, ':');
+			free(ks);
+			rc |= dump_json(sb, x);
+			first = 0;
+		}
+		return rc | strbuf_addc(sb, '}');
+	}
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		return -1;
+	int rc = strbuf_adds(sb, s);
+	free(s);
+	return rc;
+}
+
 /* Add one (possibly flattened) value under `name`. */
 static int json_put(yj_reader *r, const char *name, json_t *v, long line, yj_error *err);
 
@@ -707,12 +757,16 @@ static int json_put(yj_reader *r, const char *name, json_t *v, long line, yj_err
 	case JSON_FALSE:
 		s = "false";
 		break;
-	default: /* arrays and empty objects stay JSON text */
-		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-		if (!dump)
+	default: { /* arrays and empty objects stay JSON text */
+		strbuf sb = STRBUF_INIT;
+		if (dump_json(&sb, v) || !sb.buf) {
+			strbuf_free(&sb);
 			return oom(r, err), -1;
+		}
+		dump = strbuf_detach(&sb);
 		s = dump;
 		break;
+	}
 	}
 	/* Values are appended in any order; remember where each starts. */
 	r->offs[idx] = r->rec.len;

@@ -49,7 +49,8 @@ size_t *stats_sorted_by_chars(const yj_column *col, const int64_t *cnt, size_t *
 /* The mode entry, or 0 (the NULL entry) when there is no non-null value. */
 size_t stats_mode(const yj_column *col, const int64_t *cnt);
 
-/* The k most frequent entries (count descending, ties by natural order).
+/* The k most frequent entries (count descending; ties: numeric order for
+ * numeric fields, byte order otherwise).
  * Writes up to k entries to out; returns how many. */
 size_t stats_top(const yj_column *col, const int64_t *cnt, size_t k, size_t *out);
 
