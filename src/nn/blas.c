@@ -49,7 +49,8 @@ void nn_sgemm_naive(int ta, int tb, int M, int N, int K, float alpha, const floa
 			}
 			float *c = &C[(size_t)i * ldc + j];
 			/* BLAS semantics: beta == 0 means C is not read (may hold NaN). */
-			*c = beta == 0.0f ? (float)(alpha * acc) : (float)(alpha * acc + (double)beta * *c);
+			*c = beta == 0.0f ? (float)(alpha * acc)
+					  : (float)(alpha * acc + (double)beta * *c);
 		}
 	}
 }

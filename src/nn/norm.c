@@ -62,7 +62,8 @@ void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, 
 			mean[c] = (float)s1[j];
 			rstd[c] = (float)(1.0 / sqrt(var + eps));
 			if (run_mean)
-				run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * (float)s1[j];
+				run_mean[c] =
+				    (1.0f - momentum) * run_mean[c] + momentum * (float)s1[j];
 			if (run_var && B > 1)
 				run_var[c] = (1.0f - momentum) * run_var[c] +
 					     momentum * (float)(s2[j] / (B - 1));
@@ -84,8 +85,9 @@ void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, 
 /* Evaluation mode uses the running statistics, folded as PyTorch's CPU
  * kernel does (batch_norm_cpu_transform_input):
  *   alpha = gamma / sqrt(run_var + eps),  out = x alpha + (beta - run_mean alpha) */
-void batchnorm_forward_eval(float *out, const float *in, const float *run_mean, const float *run_var,
-			    const float *gamma, const float *beta, int B, int C, float eps)
+void batchnorm_forward_eval(float *out, const float *in, const float *run_mean,
+			    const float *run_var, const float *gamma, const float *beta, int B,
+			    int C, float eps)
 {
 	float alpha[NORM_BLOCK], shift[NORM_BLOCK];
 	for (int c0 = 0; c0 < C; c0 += NORM_BLOCK) {

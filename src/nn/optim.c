@@ -27,8 +27,12 @@ void adamw_init(yj_adamw *opt)
  *   p += -(lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * The step-dependent scalars are computed in double and rounded to float
  * once, as PyTorch computes them in Python and passes them to float
- * kernels.  Weight decay applies only to tensors declared with decay
- * (PyTorch: a parameter group with weight_decay=0 for biases and norms). */
+ * kernels.  One difference remains: PyTorch forms 1 - beta2 from the
+ * double 0.999, we from the float 0.999f, so (1 - b2) differs by 1.3e-5
+ * relative (0.001 vs 0.00099998713); the second moment inherits that,
+ * the update about half of it.  Weight decay applies only to tensors
+ * declared with decay (PyTorch: a parameter group with weight_decay=0 for
+ * biases and norms). */
 void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 {
 	opt->t++;

@@ -11,6 +11,12 @@
  *                               "data_offsets": [begin, end]}, ...}
  *   bytes [8+N, end)    the data section; begin/end are relative to it
  *
+ * The parser is a little more lenient than the reference one in one way:
+ * byte ranges must lie inside the data section and must not overlap, but
+ * gaps and unused trailing bytes are accepted.  The writer emits the
+ * tensors in parameter (buffer) order, so the data section is the values
+ * buffer verbatim; the reference writer sorts by name, and both are valid.
+ *
  * The parser trusts nothing: every size and offset from the file is checked
  * (with overflow-safe arithmetic) before it is used or allocated, and every
  * failure is a yj_error naming the source, the tensor (in `field`) and the
@@ -179,16 +185,16 @@ static yj_status parse_entry(yj_st_tensor *t, const char *name, json_t *e, const
 			     const unsigned char *hdr, size_t hlen, size_t data_len, yj_error *err)
 {
 /* The entry's offset, computed only for an error message. */
-#define at header_pos(hdr, hlen, name)
+#define ENTRY_AT header_pos(hdr, hlen, name)
 	if (!json_is_object(e))
-		return st_fail(err, what, at, name, "tensor '%s': the entry is not a JSON object",
-			       name);
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': the entry is not a JSON object", name);
 
 	/* dtype: one of the five we convert. */
 	const char *dt = json_string_value(json_object_get(e, "dtype"));
 	if (!dt)
-		return st_fail(err, what, at, name, "tensor '%s': \"dtype\" missing or not a string",
-			       name);
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': \"dtype\" missing or not a string", name);
 	size_t esize = 0;
 	for (size_t i = 0; i < sizeof st_dtypes / sizeof st_dtypes[0]; i++)
 		if (strcmp(dt, st_dtypes[i].name) == 0) {
@@ -196,7 +202,7 @@ static yj_status parse_entry(yj_st_tensor *t, const char *name, json_t *e, const
 			esize = st_dtypes[i].size;
 		}
 	if (!esize)
-		return st_fail(err, what, at, name,
+		return st_fail(err, what, ENTRY_AT, name,
 			       "tensor '%s': unknown or unsupported dtype '%.32s' "
 			       "(expected F32, F16, BF16, I64 or I32)",
 			       name, dt);
@@ -205,22 +211,24 @@ static yj_status parse_entry(yj_st_tensor *t, const char *name, json_t *e, const
 	 * the element size, fits in 64 bits and in size_t. */
 	json_t *sh = json_object_get(e, "shape");
 	if (!json_is_array(sh))
-		return st_fail(err, what, at, name, "tensor '%s': \"shape\" missing or not an array",
-			       name);
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': \"shape\" missing or not an array", name);
 	if (json_array_size(sh) > ST_MAXDIM)
-		return st_fail(err, what, at, name, "tensor '%s': %zu dimensions (at most %d)", name,
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': %zu dimensions (at most %d)", name,
 			       json_array_size(sh), ST_MAXDIM);
 	t->ndim = (int)json_array_size(sh);
 	uint64_t nbytes = esize;
 	for (int d = 0; d < t->ndim; d++) {
 		long long x = json_uint(json_array_get(sh, (size_t)d));
 		if (x < 0)
-			return st_fail(err, what, at, name,
-				       "tensor '%s': shape[%d] is not a non-negative integer", name, d);
+			return st_fail(err, what, ENTRY_AT, name,
+				       "tensor '%s': shape[%d] is not a non-negative integer", name,
+				       d);
 		t->shape[d] = x;
 		if (__builtin_mul_overflow(nbytes, (uint64_t)x, &nbytes) || nbytes > SIZE_MAX)
-			return st_fail(err, what, at, name,
-				       "tensor '%s': the shape's size overflows (dimension %d = %lld)",
+			return st_fail(err, what, ENTRY_AT, name,
+				       "tensor '%s': the size overflows at dimension %d (%lld)",
 				       name, d, x);
 	}
 
@@ -233,32 +241,38 @@ static yj_status parse_entry(yj_st_tensor *t, const char *name, json_t *e, const
 		en = json_uint(json_array_get(off, 1));
 	}
 	if (b < 0 || en < 0)
-		return st_fail(err, what, at, name,
-			       "tensor '%s': \"data_offsets\" must be two non-negative integers", name);
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': \"data_offsets\" must be two non-negative integers",
+			       name);
 	if (b > en)
-		return st_fail(err, what, at, name, "tensor '%s': data_offsets [%lld, %lld] run backwards",
-			       name, b, en);
+		return st_fail(err, what, ENTRY_AT, name,
+			       "tensor '%s': data_offsets [%lld, %lld] run backwards", name, b, en);
 	long long data_at = 8 + (long long)hlen;
 	if ((unsigned long long)en > data_len)
-		return st_fail(err, what, data_at + b, name,
-			       "tensor '%s': data_offsets [%lld, %lld] end outside the %zu-byte data "
-			       "section",
+		/* The range's start in the file when it lies inside, else the
+		 * entry (data_at + b could overflow). */
+		return st_fail(err, what,
+			       (unsigned long long)b <= data_len ? data_at + b : ENTRY_AT, name,
+			       "tensor '%s': data_offsets [%lld, %lld] end outside the "
+			       "%zu-byte data section",
 			       name, b, en, data_len);
 	if ((uint64_t)(en - b) != nbytes)
 		return st_fail(err, what, data_at + b, name,
-			       "tensor '%s': %s with shape of %llu bytes, but data_offsets [%lld, "
-			       "%lld] hold %lld",
-			       name, dt, (unsigned long long)nbytes, b, en, en - b);
+			       "tensor '%s': %llu %s elements need %llu bytes, but data_offsets "
+			       "[%lld, %lld] hold %lld",
+			       name, (unsigned long long)(nbytes / esize), dt,
+			       (unsigned long long)nbytes, b, en, en - b);
 	t->begin = (size_t)b;
 	t->end = (size_t)en;
 	return YJ_OK;
-#undef at
+#undef ENTRY_AT
 }
 
 /* Order tensors by their byte range for the overlap check. */
 static int cmp_begin(const void *a, const void *b)
 {
-	const yj_st_tensor *x = *(const yj_st_tensor *const *)a, *y = *(const yj_st_tensor *const *)b;
+	const yj_st_tensor *x = *(const yj_st_tensor *const *)a,
+			   *y = *(const yj_st_tensor *const *)b;
 	if (x->begin != y->begin)
 		return x->begin < y->begin ? -1 : 1;
 	return x->end < y->end ? -1 : x->end > y->end;
@@ -315,7 +329,7 @@ yj_status safetensors_parse(const unsigned char *buf, size_t len, const char *wh
 
 	const char *key;
 	json_t *val;
-	json_object_foreach(root, key, val) {
+	json_object_foreach (root, key, val) {
 		if (val == meta)
 			continue;
 		yj_st_tensor *t = &out->t[out->n];
@@ -339,7 +353,7 @@ yj_status safetensors_parse(const unsigned char *buf, size_t len, const char *wh
 				      "__metadata__", "\"__metadata__\" is not an object");
 			goto out;
 		}
-		json_object_foreach(meta, mk, mv) {
+		json_object_foreach (meta, mk, mv) {
 			if (!json_is_string(mv)) {
 				ret = st_fail(err, what, header_pos(hdr, (size_t)hlen, mk),
 					      "__metadata__", "metadata '%s' is not a string", mk);
@@ -367,9 +381,10 @@ yj_status safetensors_parse(const unsigned char *buf, size_t len, const char *wh
 		if (t->begin == t->end)
 			continue;
 		if (prev && t->begin < prev->end) {
-			ret = st_fail(err, what, (long long)(out->data_start + t->begin), t->name,
-				      "tensor '%s' [%zu, %zu) overlaps tensor '%s' [%zu, %zu)", t->name,
-				      t->begin, t->end, prev->name, prev->begin, prev->end);
+			ret =
+			    st_fail(err, what, (long long)(out->data_start + t->begin), t->name,
+				    "tensor '%s' [%zu, %zu) overlaps tensor '%s' [%zu, %zu)",
+				    t->name, t->begin, t->end, prev->name, prev->begin, prev->end);
 			goto out;
 		}
 		prev = t;
@@ -449,8 +464,8 @@ yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int a
 		long long at = (long long)(st->data_start + t->begin);
 		if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16)
 			return st_fail(err, what, at, p->name,
-				       "tensor '%s' has dtype %s, expected F32, F16 or BF16", p->name,
-				       dtype_name(t->dtype));
+				       "tensor '%s' has dtype %s, expected F32, F16 or BF16",
+				       p->name, dtype_name(t->dtype));
 		int same = t->ndim == p->ndim;
 		for (int d = 0; same && d < p->ndim; d++)
 			same = t->shape[d] == p->shape[d];
@@ -464,8 +479,8 @@ yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int a
 			for (int d = 0; d < t->ndim && gl < sizeof got; d++)
 				gl += (size_t)snprintf(got + gl, sizeof got - gl, "%s%lld",
 						       d ? ", " : "", (long long)t->shape[d]);
-			error_set(err, YJ_EDATA, "%s: tensor '%s' has shape [%s], expected [%s]", what,
-				  p->name, got, want);
+			error_set(err, YJ_EDATA, "%s: tensor '%s' has shape [%s], expected [%s]",
+				  what, p->name, got, want);
 			error_at(err, what, -1, at, p->name);
 			error_hint(err, "the weights were saved by a model with another "
 					"configuration");
@@ -477,7 +492,8 @@ yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int a
 			if (params_find(ps, st->t[i].name) < 0) {
 				error_set(err, YJ_EDATA, "%s: unexpected tensor '%s'", what,
 					  st->t[i].name);
-				error_at(err, what, -1, (long long)(st->data_start + st->t[i].begin),
+				error_at(err, what, -1,
+					 (long long)(st->data_start + st->t[i].begin),
 					 st->t[i].name);
 				error_hint(err, "the weights were saved by a model with another "
 						"configuration");
@@ -486,7 +502,8 @@ yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int a
 		}
 	}
 	for (size_t i = 0; i < ps->n; i++)
-		safetensors_to_f32(st, safetensors_find(st, ps->v[i].name), params_data(ps, (long)i));
+		safetensors_to_f32(st, safetensors_find(st, ps->v[i].name),
+				   params_data(ps, (long)i));
 	return YJ_OK;
 }
 
@@ -513,7 +530,7 @@ int safetensors_write(const yj_params *ps, const char *metadata_json, unsigned c
 		int good = json_is_object(meta);
 		const char *k;
 		json_t *v;
-		json_object_foreach(meta, k, v)
+		json_object_foreach (meta, k, v)
 			good &= json_is_string(v);
 		if (!good) {
 			json_decref(meta);
@@ -535,9 +552,9 @@ int safetensors_write(const yj_params *ps, const char *metadata_json, unsigned c
 			goto out;
 		}
 		/* "o" hands shape to the entry (released by json_pack on error). */
-		json_t *e = json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F32", "shape", shape,
-				      "data_offsets", (json_int_t)(p->offset * 4),
-				      (json_int_t)((p->offset + p->size) * 4));
+		json_t *e =
+		    json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F32", "shape", shape, "data_offsets",
+			      (json_int_t)(p->offset * 4), (json_int_t)((p->offset + p->size) * 4));
 		/* set_new releases e and fails when the name is not UTF-8. */
 		if (!e || json_object_set_new(root, p->name, e) != 0)
 			goto out;

@@ -49,7 +49,9 @@ void tanh_backward(float *din, const float *dout, const float *out, size_t n);
 /* ---- BatchNorm1d over (B,C): torch.nn.BatchNorm1d(C, eps, momentum) ----
  * Training: batch mean and biased variance normalise; the running
  * averages move by momentum with the UNBIASED batch variance (as PyTorch).
- * xhat (B,C), mean (C), rstd (C) are saved for backward. */
+ * xhat (B,C), mean (C), rstd (C) are saved for backward.  gamma/beta may
+ * be NULL (affine=False); run_mean/run_var may be NULL (no update).  With
+ * B == 1 run_var is left unchanged (PyTorch refuses such a batch). */
 void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, float *run_mean,
 			     float *run_var, const float *in, const float *gamma, const float *beta,
 			     int B, int C, float momentum, float eps);
@@ -58,25 +60,30 @@ void batchnorm_forward_eval(float *out, const float *in, const float *run_mean, 
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 			const float *xhat, const float *rstd, const float *gamma, int B, int C);
 
-/* ---- LayerNorm over the last dim C of (B,C): torch.nn.LayerNorm ---- */
+/* ---- LayerNorm over the last dim C of (B,C): torch.nn.LayerNorm ----
+ * mean (B), rstd (B) are saved for backward; w/b may be NULL. */
 void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *w,
 		       const float *b, int B, int C, float eps);
 void layernorm_backward(float *din, float *dw, float *db, const float *dout, const float *in,
 			const float *mean, const float *rstd, const float *w, int B, int C);
 
 /* ---- dropout (inverted, seeded): torch.nn.functional.dropout ----
- * mask (n) gets 0 or 1/(1-p). */
+ * mask (n) gets 0 or 1/(1-p), one rng draw per element in order; p <= 0
+ * keeps all (no draws), p >= 1 drops all. */
 void dropout_forward(float *out, float *mask, const float *in, size_t n, float p, yj_rng *rng);
 void dropout_backward(float *din, const float *dout, const float *mask, size_t n);
 
-/* ---- embedding lookup: out (B,C) = table[ids[b]] ---- */
+/* ---- embedding lookup: out (B,C) = table[ids[b]] ----
+ * ids must be valid rows of table: the caller checks token ids. */
 void embedding_forward(float *out, const int32_t *ids, const float *table, int B, int C);
 void embedding_backward(float *dtable, const float *dout, const int32_t *ids, int B, int C);
 
 /* ---- softmax cross-entropy: torch.nn.functional.cross_entropy ----
  * probs (B,K) gets the softmax of logits; returns the mean loss, weighted
  * by class weights w (K, or NULL) as PyTorch: sum_b w[y_b] l_b / sum_b
- * w[y_b].  Rows with label < 0 are ignored (ignore_index). */
+ * w[y_b].  Rows with label < 0 are ignored (ignore_index); so are labels
+ * >= K (a caller bug, never read out of bounds).  When every row is
+ * ignored the loss is 0 and the gradient nothing (PyTorch: NaN). */
 float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels,
 			   const float *w, int B, int K);
 /* dlogits (B,K) += d(mean loss)/d(logits) */

@@ -22,12 +22,15 @@ void adamw_init(yj_adamw *opt);
 void adamw_step(yj_adamw *opt, yj_params *ps, float lr);
 
 /* Linear warm-up over `warmup` steps to base, then linear decay to 0 at
- * `total` steps (transformers' get_linear_schedule_with_warmup). */
+ * `total` steps (transformers' get_linear_schedule_with_warmup).  step is
+ * the number of steps already taken (0 for the first), so with warm-up the
+ * first step has lr 0, exactly as transformers + LambdaLR. */
 float lr_schedule(long long step, long long warmup, long long total, float base);
 
 /* Scale all trainable gradients so their global L2 norm is at most
  * max_norm (torch.nn.utils.clip_grad_norm_).  Returns the norm before
- * clipping.  max_norm <= 0 only measures. */
+ * clipping.  max_norm <= 0 only measures; a non-finite norm is returned
+ * with the gradients left as they are. */
 float clip_grad_norm(yj_params *ps, float max_norm);
 
 #endif
