@@ -345,6 +345,25 @@ static yj_status load_nulls(importer *im, yj_error *err)
 	return st;
 }
 
+/* The source that an import named `name` would replace, or NULL (a
+ * malloc'd name).  SQLite compares names without regard to ASCII case, so
+ * the view of "cases" would clash with that of "Cases": they are one
+ * source, an exact match preferred. */
+static char *same_source(yj_project *p, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	char *found = NULL;
+	if (sqlite3_prepare_v2(project_db(p),
+			       "SELECT name FROM sources WHERE name = ?1 COLLATE NOCASE ORDER BY name <> ?1 LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			found = strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)
 {
 	yj_progress *pg = im->o->progress;
@@ -434,14 +453,16 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	yj_import_result res = {0};
 	double t0 = progress_now();
 	int in_tx = 0;
+	char *old = NULL; /* the source replaced */
 	yj_status st;
 
 	error_clear(err);
 	progress_start(o->progress);
 	if ((st = check_opts(o, err)))
 		goto out;
-	if (!o->replace && sources_exists(p, o->source)) {
-		st = error_set(err, YJ_EEXIST, _("the project already has a source named '%s'"), o->source);
+	old = same_source(p, o->source);
+	if (old && !o->replace) {
+		st = error_set(err, YJ_EEXIST, _("the project already has a source named '%s'"), old);
 		error_hint(err, _("add --replace to replace it"));
 		goto out;
 	}
@@ -457,8 +478,12 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	if ((st = project_begin(p, err)))
 		goto out;
 	in_tx = 1;
-	if (o->replace && sources_exists(p, o->source) && (st = sources_drop(p, o->source, err)))
-		goto out;
+	if (o->replace) {
+		free(old); /* again, now that no one else can write */
+		old = same_source(p, o->source);
+		if (old && (st = sources_drop(p, old, err)))
+			goto out;
+	}
 	if ((st = create_source(&im, err)) || (st = sync_columns(&im, err)) ||
 	    (st = import_rows(&im, &res, err)))
 		goto out;
@@ -503,5 +528,6 @@ out:
 	for (size_t i = 0; i < im.inf_cap; i++)
 		infer_free(&im.inf[i]);
 	free(im.inf);
+	free(old);
 	return st;
 }

@@ -331,6 +331,17 @@ static const char *field_label(yj_reader *r, size_t i, char *tmp, size_t n)
 	return tmp;
 }
 
+/* A NUL byte cannot be stored in a text value: refuse it rather than cut
+ * the value short. */
+static int nul_byte(yj_reader *r, size_t q, yj_error *err)
+{
+	char tmp[32];
+	error_set(err, YJ_EDATA, _("a NUL byte in the data"));
+	error_at(err, r->path, r->line, file_off(r, q), r->nf ? field_label(r, r->nf - 1, tmp, sizeof tmp) : NULL);
+	error_hint(err, _("is this really a text file? check --format and --encoding"));
+	return -1;
+}
+
 /* Read one delimited record into r->rec.  Returns 1, 0 at EOF, -1 error.
  * *start_line is the line the record starts on; *blank is set for an empty
  * line. */
@@ -394,8 +405,10 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 		case F_UNQUOTED: {
 			size_t q = p;
 			while (q < end && b[q] != delim && b[q] != '\n' && b[q] != '\r' &&
-			       !(quoting && b[q] == '"'))
+			       !(quoting && b[q] == '"') && b[q] != '\0')
 				q++;
+			if (q < end && b[q] == '\0')
+				return nul_byte(r, q, err);
 			if (q > p && strbuf_add(&r->rec, b + p, q - p))
 				return oom(r, err), -1;
 			r->pos = q;
@@ -437,6 +450,10 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 			size_t q = p;
 			long nl = 0;
 			while (q < end && b[q] != '"') {
+				if (b[q] == '\0') {
+					r->line += nl;
+					return nul_byte(r, q, err);
+				}
 				/* Lines end at LF, CRLF or a lone CR, as outside
 				 * quotes (the LF of a CRLF was counted at the CR). */
 				nl += b[q] == '\r' || (b[q] == '\n' && !cr);
