@@ -2,8 +2,11 @@
 ## encoder, fusion and explanation), built on src/nn.
 noinst_LIBRARIES += src/model/libmodel.a
 src_model_libmodel_a_SOURCES = \
-	src/model/structured.c
-src_model_libmodel_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS)
+	src/model/structured.c \
+	src/model/bert.c \
+	src/model/hfmodel.c
+src_model_libmodel_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS)
 noinst_HEADERS += \
-	include/yujing/model/structured.h
+	include/yujing/model/structured.h \
+	include/yujing/model/bert.h
 MODEL_LIBS = src/model/libmodel.a $(NN_LIBS)

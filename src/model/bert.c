@@ -1,0 +1,718 @@
+/*
+ * bert.c - the BERT encoder (Hugging Face BertModel) and its MLM head
+ * (BertOnlyMLMHead), forward and backward, over (B, T) batches.
+ *
+ * Every projection is one nn_sgemm over all B*T rows; attention is two
+ * sgemm calls per (batch, head) reading the heads in place from the (B,T,C)
+ * projections (head h = columns [h*D, (h+1)*D), leading dimension C), so
+ * nothing is transposed or copied.  Activations live in one buffer carved
+ * by bert_reserve, the gradient workspace in a second, the MLM head's in a
+ * third; no pass allocates.  Formulas follow
+ * transformers/models/bert/modeling_bert.py (eager attention) and cite the
+ * torch functions they match.
+ */
+#include <config.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/model/bert.h"
+#include "yujing/nn/ops.h"
+
+/* ------------------------------------------------------------- configuration */
+
+int bert_config_named(const char *name, int vocab_size, yj_bert_cfg *cfg)
+{
+	static const struct {
+		const char *name;
+		int layers, hidden;
+	} named[] = {{"tiny", 2, 128}, {"mini", 4, 256}, {"small", 4, 512}};
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+		if (strcmp(name, named[i].name) != 0)
+			continue;
+		memset(cfg, 0, sizeof *cfg);
+		cfg->vocab_size = vocab_size;
+		cfg->hidden = named[i].hidden;
+		cfg->layers = named[i].layers;
+		cfg->heads = named[i].hidden / 64;
+		cfg->intermediate = 4 * named[i].hidden;
+		cfg->max_pos = 512;
+		cfg->type_vocab = 2;
+		cfg->pad_token_id = 0;
+		cfg->ln_eps = 1e-12f;
+		cfg->hidden_drop = 0.1f;
+		cfg->attn_drop = 0.1f;
+		cfg->init_range = 0.02f;
+		return 0;
+	}
+	return -1;
+}
+
+/* Bounds keep every size product (B*T*C, H*T*T, V*C) far from overflow. */
+#define CFG_MAX_WIDTH 65536
+#define CFG_MAX_VOCAB (1 << 22)
+#define CFG_MAX_POS 65536
+
+yj_status bert_config_check(const yj_bert_cfg *c, yj_error *err)
+{
+#define BAD(field, ...)                                                                     \
+	do {                                                                                \
+		error_set(err, YJ_EDATA, __VA_ARGS__);                                      \
+		error_at(err, NULL, -1, -1, field);                                         \
+		return YJ_EDATA;                                                            \
+	} while (0)
+	if (c->vocab_size < 1 || c->vocab_size > CFG_MAX_VOCAB)
+		BAD("vocab_size", "vocab_size %d is not in [1, %d]", c->vocab_size, CFG_MAX_VOCAB);
+	if (c->hidden < 1 || c->hidden > CFG_MAX_WIDTH)
+		BAD("hidden_size", "hidden_size %d is not in [1, %d]", c->hidden, CFG_MAX_WIDTH);
+	if (c->layers < 0 || c->layers > BERT_MAX_LAYERS)
+		BAD("num_hidden_layers", "num_hidden_layers %d is not in [0, %d]", c->layers,
+		    BERT_MAX_LAYERS);
+	if (c->heads < 1 || c->heads > c->hidden || c->hidden % c->heads != 0)
+		BAD("num_attention_heads",
+		    "hidden_size %d is not a multiple of num_attention_heads %d", c->hidden,
+		    c->heads);
+	if (c->intermediate < 1 || c->intermediate > 4 * CFG_MAX_WIDTH)
+		BAD("intermediate_size", "intermediate_size %d is not in [1, %d]", c->intermediate,
+		    4 * CFG_MAX_WIDTH);
+	if (c->max_pos < 1 || c->max_pos > CFG_MAX_POS)
+		BAD("max_position_embeddings", "max_position_embeddings %d is not in [1, %d]",
+		    c->max_pos, CFG_MAX_POS);
+	if (c->type_vocab < 1 || c->type_vocab > 1024)
+		BAD("type_vocab_size", "type_vocab_size %d is not in [1, 1024]", c->type_vocab);
+	if (c->pad_token_id < 0 || c->pad_token_id >= c->vocab_size)
+		BAD("pad_token_id", "pad_token_id %d is not a token id (vocab_size %d)",
+		    c->pad_token_id, c->vocab_size);
+	if (!(c->ln_eps > 0.0f) || !(c->ln_eps < 1.0f))
+		BAD("layer_norm_eps", "layer_norm_eps %g is not in (0, 1)", (double)c->ln_eps);
+	if (!(c->hidden_drop >= 0.0f && c->hidden_drop < 1.0f))
+		BAD("hidden_dropout_prob", "hidden_dropout_prob %g is not in [0, 1)",
+		    (double)c->hidden_drop);
+	if (!(c->attn_drop >= 0.0f && c->attn_drop < 1.0f))
+		BAD("attention_probs_dropout_prob",
+		    "attention_probs_dropout_prob %g is not in [0, 1)", (double)c->attn_drop);
+	if (!(c->init_range >= 0.0f && c->init_range < 10.0f))
+		BAD("initializer_range", "initializer_range %g is not in [0, 10)",
+		    (double)c->init_range);
+	return YJ_OK;
+#undef BAD
+}
+
+/* ------------------------------------------------------------------- init */
+
+/* N(0, sd) by Box-Muller from the seeded stream (two uniforms per draw). */
+static void normal_init(float *p, size_t n, float sd, yj_rng *rng)
+{
+	for (size_t i = 0; i < n; i++) {
+		double u1 = rng_uniform(rng), u2 = rng_uniform(rng);
+		p[i] = (float)(sd * sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2));
+	}
+}
+
+void bert_seed(yj_bert *m, uint64_t seed)
+{
+	rng_seed(&m->rng, seed ^ 0x64726f706f7574ULL); /* "dropout" */
+}
+
+yj_status bert_init(yj_bert *m, const yj_bert_cfg *cfg, uint64_t seed, yj_error *err)
+{
+	memset(m, 0, sizeof *m);
+	params_init(&m->ps);
+	yj_status st = bert_config_check(cfg, err);
+	if (st != YJ_OK)
+		return st;
+	m->cfg = *cfg;
+	int64_t C = cfg->hidden, I = cfg->intermediate, V = cfg->vocab_size;
+	yj_params *ps = &m->ps;
+	char name[PARAM_NAME_MAX];
+	int fail = 0;
+	/* weight: decays; bias / LayerNorm: no decay (as transformers' trainers
+	 * group them). */
+#define ADD2(ix, nm, a, b) fail |= ((ix) = params_add(ps, nm, 2, (int64_t[]){a, b}, 1, 1)) < 0
+#define ADD1(ix, nm, a) fail |= ((ix) = params_add(ps, nm, 1, (int64_t[]){a}, 0, 1)) < 0
+	ADD2(m->word, "bert.embeddings.word_embeddings.weight", V, C);
+	ADD2(m->pos, "bert.embeddings.position_embeddings.weight", cfg->max_pos, C);
+	ADD2(m->type, "bert.embeddings.token_type_embeddings.weight", cfg->type_vocab, C);
+	ADD1(m->eln_w, "bert.embeddings.LayerNorm.weight", C);
+	ADD1(m->eln_b, "bert.embeddings.LayerNorm.bias", C);
+	for (int l = 0; l < cfg->layers; l++) {
+		yj_bert_layer_ix *x = &m->L[l];
+#define LNAME(suffix) (snprintf(name, sizeof name, "bert.encoder.layer.%d.%s", l, suffix), name)
+		ADD2(x->q_w, LNAME("attention.self.query.weight"), C, C);
+		ADD1(x->q_b, LNAME("attention.self.query.bias"), C);
+		ADD2(x->k_w, LNAME("attention.self.key.weight"), C, C);
+		ADD1(x->k_b, LNAME("attention.self.key.bias"), C);
+		ADD2(x->v_w, LNAME("attention.self.value.weight"), C, C);
+		ADD1(x->v_b, LNAME("attention.self.value.bias"), C);
+		ADD2(x->ao_w, LNAME("attention.output.dense.weight"), C, C);
+		ADD1(x->ao_b, LNAME("attention.output.dense.bias"), C);
+		ADD1(x->aln_w, LNAME("attention.output.LayerNorm.weight"), C);
+		ADD1(x->aln_b, LNAME("attention.output.LayerNorm.bias"), C);
+		ADD2(x->i_w, LNAME("intermediate.dense.weight"), I, C);
+		ADD1(x->i_b, LNAME("intermediate.dense.bias"), I);
+		ADD2(x->o_w, LNAME("output.dense.weight"), C, I);
+		ADD1(x->o_b, LNAME("output.dense.bias"), C);
+		ADD1(x->oln_w, LNAME("output.LayerNorm.weight"), C);
+		ADD1(x->oln_b, LNAME("output.LayerNorm.bias"), C);
+#undef LNAME
+	}
+	ADD2(m->pool_w, "bert.pooler.dense.weight", C, C);
+	ADD1(m->pool_b, "bert.pooler.dense.bias", C);
+	ADD2(m->mt_w, "cls.predictions.transform.dense.weight", C, C);
+	ADD1(m->mt_b, "cls.predictions.transform.dense.bias", C);
+	ADD1(m->mln_w, "cls.predictions.transform.LayerNorm.weight", C);
+	ADD1(m->mln_b, "cls.predictions.transform.LayerNorm.bias", C);
+	ADD1(m->m_bias, "cls.predictions.bias", V);
+#undef ADD1
+#undef ADD2
+	if (fail || params_alloc(ps)) {
+		params_free(ps);
+		return error_set(err, YJ_ENOMEM, "out of memory for a BERT of %zu parameters",
+				 ps->total);
+	}
+
+	/* BertPreTrainedModel._init_weights: Linear and Embedding weights
+	 * N(0, initializer_range), biases 0, the padding row 0, LayerNorm
+	 * weight 1 and bias 0.  Walk the tensors in declaration order. */
+	yj_rng rng;
+	rng_seed(&rng, seed);
+	for (size_t i = 0; i < ps->n; i++) {
+		yj_param *p = &ps->v[i];
+		float *d = params_data(ps, (long)i);
+		size_t len = strlen(p->name);
+		if (len > 16 && strcmp(p->name + len - 16, "LayerNorm.weight") == 0) {
+			for (size_t j = 0; j < p->size; j++)
+				d[j] = 1.0f;
+		} else if (p->ndim == 2) {
+			normal_init(d, p->size, cfg->init_range, &rng);
+		} /* biases stay 0 */
+	}
+	memset(params_data(ps, m->word) + (size_t)cfg->pad_token_id * (size_t)C, 0,
+	       (size_t)C * sizeof(float));
+	m->has_pooler = m->has_mlm = 1;
+	bert_seed(m, seed);
+	return YJ_OK;
+}
+
+void bert_free(yj_bert *m)
+{
+	if (!m)
+		return;
+	params_free(&m->ps);
+	free(m->act);
+	free(m->iact);
+	free(m->grad);
+	free(m->mact);
+	free(m->mpos);
+	memset(m, 0, sizeof *m);
+}
+
+/* --------------------------------------------------------------- reserve */
+
+/* a * b, or SIZE_MAX on overflow (which then fails the allocation). */
+static size_t mul(size_t a, size_t b)
+{
+	size_t r;
+	return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+static size_t add(size_t a, size_t b)
+{
+	size_t r;
+	return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+/* calloc of n floats, refusing sizes that overflow in bytes. */
+static float *falloc(size_t n)
+{
+	if (n == SIZE_MAX || n > SIZE_MAX / sizeof(float))
+		return NULL;
+	return calloc(n ? n : 1, sizeof(float));
+}
+
+int bert_reserve(yj_bert *m, int B, int T)
+{
+	const yj_bert_cfg *c = &m->cfg;
+	if (B < 1 || T < 1 || T > c->max_pos)
+		return -1;
+	if (B <= m->bmax && T <= m->tmax)
+		return 0;
+	/* Grow both to at least what was there. */
+	if (B < m->bmax)
+		B = m->bmax;
+	if (T < m->tmax)
+		T = m->tmax;
+	size_t BT = mul((size_t)B, (size_t)T), C = (size_t)c->hidden, I = (size_t)c->intermediate;
+	size_t H = (size_t)c->heads, L = (size_t)c->layers;
+	size_t BTC = mul(BT, C), BTI = mul(BT, I), BHTT = mul(mul(BT, H), (size_t)T);
+	size_t BC = mul((size_t)B, C);
+	/* per layer: q k v ctx ao_mask res1 ln1 o_mask res2 ln2, ipre iact,
+	 * probs probs_drop attn_mask, 4 row statistics */
+	size_t per = add(add(add(mul(10, BTC), mul(2, BTI)), mul(3, BHTT)), mul(4, BT));
+	size_t nact = add(mul(L, per), add(add(mul(3, BT), mul(4, BTC)), mul(2, BC)));
+	size_t ngrad = add(add(add(mul(8, BTC), mul(2, BTI)), BHTT), mul(2, BC));
+	float *a = falloc(nact), *g = falloc(ngrad);
+	int32_t *iv = BT < SIZE_MAX / 12 ? calloc(3 * BT, sizeof(int32_t)) : NULL;
+	if (!a || !g || !iv) {
+		free(a);
+		free(g);
+		free(iv);
+		return -1;
+	}
+	free(m->act);
+	free(m->grad);
+	free(m->iact);
+	m->act = a;
+	m->grad = g;
+	m->iact = iv;
+	m->bmax = B;
+	m->tmax = T;
+
+	m->ids = iv, iv += BT;
+	m->types = iv, iv += BT;
+	m->posids = iv;
+	float *p = a;
+#define CARVE(ptr, n) ((ptr) = p, p += (n))
+	CARVE(m->maskadd, BT);
+	CARVE(m->emb_sum, BTC);
+	CARVE(m->emb_mean, BT);
+	CARVE(m->emb_rstd, BT);
+	CARVE(m->emb_mask, BTC);
+	CARVE(m->emb_out, BTC);
+	CARVE(m->cls, BC);
+	CARVE(m->pooled, BC);
+	CARVE(m->scratch, BTC);
+	for (size_t l = 0; l < L; l++) {
+		yj_bert_layer_act *x = &m->la[l];
+		CARVE(x->q, BTC);
+		CARVE(x->k, BTC);
+		CARVE(x->v, BTC);
+		CARVE(x->probs, BHTT);
+		CARVE(x->probs_drop, BHTT);
+		CARVE(x->attn_mask, BHTT);
+		CARVE(x->ctx, BTC);
+		CARVE(x->ao_mask, BTC);
+		CARVE(x->res1, BTC);
+		CARVE(x->ln1, BTC);
+		CARVE(x->ln1_mean, BT);
+		CARVE(x->ln1_rstd, BT);
+		CARVE(x->ipre, BTI);
+		CARVE(x->iact, BTI);
+		CARVE(x->o_mask, BTC);
+		CARVE(x->res2, BTC);
+		CARVE(x->ln2, BTC);
+		CARVE(x->ln2_mean, BT);
+		CARVE(x->ln2_rstd, BT);
+	}
+	p = g;
+	CARVE(m->g_x, BTC);
+	CARVE(m->g_res, BTC);
+	CARVE(m->g_tmp, BTC);
+	CARVE(m->g_ctx, BTC);
+	CARVE(m->g_q, BTC);
+	CARVE(m->g_k, BTC);
+	CARVE(m->g_v, BTC);
+	CARVE(m->d_last, BTC);
+	CARVE(m->g_i1, BTI);
+	CARVE(m->g_i2, BTI);
+	CARVE(m->g_att, BHTT);
+	CARVE(m->g_cls, 2 * BC);
+#undef CARVE
+	m->last_hidden = L ? m->la[L - 1].ln2 : m->emb_out;
+	m->B = m->T = 0;
+	return 0;
+}
+
+int bert_mlm_reserve(yj_bert *m, int P)
+{
+	if (P < 1)
+		return -1;
+	if (P <= m->pmax)
+		return 0;
+	size_t C = (size_t)m->cfg.hidden, V = (size_t)m->cfg.vocab_size, n = (size_t)P;
+	size_t PC = mul(n, C);
+	size_t total = add(add(mul(8, PC), mul(2, n)), mul(n, V));
+	float *a = falloc(total);
+	int32_t *pos = calloc(n, sizeof *pos);
+	if (!a || !pos) {
+		free(a);
+		free(pos);
+		return -1;
+	}
+	free(m->mact);
+	free(m->mpos);
+	m->mact = a;
+	m->mpos = pos;
+	m->pmax = P;
+	float *p = a;
+#define CARVE(ptr, k) ((ptr) = p, p += (k))
+	CARVE(m->m_in, PC);
+	CARVE(m->m_pre, PC);
+	CARVE(m->m_act, PC);
+	CARVE(m->m_ln, PC);
+	CARVE(m->m_mean, n);
+	CARVE(m->m_rstd, n);
+	CARVE(m->mg_ln, PC);
+	CARVE(m->mg_act, PC);
+	CARVE(m->mg_pre, PC);
+	CARVE(m->mg_in, PC);
+	CARVE(m->mlm_logits, mul(n, V));
+#undef CARVE
+	m->P = 0;
+	return 0;
+}
+
+/* -------------------------------------------------------------- attention */
+
+/* Multi-head scaled dot-product attention of one layer (BertSelfAttention,
+ * eager):  for every batch b and head h, with Q, K, V the head's (T,D)
+ * columns of q, k, v,
+ *   S = Q K^T / sqrt(D) + maskadd[b]        (the extended attention mask,
+ *                                            (1 - mask) * finfo.min, per key)
+ *   P = softmax(S) (torch.softmax, dim=-1), Pd = dropout(P)
+ *   ctx = Pd V.
+ * maskadd holds exactly 0 or -FLT_MAX: a masked score rounds to -FLT_MAX
+ * and its probability to exactly 0, unless every key of the row is masked,
+ * when all are equal and the row is uniform, as in PyTorch. */
+static void attention_forward(yj_bert *m, yj_bert_layer_act *a, int B, int T, int drop)
+{
+	const int C = m->cfg.hidden, H = m->cfg.heads, D = C / H;
+	const float scale = 1.0f / sqrtf((float)D);
+	const size_t TT = (size_t)T * (size_t)T;
+	for (int b = 0; b < B; b++) {
+		const float *madd = m->maskadd + (size_t)b * T;
+		for (int h = 0; h < H; h++) {
+			size_t off = (size_t)b * T * C + (size_t)h * D;
+			float *P = a->probs + ((size_t)b * H + h) * TT;
+			nn_sgemm(0, 1, T, T, D, scale, a->q + off, C, a->k + off, C, 0.0f, P, T);
+			for (int i = 0; i < T; i++) {
+				float *row = P + (size_t)i * T;
+				float mx = -INFINITY;
+				for (int j = 0; j < T; j++) {
+					row[j] += madd[j];
+					mx = row[j] > mx ? row[j] : mx;
+				}
+				double sum = 0.0;
+				for (int j = 0; j < T; j++) {
+					row[j] = expf(row[j] - mx);
+					sum += row[j];
+				}
+				float inv = (float)(1.0 / sum);
+				for (int j = 0; j < T; j++)
+					row[j] *= inv;
+			}
+			const float *Pd = P;
+			if (drop) {
+				float *pd = a->probs_drop + ((size_t)b * H + h) * TT;
+				dropout_forward(pd, a->attn_mask + ((size_t)b * H + h) * TT, P, TT,
+						m->cfg.attn_drop, &m->rng);
+				Pd = pd;
+			}
+			nn_sgemm(0, 0, T, D, T, 1.0f, Pd, T, a->v + off, C, 0.0f, a->ctx + off, C);
+		}
+	}
+}
+
+/* Its backward, given dctx (B,T,C); accumulates into dq, dk, dv (B,T,C):
+ *   dPd = dctx V^T,  dV += Pd^T dctx,  dP = dPd * dropout mask
+ *   dS = P (dP - rowsum(dP P))              (softmax backward)
+ *   dQ += dS K / sqrt(D),  dK += dS^T Q / sqrt(D). */
+static void attention_backward(yj_bert *m, const yj_bert_layer_act *a, const float *dctx,
+			       float *dq, float *dk, float *dv, int B, int T, int drop)
+{
+	const int C = m->cfg.hidden, H = m->cfg.heads, D = C / H;
+	const float scale = 1.0f / sqrtf((float)D);
+	const size_t TT = (size_t)T * (size_t)T;
+	for (int b = 0; b < B; b++) {
+		for (int h = 0; h < H; h++) {
+			size_t off = (size_t)b * T * C + (size_t)h * D, blk = ((size_t)b * H + h) * TT;
+			const float *P = a->probs + blk;
+			const float *Pd = drop ? a->probs_drop + blk : P;
+			float *dP = m->g_att + blk;
+			nn_sgemm(0, 1, T, T, D, 1.0f, dctx + off, C, a->v + off, C, 0.0f, dP, T);
+			nn_sgemm(1, 0, T, D, T, 1.0f, Pd, T, dctx + off, C, 1.0f, dv + off, C);
+			if (drop) {
+				const float *mk = a->attn_mask + blk;
+				for (size_t i = 0; i < TT; i++)
+					dP[i] *= mk[i];
+			}
+			for (int i = 0; i < T; i++) {
+				float *g = dP + (size_t)i * T;
+				const float *p = P + (size_t)i * T;
+				double dot = 0.0;
+				for (int j = 0; j < T; j++)
+					dot += (double)g[j] * p[j];
+				float fd = (float)dot;
+				for (int j = 0; j < T; j++)
+					g[j] = p[j] * (g[j] - fd);
+			}
+			nn_sgemm(0, 0, T, D, T, scale, dP, T, a->k + off, C, 1.0f, dq + off, C);
+			nn_sgemm(1, 0, T, D, T, scale, dP, T, a->q + off, C, 1.0f, dk + off, C);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- forward */
+
+/* out = dropout(in) + res, in place over `in` (the dense output). */
+static void drop_add(float *out, float *in, float *mask, const float *res, size_t n, float p,
+		     int drop, yj_rng *rng)
+{
+	if (drop)
+		dropout_forward(in, mask, in, n, p, rng);
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] + res[i];
+}
+
+yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, const int32_t *mask,
+		       int B, int T, int train, yj_error *err)
+{
+	const yj_bert_cfg *c = &m->cfg;
+	if (B < 1 || T < 1 || B > m->bmax || T > m->tmax)
+		return error_set(err, YJ_EUSAGE,
+				 "a batch of %d x %d tokens does not fit the %d x %d reserved", B,
+				 T, m->bmax, m->tmax);
+	/* Validate every id before anything is computed. */
+	size_t BT = (size_t)B * (size_t)T;
+	for (size_t r = 0; r < BT; r++) {
+		if (ids[r] < 0 || ids[r] >= c->vocab_size) {
+			error_set(err, YJ_EDATA,
+				  "token id %d at row %zu, position %zu is not in [0, %d)", ids[r],
+				  r / (size_t)T, r % (size_t)T, c->vocab_size);
+			return YJ_EDATA;
+		}
+		if (types && (types[r] < 0 || types[r] >= c->type_vocab)) {
+			error_set(err, YJ_EDATA,
+				  "token type %d at row %zu, position %zu is not in [0, %d)",
+				  types[r], r / (size_t)T, r % (size_t)T, c->type_vocab);
+			return YJ_EDATA;
+		}
+	}
+	const int C = c->hidden, I = c->intermediate;
+	const size_t BTC = BT * (size_t)C;
+	yj_params *ps = &m->ps;
+	m->B = B;
+	m->T = T;
+	m->train = train;
+	int hdrop = train && c->hidden_drop > 0.0f, adrop = train && c->attn_drop > 0.0f;
+
+	/* BertEmbeddings: word + token_type, then + position (arange(T));
+	 * LayerNorm; dropout.  The saved ids feed the backward pass. */
+	const float *W = params_data(ps, m->word), *Pe = params_data(ps, m->pos),
+		    *Te = params_data(ps, m->type);
+	for (size_t r = 0; r < BT; r++) {
+		m->ids[r] = ids[r];
+		m->types[r] = types ? types[r] : 0;
+		m->posids[r] = (int32_t)(r % (size_t)T);
+		m->maskadd[r] = (!mask || mask[r]) ? 0.0f : -FLT_MAX;
+		const float *w = W + (size_t)m->ids[r] * C, *t = Te + (size_t)m->types[r] * C,
+			    *p = Pe + (size_t)m->posids[r] * C;
+		float *e = m->emb_sum + r * C;
+		for (int j = 0; j < C; j++)
+			e[j] = (w[j] + t[j]) + p[j];
+	}
+	layernorm_forward(m->emb_out, m->emb_mean, m->emb_rstd, m->emb_sum,
+			  params_data(ps, m->eln_w), params_data(ps, m->eln_b), (int)BT, C,
+			  c->ln_eps);
+	if (hdrop)
+		dropout_forward(m->emb_out, m->emb_mask, m->emb_out, BTC, c->hidden_drop, &m->rng);
+
+	const float *x = m->emb_out;
+	for (int l = 0; l < c->layers; l++) {
+		const yj_bert_layer_ix *ix = &m->L[l];
+		yj_bert_layer_act *a = &m->la[l];
+#define PD(i) params_data(ps, ix->i)
+		/* BertSelfAttention */
+		linear_forward(a->q, x, PD(q_w), PD(q_b), (int)BT, C, C);
+		linear_forward(a->k, x, PD(k_w), PD(k_b), (int)BT, C, C);
+		linear_forward(a->v, x, PD(v_w), PD(v_b), (int)BT, C, C);
+		attention_forward(m, a, B, T, adrop);
+		/* BertSelfOutput: LayerNorm(dropout(dense(ctx)) + x) */
+		linear_forward(m->scratch, a->ctx, PD(ao_w), PD(ao_b), (int)BT, C, C);
+		drop_add(a->res1, m->scratch, a->ao_mask, x, BTC, c->hidden_drop, hdrop, &m->rng);
+		layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(aln_w), PD(aln_b),
+				  (int)BT, C, c->ln_eps);
+		/* BertIntermediate: GELU(dense) (torch.nn.functional.gelu, erf) */
+		linear_forward(a->ipre, a->ln1, PD(i_w), PD(i_b), (int)BT, C, I);
+		gelu_forward(a->iact, a->ipre, BT * (size_t)I);
+		/* BertOutput: LayerNorm(dropout(dense(iact)) + ln1) */
+		linear_forward(m->scratch, a->iact, PD(o_w), PD(o_b), (int)BT, I, C);
+		drop_add(a->res2, m->scratch, a->o_mask, a->ln1, BTC, c->hidden_drop, hdrop,
+			 &m->rng);
+		layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, PD(oln_w), PD(oln_b),
+				  (int)BT, C, c->ln_eps);
+#undef PD
+		x = a->ln2;
+	}
+	m->last_hidden = (float *)x;
+
+	/* BertPooler: tanh(dense(h[:, 0])) */
+	for (int b = 0; b < B; b++)
+		memcpy(m->cls + (size_t)b * C, x + (size_t)b * T * C, (size_t)C * sizeof(float));
+	linear_forward(m->pooled, m->cls, params_data(ps, m->pool_w), params_data(ps, m->pool_b),
+		       B, C, C);
+	tanh_forward(m->pooled, m->pooled, (size_t)B * C);
+	return YJ_OK;
+}
+
+/* --------------------------------------------------------------- backward */
+
+/* dst = src * mask when dropout was on, else a copy. */
+static void drop_back(float *dst, const float *src, const float *mask, size_t n, int drop)
+{
+	if (drop)
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i] * mask[i];
+	else
+		memcpy(dst, src, n * sizeof(float));
+}
+
+void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled)
+{
+	const yj_bert_cfg *c = &m->cfg;
+	const int B = m->B, T = m->T, C = c->hidden, I = c->intermediate;
+	if (B < 1)
+		return;
+	const size_t BT = (size_t)B * T, BTC = BT * C, BTI = BT * I;
+	yj_params *ps = &m->ps;
+	int hdrop = m->train && c->hidden_drop > 0.0f, adrop = m->train && c->attn_drop > 0.0f;
+
+	/* g_x: the gradient of the last hidden states. */
+	if (d_last_hidden)
+		memmove(m->g_x, d_last_hidden, BTC * sizeof(float));
+	else
+		memset(m->g_x, 0, BTC * sizeof(float));
+	if (d_pooled) {
+		/* pooled = tanh(cls W^T + b), cls = h[:, 0] */
+		float *dpre = m->g_cls, *dcls = m->g_cls + (size_t)B * C;
+		memset(m->g_cls, 0, 2 * (size_t)B * C * sizeof(float));
+		tanh_backward(dpre, d_pooled, m->pooled, (size_t)B * C);
+		linear_backward(dcls, params_grad(ps, m->pool_w), params_grad(ps, m->pool_b), dpre,
+				m->cls, params_data(ps, m->pool_w), B, C, C);
+		for (int b = 0; b < B; b++) {
+			float *g = m->g_x + (size_t)b * T * C;
+			for (int j = 0; j < C; j++)
+				g[j] += dcls[(size_t)b * C + j];
+		}
+	}
+
+	for (int l = c->layers - 1; l >= 0; l--) {
+		const yj_bert_layer_ix *ix = &m->L[l];
+		const yj_bert_layer_act *a = &m->la[l];
+		const float *x = l ? m->la[l - 1].ln2 : m->emb_out;
+#define PD(i) params_data(ps, ix->i)
+#define PG(i) params_grad(ps, ix->i)
+		/* output LayerNorm: g_x = d ln2 -> g_res = d res2 */
+		memset(m->g_res, 0, BTC * sizeof(float));
+		layernorm_backward(m->g_res, PG(oln_w), PG(oln_b), m->g_x, a->res2, a->ln2_mean,
+				   a->ln2_rstd, PD(oln_w), (int)BT, C);
+		/* res2 = dropout(dense(iact)) + ln1: the residual goes to d ln1 */
+		memcpy(m->g_x, m->g_res, BTC * sizeof(float));
+		drop_back(m->g_tmp, m->g_res, a->o_mask, BTC, hdrop);
+		memset(m->g_i1, 0, BTI * sizeof(float));
+		linear_backward(m->g_i1, PG(o_w), PG(o_b), m->g_tmp, a->iact, PD(o_w), (int)BT, I, C);
+		memset(m->g_i2, 0, BTI * sizeof(float));
+		gelu_backward(m->g_i2, m->g_i1, a->ipre, BTI);
+		linear_backward(m->g_x, PG(i_w), PG(i_b), m->g_i2, a->ln1, PD(i_w), (int)BT, C, I);
+		/* attention output LayerNorm: g_x = d ln1 -> g_res = d res1 */
+		memset(m->g_res, 0, BTC * sizeof(float));
+		layernorm_backward(m->g_res, PG(aln_w), PG(aln_b), m->g_x, a->res1, a->ln1_mean,
+				   a->ln1_rstd, PD(aln_w), (int)BT, C);
+		/* res1 = dropout(dense(ctx)) + x */
+		memcpy(m->g_x, m->g_res, BTC * sizeof(float));
+		drop_back(m->g_tmp, m->g_res, a->ao_mask, BTC, hdrop);
+		memset(m->g_ctx, 0, BTC * sizeof(float));
+		linear_backward(m->g_ctx, PG(ao_w), PG(ao_b), m->g_tmp, a->ctx, PD(ao_w), (int)BT, C,
+				C);
+		memset(m->g_q, 0, BTC * sizeof(float));
+		memset(m->g_k, 0, BTC * sizeof(float));
+		memset(m->g_v, 0, BTC * sizeof(float));
+		attention_backward(m, a, m->g_ctx, m->g_q, m->g_k, m->g_v, B, T, adrop);
+		linear_backward(m->g_x, PG(q_w), PG(q_b), m->g_q, x, PD(q_w), (int)BT, C, C);
+		linear_backward(m->g_x, PG(k_w), PG(k_b), m->g_k, x, PD(k_w), (int)BT, C, C);
+		linear_backward(m->g_x, PG(v_w), PG(v_b), m->g_v, x, PD(v_w), (int)BT, C, C);
+#undef PD
+#undef PG
+	}
+
+	/* Embeddings: dropout, LayerNorm, then the three lookups.  The word
+	 * lookup skips [PAD] (nn.Embedding(padding_idx=pad_token_id) gives
+	 * that row no gradient). */
+	drop_back(m->g_tmp, m->g_x, m->emb_mask, BTC, hdrop);
+	memset(m->g_res, 0, BTC * sizeof(float));
+	layernorm_backward(m->g_res, params_grad(ps, m->eln_w), params_grad(ps, m->eln_b),
+			   m->g_tmp, m->emb_sum, m->emb_mean, m->emb_rstd,
+			   params_data(ps, m->eln_w), (int)BT, C);
+	float *gw = params_grad(ps, m->word);
+	for (size_t r = 0; r < BT; r++) {
+		if (m->ids[r] == c->pad_token_id)
+			continue;
+		float *g = gw + (size_t)m->ids[r] * C;
+		const float *d = m->g_res + r * C;
+		for (int j = 0; j < C; j++)
+			g[j] += d[j];
+	}
+	embedding_backward(params_grad(ps, m->type), m->g_res, m->types, (int)BT, C);
+	embedding_backward(params_grad(ps, m->pos), m->g_res, m->posids, (int)BT, C);
+}
+
+/* -------------------------------------------------------------- MLM head */
+
+/* BertOnlyMLMHead on the gathered rows:
+ *   t = LayerNorm(GELU(dense(h)))             (BertPredictionHeadTransform)
+ *   logits = t word_embeddings^T + bias       (the tied decoder) */
+yj_status bert_mlm_forward(yj_bert *m, const int32_t *pos, int P, yj_error *err)
+{
+	const int C = m->cfg.hidden, V = m->cfg.vocab_size;
+	size_t BT = (size_t)m->B * (size_t)m->T;
+	if (P < 1 || P > m->pmax)
+		return error_set(err, YJ_EUSAGE, "%d MLM positions do not fit the %d reserved", P,
+				 m->pmax);
+	for (int p = 0; p < P; p++)
+		if (pos[p] < 0 || (size_t)pos[p] >= BT)
+			return error_set(err, YJ_EDATA,
+					 "MLM position %d is not in the last batch's [0, %zu)",
+					 pos[p], BT);
+	yj_params *ps = &m->ps;
+	m->P = P;
+	for (int p = 0; p < P; p++) {
+		m->mpos[p] = pos[p];
+		memcpy(m->m_in + (size_t)p * C, m->last_hidden + (size_t)pos[p] * C,
+		       (size_t)C * sizeof(float));
+	}
+	linear_forward(m->m_pre, m->m_in, params_data(ps, m->mt_w), params_data(ps, m->mt_b), P,
+		       C, C);
+	gelu_forward(m->m_act, m->m_pre, (size_t)P * C);
+	layernorm_forward(m->m_ln, m->m_mean, m->m_rstd, m->m_act, params_data(ps, m->mln_w),
+			  params_data(ps, m->mln_b), P, C, m->cfg.ln_eps);
+	linear_forward(m->mlm_logits, m->m_ln, params_data(ps, m->word),
+		       params_data(ps, m->m_bias), P, C, V);
+	return YJ_OK;
+}
+
+void bert_mlm_backward(yj_bert *m, const float *d_logits, float *d_last_hidden)
+{
+	const int C = m->cfg.hidden, V = m->cfg.vocab_size, P = m->P;
+	if (P < 1)
+		return;
+	size_t PC = (size_t)P * C;
+	yj_params *ps = &m->ps;
+	memset(m->mg_ln, 0, 4 * PC * sizeof(float)); /* mg_ln .. mg_in are adjacent */
+	linear_backward(m->mg_ln, params_grad(ps, m->word), params_grad(ps, m->m_bias), d_logits,
+			m->m_ln, params_data(ps, m->word), P, C, V);
+	layernorm_backward(m->mg_act, params_grad(ps, m->mln_w), params_grad(ps, m->mln_b),
+			   m->mg_ln, m->m_act, m->m_mean, m->m_rstd, params_data(ps, m->mln_w), P,
+			   C);
+	gelu_backward(m->mg_pre, m->mg_act, m->m_pre, PC);
+	linear_backward(m->mg_in, params_grad(ps, m->mt_w), params_grad(ps, m->mt_b), m->mg_pre,
+			m->m_in, params_data(ps, m->mt_w), P, C, C);
+	for (int p = 0; p < P; p++) {
+		float *g = d_last_hidden + (size_t)m->mpos[p] * C;
+		const float *d = m->mg_in + (size_t)p * C;
+		for (int j = 0; j < C; j++)
+			g[j] += d[j];
+	}
+}

@@ -1,0 +1,733 @@
+/*
+ * test-bert.c - the BERT encoder and MLM head against PyTorch, and the
+ * Hugging Face model directory.
+ *
+ * tests/model/fixture/ (F32, "bert." keys, MLM head) and fixture-half/
+ * (F16/BF16, BertModel keys), with tests/model/golden.safetensors, come from
+ * tests/reference/gen_bert.py (Debian's python3-torch; committed, so this
+ * test needs no torch).  Every comparison prints its maximum difference and
+ * FAILS beyond its tolerance:
+ *   parity      forward (last hidden states, pooled output, MLM logits):
+ *               1e-4 max absolute; the loss too
+ *   gradients   of gen_bert.py's loss (classifier cross-entropy on the pooled
+ *               output + MLM cross-entropy + mean(h * hidden_weight)) for
+ *               every parameter: 1e-3 relative to max(|torch|, floor), the
+ *               floor being 1% of the tensor's largest |torch| gradient
+ *   half        the F16/BF16 directory loads (no prefix, no MLM head) and its
+ *               forward matches torch's on the rounded weights (1e-4)
+ *   fd          finite differences on a tiny random model in training mode
+ *               (dropout on, masks replayed by reseeding), with padding: the
+ *               attention projections, every LayerNorm, embeddings, pooler
+ *   masking     a padded row's real positions equal the unpadded sequence's
+ *   round trip  bert_save_dir -> bert_load_dir gives the same bits
+ *   refusals    pytorch_model.bin only, corrupted/truncated/mismatched
+ *               files, random byte flips: errors, never crashes
+ * The fixture directory comes from $top_srcdir or the first argument (the
+ * source tree's root).
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "yujing/base/rng.h"
+#include "yujing/model/bert.h"
+#include "yujing/nn/ops.h"
+#include "yujing/nn/safetensors.h"
+
+#define TOL_FWD 1e-4
+#define TOL_GRAD 1e-3
+/* Of the tensor's largest |gradient|: float32 sums of O(1) terms carry
+ * ~1e-6 absolute rounding, meaningless relative to an element near 0. */
+#define GRAD_FLOOR 1e-2
+
+static char root[4096];  /* tests/model in the source tree */
+static char tmpdir[4096]; /* scratch, removed at the end */
+
+/* ----------------------------------------------------------------- golden */
+
+static yj_safetensors golden;
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static int spit(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int bad = fwrite(data, 1, len, f) != len;
+	return fclose(f) || bad ? -1 : 0;
+}
+
+/* A golden tensor as floats (malloc'd); NULL and a failed assertion when
+ * missing, so a broken golden file cannot pass. */
+static float *gf(const char *name, size_t *n)
+{
+	const yj_st_tensor *t = safetensors_find(&golden, name);
+	if (!t) {
+		ok(0, "golden has '%s'", name);
+		return NULL;
+	}
+	size_t k = safetensors_numel(t);
+	float *v = malloc((k ? k : 1) * sizeof *v);
+	safetensors_to_f32(&golden, t, v);
+	if (n)
+		*n = k;
+	return v;
+}
+
+static int32_t *gi(const char *name, size_t *n)
+{
+	size_t k = 0;
+	float *f = gf(name, &k);
+	if (!f)
+		return NULL;
+	int32_t *v = malloc((k ? k : 1) * sizeof *v);
+	for (size_t i = 0; i < k; i++)
+		v[i] = (int32_t)f[i];
+	free(f);
+	if (n)
+		*n = k;
+	return v;
+}
+
+/* Max absolute difference of n values; ok when within tol. */
+static double cmp_abs(const char *what, const float *got, const float *want, size_t n, double tol)
+{
+	double mx = 0.0;
+	int finite = 1;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)got[i] - want[i]);
+		finite &= isfinite(got[i]);
+		mx = d > mx ? d : mx;
+	}
+	ok(finite && mx <= tol, "%s: max abs diff %.3g (tolerance %.0e)", what, mx, tol);
+	return mx;
+}
+
+/* ------------------------------------------------------------------ parity */
+
+static double worst_fwd, worst_grad;
+
+static void test_parity(void)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/fixture", root);
+	yj_bert m;
+	yj_error err;
+	error_clear(&err);
+	yj_status st = bert_load_dir(&m, dir, 1, &err);
+	if (!ok(st == YJ_OK, "load %s", dir)) {
+		char buf[2048];
+		printf("#   %s\n", error_format(&err, buf, sizeof buf));
+		return;
+	}
+	ok(m.has_pooler && m.has_mlm, "the fixture has a pooler and an MLM head");
+	is_int(m.cfg.hidden, 32, "hidden_size from config.json");
+	is_int(m.cfg.layers, 2, "num_hidden_layers");
+	is_int(m.cfg.heads, 2, "num_attention_heads");
+
+	size_t nid, P;
+	int32_t *ids = gi("input_ids", &nid), *types = gi("token_type_ids", NULL),
+		*mask = gi("attention_mask", NULL), *pos = gi("mlm_positions", &P),
+		*mlab = gi("mlm_labels", NULL), *clab = gi("cls_labels", NULL);
+	const yj_st_tensor *gt = safetensors_find(&golden, "input_ids");
+	int B = (int)gt->shape[0], T = (int)gt->shape[1], C = m.cfg.hidden, V = m.cfg.vocab_size;
+	float *hid = gf("last_hidden_state", NULL), *pooled = gf("pooler_output", NULL),
+	      *logits = gf("mlm_logits", NULL), *cw = gf("classifier.weight", NULL),
+	      *cb = gf("classifier.bias", NULL), *hw = gf("hidden_weight", NULL),
+	      *gloss = gf("loss", NULL);
+	const yj_st_tensor *cwt = safetensors_find(&golden, "classifier.weight");
+	int K = (int)cwt->shape[0];
+
+	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, (int)P) == 0, "reserve");
+	st = bert_forward(&m, ids, types, mask, B, T, 0, &err);
+	ok(st == YJ_OK, "forward (eval) of %d x %d with padding", B, T);
+	double d;
+	d = cmp_abs("last_hidden_state", m.last_hidden, hid, (size_t)B * T * C, TOL_FWD);
+	worst_fwd = fmax(worst_fwd, d);
+	d = cmp_abs("pooler_output", m.pooled, pooled, (size_t)B * C, TOL_FWD);
+	worst_fwd = fmax(worst_fwd, d);
+	st = bert_mlm_forward(&m, pos, (int)P, &err);
+	ok(st == YJ_OK, "MLM forward at %zu positions", P);
+	d = cmp_abs("mlm_logits", m.mlm_logits, logits, P * (size_t)V, TOL_FWD);
+	worst_fwd = fmax(worst_fwd, d);
+
+	/* The loss of gen_bert.py and its gradient. */
+	float *clog = calloc((size_t)B * K, sizeof *clog), *cprob = calloc((size_t)B * K, 4);
+	float *dclog = calloc((size_t)B * K, 4), *dpool = calloc((size_t)B * C, 4);
+	float *mprob = calloc(P * (size_t)V, 4), *dml = calloc(P * (size_t)V, 4);
+	linear_forward(clog, m.pooled, cw, cb, B, C, K);
+	double loss = softmax_xent_forward(cprob, clog, clab, NULL, B, K);
+	loss += softmax_xent_forward(mprob, m.mlm_logits, mlab, NULL, (int)P, V);
+	size_t BTC = (size_t)B * T * C;
+	double hsum = 0.0;
+	for (size_t i = 0; i < BTC; i++)
+		hsum += (double)m.last_hidden[i] * hw[i];
+	loss += hsum / (double)BTC;
+	is_near(loss, gloss[0], TOL_FWD * fmax(1.0, fabs(gloss[0])), "loss %.7g (torch %.7g)", loss,
+		(double)gloss[0]);
+
+	params_zero_grad(&m.ps);
+	for (size_t i = 0; i < BTC; i++)
+		m.d_last[i] = hw[i] / (float)BTC;
+	softmax_xent_backward(dclog, cprob, clab, NULL, B, K);
+	linear_backward(dpool, NULL, NULL, dclog, m.pooled, cw, B, C, K);
+	softmax_xent_backward(dml, mprob, mlab, NULL, (int)P, V);
+	bert_mlm_backward(&m, dml, m.d_last);
+	bert_backward(&m, m.d_last, dpool);
+
+	int bad = 0;
+	for (size_t i = 0; i < m.ps.n; i++) {
+		char name[PARAM_NAME_MAX + 8];
+		snprintf(name, sizeof name, "grad.%s", m.ps.v[i].name);
+		size_t n = 0;
+		float *g = gf(name, &n);
+		if (!g) {
+			bad++;
+			continue;
+		}
+		if (n != m.ps.v[i].size) {
+			ok(0, "%s: %zu values, torch has %zu", name, m.ps.v[i].size, n);
+			free(g);
+			continue;
+		}
+		const float *c = params_grad(&m.ps, (long)i);
+		if (strstr(name, "attention.self.key.bias")) {
+			/* q.(k_j + b) shifts every score of a query by q.b: softmax
+			 * ignores it, so the exact gradient is 0 and both sides hold
+			 * rounding noise. */
+			double cm = 0.0, gm = 0.0;
+			for (size_t j = 0; j < n; j++) {
+				cm = fmax(cm, fabs(c[j]));
+				gm = fmax(gm, fabs(g[j]));
+			}
+			if (!ok(cm <= 1e-6 && gm <= 1e-6,
+				"%s: zero up to rounding (max %.3g, torch %.3g)", name, cm, gm))
+				bad++;
+			free(g);
+			continue;
+		}
+		double mx = 0.0, mabs = 0.0, gmax = 0.0;
+		int finite = 1;
+		for (size_t j = 0; j < n; j++)
+			gmax = fmax(gmax, fabs(g[j]));
+		double floor = fmax(GRAD_FLOOR * gmax, 1e-7);
+		for (size_t j = 0; j < n; j++) {
+			double diff = fabs((double)c[j] - g[j]);
+			double rel = diff / fmax(fabs(g[j]), floor);
+			finite &= isfinite(c[j]);
+			mx = rel > mx ? rel : mx;
+			mabs = diff > mabs ? diff : mabs;
+		}
+		worst_grad = fmax(worst_grad, mx);
+		if (!ok(finite && mx <= TOL_GRAD,
+			"%s: max rel diff %.3g, max abs %.3g (|g| up to %.3g)", name, mx, mabs,
+			gmax))
+			bad++;
+		free(g);
+	}
+	is_int(bad, 0, "every parameter gradient matches torch's");
+
+	free(clog), free(cprob), free(dclog), free(dpool), free(mprob), free(dml);
+	free(ids), free(types), free(mask), free(pos), free(mlab), free(clab);
+	free(hid), free(pooled), free(logits), free(cw), free(cb), free(hw), free(gloss);
+	bert_free(&m);
+}
+
+/* The F16/BF16 directory in BertModel's layout. */
+static void test_half(void)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/fixture-half", root);
+	yj_bert m;
+	yj_error err;
+	error_clear(&err);
+	if (!ok(bert_load_dir(&m, dir, 1, &err) == YJ_OK, "load the F16/BF16 directory")) {
+		char buf[2048];
+		printf("#   %s\n", error_format(&err, buf, sizeof buf));
+		return;
+	}
+	ok(m.has_pooler && !m.has_mlm, "no MLM head in BertModel's layout, a pooler");
+	const yj_st_tensor *gt = safetensors_find(&golden, "input_ids");
+	int B = (int)gt->shape[0], T = (int)gt->shape[1], C = m.cfg.hidden;
+	int32_t *ids = gi("input_ids", NULL), *types = gi("token_type_ids", NULL),
+		*mask = gi("attention_mask", NULL);
+	float *hid = gf("half.last_hidden_state", NULL), *pooled = gf("half.pooler_output", NULL);
+	bert_reserve(&m, B, T);
+	ok(bert_forward(&m, ids, types, mask, B, T, 0, &err) == YJ_OK, "forward");
+	worst_fwd = fmax(worst_fwd, cmp_abs("half: last_hidden_state", m.last_hidden, hid,
+					    (size_t)B * T * C, TOL_FWD));
+	worst_fwd = fmax(worst_fwd,
+			 cmp_abs("half: pooler_output", m.pooled, pooled, (size_t)B * C, TOL_FWD));
+	free(ids), free(types), free(mask), free(hid), free(pooled);
+	bert_free(&m);
+}
+
+/* ------------------------------------------------------ finite differences */
+
+/* L = sum(h * R1) + sum(pooled * R2) in double, after a forward pass with
+ * the dropout stream reseeded (so every evaluation draws the same masks). */
+static double fd_loss(yj_bert *m, const int32_t *ids, const int32_t *types, const int32_t *mask,
+		      int B, int T, const float *r1, const float *r2)
+{
+	bert_seed(m, 99);
+	bert_forward(m, ids, types, mask, B, T, 1, NULL);
+	double s = 0.0;
+	size_t n = (size_t)B * T * m->cfg.hidden;
+	for (size_t i = 0; i < n; i++)
+		s += (double)m->last_hidden[i] * r1[i];
+	for (size_t i = 0; i < (size_t)B * m->cfg.hidden; i++)
+		s += (double)m->pooled[i] * r2[i];
+	return s;
+}
+
+static void test_fd(void)
+{
+	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 8, .layers = 2, .heads = 2,
+			   .intermediate = 12, .max_pos = 8, .type_vocab = 2, .pad_token_id = 0,
+			   .ln_eps = 1e-12f, .hidden_drop = 0.2f, .attn_drop = 0.2f,
+			   .init_range = 0.5f};
+	yj_bert m;
+	yj_error err;
+	error_clear(&err);
+	if (!ok(bert_init(&m, &cfg, 42, &err) == YJ_OK, "init a tiny random model"))
+		return;
+	/* LayerNorm weights and biases away from 1 and 0. */
+	yj_rng rng;
+	rng_seed(&rng, 5);
+	for (size_t i = 0; i < m.ps.n; i++)
+		if (m.ps.v[i].ndim == 1) {
+			float *d = params_data(&m.ps, (long)i);
+			for (size_t j = 0; j < m.ps.v[i].size; j++)
+				d[j] += (float)(0.4 * (rng_uniform(&rng) - 0.5));
+		}
+	enum { B = 2, T = 5 };
+	int32_t ids[B * T] = {2, 5, 7, 9, 3, 2, 11, 3, 0, 0};
+	int32_t types[B * T] = {0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+	int32_t mask[B * T] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+	size_t n = (size_t)B * T * cfg.hidden;
+	float *r1 = malloc(n * sizeof *r1), *r2 = malloc((size_t)B * cfg.hidden * sizeof *r2);
+	for (size_t i = 0; i < n; i++)
+		r1[i] = (float)(rng_uniform(&rng) * 2 - 1);
+	for (int i = 0; i < B * cfg.hidden; i++)
+		r2[i] = (float)(rng_uniform(&rng) * 2 - 1);
+	bert_reserve(&m, B, T);
+
+	fd_loss(&m, ids, types, mask, B, T, r1, r2);
+	params_zero_grad(&m.ps);
+	bert_backward(&m, r1, r2);
+
+	/* Every entry of the tensors that matter here. */
+	static const char *const names[] = {
+		"bert.encoder.layer.0.attention.self.query.weight",
+		"bert.encoder.layer.0.attention.self.key.weight",
+		"bert.encoder.layer.0.attention.self.key.bias",
+		"bert.encoder.layer.1.attention.self.value.weight",
+		"bert.encoder.layer.1.attention.self.query.bias",
+		"bert.encoder.layer.0.attention.output.dense.weight",
+		"bert.encoder.layer.0.attention.output.LayerNorm.weight",
+		"bert.encoder.layer.0.attention.output.LayerNorm.bias",
+		"bert.encoder.layer.1.output.LayerNorm.weight",
+		"bert.encoder.layer.1.output.LayerNorm.bias",
+		"bert.encoder.layer.0.intermediate.dense.weight",
+		"bert.embeddings.LayerNorm.weight",
+		"bert.embeddings.LayerNorm.bias",
+		"bert.embeddings.word_embeddings.weight",
+		"bert.embeddings.position_embeddings.weight",
+		"bert.embeddings.token_type_embeddings.weight",
+		"bert.pooler.dense.weight",
+	};
+	const double h = 1e-2;
+	double worst = 0.0;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		long ix = params_find(&m.ps, names[k]);
+		if (!ok(ix >= 0, "tensor %s", names[k]))
+			continue;
+		float *p = params_data(&m.ps, ix);
+		const float *g = params_grad(&m.ps, ix);
+		/* The [PAD] row of the word embeddings gets no gradient from the
+		 * lookup (nn.Embedding's padding_idx), though the loss does move
+		 * with it: its gradient must be exactly zero instead. */
+		int word = ix == m.word;
+		double mx = 0.0, padg = 0.0;
+		for (size_t j = 0; j < m.ps.v[ix].size; j++) {
+			if (word && j / (size_t)cfg.hidden == (size_t)cfg.pad_token_id) {
+				padg = fmax(padg, fabs(g[j]));
+				continue;
+			}
+			/* five-point stencil: error O(h^4), so h can be large enough
+			 * for float32 rounding in the loss to stay small */
+			float saved = p[j];
+			double f[4];
+			static const double at[4] = {2, 1, -1, -2};
+			for (int s = 0; s < 4; s++) {
+				p[j] = saved + (float)(at[s] * h);
+				f[s] = fd_loss(&m, ids, types, mask, B, T, r1, r2);
+			}
+			p[j] = saved;
+			double num = (8 * (f[1] - f[2]) - (f[0] - f[3])) / (12 * h);
+			double rel = fabs(num - g[j]) / fmax(fabs(num), 0.1);
+			mx = rel > mx ? rel : mx;
+		}
+		if (word)
+			ok(padg == 0.0, "the [PAD] row's gradient is zero (padding_idx)");
+		worst = fmax(worst, mx);
+		ok(mx <= 1e-2, "fd %s: max rel diff %.3g", names[k], mx);
+	}
+	printf("# finite differences: worst %.3g\n", worst);
+
+	/* Dropout draws are seeded: the same seed gives the same output. */
+	float *h1 = malloc(n * sizeof *h1);
+	bert_seed(&m, 7);
+	bert_forward(&m, ids, types, mask, B, T, 1, NULL);
+	memcpy(h1, m.last_hidden, n * sizeof *h1);
+	bert_seed(&m, 7);
+	bert_forward(&m, ids, types, mask, B, T, 1, NULL);
+	ok(memcmp(h1, m.last_hidden, n * sizeof *h1) == 0, "training forward is seeded");
+	bert_forward(&m, ids, types, mask, B, T, 0, NULL);
+	ok(memcmp(h1, m.last_hidden, n * sizeof *h1) != 0, "eval forward has no dropout");
+
+	/* Masking: row 1's three real tokens alone (T = 3, no padding) give
+	 * the same hidden states as inside the padded batch. */
+	memcpy(h1, m.last_hidden, n * sizeof *h1);
+	bert_forward(&m, ids + T, types + T, NULL, 1, 3, 0, NULL);
+	double mx = 0.0;
+	for (int t = 0; t < 3; t++)
+		for (int c = 0; c < cfg.hidden; c++)
+			mx = fmax(mx, fabs(m.last_hidden[t * cfg.hidden + c] -
+					  h1[(size_t)(T + t) * cfg.hidden + c]));
+	ok(mx <= 1e-5, "padded keys are masked out: max diff %.3g", mx);
+
+	/* A row with every key masked stays finite (uniform attention, as
+	 * PyTorch with finfo.min). */
+	int32_t none[B * T] = {0};
+	ok(bert_forward(&m, ids, types, none, B, T, 0, NULL) == YJ_OK, "all-masked forward");
+	int finite = 1;
+	for (size_t i = 0; i < n; i++)
+		finite &= isfinite(m.last_hidden[i]);
+	ok(finite, "all-masked rows stay finite");
+
+	/* Invalid input is an error, nothing computed. */
+	int32_t badids[B * T] = {2, 5, 7, 13, 3, 2, 11, 3, 0, 0};
+	ok(bert_forward(&m, badids, NULL, NULL, B, T, 0, &err) == YJ_EDATA &&
+		   strstr(err.msg, "13"),
+	   "a token id out of range: %s", err.msg);
+	ok(bert_forward(&m, ids, badids, NULL, B, T, 0, &err) == YJ_EDATA,
+	   "a token type out of range: %s", err.msg);
+	ok(bert_forward(&m, ids, NULL, NULL, B + 1, T, 0, &err) != YJ_OK,
+	   "a batch beyond the reservation");
+	ok(bert_reserve(&m, 1, cfg.max_pos + 1) != 0, "T beyond max_position_embeddings");
+	free(h1), free(r1), free(r2);
+	bert_free(&m);
+}
+
+/* ---------------------------------------------------------------- configs */
+
+static void test_configs(void)
+{
+	yj_bert_cfg c;
+	ok(bert_config_named("tiny", 21128, &c) == 0 && c.layers == 2 && c.hidden == 128 &&
+		   c.heads == 2 && c.intermediate == 512,
+	   "tiny = 2 layers, 128 wide, 2 heads, 512 intermediate");
+	ok(bert_config_named("mini", 21128, &c) == 0 && c.layers == 4 && c.hidden == 256 &&
+		   c.heads == 4 && c.intermediate == 1024,
+	   "mini = 4 / 256");
+	ok(bert_config_named("small", 21128, &c) == 0 && c.layers == 4 && c.hidden == 512 &&
+		   c.heads == 8 && c.intermediate == 2048 && c.vocab_size == 21128,
+	   "small = 4 / 512");
+	ok(bert_config_named("base", 100, &c) != 0, "unknown names are refused");
+	yj_error err;
+	bert_config_named("tiny", 100, &c);
+	c.heads = 3;
+	ok(bert_config_check(&c, &err) == YJ_EDATA && strcmp(err.field, "num_attention_heads") == 0,
+	   "hidden %% heads != 0: %s", err.msg);
+}
+
+/* ------------------------------------------------------------- directories */
+
+static void rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char p[8300];
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		struct stat sb;
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+			rmtree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Make tmpdir/NAME holding the fixture's config.json and vocab.txt and
+ * `model` (len bytes) as FILE. */
+static void make_dir(char *out, size_t n, const char *name, const char *file,
+		     const unsigned char *model, size_t len)
+{
+	snprintf(out, n, "%s/%s", tmpdir, name);
+	mkdir(out, 0777);
+	char src[4300], dst[4300];
+	static const char *const copy[] = {"config.json", "vocab.txt"};
+	for (int i = 0; i < 2; i++) {
+		size_t l;
+		snprintf(src, sizeof src, "%s/fixture/%s", root, copy[i]);
+		unsigned char *b = slurp(src, &l);
+		snprintf(dst, sizeof dst, "%s/%s", out, copy[i]);
+		if (b)
+			spit(dst, b, l);
+		free(b);
+	}
+	if (file) {
+		snprintf(dst, sizeof dst, "%s/%s", out, file);
+		spit(dst, model, len);
+	}
+}
+
+/* Load must fail (no crash, no leak) with a message; returns the status. */
+static yj_status load_fails(const char *dir, yj_error *err)
+{
+	yj_bert m;
+	error_clear(err);
+	yj_status st = bert_load_dir(&m, dir, 1, err);
+	if (st == YJ_OK)
+		bert_free(&m);
+	return st;
+}
+
+static void test_dirs(void)
+{
+	char src[4300], dir[4300];
+	yj_error err;
+	yj_bert a, b;
+
+	/* Export, reload: the same bits, and the vocabulary copied. */
+	snprintf(src, sizeof src, "%s/fixture", root);
+	if (!ok(bert_load_dir(&a, src, 1, &err) == YJ_OK, "load the fixture"))
+		return;
+	snprintf(dir, sizeof dir, "%s/export", tmpdir);
+	char vocab[4400];
+	snprintf(vocab, sizeof vocab, "%s/vocab.txt", src);
+	yj_status st = bert_save_dir(&a, dir, vocab, &err);
+	ok(st == YJ_OK, "bert_save_dir: %s", st ? err.msg : "ok");
+	st = bert_load_dir(&b, dir, 2, &err);
+	if (ok(st == YJ_OK, "reload the export: %s", st ? err.msg : "ok")) {
+		ok(memcmp(&a.cfg, &b.cfg, sizeof a.cfg) == 0, "the same configuration");
+		ok(a.ps.total == b.ps.total &&
+			   memcmp(a.ps.data, b.ps.data, a.ps.total * sizeof(float)) == 0,
+		   "the same %zu values", a.ps.total);
+		ok(b.has_mlm && b.has_pooler, "with the pooler and the MLM head");
+		bert_free(&b);
+	}
+	size_t l1, l2;
+	char v2[4400];
+	snprintf(v2, sizeof v2, "%s/vocab.txt", dir);
+	unsigned char *x = slurp(vocab, &l1), *y = slurp(v2, &l2);
+	ok(x && y && l1 == l2 && memcmp(x, y, l1) == 0, "vocab.txt copied");
+	free(x), free(y);
+	/* The export's header: the keys transformers expects. */
+	snprintf(v2, sizeof v2, "%s/model.safetensors", dir);
+	x = slurp(v2, &l1);
+	yj_safetensors sf;
+	if (ok(x && safetensors_parse(x, l1, v2, &sf, &err) == YJ_OK, "the export parses")) {
+		ok(safetensors_find(&sf, "bert.encoder.layer.1.output.LayerNorm.bias") &&
+			   safetensors_find(&sf, "cls.predictions.transform.dense.weight") &&
+			   sf.metadata_json && strstr(sf.metadata_json, "\"pt\""),
+		   "HF keys and format pt metadata");
+		safetensors_free(&sf);
+	}
+	free(x);
+
+	/* pytorch_model.bin only: refused with the conversion hint. */
+	make_dir(dir, sizeof dir, "ptonly", "pytorch_model.bin", (const unsigned char *)"PK", 2);
+	st = load_fails(dir, &err);
+	ok(st != YJ_OK && strstr(err.msg, "pytorch_model.bin") && strstr(err.hint, "save_file") &&
+		   strstr(err.hint, "model.safetensors"),
+	   "pytorch_model.bin is refused: %s", err.msg);
+	printf("#   hint: %s\n", err.hint);
+
+	/* Nothing at all. */
+	make_dir(dir, sizeof dir, "empty", NULL, NULL, 0);
+	ok(load_fails(dir, &err) == YJ_ENOTFOUND, "no weights: %s", err.msg);
+
+	/* Corruptions of the fixture's file. */
+	snprintf(src, sizeof src, "%s/fixture/model.safetensors", root);
+	size_t len;
+	unsigned char *good = slurp(src, &len);
+	if (!ok(good != NULL, "read the fixture's weights"))
+		goto done;
+	unsigned char *bad = malloc(len);
+
+	make_dir(dir, sizeof dir, "trunc", "model.safetensors", good, len / 2);
+	ok(load_fails(dir, &err) == YJ_EDATA, "truncated: %s", err.msg);
+	make_dir(dir, sizeof dir, "tiny", "model.safetensors", good, 5);
+	ok(load_fails(dir, &err) == YJ_EDATA, "5 bytes: %s", err.msg);
+
+	/* A shape changed in the header (same length, valid JSON). */
+	memcpy(bad, good, len);
+	size_t hl = 0;
+	for (int i = 7; i >= 0; i--)
+		hl = hl << 8 | bad[i];
+	char *hdr = (char *)bad + 8;
+	char *at = strstr(hdr, "\"bert.pooler.dense.bias\"");
+	char *sh = at ? strstr(at, "\"shape\":[32]") : NULL;
+	if (ok(sh && sh < hdr + hl, "found the pooler bias's shape in the header")) {
+		memcpy(sh, "\"shape\":[16]", 12);
+		make_dir(dir, sizeof dir, "shape", "model.safetensors", bad, len);
+		/* [16] of F32 no longer fills [begin, end): the reader refuses */
+		ok(load_fails(dir, &err) == YJ_EDATA && strstr(err.msg, "pooler"),
+		   "a wrong shape: %s", err.msg);
+	}
+
+	/* config.json disagreeing with the weights. */
+	make_dir(dir, sizeof dir, "cfgwide", "model.safetensors", good, len);
+	char cp[4400];
+	snprintf(cp, sizeof cp, "%s/config.json", dir);
+	const char *cfg64 = "{\"model_type\": \"bert\", \"vocab_size\": 100, \"hidden_size\": 64, "
+			    "\"num_hidden_layers\": 2, \"num_attention_heads\": 2, "
+			    "\"intermediate_size\": 64, \"max_position_embeddings\": 64}\n";
+	spit(cp, cfg64, strlen(cfg64));
+	ok(load_fails(dir, &err) == YJ_EDATA && strstr(err.msg, "shape"),
+	   "hidden_size not the file's: %s", err.msg);
+	const char *cfg1 = "{\"model_type\": \"bert\", \"vocab_size\": 100, \"hidden_size\": 32, "
+			   "\"num_hidden_layers\": 1, \"num_attention_heads\": 2, "
+			   "\"intermediate_size\": 64, \"max_position_embeddings\": 64}\n";
+	spit(cp, cfg1, strlen(cfg1));
+	ok(load_fails(dir, &err) == YJ_EDATA && strstr(err.msg, "layers"),
+	   "fewer layers than the file: %s", err.msg);
+	const char *cfg3 = "{\"vocab_size\": 100, \"hidden_size\": 32, \"num_hidden_layers\": 2, "
+			   "\"num_attention_heads\": 3, \"intermediate_size\": 64, "
+			   "\"max_position_embeddings\": 64}\n";
+	spit(cp, cfg3, strlen(cfg3));
+	ok(load_fails(dir, &err) == YJ_EDATA && strcmp(err.field, "num_attention_heads") == 0,
+	   "heads not dividing hidden: %s", err.msg);
+	const char *cfgr = "{\"model_type\": \"roberta\"}\n";
+	spit(cp, cfgr, strlen(cfgr));
+	ok(load_fails(dir, &err) == YJ_EDATA && strstr(err.msg, "roberta"),
+	   "another architecture: %s", err.msg);
+	spit(cp, "{\"vocab_size\": ", 15);
+	ok(load_fails(dir, &err) == YJ_EDATA, "broken config.json: %s", err.msg);
+	spit(cp, "{\"hidden_size\": \"32\"}", 21);
+	ok(load_fails(dir, &err) == YJ_EDATA && strcmp(err.field, "hidden_size") == 0,
+	   "a string where a number belongs: %s", err.msg);
+
+	/* An incomplete MLM head (a group is all or nothing), written by our
+	 * own writer from a model without cls.predictions.bias. */
+	{
+		yj_params ps;
+		params_init(&ps);
+		for (size_t i = 0; i < a.ps.n; i++)
+			if (strcmp(a.ps.v[i].name, "cls.predictions.bias") != 0)
+				params_add(&ps, a.ps.v[i].name, a.ps.v[i].ndim, a.ps.v[i].shape, 1,
+					   1);
+		params_alloc(&ps);
+		unsigned char *w;
+		size_t wl;
+		safetensors_write(&ps, NULL, &w, &wl);
+		make_dir(dir, sizeof dir, "partial", "model.safetensors", w, wl);
+		ok(load_fails(dir, &err) == YJ_EDATA && strstr(err.msg, "cls.predictions.bias"),
+		   "a partial MLM head: %s", err.msg);
+		free(w);
+		params_free(&ps);
+	}
+
+	/* Random byte flips in the header and the start of the data: every
+	 * load fails cleanly or succeeds (run under ASan + UBSan). */
+	yj_rng rng;
+	rng_seed(&rng, 12345);
+	int loaded = 0, failed = 0, msgs = 1;
+	size_t span = 8 + hl + 256 < len ? 8 + hl + 256 : len;
+	make_dir(dir, sizeof dir, "fuzz", NULL, NULL, 0);
+	char fp[4400];
+	snprintf(fp, sizeof fp, "%s/model.safetensors", dir);
+	for (int it = 0; it < 200; it++) {
+		memcpy(bad, good, len);
+		int flips = 1 + (int)rng_below(&rng, 4);
+		for (int f = 0; f < flips; f++)
+			bad[rng_below(&rng, span)] = (unsigned char)rng_below(&rng, 256);
+		spit(fp, bad, len);
+		yj_bert m;
+		error_clear(&err);
+		if (bert_load_dir(&m, dir, 1, &err) == YJ_OK) {
+			loaded++;
+			bert_free(&m);
+		} else {
+			failed++;
+			msgs &= err.msg[0] != '\0';
+		}
+	}
+	ok(msgs && loaded + failed == 200, "200 corrupted files: %d load, %d refused, all with a message",
+	   loaded, failed);
+	free(bad);
+	free(good);
+done:
+	bert_free(&a);
+}
+
+int main(int argc, char **argv)
+{
+	const char *top = argc > 1 ? argv[1] : getenv("top_srcdir");
+	snprintf(root, sizeof root, "%s/tests/model", top ? top : "..");
+	const char *td = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/yj-bert-XXXXXX", td && *td ? td : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		printf("Bail out! cannot create a temporary directory\n");
+		return 1;
+	}
+	nn_set_threads(1);
+
+	char gp[4300];
+	snprintf(gp, sizeof gp, "%s/golden.safetensors", root);
+	size_t glen = 0;
+	unsigned char *gb = slurp(gp, &glen);
+	yj_error err;
+	if (!gb || safetensors_parse(gb, glen, gp, &golden, &err) != YJ_OK) {
+		printf("Bail out! cannot read %s\n", gp);
+		free(gb);
+		rmtree(tmpdir);
+		return 1;
+	}
+	free(gb);
+
+	test_configs();
+	test_parity();
+	test_half();
+	test_fd();
+	test_dirs();
+	printf("# parity: worst forward abs diff %.3g (tolerance %.0e), worst gradient rel diff "
+	       "%.3g (tolerance %.0e)\n",
+	       worst_fwd, TOL_FWD, worst_grad, TOL_GRAD);
+	safetensors_free(&golden);
+	rmtree(tmpdir);
+	return tap_done();
+}
