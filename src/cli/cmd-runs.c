@@ -29,7 +29,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 	runs_args *a = ctx;
 	if (key == O_JSON)
 		a->json = 1;
-	else if (key == O_HISTORY && cli_parse_long(arg, &a->history))
+	else if (key == O_HISTORY && (cli_parse_long(arg, &a->history) || a->history < 1))
 		return cli_usage_error(cli_find("runs"), _("--history wants a run number"));
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <config.h>
 
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +191,11 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 	return t->ntest ? loss / (double)t->ntest : NAN;
 }
 
+/* The checkpoint: values and AdamW moments, and where the loop stands
+ * (loss_sum/loss_n: the training losses of a partly done epoch, so a
+ * resumed epoch reports the mean over all its steps). */
 static yj_status save_checkpoint(trainer *t, int epoch, int step_in_epoch, long long gstep,
-				 double best_f1, int best_epoch, yj_error *err)
+				 double best_f1, int best_epoch, double loss_sum, long loss_n, yj_error *err)
 {
 	size_t total = t->m.ps.total;
 	float *blob = malloc(3 * total * sizeof *blob);
@@ -199,9 +204,10 @@ static yj_status save_checkpoint(trainer *t, int epoch, int step_in_epoch, long 
 	memcpy(blob, t->m.ps.data, total * sizeof *blob);
 	memcpy(blob + total, t->m.ps.m, total * sizeof *blob);
 	memcpy(blob + 2 * total, t->m.ps.v2, total * sizeof *blob);
-	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i}", "epoch", epoch, "step_in_epoch",
+	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i, s:f, s:I}", "epoch", epoch, "step_in_epoch",
 				  step_in_epoch, "global_step", (json_int_t)gstep, "adam_t",
-				  (json_int_t)t->opt.t, "best_f1", best_f1, "best_epoch", best_epoch);
+				  (json_int_t)t->opt.t, "best_f1", best_f1, "best_epoch", best_epoch, "loss_sum",
+				  loss_sum, "loss_n", (json_int_t)loss_n);
 	char *s = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(state);
 	int rc = exec_bind(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
@@ -212,7 +218,7 @@ static yj_status save_checkpoint(trainer *t, int epoch, int step_in_epoch, long 
 }
 
 static yj_status load_checkpoint(trainer *t, int *epoch, int *step_in_epoch, long long *gstep,
-				 double *best_f1, int *best_epoch, yj_error *err)
+				 double *best_f1, int *best_epoch, double *loss_sum, long *loss_n, yj_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	yj_status ret = YJ_OK;
@@ -241,6 +247,8 @@ static yj_status load_checkpoint(trainer *t, int *epoch, int *step_in_epoch, lon
 		t->opt.t = json_integer_value(json_object_get(state, "adam_t"));
 		*best_f1 = json_number_value(json_object_get(state, "best_f1"));
 		*best_epoch = (int)json_integer_value(json_object_get(state, "best_epoch"));
+		*loss_sum = json_number_value(json_object_get(state, "loss_sum"));
+		*loss_n = (long)json_integer_value(json_object_get(state, "loss_n"));
 	}
 	json_decref(state);
 	sqlite3_finalize(st);
@@ -287,7 +295,7 @@ static yj_status create_run(trainer *t, yj_error *err)
 	int rc = c && l && f ? exec_bind(t->db,
 					 "INSERT INTO runs (status, split_id, config, labels, features, pid)"
 					 " VALUES ('running', ?, ?, ?, ?, ?)",
-					 "itttI", t->cases.split_id, c, l, f, (long long)getpid())
+					 "ittti", t->cases.split_id, c, l, f, (long long)getpid())
 			     : SQLITE_NOMEM;
 	free(c);
 	free(l);
@@ -302,7 +310,7 @@ static yj_status create_run(trainer *t, yj_error *err)
 static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(t->db, "SELECT config, split_id, status FROM runs WHERE id = ?", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(t->db, "SELECT config, split_id, status, pid FROM runs WHERE id = ?", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, t->run);
 		rc = sqlite3_step(st);
@@ -319,7 +327,17 @@ static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 	json_t *cfg = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	*split_id = sqlite3_column_int64(st, 1);
 	int done = !strcmp((const char *)sqlite3_column_text(st, 2), "done");
+	int running = !strcmp((const char *)sqlite3_column_text(st, 2), "running");
+	long long pid = sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
+	/* A run still training in a live process must not be resumed twice
+	 * (a run marked running whose process died is resumable). */
+	if (running && pid > 0 && pid != (long long)getpid() && kill((pid_t)pid, 0) == 0) {
+		json_decref(cfg);
+		error_set(err, YJ_EUSAGE, _("run %lld is still training (process %lld)"), t->run, pid);
+		error_hint(err, _("stop it first with: yujing train PROJECT --cancel %lld"), t->run);
+		return YJ_EUSAGE;
+	}
 	if (done) {
 		json_decref(cfg);
 		return error_set(err, YJ_EUSAGE, _("run %lld has already finished"), t->run);
@@ -338,6 +356,8 @@ static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 	o->top_k = (int)json_integer_value(json_object_get(cfg, "top_k"));
 	o->balanced = !strcmp(json_string_value(json_object_get(cfg, "class_weight")), "balanced");
 	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
+	if (!o->threads) /* the same threads give the same numbers */
+		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
 	json_t *ex = json_object_get(cfg, "exclude");
 	size_t n = json_array_size(ex);
 	t->exclude = calloc(n ? n : 1, sizeof *t->exclude);
@@ -456,9 +476,11 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 
 	int epoch0 = 0, step0 = 0, best_epoch = -1;
 	long long gstep = 0;
-	double best_f1 = -1;
+	double best_f1 = -1, loss_sum0 = 0;
+	long loss_n0 = 0;
 	if (opts->resume) {
-		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &best_f1, &best_epoch, err)))
+		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &best_f1, &best_epoch, &loss_sum0, &loss_n0,
+					  err)))
 			goto out;
 		int rc = exec_bind(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
 				   (long long)getpid(), t.run);
@@ -487,9 +509,10 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	progress_start(o->progress);
 	t.last_flush = progress_now();
 	int K = (int)t.cases.nclasses;
+	int epochs_done = epoch0;
 	for (int epoch = epoch0; epoch < o->epochs && !t.cancelled; epoch++) {
-		double t0 = progress_now(), loss_sum = 0;
-		size_t loss_n = 0;
+		double t0 = progress_now(), loss_sum = epoch == epoch0 ? loss_sum0 : 0;
+		long loss_n = epoch == epoch0 ? loss_n0 : 0;
 		/* this epoch's order: its own seeded stream */
 		yj_rng rng;
 		rng_seed(&rng, o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
@@ -537,7 +560,8 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			if (t.cancelled) {
 				/* stop after this step, resumable from the next */
 				if (!(st = flush_steps(&t, err)))
-					st = save_checkpoint(&t, epoch, (int)s + 1, gstep, best_f1, best_epoch, err);
+					st = save_checkpoint(&t, epoch, (int)s + 1, gstep, best_f1, best_epoch, loss_sum,
+							     loss_n, err);
 				break;
 			}
 		}
@@ -566,6 +590,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			st = db_err(&t, rc, _("recording an epoch"), err);
 			break;
 		}
+		epochs_done = epoch + 1;
 		if (mt.macro_f1 > best_f1) {
 			best_f1 = mt.macro_f1;
 			best_epoch = epoch;
@@ -574,7 +599,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		double acc = mt.accuracy, f1 = mt.macro_f1;
 		metrics_free(&mt);
 		if (!st)
-			st = save_checkpoint(&t, epoch + 1, 0, gstep, best_f1, best_epoch, err);
+			st = save_checkpoint(&t, epoch + 1, 0, gstep, best_f1, best_epoch, 0, 0, err);
 		if (st)
 			break;
 		if (o->on_epoch)
@@ -584,6 +609,8 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	free(truth);
 	free(perm);
 	progress_tick(o->progress, "train", "steps", gstep, total, -1, 1);
+	if (t.cancelled && epochs_done == o->epochs)
+		t.cancelled = 0; /* the request came with the last epoch: nothing left to resume */
 	exec_bind(t.db, "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
 		  "ti", st ? "failed" : t.cancelled ? "cancelled" : "done", t.run);
 	if (!st && t.cancelled) {
@@ -667,11 +694,13 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			return store_sqlite_error(db, rc, _("reading the run"), err);
-		if (run)
+		if (run) {
 			error_set(err, YJ_ENOTFOUND, _("no run %lld"), run);
-		else
+			error_hint(err, _("'yujing runs PROJECT' lists the runs"));
+		} else {
 			error_set(err, YJ_ENOTFOUND, _("no evaluated run yet"));
-		error_hint(err, _("train one with 'yujing train PROJECT'"));
+			error_hint(err, _("train one with 'yujing train PROJECT'"));
+		}
 		return YJ_ENOTFOUND;
 	}
 	long long id = sqlite3_column_int64(st, 0);
@@ -694,9 +723,23 @@ yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *er
 {
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			return store_sqlite_error(db, rc, _("reading the run history"), err);
+		error_set(err, YJ_ENOTFOUND, _("no run %lld"), run);
+		error_hint(err, _("'yujing runs PROJECT' lists the runs"));
+		return YJ_ENOTFOUND;
+	}
 	json_t *steps = json_array(), *epochs = json_array();
-	int rc = sqlite3_prepare_v2(db, "SELECT step, loss FROM run_steps WHERE run_id = ? ORDER BY step", -1, &st,
-				    NULL);
+	rc = sqlite3_prepare_v2(db, "SELECT step, loss FROM run_steps WHERE run_id = ? ORDER BY step", -1, &st,
+				NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
