@@ -1,0 +1,146 @@
+#!/bin/sh
+# man.sh - man/yujing.1 documents what the program has: a subsection under
+# COMMANDS for every command of the command table (as `yujing --help` lists
+# it), every long option of each command (as `yujing CMD --help` lists it)
+# inside that subsection, no subsection for a command that does not exist,
+# and the page renders without warnings.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+
+page=$top_srcdir/man/yujing.1
+[ -r "$page" ] || bail_out "$page is missing"
+LANGUAGE=
+export LANGUAGE
+
+# ss_names: the .SS titles of the COMMANDS section, one a line, as command
+# names (".SS init", ".SS \"yujing init\"" and ".SS \"init PROJECT\"" all
+# give "init").
+ss_names()
+{
+	awk '
+	/^\.SH/ { sec = $0; sub(/^\.SH[ \t]+/, "", sec); gsub(/"/, "", sec); next }
+	/^\.SS/ && sec == "COMMANDS" {
+		t = $0; sub(/^\.SS[ \t]+/, "", t); gsub(/"/, "", t); gsub(/\\f[BIRP]/, "", t)
+		n = split(t, w, " ")
+		print (w[1] == "yujing" && n > 1) ? w[2] : w[1]
+	}' "$page"
+}
+
+# ss_body NAME: the lines of the COMMANDS subsection of command NAME.
+ss_body()
+{
+	awk -v name="$1" '
+	/^\.SH/ { sec = $0; sub(/^\.SH[ \t]+/, "", sec); gsub(/"/, "", sec); in_ss = 0; next }
+	/^\.SS/ {
+		in_ss = 0
+		if (sec != "COMMANDS") next
+		t = $0; sub(/^\.SS[ \t]+/, "", t); gsub(/"/, "", t); gsub(/\\f[BIRP]/, "", t)
+		n = split(t, w, " ")
+		in_ss = ((w[1] == "yujing" && n > 1) ? w[2] : w[1]) == name
+		next
+	}
+	in_ss { print }' "$page"
+}
+
+# long_options FILE: the long option leading each line of the "Options:"
+# block of a --help output, --help itself left out.
+long_options()
+{
+	sed -n '/^Options:$/,/^$/s/^  \(-[^ ], \)\{0,1\}--\([a-z0-9][a-z0-9-]*\).*/\2/p' "$1" |
+		grep -v '^help$'
+}
+
+# documents TEXTFILE OPTION: OPTION appears as \-\-OPTION (roff's minus
+# signs, as in \-\-dry\-run) or --OPTION.
+documents()
+{
+	sed 's/\\-/-/g' "$1" | grep -E -e "--$2([^a-z0-9-]|\$)" >/dev/null
+}
+
+# ---------------------------------------------------------------- commands
+expect_exit 0 yujing --help
+cp "$T/stdout" main-help.txt
+commands=$(sed -n '/^Commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p' main-help.txt)
+if [ -n "$commands" ]; then
+	ok "yujing --help lists the commands: $(echo $commands)"
+else
+	not_ok "yujing --help lists the commands"
+	diag_file main-help.txt "yujing --help"
+fi
+
+ss_names >sections.txt
+for c in $commands; do
+	if grep -qx -e "$c" sections.txt; then
+		ok "yujing.1 has a subsection for command '$c'"
+	else
+		not_ok "yujing.1 has a subsection for command '$c'"
+		diag "add '.SS $c' under '.SH COMMANDS' in man/yujing.1"
+	fi
+done
+while read -r s; do
+	case " $(echo $commands) " in
+	*" $s "*) ;;
+	*)
+		not_ok "yujing.1 subsection '$s' names a command of the program"
+		diag "'$s' is not in yujing --help: a stale or misspelt subsection"
+		;;
+	esac
+done <sections.txt
+
+# ----------------------------------------------------------------- options
+for c in $commands; do
+	run yujing "$c" --help
+	if [ "$rc" -ne 0 ]; then
+		not_ok "yujing $c --help: exit 0"
+		diag_file "$T/stderr" stderr
+		continue
+	fi
+	cp "$T/stdout" "help-$c.txt"
+	ss_body "$c" >"section-$c.txt"
+	for o in $(long_options "help-$c.txt"); do
+		if documents "section-$c.txt" "$o"; then
+			ok "yujing.1 documents '$c --$o' in the '$c' subsection"
+		else
+			not_ok "yujing.1 documents '$c --$o' in the '$c' subsection"
+			diag "write it as \\-\\-$o under '.SS $c' in man/yujing.1"
+		fi
+	done
+done
+
+# The global options, from the "Global options:" block of yujing --help.
+for o in $(sed -n '/^Global options:$/,/^$/s/^  --\([a-z0-9][a-z0-9-]*\).*/\1/p' main-help.txt); do
+	if documents "$page" "$o"; then
+		ok "yujing.1 documents the global option --$o"
+	else
+		not_ok "yujing.1 documents the global option --$o"
+	fi
+done
+
+# --------------------------------------------------------------- rendering
+# The warnings man-db and groff give for bad markup, on stderr.
+if have man; then
+	run env LC_ALL=C.UTF-8 MANROFFSEQ= MANWIDTH=80 MAN_KEEP_FORMATTING= \
+		man --warnings -l "$page"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q 'COMMANDS' "$T/stdout"; then
+		ok "man -l renders yujing.1 without warnings"
+	else
+		not_ok "man -l renders yujing.1 without warnings"
+		diag "exit status $rc"
+		diag_file "$T/stderr" stderr
+	fi
+else
+	skip "man -l renders yujing.1 without warnings" "man is not installed (Debian package man-db)"
+fi
+if have groff; then
+	run groff -k -Tutf8 -ww -man -z "$page"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/stderr" ]; then
+		ok "groff -ww renders yujing.1 without warnings"
+	else
+		not_ok "groff -ww renders yujing.1 without warnings"
+		diag "exit status $rc"
+		diag_file "$T/stderr" stderr
+	fi
+else
+	skip "groff -ww renders yujing.1 without warnings" "groff is not installed (Debian package groff-base)"
+fi
+
+done_testing
