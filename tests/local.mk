@@ -7,6 +7,7 @@ AM_TESTS_ENVIRONMENT = \
 	YUJING='$(abs_top_builddir)/yujing'; export YUJING; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	FIXTURES='$(abs_top_srcdir)/tests/fixtures'; export FIXTURES; \
+	YUJING_DATADIR='$(abs_top_srcdir)/share/yujing'; export YUJING_DATADIR; \
 	SQLITE3='$(SQLITE3_CLI)'; export SQLITE3; \
 	LANGUAGE=; export LANGUAGE; LC_ALL=C.UTF-8; export LC_ALL; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
@@ -37,6 +38,11 @@ tests_unit_test_import_SOURCES = tests/unit/test-import.c
 tests_unit_test_import_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_import_LDADD = $(DATA_LIBS)
 
+check_PROGRAMS += tests/unit/test-infer
+tests_unit_test_infer_SOURCES = tests/unit/test-infer.c
+tests_unit_test_infer_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_infer_LDADD = $(DATA_LIBS)
+
 TESTS += $(check_PROGRAMS)
 TESTS += \
 	tests/cli/basics.sh \
@@ -46,3 +52,136 @@ EXTRA_DIST += \
 	tests/cli/basics.sh \
 	tests/cli/init.sh \
 	tests/cli/import.sh
+
+## Documentation and translation: man/yujing.1 against the command table,
+## po/POTFILES.in and po/zh_CN.po against the sources, the catalogue at work.
+TESTS += \
+	tests/cli/man.sh \
+	tests/cli/po.sh
+EXTRA_DIST += \
+	tests/cli/man.sh \
+	tests/cli/po.sh
+## The generators of the reference figures (python3, python3-torch).
+EXTRA_DIST += $(wildcard $(srcdir)/tests/reference/*.py)
+
+## src/nn: finite-difference gradient checks, parity with PyTorch's numbers
+## (tests/nn/golden/ops.json from tests/reference/gen_nn_ops.py, committed;
+## make check never runs torch), the safetensors reader/writer and fuzzing.
+NN_TEST_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
+NN_TESTS = \
+	tests/nn/test-gradcheck \
+	tests/nn/test-parity-ops \
+	tests/nn/test-safetensors
+# (TESTS already lists every check_PROGRAMS, this block's included.)
+check_PROGRAMS += $(NN_TESTS)
+tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
+tests_nn_test_gradcheck_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_gradcheck_LDADD = $(NN_LIBS)
+tests_nn_test_parity_ops_SOURCES = tests/nn/test-parity-ops.c
+tests_nn_test_parity_ops_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_parity_ops_LDADD = $(NN_LIBS)
+tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
+tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_safetensors_LDADD = $(NN_LIBS)
+# (gen_nn_ops.py is in the tests/reference/*.py wildcard above.)
+EXTRA_DIST += tests/nn/golden/ops.json
+
+## The BERT tokenizer (text layer).
+check_PROGRAMS += tests/text/test-tokenizer
+tests_text_test_tokenizer_SOURCES = tests/text/test-tokenizer.c
+tests_text_test_tokenizer_CFLAGS = $(UNIT_CFLAGS)
+tests_text_test_tokenizer_LDADD = $(TEXT_LIBS) $(JANSSON_LIBS)
+EXTRA_DIST += tests/text/inputs.jsonl tests/text/golden.jsonl \
+	tests/reference/gen_tokenizer.mjs tests/reference/make_tokenizer_inputs.py
+
+## Data quality (profile, clean, split): hand-computed fixtures, and the
+## profile of samples of the real data sets against an independent
+## reference (tests/reference/profile_ref.py, Python standard library).
+TESTS += \
+	tests/cli/quality.sh \
+	tests/cli/profile-ref.sh
+EXTRA_DIST += \
+	tests/cli/quality.sh \
+	tests/cli/profile-ref.sh \
+	tests/reference/profile_ref.py \
+	tests/fixtures/quality/profile.csv \
+	tests/fixtures/quality/single.csv \
+	tests/fixtures/quality/dups.csv \
+	tests/fixtures/quality/dates.csv \
+	tests/fixtures/quality/clean.csv \
+	tests/fixtures/quality/cases.csv \
+	tests/fixtures/quality/events.csv \
+	tests/fixtures/quality/split.jsonl \
+	tests/fixtures/quality/cjk.csv \
+	tests/fixtures/quality/chicago_2000.csv \
+	tests/fixtures/quality/cail_300.jsonl
+
+## The structured branch and the training loop: parity of the whole branch
+## with PyTorch (tests/nn/golden/mlp.json from tests/reference/gen_mlp.py,
+## committed), finite differences through it, a learning test; metrics
+## against hand-computed values; train/runs/eval end to end (learning,
+## reproducibility, cancel and resume, the eval JSON).
+check_PROGRAMS += tests/nn/test-mlp tests/unit/test-metrics
+tests_nn_test_mlp_SOURCES = tests/nn/test-mlp.c
+tests_nn_test_mlp_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_nn_test_mlp_LDADD = $(MODEL_LIBS)
+tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
+tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(TRAIN_LIBS)
+TESTS += tests/cli/train.sh
+EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
+
+## src/model: the BERT encoder against PyTorch (tests/model/golden.safetensors
+## and the fixture model directories from tests/reference/gen_bert.py,
+## committed), finite differences, Hugging Face directory load/export; the
+## embed command against the same model.
+check_PROGRAMS += tests/model/test-bert
+tests_model_test_bert_SOURCES = tests/model/test-bert.c
+tests_model_test_bert_CFLAGS = $(NN_TEST_CFLAGS)
+tests_model_test_bert_LDADD = $(MODEL_LIBS)
+TESTS += tests/cli/embed.sh
+EXTRA_DIST += \
+	tests/cli/embed.sh \
+	tests/model/golden.safetensors \
+	tests/model/embed-golden.tsv \
+	tests/model/fixture/config.json \
+	tests/model/fixture/vocab.txt \
+	tests/model/fixture/model.safetensors \
+	tests/model/fixture-half/config.json \
+	tests/model/fixture-half/vocab.txt \
+	tests/model/fixture-half/model.safetensors
+
+## src/tui: the workbench driven in tmux (tests/tui/tmux.sh; each script
+## skips without tmux, python3, or for zh.sh the zh_CN.UTF-8 locale).
+TESTS += \
+	tests/tui/frame.sh \
+	tests/tui/quality.sh \
+	tests/tui/clean.sh \
+	tests/tui/zh.sh \
+	tests/tui/responsive.sh
+EXTRA_DIST += \
+	tests/tui/tmux.sh \
+	tests/tui/frame.sh \
+	tests/tui/quality.sh \
+	tests/tui/clean.sh \
+	tests/tui/zh.sh \
+	tests/tui/responsive.sh
+
+## Masked-LM pretraining (src/train/pretrain.c): the masking against a
+## reference and its statistics; pretrain end to end (learning, the run and
+## encoder it stores, export loaded by embed, cancel and resume).
+check_PROGRAMS += tests/unit/test-pretrain-mask
+tests_unit_test_pretrain_mask_SOURCES = tests/unit/test-pretrain-mask.c
+tests_unit_test_pretrain_mask_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_unit_test_pretrain_mask_LDADD = $(TRAIN_LIBS)
+TESTS += tests/cli/pretrain.sh
+EXTRA_DIST += tests/cli/pretrain.sh
+
+## The multimodal model: n-gram branch, fusion head, Shapley values
+## (tests/nn/test-fusion.c); train, predict and explain end to end.
+check_PROGRAMS += tests/nn/test-fusion
+tests_nn_test_fusion_SOURCES = tests/nn/test-fusion.c
+tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
+TESTS += tests/cli/multimodal.sh tests/cli/explain.sh
+EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/mm-data.sh

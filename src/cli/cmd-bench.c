@@ -9,6 +9,9 @@
  *            CSV already loaded in memory).
  *   clean    the cleaning preview (clean --dry-run) on 100,000 rows x 20
  *            fields once loaded: the time the TUI waits on each change of k.
+ *   mlp      training steps of the structured branch (3 sources of 16/32/8
+ *            features, hidden 64, batch 256, 20 classes) on random data,
+ *            and the same model and step in PyTorch (bench/mlp_torch.py).
  */
 #include <config.h>
 
@@ -24,22 +27,27 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/progress.h"
+#include "yujing/base/rng.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/import.h"
 #include "yujing/data/profile.h"
+#include "yujing/model/structured.h"
+#include "yujing/nn/ops.h"
+#include "yujing/nn/optim.h"
 
-enum { O_ROWS = 256, O_KEEP, O_JSON };
+enum { O_ROWS = 256, O_KEEP, O_THREADS, O_JSON };
 
 static const cli_option options[] = {
 	{"rows", O_ROWS, N_("N"), N_("rows to generate (default 1000000; clean: 100000)")},
 	{"keep", O_KEEP, NULL, N_("keep the generated files and print where they are")},
+	{"threads", O_THREADS, N_("N"), N_("mlp: threads on both sides (default 2)")},
 	{"json", O_JSON, NULL, N_("print the figures as JSON")},
 	{0},
 };
 
 typedef struct {
 	const cli_command *cmd;
-	long rows;
+	long rows, threads;
 	int keep, json;
 } bench_args;
 
@@ -53,6 +61,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		break;
 	case O_KEEP:
 		a->keep = 1;
+		break;
+	case O_THREADS:
+		if (cli_parse_long(arg, &a->threads) || a->threads < 1)
+			return cli_usage_error(a->cmd, _("--threads wants a positive whole number"));
 		break;
 	case O_JSON:
 		a->json = 1;
@@ -319,8 +331,9 @@ static int load_quality(const char *dir, long rows, int quiet, yj_project **p, y
 static const char *const quality_files[] = {"bench.csv", "bench.yj", "bench.yj-wal", "bench.yj-shm",
 					    NULL};
 
-/* Where bench/profile_pandas.py is: $YUJING_BENCH_DIR, else the source
- * tree this binary was configured from. */
+/* Where the peers' scripts (bench/profile_pandas.py, bench/mlp_torch.py)
+ * are: $YUJING_BENCH_DIR, else the source tree this binary was configured
+ * from. */
 static const char *bench_dir(void)
 {
 	const char *d = getenv("YUJING_BENCH_DIR");
@@ -443,14 +456,133 @@ static int bench_clean(bench_args *a)
 	return rc;
 }
 
+/* The mlp benchmark: the model and sizes of the issue, the step count of
+ * the timing (the peer, bench/mlp_torch.py, uses the same defaults). */
+enum { MLP_SRC = 3, MLP_HIDDEN = 64, MLP_CLASSES = 20, MLP_BATCH = 256, MLP_POOL = 64,
+       MLP_WARMUP = 50, MLP_STEPS = 400, MLP_REPEATS = 5 };
+
+/* One training step exactly as train_run takes it, on batch i of the pool
+ * (consecutive rows, read in place).  Returns the loss. */
+static float mlp_bench_step(yj_mlp *m, yj_adamw *opt, float *const *pool, const int32_t *labels,
+			    long long i, long long warm, long long total)
+{
+	const float *xb[MLP_SRC];
+	size_t first = (size_t)(i % MLP_POOL) * MLP_BATCH;
+	for (int s = 0; s < MLP_SRC; s++)
+		xb[s] = pool[s] + first * (size_t)m->cfg.in_dim[s];
+	const int32_t *yb = labels + first;
+	mlp_forward(m, xb, MLP_BATCH, 1);
+	float loss = mlp_loss(m, yb, NULL, MLP_BATCH);
+	params_zero_grad(&m->ps);
+	mlp_backward(m, xb, yb, NULL, MLP_BATCH);
+	clip_grad_norm(&m->ps, 1.0f);
+	adamw_step(opt, &m->ps, lr_schedule(i, warm, total, 1e-3f));
+	return loss;
+}
+
+static int bench_mlp(bench_args *a)
+{
+	static const int in_dims[MLP_SRC] = {16, 32, 8};
+	const size_t n = (size_t)MLP_BATCH * MLP_POOL;
+	yj_mlp_cfg cfg = {.nsrc = MLP_SRC, .hidden = MLP_HIDDEN, .depth = 1, .proj = MLP_HIDDEN,
+			  .nclasses = MLP_CLASSES};
+	float *pool[MLP_SRC] = {0};
+	int32_t *labels = malloc(n * sizeof *labels);
+	yj_mlp m;
+	int rc = 1;
+	memset(&m, 0, sizeof m); /* mlp_free is then safe whatever fails */
+	for (int s = 0; s < MLP_SRC; s++) {
+		cfg.in_dim[s] = in_dims[s];
+		pool[s] = malloc(n * (size_t)in_dims[s] * sizeof(float));
+	}
+	if (!labels || !pool[0] || !pool[1] || !pool[2] || mlp_init(&m, &cfg, 42) ||
+	    mlp_reserve(&m, MLP_BATCH)) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+		goto out;
+	}
+	nn_set_threads((int)a->threads);
+
+	/* Random inputs of unit variance, U(-sqrt 3, sqrt 3), and labels. */
+	yj_rng rng;
+	rng_seed(&rng, 42);
+	for (int s = 0; s < MLP_SRC; s++)
+		for (size_t j = 0; j < n * (size_t)in_dims[s]; j++)
+			pool[s][j] = (float)((2 * rng_uniform(&rng) - 1) * 1.7320508075688772);
+	for (size_t j = 0; j < n; j++)
+		labels[j] = (int32_t)rng_below(&rng, MLP_CLASSES);
+
+	yj_adamw opt;
+	adamw_init(&opt);
+	opt.weight_decay = 0.01f;
+	const long long total = MLP_WARMUP + (long long)MLP_REPEATS * MLP_STEPS, warm = total / 20;
+	long long i = 0;
+	float loss = 0;
+	for (; i < MLP_WARMUP; i++)
+		loss = mlp_bench_step(&m, &opt, pool, labels, i, warm, total);
+	double best = 1e30;
+	for (int r = 0; r < MLP_REPEATS; r++) {
+		double t0 = progress_now();
+		for (int k = 0; k < MLP_STEPS; k++, i++)
+			loss = mlp_bench_step(&m, &opt, pool, labels, i, warm, total);
+		double dt = progress_now() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	double yj_rate = (double)MLP_STEPS * MLP_BATCH / best;
+
+	/* The peer: the same model and step in PyTorch, idle threads asleep. */
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd,
+		 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --threads %ld --batch %d "
+		 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
+		 bench_dir(), a->threads, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP,
+		 MLP_STEPS, MLP_REPEATS);
+	double pt_rate = -1;
+	FILE *pp = popen(cmd, "r");
+	if (pp) {
+		json_t *pj = json_loadf(pp, 0, NULL);
+		if (pclose(pp) == 0 && pj)
+			pt_rate = json_number_value(json_object_get(pj, "samples_per_s"));
+		json_decref(pj);
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f}", "bench", "mlp", "threads", (int)a->threads,
+				      "batch", MLP_BATCH, "yujing_samples_per_s", yj_rate, "yujing_loss",
+				      (double)loss);
+		json_object_set_new(o, "torch_samples_per_s", pt_rate > 0 ? json_real(pt_rate) : json_null());
+		json_object_set_new(o, "ratio", pt_rate > 0 ? json_real(yj_rate / pt_rate) : json_null());
+		cli_print_json(o);
+	} else {
+		printf(_("mlp training benchmark: 3 sources of 16/32/8 features, hidden %d, batch %d, "
+			 "%d classes, %ld threads\n"),
+		       MLP_HIDDEN, MLP_BATCH, MLP_CLASSES, a->threads);
+		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best of %d x %d steps; loss %.3f)\n"),
+		       yj_rate, 1e3 * MLP_BATCH / yj_rate, MLP_REPEATS, MLP_STEPS, (double)loss);
+		if (pt_rate > 0) {
+			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step\n"), pt_rate, 1e3 * MLP_BATCH / pt_rate);
+			printf(_("  speed-up over PyTorch: %.2fx (aim: at least 2x)\n"), yj_rate / pt_rate);
+		} else {
+			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
+			       bench_dir());
+		}
+	}
+	rc = 0;
+out:
+	mlp_free(&m);
+	for (int s = 0; s < MLP_SRC; s++)
+		free(pool[s]);
+	free(labels);
+	return rc;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	bench_args a = {.cmd = cmd, .rows = 0};
+	bench_args a = {.cmd = cmd, .rows = 0, .threads = 2};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
 	if (argc - i != 1)
-		return cli_usage_error(cmd, _("expected one benchmark name: import, profile or clean"));
+		return cli_usage_error(cmd, _("expected one benchmark name: import, profile, clean or mlp"));
 	if (!strcmp(argv[i], "import") || !strcmp(argv[i], "profile")) {
 		if (!a.rows)
 			a.rows = 1000000;
@@ -461,7 +593,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			a.rows = 100000;
 		return bench_clean(&a);
 	}
-	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import, profile, clean)"), argv[i]);
+	if (!strcmp(argv[i], "mlp"))
+		return bench_mlp(&a);
+	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import, profile, clean, mlp)"), argv[i]);
 }
 
 const cli_command cmd_bench = {
@@ -472,7 +606,10 @@ const cli_command cmd_bench = {
 			  "yujing and by the sqlite3 shell's .import into a fresh database; the ratio "
 			  "of the two times is printed. profile: a generated 1,000,000 x 20 table "
 			  "profiled by yujing and by pandas (Debian's python3-pandas) on the same data. "
-			  "clean: the cleaning preview on 100,000 x 20 once loaded."),
+			  "clean: the cleaning preview on 100,000 x 20 once loaded. mlp: training steps of the "
+			  "structured branch (3 sources of 16/32/8 features, hidden 64, batch 256, 20 classes) "
+			  "on random data, and the same model and step in PyTorch (Debian's python3-torch) "
+			  "with the same number of threads."),
 	.options = options,
 	.run = run,
 };

@@ -10,16 +10,19 @@
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
+#include "yujing/model/fusion.h"
 #include "yujing/store/project.h"
 #include "yujing/train/train.h"
 
 enum {
 	O_BRANCHES = 256, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_DEPTH, O_CW, O_SEED, O_THREADS, O_JSON,
-	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE
+	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS
 };
 
 static const cli_option options[] = {
-	{"branches", O_BRANCHES, N_("LIST"), N_("model branches to train (structured)")},
+	{"branches", O_BRANCHES, N_("LIST"), N_("branches to train: structured, ngram, ngram:FIELD (default: all the data supports)")},
+	{"fusion", O_FUSION, N_("HOW"), N_("concat (default) or sum of the branch vectors")},
+	{"ngram-buckets", O_BUCKETS, N_("N"), N_("hash buckets of the n-gram branches (default 262144)")},
 	{"epochs", O_EPOCHS, N_("N"), N_("passes over the training cases (default 20)")},
 	{"batch", O_BATCH, N_("N"), N_("cases per step (default 256)")},
 	{"lr", O_LR, N_("X"), N_("peak learning rate of AdamW (default 0.001)")},
@@ -58,9 +61,33 @@ static int on_opt(void *ctx, int key, const char *arg)
 	long v;
 	double d;
 	switch (key) {
-	case O_BRANCHES:
-		if (strcmp(arg, "structured"))
-			return cli_usage_error(a->cmd, _("branches available so far: structured"));
+	case O_BRANCHES: {
+		size_t n = 0;
+		char **bl = cli_split_list(arg, &n);
+		for (size_t k = 0; bl && k < n; k++)
+			if (strcmp(bl[k], "structured") && strcmp(bl[k], "ngram") && strncmp(bl[k], "ngram:", 6)) {
+				cli_usage_error(a->cmd, _("--branches: '%s' is not a branch "
+							  "(structured, ngram, ngram:FIELD; the BERT text branch is not available yet)"),
+						bl[k]);
+				free(bl);
+				return 2;
+			}
+		free(bl);
+		a->o.branches = arg;
+		break;
+	}
+	case O_FUSION:
+		if (!strcmp(arg, "concat"))
+			a->o.fusion = FUSION_CONCAT;
+		else if (!strcmp(arg, "sum"))
+			a->o.fusion = FUSION_SUM;
+		else
+			return cli_usage_error(a->cmd, _("--fusion wants concat or sum"));
+		break;
+	case O_BUCKETS:
+		if (want_int(a, "--ngram-buckets", arg, 1, &v))
+			return 2;
+		a->o.ngram_buckets = (unsigned)v;
 		break;
 	case O_EPOCHS:
 		if (want_int(a, "--epochs", arg, 1, &v))
@@ -213,8 +240,10 @@ const cli_command cmd_train = {
 	.name = "train",
 	.synopsis = N_("PROJECT [OPTIONS]"),
 	.summary = N_("Train a model on the train split, evaluating on the test split each epoch"),
-	.description = N_("Trains the structured branch (one MLP with BatchNorm per source, the source "
-			  "vectors concatenated and projected, then a softmax classifier) with AdamW, "
+	.description = N_("Trains the multimodal model: the structured branch (one MLP with BatchNorm per "
+			  "source, the source vectors concatenated and projected) and one n-gram branch per "
+			  "text field (hashed character 1-3-grams averaged through a sparse linear layer), "
+			  "fused by concatenation or sum into a softmax classifier, with AdamW, "
 			  "linear warm-up and decay, and gradient clipping. Every step's loss and every "
 			  "epoch's test metrics are written to the project as training goes; the best "
 			  "epoch's weights are kept. Ctrl-C stops after the current step, resumable with "

@@ -7,8 +7,8 @@
 
 #include "cli.h"
 
-extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_runs,
-	cmd_eval, cmd_tokenize, cmd_bench, cmd_help;
+extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_pretrain, cmd_runs,
+	cmd_eval, cmd_predict, cmd_explain, cmd_tokenize, cmd_embed, cmd_bench, cmd_help, cmd_tui;
 
 const cli_command *const cli_commands[] = {
 	&cmd_init,
@@ -18,10 +18,15 @@ const cli_command *const cli_commands[] = {
 	&cmd_clean,
 	&cmd_split,
 	&cmd_train,
+	&cmd_pretrain,
 	&cmd_runs,
 	&cmd_eval,
+	&cmd_predict,
+	&cmd_explain,
 	&cmd_tokenize,
+	&cmd_embed,
 	&cmd_bench,
+	&cmd_tui,
 	&cmd_help,
 	NULL,
 };

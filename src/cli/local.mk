@@ -13,9 +13,15 @@ yujing_SOURCES = \
 	src/cli/cmd-clean.c \
 	src/cli/cmd-split.c \
 	src/cli/cmd-train.c \
+	src/cli/cmd-pretrain.c \
+	src/cli/bench-bert.c \
 	src/cli/cmd-runs.c \
 	src/cli/cmd-eval.c \
+	src/cli/cmd-predict.c \
+	src/cli/cmd-explain.c \
 	src/cli/cmd-tokenize.c \
-	src/cli/cmd-bench.c
+	src/cli/cmd-embed.c \
+	src/cli/cmd-bench.c \
+	src/cli/cmd-tui.c
 yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\"
-yujing_LDADD = $(TRAIN_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm
+yujing_LDADD = $(TUI_LIBS) $(TRAIN_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
@@ -44,6 +45,14 @@ void cli_main_help(FILE *out)
 	fprintf(out, _("Exit status: 0 success, 1 runtime error (bad data, failed I/O), 2 usage error.\n"));
 }
 
+/* An existing file named *.yj (plain `yujing PROJECT.yj` opens the TUI). */
+static int is_project_file(const char *name)
+{
+	size_t n = strlen(name);
+	struct stat sb;
+	return n > 3 && !strcmp(name + n - 3, ".yj") && stat(name, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
@@ -65,6 +74,9 @@ int main(int argc, char **argv)
 		print_version();
 	} else if ((cmd = cli_find(name))) {
 		rc = cmd->run(cmd, argc - 1, argv + 1);
+	} else if (is_project_file(name) && (cmd = cli_find("tui"))) {
+		/* yujing PROJECT.yj: the workbench */
+		rc = cmd->run(cmd, argc, argv);
 	} else {
 		if (name[0] == '-')
 			return cli_usage_error(NULL, _("unknown option %s"), name);

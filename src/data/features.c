@@ -379,9 +379,11 @@ static double raw_feature(const clean_view *v, const feat *f, size_t *rows, size
 	return NAN;
 }
 
+/* Build one source's features: the layout fitted on the training cases,
+ * or (given != NULL) the stored layout of a run with its statistics. */
 static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_features_opts *o,
-				 const char *source, const yj_nullset *ns, yj_source_features *out,
-				 yj_error *err)
+				 const char *source, const yj_nullset *ns, const json_t *given,
+				 yj_source_features *out, yj_error *err)
 {
 	clean_view v;
 	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
@@ -431,9 +433,42 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 			rows[start[case_of[r]] + nrows_of[case_of[r]]++] = r;
 
 	/* the layout */
-	if (multi && feat_add(&fl, (feat){.kind = K_COUNT}))
+	if (given) {
+		multi = !strcmp(json_string_value(json_object_get(given, "mode")) ? json_string_value(json_object_get(given, "mode")) : "", "aggregate");
+		size_t j;
+		json_t *jf;
+		json_array_foreach(json_object_get(given, "features"), j, jf)
+		{
+			const char *kn = json_string_value(json_object_get(jf, "kind"));
+			const char *field = json_string_value(json_object_get(jf, "field"));
+			feat f = {.kind = -1};
+			for (int k = 0; kn && k <= K_COUNT; k++)
+				if (!strcmp(kn, kind_names[k]))
+					f.kind = k;
+			long col = field && *field ? table_col(t, field) : -1;
+			if (f.kind < 0 || (f.kind != K_COUNT && col < 0)) {
+				st = error_set(err, YJ_EDATA, _("the run's features use field '%s', which source %s no longer has"),
+					       field ? field : "?", source);
+				error_hint(err, _("the sources were imported again since the run; train a new run"));
+				goto done;
+			}
+			f.col = col < 0 ? 0 : (size_t)col;
+			f.value = json_string_value(json_object_get(jf, "value"));
+			const char *part = json_string_value(json_object_get(jf, "part"));
+			for (int k = 0; part && k < 6; k++)
+				if (!strcmp(part, cyc_names[k]))
+					f.cyc = k;
+			f.mean = json_number_value(json_object_get(jf, "mean"));
+			f.std = json_number_value(json_object_get(jf, "std"));
+			if (f.kind == K_CAT && !f.value)
+				f.value = "";
+			if (feat_add(&fl, f))
+				goto nomem;
+		}
+	}
+	if (!given && multi && feat_add(&fl, (feat){.kind = K_COUNT}))
 		goto nomem;
-	for (size_t c = 0; c < t->ncols; c++) {
+	for (size_t c = 0; !given && c < t->ncols; c++) {
 		const yj_column *col = &t->cols[c];
 		if (col->role != ROLE_ATTRIBUTE)
 			continue;
@@ -498,7 +533,7 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 	json_t *feats = json_array();
 	for (size_t j = 0; j < d; j++) {
 		feat *f = &fl.f[j];
-		if (standardised(f->kind)) {
+		if (standardised(f->kind) && !given) {
 			double s = 0, ss = 0;
 			size_t k = 0;
 			for (size_t i = 0; i < cs->n; i++)
@@ -578,7 +613,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 		goto out;
 	}
 	for (size_t i = 0; i < nsrc; i++) {
-		if ((st = source_features(p, c, o, v[i].name, &ns, &f[k], err))) {
+		if ((st = source_features(p, c, o, v[i].name, &ns, NULL, &f[k], err))) {
 			error_at(err, NULL, -1, -1, NULL);
 			goto out;
 		}
@@ -608,4 +643,252 @@ void features_free(yj_source_features *f, size_t n)
 		json_decref(f[i].layout);
 		memset(&f[i], 0, sizeof f[i]);
 	}
+}
+
+/* --------------------------------------------------------------- texts */
+
+static int is_text_col(const yj_column *col)
+{
+	return col->role == ROLE_TEXT || (col->role == ROLE_ATTRIBUTE && col->type == FTYPE_TEXT);
+}
+
+static yj_status source_texts(yj_project *p, const yj_cases *cs, const char *source, const yj_nullset *ns,
+			      yj_text_field **out, size_t *n, size_t *cap, yj_error *err)
+{
+	clean_view v;
+	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
+	if (st)
+		return st;
+	const yj_table *t = &v.t;
+	const char **sorted = malloc((cs->n ? cs->n : 1) * sizeof *sorted);
+	size_t *order = malloc((cs->n ? cs->n : 1) * sizeof *order);
+	long *case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *case_of);
+	size_t *len = NULL;
+	if (!sorted || !order || !case_of)
+		goto nomem;
+	for (size_t i = 0; i < cs->n; i++)
+		sorted[i] = cs->key[i];
+	qsort(sorted, cs->n, sizeof *sorted, cmp_str);
+	for (size_t i = 0; i < cs->n; i++) {
+		const char **hit = bsearch(&cs->key[i], sorted, cs->n, sizeof *sorted, cmp_str);
+		order[hit - sorted] = i;
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		case_of[r] = -1;
+		if (!v.kept[r] || t->key_col < 0)
+			continue;
+		const char *k = table_text(t, (size_t)t->key_col, r);
+		const char **hit = bsearch(&k, sorted, cs->n, sizeof *sorted, cmp_str);
+		if (hit)
+			case_of[r] = (long)order[hit - sorted];
+	}
+	len = malloc((cs->n ? cs->n : 1) * sizeof *len);
+	if (!len)
+		goto nomem;
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (!is_text_col(&t->cols[c]))
+			continue;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 4;
+			yj_text_field *nv = realloc(*out, nc * sizeof *nv);
+			if (!nv)
+				goto nomem;
+			*out = nv;
+			*cap = nc;
+		}
+		yj_text_field *f = &(*out)[*n];
+		memset(f, 0, sizeof *f);
+		f->source = strdup(source);
+		f->field = strdup(t->cols[c].name);
+		f->text = calloc(cs->n ? cs->n : 1, sizeof *f->text);
+		f->ncases = cs->n;
+		(*n)++;
+		if (!f->source || !f->field || !f->text)
+			goto nomem;
+		/* two passes: lengths, then the joined texts */
+		memset(len, 0, cs->n * sizeof *len);
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char *s = case_of[r] >= 0 ? view_text(&v, c, r) : NULL;
+			if (s && *s)
+				len[case_of[r]] += strlen(s) + 1;
+		}
+		for (size_t i = 0; i < cs->n; i++) {
+			if (!(f->text[i] = malloc(len[i] + 1)))
+				goto nomem;
+			f->text[i][0] = '\0';
+			len[i] = 0;
+		}
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char *s = case_of[r] >= 0 ? view_text(&v, c, r) : NULL;
+			if (!s || !*s)
+				continue;
+			size_t i = (size_t)case_of[r], k = strlen(s);
+			if (len[i])
+				f->text[i][len[i]++] = ' ';
+			memcpy(f->text[i] + len[i], s, k + 1);
+			len[i] += k;
+		}
+	}
+	goto done;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory reading texts"));
+done:
+	free(sorted);
+	free(order);
+	free(case_of);
+	free(len);
+	view_free(&v);
+	return st;
+}
+
+yj_status texts_build(yj_project *p, const yj_cases *c, yj_text_field **out, size_t *n, yj_error *err)
+{
+	yj_source_info *v = NULL;
+	size_t nsrc = 0, cap = 0;
+	yj_nullset ns = {0};
+	yj_status st;
+	*out = NULL;
+	*n = 0;
+	if ((st = sources_list(p, &v, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
+		goto out;
+	for (size_t i = 0; i < nsrc && !st; i++) {
+		int any = 0;
+		for (size_t f = 0; f < v[i].nfields; f++)
+			any |= !strcmp(v[i].fields[f].role, "text") ||
+			       (!strcmp(v[i].fields[f].role, "attribute") && !strcmp(v[i].fields[f].type, "text"));
+		if (any)
+			st = source_texts(p, c, v[i].name, &ns, out, n, &cap, err);
+	}
+	if (st) {
+		texts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+out:
+	nullset_free(&ns);
+	sources_list_free(v, nsrc);
+	return st;
+}
+
+void texts_free(yj_text_field *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++) {
+		for (size_t k = 0; t[i].text && k < t[i].ncases; k++)
+			free(t[i].text[k]);
+		free(t[i].text);
+		free(t[i].source);
+		free(t[i].field);
+	}
+	free(t);
+}
+
+/* ------------------------------------------------- a run's stored layout */
+
+yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts,
+			 yj_source_features **out, size_t *n, yj_error *err)
+{
+	yj_nullset ns = {0};
+	yj_source_features *f = NULL;
+	size_t k = 0, m = json_array_size(layouts);
+	yj_status st;
+	*out = NULL;
+	*n = 0;
+	if ((st = table_nullset(p, &ns, err)))
+		return st;
+	f = calloc(m ? m : 1, sizeof *f);
+	if (!f) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	yj_features_opts o = {0};
+	for (size_t i = 0; i < m; i++) {
+		const json_t *l = json_array_get(layouts, i);
+		if (json_object_get(l, "branch"))
+			continue; /* a text branch's layout */
+		const char *src = json_string_value(json_object_get(l, "source"));
+		if (!src) {
+			st = error_set(err, YJ_EDATA, _("the run's feature layout is unreadable"));
+			goto out;
+		}
+		if ((st = source_features(p, c, &o, src, &ns, l, &f[k], err)))
+			goto out;
+		k++;
+	}
+	*out = f;
+	*n = k;
+	f = NULL;
+out:
+	if (f)
+		features_free(f, k);
+	free(f);
+	nullset_free(&ns);
+	return st;
+}
+
+yj_status cases_add_unlabeled(yj_project *p, yj_cases *c, yj_error *err)
+{
+	yj_source_info *v = NULL;
+	size_t nsrc = 0;
+	yj_nullset ns = {0};
+	clean_view cv;
+	int open = 0;
+	yj_status st;
+	if ((st = sources_list(p, &v, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
+		goto out;
+	size_t ls = 0;
+	while (ls < nsrc && !v[ls].label_field)
+		ls++;
+	if (ls == nsrc)
+		goto out;
+	if ((st = view_open(p, c->snapshot_id, v[ls].name, &ns, &cv, err)))
+		goto out;
+	open = 1;
+	const char **sorted = malloc((c->n ? c->n : 1) * sizeof *sorted);
+	if (!sorted)
+		goto nomem;
+	for (size_t i = 0; i < c->n; i++)
+		sorted[i] = c->key[i];
+	qsort(sorted, c->n, sizeof *sorted, cmp_str);
+	size_t n0 = c->n;
+	for (size_t r = 0; r < cv.t.nrows; r++) {
+		if (!cv.kept[r] || cv.t.key_col < 0 || cv.t.label_col < 0 ||
+		    view_text(&cv, (size_t)cv.t.label_col, r))
+			continue;
+		const char *k = table_text(&cv.t, (size_t)cv.t.key_col, r);
+		if (bsearch(&k, sorted, n0, sizeof *sorted, cmp_str))
+			continue;
+		/* keys repeat rarely (cleaning keeps one row per key): a
+		 * linear check over the unlabeled ones added so far */
+		int dup = 0;
+		for (size_t i = n0; i < c->n && !dup; i++)
+			dup = !strcmp(c->key[i], k);
+		if (dup)
+			continue;
+		char **nk = realloc(c->key, (c->n + 1) * sizeof *nk);
+		if (nk)
+			c->key = nk;
+		int32_t *nl = realloc(c->label, (c->n + 1) * sizeof *nl);
+		if (nl)
+			c->label = nl;
+		unsigned char *np = realloc(c->part, c->n + 1);
+		if (np)
+			c->part = np;
+		if (!nk || !nl || !np || !(c->key[c->n] = strdup(k))) {
+			free(sorted);
+			goto nomem;
+		}
+		c->label[c->n] = -1;
+		c->part[c->n] = CASE_UNLABELED;
+		c->n++;
+	}
+	free(sorted);
+	goto out;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory"));
+out:
+	if (open)
+		view_free(&cv);
+	nullset_free(&ns);
+	sources_list_free(v, nsrc);
+	return st;
 }

@@ -10,7 +10,9 @@ src_data_libdata_a_SOURCES = \
 	src/data/profile.c \
 	src/data/clean.c \
 	src/data/split.c \
-	src/data/features.c
+	src/data/features.c \
+	src/data/preview.c \
+	src/data/sample.c
 src_data_libdata_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(UTF8PROC_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/data/datetime.h \
@@ -22,5 +24,7 @@ noinst_HEADERS += \
 	include/yujing/data/profile.h \
 	include/yujing/data/clean.h \
 	include/yujing/data/split.h \
-	include/yujing/data/features.h
+	include/yujing/data/features.h \
+	include/yujing/data/preview.h \
+	include/yujing/data/sample.h
 DATA_LIBS = src/data/libdata.a $(STORE_LIBS) $(JANSSON_LIBS) $(UTF8PROC_LIBS)

@@ -25,18 +25,19 @@ static void uniform_init(float *p, size_t n, float bound, yj_rng *rng)
 		p[i] = (float)((2 * rng_uniform(rng) - 1) * bound);
 }
 
-int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed)
+int mlp_declare(yj_mlp *m, const yj_mlp_cfg *cfg, yj_params *ps)
 {
 	memset(m, 0, sizeof *m);
 	m->cfg = *cfg;
+	m->P = ps;
+	m->cls_w = m->cls_b = -1;
 	if (cfg->nsrc < 1 || cfg->nsrc > MLP_MAX_SOURCES || cfg->depth < 1 ||
-	    cfg->depth > MLP_MAX_DEPTH || cfg->hidden < 1 || cfg->proj < 1 || cfg->nclasses < 1)
+	    cfg->depth > MLP_MAX_DEPTH || cfg->hidden < 1 || cfg->proj < 1 || cfg->nclasses < 0)
 		return -1;
 	if (m->cfg.bn_momentum == 0)
 		m->cfg.bn_momentum = 0.1f;
 	if (m->cfg.bn_eps == 0)
 		m->cfg.bn_eps = 1e-5f;
-	params_init(&m->ps);
 	char name[PARAM_NAME_MAX];
 	int H = cfg->hidden;
 	for (int s = 0; s < cfg->nsrc; s++)
@@ -45,7 +46,7 @@ int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed)
 #define ADD(field, suffix, nd, shape, decay, train)                                          \
 	do {                                                                                 \
 		snprintf(name, sizeof name, "sources.%d.layers.%d.%s", s, l, suffix);        \
-		if ((m->field[s][l] = params_add(&m->ps, name, nd, shape, decay, train)) < 0) \
+		if ((m->field[s][l] = params_add(ps, name, nd, shape, decay, train)) < 0)    \
 			return -1;                                                           \
 	} while (0)
 			ADD(lin_w, "linear.weight", 2, wshape, 1, 1);
@@ -58,35 +59,60 @@ int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed)
 		}
 	int64_t pshape[2] = {cfg->proj, (int64_t)cfg->nsrc * H};
 	int64_t cshape[2] = {cfg->nclasses, cfg->proj}, bshape[1] = {cfg->nclasses};
-	if ((m->proj_w = params_add(&m->ps, "proj.weight", 2, pshape, 1, 1)) < 0 ||
-	    (m->cls_w = params_add(&m->ps, "classifier.weight", 2, cshape, 1, 1)) < 0 ||
-	    (m->cls_b = params_add(&m->ps, "classifier.bias", 1, bshape, 0, 1)) < 0 ||
-	    params_alloc(&m->ps))
+	if ((m->proj_w = params_add(ps, "proj.weight", 2, pshape, 1, 1)) < 0)
 		return -1;
+	if (cfg->nclasses > 0 && ((m->cls_w = params_add(ps, "classifier.weight", 2, cshape, 1, 1)) < 0 ||
+				  (m->cls_b = params_add(ps, "classifier.bias", 1, bshape, 0, 1)) < 0))
+		return -1;
+	return 0;
+}
 
-	/* Initialise in declaration order from one stream. */
-	yj_rng rng;
-	rng_seed(&rng, seed);
+void mlp_init_values(yj_mlp *m, yj_rng *rng)
+{
+	const yj_mlp_cfg *cfg = &m->cfg;
+	yj_params *ps = m->P;
+	int H = cfg->hidden;
 	for (int s = 0; s < cfg->nsrc; s++)
 		for (int l = 0; l < cfg->depth; l++) {
 			float bound = 1.0f / sqrtf((float)in_of(m, s, l));
-			uniform_init(params_data(&m->ps, m->lin_w[s][l]), m->ps.v[m->lin_w[s][l]].size, bound, &rng);
-			uniform_init(params_data(&m->ps, m->lin_b[s][l]), (size_t)H, bound, &rng);
+			uniform_init(params_data(ps, m->lin_w[s][l]), ps->v[m->lin_w[s][l]].size, bound, rng);
+			uniform_init(params_data(ps, m->lin_b[s][l]), (size_t)H, bound, rng);
 			for (int j = 0; j < H; j++) {
-				params_data(&m->ps, m->bn_w[s][l])[j] = 1;
-				params_data(&m->ps, m->bn_rv[s][l])[j] = 1;
+				params_data(ps, m->bn_w[s][l])[j] = 1;
+				params_data(ps, m->bn_rv[s][l])[j] = 1;
 			}
 		}
 	float pb = 1.0f / sqrtf((float)(cfg->nsrc * H)), cb = 1.0f / sqrtf((float)cfg->proj);
-	uniform_init(params_data(&m->ps, m->proj_w), m->ps.v[m->proj_w].size, pb, &rng);
-	uniform_init(params_data(&m->ps, m->cls_w), m->ps.v[m->cls_w].size, cb, &rng);
-	uniform_init(params_data(&m->ps, m->cls_b), (size_t)cfg->nclasses, cb, &rng);
+	uniform_init(params_data(ps, m->proj_w), ps->v[m->proj_w].size, pb, rng);
+	if (cfg->nclasses > 0) {
+		uniform_init(params_data(ps, m->cls_w), ps->v[m->cls_w].size, cb, rng);
+		uniform_init(params_data(ps, m->cls_b), (size_t)cfg->nclasses, cb, rng);
+	}
+}
+
+int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed)
+{
+	yj_params tmp;
+	params_init(&tmp);
+	if (cfg->nclasses < 1 || mlp_declare(m, cfg, &tmp)) {
+		params_free(&tmp);
+		return -1;
+	}
+	m->ps = tmp;
+	m->P = &m->ps;
+	if (params_alloc(&m->ps))
+		return -1;
+	/* Initialise in declaration order from one stream. */
+	yj_rng rng;
+	rng_seed(&rng, seed);
+	mlp_init_values(m, &rng);
 	return 0;
 }
 
 void mlp_free(yj_mlp *m)
 {
-	params_free(&m->ps);
+	if (m->P == &m->ps)
+		params_free(&m->ps);
 	free(m->act);
 	free(m->dact);
 	memset(m, 0, sizeof *m);
@@ -143,7 +169,7 @@ void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 {
 	const yj_mlp_cfg *c = &m->cfg;
 	int H = c->hidden, SH = c->nsrc * H;
-	yj_params *ps = &m->ps;
+	yj_params *ps = m->P;
 	for (int s = 0; s < c->nsrc; s++) {
 		const float *in = x[s];
 		for (int l = 0; l < c->depth; l++) {
@@ -169,6 +195,8 @@ void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 			       in + (size_t)b * (size_t)H, (size_t)H * sizeof(float));
 	}
 	linear_forward(m->projv, m->concat, params_data(ps, m->proj_w), NULL, B, SH, c->proj);
+	if (c->nclasses == 0)
+		return; /* headless: the fusion head takes projv */
 	linear_forward(m->logits, m->projv, params_data(ps, m->cls_w), params_data(ps, m->cls_b), B, c->proj,
 		       c->nclasses);
 	softmax_forward(m->probs, m->logits, B, c->nclasses);
@@ -179,19 +207,14 @@ float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
 }
 
-void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
+/* Backward from the gradient already in projv's twin. */
+static void backward_from_proj(yj_mlp *m, const float *const *x, int B)
 {
 	const yj_mlp_cfg *c = &m->cfg;
-	int H = c->hidden, SH = c->nsrc * H, K = c->nclasses;
-	yj_params *ps = &m->ps;
-	float *dlogits = grad_of(m, m->logits), *dproj = grad_of(m, m->projv);
-	float *dconcat = grad_of(m, m->concat);
-	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
-	memset(dproj, 0, (size_t)B * (size_t)c->proj * sizeof(float));
+	int H = c->hidden, SH = c->nsrc * H;
+	yj_params *ps = m->P;
+	float *dproj = grad_of(m, m->projv), *dconcat = grad_of(m, m->concat);
 	memset(dconcat, 0, (size_t)B * (size_t)SH * sizeof(float));
-	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
-	linear_backward(dproj, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
-			params_data(ps, m->cls_w), B, c->proj, K);
 	linear_backward(dconcat, params_grad(ps, m->proj_w), NULL, dproj, m->concat,
 			params_data(ps, m->proj_w), B, SH, c->proj);
 	for (int s = 0; s < c->nsrc; s++) {
@@ -219,4 +242,24 @@ void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const
 					in, params_data(ps, m->lin_w[s][l]), B, in_of(m, s, l), H);
 		}
 	}
+}
+
+void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
+{
+	const yj_mlp_cfg *c = &m->cfg;
+	int K = c->nclasses;
+	yj_params *ps = m->P;
+	float *dlogits = grad_of(m, m->logits), *dproj = grad_of(m, m->projv);
+	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
+	memset(dproj, 0, (size_t)B * (size_t)c->proj * sizeof(float));
+	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
+	linear_backward(dproj, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
+			params_data(ps, m->cls_w), B, c->proj, K);
+	backward_from_proj(m, x, B);
+}
+
+void mlp_backward_features(yj_mlp *m, const float *const *x, const float *dproj, int B)
+{
+	memcpy(grad_of(m, m->projv), dproj, (size_t)B * (size_t)m->cfg.proj * sizeof(float));
+	backward_from_proj(m, x, B);
 }

@@ -69,14 +69,22 @@ void batchnorm_forward_train(float *out, float *xhat, float *mean, float *rstd, 
 					     momentum * (float)(s2[j] / (B - 1));
 		}
 
-		/* Pass 3: normalise, scale, shift. */
+		/* Pass 3: normalise, scale, shift.  gamma/beta (or 1/0) are
+		 * copied to the stack first so the inner loop has no test. */
+		float ga[NORM_BLOCK], be[NORM_BLOCK];
+		for (int j = 0; j < nc; j++) {
+			ga[j] = gamma ? gamma[c0 + j] : 1.0f;
+			be[j] = beta ? beta[c0 + j] : 0.0f;
+		}
+		const float *mu = mean + c0, *rs = rstd + c0;
 		for (int b = 0; b < B; b++) {
-			const float *x = in + (size_t)b * C;
-			float *xh = xhat + (size_t)b * C;
-			float *y = out + (size_t)b * C;
-			for (int c = c0; c < c0 + nc; c++) {
-				xh[c] = (x[c] - mean[c]) * rstd[c];
-				y[c] = (gamma ? gamma[c] : 1.0f) * xh[c] + (beta ? beta[c] : 0.0f);
+			const float *x = in + (size_t)b * C + c0;
+			float *xh = xhat + (size_t)b * C + c0;
+			float *y = out + (size_t)b * C + c0;
+			for (int j = 0; j < nc; j++) {
+				float h = (x[j] - mu[j]) * rs[j];
+				xh[j] = h;
+				y[j] = ga[j] * h + be[j];
 			}
 		}
 	}
@@ -135,20 +143,21 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 		}
 		if (!din)
 			continue;
-		/* Turn the sums into per-channel means for the din formula. */
+		/* Turn the sums into per-channel means for the din formula, and
+		 * everything per channel into floats on the stack, so the inner
+		 * loop is three multiplies and three adds without a test. */
+		float k[NORM_BLOCK], md[NORM_BLOCK], mdx[NORM_BLOCK];
 		for (int j = 0; j < nc; j++) {
-			sd[j] /= B;
-			sdx[j] /= B;
+			k[j] = (gamma ? gamma[c0 + j] : 1.0f) * rstd[c0 + j];
+			md[j] = (float)(sd[j] / B);
+			mdx[j] = (float)(sdx[j] / B);
 		}
 		for (int b = 0; b < B; b++) {
 			const float *g = dout + (size_t)b * C + c0;
 			const float *xh = xhat + (size_t)b * C + c0;
 			float *d = din + (size_t)b * C + c0;
-			for (int j = 0; j < nc; j++) {
-				int c = c0 + j;
-				float k = (gamma ? gamma[c] : 1.0f) * rstd[c];
-				d[j] += k * (g[j] - (float)sd[j] - xh[j] * (float)sdx[j]);
-			}
+			for (int j = 0; j < nc; j++)
+				d[j] += k[j] * (g[j] - md[j] - xh[j] * mdx[j]);
 		}
 	}
 }

@@ -56,17 +56,30 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
 /* ------------------------------------------------------------- activations */
 
 /* torch.relu; the gradient at exactly 0 is 0, as in PyTorch's threshold
- * backward. */
+ * backward.  The select is done on the bits (AND with the comparison's
+ * all-ones or zero mask), not with a branch: gcc -O2 compiles the ternary
+ * to a compare and a jump, and the signs of a BatchNorm output are a coin
+ * toss, so half the jumps were mispredicted.  The values are the same: x
+ * where x > 0, else +0 (NaN included); dout where in > 0, else +0. */
+static inline float keep_if_positive(float v, float x)
+{
+	uint32_t u, mask = -(uint32_t)(x > 0.0f);
+	memcpy(&u, &v, sizeof u);
+	u &= mask;
+	memcpy(&v, &u, sizeof v);
+	return v;
+}
+
 void relu_forward(float *out, const float *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+		out[i] = keep_if_positive(in[i], in[i]);
 }
 
 void relu_backward(float *din, const float *dout, const float *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+		din[i] += keep_if_positive(dout[i], in[i]);
 }
 
 /* torch.nn.GELU() (approximate='none'): x Phi(x) = x/2 (1 + erf(x/sqrt 2)).

@@ -51,10 +51,10 @@ void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 		const float *g = ps->grad + pi->offset;
 		float *m = ps->m + pi->offset;
 		float *v = ps->v2 + pi->offset;
-		const int wd = pi->decay && opt->weight_decay != 0.0f;
+		/* x * 1 is x exactly: no test in the loop */
+		const float dec = pi->decay && opt->weight_decay != 0.0f ? decay : 1.0f;
 		for (size_t j = 0; j < pi->size; j++) {
-			if (wd)
-				p[j] *= decay;
+			p[j] *= dec;
 			m[j] = m[j] * b1 + g[j] * one_b1;
 			v[j] = v[j] * b2 + one_b2 * g[j] * g[j];
 			float denom = sqrtf(v[j]) / bc2_sqrt + eps;

@@ -2,9 +2,11 @@
 noinst_LIBRARIES += src/store/libstore.a
 src_store_libstore_a_SOURCES = \
 	src/store/project.c \
-	src/store/sources.c
+	src/store/sources.c \
+	src/store/prompts.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
-	include/yujing/store/sources.h
+	include/yujing/store/sources.h \
+	include/yujing/store/prompts.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

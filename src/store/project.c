@@ -140,7 +140,29 @@ static const char *const migrations[] = {
 	"  accuracy   REAL,"
 	"  macro_f1   REAL,"
 	"  seconds    REAL NOT NULL,"
-	"  PRIMARY KEY (run_id, epoch)) WITHOUT ROWID;",
+	"  PRIMARY KEY (run_id, epoch)) WITHOUT ROWID;"
+	/* Text encoders (BERT with its MLM head) from pretraining runs, as a
+	 * Hugging Face directory's three files; one may be active. */
+	"CREATE TABLE encoders ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  run_id     INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"  config     TEXT NOT NULL," /* config.json */
+	"  vocab      TEXT NOT NULL," /* vocab.txt */
+	"  weights    BLOB NOT NULL," /* model.safetensors: bert.* and cls.predictions.* */
+	"  active     INTEGER NOT NULL DEFAULT 0);"
+	/* Predictions of a run for new or unlabeled cases: every class's
+	 * probability as a JSON object {category: p}; source is 'unlabeled'
+	 * or the file the case came from. */
+	"CREATE TABLE predictions ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  key           TEXT NOT NULL,"
+	"  source        TEXT NOT NULL,"
+	"  predicted     TEXT NOT NULL,"
+	"  probabilities TEXT NOT NULL,"
+	"  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"CREATE INDEX predictions_run ON predictions (run_id, key);",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

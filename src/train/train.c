@@ -16,7 +16,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/rng.h"
 #include "yujing/data/features.h"
-#include "yujing/model/structured.h"
+#include "yujing/model/multimodal.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 #include "yujing/nn/safetensors.h"
@@ -36,6 +36,9 @@ void train_opts_default(yj_train_opts *o)
 	o->depth = 1;
 	o->top_k = 10;
 	o->seed = 42;
+	o->fusion = FUSION_CONCAT;
+	o->ngram_buckets = NGRAM_DEFAULT_BUCKETS;
+	o->ngram_n = NGRAM_DEFAULT_N;
 }
 
 typedef struct {
@@ -53,7 +56,17 @@ typedef struct {
 	yj_source_features *f;
 	size_t nf;
 	size_t *train_idx, ntrain, *test_idx, ntest;
-	yj_mlp m;
+	yj_text_field *tx;  /* every text field */
+	size_t ntx;
+	int use_struct;
+	int ngram_of[MM_MAX_TEXT]; /* text field of each n-gram branch */
+	int nngram;
+	uint32_t *vocab[MM_MAX_TEXT];
+	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_data nd[MM_MAX_TEXT];
+	const size_t *bidx; /* the cases of the current batch */
+	char *branches;     /* effective list, "structured,ngram:F" */
+	yj_mm m;
 	yj_adamw opt;
 	float *xb[MLP_MAX_SOURCES];
 	int32_t *yb;
@@ -148,18 +161,32 @@ static json_t *config_json(const trainer *t)
 		json_array_append_new(dims, json_integer((json_int_t)t->f[i].dim));
 	}
 	const yj_train_opts *o = &t->o;
-	return json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
-			 "branches", "structured", "epochs", o->epochs, "batch", o->batch, "lr", (double)o->lr,
+	if (!t->use_struct) {
+		json_array_clear(src);
+		json_array_clear(dims);
+	}
+	json_t *tf = json_array();
+	for (int i = 0; i < t->nngram; i++)
+		json_array_append_new(tf, json_pack("{s:s, s:s}", "source", t->tx[t->ngram_of[i]].source, "field",
+						    t->tx[t->ngram_of[i]].field));
+	json_t *c = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
+			 "branches", t->branches, "epochs", o->epochs, "batch", o->batch, "lr", (double)o->lr,
 			 "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
 			 (double)o->clip, "hidden", o->hidden, "depth", o->depth, "proj", o->hidden, "top_k",
 			 o->top_k, "class_weight", o->balanced ? "balanced" : "none", "seed", (json_int_t)o->seed,
 			 "threads", nn_threads(), "sources", src, "in_dims", dims, "exclude", ex);
+	json_object_set_new(c, "fusion", json_string(fusion_mode_name((yj_fusion_mode)o->fusion)));
+	json_object_set_new(c, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
+	json_object_set_new(c, "ngram_n", json_integer(o->ngram_n));
+	json_object_set_new(c, "text_fields", tf);
+	return c;
 }
 
 /* Gather rows idx[0..B) of every source into the batch buffers. */
 static void gather(trainer *t, const size_t *idx, int B)
 {
-	for (size_t s = 0; s < t->nf; s++) {
+	t->bidx = idx;
+	for (size_t s = 0; t->use_struct && s < t->nf; s++) {
 		size_t d = t->f[s].dim;
 		for (int b = 0; b < B; b++)
 			memcpy(t->xb[s] + (size_t)b * d, t->f[s].x + idx[b] * d, d * sizeof(float));
@@ -176,10 +203,10 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 	for (size_t i = 0; i < t->ntest; i += (size_t)bs) {
 		int B = (int)(t->ntest - i < (size_t)bs ? t->ntest - i : (size_t)bs);
 		gather(t, t->test_idx + i, B);
-		mlp_forward(&t->m, (const float *const *)t->xb, B, 0);
-		loss += (double)mlp_loss(&t->m, t->yb, NULL, B) * B;
+		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 0);
+		loss += (double)mm_loss(&t->m, t->yb, NULL, B) * B;
 		for (int b = 0; b < B; b++) {
-			const float *pr = t->m.probs + (size_t)b * (size_t)K;
+			const float *pr = t->m.fu.probs + (size_t)b * (size_t)K;
 			int best = 0;
 			for (int k = 1; k < K; k++)
 				if (pr[k] > pr[best])
@@ -255,11 +282,63 @@ static yj_status load_checkpoint(trainer *t, int *epoch, int *step_in_epoch, lon
 	return ret;
 }
 
+/* The players of an explanation (each structured source, each text
+ * branch) and their baselines: the mean player vectors over the training
+ * cases under the current weights (eval mode), as JSON text
+ * [{"name", "kind", "baseline": [...]}, ...]. */
+static char *baselines_json(trainer *t)
+{
+	int np = mm_nplayers(&t->m), bs = t->o.batch;
+	double *sum[FUSION_MAX] = {0};
+	json_t *arr = json_array();
+	char *out = NULL;
+	for (int i = 0; i < np; i++)
+		if (!(sum[i] = calloc((size_t)mm_player_dim(&t->m, i), sizeof(double))))
+			goto done;
+	for (size_t i = 0; i < t->ntrain; i += (size_t)bs) {
+		int B = (int)(t->ntrain - i < (size_t)bs ? t->ntrain - i : (size_t)bs);
+		gather(t, t->train_idx + i, B);
+		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 0);
+		for (int pl = 0; pl < np; pl++)
+			for (int b = 0; b < B; b++) {
+				const float *v = mm_player_vec(&t->m, pl, b);
+				for (int c = 0; c < mm_player_dim(&t->m, pl); c++)
+					sum[pl][c] += v[c];
+			}
+	}
+	for (int pl = 0; pl < np; pl++) {
+		json_t *b = json_array();
+		for (int c = 0; c < mm_player_dim(&t->m, pl); c++)
+			json_array_append_new(b, json_real((double)(float)(sum[pl][c] / (double)t->ntrain)));
+		int S = t->use_struct ? (int)t->nf : 0;
+		char name[512];
+		if (pl < S)
+			snprintf(name, sizeof name, "%s", t->f[pl].name);
+		else
+			snprintf(name, sizeof name, "ngram:%s", t->tx[t->ngram_of[pl - S]].field);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", name, "kind",
+						     pl < S ? "structured" : "ngram", "baseline", b));
+	}
+	out = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(9));
+done:
+	for (int i = 0; i < np; i++)
+		free(sum[i]);
+	json_decref(arr);
+	return out;
+}
+
 static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
 	json_t *meta = json_object();
-	json_object_set_new(meta, "format", json_string("yujing-structured"));
+	json_object_set_new(meta, "format", json_string(t->nngram ? "yujing-multimodal" : "yujing-structured"));
 	json_object_set_new(meta, "epoch", json_sprintf("%d", epoch));
+	char *bl = baselines_json(t);
+	if (!bl) {
+		json_decref(meta);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	json_object_set_new(meta, "baselines", json_string(bl));
+	free(bl);
 	char *meta_s = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
 	unsigned char *buf = NULL;
@@ -284,8 +363,19 @@ static yj_status create_run(trainer *t, yj_error *err)
 	json_t *cfg = config_json(t), *labels = json_array(), *feats = json_array();
 	for (size_t k = 0; k < t->cases.nclasses; k++)
 		json_array_append_new(labels, json_string(t->cases.classes[k]));
-	for (size_t i = 0; i < t->nf; i++)
+	for (size_t i = 0; t->use_struct && i < t->nf; i++)
 		json_array_append(feats, t->f[i].layout);
+	for (int i = 0; i < t->nngram; i++) {
+		json_t *voc = json_array();
+		for (size_t k = 0; k < t->nvocab[i]; k++)
+			json_array_append_new(voc, json_integer(t->vocab[i][k]));
+		const yj_text_field *tf = &t->tx[t->ngram_of[i]];
+		char name[512];
+		snprintf(name, sizeof name, "ngram:%s", tf->field);
+		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o}", "branch", name, "source",
+						       tf->source, "field", tf->field, "mode", "ngram", "buckets",
+						       (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n, "vocab", voc));
+	}
 	char *c = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *l = json_dumps(labels, JSON_COMPACT);
 	char *f = json_dumps(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -356,6 +446,16 @@ static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 	o->top_k = (int)json_integer_value(json_object_get(cfg, "top_k"));
 	o->balanced = !strcmp(json_string_value(json_object_get(cfg, "class_weight")), "balanced");
 	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
+	free(t->branches);
+	t->branches = strdup(json_string_value(json_object_get(cfg, "branches")) ? json_string_value(json_object_get(cfg, "branches")) : "structured");
+	o->branches = t->branches;
+	o->fusion = json_object_get(cfg, "fusion") ? fusion_mode_parse(json_string_value(json_object_get(cfg, "fusion"))) : FUSION_CONCAT;
+	if (o->fusion < 0)
+		o->fusion = FUSION_CONCAT;
+	if (json_object_get(cfg, "ngram_buckets"))
+		o->ngram_buckets = (unsigned)json_integer_value(json_object_get(cfg, "ngram_buckets"));
+	if (json_object_get(cfg, "ngram_n"))
+		o->ngram_n = (int)json_integer_value(json_object_get(cfg, "ngram_n"));
 	if (!o->threads) /* the same threads give the same numbers */
 		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
 	json_t *ex = json_object_get(cfg, "exclude");
@@ -377,7 +477,13 @@ static void trainer_free(trainer *t)
 	free(t->f);
 	free(t->train_idx);
 	free(t->test_idx);
-	mlp_free(&t->m);
+	mm_free(&t->m);
+	texts_free(t->tx, t->ntx);
+	for (int i = 0; i < MM_MAX_TEXT; i++) {
+		free(t->vocab[i]);
+		ngram_data_free(&t->nd[i]);
+	}
+	free(t->branches);
 	for (size_t s = 0; s < MLP_MAX_SOURCES; s++)
 		free(t->xb[s]);
 	free(t->yb);
@@ -386,6 +492,91 @@ static void trainer_free(trainer *t)
 	for (size_t i = 0; t->exclude && i < t->nexclude; i++)
 		free(t->exclude[i]);
 	free(t->exclude);
+}
+
+/* Which branches the run trains (opts->branches, or all the data
+ * supports) and the effective list as text. */
+static yj_status select_branches(trainer *t, yj_error *err)
+{
+	const yj_train_opts *o = &t->o;
+	int want_struct = 0, explicit_ngram = 0, any = 0;
+	unsigned char pick[256] = {0};
+	if (t->ntx > 256)
+		return error_set(err, YJ_EDATA, _("too many text fields"));
+	const char *s = o->branches ? o->branches : "";
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char tok[256];
+		snprintf(tok, sizeof tok, "%.*s", (int)(n < 255 ? n : 255), s);
+		s += n + (s[n] == ',');
+		if (!*tok)
+			continue;
+		any = 1;
+		if (!strcmp(tok, "structured")) {
+			want_struct = 1;
+		} else if (!strcmp(tok, "ngram")) {
+			explicit_ngram = 1;
+			for (size_t i = 0; i < t->ntx; i++)
+				pick[i] = 1;
+		} else if (!strncmp(tok, "ngram:", 6)) {
+			explicit_ngram = 1;
+			size_t i = 0;
+			while (i < t->ntx && strcmp(t->tx[i].field, tok + 6))
+				i++;
+			if (i == t->ntx) {
+				error_set(err, YJ_EUSAGE, _("no text field %s"), tok + 6);
+				error_hint(err, _("text fields are imported with --text FIELD"));
+				return YJ_EUSAGE;
+			}
+			pick[i] = 1;
+		} else if (!strcmp(tok, "text") || !strncmp(tok, "text:", 5)) {
+			return error_set(err, YJ_EUSAGE, _("the BERT text branch is not available yet; use ngram"));
+		} else {
+			return error_set(err, YJ_EUSAGE, _("unknown branch '%s' (structured, ngram, ngram:FIELD)"), tok);
+		}
+	}
+	if (!any) {
+		want_struct = t->nf > 0;
+		for (size_t i = 0; i < t->ntx; i++)
+			pick[i] = 1;
+	}
+	/* excluded fields feed no branch */
+	for (size_t i = 0; i < t->ntx; i++)
+		for (size_t e = 0; e < o->nexclude; e++)
+			if (!strcmp(o->exclude[e], t->tx[i].field))
+				pick[i] = 0;
+	t->nngram = 0;
+	for (size_t i = 0; i < t->ntx; i++)
+		if (pick[i]) {
+			if (t->nngram == MM_MAX_TEXT)
+				return error_set(err, YJ_EDATA, _("too many text fields (at most %d)"), MM_MAX_TEXT);
+			t->ngram_of[t->nngram++] = (int)i;
+		}
+	if (want_struct && (t->nf == 0 || t->nf > MLP_MAX_SOURCES))
+		return error_set(err, YJ_EDATA, t->nf ? _("too many sources for the structured branch")
+						     : _("no source has a structured field (numeric, categorical or datetime)"));
+	if (explicit_ngram && !t->nngram)
+		return error_set(err, YJ_EDATA, _("no text field for the n-gram branch"));
+	if (!want_struct && !t->nngram)
+		return error_set(err, YJ_EDATA, _("no source has a structured field (numeric, categorical or datetime)"));
+	t->use_struct = want_struct;
+	size_t len = 16;
+	for (int i = 0; i < t->nngram; i++)
+		len += strlen(t->tx[t->ngram_of[i]].field) + 8;
+	free(t->branches);
+	if (!(t->branches = malloc(len)))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	t->branches[0] = '\0';
+	if (want_struct)
+		strcat(t->branches, "structured");
+	for (int i = 0; i < t->nngram; i++) {
+		if (t->branches[0])
+			strcat(t->branches, ",");
+		strcat(t->branches, "ngram:");
+		strcat(t->branches, t->tx[t->ngram_of[i]].field);
+	}
+	t->o.branches = t->branches;
+	return YJ_OK;
 }
 
 yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id, yj_error *err)
@@ -426,11 +617,8 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	yj_features_opts fo = {.top_k = o->top_k, .exclude = o->exclude, .nexclude = o->nexclude};
 	if ((st = features_build(p, &t.cases, &fo, &t.f, &t.nf, err)))
 		goto out;
-	if (t.nf == 0 || t.nf > MLP_MAX_SOURCES) {
-		st = error_set(err, YJ_EDATA, t.nf ? _("too many sources for the structured branch")
-						   : _("no source has a structured field (numeric, categorical or datetime)"));
+	if ((st = texts_build(p, &t.cases, &t.tx, &t.ntx, err)) || (st = select_branches(&t, err)))
 		goto out;
-	}
 	t.train_idx = malloc(t.cases.n * sizeof *t.train_idx);
 	t.test_idx = malloc(t.cases.n * sizeof *t.test_idx);
 	t.yb = malloc((size_t)o->batch * sizeof *t.yb);
@@ -447,9 +635,32 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		st = error_set(err, YJ_EDATA, _("the split has fewer than 2 training cases"));
 		goto out;
 	}
-	for (size_t s = 0; s < t.nf; s++)
+	for (size_t s = 0; t.use_struct && s < t.nf; s++)
 		if (!(t.xb[s] = malloc((size_t)o->batch * t.f[s].dim * sizeof(float))))
 			goto nomem;
+	/* n-gram branches: the vocabulary of the training texts */
+	{
+		unsigned char *use = malloc(t.cases.n ? t.cases.n : 1);
+		if (!use)
+			goto nomem;
+		for (size_t i = 0; i < t.cases.n; i++)
+			use[i] = t.cases.part[i] == CASE_TRAIN;
+		for (int i = 0; i < t.nngram; i++) {
+			const yj_text_field *tf = &t.tx[t.ngram_of[i]];
+			if (ngram_data_build((const char *const *)tf->text, t.cases.n, use, o->ngram_n, o->ngram_buckets,
+					     &t.vocab[i], &t.nvocab[i], 0, &t.nd[i])) {
+				free(use);
+				goto nomem;
+			}
+			if (!t.nvocab[i]) {
+				free(use);
+				st = error_set(err, YJ_EDATA, _("the text field %s of %s is empty in every training case"),
+					       tf->field, tf->source);
+				goto out;
+			}
+		}
+		free(use);
+	}
 	/* balanced class weights n / (K n_k), as scikit-learn */
 	{
 		size_t K = t.cases.nclasses;
@@ -465,11 +676,16 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			t.cw[k] = cnt[k] ? (float)((double)t.ntrain / ((double)present * (double)cnt[k])) : 0;
 		free(cnt);
 	}
-	yj_mlp_cfg cfg = {.nsrc = (int)t.nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden,
-			  .nclasses = (int)t.cases.nclasses};
-	for (size_t s = 0; s < t.nf; s++)
-		cfg.in_dim[s] = (int)t.f[s].dim;
-	if (mlp_init(&t.m, &cfg, o->seed) || mlp_reserve(&t.m, o->batch))
+	yj_mm_cfg cfg = {.nngram = t.nngram, .ngram_dim = o->hidden, .nclasses = (int)t.cases.nclasses,
+			 .fusion = (yj_fusion_mode)o->fusion};
+	if (t.use_struct) {
+		cfg.mlp = (yj_mlp_cfg){.nsrc = (int)t.nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden};
+		for (size_t s = 0; s < t.nf; s++)
+			cfg.mlp.in_dim[s] = (int)t.f[s].dim;
+	}
+	for (int i = 0; i < t.nngram; i++)
+		cfg.ngram_rows[i] = t.nvocab[i];
+	if (mm_init(&t.m, &cfg, o->seed) || mm_reserve(&t.m, o->batch))
 		goto nomem;
 	adamw_init(&t.opt);
 	t.opt.weight_decay = o->weight_decay;
@@ -528,10 +744,10 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			size_t first = s * (size_t)o->batch;
 			int B = (int)(t.ntrain - first < (size_t)o->batch ? t.ntrain - first : (size_t)o->batch);
 			gather(&t, perm + first, B);
-			mlp_forward(&t.m, (const float *const *)t.xb, B, 1);
-			float loss = mlp_loss(&t.m, t.yb, o->balanced ? t.cw : NULL, B);
+			mm_forward(&t.m, (const float *const *)t.xb, t.nd, t.bidx, B, 1);
+			float loss = mm_loss(&t.m, t.yb, o->balanced ? t.cw : NULL, B);
 			params_zero_grad(&t.m.ps);
-			mlp_backward(&t.m, (const float *const *)t.xb, t.yb, o->balanced ? t.cw : NULL, B);
+			mm_backward(&t.m, (const float *const *)t.xb, t.nd, t.bidx, t.yb, o->balanced ? t.cw : NULL, B);
 			if (o->clip > 0)
 				clip_grad_norm(&t.m.ps, o->clip);
 			float lr = lr_schedule(gstep, warm, total, o->lr);

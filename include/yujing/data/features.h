@@ -63,4 +63,31 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 			 yj_source_features **out, size_t *n, yj_error *err);
 void features_free(yj_source_features *f, size_t n);
 
+/* The same vectors under a run's stored layouts (the JSON array of
+ * features_build's layouts; entries with a "branch" key, a text branch's,
+ * are skipped): the stored training statistics are applied, never
+ * re-estimated.  YJ_EDATA naming the field when a source lost a field
+ * the layout uses. */
+yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts,
+			 yj_source_features **out, size_t *n, yj_error *err);
+
+/* Append the unlabeled cases of c's snapshot: the label source's kept
+ * rows whose label is null (part CASE_UNLABELED, label -1). */
+yj_status cases_add_unlabeled(yj_project *p, yj_cases *c, yj_error *err);
+
+/* The text fields of every source (role text, or an attribute of type
+ * text) as each case's text: the cleaned values of the case's rows in row
+ * order joined with a space, a null adding nothing; "" when the case has
+ * none.  *out is an array of *n entries in source, then field order;
+ * free with texts_free(). */
+typedef struct yj_text_field {
+	char *source, *field;
+	char **text; /* (ncases) malloc'd strings */
+	size_t ncases;
+} yj_text_field;
+
+yj_status texts_build(yj_project *p, const yj_cases *c, yj_text_field **out, size_t *n,
+		      yj_error *err);
+void texts_free(yj_text_field *t, size_t n);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "yujing/base/rng.h"
 #include "yujing/nn/params.h"
 
 #define MLP_MAX_SOURCES 32
@@ -26,13 +27,14 @@ typedef struct yj_mlp_cfg {
 	int hidden;    /* width of each source MLP (its vector size) */
 	int depth;     /* Linear-BN-ReLU blocks per source */
 	int proj;      /* size of the projected vector v' */
-	int nclasses;
+	int nclasses;  /* 0: headless, no classifier (a branch of a fused model) */
 	float bn_momentum, bn_eps; /* 0.1, 1e-5 as PyTorch */
 } yj_mlp_cfg;
 
 typedef struct yj_mlp {
 	yj_mlp_cfg cfg;
-	yj_params ps;
+	yj_params ps;  /* own parameters (mlp_init) */
+	yj_params *P;  /* where the parameters live: &ps, or a model's (mlp_declare) */
 	/* parameter indices */
 	long lin_w[MLP_MAX_SOURCES][MLP_MAX_DEPTH], lin_b[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
 	long bn_w[MLP_MAX_SOURCES][MLP_MAX_DEPTH], bn_b[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
@@ -61,6 +63,13 @@ typedef struct yj_mlp {
 int mlp_init(yj_mlp *m, const yj_mlp_cfg *cfg, uint64_t seed);
 void mlp_free(yj_mlp *m);
 
+/* As mlp_init, but declare the tensors into ps (shared with other parts of
+ * a model) without allocating; after params_alloc(ps), mlp_init_values
+ * draws the initial values from rng in declaration order.  With
+ * cfg->nclasses == 0 the model is headless: it ends at projv. */
+int mlp_declare(yj_mlp *m, const yj_mlp_cfg *cfg, yj_params *ps);
+void mlp_init_values(yj_mlp *m, yj_rng *rng);
+
 /* Make room for batches of up to b rows.  Returns 0 or -1. */
 int mlp_reserve(yj_mlp *m, int b);
 
@@ -75,5 +84,9 @@ float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B);
 /* Backward pass of the last (training) forward pass, accumulating into
  * m->ps.grad. */
 void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B);
+
+/* Backward of a headless model from dproj (B, proj), the gradient of the
+ * loss with respect to projv of the last training forward pass. */
+void mlp_backward_features(yj_mlp *m, const float *const *x, const float *dproj, int B);
 
 #endif

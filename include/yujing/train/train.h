@@ -32,6 +32,12 @@ typedef struct yj_train_opts {
 	const char *const *exclude; /* fields left out of the features */
 	size_t nexclude;
 	int balanced;      /* class weights n / (K n_k) */
+	/* Branches: NULL or "" for all the data supports, else a list of
+	 * "structured", "ngram" (every text field) or "ngram:FIELD". */
+	const char *branches;
+	int fusion;        /* FUSION_CONCAT (default) or FUSION_SUM */
+	unsigned ngram_buckets; /* hash buckets of the n-gram branches (default 2^18) */
+	int ngram_n;       /* longest character n-gram (default 3) */
 	uint64_t seed;     /* default 42 */
 	int threads;       /* 0: OPENBLAS_NUM_THREADS or all cores */
 	long long resume;  /* run to continue, 0 for a new run */
@@ -45,7 +51,8 @@ typedef struct yj_train_opts {
 
 void train_opts_default(yj_train_opts *o);
 
-/* Train (or resume) a structured-branch run.  *run_id gets the run's id
+/* Train (or resume) a run of the multimodal model (structured and n-gram
+ * branches fused by one head; structured.h, ngram.h, fusion.h).  *run_id gets the run's id
  * even when it stops early (status "cancelled": resumable). */
 yj_status train_run(yj_project *p, const yj_train_opts *o, long long *run_id, yj_error *err);
 

@@ -1,0 +1,73 @@
+/*
+ * multimodal.h - the model of the method: branches fused by one head.
+ *
+ * Branches, in this order: the structured branch (one MLP per source, the
+ * source vectors concatenated and projected: structured.h, headless), then
+ * one n-gram branch per text field (ngram.h).  Their vectors are fused
+ * (fusion.h) into class logits.  All parameters live in one yj_params:
+ * a structured-only model has exactly the tensors (and, from the same
+ * seed, the values) of the structured model of structured.h.
+ *
+ * For explanations the "players" are finer: each structured source's
+ * vector (before the projection, which is linear) and each text branch's
+ * vector; mm_head_logits maps them through projection and head.
+ */
+#ifndef YUJING_MODEL_MULTIMODAL_H
+#define YUJING_MODEL_MULTIMODAL_H
+
+#include <stdint.h>
+
+#include "yujing/model/fusion.h"
+#include "yujing/model/ngram.h"
+#include "yujing/model/structured.h"
+
+#define MM_MAX_TEXT 16
+
+typedef struct yj_mm_cfg {
+	yj_mlp_cfg mlp;   /* mlp.nsrc == 0: no structured branch */
+	int nngram;
+	size_t ngram_rows[MM_MAX_TEXT]; /* vocabulary sizes */
+	int ngram_dim;
+	int nclasses;
+	yj_fusion_mode fusion;
+} yj_mm_cfg;
+
+typedef struct yj_mm {
+	yj_mm_cfg cfg;
+	yj_params ps;
+	yj_mlp mlp;
+	yj_ngram ng[MM_MAX_TEXT];
+	yj_fusion fu;
+	int nbranch;       /* fused branches: structured (if any) + nngram */
+	int bmax;
+	float *buf;
+	float *ngv[MM_MAX_TEXT], *dngv[MM_MAX_TEXT]; /* (B, ngram_dim) */
+	float *dproj;      /* (B, proj) */
+} yj_mm;
+
+/* Declare, allocate and initialise (one seeded stream: the structured
+ * MLPs and projection, then the head; n-gram tables start at zero).
+ * Returns 0, -1 (out of memory or an invalid configuration). */
+int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed);
+void mm_free(yj_mm *m);
+int mm_reserve(yj_mm *m, int B);
+
+/* Forward B cases: x[s] (B, in_dim[s]) the structured inputs, nd[t] the
+ * n-gram data of text branch t and idx the cases' indices into it.
+ * Fills m->fu.logits and m->fu.probs. */
+void mm_forward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx, int B,
+		int train);
+float mm_loss(yj_mm *m, const int32_t *labels, const float *w, int B);
+void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx,
+		 const int32_t *labels, const float *w, int B);
+
+/* Explanation players: nsrc structured sources, then the text branches. */
+int mm_nplayers(const yj_mm *m);
+int mm_player_dim(const yj_mm *m, int i);
+/* After an eval forward pass, the vector of player i for row b of the
+ * batch (pointer into the activations). */
+const float *mm_player_vec(const yj_mm *m, int i, int b);
+/* Logits (K, double) from the players' vectors u[i] (mm_player_dim). */
+void mm_head_logits(const yj_mm *m, const double *const *u, double *out);
+
+#endif

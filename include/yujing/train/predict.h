@@ -1,0 +1,75 @@
+/*
+ * predict.h - a trained run applied to cases: predictions (stored with
+ * the run) and per-branch explanations.
+ *
+ * A run is rebuilt from what it stored: its configuration, class labels,
+ * feature layouts with the training statistics (applied, never
+ * re-estimated), n-gram vocabularies, best-epoch weights and the branch
+ * baselines (training-set mean vectors, in the weights' metadata).
+ */
+#ifndef YUJING_TRAIN_PREDICT_H
+#define YUJING_TRAIN_PREDICT_H
+
+#include <jansson.h>
+
+#include "yujing/base/error.h"
+#include "yujing/data/features.h"
+#include "yujing/model/multimodal.h"
+#include "yujing/store/project.h"
+
+/* A run's model and every case of the active snapshot (train, test,
+ * unlabeled) prepared as its inputs. */
+typedef struct yj_run_model {
+	long long run;
+	json_t *config, *labels, *features, *baselines;
+	yj_mm m;
+	yj_cases cases;
+	yj_source_features *f;
+	size_t nf;
+	yj_text_field *tx;
+	size_t ntx;
+	int tx_of[MM_MAX_TEXT]; /* text field of each n-gram branch */
+	char *branch_name[MM_MAX_TEXT];
+	uint32_t *vocab[MM_MAX_TEXT];
+	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_data nd[MM_MAX_TEXT];
+	float *xb[MLP_MAX_SOURCES];
+	int bmax;
+} yj_run_model;
+
+/* Load run `run` (0: the latest run with weights).  YJ_ENOTFOUND when
+ * there is no such run or it has no weights yet. */
+yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_error *err);
+void run_model_free(yj_run_model *rm);
+/* Eval-mode forward of cases idx[0..B) (B <= 256); probabilities in
+ * rm->m.fu.probs. */
+void run_model_forward(yj_run_model *rm, const size_t *idx, int B);
+/* Index of a case key, -1 if none. */
+long run_model_case(const yj_run_model *rm, const char *key);
+
+typedef struct yj_alert {
+	const char *category;
+	double p;
+} yj_alert;
+
+typedef struct yj_predict_opts {
+	long long run;      /* 0: the latest */
+	int unlabeled;      /* the snapshot's cases without a label */
+	const yj_alert *alerts;
+	size_t nalerts;
+} yj_predict_opts;
+
+/* Predict and store.  *out = {"run": id, "predictions": [{"key",
+ * "predicted", "probabilities": {category: p}, "alert": bool}]}; alert is
+ * true when some category's probability reaches its threshold. */
+yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err);
+
+/* Explain one case: {"key", "predicted", "probabilities" (top 5),
+ * "output": {logit, probability}, "base": {...}, "branches": [{name, kind,
+ * logit, probability, leave_one_out}], "tokens": [{branch, text, score}]}.
+ * Exact Shapley values over the branches (fusion.h) with the stored
+ * baselines; token scores by occluding each character of an n-gram
+ * branch's text (the drop in the predicted logit). */
+yj_status explain_case(yj_project *p, long long run, const char *key, json_t **out, yj_error *err);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * pretrain.h - masked-language-model pretraining of the text encoder on
+ * every text field of a project, and the encoders it stores.
+ *
+ * A pretraining run is a row of `runs` (config "branches": "pretrain",
+ * labels and features "[]", no split) followed live like a training run:
+ * every step's MLM loss in run_steps, every epoch in run_epochs
+ * (train_loss = mean MLM loss of the epoch's steps; test_loss = MLM loss on
+ * a held-out 5% of the texts with a fixed mask; accuracy = masked-token
+ * accuracy there; macro_f1 NULL), a cancel flag and Ctrl-C stopping after a
+ * step with a resumable checkpoint.  When it finishes, the encoder
+ * (config.json text, vocab.txt text, model.safetensors bytes with the MLM
+ * head) becomes a row of `encoders`, the active one.
+ */
+#ifndef YUJING_TRAIN_PRETRAIN_H
+#define YUJING_TRAIN_PRETRAIN_H
+
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/base/progress.h"
+#include "yujing/base/rng.h"
+#include "yujing/model/bert.h"
+#include "yujing/nn/optim.h"
+#include "yujing/store/project.h"
+
+typedef struct yj_pretrain_opts {
+	const char *from;   /* Hugging Face directory to start from, or NULL */
+	const char *vocab;  /* vocab.txt when not from a directory */
+	const char *config; /* tiny | mini | small | "L,H,A,I" (default tiny) */
+	int epochs;         /* default 3 */
+	int max_len;        /* ids per text, [CLS]/[SEP] included (default 128) */
+	int batch;          /* texts per step (default 32) */
+	float mask;         /* fraction of tokens predicted (default 0.15) */
+	float lr;           /* peak AdamW learning rate (default 5e-4; 1e-4 with from) */
+	float weight_decay; /* default 0.01 */
+	float warmup;       /* fraction of the steps warming up (default 0.06) */
+	float clip;         /* global gradient norm bound (default 1) */
+	uint64_t seed;      /* default 42 */
+	int threads;        /* 0: OPENBLAS_NUM_THREADS or all cores */
+	long long resume;   /* run to continue, 0 for a new run */
+	yj_progress *progress;
+	/* After every epoch (may be NULL): epoch, train MLM loss, held-out
+	 * MLM loss and masked-token accuracy (NaN without held-out texts). */
+	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc);
+	void *ctx;
+} yj_pretrain_opts;
+
+void pretrain_opts_default(yj_pretrain_opts *o);
+
+/* A configuration by name (tiny, mini, small) or as "L,H,A,I" (layers,
+ * hidden, heads, intermediate; the rest as the named ones), for a vocabulary
+ * of vocab_size.  Fills err for anything else. */
+yj_status pretrain_config(const char *spec, int vocab_size, yj_bert_cfg *cfg, yj_error *err);
+
+/* The special ids masking never touches and the vocabulary random tokens
+ * are drawn from. */
+typedef struct yj_mask_ids {
+	int32_t cls, sep, pad, mask;
+	int32_t vocab_size;
+} yj_mask_ids;
+
+/* BERT's masking of one sequence (create_masked_lm_predictions of
+ * google-research/bert): of the n positions, those not [CLS]/[SEP]/[PAD]
+ * are candidates; k = max(1, round(prob * candidates)) of them, chosen by a
+ * Fisher-Yates shuffle from rng, are predicted.  Each chosen position gets,
+ * by one uniform draw u: u < 0.8 [MASK]; 0.8 <= u < 0.9 the original token;
+ * else a token drawn uniformly from the vocabulary.  ids_out (n) gets the
+ * input ids, pos (room for n) the chosen positions in increasing order,
+ * labels the original ids there.  Returns k (0 when there is no
+ * candidate). */
+int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, yj_rng *rng,
+		  int32_t *ids_out, int32_t *pos, int32_t *labels);
+
+/* One training step: forward (dropout on) of B texts of T ids (ids,
+ * attention mask (B,T)), the MLM head at the P flat positions pos (b*T + t)
+ * against labels, cross-entropy averaged over them, backward, clipping to
+ * clip (<= 0: none), AdamW at lr.  *loss gets the step's MLM loss. */
+yj_status pretrain_step(yj_bert *m, yj_adamw *opt, const int32_t *ids, const int32_t *mask, int B,
+			int T, const int32_t *pos, const int32_t *labels, int P, float lr, float clip,
+			float *loss, yj_error *err);
+
+/* Pretrain (or resume) on every text field of p.  *run_id gets the run
+ * even when it stops early (status "cancelled": resumable with
+ * o->resume); *encoder_id (may be NULL) the stored encoder when done. */
+yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *o, long long *run_id,
+		       long long *encoder_id, yj_error *err);
+
+/* Write encoder `id` (0: the active one) as a Hugging Face directory:
+ * DIR/config.json, DIR/vocab.txt, DIR/model.safetensors (DIR is created
+ * when missing; files are written to a temporary name and renamed).
+ * *id_out (may be NULL) gets the encoder's id. */
+yj_status pretrain_export(yj_project *p, long long id, const char *dir, long long *id_out,
+			  yj_error *err);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * cmd-predict.c - yujing predict PROJECT [--run N] --unlabeled
+ *                 [--alert CATEGORY>=P ...] [--json]
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "yujing/base/i18n.h"
+#include "yujing/store/project.h"
+#include "yujing/train/predict.h"
+
+enum { O_RUN = 256, O_UNLABELED, O_SOURCE, O_ALERT, O_JSON };
+
+static const cli_option options[] = {
+	{"run", O_RUN, N_("N"), N_("the run whose model predicts (default: the latest trained)")},
+	{"unlabeled", O_UNLABELED, NULL, N_("predict the cases of the active snapshot that have no label")},
+	{"source", O_SOURCE, N_("NAME=FILE"), N_("new case data for a source (not available yet)")},
+	{"alert", O_ALERT, N_("CATEGORY>=P"), N_("flag a case whose probability of CATEGORY reaches P (repeatable)")},
+	{"json", O_JSON, NULL, N_("print one JSON object per case")},
+	{0},
+};
+
+typedef struct {
+	const cli_command *cmd;
+	long run;
+	int unlabeled, json, source;
+	yj_alert alerts[64];
+	char *alert_text[64];
+	size_t nalerts;
+} predict_args;
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	predict_args *a = ctx;
+	switch (key) {
+	case O_RUN:
+		if (cli_parse_long(arg, &a->run) || a->run < 1)
+			return cli_usage_error(a->cmd, _("--run wants a run number"));
+		break;
+	case O_UNLABELED:
+		a->unlabeled = 1;
+		break;
+	case O_SOURCE:
+		a->source = 1;
+		break;
+	case O_JSON:
+		a->json = 1;
+		break;
+	case O_ALERT: {
+		const char *ge = strstr(arg, ">=");
+		double p;
+		if (!ge || ge == arg || cli_parse_double(ge + 2, &p) || p < 0 || p > 1)
+			return cli_usage_error(a->cmd, _("--alert wants CATEGORY>=P with P in [0, 1], not '%s'"), arg);
+		if (a->nalerts == 64)
+			return cli_usage_error(a->cmd, _("too many --alert options"));
+		char *c = strndup(arg, (size_t)(ge - arg));
+		if (!c)
+			return 1;
+		a->alert_text[a->nalerts] = c;
+		a->alerts[a->nalerts++] = (yj_alert){c, p};
+		break;
+	}
+	}
+	return 0;
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+	predict_args a;
+	memset(&a, 0, sizeof a);
+	a.cmd = cmd;
+	int i = cli_parse(cmd, argc, argv, on_opt, &a), rc = 0;
+	yj_project *p = NULL;
+	yj_error err;
+	error_clear(&err);
+	if (i < 0) {
+		rc = -i - 1;
+		goto out;
+	}
+	if (argc - i != 1) {
+		rc = cli_usage_error(cmd, _("expected one project file"));
+		goto out;
+	}
+	if (a.source) {
+		rc = cli_usage_error(cmd, _("--source is not available yet; import the cases without a label "
+					    "and use --unlabeled"));
+		goto out;
+	}
+	if (!a.unlabeled) {
+		rc = cli_usage_error(cmd, _("say which cases: --unlabeled"));
+		goto out;
+	}
+	if (project_open(argv[i], &p, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	yj_predict_opts o = {.run = a.run, .unlabeled = a.unlabeled, .alerts = a.alerts, .nalerts = a.nalerts};
+	json_t *res = NULL;
+	if (predict_run(p, &o, &res, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	size_t k;
+	json_t *c;
+	json_array_foreach(json_object_get(res, "predictions"), k, c)
+	{
+		if (a.json) {
+			char *s = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER |
+							JSON_REAL_PRECISION(6));
+			if (s)
+				puts(s);
+			free(s);
+			continue;
+		}
+		const char *pred = json_string_value(json_object_get(c, "predicted"));
+		printf("%s\t%s\t%.4f%s\n", json_string_value(json_object_get(c, "key")), pred,
+		       json_number_value(json_object_get(json_object_get(c, "probabilities"), pred)),
+		       json_is_true(json_object_get(c, "alert")) ? _("\tALERT") : "");
+	}
+	if (!a.json)
+		fprintf(stderr, _("run %lld: %zu cases predicted and stored\n"),
+			(long long)json_integer_value(json_object_get(res, "run")),
+			json_array_size(json_object_get(res, "predictions")));
+	json_decref(res);
+out:
+	project_close(p);
+	for (size_t j = 0; j < a.nalerts; j++)
+		free(a.alert_text[j]);
+	return rc;
+}
+
+const cli_command cmd_predict = {
+	.name = "predict",
+	.synopsis = N_("PROJECT [--run N] --unlabeled [--alert CATEGORY>=P ...] [--json]"),
+	.summary = N_("Predict the crime category of cases with a trained run, and raise warnings"),
+	.description = N_("Applies a run's model to the cases of the active snapshot that have no label: "
+			  "their features go through the run's stored training statistics, never "
+			  "re-estimated. Every class probability is stored with the run (table "
+			  "predictions). --alert flags a case whose probability of a category reaches "
+			  "the threshold."),
+	.options = options,
+	.run = run,
+};

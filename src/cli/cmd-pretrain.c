@@ -1,0 +1,251 @@
+/*
+ * cmd-pretrain.c - yujing pretrain PROJECT [OPTIONS]: masked-LM
+ * pretraining of the text encoder on the project's text fields; --export
+ * writes a stored encoder as a Hugging Face directory.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "yujing/base/i18n.h"
+#include "yujing/store/project.h"
+#include "yujing/train/pretrain.h"
+#include "yujing/train/train.h"
+
+/* cmd-tokenize.c: the shipped data directory. */
+const char *cli_data_path(const char *name, char *buf, size_t n);
+
+enum {
+	O_FROM = 256, O_CONFIG, O_VOCAB, O_EPOCHS, O_MAXLEN, O_MASK, O_BATCH, O_LR, O_WD, O_SEED, O_THREADS,
+	O_RESUME, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON
+};
+
+static const cli_option options[] = {
+	{"from", O_FROM, N_("DIR"), N_("start from a Hugging Face BERT directory (its vocab.txt too)")},
+	{"config", O_CONFIG, N_("NAME"),
+	 N_("encoder from scratch: tiny (2 layers, 128 wide; the default), mini (4, 256), small (4, 512) or "
+	    "LAYERS,HIDDEN,HEADS,INTERMEDIATE")},
+	{"vocab", O_VOCAB, N_("FILE"), N_("vocabulary from scratch (default: the shipped bert-base-chinese one)")},
+	{"epochs", O_EPOCHS, N_("N"), N_("passes over the texts (default 3)")},
+	{"max-len", O_MAXLEN, N_("N"), N_("ids per text, [CLS] and [SEP] included (default 128)")},
+	{"mask", O_MASK, N_("X"), N_("fraction of the tokens predicted (default 0.15)")},
+	{"batch", O_BATCH, N_("N"), N_("texts per step (default 32)")},
+	{"lr", O_LR, N_("X"), N_("peak learning rate of AdamW (default 0.0005; 0.0001 with --from)")},
+	{"weight-decay", O_WD, N_("X"), N_("AdamW decoupled weight decay (default 0.01)")},
+	{"seed", O_SEED, N_("N"), N_("seed of initialisation, masking and order (default 42)")},
+	{"threads", O_THREADS, N_("N"), N_("threads (default: OPENBLAS_NUM_THREADS, else all cores)")},
+	{"resume", O_RESUME, N_("RUN"), N_("continue a stopped pretraining run from its checkpoint")},
+	{"cancel", O_CANCEL, N_("RUN"), N_("ask a run that is pretraining (in another process) to stop")},
+	{"export", O_EXPORT, N_("DIR"),
+	 N_("write the active encoder (or --encoder ID) as config.json, vocab.txt and model.safetensors "
+	    "into DIR, without training")},
+	{"encoder", O_ENCODER, N_("ID"), N_("the stored encoder --export writes")},
+	{"json", O_JSON, NULL, N_("print the result as JSON")},
+	{0},
+};
+
+typedef struct {
+	const cli_command *cmd;
+	yj_pretrain_opts o;
+	long cancel, encoder;
+	const char *export_dir;
+	int json;
+	json_t *epochs;
+} pretrain_args;
+
+static int want_int(pretrain_args *a, const char *opt, const char *arg, long min, long *out)
+{
+	if (cli_parse_long(arg, out) || *out < min)
+		return cli_usage_error(a->cmd, _("%s wants a whole number of at least %ld"), opt, min);
+	return 0;
+}
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	pretrain_args *a = ctx;
+	long v;
+	double d;
+	switch (key) {
+	case O_FROM:
+		a->o.from = arg;
+		break;
+	case O_CONFIG:
+		a->o.config = arg;
+		break;
+	case O_VOCAB:
+		a->o.vocab = arg;
+		break;
+	case O_EPOCHS:
+		if (want_int(a, "--epochs", arg, 1, &v))
+			return 2;
+		a->o.epochs = (int)v;
+		break;
+	case O_MAXLEN:
+		if (want_int(a, "--max-len", arg, 3, &v))
+			return 2;
+		a->o.max_len = (int)(v > 65536 ? 65536 : v);
+		break;
+	case O_BATCH:
+		if (want_int(a, "--batch", arg, 1, &v))
+			return 2;
+		a->o.batch = (int)(v > 65536 ? 65536 : v);
+		break;
+	case O_SEED:
+		if (want_int(a, "--seed", arg, 0, &v))
+			return 2;
+		a->o.seed = (uint64_t)v;
+		break;
+	case O_THREADS:
+		if (want_int(a, "--threads", arg, 1, &v))
+			return 2;
+		a->o.threads = (int)v;
+		break;
+	case O_RESUME:
+		if (want_int(a, "--resume", arg, 1, &v))
+			return 2;
+		a->o.resume = v;
+		break;
+	case O_CANCEL:
+		if (want_int(a, "--cancel", arg, 1, &v))
+			return 2;
+		a->cancel = v;
+		break;
+	case O_ENCODER:
+		if (want_int(a, "--encoder", arg, 1, &v))
+			return 2;
+		a->encoder = v;
+		break;
+	case O_MASK:
+		if (cli_parse_double(arg, &d) || !(d > 0 && d < 1))
+			return cli_usage_error(a->cmd, _("--mask wants a fraction between 0 and 1"));
+		a->o.mask = (float)d;
+		break;
+	case O_LR:
+		if (cli_parse_double(arg, &d) || !(d > 0))
+			return cli_usage_error(a->cmd, _("--lr wants a positive number"));
+		a->o.lr = (float)d;
+		break;
+	case O_WD:
+		if (cli_parse_double(arg, &d) || d < 0)
+			return cli_usage_error(a->cmd, _("--weight-decay wants a non-negative number"));
+		a->o.weight_decay = (float)d;
+		break;
+	case O_EXPORT:
+		a->export_dir = arg;
+		break;
+	case O_JSON:
+		a->json = 1;
+		break;
+	}
+	return 0;
+}
+
+static json_t *num_or_null(double x)
+{
+	return isnan(x) ? json_null() : json_real(x);
+}
+
+static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, double acc)
+{
+	pretrain_args *a = ctx;
+	json_array_append_new(a->epochs, json_pack("{s:i, s:f, s:o, s:o}", "epoch", epoch + 1, "train_loss",
+						   train_loss, "test_loss", num_or_null(test_loss), "accuracy",
+						   num_or_null(acc)));
+	if (a->json)
+		return;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r\033[K");
+	printf(_("epoch %3d  MLM loss %.4f  held-out loss %.4f  masked-token accuracy %.4f\n"), epoch + 1,
+	       train_loss, test_loss, acc);
+	fflush(stdout);
+}
+
+static int run(const cli_command *cmd, int argc, char **argv)
+{
+	pretrain_args a;
+	memset(&a, 0, sizeof a);
+	a.cmd = cmd;
+	pretrain_opts_default(&a.o);
+	int i = cli_parse(cmd, argc, argv, on_opt, &a);
+	int rc = 0;
+	yj_project *p = NULL;
+	yj_error err;
+	error_clear(&err);
+	char vpath[4096];
+	if (i < 0)
+		return -i - 1;
+	if (argc - i != 1)
+		return cli_usage_error(cmd, _("expected one project file"));
+	if (a.encoder && !a.export_dir)
+		return cli_usage_error(cmd, _("--encoder goes with --export DIR"));
+	if (a.o.from && a.o.vocab)
+		return cli_usage_error(cmd, _("--from DIR brings its own vocabulary; leave out --vocab"));
+	if (project_open(argv[i], &p, &err))
+		return cli_fail(&err);
+	if (a.cancel) {
+		if (train_request_cancel(p, a.cancel, &err))
+			rc = cli_fail(&err);
+		else
+			printf(_("asked run %ld to stop\n"), a.cancel);
+		goto out;
+	}
+	if (a.export_dir) {
+		long long id = 0;
+		if (pretrain_export(p, a.encoder, a.export_dir, &id, &err)) {
+			rc = cli_fail(&err);
+		} else if (a.json) {
+			rc = cli_print_json(json_pack("{s:I, s:s}", "encoder", (json_int_t)id, "dir", a.export_dir));
+		} else {
+			printf(_("wrote encoder %lld to %s (config.json, vocab.txt, model.safetensors)\n"), id,
+			       a.export_dir);
+		}
+		goto out;
+	}
+	if (!a.o.from && !a.o.vocab)
+		a.o.vocab = cli_data_path("bert-base-chinese-vocab.txt", vpath, sizeof vpath);
+	a.epochs = json_array();
+	yj_progress pg;
+	cli_progress_init(&pg);
+	cli_catch_interrupt();
+	a.o.progress = &pg;
+	a.o.on_epoch = on_epoch;
+	a.o.ctx = &a;
+	long long id = 0, enc = 0;
+	yj_status st = pretrain_run(p, &a.o, &id, &enc, &err);
+	cli_progress_done(&pg);
+	if (st) {
+		rc = cli_fail(&err);
+	} else if (a.json) {
+		rc = cli_print_json(json_pack("{s:I, s:I, s:O}", "run", (json_int_t)id, "encoder", (json_int_t)enc,
+					      "epochs", a.epochs));
+	} else {
+		printf(_("run %lld done: encoder %lld is the project's text encoder (export it with --export DIR)\n"),
+		       id, enc);
+	}
+out:
+	json_decref(a.epochs);
+	project_close(p);
+	return rc;
+}
+
+const cli_command cmd_pretrain = {
+	.name = "pretrain",
+	.synopsis = N_("PROJECT [OPTIONS]"),
+	.summary = N_("Pretrain the text encoder (masked-language model) on the project's text fields"),
+	.description = N_("Masked-language-model pretraining of a BERT encoder on every distinct text of "
+			  "every text field, from random initialisation (--config) or from a Hugging Face "
+			  "directory (--from). Of each text's tokens 15% are predicted, of those 80% "
+			  "replaced by [MASK], 10% by a random token and 10% kept, drawn again every "
+			  "epoch; AdamW with linear warm-up and decay, gradient clipping and dropout. "
+			  "Every step's loss and every epoch's held-out loss (5% of the texts, a fixed "
+			  "mask) and masked-token accuracy are written to the project as it goes. The "
+			  "result is stored in the project as its active text encoder. Ctrl-C stops after "
+			  "the current step, resumable with --resume."),
+	.options = options,
+	.run = run,
+};

@@ -1,0 +1,162 @@
+/*
+ * multimodal.c - the structured and n-gram branches fused by one head
+ * (see multimodal.h).
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/model/multimodal.h"
+#include "yujing/nn/ops.h"
+
+int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
+{
+	memset(m, 0, sizeof *m);
+	m->cfg = *cfg;
+	params_init(&m->ps);
+	if (cfg->nngram < 0 || cfg->nngram > MM_MAX_TEXT || cfg->mlp.nsrc + cfg->nngram < 1 ||
+	    cfg->nclasses < 1)
+		return -1;
+	int dims[FUSION_MAX], n = 0;
+	if (cfg->mlp.nsrc > 0) {
+		yj_mlp_cfg mc = cfg->mlp;
+		mc.nclasses = 0;
+		if (mlp_declare(&m->mlp, &mc, &m->ps))
+			return -1;
+		dims[n++] = mc.proj;
+	}
+	for (int t = 0; t < cfg->nngram; t++) {
+		if (cfg->ngram_dim < 1 || !cfg->ngram_rows[t] ||
+		    ngram_declare(&m->ng[t], t, cfg->ngram_rows[t], cfg->ngram_dim, &m->ps))
+			return -1;
+		dims[n++] = cfg->ngram_dim;
+	}
+	m->nbranch = n;
+	if (fusion_declare(&m->fu, cfg->fusion, n, dims, cfg->nclasses, &m->ps) || params_alloc(&m->ps))
+		return -1;
+	yj_rng rng;
+	rng_seed(&rng, seed);
+	if (cfg->mlp.nsrc > 0)
+		mlp_init_values(&m->mlp, &rng);
+	fusion_init_values(&m->fu, &rng);
+	return 0;
+}
+
+void mm_free(yj_mm *m)
+{
+	mlp_free(&m->mlp);
+	fusion_free(&m->fu);
+	params_free(&m->ps);
+	free(m->buf);
+	memset(m, 0, sizeof *m);
+}
+
+int mm_reserve(yj_mm *m, int B)
+{
+	if (B <= m->bmax)
+		return 0;
+	if ((m->cfg.mlp.nsrc > 0 && mlp_reserve(&m->mlp, B)) || fusion_reserve(&m->fu, B))
+		return -1;
+	size_t D = (size_t)m->cfg.ngram_dim, b = (size_t)B, P = (size_t)m->cfg.mlp.proj;
+	float *p = calloc(2 * (size_t)m->cfg.nngram * b * D + b * P + 1, sizeof *p);
+	if (!p)
+		return -1;
+	free(m->buf);
+	m->buf = p;
+	for (int t = 0; t < m->cfg.nngram; t++) {
+		m->ngv[t] = p, p += b * D;
+		m->dngv[t] = p, p += b * D;
+	}
+	m->dproj = p;
+	m->bmax = B;
+	return 0;
+}
+
+void mm_forward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx, int B,
+		int train)
+{
+	const float *v[FUSION_MAX];
+	int n = 0;
+	if (m->cfg.mlp.nsrc > 0) {
+		mlp_forward(&m->mlp, x, B, train);
+		v[n++] = m->mlp.projv;
+	}
+	for (int t = 0; t < m->cfg.nngram; t++) {
+		ngram_forward(&m->ng[t], m->ngv[t], &nd[t], idx, B);
+		v[n++] = m->ngv[t];
+	}
+	fusion_forward(&m->fu, v, B);
+}
+
+float mm_loss(yj_mm *m, const int32_t *labels, const float *w, int B)
+{
+	return softmax_xent_forward(m->fu.probs, m->fu.logits, labels, w, B, m->cfg.nclasses);
+}
+
+void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx,
+		 const int32_t *labels, const float *w, int B)
+{
+	int K = m->cfg.nclasses, n = 0;
+	float *dv[FUSION_MAX];
+	memset(m->fu.dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
+	softmax_xent_backward(m->fu.dlogits, m->fu.probs, labels, w, B, K);
+	if (m->cfg.mlp.nsrc > 0) {
+		memset(m->dproj, 0, (size_t)B * (size_t)m->cfg.mlp.proj * sizeof(float));
+		dv[n++] = m->dproj;
+	}
+	for (int t = 0; t < m->cfg.nngram; t++) {
+		memset(m->dngv[t], 0, (size_t)B * (size_t)m->cfg.ngram_dim * sizeof(float));
+		dv[n++] = m->dngv[t];
+	}
+	fusion_backward(&m->fu, dv, m->fu.dlogits, B);
+	if (m->cfg.mlp.nsrc > 0)
+		mlp_backward_features(&m->mlp, x, m->dproj, B);
+	for (int t = 0; t < m->cfg.nngram; t++)
+		ngram_backward(&m->ng[t], m->dngv[t], &nd[t], idx, B);
+}
+
+int mm_nplayers(const yj_mm *m)
+{
+	return m->cfg.mlp.nsrc + m->cfg.nngram;
+}
+
+int mm_player_dim(const yj_mm *m, int i)
+{
+	return i < m->cfg.mlp.nsrc ? m->cfg.mlp.hidden : m->cfg.ngram_dim;
+}
+
+const float *mm_player_vec(const yj_mm *m, int i, int b)
+{
+	int S = m->cfg.mlp.nsrc;
+	if (i < S)
+		return m->mlp.relu[i][m->cfg.mlp.depth - 1] + (size_t)b * (size_t)m->cfg.mlp.hidden;
+	return m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;
+}
+
+void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
+{
+	int S = m->cfg.mlp.nsrc, H = m->cfg.mlp.hidden, P = m->cfg.mlp.proj, n = 0;
+	const double *v[FUSION_MAX];
+	double *z = NULL;
+	if (S > 0) {
+		/* v' = W concat(h_s), no bias (structured.h) */
+		z = calloc((size_t)P, sizeof *z);
+		if (!z)
+			return;
+		const float *W = params_data((yj_params *)&m->ps, m->mlp.proj_w);
+		for (int r = 0; r < P; r++) {
+			const float *row = W + (size_t)r * (size_t)(S * H);
+			double s = 0;
+			for (int k = 0; k < S; k++)
+				for (int c = 0; c < H; c++)
+					s += (double)row[k * H + c] * u[k][c];
+			z[r] = s;
+		}
+		v[n++] = z;
+	}
+	for (int t = 0; t < m->cfg.nngram; t++)
+		v[n++] = u[S + t];
+	fusion_logits1(&m->fu, v, out);
+	free(z);
+}
