@@ -13,6 +13,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/datetime.h"
+#include "yujing/data/preview.h"
 
 void clean_opts_default(yj_clean_opts *o)
 {
@@ -647,75 +648,64 @@ out:
 	return ret;
 }
 
-yj_status clean_run(yj_project *p, const yj_clean_opts *o, int dry_run, json_t **report,
-		    yj_error *err)
+yj_status clean_tables(const yj_table *tables, size_t n, const yj_clean_opts *o,
+			yj_clean_result *res, json_t **report, yj_error *err)
 {
-	yj_source_info *v = NULL;
-	size_t n = 0, loaded = 0;
-	yj_nullset ns = {0};
-	yj_table *tables = NULL;
-	yj_clean_result *res = NULL;
-	void *caseset = NULL;
 	yj_status st;
 	*report = NULL;
-	if ((st = sources_list(p, &v, &n, err)) || (st = table_nullset(p, &ns, err)))
-		goto out;
-	long label_src = -1;
-	for (size_t k = 0; k < n; k++)
-		if (v[k].label_field) {
-			if (label_src >= 0) {
-				st = error_set(err, YJ_EUSAGE, _("sources '%s' and '%s' both have a label field"),
-					       v[label_src].name, v[k].name);
-				error_hint(err, _("one source holds the crime category; re-import the other without --label"));
-				goto out;
-			}
-			label_src = (long)k;
-		}
-	if (label_src < 0) {
-		st = error_set(err, YJ_EUSAGE, n ? _("no source has a label field") : _("the project has no sources"));
-		error_hint(err, _("import the source holding the crime category with --label FIELD"));
-		goto out;
-	}
-	tables = calloc(n, sizeof *tables);
-	res = calloc(n, sizeof *res);
-	if (!tables || !res) {
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-		goto out;
-	}
-	/* The label source first: its cases decide the other sources' rows. */
-	for (size_t j = 0; j < n; j++) {
-		size_t k = j == 0 ? (size_t)label_src : (j <= (size_t)label_src ? j - 1 : j);
-		if ((st = table_load(p, v[k].name, &ns, o->progress, &tables[j], err)))
-			goto out;
-		loaded++;
-	}
+	memset(res, 0, n * sizeof *res);
 	if ((st = clean_check(tables, n, o, err)))
-		goto out;
+		return st;
 	json_t *arr = json_array();
 	case_set cs = {0};
 	for (size_t j = 0; j < n; j++) {
-		if (clean_table(&tables[j], o, j == 0, j > 0 && cs.keys ? is_case : NULL, &cs, &res[j])) {
-			json_decref(arr);
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
-		if (j == 0 && tables[0].key_col >= 0) {
-			const yj_column *kc = &tables[0].cols[tables[0].key_col];
-			caseset = malloc((tables[0].nrows ? tables[0].nrows : 1) * sizeof(const char *));
-			if (!caseset) {
-				json_decref(arr);
-				st = error_set(err, YJ_ENOMEM, _("out of memory"));
-				goto out;
-			}
-			cs.keys = (const char **)caseset;
-			for (size_t i = 0; i < tables[0].nrows; i++)
+		const yj_table *t = &tables[j];
+		/* The label source (first) decides which keys are cases. */
+		if (clean_table(t, o, j == 0, j > 0 && cs.keys ? is_case : NULL, &cs, &res[j]))
+			goto nomem;
+		if (j == 0 && t->key_col >= 0) {
+			const yj_column *kc = &t->cols[t->key_col];
+			cs.keys = malloc((t->nrows ? t->nrows : 1) * sizeof *cs.keys);
+			if (!cs.keys)
+				goto nomem;
+			for (size_t i = 0; i < t->nrows; i++)
 				if (res[0].keep[i] && kc->value[kc->code[i]])
 					cs.keys[cs.n++] = kc->value[kc->code[i]];
 			qsort(cs.keys, cs.n, sizeof *cs.keys, cmp_str);
 		}
 		json_array_append_new(arr, clean_report(&res[j]));
 	}
+	free(cs.keys);
 	*report = json_pack("{s:o}", "sources", arr);
+	if (!*report)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	return YJ_OK;
+nomem:
+	free(cs.keys);
+	json_decref(arr);
+	for (size_t j = 0; j < n; j++)
+		clean_result_free(&res[j]);
+	return error_set(err, YJ_ENOMEM, _("out of memory"));
+}
+
+yj_status clean_run(yj_project *p, const yj_clean_opts *o, int dry_run, json_t **report,
+		    yj_error *err)
+{
+	yj_preview *pv = NULL;
+	yj_clean_result *res = NULL;
+	size_t n = 0;
+	yj_status st;
+	*report = NULL;
+	if ((st = preview_open(p, o->progress, &pv, err)))
+		return st;
+	n = preview_ntables(pv);
+	res = calloc(n ? n : 1, sizeof *res);
+	if (!res) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	if ((st = clean_tables(preview_table(pv, 0), n, o, res, report, err)))
+		goto out;
 	if (!dry_run) {
 		long long id = 0;
 		if ((st = store_snapshot(p, o, res, n, *report, &id, err))) {
@@ -728,13 +718,8 @@ yj_status clean_run(yj_project *p, const yj_clean_opts *o, int dry_run, json_t *
 out:
 	for (size_t j = 0; res && j < n; j++)
 		clean_result_free(&res[j]);
-	for (size_t j = 0; j < loaded; j++)
-		table_free(&tables[j]);
-	free(caseset);
 	free(res);
-	free(tables);
-	nullset_free(&ns);
-	sources_list_free(v, n);
+	preview_free(pv);
 	return st;
 }
 

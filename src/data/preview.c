@@ -1,7 +1,7 @@
 /*
- * preview.c - clean in memory, again and again, over tables loaded once
- * (see preview.h).  The order of the sources, the case set that restricts
- * the other sources and the report are those of clean_run().
+ * preview.c - load a project's sources once (label source first) and clean
+ * them in memory as often as wanted (see preview.h); clean_run() is the
+ * same load and clean_tables() plus storing the snapshot.
  */
 #include <config.h>
 
@@ -84,59 +84,14 @@ const yj_table *preview_table(const yj_preview *pv, size_t i)
 	return i < pv->n ? &pv->tables[i] : NULL;
 }
 
-/* The case keys of the label source, sorted for binary search. */
-typedef struct {
-	const char **keys;
-	size_t n;
-} case_set;
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_case(void *ctx, const char *key)
-{
-	const case_set *cs = ctx;
-	return bsearch(&key, cs->keys, cs->n, sizeof *cs->keys, cmp_str) != NULL;
-}
-
 yj_status preview_run(const yj_preview *pv, const yj_clean_opts *o, json_t **report, yj_error *err)
 {
-	yj_status st;
-	*report = NULL;
-	if ((st = clean_check(pv->tables, pv->n, o, err)))
-		return st;
-	json_t *arr = json_array();
-	case_set cs = {0};
-	yj_clean_result res;
-	for (size_t j = 0; j < pv->n; j++) {
-		const yj_table *t = &pv->tables[j];
-		if (clean_table(t, o, j == 0, j > 0 && cs.keys ? is_case : NULL, &cs, &res)) {
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
-		if (j == 0 && t->key_col >= 0) {
-			const yj_column *kc = &t->cols[t->key_col];
-			cs.keys = malloc((t->nrows ? t->nrows : 1) * sizeof *cs.keys);
-			if (!cs.keys) {
-				clean_result_free(&res);
-				st = error_set(err, YJ_ENOMEM, _("out of memory"));
-				goto out;
-			}
-			for (size_t i = 0; i < t->nrows; i++)
-				if (res.keep[i] && kc->value[kc->code[i]])
-					cs.keys[cs.n++] = kc->value[kc->code[i]];
-			qsort(cs.keys, cs.n, sizeof *cs.keys, cmp_str);
-		}
-		json_array_append_new(arr, clean_report(&res));
-		clean_result_free(&res);
-	}
-	*report = json_pack("{s:O}", "sources", arr);
-	if (!*report)
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-out:
-	free(cs.keys);
-	json_decref(arr);
+	yj_clean_result *res = calloc(pv->n ? pv->n : 1, sizeof *res);
+	if (!res)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = clean_tables(pv->tables, pv->n, o, res, report, err);
+	for (size_t j = 0; j < pv->n; j++)
+		clean_result_free(&res[j]);
+	free(res);
 	return st;
 }

@@ -96,6 +96,13 @@ json_t *clean_report(const yj_clean_result *r);
 int clean_cell(const yj_clean_result *r, const yj_clean_opts *o, size_t row, size_t col,
 	       const char **text, char *buf, size_t size);
 
+/* Clean loaded tables, the label source first (tables[0]): its kept case
+ * keys restrict the other sources.  res (n entries) gets each table's
+ * result (free each with clean_result_free()); *report {"sources":[...]}.
+ * Options are checked first (clean_check()). */
+yj_status clean_tables(const yj_table *tables, size_t n, const yj_clean_opts *o,
+		       yj_clean_result *res, json_t **report, yj_error *err);
+
 /* Load every source of p, clean them (the label source first) and, unless
  * dry_run, store the result as a new active snapshot.  *report gets
  * {"sources":[...]} (and "snapshot": id when stored). */
