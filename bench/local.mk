@@ -7,5 +7,6 @@ bench: yujing$(EXEEXT)
 	YUJING_BENCH_DIR=$(abs_top_srcdir)/bench $(builddir)/yujing bench profile
 	$(builddir)/yujing bench clean
 	YUJING_BENCH_DIR=$(abs_top_srcdir)/bench $(builddir)/yujing bench mlp
+	YUJING_BENCH_DIR=$(abs_top_srcdir)/bench $(builddir)/yujing bench bert
 .PHONY: bench
 EXTRA_DIST += bench/bert_torch.py

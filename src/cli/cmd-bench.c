@@ -575,14 +575,19 @@ out:
 	return rc;
 }
 
+/* bench bert has options of its own (src/cli/bench-bert.c). */
+int bench_bert_main(int argc, char **argv);
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "bert"))
+		return bench_bert_main(argc - 1, argv + 1);
 	bench_args a = {.cmd = cmd, .rows = 0, .threads = 2};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
 	if (argc - i != 1)
-		return cli_usage_error(cmd, _("expected one benchmark name: import, profile, clean or mlp"));
+		return cli_usage_error(cmd, _("expected one benchmark name: import, profile, clean, mlp or bert"));
 	if (!strcmp(argv[i], "import") || !strcmp(argv[i], "profile")) {
 		if (!a.rows)
 			a.rows = 1000000;
@@ -595,7 +600,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "mlp"))
 		return bench_mlp(&a);
-	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import, profile, clean, mlp)"), argv[i]);
+	return cli_usage_error(cmd, _("unknown benchmark '%s' (available: import, profile, clean, mlp, bert)"), argv[i]);
 }
 
 const cli_command cmd_bench = {
