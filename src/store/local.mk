@@ -3,10 +3,12 @@ noinst_LIBRARIES += src/store/libstore.a
 src_store_libstore_a_SOURCES = \
 	src/store/project.c \
 	src/store/sources.c \
-	src/store/prompts.c
+	src/store/prompts.c \
+	src/store/runlog.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
 	include/yujing/store/sources.h \
-	include/yujing/store/prompts.h
+	include/yujing/store/prompts.h \
+	include/yujing/store/runlog.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

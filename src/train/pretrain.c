@@ -33,6 +33,7 @@
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/sources.h"
 #include "yujing/text/tokenizer.h"
+#include "yujing/store/runlog.h"
 #include "yujing/train/pretrain.h"
 
 void pretrain_opts_default(yj_pretrain_opts *o)
@@ -127,12 +128,6 @@ int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, 
 /* --------------------------------------------------------------- the state */
 
 typedef struct {
-	long long step;
-	int epoch;
-	float loss, lr;
-} step_rec;
-
-typedef struct {
 	yj_project *p;
 	sqlite3 *db;
 	yj_pretrain_opts o; /* effective options (from the run when resuming) */
@@ -155,7 +150,7 @@ typedef struct {
 	yj_adamw opt;
 	int kmax;           /* predicted positions per text at most */
 	int32_t *bids, *bmask, *bpos, *blab, *tpos, *tlab; /* batch buffers */
-	step_rec *pending;
+	yj_step_rec *pending;
 	size_t npending, pending_cap;
 	double last_flush;
 	int cancelled;
@@ -166,78 +161,16 @@ static yj_status db_err(pretrainer *t, int rc, const char *what, yj_error *err)
 	return store_sqlite_error(t->db, rc, what, err);
 }
 
-/* Run a statement with bound parameters given as a format: i = int64,
- * d = double (NaN binds NULL), t = text (NULL binds NULL), b = blob
- * (pointer, size). */
-static int exec_bind(sqlite3 *db, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	va_list ap;
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		switch (fmt[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
-			break;
-		case 'd': {
-			double d = va_arg(ap, double);
-			if (!isnan(d))
-				sqlite3_bind_double(st, i + 1, d);
-			break;
-		}
-		case 't': {
-			const char *s = va_arg(ap, const char *);
-			if (s)
-				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
-			break;
-		}
-		case 'b': {
-			const void *b = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-			sqlite3_bind_blob64(st, i + 1, b, n, SQLITE_TRANSIENT);
-			break;
-		}
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
 
 /* Write buffered step losses and poll the cancel flag. */
 static yj_status flush_steps(pretrainer *t, yj_error *err)
 {
-	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; i < t->npending && rc == SQLITE_OK; i++)
-		rc = exec_bind(t->db,
-			       "INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?,?,?,?,?)",
-			       "iiidd", t->run, t->pending[i].step, (long long)t->pending[i].epoch,
-			       (double)t->pending[i].loss, (double)t->pending[i].lr);
-	if (rc == SQLITE_OK && t->npending)
-		rc = exec_bind(t->db,
-			       "UPDATE runs SET steps_done = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-			       " WHERE id = ?",
-			       "ii", t->pending[t->npending - 1].step + 1, t->run);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
-		return db_err(t, rc, _("recording training progress"), err);
+	yj_status st = runlog_write(t->db, t->run, t->pending, t->npending, &t->cancelled, err);
+	if (!st) {
+		t->npending = 0;
+		t->last_flush = progress_now();
 	}
-	t->npending = 0;
-	t->last_flush = progress_now();
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(t->db, "SELECT cancel FROM runs WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, t->run);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
-			t->cancelled = 1;
-	}
-	sqlite3_finalize(st);
-	return YJ_OK;
+	return st;
 }
 
 /* ----------------------------------------------------------------- corpus */
@@ -516,7 +449,7 @@ static yj_status save_checkpoint(pretrainer *t, int epoch, int step_in_epoch, lo
 				  rs[2], rs[3]);
 	char *s = state ? json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 	json_decref(state);
-	int rc = s ? exec_bind(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
+	int rc = s ? store_exec(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
 			       3 * total * sizeof *blob, s, t->run)
 		   : SQLITE_NOMEM;
 	free(blob);
@@ -652,13 +585,13 @@ static yj_status store_encoder(pretrainer *t, long long *enc_id, yj_error *err)
 	}
 	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = exec_bind(t->db, "UPDATE encoders SET active = 0 WHERE active", "");
+		rc = store_exec(t->db, "UPDATE encoders SET active = 0 WHERE active", "");
 	if (rc == SQLITE_OK)
-		rc = exec_bind(t->db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (?,?,?,?,1)",
+		rc = store_exec(t->db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (?,?,?,?,1)",
 			       "ittb", t->run, cfg, (const char *)vocab, w, wlen);
 	if (rc == SQLITE_OK) {
 		*enc_id = sqlite3_last_insert_rowid(t->db);
-		rc = exec_bind(t->db,
+		rc = store_exec(t->db,
 			       "UPDATE runs SET status = 'done', pid = NULL, checkpoint = NULL,"
 			       " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
 			       "i", t->run);
@@ -764,7 +697,7 @@ static yj_status create_run(pretrainer *t, yj_error *err)
 	json_t *cfg = config_json(t);
 	char *c = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
 	json_decref(cfg);
-	int rc = c ? exec_bind(t->db,
+	int rc = c ? store_exec(t->db,
 			       "INSERT INTO runs (status, config, labels, features, pid) VALUES ('running', ?, '[]', '[]', ?)",
 			       "ti", c, (long long)getpid())
 		   : SQLITE_NOMEM;
@@ -908,11 +841,11 @@ static yj_status make_model(pretrainer *t, yj_error *err)
 	return YJ_OK;
 }
 
-static int push_step(pretrainer *t, step_rec r)
+static int push_step(pretrainer *t, yj_step_rec r)
 {
 	if (t->npending == t->pending_cap) {
 		size_t cap = t->pending_cap ? t->pending_cap * 2 : 256;
-		step_rec *v = realloc(t->pending, cap * sizeof *v);
+		yj_step_rec *v = realloc(t->pending, cap * sizeof *v);
 		if (!v)
 			return -1;
 		t->pending = v;
@@ -985,7 +918,7 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 	if (opts->resume) {
 		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &loss_sum0, &loss_n0, err)))
 			goto out;
-		int rc = exec_bind(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
+		int rc = store_exec(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
 				   (long long)getpid(), t.run);
 		if (rc != SQLITE_OK) {
 			st = db_err(&t, rc, _("resuming the run"), err);
@@ -998,7 +931,7 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 	size_t nbatch = (t.ntrain + (size_t)o->batch - 1) / (size_t)o->batch;
 	long long total = (long long)nbatch * o->epochs;
 	long long warm = (long long)(o->warmup * (float)total);
-	exec_bind(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
+	store_exec(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
 	if (!(order = malloc(nbatch * sizeof *order)))
 		goto nomem;
 
@@ -1028,7 +961,7 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 				break;
 			loss_sum += loss;
 			loss_n++;
-			if (push_step(&t, (step_rec){gstep, epoch, loss, lr})) {
+			if (push_step(&t, (yj_step_rec){gstep, epoch, loss, lr})) {
 				st = error_set(err, YJ_ENOMEM, _("out of memory"));
 				break;
 			}
@@ -1059,12 +992,12 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 			 isnan(test_loss) ? "{\"task\":\"mlm\",\"train_loss\":%.9g}"
 					  : "{\"task\":\"mlm\",\"train_loss\":%.9g,\"test_loss\":%.9g,\"accuracy\":%.9g}",
 			 train_loss, test_loss, acc);
-		int rc = exec_bind(t.db,
+		int rc = store_exec(t.db,
 				   "INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, test_loss, accuracy,"
 				   " macro_f1, seconds) VALUES (?,?,?,?,?,NULL,?)",
 				   "iidddd", t.run, (long long)epoch, train_loss, test_loss, acc, secs);
 		if (rc == SQLITE_OK)
-			rc = exec_bind(t.db, "UPDATE runs SET epochs_done = ?, best_epoch = ?, metrics = ? WHERE id = ?",
+			rc = store_exec(t.db, "UPDATE runs SET epochs_done = ?, best_epoch = ?, metrics = ? WHERE id = ?",
 				       "iiti", (long long)epoch + 1, (long long)epoch, metrics, t.run);
 		if (rc != SQLITE_OK) {
 			st = db_err(&t, rc, _("recording an epoch"), err);
@@ -1083,7 +1016,7 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 			*encoder_id = enc;
 	}
 	if (st || t.cancelled)
-		exec_bind(t.db,
+		store_exec(t.db,
 			  "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 			  " WHERE id = ?",
 			  "ti", st ? "failed" : "cancelled", t.run);
@@ -1094,7 +1027,7 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (t.run)
-		exec_bind(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
+		store_exec(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
 out:
 	free(order);
 	pretrainer_free(&t);

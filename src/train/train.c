@@ -20,6 +20,7 @@
 #include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 #include "yujing/nn/safetensors.h"
+#include "yujing/store/runlog.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/train.h"
 
@@ -40,12 +41,6 @@ void train_opts_default(yj_train_opts *o)
 	o->ngram_buckets = NGRAM_DEFAULT_BUCKETS;
 	o->ngram_n = NGRAM_DEFAULT_N;
 }
-
-typedef struct {
-	long long step;
-	int epoch;
-	float loss, lr;
-} step_rec;
 
 typedef struct {
 	yj_project *p;
@@ -71,7 +66,7 @@ typedef struct {
 	float *xb[MLP_MAX_SOURCES];
 	int32_t *yb;
 	float *cw;
-	step_rec *pending;
+	yj_step_rec *pending;
 	size_t npending, pending_cap;
 	char **exclude; /* owned copy when resuming */
 	size_t nexclude;
@@ -84,71 +79,16 @@ static yj_status db_err(trainer *t, int rc, const char *what, yj_error *err)
 	return store_sqlite_error(t->db, rc, what, err);
 }
 
-/* Run a statement with bound parameters given as a format: i = int64,
- * d = double, t = text, b = blob (pointer, size). */
-static int exec_bind(sqlite3 *db, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	va_list ap;
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		switch (fmt[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
-			break;
-		case 'd':
-			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
-			break;
-		case 't': {
-			const char *s = va_arg(ap, const char *);
-			if (s)
-				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
-			break;
-		}
-		case 'b': {
-			const void *b = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-			sqlite3_bind_blob64(st, i + 1, b, n, SQLITE_TRANSIENT);
-			break;
-		}
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
 
 /* Write buffered step losses (and poll the cancel flag). */
 static yj_status flush_steps(trainer *t, yj_error *err)
 {
-	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; i < t->npending && rc == SQLITE_OK; i++)
-		rc = exec_bind(t->db, "INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?,?,?,?,?)",
-			       "iiidd", t->run, t->pending[i].step, (long long)t->pending[i].epoch,
-			       (double)t->pending[i].loss, (double)t->pending[i].lr);
-	if (rc == SQLITE_OK && t->npending)
-		rc = exec_bind(t->db, "UPDATE runs SET steps_done = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-			       "ii", t->pending[t->npending - 1].step + 1, t->run);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
-		return db_err(t, rc, _("recording training progress"), err);
+	yj_status st = runlog_write(t->db, t->run, t->pending, t->npending, &t->cancelled, err);
+	if (!st) {
+		t->npending = 0;
+		t->last_flush = progress_now();
 	}
-	t->npending = 0;
-	t->last_flush = progress_now();
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(t->db, "SELECT cancel FROM runs WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, t->run);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
-			t->cancelled = 1;
-	}
-	sqlite3_finalize(st);
-	return YJ_OK;
+	return st;
 }
 
 static json_t *config_json(const trainer *t)
@@ -237,7 +177,7 @@ static yj_status save_checkpoint(trainer *t, int epoch, int step_in_epoch, long 
 				  loss_sum, "loss_n", (json_int_t)loss_n);
 	char *s = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(state);
-	int rc = exec_bind(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
+	int rc = store_exec(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
 			   3 * total * sizeof *blob, s, t->run);
 	free(blob);
 	free(s);
@@ -351,7 +291,7 @@ static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error
 	json_t *mj = metrics_json(mt, t->cases.classes);
 	char *ms = json_dumps(mj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	json_decref(mj);
-	int rc = exec_bind(t->db, "UPDATE runs SET weights = ?, metrics = ?, best_epoch = ? WHERE id = ?", "btii",
+	int rc = store_exec(t->db, "UPDATE runs SET weights = ?, metrics = ?, best_epoch = ? WHERE id = ?", "btii",
 			   buf, len, ms, (long long)epoch, t->run);
 	free(buf);
 	free(ms);
@@ -382,7 +322,7 @@ static yj_status create_run(trainer *t, yj_error *err)
 	json_decref(cfg);
 	json_decref(labels);
 	json_decref(feats);
-	int rc = c && l && f ? exec_bind(t->db,
+	int rc = c && l && f ? store_exec(t->db,
 					 "INSERT INTO runs (status, split_id, config, labels, features, pid)"
 					 " VALUES ('running', ?, ?, ?, ?, ?)",
 					 "ittti", t->cases.split_id, c, l, f, (long long)getpid())
@@ -698,7 +638,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &best_f1, &best_epoch, &loss_sum0, &loss_n0,
 					  err)))
 			goto out;
-		int rc = exec_bind(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
+		int rc = store_exec(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
 				   (long long)getpid(), t.run);
 		if (rc != SQLITE_OK) {
 			st = db_err(&t, rc, _("resuming the run"), err);
@@ -711,7 +651,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	size_t steps_per_epoch = t.ntrain / (size_t)o->batch + (t.ntrain % (size_t)o->batch >= 2);
 	long long total = (long long)steps_per_epoch * o->epochs;
 	long long warm = (long long)(o->warmup * (float)total);
-	exec_bind(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
+	store_exec(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
 
 	int32_t *pred = malloc((t.ntest ? t.ntest : 1) * sizeof *pred);
 	int32_t *truth = malloc((t.ntest ? t.ntest : 1) * sizeof *truth);
@@ -756,7 +696,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			loss_n++;
 			if (t.npending == t.pending_cap) {
 				size_t cap = t.pending_cap ? t.pending_cap * 2 : 256;
-				step_rec *v = realloc(t.pending, cap * sizeof *v);
+				yj_step_rec *v = realloc(t.pending, cap * sizeof *v);
 				if (!v) {
 					free(pred);
 					free(truth);
@@ -766,7 +706,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 				t.pending = v;
 				t.pending_cap = cap;
 			}
-			t.pending[t.npending++] = (step_rec){gstep, epoch, loss, lr};
+			t.pending[t.npending++] = (yj_step_rec){gstep, epoch, loss, lr};
 			gstep++;
 			progress_tick(o->progress, "train", "steps", gstep, total, -1, 0);
 			if (progress_now() - t.last_flush > 0.5 && (st = flush_steps(&t, err)))
@@ -793,13 +733,13 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		double secs = progress_now() - t0;
 		if ((st = flush_steps(&t, err)))
 			break;
-		int rc = exec_bind(t.db,
+		int rc = store_exec(t.db,
 				   "INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, test_loss, accuracy,"
 				   " macro_f1, seconds) VALUES (?,?,?,?,?,?,?)",
 				   "iiddddd", t.run, (long long)epoch, train_loss, test_loss, mt.accuracy, mt.macro_f1,
 				   secs);
 		if (rc == SQLITE_OK)
-			rc = exec_bind(t.db, "UPDATE runs SET epochs_done = ? WHERE id = ?", "ii", (long long)epoch + 1,
+			rc = store_exec(t.db, "UPDATE runs SET epochs_done = ? WHERE id = ?", "ii", (long long)epoch + 1,
 				       t.run);
 		if (rc != SQLITE_OK) {
 			metrics_free(&mt);
@@ -827,7 +767,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	progress_tick(o->progress, "train", "steps", gstep, total, -1, 1);
 	if (t.cancelled && epochs_done == o->epochs)
 		t.cancelled = 0; /* the request came with the last epoch: nothing left to resume */
-	exec_bind(t.db, "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+	store_exec(t.db, "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
 		  "ti", st ? "failed" : t.cancelled ? "cancelled" : "done", t.run);
 	if (!st && t.cancelled) {
 		st = error_set(err, YJ_EINTR, _("training stopped; resume with: yujing train PROJECT --resume %lld"),
@@ -837,7 +777,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (t.run)
-		exec_bind(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
+		store_exec(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
 out:
 	trainer_free(&t);
 	return st;
@@ -846,7 +786,7 @@ out:
 yj_status train_request_cancel(yj_project *p, long long run, yj_error *err)
 {
 	sqlite3 *db = project_db(p);
-	int rc = exec_bind(db, "UPDATE runs SET cancel = 1 WHERE id = ? AND status = 'running'", "i", run);
+	int rc = store_exec(db, "UPDATE runs SET cancel = 1 WHERE id = ? AND status = 'running'", "i", run);
 	if (rc != SQLITE_OK)
 		return store_sqlite_error(db, rc, _("cancelling the run"), err);
 	if (sqlite3_changes(db) != 1)
