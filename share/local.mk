@@ -3,3 +3,10 @@ dist_pkgdata_DATA = \
 	share/yujing/README \
 	share/yujing/bert-base-chinese-vocab.txt \
 	share/yujing/bert-base-chinese-vocab.README
+# The data of `yujing demo` (tests/reference/make_demo_data.py builds it).
+demodir = $(pkgdatadir)/demo
+dist_demo_DATA = share/yujing/demo/README
+demochicagodir = $(pkgdatadir)/demo/chicago
+dist_demochicago_DATA = share/yujing/demo/chicago/incident.csv share/yujing/demo/chicago/place.csv
+democaildir = $(pkgdatadir)/demo/cail
+dist_democail_DATA = share/yujing/demo/cail/cases.jsonl

@@ -158,14 +158,20 @@ TESTS += \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
-	tests/tui/responsive.sh
+	tests/tui/responsive.sh \
+	tests/tui/train.sh \
+	tests/tui/cases.sh \
+	tests/tui/warnings.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
 	tests/tui/frame.sh \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
-	tests/tui/responsive.sh
+	tests/tui/responsive.sh \
+	tests/tui/train.sh \
+	tests/tui/cases.sh \
+	tests/tui/warnings.sh
 
 ## Masked-LM pretraining (src/train/pretrain.c): the masking against a
 ## reference and its statistics; pretrain end to end (learning, the run and
@@ -185,3 +191,10 @@ tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
 TESTS += tests/cli/multimodal.sh tests/cli/explain.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/mm-data.sh
+TESTS += tests/cli/predict.sh
+EXTRA_DIST += tests/cli/predict.sh
+TESTS += tests/cli/textbranch.sh
+EXTRA_DIST += tests/cli/textbranch.sh
+## yujing demo on a few hundred of the shipped CAIL cases.
+TESTS += tests/cli/demo.sh
+EXTRA_DIST += tests/cli/demo.sh

@@ -1,5 +1,5 @@
 /*
- * cmd-eval.c - yujing eval PROJECT [--run N] [--json]
+ * cmd-eval.c - yujing eval PROJECT [--run N | --ablation ...] [--json]
  */
 #include <config.h>
 
@@ -11,32 +11,127 @@
 #include "yujing/store/project.h"
 #include "yujing/train/train.h"
 
-enum { O_RUN = 256, O_JSON };
+enum {
+	O_RUN = 256, O_JSON, O_ABLATION, O_EPOCHS, O_BATCH, O_HIDDEN, O_LR, O_SEED, O_THREADS, O_FREEZE,
+	O_TEXT_MODEL, O_MAX_LEN
+};
 
 static const cli_option options[] = {
 	{"run", O_RUN, N_("N"), N_("the run to evaluate (default: the latest evaluated run)")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
+	{"ablation", O_ABLATION, NULL, N_("train one run per branch family (structured, ngram, text) and one with all, and compare them")},
+	{"epochs", O_EPOCHS, N_("N"), N_("--ablation: epochs of each run (default 20)")},
+	{"batch", O_BATCH, N_("N"), N_("--ablation: cases per step (default 256)")},
+	{"hidden", O_HIDDEN, N_("N"), N_("--ablation: branch width (default 64)")},
+	{"lr", O_LR, N_("X"), N_("--ablation: peak learning rate (default 0.001)")},
+	{"seed", O_SEED, N_("N"), N_("--ablation: seed of every run (default 42)")},
+	{"threads", O_THREADS, N_("N"), N_("--ablation: threads")},
+	{"freeze-text", O_FREEZE, NULL, N_("--ablation: keep the text encoder fixed (cached [CLS] vectors)")},
+	{"text-model", O_TEXT_MODEL, N_("DIR"), N_("--ablation: encoder directory of the text branch")},
+	{"max-len", O_MAX_LEN, N_("N"), N_("--ablation: tokens per text (default as train)")},
 	{0},
 };
 
 typedef struct {
 	long run;
-	int json;
+	int json, ablation;
+	yj_train_opts o;
 } eval_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	eval_args *a = ctx;
-	if (key == O_JSON)
+	const cli_command *cmd = cli_find("eval");
+	long v = 0;
+	double d;
+	switch (key) {
+	case O_JSON:
 		a->json = 1;
-	else if (key == O_RUN && (cli_parse_long(arg, &a->run) || a->run < 1))
-		return cli_usage_error(cli_find("eval"), _("--run wants a run number"));
+		break;
+	case O_RUN:
+		if (cli_parse_long(arg, &a->run) || a->run < 1)
+			return cli_usage_error(cmd, _("--run wants a run number"));
+		break;
+	case O_ABLATION:
+		a->ablation = 1;
+		break;
+	case O_FREEZE:
+		a->o.freeze_text = 1;
+		break;
+	case O_TEXT_MODEL:
+		a->o.text_model = arg;
+		break;
+	case O_LR:
+		if (cli_parse_double(arg, &d) || !(d > 0))
+			return cli_usage_error(cmd, _("--lr wants a positive number"));
+		a->o.lr = (float)d;
+		break;
+	default:
+		if (cli_parse_long(arg, &v) || v < (key == O_BATCH || key == O_MAX_LEN ? 2 : key == O_SEED ? 0 : 1))
+			return cli_usage_error(cmd, _("--%s wants a whole number"),
+					       key == O_EPOCHS ? "epochs" : key == O_BATCH ? "batch" : key == O_HIDDEN ? "hidden"
+					       : key == O_SEED ? "seed" : key == O_THREADS ? "threads" : "max-len");
+		if (key == O_EPOCHS)
+			a->o.epochs = (int)v;
+		else if (key == O_BATCH)
+			a->o.batch = (int)v;
+		else if (key == O_HIDDEN)
+			a->o.hidden = (int)v;
+		else if (key == O_SEED)
+			a->o.seed = (uint64_t)v;
+		else if (key == O_THREADS)
+			a->o.threads = (int)v;
+		else if (key == O_MAX_LEN)
+			a->o.max_len = (int)v;
+		break;
+	}
+	return 0;
+}
+
+static int ablation(eval_args *a, yj_project *p)
+{
+	yj_error err;
+	error_clear(&err);
+	yj_progress pg;
+	cli_progress_init(&pg);
+	cli_catch_interrupt();
+	a->o.progress = &pg;
+	json_t *res = NULL;
+	yj_status st = train_ablation(p, &a->o, &res, &err);
+	cli_progress_done(&pg);
+	project_close(p);
+	if (st)
+		return cli_fail(&err);
+	if (a->json)
+		return cli_print_json(res);
+	cli_table *t = cli_table_new(5);
+	const char *head[] = {_("configuration"), _("branches"), _("run"), _("accuracy"), _("macro-F1")};
+	cli_table_row(t, head);
+	for (int c = 2; c < 5; c++)
+		cli_table_align(t, c, 1);
+	size_t k;
+	json_t *c;
+	json_array_foreach(json_object_get(res, "configurations"), k, c)
+	{
+		char b[3][32];
+		snprintf(b[0], 32, "%lld", (long long)json_integer_value(json_object_get(c, "run")));
+		snprintf(b[1], 32, "%.4f", json_number_value(json_object_get(c, "accuracy")));
+		snprintf(b[2], 32, "%.4f", json_number_value(json_object_get(c, "macro_f1")));
+		const char *row[] = {json_string_value(json_object_get(c, "configuration")),
+				     json_string_value(json_object_get(c, "branches")), b[0], b[1], b[2]};
+		cli_table_row(t, row);
+	}
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	json_decref(res);
 	return 0;
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	eval_args a = {0};
+	eval_args a;
+	memset(&a, 0, sizeof a);
+	train_opts_default(&a.o);
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
@@ -47,6 +142,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	yj_project *p;
 	if (project_open(argv[i], &p, &err))
 		return cli_fail(&err);
+	if (a.ablation)
+		return ablation(&a, p);
 	json_t *ev;
 	yj_status st = train_eval(p, a.run, &ev, &err);
 	project_close(p);
@@ -93,7 +190,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_eval = {
 	.name = "eval",
-	.synopsis = N_("PROJECT [--run N] [--json]"),
+	.synopsis = N_("PROJECT [--run N | --ablation [TRAINING OPTIONS]] [--json]"),
 	.summary = N_("Accuracy, macro precision/recall/F1, per-class table and confusion matrix of a run"),
 	.options = options,
 	.run = run,

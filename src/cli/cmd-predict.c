@@ -1,6 +1,6 @@
 /*
- * cmd-predict.c - yujing predict PROJECT [--run N] --unlabeled
- *                 [--alert CATEGORY>=P ...] [--json]
+ * cmd-predict.c - yujing predict PROJECT [--run N] [--source NAME=FILE ...]
+ *                 [--unlabeled] [--alert CATEGORY>=P ...] [--json]
  */
 #include <config.h>
 
@@ -18,7 +18,7 @@ enum { O_RUN = 256, O_UNLABELED, O_SOURCE, O_ALERT, O_JSON };
 static const cli_option options[] = {
 	{"run", O_RUN, N_("N"), N_("the run whose model predicts (default: the latest trained)")},
 	{"unlabeled", O_UNLABELED, NULL, N_("predict the cases of the active snapshot that have no label")},
-	{"source", O_SOURCE, N_("NAME=FILE"), N_("new case data for a source (not available yet)")},
+	{"source", O_SOURCE, N_("NAME=FILE"), N_("new case data for source NAME, with its fields (repeatable; the label source's file defines the cases)")},
 	{"alert", O_ALERT, N_("CATEGORY>=P"), N_("flag a case whose probability of CATEGORY reaches P (repeatable)")},
 	{"json", O_JSON, NULL, N_("print one JSON object per case")},
 	{0},
@@ -27,7 +27,9 @@ static const cli_option options[] = {
 typedef struct {
 	const cli_command *cmd;
 	long run;
-	int unlabeled, json, source;
+	int unlabeled, json;
+	yj_case_file files[64];
+	size_t nfiles;
 	yj_alert alerts[64];
 	char *alert_text[64];
 	size_t nalerts;
@@ -44,9 +46,18 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_UNLABELED:
 		a->unlabeled = 1;
 		break;
-	case O_SOURCE:
-		a->source = 1;
+	case O_SOURCE: {
+		const char *eq = strchr(arg, '=');
+		if (!eq || eq == arg || !eq[1])
+			return cli_usage_error(a->cmd, _("--source wants NAME=FILE, not '%s'"), arg);
+		if (a->nfiles == 64)
+			return cli_usage_error(a->cmd, _("too many --source options"));
+		char *name = strndup(arg, (size_t)(eq - arg));
+		if (!name)
+			return 1;
+		a->files[a->nfiles++] = (yj_case_file){name, eq + 1};
 		break;
+	}
 	case O_JSON:
 		a->json = 1;
 		break;
@@ -85,20 +96,20 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		rc = cli_usage_error(cmd, _("expected one project file"));
 		goto out;
 	}
-	if (a.source) {
-		rc = cli_usage_error(cmd, _("--source is not available yet; import the cases without a label "
-					    "and use --unlabeled"));
+	if (a.nfiles && a.unlabeled) {
+		rc = cli_usage_error(cmd, _("--source and --unlabeled: say which cases, not both"));
 		goto out;
 	}
-	if (!a.unlabeled) {
-		rc = cli_usage_error(cmd, _("say which cases: --unlabeled"));
+	if (!a.unlabeled && !a.nfiles) {
+		rc = cli_usage_error(cmd, _("say which cases: --source NAME=FILE or --unlabeled"));
 		goto out;
 	}
 	if (project_open(argv[i], &p, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	yj_predict_opts o = {.run = a.run, .unlabeled = a.unlabeled, .alerts = a.alerts, .nalerts = a.nalerts};
+	yj_predict_opts o = {.run = a.run, .unlabeled = a.unlabeled, .alerts = a.alerts, .nalerts = a.nalerts,
+			     .files = a.nfiles ? a.files : NULL, .nfiles = a.nfiles};
 	json_t *res = NULL;
 	if (predict_run(p, &o, &res, &err)) {
 		rc = cli_fail(&err);
@@ -130,18 +141,25 @@ out:
 	project_close(p);
 	for (size_t j = 0; j < a.nalerts; j++)
 		free(a.alert_text[j]);
+	for (size_t j = 0; j < a.nfiles; j++)
+		free((char *)a.files[j].source);
 	return rc;
 }
 
 const cli_command cmd_predict = {
 	.name = "predict",
-	.synopsis = N_("PROJECT [--run N] --unlabeled [--alert CATEGORY>=P ...] [--json]"),
+	.synopsis = N_("PROJECT [--run N] (--source NAME=FILE ... | --unlabeled) [--alert CATEGORY>=P ...] [--json]"),
 	.summary = N_("Predict the crime category of cases with a trained run, and raise warnings"),
-	.description = N_("Applies a run's model to the cases of the active snapshot that have no label: "
-			  "their features go through the run's stored training statistics, never "
-			  "re-estimated. Every class probability is stored with the run (table "
-			  "predictions). --alert flags a case whose probability of a category reaches "
-			  "the threshold."),
+	.description = N_("Applies a run's model to new cases: the rows of files given with --source "
+			  "(the label source's file defines the cases, the other sources' files join by "
+			  "key, a source not given has no rows for them), or with --unlabeled the cases "
+			  "of the active snapshot that have no label. New rows go through the run's "
+			  "cleaning with its stored training statistics (fill values, mean and std, "
+			  "categories, vocabularies), never re-estimated; no case is dropped for nulls. "
+			  "A missing field the run uses or a value that does not parse as its field's "
+			  "type is an error naming file, line and field. Every class probability is "
+			  "stored with the run (table predictions). --alert flags a case whose "
+			  "probability of a category reaches the threshold."),
 	.options = options,
 	.run = run,
 };

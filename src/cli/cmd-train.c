@@ -16,11 +16,16 @@
 
 enum {
 	O_BRANCHES = 256, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_DEPTH, O_CW, O_SEED, O_THREADS, O_JSON,
-	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS
+	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS, O_TEXT_MODEL, O_TEXT_LR,
+	O_FREEZE, O_MAX_LEN
 };
 
 static const cli_option options[] = {
-	{"branches", O_BRANCHES, N_("LIST"), N_("branches to train: structured, ngram, ngram:FIELD (default: all the data supports)")},
+	{"branches", O_BRANCHES, N_("LIST"), N_("branches to train: structured, ngram, ngram:FIELD, text, text:FIELD (default: all the data supports; text only with --freeze-text and an encoder)")},
+	{"text-model", O_TEXT_MODEL, N_("DIR"), N_("encoder of the text branches: a Hugging Face directory (default: the project's active encoder)")},
+	{"text-lr", O_TEXT_LR, N_("X"), N_("peak learning rate of the text encoder (default 0.00002)")},
+	{"freeze-text", O_FREEZE, NULL, N_("keep the text encoder fixed and cache each case's [CLS] vectors in the project")},
+	{"max-len", O_MAX_LEN, N_("N"), N_("tokens per text for the text branches (default: the profile's suggested length, else 128)")},
 	{"fusion", O_FUSION, N_("HOW"), N_("concat (default) or sum of the branch vectors")},
 	{"ngram-buckets", O_BUCKETS, N_("N"), N_("hash buckets of the n-gram branches (default 262144)")},
 	{"epochs", O_EPOCHS, N_("N"), N_("passes over the training cases (default 20)")},
@@ -65,9 +70,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		size_t n = 0;
 		char **bl = cli_split_list(arg, &n);
 		for (size_t k = 0; bl && k < n; k++)
-			if (strcmp(bl[k], "structured") && strcmp(bl[k], "ngram") && strncmp(bl[k], "ngram:", 6)) {
+			if (strcmp(bl[k], "structured") && strcmp(bl[k], "ngram") && strncmp(bl[k], "ngram:", 6) &&
+			    strcmp(bl[k], "text") && strncmp(bl[k], "text:", 5)) {
 				cli_usage_error(a->cmd, _("--branches: '%s' is not a branch "
-							  "(structured, ngram, ngram:FIELD; the BERT text branch is not available yet)"),
+							  "(structured, ngram, ngram:FIELD, text, text:FIELD)"),
 						bl[k]);
 				free(bl);
 				return 2;
@@ -160,6 +166,22 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_JSON:
 		a->json = 1;
 		break;
+	case O_TEXT_MODEL:
+		a->o.text_model = arg;
+		break;
+	case O_TEXT_LR:
+		if (cli_parse_double(arg, &d) || !(d > 0))
+			return cli_usage_error(a->cmd, _("--text-lr wants a positive number"));
+		a->o.text_lr = (float)d;
+		break;
+	case O_FREEZE:
+		a->o.freeze_text = 1;
+		break;
+	case O_MAX_LEN:
+		if (want_int(a, "--max-len", arg, 2, &v))
+			return 2;
+		a->o.max_len = (int)v;
+		break;
 	}
 	return 0;
 }
@@ -243,7 +265,12 @@ const cli_command cmd_train = {
 	.description = N_("Trains the multimodal model: the structured branch (one MLP with BatchNorm per "
 			  "source, the source vectors concatenated and projected) and one n-gram branch per "
 			  "text field (hashed character 1-3-grams averaged through a sparse linear layer), "
-			  "fused by concatenation or sum into a softmax classifier, with AdamW, "
+			  "and one BERT text branch per text field (the encoder's [CLS] vector through a "
+			  "Linear layer; one encoder shared by all fields, fine-tuned with its own learning "
+			  "rate, or fixed with --freeze-text, its vectors cached in the project so that "
+			  "training again takes seconds). The default branches are all the data supports, "
+			  "BERT only with --freeze-text and an encoder, since fine-tuning on a CPU is slow; "
+			  "ask for it with --branches text. The branch vectors are fused by concatenation or sum into a softmax classifier, with AdamW, "
 			  "linear warm-up and decay, and gradient clipping. Every step's loss and every "
 			  "epoch's test metrics are written to the project as training goes; the best "
 			  "epoch's weights are kept. Ctrl-C stops after the current step, resumable with "

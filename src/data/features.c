@@ -383,11 +383,13 @@ static double raw_feature(const clean_view *v, const feat *f, size_t *rows, size
  * or (given != NULL) the stored layout of a run with its statistics. */
 static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_features_opts *o,
 				 const char *source, const yj_nullset *ns, const json_t *given,
-				 yj_source_features *out, yj_error *err)
+				 const clean_view *pre, yj_source_features *out, yj_error *err)
 {
 	clean_view v;
-	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
-	if (st)
+	yj_status st = YJ_OK;
+	if (pre)
+		v = *pre; /* read only, and not freed here */
+	else if ((st = view_open(p, cs->snapshot_id, source, ns, &v, err)))
 		return st;
 	yj_table *t = &v.t;
 	long *case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *case_of);
@@ -591,7 +593,8 @@ done:
 	free(rows);
 	free(sorted);
 	free(order);
-	view_free(&v);
+	if (!pre)
+		view_free(&v);
 	return st;
 }
 
@@ -613,7 +616,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 		goto out;
 	}
 	for (size_t i = 0; i < nsrc; i++) {
-		if ((st = source_features(p, c, o, v[i].name, &ns, NULL, &f[k], err))) {
+		if ((st = source_features(p, c, o, v[i].name, &ns, NULL, NULL, &f[k], err))) {
 			error_at(err, NULL, -1, -1, NULL);
 			goto out;
 		}
@@ -653,11 +656,13 @@ static int is_text_col(const yj_column *col)
 }
 
 static yj_status source_texts(yj_project *p, const yj_cases *cs, const char *source, const yj_nullset *ns,
-			      yj_text_field **out, size_t *n, size_t *cap, yj_error *err)
+			      const clean_view *pre, yj_text_field **out, size_t *n, size_t *cap, yj_error *err)
 {
 	clean_view v;
-	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
-	if (st)
+	yj_status st = YJ_OK;
+	if (pre)
+		v = *pre; /* read only, and not freed here */
+	else if ((st = view_open(p, cs->snapshot_id, source, ns, &v, err)))
 		return st;
 	const yj_table *t = &v.t;
 	const char **sorted = malloc((cs->n ? cs->n : 1) * sizeof *sorted);
@@ -737,7 +742,8 @@ done:
 	free(order);
 	free(case_of);
 	free(len);
-	view_free(&v);
+	if (!pre)
+		view_free(&v);
 	return st;
 }
 
@@ -757,7 +763,7 @@ yj_status texts_build(yj_project *p, const yj_cases *c, yj_text_field **out, siz
 			any |= !strcmp(v[i].fields[f].role, "text") ||
 			       (!strcmp(v[i].fields[f].role, "attribute") && !strcmp(v[i].fields[f].type, "text"));
 		if (any)
-			st = source_texts(p, c, v[i].name, &ns, out, n, &cap, err);
+			st = source_texts(p, c, v[i].name, &ns, NULL, out, n, &cap, err);
 	}
 	if (st) {
 		texts_free(*out, *n);
@@ -810,7 +816,7 @@ yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts
 			st = error_set(err, YJ_EDATA, _("the run's feature layout is unreadable"));
 			goto out;
 		}
-		if ((st = source_features(p, c, &o, src, &ns, l, &f[k], err)))
+		if ((st = source_features(p, c, &o, src, &ns, l, NULL, &f[k], err)))
 			goto out;
 		k++;
 	}
@@ -890,5 +896,353 @@ out:
 		view_free(&cv);
 	nullset_free(&ns);
 	sources_list_free(v, nsrc);
+	return st;
+}
+
+/* ------------------------------------------------ new cases from files */
+
+struct yj_file_cases {
+	char **source; /* (n) every source the run reads, and the label source */
+	clean_view *v; /* (n) the rows read and cleaned; no rows when not given */
+	size_t n;
+};
+
+void file_cases_free(yj_file_cases *fc)
+{
+	if (!fc)
+		return;
+	for (size_t i = 0; i < fc->n; i++) {
+		free(fc->source[i]);
+		view_free(&fc->v[i]);
+	}
+	free(fc->source);
+	free(fc->v);
+	free(fc);
+}
+
+/* Fields of source `name` that the run's layouts read. */
+static size_t needed_fields(const json_t *layouts, const char *name, const char **out, size_t cap)
+{
+	size_t n = 0, i, j;
+	json_t *l, *f;
+	json_array_foreach(layouts, i, l)
+	{
+		const char *src = json_string_value(json_object_get(l, "source"));
+		if (!src || strcmp(src, name))
+			continue;
+		const char *fld = json_string_value(json_object_get(l, "field"));
+		if (fld && *fld && n < cap)
+			out[n++] = fld;
+		json_array_foreach(json_object_get(l, "features"), j, f)
+		{
+			fld = json_string_value(json_object_get(f, "field"));
+			if (fld && *fld && n < cap)
+				out[n++] = fld;
+		}
+	}
+	return n;
+}
+
+/* Clean a file's rows with a snapshot's stored statistics (stats: the
+ * source's {"fields": [{name, fill, mean, std}]}, settings: sigma,
+ * outliers, k_outlier, dedup_ignore).  Duplicates drop; in the label
+ * source a repeated key keeps its first row; nulls are filled, never
+ * dropped; outliers by the stored mean and std: in the label source
+ * every case stays (drop mode replaces by the fill value), in the others
+ * a row drops as the training cleaning would drop it. */
+static int clean_stored(clean_view *v, const json_t *stats, const json_t *settings, int is_label)
+{
+	yj_table *t = &v->t;
+	size_t nc = t->ncols, n = t->nrows;
+	double sigma = json_number_value(json_object_get(settings, "sigma"));
+	double k_out = json_number_value(json_object_get(settings, "k_outlier"));
+	const char *mode_s = json_string_value(json_object_get(settings, "outliers"));
+	yj_outlier_mode mode = OUTLIERS_REPLACE;
+	if (mode_s)
+		clean_parse_outliers(mode_s, &mode);
+	if (!(sigma > 0))
+		sigma = 3;
+	unsigned char *ignore = calloc(nc ? nc : 1, 1), *dup = calloc(n ? n : 1, 1);
+	const char **fill = calloc(nc ? nc : 1, sizeof *fill);
+	yj_moments *mom = calloc(nc ? nc : 1, sizeof *mom);
+	v->kept = malloc(n ? n : 1);
+	v->over = calloc(nc ? nc : 1, sizeof *v->over);
+	int rc = -1;
+	if (!ignore || !dup || !fill || !mom || !v->kept || !v->over)
+		goto out;
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(settings, "dedup_ignore"), i, x)
+	{
+		long c = json_string_value(x) ? table_col(t, json_string_value(x)) : -1;
+		if (c >= 0)
+			ignore[c] = 1;
+	}
+	json_array_foreach(json_object_get(stats, "fields"), i, x)
+	{
+		const char *name = json_string_value(json_object_get(x, "name"));
+		long c = name ? table_col(t, name) : -1;
+		if (c < 0)
+			continue;
+		fill[c] = json_string_value(json_object_get(x, "fill"));
+		json_t *m = json_object_get(x, "mean"), *s = json_object_get(x, "std");
+		if (json_is_number(m) && json_is_number(s)) {
+			mom[c].n = 2; /* enough for stats_is_outlier() */
+			mom[c].mean = json_number_value(m);
+			mom[c].std = json_number_value(s);
+		}
+	}
+	if (stats_duplicate_rows(t, NULL, ignore, dup) < 0)
+		goto out;
+	for (size_t r = 0; r < n; r++)
+		v->kept[r] = !dup[r];
+	if (is_label && t->key_col >= 0) {
+		const yj_column *kc = &t->cols[t->key_col];
+		unsigned char *seen = calloc(kc->ndict, 1);
+		if (!seen)
+			goto out;
+		for (size_t r = 0; r < n; r++)
+			if (v->kept[r]) {
+				v->kept[r] = !seen[kc->code[r]];
+				seen[kc->code[r]] = 1;
+			}
+		free(seen);
+	}
+	size_t na = 0;
+	for (size_t c = 0; c < nc; c++)
+		na += t->cols[c].role != ROLE_KEY && t->cols[c].role != ROLE_LABEL;
+	for (size_t r = 0; r < n; r++) {
+		if (!v->kept[r])
+			continue;
+		size_t outs = 0;
+		for (size_t c = 0; c < nc; c++) {
+			const yj_column *col = &t->cols[c];
+			if (col->role == ROLE_KEY || col->role == ROLE_LABEL || !ftype_is_numeric(col->type))
+				continue;
+			outs += stats_is_outlier(col, col->code[r], &mom[c], sigma);
+		}
+		if (!is_label && outs &&
+		    (mode == OUTLIERS_DROP ? 1 : na && (double)outs / (double)na > k_out)) {
+			v->kept[r] = 0;
+			continue;
+		}
+		for (size_t c = 0; c < nc; c++) {
+			const yj_column *col = &t->cols[c];
+			uint32_t e = col->code[r];
+			const char *nv = NULL;
+			char buf[64];
+			if (col->role == ROLE_KEY || col->role == ROLE_LABEL)
+				continue;
+			if (col->is_null[e]) {
+				nv = fill[c];
+			} else if (ftype_is_numeric(col->type) && stats_is_outlier(col, e, &mom[c], sigma)) {
+				if (mode == OUTLIERS_CLIP) {
+					double lo = mom[c].mean - sigma * mom[c].std, hi = mom[c].mean + sigma * mom[c].std;
+					clean_format_number(col->num[e] < lo ? lo : hi, buf, sizeof buf);
+					nv = buf;
+				} else if (mode != OUTLIERS_KEEP) {
+					nv = fill[c];
+				}
+			}
+			if (!nv)
+				continue;
+			if (!v->over[c] && !(v->over[c] = calloc(n, sizeof(char *))))
+				goto out;
+			if (!(v->over[c][r] = strdup(nv)))
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(ignore);
+	free(dup);
+	free(fill);
+	free(mom);
+	return rc;
+}
+
+yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file *files, size_t nfiles,
+			  const json_t *layouts, yj_cases *c, yj_file_cases **out, yj_error *err)
+{
+	yj_source_info *src = NULL;
+	size_t nsrc = 0;
+	yj_nullset ns = {0};
+	yj_file_cases *fc = NULL;
+	json_t *stats = NULL, *settings = NULL;
+	sqlite3_stmt *q = NULL;
+	sqlite3 *db = project_db(p);
+	yj_status st;
+	memset(c, 0, sizeof *c);
+	*out = NULL;
+	if ((st = sources_list(p, &src, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
+		goto out;
+	for (size_t f = 0; f < nfiles; f++) {
+		size_t s = 0;
+		while (s < nsrc && strcmp(src[s].name, files[f].source))
+			s++;
+		if (s == nsrc) {
+			st = error_set(err, YJ_EUSAGE, _("the project has no source '%s'"), files[f].source);
+			error_hint(err, _("'yujing sources PROJECT' lists them"));
+			goto out;
+		}
+	}
+	int rc = sqlite3_prepare_v2(db, "SELECT stats, settings FROM snapshots WHERE id = ?", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, snapshot);
+		rc = sqlite3_step(q);
+	}
+	if (rc == SQLITE_ROW) {
+		stats = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+		settings = json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW) {
+		st = rc == SQLITE_DONE ? error_set(err, YJ_ENOTFOUND, _("snapshot %lld is gone"), snapshot)
+				       : store_sqlite_error(db, rc, _("reading a snapshot"), err);
+		goto out;
+	}
+	if (!stats || !settings) {
+		st = error_set(err, YJ_EDATA, _("snapshot %lld has unreadable statistics"), snapshot);
+		goto out;
+	}
+	fc = calloc(1, sizeof *fc);
+	if (!fc || !(fc->source = calloc(nsrc ? nsrc : 1, sizeof *fc->source)) ||
+	    !(fc->v = calloc(nsrc ? nsrc : 1, sizeof *fc->v)))
+		goto nomem;
+	long label = -1;
+	for (size_t s = 0; s < nsrc; s++) {
+		const char *need[256];
+		size_t nneed = needed_fields(layouts, src[s].name, need, 256);
+		int is_label = src[s].label_field != NULL;
+		if (!nneed && !is_label)
+			continue; /* the run does not read it */
+		const char *path = NULL;
+		for (size_t f = 0; f < nfiles; f++)
+			if (!strcmp(files[f].source, src[s].name))
+				path = files[f].path; /* the last one given */
+		if (is_label && !path) {
+			st = error_set(err, YJ_EUSAGE, _("the cases come from the label source: give --source %s=FILE"),
+				       src[s].name);
+			goto out;
+		}
+		clean_view *v = &fc->v[fc->n];
+		if ((st = table_from_file(p, src[s].name, path, &ns, need, nneed, &v->t, err)))
+			goto out;
+		if (!(fc->source[fc->n] = strdup(src[s].name))) {
+			table_free(&v->t);
+			goto nomem;
+		}
+		fc->n++;
+		const json_t *sst = NULL;
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(stats, "sources"), i, x)
+		{
+			const char *nm = json_string_value(json_object_get(x, "name"));
+			if (nm && !strcmp(nm, src[s].name))
+				sst = x;
+		}
+		if (clean_stored(v, sst, settings, is_label))
+			goto nomem;
+		if (is_label)
+			label = (long)fc->n - 1;
+	}
+	if (label < 0) {
+		st = error_set(err, YJ_EDATA, _("the project has no label source"));
+		goto out;
+	}
+	/* the cases: the label source file's kept keys, in file order */
+	const clean_view *lv = &fc->v[label];
+	if (lv->t.key_col < 0) {
+		st = error_set(err, YJ_EDATA, _("the label source has no key field"));
+		goto out;
+	}
+	c->key = malloc((lv->t.nrows ? lv->t.nrows : 1) * sizeof *c->key);
+	c->label = malloc((lv->t.nrows ? lv->t.nrows : 1) * sizeof *c->label);
+	c->part = malloc(lv->t.nrows ? lv->t.nrows : 1);
+	if (!c->key || !c->label || !c->part)
+		goto nomem;
+	for (size_t r = 0; r < lv->t.nrows; r++) {
+		if (!lv->kept[r])
+			continue;
+		if (!(c->key[c->n] = strdup(table_text(&lv->t, (size_t)lv->t.key_col, r))))
+			goto nomem;
+		c->label[c->n] = -1;
+		c->part[c->n++] = CASE_UNLABELED;
+	}
+	c->snapshot_id = snapshot;
+	*out = fc;
+	fc = NULL;
+	goto out;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory"));
+out:
+	if (st)
+		cases_free(c);
+	file_cases_free(fc);
+	json_decref(stats);
+	json_decref(settings);
+	nullset_free(&ns);
+	sources_list_free(src, nsrc);
+	return st;
+}
+
+static const clean_view *file_view(const yj_file_cases *fc, const char *source)
+{
+	for (size_t i = 0; i < fc->n; i++)
+		if (!strcmp(fc->source[i], source))
+			return &fc->v[i];
+	return NULL;
+}
+
+yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const json_t *layouts,
+			       yj_source_features **out, size_t *n, yj_error *err)
+{
+	size_t k = 0, m = json_array_size(layouts);
+	yj_status st = YJ_OK;
+	yj_source_features *f = calloc(m ? m : 1, sizeof *f);
+	*out = NULL;
+	*n = 0;
+	if (!f)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_features_opts o = {0};
+	for (size_t i = 0; i < m; i++) {
+		const json_t *l = json_array_get(layouts, i);
+		if (json_object_get(l, "branch"))
+			continue;
+		const char *src = json_string_value(json_object_get(l, "source"));
+		const clean_view *v = src ? file_view(fc, src) : NULL;
+		if (!v) {
+			st = error_set(err, YJ_EDATA, _("the run's feature layout is unreadable"));
+			break;
+		}
+		if ((st = source_features(NULL, c, &o, src, NULL, l, v, &f[k], err)))
+			break;
+		k++;
+	}
+	if (st) {
+		features_free(f, k);
+		free(f);
+		return st;
+	}
+	*out = f;
+	*n = k;
+	return YJ_OK;
+}
+
+yj_status texts_build_files(const yj_file_cases *fc, const yj_cases *c, yj_text_field **out, size_t *n,
+			    yj_error *err)
+{
+	size_t cap = 0;
+	yj_status st = YJ_OK;
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < fc->n && !st; i++)
+		st = source_texts(NULL, c, fc->source[i], NULL, &fc->v[i], out, n, &cap, err);
+	if (st) {
+		texts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return st;
 }

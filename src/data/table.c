@@ -12,6 +12,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/base/utf8.h"
 #include "yujing/data/datetime.h"
+#include "yujing/data/reader.h"
 #include "yujing/data/table.h"
 
 int ftype_is_numeric(yj_ftype t)
@@ -312,4 +313,160 @@ void table_free(yj_table *t)
 	free(t->line);
 	sources_free(&t->info, 1);
 	memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------ new case files */
+
+yj_status table_from_file(yj_project *p, const char *name, const char *path, const yj_nullset *ns,
+			  const char *const *needed, size_t nneeded, yj_table *t, yj_error *err)
+{
+	memset(t, 0, sizeof *t);
+	t->key_col = t->label_col = -1;
+	yj_status st = sources_get(p, name, &t->info, err);
+	if (st)
+		return st;
+	yj_reader *rd = NULL;
+	long *at = NULL; /* (ncols) the file's field of each column, -1 if none */
+	size_t cap = 1024, r = 0;
+	const char *dot = path ? strrchr(path, '.') : NULL;
+	int known = dot && (!strcmp(dot, ".csv") || !strcmp(dot, ".tsv") || !strcmp(dot, ".tab") ||
+			    !strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson") || !strcmp(dot, ".json"));
+	int f = known || !t->info.format ? -1 : reader_format_parse(t->info.format);
+	yj_reader_opts ro = {.format = f < 0 ? FORMAT_AUTO : (yj_format)f, .encoding = t->info.encoding};
+	t->ncols = t->info.nfields;
+	t->cols = calloc(t->ncols ? t->ncols : 1, sizeof *t->cols);
+	t->row = malloc(cap * sizeof *t->row);
+	t->line = malloc(cap * sizeof *t->line);
+	at = malloc((t->ncols ? t->ncols : 1) * sizeof *at);
+	if (!t->cols || !t->row || !t->line || !at)
+		goto nomem;
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (column_init(&t->cols[c], &t->info.fields[c], cap))
+			goto nomem;
+		if (t->cols[c].role == ROLE_KEY)
+			t->key_col = (long)c;
+		else if (t->cols[c].role == ROLE_LABEL)
+			t->label_col = (long)c;
+	}
+	if (!path) { /* a source not given: no rows */
+		free(at);
+		return YJ_OK;
+	}
+	if ((st = reader_open(path, &ro, &rd, err)))
+		goto fail;
+	const yj_cell *cells;
+	size_t n;
+	long line;
+	int k, mapped = 0;
+	while ((k = reader_next(rd, &cells, &n, &line, err)) == 1 || !mapped) {
+		if (!mapped) {
+			/* the file's fields (for JSON lines: the keys of the
+			 * first record) against the source's */
+			for (size_t c = 0; c < t->ncols; c++) {
+				at[c] = -1;
+				for (size_t i = 0; i < reader_nfields(rd); i++)
+					if (!strcmp(reader_field_name(rd, i), t->cols[c].name))
+						at[c] = (long)i;
+				int need = (long)c == t->key_col;
+				for (size_t i = 0; i < nneeded && !need; i++)
+					need = !strcmp(needed[i], t->cols[c].name);
+				if (at[c] < 0 && need && !(k == 1 && reader_format(rd) == FORMAT_JSONL &&
+							   (long)c != t->key_col)) {
+					st = error_set(err, YJ_EDATA, _("the file has no field '%s', which the run uses"),
+						       t->cols[c].name);
+					error_at(err, path, -1, -1, t->cols[c].name);
+					error_hint(err, _("give a file with the fields of source %s"), name);
+					goto fail;
+				}
+			}
+			mapped = 1;
+			if (k != 1)
+				break;
+		}
+		if (r == cap) {
+			size_t m = cap * 2;
+			int64_t *a = realloc(t->row, m * sizeof *a), *b;
+			if (!a)
+				goto nomem;
+			t->row = a;
+			if (!(b = realloc(t->line, m * sizeof *b)))
+				goto nomem;
+			t->line = b;
+			for (size_t c = 0; c < t->ncols; c++) {
+				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
+				if (!cc)
+					goto nomem;
+				t->cols[c].code = cc;
+			}
+			cap = m;
+		}
+		t->row[r] = (int64_t)r + 1;
+		t->line[r] = line;
+		for (size_t c = 0; c < t->ncols; c++) {
+			yj_column *col = &t->cols[c];
+			long i = at[c];
+			if (i < 0 && reader_format(rd) == FORMAT_JSONL)
+				for (size_t j = 0; j < n; j++)
+					if (!strcmp(reader_field_name(rd, j), col->name))
+						i = at[c] = (long)j;
+			uint32_t code = 0;
+			if (i >= 0 && (size_t)i < n && !cells[i].is_null) {
+				code = dict_code(col, cells[i].s, cells[i].len, ns);
+				if (code == UINT32_MAX)
+					goto nomem;
+				int64_t iv;
+				int bad = 0;
+				if (!col->is_null[code] && col->type == FTYPE_INTEGER)
+					bad = !value_parse_int(col->value[code], col->len[code], &iv);
+				else if (!col->is_null[code] && (col->type == FTYPE_REAL || col->type == FTYPE_DATETIME))
+					bad = isnan(col->num[code]);
+				if (bad) {
+					st = error_set(err, YJ_EDATA, _("'%s' is not a value of type %s"),
+						       col->value[code], ftype_name(col->type));
+					error_at(err, path, line, -1, col->name);
+					error_hint(err, _("the training data had only %s values in field %s; fix the row"),
+						   ftype_name(col->type), col->name);
+					goto fail;
+				}
+			}
+			if ((long)c == t->key_col && col->is_null[code]) {
+				st = error_set(err, YJ_EDATA, _("the case key is empty"));
+				error_at(err, path, line, -1, col->name);
+				goto fail;
+			}
+			col->code[r] = code;
+			col->count[code]++;
+		}
+		r++;
+	}
+	if (k < 0) {
+		st = err->status ? err->status : YJ_EDATA;
+		goto fail;
+	}
+	/* JSON lines: a field the run uses that no record had */
+	for (size_t c = 0; c < t->ncols && reader_format(rd) == FORMAT_JSONL; c++)
+		for (size_t i = 0; i < nneeded && at[c] < 0; i++)
+			if (!strcmp(needed[i], t->cols[c].name)) {
+				st = error_set(err, YJ_EDATA, _("the file has no field '%s', which the run uses"),
+					       t->cols[c].name);
+				error_at(err, path, -1, -1, t->cols[c].name);
+				error_hint(err, _("give a file with the fields of source %s"), name);
+				goto fail;
+			}
+	t->nrows = r;
+	reader_close(rd);
+	free(at);
+	for (size_t c = 0; c < t->ncols; c++) {
+		free(t->cols[c].slots);
+		t->cols[c].slots = NULL;
+		t->cols[c].nslots = 0;
+	}
+	return YJ_OK;
+nomem:
+	st = error_set(err, YJ_ENOMEM, _("out of memory reading %s"), path);
+fail:
+	reader_close(rd);
+	free(at);
+	table_free(t);
+	return st;
 }

@@ -15,12 +15,21 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "yujing/model/bert.h"
 #include "yujing/nn/ops.h"
+
+/* the most threads a pass splits its work between (see par_run) */
+#define PAR_MAX 8
+/* rows of a work item of a dynamic region (see next_item) */
+#define ROW_CHUNK 128
+/* output rows of a weight-gradient work item */
+#define WGRAD_CHUNK 64
 
 /* ------------------------------------------------------------- configuration */
 
@@ -253,7 +262,10 @@ int bert_reserve(yj_bert *m, int B, int T)
 	 * probs probs_drop attn_mask, 4 row statistics */
 	size_t per = add(add(add(mul(10, BTC), mul(2, BTI)), mul(3, BHTT)), mul(4, BT));
 	size_t nact = add(mul(L, per), add(add(mul(3, BT), mul(4, BTC)), mul(2, BC)));
-	size_t ngrad = add(add(add(mul(8, BTC), mul(2, BTI)), BHTT), mul(2, BC));
+	/* ... g_cls (2 B C), then bert_backward's g_ao (B,T,C) and LayerNorm
+	 * partials (one per ROW_CHUNK rows, 4, C) */
+	size_t ngrad = add(add(add(add(mul(9, BTC), mul(2, BTI)), BHTT), mul(2, BC)),
+			   mul(mul(4, C), BT / ROW_CHUNK + 1));
 	float *a = falloc(nact), *g = falloc(ngrad);
 	int32_t *iv = BT < SIZE_MAX / 12 ? calloc(3 * BT, sizeof(int32_t)) : NULL;
 	if (!a || !g || !iv) {
@@ -365,6 +377,114 @@ int bert_mlm_reserve(yj_bert *m, int P)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- threads */
+
+/* OpenBLAS's own extension (declared as in blas.c). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* The passes split their work between nn_threads() pthreads, each running
+ * OpenBLAS at one thread.  Each region is a list of fixed work items
+ * (ROW_CHUNK rows of the B*T tokens, one (batch, head) attention block,
+ * WGRAD_CHUNK output rows of a weight gradient) handed out by a counter;
+ * every output element is written by exactly one item, and the LayerNorm
+ * weight gradients are summed per item, then over items in order, so the
+ * bits depend neither on the thread count nor on which thread ran what.
+ * (OpenBLAS's own threads spin while the caller runs serial code and split
+ * the 128x128x64 attention products too finely; this keeps both cores busy
+ * from one pass to the next.) */
+typedef void (*par_fn)(void *ctx, int part, int nparts);
+
+struct par_job {
+	par_fn fn;
+	void *ctx;
+	int part, n;
+};
+
+static void *par_entry(void *p)
+{
+	struct par_job *j = p;
+	j->fn(j->ctx, j->part, j->n);
+	return NULL;
+}
+
+static int par_parts(void)
+{
+	int n = nn_threads();
+	return n < 1 ? 1 : n > PAR_MAX ? PAR_MAX : n;
+}
+
+/* fn(ctx, p, n) for p in [0, n), in parallel; a part whose thread cannot
+ * be started runs in the caller afterwards (same split, same bits). */
+static void par_run(int n, par_fn fn, void *ctx)
+{
+	pthread_t th[PAR_MAX];
+	struct par_job job[PAR_MAX];
+	int started[PAR_MAX] = {0};
+	for (int p = 1; p < n; p++) {
+		job[p] = (struct par_job){fn, ctx, p, n};
+		started[p] = pthread_create(&th[p], NULL, par_entry, &job[p]) == 0;
+	}
+	fn(ctx, 0, n);
+	for (int p = 1; p < n; p++) {
+		if (started[p])
+			pthread_join(th[p], NULL);
+		else
+			fn(ctx, p, n);
+	}
+}
+
+/* OpenBLAS at one thread for the duration of a pass when the pass makes
+ * its own threads; returns what to restore. */
+static int blas_enter(int np)
+{
+	int saved = openblas_get_num_threads();
+	if (np > 1 && saved != 1)
+		openblas_set_num_threads(1);
+	return saved;
+}
+
+static void blas_leave(int np, int saved)
+{
+	if (np > 1 && saved != 1)
+		openblas_set_num_threads(saved);
+}
+
+/* An independent dropout stream per row (or per attention block) idx of
+ * one call: seeded from one draw of the model's stream and the index, so
+ * the masks do not depend on which thread draws them. */
+static void sub_rng(yj_rng *r, uint64_t s, size_t idx)
+{
+	rng_seed(r, s ^ ((uint64_t)idx * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL));
+}
+
+/* dropout_forward over rows [lo, hi) of width C, in place, one stream per row. */
+static void drop_rows(float *x, float *mask, size_t lo, size_t hi, size_t C, float p,
+		      uint64_t s)
+{
+	for (size_t r = lo; r < hi; r++) {
+		yj_rng lr;
+		sub_rng(&lr, s, r);
+		dropout_forward(x + r * C, mask + r * C, x + r * C, C, p, &lr);
+	}
+}
+
+/* The weight half of linear_backward for output rows [o0, o1):
+ * dw (OUT,IN) += dout^T in, db += column sums of dout; dout (N,OUT), in (N,IN). */
+static void wgrad_rows(float *dw, float *db, const float *dout, const float *in, int N, int IN,
+		       int OUT, size_t o0, size_t o1)
+{
+	if (o1 <= o0)
+		return;
+	nn_sgemm(1, 0, (int)(o1 - o0), IN, N, 1.0f, dout + o0, OUT, in, IN, 1.0f, dw + o0 * IN,
+		 IN);
+	for (int r = 0; r < N; r++) {
+		const float *g = dout + (size_t)r * OUT;
+		for (size_t o = o0; o < o1; o++)
+			db[o] += g[o];
+	}
+}
+
 /* -------------------------------------------------------------- attention */
 
 /* Multi-head scaled dot-product attention of one layer (BertSelfAttention,
@@ -376,95 +496,213 @@ int bert_mlm_reserve(yj_bert *m, int P)
  *   ctx = Pd V.
  * maskadd holds exactly 0 or -FLT_MAX: a masked score rounds to -FLT_MAX
  * and its probability to exactly 0, unless every key of the row is masked,
- * when all are equal and the row is uniform, as in PyTorch. */
-static void attention_forward(yj_bert *m, yj_bert_layer_act *a, int B, int T, int drop)
+ * when all are equal and the row is uniform, as in PyTorch.
+ * One (batch, head) block blk = b*H + h; its dropout stream is sub_rng(s, blk). */
+static void attention_forward_block(yj_bert *m, yj_bert_layer_act *a, int T, size_t blk,
+				    int drop, uint64_t s)
 {
 	const int C = m->cfg.hidden, H = m->cfg.heads, D = C / H;
 	const float scale = 1.0f / sqrtf((float)D);
 	const size_t TT = (size_t)T * (size_t)T;
-	for (int b = 0; b < B; b++) {
-		const float *madd = m->maskadd + (size_t)b * T;
-		for (int h = 0; h < H; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * D;
-			float *P = a->probs + ((size_t)b * H + h) * TT;
-			nn_sgemm(0, 1, T, T, D, scale, a->q + off, C, a->k + off, C, 0.0f, P, T);
-			for (int i = 0; i < T; i++) {
-				float *row = P + (size_t)i * T;
-				float mx = -INFINITY;
-				for (int j = 0; j < T; j++) {
-					row[j] += madd[j];
-					mx = row[j] > mx ? row[j] : mx;
-				}
-				double sum = 0.0;
-				for (int j = 0; j < T; j++) {
-					row[j] = expf(row[j] - mx);
-					sum += row[j];
-				}
-				float inv = (float)(1.0 / sum);
-				for (int j = 0; j < T; j++)
-					row[j] *= inv;
-			}
-			const float *Pd = P;
-			if (drop) {
-				float *pd = a->probs_drop + ((size_t)b * H + h) * TT;
-				dropout_forward(pd, a->attn_mask + ((size_t)b * H + h) * TT, P, TT,
-						m->cfg.attn_drop, &m->rng);
-				Pd = pd;
-			}
-			nn_sgemm(0, 0, T, D, T, 1.0f, Pd, T, a->v + off, C, 0.0f, a->ctx + off, C);
+	const size_t b = blk / (size_t)H, h = blk % (size_t)H;
+	const float *madd = m->maskadd + b * T;
+	size_t off = b * T * C + h * D;
+	float *P = a->probs + blk * TT;
+	nn_sgemm(0, 1, T, T, D, scale, a->q + off, C, a->k + off, C, 0.0f, P, T);
+	for (int i = 0; i < T; i++) {
+		float *row = P + (size_t)i * T;
+		float mx = -INFINITY;
+		for (int j = 0; j < T; j++) {
+			row[j] += madd[j];
+			mx = row[j] > mx ? row[j] : mx;
 		}
+		double sum = 0.0;
+		for (int j = 0; j < T; j++) {
+			row[j] = expf(row[j] - mx);
+			sum += row[j];
+		}
+		float inv = (float)(1.0 / sum);
+		for (int j = 0; j < T; j++)
+			row[j] *= inv;
 	}
+	const float *Pd = P;
+	if (drop) {
+		yj_rng lr;
+		sub_rng(&lr, s, blk);
+		float *pd = a->probs_drop + blk * TT;
+		dropout_forward(pd, a->attn_mask + blk * TT, P, TT, m->cfg.attn_drop, &lr);
+		Pd = pd;
+	}
+	nn_sgemm(0, 0, T, D, T, 1.0f, Pd, T, a->v + off, C, 0.0f, a->ctx + off, C);
 }
 
-/* Its backward, given dctx (B,T,C); accumulates into dq, dk, dv (B,T,C):
+/* Its backward for one block, given dctx (B,T,C); accumulates into dq, dk,
+ * dv (B,T,C):
  *   dPd = dctx V^T,  dV += Pd^T dctx,  dP = dPd * dropout mask
  *   dS = P (dP - rowsum(dP P))              (softmax backward)
  *   dQ += dS K / sqrt(D),  dK += dS^T Q / sqrt(D). */
-static void attention_backward(yj_bert *m, const yj_bert_layer_act *a, const float *dctx,
-			       float *dq, float *dk, float *dv, int B, int T, int drop)
+static void attention_backward_block(yj_bert *m, const yj_bert_layer_act *a, const float *dctx,
+				     float *dq, float *dk, float *dv, int T, size_t blk, int drop)
 {
 	const int C = m->cfg.hidden, H = m->cfg.heads, D = C / H;
 	const float scale = 1.0f / sqrtf((float)D);
 	const size_t TT = (size_t)T * (size_t)T;
-	for (int b = 0; b < B; b++) {
-		for (int h = 0; h < H; h++) {
-			size_t off = (size_t)b * T * C + (size_t)h * D, blk = ((size_t)b * H + h) * TT;
-			const float *P = a->probs + blk;
-			const float *Pd = drop ? a->probs_drop + blk : P;
-			float *dP = m->g_att + blk;
-			nn_sgemm(0, 1, T, T, D, 1.0f, dctx + off, C, a->v + off, C, 0.0f, dP, T);
-			nn_sgemm(1, 0, T, D, T, 1.0f, Pd, T, dctx + off, C, 1.0f, dv + off, C);
-			if (drop) {
-				const float *mk = a->attn_mask + blk;
-				for (size_t i = 0; i < TT; i++)
-					dP[i] *= mk[i];
-			}
-			for (int i = 0; i < T; i++) {
-				float *g = dP + (size_t)i * T;
-				const float *p = P + (size_t)i * T;
-				double dot = 0.0;
-				for (int j = 0; j < T; j++)
-					dot += (double)g[j] * p[j];
-				float fd = (float)dot;
-				for (int j = 0; j < T; j++)
-					g[j] = p[j] * (g[j] - fd);
-			}
-			nn_sgemm(0, 0, T, D, T, scale, dP, T, a->k + off, C, 1.0f, dq + off, C);
-			nn_sgemm(1, 0, T, D, T, scale, dP, T, a->q + off, C, 1.0f, dk + off, C);
-		}
+	const size_t b = blk / (size_t)H, h = blk % (size_t)H;
+	size_t off = b * T * C + h * D, o = blk * TT;
+	const float *P = a->probs + o;
+	const float *Pd = drop ? a->probs_drop + o : P;
+	float *dP = m->g_att + o;
+	nn_sgemm(0, 1, T, T, D, 1.0f, dctx + off, C, a->v + off, C, 0.0f, dP, T);
+	nn_sgemm(1, 0, T, D, T, 1.0f, Pd, T, dctx + off, C, 1.0f, dv + off, C);
+	if (drop) {
+		const float *mk = a->attn_mask + o;
+		for (size_t i = 0; i < TT; i++)
+			dP[i] *= mk[i];
 	}
+	for (int i = 0; i < T; i++) {
+		float *g = dP + (size_t)i * T;
+		const float *p = P + (size_t)i * T;
+		double dot = 0.0;
+		for (int j = 0; j < T; j++)
+			dot += (double)g[j] * p[j];
+		float fd = (float)dot;
+		for (int j = 0; j < T; j++)
+			g[j] = p[j] * (g[j] - fd);
+	}
+	nn_sgemm(0, 0, T, D, T, scale, dP, T, a->k + off, C, 1.0f, dq + off, C);
+	nn_sgemm(1, 0, T, D, T, scale, dP, T, a->q + off, C, 1.0f, dk + off, C);
 }
 
 /* ---------------------------------------------------------------- forward */
 
-/* out = dropout(in) + res, in place over `in` (the dense output). */
-static void drop_add(float *out, float *in, float *mask, const float *res, size_t n, float p,
-		     int drop, yj_rng *rng)
+/* One pass's shared state for its parallel parts. */
+struct pass {
+	yj_bert *m;
+	int B, T, l;
+	int hdrop, adrop;
+	const float *x;		  /* the layer's input (B,T,C) */
+	uint64_t s0, s1, s2;	  /* dropout streams of this call */
+	float *g_ao, *lnpart;	  /* backward: d(ao dense out) (B,T,C); LN partials */
+	atomic_size_t next;	  /* the next work item of a dynamic region */
+};
+
+/* Dynamic regions hand out fixed work items (ROW_CHUNK rows, one (batch,
+ * head) block, WGRAD_CHUNK rows of a weight gradient) from a counter:
+ * which thread computes an item does not change its bits, and a thread the
+ * shared machine preempts holds no one up. */
+
+static size_t next_item(struct pass *c)
 {
-	if (drop)
-		dropout_forward(in, mask, in, n, p, rng);
-	for (size_t i = 0; i < n; i++)
-		out[i] = in[i] + res[i];
+	return atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+}
+
+static void row_chunk(size_t BT, size_t it, size_t *lo, size_t *hi)
+{
+	*lo = it * ROW_CHUNK;
+	*hi = *lo + ROW_CHUNK < BT ? *lo + ROW_CHUNK : BT;
+}
+
+static void par_run_dyn(int n, par_fn fn, struct pass *c)
+{
+	atomic_store(&c->next, 0);
+	par_run(n, fn, c);
+}
+
+#define PD(i) params_data(&m->ps, ix->i)
+#define PG(i) params_grad(&m->ps, ix->i)
+
+/* Embeddings over rows: word + token_type, then + position; LayerNorm;
+ * dropout. */
+static void fwd_embed(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const int C = m->cfg.hidden;
+	yj_params *ps = &m->ps;
+	const float *W = params_data(ps, m->word), *Pe = params_data(ps, m->pos),
+		    *Te = params_data(ps, m->type);
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		for (size_t r = lo; r < hi; r++) {
+			const float *w = W + (size_t)m->ids[r] * C,
+				    *t = Te + (size_t)m->types[r] * C,
+				    *p = Pe + (size_t)m->posids[r] * C;
+			float *e = m->emb_sum + r * C;
+			for (int j = 0; j < C; j++)
+				e[j] = (w[j] + t[j]) + p[j];
+		}
+		layernorm_forward(m->emb_out + lo * C, m->emb_mean + lo, m->emb_rstd + lo,
+				  m->emb_sum + lo * C, params_data(ps, m->eln_w),
+				  params_data(ps, m->eln_b), (int)(hi - lo), C, m->cfg.ln_eps);
+		if (c->hdrop)
+			drop_rows(m->emb_out, m->emb_mask, lo, hi, C, m->cfg.hidden_drop, c->s0);
+	}
+}
+
+/* BertSelfAttention's q, k, v projections over rows. */
+static void fwd_qkv(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const yj_bert_layer_ix *ix = &m->L[c->l];
+	yj_bert_layer_act *a = &m->la[c->l];
+	const int C = m->cfg.hidden;
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		int n = (int)(hi - lo);
+		const float *x = c->x + lo * C;
+		linear_forward(a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C);
+		linear_forward(a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C);
+		linear_forward(a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C);
+	}
+}
+
+static void fwd_attn(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	size_t nblk = (size_t)c->B * m->cfg.heads;
+	for (size_t blk; (blk = next_item(c)) < nblk;)
+		attention_forward_block(m, &m->la[c->l], c->T, blk, c->adrop, c->s0);
+}
+
+/* The rest of the layer over rows:
+ *   res1 = dropout(dense(ctx)) + x, ln1 = LayerNorm(res1)    (BertSelfOutput)
+ *   iact = GELU(dense(ln1))      (BertIntermediate; torch.nn.functional.gelu, erf)
+ *   res2 = dropout(dense(iact)) + ln1, ln2 = LayerNorm(res2) (BertOutput) */
+static void fwd_rest(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const yj_bert_cfg *cf = &m->cfg;
+	const yj_bert_layer_ix *ix = &m->L[c->l];
+	yj_bert_layer_act *a = &m->la[c->l];
+	const size_t C = (size_t)cf->hidden, I = (size_t)cf->intermediate;
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		int n = (int)(hi - lo);
+		size_t R = lo * C, nC = (size_t)n * C;
+		float *tmp = m->scratch + R;
+		linear_forward(tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C);
+		if (c->hdrop)
+			drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
+		for (size_t i = 0; i < nC; i++)
+			a->res1[R + i] = tmp[i] + c->x[R + i];
+		layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
+				  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
+		linear_forward(a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I);
+		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
+		linear_forward(tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C);
+		if (c->hdrop)
+			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
+		for (size_t i = 0; i < nC; i++)
+			a->res2[R + i] = tmp[i] + a->ln1[R + i];
+		layernorm_forward(a->ln2 + R, a->ln2_mean + lo, a->ln2_rstd + lo, a->res2 + R,
+				  PD(oln_w), PD(oln_b), n, (int)C, cf->ln_eps);
+	}
 }
 
 yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, const int32_t *mask,
@@ -491,61 +729,36 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 			return YJ_EDATA;
 		}
 	}
-	const int C = c->hidden, I = c->intermediate;
-	const size_t BTC = BT * (size_t)C;
+	const int C = c->hidden;
 	yj_params *ps = &m->ps;
 	m->B = B;
 	m->T = T;
 	m->train = train;
 	int hdrop = train && c->hidden_drop > 0.0f, adrop = train && c->attn_drop > 0.0f;
+	int np = par_parts(), saved = blas_enter(np);
 
-	/* BertEmbeddings: word + token_type, then + position (arange(T));
-	 * LayerNorm; dropout.  The saved ids feed the backward pass. */
-	const float *W = params_data(ps, m->word), *Pe = params_data(ps, m->pos),
-		    *Te = params_data(ps, m->type);
+	/* The saved ids feed the backward pass. */
 	for (size_t r = 0; r < BT; r++) {
 		m->ids[r] = ids[r];
 		m->types[r] = types ? types[r] : 0;
 		m->posids[r] = (int32_t)(r % (size_t)T);
 		m->maskadd[r] = (!mask || mask[r]) ? 0.0f : -FLT_MAX;
-		const float *w = W + (size_t)m->ids[r] * C, *t = Te + (size_t)m->types[r] * C,
-			    *p = Pe + (size_t)m->posids[r] * C;
-		float *e = m->emb_sum + r * C;
-		for (int j = 0; j < C; j++)
-			e[j] = (w[j] + t[j]) + p[j];
 	}
-	layernorm_forward(m->emb_out, m->emb_mean, m->emb_rstd, m->emb_sum,
-			  params_data(ps, m->eln_w), params_data(ps, m->eln_b), (int)BT, C,
-			  c->ln_eps);
-	if (hdrop)
-		dropout_forward(m->emb_out, m->emb_mask, m->emb_out, BTC, c->hidden_drop, &m->rng);
+	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop};
+	pc.s0 = hdrop ? rng_u64(&m->rng) : 0;
+	par_run_dyn(np, fwd_embed, &pc);
 
 	const float *x = m->emb_out;
 	for (int l = 0; l < c->layers; l++) {
-		const yj_bert_layer_ix *ix = &m->L[l];
-		yj_bert_layer_act *a = &m->la[l];
-#define PD(i) params_data(ps, ix->i)
-		/* BertSelfAttention */
-		linear_forward(a->q, x, PD(q_w), PD(q_b), (int)BT, C, C);
-		linear_forward(a->k, x, PD(k_w), PD(k_b), (int)BT, C, C);
-		linear_forward(a->v, x, PD(v_w), PD(v_b), (int)BT, C, C);
-		attention_forward(m, a, B, T, adrop);
-		/* BertSelfOutput: LayerNorm(dropout(dense(ctx)) + x) */
-		linear_forward(m->scratch, a->ctx, PD(ao_w), PD(ao_b), (int)BT, C, C);
-		drop_add(a->res1, m->scratch, a->ao_mask, x, BTC, c->hidden_drop, hdrop, &m->rng);
-		layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, PD(aln_w), PD(aln_b),
-				  (int)BT, C, c->ln_eps);
-		/* BertIntermediate: GELU(dense) (torch.nn.functional.gelu, erf) */
-		linear_forward(a->ipre, a->ln1, PD(i_w), PD(i_b), (int)BT, C, I);
-		gelu_forward(a->iact, a->ipre, BT * (size_t)I);
-		/* BertOutput: LayerNorm(dropout(dense(iact)) + ln1) */
-		linear_forward(m->scratch, a->iact, PD(o_w), PD(o_b), (int)BT, I, C);
-		drop_add(a->res2, m->scratch, a->o_mask, a->ln1, BTC, c->hidden_drop, hdrop,
-			 &m->rng);
-		layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, PD(oln_w), PD(oln_b),
-				  (int)BT, C, c->ln_eps);
-#undef PD
-		x = a->ln2;
+		pc.l = l;
+		pc.x = x;
+		par_run_dyn(np, fwd_qkv, &pc);
+		pc.s0 = adrop ? rng_u64(&m->rng) : 0;
+		par_run_dyn(np, fwd_attn, &pc);
+		pc.s1 = hdrop ? rng_u64(&m->rng) : 0;
+		pc.s2 = hdrop ? rng_u64(&m->rng) : 0;
+		par_run_dyn(np, fwd_rest, &pc);
+		x = m->la[l].ln2;
 	}
 	m->last_hidden = (float *)x;
 
@@ -555,6 +768,7 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 	linear_forward(m->pooled, m->cls, params_data(ps, m->pool_w), params_data(ps, m->pool_b),
 		       B, C, C);
 	tanh_forward(m->pooled, m->pooled, (size_t)B * C);
+	blas_leave(np, saved);
 	return YJ_OK;
 }
 
@@ -570,15 +784,166 @@ static void drop_back(float *dst, const float *src, const float *mask, size_t n,
 		memcpy(dst, src, n * sizeof(float));
 }
 
+/* Everything of a layer's backward that is row-local, by items of rows:
+ * g_x = d ln2 in, g_x = d x (the residual part) out, plus g_tmp = d(o
+ * dense out), g_i2 = d ipre, g_ao = d(ao dense out), g_ctx; g_q, g_k, g_v
+ * zeroed.  The LayerNorm weight gradients go to the item's partials
+ * (4 C: oln_w, oln_b, aln_w, aln_b), summed in item order by the caller. */
+static void bwd_rows(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const yj_bert_layer_ix *ix = &m->L[c->l];
+	const yj_bert_layer_act *a = &m->la[c->l];
+	const size_t C = (size_t)m->cfg.hidden, I = (size_t)m->cfg.intermediate;
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		float *lw = c->lnpart + it * 4 * C;
+		memset(lw, 0, 4 * C * sizeof(float));
+		int n = (int)(hi - lo);
+		size_t R = lo * C, nC = (size_t)n * C, RI = lo * I, nI = (size_t)n * I;
+		/* output LayerNorm: g_x = d ln2 -> g_res = d res2 */
+		memset(m->g_res + R, 0, nC * sizeof(float));
+		layernorm_backward(m->g_res + R, lw, lw + C, m->g_x + R, a->res2 + R,
+				   a->ln2_mean + lo, a->ln2_rstd + lo, PD(oln_w), n, (int)C);
+		/* res2 = dropout(dense(iact)) + ln1: the residual goes to d ln1 */
+		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
+		drop_back(m->g_tmp + R, m->g_res + R, a->o_mask + R, nC, c->hdrop);
+		memset(m->g_i1 + RI, 0, nI * sizeof(float));
+		linear_backward(m->g_i1 + RI, NULL, NULL, m->g_tmp + R, NULL, PD(o_w), n, (int)I,
+				(int)C);
+		memset(m->g_i2 + RI, 0, nI * sizeof(float));
+		gelu_backward(m->g_i2 + RI, m->g_i1 + RI, a->ipre + RI, nI);
+		linear_backward(m->g_x + R, NULL, NULL, m->g_i2 + RI, NULL, PD(i_w), n, (int)C,
+				(int)I);
+		/* attention output LayerNorm: g_x = d ln1 -> g_res = d res1 */
+		memset(m->g_res + R, 0, nC * sizeof(float));
+		layernorm_backward(m->g_res + R, lw + 2 * C, lw + 3 * C, m->g_x + R, a->res1 + R,
+				   a->ln1_mean + lo, a->ln1_rstd + lo, PD(aln_w), n, (int)C);
+		/* res1 = dropout(dense(ctx)) + x */
+		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
+		drop_back(c->g_ao + R, m->g_res + R, a->ao_mask + R, nC, c->hdrop);
+		memset(m->g_ctx + R, 0, nC * sizeof(float));
+		linear_backward(m->g_ctx + R, NULL, NULL, c->g_ao + R, NULL, PD(ao_w), n, (int)C,
+				(int)C);
+		memset(m->g_q + R, 0, nC * sizeof(float));
+		memset(m->g_k + R, 0, nC * sizeof(float));
+		memset(m->g_v + R, 0, nC * sizeof(float));
+	}
+}
+
+/* The dense weights' gradients (items of output rows) and the attention
+ * backward (items of (batch, head) blocks): independent of one another. */
+static void bwd_weights_attn(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const yj_bert_layer_ix *ix = &m->L[c->l];
+	const yj_bert_layer_act *a = &m->la[c->l];
+	const int C = m->cfg.hidden, I = m->cfg.intermediate, BT = c->B * c->T;
+	/* items: o_w's output rows, i_w's, ao_w's (the big ones first), then
+	 * the (batch, head) blocks */
+	const size_t wc = ((size_t)C + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
+		     wi = ((size_t)I + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
+		     nblk = (size_t)c->B * m->cfg.heads;
+	for (size_t it; (it = next_item(c)) < wc + wi + wc + nblk;) {
+		size_t o0 = it * WGRAD_CHUNK;
+		if (it < wc) {
+			wgrad_rows(PG(o_w), PG(o_b), m->g_tmp, a->iact, BT, I, C, o0,
+				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
+		} else if ((it -= wc) < wi) {
+			o0 = it * WGRAD_CHUNK;
+			wgrad_rows(PG(i_w), PG(i_b), m->g_i2, a->ln1, BT, C, I, o0,
+				   o0 + WGRAD_CHUNK < (size_t)I ? o0 + WGRAD_CHUNK : (size_t)I);
+		} else if ((it -= wi) < wc) {
+			o0 = it * WGRAD_CHUNK;
+			wgrad_rows(PG(ao_w), PG(ao_b), c->g_ao, a->ctx, BT, C, C, o0,
+				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
+		} else {
+			attention_backward_block(m, a, m->g_ctx, m->g_q, m->g_k, m->g_v, c->T,
+						 it - wc, c->adrop);
+		}
+	}
+}
+
+/* d x += dq Wq + dk Wk + dv Wv over rows, and the q, k, v weight gradients. */
+static void bwd_qkv(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const yj_bert_layer_ix *ix = &m->L[c->l];
+	const int C = m->cfg.hidden, BT = c->B * c->T;
+	/* items: the weight gradients of q, k, v by output rows, then rows */
+	const size_t wc = ((size_t)C + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
+		     nrow = ((size_t)BT + ROW_CHUNK - 1) / ROW_CHUNK;
+	for (size_t it; (it = next_item(c)) < 3 * wc + nrow;) {
+		if (it < 3 * wc) {
+			size_t o0 = (it % wc) * WGRAD_CHUNK,
+			       o1 = o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C;
+			if (it < wc)
+				wgrad_rows(PG(q_w), PG(q_b), m->g_q, c->x, BT, C, C, o0, o1);
+			else if (it < 2 * wc)
+				wgrad_rows(PG(k_w), PG(k_b), m->g_k, c->x, BT, C, C, o0, o1);
+			else
+				wgrad_rows(PG(v_w), PG(v_b), m->g_v, c->x, BT, C, C, o0, o1);
+			continue;
+		}
+		size_t lo, hi;
+		row_chunk((size_t)BT, it - 3 * wc, &lo, &hi);
+		int n = (int)(hi - lo);
+		size_t R = lo * C;
+		linear_backward(m->g_x + R, NULL, NULL, m->g_q + R, NULL, PD(q_w), n, C, C);
+		linear_backward(m->g_x + R, NULL, NULL, m->g_k + R, NULL, PD(k_w), n, C, C);
+		linear_backward(m->g_x + R, NULL, NULL, m->g_v + R, NULL, PD(v_w), n, C, C);
+	}
+}
+
+/* Embeddings: dropout, LayerNorm (partials oln slots) over rows. */
+static void bwd_embed(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const size_t C = (size_t)m->cfg.hidden;
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		float *lw = c->lnpart + it * 4 * C;
+		memset(lw, 0, 2 * C * sizeof(float));
+		int n = (int)(hi - lo);
+		size_t R = lo * C, nC = (size_t)n * C;
+		drop_back(m->g_tmp + R, m->g_x + R, m->emb_mask + R, nC, c->hdrop);
+		memset(m->g_res + R, 0, nC * sizeof(float));
+		layernorm_backward(m->g_res + R, lw, lw + C, m->g_tmp + R, m->emb_sum + R,
+				   m->emb_mean + lo, m->emb_rstd + lo,
+				   params_data(&m->ps, m->eln_w), n, (int)C);
+	}
+}
+
+/* dst[j] += sum over items p of part[p * stride + j], in item order. */
+static void sum_parts(float *dst, const float *part, int np, size_t stride, size_t n)
+{
+	for (int p = 0; p < np; p++)
+		for (size_t j = 0; j < n; j++)
+			dst[j] += part[(size_t)p * stride + j];
+}
+
 void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled)
 {
 	const yj_bert_cfg *c = &m->cfg;
-	const int B = m->B, T = m->T, C = c->hidden, I = c->intermediate;
+	const int B = m->B, T = m->T, C = c->hidden;
 	if (B < 1)
 		return;
-	const size_t BT = (size_t)B * T, BTC = BT * C, BTI = BT * I;
+	const size_t BT = (size_t)B * T, BTC = BT * C;
 	yj_params *ps = &m->ps;
 	int hdrop = m->train && c->hidden_drop > 0.0f, adrop = m->train && c->attn_drop > 0.0f;
+	int np = par_parts(), saved = blas_enter(np);
+	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop};
+	/* past g_cls (2 B C) in the gradient buffer: g_ao (B,T,C), then the
+	 * LayerNorm partials (one per ROW_CHUNK rows, 4, C); see bert_reserve */
+	pc.g_ao = m->g_cls + 2 * (size_t)m->bmax * C;
+	pc.lnpart = pc.g_ao + (size_t)m->bmax * (size_t)m->tmax * C;
+	const int nch = (int)((BT + ROW_CHUNK - 1) / ROW_CHUNK);
 
 	/* g_x: the gradient of the last hidden states. */
 	if (d_last_hidden)
@@ -601,51 +966,23 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 
 	for (int l = c->layers - 1; l >= 0; l--) {
 		const yj_bert_layer_ix *ix = &m->L[l];
-		const yj_bert_layer_act *a = &m->la[l];
-		const float *x = l ? m->la[l - 1].ln2 : m->emb_out;
-#define PD(i) params_data(ps, ix->i)
-#define PG(i) params_grad(ps, ix->i)
-		/* output LayerNorm: g_x = d ln2 -> g_res = d res2 */
-		memset(m->g_res, 0, BTC * sizeof(float));
-		layernorm_backward(m->g_res, PG(oln_w), PG(oln_b), m->g_x, a->res2, a->ln2_mean,
-				   a->ln2_rstd, PD(oln_w), (int)BT, C);
-		/* res2 = dropout(dense(iact)) + ln1: the residual goes to d ln1 */
-		memcpy(m->g_x, m->g_res, BTC * sizeof(float));
-		drop_back(m->g_tmp, m->g_res, a->o_mask, BTC, hdrop);
-		memset(m->g_i1, 0, BTI * sizeof(float));
-		linear_backward(m->g_i1, PG(o_w), PG(o_b), m->g_tmp, a->iact, PD(o_w), (int)BT, I, C);
-		memset(m->g_i2, 0, BTI * sizeof(float));
-		gelu_backward(m->g_i2, m->g_i1, a->ipre, BTI);
-		linear_backward(m->g_x, PG(i_w), PG(i_b), m->g_i2, a->ln1, PD(i_w), (int)BT, C, I);
-		/* attention output LayerNorm: g_x = d ln1 -> g_res = d res1 */
-		memset(m->g_res, 0, BTC * sizeof(float));
-		layernorm_backward(m->g_res, PG(aln_w), PG(aln_b), m->g_x, a->res1, a->ln1_mean,
-				   a->ln1_rstd, PD(aln_w), (int)BT, C);
-		/* res1 = dropout(dense(ctx)) + x */
-		memcpy(m->g_x, m->g_res, BTC * sizeof(float));
-		drop_back(m->g_tmp, m->g_res, a->ao_mask, BTC, hdrop);
-		memset(m->g_ctx, 0, BTC * sizeof(float));
-		linear_backward(m->g_ctx, PG(ao_w), PG(ao_b), m->g_tmp, a->ctx, PD(ao_w), (int)BT, C,
-				C);
-		memset(m->g_q, 0, BTC * sizeof(float));
-		memset(m->g_k, 0, BTC * sizeof(float));
-		memset(m->g_v, 0, BTC * sizeof(float));
-		attention_backward(m, a, m->g_ctx, m->g_q, m->g_k, m->g_v, B, T, adrop);
-		linear_backward(m->g_x, PG(q_w), PG(q_b), m->g_q, x, PD(q_w), (int)BT, C, C);
-		linear_backward(m->g_x, PG(k_w), PG(k_b), m->g_k, x, PD(k_w), (int)BT, C, C);
-		linear_backward(m->g_x, PG(v_w), PG(v_b), m->g_v, x, PD(v_w), (int)BT, C, C);
-#undef PD
-#undef PG
+		pc.l = l;
+		pc.x = l ? m->la[l - 1].ln2 : m->emb_out;
+		par_run_dyn(np, bwd_rows, &pc);
+		sum_parts(PG(oln_w), pc.lnpart, nch, 4 * (size_t)C, (size_t)C);
+		sum_parts(PG(oln_b), pc.lnpart + C, nch, 4 * (size_t)C, (size_t)C);
+		sum_parts(PG(aln_w), pc.lnpart + 2 * C, nch, 4 * (size_t)C, (size_t)C);
+		sum_parts(PG(aln_b), pc.lnpart + 3 * C, nch, 4 * (size_t)C, (size_t)C);
+		par_run_dyn(np, bwd_weights_attn, &pc);
+		par_run_dyn(np, bwd_qkv, &pc);
 	}
 
 	/* Embeddings: dropout, LayerNorm, then the three lookups.  The word
 	 * lookup skips [PAD] (nn.Embedding(padding_idx=pad_token_id) gives
 	 * that row no gradient). */
-	drop_back(m->g_tmp, m->g_x, m->emb_mask, BTC, hdrop);
-	memset(m->g_res, 0, BTC * sizeof(float));
-	layernorm_backward(m->g_res, params_grad(ps, m->eln_w), params_grad(ps, m->eln_b),
-			   m->g_tmp, m->emb_sum, m->emb_mean, m->emb_rstd,
-			   params_data(ps, m->eln_w), (int)BT, C);
+	par_run_dyn(np, bwd_embed, &pc);
+	sum_parts(params_grad(ps, m->eln_w), pc.lnpart, nch, 4 * (size_t)C, (size_t)C);
+	sum_parts(params_grad(ps, m->eln_b), pc.lnpart + C, nch, 4 * (size_t)C, (size_t)C);
 	float *gw = params_grad(ps, m->word);
 	for (size_t r = 0; r < BT; r++) {
 		if (m->ids[r] == c->pad_token_id)
@@ -657,7 +994,11 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 	}
 	embedding_backward(params_grad(ps, m->type), m->g_res, m->types, (int)BT, C);
 	embedding_backward(params_grad(ps, m->pos), m->g_res, m->posids, (int)BT, C);
+	blas_leave(np, saved);
 }
+
+#undef PD
+#undef PG
 
 /* -------------------------------------------------------------- MLM head */
 

@@ -4,6 +4,8 @@
  */
 #include <config.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +17,9 @@ int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 	memset(m, 0, sizeof *m);
 	m->cfg = *cfg;
 	params_init(&m->ps);
-	if (cfg->nngram < 0 || cfg->nngram > MM_MAX_TEXT || cfg->mlp.nsrc + cfg->nngram < 1 ||
-	    cfg->nclasses < 1)
+	if (cfg->nngram < 0 || cfg->nngram > MM_MAX_TEXT || cfg->ntext < 0 || cfg->ntext > MM_MAX_TEXT ||
+	    cfg->mlp.nsrc + cfg->nngram + cfg->ntext < 1 || cfg->nclasses < 1 ||
+	    (cfg->ntext && (cfg->text_in < 1 || cfg->text_dim < 1)))
 		return -1;
 	int dims[FUSION_MAX], n = 0;
 	if (cfg->mlp.nsrc > 0) {
@@ -32,6 +35,17 @@ int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 			return -1;
 		dims[n++] = cfg->ngram_dim;
 	}
+	for (int t = 0; t < cfg->ntext; t++) {
+		char name[64];
+		int64_t ws[2] = {cfg->text_dim, cfg->text_in}, bs[1] = {cfg->text_dim};
+		snprintf(name, sizeof name, "text.%d.dense.weight", t);
+		if ((m->tw[t] = params_add(&m->ps, name, 2, ws, 1, 1)) < 0)
+			return -1;
+		snprintf(name, sizeof name, "text.%d.dense.bias", t);
+		if ((m->tb[t] = params_add(&m->ps, name, 1, bs, 0, 1)) < 0)
+			return -1;
+		dims[n++] = cfg->text_dim;
+	}
 	m->nbranch = n;
 	if (fusion_declare(&m->fu, cfg->fusion, n, dims, cfg->nclasses, &m->ps) || params_alloc(&m->ps))
 		return -1;
@@ -40,6 +54,15 @@ int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 	if (cfg->mlp.nsrc > 0)
 		mlp_init_values(&m->mlp, &rng);
 	fusion_init_values(&m->fu, &rng);
+	/* torch.nn.Linear's default: U(-1/sqrt(in), 1/sqrt(in)) */
+	for (int t = 0; t < cfg->ntext; t++) {
+		float bound = 1.0f / sqrtf((float)cfg->text_in);
+		float *w = params_data(&m->ps, m->tw[t]), *b = params_data(&m->ps, m->tb[t]);
+		for (size_t i = 0; i < (size_t)cfg->text_dim * (size_t)cfg->text_in; i++)
+			w[i] = (float)((2 * rng_uniform(&rng) - 1) * bound);
+		for (int i = 0; i < cfg->text_dim; i++)
+			b[i] = (float)((2 * rng_uniform(&rng) - 1) * bound);
+	}
 	return 0;
 }
 
@@ -59,7 +82,8 @@ int mm_reserve(yj_mm *m, int B)
 	if ((m->cfg.mlp.nsrc > 0 && mlp_reserve(&m->mlp, B)) || fusion_reserve(&m->fu, B))
 		return -1;
 	size_t D = (size_t)m->cfg.ngram_dim, b = (size_t)B, P = (size_t)m->cfg.mlp.proj;
-	float *p = calloc(2 * (size_t)m->cfg.nngram * b * D + b * P + 1, sizeof *p);
+	size_t TI = (size_t)m->cfg.text_in, TD = (size_t)m->cfg.text_dim, NT = (size_t)m->cfg.ntext;
+	float *p = calloc(2 * (size_t)m->cfg.nngram * b * D + b * P + NT * b * (2 * TI + 2 * TD) + 1, sizeof *p);
 	if (!p)
 		return -1;
 	free(m->buf);
@@ -68,7 +92,13 @@ int mm_reserve(yj_mm *m, int B)
 		m->ngv[t] = p, p += b * D;
 		m->dngv[t] = p, p += b * D;
 	}
-	m->dproj = p;
+	m->dproj = p, p += b * P;
+	for (int t = 0; t < m->cfg.ntext; t++) {
+		m->tinb[t] = p, p += b * TI;
+		m->dtin[t] = p, p += b * TI;
+		m->tv[t] = p, p += b * TD;
+		m->dtv[t] = p, p += b * TD;
+	}
 	m->bmax = B;
 	return 0;
 }
@@ -85,6 +115,14 @@ void mm_forward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const 
 	for (int t = 0; t < m->cfg.nngram; t++) {
 		ngram_forward(&m->ng[t], m->ngv[t], &nd[t], idx, B);
 		v[n++] = m->ngv[t];
+	}
+	size_t TI = (size_t)m->cfg.text_in;
+	for (int t = 0; t < m->cfg.ntext; t++) {
+		for (int b = 0; b < B; b++)
+			memcpy(m->tinb[t] + (size_t)b * TI, m->tin[t] + idx[b] * TI, TI * sizeof(float));
+		linear_forward(m->tv[t], m->tinb[t], params_data(&m->ps, m->tw[t]), params_data(&m->ps, m->tb[t]),
+			       B, m->cfg.text_in, m->cfg.text_dim);
+		v[n++] = m->tv[t];
 	}
 	fusion_forward(&m->fu, v, B);
 }
@@ -109,21 +147,32 @@ void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const
 		memset(m->dngv[t], 0, (size_t)B * (size_t)m->cfg.ngram_dim * sizeof(float));
 		dv[n++] = m->dngv[t];
 	}
+	for (int t = 0; t < m->cfg.ntext; t++) {
+		memset(m->dtv[t], 0, (size_t)B * (size_t)m->cfg.text_dim * sizeof(float));
+		dv[n++] = m->dtv[t];
+	}
 	fusion_backward(&m->fu, dv, m->fu.dlogits, B);
 	if (m->cfg.mlp.nsrc > 0)
 		mlp_backward_features(&m->mlp, x, m->dproj, B);
 	for (int t = 0; t < m->cfg.nngram; t++)
 		ngram_backward(&m->ng[t], m->dngv[t], &nd[t], idx, B);
+	for (int t = 0; t < m->cfg.ntext; t++) {
+		memset(m->dtin[t], 0, (size_t)B * (size_t)m->cfg.text_in * sizeof(float));
+		linear_backward(m->dtin[t], params_grad(&m->ps, m->tw[t]), params_grad(&m->ps, m->tb[t]), m->dtv[t],
+				m->tinb[t], params_data(&m->ps, m->tw[t]), B, m->cfg.text_in, m->cfg.text_dim);
+	}
 }
 
 int mm_nplayers(const yj_mm *m)
 {
-	return m->cfg.mlp.nsrc + m->cfg.nngram;
+	return m->cfg.mlp.nsrc + m->cfg.nngram + m->cfg.ntext;
 }
 
 int mm_player_dim(const yj_mm *m, int i)
 {
-	return i < m->cfg.mlp.nsrc ? m->cfg.mlp.hidden : m->cfg.ngram_dim;
+	if (i < m->cfg.mlp.nsrc)
+		return m->cfg.mlp.hidden;
+	return i < m->cfg.mlp.nsrc + m->cfg.nngram ? m->cfg.ngram_dim : m->cfg.text_dim;
 }
 
 const float *mm_player_vec(const yj_mm *m, int i, int b)
@@ -131,7 +180,9 @@ const float *mm_player_vec(const yj_mm *m, int i, int b)
 	int S = m->cfg.mlp.nsrc;
 	if (i < S)
 		return m->mlp.relu[i][m->cfg.mlp.depth - 1] + (size_t)b * (size_t)m->cfg.mlp.hidden;
-	return m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;
+	if (i < S + m->cfg.nngram)
+		return m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;
+	return m->tv[i - S - m->cfg.nngram] + (size_t)b * (size_t)m->cfg.text_dim;
 }
 
 void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
@@ -155,7 +206,7 @@ void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
 		}
 		v[n++] = z;
 	}
-	for (int t = 0; t < m->cfg.nngram; t++)
+	for (int t = 0; t < m->cfg.nngram + m->cfg.ntext; t++)
 		v[n++] = u[S + t];
 	fusion_logits1(&m->fu, v, out);
 	free(z);

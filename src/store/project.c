@@ -162,7 +162,19 @@ static const char *const migrations[] = {
 	"  predicted     TEXT NOT NULL,"
 	"  probabilities TEXT NOT NULL,"
 	"  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
-	"CREATE INDEX predictions_run ON predictions (run_id, key);",
+	"CREATE INDEX predictions_run ON predictions (run_id, key);"
+	/* The frozen text branch's cache: encoder `encoder_id`'s [CLS]
+	 * vector (float32, hidden) of one case's text in one field
+	 * ("SOURCE.FIELD"), tokenized to max_len; key is the case key, a
+	 * 0x1f byte and a 64-bit hash of the token ids in hex, so a changed
+	 * text misses. */
+	"CREATE TABLE text_cache ("
+	"  encoder_id INTEGER NOT NULL REFERENCES encoders(id) ON DELETE CASCADE,"
+	"  field      TEXT NOT NULL,"
+	"  max_len    INTEGER NOT NULL,"
+	"  key        TEXT NOT NULL,"
+	"  vector     BLOB NOT NULL,"
+	"  PRIMARY KEY (encoder_id, field, max_len, key)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/nn/safetensors.h"
 #include "yujing/train/predict.h"
+#include "yujing/train/textbranch.h"
 
 #define RM_BATCH 256
 
@@ -29,9 +30,11 @@ void run_model_free(yj_run_model *rm)
 		free(rm->vocab[i]);
 		free(rm->branch_name[i]);
 		ngram_data_free(&rm->nd[i]);
+		free(rm->text_cls[i]);
 	}
 	for (int s = 0; s < MLP_MAX_SOURCES; s++)
 		free(rm->xb[s]);
+	file_cases_free(rm->fc);
 	memset(rm, 0, sizeof *rm);
 }
 
@@ -53,7 +56,40 @@ void run_model_forward(yj_run_model *rm, const size_t *idx, int B)
 	mm_forward(&rm->m, (const float *const *)rm->xb, rm->nd, idx, B, 0);
 }
 
+static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			    yj_run_model *rm, yj_error *err);
+
 yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_error *err)
+{
+	return model_load(p, run, NULL, 0, rm, err);
+}
+
+yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			       yj_run_model *rm, yj_error *err)
+{
+	return model_load(p, run, files, nfiles, rm, err);
+}
+
+/* The snapshot run `run` was trained on (through its split), else the
+ * active split's. */
+static long long run_snapshot(yj_project *p, long long run)
+{
+	sqlite3_stmt *q = NULL;
+	long long id = 0;
+	if (sqlite3_prepare_v2(project_db(p),
+			       "SELECT COALESCE((SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id"
+			       " WHERE r.id = ?), (SELECT snapshot_id FROM splits WHERE active = 1))",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, run);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			id = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	return id;
+}
+
+static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			    yj_run_model *rm, yj_error *err)
 {
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *q = NULL;
@@ -106,11 +142,17 @@ yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_erro
 		goto fail;
 	}
 	/* the cases and their inputs under the stored layouts */
-	if ((st = cases_load(p, &rm->cases, err)) || (st = cases_add_unlabeled(p, &rm->cases, err)))
+	if (files) {
+		if ((st = file_cases_load(p, run_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases,
+					  &rm->fc, err)))
+			goto fail;
+	} else if ((st = cases_load(p, &rm->cases, err)) || (st = cases_add_unlabeled(p, &rm->cases, err))) {
 		goto fail;
+	}
 	const char *branches = json_string_value(json_object_get(rm->config, "branches"));
 	int use_struct = branches && (!strncmp(branches, "structured", 10));
-	if (use_struct && (st = features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
+	if (use_struct && (st = rm->fc ? features_apply_files(rm->fc, &rm->cases, rm->features, &rm->f, &rm->nf, err)
+				       : features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
 		goto fail;
 	yj_mm_cfg cfg = {.nclasses = (int)json_array_size(rm->labels),
 			 .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
@@ -140,13 +182,14 @@ yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_erro
 	size_t j;
 	json_t *l;
 	int need_texts = 0;
-	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") != NULL;
-	if (need_texts && (st = texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err)))
+	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") || json_object_get(l, "text_branch");
+	if (need_texts && (st = rm->fc ? texts_build_files(rm->fc, &rm->cases, &rm->tx, &rm->ntx, err)
+				       : texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err)))
 		goto fail;
 	json_array_foreach(rm->features, j, l)
 	{
-		if (!json_object_get(l, "branch"))
-			continue;
+		if (!json_object_get(l, "branch") || json_object_get(l, "text_branch"))
+			continue; /* not an n-gram branch */
 		if (cfg.nngram == MM_MAX_TEXT) {
 			st = error_set(err, YJ_EDATA, _("run %lld has too many text branches"), rm->run);
 			goto fail;
@@ -179,10 +222,18 @@ yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_erro
 				     &rm->nvocab[i], 1, &rm->nd[i]))
 			goto nomem;
 	}
+	/* BERT text branches: [CLS] vectors of every case (textbranch.h) */
+	if (need_texts && (st = textenc_run_inputs(p, rm->features, rm->tx, rm->ntx,
+						   rm->fc ? NULL : (const char *const *)rm->cases.key, rm->cases.n,
+						   cfg.ngram_dim, &cfg.ntext, &cfg.text_in, rm->text_cls, err)))
+		goto fail;
+	cfg.text_dim = cfg.ngram_dim;
 	if (mm_init(&rm->m, &cfg, 0) || mm_reserve(&rm->m, RM_BATCH)) {
 		st = error_set(err, YJ_EDATA, _("run %lld: its configuration does not make a model"), rm->run);
 		goto fail;
 	}
+	for (int i = 0; i < cfg.ntext; i++)
+		rm->m.tin[i] = rm->text_cls[i];
 	for (size_t s = 0; s < rm->nf; s++)
 		if (!(rm->xb[s] = malloc((size_t)RM_BATCH * rm->f[s].dim * sizeof(float))))
 			goto nomem;
@@ -216,7 +267,8 @@ static int argmax(const float *p, int K)
 yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err)
 {
 	yj_run_model rm;
-	yj_status st = run_model_load(p, o->run, &rm, err);
+	yj_status st = o->files ? run_model_load_files(p, o->run, o->files, o->nfiles, &rm, err)
+				: run_model_load(p, o->run, &rm, err);
 	if (st)
 		return st;
 	int K = (int)json_array_size(rm.labels);
@@ -225,6 +277,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 	json_t *preds = json_array();
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *ins = NULL;
+	char *src_name = NULL;
 	if (!alert_k || !idx) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
@@ -241,8 +294,24 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 		}
 	}
 	for (size_t i = 0; i < rm.cases.n; i++)
-		if (!o->unlabeled || rm.cases.part[i] == CASE_UNLABELED)
+		if (o->files || !o->unlabeled || rm.cases.part[i] == CASE_UNLABELED)
 			idx[n++] = i;
+	/* the source column: the file names, comma-separated */
+	if (o->files) {
+		size_t len = 1;
+		for (size_t f = 0; f < o->nfiles; f++)
+			len += strlen(o->files[f].path) + 1;
+		if (!(src_name = malloc(len))) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
+		src_name[0] = '\0';
+		for (size_t f = 0; f < o->nfiles; f++) {
+			if (f)
+				strcat(src_name, ",");
+			strcat(src_name, o->files[f].path);
+		}
+	}
 	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "INSERT INTO predictions (run_id, key, source, predicted, probabilities)"
@@ -265,7 +334,8 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			sqlite3_reset(ins);
 			sqlite3_bind_int64(ins, 1, rm.run);
 			sqlite3_bind_text(ins, 2, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 3, o->unlabeled ? "unlabeled" : "project", -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 3, src_name ? src_name : o->unlabeled ? "unlabeled" : "project", -1,
+					  SQLITE_STATIC);
 			sqlite3_bind_text(ins, 4, pred, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(ins, 5, ps ? ps : "{}", -1, SQLITE_TRANSIENT);
 			rc = sqlite3_step(ins);
@@ -285,6 +355,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 	}
 	*out = json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
 out:
+	free(src_name);
 	json_decref(preds);
 	free(alert_k);
 	free(idx);

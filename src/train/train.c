@@ -22,6 +22,7 @@
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/runlog.h"
 #include "yujing/train/metrics.h"
+#include "yujing/train/textbranch.h"
 #include "yujing/train/train.h"
 
 void train_opts_default(yj_train_opts *o)
@@ -40,6 +41,7 @@ void train_opts_default(yj_train_opts *o)
 	o->fusion = FUSION_CONCAT;
 	o->ngram_buckets = NGRAM_DEFAULT_BUCKETS;
 	o->ngram_n = NGRAM_DEFAULT_N;
+	o->text_lr = 2e-5f;
 }
 
 typedef struct {
@@ -59,6 +61,16 @@ typedef struct {
 	uint32_t *vocab[MM_MAX_TEXT];
 	size_t nvocab[MM_MAX_TEXT];
 	yj_ngram_data nd[MM_MAX_TEXT];
+	int text_of[MM_MAX_TEXT]; /* text field of each BERT text branch */
+	int ntext;
+	int has_enc;
+	yj_textenc enc;
+	yj_adamw topt;            /* the encoder's optimizer (fine-tuning) */
+	yj_text_tokens tk[MM_MAX_TEXT];
+	float *cls[MM_MAX_TEXT];  /* (ncases, hidden) [CLS] vectors */
+	size_t cache_computed;    /* frozen: vectors computed (not from the cache) */
+	long long tuned_id;       /* fine-tuning: the encoders row of this run's encoder */
+	long long resume_enc;     /* resuming a frozen run: its encoder (0: the active one) */
 	const size_t *bidx; /* the cases of the current batch */
 	char *branches;     /* effective list, "structured,ngram:F" */
 	yj_mm m;
@@ -68,6 +80,7 @@ typedef struct {
 	float *cw;
 	yj_step_rec *pending;
 	size_t npending, pending_cap;
+	char *text_model; /* owned copy when resuming */
 	char **exclude; /* owned copy when resuming */
 	size_t nexclude;
 	double last_flush;
@@ -119,6 +132,20 @@ static json_t *config_json(const trainer *t)
 	json_object_set_new(c, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(c, "ngram_n", json_integer(o->ngram_n));
 	json_object_set_new(c, "text_fields", tf);
+	if (t->ntext) {
+		json_t *bf = json_array();
+		for (int i = 0; i < t->ntext; i++)
+			json_array_append_new(bf, json_pack("{s:s, s:s}", "source", t->tx[t->text_of[i]].source, "field",
+							    t->tx[t->text_of[i]].field));
+		json_object_set_new(c, "bert_fields", bf);
+		json_object_set_new(c, "text_lr", json_real((double)o->text_lr));
+		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
+		json_object_set_new(c, "max_len", json_integer(t->tk[0].max_len));
+		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
+		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->enc.encoder_id));
+		json_object_set_new(c, "text_model", o->text_model ? json_string(o->text_model) : json_null());
+		json_object_set_new(c, "text_hidden", json_integer(t->enc.bert.cfg.hidden));
+	}
 	return c;
 }
 
@@ -252,12 +279,15 @@ static char *baselines_json(trainer *t)
 			json_array_append_new(b, json_real((double)(float)(sum[pl][c] / (double)t->ntrain)));
 		int S = t->use_struct ? (int)t->nf : 0;
 		char name[512];
+		int bert = pl >= S + t->nngram;
 		if (pl < S)
 			snprintf(name, sizeof name, "%s", t->f[pl].name);
-		else
+		else if (!bert)
 			snprintf(name, sizeof name, "ngram:%s", t->tx[t->ngram_of[pl - S]].field);
+		else
+			snprintf(name, sizeof name, "text:%s", t->tx[t->text_of[pl - S - t->nngram]].field);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", name, "kind",
-						     pl < S ? "structured" : "ngram", "baseline", b));
+						     pl < S ? "structured" : bert ? "text" : "ngram", "baseline", b));
 	}
 	out = json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(9));
 done:
@@ -270,7 +300,7 @@ done:
 static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
 	json_t *meta = json_object();
-	json_object_set_new(meta, "format", json_string(t->nngram ? "yujing-multimodal" : "yujing-structured"));
+	json_object_set_new(meta, "format", json_string(t->nngram || t->ntext ? "yujing-multimodal" : "yujing-structured"));
 	json_object_set_new(meta, "epoch", json_sprintf("%d", epoch));
 	char *bl = baselines_json(t);
 	if (!bl) {
@@ -315,6 +345,20 @@ static yj_status create_run(trainer *t, yj_error *err)
 		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o}", "branch", name, "source",
 						       tf->source, "field", tf->field, "mode", "ngram", "buckets",
 						       (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n, "vocab", voc));
+	}
+	/* BERT text branches: which encoder (fine-tuned: this run's copy) */
+	for (int i = 0; i < t->ntext; i++) {
+		const yj_text_field *tf = &t->tx[t->text_of[i]];
+		char name[512];
+		snprintf(name, sizeof name, "text:%s", tf->field);
+		int tuned = !t->o.freeze_text;
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:b}", "branch", name, "text_branch", name,
+				      "source", tf->source,
+				      "field", tf->field, "max_len", t->tk[i].max_len, "encoder_id",
+				      (json_int_t)(tuned ? t->tuned_id : t->enc.encoder_id), "frozen", !tuned);
+		if (t->o.text_model && !tuned)
+			json_object_set_new(e, "text_model", json_string(t->o.text_model));
+		json_array_append_new(feats, e);
 	}
 	char *c = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *l = json_dumps(labels, JSON_COMPACT);
@@ -396,6 +440,24 @@ static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 		o->ngram_buckets = (unsigned)json_integer_value(json_object_get(cfg, "ngram_buckets"));
 	if (json_object_get(cfg, "ngram_n"))
 		o->ngram_n = (int)json_integer_value(json_object_get(cfg, "ngram_n"));
+	if (json_object_get(cfg, "bert_fields")) {
+		if (!json_is_true(json_object_get(cfg, "freeze_text"))) {
+			json_decref(cfg);
+			error_set(err, YJ_EUSAGE, _("run %lld fine-tunes the text encoder and cannot be resumed"), t->run);
+			error_hint(err, _("train it again, or use --freeze-text"));
+			return YJ_EUSAGE;
+		}
+		o->freeze_text = 1;
+		o->max_len = (int)json_integer_value(json_object_get(cfg, "max_len"));
+		if (json_is_true(json_object_get(cfg, "max_len_auto")))
+			o->max_len = 0; /* per field, as the run chose them */
+		o->text_lr = (float)json_number_value(json_object_get(cfg, "text_lr"));
+		t->resume_enc = json_integer_value(json_object_get(cfg, "encoder_id"));
+		const char *tm = json_string_value(json_object_get(cfg, "text_model"));
+		free(t->text_model);
+		t->text_model = tm ? strdup(tm) : NULL;
+		o->text_model = t->text_model;
+	}
 	if (!o->threads) /* the same threads give the same numbers */
 		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
 	json_t *ex = json_object_get(cfg, "exclude");
@@ -424,6 +486,14 @@ static void trainer_free(trainer *t)
 		ngram_data_free(&t->nd[i]);
 	}
 	free(t->branches);
+	free(t->text_model);
+	for (int i = 0; i < MM_MAX_TEXT; i++) {
+		text_tokens_free(&t->tk[i]);
+		free(t->cls[i]);
+	}
+	if (t->has_enc) {
+		textenc_free(&t->enc);
+	}
 	for (size_t s = 0; s < MLP_MAX_SOURCES; s++)
 		free(t->xb[s]);
 	free(t->yb);
@@ -434,13 +504,51 @@ static void trainer_free(trainer *t)
 	free(t->exclude);
 }
 
+/* Tokens per text of a field when not given: the profile's suggested
+ * length (the 95th percentile in characters, about one token each for
+ * Chinese) plus [CLS] and [SEP], else 128. */
+static int profile_max_len(trainer *t, const char *source, const char *field)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 128;
+	if (sqlite3_prepare_v2(t->db, "SELECT p.result FROM profiles p JOIN sources s ON s.id = p.source_id WHERE s.name = ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *r = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+			size_t i;
+			json_t *f;
+			json_array_foreach(json_object_get(r, "fields"), i, f)
+			{
+				json_t *s = json_object_get(json_object_get(f, "length"), "suggested_max_len");
+				const char *name = json_string_value(json_object_get(f, "name"));
+				if (json_is_integer(s) && name && !strcmp(name, field))
+					n = (int)json_integer_value(s) + 2;
+			}
+			json_decref(r);
+		}
+	}
+	sqlite3_finalize(st);
+	return n < 8 ? 8 : n > 512 ? 512 : n;
+}
+
+/* Whether the project has an active text encoder. */
+static int encoder_exists(trainer *t)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = sqlite3_prepare_v2(t->db, "SELECT 1 FROM encoders WHERE active", -1, &st, NULL) == SQLITE_OK &&
+		  sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /* Which branches the run trains (opts->branches, or all the data
  * supports) and the effective list as text. */
 static yj_status select_branches(trainer *t, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
-	int want_struct = 0, explicit_ngram = 0, any = 0;
-	unsigned char pick[256] = {0};
+	int want_struct = 0, explicit_ngram = 0, explicit_text = 0, any = 0;
+	unsigned char pick[256] = {0}, tpick[256] = {0};
 	if (t->ntx > 256)
 		return error_set(err, YJ_EDATA, _("too many text fields"));
 	const char *s = o->branches ? o->branches : "";
@@ -469,22 +577,38 @@ static yj_status select_branches(trainer *t, yj_error *err)
 				return YJ_EUSAGE;
 			}
 			pick[i] = 1;
-		} else if (!strcmp(tok, "text") || !strncmp(tok, "text:", 5)) {
-			return error_set(err, YJ_EUSAGE, _("the BERT text branch is not available yet; use ngram"));
+		} else if (!strcmp(tok, "text")) {
+			explicit_text = 1;
+			for (size_t i = 0; i < t->ntx; i++)
+				tpick[i] = 1;
+		} else if (!strncmp(tok, "text:", 5)) {
+			explicit_text = 1;
+			size_t i = 0;
+			while (i < t->ntx && strcmp(t->tx[i].field, tok + 5))
+				i++;
+			if (i == t->ntx) {
+				error_set(err, YJ_EUSAGE, _("no text field %s"), tok + 5);
+				error_hint(err, _("text fields are imported with --text FIELD"));
+				return YJ_EUSAGE;
+			}
+			tpick[i] = 1;
 		} else {
-			return error_set(err, YJ_EUSAGE, _("unknown branch '%s' (structured, ngram, ngram:FIELD)"), tok);
+			return error_set(err, YJ_EUSAGE,
+					 _("unknown branch '%s' (structured, ngram, ngram:FIELD, text, text:FIELD)"), tok);
 		}
 	}
 	if (!any) {
+		/* BERT only when cheap: a frozen encoder (cached [CLS] vectors) */
+		int bert = o->freeze_text && (o->text_model || encoder_exists(t));
 		want_struct = t->nf > 0;
 		for (size_t i = 0; i < t->ntx; i++)
-			pick[i] = 1;
+			pick[i] = 1, tpick[i] = (unsigned char)bert;
 	}
 	/* excluded fields feed no branch */
 	for (size_t i = 0; i < t->ntx; i++)
 		for (size_t e = 0; e < o->nexclude; e++)
 			if (!strcmp(o->exclude[e], t->tx[i].field))
-				pick[i] = 0;
+				pick[i] = tpick[i] = 0;
 	t->nngram = 0;
 	for (size_t i = 0; i < t->ntx; i++)
 		if (pick[i]) {
@@ -495,14 +619,25 @@ static yj_status select_branches(trainer *t, yj_error *err)
 	if (want_struct && (t->nf == 0 || t->nf > MLP_MAX_SOURCES))
 		return error_set(err, YJ_EDATA, t->nf ? _("too many sources for the structured branch")
 						     : _("no source has a structured field (numeric, categorical or datetime)"));
+	t->ntext = 0;
+	for (size_t i = 0; i < t->ntx; i++)
+		if (tpick[i]) {
+			if (t->ntext == MM_MAX_TEXT)
+				return error_set(err, YJ_EDATA, _("too many text fields (at most %d)"), MM_MAX_TEXT);
+			t->text_of[t->ntext++] = (int)i;
+		}
 	if (explicit_ngram && !t->nngram)
 		return error_set(err, YJ_EDATA, _("no text field for the n-gram branch"));
-	if (!want_struct && !t->nngram)
+	if (explicit_text && !t->ntext)
+		return error_set(err, YJ_EDATA, _("no text field for the text branch"));
+	if (!want_struct && !t->nngram && !t->ntext)
 		return error_set(err, YJ_EDATA, _("no source has a structured field (numeric, categorical or datetime)"));
 	t->use_struct = want_struct;
 	size_t len = 16;
 	for (int i = 0; i < t->nngram; i++)
 		len += strlen(t->tx[t->ngram_of[i]].field) + 8;
+	for (int i = 0; i < t->ntext; i++)
+		len += strlen(t->tx[t->text_of[i]].field) + 8;
 	free(t->branches);
 	if (!(t->branches = malloc(len)))
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
@@ -514,6 +649,12 @@ static yj_status select_branches(trainer *t, yj_error *err)
 			strcat(t->branches, ",");
 		strcat(t->branches, "ngram:");
 		strcat(t->branches, t->tx[t->ngram_of[i]].field);
+	}
+	for (int i = 0; i < t->ntext; i++) {
+		if (t->branches[0])
+			strcat(t->branches, ",");
+		strcat(t->branches, "text:");
+		strcat(t->branches, t->tx[t->text_of[i]].field);
 	}
 	t->o.branches = t->branches;
 	return YJ_OK;
@@ -601,6 +742,33 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		}
 		free(use);
 	}
+	/* BERT text branches: the encoder, the tokens, and (frozen) every
+	 * case's [CLS] vector from the project's cache */
+	if (t.ntext) {
+		if ((st = textenc_open(p, o->text_model, t.resume_enc, o->seed, &t.enc, err)))
+			goto out;
+		t.has_enc = 1;
+		adamw_init(&t.topt);
+		t.topt.weight_decay = o->weight_decay;
+		size_t H = (size_t)t.enc.bert.cfg.hidden;
+		for (int i = 0; i < t.ntext; i++) {
+			const yj_text_field *tf = &t.tx[t.text_of[i]];
+			if ((st = textenc_tokenize(&t.enc, (const char *const *)tf->text, t.cases.n,
+						   o->max_len > 0 ? o->max_len : profile_max_len(&t, tf->source, tf->field),
+						   &t.tk[i], err)))
+				goto out;
+			if (!(t.cls[i] = calloc((t.cases.n ? t.cases.n : 1) * H, sizeof(float))))
+				goto nomem;
+			char field[512];
+			snprintf(field, sizeof field, "%s.%s", tf->source, tf->field);
+			size_t computed = 0;
+			if (o->freeze_text &&
+			    (st = textenc_encode_all(p, &t.enc, &t.tk[i], o->batch, field,
+						     (const char *const *)t.cases.key, t.cls[i], &computed, err)))
+				goto out;
+			t.cache_computed += computed;
+		}
+	}
 	/* balanced class weights n / (K n_k), as scikit-learn */
 	{
 		size_t K = t.cases.nclasses;
@@ -625,8 +793,16 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	}
 	for (int i = 0; i < t.nngram; i++)
 		cfg.ngram_rows[i] = t.nvocab[i];
+	if (t.ntext) {
+		cfg.ntext = t.ntext;
+		cfg.text_in = t.enc.bert.cfg.hidden;
+		cfg.text_dim = o->hidden;
+	}
 	if (mm_init(&t.m, &cfg, o->seed) || mm_reserve(&t.m, o->batch))
 		goto nomem;
+	for (int i = 0; i < t.ntext; i++)
+		t.m.tin[i] = t.cls[i];
+	int tune = t.ntext && !o->freeze_text;
 	adamw_init(&t.opt);
 	t.opt.weight_decay = o->weight_decay;
 
@@ -644,7 +820,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			st = db_err(&t, rc, _("resuming the run"), err);
 			goto out;
 		}
-	} else if ((st = create_run(&t, err))) {
+	} else if ((tune && (st = textenc_store(p, &t.enc, 0, &t.tuned_id, err))) || (st = create_run(&t, err))) {
 		goto out;
 	}
 	*run_id = t.run;
@@ -684,6 +860,15 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			size_t first = s * (size_t)o->batch;
 			int B = (int)(t.ntrain - first < (size_t)o->batch ? t.ntrain - first : (size_t)o->batch);
 			gather(&t, perm + first, B);
+			/* fine-tuning: this batch's [CLS] vectors, dropout from a
+			 * stream per (step, field) so a second pass repeats it */
+			uint64_t dseed = o->seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(gstep + 1));
+			for (int i = 0; tune && i < t.ntext && !st; i++) {
+				bert_seed(&t.enc.bert, dseed + (uint64_t)i);
+				st = textenc_encode(&t.enc, &t.tk[i], t.bidx, B, 1, t.cls[i], err);
+			}
+			if (st)
+				break;
 			mm_forward(&t.m, (const float *const *)t.xb, t.nd, t.bidx, B, 1);
 			float loss = mm_loss(&t.m, t.yb, o->balanced ? t.cw : NULL, B);
 			params_zero_grad(&t.m.ps);
@@ -692,6 +877,24 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 				clip_grad_norm(&t.m.ps, o->clip);
 			float lr = lr_schedule(gstep, warm, total, o->lr);
 			adamw_step(&t.opt, &t.m.ps, lr);
+			if (tune) {
+				/* the encoder, with its own learning rate; the last
+				 * field's activations are live, the others recomputed */
+				params_zero_grad(&t.enc.bert.ps);
+				for (int i = t.ntext - 1; i >= 0 && !st; i--) {
+					if (i != t.ntext - 1) {
+						bert_seed(&t.enc.bert, dseed + (uint64_t)i);
+						st = textenc_encode(&t.enc, &t.tk[i], t.bidx, B, 1, t.cls[i], err);
+					}
+					if (!st)
+						textenc_backward(&t.enc, t.m.dtin[i]);
+				}
+				if (st)
+					break;
+				if (o->clip > 0)
+					clip_grad_norm(&t.enc.bert.ps, o->clip);
+				adamw_step(&t.topt, &t.enc.bert.ps, lr_schedule(gstep, warm, total, o->text_lr));
+			}
 			loss_sum += loss;
 			loss_n++;
 			if (t.npending == t.pending_cap) {
@@ -723,6 +926,11 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		}
 		if (st || t.cancelled)
 			break;
+		/* fine-tuned: every case's [CLS] vector under this epoch's encoder */
+		for (int i = 0; tune && i < t.ntext && !st; i++)
+			st = textenc_encode_all(p, &t.enc, &t.tk[i], o->batch, NULL, NULL, t.cls[i], NULL, err);
+		if (st)
+			break;
 		double test_loss = evaluate(&t, pred, truth);
 		yj_metrics mt;
 		if (metrics_compute(&mt, truth, pred, t.ntest, K)) {
@@ -751,6 +959,8 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			best_f1 = mt.macro_f1;
 			best_epoch = epoch;
 			st = save_best(&t, epoch, &mt, err);
+			if (!st && tune)
+				st = textenc_store(p, &t.enc, t.run, &t.tuned_id, err);
 		}
 		double acc = mt.accuracy, f1 = mt.macro_f1;
 		metrics_free(&mt);
@@ -926,5 +1136,83 @@ yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *er
 		return store_sqlite_error(db, rc, _("reading the run history"), err);
 	}
 	*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)run, "steps", steps, "epochs", epochs);
+	return YJ_OK;
+}
+
+/* The branch families the data supports (ablation). */
+static yj_status families(yj_project *p, const yj_train_opts *o, int *st_, int *ng, int *tx, yj_error *err)
+{
+	trainer t;
+	memset(&t, 0, sizeof t);
+	t.p = p;
+	t.db = project_db(p);
+	t.o = *o;
+	*st_ = *ng = *tx = 0;
+	yj_features_opts fo = {.top_k = o->top_k, .exclude = o->exclude, .nexclude = o->nexclude};
+	yj_status st = cases_load(p, &t.cases, err);
+	if (!st)
+		st = features_build(p, &t.cases, &fo, &t.f, &t.nf, err);
+	if (!st)
+		st = texts_build(p, &t.cases, &t.tx, &t.ntx, err);
+	if (!st) {
+		size_t ntx = 0;
+		for (size_t i = 0; i < t.ntx; i++) {
+			int ex = 0;
+			for (size_t e = 0; e < o->nexclude; e++)
+				ex |= !strcmp(o->exclude[e], t.tx[i].field);
+			ntx += !ex;
+		}
+		*st_ = t.nf > 0 && t.nf <= MLP_MAX_SOURCES;
+		*ng = ntx > 0;
+		*tx = ntx > 0 && (o->text_model || encoder_exists(&t));
+	}
+	trainer_free(&t);
+	return st;
+}
+
+yj_status train_ablation(yj_project *p, const yj_train_opts *opts, json_t **out, yj_error *err)
+{
+	int has[3];
+	static const char *const fam[3] = {"structured", "ngram", "text"};
+	yj_status st = families(p, opts, &has[0], &has[1], &has[2], err);
+	if (st)
+		return st;
+	char all[64] = "";
+	int nfam = 0;
+	for (int f = 0; f < 3; f++)
+		if (has[f]) {
+			if (nfam++)
+				strcat(all, ",");
+			strcat(all, fam[f]);
+		}
+	if (!nfam)
+		return error_set(err, YJ_EDATA, _("the data supports no branch"));
+	json_t *cfgs = json_array();
+	for (int f = 0; f <= 3 && !st; f++) {
+		if (f < 3 && !has[f])
+			continue;
+		if (f == 3 && nfam < 2) { /* "all" is the single family already trained */
+			json_t *c = json_deep_copy(json_array_get(cfgs, 0));
+			json_object_set_new(c, "configuration", json_string("all"));
+			json_array_append_new(cfgs, c);
+			break;
+		}
+		yj_train_opts o = *opts;
+		o.branches = f < 3 ? fam[f] : all;
+		o.resume = 0;
+		long long id = 0;
+		json_t *ev = NULL;
+		if ((st = train_run(p, &o, &id, err)) || (st = train_eval(p, id, &ev, err)))
+			break;
+		json_array_append_new(cfgs, json_pack("{s:s, s:s, s:I, s:O, s:O}", "configuration", f < 3 ? fam[f] : "all",
+						      "branches", o.branches, "run", (json_int_t)id, "accuracy",
+						      json_object_get(ev, "accuracy"), "macro_f1", json_object_get(ev, "macro_f1")));
+		json_decref(ev);
+	}
+	if (st) {
+		json_decref(cfgs);
+		return st;
+	}
+	*out = json_pack("{s:I, s:o}", "seed", (json_int_t)opts->seed, "configurations", cfgs);
 	return YJ_OK;
 }

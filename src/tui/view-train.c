@@ -1,57 +1,613 @@
 /*
- * view-train.c - view 4: training (a later issue); for now it says what
- * it will show and how to train from the prompt meanwhile.
+ * view-train.c - view 4: set up and follow a training run.
+ *
+ * Left, the hyper-parameters as a form (Enter edits a value); `s` starts
+ * `yujing train PROJECT ...` as its own process, detached from the
+ * workbench (its own session, output to PROJECT.train.log), so the run
+ * survives the workbench closing.  Right, the latest run read from the
+ * project every second (train_list, train_history): a progress bar with
+ * the steps done, elapsed time and ETA, and the loss curves (training
+ * loss per step, test loss and accuracy per epoch) drawn by plot.c.  `c`
+ * asks the run to stop (train_request_cancel); `l` shows the log instead
+ * of the curves.  A run started elsewhere (the CLI, an earlier workbench)
+ * shows the same way.
  */
 #include <config.h>
 
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/train/train.h"
+
+enum { A_START = ACT_VIEW, A_CANCEL, A_LOG, A_EDIT };
 
 static const tui_binding keys[] = {
+	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a setting")},
+	{A_EDIT, {'\n', '\r', KEY_ENTER, 'e'}, "Enter e", N_("edit the chosen setting")},
+	{A_START, {'s'}, "s", N_("start a run with these settings (in its own process)")},
+	{A_CANCEL, {'c'}, "c", N_("ask the running run to stop (resumable)")},
+	{A_LOG, {'l'}, "l", N_("show the run's log instead of the curves (and back)")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
+
+/* The form: a label, the option it becomes, and its value. */
+enum {
+	F_EPOCHS, F_BATCH, F_LR, F_WD, F_HIDDEN, F_DEPTH, F_TOPK, F_CW, F_SEED, F_BRANCHES, F_EXCLUDE, F_FUSION,
+	NFIELDS
+};
+static const struct {
+	const char *label; /* N_() */
+	const char *opt;
+	const char *init;
+} fields[NFIELDS] = {
+	{N_("epochs"), "epochs", "20"},		{N_("batch"), "batch", "256"},
+	{N_("learning rate"), "lr", "0.001"},	{N_("weight decay"), "weight-decay", "0.01"},
+	{N_("hidden"), "hidden", "64"},		{N_("depth"), "depth", "1"},
+	{N_("top-k values"), "top-k", "10"},	{N_("class weight"), "class-weight", "none"},
+	{N_("seed"), "seed", "42"},		{N_("branches"), "branches", ""},
+	{N_("exclude"), "exclude", ""},		{N_("fusion"), "fusion", "concat"},
+};
+
+#define LOG_LINES 64
+
+typedef struct {
+	char *val[NFIELDS];
+	int cur;
+	int show_log;
+	int busy, loaded, failed;
+	yj_error err;
+	json_t *run;  /* the latest run (train_list entry), NULL when none */
+	json_t *hist; /* its history */
+	double *sx, *sy, *ex, *ey, *ay;
+	size_t ns, ne;
+	char *log[LOG_LINES];
+	size_t nlog;
+	int launched;          /* a run was started here and has not shown yet */
+	long long launch_after; /* the latest run id when it was started */
+} train_state;
+
+typedef struct {
+	tui_job base;
+	train_state *s;
+	long long cancel;
+	char *logpath;
+	json_t *run, *hist;
+	char *log[LOG_LINES];
+	size_t nlog;
+} train_job;
+
+static char *log_path(const tui_app *a)
+{
+	size_t n = strlen(a->path) + 16;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s.train.log", a->path);
+	return p;
+}
+
+/* The last LOG_LINES lines of the log (at most 64 KiB read). */
+static void read_log(train_job *tj)
+{
+	FILE *f = tj->logpath ? fopen(tj->logpath, "r") : NULL;
+	if (!f)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long end = ftell(f);
+		if (end > 65536)
+			fseek(f, end - 65536, SEEK_SET);
+		else
+			rewind(f);
+	}
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (tj->nlog == LOG_LINES) {
+			free(tj->log[0]);
+			memmove(tj->log, tj->log + 1, (LOG_LINES - 1) * sizeof *tj->log);
+			tj->nlog--;
+		}
+		tj->log[tj->nlog++] = strdup(line);
+	}
+	fclose(f);
+}
+
+static void train_job_run(tui_job *j, yj_project *p)
+{
+	train_job *tj = (train_job *)j;
+	if (tj->cancel && (j->st = train_request_cancel(p, tj->cancel, &j->err)))
+		return;
+	json_t *runs = NULL;
+	if ((j->st = train_list(p, &runs, &j->err)))
+		return;
+	json_t *arr = json_object_get(runs, "runs");
+	size_t n = json_array_size(arr);
+	if (n) {
+		tj->run = json_incref(json_array_get(arr, n - 1));
+		j->st = train_history(p, json_integer_value(json_object_get(tj->run, "id")), &tj->hist, &j->err);
+	}
+	json_decref(runs);
+	read_log(tj);
+}
+
+static void free_series(train_state *s)
+{
+	free(s->sx);
+	free(s->sy);
+	free(s->ex);
+	free(s->ey);
+	free(s->ay);
+	s->sx = s->sy = s->ex = s->ey = s->ay = NULL;
+	s->ns = s->ne = 0;
+}
+
+/* The curves: training loss at each step, test loss and accuracy at the
+ * last step of each epoch. */
+static void build_series(train_state *s)
+{
+	free_series(s);
+	json_t *steps = json_object_get(s->hist, "steps"), *epochs = json_object_get(s->hist, "epochs");
+	size_t n = json_array_size(steps), m = json_array_size(epochs);
+	s->sx = malloc((n ? n : 1) * sizeof *s->sx);
+	s->sy = malloc((n ? n : 1) * sizeof *s->sy);
+	s->ex = malloc((m ? m : 1) * sizeof *s->ex);
+	s->ey = malloc((m ? m : 1) * sizeof *s->ey);
+	s->ay = malloc((m ? m : 1) * sizeof *s->ay);
+	if (!s->sx || !s->sy || !s->ex || !s->ey || !s->ay) {
+		free_series(s);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *st = json_array_get(steps, i);
+		s->sx[i] = json_number_value(json_array_get(st, 0));
+		s->sy[i] = json_number_value(json_array_get(st, 1));
+	}
+	s->ns = n;
+	double total = json_number_value(json_object_get(s->run, "total_steps"));
+	double ep = json_number_value(json_object_get(json_object_get(s->run, "config"), "epochs"));
+	double per = total > 0 && ep > 0 ? total / ep : m ? (double)n / (double)m : 1;
+	for (size_t i = 0; i < m; i++) {
+		json_t *e = json_array_get(epochs, i);
+		s->ex[i] = (json_number_value(json_object_get(e, "epoch")) + 1) * per - 1;
+		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
+		s->ay[i] = json_number_value(json_object_get(e, "accuracy"));
+	}
+	s->ne = m;
+}
+
+static void train_job_done(tui_job *j, tui_app *a)
+{
+	train_job *tj = (train_job *)j;
+	train_state *s = tj->s;
+	s->busy = 0;
+	if (j->st) {
+		s->failed = 1;
+		s->err = j->err;
+		if (tj->cancel)
+			tui_error(a, &j->err);
+		return;
+	}
+	if (tj->cancel)
+		tui_message(a, 0, _("run %lld was asked to stop"), tj->cancel);
+	const char *was = json_string_value(json_object_get(s->run, "status"));
+	const char *now = json_string_value(json_object_get(tj->run, "status"));
+	int ended = s->run && tj->run &&
+		    json_integer_value(json_object_get(s->run, "id")) == json_integer_value(json_object_get(tj->run, "id")) &&
+		    was && now && !strcmp(was, "running") && strcmp(now, "running");
+	s->failed = 0;
+	s->loaded = 1;
+	json_decref(s->run);
+	json_decref(s->hist);
+	s->run = tj->run;
+	s->hist = tj->hist;
+	tj->run = tj->hist = NULL;
+	for (size_t i = 0; i < s->nlog; i++)
+		free(s->log[i]);
+	memcpy(s->log, tj->log, tj->nlog * sizeof *s->log);
+	s->nlog = tj->nlog;
+	tj->nlog = 0;
+	build_series(s);
+	long long id = json_integer_value(json_object_get(s->run, "id"));
+	if (s->launched && id > s->launch_after)
+		s->launched = 0;
+	/* The process started here ended before it made a run: its error
+	 * ("yujing: ..." or "yujing train: ...") is in the log. */
+	for (size_t i = 1; s->launched && i < s->nlog; i++)
+		if (s->log[i] && !strncmp(s->log[i], "yujing", 6)) {
+			s->launched = 0;
+			s->show_log = 1;
+			tui_message(a, 1, "%s", s->log[i]);
+		}
+	if (ended) {
+		tui_message(a, !strcmp(now, "done") ? 2 : 1, _("run %lld ended: %s"),
+			    (long long)json_integer_value(json_object_get(s->run, "id")), tui_name(now));
+		tui_project_changed(a);
+	}
+}
+
+static void train_job_destroy(tui_job *j)
+{
+	train_job *tj = (train_job *)j;
+	json_decref(tj->run);
+	json_decref(tj->hist);
+	for (size_t i = 0; i < tj->nlog; i++)
+		free(tj->log[i]);
+	free(tj->logpath);
+	free(tj);
+}
+
+static void request(train_state *s, tui_app *a, long long cancel)
+{
+	if (s->busy && !cancel)
+		return;
+	train_job *tj = calloc(1, sizeof *tj);
+	if (!tj)
+		return;
+	tui_job_init(&tj->base, NULL, train_job_run, train_job_done, train_job_destroy);
+	tj->s = s;
+	tj->cancel = cancel;
+	tj->logpath = log_path(a);
+	s->busy = 1;
+	tui_submit(a, &tj->base);
+}
+
+static int run_is_running(const train_state *s)
+{
+	const char *st = json_string_value(json_object_get(s->run, "status"));
+	return st && !strcmp(st, "running");
+}
+
+/* Start `self train PROJECT --opt value...` detached: a double fork, the
+ * middle process in its own session, so the run is nobody's child here
+ * and keeps going after the workbench ends.  Its output goes to the log. */
+static int start_run(train_state *s, tui_app *a)
+{
+	char *argv[4 + 2 * NFIELDS + 1];
+	int n = 0;
+	argv[n++] = (char *)a->self;
+	argv[n++] = "train";
+	argv[n++] = a->path;
+	char opt[NFIELDS][32];
+	for (int i = 0; i < NFIELDS; i++) {
+		if (!*s->val[i] || !strcmp(s->val[i], fields[i].init))
+			continue; /* the default */
+		snprintf(opt[i], sizeof opt[i], "--%s", fields[i].opt);
+		argv[n++] = opt[i];
+		argv[n++] = s->val[i];
+	}
+	argv[n] = NULL;
+	char *logpath = log_path(a);
+	if (!logpath)
+		return -1;
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	free(logpath);
+	if (fd < 0)
+		return -1;
+	/* The command line heads the log. */
+	for (int i = 1; i < n; i++)
+		dprintf(fd, "%s%s", i > 1 ? " " : "$ yujing ", argv[i]);
+	dprintf(fd, "\n");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		int in = open("/dev/null", O_RDONLY);
+		if (in >= 0)
+			dup2(in, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		for (int k = 3; k < 256; k++)
+			close(k);
+		execv(a->self, argv);
+		dprintf(2, "cannot run %s: %s\n", a->self, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
 
 static void *train_open(tui_app *a)
 {
 	(void)a;
-	static int dummy;
-	return &dummy;
+	train_state *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < NFIELDS; i++)
+		s->val[i] = strdup(fields[i].init);
+	return s;
 }
 
 static void train_close(void *st)
 {
-	(void)st;
+	train_state *s = st;
+	for (int i = 0; i < NFIELDS; i++)
+		free(s->val[i]);
+	for (size_t i = 0; i < s->nlog; i++)
+		free(s->log[i]);
+	json_decref(s->run);
+	json_decref(s->hist);
+	free_series(s);
+	free(s);
+}
+
+/* Seconds since an ISO time "YYYY-MM-DDTHH:MM:SSZ" (UTC), -1 if unreadable. */
+static double since(const char *iso)
+{
+	struct tm tm = {0};
+	if (!iso || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			   &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	return difftime(time(NULL), t);
+}
+
+static void fmt_secs(double s, char *b, size_t n)
+{
+	if (!(s >= 0))
+		snprintf(b, n, "-");
+	else if (s < 3600)
+		snprintf(b, n, "%d:%02d", (int)s / 60, (int)s % 60);
+	else
+		snprintf(b, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+}
+
+static void draw_form(train_state *s, tui_rect r)
+{
+	tui_put(r.y, r.x, r.w, _("Settings"), tui_attr(TUI_C_TITLE));
+	for (int i = 0; i < NFIELDS && 1 + i < r.h; i++) {
+		int attr = i == s->cur ? tui_attr(TUI_C_SELECT) : 0;
+		tui_fill(r.y + 1 + i, r.x, r.w, attr);
+		tui_cell(r.y + 1 + i, r.x + 1, 14, _(fields[i].label), -1, attr);
+		const char *v = *s->val[i] ? s->val[i] : _("(all)");
+		if (i == F_EXCLUDE && !*s->val[i])
+			v = _("(none)");
+		tui_cell(r.y + 1 + i, r.x + 16, r.w - 17, v, -1, attr | (*s->val[i] ? 0 : tui_attr(TUI_C_DIM)));
+	}
+	if (r.h > NFIELDS + 2)
+		tui_put(r.y + NFIELDS + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
+}
+
+static void draw_run(train_state *s, tui_rect r)
+{
+	if (s->failed && !s->loaded) {
+		char buf[1024];
+		tui_put(r.y, r.x, r.w, error_format(&s->err, buf, sizeof buf), tui_attr(TUI_C_BAD));
+		return;
+	}
+	if (!s->loaded) {
+		tui_put(r.y, r.x, r.w, _("loading..."), tui_attr(TUI_C_DIM));
+		return;
+	}
+	if (!s->run) {
+		const char *p[] = {_("No runs yet"), _("Set the hyper-parameters on the left and press s to start a run "
+						       "(the data must be cleaned and split: ':split').")};
+		tui_paragraphs(r, p, 2, 0);
+		return;
+	}
+	long long id = json_integer_value(json_object_get(s->run, "id"));
+	const char *status = json_string_value(json_object_get(s->run, "status"));
+	long long done = json_integer_value(json_object_get(s->run, "steps_done"));
+	long long total = json_integer_value(json_object_get(s->run, "total_steps"));
+	long long edone = json_integer_value(json_object_get(s->run, "epochs_done"));
+	long long etot = json_integer_value(json_object_get(json_object_get(s->run, "config"), "epochs"));
+	char title[128], info[160];
+	snprintf(title, sizeof title, _("Run %lld: %s"), id, tui_name(status ? status : ""));
+	snprintf(info, sizeof info, _("epoch %lld/%lld"), edone, etot);
+	tui_heading(r.y, r.x, r.w, title, info);
+	int running = status && !strcmp(status, "running");
+	double elapsed = -1;
+	if (running) {
+		elapsed = since(json_string_value(json_object_get(s->run, "created_at")));
+	} else {
+		size_t k;
+		json_t *e;
+		elapsed = 0;
+		json_array_foreach(json_object_get(s->hist, "epochs"), k, e)
+			elapsed += json_number_value(json_object_get(e, "seconds"));
+	}
+	double frac = total > 0 ? (double)done / (double)total : 0;
+	double eta = running && done > 0 && elapsed >= 0 ? elapsed * (double)(total - done) / (double)done : -1;
+	char el[32], et[32], prog[160];
+	fmt_secs(elapsed, el, sizeof el);
+	fmt_secs(eta, et, sizeof et);
+	if (running)
+		snprintf(prog, sizeof prog, _("%lld/%lld steps · %s elapsed · ETA %s"), done, total, el, et);
+	else
+		snprintf(prog, sizeof prog, _("%lld/%lld steps · %s"), done, total, el);
+	/* The bar with the counts beside it when they fit, else below. */
+	int pw = tui_width(prog), below = r.w - pw - 7 < 12;
+	int bw = below ? r.w - 5 : r.w - pw - 7;
+	tui_putf(r.y + 1, r.x, 5, tui_attr(TUI_C_ACCENT), "%3d%%", (int)(frac * 100 + 1e-9));
+	tui_bar(r.y + 1, r.x + 5, bw, frac, tui_attr(running ? TUI_C_ACCENT : TUI_C_GOOD));
+	if (!below)
+		tui_put(r.y + 1, r.x + 6 + bw, pw, prog, 0);
+	else
+		tui_put(r.y + 2, r.x, r.w, prog, 0);
+	int y = r.y + 2 + below;
+	size_t m = json_array_size(json_object_get(s->hist, "epochs"));
+	if (m && y < r.y + r.h) {
+		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
+		tui_putf(y, r.x, r.w, 0, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
+			 (long long)json_integer_value(json_object_get(e, "epoch")) + 1,
+			 json_number_value(json_object_get(e, "train_loss")),
+			 json_number_value(json_object_get(e, "test_loss")),
+			 json_number_value(json_object_get(e, "accuracy")));
+	}
+	y++;
+	tui_rect pr = {y, r.x, r.y + r.h - y, r.w};
+	if (pr.h < 4)
+		return;
+	if (s->show_log) {
+		tui_put(pr.y, pr.x, pr.w, _("Log"), tui_attr(TUI_C_TITLE));
+		size_t rows = (size_t)(pr.h - 1), first = s->nlog > rows ? s->nlog - rows : 0;
+		for (size_t i = first; i < s->nlog; i++)
+			tui_put(pr.y + 1 + (int)(i - first), pr.x, pr.w, s->log[i] ? s->log[i] : "", 0);
+		return;
+	}
+	tui_series series[3] = {
+		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("train loss")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), _("test loss")},
+		{s->ex, s->ay, s->ne, tui_attr(TUI_C_GOOD), _("accuracy")},
+	};
+	tui_plot(pr, series, 3, _("step"), _("loss"));
 }
 
 static void train_draw(void *st, tui_app *a, tui_rect r)
 {
-	(void)st;
 	(void)a;
-	const char *p[] = {
-		_("Train (coming)"),
-		_("This view will set up a training run: the split (test share, seed), the model "
-		  "branches (structured sources, text fields), their sizes and the optimiser, then "
-		  "start it in the background and follow its loss and test metrics live."),
-		_("Meanwhile, train from the prompt, e.g. ':split' then ':train --epochs 20', and "
-		  "follow the run in view 6 (Runs)."),
-	};
-	tui_paragraphs(r, p, 3, 0);
+	train_state *s = st;
+	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), _("Enter edit · s start · c cancel · l log"));
+	int fw = r.w >= 90 ? 34 : 28;
+	draw_form(s, (tui_rect){r.y + 1, r.x + 1, r.h - 1, fw});
+	draw_run(s, (tui_rect){r.y + 1, r.x + fw + 2, r.h - 1, r.w - fw - 3});
+}
+
+static void edit_done(void *ctx, tui_app *a, const char *text)
+{
+	train_state *s = ctx;
+	if (!text)
+		return;
+	int i = s->cur;
+	char *end;
+	switch (i) {
+	case F_EPOCHS:
+	case F_BATCH:
+	case F_HIDDEN:
+	case F_DEPTH:
+	case F_TOPK:
+	case F_SEED: {
+		long v = strtol(text, &end, 10);
+		if (end == text || *end || v < (i == F_SEED ? 0 : i == F_BATCH ? 2 : 1)) {
+			tui_message(a, 1, _("%s wants a whole number"), _(fields[i].label));
+			return;
+		}
+		break;
+	}
+	case F_LR:
+	case F_WD: {
+		double v = strtod(text, &end);
+		if (end == text || *end || !(i == F_LR ? v > 0 : v >= 0)) {
+			tui_message(a, 1, _("%s wants a number (positive for the learning rate)"), _(fields[i].label));
+			return;
+		}
+		break;
+	}
+	case F_CW:
+		if (strcmp(text, "none") && strcmp(text, "balanced")) {
+			tui_message(a, 1, _("class weight is none or balanced"));
+			return;
+		}
+		break;
+	case F_FUSION:
+		if (strcmp(text, "concat") && strcmp(text, "sum")) {
+			tui_message(a, 1, _("fusion is concat or sum"));
+			return;
+		}
+		break;
+	}
+	char *v = strdup(text);
+	if (!v)
+		return;
+	free(s->val[i]);
+	s->val[i] = v;
+	a->dirty = 1;
 }
 
 static int train_key(void *st, tui_app *a, int action)
 {
-	(void)st;
-	(void)a;
-	(void)action;
+	train_state *s = st;
+	switch (action) {
+	case ACT_UP:
+		s->cur = s->cur > 0 ? s->cur - 1 : 0;
+		return TUI_REDRAW;
+	case ACT_DOWN:
+		s->cur = s->cur < NFIELDS - 1 ? s->cur + 1 : NFIELDS - 1;
+		return TUI_REDRAW;
+	case ACT_HOME:
+		s->cur = 0;
+		return TUI_REDRAW;
+	case ACT_END:
+		s->cur = NFIELDS - 1;
+		return TUI_REDRAW;
+	case ACT_ENTER:
+	case A_EDIT: {
+		char prompt[64];
+		snprintf(prompt, sizeof prompt, "%s: ", _(fields[s->cur].label));
+		tui_input_begin(a, prompt, s->val[s->cur], edit_done, s);
+		return TUI_REDRAW;
+	}
+	case A_START:
+		if (run_is_running(s)) {
+			tui_message(a, 1, _("run %lld is still training: cancel it first (c)"),
+				    (long long)json_integer_value(json_object_get(s->run, "id")));
+			return TUI_REDRAW;
+		}
+		s->launch_after = json_integer_value(json_object_get(s->run, "id"));
+		if (start_run(s, a)) {
+			tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
+		} else {
+			s->launched = 1;
+			tui_message(a, 0, _("training started in the background; its output goes to %s.train.log"),
+				    a->base);
+		}
+		request(s, a, 0);
+		return TUI_REDRAW;
+	case A_CANCEL:
+		if (!run_is_running(s)) {
+			tui_message(a, 1, _("no run is training"));
+			return TUI_REDRAW;
+		}
+		request(s, a, json_integer_value(json_object_get(s->run, "id")));
+		return TUI_REDRAW;
+	case A_LOG:
+		s->show_log = !s->show_log;
+		return TUI_REDRAW;
+	}
 	return TUI_UNHANDLED;
+}
+
+static void train_show(void *st, tui_app *a)
+{
+	request(st, a, 0);
 }
 
 const tui_view_ops tui_view_train = {
 	.title = N_("Train"),
-	.about = N_("A placeholder: training runs are set up here in a later version."),
+	.about = N_("Training runs: the hyper-parameters as a form, a run started in its own process "
+		    "(it keeps going when the workbench closes; output in PROJECT.train.log), and the "
+		    "latest run followed live: progress with elapsed time and ETA, the training loss of "
+		    "every step, the test loss and accuracy of every epoch."),
 	.keys = keys,
 	.open = train_open,
 	.close = train_close,
 	.draw = train_draw,
 	.key = train_key,
+	.show = train_show,
+	.reload = train_show,
+	.tick = train_show,
 };

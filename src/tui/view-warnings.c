@@ -1,55 +1,278 @@
 /*
- * view-warnings.c - view 7: warnings for new cases (a later issue); for
- * now it says what it will show.
+ * view-warnings.c - view 7: the cases with a stored prediction
+ * (cases_predictions(): the latest prediction of each case, typically the
+ * unlabeled ones after `predict --unlabeled`) whose probability of some
+ * category reaches that category's alert threshold, most probable first.
+ * Thresholds are per category (0.5 until changed with `t`); `p` predicts
+ * the unlabeled cases with the latest run.
  */
 #include <config.h>
 
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/train/cases.h"
+
+enum { A_THRESH = ACT_VIEW, A_PREDICT, A_REFRESH };
 
 static const tui_binding keys[] = {
+	{A_THRESH, {'t'}, "t", N_("set alert thresholds: P for every category, or CATEGORY=P")},
+	{A_PREDICT, {'p'}, "p", N_("predict the unlabeled cases with the latest run")},
+	{A_REFRESH, {'r'}, "r", N_("read the predictions again")},
+	{ACT_SEARCH, {0}, "/ n N", N_("search by key or category")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-static void *warnings_open(tui_app *a)
+#define MAX_CATS 64
+
+typedef struct {
+	json_t *data;
+	int busy, loaded, failed;
+	yj_error err;
+	tui_table tbl;
+	char *cat[MAX_CATS];
+	double thr[MAX_CATS];
+	size_t ncat;
+	double thr_all; /* for categories not set one by one */
+	size_t npred;
+} warn_state;
+
+typedef struct {
+	tui_job base;
+	warn_state *s;
+	json_t *data;
+} warn_job;
+
+static void warn_job_run(tui_job *j, yj_project *p)
 {
-	(void)a;
-	static int dummy;
-	return &dummy;
+	warn_job *wj = (warn_job *)j;
+	j->st = cases_predictions(p, &wj->data, &j->err);
 }
 
-static void warnings_close(void *st)
+static double threshold(const warn_state *s, const char *cat)
 {
-	(void)st;
+	for (size_t i = 0; i < s->ncat; i++)
+		if (!strcmp(s->cat[i], cat))
+			return s->thr[i];
+	return s->thr_all;
 }
 
-static void warnings_draw(void *st, tui_app *a, tui_rect r)
+static void fill_table(warn_state *s)
 {
-	(void)st;
+	tui_table_clear(&s->tbl);
+	size_t i;
+	json_t *c;
+	s->npred = json_array_size(json_object_get(s->data, "predictions"));
+	json_array_foreach(json_object_get(s->data, "predictions"), i, c)
+	{
+		/* the most probable category over its threshold */
+		const char *best = NULL, *k;
+		double bp = -1;
+		json_t *v;
+		json_object_foreach(json_object_get(c, "probabilities"), k, v)
+		{
+			double pv = json_number_value(v);
+			if (pv >= threshold(s, k) && pv > bp) {
+				bp = pv;
+				best = k;
+			}
+		}
+		if (!best)
+			continue;
+		char p[32], thr[32], run[32];
+		snprintf(p, sizeof p, "%.4f", bp);
+		snprintf(thr, sizeof thr, "%.2f", threshold(s, best));
+		snprintf(run, sizeof run, "%lld", (long long)json_integer_value(json_object_get(c, "run")));
+		const char *row[] = {json_string_value(json_object_get(c, "key")), best, p, thr, run,
+				     json_string_value(json_object_get(c, "created_at"))};
+		size_t r = tui_table_add(&s->tbl, row);
+		tui_table_set_key(&s->tbl, r, 2, bp);
+		tui_table_set_attr(&s->tbl, r, 1, tui_attr(bp >= 0.9 ? TUI_C_BAD : TUI_C_WARN));
+	}
+	tui_table_sort(&s->tbl, 2, 1);
+}
+
+static void warn_job_done(tui_job *j, tui_app *a)
+{
 	(void)a;
-	const char *p[] = {
-		_("Warnings (coming)"),
-		_("This view will list new cases scored by a trained run, most likely crime "
-		  "category first, with the predicted probability and the branch that weighed most; "
-		  "Enter will open a case in the inspector."),
+	warn_job *wj = (warn_job *)j;
+	warn_state *s = wj->s;
+	s->busy = 0;
+	s->loaded = 1;
+	if (j->st) {
+		s->failed = 1;
+		s->err = j->err;
+		return;
+	}
+	s->failed = 0;
+	json_decref(s->data);
+	s->data = wj->data;
+	wj->data = NULL;
+	fill_table(s);
+}
+
+static void warn_job_destroy(tui_job *j)
+{
+	warn_job *wj = (warn_job *)j;
+	json_decref(wj->data);
+	free(wj);
+}
+
+static void request(warn_state *s, tui_app *a)
+{
+	if (s->busy)
+		return;
+	warn_job *wj = calloc(1, sizeof *wj);
+	if (!wj)
+		return;
+	tui_job_init(&wj->base, NULL, warn_job_run, warn_job_done, warn_job_destroy);
+	wj->s = s;
+	s->busy = 1;
+	tui_submit(a, &wj->base);
+}
+
+static void *warn_open(tui_app *a)
+{
+	(void)a;
+	warn_state *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	const tui_column cols[] = {
+		{_("case"), 0, 16},	{_("category"), 0, 14}, {_("probability"), 1, 12},
+		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("predicted at"), 0, 20},
 	};
-	tui_paragraphs(r, p, 2, 0);
+	tui_table_init(&s->tbl, 6, cols);
+	s->thr_all = 0.5;
+	return s;
 }
 
-static int warnings_key(void *st, tui_app *a, int action)
+static void warn_close(void *st)
 {
-	(void)st;
+	warn_state *s = st;
+	for (size_t i = 0; i < s->ncat; i++)
+		free(s->cat[i]);
+	json_decref(s->data);
+	tui_table_free(&s->tbl);
+	free(s);
+}
+
+static void warn_draw(void *st, tui_app *a, tui_rect r)
+{
 	(void)a;
-	(void)action;
-	return TUI_UNHANDLED;
+	warn_state *s = st;
+	char title[128];
+	snprintf(title, sizeof title, _("Warnings (%zu of %zu predicted)"), s->tbl.nrows, s->npred);
+	tui_heading(r.y, r.x + 1, r.w - 2, title, _("t thresholds · p predict · r refresh"));
+	if (!s->loaded) {
+		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
+		return;
+	}
+	if (s->failed) {
+		char buf[1024];
+		tui_put(r.y + 2, r.x + 2, r.w - 3, error_format(&s->err, buf, sizeof buf), tui_attr(TUI_C_BAD));
+		return;
+	}
+	/* the thresholds */
+	char line[1024];
+	int o = snprintf(line, sizeof line, _("thresholds: %.2f"), s->thr_all);
+	for (size_t i = 0; i < s->ncat && o > 0 && (size_t)o < sizeof line; i++)
+		o += snprintf(line + o, sizeof line - (size_t)o, " · %s %.2f", s->cat[i], s->thr[i]);
+	tui_put(r.y + 1, r.x + 2, r.w - 3, line, tui_attr(TUI_C_DIM));
+	if (!s->npred) {
+		const char *p[] = {_("No predictions yet"),
+				   _("Press p to predict the unlabeled cases with the latest run (or ':predict "
+				     "--unlabeled'); the cases over their thresholds then show here.")};
+		tui_paragraphs((tui_rect){r.y + 2, r.x, r.h - 2, r.w}, p, 2, 0);
+		return;
+	}
+	tui_table_draw(&s->tbl, (tui_rect){r.y + 2, r.x + 1, r.h - 2, r.w - 2}, 1);
+}
+
+static void thresh_done(void *ctx, tui_app *a, const char *text)
+{
+	warn_state *s = ctx;
+	if (!text)
+		return;
+	const char *eq = strrchr(text, '=');
+	char *end;
+	double v = strtod(eq ? eq + 1 : text, &end);
+	if (end == (eq ? eq + 1 : text) || *end || !(v >= 0 && v <= 1)) {
+		tui_message(a, 1, _("a threshold is a probability in [0, 1]: P, or CATEGORY=P"));
+		return;
+	}
+	if (!eq) {
+		s->thr_all = v;
+		for (size_t i = 0; i < s->ncat; i++)
+			free(s->cat[i]);
+		s->ncat = 0;
+	} else {
+		char *cat = strndup(text, (size_t)(eq - text));
+		if (!cat)
+			return;
+		size_t i;
+		for (i = 0; i < s->ncat && strcmp(s->cat[i], cat); i++)
+			;
+		if (i < s->ncat) {
+			free(cat);
+		} else if (s->ncat < MAX_CATS) {
+			s->cat[s->ncat++] = cat;
+		} else {
+			free(cat);
+			return;
+		}
+		s->thr[i] = v;
+	}
+	fill_table(s);
+	a->dirty = 1;
+}
+
+static int warn_key(void *st, tui_app *a, int action)
+{
+	warn_state *s = st;
+	switch (action) {
+	case A_THRESH: {
+		char init[32];
+		snprintf(init, sizeof init, "%.2f", s->thr_all);
+		tui_input_begin(a, _("threshold (P or CATEGORY=P): "), init, thresh_done, s);
+		return TUI_REDRAW;
+	}
+	case A_PREDICT:
+		tui_run_line(a, "predict --unlabeled");
+		return TUI_REDRAW;
+	case A_REFRESH:
+		request(s, a);
+		return TUI_REDRAW;
+	case ACT_SEARCH:
+		tui_table_search(a, &s->tbl);
+		return TUI_REDRAW;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		return tui_table_search_again(a, &s->tbl, action == ACT_SEARCH_NEXT ? 1 : -1);
+	default:
+		return tui_table_move(&s->tbl, action);
+	}
+}
+
+static void warn_show(void *st, tui_app *a)
+{
+	request(st, a);
 }
 
 const tui_view_ops tui_view_warnings = {
 	.title = N_("Warnings"),
-	.about = N_("A placeholder: warnings for new cases come in a later version."),
+	.about = N_("Cases with a stored prediction (the unlabeled cases after `predict --unlabeled`) "
+		    "whose probability of some category reaches its alert threshold, most probable "
+		    "first. Thresholds are 0.5 until set with t: a probability for every category, or "
+		    "CATEGORY=P for one."),
 	.keys = keys,
-	.open = warnings_open,
-	.close = warnings_close,
-	.draw = warnings_draw,
-	.key = warnings_key,
+	.open = warn_open,
+	.close = warn_close,
+	.draw = warn_draw,
+	.key = warn_key,
+	.show = warn_show,
+	.reload = warn_show,
 };

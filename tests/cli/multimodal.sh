@@ -125,7 +125,7 @@ if sorted(json.loads(rows[0][4])) != ["assault", "burglary", "fraud"]:
 expect_exit 0 yujing predict p.yj --unlabeled
 expect_stdout_contains 'K9001'
 
-expect_exit 2 yujing train p.yj --branches text
+expect_exit 2 yujing train p.yj --branches text:nothere
 expect_exit 2 yujing train p.yj --branches bogus
 expect_exit 2 yujing train p.yj --fusion product
 expect_exit 2 yujing train p.yj --branches ngram:nothere

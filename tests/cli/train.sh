@@ -475,7 +475,7 @@ expect_exit 2 yujing train p.yj --lr 0
 expect_exit 2 yujing train p.yj --weight-decay -1
 expect_exit 2 yujing train p.yj --hidden x
 expect_exit 2 yujing train p.yj --class-weight heavy
-expect_exit 2 yujing train p.yj --branches text
+expect_exit 2 yujing train p.yj --branches text:nothere
 expect_exit 2 yujing train p.yj --resume 0
 expect_exit 2 yujing train p.yj --bogus
 expect_exit 2 yujing train p.yj --depth 9

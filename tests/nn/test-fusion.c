@@ -8,6 +8,8 @@
  *                (structured + two n-gram branches; concat and sum) for
  *                every n-gram, projection and classifier entry sampled;
  *                the n-gram backward touches only the rows present
+ *   text         the same with a BERT text branch ([CLS] vectors given):
+ *                its Linear's gradients and d loss / d [CLS]
  *   head         mm_head_logits from the players' vectors equals the
  *                model's logits (eval mode)
  *   Shapley      efficiency (sum = v(all) - v(none)) for logit and
@@ -100,7 +102,10 @@ typedef struct {
 	size_t idx[8];
 	int32_t y[8];
 	int B;
+	float *tin; /* (8, 6) [CLS] vectors of the text branch */
 } fixture;
+
+static int g_text; /* fixtures get a BERT text branch */
 
 static const char *const T0[] = {"甲乙丙", "乙丙丁戊", "", "甲", "丙丁丁", "戊戊甲乙", "乙", "丁甲"};
 static const char *const T1[] = {"abc", "bcd", "cde", "a", "xyz", "", "dd", "ab"};
@@ -116,8 +121,17 @@ static int fixture_init(fixture *f, yj_fusion_mode mode, int with_struct)
 	yj_mm_cfg cfg = {.nngram = 2, .ngram_rows = {nv[0], nv[1]}, .ngram_dim = 4, .nclasses = 3, .fusion = mode};
 	if (with_struct)
 		cfg.mlp = (yj_mlp_cfg){.nsrc = 2, .in_dim = {3, 2}, .hidden = 5, .depth = 1, .proj = 4};
+	if (g_text)
+		cfg.ntext = 1, cfg.text_in = 6, cfg.text_dim = 4;
 	if (mm_init(&f->m, &cfg, 7) || mm_reserve(&f->m, 8))
 		return -1;
+	if (g_text) {
+		if (!(f->tin = malloc(8 * 6 * sizeof(float))))
+			return -1;
+		for (int i = 0; i < 48; i++)
+			f->tin[i] = (float)(2 * rng_uniform(&rng) - 1);
+		f->m.tin[0] = f->tin;
+	}
 	/* random n-gram tables (they start at zero) */
 	yj_params *ps = &f->m.ps;
 	for (int t = 0; t < 2; t++)
@@ -138,6 +152,7 @@ static int fixture_init(fixture *f, yj_fusion_mode mode, int with_struct)
 static void fixture_free(fixture *f)
 {
 	mm_free(&f->m);
+	free(f->tin);
 	for (int i = 0; i < 2; i++) {
 		free(f->x[i]);
 		ngram_data_free(&f->nd[i]);
@@ -167,11 +182,13 @@ static void test_gradients(yj_fusion_mode mode, int with_struct)
 	loss_of(&f);
 	mm_backward(&f.m, (const float *const *)f.x, f.nd, f.idx, f.y, NULL, f.B);
 	const char *names[] = {"ngram.0.weight", "ngram.0.bias", "ngram.1.weight", "ngram.1.bias",
-			       "classifier.weight", "classifier.bias", "proj.weight"};
+			       "classifier.weight", "classifier.bias", "proj.weight", "text.0.dense.weight",
+			       "text.0.dense.bias"};
 	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
 		long i = params_find(ps, names[k]);
 		if (i < 0) {
-			ok(!with_struct && !strcmp(names[k], "proj.weight"), "%s declared", names[k]);
+			ok((!with_struct && !strcmp(names[k], "proj.weight")) || (!g_text && !strncmp(names[k], "text.", 5)),
+			   "%s declared only with its branch", names[k]);
 			continue;
 		}
 		double worst = 0;
@@ -190,6 +207,26 @@ static void test_gradients(yj_fusion_mode mode, int with_struct)
 		}
 		ok(worst < 2e-2, "finite differences %-18s (%s, structured %d): n=%zu max rel err %.2e", names[k],
 		   fusion_mode_name(mode), with_struct, n, worst);
+	}
+	/* the gradient handed to the encoder: d loss / d [CLS] */
+	if (g_text) {
+		double worst = 0;
+		float *dcls = malloc(8 * 6 * sizeof(float));
+		memcpy(dcls, f.m.dtin[0], 8 * 6 * sizeof(float));
+		for (int j = 0; j < 48; j++) {
+			float *p = f.tin + j, p0 = *p;
+			const float h = 1e-2f;
+			*p = p0 + h;
+			double lp = loss_of(&f);
+			*p = p0 - h;
+			double lm = loss_of(&f);
+			*p = p0;
+			double num = (lp - lm) / (2 * (double)h), an = dcls[j];
+			worst = fmax(worst, fabs(num - an) / fmax(fmax(fabs(num), fabs(an)), 1e-2));
+		}
+		free(dcls);
+		ok(worst < 2e-2, "finite differences of the [CLS] inputs (%s, structured %d): max rel err %.2e",
+		   fusion_mode_name(mode), with_struct, worst);
 	}
 	/* rows of n-grams no text has get no gradient */
 	{
@@ -283,6 +320,10 @@ int main(void)
 	test_gradients(FUSION_CONCAT, 0);
 	test_gradients(FUSION_CONCAT, 1);
 	test_gradients(FUSION_SUM, 1);
+	g_text = 1;
+	test_gradients(FUSION_CONCAT, 0);
+	test_gradients(FUSION_SUM, 1);
+	g_text = 0;
 	yj_shapley r;
 	int rc = fusion_shapley(3, 2, 0, game_symmetric, NULL, &r);
 	ok(!rc && fabs(r.phi_logit[0] - 3) < 1e-12 &&

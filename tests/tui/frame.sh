@@ -1,7 +1,7 @@
 #!/bin/sh
 # frame.sh - the workbench's frame, driven in tmux: how it starts (and
 # refuses to), the tab bar and the status line, switching views by digit
-# and Tab, the help screen, the placeholders, the Runs view's loss curve,
+# and Tab, the help screen, views 4, 5 and 7, the Runs view's loss curve,
 # the ':' prompt running a command into the message pane (completion,
 # unknown commands, history kept in the project across sessions), resizing,
 # monochrome (TERM=vt100), plain `yujing PROJECT.yj`, and q quitting with
@@ -61,17 +61,17 @@ wait_screen 'events › kind' 'Enter on a field drills into it in the Quality vi
 keys Escape
 wait_screen 'Quality: events' 'Esc leaves the drill-in for the Quality table'
 
-# Digits and Tab switch views; the placeholders say what they will show.
+# Digits and Tab switch views; each view opens.
 keys 4
-wait_screen 'Train (coming)' '4: the Train placeholder'
+wait_screen 'Settings' '4: the Train view'
 keys 5
-wait_screen 'Cases (coming)' '5: the Cases placeholder'
+wait_screen 'Cases (6, run 1)' '5: the Cases view lists the test and unlabeled cases'
 keys 7
-wait_screen 'Warnings (coming)' '7: the Warnings placeholder'
+wait_screen 'No predictions yet' '7: the Warnings view'
 keys Tab
 wait_screen 'Sources (2)' 'Tab from the last view cycles to the first'
 keys BTab
-wait_screen 'Warnings (coming)' 'shift-Tab goes back'
+wait_screen 'No predictions yet' 'shift-Tab goes back'
 keys 3
 wait_screen 'Impact (dry run)' '3: the Clean view'
 

@@ -34,7 +34,7 @@ wait_screen 'Sources (1)' 'the workbench opens on a project with a big source'
 keys 2
 t0=$(now_ms)
 keys 4
-wait_screen 'Train (coming)' 'a view switch is answered while the profile is computed'
+wait_screen 'Settings' 'a view switch is answered while the profile is computed'
 t1=$(now_ms)
 if grep -q 'profiling' "$T/screen.txt"; then
 	ok "the status line shows the profile still running ($((t1 - t0)) ms to answer the key)"

@@ -90,4 +90,32 @@ yj_status texts_build(yj_project *p, const yj_cases *c, yj_text_field **out, siz
 		      yj_error *err);
 void texts_free(yj_text_field *t, size_t n);
 
+/* New cases read from files (predict --source NAME=FILE). */
+typedef struct yj_case_file {
+	const char *source, *path;
+} yj_case_file;
+typedef struct yj_file_cases yj_file_cases;
+
+/* Read the files (table_from_file(): each must hold the fields the run's
+ * layouts read) and clean them with snapshot `snapshot`'s stored
+ * statistics and settings, never re-estimated: duplicates drop, a
+ * repeated key in the label source keeps its first row, nulls take the
+ * stored fill values (no row is dropped for nulls: every case gets a
+ * prediction), outliers by the stored mean and std with the snapshot's
+ * sigma and mode (in the label source mode drop replaces by the fill
+ * value; other sources drop rows as the training cleaning did).  The
+ * label source's file is required and defines the cases c (its kept
+ * keys in file order, part CASE_UNLABELED, no classes); a source the run
+ * reads but no file gives has no rows.  Free with file_cases_free() and
+ * cases_free(). */
+yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file *files, size_t nfiles,
+			  const json_t *layouts, yj_cases *c, yj_file_cases **out, yj_error *err);
+void file_cases_free(yj_file_cases *fc);
+
+/* features_apply() and texts_build() over the files' cleaned rows. */
+yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const json_t *layouts,
+			       yj_source_features **out, size_t *n, yj_error *err);
+yj_status texts_build_files(const yj_file_cases *fc, const yj_cases *c, yj_text_field **out, size_t *n,
+			    yj_error *err);
+
 #endif

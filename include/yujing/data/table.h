@@ -57,6 +57,18 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 
 void table_free(yj_table *t);
 
+/* Read new case data for source `name` from path with the readers
+ * (format from the extension, else the source's; the source's encoding)
+ * into a table of the source's fields and stored types; row ids are
+ * 1, 2, ... and line the file's line.  A field of the source that the
+ * file lacks stays null, unless it is the key or named in needed:
+ * YJ_EDATA naming the file and field.  A value that does not parse as its
+ * field's type, or an empty key: YJ_EDATA with file, line and field (the
+ * import would have refused it too).  Extra fields are ignored.  path NULL: the
+ * source's fields and no rows. */
+yj_status table_from_file(yj_project *p, const char *name, const char *path, const yj_nullset *ns,
+			  const char *const *needed, size_t nneeded, yj_table *out, yj_error *err);
+
 /* Is the value of column c in row r null? */
 static inline int table_is_null(const yj_table *t, size_t c, size_t r)
 {

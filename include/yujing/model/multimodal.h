@@ -3,7 +3,9 @@
  *
  * Branches, in this order: the structured branch (one MLP per source, the
  * source vectors concatenated and projected: structured.h, headless), then
- * one n-gram branch per text field (ngram.h).  Their vectors are fused
+ * one n-gram branch per text field (ngram.h), then one BERT text branch
+ * per text field: the encoder's [CLS] vector (computed by the caller,
+ * see tin below) -> Linear(text_in -> text_dim).  Their vectors are fused
  * (fusion.h) into class logits.  All parameters live in one yj_params:
  * a structured-only model has exactly the tensors (and, from the same
  * seed, the values) of the structured model of structured.h.
@@ -28,6 +30,9 @@ typedef struct yj_mm_cfg {
 	int nngram;
 	size_t ngram_rows[MM_MAX_TEXT]; /* vocabulary sizes */
 	int ngram_dim;
+	int ntext;        /* BERT text branches */
+	int text_in;      /* the encoder's hidden size H */
+	int text_dim;     /* d, the branch vector */
 	int nclasses;
 	yj_fusion_mode fusion;
 } yj_mm_cfg;
@@ -43,10 +48,19 @@ typedef struct yj_mm {
 	float *buf;
 	float *ngv[MM_MAX_TEXT], *dngv[MM_MAX_TEXT]; /* (B, ngram_dim) */
 	float *dproj;      /* (B, proj) */
+	/* BERT text branches: "text.T.dense.{weight,bias}" (d, H), (d) */
+	long tw[MM_MAX_TEXT], tb[MM_MAX_TEXT];
+	/* Set by the caller before mm_forward: (N, text_in) [CLS] vectors of
+	 * every case, row idx[b] read for batch row b. */
+	const float *tin[MM_MAX_TEXT];
+	float *tinb[MM_MAX_TEXT];  /* (B, text_in) gathered inputs */
+	float *tv[MM_MAX_TEXT], *dtv[MM_MAX_TEXT]; /* (B, text_dim) */
+	float *dtin[MM_MAX_TEXT];  /* (B, text_in) after mm_backward: d loss / d [CLS] */
 } yj_mm;
 
 /* Declare, allocate and initialise (one seeded stream: the structured
- * MLPs and projection, then the head; n-gram tables start at zero).
+ * MLPs and projection, then the head, then the text projections; n-gram
+ * tables start at zero).
  * Returns 0, -1 (out of memory or an invalid configuration). */
 int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed);
 void mm_free(yj_mm *m);
@@ -61,7 +75,8 @@ float mm_loss(yj_mm *m, const int32_t *labels, const float *w, int B);
 void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx,
 		 const int32_t *labels, const float *w, int B);
 
-/* Explanation players: nsrc structured sources, then the text branches. */
+/* Explanation players: nsrc structured sources, then the n-gram
+ * branches, then the BERT text branches. */
 int mm_nplayers(const yj_mm *m);
 int mm_player_dim(const yj_mm *m, int i);
 /* After an eval forward pass, the vector of player i for row b of the

@@ -33,13 +33,19 @@ typedef struct yj_run_model {
 	uint32_t *vocab[MM_MAX_TEXT];
 	size_t nvocab[MM_MAX_TEXT];
 	yj_ngram_data nd[MM_MAX_TEXT];
+	float *text_cls[MM_MAX_TEXT]; /* (cases, hidden) [CLS] vectors of the BERT text branches */
 	float *xb[MLP_MAX_SOURCES];
 	int bmax;
+	yj_file_cases *fc; /* the cases' rows when read from files, else NULL */
 } yj_run_model;
 
 /* Load run `run` (0: the latest run with weights).  YJ_ENOTFOUND when
  * there is no such run or it has no weights yet. */
 yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_error *err);
+/* The same with the cases read from files instead of the snapshot
+ * (file_cases_load(), cleaned with the run's snapshot's statistics). */
+yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			       yj_run_model *rm, yj_error *err);
 void run_model_free(yj_run_model *rm);
 /* Eval-mode forward of cases idx[0..B) (B <= 256); probabilities in
  * rm->m.fu.probs. */
@@ -57,6 +63,8 @@ typedef struct yj_predict_opts {
 	int unlabeled;      /* the snapshot's cases without a label */
 	const yj_alert *alerts;
 	size_t nalerts;
+	const yj_case_file *files; /* new cases from files (then unlabeled is ignored) */
+	size_t nfiles;
 } yj_predict_opts;
 
 /* Predict and store.  *out = {"run": id, "predictions": [{"key",

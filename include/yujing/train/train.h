@@ -33,8 +33,16 @@ typedef struct yj_train_opts {
 	size_t nexclude;
 	int balanced;      /* class weights n / (K n_k) */
 	/* Branches: NULL or "" for all the data supports, else a list of
-	 * "structured", "ngram" (every text field) or "ngram:FIELD". */
+	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
+	 * on every text field) or
+	 * "text:FIELD".  The default includes the BERT text branches only when
+	 * they are cheap: with freeze_text and an encoder. */
 	const char *branches;
+	const char *text_model; /* Hugging Face directory, NULL: the active encoder */
+	float text_lr;     /* the encoder's peak learning rate (default 2e-5) */
+	int freeze_text;   /* encoder fixed, [CLS] vectors cached in the project */
+	int max_len;       /* tokens per text; 0 (default): the profile's suggested
+			    * length + 2 when profiled, else 128; capped by the encoder */
 	int fusion;        /* FUSION_CONCAT (default) or FUSION_SUM */
 	unsigned ngram_buckets; /* hash buckets of the n-gram branches (default 2^18) */
 	int ngram_n;       /* longest character n-gram (default 3) */
@@ -51,10 +59,18 @@ typedef struct yj_train_opts {
 
 void train_opts_default(yj_train_opts *o);
 
-/* Train (or resume) a run of the multimodal model (structured and n-gram
- * branches fused by one head; structured.h, ngram.h, fusion.h).  *run_id gets the run's id
+/* Train (or resume) a run of the multimodal model (structured, n-gram and
+ * BERT text branches fused by one head; multimodal.h, textbranch.h).  *run_id gets the run's id
  * even when it stops early (status "cancelled": resumable). */
 yj_status train_run(yj_project *p, const yj_train_opts *o, long long *run_id, yj_error *err);
+
+/* Ablation: one run per branch family the data supports (structured,
+ * ngram, text: the last only with an encoder) and one with all of them,
+ * each from o (branches replaced) on the active split with o->seed.
+ * *out: {"seed", "configurations": [{"configuration" (a family or
+ * "all"), "branches", "run", "accuracy", "macro_f1"}]}; with a single
+ * family "all" is that family's run and not repeated. */
+yj_status train_ablation(yj_project *p, const yj_train_opts *o, json_t **out, yj_error *err);
 
 /* Ask a running run to stop (sets its cancel flag). */
 yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);

@@ -1,0 +1,384 @@
+/*
+ * textbranch.c - the BERT text branch's encoder in training (see
+ * textbranch.h).
+ */
+#include <config.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/model/multimodal.h"
+#include "yujing/store/runlog.h"
+#include "yujing/train/pretrain.h"
+#include "yujing/train/textbranch.h"
+
+static yj_status load_dir(yj_textenc *e, const char *dir, uint64_t seed, yj_error *err)
+{
+	char path[PATH_MAX + 16];
+	yj_status st = bert_load_dir(&e->bert, dir, seed, err);
+	if (st)
+		return st;
+	snprintf(path, sizeof path, "%s/vocab.txt", dir);
+	if ((st = vocab_load(path, &e->voc, err))) {
+		bert_free(&e->bert);
+		return st;
+	}
+	if ((long)e->voc.n > (long)e->bert.cfg.vocab_size) {
+		bert_free(&e->bert);
+		vocab_free(&e->voc);
+		return error_set(err, YJ_EDATA, _("the vocabulary of %s has %zu tokens, the encoder only %d"), dir,
+				 e->voc.n, e->bert.cfg.vocab_size);
+	}
+	return YJ_OK;
+}
+
+yj_status textenc_open(yj_project *p, const char *dir, long long id, uint64_t seed, yj_textenc *e,
+		       yj_error *err)
+{
+	memset(e, 0, sizeof *e);
+	if (dir)
+		return load_dir(e, dir, seed, err);
+	/* the active encoder, through a temporary Hugging Face directory */
+	const char *tmp = getenv("TMPDIR");
+	char tdir[PATH_MAX], path[PATH_MAX + 32];
+	snprintf(tdir, sizeof tdir, "%s/yujing-enc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tdir))
+		return error_set(err, YJ_EIO, _("cannot create a temporary directory in %s"), tmp && *tmp ? tmp : "/tmp");
+	yj_status st = pretrain_export(p, id, tdir, &e->encoder_id, err);
+	if (!st)
+		st = load_dir(e, tdir, seed, err);
+	static const char *const names[] = {"config.json", "vocab.txt", "model.safetensors"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", tdir, names[i]);
+		unlink(path);
+	}
+	rmdir(tdir);
+	return st;
+}
+
+void textenc_free(yj_textenc *e)
+{
+	bert_free(&e->bert);
+	vocab_free(&e->voc);
+	free(e->bids);
+	free(e->bmask);
+	memset(e, 0, sizeof *e);
+}
+
+yj_status textenc_tokenize(const yj_textenc *e, const char *const *text, size_t n, int max_len,
+			   yj_text_tokens *tk, yj_error *err)
+{
+	memset(tk, 0, sizeof *tk);
+	if (max_len > e->bert.cfg.max_pos)
+		max_len = e->bert.cfg.max_pos;
+	if (max_len < 2)
+		max_len = 2;
+	tk->n = n;
+	tk->max_len = max_len;
+	tk->ids = calloc((n ? n : 1) * (size_t)max_len, sizeof *tk->ids);
+	tk->len = calloc(n ? n : 1, sizeof *tk->len);
+	if (!tk->ids || !tk->len)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = text[i] ? text[i] : "";
+		int32_t *ids = NULL;
+		size_t m = 0;
+		if (tokenizer_encode(&e->voc, s, strlen(s), 1, max_len, &ids, &m))
+			goto nomem;
+		memcpy(tk->ids + i * (size_t)max_len, ids, m * sizeof *ids);
+		tk->len[i] = (int)m;
+		free(ids);
+	}
+	return YJ_OK;
+nomem:
+	text_tokens_free(tk);
+	return error_set(err, YJ_ENOMEM, _("out of memory"));
+}
+
+void text_tokens_free(yj_text_tokens *tk)
+{
+	free(tk->ids);
+	free(tk->len);
+	memset(tk, 0, sizeof *tk);
+}
+
+yj_status textenc_encode(yj_textenc *e, const yj_text_tokens *tk, const size_t *idx, int B, int train,
+			 float *out, yj_error *err)
+{
+	int T = 2;
+	for (int b = 0; b < B; b++)
+		if (tk->len[idx[b]] > T)
+			T = tk->len[idx[b]];
+	if (B > e->B || T > e->T) {
+		int nb = B > e->B ? B : e->B, nt = T > e->T ? T : e->T;
+		int32_t *ids = malloc((size_t)nb * (size_t)nt * sizeof *ids);
+		int32_t *mask = malloc((size_t)nb * (size_t)nt * sizeof *mask);
+		if (!ids || !mask || bert_reserve(&e->bert, nb, nt)) {
+			free(ids);
+			free(mask);
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
+		}
+		free(e->bids);
+		free(e->bmask);
+		e->bids = ids, e->bmask = mask, e->B = nb, e->T = nt;
+	}
+	for (int b = 0; b < B; b++) {
+		const int32_t *src = tk->ids + idx[b] * (size_t)tk->max_len;
+		int n = tk->len[idx[b]];
+		for (int t = 0; t < T; t++) {
+			e->bids[b * T + t] = t < n ? src[t] : e->bert.cfg.pad_token_id;
+			e->bmask[b * T + t] = t < n;
+		}
+	}
+	yj_status st = bert_forward(&e->bert, e->bids, NULL, e->bmask, B, T, train, err);
+	if (st)
+		return st;
+	size_t C = (size_t)e->bert.cfg.hidden;
+	for (int b = 0; b < B; b++)
+		memcpy(out + idx[b] * C, e->bert.cls + (size_t)b * C, C * sizeof(float));
+	return YJ_OK;
+}
+
+void textenc_backward(yj_textenc *e, const float *dcls)
+{
+	yj_bert *m = &e->bert;
+	size_t C = (size_t)m->cfg.hidden, T = (size_t)m->T;
+	memset(m->d_last, 0, (size_t)m->B * T * C * sizeof(float));
+	for (int b = 0; b < m->B; b++) /* [CLS] is position 0 */
+		memcpy(m->d_last + (size_t)b * T * C, dcls + (size_t)b * C, C * sizeof(float));
+	bert_backward(m, m->d_last, NULL);
+}
+
+/* The cache key of case i: its key and a hash (FNV-1a, 64 bits) of its
+ * token ids, so a case whose text changed (a new import or cleaning)
+ * misses the cache instead of reading a stale vector. */
+static void cache_key(const yj_text_tokens *tk, size_t i, const char *key, char *out, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const int32_t *ids = tk->ids + i * (size_t)tk->max_len;
+	for (int t = 0; t < tk->len[i]; t++)
+		for (int b = 0; b < 4; b++)
+			h = (h ^ (((uint32_t)ids[t] >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+	snprintf(out, size, "%s\x1f%016llx", key, (unsigned long long)h);
+}
+
+yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens *tk, int bs,
+			     const char *cache_field, const char *const *keys, float *out, size_t *computed,
+			     yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	size_t n = tk->n, C = (size_t)e->bert.cfg.hidden, nmiss = 0;
+	int cache = cache_field && keys && e->encoder_id > 0;
+	size_t *miss = malloc((n ? n : 1) * sizeof *miss);
+	if (!miss)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = YJ_OK;
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_OK;
+	if (cache) {
+		rc = sqlite3_prepare_v2(db,
+					"SELECT vector FROM text_cache WHERE encoder_id = ? AND field = ? AND max_len = ?"
+					" AND key = ?",
+					-1, &q, NULL);
+		if (rc != SQLITE_OK) {
+			free(miss);
+			return store_sqlite_error(db, rc, _("reading the text cache"), err);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		int hit = 0;
+		if (cache) {
+			sqlite3_reset(q);
+			sqlite3_bind_int64(q, 1, e->encoder_id);
+			sqlite3_bind_text(q, 2, cache_field, -1, SQLITE_STATIC);
+			sqlite3_bind_int(q, 3, tk->max_len);
+			char ck[1024];
+			cache_key(tk, i, keys[i], ck, sizeof ck);
+			sqlite3_bind_text(q, 4, ck, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(q) == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == C * sizeof(float)) {
+				memcpy(out + i * C, sqlite3_column_blob(q, 0), C * sizeof(float));
+				hit = 1;
+			}
+		}
+		if (!hit)
+			miss[nmiss++] = i;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	for (size_t i = 0; i < nmiss && !st; i += (size_t)bs) {
+		int B = (int)(nmiss - i < (size_t)bs ? nmiss - i : (size_t)bs);
+		st = textenc_encode(e, tk, miss + i, B, 0, out, err);
+	}
+	if (!st && cache && nmiss) {
+		rc = store_exec(db, "BEGIN IMMEDIATE", "");
+		for (size_t i = 0; rc == SQLITE_OK && i < nmiss; i++) {
+			char ck[1024];
+			cache_key(tk, miss[i], keys[miss[i]], ck, sizeof ck);
+			rc = store_exec(db,
+					"INSERT OR REPLACE INTO text_cache (encoder_id, field, max_len, key, vector)"
+					" VALUES (?, ?, ?, ?, ?)",
+					"ititb", e->encoder_id, cache_field, (long long)tk->max_len, ck,
+					(const void *)(out + miss[i] * C), C * sizeof(float));
+		}
+		if (rc == SQLITE_OK)
+			rc = store_exec(db, "COMMIT", "");
+		if (rc != SQLITE_OK) {
+			st = store_sqlite_error(db, rc, _("writing the text cache"), err);
+			store_exec(db, "ROLLBACK", "");
+		}
+	}
+	if (computed)
+		*computed = nmiss;
+	free(miss);
+	return st;
+}
+
+/* Read a whole file into *data (malloc'd). */
+static yj_status slurp(const char *path, char **data, size_t *len, yj_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	*data = NULL;
+	if (!f)
+		return error_set(err, YJ_EIO, _("cannot read %s"), path);
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		size_t r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (n < cap)
+			break;
+		char *nb = realloc(b, cap *= 2);
+		if (!nb)
+			free(b);
+		b = nb;
+	}
+	fclose(f);
+	if (!b)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	*data = b;
+	*len = n;
+	return YJ_OK;
+}
+
+yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long long *id, yj_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tdir[PATH_MAX], path[PATH_MAX + 32];
+	snprintf(tdir, sizeof tdir, "%s/yujing-enc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tdir))
+		return error_set(err, YJ_EIO, _("cannot create a temporary directory in %s"), tmp && *tmp ? tmp : "/tmp");
+	char *cfg = NULL, *w = NULL, *voc = NULL;
+	size_t ncfg = 0, nw = 0, nvoc = 0;
+	yj_status st = bert_save_dir(&e->bert, tdir, NULL, err);
+	if (!st) {
+		snprintf(path, sizeof path, "%s/config.json", tdir);
+		st = slurp(path, &cfg, &ncfg, err);
+	}
+	if (!st) {
+		snprintf(path, sizeof path, "%s/model.safetensors", tdir);
+		st = slurp(path, &w, &nw, err);
+	}
+	static const char *const names[] = {"config.json", "vocab.txt", "model.safetensors"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", tdir, names[i]);
+		unlink(path);
+	}
+	rmdir(tdir);
+	for (size_t i = 0; !st && i < e->voc.n; i++)
+		nvoc += strlen(e->voc.tokens[i]) + 1;
+	if (!st && !(voc = malloc(nvoc + 1)))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!st) {
+		char *q = voc;
+		for (size_t i = 0; i < e->voc.n; i++)
+			q += sprintf(q, "%s\n", e->voc.tokens[i]);
+		*q = '\0';
+	}
+	if (!st) {
+		sqlite3 *db = project_db(p);
+		char *c = strndup(cfg, ncfg);
+		int rc = !c ? SQLITE_NOMEM
+		       : *id ? store_exec(db, "UPDATE encoders SET config = ?, vocab = ?, weights = ?, run_id = NULLIF(?, 0) WHERE id = ?",
+					  "ttbii", c, voc, w, nw, run, *id)
+			     : store_exec(db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (NULLIF(?, 0),?,?,?,0)",
+					  "ittb", run, c, voc, w, nw);
+		free(c);
+		if (rc != SQLITE_OK)
+			st = store_sqlite_error(db, rc, _("storing the fine-tuned encoder"), err);
+		else if (!*id)
+			*id = sqlite3_last_insert_rowid(db);
+	}
+	free(cfg);
+	free(w);
+	free(voc);
+	return st;
+}
+
+yj_status textenc_run_inputs(yj_project *p, const json_t *features, const yj_text_field *tx, size_t ntx,
+			     const char *const *keys, size_t n, int dim, int *ntext, int *text_in, float **cls,
+			     yj_error *err)
+{
+	size_t j;
+	json_t *l;
+	yj_status st = YJ_OK;
+	yj_textenc e;
+	int open = 0;
+	long long cur = -1;
+	const char *curdir = NULL;
+	(void)dim;
+	*ntext = 0;
+	json_array_foreach(features, j, l)
+	{
+		if (!json_object_get(l, "text_branch"))
+			continue;
+		if (*ntext == MM_MAX_TEXT) {
+			st = error_set(err, YJ_EDATA, _("the run has too many text branches"));
+			break;
+		}
+		const char *src = json_string_value(json_object_get(l, "source"));
+		const char *field = json_string_value(json_object_get(l, "field"));
+		const char *dir = json_string_value(json_object_get(l, "text_model"));
+		long long id = json_integer_value(json_object_get(l, "encoder_id"));
+		int frozen = json_is_true(json_object_get(l, "frozen"));
+		int max_len = (int)json_integer_value(json_object_get(l, "max_len"));
+		size_t t = 0;
+		while (t < ntx && !(src && field && !strcmp(tx[t].source, src) && !strcmp(tx[t].field, field)))
+			t++;
+		if (t == ntx) {
+			st = error_set(err, YJ_EDATA, _("the run reads text field %s of %s, which is gone"),
+				       field ? field : "?", src ? src : "?");
+			break;
+		}
+		if (!open || (dir ? !curdir || strcmp(dir, curdir) : id != cur)) {
+			if (open)
+				textenc_free(&e);
+			open = 0;
+			if ((st = textenc_open(p, dir, id, 0, &e, err)))
+				break;
+			open = 1, cur = id, curdir = dir;
+		}
+		yj_text_tokens tk;
+		if ((st = textenc_tokenize(&e, (const char *const *)tx[t].text, n, max_len, &tk, err)))
+			break;
+		int i = (*ntext)++;
+		*text_in = e.bert.cfg.hidden;
+		if (!(cls[i] = calloc((n ? n : 1) * (size_t)e.bert.cfg.hidden, sizeof(float)))) {
+			text_tokens_free(&tk);
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			break;
+		}
+		char cf[512];
+		snprintf(cf, sizeof cf, "%s.%s", src, field);
+		st = textenc_encode_all(p, &e, &tk, 64, frozen && !dir ? cf : NULL, keys, cls[i], NULL, err);
+		text_tokens_free(&tk);
+		if (st)
+			break;
+	}
+	if (open)
+		textenc_free(&e);
+	return st;
+}

@@ -1,0 +1,183 @@
+#!/bin/sh
+# textbranch.sh - the BERT text branch ([CLS] -> Linear) in training, with
+# a tiny encoder pretrained on the fixture narratives (mm-data.sh):
+#   usage       text branches need an encoder; bad field / --text-lr exit 2
+#   frozen      --branches text --freeze-text: the run, its configuration
+#               and feature entry; every case's [CLS] vector cached in
+#               text_cache; a second frozen run reuses the cache (row count
+#               unchanged) and gives the same metrics (same seed)
+#   defaults    the default branches include text only with --freeze-text
+#   fine-tune   --branches text fine-tunes the encoder (its own learning
+#               rate) and learns the narrative (accuracy >= 0.9); the run's
+#               encoder is stored, inactive; eval shape; predict works
+#   directory   --text-model DIR (tests/model/fixture) trains, uncached
+#   explain     base + Shapley values = output with a text branch (frozen
+#               all-branch run and fine-tuned text run)
+#   ablation    eval --ablation --json: structured, ngram, text, all
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+. "$top_srcdir/tests/cli/mm-data.sh"
+
+PY=
+for _p in "${PYTHON3:-}" python3; do
+	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
+		PY=$_p
+		break
+	fi
+done
+# py_check DESC SCRIPT ARGS...: ok when the script prints nothing.
+py_check()
+{
+	_pc_desc=$1
+	shift
+	if [ -z "$PY" ]; then
+		skip "$_pc_desc" "python3 is not available"
+		return
+	fi
+	if "$PY" -c "$@" >"$T/py.out" 2>&1 && [ ! -s "$T/py.out" ]; then
+		ok "$_pc_desc"
+	else
+		not_ok "$_pc_desc"
+		diag_file "$T/py.out" python3
+	fi
+}
+SUMCHECK='
+import json, sys
+bad = []
+for f in sys.argv[1:]:
+    e = json.load(open(f))
+    if "text" not in [b["kind"] for b in e["branches"]]:
+        bad.append("%s: no text branch in %s" % (f, [b["kind"] for b in e["branches"]]))
+    for k in ("logit", "probability"):
+        s = e["base"][k] + sum(b[k] for b in e["branches"])
+        if abs(s - e["output"][k]) > 1e-4:
+            bad.append("%s %s: base + sum %.6f, output %.6f" % (f, k, s, e["output"][k]))
+if bad: print("\n".join(bad))'
+
+expect_exit 0 yujing init p.yj
+expect_exit 0 yujing import p.yj --source cases --key case_id --label category --text narrative cases.csv
+expect_exit 0 yujing clean p.yj
+expect_exit 0 yujing split p.yj --seed 7
+
+SMALL="--batch 32 --hidden 16 --lr 0.01 --threads 1 --max-len 32"
+
+# ------------------------------------------------------------- usage
+# shellcheck disable=SC2086
+expect_exit 1 yujing train p.yj --branches text --epochs 1 $SMALL
+expect_stderr_contains 'no text encoder yet'
+expect_exit 2 yujing train p.yj --branches text:nope --epochs 1
+expect_exit 2 yujing train p.yj --text-lr 0
+expect_exit 2 yujing train p.yj --branches bert
+
+expect_exit 0 yujing pretrain p.yj --config 1,32,2,64 --epochs 1 --max-len 32 --batch 16 --threads 1 --seed 1
+
+# ------------------------------------------------------------ frozen
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --branches text --freeze-text --epochs 3 $SMALL --json
+cp "$T/stdout" frozen1.json
+py_check 'frozen run 2: branches text:narrative, its feature entry, the encoder; every case cached' '
+import json, sqlite3
+db = sqlite3.connect("p.yj")
+cfg, feats = db.execute("SELECT config, features FROM runs WHERE id = 2").fetchone()
+c, f = json.loads(cfg), json.loads(feats)
+if c["branches"] != "text:narrative" or c["freeze_text"] is not True or c["max_len"] != 32 or c["encoder_id"] != 1:
+    print("config", c)
+e = [x for x in f if x.get("text_branch")]
+if len(e) != 1 or e[0]["frozen"] is not True or e[0]["encoder_id"] != 1 or e[0]["field"] != "narrative":
+    print("features", f)
+n = db.execute("SELECT count(*) FROM split_cases WHERE split_id = (SELECT split_id FROM runs WHERE id = 2)").fetchone()[0]
+rows = db.execute("SELECT count(*), min(length(vector)), max(length(vector)) FROM text_cache WHERE encoder_id = 1 AND field = ? AND max_len = 32", ("cases.narrative",)).fetchone()
+if rows != (n, 128, 128):
+    print("cache", rows, "cases", n)
+'
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --branches text --freeze-text --epochs 3 $SMALL --json
+py_check 'a second frozen run reuses the cache (row count unchanged) and repeats the metrics' '
+import json, sqlite3, sys
+a, b = json.load(open("frozen1.json")), json.load(open(sys.argv[1]))
+if (a["accuracy"], a["macro_f1"]) != (b["accuracy"], b["macro_f1"]):
+    print("metrics", a["accuracy"], b["accuracy"])
+db = sqlite3.connect("p.yj")
+n = db.execute("SELECT count(*) FROM text_cache").fetchone()[0]
+m = db.execute("SELECT count(*) FROM split_cases WHERE split_id = (SELECT split_id FROM runs WHERE id = 3)").fetchone()[0]
+if n != m:
+    print("cache rows", n, "cases", m)
+' "$T/stdout"
+
+# ---------------------------------------------------------- defaults
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --freeze-text --epochs 3 $SMALL
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --epochs 1 $SMALL
+py_check 'default branches: text with --freeze-text (run 4), not without (run 5)' '
+import json, sqlite3
+db = sqlite3.connect("p.yj")
+b = [json.loads(r[0])["branches"] for r in db.execute("SELECT config FROM runs WHERE id IN (4, 5) ORDER BY id")]
+if b != ["structured,ngram:narrative,text:narrative", "structured,ngram:narrative"]:
+    print(b)
+'
+
+# --------------------------------------------------------- fine-tune
+expect_exit 0 yujing train p.yj --branches text --epochs 6 --batch 16 --hidden 16 --lr 0.003 --text-lr 0.003 \
+	--threads 1 --max-len 32 --json
+py_check 'fine-tuned run 6: test accuracy >= 0.9; its encoder stored as encoder 2, inactive' '
+import json, sqlite3, sys
+e = json.load(open(sys.argv[1]))
+if e["run"] != 6 or not e["accuracy"] >= 0.9:
+    print("eval", e["run"], e["accuracy"])
+if len(e["confusion"]) != 3 or any(len(r) != 3 for r in e["confusion"]) or len(e["classes"]) != 3:
+    print("shape", e["confusion"])
+db = sqlite3.connect("p.yj")
+r = db.execute("SELECT id, run_id, active FROM encoders ORDER BY id").fetchall()
+if r != [(1, 1, 1), (2, 6, 0)]:
+    print("encoders", r)
+f = [x for x in json.loads(db.execute("SELECT features FROM runs WHERE id = 6").fetchone()[0]) if x.get("text_branch")]
+if len(f) != 1 or f[0]["encoder_id"] != 2 or f[0]["frozen"] is not False:
+    print("features", f)
+' "$T/stdout"
+expect_exit 0 yujing eval p.yj --run 6
+expect_stdout_contains 'macro-F1'
+expect_exit 0 yujing predict p.yj --run 6 --unlabeled
+expect_stdout_contains 'K9001	burglary'
+
+# --------------------------------------------------------- directory
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --branches text --freeze-text --text-model "$top_srcdir/tests/model/fixture" \
+	--epochs 1 $SMALL
+py_check '--text-model DIR: the run names the directory; nothing cached for it' '
+import json, sqlite3
+db = sqlite3.connect("p.yj")
+c = json.loads(db.execute("SELECT config FROM runs WHERE id = 7").fetchone()[0])
+if not c.get("text_model", "").endswith("tests/model/fixture") or c["encoder_id"] != 0:
+    print(c)
+if db.execute("SELECT count(DISTINCT encoder_id) FROM text_cache").fetchone()[0] != 1:
+    print("cache", db.execute("SELECT DISTINCT encoder_id FROM text_cache").fetchall())
+'
+
+# ----------------------------------------------------------- explain
+for k in K0001 K0100 K9001; do
+	expect_exit 0 yujing explain p.yj --run 4 --case $k --json
+	cp "$T/stdout" "ex4-$k.json"
+	expect_exit 0 yujing explain p.yj --run 6 --case $k --json
+	cp "$T/stdout" "ex6-$k.json"
+done
+py_check 'explain with a text branch: base + Shapley values = output (runs 4 and 6, 3 cases, 1e-4)' "$SUMCHECK" \
+	ex4-*.json ex6-*.json
+
+# ---------------------------------------------------------- ablation
+# shellcheck disable=SC2086
+expect_exit 0 yujing eval p.yj --ablation --freeze-text --epochs 2 $SMALL --json
+py_check 'eval --ablation --json: structured, ngram, text, all; each a new run with metrics' '
+import json, sys
+e = json.load(open(sys.argv[1]))
+c = e["configurations"]
+if [x["configuration"] for x in c] != ["structured", "ngram", "text", "all"]:
+    print([x["configuration"] for x in c])
+if c[-1]["branches"] != "structured,ngram,text" or [x["run"] for x in c] != [8, 9, 10, 11]:
+    print([(x["branches"], x["run"]) for x in c])
+if not all(0 <= x["accuracy"] <= 1 and 0 <= x["macro_f1"] <= 1 for x in c):
+    print(c)
+' "$T/stdout"
+# shellcheck disable=SC2086
+expect_exit 0 yujing eval p.yj --ablation --freeze-text --epochs 1 $SMALL
+expect_stdout_contains 'structured,ngram,text'
+done_testing

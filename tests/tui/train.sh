@@ -1,0 +1,127 @@
+#!/bin/sh
+# train.sh - the Train view: the form sets the hyper-parameters, `s`
+# starts `yujing train` in its own process (the log heads with its command
+# line), the run's progress bar and loss curves (braille, axes, legend)
+# grow until it is done; a long run keeps training after the workbench
+# quits, a new workbench shows it live, and `c` cancels it.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+. "$top_srcdir/tests/tui/tmux.sh"
+
+if [ -z "$PY" ]; then
+	echo "1..0 # SKIP python3 is needed to read the runs as JSON"
+	tap_done=1
+	exit 0
+fi
+
+fixture
+yujing split p.yj >/dev/null || bail_out "cannot split the fixture"
+
+# run_field RUN FIELD: a field of a run in `yujing runs --json`.
+run_field()
+{
+	yujing runs p.yj --json | $PY -c '
+import json, sys
+for r in json.load(sys.stdin)["runs"]:
+    if r["id"] == int(sys.argv[1]):
+        print(r[sys.argv[2]])' "$1" "$2"
+}
+
+# set_field N VALUE: move to the Nth setting (from the top) and type VALUE.
+set_field()
+{
+	keys g
+	_sf_i=1
+	while [ "$_sf_i" -lt "$1" ]; do
+		keys j
+		_sf_i=$((_sf_i + 1))
+	done
+	keys Enter C-u
+	keys_text "$2"
+	keys Enter
+}
+
+tui_start 80 24
+wait_screen 'Sources (2)' 'the workbench opens at 80x24'
+keys 4
+wait_screen 'No runs yet' 'the Train view says there is no run yet'
+check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+set_field 1 300
+wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
+set_field 2 4
+wait_check 'and the batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
+set_field 1 x
+wait_screen 'epochs wants a whole number' 'a value that is not a number is refused'
+check 'and the old one kept' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
+keys s
+wait_screen 'Run 1: ' 's starts a run that the view follows'
+wait_screen 'Run 1: done' 'the run finishes'
+check 'the progress bar is full: 100% and every step done' \
+	grep -Eq '100% .* ([0-9]+)/\1 steps' "$T/screen.txt"
+check 'the epoch counter reads 300/300' grep -q 'epoch 300/300' "$T/screen.txt"
+cat >braille.py <<'PYEOF'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+dots = sum(1 for ch in s if 0x2801 <= ord(ch) <= 0x28FF)
+print("braille cells:", dots)
+sys.exit(0 if dots >= 30 else 1)
+PYEOF
+check 'the loss curve is drawn in braille' $PY braille.py "$T/screen.txt"
+check 'with a y axis and an x axis' grep -q '┤' "$T/screen.txt"
+check 'the x axis is labelled step' grep -q ' step ' "$T/screen.txt"
+check 'the legend names the three series' grep -q 'train loss .*test loss .*accuracy' "$T/screen.txt"
+check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --batch 4' p.yj.train.log
+check 'the log ends with the run done' grep -q '^run 1 done' p.yj.train.log
+expect_eq "$(run_field 1 config | $PY -c 'import ast,sys; print(ast.literal_eval(sys.stdin.read())["epochs"])')" 300 'the run trained with the epochs of the form (its config)'
+keys l
+wait_screen 'run 1 done: test accuracy' 'l shows the log'
+keys l
+wait_screen 'train loss' 'l again shows the curves'
+
+# A run that cannot start says why (from its log).
+set_field 10 foo
+wait_check 'the branches setting takes free text' grep -Eq '^  branches +foo( |$)' "$T/screen.txt"
+keys s
+wait_screen "'foo' is not a branch" 'a run that fails to start shows its error'
+check 'and the log it wrote' grep -q 'Try .yujing train --help' "$T/screen.txt"
+set_field 10 ''
+wait_check 'an empty branches setting means all' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
+keys l
+wait_screen 'train loss' 'l goes back to the curves'
+
+# A long run survives the workbench quitting, and shows live in a new one.
+set_field 1 100000
+keys s
+wait_screen 'Run 2: running' 'a second run starts'
+tui_quit 'the workbench quits while the run trains'
+s1=$(run_field 2 steps_done)
+sleep 1
+s2=$(run_field 2 steps_done)
+expect_eq "$(run_field 2 status)" running 'the run is still running after the workbench ended'
+check "and still stepping ($s1 then $s2 steps)" test "$s2" -gt "$s1"
+tui_start 80 24
+wait_screen 'Sources (2)' 'a new workbench opens'
+keys 4
+wait_screen 'Run 2: running' 'it shows the run training'
+wait_check 'with the elapsed time and an ETA' grep -Eq 'steps · [0-9:]+ elapsed · ETA [0-9:]+' "$T/screen.txt"
+steps_on_screen()
+{
+	sed -n 's/.* \([0-9][0-9]*\)\/[0-9][0-9]* steps.*/\1/p' "$T/screen.txt" | head -n 1
+}
+first=$(steps_on_screen)
+wait_check 'the steps grow on the screen (live)' sh -c "test \"\$(sed -n 's/.* \\([0-9][0-9]*\\)\\/[0-9][0-9]* steps.*/\\1/p' '$T/screen.txt' | head -n 1)\" -gt '${first:-0}'"
+keys c
+wait_screen 'Run 2: cancelled' 'c cancels the run'
+expect_eq "$(run_field 2 status)" cancelled 'the project says cancelled'
+set_field 1 100000
+set_field 2 4
+keys s
+wait_screen 'Run 3: ' 'a new run can start after the cancel'
+keys c
+wait_screen 'Run 3: cancelled' 'and be cancelled'
+tui_quit
+# Whatever happened above, no run keeps training after the test.
+for r in 2 3; do
+	[ "$(run_field $r status)" != running ] || yujing train p.yj --cancel $r >/dev/null 2>&1
+done
+
+done_testing
