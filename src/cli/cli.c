@@ -341,6 +341,23 @@ void cli_table_free(cli_table *t)
 
 /* ------------------------------------------------------------------ misc */
 
+const char *cli_data_path(const char *name, char *buf, size_t n)
+{
+	const char *d = getenv("YUJING_DATADIR");
+	if (d && *d) {
+		snprintf(buf, n, "%s/%s", d, name);
+		return buf;
+	}
+	snprintf(buf, n, "%s/%s", PKGDATADIR, name);
+#ifdef ABS_SRCDIR
+	/* Not installed yet (the README's first command): the source tree's
+	 * copy. */
+	if (access(buf, R_OK))
+		snprintf(buf, n, "%s/share/yujing/%s", ABS_SRCDIR, name);
+#endif
+	return buf;
+}
+
 char **cli_split_list(const char *s, size_t *n)
 {
 	size_t cnt = 1, len = strlen(s);

@@ -79,6 +79,11 @@ void cli_table_free(cli_table *t);
  * allocation); *n gets the count. */
 char **cli_split_list(const char *s, size_t *n);
 
+/* Path of a file shipped in share/yujing (the vocabulary, the demo data):
+ * under $YUJING_DATADIR when set, else the installed data directory, else
+ * (a build not installed yet) the source tree's share/yujing.  Returns buf. */
+const char *cli_data_path(const char *name, char *buf, size_t n);
+
 /* Parse a non-negative integer / a real; 0 on success, -1 if invalid. */
 int cli_parse_long(const char *s, long *out);
 int cli_parse_double(const char *s, double *out);

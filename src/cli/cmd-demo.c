@@ -28,7 +28,6 @@
 #include "yujing/train/predict.h"
 #include "yujing/train/train.h"
 
-const char *cli_data_path(const char *name, char *buf, size_t n); /* cmd-tokenize.c */
 
 enum { O_DATASET = 256, O_ROWS, O_NO_TUI, O_EPOCHS };
 
@@ -157,14 +156,6 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const demo_source *ds = &s->src[i];
 		const char *path = cli_data_path(ds->file, data, sizeof data);
-#ifdef ABS_SRCDIR
-		/* Not installed yet: the source tree's copy (README's first command). */
-		const char *env = getenv("YUJING_DATADIR");
-		if (access(path, R_OK) && !(env && *env)) {
-			snprintf(data, sizeof data, "%s/share/yujing/%s", ABS_SRCDIR, ds->file);
-			path = data;
-		}
-#endif
 		if (access(path, R_OK)) {
 			fprintf(stderr, _("%s: cannot read the demo data %s: %s\n"), PACKAGE, path,
 				strerror(errno));

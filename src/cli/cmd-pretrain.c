@@ -18,7 +18,6 @@
 #include "yujing/train/train.h"
 
 /* cmd-tokenize.c: the shipped data directory. */
-const char *cli_data_path(const char *name, char *buf, size_t n);
 
 enum {
 	O_FROM = 256, O_CONFIG, O_VOCAB, O_EPOCHS, O_MAXLEN, O_MASK, O_BATCH, O_LR, O_WD, O_SEED, O_THREADS,

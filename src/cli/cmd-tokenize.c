@@ -45,14 +45,6 @@ static int on_opt(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-/* The shipped vocabulary: $YUJING_DATADIR, else the installed data dir. */
-const char *cli_data_path(const char *name, char *buf, size_t n);
-const char *cli_data_path(const char *name, char *buf, size_t n)
-{
-	const char *d = getenv("YUJING_DATADIR");
-	snprintf(buf, n, "%s/%s", d && *d ? d : PKGDATADIR, name);
-	return buf;
-}
 
 static int one(const tok_args *a, const yj_vocab *v, const char *text, size_t len)
 {
