@@ -388,6 +388,9 @@ yj_status project_open(const char *path, yj_project **out, yj_error *err)
 		goto fail;
 	}
 	long long appid = 0, version = 0;
+	/* Another process (a training run, the TUI's workers) may be writing:
+	 * wait for its lock rather than fail, from the very first read. */
+	sqlite3_busy_timeout(db, 10000);
 	/* Reading the header changes nothing; a non-SQLite file fails here. */
 	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 	if ((rc & 0xff) == SQLITE_NOTADB) {
