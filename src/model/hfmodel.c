@@ -438,6 +438,36 @@ static yj_status write_atomic(const char *path, const void *data, size_t len, yj
 	return YJ_OK;
 }
 
+char *bert_config_json(const yj_bert *m)
+{
+	/* transformers' BertConfig fields */
+	const yj_bert_cfg *c = &m->cfg;
+	json_t *cfg = json_pack("{s:[s], s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:i, s:i, s:o, "
+				"s:o, s:i, s:s}",
+				"architectures", "BertForMaskedLM", "model_type", "bert", "vocab_size",
+				c->vocab_size, "hidden_size", c->hidden, "num_hidden_layers", c->layers,
+				"num_attention_heads", c->heads, "intermediate_size", c->intermediate,
+				"hidden_act", "gelu", "hidden_dropout_prob", jfloat(c->hidden_drop),
+				"attention_probs_dropout_prob", jfloat(c->attn_drop),
+				"max_position_embeddings", c->max_pos, "type_vocab_size", c->type_vocab,
+				"initializer_range", jfloat(c->init_range), "layer_norm_eps",
+				jfloat(c->ln_eps), "pad_token_id", c->pad_token_id,
+				"position_embedding_type", "absolute");
+	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
+			 : NULL;
+	json_decref(cfg);
+	if (!text)
+		return NULL;
+	size_t tl = strlen(text);
+	char *t2 = realloc(text, tl + 2);
+	if (!t2) {
+		free(text);
+		return NULL;
+	}
+	memcpy(t2 + tl, "\n", 2);
+	return t2;
+}
+
 yj_status bert_save_dir(const yj_bert *m, const char *dir, const char *vocab_path, yj_error *err)
 {
 	yj_status st = YJ_OK;
@@ -445,42 +475,19 @@ yj_status bert_save_dir(const yj_bert *m, const char *dir, const char *vocab_pat
 	char *text = NULL;
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	json_t *cfg = NULL;
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		error_set(err, YJ_EIO, "cannot create directory %s: %s", dir, strerror(errno));
 		error_at(err, dir, -1, -1, NULL);
 		return YJ_EIO;
 	}
 
-	/* config.json: transformers' BertConfig fields. */
-	const yj_bert_cfg *c = &m->cfg;
-	cfg = json_pack("{s:[s], s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:i, s:i, s:o, "
-			"s:o, s:i, s:s}",
-			"architectures", "BertForMaskedLM", "model_type", "bert", "vocab_size",
-			c->vocab_size, "hidden_size", c->hidden, "num_hidden_layers", c->layers,
-			"num_attention_heads", c->heads, "intermediate_size", c->intermediate,
-			"hidden_act", "gelu", "hidden_dropout_prob", jfloat(c->hidden_drop),
-			"attention_probs_dropout_prob", jfloat(c->attn_drop),
-			"max_position_embeddings", c->max_pos, "type_vocab_size", c->type_vocab,
-			"initializer_range", jfloat(c->init_range), "layer_norm_eps",
-			jfloat(c->ln_eps), "pad_token_id", c->pad_token_id,
-			"position_embedding_type", "absolute");
-	text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
-		   : NULL;
+	text = bert_config_json(m);
 	if (!text) {
 		st = error_set(err, YJ_ENOMEM, "out of memory");
 		goto out;
 	}
-	size_t tl = strlen(text);
-	char *t2 = realloc(text, tl + 2);
-	if (!t2) {
-		st = error_set(err, YJ_ENOMEM, "out of memory");
-		goto out;
-	}
-	text = t2;
-	memcpy(text + tl, "\n", 2);
 	join(path, sizeof path, dir, "config.json");
-	if ((st = write_atomic(path, text, tl + 1, err)) != YJ_OK)
+	if ((st = write_atomic(path, text, strlen(text), err)) != YJ_OK)
 		goto out;
 
 	/* model.safetensors: every parameter, F32; "format": "pt" is what
@@ -507,7 +514,6 @@ yj_status bert_save_dir(const yj_bert *m, const char *dir, const char *vocab_pat
 		st = write_atomic(path, buf, len, err);
 	}
 out:
-	json_decref(cfg);
 	free(text);
 	free(buf);
 	return st;

@@ -539,34 +539,6 @@ static yj_status read_file(const char *path, unsigned char **buf, size_t *len, y
 	return YJ_OK;
 }
 
-/* The config.json text of the model, exactly as bert_save_dir writes it
- * (through a scratch directory, so the stored text and an export agree). */
-static yj_status model_config_text(const yj_bert *m, char **text, yj_error *err)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096], path[4200];
-	snprintf(dir, sizeof dir, "%s/yujing-enc.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	*text = NULL;
-	if (!mkdtemp(dir))
-		return error_set(err, YJ_EIO, _("cannot create a temporary directory: %s"), strerror(errno));
-	/* Only config.json is wanted: a shallow copy declaring no parameters
-	 * makes the model.safetensors beside it an empty header. */
-	yj_bert shallow = *m;
-	shallow.ps.n = 0;
-	yj_status st = bert_save_dir(&shallow, dir, NULL, err);
-	size_t len;
-	if (!st) {
-		snprintf(path, sizeof path, "%s/config.json", dir);
-		st = read_file(path, (unsigned char **)text, &len, err);
-	}
-	snprintf(path, sizeof path, "%s/config.json", dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/model.safetensors", dir);
-	unlink(path);
-	rmdir(dir);
-	return st;
-}
-
 /* Store the trained model as the active encoder and mark the run done, in
  * one transaction. */
 static yj_status store_encoder(pretrainer *t, long long *enc_id, yj_error *err)
@@ -574,7 +546,9 @@ static yj_status store_encoder(pretrainer *t, long long *enc_id, yj_error *err)
 	char *cfg = NULL;
 	unsigned char *vocab = NULL, *w = NULL;
 	size_t vlen = 0, wlen = 0;
-	yj_status st = model_config_text(&t->m, &cfg, err);
+	yj_status st = YJ_OK;
+	if (!(cfg = bert_config_json(&t->m)))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (!st)
 		st = read_file(t->vocab_path, &vocab, &vlen, err);
 	if (st)

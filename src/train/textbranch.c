@@ -12,6 +12,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/model/multimodal.h"
+#include "yujing/nn/safetensors.h"
 #include "yujing/store/runlog.h"
 #include "yujing/train/pretrain.h"
 #include "yujing/train/textbranch.h"
@@ -237,57 +238,15 @@ yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens 
 	return st;
 }
 
-/* Read a whole file into *data (malloc'd). */
-static yj_status slurp(const char *path, char **data, size_t *len, yj_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	*data = NULL;
-	if (!f)
-		return error_set(err, YJ_EIO, _("cannot read %s"), path);
-	size_t cap = 1 << 16, n = 0;
-	char *b = malloc(cap);
-	while (b) {
-		size_t r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (n < cap)
-			break;
-		char *nb = realloc(b, cap *= 2);
-		if (!nb)
-			free(b);
-		b = nb;
-	}
-	fclose(f);
-	if (!b)
-		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	*data = b;
-	*len = n;
-	return YJ_OK;
-}
-
 yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long long *id, yj_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char tdir[PATH_MAX], path[PATH_MAX + 32];
-	snprintf(tdir, sizeof tdir, "%s/yujing-enc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tdir))
-		return error_set(err, YJ_EIO, _("cannot create a temporary directory in %s"), tmp && *tmp ? tmp : "/tmp");
-	char *cfg = NULL, *w = NULL, *voc = NULL;
-	size_t ncfg = 0, nw = 0, nvoc = 0;
-	yj_status st = bert_save_dir(&e->bert, tdir, NULL, err);
-	if (!st) {
-		snprintf(path, sizeof path, "%s/config.json", tdir);
-		st = slurp(path, &cfg, &ncfg, err);
-	}
-	if (!st) {
-		snprintf(path, sizeof path, "%s/model.safetensors", tdir);
-		st = slurp(path, &w, &nw, err);
-	}
-	static const char *const names[] = {"config.json", "vocab.txt", "model.safetensors"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s", tdir, names[i]);
-		unlink(path);
-	}
-	rmdir(tdir);
+	/* the same config.json and model.safetensors bytes an export writes */
+	char *cfg = bert_config_json(&e->bert), *voc = NULL;
+	unsigned char *w = NULL;
+	size_t nw = 0, nvoc = 0;
+	yj_status st = YJ_OK;
+	if (!cfg || safetensors_write(&e->bert.ps, "{\"format\":\"pt\"}", &w, &nw))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	for (size_t i = 0; !st && i < e->voc.n; i++)
 		nvoc += strlen(e->voc.tokens[i]) + 1;
 	if (!st && !(voc = malloc(nvoc + 1)))
@@ -300,13 +259,10 @@ yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long 
 	}
 	if (!st) {
 		sqlite3 *db = project_db(p);
-		char *c = strndup(cfg, ncfg);
-		int rc = !c ? SQLITE_NOMEM
-		       : *id ? store_exec(db, "UPDATE encoders SET config = ?, vocab = ?, weights = ?, run_id = NULLIF(?, 0) WHERE id = ?",
-					  "ttbii", c, voc, w, nw, run, *id)
+		int rc = *id ? store_exec(db, "UPDATE encoders SET config = ?, vocab = ?, weights = ?, run_id = NULLIF(?, 0) WHERE id = ?",
+					  "ttbii", cfg, voc, w, nw, run, *id)
 			     : store_exec(db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (NULLIF(?, 0),?,?,?,0)",
-					  "ittb", run, c, voc, w, nw);
-		free(c);
+					  "ittb", run, cfg, voc, w, nw);
 		if (rc != SQLITE_OK)
 			st = store_sqlite_error(db, rc, _("storing the fine-tuned encoder"), err);
 		else if (!*id)

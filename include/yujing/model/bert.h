@@ -192,6 +192,10 @@ void bert_mlm_backward(yj_bert *m, const float *d_logits, float *d_last_hidden);
  * what the file lacks and dropout.  On failure m is left freed. */
 yj_status bert_load_dir(yj_bert *m, const char *dir, uint64_t seed, yj_error *err);
 
+/* The config.json text of m (transformers' BertConfig fields, ending in a
+ * newline), malloc'd; NULL when out of memory. */
+char *bert_config_json(const yj_bert *m);
+
 /* Write DIR/config.json and DIR/model.safetensors (F32, "bert." keys and
  * cls.predictions.*, metadata format "pt": loadable by transformers'
  * BertForMaskedLM / BertModel) and copy vocab_path (may be NULL) to
