@@ -161,7 +161,8 @@ TESTS += \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
-	tests/tui/warnings.sh
+	tests/tui/warnings.sh \
+	tests/tui/runs.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
 	tests/tui/frame.sh \
@@ -171,7 +172,8 @@ EXTRA_DIST += \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
-	tests/tui/warnings.sh
+	tests/tui/warnings.sh \
+	tests/tui/runs.sh
 
 ## Masked-LM pretraining (src/train/pretrain.c): the masking against a
 ## reference and its statistics; pretrain end to end (learning, the run and

@@ -37,6 +37,11 @@ void tui_colors_init(int enable)
 	attrs[TUI_C_NULLCELL] = A_UNDERLINE;
 	attrs[TUI_C_OUTCELL] = A_BOLD | A_UNDERLINE;
 	attrs[TUI_C_SERIES2] = A_BOLD;
+	/* Heat levels: the shade characters carry them on a vt100. */
+	attrs[TUI_C_HEAT1] = A_NORMAL;
+	attrs[TUI_C_HEAT2] = A_NORMAL;
+	attrs[TUI_C_HEAT3] = A_BOLD;
+	attrs[TUI_C_HEAT4] = A_BOLD | A_REVERSE;
 	if (!enable || !has_colors() || start_color() == ERR)
 		return;
 	short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
@@ -49,6 +54,10 @@ void tui_colors_init(int enable)
 	init_pair(7, COLOR_WHITE, COLOR_RED);
 	init_pair(8, COLOR_BLACK, COLOR_YELLOW);
 	init_pair(9, COLOR_BLACK, COLOR_CYAN);
+	init_pair(10, COLOR_WHITE, COLOR_BLUE);
+	init_pair(11, COLOR_BLACK, COLOR_CYAN);
+	init_pair(12, COLOR_BLACK, COLOR_YELLOW);
+	init_pair(13, COLOR_WHITE, COLOR_RED);
 	attrs[TUI_C_TITLE] = A_BOLD | COLOR_PAIR(1);
 	attrs[TUI_C_GOOD] = COLOR_PAIR(2);
 	attrs[TUI_C_WARN] = COLOR_PAIR(3);
@@ -59,6 +68,10 @@ void tui_colors_init(int enable)
 	attrs[TUI_C_NULLCELL] = COLOR_PAIR(7);
 	attrs[TUI_C_OUTCELL] = COLOR_PAIR(8);
 	attrs[TUI_C_SERIES2] = COLOR_PAIR(3);
+	attrs[TUI_C_HEAT1] = COLOR_PAIR(10);
+	attrs[TUI_C_HEAT2] = COLOR_PAIR(11);
+	attrs[TUI_C_HEAT3] = COLOR_PAIR(12);
+	attrs[TUI_C_HEAT4] = A_BOLD | COLOR_PAIR(13);
 }
 
 int tui_attr(int color)

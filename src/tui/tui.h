@@ -273,6 +273,10 @@ enum {
 	TUI_C_NULLCELL,
 	TUI_C_OUTCELL,
 	TUI_C_SERIES2,
+	TUI_C_HEAT1,   /* heat map levels, 1 (low) .. 4 (high) */
+	TUI_C_HEAT2,
+	TUI_C_HEAT3,
+	TUI_C_HEAT4,
 	TUI_C_COUNT
 };
 int tui_attr(int color);

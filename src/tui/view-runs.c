@@ -5,6 +5,16 @@
  * test loss of every epoch, drawn in braille with axes and labels.  While
  * the view is shown it asks again every second, so a run that another
  * process is training grows on the screen.
+ *
+ * Enter shows the selected run's confusion matrix (train_eval(), the
+ * numbers of `yujing eval --run N --json`) as a heat map: each cell is
+ * shaded by its share of the row (the true category's test cases), with
+ * a shade character (level ceil(4 * share): light, medium, dark, full
+ * block; a centred dot for an empty cell) so that a terminal without
+ * colour shows it too, and a background colour where there is one.
+ * Space marks a run; d then compares it with the selected run: the
+ * settings that differ, the metrics side by side and the F1 of each
+ * category with its change.
  */
 #include <config.h>
 
@@ -18,14 +28,20 @@
 #include "yujing/base/i18n.h"
 #include "yujing/train/train.h"
 
-enum { A_CANCEL = ACT_VIEW, A_REFRESH };
+enum { A_CANCEL = ACT_VIEW, A_REFRESH, A_MARK, A_COMPARE };
 
 static const tui_binding keys[] = {
 	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a run: its loss curve shows below")},
+	{ACT_ENTER, {0}, "Enter", N_("the confusion matrix of the selected run as a heat map (arrows scroll it)")},
+	{A_MARK, {' '}, "Space", N_("mark the selected run for a comparison (again: unmark)")},
+	{A_COMPARE, {'d'}, "d", N_("compare the marked run with the selected one")},
 	{A_CANCEL, {'c'}, "c", N_("ask the selected running run to stop (resumable)")},
 	{A_REFRESH, {'r'}, "r", N_("read the runs again now")},
+	{ACT_BACK, {0}, "Esc q", N_("from the matrix or the comparison back to the runs")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
+
+enum { MODE_LIST, MODE_MATRIX, MODE_COMPARE };
 
 typedef struct {
 	json_t *runs;
@@ -37,6 +53,14 @@ typedef struct {
 	size_t ns, ne;
 	yj_error err;
 	int failed;
+	int mode;
+	long long mark;       /* run marked for a comparison, 0 none */
+	long long ev_run[2];  /* runs of ev (matrix: ev[0]; compare: both) */
+	json_t *ev[2];        /* train_eval() */
+	int ev_busy;
+	int mtop, mleft;      /* matrix scroll: first row and column shown */
+	int mrows, mcols;     /* rows and columns the last draw showed */
+	tui_table cmp;        /* the comparison */
 } runs_state;
 
 typedef struct {
@@ -145,7 +169,7 @@ static void runs_job_done(tui_job *j, tui_app *a)
 	{
 		char b[6][48];
 		long long id = json_integer_value(json_object_get(r, "id"));
-		snprintf(b[0], 48, "%lld", id);
+		snprintf(b[0], 48, id == s->mark ? "%lld*" : "%lld", id);
 		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
 			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
 		json_t *be = json_object_get(r, "best_epoch");
@@ -217,6 +241,391 @@ static void request(runs_state *s, tui_app *a, long long cancel)
 	tui_submit(a, &rj->base);
 }
 
+/* ------------------------------------------------------------ evaluations */
+
+typedef struct {
+	tui_job base;
+	runs_state *s;
+	long long run[2]; /* run[1] 0: one run */
+	json_t *ev[2];
+} eval_job;
+
+static void eval_job_run(tui_job *j, yj_project *p)
+{
+	eval_job *ej = (eval_job *)j;
+	for (int i = 0; i < 2 && ej->run[i]; i++)
+		if ((j->st = train_eval(p, ej->run[i], &ej->ev[i], &j->err)))
+			return;
+}
+
+/* A setting's value as the comparison shows it. */
+static char *setting_text(json_t *v)
+{
+	char buf[64];
+	if (!v)
+		return strdup("-");
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+		return strdup(buf);
+	}
+	if (json_is_real(v)) {
+		/* settings are stored as floats: show them as typed */
+		snprintf(buf, sizeof buf, "%.6g", json_real_value(v));
+		return strdup(buf);
+	}
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static json_t *run_config(const runs_state *s, long long run)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(s->runs, "runs"), i, r)
+	{
+		if (json_integer_value(json_object_get(r, "id")) == run)
+			return json_object_get(r, "config");
+	}
+	return NULL;
+}
+
+static void cmp_row(tui_table *t, const char *a, const char *b, const char *c, const char *d, int attr)
+{
+	const char *row[] = {a, b, c, d};
+	size_t k = tui_table_add(t, row);
+	if (attr)
+		for (int i = 0; i < 4; i++)
+			tui_table_set_attr(t, k, i, attr);
+}
+
+static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
+{
+	char x[32] = "-", y[32] = "-", d[32] = "";
+	if (json_is_number(a))
+		snprintf(x, sizeof x, "%.4f", json_number_value(a));
+	if (json_is_number(b))
+		snprintf(y, sizeof y, "%.4f", json_number_value(b));
+	if (json_is_number(a) && json_is_number(b))
+		snprintf(d, sizeof d, "%+.4f", json_number_value(b) - json_number_value(a));
+	size_t k = t->nrows;
+	cmp_row(t, what, x, y, d, 0);
+	if (d[0] && strcmp(d, "+0.0000") && strcmp(d, "-0.0000"))
+		tui_table_set_attr(t, k, 3, tui_attr(d[0] == '-' ? TUI_C_BAD : TUI_C_GOOD));
+}
+
+static json_t *class_entry(json_t *ev, const char *label)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(ev, "classes"), i, c)
+	{
+		if (!strcmp(json_string_value(json_object_get(c, "label")), label))
+			return c;
+	}
+	return NULL;
+}
+
+/* The comparison of ev[0] (the marked run) and ev[1] as table rows. */
+static void build_compare(runs_state *s)
+{
+	tui_table *t = &s->cmp;
+	tui_table_clear(t);
+	t->cur = t->top = 0;
+	int head = tui_attr(TUI_C_TITLE);
+	cmp_row(t, _("settings that differ"), "", "", "", head);
+	json_t *ca = run_config(s, s->ev_run[0]), *cb = run_config(s, s->ev_run[1]);
+	size_t ndiff = 0;
+	const char *key;
+	json_t *v;
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_foreach(pass ? cb : ca, key, v)
+		{
+			if (pass && json_object_get(ca, key))
+				continue; /* seen in the first pass */
+			json_t *other = json_object_get(pass ? ca : cb, key);
+			char *x = setting_text(pass ? other : v), *y = setting_text(pass ? v : other);
+			if (x && y && strcmp(x, y)) {
+				cmp_row(t, key, x, y, "", 0);
+				ndiff++;
+			}
+			free(x);
+			free(y);
+		}
+	}
+	if (!ndiff)
+		cmp_row(t, _("(none)"), "", "", "", tui_attr(TUI_C_DIM));
+	cmp_row(t, _("metrics"), "", "", "", head);
+	static const char *const metrics[][2] = {
+		{"accuracy", N_("accuracy")},
+		{"macro_precision", N_("macro precision")},
+		{"macro_recall", N_("macro recall")},
+		{"macro_f1", N_("macro-F1")},
+	};
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+		cmp_num(t, _(metrics[i][1]), json_object_get(s->ev[0], metrics[i][0]),
+			json_object_get(s->ev[1], metrics[i][0]));
+	cmp_row(t, _("F1 per category"), "", "", "", head);
+	/* the marked run's categories, then those only the other one has */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(s->ev[pass], "classes"), i, c)
+		{
+			const char *label = json_string_value(json_object_get(c, "label"));
+			if (pass && class_entry(s->ev[0], label))
+				continue;
+			json_t *a = class_entry(s->ev[0], label), *b = class_entry(s->ev[1], label);
+			cmp_num(t, label, json_object_get(a, "f1"), json_object_get(b, "f1"));
+		}
+	}
+}
+
+static void eval_job_done(tui_job *j, tui_app *a)
+{
+	eval_job *ej = (eval_job *)j;
+	runs_state *s = ej->s;
+	s->ev_busy = 0;
+	if (j->st) {
+		tui_error(a, &j->err);
+		s->mode = MODE_LIST;
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		json_decref(s->ev[i]);
+		s->ev[i] = ej->ev[i];
+		ej->ev[i] = NULL;
+		s->ev_run[i] = ej->run[i];
+	}
+	s->mtop = s->mleft = 0;
+	if (s->mode == MODE_COMPARE)
+		build_compare(s);
+}
+
+static void eval_job_destroy(tui_job *j)
+{
+	eval_job *ej = (eval_job *)j;
+	json_decref(ej->ev[0]);
+	json_decref(ej->ev[1]);
+	free(ej);
+}
+
+/* Show the matrix of run a (b 0) or the comparison of a and b. */
+static void open_eval(runs_state *s, tui_app *a, long long ra, long long rb)
+{
+	if (s->ev_busy)
+		return;
+	eval_job *ej = calloc(1, sizeof *ej);
+	if (!ej)
+		return;
+	tui_job_init(&ej->base, N_("reading the evaluation"), eval_job_run, eval_job_done, eval_job_destroy);
+	ej->s = s;
+	ej->run[0] = ra;
+	ej->run[1] = rb;
+	s->ev_busy = 1;
+	s->mode = rb ? MODE_COMPARE : MODE_MATRIX;
+	for (int i = 0; i < 2; i++) {
+		json_decref(s->ev[i]);
+		s->ev[i] = NULL;
+		s->ev_run[i] = 0;
+	}
+	tui_submit(a, &ej->base);
+}
+
+/* ------------------------------------------------------------ heat map */
+
+static int digits(long long v)
+{
+	int d = 1;
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* The shade of a cell holding share of its row (count > 0): ceil(4 share)
+ * in 1..4; 0 for an empty cell. */
+static int heat_level(long long count, long long row_total)
+{
+	if (count <= 0 || row_total <= 0)
+		return 0;
+	int l = (int)ceil(4.0 * (double)count / (double)row_total - 1e-9);
+	return l < 1 ? 1 : l > 4 ? 4 : l;
+}
+
+static const char *const shade[] = {"\xc2\xb7", "\xe2\x96\x91", "\xe2\x96\x92", "\xe2\x96\x93", "\xe2\x96\x88"};
+
+static void draw_matrix(runs_state *s, tui_rect r)
+{
+	char title[256], info[256];
+	snprintf(title, sizeof title, _("Confusion matrix of run %lld"), s->ev_run[0]);
+	if (!s->ev[0]) {
+		tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
+		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
+		return;
+	}
+	json_t *ev = s->ev[0], *conf = json_object_get(ev, "confusion"), *labels = json_object_get(ev, "labels");
+	snprintf(info, sizeof info, _("accuracy %.4f · macro-F1 %.4f · Esc back"),
+		 json_number_value(json_object_get(ev, "accuracy")), json_number_value(json_object_get(ev, "macro_f1")));
+	tui_heading(r.y, r.x + 1, r.w - 2, title, info);
+	int k = (int)json_array_size(labels);
+	/* legend: what the rows and columns are; the shades under the matrix */
+	tui_put(r.y + 1, r.x + 2, r.w - 3, _("rows: true category · columns: predicted, numbered as the rows"),
+		tui_attr(TUI_C_DIM));
+	if (!k)
+		return;
+	long long most = 0;
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++) {
+			long long v = json_integer_value(json_array_get(json_array_get(conf, (size_t)i), (size_t)j));
+			most = v > most ? v : most;
+		}
+	int nd = digits(most) > digits(k) ? digits(most) : digits(k);
+	int cw = nd + 3;      /* " ▓ 12" */
+	int iw = digits(k);   /* the row's number */
+	int lw = 0;           /* "12 label" by display width, or the header's */
+	const char *corner = _("true \\ predicted");
+	for (int i = 0; i < k; i++) {
+		int w = tui_width(json_string_value(json_array_get(labels, (size_t)i)));
+		lw = w > lw ? w : lw;
+	}
+	lw += iw + 1;
+	if (lw < tui_width(corner))
+		lw = tui_width(corner);
+	int nw = 1 + (digits(most * k) > 1 ? digits(most * k) : 1), rw = 8; /* " n", " recall" */
+	if (nw < 3)
+		nw = 3;
+	int avail = r.w - 2 - nw - rw;
+	if (lw > 24)
+		lw = 24;
+	if (lw > avail - cw) /* keep at least one column */
+		lw = avail - cw > iw + 2 ? avail - cw : iw + 2;
+	int ncol = (avail - lw) / cw;
+	if (ncol < 1)
+		ncol = 1;
+	if (ncol > k)
+		ncol = k;
+	int nrow = r.h - 5; /* heading, legend, header, shades, position */
+	if (nrow < 1)
+		nrow = 1;
+	if (nrow > k)
+		nrow = k;
+	if (s->mtop > k - nrow)
+		s->mtop = k - nrow;
+	if (s->mleft > k - ncol)
+		s->mleft = k - ncol;
+	if (s->mtop < 0)
+		s->mtop = 0;
+	if (s->mleft < 0)
+		s->mleft = 0;
+	s->mrows = nrow;
+	s->mcols = ncol;
+	int y = r.y + 2, x0 = r.x + 1;
+	int head = tui_attr(TUI_C_TITLE);
+	char b[64];
+	tui_fill(y, x0, r.w - 2, head);
+	tui_cell(y, x0, lw, corner, 0, head);
+	for (int j = 0; j < ncol; j++) {
+		snprintf(b, sizeof b, "%d", s->mleft + j + 1);
+		tui_cell(y, x0 + lw + j * cw, cw, b, 1, head);
+	}
+	int xr = x0 + lw + ncol * cw;
+	tui_cell(y, xr, nw, _("n"), 1, head);
+	tui_cell(y, xr + nw, rw, _("recall"), 1, head);
+	for (int i = 0; i < nrow; i++) {
+		int ri = s->mtop + i;
+		json_t *row = json_array_get(conf, (size_t)ri);
+		long long total = 0;
+		for (int j = 0; j < k; j++)
+			total += json_integer_value(json_array_get(row, (size_t)j));
+		y = r.y + 3 + i;
+		char lab[512];
+		if (snprintf(lab, sizeof lab, "%*d %s", iw, ri + 1,
+			     json_string_value(json_array_get(labels, (size_t)ri))) < 0)
+			lab[0] = '\0';
+		tui_cell(y, x0, lw, lab, 0, 0);
+		for (int j = 0; j < ncol; j++) {
+			int cj = s->mleft + j;
+			long long v = json_integer_value(json_array_get(row, (size_t)cj));
+			int l = heat_level(v, total);
+			if (snprintf(b, sizeof b, " %s %*lld", shade[l], nd, v) < 0)
+				b[0] = '\0';
+			int attr = l ? tui_attr(TUI_C_HEAT1 + l - 1) : tui_attr(TUI_C_DIM);
+			if (cj == ri)
+				attr |= A_UNDERLINE; /* the diagonal: right answers */
+			tui_put(y, x0 + lw + j * cw, cw, b, attr);
+		}
+		snprintf(b, sizeof b, "%lld", total);
+		tui_cell(y, xr, nw, b, 1, 0);
+		json_t *rec = json_object_get(json_array_get(json_object_get(ev, "classes"), (size_t)ri), "recall");
+		snprintf(b, sizeof b, json_is_number(rec) && total ? "%.4f" : "-", json_number_value(rec));
+		tui_cell(y, xr + nw, rw, b, 1, 0);
+	}
+	snprintf(info, sizeof info, _("shade: share of the row  %s ≤25%%  %s ≤50%%  %s ≤75%%  %s >75%%  %s none"),
+		 shade[1], shade[2], shade[3], shade[4], shade[0]);
+	tui_put(r.y + 3 + nrow, x0 + 1, r.w - 3, info, tui_attr(TUI_C_DIM));
+	if (nrow < k || ncol < k) {
+		snprintf(info, sizeof info, _("rows %d-%d and columns %d-%d of %d · arrows scroll"), s->mtop + 1,
+			 s->mtop + nrow, s->mleft + 1, s->mleft + ncol, k);
+		tui_put(r.y + 4 + nrow, x0 + 1, r.w - 3, info, tui_attr(TUI_C_DIM));
+	}
+}
+
+static int matrix_key(runs_state *s, int action)
+{
+	int k = (int)json_array_size(json_object_get(s->ev[0], "labels"));
+	switch (action) {
+	case ACT_UP:
+		s->mtop--;
+		break;
+	case ACT_DOWN:
+		s->mtop++;
+		break;
+	case ACT_LEFT:
+		s->mleft--;
+		break;
+	case ACT_RIGHT:
+		s->mleft++;
+		break;
+	case ACT_PGUP:
+		s->mtop -= s->mrows > 1 ? s->mrows : 1;
+		break;
+	case ACT_PGDN:
+		s->mtop += s->mrows > 1 ? s->mrows : 1;
+		break;
+	case ACT_HOME:
+		s->mtop = s->mleft = 0;
+		break;
+	case ACT_END:
+		s->mtop = k;
+		break;
+	default:
+		return TUI_UNHANDLED;
+	}
+	return TUI_REDRAW; /* draw_matrix clamps */
+}
+
+static void draw_compare(runs_state *s, tui_rect r)
+{
+	char title[256];
+	snprintf(title, sizeof title, _("Run %lld (marked) and run %lld"), s->ev_run[0] ? s->ev_run[0] : s->mark,
+		 s->ev_run[1]);
+	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
+	if (!s->ev[0] || !s->ev[1]) {
+		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
+		return;
+	}
+	char a[32], b[32];
+	snprintf(a, sizeof a, _("run %lld"), s->ev_run[0]);
+	snprintf(b, sizeof b, _("run %lld"), s->ev_run[1]);
+	/* the column titles name the runs */
+	s->cmp.col[1].title = a;
+	s->cmp.col[2].title = b;
+	tui_table_draw(&s->cmp, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
+	s->cmp.col[1].title = s->cmp.col[2].title = "";
+}
+
 static void *runs_open(tui_app *a)
 {
 	(void)a;
@@ -228,6 +637,8 @@ static void *runs_open(tui_app *a)
 		{_("steps"), 1, 13},  {_("best"), 1, 5},     {_("accuracy"), 1, 9},  {_("macro-F1"), 1, 9},
 	};
 	tui_table_init(&s->tbl, 8, cols);
+	const tui_column ccols[] = {{"", 0, 28}, {"", 1, 24}, {"", 1, 24}, {"\xce\x94", 1, 8}};
+	tui_table_init(&s->cmp, 4, ccols);
 	return s;
 }
 
@@ -241,6 +652,9 @@ static void runs_close(void *st)
 	free(s->ex);
 	free(s->ey);
 	tui_table_free(&s->tbl);
+	tui_table_free(&s->cmp);
+	json_decref(s->ev[0]);
+	json_decref(s->ev[1]);
 	free(s);
 }
 
@@ -253,9 +667,20 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 {
 	(void)a;
 	runs_state *s = st;
+	if (s->mode == MODE_MATRIX) {
+		draw_matrix(s, r);
+		return;
+	}
+	if (s->mode == MODE_COMPARE) {
+		draw_compare(s, r);
+		return;
+	}
 	char title[128];
-	snprintf(title, sizeof title, _("Runs (%zu)"), s->tbl.nrows);
-	tui_heading(r.y, r.x + 1, r.w - 2, title, _("\xe2\x86\x91\xe2\x86\x93 choose · c cancel · r refresh"));
+	if (s->mark)
+		snprintf(title, sizeof title, _("Runs (%zu, run %lld marked)"), s->tbl.nrows, s->mark);
+	else
+		snprintf(title, sizeof title, _("Runs (%zu)"), s->tbl.nrows);
+	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Enter matrix · Space mark · d compare · c cancel"));
 	if (s->failed && !s->loaded) {
 		char buf[1024];
 		tui_put(r.y + 2, r.x + 2, r.w - 3, error_format(&s->err, buf, sizeof buf), tui_attr(TUI_C_BAD));
@@ -305,7 +730,61 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 static int runs_key(void *st, tui_app *a, int action)
 {
 	runs_state *s = st;
+	if (s->mode != MODE_LIST) {
+		if (action == ACT_BACK || action == ACT_QUIT) {
+			s->mode = MODE_LIST;
+			return TUI_REDRAW;
+		}
+		if (s->mode == MODE_MATRIX)
+			return matrix_key(s, action);
+		if (action == ACT_SEARCH) {
+			tui_table_search(a, &s->cmp);
+			return TUI_REDRAW;
+		}
+		if (action == ACT_SEARCH_NEXT || action == ACT_SEARCH_PREV)
+			return tui_table_search_again(a, &s->cmp, action == ACT_SEARCH_NEXT ? 1 : -1);
+		return tui_table_move(&s->cmp, action);
+	}
 	switch (action) {
+	case ACT_ENTER: {
+		long long run = selected_run(s);
+		if (!run)
+			return TUI_UNHANDLED;
+		open_eval(s, a, run, 0);
+		return TUI_REDRAW;
+	}
+	case A_MARK: {
+		long long run = selected_run(s);
+		if (!run)
+			return TUI_KEEP;
+		s->mark = s->mark == run ? 0 : run;
+		for (size_t i = 0; i < s->tbl.nrows; i++) {
+			char **c = &s->tbl.cell[i * (size_t)s->tbl.ncols], b[48];
+			long long id = strtoll(*c, NULL, 10);
+			snprintf(b, sizeof b, id == s->mark ? "%lld*" : "%lld", id);
+			char *d = strdup(b);
+			if (d) {
+				free(*c);
+				*c = d;
+			}
+		}
+		if (s->mark)
+			tui_message(a, 0, _("run %lld marked: choose another run and press d to compare"), s->mark);
+		return TUI_REDRAW;
+	}
+	case A_COMPARE: {
+		long long run = selected_run(s);
+		if (!s->mark) {
+			tui_message(a, 1, _("mark a run with Space first, then choose another and press d"));
+			return TUI_REDRAW;
+		}
+		if (!run || run == s->mark) {
+			tui_message(a, 1, _("choose a run other than the marked one (%lld)"), s->mark);
+			return TUI_REDRAW;
+		}
+		open_eval(s, a, s->mark, run);
+		return TUI_REDRAW;
+	}
 	case A_CANCEL: {
 		long long run = selected_run(s);
 		size_t row = tui_table_row(&s->tbl);
@@ -346,7 +825,9 @@ const tui_view_ops tui_view_runs = {
 	.about = N_("The training runs with their status and test metrics (accuracy and macro-F1 of "
 		    "the best epoch), and the loss curve of the selected run: the training loss of "
 		    "every step and the test loss of every epoch. The view follows a run that is "
-		    "training, in this workbench or in another process."),
+		    "training, in this workbench or in another process. Enter shows the run's "
+		    "confusion matrix as a heat map (each cell shaded by its share of the row); Space "
+		    "marks a run and d compares it with the selected one."),
 	.keys = keys,
 	.open = runs_open,
 	.close = runs_close,

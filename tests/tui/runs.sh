@@ -1,0 +1,229 @@
+#!/bin/sh
+# runs.sh - the Runs view's confusion matrix and comparison of two runs,
+# at 80x24 with 20 categories (CJK names, one of 8 characters): Enter shows
+# the selected run's confusion matrix as a heat map whose counts, row
+# totals and recalls are those of `yujing eval --run N --json` (parsed here
+# with Python's json module), each cell shaded by its share of the row as
+# the legend defines it (·: none, ░ up to 25%, ▒ up to 50%, ▓ up to 75%,
+# █ above), every cell at the same display column in every row; the
+# arrows scroll it (20 rows and columns do not fit 80x24).  Colours are
+# only added where the terminal has them: the same text on a vt100.
+# Space marks a run and d compares it with the selected one: the settings
+# that differ (exactly the two given differently on the command line),
+# the metrics side by side with their change, and each category's F1.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+. "$top_srcdir/tests/tui/tmux.sh"
+
+if [ -z "$PY" ]; then
+	echo "1..0 # SKIP python3 is needed to check the screen against the JSON"
+	tap_done=1
+	exit 0
+fi
+
+# 20 categories of 6, 9 or 12 cases (2, 3 or 4 in the test split, so that
+# every shade occurs): x says the category, with noise, so that a short
+# run confuses neighbours.
+awk 'BEGIN {
+	srand(11)
+	n = split("盗窃 诈骗 抢劫 抢夺 敲诈勒索 故意伤害 寻衅滋事 聚众斗殴 非法拘禁 绑架 贩卖毒品 走私 伪造货币 非法吸收公众存款 职务侵占 挪用资金 受贿 行贿 交通肇事 危险驾驶", c, " ")
+	print "id,罪名,x,y"
+	for (k = 1; k <= n; k++)
+		for (i = 0; i < 6 + (k % 3) * 3; i++)
+			printf "k%02d%02d,%s,%.3f,%.3f\n", k, i, c[k], k + rand() * 3, rand()
+}' >cases.csv
+yujing init p.yj >/dev/null &&
+	yujing import p.yj --source cases --key id --label 罪名 cases.csv >/dev/null &&
+	yujing clean p.yj >/dev/null && yujing split p.yj >/dev/null &&
+	yujing train p.yj --epochs 2 --batch 8 >/dev/null 2>&1 &&
+	yujing train p.yj --epochs 6 --batch 8 --lr 0.01 >/dev/null 2>&1 &&
+	yujing eval p.yj --run 1 --json >ev1.json &&
+	yujing eval p.yj --run 2 --json >ev2.json ||
+	bail_out "cannot build and train the project"
+
+# matrix.py SCREEN EVAL ROW0 COL0: the matrix on the screen is EVAL's,
+# showing from row ROW0 + 1 and column COL0 + 1 ("end": the last row or
+# column is shown).  Positions are display columns (a CJK character
+# takes two).
+cat >matrix.py <<'PYEOF'
+import json, re, sys, unicodedata
+def cells(line):
+    out = []
+    for ch in line:
+        out.append(ch)
+        if unicodedata.east_asian_width(ch) in "WF":
+            out.append("")
+    return out
+def text(c, a, b):
+    return "".join(c[a:b])
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+ev = json.load(open(sys.argv[2], encoding="utf-8"))
+conf, labels = ev["confusion"], ev["labels"]
+K = len(labels)
+hi = [i for i, l in enumerate(lines) if "true \\ predicted" in l]
+if not hi:
+    sys.exit("no header line")
+hi = hi[0]
+head = cells(lines[hi])
+# each column number's last display column
+ends = [(int(m.group()), m.end() - 1) for m in re.finditer(r"\d+", text(head, 0, len(head)))]
+# (the header has no wide characters: string offsets are display columns)
+cols = [j for j, _ in ends]
+print("columns", cols)
+if cols != list(range(cols[0], cols[0] + len(cols))):
+    sys.exit("column numbers not consecutive")
+if sys.argv[4] == "end":
+    if cols[-1] != K:
+        sys.exit("the last column is not shown")
+elif cols[0] != int(sys.argv[4]) + 1:
+    sys.exit("first column %d, want %d" % (cols[0], int(sys.argv[4]) + 1))
+cw = ends[1][1] - ends[0][1] if len(ends) > 1 else None
+htxt = text(head, 0, len(head))
+n_end = htxt.index(" n ") + 1 if " n " in htxt else None
+r_end = htxt.index("recall") + len("recall") - 1
+rows = []
+for l in lines[hi + 1:]:
+    m = re.match(r"^ +(\d+) (\S+)", l)
+    if not m:
+        break
+    rows.append((int(m.group(1)), m.group(2), cells(l)))
+print("rows", [r[0] for r in rows])
+if not rows or [r[0] for r in rows] != list(range(rows[0][0], rows[0][0] + len(rows))):
+    sys.exit("row numbers not consecutive")
+if sys.argv[3] == "end":
+    if rows[-1][0] != K:
+        sys.exit("the last row is not shown")
+elif rows[0][0] != int(sys.argv[3]) + 1:
+    sys.exit("first row %d, want %d" % (rows[0][0], int(sys.argv[3]) + 1))
+def glyph(v, total):
+    if v == 0:
+        return "\u00b7"
+    share = v / total
+    return "\u2591" if share <= 0.25 else "\u2592" if share <= 0.5 else "\u2593" if share <= 0.75 else "\u2588"
+bad = 0
+for i, lab, c in rows:
+    row = conf[i - 1]
+    total = sum(row)
+    name = labels[i - 1]
+    if not name.startswith(lab.rstrip("\u2026")):
+        print("row", i, "label", lab, "want", name); bad += 1
+    for j, e in ends:
+        got = text(c, e - cw + 1, e + 1)
+        want = " %s %*d" % (glyph(row[j - 1], total), cw - 3, row[j - 1])
+        if got != want:
+            print("row", i, "column", j, repr(got), "want", repr(want)); bad += 1
+    tail = text(c, ends[-1][1] + 1, len(c)).split()
+    rec = ev["classes"][i - 1]["recall"]
+    want = [str(total), "%.4f" % rec if total else "-"]
+    if tail != want:
+        print("row", i, "n/recall", tail, "want", want); bad += 1
+    # the recall's last character sits under the header's
+    if text(c, r_end, r_end + 1) != want[1][-1]:
+        print("row", i, "recall not aligned"); bad += 1
+print("checked", len(rows), "rows x", len(ends), "columns;", bad, "wrong")
+sys.exit(1 if bad else 0)
+PYEOF
+
+# compare.py EV_A EV_B SCREEN...: the comparison of run A (marked) and B
+# over the screens (scrolled): settings that differ, metrics, F1 of
+# every category, with B - A.
+cat >compare.py <<'PYEOF'
+import json, sys
+a = json.load(open(sys.argv[1], encoding="utf-8"))
+b = json.load(open(sys.argv[2], encoding="utf-8"))
+rows = {}
+section = {}
+for f in sys.argv[3:]:
+    sec = None
+    for l in open(f, encoding="utf-8").read().splitlines():
+        t = l.split()
+        if not t:
+            continue
+        s = " ".join(t)
+        if s in ("settings that differ", "metrics", "F1 per category"):
+            sec = s
+            continue
+        if not l.startswith(" ") or "\u2500" in l or "\u2502" in l:
+            sec = None  # the status line, the message pane
+            continue
+        # a screen scrolled past a section's title: rows keyed by name
+        rows[t[0] if sec == "settings that differ" else " ".join(t[:-3])] = t
+        if sec:
+            section.setdefault(sec, set()).add(t[0])
+bad = 0
+def expect(key, want):
+    global bad
+    got = rows.get(key)
+    if got != want:
+        print(key, "got", got, "want", want); bad += 1
+if section.get("settings that differ") != {"epochs", "lr"}:
+    print("settings", section.get("settings that differ")); bad += 1
+expect("epochs", ["epochs", "2", "6"])
+expect("lr", ["lr", "0.001", "0.01"])
+def num(k, x, y):
+    return [*k.split(), "%.4f" % x, "%.4f" % y, "%+.4f" % (y - x)]
+for key, name in (("accuracy", "accuracy"), ("macro_precision", "macro precision"),
+                  ("macro_recall", "macro recall"), ("macro_f1", "macro-F1")):
+    expect(name, num(name, a[key], b[key]))
+fb = {c["label"]: c["f1"] for c in b["classes"]}
+for c in a["classes"]:
+    expect(c["label"], num(c["label"], c["f1"], fb[c["label"]]))
+print(len(rows), "rows;", bad, "wrong")
+sys.exit(1 if bad else 0)
+PYEOF
+
+# ----------------------------------------------------- vt100, 80x24
+TUI_ENV=TERM=vt100
+tui_start 80 24
+wait_screen 'Sources (1)' 'the workbench opens at 80x24 on a vt100'
+keys 6
+wait_screen 'Runs (2)' 'the Runs view lists the two runs'
+keys g Enter
+wait_screen 'Confusion matrix of run 1' 'Enter on run 1 opens its confusion matrix'
+wait_check 'the matrix shows run 1 from its top left: counts, shades, totals, recalls = eval --json' \
+	$PY matrix.py "$T/screen.txt" ev1.json 0 0
+grep -F 'of 20' "$T/screen.txt" >/dev/null
+check 'the view says the matrix is only partly shown (20 categories at 80x24)' test $? = 0
+keys Down Down l l l
+wait_check 'two rows down and three columns right' $PY matrix.py "$T/screen.txt" ev1.json 2 3
+keys G l l l l l l l l l l l l l l l l l l l l
+wait_check 'G and l reach the last row and column' $PY matrix.py "$T/screen.txt" ev1.json end end
+tm capture-pane -e -p -t "$TUI_SESSION" >esc.txt
+check 'no colour on a vt100 (no SGR 40-47 background)' $PY -c '
+import re, sys
+s = open("esc.txt", encoding="utf-8").read()
+sys.exit(1 if any(40 <= int(p) <= 47 for m in re.findall(r"\x1b\[([0-9;]*)m", s) for p in m.split(";") if p) else 0)'
+keys Escape
+wait_screen 'Runs (2)' 'Esc goes back to the runs'
+keys g Space
+wait_screen 'run 1 marked' 'Space marks run 1'
+keys G d
+wait_screen 'Run 1 (marked) and run 2' 'd compares the marked run with the selected one'
+wait_screen 'F1 per category' 'the comparison shows the categories'
+cp "$T/screen.txt" top.txt
+keys G
+wait_screen '危险驾驶' 'the end of the comparison shows the last category'
+cp "$T/screen.txt" end.txt
+check 'settings that differ, metrics and every category F1 with B - A = eval --json' \
+	$PY compare.py ev1.json ev2.json top.txt end.txt
+keys Escape Escape
+wait_screen 'Runs (2, run 1 marked)' 'Esc goes back to the runs'
+tui_quit
+
+# ----------------------------------------------------- colour, 100x40
+TUI_ENV=
+tui_start 100 40
+wait_screen 'Sources (1)' 'the workbench opens at 100x40 with colours'
+keys 6
+wait_screen 'Runs (2)' 'the Runs view'
+keys Enter
+wait_screen 'Confusion matrix of run 2' 'Enter on the latest run opens its matrix'
+wait_check 'run 2 is the same text with colours: = eval --run 2 --json' \
+	$PY matrix.py "$T/screen.txt" ev2.json 0 0
+tm capture-pane -e -p -t "$TUI_SESSION" >esc.txt
+check 'the cells have background colours where the terminal has them' $PY -c '
+import re, sys
+s = open("esc.txt", encoding="utf-8").read()
+sys.exit(0 if any(40 <= int(p) <= 47 for m in re.findall(r"\x1b\[([0-9;]*)m", s) for p in m.split(";") if p) else 1)'
+tui_quit
+
+done_testing
