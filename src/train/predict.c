@@ -10,6 +10,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/nn/safetensors.h"
+#include "yujing/train/alerts.h"
 #include "yujing/train/predict.h"
 #include "yujing/train/textbranch.h"
 
@@ -278,9 +279,20 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *ins = NULL;
 	char *src_name = NULL;
-	if (!alert_k || !idx) {
+	/* Without --alert: the project's thresholds, one per category. */
+	double *thr = o->nalerts ? NULL : malloc((size_t)(K ? K : 1) * sizeof *thr);
+	if (!alert_k || !idx || (!o->nalerts && !thr)) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
+	}
+	if (!o->nalerts) {
+		yj_thresholds t;
+		st = thresholds_load(p, &t, err);
+		for (int k = 0; !st && k < K; k++)
+			thr[k] = thresholds_get(&t, json_string_value(json_array_get(rm.labels, (size_t)k)));
+		thresholds_free(&t);
+		if (st)
+			goto out;
 	}
 	for (size_t a = 0; a < o->nalerts; a++) {
 		alert_k[a] = -1;
@@ -328,6 +340,8 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			int alert = 0;
 			for (size_t a = 0; a < o->nalerts; a++)
 				alert |= pr[alert_k[a]] >= o->alerts[a].p;
+			for (int k = 0; thr && k < K; k++)
+				alert |= pr[k] >= thr[k];
 			const char *key = rm.cases.key[idx[i + (size_t)b]];
 			const char *pred = json_string_value(json_array_get(rm.labels, (size_t)argmax(pr, K)));
 			char *ps = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
@@ -358,6 +372,7 @@ out:
 	free(src_name);
 	json_decref(preds);
 	free(alert_k);
+	free(thr);
 	free(idx);
 	run_model_free(&rm);
 	return st;

@@ -3,8 +3,9 @@
  * (cases_predictions(): the latest prediction of each case, typically the
  * unlabeled ones after `predict --unlabeled`) whose probability of some
  * category reaches that category's alert threshold, most probable first.
- * Thresholds are per category (0.5 until changed with `t`); `p` predicts
- * the unlabeled cases with the latest run.
+ * Thresholds are per category (0.5 until changed with `t`) and stored in
+ * the project (alerts.h), where `yujing predict` finds them too; `p`
+ * predicts the unlabeled cases with the latest run.
  */
 #include <config.h>
 
@@ -15,6 +16,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/train/alerts.h"
 #include "yujing/train/cases.h"
 
 enum { A_THRESH = ACT_VIEW, A_PREDICT, A_REFRESH };
@@ -27,17 +29,13 @@ static const tui_binding keys[] = {
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-#define MAX_CATS 64
-
 typedef struct {
 	json_t *data;
 	int busy, loaded, failed;
 	yj_error err;
 	tui_table tbl;
-	char *cat[MAX_CATS];
-	double thr[MAX_CATS];
-	size_t ncat;
-	double thr_all; /* for categories not set one by one */
+	yj_thresholds thr;
+	int thr_loaded; /* read from the project once; then this view writes them */
 	size_t npred;
 } warn_state;
 
@@ -45,20 +43,21 @@ typedef struct {
 	tui_job base;
 	warn_state *s;
 	json_t *data;
+	int load_thr;
+	yj_thresholds thr;
 } warn_job;
 
 static void warn_job_run(tui_job *j, yj_project *p)
 {
 	warn_job *wj = (warn_job *)j;
+	if (wj->load_thr && (j->st = thresholds_load(p, &wj->thr, &j->err)))
+		return;
 	j->st = cases_predictions(p, &wj->data, &j->err);
 }
 
 static double threshold(const warn_state *s, const char *cat)
 {
-	for (size_t i = 0; i < s->ncat; i++)
-		if (!strcmp(s->cat[i], cat))
-			return s->thr[i];
-	return s->thr_all;
+	return thresholds_get(&s->thr, cat);
 }
 
 static void fill_table(warn_state *s)
@@ -109,6 +108,12 @@ static void warn_job_done(tui_job *j, tui_app *a)
 		return;
 	}
 	s->failed = 0;
+	if (wj->load_thr && !s->thr_loaded) {
+		thresholds_free(&s->thr);
+		s->thr = wj->thr;
+		thresholds_init(&wj->thr);
+		s->thr_loaded = 1;
+	}
 	json_decref(s->data);
 	s->data = wj->data;
 	wj->data = NULL;
@@ -119,7 +124,49 @@ static void warn_job_destroy(tui_job *j)
 {
 	warn_job *wj = (warn_job *)j;
 	json_decref(wj->data);
+	thresholds_free(&wj->thr);
 	free(wj);
+}
+
+/* Storing the thresholds (a copy of them: the view may change again). */
+typedef struct {
+	tui_job base;
+	yj_thresholds thr;
+} save_job;
+
+static void save_job_run(tui_job *j, yj_project *p)
+{
+	j->st = thresholds_save(p, &((save_job *)j)->thr, &j->err);
+}
+
+static void save_job_done(tui_job *j, tui_app *a)
+{
+	if (j->st)
+		tui_error(a, &j->err);
+}
+
+static void save_job_destroy(tui_job *j)
+{
+	thresholds_free(&((save_job *)j)->thr);
+	free(j);
+}
+
+static void save_thresholds(warn_state *s, tui_app *a)
+{
+	save_job *sj = calloc(1, sizeof *sj);
+	if (!sj)
+		return;
+	tui_job_init(&sj->base, N_("storing the thresholds"), save_job_run, save_job_done, save_job_destroy);
+	thresholds_init(&sj->thr);
+	int bad = thresholds_set(&sj->thr, NULL, s->thr.all);
+	for (size_t i = 0; !bad && i < s->thr.n; i++)
+		bad = thresholds_set(&sj->thr, s->thr.category[i], s->thr.p[i]);
+	if (bad) {
+		save_job_destroy(&sj->base);
+		tui_message(a, 1, _("out of memory"));
+		return;
+	}
+	tui_submit(a, &sj->base);
 }
 
 static void request(warn_state *s, tui_app *a)
@@ -131,6 +178,8 @@ static void request(warn_state *s, tui_app *a)
 		return;
 	tui_job_init(&wj->base, NULL, warn_job_run, warn_job_done, warn_job_destroy);
 	wj->s = s;
+	wj->load_thr = !s->thr_loaded;
+	thresholds_init(&wj->thr);
 	s->busy = 1;
 	tui_submit(a, &wj->base);
 }
@@ -146,15 +195,14 @@ static void *warn_open(tui_app *a)
 		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("predicted at"), 0, 20},
 	};
 	tui_table_init(&s->tbl, 6, cols);
-	s->thr_all = 0.5;
+	thresholds_init(&s->thr);
 	return s;
 }
 
 static void warn_close(void *st)
 {
 	warn_state *s = st;
-	for (size_t i = 0; i < s->ncat; i++)
-		free(s->cat[i]);
+	thresholds_free(&s->thr);
 	json_decref(s->data);
 	tui_table_free(&s->tbl);
 	free(s);
@@ -178,9 +226,9 @@ static void warn_draw(void *st, tui_app *a, tui_rect r)
 	}
 	/* the thresholds */
 	char line[1024];
-	int o = snprintf(line, sizeof line, _("thresholds: %.2f"), s->thr_all);
-	for (size_t i = 0; i < s->ncat && o > 0 && (size_t)o < sizeof line; i++)
-		o += snprintf(line + o, sizeof line - (size_t)o, " · %s %.2f", s->cat[i], s->thr[i]);
+	int o = snprintf(line, sizeof line, _("thresholds: %.2f"), s->thr.all);
+	for (size_t i = 0; i < s->thr.n && o > 0 && (size_t)o < sizeof line; i++)
+		o += snprintf(line + o, sizeof line - (size_t)o, " · %s %.2f", s->thr.category[i], s->thr.p[i]);
 	tui_put(r.y + 1, r.x + 2, r.w - 3, line, tui_attr(TUI_C_DIM));
 	if (!s->npred) {
 		const char *p[] = {_("No predictions yet"),
@@ -204,28 +252,15 @@ static void thresh_done(void *ctx, tui_app *a, const char *text)
 		tui_message(a, 1, _("a threshold is a probability in [0, 1]: P, or CATEGORY=P"));
 		return;
 	}
-	if (!eq) {
-		s->thr_all = v;
-		for (size_t i = 0; i < s->ncat; i++)
-			free(s->cat[i]);
-		s->ncat = 0;
-	} else {
-		char *cat = strndup(text, (size_t)(eq - text));
-		if (!cat)
-			return;
-		size_t i;
-		for (i = 0; i < s->ncat && strcmp(s->cat[i], cat); i++)
-			;
-		if (i < s->ncat) {
-			free(cat);
-		} else if (s->ncat < MAX_CATS) {
-			s->cat[s->ncat++] = cat;
-		} else {
-			free(cat);
-			return;
-		}
-		s->thr[i] = v;
+	char *cat = eq ? strndup(text, (size_t)(eq - text)) : NULL;
+	if ((eq && !cat) || thresholds_set(&s->thr, cat, v)) {
+		free(cat);
+		tui_message(a, 1, _("out of memory"));
+		return;
 	}
+	free(cat);
+	s->thr_loaded = 1; /* what the user set wins over a load under way */
+	save_thresholds(s, a);
 	fill_table(s);
 	a->dirty = 1;
 }
@@ -236,7 +271,7 @@ static int warn_key(void *st, tui_app *a, int action)
 	switch (action) {
 	case A_THRESH: {
 		char init[32];
-		snprintf(init, sizeof init, "%.2f", s->thr_all);
+		snprintf(init, sizeof init, "%.2f", s->thr.all);
 		tui_input_begin(a, _("threshold (P or CATEGORY=P): "), init, thresh_done, s);
 		return TUI_REDRAW;
 	}
@@ -267,7 +302,8 @@ const tui_view_ops tui_view_warnings = {
 	.about = N_("Cases with a stored prediction (the unlabeled cases after `predict --unlabeled`) "
 		    "whose probability of some category reaches its alert threshold, most probable "
 		    "first. Thresholds are 0.5 until set with t: a probability for every category, or "
-		    "CATEGORY=P for one."),
+		    "CATEGORY=P for one. They are stored in the project and are what `predict` flags "
+		    "with when no --alert is given."),
 	.keys = keys,
 	.open = warn_open,
 	.close = warn_close,

@@ -4,7 +4,8 @@
 # those whose probability of some category reaches its threshold, most
 # probable first - checked against `yujing explain --json` of each case
 # for the default threshold (0.5), one for every category (`t` 0), and one
-# set for a single category (`t` CATEGORY=P).
+# set for a single category (`t` CATEGORY=P); thresholds survive
+# reopening the workbench and are what `predict` flags with by default.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -105,11 +106,54 @@ keys t C-u
 keys_text 2
 keys Enter
 wait_screen 'a threshold is a probability' 'a threshold over 1 is refused'
+# Thresholds are stored in the project: set some, quit, open again.
+keys t C-u
+keys_text "$mid"
+keys Enter
+wait_screen "thresholds: $mid" "t sets every category to $mid again"
+keys t C-u
+keys_text "$cat0=0.99"
+keys Enter
+wait_screen "thresholds: $mid · $cat0 0.99" "and $cat0 to 0.99"
+wait_check "the list follows both" $PY order.py "$T/screen.txt" "$mid" "$cat0=0.99"
+tui_quit 'q quits with thresholds set'
+tui_start 80 24
+wait_screen 'Sources (2)' 'the workbench opens again'
+keys 7
+wait_screen "thresholds: $mid · $cat0 0.99" 'the thresholds survived reopening the workbench'
+wait_check 'the list is the same as before quitting' $PY order.py "$T/screen.txt" "$mid" "$cat0=0.99"
+# predict without --alert flags with the stored thresholds.
+# alerts.py [--mixed] PREDICTIONS ALL [CATEGORY=P]: each case's alert is
+# whether some probability (from explain --json) reaches its threshold
+# (--mixed: and some cases are flagged, some not).
+cat >alerts.py <<'PYEOF'
+import json, sys
+mixed = sys.argv[1] == "--mixed"
+if mixed:
+    del sys.argv[1]
+thr_all = float(sys.argv[2])
+thr = dict((a.split("=")[0], float(a.split("=")[1])) for a in sys.argv[3:])
+got, want = {}, {}
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    got[r["key"]] = r["alert"]
+for k in "c06 u01 u02 u03 u04 u05".split():
+    pr = json.load(open("ex-%s.json" % k, encoding="utf-8"))["probabilities"]
+    want[k] = any(p >= thr.get(c, thr_all) for c, p in pr.items())
+print("got ", sorted(got.items()))
+print("want", sorted(want.items()))
+sys.exit(0 if got == want and (not mixed or (True in want.values() and False in want.values())) else 1)
+PYEOF
+yujing predict p.yj --unlabeled --json >pred.jsonl 2>/dev/null
+check "predict --unlabeled without --alert flags by the stored thresholds ($mid, $cat0 0.99)" \
+	$PY alerts.py --mixed pred.jsonl "$mid" "$cat0=0.99"
 keys t C-u
 keys_text 0.5
 keys Enter
 wait_screen 'thresholds: 0.50' 'back to 0.5 for every category'
 wait_check 'the list is the default one again' $PY order.py "$T/screen.txt" 0.5
 tui_quit
+yujing predict p.yj --unlabeled --json >pred.jsonl 2>/dev/null
+check "predict without --alert then flags at 0.5, as stored" $PY alerts.py pred.jsonl 0.5
 
 done_testing
