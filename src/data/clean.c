@@ -798,6 +798,56 @@ yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err)
 	return YJ_ENOTFOUND;
 }
 
+yj_status clean_run_snapshot(yj_project *p, long long run, long long *snapshot, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id WHERE r.id = ?",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		*snapshot = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		return YJ_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_error(db, rc, _("reading snapshots"), err);
+	return clean_active_snapshot(p, snapshot, err);
+}
+
+yj_status clean_row_changes(yj_project *p, long long snapshot, long long source_id, int64_t row,
+			    json_t **out, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc = sqlite3_prepare_v2(db, "SELECT pos, value, kind FROM snapshot_cells"
+					" WHERE snapshot_id = ? AND source_id = ? AND row = ? ORDER BY pos",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, snapshot);
+		sqlite3_bind_int64(st, 2, source_id);
+		sqlite3_bind_int64(st, 3, row);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "pos",
+							     (json_int_t)sqlite3_column_int64(st, 0), "value",
+							     (const char *)sqlite3_column_text(st, 1), "kind",
+							     (const char *)sqlite3_column_text(st, 2)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_sqlite_error(db, rc, _("reading a snapshot"), err);
+	}
+	*out = arr;
+	return YJ_OK;
+}
+
 yj_status clean_kept_rows(yj_project *p, long long snapshot, long long source_id, int64_t **rows,
 			  size_t *n, yj_error *err)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/data/clean.h"
 #include "yujing/data/table.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/predict.h"
@@ -78,15 +79,18 @@ out:
 	return st;
 }
 
-yj_status cases_rows(yj_project *p, const char *key, json_t **out, yj_error *err)
+yj_status cases_rows(yj_project *p, long long run, const char *key, json_t **out, yj_error *err)
 {
 	yj_source_info *src = NULL;
 	size_t nsrc = 0;
 	yj_nullset ns;
 	int have_ns = 0;
 	json_t *arr = json_array();
+	long long snap = 0;
 	yj_status st = sources_list(p, &src, &nsrc, err);
 	if (st)
+		goto out;
+	if ((st = clean_run_snapshot(p, run, &snap, err)))
 		goto out;
 	if ((st = table_nullset(p, &ns, err)))
 		goto out;
@@ -95,24 +99,65 @@ yj_status cases_rows(yj_project *p, const char *key, json_t **out, yj_error *err
 		yj_table t;
 		if ((st = table_load(p, src[s].name, &ns, NULL, &t, err)))
 			goto out;
-		json_t *fields = json_array(), *rows = json_array();
+		int64_t *kept = NULL;
+		size_t nkept = 0;
+		yj_error e2;
+		yj_status ks = clean_kept_rows(p, snap, t.info.id, &kept, &nkept, &e2);
+		if (ks && ks != YJ_ENOTFOUND) {
+			*err = e2;
+			st = ks;
+			table_free(&t);
+			goto out;
+		}
+		json_t *fields = json_array(), *rows = json_array(), *cleaned = json_array(), *changes = json_array(),
+		       *kept_arr = json_array();
 		for (size_t c = 0; c < t.ncols; c++)
 			json_array_append_new(fields, json_string(t.cols[c].name));
-		for (size_t r = 0; t.key_col >= 0 && r < t.nrows; r++) {
+		for (size_t r = 0; t.key_col >= 0 && r < t.nrows && !st; r++) {
 			if (strcmp(table_text(&t, (size_t)t.key_col, r), key))
 				continue;
-			json_t *row = json_array();
+			json_t *row = json_array(), *crow = json_array(), *kind = json_array(), *ch = NULL;
 			for (size_t c = 0; c < t.ncols; c++) {
 				const char *v = t.cols[c].value[t.cols[c].code[r]];
 				json_array_append_new(row, v ? json_string(v) : json_null());
+				json_array_append_new(crow, v ? json_string(v) : json_null());
+				json_array_append_new(kind, json_null());
+			}
+			/* kept: the ids are ascending */
+			size_t lo = 0, hi = nkept;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (kept[mid] < t.row[r])
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			int is_kept = lo < nkept && kept[lo] == t.row[r];
+			if (is_kept && !(st = clean_row_changes(p, snap, t.info.id, t.row[r], &ch, err))) {
+				size_t i;
+				json_t *c;
+				json_array_foreach(ch, i, c)
+				{
+					size_t pos = (size_t)json_integer_value(json_object_get(c, "pos"));
+					json_array_set(crow, pos, json_object_get(c, "value"));
+					json_array_set(kind, pos, json_object_get(c, "kind"));
+				}
+				json_decref(ch);
 			}
 			json_array_append_new(rows, row);
+			json_array_append_new(cleaned, crow);
+			json_array_append_new(changes, kind);
+			json_array_append_new(kept_arr, json_boolean(is_kept));
 		}
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "source", src[s].name, "fields", fields,
-						     "rows", rows));
+		free(kept);
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "source", src[s].name, "fields",
+						     fields, "rows", rows, "cleaned", cleaned, "changes", changes,
+						     "kept", kept_arr));
 		table_free(&t);
+		if (st)
+			goto out;
 	}
-	*out = json_pack("{s:s, s:O}", "key", key, "sources", arr);
+	*out = json_pack("{s:s, s:I, s:O}", "key", key, "snapshot", (json_int_t)snap, "sources", arr);
 out:
 	if (have_ns)
 		nullset_free(&ns);

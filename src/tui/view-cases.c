@@ -4,7 +4,8 @@
  * predicted category, confidence), computed by cases_predict() in a
  * worker.  `m` keeps only the misclassified ones, `/` searches by key or
  * text.  Enter opens the inspector: the case's rows per source
- * (cases_rows), its text with the characters that mattered most
+ * as the run's cleaning left them (cases_rows: filled and replaced cells
+ * marked, with their raw values), its text with the characters that mattered most
  * highlighted, the top-5 probabilities as bars, and each branch's Shapley
  * contribution as a signed bar next to the base value: the numbers of
  * `yujing explain --json`, from the same explain_case().
@@ -64,7 +65,7 @@ static void cases_job_run(tui_job *j, yj_project *p)
 	}
 	if ((j->st = explain_case(p, cj->run, cj->key, &cj->ex, &j->err)))
 		return;
-	j->st = cases_rows(p, cj->key, &cj->rows, &j->err);
+	j->st = cases_rows(p, cj->run, cj->key, &cj->rows, &j->err);
 }
 
 static void fill_table(cases_state *s)
@@ -307,39 +308,64 @@ static void draw_inspector(cases_state *s, tui_rect r)
 		return;
 	}
 	int y = r.y - s->scroll, x = r.x + 1, w = r.w - 2;
-	/* rows per source */
+	/* rows per source, as the run's cleaning left them */
 	size_t si;
 	json_t *src;
 	json_array_foreach(json_object_get(s->rows, "sources"), si, src)
 	{
 		json_t *rows = json_object_get(src, "rows"), *fields = json_object_get(src, "fields");
+		json_t *cleaned = json_object_get(src, "cleaned"), *changes = json_object_get(src, "changes");
 		if (!json_array_size(rows))
 			continue;
 		if (LINE_OK(y))
-			tui_putf(y, x, w, tui_attr(TUI_C_TITLE), _("Source %s: %zu rows"),
-				 json_string_value(json_object_get(src, "source")), json_array_size(rows));
+			tui_putf(y, x, w, tui_attr(TUI_C_TITLE), _("Source %s: %zu rows, as snapshot %lld cleaned them"),
+				 json_string_value(json_object_get(src, "source")), json_array_size(rows),
+				 (long long)json_integer_value(json_object_get(s->rows, "snapshot")));
 		y++;
 		size_t ri;
 		json_t *row;
 		json_array_foreach(rows, ri, row)
 		{
-			char line[2048];
-			size_t o = 0;
-			line[0] = 0;
-			for (size_t f = 0; f < json_array_size(row) && o < sizeof line - 1; f++) {
-				const char *v = json_string_value(json_array_get(row, f));
-				int k = snprintf(line + o, sizeof line - o, "%s%s=%s", f ? "  " : "",
-						 json_string_value(json_array_get(fields, f)), v ? v : "NULL");
-				if (k < 0)
-					break;
-				o += (size_t)k;
-				if (o >= sizeof line)
-					o = sizeof line - 1;
-			}
-			if (ri < 8 && LINE_OK(y))
-				tui_put(y, x + 2, w - 2, line, 0);
-			if (ri < 8)
+			if (ri == 8) {
+				if (LINE_OK(y))
+					tui_putf(y, x + 2, w - 2, tui_attr(TUI_C_DIM), _("... %zu more rows"),
+						 json_array_size(rows) - 8);
 				y++;
+				break;
+			}
+			/* fields as pieces "name=value", wrapped by display width */
+			int cx = x + 2;
+			if (!json_is_true(json_array_get(json_object_get(src, "kept"), ri))) {
+				const char *d = _("[dropped by the cleaning]");
+				if (LINE_OK(y))
+					tui_put(y, cx, w - 2, d, tui_attr(TUI_C_DIM));
+				cx += tui_width(d) + 2;
+			}
+			for (size_t f = 0; f < json_array_size(row); f++) {
+				const char *raw = json_string_value(json_array_get(row, f));
+				const char *v = json_string_value(json_array_get(json_array_get(cleaned, ri), f));
+				const char *kind = json_string_value(json_array_get(json_array_get(changes, ri), f));
+				char piece[1024];
+				int attr = 0;
+				if (kind) {
+					snprintf(piece, sizeof piece, _("%s=%s (%s; raw %s)"),
+						 json_string_value(json_array_get(fields, f)), v ? v : "NULL", tui_name(kind),
+						 raw ? raw : "NULL");
+					attr = tui_attr(!strcmp(kind, "filled") ? TUI_C_NULLCELL : TUI_C_OUTCELL);
+				} else {
+					snprintf(piece, sizeof piece, "%s=%s", json_string_value(json_array_get(fields, f)),
+						 v ? v : "NULL");
+				}
+				int pw = tui_width(piece);
+				if (cx > x + 2 && cx + pw > x + w) {
+					y++;
+					cx = x + 4;
+				}
+				if (LINE_OK(y))
+					tui_put(y, cx, x + w - cx, piece, attr);
+				cx += pw + 2;
+			}
+			y++;
 		}
 	}
 	/* the text with the top characters highlighted */

@@ -2,9 +2,12 @@
 # cases.sh - the Cases view lists the test and unlabeled cases with the
 # latest run's prediction (the same category and probability as `yujing
 # explain`), `m` keeps the misclassified ones, `/` finds a case by key or
-# by its text, and the inspector (Enter) shows the numbers of `yujing
-# explain --json` formatted as the view does: top probabilities, the base
-# value, the output and every branch's Shapley logit and probability.
+# by its text, and the inspector (Enter) shows the case's rows as the
+# cleaning left them (filled and replaced cells with their raw values;
+# the expected values worked out by hand below) and the numbers of
+# `yujing explain --json` formatted as the view does: top probabilities,
+# the base value, the output and every branch's Shapley logit and
+# probability.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -104,6 +107,28 @@ for k in c20 c03; do
 	wait_screen "Case $k" "/ finds $k and Enter inspects it"
 	wait_check "the inspector of $k shows explain's numbers" $PY insp.py "$k" "$T/screen.txt"
 	check "its rows per source" grep -Eq "^   id=$k  罪名=" "$T/screen.txt"
+	case $k in
+	c20)
+		# 9000 is an outlier of 金额 (mean 570.05, std 1986.97 over the 20
+		# cases left after the duplicate c03: |9000 - 570.05| > 3 std);
+		# it is replaced by the fill value, the mean of the other values
+		# (c05 is null): 1831 / 18.
+		want=$($PY -c 'print(repr(1831 / 18))')
+		check "c20: 金额 as cleaned, marked replaced, with the raw 9000 ($want)" \
+			grep -Fq "金额=$want (replaced; raw 9000)" "$T/screen.txt"
+		check "c20: 地点 as imported (nothing to clean)" grep -Eq "(^| )地点=北京( |\$)" "$T/screen.txt"
+		check "c20: n2 as imported (nothing to clean)" grep -Eq "(^| )n2=2( |\$)" "$T/screen.txt"
+		;;
+	c03)
+		# NA is a null marker: n2 is filled with the mean of n2 over the
+		# values neither null (c03, c12) nor outlier (c10's 6): 38 / 17.
+		want=$($PY -c 'print(repr(38 / 17))')
+		check "c03: n2 filled ($want), with the raw NA" \
+			grep -Fq "n2=$want (filled; raw NA)" "$T/screen.txt"
+		check "c03: the repeated row is shown as dropped, raw" \
+			grep -Fq "[dropped by the cleaning]  id=c03  罪名=诈骗  金额=90  地点=上海  n2=NA" "$T/screen.txt"
+		;;
+	esac
 	keys Escape
 	wait_screen 'Cases (6, run 1)' 'Esc leaves the inspector'
 done

@@ -124,6 +124,17 @@ yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err);
 yj_status clean_kept_rows(yj_project *p, long long snapshot, long long source_id, int64_t **rows,
 			  size_t *n, yj_error *err);
 
+/* The snapshot run `run` was trained on (through its split); the active
+ * snapshot when run is 0 or its split is gone.  YJ_ENOTFOUND when there
+ * is none. */
+yj_status clean_run_snapshot(yj_project *p, long long run, long long *snapshot, yj_error *err);
+
+/* The cells a snapshot changed in row `row` (a data-table row id) of a
+ * source: *out = [{"pos" (field position), "value" (the cleaned text),
+ * "kind" ("filled", "replaced" or "clipped")}], the caller's. */
+yj_status clean_row_changes(yj_project *p, long long snapshot, long long source_id, int64_t row,
+			    json_t **out, yj_error *err);
+
 /* Shortest decimal text that reads back as v. */
 void clean_format_number(double v, char *out, size_t size);
 

@@ -19,10 +19,16 @@
  * caller's.  YJ_ENOTFOUND when there is no trained run. */
 yj_status cases_predict(yj_project *p, long long run, json_t **out, yj_error *err);
 
-/* The imported rows of case `key` in every source: *out = {"key",
- * "sources": [{"source", "fields": [...], "rows": [[text...]]}]} (values
- * as imported, null for SQL NULL). */
-yj_status cases_rows(yj_project *p, const char *key, json_t **out, yj_error *err);
+/* The imported rows of case `key` in every source, and what the cleaning
+ * of run `run`'s snapshot (0: the active snapshot) made of them: *out =
+ * {"key", "snapshot", "sources": [{"source", "fields": [...], "rows":
+ * [[text...]] (values as imported, null for SQL NULL), "cleaned": [[text
+ * ...]] (the snapshot's values: a changed cell's new text, else the raw
+ * one), "changes": [[null | "filled" | "replaced" | "clipped" ...]],
+ * "kept": [bool] (the row is in the snapshot)}]}.  A source the snapshot
+ * does not cover (imported again since) has its rows as imported, none
+ * kept. */
+yj_status cases_rows(yj_project *p, long long run, const char *key, json_t **out, yj_error *err);
 
 /* The latest stored prediction of each case (predictions table), newest
  * run first: *out = {"predictions": [{"key", "run", "source",
