@@ -5,7 +5,8 @@
 # probable first - checked against `yujing explain --json` of each case
 # for the default threshold (0.5), one for every category (`t` 0), and one
 # set for a single category (`t` CATEGORY=P); thresholds survive
-# reopening the workbench and are what `predict` flags with by default.
+# reopening the workbench and are what `predict` flags with by default;
+# `:predict --source NAME=FILE` at the prompt adds new cases to the view.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -155,5 +156,44 @@ wait_check 'the list is the default one again' $PY order.py "$T/screen.txt" 0.5
 tui_quit
 yujing predict p.yj --unlabeled --json >pred.jsonl 2>/dev/null
 check "predict without --alert then flags at 0.5, as stored" $PY alerts.py pred.jsonl 0.5
+
+# New case files from the prompt: `:predict --source NAME=FILE` runs the
+# CLI, and the Warnings view then lists the new cases too.
+cat >new.csv <<'EOF2'
+id,罪名,金额,地点,n2,案情
+n01,,100,北京,2,深夜入室盗窃现金
+n02,,9800,上海,3,冒充客服退款诈骗
+EOF2
+tui_start 80 24
+wait_screen 'Sources (2)' 'the workbench opens a third time'
+keys 7
+wait_screen 'thresholds: 0.50' 'the Warnings view, thresholds 0.5'
+keys t C-u
+keys_text 0
+keys Enter
+wait_screen 'Warnings (6 of 6 predicted)' 'threshold 0: every predicted case is listed'
+keys :
+keys_text 'predict --source cases=new.csv'
+keys Enter
+wait_screen '2 cases predicted and stored' ':predict --source cases=new.csv runs from the prompt'
+wait_screen 'Warnings (8 of 8 predicted)' 'the Warnings view then lists the two new cases too'
+tui_quit
+yujing predict p.yj --source cases=new.csv --json >new.jsonl 2>/dev/null
+check 'the new cases show the category and probability of predict --source --json (ALERT in the output: stored threshold 0)' $PY -c '
+import json, sys
+s = open(sys.argv[1], encoding="utf-8").read().splitlines()
+cut = [i for i, l in enumerate(s) if l.startswith("\u2500\u2500 ")][0]
+view, pane = s[:cut], s[cut:]
+bad = 0
+for l in open("new.jsonl", encoding="utf-8"):
+    r = json.loads(l)
+    c, p = max(r["probabilities"].items(), key=lambda kv: kv[1])
+    want = [r["key"], c, "%.4f" % p, "0.00"]
+    got = [x.split()[:4] for x in view if x.split()[:1] == [r["key"]]]
+    # the command output in the message pane: flagged (stored threshold 0)
+    out = [x.split() for x in pane if x.split()[:1] == [r["key"]]]
+    print("got", got, out, "want", want)
+    bad |= got != [want] or out != [want[:3] + ["ALERT"]]
+sys.exit(bad)' "$T/screen.txt"
 
 done_testing
