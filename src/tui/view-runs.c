@@ -496,6 +496,8 @@ static void draw_matrix(runs_state *s, tui_rect r)
 	int nw = 1 + (digits(most * k) > 1 ? digits(most * k) : 1), rw = 8; /* " n", " recall" */
 	if (nw < 3)
 		nw = 3;
+	if (nw < tui_width(_("n")) + 1)
+		nw = tui_width(_("n")) + 1;
 	int avail = r.w - 2 - nw - rw;
 	if (lw > 24)
 		lw = 24;
