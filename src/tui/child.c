@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -84,8 +85,10 @@ int tui_child_start(tui_app *a, char **argv)
 		return -1;
 	}
 	if (pid == 0) {
-		/* Only async-signal-safe calls from here to exec. */
+		/* Only async-signal-safe calls from here to exec.  The command
+		 * yields the processor to the screen (see TUI_CHILD_NICE). */
 		setsid();
+		setpriority(PRIO_PROCESS, 0, TUI_CHILD_NICE);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(wr, 1);

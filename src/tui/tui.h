@@ -8,7 +8,7 @@
  * which is data: keys map to named actions with help text, and `?` shows
  * the table.  A key handler changes state and says whether to redraw;
  * drawing is a function of state, composed on curses' off-screen stdscr
- * and flushed once per frame.  Nothing here calls sqlite3_*: data comes
+ * and flushed once per frame.  Nothing here calls SQLite: data comes
  * from the store and data layers, through jobs run by worker threads
  * (worker.c), each with its own connection to the project file, so the UI
  * thread never waits on the database or on a long computation.
@@ -400,6 +400,11 @@ char **tui_split_words(const char *line, size_t *n);
 void tui_free_words(char **w);
 
 /* ------------------------------------------------------------ child */
+
+/* The nice value of the processes the workbench starts (':' commands and
+ * training runs): heavy work in them yields the processor to the screen,
+ * so that a key is answered at once also while a run trains. */
+#define TUI_CHILD_NICE 10
 
 /* Run `self argv...` with its output going to the message pane. */
 int tui_child_start(tui_app *a, char **argv);

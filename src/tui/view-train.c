@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,7 +270,9 @@ static int run_is_running(const train_state *s)
 
 /* Start `self train PROJECT --opt value...` detached: a double fork, the
  * middle process in its own session, so the run is nobody's child here
- * and keeps going after the workbench ends.  Its output goes to the log. */
+ * and keeps going after the workbench ends.  Its output goes to the log.
+ * It runs at nice TUI_CHILD_NICE, so that on a busy machine the screen
+ * still answers keys at once. */
 static int start_run(train_state *s, tui_app *a)
 {
 	char *argv[4 + 2 * NFIELDS + 1];
@@ -306,6 +309,7 @@ static int start_run(train_state *s, tui_app *a)
 		setsid();
 		if (fork() != 0)
 			_exit(0);
+		setpriority(PRIO_PROCESS, 0, TUI_CHILD_NICE);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
