@@ -6,7 +6,8 @@
 # with Python's json module), each cell shaded by its share of the row as
 # the legend defines it (·: none, ░ up to 25%, ▒ up to 50%, ▓ up to 75%,
 # █ above), every cell at the same display column in every row; the
-# arrows scroll it (20 rows and columns do not fit 80x24).  Colours are
+# arrows scroll it (20 rows and columns do not fit 80x24; at 132x40
+# they do, and a resize redraws it).  Colours are
 # only added where the terminal has them: the same text on a vt100.
 # Space marks a run and d compares it with the selected one: the settings
 # that differ (exactly the two given differently on the command line),
@@ -187,6 +188,16 @@ keys Down Down l l l
 wait_check 'two rows down and three columns right' $PY matrix.py "$T/screen.txt" ev1.json 2 3
 keys G l l l l l l l l l l l l l l l l l l l l
 wait_check 'G and l reach the last row and column' $PY matrix.py "$T/screen.txt" ev1.json end end
+# Larger: the whole matrix fits (the label column, 20 cells of 5, the
+# count and the recall in 132 columns), drawn again at once.
+tm resize-window -t "$TUI_SESSION" -x 132 -y 40
+wait_gone 'arrows scroll' 'resized to 132x40: the whole matrix fits'
+wait_check 'and it is still eval --json, from the first row and column' $PY matrix.py "$T/screen.txt" ev1.json 0 0
+check 'all 20 rows and 20 columns are shown' $PY matrix.py "$T/screen.txt" ev1.json end end
+tm resize-window -t "$TUI_SESSION" -x 80 -y 24
+wait_screen 'arrows scroll' 'back to 80x24: scrolling again'
+keys G l l l l l l l l l l l l l l l l l l l l
+wait_check 'and G and l reach the last row and column again' $PY matrix.py "$T/screen.txt" ev1.json end end
 tm capture-pane -e -p -t "$TUI_SESSION" >esc.txt
 check 'no colour on a vt100 (no SGR 40-47 background)' $PY -c '
 import re, sys
