@@ -14,7 +14,8 @@
  * colour shows it too, and a background colour where there is one.
  * Space marks a run; d then compares it with the selected run: the
  * settings that differ, the metrics side by side and the F1 of each
- * category with its change.
+ * category with its change, and (on a tall enough screen) both training
+ * loss curves in one plot.
  */
 #include <config.h>
 
@@ -61,6 +62,8 @@ typedef struct {
 	int mtop, mleft;      /* matrix scroll: first row and column shown */
 	int mrows, mcols;     /* rows and columns the last draw showed */
 	tui_table cmp;        /* the comparison */
+	double *cx[2], *cy[2]; /* the compared runs' step losses */
+	size_t cn[2];
 } runs_state;
 
 typedef struct {
@@ -248,6 +251,7 @@ typedef struct {
 	runs_state *s;
 	long long run[2]; /* run[1] 0: one run */
 	json_t *ev[2];
+	json_t *hist[2];  /* a comparison: both loss curves */
 } eval_job;
 
 static void eval_job_run(tui_job *j, yj_project *p)
@@ -256,6 +260,29 @@ static void eval_job_run(tui_job *j, yj_project *p)
 	for (int i = 0; i < 2 && ej->run[i]; i++)
 		if ((j->st = train_eval(p, ej->run[i], &ej->ev[i], &j->err)))
 			return;
+	for (int i = 0; ej->run[1] && i < 2; i++)
+		if ((j->st = train_history(p, ej->run[i], &ej->hist[i], &j->err)))
+			return;
+}
+
+/* The step losses of a run's history into s->cx[i], s->cy[i]. */
+static void compare_curve(runs_state *s, int i, json_t *hist)
+{
+	free(s->cx[i]);
+	free(s->cy[i]);
+	s->cn[i] = 0;
+	json_t *steps = json_object_get(hist, "steps");
+	size_t n = json_array_size(steps);
+	s->cx[i] = malloc((n ? n : 1) * sizeof *s->cx[i]);
+	s->cy[i] = malloc((n ? n : 1) * sizeof *s->cy[i]);
+	if (!s->cx[i] || !s->cy[i])
+		return;
+	for (size_t k = 0; k < n; k++) {
+		json_t *st = json_array_get(steps, k);
+		s->cx[i][k] = json_number_value(json_array_get(st, 0));
+		s->cy[i][k] = json_number_value(json_array_get(st, 1));
+	}
+	s->cn[i] = n;
 }
 
 /* A setting's value as the comparison shows it. */
@@ -396,6 +423,7 @@ static void eval_job_done(tui_job *j, tui_app *a)
 		s->ev[i] = ej->ev[i];
 		ej->ev[i] = NULL;
 		s->ev_run[i] = ej->run[i];
+		compare_curve(s, i, ej->hist[i]);
 	}
 	s->mtop = s->mleft = 0;
 	if (s->mode == MODE_COMPARE)
@@ -407,6 +435,8 @@ static void eval_job_destroy(tui_job *j)
 	eval_job *ej = (eval_job *)j;
 	json_decref(ej->ev[0]);
 	json_decref(ej->ev[1]);
+	json_decref(ej->hist[0]);
+	json_decref(ej->hist[1]);
 	free(ej);
 }
 
@@ -624,8 +654,24 @@ static void draw_compare(runs_state *s, tui_rect r)
 	/* the column titles name the runs */
 	s->cmp.col[1].title = a;
 	s->cmp.col[2].title = b;
-	tui_table_draw(&s->cmp, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
+	/* Both training-loss curves under the table when there is room. */
+	int th = r.h - 1, ph = 0;
+	if (r.h >= 30) {
+		th = (int)s->cmp.nrows + 1 < r.h - 13 ? (int)s->cmp.nrows + 1 : r.h - 13;
+		ph = r.h - 1 - th - 1;
+	}
+	tui_table_draw(&s->cmp, (tui_rect){r.y + 1, r.x + 1, th, r.w - 2}, 1);
 	s->cmp.col[1].title = s->cmp.col[2].title = "";
+	if (ph >= 8) {
+		char la[64], lb[64];
+		snprintf(la, sizeof la, _("run %lld: training loss (step)"), s->ev_run[0]);
+		snprintf(lb, sizeof lb, _("run %lld: training loss (step)"), s->ev_run[1]);
+		tui_series series[2] = {
+			{s->cx[0], s->cy[0], s->cn[0], tui_attr(TUI_C_ACCENT), la},
+			{s->cx[1], s->cy[1], s->cn[1], tui_attr(TUI_C_SERIES2), lb},
+		};
+		tui_plot((tui_rect){r.y + 2 + th, r.x + 1, ph, r.w - 2}, series, 2, _("step"), _("loss"));
+	}
 }
 
 static void *runs_open(tui_app *a)
@@ -657,6 +703,10 @@ static void runs_close(void *st)
 	tui_table_free(&s->cmp);
 	json_decref(s->ev[0]);
 	json_decref(s->ev[1]);
+	for (int i = 0; i < 2; i++) {
+		free(s->cx[i]);
+		free(s->cy[i]);
+	}
 	free(s);
 }
 

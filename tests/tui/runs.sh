@@ -235,6 +235,12 @@ check 'the cells have background colours where the terminal has them' $PY -c '
 import re, sys
 s = open("esc.txt", encoding="utf-8").read()
 sys.exit(0 if any(40 <= int(p) <= 47 for m in re.findall(r"\x1b\[([0-9;]*)m", s) for p in m.split(";") if p) else 1)'
+# At 100x40 the comparison has room for both runs' training loss curves.
+keys Escape g Space G d
+wait_screen 'run 2: training loss (step)' 'the comparison at 100x40 plots both loss curves'
+check 'with both runs in the legend' grep -q 'run 1: training loss (step) .*run 2: training loss (step)' "$T/screen.txt"
+last=$(yujing runs p.yj --json | $PY -c 'import json, sys; print(max(r["total_steps"] for r in json.load(sys.stdin)["runs"]) - 1)')
+check "the step axis runs to the longer run's last step ($last)" grep -Eq "^ +0 .* $last\$" "$T/screen.txt"
 tui_quit
 
 done_testing
