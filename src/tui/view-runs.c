@@ -33,7 +33,7 @@ enum { A_CANCEL = ACT_VIEW, A_REFRESH, A_MARK, A_COMPARE };
 
 static const tui_binding keys[] = {
 	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a run: its loss curve shows below")},
-	{ACT_ENTER, {0}, "Enter", N_("the confusion matrix of the selected run as a heat map (arrows scroll it)")},
+	{ACT_ENTER, {0}, "Enter", N_("the selected run's confusion matrix as a heat map")},
 	{A_MARK, {' '}, "Space", N_("mark the selected run for a comparison (again: unmark)")},
 	{A_COMPARE, {'d'}, "d", N_("compare the marked run with the selected one")},
 	{A_CANCEL, {'c'}, "c", N_("ask the selected running run to stop (resumable)")},
