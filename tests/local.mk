@@ -128,6 +128,10 @@ tests_nn_test_mlp_LDADD = $(MODEL_LIBS)
 tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
 tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_metrics_LDADD = $(TRAIN_LIBS)
+check_PROGRAMS += tests/unit/test-alerts
+tests_unit_test_alerts_SOURCES = tests/unit/test-alerts.c
+tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
 
