@@ -457,7 +457,7 @@ static void open_eval(runs_state *s, tui_app *a, long long ra, long long rb)
 	for (int i = 0; i < 2; i++) {
 		json_decref(s->ev[i]);
 		s->ev[i] = NULL;
-		s->ev_run[i] = 0;
+		s->ev_run[i] = ej->run[i]; /* the headings while it loads */
 	}
 	tui_submit(a, &ej->base);
 }
@@ -641,8 +641,7 @@ static int matrix_key(runs_state *s, int action)
 static void draw_compare(runs_state *s, tui_rect r)
 {
 	char title[256];
-	snprintf(title, sizeof title, _("Run %lld (marked) and run %lld"), s->ev_run[0] ? s->ev_run[0] : s->mark,
-		 s->ev_run[1]);
+	snprintf(title, sizeof title, _("Run %lld (marked) and run %lld"), s->ev_run[0], s->ev_run[1]);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
 	if (!s->ev[0] || !s->ev[1]) {
 		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
