@@ -46,7 +46,7 @@ yujing init p.yj >/dev/null &&
 # column is shown).  Positions are display columns (a CJK character
 # takes two).
 cat >matrix.py <<'PYEOF'
-import json, re, sys, unicodedata
+import json, os, re, sys, unicodedata
 def cells(line):
     out = []
     for ch in line:
@@ -60,14 +60,25 @@ lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 ev = json.load(open(sys.argv[2], encoding="utf-8"))
 conf, labels = ev["confusion"], ev["labels"]
 K = len(labels)
-hi = [i for i, l in enumerate(lines) if "true \\ predicted" in l]
+corner = os.environ.get("CORNER", "true \\ predicted")
+recall = os.environ.get("RECALL", "recall")
+hi = [i for i, l in enumerate(lines) if corner in l]
 if not hi:
     sys.exit("no header line")
 hi = hi[0]
 head = cells(lines[hi])
-# each column number's last display column
-ends = [(int(m.group()), m.end() - 1) for m in re.finditer(r"\d+", text(head, 0, len(head)))]
-# (the header has no wide characters: string offsets are display columns)
+# each column number's last display column (after the corner's)
+start = len(cells(lines[hi][:lines[hi].index(corner) + len(corner)]))
+ends, j = [], start
+while j < len(head):
+    if head[j].isdigit():
+        k = j
+        while k + 1 < len(head) and head[k + 1].isdigit():
+            k += 1
+        ends.append((int(text(head, j, k + 1)), k))
+        j = k + 1
+    else:
+        j += 1
 cols = [j for j, _ in ends]
 print("columns", cols)
 if cols != list(range(cols[0], cols[0] + len(cols))):
@@ -78,9 +89,7 @@ if sys.argv[4] == "end":
 elif cols[0] != int(sys.argv[4]) + 1:
     sys.exit("first column %d, want %d" % (cols[0], int(sys.argv[4]) + 1))
 cw = ends[1][1] - ends[0][1] if len(ends) > 1 else None
-htxt = text(head, 0, len(head))
-n_end = htxt.index(" n ") + 1 if " n " in htxt else None
-r_end = htxt.index("recall") + len("recall") - 1
+r_end = len(cells(lines[hi][:lines[hi].index(recall) + len(recall)])) - 1
 rows = []
 for l in lines[hi + 1:]:
     m = re.match(r"^ +(\d+) (\S+)", l)
@@ -242,5 +251,42 @@ check 'with both runs in the legend' grep -q 'run 1: training loss (step) .*run 
 last=$(yujing runs p.yj --json | $PY -c 'import json, sys; print(max(r["total_steps"] for r in json.load(sys.stdin)["runs"]) - 1)')
 check "the step axis runs to the longer run's last step ($last)" grep -Eq "^ +0 .* $last\$" "$T/screen.txt"
 tui_quit
+
+# ----------------------------------------------------- zh_CN, 80x24
+# The same matrix in Chinese: titles from the catalogue, CJK labels and
+# headers still aligned by display width.
+if have msgfmt && locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
+	mkdir -p "$T/locale/zh_CN/LC_MESSAGES"
+	msgfmt -o "$T/locale/zh_CN/LC_MESSAGES/yujing.mo" "$top_srcdir/po/zh_CN.po" ||
+		bail_out "msgfmt cannot compile po/zh_CN.po"
+	# the catalogue's translation of a msgid (one line each)
+	zh_tr()
+	{
+		$PY - "$top_srcdir/po/zh_CN.po" "$@" <<'PYEOF'
+import re, sys
+po = open(sys.argv[1], encoding="utf-8").read()
+def unq(s):
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+tr = {}
+for m in re.finditer(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', po, re.M):
+    tr[unq(m.group(1))] = unq(m.group(2))
+for k in sys.argv[2:]:
+    print(tr.get(k) or k)
+PYEOF
+	}
+	corner=$(zh_tr 'true \ predicted')
+	recall=$(zh_tr recall)
+	TUI_ENV="YUJING_LOCALEDIR=$T/locale LANGUAGE= LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8"
+	tui_start 80 24
+	keys 6
+	wait_screen '96/96' 'zh_CN: the Runs view lists the runs'
+	keys g Enter
+	wait_screen "$corner" "zh_CN: the matrix heads its rows with $corner"
+	wait_check "zh_CN: the same numbers, aligned by display width" \
+		env CORNER="$corner" RECALL="$recall" $PY matrix.py "$T/screen.txt" ev1.json 0 0
+	tui_quit 'q quits the zh_CN session'
+else
+	skip 'zh_CN: the matrix in Chinese' 'no msgfmt or no zh_CN.UTF-8 locale'
+fi
 
 done_testing
