@@ -10,7 +10,11 @@
  * SIGWINCH) and the running child's output, with a timeout for the
  * periodic refresh, so a key is answered as soon as it arrives: nothing
  * slow runs on this thread.  Each pass handles what is ready, then draws
- * the whole frame into stdscr and flushes it once.
+ * the whole frame into stdscr and flushes it once.  With
+ * YUJING_TUI_TRACE=FILE in the environment, each frame that answers keys
+ * appends to FILE the milliseconds from reading them to the flushed frame
+ * and the processor milliseconds this thread spent in between
+ * (tests/tui/key-latency.py reads it).
  */
 #include <config.h>
 
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tui.h"
@@ -799,9 +804,20 @@ static void process_jobs(tui_app *a)
 	}
 }
 
+static FILE *key_trace; /* YUJING_TUI_TRACE */
+
+/* Seconds of processor time this thread used. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void loop(tui_app *a)
 {
-	double last_tick = progress_now(), last_status = last_tick;
+	double last_tick = progress_now(), last_status = last_tick, key_at = -1, key_cpu = 0;
 	while (!a->quit) {
 		process_jobs(a);
 		if (a->child_eof && a->child_pid > 0)
@@ -809,6 +825,12 @@ static void loop(tui_app *a)
 		if (a->dirty) {
 			a->dirty = 0;
 			draw_frame(a);
+		}
+		if (key_trace && key_at >= 0) {
+			fprintf(key_trace, "%.3f %.3f\n", (progress_now() - key_at) * 1000,
+				(thread_cpu() - key_cpu) * 1000);
+			fflush(key_trace);
+			key_at = -1;
 		}
 		const char *what;
 		int permille;
@@ -833,8 +855,13 @@ static void loop(tui_app *a)
 			a->quit = 1; /* the terminal went away */
 			break;
 		}
-		if (n > 0 && fds[0].revents & POLLIN)
+		if (n > 0 && fds[0].revents & POLLIN) {
+			if (key_trace) {
+				key_at = progress_now();
+				key_cpu = thread_cpu();
+			}
 			read_keys(a);
+		}
 		double now = progress_now();
 		if (busy)
 			a->dirty = 1; /* the spinner */
@@ -941,6 +968,8 @@ yj_status tui_run(const char *path, const char *self, const tui_command *cmds, s
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
+	const char *tr = getenv("YUJING_TUI_TRACE");
+	key_trace = tr && *tr ? fopen(tr, "ae") : NULL;
 	const char *nc = getenv("NO_COLOR");
 	tui_colors_init(!(nc && *nc));
 	a->colors = has_colors();
@@ -960,6 +989,9 @@ yj_status tui_run(const char *path, const char *self, const tui_command *cmds, s
 	loop(a);
 
 	endwin();
+	if (key_trace)
+		fclose(key_trace);
+	key_trace = NULL;
 	winch_fd = -1;
 	app_free(a);
 	return YJ_OK;

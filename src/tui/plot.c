@@ -123,21 +123,36 @@ void tui_plot(tui_rect r, const tui_series *s, size_t ns, const char *xlabel, co
 	}
 	int W = 2 * pw, H = 4 * ph;
 	for (size_t k = 0; k < ns; k++) {
-		int have = 0, lxp = 0, lyp = 0;
+		/* Points falling into the dot column of the previous one only
+		 * widen that column's span (the segments between them are
+		 * vertical there): the same dots as a line through every point,
+		 * in time independent of the height, so that a run's tens of
+		 * thousands of steps draw as fast as a few hundred. */
+		int have = 0, lxp = 0, lyp = 0, cmin = 0, cmax = 0;
 		for (size_t i = 0; i < s[k].n; i++) {
 			double x = s[k].x[i], y = s[k].y[i];
 			if (!isfinite(x) || !isfinite(y))
 				continue;
 			int px = (int)lround((x - xmin) / (xmax - xmin) * (W - 1));
 			int py = (int)lround((ymax - y) / (ymax - ymin) * (H - 1));
-			if (have)
+			if (have && px == lxp) {
+				cmin = py < cmin ? py : cmin;
+				cmax = py > cmax ? py : cmax;
+				lyp = py;
+				continue;
+			}
+			if (have) {
+				line(&c, lxp, cmin, lxp, cmax, (int)k);
 				line(&c, lxp, lyp, px, py, (int)k);
-			else
+			} else {
 				set_dot(&c, px, py, (int)k);
+			}
 			have = 1;
 			lxp = px;
-			lyp = py;
+			lyp = cmin = cmax = py;
 		}
+		if (have)
+			line(&c, lxp, cmin, lxp, cmax, (int)k);
 	}
 	/* Axes and tick labels. */
 	for (int row = 0; row < ph; row++) {
