@@ -318,7 +318,10 @@ static void draw_inspector(cases_state *s, tui_rect r)
 		if (!json_array_size(rows))
 			continue;
 		if (LINE_OK(y))
-			tui_putf(y, x, w, tui_attr(TUI_C_TITLE), _("Source %s: %zu rows, as snapshot %lld cleaned them"),
+			tui_putf(y, x, w, tui_attr(TUI_C_TITLE),
+				 P_("Source %s: %zu row, as snapshot %lld cleaned it",
+				    "Source %s: %zu rows, as snapshot %lld cleaned them",
+				    (unsigned long)json_array_size(rows)),
 				 json_string_value(json_object_get(src, "source")), json_array_size(rows),
 				 (long long)json_integer_value(json_object_get(s->rows, "snapshot")));
 		y++;
