@@ -195,6 +195,7 @@ TESTS += tests/cli/predict.sh
 EXTRA_DIST += tests/cli/predict.sh
 TESTS += tests/cli/textbranch.sh
 EXTRA_DIST += tests/cli/textbranch.sh
-## yujing demo on a few hundred of the shipped CAIL cases.
-TESTS += tests/cli/demo.sh
-EXTRA_DIST += tests/cli/demo.sh
+## yujing demo on a few hundred of the shipped CAIL cases; the workbench
+## the default (Chicago) demo opens, in tmux.
+TESTS += tests/cli/demo.sh tests/tui/demo.sh
+EXTRA_DIST += tests/cli/demo.sh tests/tui/demo.sh

@@ -341,6 +341,8 @@ void cli_table_free(cli_table *t)
 
 /* ------------------------------------------------------------------ misc */
 
+const char *cli_argv0 = PACKAGE;
+
 const char *cli_data_path(const char *name, char *buf, size_t n)
 {
 	const char *d = getenv("YUJING_DATADIR");

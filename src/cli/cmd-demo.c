@@ -323,7 +323,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.no_tui) {
-		printf(_("open it with: %s %s\n"), PACKAGE, path);
+		printf(_("open it with: %s %s\n"), cli_argv0, path);
 		return 0;
 	}
 	extern const cli_command cmd_tui;

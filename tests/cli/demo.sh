@@ -5,7 +5,9 @@
 #   build      imports, profiles, cleans, splits, trains and predicts:
 #              the project has the source, a snapshot, a split, a finished
 #              run and one stored prediction per unlabeled case of the
-#              rows read; a progress line per stage
+#              rows read; a progress line per stage; the hint to open
+#              it names the program as it was run (build/yujing before
+#              installing)
 #   reuse      a second run reuses the finished project: no new run
 #   unfinished a demo.yj without the finished mark is built again
 #   errors     an unknown --dataset (2), missing demo data (1, a hint),
@@ -25,6 +27,7 @@ for s in 1 2 3 4 5 6; do
 	expect_stdout_contains "[$s/6]" "progress line of stage $s"
 done
 expect_stdout_contains "$unlabeled cases predicted and stored with run 1"
+expect_stdout_contains "open it with: $YUJING d/demo.yj" 'the hint names the program as it was run'
 check 'd/demo.yj exists' test -f d/demo.yj
 run yujing sources d/demo.yj --json
 expect_stdout_contains '"cases"' 'the project has the source cases'
