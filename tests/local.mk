@@ -199,3 +199,10 @@ EXTRA_DIST += tests/cli/textbranch.sh
 ## the default (Chicago) demo opens, in tmux.
 TESTS += tests/cli/demo.sh tests/tui/demo.sh
 EXTRA_DIST += tests/cli/demo.sh tests/tui/demo.sh
+
+## make installcheck (make distcheck runs it): the installed files, and the
+## installed program finding its data and translations (tests/install.sh).
+EXTRA_DIST += tests/install.sh
+installcheck-local:
+	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
+		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
