@@ -10,6 +10,7 @@
 #              installing)
 #   reuse      a second run reuses the finished project: no new run
 #   unfinished a demo.yj without the finished mark is built again
+#   default    without DIR, each data set has its own directory
 #   errors     an unknown --dataset (2), missing demo data (1, a hint),
 #              two directories (2)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
@@ -60,6 +61,15 @@ yujing init u/demo.yj >/dev/null
 expect_exit 0 yujing demo u --dataset cail --rows 300 --epochs 1 --no-tui
 expect_stdout_contains 'u/demo.yj is unfinished; building it again'
 expect_stdout_contains 'demo ready in'
+
+# Without DIR: yujing-demo for chicago, yujing-demo-cail for cail, so
+# that the two demos do not meet in one directory.
+expect_exit 0 yujing demo --dataset cail --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'building the cail demo in yujing-demo-cail/demo.yj'
+expect_exit 0 yujing demo --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'building the chicago demo in yujing-demo/demo.yj'
+expect_exit 0 yujing demo --dataset cail --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'reusing the finished cail demo in yujing-demo-cail/demo.yj'
 
 # Errors.
 expect_exit 2 yujing demo e --dataset nyc --no-tui
