@@ -202,6 +202,14 @@ TESTS += tests/cli/predict.sh
 EXTRA_DIST += tests/cli/predict.sh
 TESTS += tests/cli/textbranch.sh
 EXTRA_DIST += tests/cli/textbranch.sh
-## yujing demo on a few hundred of the shipped CAIL cases.
-TESTS += tests/cli/demo.sh
-EXTRA_DIST += tests/cli/demo.sh
+## yujing demo on a few hundred of the shipped CAIL cases; the workbench
+## the default (Chicago) demo opens, in tmux.
+TESTS += tests/cli/demo.sh tests/tui/demo.sh
+EXTRA_DIST += tests/cli/demo.sh tests/tui/demo.sh
+
+## make installcheck (make distcheck runs it): the installed files, and the
+## installed program finding its data and translations (tests/install.sh).
+EXTRA_DIST += tests/install.sh
+installcheck-local:
+	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
+		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'

@@ -341,6 +341,8 @@ void cli_table_free(cli_table *t)
 
 /* ------------------------------------------------------------------ misc */
 
+const char *cli_argv0 = PACKAGE;
+
 const char *cli_data_path(const char *name, char *buf, size_t n)
 {
 	const char *d = getenv("YUJING_DATADIR");
@@ -352,8 +354,16 @@ const char *cli_data_path(const char *name, char *buf, size_t n)
 #ifdef ABS_SRCDIR
 	/* Not installed yet (the README's first command): the source tree's
 	 * copy. */
-	if (access(buf, R_OK))
+	if (access(buf, R_OK)) {
 		snprintf(buf, n, "%s/share/yujing/%s", ABS_SRCDIR, name);
+		/* ABS_SRCDIR of a build in build/ is "/src/build/..": the
+		 * path the Sources view and messages show is the plain one. */
+		char *real = realpath(buf, NULL);
+		if (real) {
+			snprintf(buf, n, "%s", real);
+			free(real);
+		}
+	}
 #endif
 	return buf;
 }

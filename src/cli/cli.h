@@ -84,6 +84,11 @@ char **cli_split_list(const char *s, size_t *n);
  * (a build not installed yet) the source tree's share/yujing.  Returns buf. */
 const char *cli_data_path(const char *name, char *buf, size_t n);
 
+/* The program as it was invoked (argv[0], set by main: "build/yujing" in a
+ * build tree, "yujing" on the PATH), for hints that name a command line to
+ * type. */
+extern const char *cli_argv0;
+
 /* Parse a non-negative integer / a real; 0 on success, -1 if invalid. */
 int cli_parse_long(const char *s, long *out);
 int cli_parse_double(const char *s, double *out);

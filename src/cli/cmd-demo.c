@@ -48,6 +48,7 @@ typedef struct {
 
 typedef struct {
 	const char *name;
+	const char *dir; /* the default DIR */
 	demo_source src[2];
 	size_t nsrc;
 	const char *branches;
@@ -58,10 +59,14 @@ typedef struct {
 
 static const demo_set sets[] = {
 	{"chicago",
+	 "yujing-demo",
 	 {{"incident", "demo/chicago/incident.csv", "primary_type", "location_description"},
 	  {"place", "demo/chicago/place.csv", NULL, "block"}},
 	 2, "structured,ngram", 30, 256, 0.003f, 16384},
-	{"cail", {{"cases", "demo/cail/cases.jsonl", "meta.accusation", "fact"}}, 1, "ngram", 14, 32, 0.005f, 32768},
+	{"cail",
+	 "yujing-demo-cail",
+	 {{"cases", "demo/cail/cases.jsonl", "meta.accusation", "fact"}},
+	 1, "ngram", 14, 32, 0.005f, 32768},
 };
 
 typedef struct {
@@ -272,7 +277,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return -i - 1;
 	if (argc - i > 1)
 		return cli_usage_error(cmd, _("expected at most one directory"));
-	const char *dir = argc - i == 1 ? argv[i] : "yujing-demo";
+	const char *dir = argc - i == 1 ? argv[i] : a.set->dir;
 	if (mkdir(dir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "%s: %s: %s\n", PACKAGE, dir, strerror(errno));
 		return 1;
@@ -323,7 +328,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.no_tui) {
-		printf(_("open it with: %s %s\n"), PACKAGE, path);
+		printf(_("open it with: %s %s\n"), cli_argv0, path);
 		return 0;
 	}
 	extern const cli_command cmd_tui;
@@ -336,10 +341,11 @@ const cli_command cmd_demo = {
 	.name = "demo",
 	.synopsis = N_("[DIR] [--dataset chicago|cail] [--rows N] [--epochs N] [--no-tui]"),
 	.summary = N_("Build a demo project from real data and open the workbench on it"),
-	.description = N_("Creates DIR/demo.yj (DIR defaults to yujing-demo) from the data installed with "
-			  "yujing (YUJING_DATADIR overrides where it is looked for): imports it, profiles "
-			  "it, cleans it with k = 0.3, splits it 7:3, trains a model, predicts the "
-			  "unlabeled cases and opens the workbench. chicago, the default, is Chicago "
+	.description = N_("Creates DIR/demo.yj (DIR defaults to yujing-demo, or yujing-demo-cail for "
+			  "cail) from the data installed with yujing (YUJING_DATADIR overrides where it "
+			  "is looked for): imports it, profiles it, cleans it with k = 0.3, splits it "
+			  "7:3, trains a model, predicts the unlabeled cases and opens the workbench. "
+			  "chicago, the default, is Chicago "
 			  "police incidents in two sources (what happened, where) with short text fields, "
 			  "the category fields that give the label away left out; cail is Chinese case "
 			  "narratives from CAIL2018. A finished demo is reused by the next run."),

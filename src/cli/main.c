@@ -53,9 +53,28 @@ static int is_project_file(const char *name)
 	return n > 3 && !strcmp(name + n - 3, ".yj") && stat(name, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The C or POSIX locale (a fresh container or chroot, a login without
+ * LANG, a LANG naming a locale that is not installed) would make the
+ * workbench and readline treat every byte as a character: the data, the
+ * translations and the terminal are UTF-8 anyway.  As Python does (PEP
+ * 538), LC_CTYPE then becomes C.UTF-8, which every glibc ships, unless
+ * LC_ALL asks for C or POSIX explicitly. */
+static void coerce_c_locale(void)
+{
+	const char *all = getenv("LC_ALL");
+	if (all && (!strcmp(all, "C") || !strcmp(all, "POSIX")))
+		return;
+	const char *ctype = setlocale(LC_CTYPE, NULL);
+	if (ctype && (!strcmp(ctype, "C") || !strcmp(ctype, "POSIX")) && !setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	coerce_c_locale();
+	if (argc > 0 && argv[0] && *argv[0])
+		cli_argv0 = argv[0];
 	const char *localedir = getenv("YUJING_LOCALEDIR");
 	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
 	bind_textdomain_codeset(PACKAGE, "UTF-8");

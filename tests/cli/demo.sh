@@ -5,9 +5,12 @@
 #   build      imports, profiles, cleans, splits, trains and predicts:
 #              the project has the source, a snapshot, a split, a finished
 #              run and one stored prediction per unlabeled case of the
-#              rows read; a progress line per stage
+#              rows read; a progress line per stage; the hint to open
+#              it names the program as it was run (build/yujing before
+#              installing)
 #   reuse      a second run reuses the finished project: no new run
 #   unfinished a demo.yj without the finished mark is built again
+#   default    without DIR, each data set has its own directory
 #   errors     an unknown --dataset (2), missing demo data (1, a hint),
 #              two directories (2)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
@@ -25,6 +28,7 @@ for s in 1 2 3 4 5 6; do
 	expect_stdout_contains "[$s/6]" "progress line of stage $s"
 done
 expect_stdout_contains "$unlabeled cases predicted and stored with run 1"
+expect_stdout_contains "open it with: $YUJING d/demo.yj" 'the hint names the program as it was run'
 check 'd/demo.yj exists' test -f d/demo.yj
 run yujing sources d/demo.yj --json
 expect_stdout_contains '"cases"' 'the project has the source cases'
@@ -57,6 +61,15 @@ yujing init u/demo.yj >/dev/null
 expect_exit 0 yujing demo u --dataset cail --rows 300 --epochs 1 --no-tui
 expect_stdout_contains 'u/demo.yj is unfinished; building it again'
 expect_stdout_contains 'demo ready in'
+
+# Without DIR: yujing-demo for chicago, yujing-demo-cail for cail, so
+# that the two demos do not meet in one directory.
+expect_exit 0 yujing demo --dataset cail --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'building the cail demo in yujing-demo-cail/demo.yj'
+expect_exit 0 yujing demo --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'building the chicago demo in yujing-demo/demo.yj'
+expect_exit 0 yujing demo --dataset cail --rows 300 --epochs 1 --no-tui
+expect_stdout_contains 'reusing the finished cail demo in yujing-demo-cail/demo.yj'
 
 # Errors.
 expect_exit 2 yujing demo e --dataset nyc --no-tui
