@@ -147,6 +147,7 @@ TESTS += tests/cli/embed.sh
 EXTRA_DIST += \
 	tests/cli/embed.sh \
 	tests/model/golden.safetensors \
+	tests/model/golden-mean.safetensors \
 	tests/model/embed-golden.tsv \
 	tests/model/fixture/config.json \
 	tests/model/fixture/vocab.txt \

@@ -91,13 +91,9 @@ static int one(const embed_args *a, const yj_vocab *v, yj_bert *m, float *vec, c
 	} else if (a->pool == POOL_CLS) {
 		memcpy(vec, m->last_hidden, (size_t)C * sizeof *vec);
 	} else {
-		/* The mean over the (unpadded) tokens, [CLS] and [SEP] included. */
-		for (int c = 0; c < C; c++) {
-			double s = 0.0;
-			for (size_t t = 0; t < n; t++)
-				s += m->last_hidden[t * (size_t)C + (size_t)c];
-			vec[c] = (float)(s / (double)n);
-		}
+		/* The mean over the (unpadded) tokens, [CLS] and [SEP] included:
+		 * the text branch's --text-pool mean. */
+		bert_mean_pool_forward(vec, m->last_hidden, NULL, 1, (int)n, C);
 	}
 	if (a->json) {
 		json_t *ji = json_array(), *jv = json_array();

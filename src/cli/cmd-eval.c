@@ -9,11 +9,12 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
+#include "yujing/train/textbranch.h"
 #include "yujing/train/train.h"
 
 enum {
 	O_RUN = 256, O_JSON, O_ABLATION, O_EPOCHS, O_BATCH, O_HIDDEN, O_LR, O_SEED, O_THREADS, O_FREEZE,
-	O_TEXT_MODEL, O_MAX_LEN
+	O_TEXT_MODEL, O_MAX_LEN, O_TEXT_POOL, O_TEXT_LR
 };
 
 static const cli_option options[] = {
@@ -26,7 +27,9 @@ static const cli_option options[] = {
 	{"lr", O_LR, N_("X"), N_("--ablation: peak learning rate (default 0.001)")},
 	{"seed", O_SEED, N_("N"), N_("--ablation: seed of every run (default 42)")},
 	{"threads", O_THREADS, N_("N"), N_("--ablation: threads")},
-	{"freeze-text", O_FREEZE, NULL, N_("--ablation: keep the text encoder fixed (cached [CLS] vectors)")},
+	{"freeze-text", O_FREEZE, NULL, N_("--ablation: keep the text encoder fixed (cached text vectors)")},
+	{"text-pool", O_TEXT_POOL, N_("HOW"), N_("--ablation: text vector, mean (default) or cls")},
+	{"text-lr", O_TEXT_LR, N_("X"), N_("--ablation: peak learning rate of the text encoder (default 0.00002)")},
 	{"text-model", O_TEXT_MODEL, N_("DIR"), N_("--ablation: encoder directory of the text branch")},
 	{"max-len", O_MAX_LEN, N_("N"), N_("--ablation: tokens per text (default as train)")},
 	{0},
@@ -65,6 +68,15 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (cli_parse_double(arg, &d) || !(d > 0))
 			return cli_usage_error(cmd, _("--lr wants a positive number"));
 		a->o.lr = (float)d;
+		break;
+	case O_TEXT_LR:
+		if (cli_parse_double(arg, &d) || !(d > 0))
+			return cli_usage_error(cmd, _("--text-lr wants a positive number"));
+		a->o.text_lr = (float)d;
+		break;
+	case O_TEXT_POOL:
+		if ((a->o.text_pool = text_pool_parse(arg)) < 0)
+			return cli_usage_error(cmd, _("--text-pool wants mean or cls, not '%s'"), arg);
 		break;
 	default:
 		if (cli_parse_long(arg, &v) || v < (key == O_BATCH || key == O_MAX_LEN ? 2 : key == O_SEED ? 0 : 1))

@@ -12,19 +12,21 @@
 #include "yujing/base/i18n.h"
 #include "yujing/model/fusion.h"
 #include "yujing/store/project.h"
+#include "yujing/train/textbranch.h"
 #include "yujing/train/train.h"
 
 enum {
 	O_BRANCHES = 256, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_DEPTH, O_CW, O_SEED, O_THREADS, O_JSON,
 	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS, O_TEXT_MODEL, O_TEXT_LR,
-	O_FREEZE, O_MAX_LEN
+	O_FREEZE, O_MAX_LEN, O_TEXT_POOL
 };
 
 static const cli_option options[] = {
 	{"branches", O_BRANCHES, N_("LIST"), N_("branches to train: structured, ngram, ngram:FIELD, text, text:FIELD (default: all the data supports; text only with --freeze-text and an encoder)")},
 	{"text-model", O_TEXT_MODEL, N_("DIR"), N_("encoder of the text branches: a Hugging Face directory (default: the project's active encoder)")},
 	{"text-lr", O_TEXT_LR, N_("X"), N_("peak learning rate of the text encoder (default 0.00002)")},
-	{"freeze-text", O_FREEZE, NULL, N_("keep the text encoder fixed and cache each case's [CLS] vectors in the project")},
+	{"freeze-text", O_FREEZE, NULL, N_("keep the text encoder fixed and cache each case's text vectors in the project")},
+	{"text-pool", O_TEXT_POOL, N_("HOW"), N_("text vector of the text branches: mean (of the last hidden states over the text's tokens, the default) or cls (the [CLS] hidden state)")},
 	{"max-len", O_MAX_LEN, N_("N"), N_("tokens per text for the text branches (default: the profile's suggested length, else 128)")},
 	{"fusion", O_FUSION, N_("HOW"), N_("concat (default) or sum of the branch vectors")},
 	{"ngram-buckets", O_BUCKETS, N_("N"), N_("hash buckets of the n-gram branches (default 262144)")},
@@ -177,6 +179,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_FREEZE:
 		a->o.freeze_text = 1;
 		break;
+	case O_TEXT_POOL:
+		if ((a->o.text_pool = text_pool_parse(arg)) < 0)
+			return cli_usage_error(a->cmd, _("--text-pool wants mean or cls, not '%s'"), arg);
+		break;
 	case O_MAX_LEN:
 		if (want_int(a, "--max-len", arg, 2, &v))
 			return 2;
@@ -265,7 +271,8 @@ const cli_command cmd_train = {
 	.description = N_("Trains the multimodal model: the structured branch (one MLP with BatchNorm per "
 			  "source, the source vectors concatenated and projected) and one n-gram branch per "
 			  "text field (hashed character 1-3-grams averaged through a sparse linear layer), "
-			  "and one BERT text branch per text field (the encoder's [CLS] vector through a "
+			  "and one BERT text branch per text field (the encoder's text vector, the mean of "
+			  "its last hidden states over the tokens or the [CLS] state (--text-pool), through a "
 			  "Linear layer; one encoder shared by all fields, fine-tuned with its own learning "
 			  "rate, or fixed with --freeze-text, its vectors cached in the project so that "
 			  "training again takes seconds). The default branches are all the data supports, "

@@ -1000,6 +1000,55 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 #undef PD
 #undef PG
 
+/* ----------------------------------------------------------- mean pooling */
+
+/* The tokens row b averages over: its mask's ones (all T without one). */
+static int pool_count(const int32_t *mask, int b, int T)
+{
+	if (!mask)
+		return T;
+	int n = 0;
+	for (int t = 0; t < T; t++)
+		n += mask[(size_t)b * T + t] != 0;
+	return n;
+}
+
+/* torch: (h * m[..., None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1),
+ * summed in double */
+void bert_mean_pool_forward(float *out, const float *hidden, const int32_t *mask, int B, int T, int C)
+{
+	for (int b = 0; b < B; b++) {
+		int n = pool_count(mask, b, T);
+		const float *h = hidden + (size_t)b * T * C;
+		for (int c = 0; c < C; c++) {
+			double s = 0.0;
+			for (int t = 0; t < T; t++)
+				if (!mask || mask[(size_t)b * T + t])
+					s += h[(size_t)t * C + c];
+			out[(size_t)b * C + c] = n ? (float)(s / n) : 0.0f;
+		}
+	}
+}
+
+void bert_mean_pool_backward(float *d_hidden, const float *d_out, const int32_t *mask, int B, int T,
+			     int C)
+{
+	for (int b = 0; b < B; b++) {
+		int n = pool_count(mask, b, T);
+		if (!n)
+			continue;
+		float inv = 1.0f / (float)n;
+		const float *g = d_out + (size_t)b * C;
+		for (int t = 0; t < T; t++) {
+			if (mask && !mask[(size_t)b * T + t])
+				continue;
+			float *d = d_hidden + ((size_t)b * T + t) * C;
+			for (int c = 0; c < C; c++)
+				d[c] += g[c] * inv;
+		}
+	}
+}
+
 /* -------------------------------------------------------------- MLM head */
 
 /* BertOnlyMLMHead on the gathered rows:

@@ -163,9 +163,10 @@ static const char *const migrations[] = {
 	"  probabilities TEXT NOT NULL,"
 	"  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
 	"CREATE INDEX predictions_run ON predictions (run_id, key);"
-	/* The frozen text branch's cache: encoder `encoder_id`'s [CLS]
+	/* The frozen text branch's cache: encoder `encoder_id`'s pooled
 	 * vector (float32, hidden) of one case's text in one field
-	 * ("SOURCE.FIELD"), tokenized to max_len; key is the case key, a
+	 * ("SOURCE.FIELD" for the [CLS] state, "SOURCE.FIELD" 0x1f "mean"
+	 * for the mean pooling; textbranch.h), tokenized to max_len; key is the case key, a
 	 * 0x1f byte and a 64-bit hash of the token ids in hex, so a changed
 	 * text misses. */
 	"CREATE TABLE text_cache ("

@@ -17,6 +17,16 @@
 #include "yujing/train/pretrain.h"
 #include "yujing/train/textbranch.h"
 
+const char *text_pool_name(int pool)
+{
+	return pool == TEXT_POOL_MEAN ? "mean" : "cls";
+}
+
+int text_pool_parse(const char *s)
+{
+	return !s ? -1 : !strcmp(s, "cls") ? TEXT_POOL_CLS : !strcmp(s, "mean") ? TEXT_POOL_MEAN : -1;
+}
+
 static yj_status load_dir(yj_textenc *e, const char *dir, uint64_t seed, yj_error *err)
 {
 	char path[PATH_MAX + 16];
@@ -139,8 +149,13 @@ yj_status textenc_encode(yj_textenc *e, const yj_text_tokens *tk, const size_t *
 	if (st)
 		return st;
 	size_t C = (size_t)e->bert.cfg.hidden;
-	for (int b = 0; b < B; b++)
-		memcpy(out + idx[b] * C, e->bert.cls + (size_t)b * C, C * sizeof(float));
+	for (int b = 0; b < B; b++) {
+		if (e->pool == TEXT_POOL_MEAN)
+			bert_mean_pool_forward(out + idx[b] * C, e->bert.last_hidden + (size_t)b * (size_t)T * C,
+					       e->bmask + (size_t)b * (size_t)T, 1, T, (int)C);
+		else
+			memcpy(out + idx[b] * C, e->bert.cls + (size_t)b * C, C * sizeof(float));
+	}
 	return YJ_OK;
 }
 
@@ -149,8 +164,11 @@ void textenc_backward(yj_textenc *e, const float *dcls)
 	yj_bert *m = &e->bert;
 	size_t C = (size_t)m->cfg.hidden, T = (size_t)m->T;
 	memset(m->d_last, 0, (size_t)m->B * T * C * sizeof(float));
-	for (int b = 0; b < m->B; b++) /* [CLS] is position 0 */
-		memcpy(m->d_last + (size_t)b * T * C, dcls + (size_t)b * C, C * sizeof(float));
+	if (e->pool == TEXT_POOL_MEAN) /* bmask is (B, T) of the last textenc_encode */
+		bert_mean_pool_backward(m->d_last, dcls, e->bmask, m->B, m->T, (int)C);
+	else
+		for (int b = 0; b < m->B; b++) /* [CLS] is position 0 */
+			memcpy(m->d_last + (size_t)b * T * C, dcls + (size_t)b * C, C * sizeof(float));
 	bert_backward(m, m->d_last, NULL);
 }
 
@@ -174,6 +192,11 @@ yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens 
 	sqlite3 *db = project_db(p);
 	size_t n = tk->n, C = (size_t)e->bert.cfg.hidden, nmiss = 0;
 	int cache = cache_field && keys && e->encoder_id > 0;
+	char pooled_field[1024];
+	if (cache && e->pool != TEXT_POOL_CLS) { /* [CLS] keeps the plain name older caches used */
+		snprintf(pooled_field, sizeof pooled_field, "%s\x1f%s", cache_field, text_pool_name(e->pool));
+		cache_field = pooled_field;
+	}
 	size_t *miss = malloc((n ? n : 1) * sizeof *miss);
 	if (!miss)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
@@ -300,6 +323,13 @@ yj_status textenc_run_inputs(yj_project *p, const json_t *features, const yj_tex
 		const char *dir = json_string_value(json_object_get(l, "text_model"));
 		long long id = json_integer_value(json_object_get(l, "encoder_id"));
 		int frozen = json_is_true(json_object_get(l, "frozen"));
+		const char *pn = json_string_value(json_object_get(l, "pool"));
+		int pool = pn ? text_pool_parse(pn) : TEXT_POOL_CLS;
+		if (pool < 0) {
+			st = error_set(err, YJ_EDATA, _("the run pools its text branch %s by '%s', which this version does not know"),
+				       field ? field : "?", pn);
+			break;
+		}
 		int max_len = (int)json_integer_value(json_object_get(l, "max_len"));
 		size_t t = 0;
 		while (t < ntx && !(src && field && !strcmp(tx[t].source, src) && !strcmp(tx[t].field, field)))
@@ -317,6 +347,7 @@ yj_status textenc_run_inputs(yj_project *p, const json_t *features, const yj_tex
 				break;
 			open = 1, cur = id, curdir = dir;
 		}
+		e.pool = pool;
 		yj_text_tokens tk;
 		if ((st = textenc_tokenize(&e, (const char *const *)tx[t].text, n, max_len, &tk, err)))
 			break;

@@ -42,6 +42,7 @@ void train_opts_default(yj_train_opts *o)
 	o->ngram_buckets = NGRAM_DEFAULT_BUCKETS;
 	o->ngram_n = NGRAM_DEFAULT_N;
 	o->text_lr = 2e-5f;
+	o->text_pool = TEXT_POOL_MEAN;
 }
 
 typedef struct {
@@ -140,6 +141,7 @@ static json_t *config_json(const trainer *t)
 		json_object_set_new(c, "bert_fields", bf);
 		json_object_set_new(c, "text_lr", json_real((double)o->text_lr));
 		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
+		json_object_set_new(c, "text_pool", json_string(text_pool_name(o->text_pool)));
 		json_object_set_new(c, "max_len", json_integer(t->tk[0].max_len));
 		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
 		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->enc.encoder_id));
@@ -358,6 +360,7 @@ static yj_status create_run(trainer *t, yj_error *err)
 				      (json_int_t)(tuned ? t->tuned_id : t->enc.encoder_id), "frozen", !tuned);
 		if (t->o.text_model && !tuned)
 			json_object_set_new(e, "text_model", json_string(t->o.text_model));
+		json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
 		json_array_append_new(feats, e);
 	}
 	char *c = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -452,6 +455,15 @@ static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 		if (json_is_true(json_object_get(cfg, "max_len_auto")))
 			o->max_len = 0; /* per field, as the run chose them */
 		o->text_lr = (float)json_number_value(json_object_get(cfg, "text_lr"));
+		/* a run from before the choice pooled [CLS] */
+		const char *pn = json_string_value(json_object_get(cfg, "text_pool"));
+		o->text_pool = pn ? text_pool_parse(pn) : TEXT_POOL_CLS;
+		if (o->text_pool < 0) {
+			error_set(err, YJ_EDATA, _("run %lld pools its text branches by '%s', which this version does not know"),
+				  t->run, pn);
+			json_decref(cfg);
+			return YJ_EDATA;
+		}
 		t->resume_enc = json_integer_value(json_object_get(cfg, "encoder_id"));
 		const char *tm = json_string_value(json_object_get(cfg, "text_model"));
 		free(t->text_model);
@@ -748,6 +760,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		if ((st = textenc_open(p, o->text_model, t.resume_enc, o->seed, &t.enc, err)))
 			goto out;
 		t.has_enc = 1;
+		t.enc.pool = o->text_pool;
 		adamw_init(&t.topt);
 		t.topt.weight_decay = o->weight_decay;
 		size_t H = (size_t)t.enc.bert.cfg.hidden;

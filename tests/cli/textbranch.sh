@@ -1,10 +1,11 @@
 #!/bin/sh
-# textbranch.sh - the BERT text branch ([CLS] -> Linear) in training, with
-# a tiny encoder pretrained on the fixture narratives (mm-data.sh):
+# textbranch.sh - the BERT text branch (pooled text vector -> Linear) in
+# training, with a tiny encoder pretrained on the fixture narratives
+# (mm-data.sh):
 #   usage       text branches need an encoder; bad field / --text-lr exit 2
 #   frozen      --branches text --freeze-text: the run, its configuration
-#               and feature entry; every case's [CLS] vector cached in
-#               text_cache; a second frozen run reuses the cache (row count
+#               and feature entry (pooling: mean by default); every case's
+#               vector cached in text_cache; a second frozen run reuses the cache (row count
 #               unchanged) and gives the same metrics (same seed)
 #   defaults    the default branches include text only with --freeze-text
 #   fine-tune   --branches text fine-tunes the encoder (its own learning
@@ -14,6 +15,12 @@
 #   explain     base + Shapley values = output with a text branch (frozen
 #               all-branch run and fine-tuned text run)
 #   ablation    eval --ablation --json: structured, ngram, text, all
+#   pooling     --text-pool cls|mean: recorded in the run (config and feature
+#               entry) and kept apart in the cache; the cached vectors equal
+#               `yujing embed --pool cls|mean` of the exported encoder;
+#               predict and explain pool as the run did: overwriting the
+#               cached [CLS] vectors changes the cls run's predictions and
+#               not the mean run's, and explain's output is predict's
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/mm-data.sh"
 
@@ -67,6 +74,9 @@ expect_stderr_contains 'no text encoder yet'
 expect_exit 2 yujing train p.yj --branches text:nope --epochs 1
 expect_exit 2 yujing train p.yj --text-lr 0
 expect_exit 2 yujing train p.yj --branches bert
+expect_exit 2 yujing train p.yj --text-pool pooler
+expect_stderr_contains "--text-pool wants mean or cls, not 'pooler'"
+expect_exit 2 yujing eval p.yj --ablation --text-pool max
 
 expect_exit 0 yujing pretrain p.yj --config 1,32,2,64 --epochs 1 --max-len 32 --batch 16 --threads 1 --seed 1
 
@@ -79,13 +89,13 @@ import json, sqlite3
 db = sqlite3.connect("p.yj")
 cfg, feats = db.execute("SELECT config, features FROM runs WHERE id = 2").fetchone()
 c, f = json.loads(cfg), json.loads(feats)
-if c["branches"] != "text:narrative" or c["freeze_text"] is not True or c["max_len"] != 32 or c["encoder_id"] != 1:
+if c["branches"] != "text:narrative" or c["freeze_text"] is not True or c["max_len"] != 32 or c["encoder_id"] != 1 or c["text_pool"] != "mean":
     print("config", c)
 e = [x for x in f if x.get("text_branch")]
-if len(e) != 1 or e[0]["frozen"] is not True or e[0]["encoder_id"] != 1 or e[0]["field"] != "narrative":
+if len(e) != 1 or e[0]["frozen"] is not True or e[0]["encoder_id"] != 1 or e[0]["field"] != "narrative" or e[0]["pool"] != "mean":
     print("features", f)
 n = db.execute("SELECT count(*) FROM split_cases WHERE split_id = (SELECT split_id FROM runs WHERE id = 2)").fetchone()[0]
-rows = db.execute("SELECT count(*), min(length(vector)), max(length(vector)) FROM text_cache WHERE encoder_id = 1 AND field = ? AND max_len = 32", ("cases.narrative",)).fetchone()
+rows = db.execute("SELECT count(*), min(length(vector)), max(length(vector)) FROM text_cache WHERE encoder_id = 1 AND field = ? AND max_len = 32", ("cases.narrative\x1fmean",)).fetchone()
 if rows != (n, 128, 128):
     print("cache", rows, "cases", n)
 '
@@ -180,4 +190,99 @@ if not all(0 <= x["accuracy"] <= 1 and 0 <= x["macro_f1"] <= 1 for x in c):
 # shellcheck disable=SC2086
 expect_exit 0 yujing eval p.yj --ablation --freeze-text --epochs 1 $SMALL
 expect_stdout_contains 'structured,ngram,text'
+
+# ----------------------------------------------------------- pooling
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --branches text --freeze-text --text-pool cls --epochs 3 $SMALL --json
+RUN_CLS=$(sed -n 's/.*"run": *\([0-9]*\).*/\1/p' "$T/stdout" | head -n 1)
+py_check "--text-pool cls: run $RUN_CLS records cls; the cache holds cls and mean vectors apart" '
+import json, sqlite3, sys
+run = int(sys.argv[1])
+db = sqlite3.connect("p.yj")
+cfg, feats = db.execute("SELECT config, features FROM runs WHERE id = ?", (run,)).fetchone()
+c, f = json.loads(cfg), json.loads(feats)
+e = [x for x in f if x.get("text_branch")]
+if c.get("text_pool") != "cls" or len(e) != 1 or e[0].get("pool") != "cls":
+    print("run", run, c.get("text_pool"), e)
+n = db.execute("SELECT count(*) FROM split_cases WHERE split_id = (SELECT split_id FROM runs WHERE id = ?)", (run,)).fetchone()[0]
+# cls: the split cases of this run; mean: those and the 2 unlabeled ones
+# that predict and explain of runs 4 and 6 (mean) cached before
+for fld, want in (("cases.narrative", n), ("cases.narrative\x1fmean", n + 2)):
+    k = db.execute("SELECT count(*) FROM text_cache WHERE encoder_id = 1 AND max_len = 32 AND field = ?", (fld,)).fetchone()[0]
+    if k != want:
+        print(repr(fld), k, "rows, not", want)
+' "$RUN_CLS"
+
+# The cached vectors against `yujing embed` of the exported encoder (one
+# text, no padding, the embed command's own path): cls and mean.
+expect_exit 0 yujing pretrain p.yj --export enc1 --encoder 1
+K1TEXT=$(awk -F, '$1 == "K0001" { print $4 }' cases.csv)
+expect_exit 0 yujing embed --model enc1 --pool cls --max-len 32 --json "$K1TEXT"
+cp "$T/stdout" embed-cls.json
+expect_exit 0 yujing embed --model enc1 --pool mean --max-len 32 --json "$K1TEXT"
+cp "$T/stdout" embed-mean.json
+py_check 'the cached cls and mean vectors of K0001 are embed --pool cls / mean (1e-5)' '
+import json, sqlite3, struct
+db = sqlite3.connect("p.yj")
+for pool, fld in (("cls", "cases.narrative"), ("mean", "cases.narrative\x1fmean")):
+    want = json.load(open("embed-%s.json" % pool))["vector"]
+    rows = db.execute("SELECT vector FROM text_cache WHERE encoder_id = 1 AND max_len = 32 AND field = ? AND key LIKE ?",
+                      (fld, "K0001\x1f%")).fetchall()
+    if len(rows) != 1:
+        print(pool, len(rows), "rows")
+        continue
+    got = struct.unpack("<%df" % (len(rows[0][0]) // 4), rows[0][0])
+    d = max(abs(a - b) for a, b in zip(got, want)) if len(got) == len(want) else None
+    if d is None or d > 1e-5:
+        print(pool, "max diff", d, len(got), len(want))
+a = json.load(open("embed-cls.json"))["vector"]
+b = json.load(open("embed-mean.json"))["vector"]
+if max(abs(x - y) for x, y in zip(a, b)) < 1e-3:
+    print("cls and mean vectors are the same")
+'
+
+# Predict pools as the run did.  Run 2 pools by mean, RUN_CLS by [CLS]:
+# once their unlabeled cases are cached, overwrite every cached [CLS]
+# vector with zeros.  The cls run must now predict differently, the mean
+# run exactly as before; a predict that ignored the stored pooling fails
+# one of the two.
+expect_exit 0 yujing predict p.yj --run "$RUN_CLS" --unlabeled --json
+cp "$T/stdout" pcls1.json
+expect_exit 0 yujing predict p.yj --run 2 --unlabeled --json
+cp "$T/stdout" pmean1.json
+py_check 'zero every cached [CLS] vector' '
+import sqlite3
+db = sqlite3.connect("p.yj")
+n = db.execute("UPDATE text_cache SET vector = zeroblob(length(vector)) WHERE field = ?", ("cases.narrative",)).rowcount
+db.commit()
+if n < 3:
+    print("only", n, "rows")
+'
+expect_exit 0 yujing predict p.yj --run "$RUN_CLS" --unlabeled --json
+cp "$T/stdout" pcls2.json
+expect_exit 0 yujing predict p.yj --run 2 --unlabeled --json
+cp "$T/stdout" pmean2.json
+py_check 'predict reads the pooling of its run: cls run changed, mean run unchanged' '
+import json
+def load(f):
+    return {d["key"]: d["probabilities"] for d in map(json.loads, open(f))}
+a1, a2, b1, b2 = (load(f) for f in ("pcls1.json", "pcls2.json", "pmean1.json", "pmean2.json"))
+if sorted(a1) != ["K9001", "K9002"] or sorted(b1) != ["K9001", "K9002"]:
+    print("cases", sorted(a1), sorted(b1))
+if b1 != b2:
+    print("the mean run changed with the [CLS] vectors:", b1, b2)
+if max(abs(a1[k][c] - a2[k][c]) for k in a1 for c in a1[k]) < 1e-3:
+    print("the cls run did not change:", a1, a2)
+'
+expect_exit 0 yujing explain p.yj --run "$RUN_CLS" --case K9001 --json
+cp "$T/stdout" excls.json
+py_check 'explain pools as predict does (the zeroed [CLS] vectors): same probability of K9001' '
+import json
+p = [json.loads(l) for l in open("pcls2.json")]
+p = [d for d in p if d["key"] == "K9001"][0]
+e = json.load(open("excls.json"))
+d = max(abs(e["probabilities"][c] - p["probabilities"][c]) for c in p["probabilities"])
+if e["predicted"] != p["predicted"] or d > 1e-4:
+    print("explain", e["predicted"], e["probabilities"], "predict", p["predicted"], p["probabilities"])
+'
 done_testing

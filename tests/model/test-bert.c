@@ -13,11 +13,16 @@
  *               output + MLM cross-entropy + mean(h * hidden_weight)) for
  *               every parameter: 1e-3 relative to max(|torch|, floor), the
  *               floor being 1% of the tensor's largest |torch| gradient
+ *   mean pool   the text branch's masked mean of the last hidden states
+ *               (golden-mean.safetensors): pooled vectors 1e-4, and the
+ *               gradients of a classifier's cross-entropy on them for every
+ *               parameter as above (the pooler and MLM head get none)
  *   half        the F16/BF16 directory loads (no prefix, no MLM head) and its
  *               forward matches torch's on the rounded weights (1e-4)
  *   fd          finite differences on a tiny random model in training mode
  *               (dropout on, masks replayed by reseeding), with padding: the
- *               attention projections, every LayerNorm, embeddings, pooler
+ *               attention projections, every LayerNorm, embeddings, pooler,
+ *               and the masked mean pooling of the padded batch
  *   masking     a padded row's real positions equal the unpadded sequence's
  *   round trip  bert_save_dir -> bert_load_dir gives the same bits
  *   refusals    pytorch_model.bin only, corrupted/truncated/mismatched
@@ -53,7 +58,8 @@ static char tmpdir[4096]; /* scratch, removed at the end */
 
 /* ----------------------------------------------------------------- golden */
 
-static yj_safetensors golden;
+static yj_safetensors golden, golden_mean;
+static yj_safetensors *gsrc = &golden; /* the file gf and gi read */
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -86,14 +92,14 @@ static int spit(const char *path, const void *data, size_t len)
  * missing, so a broken golden file cannot pass. */
 static float *gf(const char *name, size_t *n)
 {
-	const yj_st_tensor *t = safetensors_find(&golden, name);
+	const yj_st_tensor *t = safetensors_find(gsrc, name);
 	if (!t) {
 		ok(0, "golden has '%s'", name);
 		return NULL;
 	}
 	size_t k = safetensors_numel(t);
 	float *v = malloc((k ? k : 1) * sizeof *v);
-	safetensors_to_f32(&golden, t, v);
+	safetensors_to_f32(gsrc, t, v);
 	if (n)
 		*n = k;
 	return v;
@@ -258,6 +264,102 @@ static void test_parity(void)
 	bert_free(&m);
 }
 
+/* The text branch's mean pooling against golden-mean.safetensors: the
+ * pooled vectors of the padded batch and the gradients of
+ * cross_entropy(classifier(masked_mean(h))) for every parameter. */
+static void test_mean_parity(void)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/fixture", root);
+	yj_bert m;
+	yj_error err;
+	error_clear(&err);
+	if (!ok(bert_load_dir(&m, dir, 1, &err) == YJ_OK, "load %s (mean pooling)", dir))
+		return;
+	gsrc = &golden; /* the inputs */
+	int32_t *ids = gi("input_ids", NULL), *types = gi("token_type_ids", NULL),
+		*mask = gi("attention_mask", NULL);
+	const yj_st_tensor *gt = safetensors_find(&golden, "input_ids");
+	int B = (int)gt->shape[0], T = (int)gt->shape[1], C = m.cfg.hidden;
+	gsrc = &golden_mean;
+	float *want = gf("mean_pooled", NULL), *cw = gf("classifier.weight", NULL),
+	      *cb = gf("classifier.bias", NULL), *gloss = gf("loss", NULL);
+	int32_t *clab = gi("cls_labels", NULL);
+	const yj_st_tensor *cwt = safetensors_find(&golden_mean, "classifier.weight");
+	if (!ids || !types || !mask || !want || !cw || !cb || !gloss || !clab || !cwt)
+		goto out;
+	int K = (int)cwt->shape[0];
+	ok(bert_reserve(&m, B, T) == 0, "reserve");
+	ok(bert_forward(&m, ids, types, mask, B, T, 0, &err) == YJ_OK, "forward (eval)");
+	float *mean = calloc((size_t)B * C, sizeof *mean), *dmean = calloc((size_t)B * C, sizeof *dmean);
+	float *lg = calloc((size_t)B * K, sizeof *lg), *pr = calloc((size_t)B * K, sizeof *pr),
+	      *dlg = calloc((size_t)B * K, sizeof *dlg);
+	bert_mean_pool_forward(mean, m.last_hidden, mask, B, T, C);
+	worst_fwd = fmax(worst_fwd, cmp_abs("mean_pooled (masked mean)", mean, want, (size_t)B * C, TOL_FWD));
+	linear_forward(lg, mean, cw, cb, B, C, K);
+	double loss = softmax_xent_forward(pr, lg, clab, NULL, B, K);
+	is_near(loss, gloss[0], TOL_FWD * fmax(1.0, fabs(gloss[0])), "mean-pool loss %.7g (torch %.7g)", loss,
+		(double)gloss[0]);
+	params_zero_grad(&m.ps);
+	softmax_xent_backward(dlg, pr, clab, NULL, B, K);
+	linear_backward(dmean, NULL, NULL, dlg, mean, cw, B, C, K);
+	memset(m.d_last, 0, (size_t)B * T * C * sizeof *m.d_last);
+	bert_mean_pool_backward(m.d_last, dmean, mask, B, T, C);
+	bert_backward(&m, m.d_last, NULL);
+	int bad = 0, compared = 0;
+	for (size_t i = 0; i < m.ps.n; i++) {
+		const char *nm = m.ps.v[i].name;
+		const float *c = params_grad(&m.ps, (long)i);
+		size_t n = m.ps.v[i].size;
+		if (!strncmp(nm, "cls.", 4) || !strncmp(nm, "bert.pooler.", 12)) {
+			double cm = 0.0;
+			for (size_t j = 0; j < n; j++)
+				cm = fmax(cm, fabs(c[j]));
+			if (cm != 0.0)
+				bad++, ok(0, "%s gets no gradient from mean pooling (max %.3g)", nm, cm);
+			continue;
+		}
+		char name[PARAM_NAME_MAX + 8];
+		snprintf(name, sizeof name, "grad.%s", nm);
+		size_t gn = 0;
+		float *g = gf(name, &gn);
+		if (!g || gn != n) {
+			bad++;
+			free(g);
+			continue;
+		}
+		compared++;
+		double gmax = 0.0, mx = 0.0;
+		for (size_t j = 0; j < n; j++)
+			gmax = fmax(gmax, fabs(g[j]));
+		if (strstr(nm, "attention.self.key.bias")) {
+			double cm = 0.0; /* exactly 0 (see test_parity) */
+			for (size_t j = 0; j < n; j++)
+				cm = fmax(cm, fabs(c[j]));
+			if (!ok(cm <= 1e-6 && gmax <= 1e-6, "mean pool %s: zero up to rounding", name))
+				bad++;
+			free(g);
+			continue;
+		}
+		double floor = fmax(GRAD_FLOOR * gmax, 1e-7);
+		for (size_t j = 0; j < n; j++)
+			mx = fmax(mx, fabs((double)c[j] - g[j]) / fmax(fabs(g[j]), floor));
+		worst_grad = fmax(worst_grad, mx);
+		if (mx > TOL_GRAD)
+			bad++, ok(0, "mean pool %s: max rel diff %.3g", name, mx);
+		else
+			printf("# mean pool %s: max rel diff %.3g\n", name, mx);
+		free(g);
+	}
+	ok(compared > 20, "mean pool: %d gradient tensors compared", compared);
+	is_int(bad, 0, "mean pool: every parameter gradient matches torch's");
+	free(mean), free(dmean), free(lg), free(pr), free(dlg);
+out:
+	gsrc = &golden;
+	free(ids), free(types), free(mask), free(want), free(cw), free(cb), free(gloss), free(clab);
+	bert_free(&m);
+}
+
 /* The F16/BF16 directory in BertModel's layout. */
 static void test_half(void)
 {
@@ -289,19 +391,25 @@ static void test_half(void)
 
 /* ------------------------------------------------------ finite differences */
 
-/* L = sum(h * R1) + sum(pooled * R2) in double, after a forward pass with
- * the dropout stream reseeded (so every evaluation draws the same masks). */
+/* L = sum(h * R1) + sum(pooled * R2) + sum(mean_pool(h) * R3) in double,
+ * after a forward pass with the dropout stream reseeded (so every
+ * evaluation draws the same masks). */
 static double fd_loss(yj_bert *m, const int32_t *ids, const int32_t *types, const int32_t *mask,
-		      int B, int T, const float *r1, const float *r2)
+		      int B, int T, const float *r1, const float *r2, const float *r3)
 {
 	bert_seed(m, 99);
 	bert_forward(m, ids, types, mask, B, T, 1, NULL);
 	double s = 0.0;
-	size_t n = (size_t)B * T * m->cfg.hidden;
+	size_t n = (size_t)B * T * m->cfg.hidden, nb = (size_t)B * m->cfg.hidden;
 	for (size_t i = 0; i < n; i++)
 		s += (double)m->last_hidden[i] * r1[i];
-	for (size_t i = 0; i < (size_t)B * m->cfg.hidden; i++)
+	for (size_t i = 0; i < nb; i++)
 		s += (double)m->pooled[i] * r2[i];
+	float *mp = malloc(nb * sizeof *mp);
+	bert_mean_pool_forward(mp, m->last_hidden, mask, B, T, m->cfg.hidden);
+	for (size_t i = 0; i < nb; i++)
+		s += (double)mp[i] * r3[i];
+	free(mp);
 	return s;
 }
 
@@ -331,15 +439,30 @@ static void test_fd(void)
 	int32_t mask[B * T] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
 	size_t n = (size_t)B * T * cfg.hidden;
 	float *r1 = malloc(n * sizeof *r1), *r2 = malloc((size_t)B * cfg.hidden * sizeof *r2);
+	float *r3 = malloc((size_t)B * cfg.hidden * sizeof *r3), *dh = malloc(n * sizeof *dh);
 	for (size_t i = 0; i < n; i++)
 		r1[i] = (float)(rng_uniform(&rng) * 2 - 1);
 	for (int i = 0; i < B * cfg.hidden; i++)
 		r2[i] = (float)(rng_uniform(&rng) * 2 - 1);
+	for (int i = 0; i < B * cfg.hidden; i++)
+		r3[i] = (float)(rng_uniform(&rng) * 2 - 1);
 	bert_reserve(&m, B, T);
 
-	fd_loss(&m, ids, types, mask, B, T, r1, r2);
+	fd_loss(&m, ids, types, mask, B, T, r1, r2, r3);
 	params_zero_grad(&m.ps);
-	bert_backward(&m, r1, r2);
+	memcpy(dh, r1, n * sizeof *dh);
+	bert_mean_pool_backward(dh, r3, mask, B, T, cfg.hidden);
+	/* by hand: row 1 averages its 3 real tokens, so its padded positions
+	 * (t = 3, 4) keep R1 and each real one gets R3 / 3 on top */
+	double pm = 0.0;
+	for (int t = 0; t < T; t++)
+		for (int c = 0; c < cfg.hidden; c++) {
+			size_t k = ((size_t)T + t) * cfg.hidden + c;
+			double want = r1[k] + (t < 3 ? r3[cfg.hidden + c] / 3.0 : 0.0);
+			pm = fmax(pm, fabs(dh[k] - want));
+		}
+	ok(pm <= 1e-6, "mean pool backward: padded positions get nothing, real ones 1/3 (max diff %.3g)", pm);
+	bert_backward(&m, dh, r2);
 
 	/* Every entry of the tensors that matter here. */
 	static const char *const names[] = {
@@ -386,7 +509,7 @@ static void test_fd(void)
 			static const double at[4] = {2, 1, -1, -2};
 			for (int s = 0; s < 4; s++) {
 				p[j] = saved + (float)(at[s] * h);
-				f[s] = fd_loss(&m, ids, types, mask, B, T, r1, r2);
+				f[s] = fd_loss(&m, ids, types, mask, B, T, r1, r2, r3);
 			}
 			p[j] = saved;
 			double num = (8 * (f[1] - f[2]) - (f[0] - f[3])) / (12 * h);
@@ -441,7 +564,7 @@ static void test_fd(void)
 	ok(bert_forward(&m, ids, NULL, NULL, B + 1, T, 0, &err) != YJ_OK,
 	   "a batch beyond the reservation");
 	ok(bert_reserve(&m, 1, cfg.max_pos + 1) != 0, "T beyond max_position_embeddings");
-	free(h1), free(r1), free(r2);
+	free(h1), free(r1), free(r2), free(r3), free(dh);
 	bert_free(&m);
 }
 
@@ -718,9 +841,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(gb);
+	snprintf(gp, sizeof gp, "%s/golden-mean.safetensors", root);
+	if (!(gb = slurp(gp, &glen)) || safetensors_parse(gb, glen, gp, &golden_mean, &err) != YJ_OK) {
+		printf("Bail out! cannot read %s\n", gp);
+		free(gb);
+		safetensors_free(&golden);
+		rmtree(tmpdir);
+		return 1;
+	}
+	free(gb);
 
 	test_configs();
 	test_parity();
+	test_mean_parity();
 	test_half();
 	test_fd();
 	test_dirs();
@@ -728,6 +861,7 @@ int main(int argc, char **argv)
 	       "%.3g (tolerance %.0e)\n",
 	       worst_fwd, TOL_FWD, worst_grad, TOL_GRAD);
 	safetensors_free(&golden);
+	safetensors_free(&golden_mean);
 	rmtree(tmpdir);
 	return tap_done();
 }

@@ -45,6 +45,14 @@ initialisation, so every path carries signal.  Written (committed, so
         fixture-half weights (rounded to F16/BF16, then computed in F32)
   tests/model/embed-golden.tsv  `yujing embed --json` expectations: per line
       pool, text, ids, vector (tab-separated; lists space-separated)
+  tests/model/golden-mean.safetensors  the text branch's mean pooling
+      (sentence-transformers' masked mean: padding left out, [CLS] and [SEP]
+      in), on the same inputs and weights:
+      mean_pooled [B, C], classifier.weight [K, C], classifier.bias [K],
+      cls_labels [B], loss [1] and grad.<name> for every parameter tensor of
+          loss = cross_entropy(classifier(masked_mean(last_hidden_state)), cls_labels)
+      (drawn after everything above from its own seed, so the files above do
+      not change)
 
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/gen_bert.py
 
@@ -356,6 +364,29 @@ def main():
     write_safetensors(os.path.join(OUT, "golden.safetensors"), golden,
                       {"generator": "tests/reference/gen_bert.py, torch " + torch.__version__})
 
+    # Mean pooling (yujing train --text-pool mean): its own seed, after the
+    # draws above.
+    torch.manual_seed(20261203)
+    K2 = 4
+    mcls_w = torch.randn(K2, C) / math.sqrt(C)
+    mcls_b = 0.1 * torch.randn(K2)
+    mcls_labels = torch.tensor([3, 1, 0])
+    mparams = {k: v.clone().requires_grad_() for k, v in w.items()}
+    mh, _ = bert(mparams, ids, types, mask)
+    mf = mask.unsqueeze(-1).float()
+    mean = (mh * mf).sum(1) / mf.sum(1).clamp(min=1.0)
+    mloss = F.cross_entropy(F.linear(mean, mcls_w, mcls_b), mcls_labels)
+    mloss.backward()
+    mgold = {"mean_pooled": mean.detach(), "classifier.weight": mcls_w,
+             "classifier.bias": mcls_b, "cls_labels": mcls_labels,
+             "loss": mloss.detach().reshape(1)}
+    for k, v in mparams.items():
+        if k.startswith("cls.") or k.startswith("bert.pooler."):
+            continue  # no gradient reaches them
+        mgold["grad." + k] = v.grad
+    write_safetensors(os.path.join(OUT, "golden-mean.safetensors"), mgold,
+                      {"generator": "tests/reference/gen_bert.py, torch " + torch.__version__})
+
     # The CLI: `yujing embed --model fixture --json [--pool P] TEXT`, one
     # text at a time (B = 1, no padding).
     texts = ["盗窃电动车", "夜间持刀抢劫被害人现金", "网络刷单返利诈骗"]
@@ -373,7 +404,7 @@ def main():
         for fn in sorted(os.listdir(os.path.join(OUT, root))):
             p = os.path.join(OUT, root, fn)
             print("wrote", os.path.relpath(p), os.path.getsize(p), "bytes")
-    for fn in ("golden.safetensors", "embed-golden.tsv"):
+    for fn in ("golden.safetensors", "golden-mean.safetensors", "embed-golden.tsv"):
         p = os.path.join(OUT, fn)
         print("wrote", os.path.relpath(p), os.path.getsize(p), "bytes")
 

@@ -168,6 +168,18 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
  * may be m->d_last.  Accumulates into m->ps.grad. */
 void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled);
 
+/* Masked mean pooling of hidden states (B,T,C), as sentence-transformers'
+ * mean pooling: out[b] = sum over t with mask[b,t] of hidden[b,t] / n_b,
+ * n_b the number of such t ([CLS] and [SEP] included; padding left out);
+ * a row with n_b = 0 gives 0.  mask (B,T) of 0/1, or NULL (all 1).
+ * out is (B,C). */
+void bert_mean_pool_forward(float *out, const float *hidden, const int32_t *mask, int B, int T, int C);
+
+/* Its backward: d_hidden[b,t] += d_out[b] / n_b for every t with
+ * mask[b,t] (padded positions get nothing).  Accumulates. */
+void bert_mean_pool_backward(float *d_hidden, const float *d_out, const int32_t *mask, int B, int T,
+			     int C);
+
 /* Room for MLM over up to P positions.  Returns 0 or -1. */
 int bert_mlm_reserve(yj_bert *m, int P);
 

@@ -1,9 +1,15 @@
 /*
  * textbranch.h - the BERT text branch's encoder in training: which encoder
  * (the project's active one, or a Hugging Face directory), tokenizing a
- * text field for it, [CLS] vectors per case (fine-tuning: forward and
+ * text field for it, one pooled vector per case (fine-tuning: forward and
  * backward per batch; frozen: computed once in eval mode and cached in
  * the project's text_cache table).
+ *
+ * Pooling: the [CLS] hidden state (BERT's classification input), or the
+ * masked mean of the last hidden states over the text's tokens ([CLS] and
+ * [SEP] included, padding left out).  A run records which (its config's
+ * "text_pool", each text branch's "pool"), and the cache keeps the two
+ * apart, so predict and explain pool as training did.
  */
 #ifndef YUJING_TRAIN_TEXTBRANCH_H
 #define YUJING_TRAIN_TEXTBRANCH_H
@@ -19,10 +25,20 @@
 #include "yujing/store/project.h"
 #include "yujing/text/tokenizer.h"
 
+typedef enum {
+	TEXT_POOL_CLS = 0, /* last_hidden[:, 0]; a run that records none used it */
+	TEXT_POOL_MEAN = 1 /* masked mean over the tokens (bert_mean_pool_forward) */
+} yj_text_pool;
+
+/* "cls" or "mean"; text_pool_parse gives -1 for anything else. */
+const char *text_pool_name(int pool);
+int text_pool_parse(const char *s);
+
 typedef struct yj_textenc {
 	yj_bert bert;
 	yj_vocab voc;
 	long long encoder_id; /* the encoders row, 0 for a directory */
+	int pool;             /* yj_text_pool; textenc_open sets TEXT_POOL_CLS */
 	int B, T;             /* room made with bert_reserve */
 	int32_t *bids, *bmask; /* (B, T) batch scratch */
 } yj_textenc;
@@ -49,20 +65,24 @@ yj_status textenc_tokenize(const yj_textenc *e, const char *const *text, size_t 
 			   yj_text_tokens *tk, yj_error *err);
 void text_tokens_free(yj_text_tokens *tk);
 
-/* Forward the cases idx[0..B) (train: dropout on) and copy each [CLS]
- * hidden state to row idx[b] of out (N, hidden).  The encoder keeps the
- * activations for textenc_backward. */
+/* Forward the cases idx[0..B) (train: dropout on) and write each one's
+ * pooled vector (e->pool: [CLS] hidden state or masked mean) to row
+ * idx[b] of out (N, hidden).  The encoder keeps the activations for
+ * textenc_backward. */
 yj_status textenc_encode(yj_textenc *e, const yj_text_tokens *tk, const size_t *idx, int B, int train,
 			 float *out, yj_error *err);
-/* Backward of the last textenc_encode: dcls (B, hidden), accumulating
- * into e->bert.ps.grad. */
+/* Backward of the last textenc_encode: dcls (B, hidden), the gradient of
+ * the pooled vectors, through the pooling (e->pool) into the encoder,
+ * accumulating into e->bert.ps.grad. */
 void textenc_backward(yj_textenc *e, const float *dcls);
 
-/* [CLS] vectors (eval mode) of all n cases into out (n, hidden), bs cases
- * per pass.  With cache_field (encoders-table encoders only) rows found in
- * text_cache under (encoder, cache_field, max_len, keys[i]) are read and
- * the missing ones computed and stored in one transaction; *computed (may
- * be NULL) gets how many were computed. */
+/* Pooled vectors (eval mode, e->pool) of all n cases into out (n,
+ * hidden), bs cases per pass.  With cache_field (encoders-table encoders
+ * only) rows found in text_cache under (encoder, field, max_len, keys[i])
+ * are read and the missing ones computed and stored in one transaction;
+ * field is cache_field for [CLS] pooling (as before pooling was a choice)
+ * and cache_field, a 0x1f byte and the pooling's name otherwise, so the
+ * two never mix.  *computed (may be NULL) gets how many were computed. */
 yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens *tk, int bs,
 			     const char *cache_field, const char *const *keys, float *out, size_t *computed,
 			     yj_error *err);
@@ -75,8 +95,9 @@ yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long 
 
 /* The BERT text branches of a stored run, for prediction: every entry of
  * features with "text_branch" (source, field, max_len, encoder_id,
- * text_model, frozen) in order.  Loads its encoder, computes the [CLS]
- * vectors of the n cases (text tx, matched by source and field; frozen
+ * text_model, frozen, pool: "cls" when absent) in order.  Loads its
+ * encoder, computes the pooled vectors of the n cases (text tx, matched
+ * by source and field; frozen
  * encoders through the cache) into cls[i] (n, hidden, malloc'd, the
  * caller's) and sets cfg->ntext, cfg->text_in and cfg->text_dim
  * (= dim).  YJ_OK with nothing done when the run has no text branch. */
