@@ -197,6 +197,8 @@ report() {
 		read -r -a bra <<<"$br"
 		for s in "${seeds[@]}"; do
 			rows+=("$(train_row "$p" "$name" "$s" --branches "${bra[0]}" "${bra[@]:1}" "${opts[@]}")")
+			# each run's figures as soon as they exist (the baseline can take long)
+			echo "= ${rows[-1]}" >&2
 		done
 	done
 	if [ "$validate" = 1 ]; then
