@@ -85,8 +85,8 @@ chicago_c=${CHICAGO_C:-10}
 chicago_w=${CHICAGO_W:-none}
 cail_c=${CAIL_C:-10}
 cail_w=${CAIL_W:-none}
-grid_c=0.3,1,3,10,30,100
-grid_w=none,balanced
+grid_c=${GRID_C:-0.3,1,3,10,30,100}
+grid_w=${GRID_W:-none,balanced}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/yujing-quality-XXXXXX")
 cleanup() { [ "${KEEP:-0}" = 1 ] && echo "projects kept in $tmp" >&2 || rm -rf "$tmp"; }
