@@ -383,6 +383,92 @@ static yj_status create_run(trainer *t, yj_error *err)
 	return YJ_OK;
 }
 
+/* A fine-tuning run: its own copy of the encoder (an inactive encoders
+ * row, which the run's features name) and the run, in one transaction, so
+ * that no encoder row is ever left without its run. */
+static yj_status create_tuned_run(trainer *t, yj_error *err)
+{
+	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(t, rc, _("creating the run"), err);
+	yj_status st = textenc_store(t->p, &t->enc, 0, &t->tuned_id, err);
+	if (!st)
+		st = create_run(t, err);
+	if (!st && (rc = store_exec(t->db, "UPDATE encoders SET run_id = ? WHERE id = ?", "ii", t->run,
+				    t->tuned_id)) != SQLITE_OK)
+		st = db_err(t, rc, _("creating the run"), err);
+	if (!st && (rc = sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		st = db_err(t, rc, _("creating the run"), err);
+	if (st) {
+		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+		t->tuned_id = 0;
+		t->run = 0;
+	}
+	return st;
+}
+
+/* A fine-tuning run that ends (failed or stopped: it cannot be resumed)
+ * without a best epoch's weights leaves nothing that could use its
+ * encoder: the row goes.  With weights it stays as long as the run, since
+ * predict and explain of the run need it. */
+static void drop_unused_encoder(trainer *t)
+{
+	if (!t->tuned_id || !t->run)
+		return;
+	store_exec(t->db,
+		   "DELETE FROM encoders WHERE id = ? AND NOT active AND run_id = ?"
+		   " AND (SELECT weights FROM runs WHERE id = ?) IS NULL",
+		   "iii", t->tuned_id, t->run, t->run);
+}
+
+/* Encoder rows that fine-tuning left behind and nothing can use: those of
+ * training runs that hold no weights and are not training (their process
+ * is gone: killed, or the run failed before its first epoch ended), and
+ * rows without a run that no run's features name (older versions wrote
+ * the row before the run; a removed run leaves its row without one).
+ * Pretraining's encoders belong to runs whose branches are "pretrain" and
+ * are kept; so is the active encoder and any encoder a run names. */
+static yj_status prune_encoders(trainer *t, yj_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(
+		t->db,
+		"SELECT e.id, r.status, r.pid FROM encoders e LEFT JOIN runs r ON r.id = e.run_id"
+		" WHERE NOT e.active AND ((e.run_id IS NULL AND NOT EXISTS (SELECT 1 FROM runs x, json_each(x.features) f"
+		"   WHERE json_extract(f.value, '$.encoder_id') = e.id))"
+		" OR (r.id IS NOT NULL AND r.weights IS NULL"
+		"   AND json_extract(r.config, '$.branches') IS NOT 'pretrain'"
+		"   AND NOT EXISTS (SELECT 1 FROM runs x, json_each(x.features) f"
+		"     WHERE x.id <> r.id AND json_extract(f.value, '$.encoder_id') = e.id)))",
+		-1, &q, NULL);
+	long long *drop = NULL;
+	size_t n = 0, cap = 0;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		const char *status = (const char *)sqlite3_column_text(q, 1);
+		long long pid = sqlite3_column_int64(q, 2);
+		/* a run still training in a live process keeps its encoder */
+		if (status && !strcmp(status, "running") && pid > 0 && kill((pid_t)pid, 0) == 0)
+			continue;
+		if (n == cap) {
+			long long *v = realloc(drop, (cap = cap ? 2 * cap : 8) * sizeof *v);
+			if (!v) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			drop = v;
+		}
+		drop[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+		rc = store_exec(t->db, "DELETE FROM encoders WHERE id = ? AND NOT active", "i", drop[i]);
+	free(drop);
+	return rc == SQLITE_OK ? YJ_OK : db_err(t, rc, _("removing unused text encoders"), err);
+}
+
 /* Options of a run being resumed, from its stored configuration. */
 static yj_status resume_opts(trainer *t, long long *split_id, yj_error *err)
 {
@@ -695,6 +781,8 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		goto out;
 	}
 	nn_set_threads(o->threads);
+	if (!opts->resume && (st = prune_encoders(&t, err)))
+		goto out;
 	if ((st = cases_load(p, &t.cases, err)))
 		goto out;
 	if (opts->resume && resume_split != t.cases.split_id) {
@@ -833,7 +921,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			st = db_err(&t, rc, _("resuming the run"), err);
 			goto out;
 		}
-	} else if ((tune && (st = textenc_store(p, &t.enc, 0, &t.tuned_id, err))) || (st = create_run(&t, err))) {
+	} else if ((st = tune ? create_tuned_run(&t, err) : create_run(&t, err))) {
 		goto out;
 	}
 	*run_id = t.run;
@@ -971,9 +1059,19 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		if (mt.macro_f1 > best_f1) {
 			best_f1 = mt.macro_f1;
 			best_epoch = epoch;
-			st = save_best(&t, epoch, &mt, err);
+			/* fine-tuned: the head's weights and the encoder's go
+			 * together (predict needs the pair) */
+			int trc = tune ? sqlite3_exec(t.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) : SQLITE_OK;
+			if (trc != SQLITE_OK)
+				st = db_err(&t, trc, _("saving the best weights"), err);
+			if (!st)
+				st = save_best(&t, epoch, &mt, err);
 			if (!st && tune)
 				st = textenc_store(p, &t.enc, t.run, &t.tuned_id, err);
+			if (tune && !st && (trc = sqlite3_exec(t.db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+				st = db_err(&t, trc, _("saving the best weights"), err);
+			if (tune && st)
+				sqlite3_exec(t.db, "ROLLBACK", NULL, NULL, NULL);
 		}
 		double acc = mt.accuracy, f1 = mt.macro_f1;
 		metrics_free(&mt);
@@ -992,6 +1090,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		t.cancelled = 0; /* the request came with the last epoch: nothing left to resume */
 	store_exec(t.db, "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
 		  "ti", st ? "failed" : t.cancelled ? "cancelled" : "done", t.run);
+	drop_unused_encoder(&t);
 	if (!st && t.cancelled) {
 		st = error_set(err, YJ_EINTR, _("training stopped; resume with: yujing train PROJECT --resume %lld"),
 			       t.run);
@@ -1001,6 +1100,7 @@ nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (t.run)
 		store_exec(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
+	drop_unused_encoder(&t);
 out:
 	trainer_free(&t);
 	return st;

@@ -8,6 +8,11 @@
 #   attribution  the n-gram branch dominates the noise-only structured
 #                one; the characters that matter most for K9001 come from
 #                its burglary phrase
+#   occlusion    the character scores of an n-gram-only run equal those
+#                tests/reference/occlusion_ref.py computes from the run's
+#                stored weights (hashing, vocabulary, mean, head written
+#                again in Python), 1e-4, for 3 cases: the top ten, each
+#                score against the character's own
 #   usage        missing --case exits 2, an unknown case exits 1
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/mm-data.sh"
@@ -71,6 +76,40 @@ if [ ! -s shape.out ]; then
 else
 	not_ok 'explain --json: keys, top probabilities, branches; the narrative decides; its phrase'"'"'s characters lead'
 	diag_file shape.out
+fi
+
+# ---------------------------------------------------------- occlusion
+expect_exit 0 yujing train p.yj --branches ngram --epochs 15 --batch 32 --hidden 16 --lr 0.01 --threads 1
+for k in K9001 K0001 K0100; do
+	expect_exit 0 yujing explain p.yj --run 2 --case $k --json
+	cp "$T/stdout" "occ-$k.json"
+	python3 -c '
+import csv, sys
+for r in csv.DictReader(open("cases.csv", encoding="utf-8")):
+    if r["case_id"] == sys.argv[1]:
+        print(r["narrative"], end="")' $k >"text-$k"
+	python3 "$top_srcdir/tests/reference/occlusion_ref.py" p.yj 2 "$(cat "text-$k")" >"ref-$k.json"
+done
+python3 -c '
+import json, sys
+bad = []
+for k in sys.argv[1:]:
+    e, r = json.load(open("occ-%s.json" % k)), json.load(open("ref-%s.json" % k))
+    if e["predicted"] != r["predicted"] or abs(e["output"]["logit"] - r["logit"]) > 1e-4:
+        bad.append("%s: predicted %s %s, logit %.6f %.6f" % (k, e["predicted"], r["predicted"], e["output"]["logit"], r["logit"]))
+    top = sorted((s for _, s in r["scores"]), reverse=True)[:10]
+    got = [t["score"] for t in e["tokens"]]
+    if len(got) != len(top) or any(abs(a - b) > 1e-4 for a, b in zip(got, top)):
+        bad.append("%s: top scores %s, reference %s" % (k, got, top))
+    for t in e["tokens"]:
+        if t["branch"] != "ngram:narrative" or not any(c == t["text"] and abs(s - t["score"]) <= 1e-4 for c, s in r["scores"]):
+            bad.append("%s: token %s" % (k, t))
+if bad: print("\n".join(bad))' K9001 K0001 K0100 >occ.out
+if [ ! -s occ.out ]; then
+	ok 'n-gram occlusion scores = the reference from the stored weights (3 cases, top ten, 1e-4)'
+else
+	not_ok 'n-gram occlusion scores = the reference from the stored weights (3 cases, top ten, 1e-4)'
+	diag_file occ.out
 fi
 
 expect_exit 0 yujing explain p.yj --case K9001

@@ -21,6 +21,12 @@
 #               predict and explain pool as the run did: overwriting the
 #               cached [CLS] vectors changes the cls run's predictions and
 #               not the mean run's, and explain's output is predict's
+#   encoders    a fine-tuning run's copy of the encoder lives exactly as
+#               long as a run's weights need it: a run that cannot be
+#               created, or fails in its first epoch, leaves no row; one
+#               that fails after a best epoch keeps it (and predicts);
+#               the next train removes rows of dead runs without weights
+#               and rows no run names, and keeps pretraining's encoders
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/mm-data.sh"
 
@@ -285,4 +291,68 @@ d = max(abs(e["probabilities"][c] - p["probabilities"][c]) for c in p["probabili
 if e["predicted"] != p["predicted"] or d > 1e-4:
     print("explain", e["predicted"], e["probabilities"], "predict", p["predicted"], p["probabilities"])
 '
+# ---------------------------------------------------------- encoders
+# Fine-tuned encoder rows (SQLite triggers make a run fail where wanted).
+FT="--branches text --batch 16 --hidden 16 --lr 0.003 --text-lr 0.003 --threads 1 --max-len 32"
+q()
+{
+	"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect("p.yj")
+for s in sys.argv[2:]:
+    db.execute(s)
+db.commit()
+print(" ".join("/".join(str(c) for c in r) for r in db.execute(sys.argv[1])))' "$@"
+}
+if [ -z "$PY" ]; then
+	skip 'fine-tuned encoder rows are removed with what needs them' 'python3 is not available'
+else
+	enc0=$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')
+	expect_eq "$enc0" '1/1/1 2/6/0' 'before: the pretrained encoder (active) and run 6 fine-tuned'
+	q 'SELECT 1' "CREATE TRIGGER no_run BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'no new run'); END" >/dev/null
+	# shellcheck disable=SC2086
+	expect_exit 1 yujing train p.yj $FT --epochs 1
+	expect_stderr_contains 'no new run'
+	expect_eq "$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')" "$enc0" \
+		'a run that cannot be created leaves no encoder row'
+	runs0=$(q 'SELECT max(id) FROM runs' 'DROP TRIGGER no_run')
+	q 'SELECT 1' "CREATE TRIGGER no_epoch BEFORE INSERT ON run_epochs BEGIN SELECT RAISE(ABORT, 'no epoch'); END" >/dev/null
+	# shellcheck disable=SC2086
+	expect_exit 1 yujing train p.yj $FT --epochs 1
+	r1=$((runs0 + 1))
+	expect_eq "$(q "SELECT status, weights IS NULL FROM runs WHERE id = $r1")" 'failed/1' \
+		"run $r1 failed in its first epoch, without weights"
+	expect_eq "$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')" "$enc0" \
+		"and its encoder row is gone"
+	q 'SELECT 1' 'DROP TRIGGER no_epoch' \
+		"CREATE TRIGGER no_second BEFORE INSERT ON run_epochs WHEN NEW.epoch = 1 BEGIN SELECT RAISE(ABORT, 'no epoch 2'); END" \
+		>/dev/null
+	# shellcheck disable=SC2086
+	expect_exit 1 yujing train p.yj $FT --epochs 2
+	r2=$((runs0 + 2))
+	expect_eq "$(q "SELECT status, best_epoch, weights IS NOT NULL FROM runs WHERE id = $r2")" 'failed/0/1' \
+		"run $r2 failed in its second epoch, with the first epoch's weights"
+	expect_eq "$(q "SELECT count(*) FROM encoders WHERE run_id = $r2 AND NOT active")" 1 'it keeps its encoder'
+	q 'SELECT 1' 'DROP TRIGGER no_second' >/dev/null
+	expect_exit 0 yujing predict p.yj --run $r2 --unlabeled
+	expect_stdout_contains 'K9001' 'and predicts with it'
+	e2=$(q "SELECT id FROM encoders WHERE run_id = $r2")
+	# Leftovers, as a killed process or a removed run would leave them:
+	# a copy of the pretrained encoder without a run that no run names
+	# (gone); a dead training run without weights and its encoder (gone);
+	# an inactive encoder of the pretraining run 1 (kept); run 6's encoder
+	# without its run_id but named by run 6's features (kept).
+	q 'SELECT 1' \
+		'INSERT INTO encoders (id, run_id, config, vocab, weights, active) SELECT 50, NULL, config, vocab, weights, 0 FROM encoders WHERE id = 1' \
+		'INSERT INTO encoders (id, run_id, config, vocab, weights, active) SELECT 51, 1, config, vocab, weights, 0 FROM encoders WHERE id = 1' \
+		"INSERT INTO runs (id, status, split_id, config, labels, features, pid) SELECT 90, 'running', split_id, config, labels, replace(features, '\"encoder_id\":2', '\"encoder_id\":52'), 4194305 FROM runs WHERE id = 6" \
+		'INSERT INTO encoders (id, run_id, config, vocab, weights, active) SELECT 52, 90, config, vocab, weights, 0 FROM encoders WHERE id = 2' \
+		'UPDATE encoders SET run_id = NULL WHERE id = 2' >/dev/null
+	expect_eq "$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')" "1/1/1 2/None/0 $e2/$r2/0 50/None/0 51/1/0 52/90/0" \
+		'leftovers in place'
+	expect_exit 0 yujing train p.yj --branches structured --epochs 1 --threads 1
+	expect_eq "$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')" "1/1/1 2/None/0 $e2/$r2/0 51/1/0" \
+		'the next train removes the unnamed row and the dead run'"'"'s, keeps the others'
+	expect_exit 0 yujing predict p.yj --run 6 --unlabeled
+	expect_stdout_contains 'K9001	burglary' 'run 6 still predicts with its encoder'
+fi
 done_testing
