@@ -167,6 +167,7 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 /* torch.nn.LayerNorm(C, eps) on each row of (B,C):
  *   mean, var (biased) over the row,  rstd = 1/sqrt(var + eps)
  *   out = (x - mean) rstd w + b.   mean (B), rstd (B) are saved. */
+YJ_SIMD_CLONES
 void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *w,
 		       const float *b, int B, int C, float eps)
 {
@@ -197,6 +198,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in, co
  *   dw += sum_r dout xhat,   db += sum_r dout
  *   din += rstd (g - mean_c(g) - xhat mean_c(g xhat))
  * (PyTorch's layer_norm_backward). */
+YJ_SIMD_CLONES
 void layernorm_backward(float *din, float *dw, float *db, const float *dout, const float *in,
 			const float *mean, const float *rstd, const float *w, int B, int C)
 {

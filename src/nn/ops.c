@@ -154,6 +154,8 @@ static inline float gelu_grad(float x)
  * gets the same bits wherever it falls. */
 #define GELU_BLOCK 16
 
+
+YJ_SIMD_CLONES
 void gelu_forward(float *out, const float *in, size_t n)
 {
 	size_t i = 0;
@@ -169,6 +171,7 @@ void gelu_forward(float *out, const float *in, size_t n)
 		out[i] = in[i] * gelu_phi(in[i]);
 }
 
+YJ_SIMD_CLONES
 void gelu_backward(float *din, const float *dout, const float *in, size_t n)
 {
 	size_t i = 0;

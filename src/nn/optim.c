@@ -9,6 +9,7 @@
 
 #include <math.h>
 
+#include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 
 void adamw_init(yj_adamw *opt)
@@ -33,6 +34,7 @@ void adamw_init(yj_adamw *opt)
  * the update about half of it.  Weight decay applies only to tensors
  * declared with decay (PyTorch: a parameter group with weight_decay=0 for
  * biases and norms). */
+YJ_SIMD_CLONES
 void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 {
 	opt->t++;

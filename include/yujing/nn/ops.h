@@ -15,6 +15,17 @@
 
 #include "yujing/base/rng.h"
 
+/* One copy of a function per instruction set, picked once at load time by
+ * the dynamic linker (gcc's target_clones, an ifunc): the elementwise loops
+ * get 8-lane AVX with FMA or 16-lane AVX-512 where the processor has them, and a
+ * distribution build still runs on any x86-64.  Within one machine every
+ * call takes the same copy, so a seeded run stays reproducible. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#define YJ_SIMD_CLONES __attribute__((target_clones("default", "fma", "avx512f")))
+#else
+#define YJ_SIMD_CLONES
+#endif
+
 /* ---- matrix products (the one wrapper over cblas_sgemm) ---- */
 
 /* C (M,N) = alpha * op(A) op(B) + beta * C, row-major; op = transpose when
