@@ -179,7 +179,8 @@ EXTRA_DIST += \
 	tests/tui/cases.sh \
 	tests/tui/warnings.sh \
 	tests/tui/runs.sh \
-	tests/tui/key-latency.py
+	tests/tui/key-latency.py \
+	tests/tui/po-tr.py
 
 ## Masked-LM pretraining (src/train/pretrain.c): the masking against a
 ## reference and its statistics; pretrain end to end (learning, the run and

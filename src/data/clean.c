@@ -778,19 +778,30 @@ yj_status clean_use(yj_project *p, long long id, yj_error *err)
 	return project_commit(p, err);
 }
 
+/* The first column of the first row of sql (bound to arg when arg >= 0)
+ * into *id: SQLITE_ROW when there was one, SQLITE_DONE when not, else the
+ * SQLite error. */
+static int first_id(sqlite3 *db, const char *sql, long long arg, long long *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if (arg >= 0)
+			sqlite3_bind_int64(st, 1, arg);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err)
 {
 	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT id FROM snapshots WHERE active = 1", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	int rc = first_id(db, "SELECT id FROM snapshots WHERE active = 1", -1, id);
+	if (rc == SQLITE_ROW)
 		return YJ_OK;
-	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_error(db, rc, _("reading snapshots"), err);
 	error_set(err, YJ_ENOTFOUND, _("the project has no cleaned snapshot yet"));
@@ -801,20 +812,10 @@ yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err)
 yj_status clean_run_snapshot(yj_project *p, long long run, long long *snapshot, yj_error *err)
 {
 	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id WHERE r.id = ?",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, run);
-		rc = sqlite3_step(st);
-	}
-	if (rc == SQLITE_ROW) {
-		*snapshot = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	int rc = first_id(db, "SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id WHERE r.id = ?",
+			  run, snapshot);
+	if (rc == SQLITE_ROW)
 		return YJ_OK;
-	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_error(db, rc, _("reading snapshots"), err);
 	return clean_active_snapshot(p, snapshot, err);

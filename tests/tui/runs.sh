@@ -262,17 +262,7 @@ if have msgfmt && locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
 	# the catalogue's translation of a msgid (one line each)
 	zh_tr()
 	{
-		$PY - "$top_srcdir/po/zh_CN.po" "$@" <<'PYEOF'
-import re, sys
-po = open(sys.argv[1], encoding="utf-8").read()
-def unq(s):
-    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-tr = {}
-for m in re.finditer(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', po, re.M):
-    tr[unq(m.group(1))] = unq(m.group(2))
-for k in sys.argv[2:]:
-    print(tr.get(k) or k)
-PYEOF
+		$PY "$top_srcdir/tests/tui/po-tr.py" "$top_srcdir/po/zh_CN.po" "$@"
 	}
 	corner=$(zh_tr 'true \ predicted')
 	recall=$(zh_tr recall)

@@ -26,22 +26,9 @@ msgfmt -o "$T/locale/zh_CN/LC_MESSAGES/yujing.mo" "$top_srcdir/po/zh_CN.po" ||
 fixture
 yujing profile p.yj --json >profile.json || bail_out "yujing profile --json failed"
 
-# tr.py MSGID...: the catalogue's translation of each msgid, one a line
-# (the msgid itself when it has none, as gettext does).
-cat >tr.py <<'EOF'
-import re, sys
-po = open(sys.argv[1], encoding="utf-8").read()
-def unq(s):
-    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-tr = {}
-for m in re.finditer(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', po, re.M):
-    tr[unq(m.group(1))] = unq(m.group(2))
-for k in sys.argv[2:]:
-    print(tr.get(k) or k)
-EOF
 zh_tr()
 {
-	$PY tr.py "$top_srcdir/po/zh_CN.po" "$@"
+	$PY "$top_srcdir/tests/tui/po-tr.py" "$top_srcdir/po/zh_CN.po" "$@"
 }
 
 # align.py SCREEN PROFILE SOURCE HEADER...: the Quality table's columns
