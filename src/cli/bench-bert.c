@@ -31,6 +31,18 @@
 #include "yujing/train/pretrain.h"
 
 int bench_bert_main(int argc, char **argv);
+const char *bench_blas_origin(void);
+
+/* Who chose OpenBLAS's kernel set: yujing (see main.c), the user
+ * (OPENBLAS_CORETYPE), or OpenBLAS itself. */
+const char *bench_blas_origin(void)
+{
+	const char *user = getenv("OPENBLAS_CORETYPE"), *auto_ = getenv("YUJING_BLAS_AUTO");
+	if (user && *user)
+		return auto_ && !strcmp(auto_, "1") ? _("chosen by yujing for this CPU")
+						    : _("from OPENBLAS_CORETYPE");
+	return _("OpenBLAS's own choice");
+}
 
 enum { O_CONFIG = 256, O_SEQ, O_BATCH, O_THREADS, O_SECONDS, O_NO_PEER, O_JSON };
 

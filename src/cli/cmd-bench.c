@@ -480,6 +480,8 @@ static float mlp_bench_step(yj_mlp *m, yj_adamw *opt, float *const *pool, const 
 	return loss;
 }
 
+const char *bench_blas_origin(void); /* bench-bert.c */
+
 static int bench_mlp(bench_args *a)
 {
 	static const int in_dims[MLP_SRC] = {16, 32, 8};
@@ -546,9 +548,9 @@ static int bench_mlp(bench_args *a)
 		json_decref(pj);
 	}
 	if (a->json) {
-		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f}", "bench", "mlp", "threads", (int)a->threads,
+		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s}", "bench", "mlp", "threads", (int)a->threads,
 				      "batch", MLP_BATCH, "yujing_samples_per_s", yj_rate, "yujing_loss",
-				      (double)loss);
+				      (double)loss, "blas_kernel", nn_blas_corename());
 		json_object_set_new(o, "torch_samples_per_s", pt_rate > 0 ? json_real(pt_rate) : json_null());
 		json_object_set_new(o, "ratio", pt_rate > 0 ? json_real(yj_rate / pt_rate) : json_null());
 		cli_print_json(o);
@@ -556,6 +558,8 @@ static int bench_mlp(bench_args *a)
 		printf(_("mlp training benchmark: 3 sources of 16/32/8 features, hidden %d, batch %d, "
 			 "%d classes, %ld threads\n"),
 		       MLP_HIDDEN, MLP_BATCH, MLP_CLASSES, a->threads);
+		printf(_("  OpenBLAS kernel: %s (%s), the same for the peer\n"), nn_blas_corename(),
+		       bench_blas_origin());
 		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best of %d x %d steps; loss %.3f)\n"),
 		       yj_rate, 1e3 * MLP_BATCH / yj_rate, MLP_REPEATS, MLP_STEPS, (double)loss);
 		if (pt_rate > 0) {

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
+#include "yujing/nn/ops.h"
 #include "yujing/text/width.h"
 
 static void print_version(void)
@@ -69,8 +71,38 @@ static void coerce_c_locale(void)
 		setlocale(LC_CTYPE, "C.utf8");
 }
 
+/* Use the processor's widest BLAS kernel.  OpenBLAS picks its kernel set
+ * once, in its constructor, before main runs, and only OPENBLAS_CORETYPE
+ * overrides the pick; Debian's 0.3.21 takes Haswell (AVX2) on processors
+ * with AVX-512 it does not know (AMD Zen 4 and later), at about half the
+ * sgemm speed.  So when the processor has AVX-512, OpenBLAS chose a
+ * narrower set and nobody set OPENBLAS_CORETYPE, the program executes
+ * itself again (/proc/self/exe, same argv and environment) with
+ * OPENBLAS_CORETYPE=SkylakeX, before anything else has happened: a few
+ * milliseconds.  (Loading OpenBLAS later with dlopen would take every
+ * cblas call behind function pointers and out of the link; the exec keeps
+ * the link as it is.)  YUJING_BLAS_AUTO=1 marks that the choice was
+ * ours (bench reports it); a user's OPENBLAS_CORETYPE, even "Haswell",
+ * always wins, and so does YUJING_BLAS_AUTO=0 (keep OpenBLAS's pick).
+ * If the exec fails the program runs on with OpenBLAS's own choice. */
+static void widen_blas_kernel(char **argv)
+{
+	const char *user = getenv("OPENBLAS_CORETYPE"), *off = getenv("YUJING_BLAS_AUTO");
+	if ((user && *user) || (off && !strcmp(off, "0")))
+		return;
+	const char *want = nn_blas_wider_coretype();
+	if (!want || setenv("OPENBLAS_CORETYPE", want, 1) || setenv("YUJING_BLAS_AUTO", "1", 1))
+		return;
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	unsetenv("OPENBLAS_CORETYPE");
+	unsetenv("YUJING_BLAS_AUTO");
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 0)
+		widen_blas_kernel(argv);
 	setlocale(LC_ALL, "");
 	coerce_c_locale();
 	if (argc > 0 && argv[0] && *argv[0])

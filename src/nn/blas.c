@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -21,6 +22,7 @@
  * headers may not (a repeated compatible declaration is harmless). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 /* 0 until nn_set_threads is called: then OpenBLAS's own choice stands. */
 static int nn_nthreads;
@@ -72,4 +74,39 @@ void nn_set_threads(int n)
 int nn_threads(void)
 {
 	return nn_nthreads > 0 ? nn_nthreads : openblas_get_num_threads();
+}
+
+const char *nn_blas_corename(void)
+{
+	const char *n = openblas_get_corename();
+	return n ? n : "unknown";
+}
+
+/* OpenBLAS's x86-64 kernels narrower than AVX-512 (its core names, any
+ * case): a processor with AVX-512 given one of these runs at about half
+ * the width it could. */
+static int narrow_core(const char *name)
+{
+	static const char *const narrow[] = {"haswell", "zen", "sandybridge", "nehalem",
+					     "prescott", "core2", "barcelona", "bulldozer",
+					     "piledriver", "steamroller", "excavator"};
+	for (size_t i = 0; i < sizeof narrow / sizeof narrow[0]; i++)
+		if (!strcasecmp(name, narrow[i]))
+			return 1;
+	return 0;
+}
+
+const char *nn_blas_wider_coretype(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	/* SkylakeX's kernels use AVX-512 F, CD, BW, DQ and VL. */
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512cd") ||
+	    !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq") ||
+	    !__builtin_cpu_supports("avx512vl"))
+		return NULL;
+	return narrow_core(nn_blas_corename()) ? "SkylakeX" : NULL;
+#else
+	return NULL;
+#endif
 }

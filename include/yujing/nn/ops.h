@@ -41,6 +41,14 @@ void nn_sgemm_naive(int ta, int tb, int M, int N, int K, float alpha, const floa
 void nn_set_threads(int n);
 int nn_threads(void);
 
+/* The name of the kernel set OpenBLAS runs ("Haswell", "SkylakeX", ...). */
+const char *nn_blas_corename(void);
+/* "SkylakeX" when this processor has AVX-512 (F, CD, BW, DQ, VL) but
+ * OpenBLAS picked a narrower kernel set (Debian's 0.3.21 picks Haswell on
+ * AMD's Zen 4 and later), else NULL.  OpenBLAS reads OPENBLAS_CORETYPE
+ * only when it loads, so acting on this is the program's (see main.c). */
+const char *nn_blas_wider_coretype(void);
+
 /* ---- linear: torch.nn.functional.linear ---- */
 /* out (B,OUT) = in (B,IN) w^T + b;  w (OUT,IN), b (OUT) or NULL */
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int IN,

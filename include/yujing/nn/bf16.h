@@ -1,0 +1,57 @@
+/*
+ * bf16.h - mixed-precision matrix products: bfloat16 inputs, float32
+ * accumulation and output, on AVX512_BF16 (vdpbf16ps), and the choice
+ * between them and float32 (nn_sgemm).
+ *
+ * Arrays stay float32 everywhere (master weights, activations, gradients);
+ * a bf16 product rounds its two inputs to bfloat16 (round to nearest even,
+ * as torch's autocast does when it casts to torch.bfloat16) while it packs
+ * them, multiplies pairs exactly and adds them in float32.  The kernel is
+ * compiled when the compiler knows AVX512_BF16 (configure says so) and
+ * used when the processor has it; otherwise NN_BF16 falls back to float32.
+ */
+#ifndef YUJING_NN_BF16_H
+#define YUJING_NN_BF16_H
+
+#include <stdint.h>
+
+/* Precision of a model's matrix products. */
+typedef enum { NN_FP32 = 0, NN_BF16 = 1 } nn_precision;
+
+/* 1 when the bf16 kernel is compiled in and this processor runs it
+ * (AVX-512 F, BW, VL and BF16). */
+int bf16_supported(void);
+
+/* NN_BF16 when bf16_supported(), else NN_FP32. */
+nn_precision nn_precision_default(void);
+
+/* "fp32" / "bf16" -> *p; returns 0, or -1 for another name. */
+int nn_precision_parse(const char *name, nn_precision *p);
+const char *nn_precision_name(nn_precision p);
+
+/* The precision a model asked for, as it will run: NN_BF16 only when
+ * bf16_supported(). */
+nn_precision nn_precision_effective(nn_precision p);
+
+/* float32 -> bfloat16 bits, round to nearest even (a NaN stays a quiet
+ * NaN), as torch's c10::BFloat16; and back (exact). */
+uint16_t bf16_from_float(float f);
+float bf16_to_float(uint16_t h);
+
+/* C (M,N) = alpha * op(A) op(B) + beta * C, with the same arguments as
+ * nn_sgemm (row-major, op = transpose when ta/tb), op(A) and op(B) rounded
+ * to bfloat16, the products summed in float32.  beta == 0 does not read C.
+ * One thread.  Requires bf16_supported(); otherwise it is nn_sgemm. */
+void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+	       const float *B, int ldb, float beta, float *C, int ldc);
+
+/* The same with plain loops and a double accumulator: the test reference
+ * (runs anywhere). */
+void bf16_gemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+		     const float *B, int ldb, float beta, float *C, int ldc);
+
+/* bf16_gemm when p is NN_BF16 and supported, else nn_sgemm. */
+void nn_gemm(nn_precision p, int ta, int tb, int M, int N, int K, float alpha, const float *A,
+	     int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * bf16.c - matrix products with bfloat16 inputs and float32 accumulation
+ * (AVX512_BF16's vdpbf16ps), and the float32/bfloat16 choice.
+ *
+ * The kernel follows the usual shape of a BLAS (Goto's): op(B) is packed,
+ * NC columns by KC rows at a time, into panels of NR = 32 columns in which
+ * every 32-bit word holds the bfloat16 pair (k, k+1) of one column, the
+ * layout vdpbf16ps multiplies against; op(A) is packed MR = 8 rows at a
+ * time, each row's pairs contiguous.  The micro-kernel keeps an 8 x 32 tile
+ * of C in 16 zmm accumulators: per pair of k it loads two vectors of B,
+ * broadcasts one pair of each A row and issues 16 vdpbf16ps (1,024 flops).
+ * Rounding to bfloat16 happens while packing (vcvtne2ps2bf16: round to
+ * nearest even, as torch.Tensor.to(torch.bfloat16)); the pair products
+ * are added to float32 accumulators, and C is only touched once per KC
+ * block.  Packing buffers live on the stack (about 150 KB): no allocation,
+ * and any thread may call.  The order of every sum depends only on the
+ * shapes, so the same call gives the same bits.
+ *
+ * (Chosen by measurement against oneDNN's bf16 matmul and libxsmm's
+ * bsgemm: see bench/bf16_kernels.c and the issue-16 note.)
+ */
+#include <config.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "yujing/nn/bf16.h"
+#include "yujing/nn/ops.h"
+
+#if defined(HAVE_AVX512BF16) && defined(__x86_64__)
+#include <immintrin.h>
+#define BF16_KERNEL 1
+#endif
+
+/* ------------------------------------------------------------ conversions */
+
+uint16_t bf16_from_float(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it a (quiet) NaN */
+		return (uint16_t)((u >> 16) | 0x40u);
+	u += 0x7fffu + ((u >> 16) & 1u); /* round to nearest, ties to even */
+	return (uint16_t)(u >> 16);
+}
+
+float bf16_to_float(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+static float bf16_round(float f)
+{
+	return bf16_to_float(bf16_from_float(f));
+}
+
+/* -------------------------------------------------------------- selection */
+
+int bf16_supported(void)
+{
+#ifdef BF16_KERNEL
+	static int known = -1;
+	if (known < 0) {
+		__builtin_cpu_init();
+		known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+			__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+	}
+	return known;
+#else
+	return 0;
+#endif
+}
+
+nn_precision nn_precision_default(void)
+{
+	return bf16_supported() ? NN_BF16 : NN_FP32;
+}
+
+nn_precision nn_precision_effective(nn_precision p)
+{
+	return p == NN_BF16 && bf16_supported() ? NN_BF16 : NN_FP32;
+}
+
+int nn_precision_parse(const char *name, nn_precision *p)
+{
+	if (!strcmp(name, "fp32"))
+		*p = NN_FP32;
+	else if (!strcmp(name, "bf16"))
+		*p = NN_BF16;
+	else
+		return -1;
+	return 0;
+}
+
+const char *nn_precision_name(nn_precision p)
+{
+	return p == NN_BF16 ? "bf16" : "fp32";
+}
+
+/* -------------------------------------------------------------- reference */
+
+void bf16_gemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+		     const float *B, int ldb, float beta, float *C, int ldc)
+{
+	for (int i = 0; i < M; i++) {
+		for (int j = 0; j < N; j++) {
+			double acc = 0.0; /* the products of bf16 values are exact in double */
+			for (int k = 0; k < K; k++) {
+				float a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+				float b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+				acc += (double)bf16_round(a) * bf16_round(b);
+			}
+			float *c = &C[(size_t)i * ldc + j];
+			*c = beta == 0.0f ? (float)(alpha * acc)
+					  : (float)(alpha * acc + (double)beta * *c);
+		}
+	}
+}
+
+/* ----------------------------------------------------------------- kernel */
+
+#ifdef BF16_KERNEL
+
+#define MR 8	/* rows of the micro-tile */
+#define NR 32	/* columns of the micro-tile: two zmm of float32 */
+#define KC 256	/* k per packed block (KC/2 pairs) */
+#define NC 256	/* columns per packed block of B */
+#define KP (KC / 2)
+
+#define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/* n (<= 32) floats from src rounded to bfloat16 into dst (room for an even
+ * count: an odd n gets a zero after it). */
+TGT static inline void cvt_run(uint16_t *dst, const float *src, int n)
+{
+	int m = n + (n & 1);
+	__mmask16 lo = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+	__mmask16 hi = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
+	__m512 a = _mm512_maskz_loadu_ps(lo, src), b = _mm512_maskz_loadu_ps(hi, src + 16);
+	__m512bh v = _mm512_cvtne2ps_pbh(b, a); /* a -> the low 16, b -> the high 16 */
+	__mmask32 st = (__mmask32)(m >= 32 ? 0xffffffffu : (1u << m) - 1);
+	_mm512_mask_storeu_epi16(dst, st, (__m512i)v);
+}
+
+/* Row-major op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (MR rows of kp
+ * pairs); rows past M are zero. */
+TGT static void pack_a(uint32_t *ap, int ta, const float *A, int lda, int i0, int rows, int k0,
+		       int kc)
+{
+	const int kp = (kc + 1) / 2;
+	if (!ta) {
+		for (int r = 0; r < rows; r++) {
+			const float *src = A + (size_t)(i0 + r) * lda + k0;
+			uint16_t *dst = (uint16_t *)(ap + (size_t)r * kp);
+			for (int k = 0; k < kc; k += 32)
+				cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
+		}
+	} else {
+		for (int r = 0; r < rows; r++) {
+			uint16_t *dst = (uint16_t *)(ap + (size_t)r * kp);
+			for (int k = 0; k < kc; k++)
+				dst[k] = bf16_from_float(A[(size_t)(k0 + k) * lda + i0 + r]);
+			if (kc & 1)
+				dst[kc] = 0;
+		}
+	}
+	for (int r = rows; r < MR; r++)
+		memset(ap + (size_t)r * kp, 0, (size_t)kp * sizeof *ap);
+}
+
+/* op(B) k [k0, k0+kc) x columns [j0, j0+cols), cols <= NR -> one panel bp
+ * (kp pairs x NR words); columns past cols are zero.  tmp: NR x KP words. */
+TGT static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int ldb, int k0,
+		       int kc, int j0, int cols)
+{
+	const int kp = (kc + 1) / 2;
+	if (!tb) {
+		/* rows k and k+1 of B are contiguous in n: interleave them */
+		for (int p = 0; p < kp; p++) {
+			const float *r0 = B + (size_t)(k0 + 2 * p) * ldb + j0;
+			const float *r1 = 2 * p + 1 < kc ? r0 + ldb : NULL;
+			for (int h = 0; h < NR; h += 16) {
+				int n = cols - h;
+				__mmask16 mk = (__mmask16)(n >= 16 ? 0xffff : n > 0 ? (1u << n) - 1 : 0);
+				__m512 x0 = _mm512_maskz_loadu_ps(mk, r0 + h);
+				__m512 x1 = r1 ? _mm512_maskz_loadu_ps(mk, r1 + h) : _mm512_setzero_ps();
+				__m512i v = (__m512i)_mm512_cvtne2ps_pbh(x1, x0); /* x0 low, x1 high */
+				/* words: x0's 16 bf16 then x1's; pair them up */
+				const __m512i idx = _mm512_set_epi16(
+				    31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
+				    22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+				_mm512_storeu_si512(bp + (size_t)p * NR + h,
+						    _mm512_permutexvar_epi16(idx, v));
+			}
+		}
+		return;
+	}
+	/* tb: column n of op(B) is row n of B, its pairs contiguous: convert the
+	 * rows into tmp (NR x kp), then gather each pair index across rows */
+	for (int n = 0; n < NR; n++) {
+		uint16_t *dst = (uint16_t *)(tmp + (size_t)n * kp);
+		if (n < cols) {
+			const float *src = B + (size_t)(j0 + n) * ldb + k0;
+			for (int k = 0; k < kc; k += 32)
+				cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
+		} else {
+			memset(dst, 0, (size_t)kp * sizeof(uint32_t));
+		}
+	}
+	const __m512i stride = _mm512_mullo_epi32(
+	    _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(kp));
+	const __m512i stride16 = _mm512_add_epi32(stride, _mm512_set1_epi32(16 * kp));
+	for (int p = 0; p < kp; p++) {
+		_mm512_storeu_si512(bp + (size_t)p * NR, _mm512_i32gather_epi32(stride, tmp + p, 4));
+		_mm512_storeu_si512(bp + (size_t)p * NR + 16,
+				    _mm512_i32gather_epi32(stride16, tmp + p, 4));
+	}
+}
+
+/* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C). */
+TGT static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
+		      int cols, float alpha, float beta, int first)
+{
+	__m512 c0[MR], c1[MR];
+#pragma GCC unroll 8
+	for (int r = 0; r < MR; r++)
+		c0[r] = c1[r] = _mm512_setzero_ps();
+	for (int p = 0; p < kp; p++) {
+		__m512bh b0 = (__m512bh)_mm512_loadu_si512(bp + (size_t)p * NR);
+		__m512bh b1 = (__m512bh)_mm512_loadu_si512(bp + (size_t)p * NR + 16);
+#pragma GCC unroll 8
+		for (int r = 0; r < MR; r++) {
+			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ap[(size_t)r * kp + p]);
+			c0[r] = _mm512_dpbf16_ps(c0[r], a, b0);
+			c1[r] = _mm512_dpbf16_ps(c1[r], a, b1);
+		}
+	}
+	const __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xffff : (1u << cols) - 1);
+	const __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xffff : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+	const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(first ? beta : 1.0f);
+	const int readc = !first || beta != 0.0f;
+#pragma GCC unroll 8
+	for (int r = 0; r < MR; r++) {
+		if (r >= rows)
+			break;
+		float *c = C + (size_t)r * ldc;
+		__m512 x0 = _mm512_mul_ps(va, c0[r]), x1 = _mm512_mul_ps(va, c1[r]);
+		if (readc) {
+			x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), x0);
+			x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), x1);
+		}
+		_mm512_mask_storeu_ps(c, m0, x0);
+		_mm512_mask_storeu_ps(c + 16, m1, x1);
+	}
+}
+
+TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+			  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	_Alignas(64) uint32_t bp[(NC / NR) * KP * NR];
+	_Alignas(64) uint32_t ap[MR * KP];
+	_Alignas(64) uint32_t tmp[NR * KP];
+	for (int jc = 0; jc < N; jc += NC) {
+		int nc = N - jc < NC ? N - jc : NC;
+		for (int pc = 0; pc < K; pc += KC) {
+			int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+			for (int jr = 0; jr < nc; jr += NR)
+				pack_b(bp + (size_t)(jr / NR) * kp * NR, tmp, tb, B, ldb, pc, kc,
+				       jc + jr, nc - jr < NR ? nc - jr : NR);
+			for (int ic = 0; ic < M; ic += MR) {
+				int rows = M - ic < MR ? M - ic : MR;
+				pack_a(ap, ta, A, lda, ic, rows, pc, kc);
+				for (int jr = 0; jr < nc; jr += NR)
+					micro(kp, ap, bp + (size_t)(jr / NR) * kp * NR,
+					      C + (size_t)ic * ldc + jc + jr, ldc, rows,
+					      nc - jr < NR ? nc - jr : NR, alpha, beta, pc == 0);
+			}
+		}
+	}
+}
+
+#endif /* BF16_KERNEL */
+
+void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+	       const float *B, int ldb, float beta, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+#ifdef BF16_KERNEL
+	if (K > 0 && bf16_supported()) {
+		gemm_bf16(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+		return;
+	}
+#endif
+	nn_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void nn_gemm(nn_precision p, int ta, int tb, int M, int N, int K, float alpha, const float *A,
+	     int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	if (p == NN_BF16)
+		bf16_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	else
+		nn_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

@@ -1,0 +1,120 @@
+/*
+ * test-bf16.c - the bfloat16 matrix-product kernel (src/nn/bf16.c) against
+ * its plain-loop reference, and the float32 -> bfloat16 rounding against
+ * hand-worked values.
+ *
+ * bf16_gemm_naive rounds both inputs to bfloat16 and sums the (exact)
+ * products in double; the kernel sums them in float32, so the two differ
+ * by float32 accumulation only: |kernel - naive| <= 2 K u sum_k |a_k b_k|
+ * + u |C| (u = 2^-24), the standard bound for a dot product of K terms.
+ * A kernel that skipped the rounding (or rounded toward zero) would be off
+ * by ~2^-9 of the terms, far above that bound for the small K cases, which
+ * are there for that reason.  Shapes cover every transpose combination,
+ * edges of the 8 x 32 tile and of the 256 x 256 blocks, odd K and beta.
+ * Without AVX512_BF16 (in the build or the processor) the kernel cases are
+ * skipped: bf16_gemm is then nn_sgemm.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "tap.h"
+#include "yujing/base/rng.h"
+#include "yujing/nn/bf16.h"
+#include "yujing/nn/ops.h"
+
+static yj_rng rng;
+
+static void fill(float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(2.0 * rng_uniform(&rng) - 1.0);
+}
+
+/* The worst |got - want| / bound over C, bound as in the header comment. */
+static double check(int ta, int tb, int M, int N, int K, float alpha, float beta)
+{
+	int lda = ta ? M + 3 : K + 1, ldb = tb ? K + 2 : N + 5, ldc = N + 7;
+	float *A = malloc(sizeof(float) * (size_t)lda * (ta ? K : M));
+	float *B = malloc(sizeof(float) * (size_t)ldb * (tb ? N : K));
+	float *C0 = malloc(sizeof(float) * (size_t)ldc * M);
+	float *C1 = malloc(sizeof(float) * (size_t)ldc * M);
+	float *C2 = malloc(sizeof(float) * (size_t)ldc * M);
+	fill(A, (size_t)lda * (ta ? K : M));
+	fill(B, (size_t)ldb * (tb ? N : K));
+	fill(C0, (size_t)ldc * M);
+	for (size_t i = 0; i < (size_t)ldc * M; i++)
+		C1[i] = C2[i] = C0[i];
+	bf16_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc);
+	bf16_gemm_naive(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C2, ldc);
+	double worst = 0.0;
+	const double u = ldexp(1.0, -24);
+	for (int i = 0; i < M; i++) {
+		for (int j = 0; j < N; j++) {
+			double mag = 0.0;
+			for (int k = 0; k < K; k++) {
+				float a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+				float b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+				mag += fabs((double)a * b);
+			}
+			double bound = 2.0 * (K + 2) * u * fabs(alpha) * mag +
+				       4 * u * (fabs(C2[(size_t)i * ldc + j]) + fabs(beta * C0[(size_t)i * ldc + j])) + 1e-30;
+			double e = fabs((double)C1[(size_t)i * ldc + j] - C2[(size_t)i * ldc + j]) / bound;
+			if (!(e <= worst))
+				worst = isnan(e) ? INFINITY : e > worst ? e : worst;
+		}
+		/* the padding columns past N are never written */
+		for (int j = N; j < ldc; j++)
+			if (C1[(size_t)i * ldc + j] != C0[(size_t)i * ldc + j])
+				worst = INFINITY;
+	}
+	free(A);
+	free(B);
+	free(C0);
+	free(C1);
+	free(C2);
+	return worst;
+}
+
+int main(void)
+{
+	rng_seed(&rng, 16);
+
+	/* Rounding, by hand: 1 + 2^-8 is a tie between 1 and 1 + 2^-7 and goes
+	 * to the even one (1); 1 + 3 * 2^-8 ties between 1 + 2^-7 and
+	 * 1 + 2^-6 and goes to 1 + 2^-6 (even mantissa); just above a tie
+	 * rounds up; -0.1f's bits 0xbdcccccd round to 0xbdcd. */
+	ok(bf16_from_float(1.0f) == 0x3f80, "1.0 -> 0x3f80");
+	ok(bf16_from_float(1.0f + 0x1p-8f) == 0x3f80, "a tie goes to even (down)");
+	ok(bf16_from_float(1.0f + 3 * 0x1p-8f) == 0x3f82, "a tie goes to even (up)");
+	ok(bf16_from_float(1.0f + 0x1p-8f + 0x1p-20f) == 0x3f81, "above a tie rounds up");
+	ok(bf16_from_float(-0.1f) == 0xbdcd, "-0.1 -> 0xbdcd");
+	ok(bf16_from_float(INFINITY) == 0x7f80, "inf stays inf");
+	ok(isnan(bf16_to_float(bf16_from_float(NAN))), "NaN stays NaN");
+	ok(bf16_to_float(0x4049) == 3.140625f, "0x4049 -> 3.140625");
+
+	nn_precision p;
+	ok(nn_precision_parse("bf16", &p) == 0 && p == NN_BF16, "parse bf16");
+	ok(nn_precision_parse("fp32", &p) == 0 && p == NN_FP32, "parse fp32");
+	ok(nn_precision_parse("fp16", &p) == -1, "fp16 is refused");
+	ok(nn_precision_effective(NN_BF16) == (bf16_supported() ? NN_BF16 : NN_FP32),
+	   "bf16 runs only where supported");
+
+	if (!bf16_supported()) {
+		printf("# no AVX512_BF16 here (build or processor): kernel cases skipped\n");
+		return tap_done();
+	}
+	static const struct { int M, N, K; } shapes[] = {
+	    {1, 1, 1},   {8, 32, 2},   {7, 31, 3},   {9, 33, 5},	{17, 65, 8},
+	    {128, 256, 256}, {130, 270, 257}, {64, 128, 520}, {3, 300, 600}, {40, 20, 7}};
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+		for (int t = 0; t < 4; t++) {
+			int M = shapes[s].M, N = shapes[s].N, K = shapes[s].K;
+			float beta = s % 3 == 0 ? 0.0f : s % 3 == 1 ? 1.0f : 0.5f;
+			double e = check(t >> 1, t & 1, M, N, K, s & 1 ? 0.125f : 1.0f, beta);
+			ok(e <= 1.0, "bf16_gemm ta=%d tb=%d %dx%dx%d beta %g: worst error %.3g of the bound",
+			   t >> 1, t & 1, M, N, K, (double)beta, e);
+		}
+	return tap_done();
+}
