@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "yujing/model/bert.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
 
 /* the most threads a pass splits its work between (see par_run) */
@@ -450,6 +451,86 @@ static void blas_leave(int np, int saved)
 		openblas_set_num_threads(saved);
 }
 
+/* -------------------------------------------------------------- products */
+
+/* Every matrix product of the model goes through gemm, in the precision
+ * the model asks for (bf16: inputs rounded to bfloat16, float32 sums, as
+ * torch.autocast(dtype=torch.bfloat16) runs Linear and matmul; float32
+ * where the processor has no AVX512_BF16).  LayerNorm, softmax, GELU, the
+ * loss and the optimiser stay float32 whatever the precision. */
+static void gemm(const yj_bert *m, int ta, int tb, int M, int N, int K, float alpha,
+		 const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	nn_gemm(nn_precision_effective(m->precision), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta,
+		C, ldc);
+}
+
+/* linear_forward (torch.nn.functional.linear) in the model's precision:
+ * out (B,OUT) = in (B,IN) w^T + b, the bias added in float32. */
+static void lin_fwd(const yj_bert *m, float *out, const float *in, const float *w, const float *b,
+		    int B, int IN, int OUT)
+{
+	float beta = 0.0f;
+	if (b) {
+		for (int r = 0; r < B; r++)
+			memcpy(out + (size_t)r * OUT, b, (size_t)OUT * sizeof(float));
+		beta = 1.0f;
+	}
+	gemm(m, 0, 1, B, OUT, IN, 1.0f, in, IN, w, IN, beta, out, OUT);
+}
+
+/* The input half of linear_backward: din (B,IN) += dout (B,OUT) w (OUT,IN). */
+static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const float *w, int B,
+		       int IN, int OUT)
+{
+	gemm(m, 0, 0, B, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f, din, IN);
+}
+
+/* One product split between threads by rows or columns (the bf16 kernel
+ * runs on one thread; OpenBLAS threads its own, so float32 is left to it).
+ * Every element is summed by one call in the same order whatever the
+ * split, so the bits do not depend on the thread count. */
+struct wide {
+	const yj_bert *m;
+	int ta, tb, M, N, K, lda, ldb, ldc;
+	float alpha, beta;
+	const float *A, *B;
+	float *C;
+};
+
+static void wide_part(void *ctx, int part, int np)
+{
+	const struct wide *g = ctx;
+	if (g->M >= g->N) {
+		int ch = ((g->M + np - 1) / np + 7) / 8 * 8, i0 = part * ch;
+		int i1 = i0 + ch < g->M ? i0 + ch : g->M;
+		if (i0 < i1)
+			gemm(g->m, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha,
+			     g->ta ? g->A + i0 : g->A + (size_t)i0 * g->lda, g->lda, g->B, g->ldb,
+			     g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
+	} else {
+		int ch = ((g->N + np - 1) / np + 31) / 32 * 32, j0 = part * ch;
+		int j1 = j0 + ch < g->N ? j0 + ch : g->N;
+		if (j0 < j1)
+			gemm(g->m, g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda,
+			     g->tb ? g->B + (size_t)j0 * g->ldb : g->B + j0, g->ldb, g->beta,
+			     g->C + j0, g->ldc);
+	}
+}
+
+static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, float alpha,
+		      const float *A, int lda, const float *B, int ldb, float beta, float *C,
+		      int ldc)
+{
+	int np = par_parts();
+	if (nn_precision_effective(m->precision) != NN_BF16 || np < 2) {
+		gemm(m, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+		return;
+	}
+	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+	par_run(np, wide_part, &g);
+}
+
 /* An independent dropout stream per row (or per attention block) idx of
  * one call: seeded from one draw of the model's stream and the index, so
  * the masks do not depend on which thread draws them. */
@@ -471,12 +552,12 @@ static void drop_rows(float *x, float *mask, size_t lo, size_t hi, size_t C, flo
 
 /* The weight half of linear_backward for output rows [o0, o1):
  * dw (OUT,IN) += dout^T in, db += column sums of dout; dout (N,OUT), in (N,IN). */
-static void wgrad_rows(float *dw, float *db, const float *dout, const float *in, int N, int IN,
-		       int OUT, size_t o0, size_t o1)
+static void wgrad_rows(const yj_bert *m, float *dw, float *db, const float *dout, const float *in,
+		       int N, int IN, int OUT, size_t o0, size_t o1)
 {
 	if (o1 <= o0)
 		return;
-	nn_sgemm(1, 0, (int)(o1 - o0), IN, N, 1.0f, dout + o0, OUT, in, IN, 1.0f, dw + o0 * IN,
+	gemm(m, 1, 0, (int)(o1 - o0), IN, N, 1.0f, dout + o0, OUT, in, IN, 1.0f, dw + o0 * IN,
 		 IN);
 	for (int r = 0; r < N; r++) {
 		const float *g = dout + (size_t)r * OUT;
@@ -508,7 +589,7 @@ static void attention_forward_block(yj_bert *m, yj_bert_layer_act *a, int T, siz
 	const float *madd = m->maskadd + b * T;
 	size_t off = b * T * C + h * D;
 	float *P = a->probs + blk * TT;
-	nn_sgemm(0, 1, T, T, D, scale, a->q + off, C, a->k + off, C, 0.0f, P, T);
+	gemm(m, 0, 1, T, T, D, scale, a->q + off, C, a->k + off, C, 0.0f, P, T);
 	for (int i = 0; i < T; i++) {
 		float *row = P + (size_t)i * T;
 		float mx = -INFINITY;
@@ -533,7 +614,7 @@ static void attention_forward_block(yj_bert *m, yj_bert_layer_act *a, int T, siz
 		dropout_forward(pd, a->attn_mask + blk * TT, P, TT, m->cfg.attn_drop, &lr);
 		Pd = pd;
 	}
-	nn_sgemm(0, 0, T, D, T, 1.0f, Pd, T, a->v + off, C, 0.0f, a->ctx + off, C);
+	gemm(m, 0, 0, T, D, T, 1.0f, Pd, T, a->v + off, C, 0.0f, a->ctx + off, C);
 }
 
 /* Its backward for one block, given dctx (B,T,C); accumulates into dq, dk,
@@ -552,8 +633,8 @@ static void attention_backward_block(yj_bert *m, const yj_bert_layer_act *a, con
 	const float *P = a->probs + o;
 	const float *Pd = drop ? a->probs_drop + o : P;
 	float *dP = m->g_att + o;
-	nn_sgemm(0, 1, T, T, D, 1.0f, dctx + off, C, a->v + off, C, 0.0f, dP, T);
-	nn_sgemm(1, 0, T, D, T, 1.0f, Pd, T, dctx + off, C, 1.0f, dv + off, C);
+	gemm(m, 0, 1, T, T, D, 1.0f, dctx + off, C, a->v + off, C, 0.0f, dP, T);
+	gemm(m, 1, 0, T, D, T, 1.0f, Pd, T, dctx + off, C, 1.0f, dv + off, C);
 	if (drop) {
 		const float *mk = a->attn_mask + o;
 		for (size_t i = 0; i < TT; i++)
@@ -569,8 +650,8 @@ static void attention_backward_block(yj_bert *m, const yj_bert_layer_act *a, con
 		for (int j = 0; j < T; j++)
 			g[j] = p[j] * (g[j] - fd);
 	}
-	nn_sgemm(0, 0, T, D, T, scale, dP, T, a->k + off, C, 1.0f, dq + off, C);
-	nn_sgemm(1, 0, T, D, T, scale, dP, T, a->q + off, C, 1.0f, dk + off, C);
+	gemm(m, 0, 0, T, D, T, scale, dP, T, a->k + off, C, 1.0f, dq + off, C);
+	gemm(m, 1, 0, T, D, T, scale, dP, T, a->q + off, C, 1.0f, dk + off, C);
 }
 
 /* ---------------------------------------------------------------- forward */
@@ -653,9 +734,9 @@ static void fwd_qkv(void *ctx, int part, int np)
 		row_chunk(BT, it, &lo, &hi);
 		int n = (int)(hi - lo);
 		const float *x = c->x + lo * C;
-		linear_forward(a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C);
-		linear_forward(a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C);
-		linear_forward(a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C);
+		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C);
+		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C);
+		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C);
 	}
 }
 
@@ -686,16 +767,16 @@ static void fwd_rest(void *ctx, int part, int np)
 		int n = (int)(hi - lo);
 		size_t R = lo * C, nC = (size_t)n * C;
 		float *tmp = m->scratch + R;
-		linear_forward(tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C);
+		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C);
 		if (c->hdrop)
 			drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
 		for (size_t i = 0; i < nC; i++)
 			a->res1[R + i] = tmp[i] + c->x[R + i];
 		layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
 				  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
-		linear_forward(a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I);
+		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I);
 		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
-		linear_forward(tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C);
+		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C);
 		if (c->hdrop)
 			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
 		for (size_t i = 0; i < nC; i++)
@@ -765,7 +846,7 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 	/* BertPooler: tanh(dense(h[:, 0])) */
 	for (int b = 0; b < B; b++)
 		memcpy(m->cls + (size_t)b * C, x + (size_t)b * T * C, (size_t)C * sizeof(float));
-	linear_forward(m->pooled, m->cls, params_data(ps, m->pool_w), params_data(ps, m->pool_b),
+	lin_fwd(m, m->pooled, m->cls, params_data(ps, m->pool_w), params_data(ps, m->pool_b),
 		       B, C, C);
 	tanh_forward(m->pooled, m->pooled, (size_t)B * C);
 	blas_leave(np, saved);
@@ -811,12 +892,10 @@ static void bwd_rows(void *ctx, int part, int np)
 		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
 		drop_back(m->g_tmp + R, m->g_res + R, a->o_mask + R, nC, c->hdrop);
 		memset(m->g_i1 + RI, 0, nI * sizeof(float));
-		linear_backward(m->g_i1 + RI, NULL, NULL, m->g_tmp + R, NULL, PD(o_w), n, (int)I,
-				(int)C);
+		lin_bwd_in(m, m->g_i1 + RI, m->g_tmp + R, PD(o_w), n, (int)I, (int)C);
 		memset(m->g_i2 + RI, 0, nI * sizeof(float));
 		gelu_backward(m->g_i2 + RI, m->g_i1 + RI, a->ipre + RI, nI);
-		linear_backward(m->g_x + R, NULL, NULL, m->g_i2 + RI, NULL, PD(i_w), n, (int)C,
-				(int)I);
+		lin_bwd_in(m, m->g_x + R, m->g_i2 + RI, PD(i_w), n, (int)C, (int)I);
 		/* attention output LayerNorm: g_x = d ln1 -> g_res = d res1 */
 		memset(m->g_res + R, 0, nC * sizeof(float));
 		layernorm_backward(m->g_res + R, lw + 2 * C, lw + 3 * C, m->g_x + R, a->res1 + R,
@@ -825,8 +904,7 @@ static void bwd_rows(void *ctx, int part, int np)
 		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
 		drop_back(c->g_ao + R, m->g_res + R, a->ao_mask + R, nC, c->hdrop);
 		memset(m->g_ctx + R, 0, nC * sizeof(float));
-		linear_backward(m->g_ctx + R, NULL, NULL, c->g_ao + R, NULL, PD(ao_w), n, (int)C,
-				(int)C);
+		lin_bwd_in(m, m->g_ctx + R, c->g_ao + R, PD(ao_w), n, (int)C, (int)C);
 		memset(m->g_q + R, 0, nC * sizeof(float));
 		memset(m->g_k + R, 0, nC * sizeof(float));
 		memset(m->g_v + R, 0, nC * sizeof(float));
@@ -850,15 +928,15 @@ static void bwd_weights_attn(void *ctx, int part, int np)
 	for (size_t it; (it = next_item(c)) < wc + wi + wc + nblk;) {
 		size_t o0 = it * WGRAD_CHUNK;
 		if (it < wc) {
-			wgrad_rows(PG(o_w), PG(o_b), m->g_tmp, a->iact, BT, I, C, o0,
+			wgrad_rows(m, PG(o_w), PG(o_b), m->g_tmp, a->iact, BT, I, C, o0,
 				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
 		} else if ((it -= wc) < wi) {
 			o0 = it * WGRAD_CHUNK;
-			wgrad_rows(PG(i_w), PG(i_b), m->g_i2, a->ln1, BT, C, I, o0,
+			wgrad_rows(m, PG(i_w), PG(i_b), m->g_i2, a->ln1, BT, C, I, o0,
 				   o0 + WGRAD_CHUNK < (size_t)I ? o0 + WGRAD_CHUNK : (size_t)I);
 		} else if ((it -= wi) < wc) {
 			o0 = it * WGRAD_CHUNK;
-			wgrad_rows(PG(ao_w), PG(ao_b), c->g_ao, a->ctx, BT, C, C, o0,
+			wgrad_rows(m, PG(ao_w), PG(ao_b), c->g_ao, a->ctx, BT, C, C, o0,
 				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
 		} else {
 			attention_backward_block(m, a, m->g_ctx, m->g_q, m->g_k, m->g_v, c->T,
@@ -882,20 +960,20 @@ static void bwd_qkv(void *ctx, int part, int np)
 			size_t o0 = (it % wc) * WGRAD_CHUNK,
 			       o1 = o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C;
 			if (it < wc)
-				wgrad_rows(PG(q_w), PG(q_b), m->g_q, c->x, BT, C, C, o0, o1);
+				wgrad_rows(m, PG(q_w), PG(q_b), m->g_q, c->x, BT, C, C, o0, o1);
 			else if (it < 2 * wc)
-				wgrad_rows(PG(k_w), PG(k_b), m->g_k, c->x, BT, C, C, o0, o1);
+				wgrad_rows(m, PG(k_w), PG(k_b), m->g_k, c->x, BT, C, C, o0, o1);
 			else
-				wgrad_rows(PG(v_w), PG(v_b), m->g_v, c->x, BT, C, C, o0, o1);
+				wgrad_rows(m, PG(v_w), PG(v_b), m->g_v, c->x, BT, C, C, o0, o1);
 			continue;
 		}
 		size_t lo, hi;
 		row_chunk((size_t)BT, it - 3 * wc, &lo, &hi);
 		int n = (int)(hi - lo);
 		size_t R = lo * C;
-		linear_backward(m->g_x + R, NULL, NULL, m->g_q + R, NULL, PD(q_w), n, C, C);
-		linear_backward(m->g_x + R, NULL, NULL, m->g_k + R, NULL, PD(k_w), n, C, C);
-		linear_backward(m->g_x + R, NULL, NULL, m->g_v + R, NULL, PD(v_w), n, C, C);
+		lin_bwd_in(m, m->g_x + R, m->g_q + R, PD(q_w), n, C, C);
+		lin_bwd_in(m, m->g_x + R, m->g_k + R, PD(k_w), n, C, C);
+		lin_bwd_in(m, m->g_x + R, m->g_v + R, PD(v_w), n, C, C);
 	}
 }
 
@@ -955,8 +1033,9 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 		float *dpre = m->g_cls, *dcls = m->g_cls + (size_t)B * C;
 		memset(m->g_cls, 0, 2 * (size_t)B * C * sizeof(float));
 		tanh_backward(dpre, d_pooled, m->pooled, (size_t)B * C);
-		linear_backward(dcls, params_grad(ps, m->pool_w), params_grad(ps, m->pool_b), dpre,
-				m->cls, params_data(ps, m->pool_w), B, C, C);
+		lin_bwd_in(m, dcls, dpre, params_data(ps, m->pool_w), B, C, C);
+		wgrad_rows(m, params_grad(ps, m->pool_w), params_grad(ps, m->pool_b), dpre, m->cls,
+			   B, C, C, 0, (size_t)C);
 		for (int b = 0; b < B; b++) {
 			float *g = m->g_x + (size_t)b * T * C;
 			for (int j = 0; j < C; j++)
@@ -1073,13 +1152,17 @@ yj_status bert_mlm_forward(yj_bert *m, const int32_t *pos, int P, yj_error *err)
 		memcpy(m->m_in + (size_t)p * C, m->last_hidden + (size_t)pos[p] * C,
 		       (size_t)C * sizeof(float));
 	}
-	linear_forward(m->m_pre, m->m_in, params_data(ps, m->mt_w), params_data(ps, m->mt_b), P,
-		       C, C);
+	lin_fwd(m, m->m_pre, m->m_in, params_data(ps, m->mt_w), params_data(ps, m->mt_b), P, C, C);
 	gelu_forward(m->m_act, m->m_pre, (size_t)P * C);
 	layernorm_forward(m->m_ln, m->m_mean, m->m_rstd, m->m_act, params_data(ps, m->mln_w),
 			  params_data(ps, m->mln_b), P, C, m->cfg.ln_eps);
-	linear_forward(m->mlm_logits, m->m_ln, params_data(ps, m->word),
-		       params_data(ps, m->m_bias), P, C, V);
+	/* the tied decoder, (P,C) x (C,V): the biggest product of a step,
+	 * split between threads in bf16 */
+	const float *mb = params_data(ps, m->m_bias);
+	for (int p = 0; p < P; p++)
+		memcpy(m->mlm_logits + (size_t)p * V, mb, (size_t)V * sizeof(float));
+	gemm_wide(m, 0, 1, P, V, C, 1.0f, m->m_ln, C, params_data(ps, m->word), C, 1.0f,
+		  m->mlm_logits, V);
 	return YJ_OK;
 }
 
@@ -1091,14 +1174,24 @@ void bert_mlm_backward(yj_bert *m, const float *d_logits, float *d_last_hidden)
 	size_t PC = (size_t)P * C;
 	yj_params *ps = &m->ps;
 	memset(m->mg_ln, 0, 4 * PC * sizeof(float)); /* mg_ln .. mg_in are adjacent */
-	linear_backward(m->mg_ln, params_grad(ps, m->word), params_grad(ps, m->m_bias), d_logits,
-			m->m_ln, params_data(ps, m->word), P, C, V);
+	/* the decoder's linear_backward: d m_ln, d word, d bias */
+	gemm_wide(m, 0, 0, P, C, V, 1.0f, d_logits, V, params_data(ps, m->word), C, 1.0f, m->mg_ln,
+		  C);
+	gemm_wide(m, 1, 0, V, C, P, 1.0f, d_logits, V, m->m_ln, C, 1.0f, params_grad(ps, m->word),
+		  C);
+	float *gb = params_grad(ps, m->m_bias);
+	for (int p = 0; p < P; p++) {
+		const float *g = d_logits + (size_t)p * V;
+		for (int v = 0; v < V; v++)
+			gb[v] += g[v];
+	}
 	layernorm_backward(m->mg_act, params_grad(ps, m->mln_w), params_grad(ps, m->mln_b),
 			   m->mg_ln, m->m_act, m->m_mean, m->m_rstd, params_data(ps, m->mln_w), P,
 			   C);
 	gelu_backward(m->mg_pre, m->mg_act, m->m_pre, PC);
-	linear_backward(m->mg_in, params_grad(ps, m->mt_w), params_grad(ps, m->mt_b), m->mg_pre,
-			m->m_in, params_data(ps, m->mt_w), P, C, C);
+	lin_bwd_in(m, m->mg_in, m->mg_pre, params_data(ps, m->mt_w), P, C, C);
+	wgrad_rows(m, params_grad(ps, m->mt_w), params_grad(ps, m->mt_b), m->mg_pre, m->m_in, P, C,
+		   C, 0, (size_t)C);
 	for (int p = 0; p < P; p++) {
 		float *g = d_last_hidden + (size_t)m->mpos[p] * C;
 		const float *d = m->mg_in + (size_t)p * C;

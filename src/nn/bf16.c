@@ -6,7 +6,7 @@
  * NC columns by KC rows at a time, into panels of NR = 32 columns in which
  * every 32-bit word holds the bfloat16 pair (k, k+1) of one column, the
  * layout vdpbf16ps multiplies against; op(A) is packed MR = 8 rows at a
- * time, each row's pairs contiguous.  The micro-kernel keeps an 8 x 32 tile
+ * time, the MR pairs of one k step adjacent.  The micro-kernel keeps an 8 x 32 tile
  * of C in 16 zmm accumulators: per pair of k it loads two vectors of B,
  * broadcasts one pair of each A row and issues 16 vdpbf16ps (1,024 flops).
  * Rounding to bfloat16 happens while packing (vcvtne2ps2bf16: round to
@@ -145,30 +145,42 @@ TGT static inline void cvt_run(uint16_t *dst, const float *src, int n)
 	_mm512_mask_storeu_epi16(dst, st, (__m512i)v);
 }
 
-/* Row-major op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (MR rows of kp
- * pairs); rows past M are zero. */
-TGT static void pack_a(uint32_t *ap, int ta, const float *A, int lda, int i0, int rows, int k0,
-		       int kc)
+/* op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (kp pairs x MR rows: the
+ * MR pairs one step of the micro-kernel broadcasts are adjacent); rows past
+ * M are zero.  tmp: MR x KP words. */
+TGT static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
+		       int rows, int k0, int kc)
 {
 	const int kp = (kc + 1) / 2;
 	if (!ta) {
-		for (int r = 0; r < rows; r++) {
-			const float *src = A + (size_t)(i0 + r) * lda + k0;
-			uint16_t *dst = (uint16_t *)(ap + (size_t)r * kp);
-			for (int k = 0; k < kc; k += 32)
-				cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
+		/* rows of A hold their pairs contiguous: convert, then transpose */
+		for (int r = 0; r < MR; r++) {
+			uint16_t *dst = (uint16_t *)(tmp + (size_t)r * kp);
+			if (r < rows) {
+				const float *src = A + (size_t)(i0 + r) * lda + k0;
+				for (int k = 0; k < kc; k += 32)
+					cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
+			} else {
+				memset(dst, 0, (size_t)kp * sizeof(uint32_t));
+			}
 		}
-	} else {
-		for (int r = 0; r < rows; r++) {
-			uint16_t *dst = (uint16_t *)(ap + (size_t)r * kp);
-			for (int k = 0; k < kc; k++)
-				dst[k] = bf16_from_float(A[(size_t)(k0 + k) * lda + i0 + r]);
-			if (kc & 1)
-				dst[kc] = 0;
-		}
+		for (int p = 0; p < kp; p++)
+			for (int r = 0; r < MR; r++)
+				ap[(size_t)p * MR + r] = tmp[(size_t)r * kp + p];
+		return;
 	}
-	for (int r = rows; r < MR; r++)
-		memset(ap + (size_t)r * kp, 0, (size_t)kp * sizeof *ap);
+	/* op(A) = A^T: rows k and k+1 of A hold the MR values of a pair step
+	 * side by side; round both and interleave them. */
+	const __mmask16 mk = (__mmask16)((1u << rows) - 1);
+	const __m256i idx = _mm256_set_epi16(15, 7, 14, 6, 13, 5, 12, 4, 11, 3, 10, 2, 9, 1, 8, 0);
+	for (int p = 0; p < kp; p++) {
+		const float *r0 = A + (size_t)(k0 + 2 * p) * lda + i0;
+		__m512 x = _mm512_maskz_loadu_ps(mk, r0);
+		if (2 * p + 1 < kc) /* the next row into lanes 8..15 */
+			x = _mm512_mask_loadu_ps(x, (__mmask16)(mk << 8), r0 + lda - 8);
+		__m256i v = (__m256i)_mm512_cvtneps_pbh(x);
+		_mm256_storeu_si256((__m256i *)(ap + (size_t)p * MR), _mm256_permutexvar_epi16(idx, v));
+	}
 }
 
 /* op(B) k [k0, k0+kc) x columns [j0, j0+cols), cols <= NR -> one panel bp
@@ -233,7 +245,7 @@ TGT static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, 
 		__m512bh b1 = (__m512bh)_mm512_loadu_si512(bp + (size_t)p * NR + 16);
 #pragma GCC unroll 8
 		for (int r = 0; r < MR; r++) {
-			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ap[(size_t)r * kp + p]);
+			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ap[(size_t)p * MR + r]);
 			c0[r] = _mm512_dpbf16_ps(c0[r], a, b0);
 			c1[r] = _mm512_dpbf16_ps(c1[r], a, b1);
 		}
@@ -262,7 +274,7 @@ TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, cons
 {
 	_Alignas(64) uint32_t bp[(NC / NR) * KP * NR];
 	_Alignas(64) uint32_t ap[MR * KP];
-	_Alignas(64) uint32_t tmp[NR * KP];
+	_Alignas(64) uint32_t tmp[NR * KP]; /* NR >= MR */
 	for (int jc = 0; jc < N; jc += NC) {
 		int nc = N - jc < NC ? N - jc : NC;
 		for (int pc = 0; pc < K; pc += KC) {
@@ -272,7 +284,7 @@ TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, cons
 				       jc + jr, nc - jr < NR ? nc - jr : NR);
 			for (int ic = 0; ic < M; ic += MR) {
 				int rows = M - ic < MR ? M - ic : MR;
-				pack_a(ap, ta, A, lda, ic, rows, pc, kc);
+				pack_a(ap, tmp, ta, A, lda, ic, rows, pc, kc);
 				for (int jr = 0; jr < nc; jr += NR)
 					micro(kp, ap, bp + (size_t)(jr / NR) * kp * NR,
 					      C + (size_t)ic * ldc + jc + jr, ldc, rows,

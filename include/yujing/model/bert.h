@@ -82,6 +82,10 @@ typedef struct yj_bert {
 	yj_bert_cfg cfg;
 	yj_params ps;
 	int has_pooler, has_mlm; /* 1 when the weights came with them (or bert_init) */
+	/* nn_precision of the matrix products: NN_FP32 (0, what bert_init
+	 * and bert_load_dir leave) or NN_BF16 (bfloat16 inputs, float32 sums;
+	 * float32 where the processor lacks AVX512_BF16).  The caller's to set. */
+	int precision;
 
 	/* parameter indices */
 	long word, pos, type, eln_w, eln_b;
