@@ -152,6 +152,7 @@ EXTRA_DIST += \
 	tests/cli/embed.sh \
 	tests/model/golden.safetensors \
 	tests/model/golden-mean.safetensors \
+	tests/model/golden-bf16.safetensors \
 	tests/model/embed-golden.tsv \
 	tests/model/fixture/config.json \
 	tests/model/fixture/vocab.txt \

@@ -26,6 +26,7 @@
 #include "yujing/base/progress.h"
 #include "yujing/base/rng.h"
 #include "yujing/model/bert.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 #include "yujing/train/pretrain.h"
@@ -44,7 +45,7 @@ const char *bench_blas_origin(void)
 	return _("OpenBLAS's own choice");
 }
 
-enum { O_CONFIG = 256, O_SEQ, O_BATCH, O_THREADS, O_SECONDS, O_NO_PEER, O_JSON };
+enum { O_CONFIG = 256, O_SEQ, O_BATCH, O_THREADS, O_SECONDS, O_NO_PEER, O_JSON, O_PRECISION };
 
 static const cli_option options[] = {
 	{"config", O_CONFIG, N_("NAME"), N_("tiny, mini (default), small or LAYERS,HIDDEN,HEADS,INTERMEDIATE")},
@@ -52,6 +53,7 @@ static const cli_option options[] = {
 	{"batch", O_BATCH, N_("N"), N_("sequences per step (default 16)")},
 	{"threads", O_THREADS, N_("N"), N_("threads on both sides (default 2)")},
 	{"seconds", O_SECONDS, N_("X"), N_("time each measurement for about X seconds (default 5)")},
+	{"precision", O_PRECISION, N_("P"), N_("fp32 or bf16 matrix products (default bf16 where the CPU has AVX512_BF16); the peer runs bf16 autocast when this is bf16")},
 	{"no-peer", O_NO_PEER, NULL, N_("do not run the PyTorch peer")},
 	{"json", O_JSON, NULL, N_("print the figures as JSON")},
 	{0},
@@ -69,6 +71,7 @@ typedef struct {
 	long seq, batch, threads;
 	double seconds;
 	int json, no_peer;
+	nn_precision precision;
 } bert_bench_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -92,6 +95,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (cli_parse_double(arg, &d) || !(d > 0))
 			return cli_usage_error(&bench_bert_cmd, _("--seconds wants a positive number"));
 		a->seconds = d;
+		break;
+	case O_PRECISION:
+		if (nn_precision_parse(arg, &a->precision))
+			return cli_usage_error(&bench_bert_cmd, _("--precision wants fp32 or bf16"));
 		break;
 	case O_NO_PEER:
 		a->no_peer = 1;
@@ -160,7 +167,8 @@ static double peak_rss_mb(void)
 
 int bench_bert_main(int argc, char **argv)
 {
-	bert_bench_args a = {.config = "mini", .seq = 128, .batch = 16, .threads = 2, .seconds = 5};
+	bert_bench_args a = {.config = "mini", .seq = 128, .batch = 16, .threads = 2, .seconds = 5,
+			     .precision = nn_precision_default()};
 	int i = cli_parse(&bench_bert_cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
@@ -178,6 +186,9 @@ int bench_bert_main(int argc, char **argv)
 	yj_bert m;
 	if (bert_init(&m, &cfg, 42, &err))
 		return cli_fail(&err);
+	/* what runs: bf16 asked for on a processor without it is fp32 */
+	a.precision = nn_precision_effective(a.precision);
+	m.precision = a.precision;
 	/* 15% of each sequence predicted, as pretraining (never position 0) */
 	int k = (int)(0.15 * (T - 2) + 0.5), P = B * (k < 1 ? 1 : k);
 	k = P / B;
@@ -245,9 +256,9 @@ int bench_bert_main(int argc, char **argv)
 		snprintf(cmd, sizeof cmd,
 			 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/bert_torch.py' --threads %ld --layers %d "
 			 "--hidden %d --heads %d --intermediate %d --vocab %d --seq %d --batch %d --masked %d "
-			 "--seconds %g",
+			 "--seconds %g --bf16 %d",
 			 peer_dir(), a.threads, cfg.layers, cfg.hidden, cfg.heads, cfg.intermediate, V, T, B, k,
-			 a.seconds);
+			 a.seconds, a.precision == NN_BF16);
 		FILE *pp = popen(cmd, "r");
 		if (pp) {
 			json_t *pj = json_loadf(pp, 0, NULL);
@@ -260,8 +271,9 @@ int bench_bert_main(int argc, char **argv)
 		}
 	}
 	if (a.json) {
-		json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "bench", "bert",
-				      "config", a.config, "seq", T, "batch", B, "threads", (int)a.threads,
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "bench", "bert",
+				      "config", a.config, "precision", nn_precision_name(a.precision),
+				      "blas_kernel", nn_blas_corename(), "seq", T, "batch", B, "threads", (int)a.threads,
 				      "train_tokens_per_s", train_tps, "infer_tokens_per_s", infer_tps, "peak_rss_mb", rss,
 				      "train_gflops", achieved / 1e9, "sgemm_gflops", peak / 1e9, "sgemm_fraction", frac,
 				      "loss", (double)loss);
@@ -276,6 +288,10 @@ int bench_bert_main(int argc, char **argv)
 		printf(_("bert benchmark: %s (%d layers, %d wide, %d heads, %d intermediate), batch %d x %d tokens, "
 			 "%ld threads\n"),
 		       a.config, cfg.layers, cfg.hidden, cfg.heads, cfg.intermediate, B, T, a.threads);
+		printf(_("  precision %s (the peer: %s); OpenBLAS kernel %s (%s), the same for the peer\n"),
+		       nn_precision_name(a.precision),
+		       a.precision == NN_BF16 ? _("torch.autocast bfloat16") : _("float32"), nn_blas_corename(),
+		       bench_blas_origin());
 		printf(_("  yujing:  training %9.0f tokens/s (%.1f ms a step), inference %9.0f tokens/s, peak RSS "
 			 "%.0f MB\n"),
 		       train_tps, 1e3 * step_s, infer_tps, rss);
@@ -284,8 +300,8 @@ int bench_bert_main(int argc, char **argv)
 		if (pt_train > 0) {
 			printf(_("  PyTorch: training %9.0f tokens/s, inference %9.0f tokens/s, peak RSS %.0f MB\n"),
 			       pt_train, pt_infer, pt_rss);
-			printf(_("  ratio (yujing / PyTorch): training %.2f, inference %.2f (aim: at least 1)\n"),
-			       train_tps / pt_train, infer_tps / pt_infer);
+			printf(_("  ratio (yujing / PyTorch): training %.2f, inference %.2f (aim: at least %.1f)\n"),
+			       train_tps / pt_train, infer_tps / pt_infer, a.precision == NN_BF16 ? 1.5 : 1.3);
 		} else if (!a.no_peer) {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
 			       peer_dir());

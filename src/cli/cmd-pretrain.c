@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
 #include "yujing/train/pretrain.h"
@@ -21,7 +22,7 @@
 
 enum {
 	O_FROM = 256, O_CONFIG, O_VOCAB, O_EPOCHS, O_MAXLEN, O_MASK, O_BATCH, O_LR, O_WD, O_SEED, O_THREADS,
-	O_RESUME, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON
+	O_RESUME, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON, O_PRECISION
 };
 
 static const cli_option options[] = {
@@ -38,6 +39,7 @@ static const cli_option options[] = {
 	{"weight-decay", O_WD, N_("X"), N_("AdamW decoupled weight decay (default 0.01)")},
 	{"seed", O_SEED, N_("N"), N_("seed of initialisation, masking and order (default 42)")},
 	{"threads", O_THREADS, N_("N"), N_("threads (default: OPENBLAS_NUM_THREADS, else all cores)")},
+	{"precision", O_PRECISION, N_("P"), N_("matrix products of the BERT encoder in fp32 or bf16 (default bf16 where the CPU has AVX512_BF16)")},
 	{"resume", O_RESUME, N_("RUN"), N_("continue a stopped pretraining run from its checkpoint")},
 	{"cancel", O_CANCEL, N_("RUN"), N_("ask a run that is pretraining (in another process) to stop")},
 	{"export", O_EXPORT, N_("DIR"),
@@ -69,6 +71,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 	pretrain_args *a = ctx;
 	long v;
 	double d;
+	nn_precision p;
 	switch (key) {
 	case O_FROM:
 		a->o.from = arg;
@@ -98,6 +101,11 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (want_int(a, "--seed", arg, 0, &v))
 			return 2;
 		a->o.seed = (uint64_t)v;
+		break;
+	case O_PRECISION:
+		if (nn_precision_parse(arg, &p))
+			return cli_usage_error(a->cmd, _("--precision wants fp32 or bf16"));
+		a->o.precision = (int)p;
 		break;
 	case O_THREADS:
 		if (want_int(a, "--threads", arg, 1, &v))
@@ -170,6 +178,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.cmd = cmd;
 	pretrain_opts_default(&a.o);
+	a.o.precision = (int)nn_precision_default();
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	int rc = 0;
 	yj_project *p = NULL;

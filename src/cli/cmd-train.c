@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/base/i18n.h"
 #include "yujing/model/fusion.h"
 #include "yujing/store/project.h"
@@ -18,7 +19,7 @@
 enum {
 	O_BRANCHES = 256, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_DEPTH, O_CW, O_SEED, O_THREADS, O_JSON,
 	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS, O_TEXT_MODEL, O_TEXT_LR,
-	O_FREEZE, O_MAX_LEN, O_TEXT_POOL
+	O_FREEZE, O_MAX_LEN, O_TEXT_POOL, O_PRECISION
 };
 
 static const cli_option options[] = {
@@ -41,6 +42,7 @@ static const cli_option options[] = {
 	{"class-weight", O_CW, N_("HOW"), N_("none (default) or balanced")},
 	{"seed", O_SEED, N_("N"), N_("seed of initialisation and shuffling (default 42)")},
 	{"threads", O_THREADS, N_("N"), N_("threads (default: OPENBLAS_NUM_THREADS, else all cores)")},
+	{"precision", O_PRECISION, N_("P"), N_("matrix products of the BERT encoder in fp32 or bf16 (default bf16 where the CPU has AVX512_BF16)")},
 	{"resume", O_RESUME, N_("RUN"), N_("continue a stopped run from its checkpoint")},
 	{"cancel", O_CANCEL, N_("RUN"), N_("ask a run that is training (in another process) to stop")},
 	{"json", O_JSON, NULL, N_("print the result as JSON")},
@@ -67,6 +69,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 	train_args *a = ctx;
 	long v;
 	double d;
+	nn_precision p;
 	switch (key) {
 	case O_BRANCHES: {
 		size_t n = 0;
@@ -126,6 +129,11 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (want_int(a, "--seed", arg, 0, &v))
 			return 2;
 		a->o.seed = (uint64_t)v;
+		break;
+	case O_PRECISION:
+		if (nn_precision_parse(arg, &p))
+			return cli_usage_error(a->cmd, _("--precision wants fp32 or bf16"));
+		a->o.precision = (int)p;
 		break;
 	case O_THREADS:
 		if (want_int(a, "--threads", arg, 1, &v))
@@ -210,6 +218,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.cmd = cmd;
 	train_opts_default(&a.o);
+	a.o.precision = (int)nn_precision_default();
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	int rc = 0;
 	yj_project *p = NULL;

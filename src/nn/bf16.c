@@ -148,7 +148,7 @@ TGT static inline void cvt_run(uint16_t *dst, const float *src, int n)
 /* op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (kp pairs x MR rows: the
  * MR pairs one step of the micro-kernel broadcasts are adjacent); rows past
  * M are zero.  tmp: MR x KP words. */
-TGT static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
+TGT __attribute__((noinline)) static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
 		       int rows, int k0, int kc)
 {
 	const int kp = (kc + 1) / 2;
@@ -185,7 +185,7 @@ TGT static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int 
 
 /* op(B) k [k0, k0+kc) x columns [j0, j0+cols), cols <= NR -> one panel bp
  * (kp pairs x NR words); columns past cols are zero.  tmp: NR x KP words. */
-TGT static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int ldb, int k0,
+TGT __attribute__((noinline)) static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int ldb, int k0,
 		       int kc, int j0, int cols)
 {
 	const int kp = (kc + 1) / 2;
@@ -233,7 +233,7 @@ TGT static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int 
 }
 
 /* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C). */
-TGT static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
+TGT __attribute__((noinline)) static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
 		      int cols, float alpha, float beta, int first)
 {
 	__m512 c0[MR], c1[MR];

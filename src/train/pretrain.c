@@ -34,6 +34,7 @@
 #include "yujing/store/sources.h"
 #include "yujing/text/tokenizer.h"
 #include "yujing/store/runlog.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/train/pretrain.h"
 
 void pretrain_opts_default(yj_pretrain_opts *o)
@@ -663,6 +664,9 @@ static json_t *config_json(const pretrainer *t)
 			      "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
 			      (double)o->clip, "seed", (json_int_t)o->seed, "threads", nn_threads(), "texts",
 			      (json_int_t)t->ntext, "held_out", (json_int_t)t->nhold, "fields", t->fields);
+	if (j)
+		json_object_set_new(j, "precision",
+				    json_string(nn_precision_name(nn_precision_effective(o->precision))));
 	return j;
 }
 
@@ -802,6 +806,7 @@ static yj_status make_model(pretrainer *t, yj_error *err)
 			return st;
 	}
 	t->have_model = 1;
+	t->m.precision = o->precision;
 	if (t->vocab.n > (size_t)t->m.cfg.vocab_size) {
 		error_set(err, YJ_EDATA, _("%s has %zu tokens, more than the model's vocab_size %d"), vocab,
 			  t->vocab.n, t->m.cfg.vocab_size);

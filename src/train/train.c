@@ -23,6 +23,7 @@
 #include "yujing/store/runlog.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/textbranch.h"
+#include "yujing/nn/bf16.h"
 #include "yujing/train/train.h"
 
 void train_opts_default(yj_train_opts *o)
@@ -142,6 +143,8 @@ static json_t *config_json(const trainer *t)
 		json_object_set_new(c, "text_lr", json_real((double)o->text_lr));
 		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
 		json_object_set_new(c, "text_pool", json_string(text_pool_name(o->text_pool)));
+		json_object_set_new(c, "precision",
+				    json_string(nn_precision_name(nn_precision_effective(o->precision))));
 		json_object_set_new(c, "max_len", json_integer(t->tk[0].max_len));
 		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
 		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->enc.encoder_id));
@@ -849,6 +852,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			goto out;
 		t.has_enc = 1;
 		t.enc.pool = o->text_pool;
+		t.enc.bert.precision = o->precision;
 		adamw_init(&t.topt);
 		t.topt.weight_decay = o->weight_decay;
 		size_t H = (size_t)t.enc.bert.cfg.hidden;

@@ -38,6 +38,8 @@ typedef struct yj_pretrain_opts {
 	float clip;         /* global gradient norm bound (default 1) */
 	uint64_t seed;      /* default 42 */
 	int threads;        /* 0: OPENBLAS_NUM_THREADS or all cores */
+	int precision;      /* nn_precision of the encoder's products (NN_FP32 here; the CLI
+			     * defaults to bf16 where the processor has it) */
 	long long resume;   /* run to continue, 0 for a new run */
 	yj_progress *progress;
 	/* After every epoch (may be NULL): epoch, train MLM loss, held-out
