@@ -31,6 +31,8 @@
 #define ROW_CHUNK 128
 /* output rows of a weight-gradient work item */
 #define WGRAD_CHUNK 64
+/* ... in bf16, where each item packs its (N, IN) input once: 256 */
+#define WGRAD_CHUNK_BF16 256
 
 /* ------------------------------------------------------------- configuration */
 
@@ -217,6 +219,7 @@ void bert_free(yj_bert *m)
 	free(m->grad);
 	free(m->mact);
 	free(m->mpos);
+	free(m->wpack);
 	memset(m, 0, sizeof *m);
 }
 
@@ -468,7 +471,7 @@ static void gemm(const yj_bert *m, int ta, int tb, int M, int N, int K, float al
 /* linear_forward (torch.nn.functional.linear) in the model's precision:
  * out (B,OUT) = in (B,IN) w^T + b, the bias added in float32. */
 static void lin_fwd(const yj_bert *m, float *out, const float *in, const float *w, const float *b,
-		    int B, int IN, int OUT)
+		    int B, int IN, int OUT, const uint32_t *wp)
 {
 	float beta = 0.0f;
 	if (b) {
@@ -476,14 +479,20 @@ static void lin_fwd(const yj_bert *m, float *out, const float *in, const float *
 			memcpy(out + (size_t)r * OUT, b, (size_t)OUT * sizeof(float));
 		beta = 1.0f;
 	}
-	gemm(m, 0, 1, B, OUT, IN, 1.0f, in, IN, w, IN, beta, out, OUT);
+	if (wp) /* w^T packed (bf16) */
+		bf16_gemm_packed(0, B, OUT, IN, 1.0f, in, IN, wp, beta, out, OUT);
+	else
+		gemm(m, 0, 1, B, OUT, IN, 1.0f, in, IN, w, IN, beta, out, OUT);
 }
 
 /* The input half of linear_backward: din (B,IN) += dout (B,OUT) w (OUT,IN). */
 static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const float *w, int B,
-		       int IN, int OUT)
+		       int IN, int OUT, const uint32_t *wp)
 {
-	gemm(m, 0, 0, B, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f, din, IN);
+	if (wp) /* w packed (bf16) */
+		bf16_gemm_packed(0, B, IN, OUT, 1.0f, dout, OUT, wp, 1.0f, din, IN);
+	else
+		gemm(m, 0, 0, B, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f, din, IN);
 }
 
 /* One product split between threads by rows or columns (the bf16 kernel
@@ -689,6 +698,83 @@ static void par_run_dyn(int n, par_fn fn, struct pass *c)
 	par_run(n, fn, c);
 }
 
+/* ------------------------------------------------------ packed weights */
+
+/* The six weight matrices of a layer, in slot order, and their sizes. */
+static long slot_ix(const yj_bert_layer_ix *x, int s)
+{
+	const long v[6] = {x->q_w, x->k_w, x->v_w, x->ao_w, x->i_w, x->o_w};
+	return v[s];
+}
+
+static void slot_dims(const yj_bert *m, int s, int *IN, int *OUT)
+{
+	*IN = s == 5 ? m->cfg.intermediate : m->cfg.hidden;
+	*OUT = s == 4 ? m->cfg.intermediate : m->cfg.hidden;
+}
+
+/* Room for both packed forms of every layer; 0, or -1 (then the passes
+ * run unpacked). */
+static int wpack_reserve(yj_bert *m)
+{
+	size_t n = 0;
+	for (int l = 0; l < m->cfg.layers; l++)
+		for (int s = 0; s < 12; s++) {
+			int IN, OUT;
+			slot_dims(m, s % 6, &IN, &OUT);
+			m->wpk[l][s] = n;
+			n += s < 6 ? bf16_packed_words(IN, OUT) : bf16_packed_words(OUT, IN);
+		}
+	if (n <= m->wpack_n)
+		return 0;
+	uint32_t *w = n < SIZE_MAX / sizeof *w ? malloc(n * sizeof *w) : NULL;
+	if (!w)
+		return -1;
+	free(m->wpack);
+	m->wpack = w;
+	m->wpack_n = n;
+	return 0;
+}
+
+/* Items: (layer, slot) pairs; c->l = 0 packs the forward forms (op(B) =
+ * W^T: K = IN, N = OUT), 1 the backward ones (op(B) = W: K = OUT, N = IN). */
+static void pack_part(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const size_t n = (size_t)m->cfg.layers * 6;
+	for (size_t it; (it = next_item(c)) < n;) {
+		int l = (int)(it / 6), s = (int)(it % 6), IN, OUT;
+		slot_dims(m, s, &IN, &OUT);
+		const float *w = params_data(&m->ps, slot_ix(&m->L[l], s));
+		if (!c->l)
+			bf16_pack_b(m->wpack + m->wpk[l][s], 1, IN, OUT, w, IN);
+		else
+			bf16_pack_b(m->wpack + m->wpk[l][6 + s], 0, OUT, IN, w, IN);
+	}
+}
+
+/* Pack one form of every layer's weights when the model runs bf16; sets
+ * wpack_fwd / wpack_bwd. */
+static void wpack_now(yj_bert *m, int np, int back)
+{
+	int *live = back ? &m->wpack_bwd : &m->wpack_fwd;
+	*live = 0;
+	if (nn_precision_effective(m->precision) != NN_BF16 || !m->cfg.layers || wpack_reserve(m))
+		return;
+	struct pass pc = {.m = m, .l = back};
+	par_run_dyn(np, pack_part, &pc);
+	*live = 1;
+}
+
+/* Layer l's packed slot s (0-5) in the forward or backward form, or NULL. */
+static const uint32_t *wpk(const yj_bert *m, int l, int s, int back)
+{
+	if (back ? !m->wpack_bwd : !m->wpack_fwd)
+		return NULL;
+	return m->wpack + m->wpk[l][back ? 6 + s : s];
+}
+
 #define PD(i) params_data(&m->ps, ix->i)
 #define PG(i) params_grad(&m->ps, ix->i)
 
@@ -734,9 +820,9 @@ static void fwd_qkv(void *ctx, int part, int np)
 		row_chunk(BT, it, &lo, &hi);
 		int n = (int)(hi - lo);
 		const float *x = c->x + lo * C;
-		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C);
-		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C);
-		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C);
+		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C, wpk(m, c->l, 0, 0));
+		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C, wpk(m, c->l, 1, 0));
+		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, wpk(m, c->l, 2, 0));
 	}
 }
 
@@ -767,16 +853,18 @@ static void fwd_rest(void *ctx, int part, int np)
 		int n = (int)(hi - lo);
 		size_t R = lo * C, nC = (size_t)n * C;
 		float *tmp = m->scratch + R;
-		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C);
+		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, wpk(m, c->l, 3, 0));
 		if (c->hdrop)
 			drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
 		for (size_t i = 0; i < nC; i++)
 			a->res1[R + i] = tmp[i] + c->x[R + i];
 		layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
 				  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
-		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I);
+		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I,
+			wpk(m, c->l, 4, 0));
 		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
-		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C);
+		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C,
+			wpk(m, c->l, 5, 0));
 		if (c->hdrop)
 			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
 		for (size_t i = 0; i < nC; i++)
@@ -825,6 +913,7 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 		m->posids[r] = (int32_t)(r % (size_t)T);
 		m->maskadd[r] = (!mask || mask[r]) ? 0.0f : -FLT_MAX;
 	}
+	wpack_now(m, np, 0);
 	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop};
 	pc.s0 = hdrop ? rng_u64(&m->rng) : 0;
 	par_run_dyn(np, fwd_embed, &pc);
@@ -847,7 +936,7 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 	for (int b = 0; b < B; b++)
 		memcpy(m->cls + (size_t)b * C, x + (size_t)b * T * C, (size_t)C * sizeof(float));
 	lin_fwd(m, m->pooled, m->cls, params_data(ps, m->pool_w), params_data(ps, m->pool_b),
-		       B, C, C);
+		       B, C, C, NULL);
 	tanh_forward(m->pooled, m->pooled, (size_t)B * C);
 	blas_leave(np, saved);
 	return YJ_OK;
@@ -863,6 +952,12 @@ static void drop_back(float *dst, const float *src, const float *mask, size_t n,
 			dst[i] = src[i] * mask[i];
 	else
 		memcpy(dst, src, n * sizeof(float));
+}
+
+/* Output rows of a weight-gradient work item. */
+static size_t wgrad_chunk(const yj_bert *m)
+{
+	return nn_precision_effective(m->precision) == NN_BF16 ? WGRAD_CHUNK_BF16 : WGRAD_CHUNK;
 }
 
 /* Everything of a layer's backward that is row-local, by items of rows:
@@ -892,10 +987,10 @@ static void bwd_rows(void *ctx, int part, int np)
 		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
 		drop_back(m->g_tmp + R, m->g_res + R, a->o_mask + R, nC, c->hdrop);
 		memset(m->g_i1 + RI, 0, nI * sizeof(float));
-		lin_bwd_in(m, m->g_i1 + RI, m->g_tmp + R, PD(o_w), n, (int)I, (int)C);
+		lin_bwd_in(m, m->g_i1 + RI, m->g_tmp + R, PD(o_w), n, (int)I, (int)C, wpk(m, c->l, 5, 1));
 		memset(m->g_i2 + RI, 0, nI * sizeof(float));
 		gelu_backward(m->g_i2 + RI, m->g_i1 + RI, a->ipre + RI, nI);
-		lin_bwd_in(m, m->g_x + R, m->g_i2 + RI, PD(i_w), n, (int)C, (int)I);
+		lin_bwd_in(m, m->g_x + R, m->g_i2 + RI, PD(i_w), n, (int)C, (int)I, wpk(m, c->l, 4, 1));
 		/* attention output LayerNorm: g_x = d ln1 -> g_res = d res1 */
 		memset(m->g_res + R, 0, nC * sizeof(float));
 		layernorm_backward(m->g_res + R, lw + 2 * C, lw + 3 * C, m->g_x + R, a->res1 + R,
@@ -904,7 +999,7 @@ static void bwd_rows(void *ctx, int part, int np)
 		memcpy(m->g_x + R, m->g_res + R, nC * sizeof(float));
 		drop_back(c->g_ao + R, m->g_res + R, a->ao_mask + R, nC, c->hdrop);
 		memset(m->g_ctx + R, 0, nC * sizeof(float));
-		lin_bwd_in(m, m->g_ctx + R, c->g_ao + R, PD(ao_w), n, (int)C, (int)C);
+		lin_bwd_in(m, m->g_ctx + R, c->g_ao + R, PD(ao_w), n, (int)C, (int)C, wpk(m, c->l, 3, 1));
 		memset(m->g_q + R, 0, nC * sizeof(float));
 		memset(m->g_k + R, 0, nC * sizeof(float));
 		memset(m->g_v + R, 0, nC * sizeof(float));
@@ -922,22 +1017,22 @@ static void bwd_weights_attn(void *ctx, int part, int np)
 	const int C = m->cfg.hidden, I = m->cfg.intermediate, BT = c->B * c->T;
 	/* items: o_w's output rows, i_w's, ao_w's (the big ones first), then
 	 * the (batch, head) blocks */
-	const size_t wc = ((size_t)C + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
-		     wi = ((size_t)I + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
+	const size_t WG = wgrad_chunk(m);
+	const size_t wc = ((size_t)C + WG - 1) / WG, wi = ((size_t)I + WG - 1) / WG,
 		     nblk = (size_t)c->B * m->cfg.heads;
 	for (size_t it; (it = next_item(c)) < wc + wi + wc + nblk;) {
-		size_t o0 = it * WGRAD_CHUNK;
+		size_t o0 = it * WG;
 		if (it < wc) {
 			wgrad_rows(m, PG(o_w), PG(o_b), m->g_tmp, a->iact, BT, I, C, o0,
-				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
+				   o0 + WG < (size_t)C ? o0 + WG : (size_t)C);
 		} else if ((it -= wc) < wi) {
-			o0 = it * WGRAD_CHUNK;
+			o0 = it * WG;
 			wgrad_rows(m, PG(i_w), PG(i_b), m->g_i2, a->ln1, BT, C, I, o0,
-				   o0 + WGRAD_CHUNK < (size_t)I ? o0 + WGRAD_CHUNK : (size_t)I);
+				   o0 + WG < (size_t)I ? o0 + WG : (size_t)I);
 		} else if ((it -= wi) < wc) {
-			o0 = it * WGRAD_CHUNK;
+			o0 = it * WG;
 			wgrad_rows(m, PG(ao_w), PG(ao_b), c->g_ao, a->ctx, BT, C, C, o0,
-				   o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C);
+				   o0 + WG < (size_t)C ? o0 + WG : (size_t)C);
 		} else {
 			attention_backward_block(m, a, m->g_ctx, m->g_q, m->g_k, m->g_v, c->T,
 						 it - wc, c->adrop);
@@ -953,12 +1048,13 @@ static void bwd_qkv(void *ctx, int part, int np)
 	const yj_bert_layer_ix *ix = &m->L[c->l];
 	const int C = m->cfg.hidden, BT = c->B * c->T;
 	/* items: the weight gradients of q, k, v by output rows, then rows */
-	const size_t wc = ((size_t)C + WGRAD_CHUNK - 1) / WGRAD_CHUNK,
+	const size_t WG = wgrad_chunk(m);
+	const size_t wc = ((size_t)C + WG - 1) / WG,
 		     nrow = ((size_t)BT + ROW_CHUNK - 1) / ROW_CHUNK;
 	for (size_t it; (it = next_item(c)) < 3 * wc + nrow;) {
 		if (it < 3 * wc) {
-			size_t o0 = (it % wc) * WGRAD_CHUNK,
-			       o1 = o0 + WGRAD_CHUNK < (size_t)C ? o0 + WGRAD_CHUNK : (size_t)C;
+			size_t o0 = (it % wc) * WG,
+			       o1 = o0 + WG < (size_t)C ? o0 + WG : (size_t)C;
 			if (it < wc)
 				wgrad_rows(m, PG(q_w), PG(q_b), m->g_q, c->x, BT, C, C, o0, o1);
 			else if (it < 2 * wc)
@@ -971,9 +1067,9 @@ static void bwd_qkv(void *ctx, int part, int np)
 		row_chunk((size_t)BT, it - 3 * wc, &lo, &hi);
 		int n = (int)(hi - lo);
 		size_t R = lo * C;
-		lin_bwd_in(m, m->g_x + R, m->g_q + R, PD(q_w), n, C, C);
-		lin_bwd_in(m, m->g_x + R, m->g_k + R, PD(k_w), n, C, C);
-		lin_bwd_in(m, m->g_x + R, m->g_v + R, PD(v_w), n, C, C);
+		lin_bwd_in(m, m->g_x + R, m->g_q + R, PD(q_w), n, C, C, wpk(m, c->l, 0, 1));
+		lin_bwd_in(m, m->g_x + R, m->g_k + R, PD(k_w), n, C, C, wpk(m, c->l, 1, 1));
+		lin_bwd_in(m, m->g_x + R, m->g_v + R, PD(v_w), n, C, C, wpk(m, c->l, 2, 1));
 	}
 }
 
@@ -1016,6 +1112,7 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 	yj_params *ps = &m->ps;
 	int hdrop = m->train && c->hidden_drop > 0.0f, adrop = m->train && c->attn_drop > 0.0f;
 	int np = par_parts(), saved = blas_enter(np);
+	wpack_now(m, np, 1);
 	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop};
 	/* past g_cls (2 B C) in the gradient buffer: g_ao (B,T,C), then the
 	 * LayerNorm partials (one per ROW_CHUNK rows, 4, C); see bert_reserve */
@@ -1033,7 +1130,7 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 		float *dpre = m->g_cls, *dcls = m->g_cls + (size_t)B * C;
 		memset(m->g_cls, 0, 2 * (size_t)B * C * sizeof(float));
 		tanh_backward(dpre, d_pooled, m->pooled, (size_t)B * C);
-		lin_bwd_in(m, dcls, dpre, params_data(ps, m->pool_w), B, C, C);
+		lin_bwd_in(m, dcls, dpre, params_data(ps, m->pool_w), B, C, C, NULL);
 		wgrad_rows(m, params_grad(ps, m->pool_w), params_grad(ps, m->pool_b), dpre, m->cls,
 			   B, C, C, 0, (size_t)C);
 		for (int b = 0; b < B; b++) {
@@ -1152,7 +1249,7 @@ yj_status bert_mlm_forward(yj_bert *m, const int32_t *pos, int P, yj_error *err)
 		memcpy(m->m_in + (size_t)p * C, m->last_hidden + (size_t)pos[p] * C,
 		       (size_t)C * sizeof(float));
 	}
-	lin_fwd(m, m->m_pre, m->m_in, params_data(ps, m->mt_w), params_data(ps, m->mt_b), P, C, C);
+	lin_fwd(m, m->m_pre, m->m_in, params_data(ps, m->mt_w), params_data(ps, m->mt_b), P, C, C, NULL);
 	gelu_forward(m->m_act, m->m_pre, (size_t)P * C);
 	layernorm_forward(m->m_ln, m->m_mean, m->m_rstd, m->m_act, params_data(ps, m->mln_w),
 			  params_data(ps, m->mln_b), P, C, m->cfg.ln_eps);
@@ -1189,7 +1286,7 @@ void bert_mlm_backward(yj_bert *m, const float *d_logits, float *d_last_hidden)
 			   m->mg_ln, m->m_act, m->m_mean, m->m_rstd, params_data(ps, m->mln_w), P,
 			   C);
 	gelu_backward(m->mg_pre, m->mg_act, m->m_pre, PC);
-	lin_bwd_in(m, m->mg_in, m->mg_pre, params_data(ps, m->mt_w), P, C, C);
+	lin_bwd_in(m, m->mg_in, m->mg_pre, params_data(ps, m->mt_w), P, C, C, NULL);
 	wgrad_rows(m, params_grad(ps, m->mt_w), params_grad(ps, m->mt_b), m->mg_pre, m->m_in, P, C,
 		   C, 0, (size_t)C);
 	for (int p = 0; p < P; p++) {

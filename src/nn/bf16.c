@@ -294,6 +294,44 @@ TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, cons
 	}
 }
 
+/* Where block q (k from q*KC) of a packed op(B) with npan panels starts. */
+static size_t block_at(int q, int npan)
+{
+	return (size_t)q * KP * NR * (size_t)npan;
+}
+
+TGT static void pack_all(uint32_t *dst, int tb, int K, int N, const float *B, int ldb)
+{
+	_Alignas(64) uint32_t tmp[NR * KP];
+	const int npan = (N + NR - 1) / NR;
+	for (int pc = 0; pc < K; pc += KC) {
+		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+		uint32_t *base = dst + block_at(pc / KC, npan);
+		for (int jr = 0; jr < N; jr += NR)
+			pack_b(base + (size_t)(jr / NR) * kp * NR, tmp, tb, B, ldb, pc, kc, jr,
+			       N - jr < NR ? N - jr : NR);
+	}
+}
+
+TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
+			    const uint32_t *Bp, float beta, float *C, int ldc)
+{
+	_Alignas(64) uint32_t ap[MR * KP];
+	_Alignas(64) uint32_t tmp[MR * KP];
+	const int npan = (N + NR - 1) / NR;
+	for (int pc = 0; pc < K; pc += KC) {
+		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+		const uint32_t *base = Bp + block_at(pc / KC, npan);
+		for (int ic = 0; ic < M; ic += MR) {
+			int rows = M - ic < MR ? M - ic : MR;
+			pack_a(ap, tmp, ta, A, lda, ic, rows, pc, kc);
+			for (int jr = 0; jr < N; jr += NR)
+				micro(kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr,
+				      ldc, rows, N - jr < NR ? N - jr : NR, alpha, beta, pc == 0);
+		}
+	}
+}
+
 #endif /* BF16_KERNEL */
 
 void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
@@ -308,6 +346,41 @@ void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
 	}
 #endif
 	nn_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+size_t bf16_packed_words(int K, int N)
+{
+#ifdef BF16_KERNEL
+	if (K <= 0 || N <= 0)
+		return 0;
+	int nfull = (K - 1) / KC, last = K - nfull * KC;
+	return (size_t)((N + NR - 1) / NR) * NR * ((size_t)nfull * KP + (size_t)(last + 1) / 2);
+#else
+	(void)K, (void)N;
+	return 0;
+#endif
+}
+
+void bf16_pack_b(uint32_t *dst, int tb, int K, int N, const float *B, int ldb)
+{
+#ifdef BF16_KERNEL
+	if (K > 0 && N > 0 && bf16_supported())
+		pack_all(dst, tb, K, N, B, ldb);
+#else
+	(void)dst, (void)tb, (void)K, (void)N, (void)B, (void)ldb;
+#endif
+}
+
+void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
+		      const uint32_t *Bp, float beta, float *C, int ldc)
+{
+#ifdef BF16_KERNEL
+	if (M > 0 && N > 0 && K > 0 && bf16_supported())
+		gemm_packed(ta, M, N, K, alpha, A, lda, Bp, beta, C, ldc);
+#else
+	(void)ta, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)Bp;
+	(void)beta, (void)C, (void)ldc;
+#endif
 }
 
 void nn_gemm(nn_precision p, int ta, int tb, int M, int N, int K, float alpha, const float *A,

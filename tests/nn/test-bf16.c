@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "yujing/base/rng.h"
@@ -115,6 +116,26 @@ int main(void)
 			double e = check(t >> 1, t & 1, M, N, K, s & 1 ? 0.125f : 1.0f, beta);
 			ok(e <= 1.0, "bf16_gemm ta=%d tb=%d %dx%dx%d beta %g: worst error %.3g of the bound",
 			   t >> 1, t & 1, M, N, K, (double)beta, e);
+		}
+	/* a packed op(B) gives the same bits as the unpacked one */
+	static const struct { int M, N, K; } ps[] = {{128, 256, 256}, {37, 70, 600}, {9, 1024, 300}};
+	for (size_t s = 0; s < sizeof ps / sizeof ps[0]; s++)
+		for (int t = 0; t < 4; t++) {
+			int ta = t >> 1, tb = t & 1, M = ps[s].M, N = ps[s].N, K = ps[s].K;
+			int lda = ta ? M : K, ldb = tb ? K : N;
+			float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+			float *C1 = malloc(sizeof(float) * (size_t)M * N), *C2 = malloc(sizeof(float) * (size_t)M * N);
+			uint32_t *Bp = malloc(sizeof(uint32_t) * bf16_packed_words(K, N));
+			fill(A, (size_t)M * K);
+			fill(B, (size_t)K * N);
+			fill(C1, (size_t)M * N);
+			memcpy(C2, C1, sizeof(float) * (size_t)M * N);
+			bf16_gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1.0f, C1, N);
+			bf16_pack_b(Bp, tb, K, N, B, ldb);
+			bf16_gemm_packed(ta, M, N, K, 0.5f, A, lda, Bp, 1.0f, C2, N);
+			ok(!memcmp(C1, C2, sizeof(float) * (size_t)M * N),
+			   "bf16_gemm_packed ta=%d tb=%d %dx%dx%d: the same bits as bf16_gemm", ta, tb, M, N, K);
+			free(A), free(B), free(C1), free(C2), free(Bp);
 		}
 	return tap_done();
 }

@@ -131,6 +131,16 @@ typedef struct yj_bert {
 	float *m_mean, *m_rstd; /* (P) */
 	float *mlm_logits;   /* (P,V) */
 	float *mg_ln, *mg_act, *mg_pre, *mg_in; /* (P,C) gradient workspace */
+
+	/* bf16: the encoder layers' six weight matrices (q, k, v, attention
+	 * output, intermediate, output) packed for bf16_gemm_packed, as W^T
+	 * (forward, slots 0-5) and W (backward, 6-11), at word offsets wpk;
+	 * repacked by every bert_forward / bert_backward (the optimiser moves
+	 * the weights in between), live only within that pass. */
+	uint32_t *wpack;
+	size_t wpack_n;
+	size_t wpk[BERT_MAX_LAYERS][12];
+	int wpack_fwd, wpack_bwd;
 } yj_bert;
 
 /* The named shapes of the UER miniature family: "tiny" (2 layers, 128

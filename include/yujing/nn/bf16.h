@@ -13,6 +13,7 @@
 #ifndef YUJING_NN_BF16_H
 #define YUJING_NN_BF16_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Precision of a model's matrix products. */
@@ -44,6 +45,17 @@ float bf16_to_float(uint16_t h);
  * One thread.  Requires bf16_supported(); otherwise it is nn_sgemm. */
 void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
 	       const float *B, int ldb, float beta, float *C, int ldc);
+
+/* op(B) (K,N) packed once for bf16_gemm_packed, when one B meets many A
+ * (a weight matrix across the row blocks of a batch): the number of 32-bit
+ * words it takes, and the packing (tb and ldb as for bf16_gemm).  Requires
+ * bf16_supported() (else 0 words, nothing packed). */
+size_t bf16_packed_words(int K, int N);
+void bf16_pack_b(uint32_t *dst, int tb, int K, int N, const float *B, int ldb);
+/* bf16_gemm with op(B) from bf16_pack_b: the same bits as bf16_gemm on the
+ * unpacked B.  Requires bf16_supported() and M, N, K > 0 (else nothing). */
+void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
+		      const uint32_t *Bp, float beta, float *C, int ldc);
 
 /* The same with plain loops and a double accumulator: the test reference
  * (runs anywhere). */
