@@ -495,10 +495,11 @@ static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const fl
 		gemm(m, 0, 0, B, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f, din, IN);
 }
 
-/* One product split between threads by rows or columns (the bf16 kernel
- * runs on one thread; OpenBLAS threads its own, so float32 is left to it).
- * Every element is summed by one call in the same order whatever the
- * split, so the bits do not depend on the thread count. */
+/* One product split between our threads by rows or columns, OpenBLAS at
+ * one thread (the bf16 kernel runs on one thread anyway; in float32 this
+ * keeps OpenBLAS's own pool idle through a whole step, so its threads no
+ * longer spin in sched_yield between passes).  Every element is summed by
+ * one call, so the split does not depend on which thread runs a part. */
 struct wide {
 	const yj_bert *m;
 	int ta, tb, M, N, K, lda, ldb, ldc;
@@ -532,12 +533,14 @@ static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, flo
 		      int ldc)
 {
 	int np = par_parts();
-	if (nn_precision_effective(m->precision) != NN_BF16 || np < 2) {
+	if (np < 2) {
 		gemm(m, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 		return;
 	}
 	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+	int saved = blas_enter(np);
 	par_run(np, wide_part, &g);
+	blas_leave(np, saved);
 }
 
 /* An independent dropout stream per row (or per attention block) idx of
@@ -606,11 +609,7 @@ static void attention_forward_block(yj_bert *m, yj_bert_layer_act *a, int T, siz
 			row[j] += madd[j];
 			mx = row[j] > mx ? row[j] : mx;
 		}
-		double sum = 0.0;
-		for (int j = 0; j < T; j++) {
-			row[j] = expf(row[j] - mx);
-			sum += row[j];
-		}
+		double sum = exp_shift_sum(row, (size_t)T, mx);
 		float inv = (float)(1.0 / sum);
 		for (int j = 0; j < T; j++)
 			row[j] *= inv;

@@ -202,6 +202,40 @@ void tanh_backward(float *din, const float *dout, const float *out, size_t n)
 		din[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
+/* ------------------------------------------------------ exp for softmax */
+
+/* x[i] = exp(x[i] - shift), returning the sum in double: the exp of a
+ * softmax row after its maximum is subtracted.  gelu_exp's polynomial
+ * (relative error ~1e-7, as expf's float result), vectorised in blocks of
+ * GELU_BLOCK (glibc's scalar expf was 2-3% of a BERT step); arguments
+ * below -87 give exactly 0, so a key masked with -FLT_MAX gets
+ * probability 0 as with expf. */
+YJ_SIMD_CLONES
+double exp_shift_sum(float *x, size_t n, float shift)
+{
+	double sum = 0.0;
+	size_t i = 0;
+	for (; i + GELU_BLOCK <= n; i += GELU_BLOCK) {
+		float v[GELU_BLOCK], bs = 0.0f;
+		memcpy(v, x + i, sizeof v);
+#pragma GCC unroll 1
+		for (int j = 0; j < GELU_BLOCK; j++) {
+			float y = v[j] - shift;
+			v[j] = select_bits(-(uint32_t)(y < -87.0f), 0.0f, gelu_exp(y));
+		}
+		for (int j = 0; j < GELU_BLOCK; j++)
+			bs += v[j];
+		memcpy(x + i, v, sizeof v);
+		sum += bs;
+	}
+	for (; i < n; i++) {
+		float y = x[i] - shift;
+		x[i] = y < -87.0f ? 0.0f : gelu_exp(y);
+		sum += x[i];
+	}
+	return sum;
+}
+
 /* ----------------------------------------------------------------- dropout */
 
 /* torch.nn.functional.dropout(training=True): an element survives with

@@ -13,6 +13,8 @@
  */
 #include <config.h>
 
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -512,11 +514,38 @@ static void test_sgemm(void)
 	free(A), free(B), free(C1), free(C2);
 }
 
+/* exp_shift_sum (softmax's exponentials) against libm's exp in double:
+ * 37 values (two blocks of 16 and a tail) spanning [-100, 0] after the
+ * shift, the masked -FLT_MAX among them. */
+static void test_exp(void)
+{
+	float x[37];
+	double want[37], wsum = 0.0;
+	for (int i = 0; i < 37; i++) {
+		x[i] = i == 5 ? -FLT_MAX : 3.0f - 103.0f * (float)i / 36.0f; /* shift 3 */
+		double y = (double)x[i] - 3.0;
+		want[i] = y < -87.0 ? 0.0 : exp(y);
+		wsum += want[i];
+	}
+	double sum = exp_shift_sum(x, 37, 3.0f), worst = 0.0;
+	int zeros = 1;
+	for (int i = 0; i < 37; i++) {
+		if (want[i] == 0.0)
+			zeros &= x[i] == 0.0f;
+		else
+			worst = fmax(worst, fabs(x[i] - want[i]) / want[i]);
+	}
+	ok(worst < 4e-7, "exp_shift_sum: max rel err %.2e against exp (tol 4e-7)", worst);
+	ok(zeros, "exp_shift_sum: below -87 (and -FLT_MAX) exactly 0");
+	ok(fabs(sum - wsum) <= 4e-7 * wsum, "exp_shift_sum: the sum %.9g (exp: %.9g)", sum, wsum);
+}
+
 int main(void)
 {
 	rng_seed(&rng, 20240611);
 	nn_set_threads(1);
 	test_sgemm();
+	test_exp();
 	test_linear();
 	test_activations();
 	test_batchnorm();

@@ -86,6 +86,11 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in, co
 void layernorm_backward(float *din, float *dw, float *db, const float *dout, const float *in,
 			const float *mean, const float *rstd, const float *w, int B, int C);
 
+/* ---- softmax's exponentials ----
+ * x[i] = exp(x[i] - shift) (0 below -87), returning their sum: a softmax
+ * row is then x / sum.  Vectorised; relative error about 1e-7. */
+double exp_shift_sum(float *x, size_t n, float shift);
+
 /* ---- dropout (inverted, seeded): torch.nn.functional.dropout ----
  * mask (n) gets 0 or 1/(1-p), one rng draw per element in order; p <= 0
  * keeps all (no draws), p >= 1 drops all. */
