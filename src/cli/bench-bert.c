@@ -11,7 +11,11 @@
  * FLOPs per second over what nn_sgemm alone reaches on the encoder's own
  * shapes (the forward and backward products of its Linear layers).  The
  * peer, bench/bert_torch.py, runs the same model and step in PyTorch with
- * the same threads (OMP_WAIT_POLICY=PASSIVE), in the same run.
+ * the same threads (OMP_WAIT_POLICY=PASSIVE), in the same run, at its
+ * best: with --precision bf16 (the default where the processor has
+ * AVX512_BF16) under torch.autocast(bfloat16), and with the environment
+ * of this process, so the same OpenBLAS kernel set (OPENBLAS_CORETYPE,
+ * see main.c) for its float32 products.
  */
 #include <config.h>
 

@@ -96,16 +96,20 @@ static int narrow_core(const char *name)
 	return 0;
 }
 
+const char *nn_blas_wider_for(const char *core, int avx512)
+{
+	return avx512 && core && narrow_core(core) ? "SkylakeX" : NULL;
+}
+
 const char *nn_blas_wider_coretype(void)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
 	/* SkylakeX's kernels use AVX-512 F, CD, BW, DQ and VL. */
 	__builtin_cpu_init();
-	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512cd") ||
-	    !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq") ||
-	    !__builtin_cpu_supports("avx512vl"))
-		return NULL;
-	return narrow_core(nn_blas_corename()) ? "SkylakeX" : NULL;
+	int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+		     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+		     __builtin_cpu_supports("avx512vl");
+	return nn_blas_wider_for(nn_blas_corename(), avx512);
 #else
 	return NULL;
 #endif

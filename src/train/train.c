@@ -144,7 +144,8 @@ static json_t *config_json(const trainer *t)
 		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
 		json_object_set_new(c, "text_pool", json_string(text_pool_name(o->text_pool)));
 		json_object_set_new(c, "precision",
-				    json_string(nn_precision_name(nn_precision_effective(o->precision))));
+				    json_string(nn_precision_name(nn_precision_effective(
+					o->freeze_text ? NN_FP32 : (nn_precision)o->precision))));
 		json_object_set_new(c, "max_len", json_integer(t->tk[0].max_len));
 		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
 		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->enc.encoder_id));
@@ -852,7 +853,9 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			goto out;
 		t.has_enc = 1;
 		t.enc.pool = o->text_pool;
-		t.enc.bert.precision = o->precision;
+		/* bf16 only when the encoder trains: frozen vectors are cached
+		 * and must equal what embed and predict compute (fp32) */
+		t.enc.bert.precision = o->freeze_text ? NN_FP32 : o->precision;
 		adamw_init(&t.topt);
 		t.topt.weight_decay = o->weight_decay;
 		size_t H = (size_t)t.enc.bert.cfg.hidden;

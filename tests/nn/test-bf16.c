@@ -95,6 +95,15 @@ int main(void)
 	ok(isnan(bf16_to_float(bf16_from_float(NAN))), "NaN stays NaN");
 	ok(bf16_to_float(0x4049) == 3.140625f, "0x4049 -> 3.140625");
 
+	/* the kernel-widening rule of main.c */
+	ok(nn_blas_wider_for("Haswell", 1) && !strcmp(nn_blas_wider_for("Haswell", 1), "SkylakeX"),
+	   "Haswell on an AVX-512 processor: SkylakeX");
+	ok(nn_blas_wider_for("ZEN", 1) != NULL, "Zen (any case) on AVX-512: widened");
+	ok(!nn_blas_wider_for("Haswell", 0), "Haswell without AVX-512: left alone");
+	ok(!nn_blas_wider_for("Cooperlake", 1) && !nn_blas_wider_for("SkylakeX", 1),
+	   "an AVX-512 kernel is left alone");
+	printf("# OpenBLAS runs %s here\n", nn_blas_corename());
+
 	nn_precision p;
 	ok(nn_precision_parse("bf16", &p) == 0 && p == NN_BF16, "parse bf16");
 	ok(nn_precision_parse("fp32", &p) == 0 && p == NN_FP32, "parse fp32");

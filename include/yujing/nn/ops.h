@@ -48,6 +48,10 @@ const char *nn_blas_corename(void);
  * AMD's Zen 4 and later), else NULL.  OpenBLAS reads OPENBLAS_CORETYPE
  * only when it loads, so acting on this is the program's (see main.c). */
 const char *nn_blas_wider_coretype(void);
+/* The rule behind it: "SkylakeX" for OpenBLAS core names narrower than
+ * AVX-512 (Haswell, Zen, Sandybridge, ...; any case) when avx512, else
+ * NULL (SkylakeX, Cooperlake, SapphireRapids are left alone). */
+const char *nn_blas_wider_for(const char *core, int avx512);
 
 /* ---- linear: torch.nn.functional.linear ---- */
 /* out (B,OUT) = in (B,IN) w^T + b;  w (OUT,IN), b (OUT) or NULL */

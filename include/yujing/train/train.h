@@ -42,7 +42,8 @@ typedef struct yj_train_opts {
 	float text_lr;     /* the encoder's peak learning rate (default 2e-5) */
 	int freeze_text;   /* encoder fixed, pooled vectors cached in the project */
 	int text_pool;     /* yj_text_pool (textbranch.h): TEXT_POOL_MEAN by default */
-	int precision;     /* nn_precision of the text encoder's products (NN_FP32 here) */
+	int precision;     /* nn_precision of the text encoder's products while it trains
+			    * (NN_FP32 here; frozen encoders always run fp32) */
 	int max_len;       /* tokens per text; 0 (default): the profile's suggested
 			    * length + 2 when profiled, else 128; capped by the encoder */
 	int fusion;        /* FUSION_CONCAT (default) or FUSION_SUM */
