@@ -131,6 +131,9 @@ void bf16_gemm_naive(int ta, int tb, int M, int N, int K, float alpha, const flo
 #define KP (KC / 2)
 
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+/* packing and the micro-kernel stay separate functions: a profile then
+ * shows what each costs (one call per 8 x 32 tile is noise) */
+#define NOINL __attribute__((noinline))
 
 /* n (<= 32) floats from src rounded to bfloat16 into dst (room for an even
  * count: an odd n gets a zero after it). */
@@ -145,25 +148,32 @@ TGT static inline void cvt_run(uint16_t *dst, const float *src, int n)
 	_mm512_mask_storeu_epi16(dst, st, (__m512i)v);
 }
 
+/* n rows of kc floats (row r at src + r ld; rows from valid on are zero)
+ * rounded into tmp, kp = ceil(kc/2) pairs a row. */
+TGT static void cvt_rows(uint32_t *tmp, int n, int valid, const float *src, int ld, int kc)
+{
+	const int kp = (kc + 1) / 2;
+	for (int r = 0; r < n; r++) {
+		uint16_t *dst = (uint16_t *)(tmp + (size_t)r * kp);
+		if (r >= valid) {
+			memset(dst, 0, (size_t)kp * sizeof(uint32_t));
+			continue;
+		}
+		for (int k = 0; k < kc; k += 32)
+			cvt_run(dst + k, src + (size_t)r * ld + k, kc - k < 32 ? kc - k : 32);
+	}
+}
+
 /* op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (kp pairs x MR rows: the
  * MR pairs one step of the micro-kernel broadcasts are adjacent); rows past
  * M are zero.  tmp: MR x KP words. */
-TGT __attribute__((noinline)) static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
+TGT NOINL static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
 		       int rows, int k0, int kc)
 {
 	const int kp = (kc + 1) / 2;
 	if (!ta) {
 		/* rows of A hold their pairs contiguous: convert, then transpose */
-		for (int r = 0; r < MR; r++) {
-			uint16_t *dst = (uint16_t *)(tmp + (size_t)r * kp);
-			if (r < rows) {
-				const float *src = A + (size_t)(i0 + r) * lda + k0;
-				for (int k = 0; k < kc; k += 32)
-					cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
-			} else {
-				memset(dst, 0, (size_t)kp * sizeof(uint32_t));
-			}
-		}
+		cvt_rows(tmp, MR, rows, A + (size_t)i0 * lda + k0, lda, kc);
 		for (int p = 0; p < kp; p++)
 			for (int r = 0; r < MR; r++)
 				ap[(size_t)p * MR + r] = tmp[(size_t)r * kp + p];
@@ -185,7 +195,7 @@ TGT __attribute__((noinline)) static void pack_a(uint32_t *ap, uint32_t *tmp, in
 
 /* op(B) k [k0, k0+kc) x columns [j0, j0+cols), cols <= NR -> one panel bp
  * (kp pairs x NR words); columns past cols are zero.  tmp: NR x KP words. */
-TGT __attribute__((noinline)) static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int ldb, int k0,
+TGT NOINL static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B, int ldb, int k0,
 		       int kc, int j0, int cols)
 {
 	const int kp = (kc + 1) / 2;
@@ -212,16 +222,7 @@ TGT __attribute__((noinline)) static void pack_b(uint32_t *bp, uint32_t *tmp, in
 	}
 	/* tb: column n of op(B) is row n of B, its pairs contiguous: convert the
 	 * rows into tmp (NR x kp), then gather each pair index across rows */
-	for (int n = 0; n < NR; n++) {
-		uint16_t *dst = (uint16_t *)(tmp + (size_t)n * kp);
-		if (n < cols) {
-			const float *src = B + (size_t)(j0 + n) * ldb + k0;
-			for (int k = 0; k < kc; k += 32)
-				cvt_run(dst + k, src + k, kc - k < 32 ? kc - k : 32);
-		} else {
-			memset(dst, 0, (size_t)kp * sizeof(uint32_t));
-		}
-	}
+	cvt_rows(tmp, NR, cols, B + (size_t)j0 * ldb + k0, ldb, kc);
 	const __m512i stride = _mm512_mullo_epi32(
 	    _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(kp));
 	const __m512i stride16 = _mm512_add_epi32(stride, _mm512_set1_epi32(16 * kp));
@@ -233,7 +234,7 @@ TGT __attribute__((noinline)) static void pack_b(uint32_t *bp, uint32_t *tmp, in
 }
 
 /* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C). */
-TGT __attribute__((noinline)) static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
+TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
 		      int cols, float alpha, float beta, int first)
 {
 	__m512 c0[MR], c1[MR];

@@ -14,14 +14,8 @@
 # configuration records the precision that ran.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
-if [ -z "$PY" ]; then
+PY=${PYTHON3:-python3}
+if ! have "$PY" || ! "$PY" -c 'import json, sqlite3' >/dev/null 2>&1; then
 	skip 'bf16 learns as fp32' 'python3 is not available'
 	done_testing
 fi
