@@ -166,6 +166,7 @@ TESTS += \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
+	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
@@ -177,6 +178,7 @@ EXTRA_DIST += \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
+	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \

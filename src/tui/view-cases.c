@@ -43,7 +43,7 @@ typedef struct {
 	/* the inspector */
 	int insp;
 	char *key;
-	json_t *ex, *rows, *cas; /* explain_case(), cases_rows(), the case's entry */
+	json_t *ex, *rows, *cas; /* explain_case(), cases_rows(), the case's entry: references the view holds */
 	int insp_busy, insp_failed, scroll;
 	yj_error insp_err;
 } cases_state;
@@ -169,8 +169,8 @@ static void close_inspector(cases_state *s)
 	s->key = NULL;
 	json_decref(s->ex);
 	json_decref(s->rows);
-	s->ex = s->rows = NULL;
-	s->cas = NULL;
+	json_decref(s->cas);
+	s->ex = s->rows = s->cas = NULL;
 	s->scroll = 0;
 }
 
@@ -196,7 +196,7 @@ static void open_inspector(cases_state *s, tui_app *a)
 	if (!cj)
 		return;
 	s->insp = 1;
-	s->cas = c;
+	s->cas = json_incref(c); /* the list may be reloaded (and freed) meanwhile */
 	s->key = strdup(json_string_value(json_object_get(c, "key")));
 	cj->key = s->key ? strdup(s->key) : NULL;
 	if (!cj->key) {

@@ -9,6 +9,7 @@
 # the base value, the output and every branch's Shapley logit and
 # probability.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+TUI_VALGRIND=${TUI_VALGRIND:-yes} # it opens an inspector: run it under valgrind
 . "$top_srcdir/tests/tui/tmux.sh"
 
 if [ -z "$PY" ]; then
