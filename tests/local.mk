@@ -163,6 +163,7 @@ TESTS += \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
+	tests/tui/zh-build-tree.sh \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
@@ -175,6 +176,7 @@ EXTRA_DIST += \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
+	tests/tui/zh-build-tree.sh \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \

@@ -24,5 +24,6 @@ yujing_SOURCES = \
 	src/cli/cmd-bench.c \
 	src/cli/cmd-tui.c \
 	src/cli/cmd-demo.c
-yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\"
+yujing_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -DABS_SRCDIR=\"$(abs_top_srcdir)\" \
+	-DABS_BUILDDIR=\"$(abs_top_builddir)\"
 yujing_LDADD = $(TUI_LIBS) $(TRAIN_LIBS) $(TEXT_LIBS) $(LIBINTL) $(PTHREAD_LIBS) -lm
