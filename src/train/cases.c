@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/table.h"
+#include "yujing/nn/ops.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/predict.h"
 
@@ -38,10 +39,7 @@ yj_status cases_predict(yj_project *p, long long run, json_t **out, yj_error *er
 		for (int b = 0; b < B; b++) {
 			size_t c = idx[i + (size_t)b];
 			const float *pr = rm.m.fu.probs + (size_t)b * (size_t)K;
-			int best = 0;
-			for (int k = 1; k < K; k++)
-				if (pr[k] > pr[best])
-					best = k;
+			int best = vec_argmax(pr, K);
 			/* The case's texts, for searching by text. */
 			size_t len = 1;
 			for (size_t t = 0; t < rm.ntx; t++)

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/base/utf8.h"
 #include "yujing/model/fusion.h"
+#include "yujing/nn/ops.h"
 #include "yujing/train/predict.h"
 
 typedef struct {
@@ -25,16 +27,6 @@ static void head(void *ctx, uint32_t mask, double *out)
 	for (int i = 0; i < g->np; i++)
 		v[i] = mask >> i & 1 ? g->u[i] : g->base[i];
 	mm_head_logits(g->m, v, out);
-}
-
-/* Byte length of the UTF-8 character at s (1 when invalid). */
-static size_t u8len(const unsigned char *s)
-{
-	size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 1;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
 }
 
 /* The vector of n-gram branch t for an arbitrary text (into out, dim). */
@@ -111,10 +103,7 @@ yj_status explain_case(yj_project *p, long long run, const char *key, json_t **o
 		}
 	}
 	const float *pr = rm.m.fu.probs;
-	int pred = 0;
-	for (int k = 1; k < K; k++)
-		if (pr[k] > pr[pred])
-			pred = k;
+	int pred = vec_argmax(pr, K);
 	game g = {&rm.m, np, u, base};
 	yj_shapley sh;
 	if (fusion_shapley(np, K, pred, head, &g, &sh)) {
@@ -172,7 +161,7 @@ yj_status explain_case(yj_project *p, long long run, const char *key, json_t **o
 			continue;
 		}
 		for (size_t i = 0; i < len;) {
-			size_t n = u8len((const unsigned char *)text + i);
+			size_t n = utf8_step(text + i);
 			memcpy(buf, text, i);
 			memcpy(buf + i, text + i + n, len - i - n + 1);
 			if (!text_vector(&rm, t, buf, nmax, buckets, occl)) {

@@ -20,6 +20,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/base/utf8.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/predict.h"
 
@@ -281,11 +282,6 @@ static int is_token(json_t *tokens, const char *s, size_t n)
 	return 0;
 }
 
-static size_t u8n(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-}
-
 static void draw_inspector(cases_state *s, tui_rect r)
 {
 	json_t *c = s->cas;
@@ -381,7 +377,7 @@ static void draw_inspector(cases_state *s, tui_rect r)
 		y++;
 		int cx = 2;
 		for (const char *p = text; *p;) {
-			size_t n = u8n((unsigned char)*p);
+			size_t n = utf8_step(p);
 			char ch[8];
 			memcpy(ch, p, n);
 			ch[n] = 0;
