@@ -16,6 +16,7 @@ noinst_HEADERS += \
 	include/yujing/train/train.h \
 	include/yujing/train/pretrain.h \
 	include/yujing/train/predict.h \
+	include/yujing/train/explain.h \
 	include/yujing/train/cases.h \
 	include/yujing/train/alerts.h
 TRAIN_LIBS = src/train/libtrain.a src/model/libmodel.a src/text/libtext.a $(DATA_LIBS) $(NN_LIBS)

@@ -1,0 +1,82 @@
+/*
+ * caselist.c - the latest stored prediction of each case (see
+ * caselist.h).
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "yujing/base/i18n.h"
+#include "yujing/store/caselist.h"
+
+void caselist_predictions_free(yj_stored_prediction *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].key);
+		free(v[i].source);
+		free(v[i].predicted);
+		free(v[i].probabilities);
+		free(v[i].created_at);
+	}
+	free(v);
+}
+
+/* A copy of column c of the current row, `dflt` for NULL. */
+static char *column_dup(sqlite3_stmt *q, int c, const char *dflt)
+{
+	const char *s = (const char *)sqlite3_column_text(q, c);
+	return strdup(s ? s : dflt);
+}
+
+yj_status caselist_predictions(yj_project *p, yj_stored_prediction **out, size_t *n, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *q = NULL;
+	yj_stored_prediction *v = NULL;
+	size_t cnt = 0, cap = 0;
+	yj_status st = YJ_OK;
+	*out = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT key, run_id, source, predicted, probabilities, created_at FROM predictions"
+				    " WHERE id IN (SELECT max(id) FROM predictions GROUP BY key)"
+				    " ORDER BY run_id DESC, id",
+				    -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(q)) {
+		if (cnt == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			yj_stored_prediction *g = realloc(v, nc * sizeof *g);
+			if (!g) {
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+				goto out;
+			}
+			v = g;
+			cap = nc;
+		}
+		yj_stored_prediction *e = &v[cnt++];
+		e->run = sqlite3_column_int64(q, 1);
+		e->key = column_dup(q, 0, "");
+		e->source = column_dup(q, 2, "");
+		e->predicted = column_dup(q, 3, "");
+		e->probabilities = column_dup(q, 4, "{}");
+		e->created_at = column_dup(q, 5, "");
+		if (!e->key || !e->source || !e->predicted || !e->probabilities || !e->created_at) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		st = store_sqlite_error(db, rc, _("reading the predictions"), err);
+out:
+	sqlite3_finalize(q);
+	if (st) {
+		caselist_predictions_free(v, cnt);
+		return st;
+	}
+	*out = v;
+	*n = cnt;
+	return YJ_OK;
+}
