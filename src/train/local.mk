@@ -1,4 +1,5 @@
-## src/train: the training loop, runs and metrics.
+## src/train: training, pretraining, prediction, explanation, runs and metrics;
+## the case lists of the workbench.
 noinst_LIBRARIES += src/train/libtrain.a
 src_train_libtrain_a_SOURCES = \
 	src/train/metrics.c \

@@ -1,7 +1,7 @@
 /*
- * train.c - the training loop of the structured branch, with live
- * progress in the project file, best-epoch weights and resumable
- * checkpoints.
+ * train.c - the training loop of the multimodal classifier (structured,
+ * n-gram and BERT text branches, fused), with live progress in the
+ * project file, best-epoch weights and resumable checkpoints.
  */
 #include <config.h>
 
