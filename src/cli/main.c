@@ -79,11 +79,15 @@ static const char *locale_dir(void)
 	const char *d = getenv("YUJING_LOCALEDIR");
 	if (d && *d)
 		return d;
-#ifdef ABS_BUILDDIR
-	if (access(LOCALEDIR "/zh_CN/LC_MESSAGES/" PACKAGE ".mo", R_OK) &&
-	    !access(ABS_BUILDDIR "/locale/zh_CN/LC_MESSAGES/" PACKAGE ".mo", R_OK))
-		return ABS_BUILDDIR "/locale";
-#endif
+	static char built[4096];
+	const char *tree = cli_build_tree();
+	if (tree && access(LOCALEDIR "/zh_CN/LC_MESSAGES/" PACKAGE ".mo", R_OK)) {
+		snprintf(built, sizeof built, "%s/locale/zh_CN/LC_MESSAGES/%s.mo", tree, PACKAGE);
+		if (!access(built, R_OK)) {
+			snprintf(built, sizeof built, "%s/locale", tree);
+			return built;
+		}
+	}
 	return LOCALEDIR;
 }
 
