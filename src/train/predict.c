@@ -26,7 +26,6 @@ void run_model_free(yj_run_model *rm)
 	mm_free(&rm->m);
 	cases_free(&rm->cases);
 	features_free(rm->f, rm->nf);
-	free(rm->f);
 	texts_free(rm->tx, rm->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
 		free(rm->vocab[i]);

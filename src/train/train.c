@@ -569,7 +569,6 @@ static void trainer_free(trainer *t)
 {
 	cases_free(&t->cases);
 	features_free(t->f, t->nf);
-	free(t->f);
 	free(t->train_idx);
 	free(t->test_idx);
 	mm_free(&t->m);

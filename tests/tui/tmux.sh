@@ -259,6 +259,31 @@ EOF
 		bail_out "cannot build the fixture project"
 }
 
+# trained_fixture: the fixture, split, with a run trained on it.
+trained_fixture()
+{
+	fixture
+	yujing split p.yj >/dev/null &&
+		yujing train p.yj --epochs 40 --batch 4 >/dev/null 2>&1 ||
+		bail_out "cannot split and train the fixture"
+}
+
+# skip_all REASON: skip the whole test (TAP "1..0 # SKIP").
+skip_all()
+{
+	echo "1..0 # SKIP $1"
+	tap_done=1
+	exit 0
+}
+
+# need_zh: skip the whole test without msgfmt or the zh_CN.UTF-8 locale.
+need_zh()
+{
+	have msgfmt || skip_all "msgfmt is not installed (Debian package gettext)"
+	locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8' ||
+		skip_all "no zh_CN.UTF-8 locale (locale -a; localedef -i zh_CN -f UTF-8 zh_CN.UTF-8)"
+}
+
 # python3 (for computing expected screens from JSON), or empty.
 PY=
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import json, unicodedata' 2>/dev/null; then
