@@ -11,7 +11,6 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/data/clean.h"
-#include "yujing/data/table.h"
 #include "yujing/nn/ops.h"
 #include "yujing/store/caselist.h"
 #include "yujing/train/cases.h"
@@ -179,31 +178,32 @@ static int is_kept(const int64_t *kept, size_t n, int64_t row)
 	return lo < n && kept[lo] == row;
 }
 
-/* The snapshot's changes to row r of t into row->cleaned and row->change. */
-static yj_status apply_changes(yj_project *p, long long snap, const yj_table *t, size_t r, yj_case_row *row,
-			       yj_error *err)
+/* The snapshot's changes to data-table row `row` of source src into
+ * r->cleaned and r->change. */
+static yj_status apply_changes(yj_project *p, long long snap, const yj_source_info *src, int64_t row,
+			       yj_case_row *r, yj_error *err)
 {
 	json_t *ch = NULL, *c;
 	size_t i;
-	yj_status st = clean_row_changes(p, snap, t->info.id, t->row[r], &ch, err);
+	yj_status st = clean_row_changes(p, snap, src->id, row, &ch, err);
 	if (st)
 		return st;
 	json_array_foreach(ch, i, c)
 	{
 		json_t *pos = json_object_get(c, "pos");
 		const char *kind = json_string_value(json_object_get(c, "kind"));
-		if (!json_is_integer(pos) || json_integer_value(pos) < 0 || (size_t)json_integer_value(pos) >= t->ncols ||
-		    !kind) {
+		if (!json_is_integer(pos) || json_integer_value(pos) < 0 ||
+		    (size_t)json_integer_value(pos) >= src->nfields || !kind) {
 			st = error_set(err, YJ_EDATA, _("snapshot %lld: a change to row %lld of '%s' names no cell"), snap,
-				       (long long)t->row[r], t->info.name);
+				       (long long)row, src->name);
 			break;
 		}
 		size_t f = (size_t)json_integer_value(pos);
 		int bad = 0;
-		free(row->cleaned[f]);
-		free(row->change[f]);
-		row->cleaned[f] = dup_or_null(json_string_value(json_object_get(c, "value")), &bad);
-		row->change[f] = dup_or_null(kind, &bad);
+		free(r->cleaned[f]);
+		free(r->change[f]);
+		r->cleaned[f] = dup_or_null(json_string_value(json_object_get(c, "value")), &bad);
+		r->change[f] = dup_or_null(kind, &bad);
 		if (bad) {
 			st = oom(err);
 			break;
@@ -213,62 +213,62 @@ static yj_status apply_changes(yj_project *p, long long snap, const yj_table *t,
 	return st;
 }
 
-/* Row r of t: its values as imported, and as the snapshot left them. */
-static yj_status load_row(yj_project *p, long long snap, const yj_table *t, size_t r, const int64_t *kept,
-			  size_t nkept, yj_case_row *row, yj_error *err)
+/* A stored row (its values move into r) as the snapshot left it. */
+static yj_status load_row(yj_project *p, long long snap, const yj_source_info *src, yj_stored_row *sr,
+			  const int64_t *kept, size_t nkept, yj_case_row *r, yj_error *err)
 {
 	int bad = 0;
-	row->raw = calloc(t->ncols ? t->ncols : 1, sizeof *row->raw);
-	row->cleaned = calloc(t->ncols ? t->ncols : 1, sizeof *row->cleaned);
-	row->change = calloc(t->ncols ? t->ncols : 1, sizeof *row->change);
-	if (!row->raw || !row->cleaned || !row->change)
+	size_t nf = src->nfields;
+	r->raw = sr->value;
+	sr->value = NULL;
+	r->cleaned = calloc(nf ? nf : 1, sizeof *r->cleaned);
+	r->change = calloc(nf ? nf : 1, sizeof *r->change);
+	if (!r->cleaned || !r->change)
 		return oom(err);
-	for (size_t c = 0; c < t->ncols; c++) {
-		const char *v = t->cols[c].value[t->cols[c].code[r]];
-		row->raw[c] = dup_or_null(v, &bad);
-		row->cleaned[c] = dup_or_null(v, &bad);
-	}
+	for (size_t c = 0; c < nf; c++)
+		r->cleaned[c] = dup_or_null(r->raw[c], &bad);
 	if (bad)
 		return oom(err);
-	row->kept = is_kept(kept, nkept, t->row[r]);
-	return row->kept ? apply_changes(p, snap, t, r, row, err) : YJ_OK;
+	r->kept = is_kept(kept, nkept, sr->row);
+	return r->kept ? apply_changes(p, snap, src, sr->row, r, err) : YJ_OK;
 }
 
-/* The rows of case `key` in source table t into *out. */
-static yj_status source_rows(yj_project *p, long long snap, const yj_table *t, const char *key, yj_case_source *out,
-			     yj_error *err)
+/* The rows of case `key` in source src into *out (only those rows are
+ * read: caselist_source_rows). */
+static yj_status source_rows(yj_project *p, long long snap, const yj_source_info *src, const char *key,
+			     yj_case_source *out, yj_error *err)
 {
 	int64_t *kept = NULL;
+	yj_stored_row *rows = NULL;
 	size_t nkept = 0, n = 0;
 	yj_error e2;
-	yj_status st = clean_kept_rows(p, snap, t->info.id, &kept, &nkept, &e2);
+	yj_status st = clean_kept_rows(p, snap, src->id, &kept, &nkept, &e2);
 	if (st && st != YJ_ENOTFOUND) {
 		*err = e2;
 		return st;
 	}
-	st = YJ_OK;
+	if ((st = caselist_source_rows(p, src, key, &rows, &n, err)))
+		goto out;
 	int bad = 0;
-	out->source = dup_or_null(t->info.name, &bad);
-	out->fields = calloc(t->ncols ? t->ncols : 1, sizeof *out->fields);
-	if (bad || !out->fields) {
-		st = oom(err);
-		goto out;
-	}
-	out->nfields = t->ncols;
-	for (size_t c = 0; c < t->ncols; c++)
-		out->fields[c] = dup_or_null(t->cols[c].name, &bad);
-	for (size_t r = 0; t->key_col >= 0 && r < t->nrows; r++)
-		n += !strcmp(table_text(t, (size_t)t->key_col, r), key);
+	out->source = dup_or_null(src->name, &bad);
+	out->fields = calloc(src->nfields ? src->nfields : 1, sizeof *out->fields);
 	out->rows = calloc(n ? n : 1, sizeof *out->rows);
-	if (bad || !out->rows) {
+	if (bad || !out->fields || !out->rows) {
 		st = oom(err);
 		goto out;
 	}
-	for (size_t r = 0; t->key_col >= 0 && r < t->nrows && !st; r++)
-		if (!strcmp(table_text(t, (size_t)t->key_col, r), key))
-			st = load_row(p, snap, t, r, kept, nkept, &out->rows[out->nrows++], err);
+	out->nfields = src->nfields;
+	for (size_t c = 0; c < src->nfields; c++)
+		out->fields[c] = dup_or_null(src->fields[c].name, &bad);
+	if (bad) {
+		st = oom(err);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !st; i++)
+		st = load_row(p, snap, src, &rows[i], kept, nkept, &out->rows[out->nrows++], err);
 out:
 	free(kept);
+	caselist_rows_free(rows, n, src->nfields);
 	return st;
 }
 
@@ -277,32 +277,20 @@ yj_status cases_rows(yj_project *p, long long run, const char *key, yj_case_rows
 	memset(out, 0, sizeof *out);
 	yj_source_info *src = NULL;
 	size_t nsrc = 0;
-	yj_nullset ns;
-	int have_ns = 0;
 	yj_status st = sources_list(p, &src, &nsrc, err);
 	if (st)
 		goto out;
 	if ((st = clean_run_snapshot(p, run, &out->snapshot, err)))
 		goto out;
-	if ((st = table_nullset(p, &ns, err)))
-		goto out;
-	have_ns = 1;
 	out->key = strdup(key);
 	out->sources = calloc(nsrc ? nsrc : 1, sizeof *out->sources);
 	if (!out->key || !out->sources) {
 		st = oom(err);
 		goto out;
 	}
-	for (size_t s = 0; s < nsrc && !st; s++) {
-		yj_table t;
-		if ((st = table_load(p, src[s].name, &ns, NULL, &t, err)))
-			break;
-		st = source_rows(p, out->snapshot, &t, key, &out->sources[out->nsources++], err);
-		table_free(&t);
-	}
+	for (size_t s = 0; s < nsrc && !st; s++)
+		st = source_rows(p, out->snapshot, &src[s], key, &out->sources[out->nsources++], err);
 out:
-	if (have_ns)
-		nullset_free(&ns);
 	sources_list_free(src, nsrc);
 	if (st)
 		cases_rows_free(out);
