@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yujing/base/escape.h"
 #include "yujing/base/i18n.h"
 #include "yujing/text/width.h"
 
@@ -162,6 +163,18 @@ int cli_print_json(json_t *v)
 	return rc ? 1 : 0;
 }
 
+/* ---------------------------------------------------------------- escape */
+
+const char *cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	char **slot = &ring[next++ % 8];
+	free(*slot);
+	*slot = escape_dup(s ? s : "");
+	return *slot ? *slot : "?";
+}
+
 /* ------------------------------------------------------------- interrupt */
 
 volatile sig_atomic_t cli_interrupted;
@@ -286,8 +299,9 @@ void cli_table_row(cli_table *t, const char *const *cells)
 		t->cells = c;
 		t->cap = cap;
 	}
+	/* Cells show labels, keys and field names from files: escaped. */
 	for (int i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(cells[i] ? cells[i] : "");
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = escape_dup(cells[i] ? cells[i] : "");
 	t->nrows++;
 }
 
