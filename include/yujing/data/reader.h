@@ -37,8 +37,9 @@ typedef struct yj_cell {
 } yj_cell;
 
 /* Bounds on what a file can make the reader hold.  A record (a CSV/TSV
- * record, quoted newlines included, or a JSON line) longer than
- * READER_MAX_RECORD bytes is an error naming the line it starts on.
+ * record, quoted newlines included, or a JSON line) that grows past
+ * READER_MAX_RECORD bytes is an error naming the line it starts on (checked
+ * per megabyte of input: a record up to the bound always reads).
  * READER_MAX_FIELDS: SQLite's 2000 columns of a table less the row, line
  * and synthetic key columns of a source table (store/sources.h). */
 #define READER_MAX_RECORD (64 << 20)
