@@ -11,10 +11,17 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/store/sources.h"
 
-static char *dup_col(sqlite3_stmt *st, int i)
+/* A copy of column i, NULL for an SQL NULL; *nomem set when out of
+ * memory (so that no allocation failure passes for a NULL). */
+static char *dup_col(sqlite3_stmt *st, int i, int *nomem)
 {
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
 	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? strdup((const char *)s) : NULL;
+	char *d = s ? strdup((const char *)s) : NULL;
+	if (!d)
+		*nomem = 1;
+	return d;
 }
 
 static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
@@ -28,6 +35,7 @@ static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
 		return store_sqlite_error(db, rc, _("reading fields"), err);
 	sqlite3_bind_int64(st, 1, s->id);
 	size_t cap = 0;
+	int nomem = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (s->nfields == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -39,11 +47,15 @@ static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
 			s->fields = f;
 		}
 		yj_field_info *f = &s->fields[s->nfields++];
-		f->name = dup_col(st, 0);
-		f->col = dup_col(st, 1);
-		f->type = dup_col(st, 2);
-		f->inferred = dup_col(st, 3);
-		f->role = dup_col(st, 4);
+		f->name = dup_col(st, 0, &nomem);
+		f->col = dup_col(st, 1, &nomem);
+		f->type = dup_col(st, 2, &nomem);
+		f->inferred = dup_col(st, 3, &nomem);
+		f->role = dup_col(st, 4, &nomem);
+		if (nomem) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -193,19 +205,23 @@ static const char *const source_cols =
 	"SELECT id, name, key_field, label_field, file, format, encoding, data_table,"
 	" imported_at, rows FROM sources";
 
-static void fill_source(sqlite3_stmt *st, yj_source_info *s)
+/* Fill s from a row of source_cols; -1 when out of memory (s is then
+ * partly filled: sources_free it). */
+static int fill_source(sqlite3_stmt *st, yj_source_info *s)
 {
+	int nomem = 0;
 	memset(s, 0, sizeof *s);
 	s->id = sqlite3_column_int64(st, 0);
-	s->name = dup_col(st, 1);
-	s->key_field = dup_col(st, 2);
-	s->label_field = dup_col(st, 3);
-	s->file = dup_col(st, 4);
-	s->format = dup_col(st, 5);
-	s->encoding = dup_col(st, 6);
-	s->data_table = dup_col(st, 7);
-	s->imported_at = dup_col(st, 8);
+	s->name = dup_col(st, 1, &nomem);
+	s->key_field = dup_col(st, 2, &nomem);
+	s->label_field = dup_col(st, 3, &nomem);
+	s->file = dup_col(st, 4, &nomem);
+	s->format = dup_col(st, 5, &nomem);
+	s->encoding = dup_col(st, 6, &nomem);
+	s->data_table = dup_col(st, 7, &nomem);
+	s->imported_at = dup_col(st, 8, &nomem);
 	s->rows = sqlite3_column_int64(st, 9);
+	return nomem ? -1 : 0;
 }
 
 yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error *err)
@@ -235,7 +251,10 @@ yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error 
 			}
 			v = t;
 		}
-		fill_source(st, &v[cnt++]);
+		if (fill_source(st, &v[cnt++])) {
+			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		ret = store_sqlite_error(db, rc, _("listing sources"), err);
@@ -272,8 +291,9 @@ yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_e
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		fill_source(st, out);
-		if (!(ret = load_fields(db, out, err)))
+		if (fill_source(st, out))
+			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		else if (!(ret = load_fields(db, out, err)))
 			ret = validate_source(db, project_path(p), out, err);
 	} else if (rc == SQLITE_DONE) {
 		ret = error_set(err, YJ_ENOTFOUND, _("no source named '%s'"), name);
@@ -284,6 +304,11 @@ yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_e
 out:
 	sqlite3_finalize(st);
 	strbuf_free(&sql);
+	if (ret) {
+		/* Nothing for the caller to free on an error. */
+		sources_free(out, 1);
+		memset(out, 0, sizeof *out);
+	}
 	return ret;
 }
 

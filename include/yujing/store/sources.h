@@ -44,7 +44,8 @@ typedef struct yj_source_info {
 yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error *err);
 
 /* One source by name; YJ_ENOTFOUND when there is none.  Free with
- * sources_free(out, 1) (out itself is the caller's). */
+ * sources_free(out, 1) (out itself is the caller's); on an error there is
+ * nothing to free. */
 yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_error *err);
 
 /* Non-zero when a source of that name exists (0 on error too). */
