@@ -46,7 +46,8 @@ if [ ! -f "$BUILDDIR/config.h" ]; then
 	exit 1
 fi
 
-base="src/base/error.c src/base/escape.c src/base/strbuf.c src/base/utf8.c"
+# src/base has no dependencies: all of it, whatever a target uses.
+base=$(cd "$SRCDIR" && echo src/base/*.c)
 # sources_of TARGET: the library sources and libraries a target links.
 sources_of()
 {
