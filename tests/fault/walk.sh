@@ -8,7 +8,8 @@
 #
 #   YUJING=build/yujing sh tests/fault/walk.sh [--every K] [COMMAND...]
 #
-# COMMANDs (default: all): init import sources profile clean split.  Each
+# COMMANDs (default: all): init import sources profile clean split train
+# eval predict (a 2-epoch run of a small structured model).  Each
 # runs in a fresh copy of its inputs (a project made by the commands
 # before it), so a failed write never feeds the next run.  --every K
 # injects at every Kth allocation only (a quicker pass).
@@ -33,7 +34,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$cmds" ] || cmds='init import sources profile clean split'
+all='init import sources profile clean split train eval predict'
+[ -n "$cmds" ] || cmds=$all
 : "${YUJING:?set YUJING to the yujing of a build configured with --enable-fault-injection}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/yj-fault.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -41,8 +43,9 @@ cd "$T" || exit 1
 export LC_ALL=C.UTF-8 LANGUAGE=
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-# The inputs: 12 cases of two categories (a key, a label, a number, a
-# text), and the project after each command, made without faults.
+# The inputs: 12 labeled cases of two categories and 2 unlabeled (a key,
+# a label, a number, a text), and the project after each command, made
+# without faults.
 {
 	echo 'id,kind,amount,note'
 	i=1
@@ -50,6 +53,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktra
 		echo "C$i,$([ $((i % 2)) = 0 ] && echo theft || echo fraud),$i.5,某日 在家中 $i"
 		i=$((i + 1))
 	done
+	echo 'U1,,3.5,某日'
+	echo 'U2,,8.5,某日'
 } >s.csv
 "$YUJING" init base.yj >/dev/null || exit 1
 
@@ -63,11 +68,14 @@ args()
 	profile) echo "profile p.yj" ;;
 	clean) echo "clean p.yj" ;;
 	split) echo "split p.yj --seed 1" ;;
+	train) echo "train p.yj --epochs 2 --batch 8 --hidden 4 --threads 1" ;;
+	eval) echo "eval p.yj" ;;
+	predict) echo "predict p.yj --unlabeled" ;;
 	*) return 1 ;;
 	esac
 }
 # Each command's starting project: the previous command's result.
-for c in init import sources profile clean split; do
+for c in $all; do
 	cp base.yj "before-$c.yj"
 	[ "$c" = init ] && continue
 	# shellcheck disable=SC2046 # the command line splits into words
