@@ -6,7 +6,6 @@
  * walked; an error is fine, a crash, a hang, a leak or a sanitizer report
  * is not.
  */
-#define _GNU_SOURCE
 #include <config.h>
 
 #include <stdint.h>

@@ -6,7 +6,6 @@
  * specials; the ids must be vocabulary rows and, with a limit, at most
  * max_len of them ([CLS] and [SEP] always, so at least 2 with specials).
  */
-#define _GNU_SOURCE
 #include <config.h>
 
 #include <stdint.h>

@@ -3,7 +3,6 @@
  * (src/text/tokenizer.c, vocab_load) on any bytes as vocab.txt, then the
  * tokenizer over the same bytes with the vocabulary they made.
  */
-#define _GNU_SOURCE
 #include <config.h>
 
 #include <stdint.h>
