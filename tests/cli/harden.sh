@@ -273,6 +273,19 @@ expect_stdout_contains 's: 3 rows' 'sources lists a read-only file'
 chmod u+w ro.yj
 expect_eq "$(sql ro.yj 'PRAGMA journal_mode')" delete 'sources does not convert the file to WAL'
 expect_no_file ro.yj-wal 'sources leaves no -wal file'
+# A file nobody may write, root included: immutable (chattr +i, where the
+# file system and our rights allow it).
+cp good.yj imm.yj
+sql imm.yj 'PRAGMA journal_mode = DELETE' >/dev/null
+if have chattr && chattr +i imm.yj 2>/dev/null; then
+	run yujing sources imm.yj
+	chattr -i imm.yj
+	expect_eq "$rc" 0 'sources lists a file that cannot be written (chattr +i)'
+	expect_stdout_contains 's: 3 rows' 'and shows its source'
+else
+	skip 'sources lists a file that cannot be written' 'chattr +i is not possible here'
+	skip 'and shows its source' 'chattr +i is not possible here'
+fi
 cp e.yj ro2.yj
 sql ro2.yj 'PRAGMA journal_mode = DELETE' >/dev/null
 expect_exit 0 yujing eval ro2.yj
