@@ -146,8 +146,19 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 
 int cli_fail(const yj_error *err)
 {
+	/* Messages quote names and values from files: escaped, the hint on
+	 * its own line as error_format puts it. */
 	char buf[4096];
-	fprintf(stderr, "%s: %s\n", PACKAGE, error_format(err, buf, sizeof buf));
+	yj_error e = *err;
+	e.hint[0] = '\0';
+	char *m = escape_dup(error_format(&e, buf, sizeof buf));
+	fprintf(stderr, "%s: %s\n", PACKAGE, m ? m : buf);
+	free(m);
+	if (err->hint[0]) {
+		char *h = escape_dup(err->hint);
+		fprintf(stderr, "  %s %s\n", _("hint:"), h ? h : err->hint);
+		free(h);
+	}
 	return error_exit_code(err->status);
 }
 

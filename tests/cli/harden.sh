@@ -222,6 +222,15 @@ else
 	diag_file "$T/stdout"
 fi
 
+# Error messages quote names too: escaped on standard error as well.
+expect_exit 1 yujing profile e.yj --source "x${ESC}[2J"
+expect_stderr_contains "no source named 'x\e[2J'" 'an error message: the name, escaped'
+if LC_ALL=C grep -q "$ESC" "$T/stderr"; then
+	not_ok 'an error message: no escape character reaches the terminal'
+else
+	ok 'an error message: no escape character reaches the terminal'
+fi
+
 # -------------------------------------------------------------------- low
 cp good.yj neg.yj
 sql neg.yj 'PRAGMA user_version = -1'
