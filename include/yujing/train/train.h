@@ -76,6 +76,10 @@ yj_status train_ablation(yj_project *p, const yj_train_opts *o, json_t **out, yj
 /* Ask a running run to stop (sets its cancel flag). */
 yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);
 
+/* Remove a run (training or pretraining) with its steps, epochs and
+ * predictions; one still training in a live process is refused. */
+yj_status train_delete(yj_project *p, long long run, yj_error *err);
+
 /* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
  * accuracy, macro_f1}]} */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
