@@ -16,7 +16,9 @@
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
-static const char *const status_names[] = {"running", "done", "cancelled", "failed", "interrupted"};
+/* marked for the catalogue: the CLI and the TUI show them translated */
+static const char *const status_names[] = {N_("running"), N_("done"), N_("cancelled"), N_("failed"),
+					   N_("interrupted")};
 
 const char *runs_status_name(yj_run_status s)
 {

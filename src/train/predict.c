@@ -106,126 +106,146 @@ static yj_status read_run(yj_project *p, long long run, yj_run_model *rm, yj_saf
 	return YJ_OK;
 }
 
-static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
-			    yj_run_model *rm, yj_error *err)
+/* The cases (the snapshot's, or read from files) and their structured
+ * inputs under the stored layouts; cfg gets the structured branch. */
+static yj_status load_cases(yj_project *p, const yj_case_file *files, size_t nfiles, yj_run_model *rm,
+			    yj_mm_cfg *cfg, yj_error *err)
 {
-	yj_safetensors sf;
-	int have_sf = 0;
-	memset(rm, 0, sizeof *rm);
-	yj_status st = read_run(p, run, rm, &sf, &have_sf, err);
+	yj_status st;
+	if (files)
+		st = file_cases_load(p, runs_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases, &rm->fc, err);
+	else if (!(st = cases_load(p, &rm->cases, err)))
+		st = cases_add_unlabeled(p, &rm->cases, err);
 	if (st)
-		goto fail;
-	/* the cases and their inputs under the stored layouts */
-	if (files) {
-		if ((st = file_cases_load(p, runs_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases,
-					  &rm->fc, err)))
-			goto fail;
-	} else if ((st = cases_load(p, &rm->cases, err)) || (st = cases_add_unlabeled(p, &rm->cases, err))) {
-		goto fail;
-	}
+		return st;
 	const char *branches = json_string_value(json_object_get(rm->config, "branches"));
 	int use_struct = branches && (!strncmp(branches, "structured", 10));
 	if (use_struct && (st = rm->fc ? features_apply_files(rm->fc, &rm->cases, rm->features, &rm->f, &rm->nf, err)
 				       : features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
-		goto fail;
-	yj_mm_cfg cfg = {.nclasses = (int)json_array_size(rm->labels),
-			 .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
+		return st;
+	*cfg = (yj_mm_cfg){.nclasses = (int)json_array_size(rm->labels),
+			   .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
 	const char *fu = json_string_value(json_object_get(rm->config, "fusion"));
-	cfg.fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
-	if (use_struct) {
-		cfg.mlp.nsrc = (int)rm->nf;
-		cfg.mlp.hidden = cfg.ngram_dim;
-		cfg.mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
-		cfg.mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
-		json_t *dims = json_object_get(rm->config, "in_dims");
-		if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES) {
-			st = error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
-			goto fail;
-		}
-		for (size_t s = 0; s < rm->nf; s++) {
-			cfg.mlp.in_dim[s] = (int)rm->f[s].dim;
-			if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s))) {
-				st = error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"),
-					       rm->run, rm->f[s].name, rm->f[s].dim,
-					       (long long)json_integer_value(json_array_get(dims, s)));
-				goto fail;
-			}
-		}
+	cfg->fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
+	if (!use_struct)
+		return YJ_OK;
+	cfg->mlp.nsrc = (int)rm->nf;
+	cfg->mlp.hidden = cfg->ngram_dim;
+	cfg->mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
+	cfg->mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
+	json_t *dims = json_object_get(rm->config, "in_dims");
+	if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES)
+		return error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
+	for (size_t s = 0; s < rm->nf; s++) {
+		cfg->mlp.in_dim[s] = (int)rm->f[s].dim;
+		if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s)))
+			return error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"), rm->run,
+					 rm->f[s].name, rm->f[s].dim, (long long)json_integer_value(json_array_get(dims, s)));
 	}
-	/* n-gram branches: the texts against the stored vocabularies */
+	return YJ_OK;
+}
+
+/* n-gram branches: the texts against the stored vocabularies. */
+static yj_status ngram_inputs(yj_run_model *rm, yj_mm_cfg *cfg, yj_error *err)
+{
 	size_t j;
 	json_t *l;
-	int need_texts = 0;
-	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") || json_object_get(l, "text_branch");
-	if (need_texts && (st = rm->fc ? texts_build_files(rm->fc, &rm->cases, &rm->tx, &rm->ntx, err)
-				       : texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err)))
-		goto fail;
 	json_array_foreach(rm->features, j, l)
 	{
 		if (!json_object_get(l, "branch") || json_object_get(l, "text_branch"))
 			continue; /* not an n-gram branch */
-		if (cfg.nngram == MM_MAX_TEXT) {
-			st = error_set(err, YJ_EDATA, _("run %lld has too many text branches"), rm->run);
-			goto fail;
-		}
+		if (cfg->nngram == MM_MAX_TEXT)
+			return error_set(err, YJ_EDATA, _("run %lld has too many text branches"), rm->run);
 		const char *src = json_string_value(json_object_get(l, "source"));
 		const char *field = json_string_value(json_object_get(l, "field"));
 		size_t t = 0;
 		while (t < rm->ntx && !(src && field && !strcmp(rm->tx[t].source, src) && !strcmp(rm->tx[t].field, field)))
 			t++;
-		if (t == rm->ntx) {
-			st = error_set(err, YJ_EDATA, _("the run reads text field %s of %s, which is gone"),
-				       field ? field : "?", src ? src : "?");
-			goto fail;
-		}
-		int i = cfg.nngram++;
+		if (t == rm->ntx)
+			return error_set(err, YJ_EDATA, _("the run reads text field %s of %s, which is gone"),
+					 field ? field : "?", src ? src : "?");
+		int i = cfg->nngram++;
 		rm->tx_of[i] = (int)t;
 		rm->branch_name[i] = strdup(json_string_value(json_object_get(l, "branch")));
 		json_t *voc = json_object_get(l, "vocab");
 		size_t nv = json_array_size(voc);
 		rm->vocab[i] = malloc((nv ? nv : 1) * sizeof(uint32_t));
 		if (!rm->vocab[i] || !rm->branch_name[i])
-			goto nomem;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
 		for (size_t k = 0; k < nv; k++)
 			rm->vocab[i][k] = (uint32_t)json_integer_value(json_array_get(voc, k));
 		rm->nvocab[i] = nv;
-		cfg.ngram_rows[i] = nv;
+		cfg->ngram_rows[i] = nv;
 		if (ngram_data_build((const char *const *)rm->tx[t].text, rm->cases.n, NULL,
 				     (int)json_integer_value(json_object_get(l, "n")),
 				     (uint32_t)json_integer_value(json_object_get(l, "buckets")), &rm->vocab[i],
 				     &rm->nvocab[i], 1, &rm->nd[i]))
-			goto nomem;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
-	/* BERT text branches: [CLS] vectors of every case (textbranch.h) */
-	if (need_texts && (st = textenc_run_inputs(p, rm->features, rm->tx, rm->ntx,
-						   rm->fc ? NULL : (const char *const *)rm->cases.key, rm->cases.n,
-						   cfg.ngram_dim, &cfg.ntext, &cfg.text_in, rm->text_cls, err)))
-		goto fail;
-	cfg.text_dim = cfg.ngram_dim;
-	if (mm_init(&rm->m, &cfg, 0) || mm_reserve(&rm->m, RM_BATCH)) {
-		st = error_set(err, YJ_EDATA, _("run %lld: its configuration does not make a model"), rm->run);
-		goto fail;
-	}
-	for (int i = 0; i < cfg.ntext; i++)
+	return YJ_OK;
+}
+
+/* The text fields, the n-gram branches and the BERT text branches'
+ * vectors of every case (textbranch.h). */
+static yj_status text_inputs(yj_project *p, yj_run_model *rm, yj_mm_cfg *cfg, yj_error *err)
+{
+	size_t j;
+	json_t *l;
+	int need_texts = 0;
+	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") || json_object_get(l, "text_branch");
+	if (!need_texts)
+		return YJ_OK;
+	yj_status st = rm->fc ? texts_build_files(rm->fc, &rm->cases, &rm->tx, &rm->ntx, err)
+			      : texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err);
+	if (!st)
+		st = ngram_inputs(rm, cfg, err);
+	if (!st)
+		st = textenc_run_inputs(p, rm->features, rm->tx, rm->ntx,
+					rm->fc ? NULL : (const char *const *)rm->cases.key, rm->cases.n, cfg->ngram_dim,
+					&cfg->ntext, &cfg->text_in, rm->text_cls, err);
+	return st;
+}
+
+/* The model of cfg with the stored weights, and the branch baselines
+ * (in the weights' metadata). */
+static yj_status build_model(yj_run_model *rm, yj_mm_cfg *cfg, const yj_safetensors *sf, yj_error *err)
+{
+	cfg->text_dim = cfg->ngram_dim;
+	if (mm_init(&rm->m, cfg, 0) || mm_reserve(&rm->m, RM_BATCH))
+		return error_set(err, YJ_EDATA, _("run %lld: its configuration does not make a model"), rm->run);
+	for (int i = 0; i < cfg->ntext; i++)
 		rm->m.tin[i] = rm->text_cls[i];
 	for (size_t s = 0; s < rm->nf; s++)
 		if (!(rm->xb[s] = malloc((size_t)RM_BATCH * rm->f[s].dim * sizeof(float))))
-			goto nomem;
-	if ((st = safetensors_load_params(&sf, &rm->m.ps, 0, err)))
-		goto fail;
-	/* the baselines */
-	json_t *meta = sf.metadata_json ? json_loads(sf.metadata_json, 0, NULL) : NULL;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = safetensors_load_params(sf, &rm->m.ps, 0, err);
+	if (st)
+		return st;
+	json_t *meta = sf->metadata_json ? json_loads(sf->metadata_json, 0, NULL) : NULL;
 	const char *bl = json_string_value(json_object_get(meta, "baselines"));
 	rm->baselines = bl ? json_loads(bl, 0, NULL) : NULL;
 	json_decref(meta);
-	safetensors_free(&sf);
 	return YJ_OK;
-nomem:
-	st = error_set(err, YJ_ENOMEM, _("out of memory"));
-fail:
+}
+
+static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			    yj_run_model *rm, yj_error *err)
+{
+	yj_safetensors sf;
+	yj_mm_cfg cfg;
+	int have_sf = 0;
+	memset(rm, 0, sizeof *rm);
+	yj_status st = read_run(p, run, rm, &sf, &have_sf, err);
+	if (!st)
+		st = load_cases(p, files, nfiles, rm, &cfg, err);
+	if (!st)
+		st = text_inputs(p, rm, &cfg, err);
+	if (!st)
+		st = build_model(rm, &cfg, &sf, err);
 	if (have_sf)
 		safetensors_free(&sf);
-	run_model_free(rm);
+	if (st)
+		run_model_free(rm);
 	return st;
 }
 
