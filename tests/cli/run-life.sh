@@ -2,10 +2,10 @@
 # run-life.sh - a training run against what its neighbours and the machine
 # do to it (issue 15, defects 4, 7, 8 and 9):
 #
-#   lock       another process holds the write lock (BEGIN IMMEDIATE) for
-#              12 s, longer than the 10 s busy timeout, while a run starts:
-#              the run waits and finishes (exit 0, done) with the weights of
-#              the same run trained without the lock
+#   lock       after a run's first step another process holds the write
+#              lock (BEGIN IMMEDIATE) for 12 s, longer than the 10 s busy
+#              timeout: the run waits and finishes (exit 0, done) with the
+#              weights of the same run trained without the lock
 #   NaN loss   --lr 1e30: exit 1 with "the loss became NaN at step N; lower
 #              --lr"; steps 0 .. N-1 are recorded and finite; status failed
 #   kill -9    a run killed after its first step (before its first
@@ -17,8 +17,9 @@
 #              finishes it, again to the same weights
 #   delete     `runs --delete` removes the interrupted run with its steps
 #
-# The faults come from tests/unit/run-faults (a run that kills itself or
-# fills the file); the project file is read with sqlite3 ($SQLITE3).
+# The faults come from tests/unit/run-faults (a run that kills itself,
+# meets a held lock or fills the file); the project file is read with
+# sqlite3 ($SQLITE3).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 FAULTS=$(dirname "$YUJING")/tests/unit/run-faults
@@ -56,20 +57,9 @@ want=$(q "SELECT hex(weights) FROM runs WHERE id = 1")
 check 'the reference run stored weights' test -n "$want"
 
 # ------------------------------------------------------------------ lock
-(printf "BEGIN IMMEDIATE;\nINSERT INTO settings (key, value) VALUES ('lock', 'held');\n.shell touch locked; sleep 12\nCOMMIT;\n" |
-	"$SQLITE3" -batch p.yj >/dev/null 2>&1) &
-holder=$!
-track_pid "$holder"
-i=0
-while [ ! -f locked ] && [ $i -lt 100 ]; do
-	sleep 0.1 2>/dev/null || sleep 1
-	i=$((i + 1))
-done
-check 'another process holds the write lock' kill -0 "$holder"
-# shellcheck disable=SC2086
-expect_exit 0 yujing train p.yj $OPTS
-wait "$holder"
-untrack "$holder"
+run "$FAULTS" p.yj lock
+expect_eq "$rc" 0 'a run whose progress write meets a lock held for 12 s waits and ends well (exit 0)'
+[ "$rc" = 0 ] || diag_file "$T/stderr" stderr
 expect_eq "$(q "SELECT value FROM settings WHERE key = 'lock'")" held 'the lock holder committed its write'
 expect_eq "$(run_status 2)" done 'the run that waited for the lock is done'
 expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 2")" "$want" 'and has the weights of the run without the lock'

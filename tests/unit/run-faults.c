@@ -4,6 +4,10 @@
  *
  *   run-faults PROJECT kill    the process kills itself (SIGKILL) after the
  *                              first optimiser step, before any checkpoint
+ *   run-faults PROJECT lock    after the first step another process takes
+ *                              the write lock (BEGIN IMMEDIATE) for 12 s,
+ *                              longer than the 10 s busy timeout, and
+ *                              writes the setting lock = held
  *   run-faults PROJECT full    after the first step the project file may not
  *                              grow (PRAGMA max_page_count) and its free
  *                              pages are filled: a full disk for every write
@@ -19,12 +23,45 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "yujing/store/project.h"
 #include "yujing/train/train.h"
 
 static yj_project *proj;
-static int mode_kill, faulted;
+static const char *path, *mode;
+static int faulted;
+static pid_t holder;
+
+/* A child process that holds the write lock for 12 s; returns once it
+ * holds it. */
+static void hold_lock(void)
+{
+	int fd[2];
+	char c = 0;
+	if (pipe(fd))
+		return;
+	holder = fork();
+	if (holder == 0) {
+		sqlite3 *db = NULL;
+		close(fd[0]);
+		int rc = sqlite3_open(path, &db);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT OR REPLACE INTO settings (key, value) VALUES ('lock', 'held')",
+					  NULL, NULL, NULL);
+		if (write(fd[1], "x", 1) != 1 || rc != SQLITE_OK)
+			_exit(1);
+		sleep(12);
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(rc == SQLITE_OK ? 0 : 1);
+	}
+	close(fd[1]);
+	if (holder > 0 && read(fd[0], &c, 1) != 1)
+		fprintf(stderr, "run-faults: the lock holder did not start\n");
+	close(fd[0]);
+}
 
 /* Fill the file's free pages with settings rows until SQLite says full. */
 static void fill_disk(sqlite3 *db)
@@ -50,9 +87,12 @@ static void report(void *ctx, const yj_progress_event *ev)
 	if (faulted || strcmp(ev->stage, "train") || ev->done < 1)
 		return;
 	faulted = 1;
-	if (mode_kill)
+	if (!strcmp(mode, "kill"))
 		raise(SIGKILL);
-	fill_disk(project_db(proj));
+	else if (!strcmp(mode, "lock"))
+		hold_lock();
+	else
+		fill_disk(project_db(proj));
 }
 
 int main(int argc, char **argv)
@@ -61,11 +101,12 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP run by tests/cli/run-life.sh\n");
 		return 0;
 	}
-	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "full"))) {
-		fprintf(stderr, "usage: run-faults PROJECT kill|full\n");
+	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "lock") && strcmp(argv[2], "full"))) {
+		fprintf(stderr, "usage: run-faults PROJECT kill|lock|full\n");
 		return 2;
 	}
-	mode_kill = !strcmp(argv[2], "kill");
+	path = argv[1];
+	mode = argv[2];
 	yj_error err;
 	error_clear(&err);
 	yj_status st = project_open(argv[1], &proj, &err);
@@ -83,6 +124,11 @@ int main(int argc, char **argv)
 		st = train_run(proj, &o, &run, &err);
 		printf("%lld\n", run);
 		project_close(proj);
+	}
+	int ws = 0;
+	if (holder > 0 && (waitpid(holder, &ws, 0) != holder || !WIFEXITED(ws) || WEXITSTATUS(ws))) {
+		fprintf(stderr, "run-faults: the lock holder failed\n");
+		return 1;
 	}
 	if (st)
 		fprintf(stderr, "%s: %s (%s)\n", error_status_name(st), err.msg, err.hint);
