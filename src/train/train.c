@@ -794,6 +794,50 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 	return run_set_total(&t->r, t->total, err);
 }
 
+/* One optimiser step on the gathered batch of B cases (global step
+ * gstep): *loss its training loss, *lr the head's learning rate. */
+static yj_status train_step(trainer *t, int B, long long gstep, float *loss, float *lr, yj_error *err)
+{
+	const yj_train_opts *o = &t->o;
+	yj_status st = YJ_OK;
+	/* fine-tuning: this batch's [CLS] vectors, dropout from a stream per
+	 * (step, field) so a second pass repeats it */
+	uint64_t dseed = o->seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(gstep + 1));
+	for (int i = 0; t->tune && i < t->ntext && !st; i++) {
+		bert_seed(&t->enc.bert, dseed + (uint64_t)i);
+		st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
+	}
+	if (st)
+		return st;
+	mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 1);
+	*loss = mm_loss(&t->m, t->yb, o->balanced ? t->cw : NULL, B);
+	params_zero_grad(&t->m.ps);
+	mm_backward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, t->yb, o->balanced ? t->cw : NULL, B);
+	if (o->clip > 0)
+		clip_grad_norm(&t->m.ps, o->clip);
+	*lr = lr_schedule(gstep, t->warm, t->total, o->lr);
+	adamw_step(&t->opt, &t->m.ps, *lr);
+	if (!t->tune)
+		return YJ_OK;
+	/* the encoder, with its own learning rate; the last field's
+	 * activations are live, the others recomputed */
+	params_zero_grad(&t->enc.bert.ps);
+	for (int i = t->ntext - 1; i >= 0 && !st; i--) {
+		if (i != t->ntext - 1) {
+			bert_seed(&t->enc.bert, dseed + (uint64_t)i);
+			st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
+		}
+		if (!st)
+			textenc_backward(&t->enc, t->m.dtin[i]);
+	}
+	if (st)
+		return st;
+	if (o->clip > 0)
+		clip_grad_norm(&t->enc.bert.ps, o->clip);
+	adamw_step(&t->topt, &t->enc.bert.ps, lr_schedule(gstep, t->warm, t->total, o->text_lr));
+	return YJ_OK;
+}
+
 /* The optimiser steps of one epoch from at->step_in_epoch, adding the
  * training losses to at->loss_sum/loss_n.  When asked to stop it stops
  * after a step with a checkpoint that resumes at the next. */
@@ -816,42 +860,10 @@ static yj_status epoch_steps(trainer *t, train_pos *at, yj_error *err)
 		size_t first = s * (size_t)o->batch;
 		int B = (int)(t->ntrain - first < (size_t)o->batch ? t->ntrain - first : (size_t)o->batch);
 		long long gstep = at->gstep;
+		float loss, lr;
 		gather(t, t->perm + first, B);
-		/* fine-tuning: this batch's [CLS] vectors, dropout from a
-		 * stream per (step, field) so a second pass repeats it */
-		uint64_t dseed = o->seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(gstep + 1));
-		for (int i = 0; t->tune && i < t->ntext && !st; i++) {
-			bert_seed(&t->enc.bert, dseed + (uint64_t)i);
-			st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
-		}
-		if (st)
+		if ((st = train_step(t, B, gstep, &loss, &lr, err)))
 			break;
-		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 1);
-		float loss = mm_loss(&t->m, t->yb, o->balanced ? t->cw : NULL, B);
-		params_zero_grad(&t->m.ps);
-		mm_backward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, t->yb, o->balanced ? t->cw : NULL, B);
-		if (o->clip > 0)
-			clip_grad_norm(&t->m.ps, o->clip);
-		float lr = lr_schedule(gstep, t->warm, t->total, o->lr);
-		adamw_step(&t->opt, &t->m.ps, lr);
-		if (t->tune) {
-			/* the encoder, with its own learning rate; the last
-			 * field's activations are live, the others recomputed */
-			params_zero_grad(&t->enc.bert.ps);
-			for (int i = t->ntext - 1; i >= 0 && !st; i--) {
-				if (i != t->ntext - 1) {
-					bert_seed(&t->enc.bert, dseed + (uint64_t)i);
-					st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
-				}
-				if (!st)
-					textenc_backward(&t->enc, t->m.dtin[i]);
-			}
-			if (st)
-				break;
-			if (o->clip > 0)
-				clip_grad_norm(&t->enc.bert.ps, o->clip);
-			adamw_step(&t->topt, &t->enc.bert.ps, lr_schedule(gstep, t->warm, t->total, o->text_lr));
-		}
 		at->loss_sum += loss;
 		at->loss_n++;
 		if ((st = run_step(&t->r, gstep, epoch, loss, lr, err)))
