@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -32,18 +33,64 @@ int runs_pid_alive(long long pid)
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+/* When process pid started, in seconds since the epoch (Linux /proc:
+ * field 22 of /proc/PID/stat in clock ticks since boot, plus btime of
+ * /proc/stat); -1 when unknown. */
+static double process_start(long long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the command name may hold blanks */
+	for (int field = 2; p && field < 22; field++)
+		if ((p = strchr(p + 1, ' ')))
+			p++;
+	long ticks = sysconf(_SC_CLK_TCK);
+	if (!p || ticks <= 0 || !(f = fopen("/proc/stat", "r")))
+		return -1;
+	unsigned long long start = strtoull(p, NULL, 10), btime = 0;
+	char line[256];
+	while (fgets(line, sizeof line, f) && sscanf(line, "btime %llu", &btime) != 1)
+		;
+	fclose(f);
+	return btime ? (double)btime + (double)start / (double)ticks : -1;
+}
+
+/* Whether the process that writes a run still does: pid lives and (where
+ * /proc says when it started) started before the run's last write, at
+ * last_write (seconds since the epoch; 0: unknown), with two seconds'
+ * slack for the timestamps' resolution and clock adjustments.  A pid reused by a later process, after
+ * a reboot say, is not the writer.  This process always is. */
+static int writer_alive(long long pid, long long last_write)
+{
+	if (pid == (long long)getpid())
+		return 1;
+	if (!runs_pid_alive(pid))
+		return 0;
+	double started = last_write > 0 ? process_start(pid) : -1;
+	return started < 0 || started <= (double)last_write + 2.0;
+}
+
 /* The status a reader sees: a stored status, running only while the
- * process that writes the run lives (this process counts as alive). */
-static yj_run_status read_status(const unsigned char *text, long long pid)
+ * process that writes the run lives. */
+static yj_run_status read_status(const unsigned char *text, long long pid, long long last_write)
 {
 	const char *s = (const char *)text;
 	for (int i = RUN_DONE; s && i <= RUN_FAILED; i++)
 		if (!strcmp(s, status_names[i]))
 			return (yj_run_status)i;
 	if (s && !strcmp(s, "running"))
-		return pid == (long long)getpid() || runs_pid_alive(pid) ? RUN_RUNNING : RUN_INTERRUPTED;
+		return writer_alive(pid, last_write) ? RUN_RUNNING : RUN_INTERRUPTED;
 	return RUN_FAILED; /* the schema allows nothing else */
 }
+
+/* The run's last write in seconds since the epoch, as a column. */
+#define LAST_WRITE "CAST(strftime('%s', COALESCE(updated_at, created_at)) AS INTEGER)"
 
 static yj_status no_run(long long id, yj_error *err)
 {
@@ -59,7 +106,7 @@ static yj_status nomem(yj_error *err)
 
 yj_status runs_get(yj_project *p, long long id, yj_run_row *out, yj_error *err)
 {
-	static const char sql[] = "SELECT config, split_id, status, pid FROM runs WHERE id = ?";
+	static const char sql[] = "SELECT config, split_id, status, pid, " LAST_WRITE " FROM runs WHERE id = ?";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof *out);
@@ -72,7 +119,7 @@ yj_status runs_get(yj_project *p, long long id, yj_run_row *out, yj_error *err)
 		out->config = store_column_text(st, 0, &oom);
 		out->split_id = sqlite3_column_int64(st, 1);
 		out->pid = sqlite3_column_int64(st, 3);
-		out->status = read_status(sqlite3_column_text(st, 2), out->pid);
+		out->status = read_status(sqlite3_column_text(st, 2), out->pid, sqlite3_column_int64(st, 4));
 		if (oom)
 			ret = nomem(err);
 	} else {
@@ -105,7 +152,7 @@ yj_status runs_create(yj_project *p, long long split_id, const char *config, con
 
 yj_status runs_claim(yj_project *p, long long id, yj_error *err)
 {
-	static const char sql[] = "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?";
+	static const char sql[] = "UPDATE runs SET status = 'running', cancel = 0, pid = ?, updated_at = " NOW " WHERE id = ?";
 	sqlite3 *db = project_db(p);
 	int rc = store_exec(db, sql, "ii", (long long)getpid(), id);
 	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("resuming the run"), sql, err);
@@ -260,7 +307,7 @@ yj_status runs_delete(yj_project *p, long long id, yj_error *err)
 yj_status runs_list(yj_project *p, yj_run_summary **out, size_t *n, yj_error *err)
 {
 	static const char sql[] = "SELECT id, created_at, status, config, epochs_done, best_epoch, metrics,"
-				  " steps_done, total_steps, pid FROM runs ORDER BY id";
+				  " steps_done, total_steps, pid, " LAST_WRITE " FROM runs ORDER BY id";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	yj_run_summary *v = NULL;
@@ -281,7 +328,7 @@ yj_status runs_list(yj_project *p, yj_run_summary **out, size_t *n, yj_error *er
 		memset(r, 0, sizeof *r);
 		r->id = sqlite3_column_int64(st, 0);
 		r->created_at = store_column_text(st, 1, &oom);
-		r->status = read_status(sqlite3_column_text(st, 2), sqlite3_column_int64(st, 9));
+		r->status = read_status(sqlite3_column_text(st, 2), sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
 		r->config = store_column_text(st, 3, &oom);
 		r->epochs_done = sqlite3_column_int64(st, 4);
 		r->best_epoch = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);

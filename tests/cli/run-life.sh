@@ -15,6 +15,9 @@
 #              max_page_count, its free pages filled): exit 1, the hint says
 #              how to resume (never "nothing was written"); --resume then
 #              finishes it, again to the same weights
+#   pid reuse  a run whose pid names a live process that started after the
+#              run's last write reads as interrupted; one that started
+#              before it is running: resume and delete are refused
 #   delete     `runs --delete` removes the interrupted run with its steps
 #
 # The faults come from tests/unit/run-faults (a run that kills itself,
@@ -102,6 +105,22 @@ expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 5")" "$want" 'with the 
 # ------------------------------------------------------------------ delete
 run "$FAULTS" p.yj kill
 expect_eq "$(run_status 6)" interrupted 'another killed run reads as interrupted'
+dead=$(q "SELECT pid FROM runs WHERE id = 6")
+# its pid given to a live process that started after the run's last write
+# (a pid reused, after a reboot say): still interrupted
+sleep 60 &
+later=$!
+track_pid "$later"
+q "UPDATE runs SET pid = $later, updated_at = '2020-01-01T00:00:00Z' WHERE id = 6"
+expect_eq "$(run_status 6)" interrupted 'a run whose pid now names a later process reads as interrupted'
+untrack_kill "$later"
+# given to a live process that started before it (this shell): running
+q "UPDATE runs SET pid = $$, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = 6"
+expect_eq "$(run_status 6)" running 'a run whose process started before its last write and lives is running'
+expect_exit 2 yujing train p.yj --resume 6
+expect_stderr_contains "run 6 is still training (process $$)"
+expect_exit 2 yujing runs p.yj --delete 6
+q "UPDATE runs SET pid = $dead WHERE id = 6"
 expect_exit 0 yujing runs p.yj --delete 6
 expect_eq "$(q "SELECT count(*) FROM runs WHERE id = 6")" 0 'runs --delete removes it'
 expect_exit 1 yujing runs p.yj --delete 6
