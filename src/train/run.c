@@ -116,6 +116,7 @@ yj_status run_step(yj_run *r, long long step, int epoch, float loss, float lr, y
 		r->cap = cap;
 	}
 	r->pending[r->npending++] = (yj_step_rec){step, epoch, loss, lr};
+	r->next_step = step + 1;
 	progress_tick(r->progress, r->pretraining ? "pretrain" : "train", "steps", step + 1, r->total, -1, 0);
 	yj_status st = YJ_OK;
 	if (progress_now() - r->last_flush > FLUSH_SECONDS)
@@ -134,6 +135,10 @@ yj_status run_log_epoch(yj_run *r, const yj_epoch_rec *e, const char *metrics, y
 yj_status run_save_checkpoint(yj_run *r, const yj_params *ps, const json_t *state, yj_error *err)
 {
 	size_t total = ps->total;
+	/* the last step's update may have overflowed: never keep that */
+	for (size_t i = 0; i < total; i++)
+		if (!isfinite(ps->data[i]))
+			return error_set(err, YJ_EDATA, _("the loss became NaN at step %lld; lower --lr"), r->next_step);
 	float *blob = malloc(3 * total * sizeof *blob);
 	char *s = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	yj_status st;

@@ -1,7 +1,9 @@
 /*
- * train.c - the training loop of the structured branch, with live
- * progress in the project file, best-epoch weights and resumable
- * checkpoints.
+ * train.c - training the multimodal classifier (structured, n-gram and
+ * BERT text branches; train.h): the inputs, the branches, the model, the
+ * epochs and their steps, the best epoch's weights.  The run itself
+ * (progress, checkpoints, cancelling, its end) is run.h's; what it reads
+ * and writes in the project, the store's.
  */
 #include <config.h>
 

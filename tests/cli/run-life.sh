@@ -7,7 +7,8 @@
 #              timeout: the run waits and finishes (exit 0, done) with the
 #              weights of the same run trained without the lock
 #   NaN loss   --lr 1e30: exit 1 with "the loss became NaN at step N; lower
-#              --lr"; steps 0 .. N-1 are recorded and finite; status failed
+#              --lr"; steps 0 .. N-1 are recorded and finite; status failed;
+#              weights that overflowed are never saved as a checkpoint
 #   kill -9    a run killed after its first step (before its first
 #              checkpoint) reads as interrupted, and --resume trains it from
 #              the start to the weights of an uninterrupted run
@@ -78,6 +79,14 @@ expect_eq "$(q "SELECT count(*), coalesce(max(step), -1) FROM run_steps WHERE ru
 	'the steps before it are recorded'
 expect_eq "$(q "SELECT count(*) FROM run_steps WHERE run_id = 3 AND NOT (loss BETWEEN -1e38 AND 1e38)")" 0 \
 	'and every recorded loss is finite'
+
+# weights that overflowed while the loss was still finite never become a
+# checkpoint (run 4: a run of run-faults's own, five steps)
+run "$FAULTS" p.yj nan
+expect_eq "$rc" 1 'a checkpoint of weights that are not finite is refused (exit 1)'
+expect_stderr_contains 'the loss became NaN at step 5; lower --lr'
+expect_eq "$(q "SELECT status, checkpoint IS NULL FROM runs WHERE id = 4")" 'failed|1' 'the run failed without that checkpoint'
+q "DELETE FROM runs WHERE id = 4"
 
 # ---------------------------------------------------------------- kill -9
 run "$FAULTS" p.yj kill

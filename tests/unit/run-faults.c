@@ -8,6 +8,10 @@
  *                              the write lock (BEGIN IMMEDIATE) for 12 s,
  *                              longer than the 10 s busy timeout, and
  *                              writes the setting lock = held
+ *   run-faults PROJECT nan     a run (of its own, through run.h) whose
+ *                              weights overflowed after step 4 although
+ *                              its loss was finite: the checkpoint is
+ *                              refused, the run fails
  *   run-faults PROJECT full    after the first step the project file may not
  *                              grow (PRAGMA max_page_count) and its free
  *                              pages are filled: a full disk for every write
@@ -20,6 +24,7 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "yujing/store/project.h"
+#include "yujing/train/run.h"
 #include "yujing/train/train.h"
 
 static yj_project *proj;
@@ -95,14 +101,36 @@ static void report(void *ctx, const yj_progress_event *ev)
 		fill_disk(project_db(proj));
 }
 
+/* The lifecycle with weights that became infinite: run_save_checkpoint
+ * must refuse them. */
+static yj_status nan_weights(yj_project *p, long long *run, yj_error *err)
+{
+	float data[3] = {1.0f, INFINITY, 2.0f}, m[3] = {0}, v2[3] = {0};
+	yj_params ps = {.total = 3, .data = data, .m = m, .v2 = v2};
+	yj_run r;
+	run_init(&r, p, 0, NULL);
+	yj_status st = run_create(&r, 0, "{}", "[]", "[]", err);
+	for (long long step = 0; !st && step < 5; step++)
+		st = run_step(&r, step, 0, 1.0f, 0.1f, err);
+	json_t *state = json_object();
+	if (!st)
+		st = run_save_checkpoint(&r, &ps, state, err);
+	json_decref(state);
+	*run = r.id;
+	st = run_end(&r, st, err);
+	run_free(&r);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1) { /* make check runs every check program */
 		printf("1..0 # SKIP run by tests/cli/run-life.sh\n");
 		return 0;
 	}
-	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "lock") && strcmp(argv[2], "full"))) {
-		fprintf(stderr, "usage: run-faults PROJECT kill|lock|full\n");
+	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "lock") && strcmp(argv[2], "full") &&
+			  strcmp(argv[2], "nan"))) {
+		fprintf(stderr, "usage: run-faults PROJECT kill|lock|full|nan\n");
 		return 2;
 	}
 	path = argv[1];
@@ -110,7 +138,12 @@ int main(int argc, char **argv)
 	yj_error err;
 	error_clear(&err);
 	yj_status st = project_open(argv[1], &proj, &err);
-	if (!st) {
+	if (!st && !strcmp(mode, "nan")) {
+		long long run = 0;
+		st = nan_weights(proj, &run, &err);
+		printf("%lld\n", run);
+		project_close(proj);
+	} else if (!st) {
 		yj_progress pr = {.report = report};
 		yj_train_opts o;
 		train_opts_default(&o);

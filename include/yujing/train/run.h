@@ -29,6 +29,7 @@ typedef struct yj_run {
 	int pretraining;     /* the text encoder's run (else a classifier's) */
 	yj_progress *progress;
 	long long total;     /* steps, for the progress line */
+	long long next_step; /* the step after the last one logged */
 	yj_step_rec *pending; /* steps not written yet */
 	size_t npending, cap;
 	double last_flush;
@@ -65,7 +66,8 @@ yj_status run_log_epoch(yj_run *r, const yj_epoch_rec *e, const char *metrics, y
 
 /* The checkpoint: ps's values and AdamW moments and the loop's state
  * (JSON, not consumed).  The previous checkpoint stays until this one is
- * written. */
+ * written.  Values that are not finite (the last update diverged) are
+ * refused as a NaN loss at the next step. */
 yj_status run_save_checkpoint(yj_run *r, const yj_params *ps, const json_t *state, yj_error *err);
 /* Load it into ps; *state gets the state (the caller's), NULL when the run
  * has no checkpoint yet (it starts from the beginning, ps untouched).
