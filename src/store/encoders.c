@@ -30,18 +30,13 @@ yj_status encoders_get(yj_project *p, long long id, yj_encoder_row *out, yj_erro
 	int rc = id ? store_prepare(db, &st, sql, "i", id) : store_prepare(db, &st, sql, ""), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	yj_status ret = YJ_OK;
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->config = store_column_blob(st, 1, &out->nconfig, &oom);
 		out->vocab = store_column_blob(st, 2, &out->nvocab, &oom);
 		out->weights = store_column_blob(st, 3, &out->nweights, &oom);
-		if (oom)
-			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
-	} else {
-		ret = rc == SQLITE_DONE ? YJ_ENOTFOUND : store_stmt_error(db, rc, _("reading the encoder"), sql, err);
 	}
-	sqlite3_finalize(st);
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading the encoder"), sql, err);
 	if (ret)
 		encoders_row_free(out);
 	return ret;

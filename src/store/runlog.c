@@ -86,6 +86,20 @@ yj_status store_stmt_error(sqlite3 *db, int rc, const char *what, const char *sq
 	return st;
 }
 
+yj_status store_row_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, const char *what, const char *sql,
+			yj_error *err)
+{
+	yj_status ret = YJ_OK;
+	if (rc == SQLITE_ROW)
+		ret = oom ? error_set(err, YJ_ENOMEM, _("out of memory")) : YJ_OK;
+	else if (rc == SQLITE_DONE)
+		ret = YJ_ENOTFOUND;
+	else
+		ret = store_stmt_error(db, rc, what, sql, err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 char *store_column_text(sqlite3_stmt *st, int i, int *oom)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)

@@ -113,19 +113,16 @@ yj_status runs_get(yj_project *p, long long id, yj_run_row *out, yj_error *err)
 	int rc = store_prepare(db, &st, sql, "i", id), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	yj_status ret = YJ_OK;
 	if (rc == SQLITE_ROW) {
 		out->id = id;
 		out->config = store_column_text(st, 0, &oom);
 		out->split_id = sqlite3_column_int64(st, 1);
 		out->pid = sqlite3_column_int64(st, 3);
 		out->status = read_status(sqlite3_column_text(st, 2), out->pid, sqlite3_column_int64(st, 4));
-		if (oom)
-			ret = nomem(err);
-	} else {
-		ret = rc == SQLITE_DONE ? no_run(id, err) : store_stmt_error(db, rc, _("reading the run"), sql, err);
 	}
-	sqlite3_finalize(st);
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading the run"), sql, err);
+	if (ret == YJ_ENOTFOUND)
+		no_run(id, err);
 	if (ret)
 		runs_row_free(out);
 	return ret;
@@ -233,16 +230,13 @@ yj_status runs_load_checkpoint(yj_project *p, long long id, void **blob, size_t 
 	int rc = store_prepare(db, &st, sql, "i", id), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	yj_status ret = YJ_OK;
 	if (rc == SQLITE_ROW) {
 		*blob = store_column_blob(st, 0, n, &oom);
 		*state = store_column_text(st, 1, &oom);
-		if (oom)
-			ret = nomem(err);
-	} else {
-		ret = rc == SQLITE_DONE ? no_run(id, err) : store_stmt_error(db, rc, _("reading a checkpoint"), sql, err);
 	}
-	sqlite3_finalize(st);
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading a checkpoint"), sql, err);
+	if (ret == YJ_ENOTFOUND)
+		no_run(id, err);
 	if (ret) {
 		free(*blob);
 		free(*state);
@@ -369,18 +363,13 @@ yj_status runs_metrics(yj_project *p, long long id, long long *run, char **metri
 	int rc = id ? store_prepare(db, &st, sql, "i", id) : store_prepare(db, &st, sql, ""), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	yj_status ret = YJ_OK;
 	if (rc == SQLITE_ROW) {
 		*run = sqlite3_column_int64(st, 0);
 		*metrics = store_column_text(st, 1, &oom);
-		if (oom)
-			ret = nomem(err);
-	} else if (rc == SQLITE_DONE) {
-		ret = id ? no_run(id, err) : YJ_ENOTFOUND;
-	} else {
-		ret = store_stmt_error(db, rc, _("reading the run"), sql, err);
 	}
-	sqlite3_finalize(st);
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading the run"), sql, err);
+	if (ret == YJ_ENOTFOUND && id)
+		no_run(id, err);
 	return ret;
 }
 
@@ -482,21 +471,16 @@ yj_status runs_load_stored(yj_project *p, long long id, yj_run_stored *out, yj_e
 	int rc = id ? store_prepare(db, &st, sql, "i", id) : store_prepare(db, &st, sql, ""), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	yj_status ret = YJ_OK;
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->config = store_column_text(st, 1, &oom);
 		out->labels = store_column_text(st, 2, &oom);
 		out->features = store_column_text(st, 3, &oom);
 		out->weights = store_column_blob(st, 4, &out->nweights, &oom);
-		if (oom)
-			ret = nomem(err);
-	} else if (rc == SQLITE_DONE) {
-		ret = id ? no_run(id, err) : YJ_ENOTFOUND;
-	} else {
-		ret = store_stmt_error(db, rc, _("reading the run"), sql, err);
 	}
-	sqlite3_finalize(st);
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading the run"), sql, err);
+	if (ret == YJ_ENOTFOUND && id)
+		no_run(id, err);
 	if (ret)
 		runs_stored_free(out);
 	return ret;

@@ -29,6 +29,13 @@ int store_prepare(sqlite3 *db, sqlite3_stmt **out, const char *sql, const char *
  * words).  Returns the status (as store_sqlite_error). */
 yj_status store_stmt_error(sqlite3 *db, int rc, const char *what, const char *sql, yj_error *err);
 
+/* The end of a query for one row, rc being what its sqlite3_step gave
+ * (the row's columns already read when SQLITE_ROW; oom: a copy failed):
+ * YJ_OK, YJ_ENOMEM, YJ_ENOTFOUND without a message when there was no row,
+ * else the failed statement (store_stmt_error).  Finalizes st. */
+yj_status store_row_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, const char *what, const char *sql,
+			yj_error *err);
+
 /* Copies of column i of the current row (malloc'd, the caller's): text
  * NUL-terminated, a blob with its size in *n.  NULL for SQL NULL (and
  * when out of memory: *oom is set when given). */
