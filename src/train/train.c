@@ -58,38 +58,53 @@ typedef struct {
 	long loss_n;
 } train_pos;
 
+/* The n-gram branches: the text field of each, its vocabulary of the
+ * training texts, the cases' inputs. */
+typedef struct {
+	int n;
+	int field[MM_MAX_TEXT];
+	uint32_t *vocab[MM_MAX_TEXT];
+	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_data nd[MM_MAX_TEXT];
+} ngram_branches;
+
+/* The BERT text branches: the text field of each, the encoder (its own
+ * optimizer when fine-tuned), the tokens and every case's pooled vector. */
+typedef struct {
+	int n;
+	int field[MM_MAX_TEXT];
+	int has_enc;
+	yj_textenc enc;
+	yj_adamw opt;             /* the encoder's optimizer (fine-tuning) */
+	int tune;                 /* the encoder is fine-tuned */
+	yj_text_tokens tk[MM_MAX_TEXT];
+	float *cls[MM_MAX_TEXT];  /* (ncases, hidden) pooled vectors */
+	size_t cache_computed;    /* frozen: vectors computed (not from the cache) */
+	long long tuned_id;       /* fine-tuning: the encoders row of this run's encoder */
+	long long resume_enc;     /* resuming a frozen run: its encoder (0: the active one) */
+} text_branches;
+
 typedef struct {
 	yj_project *p;
 	yj_train_opts o; /* effective options (from the run when resuming) */
 	yj_run r;        /* the run's lifecycle (run.h) */
 	int started;     /* the run is created or claimed: its end is recorded */
+	/* the inputs */
 	yj_cases cases;
 	yj_source_features *f;
 	size_t nf;
 	size_t *train_idx, ntrain, *test_idx, ntest;
 	yj_text_field *tx;  /* every text field */
 	size_t ntx;
+	/* the branches */
 	int use_struct;
-	int ngram_of[MM_MAX_TEXT]; /* text field of each n-gram branch */
-	int nngram;
-	uint32_t *vocab[MM_MAX_TEXT];
-	size_t nvocab[MM_MAX_TEXT];
-	yj_ngram_data nd[MM_MAX_TEXT];
-	int text_of[MM_MAX_TEXT]; /* text field of each BERT text branch */
-	int ntext;
-	int has_enc;
-	yj_textenc enc;
-	yj_adamw topt;            /* the encoder's optimizer (fine-tuning) */
-	yj_text_tokens tk[MM_MAX_TEXT];
-	float *cls[MM_MAX_TEXT];  /* (ncases, hidden) [CLS] vectors */
-	size_t cache_computed;    /* frozen: vectors computed (not from the cache) */
-	long long tuned_id;       /* fine-tuning: the encoders row of this run's encoder */
-	long long resume_enc;     /* resuming a frozen run: its encoder (0: the active one) */
-	int tune;                 /* the encoder is fine-tuned */
-	const size_t *bidx; /* the cases of the current batch */
+	ngram_branches ng;
+	text_branches bt;
 	char *branches;     /* effective list, "structured,ngram:F" */
+	/* the model and a batch */
 	yj_mm m;
 	yj_adamw opt;
+	const size_t *bidx; /* the cases of the current batch */
 	float *xb[MLP_MAX_SOURCES];
 	int32_t *yb;
 	float *cw;
@@ -100,8 +115,9 @@ typedef struct {
 	size_t *perm;
 	int32_t *pred, *truth;
 	int epochs_done;
-	char *text_model; /* owned copy when resuming */
-	char **exclude; /* owned copy when resuming */
+	/* owned copies when resuming */
+	char *text_model;
+	char **exclude;
 	size_t nexclude;
 } trainer;
 
@@ -122,9 +138,9 @@ static json_t *config_json(const trainer *t)
 		json_array_clear(dims);
 	}
 	json_t *tf = json_array();
-	for (int i = 0; i < t->nngram; i++)
-		json_array_append_new(tf, json_pack("{s:s, s:s}", "source", t->tx[t->ngram_of[i]].source, "field",
-						    t->tx[t->ngram_of[i]].field));
+	for (int i = 0; i < t->ng.n; i++)
+		json_array_append_new(tf, json_pack("{s:s, s:s}", "source", t->tx[t->ng.field[i]].source, "field",
+						    t->tx[t->ng.field[i]].field));
 	json_t *c = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
 			 "branches", t->branches, "epochs", o->epochs, "batch", o->batch, "lr", (double)o->lr,
 			 "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
@@ -135,20 +151,20 @@ static json_t *config_json(const trainer *t)
 	json_object_set_new(c, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(c, "ngram_n", json_integer(o->ngram_n));
 	json_object_set_new(c, "text_fields", tf);
-	if (t->ntext) {
+	if (t->bt.n) {
 		json_t *bf = json_array();
-		for (int i = 0; i < t->ntext; i++)
-			json_array_append_new(bf, json_pack("{s:s, s:s}", "source", t->tx[t->text_of[i]].source, "field",
-							    t->tx[t->text_of[i]].field));
+		for (int i = 0; i < t->bt.n; i++)
+			json_array_append_new(bf, json_pack("{s:s, s:s}", "source", t->tx[t->bt.field[i]].source, "field",
+							    t->tx[t->bt.field[i]].field));
 		json_object_set_new(c, "bert_fields", bf);
 		json_object_set_new(c, "text_lr", json_real((double)o->text_lr));
 		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
 		json_object_set_new(c, "text_pool", json_string(text_pool_name(o->text_pool)));
-		json_object_set_new(c, "max_len", json_integer(t->tk[0].max_len));
+		json_object_set_new(c, "max_len", json_integer(t->bt.tk[0].max_len));
 		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
-		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->enc.encoder_id));
+		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->bt.enc.encoder_id));
 		json_object_set_new(c, "text_model", o->text_model ? json_string(o->text_model) : json_null());
-		json_object_set_new(c, "text_hidden", json_integer(t->enc.bert.cfg.hidden));
+		json_object_set_new(c, "text_hidden", json_integer(t->bt.enc.bert.cfg.hidden));
 	}
 	return c;
 }
@@ -174,7 +190,7 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 	for (size_t i = 0; i < t->ntest; i += (size_t)bs) {
 		int B = (int)(t->ntest - i < (size_t)bs ? t->ntest - i : (size_t)bs);
 		gather(t, t->test_idx + i, B);
-		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 0);
+		mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 0);
 		loss += (double)mm_loss(&t->m, t->yb, NULL, B) * B;
 		for (int b = 0; b < B; b++) {
 			const float *pr = t->m.fu.probs + (size_t)b * (size_t)K;
@@ -243,7 +259,7 @@ static char *baselines_json(trainer *t)
 	for (size_t i = 0; i < t->ntrain; i += (size_t)bs) {
 		int B = (int)(t->ntrain - i < (size_t)bs ? t->ntrain - i : (size_t)bs);
 		gather(t, t->train_idx + i, B);
-		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 0);
+		mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 0);
 		for (int pl = 0; pl < np; pl++)
 			for (int b = 0; b < B; b++) {
 				const float *v = mm_player_vec(&t->m, pl, b);
@@ -257,13 +273,13 @@ static char *baselines_json(trainer *t)
 			json_array_append_new(b, json_real((double)(float)(sum[pl][c] / (double)t->ntrain)));
 		int S = t->use_struct ? (int)t->nf : 0;
 		char name[512];
-		int bert = pl >= S + t->nngram;
+		int bert = pl >= S + t->ng.n;
 		if (pl < S)
 			snprintf(name, sizeof name, "%s", t->f[pl].name);
 		else if (!bert)
-			snprintf(name, sizeof name, "ngram:%s", t->tx[t->ngram_of[pl - S]].field);
+			snprintf(name, sizeof name, "ngram:%s", t->tx[t->ng.field[pl - S]].field);
 		else
-			snprintf(name, sizeof name, "text:%s", t->tx[t->text_of[pl - S - t->nngram]].field);
+			snprintf(name, sizeof name, "text:%s", t->tx[t->bt.field[pl - S - t->ng.n]].field);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", name, "kind",
 						     pl < S ? "structured" : bert ? "text" : "ngram", "baseline", b));
 	}
@@ -278,7 +294,7 @@ done:
 static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
 	json_t *meta = json_object();
-	json_object_set_new(meta, "format", json_string(t->nngram || t->ntext ? "yujing-multimodal" : "yujing-structured"));
+	json_object_set_new(meta, "format", json_string(t->ng.n || t->bt.n ? "yujing-multimodal" : "yujing-structured"));
 	json_object_set_new(meta, "epoch", json_sprintf("%d", epoch));
 	char *bl = baselines_json(t);
 	if (!bl) {
@@ -313,11 +329,11 @@ static yj_status create_run(trainer *t, yj_error *err)
 		json_array_append_new(labels, json_string(t->cases.classes[k]));
 	for (size_t i = 0; t->use_struct && i < t->nf; i++)
 		json_array_append(feats, t->f[i].layout);
-	for (int i = 0; i < t->nngram; i++) {
+	for (int i = 0; i < t->ng.n; i++) {
 		json_t *voc = json_array();
-		for (size_t k = 0; k < t->nvocab[i]; k++)
-			json_array_append_new(voc, json_integer(t->vocab[i][k]));
-		const yj_text_field *tf = &t->tx[t->ngram_of[i]];
+		for (size_t k = 0; k < t->ng.nvocab[i]; k++)
+			json_array_append_new(voc, json_integer(t->ng.vocab[i][k]));
+		const yj_text_field *tf = &t->tx[t->ng.field[i]];
 		char name[512];
 		snprintf(name, sizeof name, "ngram:%s", tf->field);
 		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o}", "branch", name, "source",
@@ -325,15 +341,15 @@ static yj_status create_run(trainer *t, yj_error *err)
 						       (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n, "vocab", voc));
 	}
 	/* BERT text branches: which encoder (fine-tuned: this run's copy) */
-	for (int i = 0; i < t->ntext; i++) {
-		const yj_text_field *tf = &t->tx[t->text_of[i]];
+	for (int i = 0; i < t->bt.n; i++) {
+		const yj_text_field *tf = &t->tx[t->bt.field[i]];
 		char name[512];
 		snprintf(name, sizeof name, "text:%s", tf->field);
 		int tuned = !t->o.freeze_text;
 		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:b}", "branch", name, "text_branch", name,
 				      "source", tf->source,
-				      "field", tf->field, "max_len", t->tk[i].max_len, "encoder_id",
-				      (json_int_t)(tuned ? t->tuned_id : t->enc.encoder_id), "frozen", !tuned);
+				      "field", tf->field, "max_len", t->bt.tk[i].max_len, "encoder_id",
+				      (json_int_t)(tuned ? t->bt.tuned_id : t->bt.enc.encoder_id), "frozen", !tuned);
 		if (t->o.text_model && !tuned)
 			json_object_set_new(e, "text_model", json_string(t->o.text_model));
 		json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
@@ -360,12 +376,12 @@ static yj_status create_tuned_run(trainer *t, yj_error *err)
 	yj_status st = project_begin(t->p, err);
 	if (st)
 		return st;
-	if (!(st = textenc_store(t->p, &t->enc, 0, &t->tuned_id, err)) && !(st = create_run(t, err)) &&
-	    !(st = encoders_set_run(t->p, t->tuned_id, t->r.id, err)))
+	if (!(st = textenc_store(t->p, &t->bt.enc, 0, &t->bt.tuned_id, err)) && !(st = create_run(t, err)) &&
+	    !(st = encoders_set_run(t->p, t->bt.tuned_id, t->r.id, err)))
 		st = project_commit(t->p, err);
 	if (st) {
 		project_rollback(t->p);
-		t->tuned_id = 0;
+		t->bt.tuned_id = 0;
 		t->r.id = 0;
 	}
 	return st;
@@ -377,8 +393,8 @@ static yj_status create_tuned_run(trainer *t, yj_error *err)
  * predict and explain of the run need it. */
 static void drop_unused_encoder(trainer *t)
 {
-	if (t->tuned_id && t->r.id)
-		encoders_drop_unused(t->p, t->tuned_id, t->r.id);
+	if (t->bt.tuned_id && t->r.id)
+		encoders_drop_unused(t->p, t->bt.tuned_id, t->r.id);
 }
 
 /* Options of a run being resumed, from its stored configuration (the
@@ -426,7 +442,7 @@ static yj_status opts_from_config(trainer *t, json_t *cfg, yj_error *err)
 				  t->r.id, pn);
 			return YJ_EDATA;
 		}
-		t->resume_enc = json_integer_value(json_object_get(cfg, "encoder_id"));
+		t->bt.resume_enc = json_integer_value(json_object_get(cfg, "encoder_id"));
 		const char *tm = json_string_value(json_object_get(cfg, "text_model"));
 		free(t->text_model);
 		t->text_model = tm ? strdup(tm) : NULL;
@@ -467,17 +483,17 @@ static void trainer_free(trainer *t)
 	mm_free(&t->m);
 	texts_free(t->tx, t->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
-		free(t->vocab[i]);
-		ngram_data_free(&t->nd[i]);
+		free(t->ng.vocab[i]);
+		ngram_data_free(&t->ng.nd[i]);
 	}
 	free(t->branches);
 	free(t->text_model);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
-		text_tokens_free(&t->tk[i]);
-		free(t->cls[i]);
+		text_tokens_free(&t->bt.tk[i]);
+		free(t->bt.cls[i]);
 	}
-	if (t->has_enc) {
-		textenc_free(&t->enc);
+	if (t->bt.has_enc) {
+		textenc_free(&t->bt.enc);
 	}
 	for (size_t s = 0; s < MLP_MAX_SOURCES; s++)
 		free(t->xb[s]);
@@ -560,52 +576,52 @@ static yj_status select_branches(trainer *t, yj_error *err)
 		for (size_t e = 0; e < o->nexclude; e++)
 			if (!strcmp(o->exclude[e], t->tx[i].field))
 				pick[i] = tpick[i] = 0;
-	t->nngram = 0;
+	t->ng.n = 0;
 	for (size_t i = 0; i < t->ntx; i++)
 		if (pick[i]) {
-			if (t->nngram == MM_MAX_TEXT)
+			if (t->ng.n == MM_MAX_TEXT)
 				return error_set(err, YJ_EDATA, _("too many text fields (at most %d)"), MM_MAX_TEXT);
-			t->ngram_of[t->nngram++] = (int)i;
+			t->ng.field[t->ng.n++] = (int)i;
 		}
 	if (want_struct && (t->nf == 0 || t->nf > MLP_MAX_SOURCES))
 		return error_set(err, YJ_EDATA, t->nf ? _("too many sources for the structured branch")
 						     : _("no source has a structured field (numeric, categorical or datetime)"));
-	t->ntext = 0;
+	t->bt.n = 0;
 	for (size_t i = 0; i < t->ntx; i++)
 		if (tpick[i]) {
-			if (t->ntext == MM_MAX_TEXT)
+			if (t->bt.n == MM_MAX_TEXT)
 				return error_set(err, YJ_EDATA, _("too many text fields (at most %d)"), MM_MAX_TEXT);
-			t->text_of[t->ntext++] = (int)i;
+			t->bt.field[t->bt.n++] = (int)i;
 		}
-	if (explicit_ngram && !t->nngram)
+	if (explicit_ngram && !t->ng.n)
 		return error_set(err, YJ_EDATA, _("no text field for the n-gram branch"));
-	if (explicit_text && !t->ntext)
+	if (explicit_text && !t->bt.n)
 		return error_set(err, YJ_EDATA, _("no text field for the text branch"));
-	if (!want_struct && !t->nngram && !t->ntext)
+	if (!want_struct && !t->ng.n && !t->bt.n)
 		return error_set(err, YJ_EDATA, _("no source has a structured field (numeric, categorical or datetime)"));
 	t->use_struct = want_struct;
 	size_t len = 16;
-	for (int i = 0; i < t->nngram; i++)
-		len += strlen(t->tx[t->ngram_of[i]].field) + 8;
-	for (int i = 0; i < t->ntext; i++)
-		len += strlen(t->tx[t->text_of[i]].field) + 8;
+	for (int i = 0; i < t->ng.n; i++)
+		len += strlen(t->tx[t->ng.field[i]].field) + 8;
+	for (int i = 0; i < t->bt.n; i++)
+		len += strlen(t->tx[t->bt.field[i]].field) + 8;
 	free(t->branches);
 	if (!(t->branches = malloc(len)))
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	t->branches[0] = '\0';
 	if (want_struct)
 		strcat(t->branches, "structured");
-	for (int i = 0; i < t->nngram; i++) {
+	for (int i = 0; i < t->ng.n; i++) {
 		if (t->branches[0])
 			strcat(t->branches, ",");
 		strcat(t->branches, "ngram:");
-		strcat(t->branches, t->tx[t->ngram_of[i]].field);
+		strcat(t->branches, t->tx[t->ng.field[i]].field);
 	}
-	for (int i = 0; i < t->ntext; i++) {
+	for (int i = 0; i < t->bt.n; i++) {
 		if (t->branches[0])
 			strcat(t->branches, ",");
 		strcat(t->branches, "text:");
-		strcat(t->branches, t->tx[t->text_of[i]].field);
+		strcat(t->branches, t->tx[t->bt.field[i]].field);
 	}
 	t->o.branches = t->branches;
 	return YJ_OK;
@@ -634,12 +650,12 @@ static yj_status ngram_inputs(trainer *t, yj_error *err)
 		return nomem(err);
 	for (size_t i = 0; i < t->cases.n; i++)
 		use[i] = t->cases.part[i] == CASE_TRAIN;
-	for (int i = 0; i < t->nngram && !st; i++) {
-		const yj_text_field *tf = &t->tx[t->ngram_of[i]];
+	for (int i = 0; i < t->ng.n && !st; i++) {
+		const yj_text_field *tf = &t->tx[t->ng.field[i]];
 		if (ngram_data_build((const char *const *)tf->text, t->cases.n, use, t->o.ngram_n, t->o.ngram_buckets,
-				     &t->vocab[i], &t->nvocab[i], 0, &t->nd[i]))
+				     &t->ng.vocab[i], &t->ng.nvocab[i], 0, &t->ng.nd[i]))
 			st = nomem(err);
-		else if (!t->nvocab[i])
+		else if (!t->ng.nvocab[i])
 			st = error_set(err, YJ_EDATA, _("the text field %s of %s is empty in every training case"),
 				       tf->field, tf->source);
 	}
@@ -690,31 +706,31 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 static yj_status text_inputs(trainer *t, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
-	if (!t->ntext)
+	if (!t->bt.n)
 		return YJ_OK;
-	yj_status st = textenc_open(t->p, o->text_model, t->resume_enc, o->seed, &t->enc, err);
+	yj_status st = textenc_open(t->p, o->text_model, t->bt.resume_enc, o->seed, &t->bt.enc, err);
 	if (st)
 		return st;
-	t->has_enc = 1;
-	t->enc.pool = o->text_pool;
-	adamw_init(&t->topt);
-	t->topt.weight_decay = o->weight_decay;
-	size_t H = (size_t)t->enc.bert.cfg.hidden;
-	for (int i = 0; i < t->ntext; i++) {
-		const yj_text_field *tf = &t->tx[t->text_of[i]];
+	t->bt.has_enc = 1;
+	t->bt.enc.pool = o->text_pool;
+	adamw_init(&t->bt.opt);
+	t->bt.opt.weight_decay = o->weight_decay;
+	size_t H = (size_t)t->bt.enc.bert.cfg.hidden;
+	for (int i = 0; i < t->bt.n; i++) {
+		const yj_text_field *tf = &t->tx[t->bt.field[i]];
 		int max_len = o->max_len > 0 ? o->max_len : textcache_suggested_len(t->p, tf->source, tf->field);
-		if ((st = textenc_tokenize(&t->enc, (const char *const *)tf->text, t->cases.n, max_len, &t->tk[i], err)))
+		if ((st = textenc_tokenize(&t->bt.enc, (const char *const *)tf->text, t->cases.n, max_len, &t->bt.tk[i], err)))
 			return st;
-		if (!(t->cls[i] = calloc((t->cases.n ? t->cases.n : 1) * H, sizeof(float))))
+		if (!(t->bt.cls[i] = calloc((t->cases.n ? t->cases.n : 1) * H, sizeof(float))))
 			return nomem(err);
 		char field[512];
 		snprintf(field, sizeof field, "%s.%s", tf->source, tf->field);
 		size_t computed = 0;
 		if (o->freeze_text &&
-		    (st = textenc_encode_all(t->p, &t->enc, &t->tk[i], o->batch, field,
-					     (const char *const *)t->cases.key, t->cls[i], &computed, err)))
+		    (st = textenc_encode_all(t->p, &t->bt.enc, &t->bt.tk[i], o->batch, field,
+					     (const char *const *)t->cases.key, t->bt.cls[i], &computed, err)))
 			return st;
-		t->cache_computed += computed;
+		t->bt.cache_computed += computed;
 	}
 	return YJ_OK;
 }
@@ -744,25 +760,25 @@ static yj_status build_model(trainer *t, yj_error *err)
 	const yj_train_opts *o = &t->o;
 	if (class_weights(t))
 		return nomem(err);
-	yj_mm_cfg cfg = {.nngram = t->nngram, .ngram_dim = o->hidden, .nclasses = (int)t->cases.nclasses,
+	yj_mm_cfg cfg = {.nngram = t->ng.n, .ngram_dim = o->hidden, .nclasses = (int)t->cases.nclasses,
 			 .fusion = (yj_fusion_mode)o->fusion};
 	if (t->use_struct) {
 		cfg.mlp = (yj_mlp_cfg){.nsrc = (int)t->nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden};
 		for (size_t s = 0; s < t->nf; s++)
 			cfg.mlp.in_dim[s] = (int)t->f[s].dim;
 	}
-	for (int i = 0; i < t->nngram; i++)
-		cfg.ngram_rows[i] = t->nvocab[i];
-	if (t->ntext) {
-		cfg.ntext = t->ntext;
-		cfg.text_in = t->enc.bert.cfg.hidden;
+	for (int i = 0; i < t->ng.n; i++)
+		cfg.ngram_rows[i] = t->ng.nvocab[i];
+	if (t->bt.n) {
+		cfg.ntext = t->bt.n;
+		cfg.text_in = t->bt.enc.bert.cfg.hidden;
 		cfg.text_dim = o->hidden;
 	}
 	if (mm_init(&t->m, &cfg, o->seed) || mm_reserve(&t->m, o->batch))
 		return nomem(err);
-	for (int i = 0; i < t->ntext; i++)
-		t->m.tin[i] = t->cls[i];
-	t->tune = t->ntext && !o->freeze_text;
+	for (int i = 0; i < t->bt.n; i++)
+		t->m.tin[i] = t->bt.cls[i];
+	t->bt.tune = t->bt.n && !o->freeze_text;
 	adamw_init(&t->opt);
 	t->opt.weight_decay = o->weight_decay;
 	return YJ_OK;
@@ -778,7 +794,7 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 	if (o->resume)
 		st = load_checkpoint(t, at, err);
 	else
-		st = t->tune ? create_tuned_run(t, err) : create_run(t, err);
+		st = t->bt.tune ? create_tuned_run(t, err) : create_run(t, err);
 	if (!st && o->resume)
 		st = run_claim(&t->r, err);
 	if (st)
@@ -805,38 +821,38 @@ static yj_status train_step(trainer *t, int B, long long gstep, float *loss, flo
 	/* fine-tuning: this batch's [CLS] vectors, dropout from a stream per
 	 * (step, field) so a second pass repeats it */
 	uint64_t dseed = o->seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(gstep + 1));
-	for (int i = 0; t->tune && i < t->ntext && !st; i++) {
-		bert_seed(&t->enc.bert, dseed + (uint64_t)i);
-		st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
+	for (int i = 0; t->bt.tune && i < t->bt.n && !st; i++) {
+		bert_seed(&t->bt.enc.bert, dseed + (uint64_t)i);
+		st = textenc_encode(&t->bt.enc, &t->bt.tk[i], t->bidx, B, 1, t->bt.cls[i], err);
 	}
 	if (st)
 		return st;
-	mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 1);
+	mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 1);
 	*loss = mm_loss(&t->m, t->yb, o->balanced ? t->cw : NULL, B);
 	params_zero_grad(&t->m.ps);
-	mm_backward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, t->yb, o->balanced ? t->cw : NULL, B);
+	mm_backward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, t->yb, o->balanced ? t->cw : NULL, B);
 	if (o->clip > 0)
 		clip_grad_norm(&t->m.ps, o->clip);
 	*lr = lr_schedule(gstep, t->warm, t->total, o->lr);
 	adamw_step(&t->opt, &t->m.ps, *lr);
-	if (!t->tune)
+	if (!t->bt.tune)
 		return YJ_OK;
 	/* the encoder, with its own learning rate; the last field's
 	 * activations are live, the others recomputed */
-	params_zero_grad(&t->enc.bert.ps);
-	for (int i = t->ntext - 1; i >= 0 && !st; i--) {
-		if (i != t->ntext - 1) {
-			bert_seed(&t->enc.bert, dseed + (uint64_t)i);
-			st = textenc_encode(&t->enc, &t->tk[i], t->bidx, B, 1, t->cls[i], err);
+	params_zero_grad(&t->bt.enc.bert.ps);
+	for (int i = t->bt.n - 1; i >= 0 && !st; i--) {
+		if (i != t->bt.n - 1) {
+			bert_seed(&t->bt.enc.bert, dseed + (uint64_t)i);
+			st = textenc_encode(&t->bt.enc, &t->bt.tk[i], t->bidx, B, 1, t->bt.cls[i], err);
 		}
 		if (!st)
-			textenc_backward(&t->enc, t->m.dtin[i]);
+			textenc_backward(&t->bt.enc, t->m.dtin[i]);
 	}
 	if (st)
 		return st;
 	if (o->clip > 0)
-		clip_grad_norm(&t->enc.bert.ps, o->clip);
-	adamw_step(&t->topt, &t->enc.bert.ps, lr_schedule(gstep, t->warm, t->total, o->text_lr));
+		clip_grad_norm(&t->bt.enc.bert.ps, o->clip);
+	adamw_step(&t->bt.opt, &t->bt.enc.bert.ps, lr_schedule(gstep, t->warm, t->total, o->text_lr));
 	return YJ_OK;
 }
 
@@ -887,13 +903,13 @@ static yj_status epoch_steps(trainer *t, train_pos *at, yj_error *err)
  * encoder's go together (predict needs the pair). */
 static yj_status save_best_pair(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
-	if (!t->tune)
+	if (!t->bt.tune)
 		return save_best(t, epoch, mt, err);
 	yj_status st = project_begin(t->p, err);
 	if (!st)
 		st = save_best(t, epoch, mt, err);
 	if (!st)
-		st = textenc_store(t->p, &t->enc, t->r.id, &t->tuned_id, err);
+		st = textenc_store(t->p, &t->bt.enc, t->r.id, &t->bt.tuned_id, err);
 	if (!st)
 		st = project_commit(t->p, err);
 	if (st)
@@ -909,8 +925,8 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 	int epoch = at->epoch;
 	yj_status st = YJ_OK;
 	/* fine-tuned: every case's [CLS] vector under this epoch's encoder */
-	for (int i = 0; t->tune && i < t->ntext && !st; i++)
-		st = textenc_encode_all(t->p, &t->enc, &t->tk[i], o->batch, NULL, NULL, t->cls[i], NULL, err);
+	for (int i = 0; t->bt.tune && i < t->bt.n && !st; i++)
+		st = textenc_encode_all(t->p, &t->bt.enc, &t->bt.tk[i], o->batch, NULL, NULL, t->bt.cls[i], NULL, err);
 	if (st)
 		return st;
 	double test_loss = evaluate(t, t->pred, t->truth);
