@@ -8,7 +8,8 @@ src_store_libstore_a_SOURCES = \
 	src/store/runs.c \
 	src/store/encoders.c \
 	src/store/textcache.c \
-	src/store/predictions.c
+	src/store/predictions.c \
+	src/store/caselist.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
@@ -18,5 +19,6 @@ noinst_HEADERS += \
 	include/yujing/store/runs.h \
 	include/yujing/store/encoders.h \
 	include/yujing/store/textcache.h \
-	include/yujing/store/predictions.h
+	include/yujing/store/predictions.h \
+	include/yujing/store/caselist.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/nn/ops.h"
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/predictions.h"
 #include "yujing/store/runs.h"
@@ -27,7 +28,6 @@ void run_model_free(yj_run_model *rm)
 	mm_free(&rm->m);
 	cases_free(&rm->cases);
 	features_free(rm->f, rm->nf);
-	free(rm->f);
 	texts_free(rm->tx, rm->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
 		free(rm->vocab[i]);
@@ -249,15 +249,6 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	return st;
 }
 
-static int argmax(const float *p, int K)
-{
-	int best = 0;
-	for (int k = 1; k < K; k++)
-		if (p[k] > p[best])
-			best = k;
-	return best;
-}
-
 yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err)
 {
 	yj_run_model rm;
@@ -336,7 +327,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 				alert |= pr[k] >= thr[k];
 			yj_prediction_rec *r = &recs[i + (size_t)b];
 			r->key = rm.cases.key[idx[i + (size_t)b]];
-			r->predicted = json_string_value(json_array_get(rm.labels, (size_t)argmax(pr, K)));
+			r->predicted = json_string_value(json_array_get(rm.labels, (size_t)vec_argmax(pr, K)));
 			r->probabilities = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 			json_array_append_new(preds, json_pack("{s:s, s:s, s:o, s:b}", "key", r->key, "predicted",
 							       r->predicted, "probabilities", probs, "alert", alert));
