@@ -63,12 +63,19 @@ static void list(yj_project *p)
 		sources_list_free(v, n);
 }
 
+static void remove_dir(void)
+{
+	clean();
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!path[0]) {
 		if (!mkdtemp(dir))
 			abort();
 		snprintf(path, sizeof path, "%s/p.yj", dir);
+		atexit(remove_dir);
 	}
 	for (int readonly = 1; readonly >= 0; readonly--) {
 		clean();
