@@ -45,11 +45,11 @@ wait_screen 'Sources (2)' 'the workbench opens at 80x24'
 keys 4
 wait_screen 'No runs yet' 'the Train view says there is no run yet'
 check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
-set_field 1 300
+set_field 9 300
 wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
-set_field 2 4
+set_field 10 4
 wait_check 'and the batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
-set_field 1 x
+set_field 9 x
 wait_screen 'epochs wants a whole number' 'a value that is not a number is refused'
 check 'and the old one kept' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
 keys s
@@ -78,18 +78,18 @@ keys l
 wait_screen 'train loss' 'l again shows the curves'
 
 # A run that cannot start says why (from its log).
-set_field 10 foo
+set_field 1 foo
 wait_check 'the branches setting takes free text' grep -Eq '^  branches +foo( |$)' "$T/screen.txt"
 keys s
 wait_screen "'foo' is not a branch" 'a run that fails to start shows its error'
 check 'and the log it wrote' grep -q 'Try .yujing train --help' "$T/screen.txt"
-set_field 10 ''
+set_field 1 ''
 wait_check 'an empty branches setting means all' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
 keys l
 wait_screen 'train loss' 'l goes back to the curves'
 
 # A long run survives the workbench quitting, and shows live in a new one.
-set_field 1 100000
+set_field 9 100000
 keys s
 wait_screen 'Run 2: running' 'a second run starts'
 tui_quit 'the workbench quits while the run trains'
@@ -112,8 +112,8 @@ wait_check 'the steps grow on the screen (live)' sh -c "test \"\$(sed -n 's/.* \
 keys c
 wait_screen 'Run 2: cancelled' 'c cancels the run'
 expect_eq "$(run_field 2 status)" cancelled 'the project says cancelled'
-set_field 1 100000
-set_field 2 4
+set_field 9 100000
+set_field 10 4
 keys s
 wait_screen 'Run 3: ' 'a new run can start after the cancel'
 keys c
