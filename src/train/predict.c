@@ -12,6 +12,7 @@
 #include "yujing/nn/safetensors.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/predict.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/textbranch.h"
 
 #define RM_BATCH 256
@@ -97,6 +98,8 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	yj_safetensors sf;
 	int have_sf = 0;
 	yj_status st = YJ_OK;
+	yj_train_config tc;
+	memset(&tc, 0, sizeof tc);
 	memset(rm, 0, sizeof *rm);
 	int rc = sqlite3_prepare_v2(db,
 				    run ? "SELECT id, config, labels, features, weights FROM runs WHERE id = ?"
@@ -142,6 +145,10 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 		st = error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), rm->run);
 		goto fail;
 	}
+	/* the configuration through its one reader (settings.h) */
+	if ((st = train_config_read(rm->config, rm->run, &tc, err)) ||
+	    (st = settings_check_layout(rm->features, rm->run, err)))
+		goto fail;
 	/* the cases and their inputs under the stored layouts */
 	if (files) {
 		if ((st = file_cases_load(p, run_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases,
@@ -150,31 +157,27 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	} else if ((st = cases_load(p, &rm->cases, err)) || (st = cases_add_unlabeled(p, &rm->cases, err))) {
 		goto fail;
 	}
-	const char *branches = json_string_value(json_object_get(rm->config, "branches"));
+	const char *branches = tc.o.branches;
 	int use_struct = branches && (!strncmp(branches, "structured", 10));
 	if (use_struct && (st = rm->fc ? features_apply_files(rm->fc, &rm->cases, rm->features, &rm->f, &rm->nf, err)
 				       : features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
 		goto fail;
-	yj_mm_cfg cfg = {.nclasses = (int)json_array_size(rm->labels),
-			 .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
-	const char *fu = json_string_value(json_object_get(rm->config, "fusion"));
-	cfg.fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
+	yj_mm_cfg cfg = {.nclasses = (int)json_array_size(rm->labels), .ngram_dim = tc.o.hidden};
+	cfg.fusion = tc.o.fusion == FUSION_SUM ? FUSION_SUM : FUSION_CONCAT;
 	if (use_struct) {
 		cfg.mlp.nsrc = (int)rm->nf;
 		cfg.mlp.hidden = cfg.ngram_dim;
-		cfg.mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
-		cfg.mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
-		json_t *dims = json_object_get(rm->config, "in_dims");
-		if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES) {
+		cfg.mlp.depth = tc.o.depth;
+		cfg.mlp.proj = tc.proj;
+		if (rm->nf != tc.nsources || rm->nf > MLP_MAX_SOURCES) {
 			st = error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
 			goto fail;
 		}
 		for (size_t s = 0; s < rm->nf; s++) {
 			cfg.mlp.in_dim[s] = (int)rm->f[s].dim;
-			if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s))) {
+			if ((long long)rm->f[s].dim != tc.in_dims[s]) {
 				st = error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"),
-					       rm->run, rm->f[s].name, rm->f[s].dim,
-					       (long long)json_integer_value(json_array_get(dims, s)));
+					       rm->run, rm->f[s].name, rm->f[s].dim, tc.in_dims[s]);
 				goto fail;
 			}
 		}
@@ -246,12 +249,14 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	rm->baselines = bl ? json_loads(bl, 0, NULL) : NULL;
 	json_decref(meta);
 	safetensors_free(&sf);
+	train_config_free(&tc);
 	return YJ_OK;
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));
 fail:
 	if (have_sf)
 		safetensors_free(&sf);
+	train_config_free(&tc);
 	run_model_free(rm);
 	return st;
 }

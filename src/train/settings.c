@@ -550,32 +550,57 @@ static yj_field_ref *get_refs(reader *r, const char *key, size_t *n)
 }
 
 /* Load text as an object and check its version. */
+static yj_status check_config(json_t *j, long long run, json_t **out, int *version, yj_error *err);
+
 static yj_status open_config(const char *text, long long run, json_t **out, int *version, yj_error *err)
 {
 	json_error_t je;
 	json_t *j = text ? json_loads(text, 0, &je) : NULL;
-	if (!json_is_object(j)) {
-		json_decref(j);
-		*out = NULL;
+	yj_status st = check_config(j, run, out, version, err);
+	json_decref(j);
+	return st;
+}
+
+/* j an object of a version this reads: *out gets a new reference. */
+static yj_status check_config(json_t *j, long long run, json_t **out, int *version, yj_error *err)
+{
+	*out = NULL;
+	if (!json_is_object(j))
 		return error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), run);
-	}
 	json_t *v = json_object_get(j, "version");
 	*version = v ? (int)json_integer_value(v) : 1;
 	if (v && (!json_is_integer(v) || *version < 1)) {
-		json_decref(j);
 		error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), run);
 		error_at(err, NULL, -1, -1, "version");
 		return YJ_EDATA;
 	}
 	if (*version > YJ_CONFIG_VERSION) {
-		json_decref(j);
 		error_set(err, YJ_EDATA,
 			  _("run %lld was stored by a newer yujing (configuration version %d; this one reads up to %d)"),
 			  run, *version, YJ_CONFIG_VERSION);
 		error_hint(err, _("open the project with a newer yujing"));
 		return YJ_EDATA;
 	}
-	*out = j;
+	*out = json_incref(j);
+	return YJ_OK;
+}
+
+yj_status settings_check_layout(const json_t *features, long long run, yj_error *err)
+{
+	if (!json_is_array(features))
+		return error_set(err, YJ_EDATA, _("run %lld has an unreadable feature layout"), run);
+	for (size_t i = 0; i < json_array_size(features); i++) {
+		json_t *v = json_object_get(json_array_get(features, i), "version");
+		if (!json_is_object(json_array_get(features, i)) || (v && !json_is_integer(v)))
+			return error_set(err, YJ_EDATA, _("run %lld has an unreadable feature layout"), run);
+		if (v && json_integer_value(v) > YJ_CONFIG_VERSION) {
+			error_set(err, YJ_EDATA,
+				  _("run %lld was stored by a newer yujing (feature layout version %lld; this one reads up to %d)"),
+				  run, (long long)json_integer_value(v), YJ_CONFIG_VERSION);
+			error_hint(err, _("open the project with a newer yujing"));
+			return YJ_EDATA;
+		}
+	}
 	return YJ_OK;
 }
 
@@ -598,12 +623,25 @@ void train_config_free(yj_train_config *c)
 	memset(c, 0, sizeof *c);
 }
 
+static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *err);
+
 yj_status train_config_parse(const char *text, long long run, yj_train_config *c, yj_error *err)
 {
 	memset(c, 0, sizeof *c);
 	yj_status st = open_config(text, run, &c->json, &c->version, err);
-	if (st)
-		return st;
+	return st ? st : train_config_fill(c, run, err);
+}
+
+yj_status train_config_read(json_t *j, long long run, yj_train_config *c, yj_error *err)
+{
+	memset(c, 0, sizeof *c);
+	yj_status st = check_config(j, run, &c->json, &c->version, err);
+	return st ? st : train_config_fill(c, run, err);
+}
+
+static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *err)
+{
+	yj_status st;
 	reader r = {c->json, NULL};
 	yj_train_opts *o = &c->o;
 	train_opts_default(o);

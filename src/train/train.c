@@ -313,7 +313,7 @@ static yj_status create_run(trainer *t, yj_error *err)
 	for (size_t k = 0; k < t->cases.nclasses; k++)
 		json_array_append_new(labels, json_string(t->cases.classes[k]));
 	for (size_t i = 0; t->use_struct && i < t->nf; i++)
-		json_array_append(feats, t->f[i].layout);
+		json_array_append_new(feats, json_deep_copy(t->f[i].layout));
 	for (int i = 0; i < t->nngram; i++) {
 		json_t *voc = json_array();
 		for (size_t k = 0; k < t->nvocab[i]; k++)
@@ -340,6 +340,10 @@ static yj_status create_run(trainer *t, yj_error *err)
 		json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
 		json_array_append_new(feats, e);
 	}
+	/* every layout says the version of its format (settings.h) */
+	size_t k;
+	json_t *e;
+	json_array_foreach(feats, k, e) json_object_set_new(e, "version", json_integer(YJ_CONFIG_VERSION));
 	char *c = config_text(t);
 	char *l = json_dumps(labels, JSON_COMPACT);
 	char *f = json_dumps(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));

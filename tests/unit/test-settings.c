@@ -302,6 +302,35 @@ static void test_pretrain_config(void)
 	is_str(err.msg, "run 1 is not a pretraining run", "  saying so");
 }
 
+static void test_layout(void)
+{
+	yj_error err;
+	error_clear(&err);
+	json_t *v1 = json_loads("[{\"source\":\"a\",\"mode\":\"direct\",\"features\":[]}]", 0, NULL);
+	json_t *v2 = json_loads("[{\"source\":\"a\",\"version\":2},{\"branch\":\"ngram:f\",\"version\":2}]", 0, NULL);
+	json_t *v3 = json_loads("[{\"source\":\"a\",\"version\":2},{\"branch\":\"ngram:f\",\"version\":3}]", 0, NULL);
+	json_t *bad = json_loads("[{\"source\":\"a\",\"version\":\"2\"}]", 0, NULL);
+	is_int(settings_check_layout(v1, 1, &err), YJ_OK, "a layout without a version (1) reads");
+	is_int(settings_check_layout(v2, 1, &err), YJ_OK, "layouts of version 2 read");
+	is_int(settings_check_layout(v3, 9, &err), YJ_EDATA, "a layout of version 3 is refused");
+	is_str(err.msg, "run 9 was stored by a newer yujing (feature layout version 3; this one reads up to 2)",
+	       "  saying so");
+	is_int(settings_check_layout(bad, 9, &err), YJ_EDATA, "a version that is not a number is refused");
+	is_int(settings_check_layout(json_object_get(v1, "x"), 9, &err), YJ_EDATA, "no layout is refused");
+	json_decref(v1);
+	json_decref(v2);
+	json_decref(v3);
+	json_decref(bad);
+
+	/* train_config_read: the same reader from a parsed object */
+	json_t *j = json_loads(v1_ngram, 0, NULL);
+	yj_train_config c;
+	is_int(train_config_read(j, 1, &c, &err), YJ_OK, "train_config_read reads a parsed configuration");
+	json_decref(j); /* c holds its own reference */
+	is_str(c.sources[0], "incident", "  and keeps it alive");
+	train_config_free(&c);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--table"))
@@ -310,5 +339,6 @@ int main(int argc, char **argv)
 	test_ranges();
 	test_train_config();
 	test_pretrain_config();
+	test_layout();
 	return tap_done();
 }

@@ -199,7 +199,15 @@ char *train_config_dump(const yj_train_config *c);
  * a key of the wrong type, or a newer version.  c's strings point into
  * c->json: train_config_free releases both. */
 yj_status train_config_parse(const char *text, long long run, yj_train_config *c, yj_error *err);
+/* The same from a parsed object (c holds a reference to it). */
+yj_status train_config_read(json_t *j, long long run, yj_train_config *c, yj_error *err);
 void train_config_free(yj_train_config *c);
+
+/* The stored feature layouts of a run (its "features" array): each an
+ * object whose "version" (1 when absent; train writes
+ * YJ_CONFIG_VERSION) this version reads.  YJ_EDATA naming the run
+ * otherwise. */
+yj_status settings_check_layout(const json_t *features, long long run, yj_error *err);
 
 /* A pretraining run's configuration ("branches": "pretrain"). */
 typedef struct yj_pretrain_config {
