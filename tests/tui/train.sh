@@ -1,5 +1,6 @@
 #!/bin/sh
-# train.sh - the Train view: the form sets the hyper-parameters, `s`
+# train.sh - the Train view: the form (one row per setting of train, from
+# its table) sets the hyper-parameters, `s`
 # starts `yujing train` in its own process (the log heads with its command
 # line), the run's progress bar and loss curves (braille, axes, legend)
 # grow until it is done; a long run keeps training after the workbench
@@ -42,6 +43,12 @@ set_field()
 
 tui_start 80 24
 wait_screen 'Sources (2)' 'the workbench opens at 80x24'
+# The prompt completes the settings of train (settings.h) like its options.
+keys :
+keys_text 'train --weight-d'
+keys Tab
+wait_screen ':train --weight-decay' 'Tab completes a setting of train'
+keys C-u Escape
 keys 4
 wait_screen 'No runs yet' 'the Train view says there is no run yet'
 check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
@@ -78,11 +85,15 @@ keys l
 wait_screen 'train loss' 'l again shows the curves'
 
 # A run that cannot start says why (from its log).
+# A value train would refuse is refused in the form, with train's message.
 set_field 1 foo
-wait_check 'the branches setting takes free text' grep -Eq '^  branches +foo( |$)' "$T/screen.txt"
+wait_screen "'foo' is not a branch" 'a branches value that is not a branch is refused at once'
+check 'and the form keeps (all)' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
+set_field 1 ngram:zz
+wait_check 'the branches setting takes a branch list' grep -Eq '^  branches +ngram:zz( |$)' "$T/screen.txt"
 keys s
-wait_screen "'foo' is not a branch" 'a run that fails to start shows its error'
-check 'and the log it wrote' grep -q 'Try .yujing train --help' "$T/screen.txt"
+wait_screen "no text field zz" 'a run that fails to start shows its error'
+check 'and the log it wrote' grep -q 'hint: text fields are imported' "$T/screen.txt"
 set_field 1 ''
 wait_check 'an empty branches setting means all' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
 keys l
