@@ -3,7 +3,8 @@
  *
  * Left, the settings of `train` as a form (one row per setting of its
  * table, settings.h; Enter edits a value, checked as the CLI checks it,
- * or toggles a flag); `s` starts
+ * or toggles a flag; `r` takes the settings of the run shown, `d` the
+ * defaults); `s` starts
  * `yujing train PROJECT ...` as its own process, detached from the
  * workbench (its own session, output to PROJECT.train.log), so the run
  * survives the workbench closing.  Right, the latest run read from the
@@ -34,7 +35,7 @@
 #include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
-enum { A_START = ACT_VIEW, A_CANCEL, A_LOG, A_EDIT };
+enum { A_START = ACT_VIEW, A_CANCEL, A_LOG, A_EDIT, A_FROM_RUN, A_DEFAULTS };
 
 static const tui_binding keys[] = {
 	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a setting")},
@@ -42,6 +43,8 @@ static const tui_binding keys[] = {
 	{A_START, {'s'}, "s", N_("start a run with these settings (in its own process)")},
 	{A_CANCEL, {'c'}, "c", N_("ask the running run to stop (resumable)")},
 	{A_LOG, {'l'}, "l", N_("show the run's log instead of the curves (and back)")},
+	{A_FROM_RUN, {'r'}, "r", N_("take the settings of the run shown (to train it again, or change one)")},
+	{A_DEFAULTS, {'d'}, "d", N_("every setting back to its default")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
@@ -533,6 +536,45 @@ static void edit_done(void *ctx, tui_app *a, const char *text)
 	a->dirty = 1;
 }
 
+static void set_val(train_state *s, int i, const char *v)
+{
+	char *c = strdup(v);
+	if (c) {
+		free(s->val[i]);
+		s->val[i] = c;
+	}
+}
+
+/* The form from the stored configuration of the run shown (its one
+ * reader, settings.h): what it chose at run time (branches, threads) is
+ * taken as given, a length chosen per field stays empty. */
+static void form_from_run(train_state *s, tui_app *a)
+{
+	json_t *cj = json_object_get(s->run, "config");
+	long long id = json_integer_value(json_object_get(s->run, "id"));
+	const char *b = json_string_value(json_object_get(cj, "branches"));
+	if (!cj) {
+		tui_message(a, 1, _("no run to take the settings of"));
+		return;
+	}
+	if (b && !strcmp(b, "pretrain")) {
+		tui_message(a, 1, _("run %lld is a pretraining run"), id);
+		return;
+	}
+	yj_train_config c;
+	yj_error err;
+	error_clear(&err);
+	if (train_config_read(cj, id, &c, &err)) {
+		tui_error(a, &err);
+		return;
+	}
+	char buf[1024];
+	for (int i = 0; i < nform; i++)
+		set_val(s, i, settings_format(form[i], &c.o, buf, sizeof buf));
+	train_config_free(&c);
+	tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
+}
+
 static int train_key(void *st, tui_app *a, int action)
 {
 	train_state *s = st;
@@ -552,11 +594,7 @@ static int train_key(void *st, tui_app *a, int action)
 	case ACT_ENTER:
 	case A_EDIT: {
 		if (form[s->cur]->type == SET_FLAG) { /* a flag toggles */
-			char *v = strdup(*s->val[s->cur] ? "" : "yes");
-			if (v) {
-				free(s->val[s->cur]);
-				s->val[s->cur] = v;
-			}
+			set_val(s, s->cur, *s->val[s->cur] ? "" : "yes");
 			return TUI_REDRAW;
 		}
 		char prompt[64];
@@ -589,6 +627,14 @@ static int train_key(void *st, tui_app *a, int action)
 		return TUI_REDRAW;
 	case A_LOG:
 		s->show_log = !s->show_log;
+		return TUI_REDRAW;
+	case A_FROM_RUN:
+		form_from_run(s, a);
+		return TUI_REDRAW;
+	case A_DEFAULTS:
+		for (int i = 0; i < nform; i++)
+			set_val(s, i, form[i]->def);
+		tui_message(a, 0, _("every setting is back to its default"));
 		return TUI_REDRAW;
 	}
 	return TUI_UNHANDLED;

@@ -84,6 +84,20 @@ wait_screen 'run 1 done: test accuracy' 'l shows the log'
 keys l
 wait_screen 'train loss' 'l again shows the curves'
 
+# d: the defaults; r: the settings the run shown stored (its configuration).
+keys d
+wait_check 'd sets the epochs back to 20' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+check 'and the batch to 256' grep -Eq '^  batch +256( |$)' "$T/screen.txt"
+keys r
+wait_check 'r takes the epochs of run 1 (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
+check 'and its batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
+check 'and its seed (42)' grep -Eq '^  seed +42( |$)' "$T/screen.txt"
+check 'the branches it trained, as it stored them' grep -Eq '^  branches +structured' "$T/screen.txt"
+keys d
+wait_check 'd again: the defaults' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+set_field 9 300
+set_field 10 4
+
 # A run that cannot start says why (from its log).
 # A value train would refuse is refused in the form, with train's message.
 set_field 1 foo
