@@ -411,28 +411,7 @@ const char *cli_data_path(const char *name, char *buf, size_t n)
 
 char **cli_split_list(const char *s, size_t *n)
 {
-	size_t cnt = 1, len = strlen(s);
-	for (const char *p = s; *p; p++)
-		cnt += *p == ',';
-	char **v = malloc((cnt + 1) * sizeof *v + len + 1);
-	if (!v)
-		return NULL;
-	char *buf = (char *)(v + cnt + 1);
-	memcpy(buf, s, len + 1);
-	size_t k = 0;
-	for (char *tok = buf;;) {
-		char *comma = strchr(tok, ',');
-		if (comma)
-			*comma = '\0';
-		if (*tok)
-			v[k++] = tok;
-		if (!comma)
-			break;
-		tok = comma + 1;
-	}
-	v[k] = NULL;
-	*n = k;
-	return v;
+	return settings_split_list(s, n);
 }
 
 int cli_parse_long(const char *s, long *out)

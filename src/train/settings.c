@@ -230,9 +230,7 @@ static yj_status check_branches(const char *v, yj_error *err)
 	return YJ_OK;
 }
 
-/* Split "a,b,c" into a NULL-terminated array in one allocation (empty
- * items dropped). */
-static char **split_list(const char *s, size_t *n)
+char **settings_split_list(const char *s, size_t *n)
 {
 	size_t cnt = 1, len = strlen(s);
 	for (const char *p = s; *p; p++)
@@ -300,7 +298,7 @@ yj_status settings_set(const yj_setting *s, void *opts, const char *text, yj_err
 		return YJ_OK;
 	case SET_LIST: {
 		size_t n = 0;
-		char **v = split_list(text ? text : "", &n);
+		char **v = settings_split_list(text ? text : "", &n);
 		if (!v)
 			return error_set(err, YJ_ENOMEM, _("out of memory"));
 		free(*FIELD(opts, s, char **));

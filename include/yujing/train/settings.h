@@ -150,6 +150,11 @@ char *settings_format(const yj_setting *s, const void *opts, char *buf, size_t n
  * or its choices ("concat|sum"), or "" (buf returned). Untranslated. */
 char *settings_range(const yj_setting *s, char *buf, size_t n);
 
+/* Split "a,b,c" into a NULL-terminated malloc'd array (the strings inside
+ * the one allocation, empty items dropped); *n gets the count.  NULL when
+ * out of memory.  (The value of a SET_LIST setting.) */
+char **settings_split_list(const char *s, size_t *n);
+
 /* Short name of a type: "int", "real", "choice", "flag", "text", "list". */
 const char *settings_type_name(yj_setting_type t);
 
