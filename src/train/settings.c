@@ -661,9 +661,8 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->fusion = get_choice(&r, "fusion", fusion_names, 0);
 	o->ngram_buckets = (unsigned)get_int(&r, "ngram_buckets", o->ngram_buckets, 1, UINT_MAX);
 	o->ngram_n = (int)get_int(&r, "ngram_n", o->ngram_n, 1, 64);
-	for (const char *k = "epochs"; k; k = NULL) /* required in every version */
-		if (!json_object_get(c->json, k) && !r.bad)
-			r.bad = k;
+	if (!json_object_get(c->json, "epochs") && !r.bad) /* in every version */
+		r.bad = "epochs";
 	json_t *src = get(&r, "sources", is_arr, 0), *dims = get(&r, "in_dims", is_arr, 0);
 	size_t ns = json_array_size(src);
 	if (json_array_size(dims) != ns && !r.bad)
