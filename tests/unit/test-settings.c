@@ -331,6 +331,53 @@ static void test_layout(void)
 	train_config_free(&c);
 }
 
+/* Seeded random damage to stored configurations (a project file is
+ * untrusted): byte flips, cuts and swapped values.  Every parse returns
+ * OK, or YJ_EDATA / YJ_EUSAGE with a message; the sanitizer build sees the
+ * memory. */
+static void test_fuzz(void)
+{
+	const char *const seeds[] = {v1_ngram, v1_text, v1_pretrain};
+	static const char junk[] = "{}[]\",:0-9.etruflsn\\ ";
+	uint64_t x = 42;
+	int bad = 0, okays = 0;
+	for (int it = 0; it < 3000; it++) {
+		const char *src = seeds[it % 3];
+		size_t n = strlen(src);
+		char *b = malloc(n + 1);
+		memcpy(b, src, n + 1);
+		int flips = 1 + it % 4;
+		for (int k = 0; k < flips; k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			size_t at = (size_t)(x >> 33) % n;
+			if (it % 7 == 0)
+				b[at] = 0; /* cut */
+			else
+				b[at] = junk[(x >> 17) % (sizeof junk - 1)];
+		}
+		yj_error err;
+		error_clear(&err);
+		yj_train_config c;
+		yj_pretrain_config pc;
+		yj_status st = it % 3 == 2 ? pretrain_config_parse(b, 1, &pc, &err) : train_config_parse(b, 1, &c, &err);
+		if (st == YJ_OK) {
+			okays++;
+			char *d = it % 3 == 2 ? pretrain_config_dump(&pc) : train_config_dump(&c);
+			bad += d == NULL;
+			free(d);
+			if (it % 3 == 2)
+				pretrain_config_free(&pc);
+			else
+				train_config_free(&c);
+		} else if ((st != YJ_EDATA && st != YJ_EUSAGE) || !err.msg[0]) {
+			bad++;
+		}
+		free(b);
+	}
+	is_int(bad, 0, "3000 damaged configurations: each read (%d, and written again) or refused with a message",
+	       okays);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--table"))
@@ -340,5 +387,6 @@ int main(int argc, char **argv)
 	test_train_config();
 	test_pretrain_config();
 	test_layout();
+	test_fuzz();
 	return tap_done();
 }
