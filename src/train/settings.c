@@ -189,7 +189,10 @@ static yj_status range_error(const yj_setting *s, yj_error *err)
 
 static int whole(const char *t, double *out)
 {
-	if (!t || !*t || *t == '-' || *t == '+' || *t == ' ')
+	if (!t || !*t)
+		return -1;
+	const char *p = t + strspn(t, " \t\n\v\f\r");
+	if (*p == '-') /* strtoull would take it, negated */
 		return -1;
 	char *end;
 	errno = 0;
@@ -202,7 +205,7 @@ static int whole(const char *t, double *out)
 
 static int real(const char *t, double *out)
 {
-	if (!t || !*t || *t == ' ')
+	if (!t || !*t)
 		return -1;
 	char *end;
 	errno = 0;
