@@ -367,6 +367,10 @@ char *settings_format(const yj_setting *s, const void *opts, char *buf, size_t n
 		float v = *CFIELD(opts, s, float);
 		if (v == 0 && !*s->def && (s->flags & SET_MIN_OPEN))
 			break; /* chosen at run time */
+		if (*s->def && (float)strtod(s->def, NULL) == v) {
+			snprintf(buf, n, "%s", s->def); /* the default as the table writes it */
+			break;
+		}
 		/* the shortest text that reads back as the same float */
 		for (int prec = 1; prec <= 9; prec++) {
 			snprintf(buf, n, "%.*g", prec, (double)v);
