@@ -95,7 +95,7 @@ expect_exit 2 yujing pretrain p.yj --resume 4
 expect_text "$T/stderr" 'pretrain --resume of a training run says what it is' <"$E/presume4.err"
 
 # The stopped run resumes with its stored settings (epochs 400, batch 2,
-# hidden 8, depth 2, lr 0.002, weight decay 0.02, seed 7, 4096 buckets)
+# hidden 4, depth 2, lr 0.002, weight decay 0.02, seed 7, 1024 buckets)
 # and ends where 0.1.0 ended it.
 yj_json resume4 'train --resume of the stopped run: the metrics 0.1.0 reached' train p.yj --resume 4 --json
 expect_exit 0 yujing runs p.yj

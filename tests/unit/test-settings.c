@@ -6,8 +6,10 @@
  * train_opts_default and pretrain_opts_default before the table existed
  * (and of NGRAM_DEFAULT_*, TEXT_POOL_MEAN, FUSION_CONCAT), the stored
  * configuration texts are those main wrote before the version key (the
- * version-1 literals are copied from tests/fixtures/old-project/old-0.1.0.yj,
- * runs 1 to 3), with ',"version":2' as the only addition.
+ * version-1 literals are copied from runs 1 to 3 of a project file that
+ * yujing 0.1.0 made with tests/fixtures/old-project/make.sh, then with
+ * --hidden 16 and --ngram-buckets 4096; the vocabulary path shortened),
+ * with ',"version":2' as the only addition.
  *
  * With --table it prints the tables instead, one setting a line:
  * COMMAND<TAB>NAME<TAB>TYPE<TAB>DEFAULT<TAB>RANGE, "-" for an empty DEFAULT or
