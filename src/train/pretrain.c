@@ -634,10 +634,16 @@ yj_status pretrain_export(yj_project *p, long long id, const char *dir, long lon
 static char *config_text(const pretrainer *t)
 {
 	const yj_bert_cfg *m = &t->m.cfg;
-	yj_pretrain_config c = {.o = t->o, .vocab_size = m->vocab_size, .layers = m->layers,
-				.hidden = m->hidden, .heads = m->heads, .intermediate = m->intermediate,
-				.threads = nn_threads(), .texts = (long long)t->ntext,
-				.held_out = (long long)t->nhold, .fields = t->fields};
+	yj_pretrain_config c = {.o = t->o,
+				.vocab_size = m->vocab_size,
+				.layers = m->layers,
+				.hidden = m->hidden,
+				.heads = m->heads,
+				.intermediate = m->intermediate,
+				.threads = nn_threads(),
+				.texts = (long long)t->ntext,
+				.held_out = (long long)t->nhold,
+				.fields = t->fields};
 	c.o.vocab = t->vocab_path;
 	return pretrain_config_dump(&c);
 }

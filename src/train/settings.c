@@ -18,42 +18,43 @@
 
 /* ---------------------------------------------------------------- tables */
 
-static const char *const fusion_names[] = {"concat", "sum", NULL};     /* yj_fusion_mode */
-static const char *const pool_names[] = {"cls", "mean", NULL};         /* yj_text_pool */
-static const char *const weight_names[] = {"none", "balanced", NULL};  /* balanced 0/1 */
+static const char *const fusion_names[] = {"concat", "sum", NULL};    /* yj_fusion_mode */
+static const char *const pool_names[] = {"cls", "mean", NULL};        /* yj_text_pool */
+static const char *const weight_names[] = {"none", "balanced", NULL}; /* balanced 0/1 */
 
 #define T_(f) offsetof(yj_train_opts, f)
 #define P_OFF(f) offsetof(yj_pretrain_opts, f)
 #define NOMAX HUGE_VAL
 
 const yj_setting settings_train[] = {
-	{"branches", SET_TEXT, N_("LIST"), "", 0, 0, NULL, SET_HELP_DEFAULT, T_(branches), 0,
-	 N_("branches"), N_("(all)"),
-	 N_("branches to train: structured, ngram, ngram:FIELD, text, text:FIELD (default: all the data supports; text only with --freeze-text and an encoder)")},
-	{"text-model", SET_TEXT, N_("DIR"), "", 0, 0, NULL, SET_HELP_DEFAULT, T_(text_model), 0,
-	 N_("text model"), N_("(active encoder)"),
+	{"branches", SET_TEXT, N_("LIST"), "", 0, 0, NULL, SET_HELP_DEFAULT, T_(branches), 0, N_("branches"),
+	 N_("(all)"),
+	 N_("branches to train: structured, ngram, ngram:FIELD, text, text:FIELD (default: all the data supports; text "
+	    "only with --freeze-text and an encoder)")},
+	{"text-model", SET_TEXT, N_("DIR"), "", 0, 0, NULL, SET_HELP_DEFAULT, T_(text_model), 0, N_("text model"),
+	 N_("(active encoder)"),
 	 N_("encoder of the text branches: a Hugging Face directory (default: the project's active encoder)")},
-	{"text-lr", SET_REAL, N_("X"), "0.00002", 0, NOMAX, NULL, SET_MIN_OPEN, T_(text_lr), 0,
-	 N_("text lr"), NULL, N_("peak learning rate of the text encoder")},
+	{"text-lr", SET_REAL, N_("X"), "0.00002", 0, NOMAX, NULL, SET_MIN_OPEN, T_(text_lr), 0, N_("text lr"), NULL,
+	 N_("peak learning rate of the text encoder")},
 	{"freeze-text", SET_FLAG, NULL, "", 0, 1, NULL, 0, T_(freeze_text), 0, N_("freeze text"), N_("(no)"),
 	 N_("keep the text encoder fixed and cache each case's text vectors in the project")},
 	{"text-pool", SET_CHOICE, N_("HOW"), "mean", 0, 0, pool_names, SET_HELP_DEFAULT, T_(text_pool), 0,
 	 N_("text pooling"), NULL,
-	 N_("text vector of the text branches: mean (of the last hidden states over the text's tokens, the default) or cls (the [CLS] hidden state)")},
+	 N_("text vector of the text branches: mean (of the last hidden states over the text's tokens, the default) or "
+	    "cls (the [CLS] hidden state)")},
 	{"max-len", SET_INT, N_("N"), "", 2, INT_MAX, NULL, SET_HELP_DEFAULT, T_(max_len), 0, N_("max length"),
 	 N_("(auto)"), N_("tokens per text for the text branches (default: the profile's suggested length, else 128)")},
-	{"fusion", SET_CHOICE, N_("HOW"), "concat", 0, 0, fusion_names, SET_HELP_DEFAULT, T_(fusion), 0,
-	 N_("fusion"), NULL, N_("concat (default) or sum of the branch vectors")},
-	{"ngram-buckets", SET_UINT, N_("N"), "262144", 1, UINT_MAX, NULL, 0, T_(ngram_buckets), 0,
-	 N_("n-gram buckets"), NULL, N_("hash buckets of the n-gram branches")},
+	{"fusion", SET_CHOICE, N_("HOW"), "concat", 0, 0, fusion_names, SET_HELP_DEFAULT, T_(fusion), 0, N_("fusion"),
+	 NULL, N_("concat (default) or sum of the branch vectors")},
+	{"ngram-buckets", SET_UINT, N_("N"), "262144", 1, UINT_MAX, NULL, 0, T_(ngram_buckets), 0, N_("n-gram buckets"),
+	 NULL, N_("hash buckets of the n-gram branches")},
 	{"epochs", SET_INT, N_("N"), "20", 1, INT_MAX, NULL, 0, T_(epochs), 0, N_("epochs"), NULL,
 	 N_("passes over the training cases")},
-	{"batch", SET_INT, N_("N"), "256", 2, INT_MAX, NULL, 0, T_(batch), 0, N_("batch"), NULL,
-	 N_("cases per step")},
+	{"batch", SET_INT, N_("N"), "256", 2, INT_MAX, NULL, 0, T_(batch), 0, N_("batch"), NULL, N_("cases per step")},
 	{"lr", SET_REAL, N_("X"), "0.001", 0, NOMAX, NULL, SET_MIN_OPEN, T_(lr), 0, N_("learning rate"), NULL,
 	 N_("peak learning rate of AdamW")},
-	{"weight-decay", SET_REAL, N_("X"), "0.01", 0, NOMAX, NULL, 0, T_(weight_decay), 0, N_("weight decay"),
-	 NULL, N_("AdamW decoupled weight decay")},
+	{"weight-decay", SET_REAL, N_("X"), "0.01", 0, NOMAX, NULL, 0, T_(weight_decay), 0, N_("weight decay"), NULL,
+	 N_("AdamW decoupled weight decay")},
 	{"hidden", SET_INT, N_("N"), "64", 1, INT_MAX, NULL, 0, T_(hidden), 0, N_("hidden"), NULL,
 	 N_("width of each source's MLP")},
 	{"depth", SET_INT, N_("N"), "1", 1, INT_MAX, NULL, 0, T_(depth), 0, N_("depth"), NULL,
@@ -89,12 +90,11 @@ const yj_setting settings_pretrain[] = {
 	 N_("ids per text, [CLS] and [SEP] included")},
 	{"mask", SET_REAL, N_("X"), "0.15", 0, 1, NULL, SET_MIN_OPEN | SET_MAX_OPEN, P_OFF(mask), 0, N_("mask"), NULL,
 	 N_("fraction of the tokens predicted")},
-	{"batch", SET_INT, N_("N"), "32", 1, 65536, NULL, 0, P_OFF(batch), 0, N_("batch"), NULL,
-	 N_("texts per step")},
+	{"batch", SET_INT, N_("N"), "32", 1, 65536, NULL, 0, P_OFF(batch), 0, N_("batch"), NULL, N_("texts per step")},
 	{"lr", SET_REAL, N_("X"), "", 0, NOMAX, NULL, SET_MIN_OPEN | SET_HELP_DEFAULT, P_OFF(lr), 0,
 	 N_("learning rate"), N_("(auto)"), N_("peak learning rate of AdamW (default 0.0005; 0.0001 with --from)")},
-	{"weight-decay", SET_REAL, N_("X"), "0.01", 0, NOMAX, NULL, 0, P_OFF(weight_decay), 0, N_("weight decay"),
-	 NULL, N_("AdamW decoupled weight decay")},
+	{"weight-decay", SET_REAL, N_("X"), "0.01", 0, NOMAX, NULL, 0, P_OFF(weight_decay), 0, N_("weight decay"), NULL,
+	 N_("AdamW decoupled weight decay")},
 	{"seed", SET_U64, N_("N"), "42", 0, (double)LONG_MAX, NULL, 0, P_OFF(seed), 0, N_("seed"), NULL,
 	 N_("seed of initialisation, masking and order")},
 	{"threads", SET_INT, N_("N"), "", 1, INT_MAX, NULL, SET_HELP_DEFAULT, P_OFF(threads), 0, N_("threads"),
@@ -138,7 +138,9 @@ char *settings_range(const yj_setting *s, char *buf, size_t n)
 	case SET_INT:
 	case SET_UINT:
 	case SET_U64:
-		if (s->max >= (s->type == SET_INT ? (double)INT_MAX : s->type == SET_UINT ? (double)UINT_MAX : (double)LONG_MAX))
+		if (s->max >= (s->type == SET_INT    ? (double)INT_MAX
+			       : s->type == SET_UINT ? (double)UINT_MAX
+						     : (double)LONG_MAX))
 			snprintf(buf, n, "%.0f..", s->min);
 		else
 			snprintf(buf, n, "%.0f..%.0f", s->min, s->max);
@@ -173,13 +175,14 @@ static yj_status range_error(const yj_setting *s, yj_error *err)
 	if (integer && s->max >= top)
 		error_set(err, YJ_EUSAGE, _("%s wants a whole number of at least %ld"), opt, (long)s->min);
 	else if (integer)
-		error_set(err, YJ_EUSAGE, _("%s wants a whole number from %ld to %ld"), opt, (long)s->min, (long)s->max);
+		error_set(err, YJ_EUSAGE, _("%s wants a whole number from %ld to %ld"), opt, (long)s->min,
+			  (long)s->max);
 	else if (isfinite(s->max))
 		error_set(err, YJ_EUSAGE, _("%s wants a number from %g to %g (%s)"), opt, s->min, s->max,
 			  (s->flags & SET_MIN_OPEN) && (s->flags & SET_MAX_OPEN) ? _("both excluded")
-			  : s->flags & SET_MIN_OPEN			      ? _("the lower excluded")
-			  : s->flags & SET_MAX_OPEN			      ? _("the upper excluded")
-									      : _("both included"));
+			  : s->flags & SET_MIN_OPEN                              ? _("the lower excluded")
+			  : s->flags & SET_MAX_OPEN                              ? _("the upper excluded")
+										 : _("both included"));
 	else if (s->flags & SET_MIN_OPEN)
 		error_set(err, YJ_EUSAGE, _("%s wants a number greater than %g"), opt, s->min);
 	else
@@ -227,7 +230,8 @@ static yj_status check_branches(const char *v, yj_error *err)
 		if (*tok && strcmp(tok, "structured") && strcmp(tok, "ngram") && strncmp(tok, "ngram:", 6) &&
 		    strcmp(tok, "text") && strncmp(tok, "text:", 5))
 			return error_set(err, YJ_EUSAGE,
-					 _("--branches: '%s' is not a branch (structured, ngram, ngram:FIELD, text, text:FIELD)"),
+					 _("--branches: '%s' is not a branch (structured, ngram, ngram:FIELD, text, "
+					   "text:FIELD)"),
 					 tok);
 	}
 	return YJ_OK;
@@ -434,12 +438,11 @@ char *train_config_dump(const yj_train_config *c)
 		json_array_append_new(dims, json_integer((json_int_t)c->in_dims[i]));
 	}
 	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
-			      "branches", o->branches ? o->branches : "", "epochs", o->epochs, "batch", o->batch,
-			      "lr", (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup",
-			      (double)o->warmup, "clip", (double)o->clip, "hidden", o->hidden, "depth", o->depth,
-			      "proj", c->proj, "top_k", o->top_k, "class_weight", weight_names[o->balanced ? 1 : 0],
-			      "seed", (json_int_t)o->seed, "threads", c->threads, "sources", src, "in_dims", dims,
-			      "exclude", ex);
+			      "branches", o->branches ? o->branches : "", "epochs", o->epochs, "batch", o->batch, "lr",
+			      (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup,
+			      "clip", (double)o->clip, "hidden", o->hidden, "depth", o->depth, "proj", c->proj, "top_k",
+			      o->top_k, "class_weight", weight_names[o->balanced ? 1 : 0], "seed", (json_int_t)o->seed,
+			      "threads", c->threads, "sources", src, "in_dims", dims, "exclude", ex);
 	if (!j)
 		return NULL;
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
@@ -481,11 +484,26 @@ static json_t *get(reader *r, const char *key, int (*is)(const json_t *), int re
 	return v;
 }
 
-static int is_int(const json_t *v) { return json_is_integer(v); }
-static int is_num(const json_t *v) { return json_is_number(v); }
-static int is_arr(const json_t *v) { return json_is_array(v); }
-static int is_bool(const json_t *v) { return json_is_boolean(v); }
-static int is_str_or_null(const json_t *v) { return json_is_string(v) || json_is_null(v); }
+static int is_int(const json_t *v)
+{
+	return json_is_integer(v);
+}
+static int is_num(const json_t *v)
+{
+	return json_is_number(v);
+}
+static int is_arr(const json_t *v)
+{
+	return json_is_array(v);
+}
+static int is_bool(const json_t *v)
+{
+	return json_is_boolean(v);
+}
+static int is_str_or_null(const json_t *v)
+{
+	return json_is_string(v) || json_is_null(v);
+}
 
 static long long get_int(reader *r, const char *key, long long def, long long lo, long long hi)
 {
@@ -580,9 +598,10 @@ static yj_status check_config(json_t *j, long long run, json_t **out, int *versi
 		return YJ_EDATA;
 	}
 	if (*version > YJ_CONFIG_VERSION) {
-		error_set(err, YJ_EDATA,
-			  _("run %lld was stored by a newer yujing (configuration version %d; this one reads up to %d)"),
-			  run, *version, YJ_CONFIG_VERSION);
+		error_set(
+			err, YJ_EDATA,
+			_("run %lld was stored by a newer yujing (configuration version %d; this one reads up to %d)"),
+			run, *version, YJ_CONFIG_VERSION);
 		error_hint(err, _("open the project with a newer yujing"));
 		return YJ_EDATA;
 	}
@@ -600,7 +619,8 @@ yj_status settings_check_layout(const json_t *features, long long run, yj_error 
 			return error_set(err, YJ_EDATA, _("run %lld has an unreadable feature layout"), run);
 		if (v && json_integer_value(v) > YJ_CONFIG_VERSION) {
 			error_set(err, YJ_EDATA,
-				  _("run %lld was stored by a newer yujing (feature layout version %lld; this one reads up to %d)"),
+				  _("run %lld was stored by a newer yujing (feature layout version %lld; this one "
+				    "reads up to %d)"),
 				  run, (long long)json_integer_value(v), YJ_CONFIG_VERSION);
 			error_hint(err, _("open the project with a newer yujing"));
 			return YJ_EDATA;
@@ -742,8 +762,7 @@ char *pretrain_config_dump(const yj_pretrain_config *c)
 			      o->epochs, "max_len", o->max_len, "batch", o->batch, "mask", (double)o->mask, "lr",
 			      (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup,
 			      "clip", (double)o->clip, "seed", (json_int_t)o->seed, "threads", c->threads, "texts",
-			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields",
-			      fields);
+			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields);
 	if (!j)
 		return NULL;
 	json_object_set_new(j, "version", json_integer(YJ_CONFIG_VERSION));

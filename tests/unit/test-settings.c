@@ -65,8 +65,8 @@ static void test_defaults(void)
 	is_int(o.ngram_n, NGRAM_DEFAULT_N, "train: n-grams up to 3");
 	ok(o.text_lr == 2e-5f, "train: text lr 0.00002");
 	is_int(o.text_pool, TEXT_POOL_MEAN, "train: text pooling mean");
-	ok(!o.balanced && !o.freeze_text && !o.max_len && !o.threads && !o.branches && !o.text_model &&
-		   !o.exclude && !o.nexclude && !o.resume,
+	ok(!o.balanced && !o.freeze_text && !o.max_len && !o.threads && !o.branches && !o.text_model && !o.exclude &&
+		   !o.nexclude && !o.resume,
 	   "train: the rest zero or NULL (chosen at run time)");
 
 	yj_pretrain_opts p;
@@ -203,7 +203,8 @@ static const char *const v1_pretrain =
 	"{\"branches\":\"pretrain\",\"config\":\"1,16,2,32\",\"vocab\":\"/x/vocab.txt\",\"vocab_size\":47,"
 	"\"layers\":1,\"hidden\":16,\"heads\":2,\"intermediate\":32,\"epochs\":1,\"max_len\":16,\"batch\":16,"
 	"\"mask\":0.150000006,\"lr\":0.000500000024,\"weight_decay\":0.00999999978,\"warmup\":0.0599999987,"
-	"\"clip\":1.0,\"seed\":42,\"threads\":1,\"texts\":129,\"held_out\":6,\"fields\":[\"incident.location_description\","
+	"\"clip\":1.0,\"seed\":42,\"threads\":1,\"texts\":129,\"held_out\":6,\"fields\":[\"incident.location_"
+	"description\","
 	"\"place.block\"]}";
 
 /* text with ',"version":2' before its last brace (a new string). */
@@ -223,8 +224,8 @@ static void test_train_config(void)
 	is_int(train_config_parse(v1_ngram, 1, &c, &err), YJ_OK, "a version-1 configuration reads");
 	is_int(c.version, 1, "  as version 1");
 	is_str(c.o.branches, "structured,ngram:location_description,ngram:block", "  branches");
-	ok(c.o.epochs == 2 && c.o.batch == 32 && c.o.hidden == 16 && c.o.depth == 1 && c.proj == 16 &&
-		   c.o.top_k == 5 && c.o.seed == 42 && c.threads == 1,
+	ok(c.o.epochs == 2 && c.o.batch == 32 && c.o.hidden == 16 && c.o.depth == 1 && c.proj == 16 && c.o.top_k == 5 &&
+		   c.o.seed == 42 && c.threads == 1,
 	   "  epochs 2, batch 32, hidden 16, depth 1, proj 16, top-k 5, seed 42, threads 1");
 	ok(c.o.lr == 1e-3f && c.o.weight_decay == 0.01f && c.o.warmup == 0.05f && c.o.clip == 1.0f,
 	   "  lr, weight decay, warmup, clip as the floats stored");
@@ -264,8 +265,8 @@ static void test_train_config(void)
 			  "\"class_weight\":\"none\",\"bert_fields\":[{\"source\":\"s\",\"field\":\"f\"}],"
 			  "\"freeze_text\":true,\"max_len\":20,\"max_len_auto\":true}";
 	is_int(train_config_parse(old, 5, &c, &err), YJ_OK, "an early configuration reads");
-	ok(c.o.text_pool == TEXT_POOL_CLS && c.o.fusion == FUSION_CONCAT && c.o.max_len == 0 &&
-		   c.max_len_used == 20 && c.o.ngram_buckets == NGRAM_DEFAULT_BUCKETS,
+	ok(c.o.text_pool == TEXT_POOL_CLS && c.o.fusion == FUSION_CONCAT && c.o.max_len == 0 && c.max_len_used == 20 &&
+		   c.o.ngram_buckets == NGRAM_DEFAULT_BUCKETS,
 	   "  cls pooling, concat, max-len chosen per field, default buckets");
 	train_config_free(&c);
 
@@ -362,7 +363,8 @@ static void test_fuzz(void)
 		error_clear(&err);
 		yj_train_config c;
 		yj_pretrain_config pc;
-		yj_status st = it % 3 == 2 ? pretrain_config_parse(b, 1, &pc, &err) : train_config_parse(b, 1, &c, &err);
+		yj_status st =
+			it % 3 == 2 ? pretrain_config_parse(b, 1, &pc, &err) : train_config_parse(b, 1, &c, &err);
 		if (st == YJ_OK) {
 			okays++;
 			char *d = it % 3 == 2 ? pretrain_config_dump(&pc) : train_config_dump(&c);

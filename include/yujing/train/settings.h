@@ -29,18 +29,18 @@
 /* ------------------------------------------------------- the option structs */
 
 typedef struct yj_train_opts {
-	int epochs;        /* default 20 */
-	int batch;         /* default 256 */
-	float lr;          /* default 1e-3 */
-	float weight_decay;/* default 0.01 */
-	float warmup;      /* fraction of the steps warming up (default 0.05) */
-	float clip;        /* global gradient norm bound (default 1; 0 = none) */
-	int hidden;        /* default 64 */
-	int depth;         /* default 1 */
-	int top_k;         /* categorical values one-hot encoded (default 10) */
+	int epochs;                 /* default 20 */
+	int batch;                  /* default 256 */
+	float lr;                   /* default 1e-3 */
+	float weight_decay;         /* default 0.01 */
+	float warmup;               /* fraction of the steps warming up (default 0.05) */
+	float clip;                 /* global gradient norm bound (default 1; 0 = none) */
+	int hidden;                 /* default 64 */
+	int depth;                  /* default 1 */
+	int top_k;                  /* categorical values one-hot encoded (default 10) */
 	const char *const *exclude; /* fields left out of the features */
 	size_t nexclude;
-	int balanced;      /* class weights n / (K n_k) */
+	int balanced; /* class weights n / (K n_k) */
 	/* Branches: NULL or "" for all the data supports, else a list of
 	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
 	 * on every text field) or
@@ -48,22 +48,21 @@ typedef struct yj_train_opts {
 	 * they are cheap: with freeze_text and an encoder. */
 	const char *branches;
 	const char *text_model; /* Hugging Face directory, NULL: the active encoder */
-	float text_lr;     /* the encoder's peak learning rate (default 2e-5) */
-	int freeze_text;   /* encoder fixed, pooled vectors cached in the project */
-	int text_pool;     /* yj_text_pool (textbranch.h): TEXT_POOL_MEAN by default */
-	int max_len;       /* tokens per text; 0 (default): the profile's suggested
+	float text_lr;          /* the encoder's peak learning rate (default 2e-5) */
+	int freeze_text;        /* encoder fixed, pooled vectors cached in the project */
+	int text_pool;          /* yj_text_pool (textbranch.h): TEXT_POOL_MEAN by default */
+	int max_len;            /* tokens per text; 0 (default): the profile's suggested
 			    * length + 2 when profiled, else 128; capped by the encoder */
-	int fusion;        /* FUSION_CONCAT (default) or FUSION_SUM */
+	int fusion;             /* FUSION_CONCAT (default) or FUSION_SUM */
 	unsigned ngram_buckets; /* hash buckets of the n-gram branches (default 2^18) */
-	int ngram_n;       /* longest character n-gram (default 3) */
-	uint64_t seed;     /* default 42 */
-	int threads;       /* 0: OPENBLAS_NUM_THREADS or all cores */
-	long long resume;  /* run to continue, 0 for a new run */
+	int ngram_n;            /* longest character n-gram (default 3) */
+	uint64_t seed;          /* default 42 */
+	int threads;            /* 0: OPENBLAS_NUM_THREADS or all cores */
+	long long resume;       /* run to continue, 0 for a new run */
 	yj_progress *progress;
 	/* Called after every epoch (may be NULL): epoch, train loss, test
 	 * loss, accuracy, macro-F1. */
-	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc,
-			 double f1);
+	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1);
 	void *ctx;
 } yj_train_opts;
 
@@ -111,18 +110,18 @@ enum {
 };
 
 typedef struct yj_setting {
-	const char *name;   /* the option, without "--": "weight-decay" */
+	const char *name; /* the option, without "--": "weight-decay" */
 	yj_setting_type type;
-	const char *arg;    /* N_() value name in --help ("N", "X", "HOW"), NULL for a flag */
-	const char *def;    /* the default as typed on the command line; "" when
+	const char *arg;            /* N_() value name in --help ("N", "X", "HOW"), NULL for a flag */
+	const char *def;            /* the default as typed on the command line; "" when
 			     * there is none to type (chosen at run time, or empty) */
-	double min, max;    /* range of the numeric types */
+	double min, max;            /* range of the numeric types */
 	const char *const *choices; /* SET_CHOICE: the values, NULL-terminated */
-	unsigned flags;     /* SET_HIDDEN, SET_HELP_DEFAULT, SET_MIN_OPEN, SET_MAX_OPEN */
-	size_t off, off2;   /* offsetof the field (and of SET_LIST's count) */
-	const char *label;  /* N_() short label (the TUI form) */
-	const char *unset;  /* N_() what an empty value means ("(all)"), or NULL */
-	const char *help;   /* N_() one line; "(default X)" is added unless SET_HELP_DEFAULT */
+	unsigned flags;             /* SET_HIDDEN, SET_HELP_DEFAULT, SET_MIN_OPEN, SET_MAX_OPEN */
+	size_t off, off2;           /* offsetof the field (and of SET_LIST's count) */
+	const char *label;          /* N_() short label (the TUI form) */
+	const char *unset;          /* N_() what an empty value means ("(all)"), or NULL */
+	const char *help;           /* N_() one line; "(default X)" is added unless SET_HELP_DEFAULT */
 } yj_setting;
 
 /* The tables, in --help order, ending with a row whose name is NULL. */
@@ -176,21 +175,21 @@ typedef struct yj_field_ref {
 /* A training run's configuration: its settings and what the run chose. */
 typedef struct yj_train_config {
 	int version;
-	yj_train_opts o;      /* branches: the effective list; max_len 0 when chosen per field */
-	int threads;          /* the threads the run computed with */
-	int proj;             /* width of the structured branch's projection */
-	size_t nsources;      /* the structured branch's sources and input widths */
+	yj_train_opts o; /* branches: the effective list; max_len 0 when chosen per field */
+	int threads;     /* the threads the run computed with */
+	int proj;        /* width of the structured branch's projection */
+	size_t nsources; /* the structured branch's sources and input widths */
 	const char **sources;
 	long long *in_dims;
-	size_t nngram;        /* "text_fields": the n-gram branches' fields */
+	size_t nngram; /* "text_fields": the n-gram branches' fields */
 	yj_field_ref *ngram;
-	int has_text;         /* BERT text branches: the keys below are stored */
-	size_t ntext;         /* "bert_fields" */
+	int has_text; /* BERT text branches: the keys below are stored */
+	size_t ntext; /* "bert_fields" */
 	yj_field_ref *text;
-	int max_len_used;     /* tokens per text of the first text branch */
+	int max_len_used; /* tokens per text of the first text branch */
 	long long encoder_id;
 	int text_hidden;
-	json_t *json;         /* parsed: the object the strings point into */
+	json_t *json; /* parsed: the object the strings point into */
 } yj_train_config;
 
 /* The configuration as stored (compact JSON, keys in a fixed order,
@@ -217,11 +216,11 @@ yj_status settings_check_layout(const json_t *features, long long run, yj_error 
 /* A pretraining run's configuration ("branches": "pretrain"). */
 typedef struct yj_pretrain_config {
 	int version;
-	yj_pretrain_opts o;   /* vocab: the vocabulary file the run read */
+	yj_pretrain_opts o; /* vocab: the vocabulary file the run read */
 	int vocab_size, layers, hidden, heads, intermediate;
 	int threads;
 	long long texts, held_out;
-	json_t *fields;       /* [{source, field}] (a reference the struct holds) */
+	json_t *fields; /* [{source, field}] (a reference the struct holds) */
 	json_t *json;
 } yj_pretrain_config;
 
@@ -230,8 +229,7 @@ char *pretrain_config_dump(const yj_pretrain_config *c);
 
 /* As train_config_parse; a configuration whose "branches" is not
  * "pretrain" is YJ_EUSAGE ("not a pretraining run"). */
-yj_status pretrain_config_parse(const char *text, long long run, yj_pretrain_config *c,
-				yj_error *err);
+yj_status pretrain_config_parse(const char *text, long long run, yj_pretrain_config *c, yj_error *err);
 void pretrain_config_free(yj_pretrain_config *c);
 
 #endif
