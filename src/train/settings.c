@@ -777,12 +777,25 @@ void pretrain_config_free(yj_pretrain_config *c)
 	memset(c, 0, sizeof *c);
 }
 
+static yj_status pretrain_config_fill(yj_pretrain_config *c, long long run, yj_error *err);
+
 yj_status pretrain_config_parse(const char *text, long long run, yj_pretrain_config *c, yj_error *err)
 {
 	memset(c, 0, sizeof *c);
 	yj_status st = open_config(text, run, &c->json, &c->version, err);
-	if (st)
-		return st;
+	return st ? st : pretrain_config_fill(c, run, err);
+}
+
+yj_status pretrain_config_read(json_t *j, long long run, yj_pretrain_config *c, yj_error *err)
+{
+	memset(c, 0, sizeof *c);
+	yj_status st = check_config(j, run, &c->json, &c->version, err);
+	return st ? st : pretrain_config_fill(c, run, err);
+}
+
+static yj_status pretrain_config_fill(yj_pretrain_config *c, long long run, yj_error *err)
+{
+	yj_status st;
 	const char *branches = json_string_value(json_object_get(c->json, "branches"));
 	if (!branches || strcmp(branches, "pretrain")) {
 		pretrain_config_free(c);

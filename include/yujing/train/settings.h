@@ -230,6 +230,8 @@ char *pretrain_config_dump(const yj_pretrain_config *c);
 /* As train_config_parse; a configuration whose "branches" is not
  * "pretrain" is YJ_EUSAGE ("not a pretraining run"). */
 yj_status pretrain_config_parse(const char *text, long long run, yj_pretrain_config *c, yj_error *err);
+/* The same from a parsed object (c holds a reference to it). */
+yj_status pretrain_config_read(json_t *j, long long run, yj_pretrain_config *c, yj_error *err);
 void pretrain_config_free(yj_pretrain_config *c);
 
 #endif
