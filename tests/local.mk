@@ -202,6 +202,10 @@ TESTS += tests/cli/multimodal.sh tests/cli/explain.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh
 EXTRA_DIST += tests/cli/predict.sh
+## One cleaning engine: kept rows through predict --source give the
+## training-time probabilities (issue 12).
+TESTS += tests/cli/predict-kept.sh
+EXTRA_DIST += tests/cli/predict-kept.sh
 TESTS += tests/cli/textbranch.sh
 EXTRA_DIST += tests/cli/textbranch.sh
 ## yujing demo on a few hundred of the shipped CAIL cases; the workbench

@@ -4,11 +4,19 @@ src_store_libstore_a_SOURCES = \
 	src/store/project.c \
 	src/store/sources.c \
 	src/store/prompts.c \
-	src/store/runlog.c
+	src/store/runlog.c \
+	src/store/rawdata.c \
+	src/store/snapshots.c \
+	src/store/splits.c \
+	src/store/profiles.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
 	include/yujing/store/sources.h \
 	include/yujing/store/prompts.h \
-	include/yujing/store/runlog.h
+	include/yujing/store/runlog.h \
+	include/yujing/store/rawdata.h \
+	include/yujing/store/snapshots.h \
+	include/yujing/store/splits.h \
+	include/yujing/store/profiles.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)
