@@ -206,6 +206,10 @@ EXTRA_DIST += tests/cli/predict.sh
 ## training-time probabilities (issue 12).
 TESTS += tests/cli/predict-kept.sh
 EXTRA_DIST += tests/cli/predict-kept.sh
+## Imports stage their rows and lock the project briefly; catalogue
+## columns are checked (issues 12 and 15).
+TESTS += tests/cli/import-stage.sh
+EXTRA_DIST += tests/cli/import-stage.sh
 TESTS += tests/cli/textbranch.sh
 EXTRA_DIST += tests/cli/textbranch.sh
 ## yujing demo on a few hundred of the shipped CAIL cases; the workbench
