@@ -185,6 +185,26 @@ static int column_init(yj_column *c, const yj_field_info *f, size_t nrows)
 	return 0;
 }
 
+/* Room for m rows in the row arrays of t.  Returns 0, -1 when out of
+ * memory (what was grown stays with t). */
+static int rows_grow(yj_table *t, size_t m)
+{
+	int64_t *a = realloc(t->row, m * sizeof *a), *b;
+	if (!a)
+		return -1;
+	t->row = a;
+	if (!(b = realloc(t->line, m * sizeof *b)))
+		return -1;
+	t->line = b;
+	for (size_t c = 0; c < t->ncols; c++) {
+		uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
+		if (!cc)
+			return -1;
+		t->cols[c].code = cc;
+	}
+	return 0;
+}
+
 yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_progress *progress,
 		     yj_table *t, yj_error *err)
 {
@@ -219,19 +239,8 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 		if (r >= n) {
 			/* More rows than the catalogue says: grow. */
 			size_t m = n ? n * 2 : 1024;
-			int64_t *a = realloc(t->row, m * sizeof *a), *b;
-			if (!a)
+			if (rows_grow(t, m))
 				goto nomem;
-			t->row = a;
-			if (!(b = realloc(t->line, m * sizeof *b)))
-				goto nomem;
-			t->line = b;
-			for (size_t c = 0; c < t->ncols; c++) {
-				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
-				if (!cc)
-					goto nomem;
-				t->cols[c].code = cc;
-			}
 			n = m;
 		}
 		t->row[r] = row;
@@ -373,19 +382,8 @@ yj_status table_from_file(yj_project *p, const char *name, const char *path, con
 		}
 		if (r == cap) {
 			size_t m = cap * 2;
-			int64_t *a = realloc(t->row, m * sizeof *a), *b;
-			if (!a)
+			if (rows_grow(t, m))
 				goto nomem;
-			t->row = a;
-			if (!(b = realloc(t->line, m * sizeof *b)))
-				goto nomem;
-			t->line = b;
-			for (size_t c = 0; c < t->ncols; c++) {
-				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
-				if (!cc)
-					goto nomem;
-				t->cols[c].code = cc;
-			}
 			cap = m;
 		}
 		t->row[r] = (int64_t)r + 1;
