@@ -238,13 +238,15 @@ yj_status rawdata_stage_copy(yj_raw_stage *s, long long source_id, int synthetic
 	if (st)
 		goto out;
 	strbuf_reset(&sql);
-	for (size_t i = 0; i < s->ncols; i++)
-		strbuf_addf(&cols, ", c%zu", i);
-	strbuf_addf(&sql, "INSERT INTO %s (row, line%s", table, strbuf_str(&cols));
-	if (synthetic_key)
-		strbuf_addf(&sql, ", c%zu", s->ncols);
-	strbuf_addf(&sql, ") SELECT row, line%s%s FROM " STAGE " ORDER BY row", strbuf_str(&cols),
-		    synthetic_key ? ", CAST(row AS TEXT)" : "");
+	if (synthetic_key) {
+		for (size_t i = 0; i < s->ncols; i++)
+			strbuf_addf(&cols, ", c%zu", i);
+		strbuf_addf(&sql, "INSERT INTO %s (row, line%s, c%zu) SELECT row, line%s, CAST(row AS TEXT) FROM " STAGE,
+			    table, strbuf_str(&cols), s->ncols, strbuf_str(&cols));
+	} else {
+		/* the same columns: SQLite copies the records as they are */
+		strbuf_addf(&sql, "INSERT INTO %s SELECT * FROM " STAGE, table);
+	}
 	if (!sql.buf) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
