@@ -28,6 +28,11 @@ tests_unit_test_project_SOURCES = tests/unit/test-project.c
 tests_unit_test_project_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_project_LDADD = $(STORE_LIBS)
 
+check_PROGRAMS += tests/unit/test-store-data
+tests_unit_test_store_data_SOURCES = tests/unit/test-store-data.c
+tests_unit_test_store_data_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_data_LDADD = $(STORE_LIBS)
+
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
 tests_unit_test_reader_CFLAGS = $(UNIT_CFLAGS)
