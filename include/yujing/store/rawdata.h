@@ -79,7 +79,9 @@ void rawdata_stage_free(yj_raw_stage *s);
 
 /* ---------------------------------------------------------------- views */
 
-/* The data table of source `id`: "raw_<id>" into buf. */
+/* The data table of source `id`: "raw_<id>" into buf.  Made from an
+ * integer, never read from the file, it goes into SQL unquoted: the
+ * schema text stays that of older projects. */
 void rawdata_table_name(long long id, char *buf, size_t size);
 
 /* Inside a transaction: the view "raw:SOURCE" over the data table of
