@@ -139,6 +139,13 @@ static void test_stage(yj_project *p)
 	is_int(rawdata_next(c, &row, &line, &err), 0, "then the end");
 	rawdata_close(c);
 
+	/* a planted table name is only ever an identifier */
+	char *table = info.data_table;
+	info.data_table = (char *)"raw_1 WHERE 0 UNION SELECT 1, 2, 3, 4, sqlite_version() --";
+	c = NULL;
+	ok(rawdata_open(p, &info, &c, &err) != YJ_OK && !c, "a planted table expression names no table");
+	info.data_table = table;
+
 	/* a column that is not c<N> is refused before any SQL runs */
 	free(info.fields[1].col);
 	info.fields[1].col = strdup("c0 || sqlite_version()");
