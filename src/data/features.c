@@ -590,8 +590,12 @@ static yj_status encode(const clean_view *v, const yj_cases *cs, const feat_list
 		goto nomem;
 	return YJ_OK;
 nomem:
+	/* out is one entry of the caller's array: its contents only */
 	json_decref(feats);
-	features_free(out, 1);
+	free(out->name);
+	free(out->x);
+	json_decref(out->layout);
+	memset(out, 0, sizeof *out);
 	return error_set(err, YJ_ENOMEM, _("out of memory building features"));
 }
 
