@@ -548,6 +548,15 @@ static void standardisation_fit(feat_list *fl, const yj_cases *cs, const double 
 	}
 }
 
+/* Release what one source's features hold, leaving it empty. */
+static void source_features_clear(yj_source_features *f)
+{
+	free(f->name);
+	free(f->x);
+	json_decref(f->layout);
+	memset(f, 0, sizeof *f);
+}
+
 /* The vectors (standardised with the layout's statistics) and the layout
  * JSON of a source into out. */
 static yj_status encode(const clean_view *v, const yj_cases *cs, const feat_list *fl, const double *raw,
@@ -590,12 +599,8 @@ static yj_status encode(const clean_view *v, const yj_cases *cs, const feat_list
 		goto nomem;
 	return YJ_OK;
 nomem:
-	/* out is one entry of the caller's array: its contents only */
 	json_decref(feats);
-	free(out->name);
-	free(out->x);
-	json_decref(out->layout);
-	memset(out, 0, sizeof *out);
+	source_features_clear(out); /* one entry of the caller's array */
 	return error_set(err, YJ_ENOMEM, _("out of memory building features"));
 }
 
@@ -696,7 +701,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 			goto out;
 		}
 		if (f[k].dim == 0) {
-			features_free(&f[k], 1);
+			source_features_clear(&f[k]);
 			continue;
 		}
 		k++;
@@ -705,9 +710,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 	*n = k;
 	f = NULL;
 out:
-	if (f)
-		features_free(f, k);
-	free(f);
+	features_free(f, k);
 	nullset_free(&ns);
 	sources_list_free(v, nsrc);
 	return st;
@@ -715,12 +718,9 @@ out:
 
 void features_free(yj_source_features *f, size_t n)
 {
-	for (size_t i = 0; f && i < n; i++) {
-		free(f[i].name);
-		free(f[i].x);
-		json_decref(f[i].layout);
-		memset(&f[i], 0, sizeof f[i]);
-	}
+	for (size_t i = 0; f && i < n; i++)
+		source_features_clear(&f[i]);
+	free(f);
 }
 
 /* --------------------------------------------------------------- texts */
@@ -879,9 +879,7 @@ yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts
 	*n = k;
 	f = NULL;
 out:
-	if (f)
-		features_free(f, k);
-	free(f);
+	features_free(f, k);
 	nullset_free(&ns);
 	return st;
 }
@@ -1189,7 +1187,6 @@ yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const
 	}
 	if (st) {
 		features_free(f, k);
-		free(f);
 		return st;
 	}
 	*out = f;

@@ -8,7 +8,8 @@ src_store_libstore_a_SOURCES = \
 	src/store/rawdata.c \
 	src/store/snapshots.c \
 	src/store/splits.c \
-	src/store/profiles.c
+	src/store/profiles.c \
+	src/store/caselist.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
@@ -18,5 +19,6 @@ noinst_HEADERS += \
 	include/yujing/store/rawdata.h \
 	include/yujing/store/snapshots.h \
 	include/yujing/store/splits.h \
-	include/yujing/store/profiles.h
+	include/yujing/store/profiles.h \
+	include/yujing/store/caselist.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)
