@@ -9,6 +9,10 @@ src_store_libstore_a_SOURCES = \
 	src/store/snapshots.c \
 	src/store/splits.c \
 	src/store/profiles.c \
+	src/store/runs.c \
+	src/store/encoders.c \
+	src/store/textcache.c \
+	src/store/predictions.c \
 	src/store/caselist.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
@@ -20,5 +24,9 @@ noinst_HEADERS += \
 	include/yujing/store/snapshots.h \
 	include/yujing/store/splits.h \
 	include/yujing/store/profiles.h \
+	include/yujing/store/runs.h \
+	include/yujing/store/encoders.h \
+	include/yujing/store/textcache.h \
+	include/yujing/store/predictions.h \
 	include/yujing/store/caselist.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)
