@@ -176,7 +176,8 @@ static yj_status write_fields(importer *im, yj_error *err)
 	return sources_add_field(im->p, im->id, im->ncols, key_name(o), col, "integer", "integer", "key", err);
 }
 
-/* The view "raw:NAME" with the original field names. */
+/* The view "raw:NAME" with the original field names (sources_view_sql:
+ * the project opener checks a file's views against the same text). */
 static yj_status write_view(importer *im, yj_error *err)
 {
 	size_t n = im->ncols + (synthetic_key(im->o) ? 1 : 0);

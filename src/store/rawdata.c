@@ -274,37 +274,13 @@ void rawdata_stage_free(yj_raw_stage *s)
 yj_status rawdata_create_view(yj_project *p, const char *source, long long source_id,
 			      const char *const *names, size_t n, yj_error *err)
 {
-	strbuf sql = STRBUF_INIT, vname = STRBUF_INIT;
 	char table[64];
 	rawdata_table_name(source_id, table, sizeof table);
-	strbuf_addf(&vname, "raw:%s", source);
-	char *vq = vname.buf ? store_quote_ident(strbuf_str(&vname)) : NULL;
-	yj_status st = YJ_OK;
-	if (!vq) {
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-		goto out;
-	}
-	strbuf_addf(&sql, "CREATE VIEW %s AS SELECT", vq);
-	for (size_t i = 0; i < n; i++) {
-		char *q = store_quote_ident(names[i]);
-		if (!q) {
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
-		strbuf_addf(&sql, "%s c%zu AS %s", i ? "," : "", i, q);
-		free(q);
-	}
-	if (!n)
-		strbuf_adds(&sql, " row");
-	strbuf_addf(&sql, " FROM %s", table);
-	if (!sql.buf) {
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-		goto out;
-	}
-	st = exec(project_db(p), strbuf_str(&sql), _("creating the source view"), err);
-out:
-	free(vq);
-	strbuf_free(&sql);
-	strbuf_free(&vname);
+	/* the text the project opener checks views against */
+	char *sql = sources_view_sql(source, table, names, n);
+	if (!sql)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = exec(project_db(p), sql, _("creating the source view"), err);
+	free(sql);
 	return st;
 }
