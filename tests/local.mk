@@ -215,3 +215,15 @@ EXTRA_DIST += tests/install.sh
 installcheck-local:
 	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
 		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
+
+## Issue 18: the small constants and bounds of src/nn and the BERT
+## initialisation (epsilons, the last logit, a label equal to K, the clip's
+## 1e-6, zero biases), each against a value worked out by hand.
+check_PROGRAMS += tests/nn/test-edges
+tests_nn_test_edges_SOURCES = tests/nn/test-edges.c
+tests_nn_test_edges_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_edges_LDADD = $(MODEL_LIBS) -lm
+## Issue 18: the numbers of the Runs list and the Quality drill-ins against
+## the CLI's JSON and the CSV, at 80x24 and 132x40.
+TESTS += tests/tui/numbers.sh
+EXTRA_DIST += tests/tui/numbers.sh
