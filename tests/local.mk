@@ -227,3 +227,7 @@ tests_nn_test_edges_LDADD = $(MODEL_LIBS) -lm
 ## the CLI's JSON and the CSV, at 80x24 and 132x40.
 TESTS += tests/tui/numbers.sh
 EXTRA_DIST += tests/tui/numbers.sh
+## Issue 18: clean and split at their edges (a key on three rows, a field
+## with no fill value, the test share of a class of two), worked by hand.
+TESTS += tests/cli/edges.sh
+EXTRA_DIST += tests/cli/edges.sh
