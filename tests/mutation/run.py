@@ -8,9 +8,13 @@
 Reads the committed list of mutants (tests/mutation/mutants.txt, blocks of
 "key value" lines separated by blank lines):
 
-    mutant  nn.bn-eval-eps                   a unique name
+    mutant  nn.bn-eval-eps                   a unique name (the text after
+                                             the key and its spaces is the
+                                             value, literally: no escapes)
     file    src/nn/norm.c                    the file it changes
-    from    sqrt((double)run_var[c] + eps)   text that occurs exactly once
+    from    sqrt((double)run_var[c] + eps)   code that occurs exactly once
+                                             (blanks match any white space,
+                                             newlines too)
     to      sqrt((double)run_var[c])         what replaces it
     nth     2                                (optional) which occurrence, when
                                              the text occurs more than once
@@ -86,11 +90,9 @@ def parse(path):
             if not m or m.group(1) not in KEYS:
                 raise ValueError("%s:%d: expected one of %s, got %r" % (path, lineno, ", ".join(KEYS), line))
             k, v = m.group(1), m.group(2).lstrip(" ")
-            if k in ("from", "to"):
-                # the spaces after the key only align; \t and \n in a
-                # pattern stand for a tab and a newline, \s for a space
-                # a pattern starts with
-                v = v.replace("\\t", "\t").replace("\\n", "\n").replace("\\s", " ")
+            # the spaces after the key only align the value; a pattern is
+            # the rest of the line, literally (one line of code, its
+            # indentation left out)
             if k in cur:
                 raise ValueError("%s:%d: '%s' given twice" % (path, lineno, k))
             cur[k] = v
@@ -103,23 +105,29 @@ def module_of(path):
     return path[4:] if path.startswith("src/") else path
 
 
+def pattern(m):
+    """The regular expression of m's `from`: its text literally, except that
+    each run of blanks matches any run of white space (newlines included),
+    so a pattern may span lines and survives re-indentation."""
+    parts = m["from"].split()
+    return re.compile(r"\s+".join(re.escape(p) for p in parts))
+
+
 def apply(text, m):
     """(new text, None) or (None, 'stale'|'ambiguous')."""
-    pat = m["from"]
-    n = text.count(pat)
-    if n == 0:
+    hits = list(pattern(m).finditer(text))
+    if not hits:
         return None, "stale"
     nth = int(m.get("nth", "0") or 0)
     if nth:
-        if nth > n:
+        if nth > len(hits):
             return None, "stale"
-        at = -1
-        for _ in range(nth):
-            at = text.index(pat, at + 1)
-        return text[:at] + m["to"] + text[at + len(pat):], None
-    if n > 1:
+        h = hits[nth - 1]
+    elif len(hits) > 1:
         return None, "ambiguous"
-    return text.replace(pat, m["to"], 1), None
+    else:
+        h = hits[0]
+    return text[:h.start()] + m["to"] + text[h.end():], None
 
 
 def sh(cmd, cwd, log, timeout=None):
