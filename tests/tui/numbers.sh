@@ -20,6 +20,10 @@
 #                values of the CSV in the bin, counted here; the top
 #                values are profile --json's with their share of all rows
 #                (nulls included), and the others and nulls counted apart
+#   Cases        each listed case's true category (the CSV's), prediction
+#                and confidence, and the inspector's top probabilities,
+#                base and output values and every branch's Shapley logit
+#                and probability, are those of explain --json
 #
 # Every expected value is computed by the Python below from the JSON the
 # CLI prints or from the CSV itself, never taken from the screen.
@@ -259,6 +263,92 @@ for size in 80x24 132x40; do
 		wait_check "$size: $f: summary, bins or top values as profile --json and the CSV say" \
 			$PY drill.py "$T/screen.txt" "$f"
 	done
+	tui_quit "$size: q quits"
+done
+
+# ----------------------------------------------- Cases and the inspector
+# Each listed case's true category is the CSV's, its prediction and
+# confidence those of `yujing explain --run R --case KEY --json` (R the
+# run the title names); the inspector of the first case shows explain's
+# top probabilities, base, output and every branch's Shapley logit and
+# probability, to 4 places.
+cat >cases.py <<'EOF'
+import csv, json, re, subprocess, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+mode = sys.argv[2]
+truth = {r["case_id"]: r["category"] for r in csv.DictReader(open("cases.csv", encoding="utf-8"))}
+cache = {}
+def explain(run, key):
+    if (run, key) not in cache:
+        out = subprocess.run([sys.argv[3], "explain", "p.yj", "--run", run, "--case", key, "--json"],
+                             stdout=subprocess.PIPE, check=True).stdout
+        cache[(run, key)] = json.loads(out)
+    return cache[(run, key)]
+bad = []
+if mode == "list":
+    t = [m for m in (re.search(r"Cases \((\d+), run (\d+)\)", l) for l in lines) if m]
+    if not t:
+        sys.exit("no title")
+    run = t[0].group(2)
+    hi = [i for i, l in enumerate(lines) if l.split()[:5] == ["case", "part", "true", "predicted", "confidence"]]
+    if not hi:
+        sys.exit("no header")
+    rows = []
+    for l in lines[hi[0] + 1:]:
+        w = l.split()
+        if len(w) < 5 or w[0] not in truth:
+            break
+        rows.append(w)
+    if len(rows) < 5:
+        bad.append("only %d rows" % len(rows))
+    for w in rows:
+        e = explain(run, w[0])
+        want = [w[0], w[1], truth[w[0]] or "-", e["predicted"], "%.4f" % e["output"]["probability"]]
+        if w[:5] != want:
+            bad.append("case %s: screen %s, explain %s" % (w[0], w[:5], want))
+    if rows:
+        open("case-run", "w").write("%s %s" % (run, rows[0][0]))
+else:
+    run, key = open("case-run").read().split()
+    e = explain(run, key)
+    head = [l.split("Case %s" % key, 1)[1].strip() for l in lines if l.strip().startswith("Case %s" % key)]
+    want = "true %s · predicted %s (%.4f) · run %s" % (truth[key] or "-", e["predicted"],
+                                                       e["output"]["probability"], run)
+    if not head or not (head[0] == want or (head[0].endswith("…") and want.startswith(head[0][:-1]))):
+        bad.append("heading %s, want %r" % (head, want))
+    i = [k for k, l in enumerate(lines) if l.strip().startswith("Probabilities (top")]
+    got = []
+    for l in lines[i[0] + 1:] if i else []:
+        m = re.match(r"^\s+(\S+)\s+(\d\.\d{4})(\s|$)", l)
+        if not m:
+            break
+        got.append((m.group(1), m.group(2)))
+    want_p = [(k, "%.4f" % v) for k, v in e["probabilities"].items()]
+    if got != want_p:
+        bad.append("probabilities %s, explain %s" % (got, want_p))
+    b = [l for l in lines if l.strip().startswith("Branches (Shapley")]
+    o, ba = e["output"], e["base"]
+    want_b = "base logit %.4f prob %.4f → %.4f %.4f" % (ba["logit"], ba["probability"], o["logit"], o["probability"])
+    if not b or want_b not in b[0]:
+        bad.append("branches heading %s, want %r" % (b, want_b))
+    for br in e["branches"]:
+        want_l = "%s %+.4f %+.4f" % (br["name"], br["logit"], br["probability"])
+        if not any(" ".join(l.split()[:3]) == want_l for l in lines):
+            bad.append("no branch line %r" % want_l)
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+EOF
+
+for size in 80x24 132x40; do
+	tui_start "${size%x*}" "${size#*x}"
+	keys 5
+	wait_screen 'Cases (' "$size: 5 opens the Cases view"
+	wait_check "$size: each listed case's category, prediction and confidence are explain --json's" \
+		$PY cases.py "$T/screen.txt" list "$YUJING"
+	keys Enter
+	wait_check "$size: the inspector's probabilities, base, output and branch values are explain --json's" \
+		$PY cases.py "$T/screen.txt" inspect "$YUJING"
 	tui_quit "$size: q quits"
 done
 
