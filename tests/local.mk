@@ -231,3 +231,14 @@ EXTRA_DIST += tests/tui/numbers.sh
 ## with no fill value, the test share of a class of two), worked by hand.
 TESTS += tests/cli/edges.sh
 EXTRA_DIST += tests/cli/edges.sh
+
+## The mutation harness (issue 18): `make mutation` applies the committed
+## mutants of tests/mutation/mutants.txt one at a time to a copy of the
+## tree and prints the kill rate per module (MUTATION_FLAGS, e.g.
+## --sample 20, --only REGEX, --asan; see tests/mutation/run.py).
+EXTRA_DIST += tests/mutation/run.py tests/mutation/propose.py tests/mutation/mutants.txt
+MUTATION_FLAGS =
+mutation:
+	@test -n "$(PYTHON3)" || { echo "make mutation needs python3 (Debian package python3)" >&2; exit 1; }
+	$(PYTHON3) $(srcdir)/tests/mutation/run.py $(MUTATION_FLAGS)
+.PHONY: mutation

@@ -3,7 +3,8 @@
 
     tests/mutation/run.py [--sample N] [--seed S] [--only REGEX] [--asan]
                           [--work DIR] [--keep] [--list FILE] [--timeout SECS]
-                          [--check]
+                          [--budget SECS] [--check] [--parse-only]
+    make mutation [MUTATION_FLAGS='--sample 20']
 
 Reads the committed list of mutants (tests/mutation/mutants.txt, blocks of
 "key value" lines separated by blank lines):
@@ -34,7 +35,8 @@ is
     stale     its text no longer occurs in the file (the code moved): it
               says nothing about the tests and is not counted,
     ambiguous its text occurs more than once and no `nth` is given,
-    no-build  the changed code does not compile (-Werror): not counted,
+    no-build  the changed code does not compile (warnings allowed): not
+              counted,
     skipped   needs the ASan build (asan yes) and --asan was not given.
 
 Prints one line per mutant, then the kill rate per module (file) and per
@@ -144,8 +146,16 @@ def sh(cmd, cwd, log, timeout=None):
 def copy_tree(top, dest):
     """The files git knows (tracked and untracked, not ignored), as they are
     in the working tree."""
-    ls = subprocess.run(["git", "-C", top, "ls-files", "-z", "-c", "-o", "--exclude-standard"],
-                        stdout=subprocess.PIPE, check=True).stdout.split(b"\0")
+    try:
+        ls = subprocess.run(["git", "-C", top, "ls-files", "-z", "-c", "-o", "--exclude-standard"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout.split(b"\0")
+    except (OSError, subprocess.CalledProcessError):
+        # not a git checkout (a release tarball): every file but the
+        # build directories
+        ls = []
+        for d, subs, files in os.walk(top):
+            subs[:] = [x for x in subs if not x.startswith(("_", ".git", "autom4te"))]
+            ls += [os.path.relpath(os.path.join(d, f), top).encode() for f in files]
     for rel in ls:
         if not rel:
             continue
@@ -172,6 +182,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--timeout", type=int, default=600, help="seconds for one mutant's tests (default 600)")
     ap.add_argument("--check", action="store_true", help="exit 1 when a mutant survives")
+    ap.add_argument("--budget", type=int, default=0,
+                    help="start no new mutant after this many seconds of testing (0: no limit)")
     ap.add_argument("--parse-only", action="store_true", help="check the list and the patterns, run nothing")
     a = ap.parse_args()
 
@@ -220,7 +232,9 @@ def main():
             shutil.rmtree(srcdir)
         copy_tree(top, srcdir)
         os.makedirs(build, exist_ok=True)
-        conf = ["../src/configure", "--enable-werror"] + (["--enable-sanitizers"] if a.asan else [])
+        # Without --enable-werror: a mutant that only adds a warning (an
+        # unused variable) is a bug that compiles, and must be tested.
+        conf = ["../src/configure"] + (["--enable-sanitizers"] if a.asan else [])
         if sh(["sh", "./bootstrap"], srcdir, log) != 0 or sh(conf, build, log) != 0:
             print("run.py: bootstrap or configure failed in the copy, see %s" % log, file=sys.stderr)
             return 2
@@ -231,10 +245,14 @@ def main():
     sys.stdout.flush()
 
     results = []
+    t_loop = time.time()
     for m in muts:
         name = m["mutant"]
         st = status.get(name)
         secs = 0.0
+        if a.budget and time.time() - t_loop > a.budget:
+            print("# the budget of %ds is spent: %d mutants not run" % (a.budget, len(muts) - len(results)))
+            break
         if not st and m.get("asan") == "yes" and not a.asan:
             st = "skipped"
         if not st:
