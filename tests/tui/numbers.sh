@@ -24,6 +24,8 @@
 #                and confidence, and the inspector's top probabilities,
 #                base and output values and every branch's Shapley logit
 #                and probability, are those of explain --json
+#   Warnings     the predicted cases at threshold 0: category, probability
+#                (explain --json's), threshold and run, most probable first
 #
 # Every expected value is computed by the Python below from the JSON the
 # CLI prints or from the CSV itself, never taken from the screen.
@@ -349,6 +351,47 @@ for size in 80x24 132x40; do
 	keys Enter
 	wait_check "$size: the inspector's probabilities, base, output and branch values are explain --json's" \
 		$PY cases.py "$T/screen.txt" inspect "$YUJING"
+	tui_quit "$size: q quits"
+done
+
+# ----------------------------------------------------------- Warnings
+# The two unlabeled cases predicted by the CLI (run 2); at threshold 0
+# both are listed, most probable first, each with its most probable
+# category and that probability (explain --json's), the threshold and
+# the run.
+yujing predict p.yj --unlabeled >/dev/null 2>&1 || bail_out "yujing predict --unlabeled failed"
+for k in K9001 K9002; do
+	yujing explain p.yj --run 2 --case $k --json >"wx-$k.json" || bail_out "explain $k failed"
+done
+cat >warn.py <<'EOF'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for i, l in enumerate(lines):
+    if "── " in l and i > 2:
+        lines = lines[:i]
+        break
+want = []
+for k in ("K9001", "K9002"):
+    pr = json.load(open("wx-%s.json" % k, encoding="utf-8"))["probabilities"]
+    c, p = max(pr.items(), key=lambda kv: kv[1])
+    want.append([k, c, "%.4f" % p, "0.00", "2"])
+want.sort(key=lambda r: -float(r[2]))
+got = [l.split()[:5] for l in lines if l.split()[:1] in (["K9001"], ["K9002"])]
+if got != want or not any("Warnings (2 of 2 predicted)" in l for l in lines):
+    print("got ", got)
+    print("want", want)
+    sys.exit(1)
+EOF
+for size in 80x24 132x40; do
+	tui_start "${size%x*}" "${size#*x}"
+	keys 7
+	wait_screen 'Warnings (' "$size: 7 opens the Warnings view"
+	keys t C-u
+	keys_text 0
+	keys Enter
+	wait_screen 'thresholds: 0.00' "$size: t sets the threshold 0"
+	wait_check "$size: both predicted cases, their category, probability, threshold and run as explain --json says" \
+		$PY warn.py "$T/screen.txt"
 	tui_quit "$size: q quits"
 done
 
