@@ -53,6 +53,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -166,11 +167,23 @@ def copy_tree(top, dest):
         if not os.path.isfile(src):
             continue
         d = os.path.join(dest, rel)
+        # only what differs, so a reused copy rebuilds only that (and a
+        # mutant left behind by a killed run is undone)
+        if os.path.isfile(d):
+            with open(src, "rb") as f1, open(d, "rb") as f2:
+                if f1.read() == f2.read():
+                    continue
         os.makedirs(os.path.dirname(d), exist_ok=True)
         shutil.copy2(src, d)
+        os.utime(d, None)
+
+
+def on_signal(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
 
 
 def main():
+    signal.signal(signal.SIGTERM, on_signal)
     top = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     ap = argparse.ArgumentParser(description="apply each committed mutant to a copy of the tree and run its tests")
     ap.add_argument("--list", default=os.path.join(top, "tests", "mutation", "mutants.txt"))
@@ -227,10 +240,8 @@ def main():
     print("# work directory %s (log %s)" % (work, log))
     sys.stdout.flush()
     t0 = time.time()
+    copy_tree(top, srcdir)
     if not os.path.exists(os.path.join(build, "Makefile")):
-        if os.path.exists(srcdir):
-            shutil.rmtree(srcdir)
-        copy_tree(top, srcdir)
         os.makedirs(build, exist_ok=True)
         # Without --enable-werror: a mutant that only adds a warning (an
         # unused variable) is a bug that compiles, and must be tested.
@@ -267,8 +278,15 @@ def main():
                 if sh(["make", "-j2"], build, log) != 0 or sh(["make", "-j2", "check", "TESTS="], build, log) != 0:
                     st = "no-build"
                 else:
-                    rc = sh(["make", "check", "TESTS=" + m["tests"]], build, log, timeout=a.timeout)
-                    st = "killed" if rc != 0 else "survived"
+                    # one test at a time, stopping at the first that
+                    # fails: a killed mutant costs only what kills it
+                    st = "survived"
+                    for test in m["tests"].split():
+                        left = a.timeout - (time.time() - t1)
+                        rc = sh(["make", "check", "TESTS=" + test], build, log, timeout=max(left, 1))
+                        if rc != 0:
+                            st = "killed"
+                            break
             finally:
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(orig)
