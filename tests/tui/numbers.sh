@@ -10,6 +10,8 @@
 #                heading is the last epoch of `runs --history N`; its step
 #                axis runs from 0 to the run's last step (a test-loss point
 #                drawn an epoch early would stretch it below 0)
+#   Quality      the table's row of every field (profile --json's numbers,
+#   table        every column at 132, what fits at 80);
 #   Quality      the drill-in of two integer fields, a real one and a
 #   drill-ins    categorical one: the summary line is profile --json's
 #                (rows, nulls, outliers, mean, std; what 80 columns cut
@@ -247,12 +249,46 @@ t = {f["name"]: (f["type"], f["nulls"]) for f in s["fields"]}
 sys.exit(not (s["rows"] == 10 and t["k"] == ("integer", 0) and t["big"] == ("integer", 0)
               and t["x"] == ("real", 0) and t["cat"] == ("categorical", 3)))'
 
+# table.py SCREEN: each field of q has its row: name, type, volume
+# (non-null values), null%, dup%, out% ("%.2f%%"), distinct, mean, std,
+# min, max ("%.6g", "-" where it does not apply) as profile --json says;
+# a narrow screen cuts the last columns (the last word shown may end in
+# "…", a prefix of the value); at 132 columns every column is shown.
+cat >table.py <<'EOF'
+import json, sys
+prof = json.load(open("profile.json", encoding="utf-8"))
+src = [s for s in prof["sources"] if s["name"] == "q"][0]
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+def rate(v):
+    return "-" if v is None else "%.2f%%" % (100 * v)
+def num(v):
+    return "-" if v is None else v if isinstance(v, str) else "%.6g" % v
+bad = []
+for f in src["fields"]:
+    want = [f["name"], f["type"], str(src["rows"] - f["nulls"]), rate(f["null_rate"]), rate(f["duplicate_rate"]),
+            rate(f["outlier_rate"]), str(f["distinct"]), num(f["mean"]), num(f["std"]), num(f["min"]), num(f["max"])]
+    got = [l.split() for l in lines if l.split()[:1] == [f["name"]]]
+    if not got:
+        bad.append("no row of %s" % f["name"])
+        continue
+    g = got[0]
+    cut = g[-1].endswith("…")
+    full = g[:-1] if cut else g
+    if len(full) < 8 or full != want[:len(full)] or (cut and not want[len(full)].startswith(g[-1][:-1])) \
+            or (sys.argv[2] == "132x40" and g != want):
+        bad.append("field %s: screen %s, profile --json %s" % (f["name"], g, want))
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+EOF
+
 for size in 80x24 132x40; do
 	tui_start "${size%x*}" "${size#*x}"
 	keys 2
 	wait_screen 'Quality: ' "$size: 2 opens the Quality view"
 	keys ']'
 	wait_screen 'Quality: q' "$size: ] moves to the source q"
+	wait_check "$size: every field's row of the table shows the numbers of profile --json" $PY table.py "$T/screen.txt" "$size"
 	keys /
 	keys_text k
 	keys Enter Enter
