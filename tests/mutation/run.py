@@ -23,6 +23,9 @@ Reads the committed list of mutants (tests/mutation/mutants.txt, blocks of
     why     BatchNorm (eval) without its epsilon
     asan    yes                              (optional) a memory bug only the
                                              ASan build can see
+    equivalent  REASON                       (optional) judged to change
+                                             nothing the suite can observe,
+                                             and why: reported, not run
 
 Copies the source tree (the files git knows, as they are in the working
 tree, never touching them) to a work directory, builds it once, then for
@@ -37,7 +40,9 @@ is
     ambiguous its text occurs more than once and no `nth` is given,
     no-build  the changed code does not compile (warnings allowed): not
               counted,
-    skipped   needs the ASan build (asan yes) and --asan was not given.
+    skipped   needs the ASan build (asan yes) and --asan was not given,
+    equivalent  judged unobservable (its `equivalent` line says why): not
+              run, not counted.
 
 Prints one line per mutant, then the kill rate per module (file) and per
 layer, and exits 0 (1 with --check when a sampled mutant survived, 2 on a
@@ -59,7 +64,7 @@ import sys
 import tempfile
 import time
 
-KEYS = ("mutant", "file", "from", "to", "nth", "tests", "why", "asan")
+KEYS = ("mutant", "file", "from", "to", "nth", "tests", "why", "asan", "equivalent")
 
 
 def parse(path):
@@ -264,6 +269,8 @@ def main():
         if a.budget and time.time() - t_loop > a.budget:
             print("# the budget of %ds is spent: %d mutants not run" % (a.budget, len(muts) - len(results)))
             break
+        if not st and m.get("equivalent"):
+            st = "equivalent"
         if not st and m.get("asan") == "yes" and not a.asan:
             st = "skipped"
         if not st:
@@ -307,7 +314,8 @@ def main():
         c = per[mod]
         layers.setdefault(mod.split("/")[0], collections.Counter()).update(c)
         counted = c["killed"] + c["survived"]
-        rest = ", ".join("%d %s" % (c[k], k) for k in ("stale", "ambiguous", "no-build", "skipped") if c[k])
+        rest = ", ".join("%d %s" % (c[k], k) for k in ("stale", "ambiguous", "no-build", "skipped", "equivalent")
+                         if c[k])
         print("%-26s %7d %8d %5s%%   %s" % (mod, c["killed"], counted,
                                           "%.0f" % (100.0 * c["killed"] / counted) if counted else "-", rest))
     print("\n%-26s %7s %8s %6s" % ("layer", "killed", "counted", "rate"))
@@ -319,9 +327,10 @@ def main():
                                        "%.0f" % (100.0 * c["killed"] / counted) if counted else "-"))
     counted = tot["killed"] + tot["survived"]
     print("\n%d mutants: %d killed, %d survived (%s of those counted), %d stale, %d ambiguous, "
-          "%d no-build, %d skipped" % (len(results), tot["killed"], tot["survived"],
+          "%d no-build, %d skipped, %d equivalent" % (len(results), tot["killed"], tot["survived"],
                                        "%.1f%% killed" % (100.0 * tot["killed"] / counted) if counted else "none",
-                                       tot["stale"], tot["ambiguous"], tot["no-build"], tot["skipped"]))
+                                       tot["stale"], tot["ambiguous"], tot["no-build"], tot["skipped"],
+                                       tot["equivalent"]))
     for m, st in results:
         if st == "survived":
             print("SURVIVED: %s (%s): %s -- tests: %s" % (m["mutant"], m["file"], m["why"], m["tests"]))
