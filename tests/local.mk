@@ -246,3 +246,10 @@ mutation:
 	@test -n "$(PYTHON3)" || { echo "make mutation needs python3 (Debian package python3)" >&2; exit 1; }
 	$(PYTHON3) $(srcdir)/tests/mutation/run.py $(MUTATION_FLAGS)
 .PHONY: mutation
+
+## Display widths and fitting (src/text/width.c), by hand; nothing
+## written past the buffer given.
+check_PROGRAMS += tests/text/test-width
+tests_text_test_width_SOURCES = tests/text/test-width.c
+tests_text_test_width_CFLAGS = $(UNIT_CFLAGS)
+tests_text_test_width_LDADD = $(TEXT_LIBS)
