@@ -7,6 +7,7 @@
 #           with two later rows dropped (not two repeated keys); a field
 #           with no fill value (all null, so no mode) counts no cell as
 #           filled, however many nulls it has
+#   profile the profiles table holds what `profile --json` printed
 #   split   the test share of a class is floor(f n + 1/2), at least 1 and
 #           at most n - 1: with --test 0.8 a class of two keeps one case
 #           in train, with --test 0.2 a class of two still gives one to
@@ -61,6 +62,25 @@ jcheck 'clean: their later rows, 2 3 and 5, are dropped: 3' clean.json \
 jcheck 'clean: 6 rows in, 3 out' clean.json 'd["sources"][0]["rows_in"] == 6 and d["sources"][0]["rows_out"] == 3'
 jcheck 'clean: a field with no fill value counts nothing filled (none 0, v 0)' clean.json \
 	'd["sources"][0]["filled"] == {"v": 0, "none": 0}'
+
+# ------------------------------------------------------------- profile
+# profile stores what it prints: the profiles row of source s holds the
+# same JSON as `profile --json` prints for it, and the settings it ran
+# with (sigma 2 here).
+expect_exit 0 yujing profile e.yj --sigma 2 --json
+cp "$T/stdout" prof.json
+if "$PY" -c 'import json, sqlite3, sys
+d = json.load(open("prof.json", encoding="utf-8"))["sources"][0]
+r = sqlite3.connect("e.yj").execute(
+    "SELECT p.settings, p.result FROM profiles p JOIN sources s ON s.id = p.source_id WHERE s.name = ?",
+    ("s",)).fetchall()
+sys.exit(not (len(r) == 1 and json.loads(r[0][1]) == d and json.loads(r[0][0])["sigma"] == 2))' \
+	>"$T/py.out" 2>&1; then
+	ok 'profile stores its result (the JSON it prints) and its settings (sigma 2)'
+else
+	not_ok 'profile stores its result (the JSON it prints) and its settings (sigma 2)'
+	diag_file "$T/py.out" python3
+fi
 
 # --------------------------------------------------------------- split
 # s.csv: classes A (2 cases), B (3), E (5).
