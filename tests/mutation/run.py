@@ -262,6 +262,17 @@ def main():
 
     results = []
     t_loop = time.time()
+    try:
+        run_all(a, muts, status, srcdir, build, log, results, t_loop)
+    except KeyboardInterrupt:
+        print("# interrupted: %d of %d mutants run" % (len(results), len(muts)))
+    report(results)
+    if not a.keep and not a.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if a.check and any(st == "survived" for _, st in results) else 0
+
+
+def run_all(a, muts, status, srcdir, build, log, results, t_loop):
     for m in muts:
         name = m["mutant"]
         st = status.get(name)
@@ -304,7 +315,10 @@ def main():
         print("%-9s %-34s %5.0fs  %s: %s" % (st, name, secs, m["file"], m["why"]))
         sys.stdout.flush()
 
-    # ------------------------------------------------------------ report
+
+
+def report(results):
+    """The kill rate per module and per layer, then the survivors."""
     per = collections.OrderedDict()
     for m, st in results:
         per.setdefault(module_of(m["file"]), collections.Counter())[st] += 1
@@ -334,9 +348,6 @@ def main():
     for m, st in results:
         if st == "survived":
             print("SURVIVED: %s (%s): %s -- tests: %s" % (m["mutant"], m["file"], m["why"], m["tests"]))
-    if not a.keep and not a.work:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if a.check and tot["survived"] else 0
 
 
 if __name__ == "__main__":
