@@ -430,5 +430,27 @@ for size in 80x24 132x40; do
 		$PY warn.py "$T/screen.txt"
 	tui_quit "$size: q quits"
 done
+# A probability equal to its threshold is a warning: every threshold 1,
+# then K9001's category at exactly its stored probability (the text the
+# predictions table holds, so the same double): K9001 alone is listed.
+at=$($PY -c 'import json, sqlite3
+p = json.loads(sqlite3.connect("p.yj").execute(
+    "SELECT probabilities FROM predictions WHERE key = ? ORDER BY id DESC", ("K9001",)).fetchone()[0],
+    parse_float=str)
+c = max(p, key=lambda k: float(p[k]))
+print("%s=%s" % (c, p[c]))')
+tui_start 132 40
+keys 7
+wait_screen 'Warnings (' 'the Warnings view again'
+keys t C-u
+keys_text 1
+keys Enter
+wait_screen 'thresholds: 1.00' 'every threshold 1: nothing over it'
+keys t C-u
+keys_text "$at"
+keys Enter
+wait_check "a probability equal to its threshold ($at) is a warning: K9001 alone" \
+	sh -c 'grep -q "Warnings (1 of 2 predicted)" "$1" && grep -Eq "^ K9001 " "$1" && ! grep -Eq "^ K9002 " "$1"' sh "$T/screen.txt"
+tui_quit 'q quits (thresholds at a probability)'
 
 done_testing
