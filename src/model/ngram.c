@@ -8,18 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yujing/base/utf8.h"
 #include "yujing/model/ngram.h"
-
-/* Byte length of the UTF-8 sequence starting at s (1 for an invalid
- * lead or a truncated sequence). */
-static size_t u8len(const unsigned char *s)
-{
-	size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 1;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
-}
 
 int ngram_hash_text(const char *s, int nmax, uint32_t buckets, uint32_t **out, size_t *n)
 {
@@ -29,7 +19,7 @@ int ngram_hash_text(const char *s, int nmax, uint32_t buckets, uint32_t **out, s
 	size_t *start = malloc((len + 1) * sizeof *start);
 	if (!start)
 		return -1;
-	for (size_t i = 0; i < len; i += u8len((const unsigned char *)s + i))
+	for (size_t i = 0; i < len; i += utf8_step(s + i))
 		start[nch++] = i;
 	start[nch] = len;
 	size_t total = 0;
