@@ -6,7 +6,8 @@
  *   BatchNorm (eval) and LayerNorm with their epsilon, on inputs where the
  *   epsilon is as large as the variance; a softmax whose row maximum
  *   includes the last logit; cross-entropy skipping a label equal to K;
- *   gradient clipping with its 1e-6; BERT biases initialised to 0 and
+ *   gradient clipping with its 1e-6; an argmax that reaches the last
+ *   element; BERT biases initialised to 0 and
  *   LayerNorm weights to 1 (BertPreTrainedModel._init_weights).
  *
  * Every expected value is worked out by hand in the comment beside it.
@@ -103,6 +104,16 @@ static void test_xent_label_k(void)
 	   g[3], g[4]);
 }
 
+/* vec_argmax picks the last element when it is the largest, and the
+ * earlier one on a tie (explain, predict and the metrics rely on both). */
+static void test_argmax_last(void)
+{
+	const float a[3] = {0, 1, 5}, b[3] = {2, 7, 7}, c[1] = {-3};
+	is_int(vec_argmax(a, 3), 2, "argmax of (0, 1, 5) is the last, 2");
+	is_int(vec_argmax(b, 3), 1, "argmax of (2, 7, 7) is the earlier of the tie, 1");
+	is_int(vec_argmax(c, 1), 0, "argmax of one element is 0");
+}
+
 /* clip_grad_norm on gradients (3e-6, 4e-6): norm 5e-6; max 1e-6 gives
  * coef 1e-6 / (5e-6 + 1e-6) = 1/6, so (5e-7, 6.6667e-7).  Without the
  * 1e-6 the coefficient would be 1/5: (6e-7, 8e-7). */
@@ -185,6 +196,7 @@ int main(void)
 	test_layernorm_eps();
 	test_softmax_last();
 	test_xent_label_k();
+	test_argmax_last();
 	test_clip_eps();
 	test_bert_init();
 	return tap_done();
