@@ -85,7 +85,7 @@ fi
 # and v the game of probabilities, phi_0 = (v(0) - v() + v(01) - v(1)) / 2
 # and loo_i = v(01) - v(other), so loo_0 - loo_1 = v(0) - v(1) =
 # phi_0 - phi_1, for the probability values, to 1e-4.
-expect_exit 0 yujing eval p.yj --json
+expect_exit 0 yujing eval p.yj --run 1 --json
 cp "$T/stdout" eval.json
 python3 -c '
 import json, sys
