@@ -257,3 +257,12 @@ check_PROGRAMS += tests/text/test-width
 tests_text_test_width_SOURCES = tests/text/test-width.c
 tests_text_test_width_CFLAGS = $(UNIT_CFLAGS)
 tests_text_test_width_LDADD = $(TEXT_LIBS)
+
+# The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
+# run-faults, a training run that kills itself or meets a full disk.
+check_PROGRAMS += tests/unit/run-faults
+tests_unit_run_faults_SOURCES = tests/unit/run-faults.c
+tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/run-life.sh
+EXTRA_DIST += tests/cli/run-life.sh
