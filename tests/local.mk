@@ -215,3 +215,12 @@ EXTRA_DIST += tests/install.sh
 installcheck-local:
 	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
 		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
+
+## Calibration (src/train/calibrate.c): temperature scaling against a numpy
+## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
+## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-calibrate
+tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
+tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_calibrate_LDADD = $(TRAIN_LIBS) -lm
+EXTRA_DIST += tests/nn/golden/calibrate.txt tests/reference/gen_calibrate.py

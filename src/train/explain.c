@@ -37,26 +37,16 @@ static size_t u8len(const unsigned char *s)
 	return n;
 }
 
-/* The vector of n-gram branch t for an arbitrary text (into out, dim). */
-static int text_vector(const yj_run_model *rm, int t, const char *text, int nmax, uint32_t buckets, double *out)
+/* The player vector of n-gram branch t for an arbitrary text (into out,
+ * mm_player_dim). */
+static int text_vector(const yj_run_model *rm, int t, const char *text, double *out)
 {
 	yj_ngram_data d;
-	uint32_t *voc = rm->vocab[t];
-	size_t nv = rm->nvocab[t];
-	if (ngram_data_build(&text, 1, NULL, nmax, buckets, &voc, &nv, 1, &d))
+	if (ngram_data_build(&text, 1, &rm->ngspec[t], &rm->voc[t], &d))
 		return -1;
-	float *v = malloc((size_t)rm->m.cfg.ngram_dim * sizeof *v);
-	size_t zero = 0;
-	if (!v) {
-		ngram_data_free(&d);
-		return -1;
-	}
-	ngram_forward(&rm->m.ng[t], v, &d, &zero, 1);
-	for (int c = 0; c < rm->m.cfg.ngram_dim; c++)
-		out[c] = v[c];
-	free(v);
+	int rc = mm_ngram_player(&rm->m, t, &d, 0, out);
 	ngram_data_free(&d);
-	return 0;
+	return rc;
 }
 
 static int cmp_score(const void *a, const void *b)
@@ -146,22 +136,11 @@ yj_status explain_case(yj_project *p, long long run, const char *key, json_t **o
 	/* characters: occlude each one of an n-gram branch's text */
 	json_t *tokens = json_array();
 	int S = rm.m.cfg.mlp.nsrc;
-	json_t *lay;
-	size_t li;
 	for (int t = 0; t < rm.m.cfg.nngram; t++) {
-		int nmax = 3;
-		uint32_t buckets = NGRAM_DEFAULT_BUCKETS;
-		json_array_foreach(rm.features, li, lay) if (json_object_get(lay, "branch") &&
-							     !strcmp(json_string_value(json_object_get(lay, "branch")),
-								     rm.branch_name[t]))
-		{
-			nmax = (int)json_integer_value(json_object_get(lay, "n"));
-			buckets = (uint32_t)json_integer_value(json_object_get(lay, "buckets"));
-		}
 		const char *text = rm.tx[rm.tx_of[t]].text[idx];
 		size_t len = strlen(text);
 		char *buf = malloc(len + 1);
-		double *save = u[S + t], *occl = malloc((size_t)rm.m.cfg.ngram_dim * sizeof(double));
+		double *save = u[S + t], *occl = malloc((size_t)mm_player_dim(&rm.m, S + t) * sizeof(double));
 		double *z = malloc((size_t)K * sizeof(double));
 		json_t *list = json_array();
 		if (!buf || !occl || !z) {
@@ -175,7 +154,7 @@ yj_status explain_case(yj_project *p, long long run, const char *key, json_t **o
 			size_t n = u8len((const unsigned char *)text + i);
 			memcpy(buf, text, i);
 			memcpy(buf + i, text + i + n, len - i - n + 1);
-			if (!text_vector(&rm, t, buf, nmax, buckets, occl)) {
+			if (!text_vector(&rm, t, buf, occl)) {
 				u[S + t] = occl;
 				head(&g, (uint32_t)((1u << np) - 1), z);
 				u[S + t] = save;

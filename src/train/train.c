@@ -59,8 +59,8 @@ typedef struct {
 	int use_struct;
 	int ngram_of[MM_MAX_TEXT]; /* text field of each n-gram branch */
 	int nngram;
-	uint32_t *vocab[MM_MAX_TEXT];
-	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_spec ngspec;              /* n-gram features: TF-IDF (ngram.h) */
+	yj_ngram_vocab voc[MM_MAX_TEXT];   /* n-gram vocabularies of the training texts */
 	yj_ngram_data nd[MM_MAX_TEXT];
 	int text_of[MM_MAX_TEXT]; /* text field of each BERT text branch */
 	int ntext;
@@ -132,6 +132,8 @@ static json_t *config_json(const trainer *t)
 	json_object_set_new(c, "fusion", json_string(fusion_mode_name((yj_fusion_mode)o->fusion)));
 	json_object_set_new(c, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(c, "ngram_n", json_integer(o->ngram_n));
+	json_object_set_new(c, "ngram_words", json_integer(t->ngspec.words));
+	json_object_set_new(c, "ngram_weighting", json_string("tfidf"));
 	json_object_set_new(c, "text_fields", tf);
 	if (t->ntext) {
 		json_t *bf = json_array();
@@ -338,15 +340,20 @@ static yj_status create_run(trainer *t, yj_error *err)
 	for (size_t i = 0; t->use_struct && i < t->nf; i++)
 		json_array_append(feats, t->f[i].layout);
 	for (int i = 0; i < t->nngram; i++) {
-		json_t *voc = json_array();
-		for (size_t k = 0; k < t->nvocab[i]; k++)
-			json_array_append_new(voc, json_integer(t->vocab[i][k]));
+		/* the n-gram layout: vocabulary, document frequencies (ngram.h) */
+		json_t *voc = json_array(), *df = json_array();
+		for (size_t k = 0; k < t->voc[i].n; k++) {
+			json_array_append_new(voc, json_integer(t->voc[i].bucket[k]));
+			json_array_append_new(df, json_integer(t->voc[i].df[k]));
+		}
 		const yj_text_field *tf = &t->tx[t->ngram_of[i]];
 		char name[512];
 		snprintf(name, sizeof name, "ngram:%s", tf->field);
-		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o}", "branch", name, "source",
-						       tf->source, "field", tf->field, "mode", "ngram", "buckets",
-						       (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n, "vocab", voc));
+		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:I, s:o, s:o}",
+						       "branch", name, "source", tf->source, "field", tf->field, "mode",
+						       "ngram", "buckets", (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n,
+						       "words", t->ngspec.words, "weighting", "tfidf", "direct", 1, "ndocs",
+						       (json_int_t)t->voc[i].ndocs, "vocab", voc, "df", df));
 	}
 	/* BERT text branches: which encoder (fine-tuned: this run's copy) */
 	for (int i = 0; i < t->ntext; i++) {
@@ -580,7 +587,7 @@ static void trainer_free(trainer *t)
 	mm_free(&t->m);
 	texts_free(t->tx, t->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
-		free(t->vocab[i]);
+		ngram_vocab_free(&t->voc[i]);
 		ngram_data_free(&t->nd[i]);
 	}
 	free(t->branches);
@@ -826,14 +833,17 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			goto nomem;
 		for (size_t i = 0; i < t.cases.n; i++)
 			use[i] = t.cases.part[i] == CASE_TRAIN;
+		ngram_spec_default(&t.ngspec);
+		t.ngspec.nmax = o->ngram_n;
+		t.ngspec.buckets = o->ngram_buckets;
 		for (int i = 0; i < t.nngram; i++) {
 			const yj_text_field *tf = &t.tx[t.ngram_of[i]];
-			if (ngram_data_build((const char *const *)tf->text, t.cases.n, use, o->ngram_n, o->ngram_buckets,
-					     &t.vocab[i], &t.nvocab[i], 0, &t.nd[i])) {
+			if (ngram_vocab_build((const char *const *)tf->text, t.cases.n, use, &t.ngspec, &t.voc[i]) ||
+			    ngram_data_build((const char *const *)tf->text, t.cases.n, &t.ngspec, &t.voc[i], &t.nd[i])) {
 				free(use);
 				goto nomem;
 			}
-			if (!t.nvocab[i]) {
+			if (!t.voc[i].n) {
 				free(use);
 				st = error_set(err, YJ_EDATA, _("the text field %s of %s is empty in every training case"),
 					       tf->field, tf->source);
@@ -885,15 +895,15 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 			t.cw[k] = cnt[k] ? (float)((double)t.ntrain / ((double)present * (double)cnt[k])) : 0;
 		free(cnt);
 	}
-	yj_mm_cfg cfg = {.nngram = t.nngram, .ngram_dim = o->hidden, .nclasses = (int)t.cases.nclasses,
-			 .fusion = (yj_fusion_mode)o->fusion};
+	yj_mm_cfg cfg = {.nngram = t.nngram, .ngram_dim = o->hidden, .ngram_direct = 1,
+			 .nclasses = (int)t.cases.nclasses, .fusion = (yj_fusion_mode)o->fusion};
 	if (t.use_struct) {
 		cfg.mlp = (yj_mlp_cfg){.nsrc = (int)t.nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden};
 		for (size_t s = 0; s < t.nf; s++)
 			cfg.mlp.in_dim[s] = (int)t.f[s].dim;
 	}
 	for (int i = 0; i < t.nngram; i++)
-		cfg.ngram_rows[i] = t.nvocab[i];
+		cfg.ngram_rows[i] = t.voc[i].n;
 	if (t.ntext) {
 		cfg.ntext = t.ntext;
 		cfg.text_in = t.enc.bert.cfg.hidden;
@@ -972,12 +982,13 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 				break;
 			mm_forward(&t.m, (const float *const *)t.xb, t.nd, t.bidx, B, 1);
 			float loss = mm_loss(&t.m, t.yb, o->balanced ? t.cw : NULL, B);
-			params_zero_grad(&t.m.ps);
+			/* n-gram tables: zeroed, clipped and stepped by the rows touched */
+			mm_zero_grad(&t.m);
 			mm_backward(&t.m, (const float *const *)t.xb, t.nd, t.bidx, t.yb, o->balanced ? t.cw : NULL, B);
 			if (o->clip > 0)
-				clip_grad_norm(&t.m.ps, o->clip);
+				mm_clip_grad_norm(&t.m, o->clip);
 			float lr = lr_schedule(gstep, warm, total, o->lr);
-			adamw_step(&t.opt, &t.m.ps, lr);
+			mm_step(&t.m, &t.opt, lr);
 			if (tune) {
 				/* the encoder, with its own learning rate; the last
 				 * field's activations are live, the others recomputed */
