@@ -224,3 +224,10 @@ tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
 tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_calibrate_LDADD = $(TRAIN_LIBS) -lm
 EXTRA_DIST += tests/nn/golden/calibrate.txt tests/reference/gen_calibrate.py
+
+## The validation part of a split (split_assign, src/data/split.c): the
+## counts for classes of 1, 2, 3, 7 and 100 cases, worked by hand.
+check_PROGRAMS += tests/unit/test-split
+tests_unit_test_split_SOURCES = tests/unit/test-split.c
+tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_split_LDADD = $(DATA_LIBS) -lm

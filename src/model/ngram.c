@@ -19,6 +19,7 @@ void ngram_spec_default(yj_ngram_spec *sp)
 	sp->words = NGRAM_DEFAULT_WORDS;
 	sp->buckets = NGRAM_DEFAULT_BUCKETS;
 	sp->tfidf = 1;
+	sp->min_df = 2;
 }
 
 /* Byte length of the UTF-8 sequence starting at s (1 for an invalid
@@ -262,6 +263,18 @@ int ngram_vocab_build(const char *const *texts, size_t n, const unsigned char *u
 	if (!all && !(all = malloc(sizeof *all)))
 		goto fail;
 	v->n = sort_count(all, m, v->df);
+	size_t keep = 0;
+	for (size_t r = 0; r < v->n; r++)
+		keep += v->df[r] >= (uint32_t)sp->min_df;
+	if (keep) { /* else every bucket: none is in min_df texts */
+		size_t u = 0;
+		for (size_t r = 0; r < v->n; r++)
+			if (v->df[r] >= (uint32_t)sp->min_df) {
+				all[u] = all[r];
+				v->df[u++] = v->df[r];
+			}
+		v->n = u;
+	}
 	uint32_t *b = realloc(all, (v->n ? v->n : 1) * sizeof *b), *d = realloc(v->df, (v->n ? v->n : 1) * sizeof *d);
 	if (b)
 		all = b;

@@ -349,10 +349,10 @@ static yj_status create_run(trainer *t, yj_error *err)
 		const yj_text_field *tf = &t->tx[t->ngram_of[i]];
 		char name[512];
 		snprintf(name, sizeof name, "ngram:%s", tf->field);
-		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:I, s:o, s:o}",
+		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:i, s:I, s:o, s:o}",
 						       "branch", name, "source", tf->source, "field", tf->field, "mode",
 						       "ngram", "buckets", (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n,
-						       "words", t->ngspec.words, "weighting", "tfidf", "direct", 1, "ndocs",
+						       "words", t->ngspec.words, "weighting", "tfidf", "direct", 1, "min_df", t->ngspec.min_df, "ndocs",
 						       (json_int_t)t->voc[i].ndocs, "vocab", voc, "df", df));
 	}
 	/* BERT text branches: which encoder (fine-tuned: this run's copy) */

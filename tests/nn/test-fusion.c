@@ -58,7 +58,7 @@ static void fn(void *ctx, uint32_t mask, double *out)
  * mean of runs from before. */
 static yj_ngram_spec spec(int nmax, int words, uint32_t buckets, int tfidf)
 {
-	yj_ngram_spec sp = {.nmax = nmax, .words = words, .buckets = buckets, .tfidf = tfidf};
+	yj_ngram_spec sp = {.nmax = nmax, .words = words, .buckets = buckets, .tfidf = tfidf, .min_df = 1};
 	return sp;
 }
 
