@@ -231,3 +231,8 @@ check_PROGRAMS += tests/unit/test-split
 tests_unit_test_split_SOURCES = tests/unit/test-split.c
 tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
+
+## The n-gram branch learns: it reaches a linear model's accuracy
+## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.
+TESTS += tests/cli/ngram-learn.sh
+EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py

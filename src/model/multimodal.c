@@ -216,7 +216,7 @@ void mm_step(yj_mm *m, yj_adamw *opt, float lr)
 {
 	adamw_step(opt, &m->ps, lr);
 	for (int t = 0; t < m->cfg.nngram; t++)
-		ngram_step(&m->ng[t], opt, lr * (getenv("YJX_SCALE") ? (float)atof(getenv("YJX_SCALE")) : NGRAM_LR_SCALE)); /* EXPERIMENT */
+		ngram_step(&m->ng[t], opt, lr);
 }
 
 int mm_ngram_player(const yj_mm *m, int t, const yj_ngram_data *d, size_t i, double *out)

@@ -375,6 +375,7 @@ int ngram_declare(yj_ngram *g, int index, size_t rows, int dim, int nclasses, yj
 	g->rows = rows;
 	g->P = ps;
 	g->u = -1;
+	g->lr_scale = 1.0f;
 	int64_t wshape[2] = {(int64_t)rows, dim}, bshape[1] = {dim}, ushape[2] = {(int64_t)rows, nclasses};
 	/* the tables: not trainable for the dense optimizer (ngram_step) */
 	snprintf(name, sizeof name, "ngram.%d.weight", index);
@@ -529,8 +530,17 @@ void ngram_adamw_rows(const yj_adamw *opt, yj_params *ps, long i, const size_t *
 	}
 }
 
+float ngram_lr_scale(const yj_ngram_data *d, const size_t *idx, size_t n)
+{
+	double s = 0;
+	for (size_t k = 0; k < n; k++)
+		s += (double)(d->off[idx[k] + 1] - d->off[idx[k]]);
+	return n && s > 0 ? (float)sqrt(s / (double)n) : 1.0f;
+}
+
 void ngram_step(yj_ngram *g, const yj_adamw *opt, float lr)
 {
+	lr *= g->lr_scale;
 	ngram_adamw_rows(opt, g->P, g->w, g->touched, g->ntouched, (size_t)g->dim, lr);
 	if (g->nclasses)
 		ngram_adamw_rows(opt, g->P, g->u, g->touched, g->ntouched, (size_t)g->nclasses, lr);

@@ -911,6 +911,9 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	}
 	if (mm_init(&t.m, &cfg, o->seed) || mm_reserve(&t.m, o->batch))
 		goto nomem;
+	/* n-gram tables: a learning rate for TF-IDF inputs (ngram.h) */
+	for (int i = 0; i < t.nngram; i++)
+		t.m.ng[i].lr_scale = ngram_lr_scale(&t.nd[i], t.train_idx, t.ntrain);
 	for (int i = 0; i < t.ntext; i++)
 		t.m.tin[i] = t.cls[i];
 	int tune = t.ntext && !o->freeze_text;

@@ -48,11 +48,6 @@
 #define NGRAM_DEFAULT_BUCKETS (1u << 18)
 #define NGRAM_DEFAULT_N 3
 #define NGRAM_DEFAULT_WORDS 2
-/* The tables' learning rate is the run's times this (mm_step): see
- * multimodal.h */
-#ifndef NGRAM_LR_SCALE
-#define NGRAM_LR_SCALE 10.0f
-#endif
 
 typedef struct yj_ngram_spec {
 	int nmax;         /* character n-grams, n = 1..nmax */
@@ -117,6 +112,7 @@ typedef struct yj_ngram {
 	size_t rows;   /* vocabulary size V */
 	yj_params *P;
 	long w, b, u;  /* parameter indices (u: -1 without direct path) */
+	float lr_scale;      /* the tables' learning rate is the run's times this (1 by default) */
 	/* rows whose gradients are non-zero since the last ngram_zero_grad */
 	unsigned char *mark; /* (V) */
 	size_t *touched;     /* (V) the first ntouched are the marked rows */
@@ -157,7 +153,18 @@ void ngram_scale_grad(yj_ngram *g, float c);
 void ngram_adamw_rows(const yj_adamw *opt, yj_params *ps, long i, const size_t *rows, size_t n, size_t rowlen,
 		      float lr);
 
-/* ngram_adamw_rows on the marked rows of W and U. */
+/* ngram_adamw_rows on the marked rows of W and U, with learning rate
+ * lr * g->lr_scale. */
 void ngram_step(yj_ngram *g, const yj_adamw *opt, float lr);
+
+/* The tables' learning-rate scale for texts idx[0..n) of d: sqrt(mean_i
+ * m_i), m_i the number of entries of text i.  Why: AdamW moves
+ * every entry by about lr a step whatever its gradient, and a table entry
+ * acts on the logits through a TF-IDF weight x of about 1/sqrt(m) (the
+ * vector has unit norm), a dense weight through inputs of about 1
+ * (standardised features, normalised activations); scaling the tables'
+ * rate by sqrt(m) gives both the same reach on the logits.  1 when the
+ * texts have no entry. */
+float ngram_lr_scale(const yj_ngram_data *d, const size_t *idx, size_t n);
 
 #endif
