@@ -10,3 +10,8 @@ demochicagodir = $(pkgdatadir)/demo/chicago
 dist_demochicago_DATA = share/yujing/demo/chicago/incident.csv share/yujing/demo/chicago/place.csv
 democaildir = $(pkgdatadir)/demo/cail
 dist_democail_DATA = share/yujing/demo/cail/cases.jsonl
+# Pretraining on PyTorch's distributed engine (torchrun): the script and the
+# plain-torch BertForMaskedLM it uses (tools/pretrain_ddp.py says how).
+toolsdir = $(pkgdatadir)/tools
+dist_tools_SCRIPTS = tools/pretrain_ddp.py
+dist_tools_DATA = tools/yujing_bert.py

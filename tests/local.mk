@@ -148,6 +148,10 @@ EXTRA_DIST += \
 	tests/cli/embed.sh \
 	tests/model/golden.safetensors \
 	tests/model/golden-mean.safetensors \
+	tests/model/hf-trained-golden.safetensors \
+	tests/model/hf-trained/config.json \
+	tests/model/hf-trained/vocab.txt \
+	tests/model/hf-trained/model.safetensors \
 	tests/model/embed-golden.tsv \
 	tests/model/fixture/config.json \
 	tests/model/fixture/vocab.txt \

@@ -15,6 +15,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/base/utf8.h"
+#include "yujing/base/sha256.h"
 #include "yujing/text/tokenizer.h"
 
 /* ------------------------------------------------------------------ vocab */
@@ -63,8 +64,13 @@ yj_status vocab_load(const char *path, yj_vocab *v, yj_error *err)
 	size_t cap = 0, tcap = 0;
 	ssize_t k;
 	yj_status st = YJ_OK;
+	yj_sha256 hash;
+	sha256_init(&hash);
+	/* Lines end at '\n' only: two of bert-base-chinese's tokens hold
+	 * U+2028 (LINE SEPARATOR), which is no line break here. */
 	while ((k = getline(&line, &cap, f)) >= 0) {
 		size_t n = (size_t)k;
+		sha256_update(&hash, line, n);
 		if (n && line[n - 1] == '\n')
 			n--;
 		if (n && line[n - 1] == '\r')
@@ -87,9 +93,30 @@ yj_status vocab_load(const char *path, yj_vocab *v, yj_error *err)
 			v->max_token_bytes = n;
 		v->n++;
 	}
+	if (ferror(f)) {
+		st = error_set(err, YJ_EIO, _("cannot read the vocabulary"));
+		error_at(err, path, -1, -1, NULL);
+		goto out;
+	}
 	if (v->n == 0) {
 		st = error_set(err, YJ_EDATA, _("the vocabulary is empty"));
 		error_at(err, path, -1, -1, NULL);
+		goto out;
+	}
+	{
+		uint8_t d[32];
+		sha256_final(&hash, d);
+		for (int i = 0; i < 32; i++)
+			snprintf(v->sha256 + 2 * i, 3, "%02x", d[i]);
+	}
+	if (!strcmp(v->sha256, VOCAB_MODIFIED_SHA256)) {
+		st = error_set(err, YJ_EDATA,
+			       _("this is a modified copy of the bert-base-chinese vocabulary (sha256 %.12s..., "
+				 "1,256 ids differ from Google's); an encoder built on it gives wrong ids"),
+			       v->sha256);
+		error_at(err, path, -1, -1, NULL);
+		error_hint(err, _("use the vocabulary installed with yujing and pretrain the encoder again "
+				  "(yujing pretrain PROJECT --config ...)"));
 		goto out;
 	}
 	v->nslots = 64;

@@ -817,6 +817,72 @@ done:
 	bert_free(&a);
 }
 
+/* ------------------------------------------------------- a trained model */
+
+/* tests/model/hf-trained: a BertForMaskedLM trained in PyTorch on CAIL facts
+ * (tests/reference/gen_hf_trained.py).  Its hidden states and its MLM
+ * logits at masked positions, as PyTorch computed them, to 1e-4; and the
+ * same top prediction at every masked position. */
+static void test_trained(void)
+{
+	char dir[4200], gp[4300];
+	snprintf(dir, sizeof dir, "%s/hf-trained", root);
+	snprintf(gp, sizeof gp, "%s/hf-trained-golden.safetensors", root);
+	yj_safetensors tg;
+	yj_error err;
+	error_clear(&err);
+	size_t glen = 0;
+	unsigned char *gb = slurp(gp, &glen);
+	if (!ok(gb && safetensors_parse(gb, glen, gp, &tg, &err) == YJ_OK, "read %s", gp)) {
+		free(gb);
+		return;
+	}
+	free(gb);
+	yj_bert m;
+	if (!ok(bert_load_dir(&m, dir, 1, &err) == YJ_OK, "load the PyTorch-trained %s", dir)) {
+		char buf[2048];
+		printf("#   %s\n", error_format(&err, buf, sizeof buf));
+		safetensors_free(&tg);
+		return;
+	}
+	ok(!m.has_pooler && m.has_mlm, "BertForMaskedLM: an MLM head and no pooler");
+	gsrc = &tg;
+	size_t P;
+	int32_t *ids = gi("input_ids", NULL), *mask = gi("attention_mask", NULL), *mids = gi("masked_input_ids", NULL),
+		*pos = gi("mlm_positions", &P);
+	float *hid = gf("last_hidden_state", NULL), *logits = gf("mlm_logits", NULL);
+	const yj_st_tensor *gt = safetensors_find(&tg, "input_ids");
+	if (!ids || !mask || !mids || !pos || !hid || !logits || !gt)
+		goto out;
+	int B = (int)gt->shape[0], T = (int)gt->shape[1], C = m.cfg.hidden, V = m.cfg.vocab_size;
+	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, (int)P) == 0, "reserve");
+	ok(bert_forward(&m, ids, NULL, mask, B, T, 0, &err) == YJ_OK, "forward of %d held-out facts", B);
+	worst_fwd = fmax(worst_fwd, cmp_abs("trained: last_hidden_state", m.last_hidden, hid, (size_t)B * T * C, TOL_FWD));
+	ok(bert_forward(&m, mids, NULL, mask, B, T, 0, &err) == YJ_OK && bert_mlm_forward(&m, pos, (int)P, &err) == YJ_OK,
+	   "forward and MLM head with %zu tokens masked", P);
+	worst_fwd = fmax(worst_fwd, cmp_abs("trained: mlm_logits", m.mlm_logits, logits, P * (size_t)V, TOL_FWD));
+	size_t same = 0;
+	for (size_t p = 0; p < P; p++) {
+		size_t a = 0, b = 0;
+		for (size_t v = 1; v < (size_t)V; v++) {
+			a = m.mlm_logits[p * V + v] > m.mlm_logits[p * V + a] ? v : a;
+			b = logits[p * V + v] > logits[p * V + b] ? v : b;
+		}
+		same += a == b;
+	}
+	is_int(same, P, "the same predicted token at every masked position");
+out:
+	gsrc = &golden;
+	free(ids);
+	free(mask);
+	free(mids);
+	free(pos);
+	free(hid);
+	free(logits);
+	bert_free(&m);
+	safetensors_free(&tg);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = argc > 1 ? argv[1] : getenv("top_srcdir");
@@ -857,6 +923,7 @@ int main(int argc, char **argv)
 	test_half();
 	test_fd();
 	test_dirs();
+	test_trained();
 	printf("# parity: worst forward abs diff %.3g (tolerance %.0e), worst gradient rel diff "
 	       "%.3g (tolerance %.0e)\n",
 	       worst_fwd, TOL_FWD, worst_grad, TOL_GRAD);

@@ -2,8 +2,9 @@
  * test-tokenizer.c - the BERT tokenizer against golden ids written by
  * tests/reference/gen_tokenizer.mjs (npm's @huggingface/tokenizers) for
  * tests/text/inputs.jsonl (real CAIL2018 facts and hard strings), plus the
- * cases the JavaScript reference gets wrong (CJK above U+FFFF) and the
- * vocabulary's quirks, checked on their own.
+ * cases the JavaScript reference gets wrong (CJK above U+FFFF), the ids
+ * that tell Google's vocabulary from the modified copy shipped before, and
+ * SHA-256 against its published examples.
  */
 #include <config.h>
 
@@ -14,6 +15,7 @@
 #include <jansson.h>
 
 #include "tap.h"
+#include "yujing/base/sha256.h"
 #include "yujing/text/tokenizer.h"
 
 static yj_vocab V;
@@ -58,8 +60,20 @@ int main(void)
 	is_int(V.cls, 101, "[CLS] is 101");
 	is_int(V.sep, 102, "[SEP] is 102");
 	is_int(V.mask, 103, "[MASK] is 103");
-	is_int(id("##0"), 20112, "a repeated token maps to its last line (##0: 8129 and 20112)");
-	is_str(V.tokens[343], "", "id 343 (line 343 counting from 0) is the empty token");
+	is_str(V.sha256, "45bbac6b341c319adc98a532532882e91a9cefc0329aa57bac9ae761c27b291c",
+	       "the shipped vocabulary is Google's (sha256 as published with the data)");
+	{
+		size_t same = 0;
+		for (size_t i = 0; i < V.n; i++)
+			same += vocab_id(&V, V.tokens[i], strlen(V.tokens[i])) == (int32_t)i;
+		is_int(same, V.n, "every token is distinct: each maps back to its own line");
+	}
+	is_str(V.tokens[343], "\xE2\x80\xA8", "id 343 is U+2028 (lines split on newline only)");
+	is_str(V.tokens[13502], "##\xE2\x80\xA8", "id 13502 is ## U+2028");
+	is_int(id("##0"), 8129, "##0 is 8129, its only line");
+	is_str(V.tokens[19874], "##\xE8\xBF\x90", "id 19874 is ##\u8fd0 (the modified copy had a rare character)");
+	is_str(V.tokens[21127], "##\xF0\x9F\x98\x8E", "the last id, 21127, is ## U+1F60E");
+	is_int(id("\xE9\xB8\xAE"), -1, "U+9E2E (in the modified copy only) is no token");
 
 	/* parity with the reference */
 	snprintf(path, sizeof path, "%s/tests/text/golden.jsonl", top ? top : ".");
@@ -113,6 +127,27 @@ int main(void)
 		w[101] = '\0';
 		int32_t want[] = {101, 100, 102};
 		ok(same_ids(w, 101, want, 3, 0), "a 101-character word is [UNK]");
+	}
+	/* The modified copy shipped before is refused, naming the file. */
+	{
+		yj_vocab bad;
+		snprintf(path, sizeof path, "%s/tests/fixtures/modified-bert-vocab.txt", top ? top : ".");
+		error_clear(&err);
+		ok(vocab_load(path, &bad, &err) == YJ_EDATA && strstr(err.msg, "modified") &&
+			   strstr(err.file, "modified-bert-vocab.txt"),
+		   "the modified vocabulary is refused: %s", err.msg);
+	}
+	/* SHA-256 itself (FIPS 180-2 appendix B examples). */
+	{
+		char hex[65];
+		sha256_hex("abc", 3, hex);
+		is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of 'abc'");
+		const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+		sha256_hex(two, strlen(two), hex);
+		is_str(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+		       "sha256 of the 56-byte two-block message");
+		sha256_hex("", 0, hex);
+		is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
 	}
 	vocab_free(&V);
 	return tap_done();

@@ -30,10 +30,20 @@ typedef struct yj_vocab {
 	size_t nslots;
 	int32_t unk, cls, sep, pad, mask;
 	size_t max_token_bytes;
+	char sha256[65]; /* hex SHA-256 of the file's bytes */
 } yj_vocab;
 
-/* Load a vocab.txt (one token per line; the line number is the id).
- * Errors name the file and line. */
+/* SHA-256 of the bert-base-chinese vocabulary yujing shipped up to
+ * December 2026: a modified copy (1,256 ids differ from Google's, see
+ * share/yujing/bert-base-chinese-vocab.README).  vocab_load refuses it, so
+ * an encoder built on those ids is never paired with wrong tokens. */
+#define VOCAB_MODIFIED_SHA256 "a83ed3427906a604ee9f97ff2ce82231fe3339d1e62343ce275fc8aa37f106d3"
+/* SHA-256 of Google's bert-base-chinese vocab.txt, the one installed. */
+#define VOCAB_BERT_BASE_CHINESE_SHA256 "45bbac6b341c319adc98a532532882e91a9cefc0329aa57bac9ae761c27b291c"
+
+/* Load a vocab.txt (one token per line, lines end at '\n' only; the line
+ * number is the id) and hash it (v->sha256).  Errors name the file and
+ * line; the modified vocabulary (VOCAB_MODIFIED_SHA256) is refused. */
 yj_status vocab_load(const char *path, yj_vocab *v, yj_error *err);
 void vocab_free(yj_vocab *v);
 /* Id of s[0..n), -1 if absent. */
