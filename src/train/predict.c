@@ -82,6 +82,7 @@ static yj_status ngram_layout_read(json_t *l, long long run, yj_ngram_spec *sp, 
 	sp->nmax = (int)nmax;
 	sp->words = sp->tfidf ? (int)words : 0;
 	sp->buckets = (uint32_t)buckets;
+	sp->min_df = 1; /* the vocabulary is given */
 	v->n = nv;
 	v->ndocs = (size_t)ndocs;
 	v->bucket = malloc((nv ? nv : 1) * sizeof *v->bucket);
