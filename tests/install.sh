@@ -5,6 +5,8 @@
 #
 #   sh tests/install.sh DESTDIR BINDIR PKGDATADIR MANDIR LOCALEDIR SRCDIR
 #
+# The installed program holds no path of the tree it was built from outside
+# its debugging information (src/cli/uninstalled.c; objcopy from binutils).
 # Files: the program, the shipped data (vocabulary, demo data and its
 # notes), the man page and the zh_CN catalogue.  Then, unless DESTDIR is set
 # (a staged tree cannot run from where it will live), with YUJING_DATADIR
@@ -16,8 +18,9 @@
 #   - `yujing tokenize` reads the installed vocabulary (the ids of 盗窃 are
 #     their line numbers in it);
 #   - LANG=zh_CN.UTF-8 `yujing --help` prints po/zh_CN.po's translation of
-#     "Commands:" (skipped without the zh_CN.UTF-8 locale); the source tree
-#     holds no LOCALEDIR-shaped catalogue, so this is the installed one;
+#     "Commands:" (skipped without the zh_CN.UTF-8 locale); the installed
+#     program does not know the build tree's catalogue, so this is the
+#     installed one;
 #   - `man -l` renders the installed page without warnings (skipped
 #     without man).
 # Prints a line per check; exits 1 when one failed.
@@ -43,6 +46,17 @@ for f in "$bindir/yujing" \
 	fi
 done
 [ -x "$destdir$bindir/yujing" ] || fail "$destdir$bindir/yujing is not executable"
+if command -v objcopy >/dev/null 2>&1; then
+	nodebug=$(mktemp "${TMPDIR:-/tmp}/yujing-nodebug.XXXXXX") || exit 1
+	if objcopy --strip-debug "$destdir$bindir/yujing" "$nodebug" && ! grep -aqF "$srcdir" "$nodebug"; then
+		pass "the installed program holds no path of the source tree ($srcdir)"
+	else
+		fail "the installed program holds the path of the source tree ($srcdir)"
+	fi
+	rm -f "$nodebug"
+else
+	skip "objcopy is missing: not looking for the source tree's path in the program"
+fi
 
 if [ -n "$destdir" ]; then
 	skip "running the program staged in DESTDIR=$destdir"

@@ -167,9 +167,11 @@ TESTS += \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
+	tests/tui/zh-build-tree.sh \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
+	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
@@ -178,9 +180,11 @@ EXTRA_DIST += \
 	tests/tui/quality.sh \
 	tests/tui/clean.sh \
 	tests/tui/zh.sh \
+	tests/tui/zh-build-tree.sh \
 	tests/tui/responsive.sh \
 	tests/tui/train.sh \
 	tests/tui/cases.sh \
+	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \

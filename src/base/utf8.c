@@ -1,5 +1,5 @@
 /*
- * utf8.c - UTF-8 validation and decoding (RFC 3629).
+ * utf8.c - UTF-8 validation, decoding and stepping (RFC 3629).
  */
 #include <config.h>
 
@@ -135,6 +135,16 @@ int utf8_encode(uint32_t cp, char *out)
 	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 	out[3] = (char)(0x80 | (cp & 0x3F));
 	return 4;
+}
+
+size_t utf8_step(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = *u < 0x80 ? 1 : (*u >> 5) == 6 ? 2 : (*u >> 4) == 14 ? 3 : (*u >> 3) == 30 ? 4 : 1;
+	for (size_t i = 1; i < n; i++)
+		if ((u[i] & 0xC0) != 0x80)
+			return 1;
+	return n;
 }
 
 size_t utf8_count(const char *s, size_t n)

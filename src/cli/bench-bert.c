@@ -91,12 +91,6 @@ static int on_opt(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-/* Where bench/bert_torch.py is: $YUJING_BENCH_DIR, else the source tree. */
-static const char *peer_dir(void)
-{
-	const char *d = getenv("YUJING_BENCH_DIR");
-	return d && *d ? d : ABS_SRCDIR "/bench";
-}
 
 /* nn_sgemm FLOPs per second on the Linear products of one layer of a
  * training step over R = B*T rows: forward out = x W^T, backward
@@ -234,7 +228,7 @@ int bench_bert_main(int argc, char **argv)
 			 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/bert_torch.py' --threads %ld --layers %d "
 			 "--hidden %d --heads %d --intermediate %d --vocab %d --seq %d --batch %d --masked %d "
 			 "--seconds %g",
-			 peer_dir(), a.threads, cfg.layers, cfg.hidden, cfg.heads, cfg.intermediate, V, T, B, k,
+			 cli_bench_dir(), a.threads, cfg.layers, cfg.hidden, cfg.heads, cfg.intermediate, V, T, B, k,
 			 a.seconds);
 		FILE *pp = popen(cmd, "r");
 		if (pp) {
@@ -276,7 +270,7 @@ int bench_bert_main(int argc, char **argv)
 			       train_tps / pt_train, infer_tps / pt_infer);
 		} else if (!a.no_peer) {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
-			       peer_dir());
+			       cli_bench_dir());
 		}
 		rc = 0;
 	}

@@ -351,12 +351,11 @@ const char *cli_data_path(const char *name, char *buf, size_t n)
 		return buf;
 	}
 	snprintf(buf, n, "%s/%s", PKGDATADIR, name);
-#ifdef ABS_SRCDIR
 	/* Not installed yet (the README's first command): the source tree's
 	 * copy. */
-	if (access(buf, R_OK)) {
-		snprintf(buf, n, "%s/share/yujing/%s", ABS_SRCDIR, name);
-		/* ABS_SRCDIR of a build in build/ is "/src/build/..": the
+	if (access(buf, R_OK) && cli_source_tree()) {
+		snprintf(buf, n, "%s/share/yujing/%s", cli_source_tree(), name);
+		/* The source tree of a build in build/ is "/src/build/..": the
 		 * path the Sources view and messages show is the plain one. */
 		char *real = realpath(buf, NULL);
 		if (real) {
@@ -364,7 +363,6 @@ const char *cli_data_path(const char *name, char *buf, size_t n)
 			free(real);
 		}
 	}
-#endif
 	return buf;
 }
 

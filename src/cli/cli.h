@@ -84,6 +84,15 @@ char **cli_split_list(const char *s, size_t *n);
  * (a build not installed yet) the source tree's share/yujing.  Returns buf. */
 const char *cli_data_path(const char *name, char *buf, size_t n);
 
+/* The source tree and the build tree of a build that is not installed
+ * (absolute paths), NULL in the installed program (uninstalled.c). */
+const char *cli_source_tree(void);
+const char *cli_build_tree(void);
+/* Where the benchmarks' peer scripts (bench/NAME.py) are: $YUJING_BENCH_DIR,
+ * else the source tree's bench/, else (installed) bench/ in the current
+ * directory, a checkout. */
+const char *cli_bench_dir(void);
+
 /* The program as it was invoked (argv[0], set by main: "build/yujing" in a
  * build tree, "yujing" on the PATH), for hints that name a command line to
  * type. */

@@ -331,15 +331,6 @@ static int load_quality(const char *dir, long rows, int quiet, yj_project **p, y
 static const char *const quality_files[] = {"bench.csv", "bench.yj", "bench.yj-wal", "bench.yj-shm",
 					    NULL};
 
-/* Where the peers' scripts (bench/profile_pandas.py, bench/mlp_torch.py)
- * are: $YUJING_BENCH_DIR, else the source tree this binary was configured
- * from. */
-static const char *bench_dir(void)
-{
-	const char *d = getenv("YUJING_BENCH_DIR");
-	return d && *d ? d : ABS_SRCDIR "/bench";
-}
-
 static int bench_profile(bench_args *a)
 {
 	char dir[4096];
@@ -365,7 +356,7 @@ static int bench_profile(bench_args *a)
 	char cmd[9000];
 	snprintf(cmd, sizeof cmd,
 		 "/usr/bin/python3 '%s/profile_pandas.py' '%s/bench.csv' n1,n2,n3,n4,n5,n6,n7,n8 t1,t2",
-		 bench_dir(), dir);
+		 cli_bench_dir(), dir);
 	double pd_load = -1, pd_compute = -1;
 	FILE *pp = popen(cmd, "r");
 	if (pp) {
@@ -394,7 +385,7 @@ static int bench_profile(bench_args *a)
 			       pd_compute / t_prof, pd_compute / (t_prof + t_load));
 		} else {
 			printf(_("  pandas peer failed (needs /usr/bin/python3 with python3-pandas and %s)\n"),
-			       bench_dir());
+			       cli_bench_dir());
 		}
 	}
 	if (a->keep)
@@ -535,7 +526,7 @@ static int bench_mlp(bench_args *a)
 	snprintf(cmd, sizeof cmd,
 		 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --threads %ld --batch %d "
 		 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
-		 bench_dir(), a->threads, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP,
+		 cli_bench_dir(), a->threads, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP,
 		 MLP_STEPS, MLP_REPEATS);
 	double pt_rate = -1;
 	FILE *pp = popen(cmd, "r");
@@ -563,7 +554,7 @@ static int bench_mlp(bench_args *a)
 			printf(_("  speed-up over PyTorch: %.2fx (aim: at least 2x)\n"), yj_rate / pt_rate);
 		} else {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
-			       bench_dir());
+			       cli_bench_dir());
 		}
 	}
 	rc = 0;

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
-#include "yujing/train/predict.h"
+#include "yujing/train/explain.h"
 
 enum { O_RUN = 256, O_CASE, O_JSON };
 
@@ -53,11 +53,17 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	yj_project *p;
 	if (project_open(argv[i], &p, &err))
 		return cli_fail(&err);
-	json_t *ex;
-	yj_status st = explain_case(p, a.run, a.key, &ex, &err);
+	yj_explanation e;
+	yj_status st = explain_case(p, a.run, a.key, &e, &err);
 	project_close(p);
 	if (st)
 		return cli_fail(&err);
+	json_t *ex = explanation_json(&e);
+	explanation_free(&e);
+	if (!ex) {
+		error_set(&err, YJ_ENOMEM, _("out of memory"));
+		return cli_fail(&err);
+	}
 	if (a.json)
 		return cli_print_json(ex);
 	json_t *out = json_object_get(ex, "output"), *base = json_object_get(ex, "base");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
@@ -69,14 +70,34 @@ static void coerce_c_locale(void)
 		setlocale(LC_CTYPE, "C.utf8");
 }
 
+/* Where the message catalogues are: $YUJING_LOCALEDIR, else the installed
+ * ones; a build that is not installed yet (the README's first command)
+ * uses the copies compiled into its build tree, as cli_data_path() falls
+ * back on the source tree's data. */
+static const char *locale_dir(void)
+{
+	const char *d = getenv("YUJING_LOCALEDIR");
+	if (d && *d)
+		return d;
+	static char built[4096];
+	const char *tree = cli_build_tree();
+	if (tree && access(LOCALEDIR "/zh_CN/LC_MESSAGES/" PACKAGE ".mo", R_OK)) {
+		snprintf(built, sizeof built, "%s/locale/zh_CN/LC_MESSAGES/%s.mo", tree, PACKAGE);
+		if (!access(built, R_OK)) {
+			snprintf(built, sizeof built, "%s/locale", tree);
+			return built;
+		}
+	}
+	return LOCALEDIR;
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	coerce_c_locale();
 	if (argc > 0 && argv[0] && *argv[0])
 		cli_argv0 = argv[0];
-	const char *localedir = getenv("YUJING_LOCALEDIR");
-	bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+	bindtextdomain(PACKAGE, locale_dir());
 	bind_textdomain_codeset(PACKAGE, "UTF-8");
 	textdomain(PACKAGE);
 

@@ -598,6 +598,15 @@ done:
 	return st;
 }
 
+/* Release what one source's features hold, leaving it empty. */
+static void source_features_clear(yj_source_features *f)
+{
+	free(f->name);
+	free(f->x);
+	json_decref(f->layout);
+	memset(f, 0, sizeof *f);
+}
+
 yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opts *o,
 			 yj_source_features **out, size_t *n, yj_error *err)
 {
@@ -621,7 +630,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 			goto out;
 		}
 		if (f[k].dim == 0) {
-			features_free(&f[k], 1);
+			source_features_clear(&f[k]);
 			continue;
 		}
 		k++;
@@ -630,9 +639,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 	*n = k;
 	f = NULL;
 out:
-	if (f)
-		features_free(f, k);
-	free(f);
+	features_free(f, k);
 	nullset_free(&ns);
 	sources_list_free(v, nsrc);
 	return st;
@@ -640,12 +647,9 @@ out:
 
 void features_free(yj_source_features *f, size_t n)
 {
-	for (size_t i = 0; f && i < n; i++) {
-		free(f[i].name);
-		free(f[i].x);
-		json_decref(f[i].layout);
-		memset(&f[i], 0, sizeof f[i]);
-	}
+	for (size_t i = 0; f && i < n; i++)
+		source_features_clear(&f[i]);
+	free(f);
 }
 
 /* --------------------------------------------------------------- texts */
@@ -824,9 +828,7 @@ yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts
 	*n = k;
 	f = NULL;
 out:
-	if (f)
-		features_free(f, k);
-	free(f);
+	features_free(f, k);
 	nullset_free(&ns);
 	return st;
 }
@@ -1222,7 +1224,6 @@ yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const
 	}
 	if (st) {
 		features_free(f, k);
-		free(f);
 		return st;
 	}
 	*out = f;

@@ -1,5 +1,6 @@
-## src/model: the networks of the method (structured branch; later the BERT
-## encoder, fusion and explanation), built on src/nn.
+## src/model: the networks of the method (structured branch, n-gram branch,
+## BERT encoder with its MLM head and Hugging Face loader, fusion with the
+## Shapley values over branches), built on src/nn.
 noinst_LIBRARIES += src/model/libmodel.a
 src_model_libmodel_a_SOURCES = \
 	src/model/structured.c \

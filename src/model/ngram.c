@@ -22,17 +22,6 @@ void ngram_spec_default(yj_ngram_spec *sp)
 	sp->min_df = 2;
 }
 
-/* Byte length of the UTF-8 sequence starting at s (1 for an invalid
- * lead or a truncated sequence). */
-static size_t u8len(const unsigned char *s)
-{
-	size_t n = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 1;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
-}
-
 /* Character classes for words: CJK (a character is a unit of its own and
  * ends a word), letters and digits (inside words), the rest (separators). */
 enum { CH_SEP, CH_WORD, CH_CJK };
@@ -100,7 +89,7 @@ static char *normalise(const char *s, int tfidf)
 		if (space && k)
 			o[k++] = ' ';
 		space = 0;
-		n = u8len((const unsigned char *)s + i);
+		n = utf8_step(s + i);
 		for (size_t j = 0; j < n; j++, i++)
 			o[k++] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
 	}
@@ -125,7 +114,7 @@ int ngram_hash_text(const char *s, const yj_ngram_spec *sp, uint32_t **out, size
 		goto out;
 	int words = sp->tfidf && sp->words > 0 ? sp->words : 0, cjk_since = 1;
 	for (size_t i = 0; i < len;) {
-		size_t cl = u8len((const unsigned char *)t + i);
+		size_t cl = utf8_step(t + i);
 		uint32_t cp = 0;
 		int cls = utf8_decode((const unsigned char *)t + i, cl, &cp) ? char_class(cp) : CH_SEP;
 		start[nch++] = i;

@@ -280,6 +280,15 @@ void softmax_forward(float *probs, const float *logits, int B, int K)
 		softmax_row(probs + (size_t)b * K, logits + (size_t)b * K, K);
 }
 
+int vec_argmax(const float *x, int n)
+{
+	int best = 0;
+	for (int k = 1; k < n; k++)
+		if (x[k] > x[best])
+			best = k;
+	return best;
+}
+
 /* A label counts when it is in [0, K): negative labels are PyTorch's
  * ignore_index; labels >= K are a caller bug, skipped rather than read
  * out of bounds. */

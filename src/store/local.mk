@@ -4,11 +4,13 @@ src_store_libstore_a_SOURCES = \
 	src/store/project.c \
 	src/store/sources.c \
 	src/store/prompts.c \
-	src/store/runlog.c
+	src/store/runlog.c \
+	src/store/caselist.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
 	include/yujing/store/sources.h \
 	include/yujing/store/prompts.h \
-	include/yujing/store/runlog.h
+	include/yujing/store/runlog.h \
+	include/yujing/store/caselist.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

@@ -1,5 +1,5 @@
-## src/text: Unicode text handling (utf8proc): display width; later the
-## BERT tokenizer.
+## src/text: Unicode text handling (utf8proc): display width and the BERT
+## tokenizer (basic tokenizer + WordPiece).
 noinst_LIBRARIES += src/text/libtext.a
 src_text_libtext_a_SOURCES = \
 	src/text/tokenizer.c \

@@ -1,4 +1,5 @@
-## src/train: the training loop, runs and metrics.
+## src/train: training, pretraining, prediction, explanation, runs and metrics;
+## the case lists of the workbench.
 noinst_LIBRARIES += src/train/libtrain.a
 src_train_libtrain_a_SOURCES = \
 	src/train/metrics.c \
@@ -17,6 +18,7 @@ noinst_HEADERS += \
 	include/yujing/train/train.h \
 	include/yujing/train/pretrain.h \
 	include/yujing/train/predict.h \
+	include/yujing/train/explain.h \
 	include/yujing/train/cases.h \
 	include/yujing/train/alerts.h \
 	include/yujing/train/calibrate.h

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/nn/ops.h"
 #include "yujing/nn/safetensors.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/predict.h"
@@ -25,7 +26,6 @@ void run_model_free(yj_run_model *rm)
 	mm_free(&rm->m);
 	cases_free(&rm->cases);
 	features_free(rm->f, rm->nf);
-	free(rm->f);
 	texts_free(rm->tx, rm->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
 		ngram_vocab_free(&rm->voc[i]);
@@ -300,15 +300,6 @@ fail:
 	return st;
 }
 
-static int argmax(const float *p, int K)
-{
-	int best = 0;
-	for (int k = 1; k < K; k++)
-		if (p[k] > p[best])
-			best = k;
-	return best;
-}
-
 yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err)
 {
 	yj_run_model rm;
@@ -387,7 +378,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			for (int k = 0; thr && k < K; k++)
 				alert |= pr[k] >= thr[k];
 			const char *key = rm.cases.key[idx[i + (size_t)b]];
-			const char *pred = json_string_value(json_array_get(rm.labels, (size_t)argmax(pr, K)));
+			const char *pred = json_string_value(json_array_get(rm.labels, (size_t)vec_argmax(pr, K)));
 			char *ps = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 			sqlite3_reset(ins);
 			sqlite3_bind_int64(ins, 1, rm.run);

@@ -359,13 +359,8 @@ static double mlm_xent(float *logits, const int32_t *labels, int P, int V, int g
 	double total = 0.0;
 	for (int p = 0; p < P; p++) {
 		float *x = logits + (size_t)p * V;
-		float mx = x[0];
-		int arg = 0;
-		for (int j = 1; j < V; j++)
-			if (x[j] > mx) {
-				mx = x[j];
-				arg = j;
-			}
+		int arg = vec_argmax(x, V);
+		float mx = x[arg];
 		*correct += arg == labels[p];
 		double sum = 0.0;
 		for (int j = 0; j < V; j++)

@@ -1,7 +1,7 @@
 /*
- * train.c - the training loop of the structured branch, with live
- * progress in the project file, best-epoch weights and resumable
- * checkpoints.
+ * train.c - the training loop of the multimodal classifier (structured,
+ * n-gram and BERT text branches, fused), with live progress in the
+ * project file, best-epoch weights and resumable checkpoints.
  */
 #include <config.h>
 
@@ -177,12 +177,7 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 		mm_forward(&t->m, (const float *const *)t->xb, t->nd, t->bidx, B, 0);
 		loss += (double)mm_loss(&t->m, t->yb, NULL, B) * B;
 		for (int b = 0; b < B; b++) {
-			const float *pr = t->m.fu.probs + (size_t)b * (size_t)K;
-			int best = 0;
-			for (int k = 1; k < K; k++)
-				if (pr[k] > pr[best])
-					best = k;
-			pred[i + (size_t)b] = best;
+			pred[i + (size_t)b] = vec_argmax(t->m.fu.probs + (size_t)b * (size_t)K, K);
 			truth[i + (size_t)b] = t->yb[b];
 		}
 	}
@@ -581,7 +576,6 @@ static void trainer_free(trainer *t)
 {
 	cases_free(&t->cases);
 	features_free(t->f, t->nf);
-	free(t->f);
 	free(t->train_idx);
 	free(t->test_idx);
 	mm_free(&t->m);

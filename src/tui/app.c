@@ -897,6 +897,8 @@ static void app_free(tui_app *a)
 	free(a->drill_field);
 	free(a->child_name);
 	free(a->path);
+	if (a->self_fd >= 0)
+		close(a->self_fd);
 	if (a->wake[0] >= 0)
 		close(a->wake[0]);
 	if (a->wake[1] >= 0)
@@ -922,6 +924,16 @@ yj_status tui_run(const char *path, const char *self, const tui_command *cmds, s
 	tui_app *a = &app;
 	a->path = strdup(path);
 	a->self = self ? self : "/proc/self/exe";
+	/* ':' commands run the program held open, as /proc/self/fd/N: the
+	 * same file as /proc/self/exe (even when replaced meanwhile), and
+	 * under valgrind the program rather than valgrind's launcher, which
+	 * /proc/self/exe names there (child.c). */
+	a->self_fd = -1;
+	if (!strcmp(a->self, "/proc/self/exe")) {
+		a->self_fd = open(a->self, O_RDONLY | O_CLOEXEC);
+		if (a->self_fd >= 0)
+			snprintf(a->self_path, sizeof a->self_path, "/proc/self/fd/%d", a->self_fd);
+	}
 	a->cmds = cmds;
 	a->ncmds = ncmds;
 	a->child_fd = -1;

@@ -99,7 +99,7 @@ int tui_child_start(tui_app *a, char **argv)
 		sigaction(SIGWINCH, &sa, NULL);
 		sigaction(SIGPIPE, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		execv(a->self, argv);
+		execv(a->self_path[0] ? a->self_path : a->self, argv);
 		_exit(127);
 	}
 	close(wr);

@@ -180,6 +180,8 @@ struct tui_app {
 	char *path;               /* project file */
 	const char *base;         /* its last component */
 	const char *self;         /* program for ':' commands */
+	int self_fd;              /* /proc/self/exe held open, or -1 */
+	char self_path[32];       /* "/proc/self/fd/N" naming it ("": self), for ':' commands */
 	const tui_command *cmds;
 	size_t ncmds;
 	tui_worker *worker;

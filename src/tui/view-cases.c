@@ -14,13 +14,16 @@
 
 #include <curses.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/base/utf8.h"
 #include "yujing/train/cases.h"
+#include "yujing/train/explain.h"
 #include "yujing/train/predict.h"
 
 enum { A_MISS = ACT_VIEW, A_REFRESH };
@@ -33,70 +36,134 @@ static const tui_binding keys[] = {
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
+/* A loaded run model shared by the list and the inspectors: loaded once
+ * per list, used by the explain jobs of its cases.  Jobs hold references
+ * (taken and dropped on the UI thread); `lock` keeps two jobs from using
+ * its forward buffers at once. */
 typedef struct {
-	json_t *data;   /* cases_predict() */
-	long long run;  /* its run */
-	unsigned gen;   /* a->data_gen it was computed at */
+	yj_run_model rm;
+	pthread_mutex_t lock;
+	int refs;
+} cases_model;
+
+static cases_model *model_ref(cases_model *m)
+{
+	if (m)
+		m->refs++;
+	return m;
+}
+
+static void model_unref(cases_model *m)
+{
+	if (!m || --m->refs > 0)
+		return;
+	run_model_free(&m->rm);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+typedef struct {
+	yj_case_list list; /* cases_list() */
+	cases_model *model; /* the model that computed it */
+	long long run;      /* its run */
+	unsigned gen;       /* a->data_gen it was computed at */
 	int busy, loaded, failed, miss_only;
 	yj_error err;
 	tui_table tbl;
 	/* the inspector */
 	int insp;
-	char *key;
-	json_t *ex, *rows, *cas; /* explain_case(), cases_rows(), the case's entry */
-	int insp_busy, insp_failed, scroll;
+	yj_case_entry cas;  /* the case, a copy: the list may be reloaded meanwhile */
+	yj_explanation ex;  /* explain_case_model() */
+	yj_case_rows rows;  /* cases_rows() */
+	int have_ex, insp_busy, insp_failed, scroll;
 	yj_error insp_err;
 } cases_state;
 
 typedef struct {
 	tui_job base;
 	cases_state *s;
-	char *key;   /* NULL: the list, else the inspector of this case */
+	char *key;          /* NULL: the list, else the inspector of this case */
 	long long run;
-	json_t *data, *ex, *rows;
+	cases_model *model; /* the list's new model, or the one the case is explained with */
+	yj_case_list list;
+	yj_explanation ex;
+	yj_case_rows rows;
 } cases_job;
+
+/* The list: load the latest run's model and predict the cases with it. */
+static void list_job_run(cases_job *cj, yj_project *p)
+{
+	tui_job *j = &cj->base;
+	cases_model *m = calloc(1, sizeof *m);
+	if (!m) {
+		j->st = error_set(&j->err, YJ_ENOMEM, _("out of memory"));
+		return;
+	}
+	if ((j->st = run_model_load(p, 0, &m->rm, &j->err))) {
+		free(m);
+		return;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	m->refs = 1;
+	cj->model = m;
+	j->st = cases_list(&m->rm, &cj->list, &j->err);
+}
 
 static void cases_job_run(tui_job *j, yj_project *p)
 {
 	cases_job *cj = (cases_job *)j;
 	if (!cj->key) {
-		j->st = cases_predict(p, 0, &cj->data, &j->err);
+		list_job_run(cj, p);
 		return;
 	}
-	if ((j->st = explain_case(p, cj->run, cj->key, &cj->ex, &j->err)))
-		return;
-	j->st = cases_rows(p, cj->run, cj->key, &cj->rows, &j->err);
+	pthread_mutex_lock(&cj->model->lock);
+	j->st = explain_case_model(&cj->model->rm, cj->key, &cj->ex, &j->err);
+	pthread_mutex_unlock(&cj->model->lock);
+	if (!j->st)
+		j->st = cases_rows(p, cj->run, cj->key, &cj->rows, &j->err);
 }
 
 static void fill_table(cases_state *s)
 {
 	tui_table_clear(&s->tbl);
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(s->data, "cases"), i, c)
-	{
-		const char *label = json_string_value(json_object_get(c, "label"));
-		const char *pred = json_string_value(json_object_get(c, "predicted"));
-		int wrong = label && pred && strcmp(label, pred);
+	for (size_t i = 0; i < s->list.n; i++) {
+		const yj_case_entry *c = &s->list.cases[i];
+		int wrong = c->label && strcmp(c->label, c->predicted);
 		if (s->miss_only && !wrong)
 			continue;
 		char conf[32];
-		snprintf(conf, sizeof conf, "%.4f", json_number_value(json_object_get(c, "p")));
-		const char *part = json_string_value(json_object_get(c, "part"));
-		const char *row[] = {json_string_value(json_object_get(c, "key")),
-				     !strcmp(part, "test") ? _("test") : _("unlabeled"),
-				     label ? label : "-",
-				     pred,
-				     conf,
-				     json_string_value(json_object_get(c, "text"))};
+		snprintf(conf, sizeof conf, "%.4f", c->p);
+		const char *row[] = {c->key, c->test ? _("test") : _("unlabeled"), c->label ? c->label : "-",
+				     c->predicted, conf, c->text};
 		size_t k = tui_table_add(&s->tbl, row);
-		tui_table_set_key(&s->tbl, k, 4, json_number_value(json_object_get(c, "p")));
+		tui_table_set_key(&s->tbl, k, 4, c->p);
 		if (wrong)
 			tui_table_set_attr(&s->tbl, k, 3, tui_attr(TUI_C_BAD));
-		else if (label)
+		else if (c->label)
 			tui_table_set_attr(&s->tbl, k, 3, tui_attr(TUI_C_GOOD));
 	}
 	tui_table_sort(&s->tbl, s->tbl.sort_col, s->tbl.sort_desc);
+}
+
+static void inspector_done(cases_job *cj, tui_app *a)
+{
+	cases_state *s = cj->s;
+	tui_job *j = &cj->base;
+	s->insp_busy = 0;
+	if (!s->insp || !s->cas.key || strcmp(s->cas.key, cj->key))
+		return; /* another case by now */
+	if (j->st) {
+		s->insp_failed = 1;
+		s->insp_err = j->err;
+		tui_error(a, &j->err);
+		return;
+	}
+	s->insp_failed = 0;
+	s->ex = cj->ex;
+	s->rows = cj->rows;
+	s->have_ex = 1;
+	memset(&cj->ex, 0, sizeof cj->ex);
+	memset(&cj->rows, 0, sizeof cj->rows);
 }
 
 static void cases_job_done(tui_job *j, tui_app *a)
@@ -104,37 +171,26 @@ static void cases_job_done(tui_job *j, tui_app *a)
 	cases_job *cj = (cases_job *)j;
 	cases_state *s = cj->s;
 	if (cj->key) {
-		s->insp_busy = 0;
-		if (!s->key || strcmp(s->key, cj->key))
-			return; /* another case by now */
-		if (j->st) {
-			s->insp_failed = 1;
-			s->insp_err = j->err;
-			tui_error(a, &j->err);
-			return;
-		}
-		s->insp_failed = 0;
-		s->ex = cj->ex;
-		s->rows = cj->rows;
-		cj->ex = cj->rows = NULL;
+		inspector_done(cj, a);
 		return;
 	}
 	s->busy = 0;
+	s->loaded = 1;
+	cases_list_free(&s->list);
+	model_unref(s->model);
+	s->model = NULL;
 	if (j->st) {
 		s->failed = 1;
-		s->loaded = 1;
 		s->err = j->err;
-		json_decref(s->data);
-		s->data = NULL;
 		tui_table_clear(&s->tbl);
 		return;
 	}
 	s->failed = 0;
-	s->loaded = 1;
-	json_decref(s->data);
-	s->data = cj->data;
-	cj->data = NULL;
-	s->run = json_integer_value(json_object_get(s->data, "run"));
+	s->list = cj->list;
+	memset(&cj->list, 0, sizeof cj->list);
+	s->model = cj->model;
+	cj->model = NULL;
+	s->run = s->list.run;
 	fill_table(s);
 }
 
@@ -142,9 +198,10 @@ static void cases_job_destroy(tui_job *j)
 {
 	cases_job *cj = (cases_job *)j;
 	free(cj->key);
-	json_decref(cj->data);
-	json_decref(cj->ex);
-	json_decref(cj->rows);
+	model_unref(cj->model);
+	cases_list_free(&cj->list);
+	explanation_free(&cj->ex);
+	cases_rows_free(&cj->rows);
 	free(cj);
 }
 
@@ -165,48 +222,37 @@ static void request(cases_state *s, tui_app *a)
 static void close_inspector(cases_state *s)
 {
 	s->insp = 0;
-	free(s->key);
-	s->key = NULL;
-	json_decref(s->ex);
-	json_decref(s->rows);
-	s->ex = s->rows = NULL;
-	s->cas = NULL;
+	case_entry_free(&s->cas);
+	explanation_free(&s->ex);
+	cases_rows_free(&s->rows);
+	s->have_ex = 0;
 	s->scroll = 0;
 }
 
 static void open_inspector(cases_state *s, tui_app *a)
 {
 	size_t row = tui_table_row(&s->tbl);
-	if (row == (size_t)-1)
+	if (row == (size_t)-1 || !s->model)
 		return;
 	const char *key = s->tbl.cell[row * (size_t)s->tbl.ncols];
-	json_t *c = NULL, *e;
-	size_t i;
-	json_array_foreach(json_object_get(s->data, "cases"), i, e)
-	{
-		if (!strcmp(json_string_value(json_object_get(e, "key")), key)) {
-			c = e;
-			break;
-		}
-	}
+	const yj_case_entry *c = NULL;
+	for (size_t i = 0; i < s->list.n && !c; i++)
+		if (!strcmp(s->list.cases[i].key, key))
+			c = &s->list.cases[i];
 	if (!c)
 		return;
 	close_inspector(s);
 	cases_job *cj = calloc(1, sizeof *cj);
-	if (!cj)
-		return;
-	s->insp = 1;
-	s->cas = c;
-	s->key = strdup(json_string_value(json_object_get(c, "key")));
-	cj->key = s->key ? strdup(s->key) : NULL;
-	if (!cj->key) {
+	if (!cj || case_entry_copy(&s->cas, c) || !(cj->key = strdup(c->key))) {
 		free(cj);
-		close_inspector(s);
+		tui_message(a, 1, "%s", _("out of memory"));
 		return;
 	}
+	s->insp = 1;
 	tui_job_init(&cj->base, N_("explaining the case"), cases_job_run, cases_job_done, cases_job_destroy);
 	cj->s = s;
 	cj->run = s->run;
+	cj->model = model_ref(s->model);
 	s->insp_busy = 1;
 	s->insp_failed = 0;
 	tui_submit(a, &cj->base);
@@ -231,13 +277,11 @@ static void cases_close(void *st)
 {
 	cases_state *s = st;
 	close_inspector(s);
-	json_decref(s->data);
+	cases_list_free(&s->list);
+	model_unref(s->model);
 	tui_table_free(&s->tbl);
 	free(s);
 }
-
-/* Lines of the inspector are drawn at y - scroll when inside r. */
-#define LINE_OK(y) ((y) >= r.y && (y) < r.y + r.h)
 
 /* A signed bar: from the middle of w columns, right for v > 0, left for
  * v < 0, scaled so that |v| = max fills half. */
@@ -266,35 +310,167 @@ static void signed_bar(int y, int x, int w, double v, double max)
 		tui_put(y, x + half - n, n, buf, tui_attr(TUI_C_BAD));
 }
 
-/* Is the character at s (n bytes) one of the explanation's top tokens? */
-static int is_token(json_t *tokens, const char *s, size_t n)
+/* Is the character at s (n bytes) one of the explanation's top five
+ * characters, and one that raises the prediction? */
+static int is_top_char(const yj_explanation *ex, const char *s, size_t n)
 {
-	size_t i;
-	json_t *t;
-	json_array_foreach(tokens, i, t)
-	{
-		const char *tx = json_string_value(json_object_get(t, "text"));
-		if (i < 5 && tx && strlen(tx) == n && !memcmp(tx, s, n) &&
-		    json_number_value(json_object_get(t, "score")) > 0)
+	for (size_t i = 0; i < ex->nchars && i < 5; i++) {
+		const yj_char_score *c = &ex->chars[i];
+		if (strlen(c->text) == n && !memcmp(c->text, s, n) && c->score > 0)
 			return 1;
 	}
 	return 0;
 }
 
-static size_t u8n(unsigned char c)
+/* Where the inspector draws: the area, and the next line (y, before
+ * scrolling is applied: a line shows when it falls inside r). */
+typedef struct {
+	tui_rect r;
+	int y, x, w;
+} pen;
+
+static int line_ok(const pen *p)
 {
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	return p->y >= p->r.y && p->y < p->r.y + p->r.h;
+}
+
+/* One row's cells as pieces "name=value", wrapped by display width; a
+ * changed cell shows how, with its raw value. */
+static void draw_row(pen *p, const yj_case_source *src, const yj_case_row *row)
+{
+	int cx = p->x + 2;
+	if (!row->kept) {
+		const char *d = _("[dropped by the cleaning]");
+		if (line_ok(p))
+			tui_put(p->y, cx, p->w - 2, d, tui_attr(TUI_C_DIM));
+		cx += tui_width(d) + 2;
+	}
+	for (size_t f = 0; f < src->nfields; f++) {
+		const char *raw = row->raw[f], *v = row->cleaned[f], *kind = row->change[f];
+		char piece[1024];
+		int attr = 0;
+		if (kind) {
+			snprintf(piece, sizeof piece, _("%s=%s (%s; raw %s)"), src->fields[f], v ? v : "NULL",
+				 tui_name(kind), raw ? raw : "NULL");
+			attr = tui_attr(!strcmp(kind, "filled") ? TUI_C_NULLCELL : TUI_C_OUTCELL);
+		} else {
+			snprintf(piece, sizeof piece, "%s=%s", src->fields[f], v ? v : "NULL");
+		}
+		int pw = tui_width(piece);
+		if (cx > p->x + 2 && cx + pw > p->x + p->w) {
+			p->y++;
+			cx = p->x + 4;
+		}
+		if (line_ok(p))
+			tui_put(p->y, cx, p->x + p->w - cx, piece, attr);
+		cx += pw + 2;
+	}
+	p->y++;
+}
+
+/* The case's rows per source, as the run's cleaning left them (eight at
+ * most per source). */
+static void draw_rows(pen *p, const yj_case_rows *rows)
+{
+	for (size_t si = 0; si < rows->nsources; si++) {
+		const yj_case_source *src = &rows->sources[si];
+		if (!src->nrows)
+			continue;
+		if (line_ok(p))
+			tui_putf(p->y, p->x, p->w, tui_attr(TUI_C_TITLE),
+				 P_("Source %s: %zu row, as snapshot %lld cleaned it",
+				    "Source %s: %zu rows, as snapshot %lld cleaned them", (unsigned long)src->nrows),
+				 src->source, src->nrows, rows->snapshot);
+		p->y++;
+		for (size_t ri = 0; ri < src->nrows; ri++) {
+			if (ri == 8) {
+				if (line_ok(p))
+					tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("... %zu more rows"),
+						 src->nrows - 8);
+				p->y++;
+				break;
+			}
+			draw_row(p, src, &rows->sources[si].rows[ri]);
+		}
+	}
+}
+
+/* The case's text, wrapped, with the characters that raise the
+ * prediction most highlighted. */
+static void draw_text(pen *p, const char *text, const yj_explanation *ex)
+{
+	if (!text || !*text)
+		return;
+	if (line_ok(p))
+		tui_put(p->y, p->x, p->w, _("Text (highlighted: the characters that raise the prediction most)"),
+			tui_attr(TUI_C_TITLE));
+	p->y++;
+	int cx = 2;
+	for (const char *t = text; *t;) {
+		size_t n = utf8_step(t);
+		char ch[8];
+		memcpy(ch, t, n);
+		ch[n] = 0;
+		int cw = tui_width(ch);
+		if (cx + cw > p->w) {
+			p->y++;
+			cx = 2;
+		}
+		if (line_ok(p))
+			tui_put(p->y, p->x + cx, cw, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
+		cx += cw;
+		t += n;
+	}
+	p->y++;
+}
+
+/* The top-5 probabilities as bars. */
+static void draw_probabilities(pen *p, const yj_explanation *ex)
+{
+	if (line_ok(p))
+		tui_put(p->y, p->x, p->w, _("Probabilities (top 5)"), tui_attr(TUI_C_TITLE));
+	p->y++;
+	for (int k = 0; k < ex->ntop; k++) {
+		if (line_ok(p)) {
+			tui_cell(p->y, p->x + 2, 12, ex->top[k].category, -1, 0);
+			tui_putf(p->y, p->x + 15, 7, 0, "%.4f", ex->top[k].p);
+			tui_bar(p->y, p->x + 23, p->w - 24, ex->top[k].p, tui_attr(TUI_C_ACCENT));
+		}
+		p->y++;
+	}
+}
+
+/* Each branch's Shapley contribution as a signed bar, after the base
+ * value and the output they add up to. */
+static void draw_branches(pen *p, const yj_explanation *ex)
+{
+	if (line_ok(p))
+		tui_putf(p->y, p->x, p->w, tui_attr(TUI_C_TITLE),
+			 _("Branches (Shapley, %s): base logit %.4f prob %.4f → %.4f %.4f"), ex->predicted, ex->base_logit,
+			 ex->base_prob, ex->out_logit, ex->out_prob);
+	p->y++;
+	double max = 0;
+	for (size_t i = 0; i < ex->nbranches; i++)
+		if (fabs(ex->branches[i].logit) > max)
+			max = fabs(ex->branches[i].logit);
+	for (size_t i = 0; i < ex->nbranches; i++) {
+		const yj_branch_share *b = &ex->branches[i];
+		if (line_ok(p)) {
+			tui_cell(p->y, p->x + 2, 16, b->name, -1, 0);
+			tui_putf(p->y, p->x + 19, 20, 0, "%+.4f %+.4f", b->logit, b->probability);
+			signed_bar(p->y, p->x + 36, p->w - 36, b->logit, max);
+		}
+		p->y++;
+	}
 }
 
 static void draw_inspector(cases_state *s, tui_rect r)
 {
-	json_t *c = s->cas;
+	const yj_case_entry *c = &s->cas;
 	char title[256], info[256];
-	const char *label = json_string_value(json_object_get(c, "label"));
-	snprintf(title, sizeof title, _("Case %s"), s->key ? s->key : "");
-	snprintf(info, sizeof info, _("true %s · predicted %s (%.4f) · run %lld"), label ? label : "-",
-		 json_string_value(json_object_get(c, "predicted")), json_number_value(json_object_get(c, "p")),
-		 s->run);
+	snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
+	snprintf(info, sizeof info, _("true %s · predicted %s (%.4f) · run %lld"), c->label ? c->label : "-",
+		 c->predicted ? c->predicted : "-", c->p, s->run);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, info);
 	r.y++;
 	r.h--;
@@ -303,147 +479,15 @@ static void draw_inspector(cases_state *s, tui_rect r)
 		tui_put(r.y + 1, r.x + 2, r.w - 3, error_format(&s->insp_err, buf, sizeof buf), tui_attr(TUI_C_BAD));
 		return;
 	}
-	if (!s->ex) {
+	if (!s->have_ex) {
 		tui_put(r.y + 1, r.x + 2, r.w - 3, _("explaining..."), tui_attr(TUI_C_DIM));
 		return;
 	}
-	int y = r.y - s->scroll, x = r.x + 1, w = r.w - 2;
-	/* rows per source, as the run's cleaning left them */
-	size_t si;
-	json_t *src;
-	json_array_foreach(json_object_get(s->rows, "sources"), si, src)
-	{
-		json_t *rows = json_object_get(src, "rows"), *fields = json_object_get(src, "fields");
-		json_t *cleaned = json_object_get(src, "cleaned"), *changes = json_object_get(src, "changes");
-		if (!json_array_size(rows))
-			continue;
-		if (LINE_OK(y))
-			tui_putf(y, x, w, tui_attr(TUI_C_TITLE),
-				 P_("Source %s: %zu row, as snapshot %lld cleaned it",
-				    "Source %s: %zu rows, as snapshot %lld cleaned them",
-				    (unsigned long)json_array_size(rows)),
-				 json_string_value(json_object_get(src, "source")), json_array_size(rows),
-				 (long long)json_integer_value(json_object_get(s->rows, "snapshot")));
-		y++;
-		size_t ri;
-		json_t *row;
-		json_array_foreach(rows, ri, row)
-		{
-			if (ri == 8) {
-				if (LINE_OK(y))
-					tui_putf(y, x + 2, w - 2, tui_attr(TUI_C_DIM), _("... %zu more rows"),
-						 json_array_size(rows) - 8);
-				y++;
-				break;
-			}
-			/* fields as pieces "name=value", wrapped by display width */
-			int cx = x + 2;
-			if (!json_is_true(json_array_get(json_object_get(src, "kept"), ri))) {
-				const char *d = _("[dropped by the cleaning]");
-				if (LINE_OK(y))
-					tui_put(y, cx, w - 2, d, tui_attr(TUI_C_DIM));
-				cx += tui_width(d) + 2;
-			}
-			for (size_t f = 0; f < json_array_size(row); f++) {
-				const char *raw = json_string_value(json_array_get(row, f));
-				const char *v = json_string_value(json_array_get(json_array_get(cleaned, ri), f));
-				const char *kind = json_string_value(json_array_get(json_array_get(changes, ri), f));
-				char piece[1024];
-				int attr = 0;
-				if (kind) {
-					snprintf(piece, sizeof piece, _("%s=%s (%s; raw %s)"),
-						 json_string_value(json_array_get(fields, f)), v ? v : "NULL", tui_name(kind),
-						 raw ? raw : "NULL");
-					attr = tui_attr(!strcmp(kind, "filled") ? TUI_C_NULLCELL : TUI_C_OUTCELL);
-				} else {
-					snprintf(piece, sizeof piece, "%s=%s", json_string_value(json_array_get(fields, f)),
-						 v ? v : "NULL");
-				}
-				int pw = tui_width(piece);
-				if (cx > x + 2 && cx + pw > x + w) {
-					y++;
-					cx = x + 4;
-				}
-				if (LINE_OK(y))
-					tui_put(y, cx, x + w - cx, piece, attr);
-				cx += pw + 2;
-			}
-			y++;
-		}
-	}
-	/* the text with the top characters highlighted */
-	const char *text = json_string_value(json_object_get(c, "text"));
-	json_t *tokens = json_object_get(s->ex, "tokens");
-	if (text && *text) {
-		if (LINE_OK(y))
-			tui_put(y, x, w, _("Text (highlighted: the characters that raise the prediction most)"),
-				tui_attr(TUI_C_TITLE));
-		y++;
-		int cx = 2;
-		for (const char *p = text; *p;) {
-			size_t n = u8n((unsigned char)*p);
-			char ch[8];
-			memcpy(ch, p, n);
-			ch[n] = 0;
-			int cw = tui_width(ch);
-			if (cx + cw > w) {
-				y++;
-				cx = 2;
-			}
-			if (LINE_OK(y))
-				tui_put(y, x + cx, cw, ch, is_token(tokens, p, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
-			cx += cw;
-			p += n;
-		}
-		y++;
-	}
-	/* top-5 probabilities */
-	if (LINE_OK(y))
-		tui_put(y, x, w, _("Probabilities (top 5)"), tui_attr(TUI_C_TITLE));
-	y++;
-	const char *k;
-	json_t *v;
-	int shown = 0;
-	json_object_foreach(json_object_get(s->ex, "probabilities"), k, v)
-	{
-		if (shown++ == 5)
-			break;
-		if (LINE_OK(y)) {
-			tui_cell(y, x + 2, 12, k, -1, 0);
-			tui_putf(y, x + 15, 7, 0, "%.4f", json_number_value(v));
-			tui_bar(y, x + 23, w - 24, json_number_value(v), tui_attr(TUI_C_ACCENT));
-		}
-		y++;
-	}
-	/* branch contributions */
-	json_t *out = json_object_get(s->ex, "output"), *base = json_object_get(s->ex, "base");
-	if (LINE_OK(y))
-		tui_putf(y, x, w, tui_attr(TUI_C_TITLE), _("Branches (Shapley, %s): base logit %.4f prob %.4f → %.4f %.4f"),
-			 json_string_value(json_object_get(s->ex, "predicted")),
-			 json_number_value(json_object_get(base, "logit")),
-			 json_number_value(json_object_get(base, "probability")),
-			 json_number_value(json_object_get(out, "logit")),
-			 json_number_value(json_object_get(out, "probability")));
-	y++;
-	double max = 0;
-	size_t bi;
-	json_t *b;
-	json_array_foreach(json_object_get(s->ex, "branches"), bi, b)
-	{
-		double l = fabs(json_number_value(json_object_get(b, "logit")));
-		if (l > max)
-			max = l;
-	}
-	json_array_foreach(json_object_get(s->ex, "branches"), bi, b)
-	{
-		if (LINE_OK(y)) {
-			tui_cell(y, x + 2, 16, json_string_value(json_object_get(b, "name")), -1, 0);
-			tui_putf(y, x + 19, 20, 0, "%+.4f %+.4f", json_number_value(json_object_get(b, "logit")),
-				 json_number_value(json_object_get(b, "probability")));
-			signed_bar(y, x + 36, w - 36, json_number_value(json_object_get(b, "logit")), max);
-		}
-		y++;
-	}
+	pen p = {r, r.y - s->scroll, r.x + 1, r.w - 2};
+	draw_rows(&p, &s->rows);
+	draw_text(&p, c->text, &s->ex);
+	draw_probabilities(&p, &s->ex);
+	draw_branches(&p, &s->ex);
 }
 
 static void cases_draw(void *st, tui_app *a, tui_rect r)

@@ -30,7 +30,7 @@ static const tui_binding keys[] = {
 };
 
 typedef struct {
-	json_t *data;
+	yj_case_predictions data; /* cases_predictions() */
 	int busy, loaded, failed;
 	yj_error err;
 	tui_table tbl;
@@ -42,7 +42,7 @@ typedef struct {
 typedef struct {
 	tui_job base;
 	warn_state *s;
-	json_t *data;
+	yj_case_predictions data;
 	int load_thr;
 	yj_thresholds thr;
 } warn_job;
@@ -63,21 +63,17 @@ static double threshold(const warn_state *s, const char *cat)
 static void fill_table(warn_state *s)
 {
 	tui_table_clear(&s->tbl);
-	size_t i;
-	json_t *c;
-	s->npred = json_array_size(json_object_get(s->data, "predictions"));
-	json_array_foreach(json_object_get(s->data, "predictions"), i, c)
-	{
+	s->npred = s->data.n;
+	for (size_t i = 0; i < s->data.n; i++) {
+		const yj_case_prediction *c = &s->data.v[i];
 		/* the most probable category over its threshold */
-		const char *best = NULL, *k;
+		const char *best = NULL;
 		double bp = -1;
-		json_t *v;
-		json_object_foreach(json_object_get(c, "probabilities"), k, v)
-		{
-			double pv = json_number_value(v);
-			if (pv >= threshold(s, k) && pv > bp) {
+		for (size_t k = 0; k < c->nprobs; k++) {
+			double pv = c->probs[k].p;
+			if (pv >= threshold(s, c->probs[k].category) && pv > bp) {
 				bp = pv;
-				best = k;
+				best = c->probs[k].category;
 			}
 		}
 		if (!best)
@@ -85,9 +81,8 @@ static void fill_table(warn_state *s)
 		char p[32], thr[32], run[32];
 		snprintf(p, sizeof p, "%.4f", bp);
 		snprintf(thr, sizeof thr, "%.2f", threshold(s, best));
-		snprintf(run, sizeof run, "%lld", (long long)json_integer_value(json_object_get(c, "run")));
-		const char *row[] = {json_string_value(json_object_get(c, "key")), best, p, thr, run,
-				     json_string_value(json_object_get(c, "created_at"))};
+		snprintf(run, sizeof run, "%lld", c->run);
+		const char *row[] = {c->key, best, p, thr, run, c->created_at};
 		size_t r = tui_table_add(&s->tbl, row);
 		tui_table_set_key(&s->tbl, r, 2, bp);
 		tui_table_set_attr(&s->tbl, r, 1, tui_attr(bp >= 0.9 ? TUI_C_BAD : TUI_C_WARN));
@@ -114,16 +109,16 @@ static void warn_job_done(tui_job *j, tui_app *a)
 		thresholds_init(&wj->thr);
 		s->thr_loaded = 1;
 	}
-	json_decref(s->data);
+	cases_predictions_free(&s->data);
 	s->data = wj->data;
-	wj->data = NULL;
+	memset(&wj->data, 0, sizeof wj->data);
 	fill_table(s);
 }
 
 static void warn_job_destroy(tui_job *j)
 {
 	warn_job *wj = (warn_job *)j;
-	json_decref(wj->data);
+	cases_predictions_free(&wj->data);
 	thresholds_free(&wj->thr);
 	free(wj);
 }
@@ -203,7 +198,7 @@ static void warn_close(void *st)
 {
 	warn_state *s = st;
 	thresholds_free(&s->thr);
-	json_decref(s->data);
+	cases_predictions_free(&s->data);
 	tui_table_free(&s->tbl);
 	free(s);
 }

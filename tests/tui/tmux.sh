@@ -17,6 +17,15 @@
 # exit status to $T/tui.rc.  Screens are polled, never waited for with a
 # fixed sleep: wait_screen and wait_check give up after $TUI_TIMEOUT
 # seconds (default 30).
+#
+# Valgrind: a test that sets TUI_VALGRIND=yes before sourcing this file
+# runs the workbench under `valgrind --error-exitcode=97` (ASan cannot see
+# reads inside uninstrumented libraries such as libjansson): any invalid
+# read or write is reported on $T/tui.err and ends the program with status
+# 97, which tui_quit fails on.  Without valgrind, or in an ASan build
+# (valgrind and ASan do not mix), the test runs without it and says so in
+# a TAP comment.  TUI_VALGRIND=no in the environment turns it off.  The
+# timeout grows to 120 seconds under valgrind.
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "1..0 # SKIP tmux is not installed (Debian package tmux)"
@@ -27,6 +36,18 @@ fi
 TUI_SOCK=yj$$
 TUI_TIMEOUT=${TUI_TIMEOUT:-30}
 TUI_SESSION=yj
+
+TUI_WRAP=
+if [ "${TUI_VALGRIND:-no}" = yes ]; then
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "# valgrind is not installed (Debian package valgrind): running without it"
+	elif ldd "$YUJING" 2>/dev/null | grep -q 'libasan'; then
+		echo "# an ASan build: running without valgrind"
+	else
+		TUI_WRAP="valgrind --quiet --error-exitcode=97 --num-callers=30"
+		TUI_TIMEOUT=${TUI_TIMEOUT_VALGRIND:-120}
+	fi
+fi
 
 tm()
 {
@@ -42,8 +63,8 @@ _tui_kill_server()
 # keeping the exit status it reports).
 trap '_tui_st=$?; _tui_kill_server; (exit $_tui_st); _tap_cleanup' EXIT
 
-# tui_start W H ARGS...: run `env $TUI_ENV $YUJING ARGS...` (default ARGS:
-# tui p.yj) in a new W x H session, in the test's directory.
+# tui_start W H ARGS...: run `env $TUI_ENV $TUI_WRAP $YUJING ARGS...`
+# (default ARGS: tui p.yj) in a new W x H session, in the test's directory.
 tui_start()
 {
 	_ts_w=$1
@@ -57,7 +78,7 @@ tui_start()
 	done
 	[ -n "$_ts_args" ] || _ts_args="tui p.yj"
 	tm new-session -d -s "$TUI_SESSION" -x "$_ts_w" -y "$_ts_h" -c "$T" \
-		"env ${TUI_ENV:-} '$YUJING' $_ts_args 2>'$T/tui.err'; echo \$? >'$T/tui.rc'" ||
+		"env ${TUI_ENV:-} $TUI_WRAP '$YUJING' $_ts_args 2>'$T/tui.err'; echo \$? >'$T/tui.rc'" ||
 		bail_out "tmux cannot start a session"
 }
 
@@ -236,6 +257,31 @@ EOF
 		yujing profile p.yj >/dev/null &&
 		yujing clean p.yj >/dev/null ||
 		bail_out "cannot build the fixture project"
+}
+
+# trained_fixture: the fixture, split, with a run trained on it.
+trained_fixture()
+{
+	fixture
+	yujing split p.yj >/dev/null &&
+		yujing train p.yj --epochs 40 --batch 4 >/dev/null 2>&1 ||
+		bail_out "cannot split and train the fixture"
+}
+
+# skip_all REASON: skip the whole test (TAP "1..0 # SKIP").
+skip_all()
+{
+	echo "1..0 # SKIP $1"
+	tap_done=1
+	exit 0
+}
+
+# need_zh: skip the whole test without msgfmt or the zh_CN.UTF-8 locale.
+need_zh()
+{
+	have msgfmt || skip_all "msgfmt is not installed (Debian package gettext)"
+	locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8' ||
+		skip_all "no zh_CN.UTF-8 locale (locale -a; localedef -i zh_CN -f UTF-8 zh_CN.UTF-8)"
 }
 
 # python3 (for computing expected screens from JSON), or empty.

@@ -9,15 +9,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
-skip_all()
-{
-	echo "1..0 # SKIP $1"
-	tap_done=1
-	exit 0
-}
-have msgfmt || skip_all "msgfmt is not installed (Debian package gettext)"
-locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8' ||
-	skip_all "no zh_CN.UTF-8 locale (locale -a; localedef -i zh_CN -f UTF-8 zh_CN.UTF-8)"
+need_zh
 [ -n "$PY" ] || skip_all "python3 is needed to measure display columns"
 
 mkdir -p "$T/locale/zh_CN/LC_MESSAGES"

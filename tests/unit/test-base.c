@@ -186,6 +186,29 @@ static void test_utf8_valid(void)
 	is_int(partial, 3, "F4 8F BF can still become U+10FFFF");
 }
 
+/* utf8_step: the byte lengths worked out from RFC 3629's table. */
+static void test_utf8_step(void)
+{
+	is_int((int)utf8_step("A"), 1, "step over ASCII");
+	is_int((int)utf8_step(""), 1, "step over the NUL itself");
+	is_int((int)utf8_step("\xC3\xA9x"), 2, "step over U+00E9");
+	is_int((int)utf8_step("\xE4\xB8\xADx"), 3, "step over U+4E2D");
+	is_int((int)utf8_step("\xF0\x9F\x98\x80x"), 4, "step over U+1F600");
+	is_int((int)utf8_step("\xE4\xB8"), 1, "a sequence cut by the NUL: one byte");
+	is_int((int)utf8_step("\xE4x\xAD"), 1, "a sequence cut by ASCII: one byte");
+	is_int((int)utf8_step("\x80\x80"), 1, "a stray continuation byte: one byte");
+	is_int((int)utf8_step("\xF8\x80\x80\x80"), 1, "an invalid lead byte: one byte");
+	/* Stepping through mixed text counts its characters and ends on the NUL. */
+	const char *t = "a\xE4\xB8\xAD\xE5\x9B\xBD\xFF!";
+	size_t n = 0, i = 0;
+	while (t[i]) {
+		i += utf8_step(t + i);
+		n++;
+	}
+	is_int((int)n, 5, "a, 中, 国, the bad byte and ! are five steps");
+	is_int((int)i, (int)strlen(t), "and the last one ends on the NUL");
+}
+
 static void test_utf8_codec(void)
 {
 	uint32_t cp = 0;
@@ -377,6 +400,7 @@ int main(void)
 	test_strbuf();
 	test_utf8_valid();
 	test_utf8_codec();
+	test_utf8_step();
 	test_error();
 	test_progress();
 	return tap_done();

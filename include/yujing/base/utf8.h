@@ -21,6 +21,12 @@ int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Encode cp into out (4 bytes of room).  Returns the byte length. */
 int utf8_encode(uint32_t cp, char *out);
 
+/* Byte length (1..4) of the character at s, a NUL-terminated string: the
+ * step to the next one.  1 for an invalid lead byte or a sequence cut
+ * short (by a byte that does not continue it, or by the NUL), so stepping
+ * through any string ends on its NUL.  The one UTF-8 stepper of the tree. */
+size_t utf8_step(const char *s);
+
 /* Number of code points in a valid UTF-8 string of n bytes. */
 size_t utf8_count(const char *s, size_t n);
 

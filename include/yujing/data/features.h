@@ -58,7 +58,8 @@ typedef struct yj_features_opts {
 
 /* Build every source's features for the cases c.  Sources without any
  * structured field give no features and are left out.  *out is an array
- * of *n entries; free with features_free(). */
+ * of *n entries; free with features_free(), which frees the array too (as
+ * texts_free() does). */
 yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opts *o,
 			 yj_source_features **out, size_t *n, yj_error *err);
 void features_free(yj_source_features *f, size_t n);

@@ -102,5 +102,9 @@ void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *la
 			   const float *w, int B, int K);
 /* Row-wise softmax only (prediction). */
 void softmax_forward(float *probs, const float *logits, int B, int K);
+/* Index of the largest of x[0..n) (n >= 1), the first one on a tie
+ * (torch.argmax picks the first too): the predicted class of a row of
+ * probabilities or logits.  The one argmax of the tree. */
+int vec_argmax(const float *x, int n);
 
 #endif

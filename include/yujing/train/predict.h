@@ -1,6 +1,6 @@
 /*
  * predict.h - a trained run applied to cases: predictions (stored with
- * the run) and per-branch explanations.
+ * the run); explain.h explains them.
  *
  * A run is rebuilt from what it stored: its configuration, class labels,
  * feature layouts with the training statistics (applied, never
@@ -71,13 +71,5 @@ typedef struct yj_predict_opts {
  * "predicted", "probabilities": {category: p}, "alert": bool}]}; alert is
  * true when some category's probability reaches its threshold. */
 yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err);
-
-/* Explain one case: {"key", "predicted", "probabilities" (top 5),
- * "output": {logit, probability}, "base": {...}, "branches": [{name, kind,
- * logit, probability, leave_one_out}], "tokens": [{branch, text, score}]}.
- * Exact Shapley values over the branches (fusion.h) with the stored
- * baselines; token scores by occluding each character of an n-gram
- * branch's text (the drop in the predicted logit). */
-yj_status explain_case(yj_project *p, long long run, const char *key, json_t **out, yj_error *err);
 
 #endif

@@ -1,0 +1,74 @@
+/*
+ * explain.h - why a run predicts what it does for one case: exact Shapley
+ * values over the branches and the characters of each n-gram branch's
+ * text that mattered most, as a typed result (the workbench's Cases
+ * inspector draws it) with one serialiser to JSON (`yujing explain
+ * --json`).
+ */
+#ifndef YUJING_TRAIN_EXPLAIN_H
+#define YUJING_TRAIN_EXPLAIN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "yujing/base/error.h"
+#include "yujing/store/project.h"
+#include "yujing/train/cases.h"
+#include "yujing/train/predict.h"
+
+enum {
+	EXPLAIN_TOP = 5,         /* probabilities kept, most probable first */
+	EXPLAIN_BRANCH_CHARS = 10 /* characters kept per n-gram branch */
+};
+
+/* One branch's share of the predicted category: its exact Shapley value
+ * on the logit and on the probability, and the probability lost when it
+ * alone is replaced by its baseline (leave one out). */
+typedef struct yj_branch_share {
+	char *name, *kind;
+	double logit, probability, leave_one_out;
+} yj_branch_share;
+
+/* One character of an n-gram branch's text: the drop in the predicted
+ * category's logit when it is removed from the text. */
+typedef struct yj_char_score {
+	char *branch;  /* the n-gram branch's name */
+	char text[5];  /* the character, UTF-8 */
+	double score;
+} yj_char_score;
+
+/* A case explained.  Every pointer is the explanation's own. */
+typedef struct yj_explanation {
+	long long run;
+	char *key, *predicted;
+	int ntop;
+	yj_class_prob top[EXPLAIN_TOP]; /* cases.h */
+	double out_logit, out_prob;   /* the model's output for the predicted category */
+	double base_logit, base_prob; /* every branch at its training-set mean */
+	size_t nbranches;
+	yj_branch_share *branches; /* base + the logits (probabilities) = the output */
+	size_t nchars;
+	yj_char_score *chars; /* per n-gram branch, its top ones by score */
+} yj_explanation;
+
+/* Explain case `key` with a loaded run model (run_model_load()).  The
+ * model's forward buffers are used, so calls on one model must not run at
+ * the same time.  *ex is filled (explanation_free() releases it) on
+ * success and left empty on failure.  YJ_ENOTFOUND: no such case in the
+ * snapshot; YJ_EDATA: the run stored no (or wrong-sized) branch
+ * baselines; YJ_EUSAGE: more than 20 branches; YJ_ENOMEM. */
+yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *ex, yj_error *err);
+
+/* The same, loading run `run` (0: the latest with weights) for the call. */
+yj_status explain_case(yj_project *p, long long run, const char *key, yj_explanation *ex, yj_error *err);
+
+/* The explanation as `yujing explain --json` prints it: {"key",
+ * "predicted", "probabilities": {category: p} (top 5), "output": {logit,
+ * probability}, "base": {...}, "branches": [{name, kind, logit,
+ * probability, leave_one_out}], "tokens": [{branch, text, score}], "run"}.
+ * A new reference, the caller's; NULL when out of memory. */
+json_t *explanation_json(const yj_explanation *ex);
+
+void explanation_free(yj_explanation *ex);
+
+#endif
