@@ -244,3 +244,12 @@ tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
 ## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.
 TESTS += tests/cli/ngram-learn.sh
 EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py
+
+# The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
+# run-faults, a training run that kills itself or meets a full disk.
+check_PROGRAMS += tests/unit/run-faults
+tests_unit_run_faults_SOURCES = tests/unit/run-faults.c
+tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/run-life.sh
+EXTRA_DIST += tests/cli/run-life.sh
