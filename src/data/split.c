@@ -12,6 +12,7 @@
 #include "yujing/data/clean.h"
 #include "yujing/data/split.h"
 #include "yujing/data/table.h"
+#include "yujing/store/splits.h"
 
 char *split_label(const char *raw, yj_label_pick pick, int *multi)
 {
@@ -56,6 +57,44 @@ char *split_label(const char *raw, yj_label_pick pick, int *multi)
 	return out;
 }
 
+int split_assign(const char *label, size_t n, double test, double valid, uint64_t seed, unsigned char *part,
+		 size_t *ntest, size_t *nvalid)
+{
+	size_t k = 0, v = 0;
+	for (size_t i = 0; i < n; i++)
+		part[i] = SPLIT_TRAIN;
+	if (n >= 2) {
+		k = (size_t)floor(test * (double)n + 0.5);
+		k = k < 1 ? 1 : k > n - 1 ? n - 1 : k;
+		size_t m = n - k;
+		if (valid > 0) {
+			v = (size_t)floor(valid * (double)m + 0.5 + 1e-9);
+			v = v > m - 1 ? m - 1 : v;
+		}
+		/* Fisher-Yates over the class, its own stream */
+		yj_rng rng;
+		rng_seed(&rng, rng_hash(label, strlen(label), seed));
+		size_t *perm = malloc(n * sizeof *perm);
+		if (!perm)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = (size_t)rng_below(&rng, i + 1), tmp = perm[i];
+			perm[i] = perm[j];
+			perm[j] = tmp;
+		}
+		for (size_t i = 0; i < k + v; i++)
+			part[perm[i]] = i < k ? SPLIT_TEST : SPLIT_VALID;
+		free(perm);
+	}
+	if (ntest)
+		*ntest = k;
+	if (nvalid)
+		*nvalid = v;
+	return 0;
+}
+
 typedef struct {
 	char *key;
 	char *label;
@@ -89,57 +128,22 @@ static yj_status store_split(yj_project *p, long long snapshot, const yj_split_o
 			     const split_case *cases, const unsigned char *is_test, size_t n,
 			     json_t *report, long long *id_out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
 	json_t *settings = json_pack("{s:f, s:I, s:s}", "test", o->test, "seed", (json_int_t)o->seed,
 				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
 	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	yj_split_row *rows = malloc((n ? n : 1) * sizeof *rows);
 	json_decref(settings);
-	yj_status ret = YJ_OK;
-	int rc = SQLITE_OK;
-	if (!s_settings || !s_report) {
+	yj_status ret;
+	if (!s_settings || !s_report || !rows) {
 		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	if ((ret = project_begin(p, err)))
-		goto out;
-	rc = sqlite3_exec(db, "UPDATE splits SET active = 0", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO splits (snapshot_id, settings, report, active)"
-					    " VALUES (?, ?, ?, 1)", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, snapshot);
-		sqlite3_bind_text(st, 2, s_settings, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, s_report, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	long long id = sqlite3_last_insert_rowid(db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO split_cases (split_id, key, label, part)"
-					    " VALUES (?, ?, ?, ?)", -1, &st, NULL);
-	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, cases[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, cases[i].label, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, is_test[i] ? "test" : "train", -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK) {
-		ret = store_sqlite_error(db, rc, _("storing the split"), err);
-		project_rollback(p);
-		goto out;
-	}
-	if ((ret = project_commit(p, err)))
-		goto out;
-	*id_out = id;
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (yj_split_row){.key = cases[i].key, .label = cases[i].label, .test = is_test[i]};
+	ret = splits_store(p, snapshot, s_settings, s_report, rows, n, id_out, err);
 out:
+	free(rows);
 	free(s_settings);
 	free(s_report);
 	return ret;
@@ -211,11 +215,8 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	qsort(cases, ncases, sizeof *cases, cmp_case);
 	classes = calloc(ncases ? ncases : 1, sizeof *classes);
 	is_test = calloc(ncases ? ncases : 1, 1);
-	size_t *perm = malloc((ncases ? ncases : 1) * sizeof *perm);
-	if (!classes || !is_test || !perm) {
-		free(perm);
+	if (!classes || !is_test)
 		goto nomem;
-	}
 	for (size_t a = 0; a < ncases;) {
 		size_t b = a;
 		while (b < ncases && !strcmp(cases[b].label, cases[a].label))
@@ -224,30 +225,10 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 		c->label = cases[a].label;
 		c->first = a;
 		c->n = b - a;
-		if (c->n >= 2) {
-			size_t k = (size_t)floor(o->test * (double)c->n + 0.5);
-			if (k < 1)
-				k = 1;
-			if (k > c->n - 1)
-				k = c->n - 1;
-			c->test = k;
-			/* Fisher-Yates over the class, its own stream. */
-			yj_rng rng;
-			rng_seed(&rng, rng_hash(c->label, strlen(c->label), o->seed));
-			for (size_t i = 0; i < c->n; i++)
-				perm[i] = i;
-			for (size_t i = c->n - 1; i > 0; i--) {
-				size_t j = (size_t)rng_below(&rng, i + 1);
-				size_t tmp = perm[i];
-				perm[i] = perm[j];
-				perm[j] = tmp;
-			}
-			for (size_t i = 0; i < k; i++)
-				is_test[a + perm[i]] = 1;
-		}
+		if (split_assign(c->label, c->n, o->test, 0, o->seed, is_test + a, &c->test, NULL))
+			goto nomem;
 		a = b;
 	}
-	free(perm);
 	qsort(classes, nclasses, sizeof *classes, cmp_class);
 	json_t *carr = json_array(), *single = json_array();
 	long long ntrain = 0, ntest = 0;
