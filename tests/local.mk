@@ -173,6 +173,7 @@ TESTS += \
 	tests/tui/cases.sh \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
+	tests/tui/pane.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
@@ -186,6 +187,7 @@ EXTRA_DIST += \
 	tests/tui/cases.sh \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
+	tests/tui/pane.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py
