@@ -174,6 +174,7 @@ TESTS += \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/pane.sh \
+	tests/tui/inspector-fields.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
@@ -188,6 +189,7 @@ EXTRA_DIST += \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
 	tests/tui/pane.sh \
+	tests/tui/inspector-fields.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py

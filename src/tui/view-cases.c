@@ -76,6 +76,7 @@ typedef struct {
 	yj_explanation ex;  /* explain_case_model() */
 	yj_case_rows rows;  /* cases_rows() */
 	int have_ex, insp_busy, insp_failed, scroll;
+	int insp_lines, insp_rows; /* the inspector's lines and the rows it had, last drawn */
 	yj_error insp_err;
 } cases_state;
 
@@ -449,6 +450,11 @@ static void draw_branches(pen *p, const yj_explanation *ex)
 			 _("Branches (Shapley, %s): base logit %.4f prob %.4f → %.4f %.4f"), ex->predicted, ex->base_logit,
 			 ex->base_prob, ex->out_logit, ex->out_prob);
 	p->y++;
+	if (line_ok(p)) {
+		tui_put(p->y, p->x + 19, 7, _("logit"), tui_attr(TUI_C_DIM));
+		tui_put(p->y, p->x + 27, 9, _("prob."), tui_attr(TUI_C_DIM));
+	}
+	p->y++;
 	double max = 0;
 	for (size_t i = 0; i < ex->nbranches; i++)
 		if (fabs(ex->branches[i].logit) > max)
@@ -464,8 +470,55 @@ static void draw_branches(pen *p, const yj_explanation *ex)
 	}
 }
 
+/* Each structured source's value split into its fields' shares (with
+ * the source's row count and the gap between its baseline and its vector
+ * at the mean inputs: they add up to the source's value), standard
+ * errors when sampled. */
+static void draw_fields(pen *p, const yj_explanation *ex)
+{
+	if (!ex->nfields)
+		return;
+	if (line_ok(p))
+		tui_put(p->y, p->x, p->w, _("Fields (each source's Shapley value split into its fields' shares)"),
+			tui_attr(TUI_C_TITLE));
+	p->y++;
+	int sampled = 0;
+	double max = 0;
+	for (size_t i = 0; i < ex->nfields; i++) {
+		sampled |= ex->fields[i].sampled;
+		if (fabs(ex->fields[i].logit) > max)
+			max = fabs(ex->fields[i].logit);
+	}
+	int bx = sampled ? 52 : 44;
+	if (line_ok(p)) {
+		tui_put(p->y, p->x + 27, 7, _("logit"), tui_attr(TUI_C_DIM));
+		tui_put(p->y, p->x + 35, 9, _("prob."), tui_attr(TUI_C_DIM));
+		if (sampled)
+			tui_put(p->y, p->x + 43, 8, _("± s.e."), tui_attr(TUI_C_DIM));
+	}
+	p->y++;
+	for (size_t i = 0; i < ex->nfields; i++) {
+		const yj_field_share *f = &ex->fields[i];
+		if (line_ok(p)) {
+			char label[512];
+			const char *name = f->part == FIELD_ROWS  ? _("(row count)")
+					   : f->part == FIELD_GAP ? _("(baseline gap)")
+								  : f->field;
+			snprintf(label, sizeof label, "%s \xe2\x80\xba %s", f->branch, name); /* › */
+			tui_cell(p->y, p->x + 2, 24, label, -1, 0);
+			tui_putf(p->y, p->x + 27, 16, 0, "%+.4f %+.4f", f->logit, f->probability);
+			if (f->sampled)
+				tui_putf(p->y, p->x + 43, 8, 0, "\xc2\xb1%.4f", f->se_logit);
+			if (p->w > bx + 4)
+				signed_bar(p->y, p->x + bx, p->w - bx, f->logit, max);
+		}
+		p->y++;
+	}
+}
+
 static void draw_inspector(cases_state *s, tui_rect r)
 {
+	s->insp_lines = 0; /* until an explanation is drawn: no scrolling */
 	const yj_case_entry *c = &s->cas;
 	char title[256], info[256];
 	snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
@@ -488,6 +541,9 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	draw_text(&p, c->text, &s->ex);
 	draw_probabilities(&p, &s->ex);
 	draw_branches(&p, &s->ex);
+	draw_fields(&p, &s->ex);
+	s->insp_lines = p.y - (r.y - s->scroll);
+	s->insp_rows = r.h;
 }
 
 static void cases_draw(void *st, tui_app *a, tui_rect r)
@@ -535,7 +591,8 @@ static int cases_key(void *st, tui_app *a, int action)
 			s->scroll = s->scroll > 0 ? s->scroll - 1 : 0;
 			return TUI_REDRAW;
 		case ACT_DOWN:
-			s->scroll++;
+			if (s->scroll + s->insp_rows < s->insp_lines) /* not past the last line */
+				s->scroll++;
 			return TUI_REDRAW;
 		case ACT_HOME:
 			s->scroll = 0;
