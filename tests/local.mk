@@ -175,6 +175,7 @@ TESTS += \
 	tests/tui/warnings.sh \
 	tests/tui/pane.sh \
 	tests/tui/inspector-fields.sh \
+	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
@@ -190,6 +191,7 @@ EXTRA_DIST += \
 	tests/tui/warnings.sh \
 	tests/tui/pane.sh \
 	tests/tui/inspector-fields.sh \
+	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py

@@ -22,17 +22,22 @@
 #include "tui.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/utf8.h"
+#include "yujing/train/alerts.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/explain.h"
 #include "yujing/train/predict.h"
 
-enum { A_MISS = ACT_VIEW, A_REFRESH };
+enum { A_MISS = ACT_VIEW, A_REFRESH, A_SORT_KEY, A_SORT_CONF, A_SORT_CAT, A_FILTER };
 
 static const tui_binding keys[] = {
 	{ACT_ENTER, {0}, "Enter", N_("inspect the case: its rows, text, probabilities and branch contributions")},
 	{A_MISS, {'m'}, "m", N_("show only the misclassified cases (and all again)")},
 	{ACT_SEARCH, {0}, "/ n N", N_("search by key or text")},
 	{A_REFRESH, {'r'}, "r", N_("predict again with the latest run")},
+	{A_SORT_KEY, {'k'}, "k", N_("sort by key, as numbers when the keys are numbers (again: reverse)")},
+	{A_SORT_CONF, {'c'}, "c", N_("sort by confidence, highest first (again: reverse)")},
+	{A_SORT_CAT, {'p'}, "p", N_("sort by predicted category (again: reverse)")},
+	{A_FILTER, {'f'}, "f", N_("show only the cases predicted as one category (empty: all)")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
@@ -68,6 +73,7 @@ typedef struct {
 	long long run;      /* its run */
 	unsigned gen;       /* a->data_gen it was computed at */
 	int busy, loaded, failed, miss_only;
+	char *only;         /* show only the cases predicted as this category, or NULL */
 	yj_error err;
 	tui_table tbl;
 	/* the inspector */
@@ -130,7 +136,7 @@ static void fill_table(cases_state *s)
 	for (size_t i = 0; i < s->list.n; i++) {
 		const yj_case_entry *c = &s->list.cases[i];
 		int wrong = c->label && strcmp(c->label, c->predicted);
-		if (s->miss_only && !wrong)
+		if ((s->miss_only && !wrong) || (s->only && strcmp(c->predicted, s->only)))
 			continue;
 		char conf[32];
 		snprintf(conf, sizeof conf, "%.4f", c->p);
@@ -138,6 +144,10 @@ static void fill_table(cases_state *s)
 				     c->predicted, conf, c->text};
 		size_t k = tui_table_add(&s->tbl, row);
 		tui_table_set_key(&s->tbl, k, 4, c->p);
+		char *end;
+		double num = strtod(c->key, &end);
+		if (end != c->key && !*end && isfinite(num)) /* a key that is a number sorts as one */
+			tui_table_set_key(&s->tbl, k, 0, num);
 		if (wrong)
 			tui_table_set_attr(&s->tbl, k, 3, tui_attr(TUI_C_BAD));
 		else if (c->label)
@@ -281,6 +291,7 @@ static void cases_close(void *st)
 	cases_list_free(&s->list);
 	model_unref(s->model);
 	tui_table_free(&s->tbl);
+	free(s->only);
 	free(s);
 }
 
@@ -556,6 +567,8 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 	char title[128];
 	if (s->miss_only)
 		snprintf(title, sizeof title, _("Cases: %zu misclassified (run %lld)"), s->tbl.nrows, s->run);
+	else if (s->only)
+		snprintf(title, sizeof title, _("Cases (%zu predicted %s, run %lld)"), s->tbl.nrows, s->only, s->run);
 	else
 		snprintf(title, sizeof title, _("Cases (%zu, run %lld)"), s->tbl.nrows, s->run);
 	tui_heading(r.y, r.x + 1, r.w - 2, s->loaded && !s->failed ? title : _("Cases"),
@@ -576,6 +589,53 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 		return;
 	}
 	tui_table_draw(&s->tbl, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
+}
+
+/* Sort by column col, descending first when desc_first; the same column
+ * again reverses. */
+static void sort_by(cases_state *s, int col, int desc_first)
+{
+	tui_table_sort(&s->tbl, col, s->tbl.sort_col == col ? !s->tbl.sort_desc : desc_first);
+}
+
+static void filter_done(void *ctx, tui_app *a, const char *text)
+{
+	cases_state *s = ctx;
+	if (!text)
+		return;
+	if (!*text) {
+		free(s->only);
+		s->only = NULL;
+		fill_table(s);
+		a->dirty = 1;
+		return;
+	}
+	/* the categories the run predicts */
+	const json_t *labels = s->model ? s->model->rm.labels : NULL;
+	size_t n = json_array_size(labels);
+	const char **known = malloc((n ? n : 1) * sizeof *known);
+	char *dup = strdup(text);
+	if (!known || !dup) {
+		free(known);
+		free(dup);
+		tui_message(a, 1, _("out of memory"));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		known[i] = json_string_value(json_array_get(labels, i));
+	yj_error err;
+	error_clear(&err);
+	if (thresholds_check_category(text, known, n, &err)) {
+		free(known);
+		free(dup);
+		tui_error(a, &err);
+		return;
+	}
+	free(known);
+	free(s->only);
+	s->only = dup;
+	fill_table(s);
+	a->dirty = 1;
 }
 
 static int cases_key(void *st, tui_app *a, int action)
@@ -610,6 +670,19 @@ static int cases_key(void *st, tui_app *a, int action)
 		return TUI_REDRAW;
 	case A_REFRESH:
 		request(s, a);
+		return TUI_REDRAW;
+	case A_SORT_KEY:
+		sort_by(s, 0, 0);
+		return TUI_REDRAW;
+	case A_SORT_CONF:
+		sort_by(s, 4, 1);
+		return TUI_REDRAW;
+	case A_SORT_CAT:
+		sort_by(s, 3, 0);
+		return TUI_REDRAW;
+	case A_FILTER:
+		tui_input_begin(a, _("only the cases predicted as (empty: all): "), s->only ? s->only : "", filter_done,
+				s);
 		return TUI_REDRAW;
 	case ACT_SEARCH:
 		tui_table_search(a, &s->tbl);
