@@ -229,3 +229,12 @@ EXTRA_DIST += tests/install.sh
 installcheck-local:
 	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
 		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
+
+# The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
+# run-faults, a training run that kills itself or meets a full disk.
+check_PROGRAMS += tests/unit/run-faults
+tests_unit_run_faults_SOURCES = tests/unit/run-faults.c
+tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/run-life.sh
+EXTRA_DIST += tests/cli/run-life.sh

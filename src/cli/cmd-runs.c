@@ -1,5 +1,5 @@
 /*
- * cmd-runs.c - yujing runs PROJECT [--json]
+ * cmd-runs.c - yujing runs PROJECT [--history RUN] [--delete RUN] [--json]
  */
 #include <config.h>
 
@@ -11,9 +11,10 @@
 #include "yujing/store/project.h"
 #include "yujing/train/train.h"
 
-enum { O_JSON = 256, O_HISTORY };
+enum { O_JSON = 256, O_HISTORY, O_DELETE };
 
 static const cli_option options[] = {
+	{"delete", O_DELETE, N_("RUN"), N_("remove a run that is not training, with its steps and predictions")},
 	{"history", O_HISTORY, N_("RUN"), N_("print a run's loss curve (steps and epochs)")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
 	{0},
@@ -21,7 +22,7 @@ static const cli_option options[] = {
 
 typedef struct {
 	int json;
-	long history;
+	long history, del;
 } runs_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -31,6 +32,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 		a->json = 1;
 	else if (key == O_HISTORY && (cli_parse_long(arg, &a->history) || a->history < 1))
 		return cli_usage_error(cli_find("runs"), _("--history wants a run number"));
+	else if (key == O_DELETE && (cli_parse_long(arg, &a->del) || a->del < 1))
+		return cli_usage_error(cli_find("runs"), _("--delete wants a run number"));
 	return 0;
 }
 
@@ -47,6 +50,14 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	yj_project *p;
 	if (project_open(argv[i], &p, &err))
 		return cli_fail(&err);
+	if (a.del) {
+		yj_status st = train_delete(p, a.del, &err);
+		project_close(p);
+		if (st)
+			return cli_fail(&err);
+		printf(_("removed run %ld\n"), a.del);
+		return 0;
+	}
 	json_t *out;
 	yj_status st = a.history ? train_history(p, a.history, &out, &err) : train_list(p, &out, &err);
 	project_close(p);
@@ -88,7 +99,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_runs = {
 	.name = "runs",
-	.synopsis = N_("PROJECT [--history RUN] [--json]"),
+	.synopsis = N_("PROJECT [--history RUN] [--delete RUN] [--json]"),
 	.summary = N_("List training runs with their status and metrics"),
 	.options = options,
 	.run = run,

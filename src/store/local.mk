@@ -5,6 +5,10 @@ src_store_libstore_a_SOURCES = \
 	src/store/sources.c \
 	src/store/prompts.c \
 	src/store/runlog.c \
+	src/store/runs.c \
+	src/store/encoders.c \
+	src/store/textcache.c \
+	src/store/predictions.c \
 	src/store/caselist.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
@@ -12,5 +16,9 @@ noinst_HEADERS += \
 	include/yujing/store/sources.h \
 	include/yujing/store/prompts.h \
 	include/yujing/store/runlog.h \
+	include/yujing/store/runs.h \
+	include/yujing/store/encoders.h \
+	include/yujing/store/textcache.h \
+	include/yujing/store/predictions.h \
 	include/yujing/store/caselist.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

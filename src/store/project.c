@@ -515,3 +515,25 @@ yj_status project_setting_set(yj_project *p, const char *key,
 		return store_sqlite_error(p->db, rc, _("writing a project setting"), err);
 	return YJ_OK;
 }
+
+/* The busy handler of project_wait_patiently: sleep 1, 2, 4 ... up to
+ * 100 ms between tries, until the stop flag (if any) is set. */
+static int wait_patiently(void *arg, int tries)
+{
+	volatile sig_atomic_t *stop = arg;
+	if (stop && *stop)
+		return 0;
+	int ms = tries < 7 ? 1 << tries : 100;
+	sqlite3_sleep(ms);
+	return 1;
+}
+
+void project_wait_patiently(yj_project *p, volatile sig_atomic_t *stop)
+{
+	sqlite3_busy_handler(p->db, wait_patiently, (void *)stop);
+}
+
+void project_wait_default(yj_project *p)
+{
+	sqlite3_busy_timeout(p->db, 10000);
+}

@@ -11,6 +11,8 @@
 #include "yujing/base/i18n.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/safetensors.h"
+#include "yujing/store/predictions.h"
+#include "yujing/store/runs.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/predict.h"
 #include "yujing/train/textbranch.h"
@@ -71,188 +73,179 @@ yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file 
 	return model_load(p, run, files, nfiles, rm, err);
 }
 
-/* The snapshot run `run` was trained on (through its split), else the
- * active split's. */
-static long long run_snapshot(yj_project *p, long long run)
+/* The run's stored configuration, labels, features and weights. */
+static yj_status read_run(yj_project *p, long long run, yj_run_model *rm, yj_safetensors *sf, int *have_sf,
+			  yj_error *err)
 {
-	sqlite3_stmt *q = NULL;
-	long long id = 0;
-	if (sqlite3_prepare_v2(project_db(p),
-			       "SELECT COALESCE((SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id"
-			       " WHERE r.id = ?), (SELECT snapshot_id FROM splits WHERE active = 1))",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, run);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			id = sqlite3_column_int64(q, 0);
+	yj_run_stored rs;
+	yj_status st = runs_load_stored(p, run, &rs, err);
+	if (st == YJ_ENOTFOUND && !run) {
+		error_set(err, YJ_ENOTFOUND, _("no trained run yet"));
+		error_hint(err, _("train one with 'yujing train PROJECT'"));
 	}
-	sqlite3_finalize(q);
-	return id;
-}
-
-static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
-			    yj_run_model *rm, yj_error *err)
-{
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *q = NULL;
-	yj_safetensors sf;
-	int have_sf = 0;
-	yj_status st = YJ_OK;
-	memset(rm, 0, sizeof *rm);
-	int rc = sqlite3_prepare_v2(db,
-				    run ? "SELECT id, config, labels, features, weights FROM runs WHERE id = ?"
-					: "SELECT id, config, labels, features, weights FROM runs WHERE weights IS NOT NULL"
-					  " ORDER BY id DESC LIMIT 1",
-				    -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		if (run)
-			sqlite3_bind_int64(q, 1, run);
-		rc = sqlite3_step(q);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(q);
-		if (rc != SQLITE_DONE)
-			return store_sqlite_error(db, rc, _("reading the run"), err);
-		if (run) {
-			error_set(err, YJ_ENOTFOUND, _("no run %lld"), run);
-			error_hint(err, _("'yujing runs PROJECT' lists the runs"));
-		} else {
-			error_set(err, YJ_ENOTFOUND, _("no trained run yet"));
-			error_hint(err, _("train one with 'yujing train PROJECT'"));
-		}
-		return YJ_ENOTFOUND;
-	}
-	rm->run = sqlite3_column_int64(q, 0);
-	rm->config = json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL);
-	rm->labels = json_loads((const char *)sqlite3_column_text(q, 2), 0, NULL);
-	rm->features = json_loads((const char *)sqlite3_column_text(q, 3), 0, NULL);
-	if (sqlite3_column_type(q, 4) == SQLITE_NULL) {
-		sqlite3_finalize(q);
+	if (st)
+		return st;
+	rm->run = rs.id;
+	rm->config = rs.config ? json_loads(rs.config, 0, NULL) : NULL;
+	rm->labels = rs.labels ? json_loads(rs.labels, 0, NULL) : NULL;
+	rm->features = rs.features ? json_loads(rs.features, 0, NULL) : NULL;
+	if (!rs.weights) {
 		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), rm->run);
-		run_model_free(rm);
+		runs_stored_free(&rs);
 		return YJ_ENOTFOUND;
 	}
 	char what[64];
 	snprintf(what, sizeof what, "run %lld weights", rm->run);
-	st = safetensors_parse(sqlite3_column_blob(q, 4), (size_t)sqlite3_column_bytes(q, 4), what, &sf, err);
-	sqlite3_finalize(q);
+	st = safetensors_parse(rs.weights, rs.nweights, what, sf, err);
+	runs_stored_free(&rs);
 	if (st)
-		goto fail;
-	have_sf = 1;
-	if (!rm->config || !rm->labels || !rm->features) {
-		st = error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), rm->run);
-		goto fail;
-	}
-	/* the cases and their inputs under the stored layouts */
-	if (files) {
-		if ((st = file_cases_load(p, run_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases,
-					  &rm->fc, err)))
-			goto fail;
-	} else if ((st = cases_load(p, &rm->cases, err)) || (st = cases_add_unlabeled(p, &rm->cases, err))) {
-		goto fail;
-	}
+		return st;
+	*have_sf = 1;
+	if (!rm->config || !rm->labels || !rm->features)
+		return error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), rm->run);
+	return YJ_OK;
+}
+
+/* The cases (the snapshot's, or read from files) and their structured
+ * inputs under the stored layouts; cfg gets the structured branch. */
+static yj_status load_cases(yj_project *p, const yj_case_file *files, size_t nfiles, yj_run_model *rm,
+			    yj_mm_cfg *cfg, yj_error *err)
+{
+	yj_status st;
+	if (files)
+		st = file_cases_load(p, runs_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases, &rm->fc, err);
+	else if (!(st = cases_load(p, &rm->cases, err)))
+		st = cases_add_unlabeled(p, &rm->cases, err);
+	if (st)
+		return st;
 	const char *branches = json_string_value(json_object_get(rm->config, "branches"));
 	int use_struct = branches && (!strncmp(branches, "structured", 10));
 	if (use_struct && (st = rm->fc ? features_apply_files(rm->fc, &rm->cases, rm->features, &rm->f, &rm->nf, err)
 				       : features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
-		goto fail;
-	yj_mm_cfg cfg = {.nclasses = (int)json_array_size(rm->labels),
-			 .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
+		return st;
+	*cfg = (yj_mm_cfg){.nclasses = (int)json_array_size(rm->labels),
+			   .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
 	const char *fu = json_string_value(json_object_get(rm->config, "fusion"));
-	cfg.fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
-	if (use_struct) {
-		cfg.mlp.nsrc = (int)rm->nf;
-		cfg.mlp.hidden = cfg.ngram_dim;
-		cfg.mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
-		cfg.mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
-		json_t *dims = json_object_get(rm->config, "in_dims");
-		if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES) {
-			st = error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
-			goto fail;
-		}
-		for (size_t s = 0; s < rm->nf; s++) {
-			cfg.mlp.in_dim[s] = (int)rm->f[s].dim;
-			if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s))) {
-				st = error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"),
-					       rm->run, rm->f[s].name, rm->f[s].dim,
-					       (long long)json_integer_value(json_array_get(dims, s)));
-				goto fail;
-			}
-		}
+	cfg->fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
+	if (!use_struct)
+		return YJ_OK;
+	cfg->mlp.nsrc = (int)rm->nf;
+	cfg->mlp.hidden = cfg->ngram_dim;
+	cfg->mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
+	cfg->mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
+	json_t *dims = json_object_get(rm->config, "in_dims");
+	if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES)
+		return error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
+	for (size_t s = 0; s < rm->nf; s++) {
+		cfg->mlp.in_dim[s] = (int)rm->f[s].dim;
+		if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s)))
+			return error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"), rm->run,
+					 rm->f[s].name, rm->f[s].dim, (long long)json_integer_value(json_array_get(dims, s)));
 	}
-	/* n-gram branches: the texts against the stored vocabularies */
+	return YJ_OK;
+}
+
+/* n-gram branches: the texts against the stored vocabularies. */
+static yj_status ngram_inputs(yj_run_model *rm, yj_mm_cfg *cfg, yj_error *err)
+{
 	size_t j;
 	json_t *l;
-	int need_texts = 0;
-	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") || json_object_get(l, "text_branch");
-	if (need_texts && (st = rm->fc ? texts_build_files(rm->fc, &rm->cases, &rm->tx, &rm->ntx, err)
-				       : texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err)))
-		goto fail;
 	json_array_foreach(rm->features, j, l)
 	{
 		if (!json_object_get(l, "branch") || json_object_get(l, "text_branch"))
 			continue; /* not an n-gram branch */
-		if (cfg.nngram == MM_MAX_TEXT) {
-			st = error_set(err, YJ_EDATA, _("run %lld has too many text branches"), rm->run);
-			goto fail;
-		}
+		if (cfg->nngram == MM_MAX_TEXT)
+			return error_set(err, YJ_EDATA, _("run %lld has too many text branches"), rm->run);
 		const char *src = json_string_value(json_object_get(l, "source"));
 		const char *field = json_string_value(json_object_get(l, "field"));
 		size_t t = 0;
 		while (t < rm->ntx && !(src && field && !strcmp(rm->tx[t].source, src) && !strcmp(rm->tx[t].field, field)))
 			t++;
-		if (t == rm->ntx) {
-			st = error_set(err, YJ_EDATA, _("the run reads text field %s of %s, which is gone"),
-				       field ? field : "?", src ? src : "?");
-			goto fail;
-		}
-		int i = cfg.nngram++;
+		if (t == rm->ntx)
+			return error_set(err, YJ_EDATA, _("the run reads text field %s of %s, which is gone"),
+					 field ? field : "?", src ? src : "?");
+		int i = cfg->nngram++;
 		rm->tx_of[i] = (int)t;
 		rm->branch_name[i] = strdup(json_string_value(json_object_get(l, "branch")));
 		json_t *voc = json_object_get(l, "vocab");
 		size_t nv = json_array_size(voc);
 		rm->vocab[i] = malloc((nv ? nv : 1) * sizeof(uint32_t));
 		if (!rm->vocab[i] || !rm->branch_name[i])
-			goto nomem;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
 		for (size_t k = 0; k < nv; k++)
 			rm->vocab[i][k] = (uint32_t)json_integer_value(json_array_get(voc, k));
 		rm->nvocab[i] = nv;
-		cfg.ngram_rows[i] = nv;
+		cfg->ngram_rows[i] = nv;
 		if (ngram_data_build((const char *const *)rm->tx[t].text, rm->cases.n, NULL,
 				     (int)json_integer_value(json_object_get(l, "n")),
 				     (uint32_t)json_integer_value(json_object_get(l, "buckets")), &rm->vocab[i],
 				     &rm->nvocab[i], 1, &rm->nd[i]))
-			goto nomem;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
-	/* BERT text branches: [CLS] vectors of every case (textbranch.h) */
-	if (need_texts && (st = textenc_run_inputs(p, rm->features, rm->tx, rm->ntx,
-						   rm->fc ? NULL : (const char *const *)rm->cases.key, rm->cases.n,
-						   cfg.ngram_dim, &cfg.ntext, &cfg.text_in, rm->text_cls, err)))
-		goto fail;
-	cfg.text_dim = cfg.ngram_dim;
-	if (mm_init(&rm->m, &cfg, 0) || mm_reserve(&rm->m, RM_BATCH)) {
-		st = error_set(err, YJ_EDATA, _("run %lld: its configuration does not make a model"), rm->run);
-		goto fail;
-	}
-	for (int i = 0; i < cfg.ntext; i++)
+	return YJ_OK;
+}
+
+/* The text fields, the n-gram branches and the BERT text branches'
+ * vectors of every case (textbranch.h). */
+static yj_status text_inputs(yj_project *p, yj_run_model *rm, yj_mm_cfg *cfg, yj_error *err)
+{
+	size_t j;
+	json_t *l;
+	int need_texts = 0;
+	json_array_foreach(rm->features, j, l) need_texts |= json_object_get(l, "branch") || json_object_get(l, "text_branch");
+	if (!need_texts)
+		return YJ_OK;
+	yj_status st = rm->fc ? texts_build_files(rm->fc, &rm->cases, &rm->tx, &rm->ntx, err)
+			      : texts_build(p, &rm->cases, &rm->tx, &rm->ntx, err);
+	if (!st)
+		st = ngram_inputs(rm, cfg, err);
+	if (!st)
+		st = textenc_run_inputs(p, rm->features, rm->tx, rm->ntx,
+					rm->fc ? NULL : (const char *const *)rm->cases.key, rm->cases.n, cfg->ngram_dim,
+					&cfg->ntext, &cfg->text_in, rm->text_cls, err);
+	return st;
+}
+
+/* The model of cfg with the stored weights, and the branch baselines
+ * (in the weights' metadata). */
+static yj_status build_model(yj_run_model *rm, yj_mm_cfg *cfg, const yj_safetensors *sf, yj_error *err)
+{
+	cfg->text_dim = cfg->ngram_dim;
+	if (mm_init(&rm->m, cfg, 0) || mm_reserve(&rm->m, RM_BATCH))
+		return error_set(err, YJ_EDATA, _("run %lld: its configuration does not make a model"), rm->run);
+	for (int i = 0; i < cfg->ntext; i++)
 		rm->m.tin[i] = rm->text_cls[i];
 	for (size_t s = 0; s < rm->nf; s++)
 		if (!(rm->xb[s] = malloc((size_t)RM_BATCH * rm->f[s].dim * sizeof(float))))
-			goto nomem;
-	if ((st = safetensors_load_params(&sf, &rm->m.ps, 0, err)))
-		goto fail;
-	/* the baselines */
-	json_t *meta = sf.metadata_json ? json_loads(sf.metadata_json, 0, NULL) : NULL;
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = safetensors_load_params(sf, &rm->m.ps, 0, err);
+	if (st)
+		return st;
+	json_t *meta = sf->metadata_json ? json_loads(sf->metadata_json, 0, NULL) : NULL;
 	const char *bl = json_string_value(json_object_get(meta, "baselines"));
 	rm->baselines = bl ? json_loads(bl, 0, NULL) : NULL;
 	json_decref(meta);
-	safetensors_free(&sf);
 	return YJ_OK;
-nomem:
-	st = error_set(err, YJ_ENOMEM, _("out of memory"));
-fail:
+}
+
+static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
+			    yj_run_model *rm, yj_error *err)
+{
+	yj_safetensors sf;
+	yj_mm_cfg cfg;
+	int have_sf = 0;
+	memset(rm, 0, sizeof *rm);
+	yj_status st = read_run(p, run, rm, &sf, &have_sf, err);
+	if (!st)
+		st = load_cases(p, files, nfiles, rm, &cfg, err);
+	if (!st)
+		st = text_inputs(p, rm, &cfg, err);
+	if (!st)
+		st = build_model(rm, &cfg, &sf, err);
 	if (have_sf)
 		safetensors_free(&sf);
-	run_model_free(rm);
+	if (st)
+		run_model_free(rm);
 	return st;
 }
 
@@ -267,8 +260,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 	long *alert_k = calloc(o->nalerts + 1, sizeof *alert_k);
 	size_t *idx = malloc((rm.cases.n ? rm.cases.n : 1) * sizeof *idx), n = 0;
 	json_t *preds = json_array();
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *ins = NULL;
+	yj_prediction_rec *recs = NULL;
 	char *src_name = NULL;
 	/* Without --alert: the project's thresholds, one per category. */
 	double *thr = o->nalerts ? NULL : malloc((size_t)(K ? K : 1) * sizeof *thr);
@@ -315,14 +307,14 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			strcat(src_name, o->files[f].path);
 		}
 	}
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO predictions (run_id, key, source, predicted, probabilities)"
-					    " VALUES (?, ?, ?, ?, ?)", -1, &ins, NULL);
-	for (size_t i = 0; i < n && rc == SQLITE_OK; i += RM_BATCH) {
+	if (!(recs = calloc(n ? n : 1, sizeof *recs))) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i += RM_BATCH) {
 		int B = (int)(n - i < RM_BATCH ? n - i : RM_BATCH);
 		run_model_forward(&rm, idx + i, B);
-		for (int b = 0; b < B && rc == SQLITE_OK; b++) {
+		for (int b = 0; b < B; b++) {
 			const float *pr = rm.m.fu.probs + (size_t)b * (size_t)K;
 			json_t *probs = json_object();
 			for (int k = 0; k < K; k++)
@@ -333,33 +325,22 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 				alert |= pr[alert_k[a]] >= o->alerts[a].p;
 			for (int k = 0; thr && k < K; k++)
 				alert |= pr[k] >= thr[k];
-			const char *key = rm.cases.key[idx[i + (size_t)b]];
-			const char *pred = json_string_value(json_array_get(rm.labels, (size_t)vec_argmax(pr, K)));
-			char *ps = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-			sqlite3_reset(ins);
-			sqlite3_bind_int64(ins, 1, rm.run);
-			sqlite3_bind_text(ins, 2, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 3, src_name ? src_name : o->unlabeled ? "unlabeled" : "project", -1,
-					  SQLITE_STATIC);
-			sqlite3_bind_text(ins, 4, pred, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(ins, 5, ps ? ps : "{}", -1, SQLITE_TRANSIENT);
-			rc = sqlite3_step(ins);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-			free(ps);
-			json_array_append_new(preds, json_pack("{s:s, s:s, s:o, s:b}", "key", key, "predicted", pred,
-							       "probabilities", probs, "alert", alert));
+			yj_prediction_rec *r = &recs[i + (size_t)b];
+			r->key = rm.cases.key[idx[i + (size_t)b]];
+			r->predicted = json_string_value(json_array_get(rm.labels, (size_t)vec_argmax(pr, K)));
+			r->probabilities = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+			json_array_append_new(preds, json_pack("{s:s, s:s, s:o, s:b}", "key", r->key, "predicted",
+							       r->predicted, "probabilities", probs, "alert", alert));
 		}
 	}
-	sqlite3_finalize(ins);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		st = store_sqlite_error(db, rc, _("storing predictions"), err);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if ((st = predictions_store(p, rm.run, src_name ? src_name : o->unlabeled ? "unlabeled" : "project", recs, n,
+				    err)))
 		goto out;
-	}
 	*out = json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
 out:
+	for (size_t i = 0; recs && i < n; i++)
+		free((char *)recs[i].probabilities);
+	free(recs);
 	free(src_name);
 	json_decref(preds);
 	free(alert_k);

@@ -31,10 +31,12 @@
 #include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 #include "yujing/nn/safetensors.h"
+#include "yujing/store/encoders.h"
+#include "yujing/store/runs.h"
 #include "yujing/store/sources.h"
 #include "yujing/text/tokenizer.h"
-#include "yujing/store/runlog.h"
 #include "yujing/train/pretrain.h"
+#include "yujing/train/run.h"
 
 void pretrain_opts_default(yj_pretrain_opts *o)
 {
@@ -129,10 +131,10 @@ int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, 
 
 typedef struct {
 	yj_project *p;
-	sqlite3 *db;
 	yj_pretrain_opts o; /* effective options (from the run when resuming) */
 	char *own[4];       /* strings of o owned when resuming */
-	long long run;
+	yj_run r;           /* the run's lifecycle (run.h) */
+	int started;        /* the run is created or claimed: its end is recorded */
 	yj_vocab vocab;
 	int have_vocab;
 	char *vocab_path;   /* resolved */
@@ -150,28 +152,18 @@ typedef struct {
 	yj_adamw opt;
 	int kmax;           /* predicted positions per text at most */
 	int32_t *bids, *bmask, *bpos, *blab, *tpos, *tlab; /* batch buffers */
-	yj_step_rec *pending;
-	size_t npending, pending_cap;
-	double last_flush;
-	int cancelled;
+	size_t nbatch;      /* batches per epoch */
+	size_t *order;      /* (nbatch) this epoch's batch order */
+	long long total, warm; /* steps in all, warming up */
 } pretrainer;
 
-static yj_status db_err(pretrainer *t, int rc, const char *what, yj_error *err)
-{
-	return store_sqlite_error(t->db, rc, what, err);
-}
-
-
-/* Write buffered step losses and poll the cancel flag. */
-static yj_status flush_steps(pretrainer *t, yj_error *err)
-{
-	yj_status st = runlog_write(t->db, t->run, t->pending, t->npending, &t->cancelled, err);
-	if (!st) {
-		t->npending = 0;
-		t->last_flush = progress_now();
-	}
-	return st;
-}
+/* Where the loop stands; a checkpoint holds it. */
+typedef struct {
+	int epoch, step_in_epoch; /* the next step to take */
+	long long gstep;          /* optimiser steps taken */
+	double loss_sum;          /* the MLM losses of a partly done epoch */
+	long loss_n;
+} pretrain_pos;
 
 /* ----------------------------------------------------------------- corpus */
 
@@ -424,74 +416,48 @@ static yj_status evaluate(pretrainer *t, double *loss, double *acc, yj_error *er
 
 /* ------------------------------------------------------------- checkpoints */
 
-static yj_status save_checkpoint(pretrainer *t, int epoch, int step_in_epoch, long long gstep,
-				 double loss_sum, long loss_n, yj_error *err)
+static yj_status save_checkpoint(pretrainer *t, const pretrain_pos *at, yj_error *err)
 {
-	size_t total = t->m.ps.total;
-	float *blob = malloc(3 * total * sizeof *blob);
-	if (!blob)
-		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	memcpy(blob, t->m.ps.data, total * sizeof *blob);
-	memcpy(blob + total, t->m.ps.m, total * sizeof *blob);
-	memcpy(blob + 2 * total, t->m.ps.v2, total * sizeof *blob);
 	/* The dropout stream, so a resumed run draws what it would have. */
 	char rs[4][24];
 	for (int i = 0; i < 4; i++)
 		snprintf(rs[i], sizeof rs[i], "%016llx", (unsigned long long)t->m.rng.s[i]);
-	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:I, s:[s,s,s,s]}", "epoch", epoch, "step_in_epoch",
-				  step_in_epoch, "global_step", (json_int_t)gstep, "adam_t", (json_int_t)t->opt.t,
-				  "loss_sum", loss_sum, "loss_n", (json_int_t)loss_n, "dropout_rng", rs[0], rs[1],
-				  rs[2], rs[3]);
-	char *s = state ? json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:I, s:[s,s,s,s]}", "epoch", at->epoch, "step_in_epoch",
+				  at->step_in_epoch, "global_step", (json_int_t)at->gstep, "adam_t",
+				  (json_int_t)t->opt.t, "loss_sum", at->loss_sum, "loss_n", (json_int_t)at->loss_n,
+				  "dropout_rng", rs[0], rs[1], rs[2], rs[3]);
+	yj_status st = state ? run_save_checkpoint(&t->r, &t->m.ps, state, err)
+			     : error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_decref(state);
-	int rc = s ? store_exec(t->db, "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?", "bti", blob,
-			       3 * total * sizeof *blob, s, t->run)
-		   : SQLITE_NOMEM;
-	free(blob);
-	free(s);
-	return rc == SQLITE_OK ? YJ_OK : db_err(t, rc, _("saving a checkpoint"), err);
+	return st;
 }
 
-static yj_status load_checkpoint(pretrainer *t, int *epoch, int *step_in_epoch, long long *gstep,
-				 double *loss_sum, long *loss_n, yj_error *err)
+/* Where a resumed run starts: its checkpoint, or the beginning when it
+ * stopped before its first one. */
+static yj_status load_checkpoint(pretrainer *t, pretrain_pos *at, yj_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	yj_status ret = YJ_OK;
-	int rc = sqlite3_prepare_v2(t->db, "SELECT checkpoint, ckpt_state FROM runs WHERE id = ?", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, t->run);
-		rc = sqlite3_step(st);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return db_err(t, rc, _("reading a checkpoint"), err);
-	}
-	size_t total = t->m.ps.total, bytes = (size_t)sqlite3_column_bytes(st, 0);
-	const float *blob = sqlite3_column_blob(st, 0);
-	const char *stext = (const char *)sqlite3_column_text(st, 1);
-	json_t *state = stext ? json_loads(stext, 0, NULL) : NULL;
+	json_t *state = NULL;
+	*at = (pretrain_pos){0};
+	yj_status st = run_load_checkpoint(&t->r, &t->m.ps, &state, err);
+	if (st || !state)
+		return st;
 	json_t *rs = json_object_get(state, "dropout_rng");
-	if (!blob || bytes != 3 * total * sizeof(float) || !state || json_array_size(rs) != 4) {
-		error_set(err, YJ_EDATA, _("run %lld has no usable checkpoint"), t->run);
-		ret = YJ_EDATA;
-	} else {
-		memcpy(t->m.ps.data, blob, total * sizeof(float));
-		memcpy(t->m.ps.m, blob + total, total * sizeof(float));
-		memcpy(t->m.ps.v2, blob + 2 * total, total * sizeof(float));
-		*epoch = (int)json_integer_value(json_object_get(state, "epoch"));
-		*step_in_epoch = (int)json_integer_value(json_object_get(state, "step_in_epoch"));
-		*gstep = json_integer_value(json_object_get(state, "global_step"));
-		t->opt.t = json_integer_value(json_object_get(state, "adam_t"));
-		*loss_sum = json_number_value(json_object_get(state, "loss_sum"));
-		*loss_n = (long)json_integer_value(json_object_get(state, "loss_n"));
-		for (int i = 0; i < 4; i++) {
-			const char *h = json_string_value(json_array_get(rs, (size_t)i));
-			t->m.rng.s[i] = h ? strtoull(h, NULL, 16) : 0;
-		}
+	if (json_array_size(rs) != 4) {
+		json_decref(state);
+		return error_set(err, YJ_EDATA, _("run %lld has no usable checkpoint"), t->r.id);
+	}
+	at->epoch = (int)json_integer_value(json_object_get(state, "epoch"));
+	at->step_in_epoch = (int)json_integer_value(json_object_get(state, "step_in_epoch"));
+	at->gstep = json_integer_value(json_object_get(state, "global_step"));
+	t->opt.t = json_integer_value(json_object_get(state, "adam_t"));
+	at->loss_sum = json_number_value(json_object_get(state, "loss_sum"));
+	at->loss_n = (long)json_integer_value(json_object_get(state, "loss_n"));
+	for (int i = 0; i < 4; i++) {
+		const char *h = json_string_value(json_array_get(rs, (size_t)i));
+		t->m.rng.s[i] = h ? strtoull(h, NULL, 16) : 0;
 	}
 	json_decref(state);
-	sqlite3_finalize(st);
-	return ret;
+	return YJ_OK;
 }
 
 /* ---------------------------------------------------------- the encoders */
@@ -552,25 +518,14 @@ static yj_status store_encoder(pretrainer *t, long long *enc_id, yj_error *err)
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	int rc = sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = store_exec(t->db, "UPDATE encoders SET active = 0 WHERE active", "");
-	if (rc == SQLITE_OK)
-		rc = store_exec(t->db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (?,?,?,?,1)",
-			       "ittb", t->run, cfg, (const char *)vocab, w, wlen);
-	if (rc == SQLITE_OK) {
-		*enc_id = sqlite3_last_insert_rowid(t->db);
-		rc = store_exec(t->db,
-			       "UPDATE runs SET status = 'done', pid = NULL, checkpoint = NULL,"
-			       " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-			       "i", t->run);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
-		st = db_err(t, rc, _("storing the encoder"), err);
-	}
+	if (!(st = project_begin(t->p, err)) &&
+	    !(st = encoders_add_active(t->p, t->r.id, cfg, (const char *)vocab, w, wlen, enc_id, err)) &&
+	    !(st = runs_finish(t->p, t->r.id, RUN_DONE, 1, err)))
+		st = project_commit(t->p, err);
+	if (st)
+		project_rollback(t->p);
+	else
+		t->r.finished = 1;
 out:
 	free(cfg);
 	free(vocab);
@@ -603,43 +558,31 @@ static yj_status write_atomic(const char *dir, const char *name, const void *dat
 
 yj_status pretrain_export(yj_project *p, long long id, const char *dir, long long *id_out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    id ? "SELECT id, config, vocab, weights FROM encoders WHERE id = ?"
-				       : "SELECT id, config, vocab, weights FROM encoders WHERE active ORDER BY id DESC LIMIT 1",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		if (id)
-			sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return store_sqlite_error(db, rc, _("reading the encoder"), err);
+	yj_encoder_row e;
+	yj_status ret = encoders_get(p, id, &e, err);
+	if (ret == YJ_ENOTFOUND) {
 		if (id)
 			error_set(err, YJ_ENOTFOUND, _("no encoder %lld"), id);
 		else
 			error_set(err, YJ_ENOTFOUND, _("the project has no text encoder yet"));
 		error_hint(err, _("pretrain one with 'yujing pretrain PROJECT'"));
-		return YJ_ENOTFOUND;
 	}
-	yj_status ret = YJ_OK;
+	if (ret)
+		return ret;
 	if (id_out)
-		*id_out = sqlite3_column_int64(st, 0);
+		*id_out = e.id;
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		error_set(err, YJ_EIO, _("cannot create directory %s: %s"), dir, strerror(errno));
 		error_at(err, dir, -1, -1, NULL);
 		ret = YJ_EIO;
 	}
-	for (int c = 1; c <= 3 && !ret; c++) {
-		static const char *const names[] = {NULL, "config.json", "vocab.txt", "model.safetensors"};
-		const void *data = sqlite3_column_blob(st, c);
-		size_t len = (size_t)sqlite3_column_bytes(st, c);
-		ret = write_atomic(dir, names[c], data, len, err);
-	}
-	sqlite3_finalize(st);
+	if (!ret)
+		ret = write_atomic(dir, "config.json", e.config, e.nconfig, err);
+	if (!ret)
+		ret = write_atomic(dir, "vocab.txt", e.vocab, e.nvocab, err);
+	if (!ret)
+		ret = write_atomic(dir, "model.safetensors", e.weights, e.nweights, err);
+	encoders_row_free(&e);
 	return ret;
 }
 
@@ -666,15 +609,9 @@ static yj_status create_run(pretrainer *t, yj_error *err)
 	json_t *cfg = config_json(t);
 	char *c = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
 	json_decref(cfg);
-	int rc = c ? store_exec(t->db,
-			       "INSERT INTO runs (status, config, labels, features, pid) VALUES ('running', ?, '[]', '[]', ?)",
-			       "ti", c, (long long)getpid())
-		   : SQLITE_NOMEM;
+	yj_status st = run_create(&t->r, 0, c, "[]", "[]", err);
 	free(c);
-	if (rc != SQLITE_OK)
-		return db_err(t, rc, _("creating the run"), err);
-	t->run = sqlite3_last_insert_rowid(t->db);
-	return YJ_OK;
+	return st;
 }
 
 static char *dup_str(pretrainer *t, int slot, json_t *cfg, const char *key)
@@ -686,39 +623,8 @@ static char *dup_str(pretrainer *t, int slot, json_t *cfg, const char *key)
 }
 
 /* Options of a run being resumed, from its stored configuration. */
-static yj_status resume_opts(pretrainer *t, yj_error *err)
+static void opts_from_config(pretrainer *t, json_t *cfg)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(t->db, "SELECT config, status FROM runs WHERE id = ?", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, t->run);
-		rc = sqlite3_step(st);
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE) {
-			error_set(err, YJ_ENOTFOUND, _("no run %lld"), t->run);
-			error_hint(err, _("'yujing runs PROJECT' lists the runs"));
-			return YJ_ENOTFOUND;
-		}
-		return db_err(t, rc, _("reading the run"), err);
-	}
-	json_t *cfg = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-	const char *status = (const char *)sqlite3_column_text(st, 1);
-	int done = !strcmp(status, "done");
-	sqlite3_finalize(st);
-	yj_status ret = YJ_OK;
-	const char *branches = json_string_value(json_object_get(cfg, "branches"));
-	if (!cfg || !branches || strcmp(branches, "pretrain")) {
-		ret = error_set(err, YJ_EUSAGE, _("run %lld is not a pretraining run"), t->run);
-		error_hint(err, _("resume it with 'yujing train PROJECT --resume %lld'"), t->run);
-	} else if (done) {
-		ret = error_set(err, YJ_EUSAGE, _("run %lld has already finished"), t->run);
-	}
-	if (ret) {
-		json_decref(cfg);
-		return ret;
-	}
 	yj_pretrain_opts *o = &t->o;
 	o->config = dup_str(t, 0, cfg, "config");
 	o->from = dup_str(t, 1, cfg, "from");
@@ -734,8 +640,18 @@ static yj_status resume_opts(pretrainer *t, yj_error *err)
 	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
 	if (!o->threads) /* the same threads give the same numbers */
 		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
+}
+
+/* Resuming: the run's guards (run.h), then its options. */
+static yj_status resume_opts(pretrainer *t, yj_error *err)
+{
+	json_t *cfg = NULL;
+	long long split = 0;
+	yj_status st = run_check_resume(&t->r, t->o.resume, &cfg, &split, err);
+	if (!st)
+		opts_from_config(t, cfg);
 	json_decref(cfg);
-	return YJ_OK;
+	return st;
 }
 
 static void pretrainer_free(pretrainer *t)
@@ -757,7 +673,8 @@ static void pretrainer_free(pretrainer *t)
 	free(t->blab);
 	free(t->tpos);
 	free(t->tlab);
-	free(t->pending);
+	free(t->order);
+	run_free(&t->r);
 	for (int i = 0; i < 4; i++)
 		free(t->own[i]);
 }
@@ -810,18 +727,147 @@ static yj_status make_model(pretrainer *t, yj_error *err)
 	return YJ_OK;
 }
 
-static int push_step(pretrainer *t, yj_step_rec r)
+static yj_status check_opts(yj_pretrain_opts *o, yj_error *err)
 {
-	if (t->npending == t->pending_cap) {
-		size_t cap = t->pending_cap ? t->pending_cap * 2 : 256;
-		yj_step_rec *v = realloc(t->pending, cap * sizeof *v);
-		if (!v)
-			return -1;
-		t->pending = v;
-		t->pending_cap = cap;
+	if (!(o->lr > 0))
+		o->lr = o->from ? 1e-4f : 5e-4f;
+	if (o->epochs < 1 || o->batch < 1 || o->max_len < 3 || !(o->mask > 0 && o->mask < 1) ||
+	    !(o->weight_decay >= 0) || !(o->warmup >= 0 && o->warmup < 1))
+		return error_set(err, YJ_EUSAGE, _("invalid pretraining options (epochs >= 1, batch >= 1, max-len >= 3, "
+						    "0 < mask < 1, lr > 0)"));
+	return YJ_OK;
+}
+
+/* The batch buffers: B texts of at most max_len ids, kmax predicted
+ * positions each. */
+static int reserve_batches(pretrainer *t)
+{
+	int B = t->o.batch, T = t->o.max_len;
+	t->kmax = (int)floor((double)t->o.mask * (T - 2) + 0.5);
+	if (t->kmax < 1)
+		t->kmax = 1;
+	size_t BT = (size_t)B * (size_t)T;
+	t->bids = malloc(BT * sizeof *t->bids);
+	t->bmask = malloc(BT * sizeof *t->bmask);
+	t->bpos = malloc((size_t)B * t->kmax * sizeof *t->bpos);
+	t->blab = malloc((size_t)B * t->kmax * sizeof *t->blab);
+	t->tpos = malloc((size_t)T * sizeof *t->tpos);
+	t->tlab = malloc((size_t)T * sizeof *t->tlab);
+	return !t->bids || !t->bmask || !t->bpos || !t->blab || !t->tpos || !t->tlab || bert_reserve(&t->m, B, T) ||
+	       bert_mlm_reserve(&t->m, B * t->kmax);
+}
+
+/* The model, the corpus and the buffers. */
+static yj_status prepare(pretrainer *t, yj_error *err)
+{
+	yj_status st;
+	if ((st = make_model(t, err)) || (st = load_corpus(t, err)))
+		return st;
+	if (split_corpus(t))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (t->ntrain == 0)
+		return error_set(err, YJ_EDATA, _("pretraining needs at least 2 texts; the project has %zu"), t->ntext);
+	if (reserve_batches(t))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	bert_seed(&t->m, t->o.seed);
+	adamw_init(&t->opt);
+	t->opt.weight_decay = t->o.weight_decay;
+	return YJ_OK;
+}
+
+/* Create the run (or claim the resumed one, from its checkpoint) and lay
+ * out the schedule. */
+static yj_status start_run(pretrainer *t, pretrain_pos *at, yj_error *err)
+{
+	const yj_pretrain_opts *o = &t->o;
+	yj_status st;
+	*at = (pretrain_pos){0};
+	if (o->resume) {
+		if (!(st = load_checkpoint(t, at, err)))
+			st = run_claim(&t->r, err);
+	} else {
+		st = create_run(t, err);
 	}
-	t->pending[t->npending++] = r;
-	return 0;
+	if (st)
+		return st;
+	t->started = 1;
+	t->nbatch = (t->ntrain + (size_t)o->batch - 1) / (size_t)o->batch;
+	t->total = (long long)t->nbatch * o->epochs;
+	t->warm = (long long)(o->warmup * (float)t->total);
+	if (!(t->order = malloc(t->nbatch * sizeof *t->order)))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	return run_set_total(&t->r, t->total, err);
+}
+
+/* The steps of one epoch from at->step_in_epoch, adding the MLM losses to
+ * at->loss_sum/loss_n.  When asked to stop it stops after a step with a
+ * checkpoint that resumes at the next. */
+static yj_status epoch_steps(pretrainer *t, pretrain_pos *at, yj_error *err)
+{
+	const yj_pretrain_opts *o = &t->o;
+	int epoch = at->epoch;
+	size_t nbatch = t->nbatch;
+	/* this epoch's batch order: its own seeded stream */
+	yj_rng rng;
+	rng_seed(&rng, o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
+	for (size_t i = 0; i < nbatch; i++)
+		t->order[i] = i;
+	for (size_t i = nbatch - 1; nbatch > 1 && i > 0; i--) {
+		size_t j = (size_t)rng_below(&rng, i + 1), tmp = t->order[i];
+		t->order[i] = t->order[j];
+		t->order[j] = tmp;
+	}
+	yj_status st = YJ_OK;
+	for (size_t s = (size_t)at->step_in_epoch; s < nbatch && !st; s++) {
+		size_t first = t->order[s] * (size_t)o->batch;
+		int B = (int)(t->ntrain - first < (size_t)o->batch ? t->ntrain - first : (size_t)o->batch), T;
+		int P = make_batch(t, t->train + first, B, epoch, &T);
+		float lr = lr_schedule(at->gstep, t->warm, t->total, o->lr), loss;
+		if ((st = pretrain_step(&t->m, &t->opt, t->bids, t->bmask, B, T, t->bpos, t->blab, P, lr, o->clip, &loss,
+					err)))
+			break;
+		at->loss_sum += loss;
+		at->loss_n++;
+		if ((st = run_step(&t->r, at->gstep, epoch, loss, lr, err)))
+			break;
+		at->gstep++;
+		if (t->r.cancelled) {
+			/* stop after this step, resumable from the next */
+			pretrain_pos next = *at;
+			next.step_in_epoch = (int)s + 1;
+			if (!(st = run_flush(&t->r, err)))
+				st = save_checkpoint(t, &next, err);
+			break;
+		}
+	}
+	return st;
+}
+
+/* The end of an epoch: the held-out figures, the epoch's record and (but
+ * after the last) a checkpoint at the next epoch. */
+static yj_status finish_epoch(pretrainer *t, pretrain_pos *at, double t0, yj_error *err)
+{
+	const yj_pretrain_opts *o = &t->o;
+	int epoch = at->epoch;
+	double test_loss, acc;
+	yj_status st = evaluate(t, &test_loss, &acc, err);
+	if (st)
+		return st;
+	double train_loss = at->loss_n ? at->loss_sum / (double)at->loss_n : NAN;
+	char metrics[256];
+	snprintf(metrics, sizeof metrics,
+		 isnan(test_loss) ? "{\"task\":\"mlm\",\"train_loss\":%.9g}"
+				  : "{\"task\":\"mlm\",\"train_loss\":%.9g,\"test_loss\":%.9g,\"accuracy\":%.9g}",
+		 train_loss, test_loss, acc);
+	yj_epoch_rec rec = {epoch, train_loss, test_loss, acc, NAN, progress_now() - t0};
+	if ((st = run_log_epoch(&t->r, &rec, metrics, err)))
+		return st;
+	*at = (pretrain_pos){epoch + 1, 0, at->gstep, 0, 0};
+	if (epoch + 1 < o->epochs && (st = save_checkpoint(t, at, err)))
+		return st;
+	if (o->on_epoch)
+		o->on_epoch(o->ctx, epoch, train_loss, test_loss, acc);
+	return YJ_OK;
 }
 
 yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *run_id, long long *encoder_id,
@@ -830,175 +876,39 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *opts, long long *r
 	pretrainer t;
 	memset(&t, 0, sizeof t);
 	t.p = p;
-	t.db = project_db(p);
 	t.o = *opts;
+	run_init(&t.r, p, 1, opts->progress);
 	*run_id = 0;
 	if (encoder_id)
 		*encoder_id = 0;
+	pretrain_pos at;
 	yj_status st = YJ_OK;
-	size_t *order = NULL;
-	if (opts->resume) {
-		t.run = opts->resume;
-		if ((st = resume_opts(&t, err)))
-			goto out;
-	}
-	yj_pretrain_opts *o = &t.o;
-	if (!(o->lr > 0))
-		o->lr = o->from ? 1e-4f : 5e-4f;
-	if (o->epochs < 1 || o->batch < 1 || o->max_len < 3 || !(o->mask > 0 && o->mask < 1) ||
-	    !(o->weight_decay >= 0) || !(o->warmup >= 0 && o->warmup < 1)) {
-		st = error_set(err, YJ_EUSAGE, _("invalid pretraining options (epochs >= 1, batch >= 1, max-len >= 3, "
-						  "0 < mask < 1, lr > 0)"));
+	if ((opts->resume && (st = resume_opts(&t, err))) || (st = check_opts(&t.o, err)))
 		goto out;
+	nn_set_threads(t.o.threads);
+	if ((st = prepare(&t, err)) || (st = start_run(&t, &at, err)))
+		goto end; /* start_run may have created the run */
+	*run_id = t.r.id;
+	progress_start(t.o.progress);
+	t.r.last_flush = progress_now();
+	while (at.epoch < t.o.epochs && !t.r.cancelled && !st) {
+		double t0 = progress_now();
+		if (!(st = epoch_steps(&t, &at, err)) && !t.r.cancelled)
+			st = finish_epoch(&t, &at, t0, err);
 	}
-	nn_set_threads(o->threads);
-	if ((st = make_model(&t, err)) || (st = load_corpus(&t, err)))
-		goto out;
-	if (split_corpus(&t))
-		goto nomem;
-	if (t.ntrain == 0) {
-		st = error_set(err, YJ_EDATA, _("pretraining needs at least 2 texts; the project has %zu"), t.ntext);
-		goto out;
-	}
-	{
-		int B = o->batch, T = o->max_len;
-		t.kmax = (int)floor((double)o->mask * (T - 2) + 0.5);
-		if (t.kmax < 1)
-			t.kmax = 1;
-		size_t BT = (size_t)B * (size_t)T;
-		t.bids = malloc(BT * sizeof *t.bids);
-		t.bmask = malloc(BT * sizeof *t.bmask);
-		t.bpos = malloc((size_t)B * t.kmax * sizeof *t.bpos);
-		t.blab = malloc((size_t)B * t.kmax * sizeof *t.blab);
-		t.tpos = malloc((size_t)T * sizeof *t.tpos);
-		t.tlab = malloc((size_t)T * sizeof *t.tlab);
-		if (!t.bids || !t.bmask || !t.bpos || !t.blab || !t.tpos || !t.tlab || bert_reserve(&t.m, B, T) ||
-		    bert_mlm_reserve(&t.m, B * t.kmax))
-			goto nomem;
-	}
-	bert_seed(&t.m, o->seed);
-	adamw_init(&t.opt);
-	t.opt.weight_decay = o->weight_decay;
-
-	int epoch0 = 0, step0 = 0;
-	long long gstep = 0;
-	double loss_sum0 = 0;
-	long loss_n0 = 0;
-	if (opts->resume) {
-		if ((st = load_checkpoint(&t, &epoch0, &step0, &gstep, &loss_sum0, &loss_n0, err)))
-			goto out;
-		int rc = store_exec(t.db, "UPDATE runs SET status = 'running', cancel = 0, pid = ? WHERE id = ?", "ii",
-				   (long long)getpid(), t.run);
-		if (rc != SQLITE_OK) {
-			st = db_err(&t, rc, _("resuming the run"), err);
-			goto out;
-		}
-	} else if ((st = create_run(&t, err))) {
-		goto out;
-	}
-	*run_id = t.run;
-	size_t nbatch = (t.ntrain + (size_t)o->batch - 1) / (size_t)o->batch;
-	long long total = (long long)nbatch * o->epochs;
-	long long warm = (long long)(o->warmup * (float)total);
-	store_exec(t.db, "UPDATE runs SET total_steps = ? WHERE id = ?", "ii", total, t.run);
-	if (!(order = malloc(nbatch * sizeof *order)))
-		goto nomem;
-
-	progress_start(o->progress);
-	t.last_flush = progress_now();
-	for (int epoch = epoch0; epoch < o->epochs && !t.cancelled; epoch++) {
-		double t0 = progress_now(), loss_sum = epoch == epoch0 ? loss_sum0 : 0;
-		long loss_n = epoch == epoch0 ? loss_n0 : 0;
-		/* this epoch's batch order: its own seeded stream */
-		yj_rng rng;
-		rng_seed(&rng, o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
-		for (size_t i = 0; i < nbatch; i++)
-			order[i] = i;
-		for (size_t i = nbatch - 1; nbatch > 1 && i > 0; i--) {
-			size_t j = (size_t)rng_below(&rng, i + 1), tmp = order[i];
-			order[i] = order[j];
-			order[j] = tmp;
-		}
-		size_t s0 = epoch == epoch0 ? (size_t)step0 : 0;
-		for (size_t s = s0; s < nbatch; s++) {
-			size_t first = order[s] * (size_t)o->batch;
-			int B = (int)(t.ntrain - first < (size_t)o->batch ? t.ntrain - first : (size_t)o->batch), T;
-			int P = make_batch(&t, t.train + first, B, epoch, &T);
-			float lr = lr_schedule(gstep, warm, total, o->lr), loss;
-			if ((st = pretrain_step(&t.m, &t.opt, t.bids, t.bmask, B, T, t.bpos, t.blab, P, lr, o->clip,
-						&loss, err)))
-				break;
-			loss_sum += loss;
-			loss_n++;
-			if (push_step(&t, (yj_step_rec){gstep, epoch, loss, lr})) {
-				st = error_set(err, YJ_ENOMEM, _("out of memory"));
-				break;
-			}
-			gstep++;
-			progress_tick(o->progress, "pretrain", "steps", gstep, total, -1, 0);
-			if (progress_now() - t.last_flush > 0.5 && (st = flush_steps(&t, err)))
-				break;
-			if (progress_cancelled(o->progress))
-				t.cancelled = 1;
-			if (t.cancelled) {
-				/* stop after this step, resumable from the next */
-				if (!(st = flush_steps(&t, err)))
-					st = save_checkpoint(&t, epoch, (int)s + 1, gstep, loss_sum, loss_n, err);
-				break;
-			}
-		}
-		if (st || t.cancelled)
-			break;
-		double test_loss, acc;
-		if ((st = evaluate(&t, &test_loss, &acc, err)))
-			break;
-		double train_loss = loss_n ? loss_sum / (double)loss_n : NAN;
-		double secs = progress_now() - t0;
-		if ((st = flush_steps(&t, err)))
-			break;
-		char metrics[256];
-		snprintf(metrics, sizeof metrics,
-			 isnan(test_loss) ? "{\"task\":\"mlm\",\"train_loss\":%.9g}"
-					  : "{\"task\":\"mlm\",\"train_loss\":%.9g,\"test_loss\":%.9g,\"accuracy\":%.9g}",
-			 train_loss, test_loss, acc);
-		int rc = store_exec(t.db,
-				   "INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, test_loss, accuracy,"
-				   " macro_f1, seconds) VALUES (?,?,?,?,?,NULL,?)",
-				   "iidddd", t.run, (long long)epoch, train_loss, test_loss, acc, secs);
-		if (rc == SQLITE_OK)
-			rc = store_exec(t.db, "UPDATE runs SET epochs_done = ?, best_epoch = ?, metrics = ? WHERE id = ?",
-				       "iiti", (long long)epoch + 1, (long long)epoch, metrics, t.run);
-		if (rc != SQLITE_OK) {
-			st = db_err(&t, rc, _("recording an epoch"), err);
-			break;
-		}
-		if (epoch + 1 < o->epochs && (st = save_checkpoint(&t, epoch + 1, 0, gstep, 0, 0, err)))
-			break;
-		if (o->on_epoch)
-			o->on_epoch(o->ctx, epoch, train_loss, test_loss, acc);
-	}
-	progress_tick(o->progress, "pretrain", "steps", gstep, total, -1, 1);
-	if (!st && !t.cancelled) {
+	progress_tick(t.o.progress, "pretrain", "steps", at.gstep, t.total, -1, 1);
+	if (!st && !t.r.cancelled) {
 		long long enc = 0;
 		st = store_encoder(&t, &enc, err);
 		if (encoder_id)
 			*encoder_id = enc;
 	}
-	if (st || t.cancelled)
-		store_exec(t.db,
-			  "UPDATE runs SET status = ?, pid = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-			  " WHERE id = ?",
-			  "ti", st ? "failed" : "cancelled", t.run);
-	if (!st && t.cancelled)
-		st = error_set(err, YJ_EINTR, _("pretraining stopped; resume with: yujing pretrain PROJECT --resume %lld"),
-			       t.run);
-	goto out;
-nomem:
-	st = error_set(err, YJ_ENOMEM, _("out of memory"));
-	if (t.run)
-		store_exec(t.db, "UPDATE runs SET status = 'failed', pid = NULL WHERE id = ?", "i", t.run);
+end:
+	if (t.started) {
+		*run_id = t.r.id;
+		st = run_end(&t.r, st, err);
+	}
 out:
-	free(order);
 	pretrainer_free(&t);
 	return st;
 }

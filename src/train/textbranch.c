@@ -13,7 +13,8 @@
 #include "yujing/base/i18n.h"
 #include "yujing/model/multimodal.h"
 #include "yujing/nn/safetensors.h"
-#include "yujing/store/runlog.h"
+#include "yujing/store/encoders.h"
+#include "yujing/store/textcache.h"
 #include "yujing/train/pretrain.h"
 #include "yujing/train/textbranch.h"
 
@@ -185,11 +186,28 @@ static void cache_key(const yj_text_tokens *tk, size_t i, const char *key, char 
 	snprintf(out, size, "%s\x1f%016llx", key, (unsigned long long)h);
 }
 
+/* The cache keys of cases idx[0..n) (every case when idx is NULL), a
+ * malloc'd array of malloc'd strings; NULL when out of memory. */
+static char **cache_keys(const yj_text_tokens *tk, const char *const *keys, size_t n)
+{
+	char **v = calloc(n ? n : 1, sizeof *v);
+	for (size_t i = 0; v && i < n; i++) {
+		char ck[1024];
+		cache_key(tk, i, keys[i], ck, sizeof ck);
+		if (!(v[i] = strdup(ck))) {
+			for (size_t j = 0; j < i; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
 yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens *tk, int bs,
 			     const char *cache_field, const char *const *keys, float *out, size_t *computed,
 			     yj_error *err)
 {
-	sqlite3 *db = project_db(p);
 	size_t n = tk->n, C = (size_t)e->bert.cfg.hidden, nmiss = 0;
 	int cache = cache_field && keys && e->encoder_id > 0;
 	char pooled_field[1024];
@@ -198,65 +216,30 @@ yj_status textenc_encode_all(yj_project *p, yj_textenc *e, const yj_text_tokens 
 		cache_field = pooled_field;
 	}
 	size_t *miss = malloc((n ? n : 1) * sizeof *miss);
-	if (!miss)
-		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	unsigned char *hit = calloc(n ? n : 1, 1);
+	char **ck = cache ? cache_keys(tk, keys, n) : NULL;
 	yj_status st = YJ_OK;
-	sqlite3_stmt *q = NULL;
-	int rc = SQLITE_OK;
-	if (cache) {
-		rc = sqlite3_prepare_v2(db,
-					"SELECT vector FROM text_cache WHERE encoder_id = ? AND field = ? AND max_len = ?"
-					" AND key = ?",
-					-1, &q, NULL);
-		if (rc != SQLITE_OK) {
-			free(miss);
-			return store_sqlite_error(db, rc, _("reading the text cache"), err);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		int hit = 0;
-		if (cache) {
-			sqlite3_reset(q);
-			sqlite3_bind_int64(q, 1, e->encoder_id);
-			sqlite3_bind_text(q, 2, cache_field, -1, SQLITE_STATIC);
-			sqlite3_bind_int(q, 3, tk->max_len);
-			char ck[1024];
-			cache_key(tk, i, keys[i], ck, sizeof ck);
-			sqlite3_bind_text(q, 4, ck, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(q) == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == C * sizeof(float)) {
-				memcpy(out + i * C, sqlite3_column_blob(q, 0), C * sizeof(float));
-				hit = 1;
-			}
-		}
-		if (!hit)
+	if (!miss || !hit || (cache && !ck))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!st && cache)
+		st = textcache_lookup(p, e->encoder_id, cache_field, tk->max_len, (const char *const *)ck, n, C, out,
+				      hit, err);
+	for (size_t i = 0; !st && i < n; i++)
+		if (!hit[i])
 			miss[nmiss++] = i;
-	}
-	sqlite3_finalize(q);
-	q = NULL;
 	for (size_t i = 0; i < nmiss && !st; i += (size_t)bs) {
 		int B = (int)(nmiss - i < (size_t)bs ? nmiss - i : (size_t)bs);
 		st = textenc_encode(e, tk, miss + i, B, 0, out, err);
 	}
-	if (!st && cache && nmiss) {
-		rc = store_exec(db, "BEGIN IMMEDIATE", "");
-		for (size_t i = 0; rc == SQLITE_OK && i < nmiss; i++) {
-			char ck[1024];
-			cache_key(tk, miss[i], keys[miss[i]], ck, sizeof ck);
-			rc = store_exec(db,
-					"INSERT OR REPLACE INTO text_cache (encoder_id, field, max_len, key, vector)"
-					" VALUES (?, ?, ?, ?, ?)",
-					"ititb", e->encoder_id, cache_field, (long long)tk->max_len, ck,
-					(const void *)(out + miss[i] * C), C * sizeof(float));
-		}
-		if (rc == SQLITE_OK)
-			rc = store_exec(db, "COMMIT", "");
-		if (rc != SQLITE_OK) {
-			st = store_sqlite_error(db, rc, _("writing the text cache"), err);
-			store_exec(db, "ROLLBACK", "");
-		}
-	}
+	if (!st && cache && nmiss)
+		st = textcache_store(p, e->encoder_id, cache_field, tk->max_len, (const char *const *)ck, miss, nmiss, C,
+				     out, err);
 	if (computed)
 		*computed = nmiss;
+	for (size_t i = 0; ck && i < n; i++)
+		free(ck[i]);
+	free(ck);
+	free(hit);
 	free(miss);
 	return st;
 }
@@ -280,17 +263,8 @@ yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long 
 			q += sprintf(q, "%s\n", e->voc.tokens[i]);
 		*q = '\0';
 	}
-	if (!st) {
-		sqlite3 *db = project_db(p);
-		int rc = *id ? store_exec(db, "UPDATE encoders SET config = ?, vocab = ?, weights = ?, run_id = NULLIF(?, 0) WHERE id = ?",
-					  "ttbii", cfg, voc, w, nw, run, *id)
-			     : store_exec(db, "INSERT INTO encoders (run_id, config, vocab, weights, active) VALUES (NULLIF(?, 0),?,?,?,0)",
-					  "ittb", run, cfg, voc, w, nw);
-		if (rc != SQLITE_OK)
-			st = store_sqlite_error(db, rc, _("storing the fine-tuned encoder"), err);
-		else if (!*id)
-			*id = sqlite3_last_insert_rowid(db);
-	}
+	if (!st)
+		st = encoders_put(p, run, cfg, voc, w, nw, id, err);
 	free(cfg);
 	free(w);
 	free(voc);

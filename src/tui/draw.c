@@ -291,6 +291,7 @@ static const char *const names[] = {
 	N_("cancelled"), N_("failed"), N_("replace"),     N_("clip"),    N_("drop"),
 	N_("keep"),      N_("default"), N_("mean"),       N_("median"),  N_("mode"),
 	N_("zero"),      N_("const"),   N_("filled"),      N_("replaced"), N_("clipped"),
+	N_("interrupted"),
 };
 
 const char *tui_name(const char *s)

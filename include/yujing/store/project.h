@@ -9,6 +9,7 @@
 #ifndef YUJING_STORE_PROJECT_H
 #define YUJING_STORE_PROJECT_H
 
+#include <signal.h>
 #include <sqlite3.h>
 
 #include "yujing/base/error.h"
@@ -56,6 +57,14 @@ yj_status store_sqlite_error(sqlite3 *db, int rc, const char *what,
 /* Quote an SQL identifier: wrap in double quotes, doubling any inside.
  * Returns a malloc'd string, NULL when out of memory. */
 char *store_quote_ident(const char *name);
+
+/* How a write waits for another process's write lock.  By default it
+ * fails with "database is locked" after 10 s (project_wait_default).
+ * project_wait_patiently makes it wait as long as the lock is held, until
+ * *stop (may be NULL: never) becomes non-zero: long work (training) whose
+ * progress writes must not fail because an import holds the lock. */
+void project_wait_patiently(yj_project *p, volatile sig_atomic_t *stop);
+void project_wait_default(yj_project *p);
 
 /* Default null markers, as stored in the "null_markers" setting (a JSON
  * array of strings). */

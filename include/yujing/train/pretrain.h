@@ -81,8 +81,9 @@ yj_status pretrain_step(yj_bert *m, yj_adamw *opt, const int32_t *ids, const int
 			float *loss, yj_error *err);
 
 /* Pretrain (or resume) on every text field of p.  *run_id gets the run
- * even when it stops early (status "cancelled": resumable with
- * o->resume); *encoder_id (may be NULL) the stored encoder when done. */
+ * even when it stops early (status "cancelled", "failed" or, its process
+ * gone, "interrupted": resumable with o->resume; run.h); *encoder_id (may
+ * be NULL) the stored encoder when done. */
 yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *o, long long *run_id,
 		       long long *encoder_id, yj_error *err);
 

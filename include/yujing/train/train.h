@@ -7,7 +7,9 @@
  * and macro-F1 into the project as it goes, so another process (the TUI)
  * can follow it live.  A cancel request (Ctrl-C, or the run's cancel flag
  * set by another process) stops it after the current step with a
- * resumable checkpoint.
+ * resumable checkpoint.  The run's lifecycle (creating, logging, waiting
+ * for another writer's lock, checkpoints, a diverging loss, its end) is
+ * run.h's, shared with pretraining.
  */
 #ifndef YUJING_TRAIN_TRAIN_H
 #define YUJING_TRAIN_TRAIN_H
@@ -62,7 +64,9 @@ void train_opts_default(yj_train_opts *o);
 
 /* Train (or resume) a run of the multimodal model (structured, n-gram and
  * BERT text branches fused by one head; multimodal.h, textbranch.h).  *run_id gets the run's id
- * even when it stops early (status "cancelled": resumable). */
+ * even when it stops early (status "cancelled", or "failed" with its last
+ * good checkpoint kept: both resumable; a run resumed before its first
+ * checkpoint starts again from the beginning). */
 yj_status train_run(yj_project *p, const yj_train_opts *o, long long *run_id, yj_error *err);
 
 /* Ablation: one run per branch family the data supports (structured,
@@ -76,8 +80,13 @@ yj_status train_ablation(yj_project *p, const yj_train_opts *o, json_t **out, yj
 /* Ask a running run to stop (sets its cancel flag). */
 yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);
 
+/* Remove a run (training or pretraining) with its steps, epochs and
+ * predictions; one still training in a live process is refused. */
+yj_status train_delete(yj_project *p, long long run, yj_error *err);
+
 /* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
- * accuracy, macro_f1}]} */
+ * accuracy, macro_f1, steps_done, total_steps}]}; status is running, done,
+ * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
 
 /* The stored evaluation of a run (0: the latest finished or cancelled
