@@ -294,6 +294,27 @@ tests_unit_test_bounds_SOURCES = tests/unit/test-bounds.c
 tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bounds_LDADD = $(DATA_LIBS)
 
+## Calibration (src/train/calibrate.c): temperature scaling against a numpy
+## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
+## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-calibrate
+tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
+tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_calibrate_LDADD = $(TRAIN_LIBS) -lm
+EXTRA_DIST += tests/nn/golden/calibrate.txt tests/reference/gen_calibrate.py
+
+## The validation part of a split (split_assign, src/data/split.c): the
+## counts for classes of 1, 2, 3, 7 and 100 cases, worked by hand.
+check_PROGRAMS += tests/unit/test-split
+tests_unit_test_split_SOURCES = tests/unit/test-split.c
+tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
+
+## The n-gram branch learns: it reaches a linear model's accuracy
+## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.
+TESTS += tests/cli/ngram-learn.sh
+EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py
+
 # The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
 # run-faults, a training run that kills itself or meets a full disk.
 check_PROGRAMS += tests/unit/run-faults

@@ -45,26 +45,16 @@ static yj_status oom(yj_error *err)
 	return error_set(err, YJ_ENOMEM, _("out of memory"));
 }
 
-/* The vector of n-gram branch t for an arbitrary text (into out, dim). */
-static int text_vector(const yj_run_model *rm, int t, const char *text, int nmax, uint32_t buckets, double *out)
+/* The player vector of n-gram branch t for an arbitrary text (into out,
+ * mm_player_dim: the branch vector, then the direct path's logits). */
+static int text_vector(const yj_run_model *rm, int t, const char *text, double *out)
 {
 	yj_ngram_data d;
-	uint32_t *voc = rm->vocab[t];
-	size_t nv = rm->nvocab[t];
-	if (ngram_data_build(&text, 1, NULL, nmax, buckets, &voc, &nv, 1, &d))
+	if (ngram_data_build(&text, 1, &rm->ngspec[t], &rm->voc[t], &d))
 		return -1;
-	float *v = malloc((size_t)rm->m.cfg.ngram_dim * sizeof *v);
-	size_t zero = 0;
-	if (!v) {
-		ngram_data_free(&d);
-		return -1;
-	}
-	ngram_forward(&rm->m.ng[t], v, &d, &zero, 1);
-	for (int c = 0; c < rm->m.cfg.ngram_dim; c++)
-		out[c] = v[c];
-	free(v);
+	int rc = mm_ngram_player(&rm->m, t, &d, 0, out);
 	ngram_data_free(&d);
-	return 0;
+	return rc;
 }
 
 /* The case's index, after checking that the run can be explained. */
@@ -161,24 +151,6 @@ static yj_status branch_shares(const yj_run_model *rm, int np, const yj_shapley 
 	return YJ_OK;
 }
 
-/* The n-gram settings the run's feature layout stored for branch t
- * (n up to 3 over NGRAM_DEFAULT_BUCKETS buckets when it stored none). */
-static void ngram_layout(const yj_run_model *rm, int t, int *nmax, uint32_t *buckets)
-{
-	*nmax = 3;
-	*buckets = NGRAM_DEFAULT_BUCKETS;
-	size_t li;
-	json_t *lay;
-	json_array_foreach(rm->features, li, lay)
-	{
-		const char *br = json_string_value(json_object_get(lay, "branch"));
-		if (br && !strcmp(br, rm->branch_name[t])) {
-			*nmax = (int)json_integer_value(json_object_get(lay, "n"));
-			*buckets = (uint32_t)json_integer_value(json_object_get(lay, "buckets"));
-		}
-	}
-}
-
 /* A character's score and its position in the text. */
 typedef struct {
 	yj_char_score c;
@@ -200,13 +172,11 @@ static int cmp_score(const void *a, const void *b)
 static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
 			      yj_explanation *ex, yj_error *err)
 {
-	int nmax, K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
-	uint32_t buckets;
-	ngram_layout(rm, t, &nmax, &buckets);
+	int K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
 	const char *text = rm->tx[rm->tx_of[t]].text[idx];
 	size_t len = strlen(text), n = 0;
 	char *buf = malloc(len + 1);
-	double *save = g->u[S + t], *occl = malloc((size_t)rm->m.cfg.ngram_dim * sizeof(double));
+	double *save = g->u[S + t], *occl = malloc((size_t)mm_player_dim(&rm->m, S + t) * sizeof(double));
 	double *z = malloc((size_t)K * sizeof(double));
 	scored *list = malloc((len ? len : 1) * sizeof *list);
 	yj_status st = YJ_OK;
@@ -218,7 +188,7 @@ static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx
 		size_t w = utf8_step(text + i);
 		memcpy(buf, text, i);
 		memcpy(buf + i, text + i + w, len - i - w + 1);
-		if (text_vector(rm, t, buf, nmax, buckets, occl)) {
+		if (text_vector(rm, t, buf, occl)) {
 			st = oom(err);
 			goto out;
 		}
