@@ -16,7 +16,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/unit/tap.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
 
-UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
+UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit -I$(top_srcdir)/src/store
 
 check_PROGRAMS += tests/unit/test-base
 tests_unit_test_base_SOURCES = tests/unit/test-base.c

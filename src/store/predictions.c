@@ -5,7 +5,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/store/predictions.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 yj_status predictions_store(yj_project *p, long long run, const char *source, const yj_prediction_rec *v,
 			    size_t n, yj_error *err)

@@ -14,6 +14,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/store/project.h"
 #include "yujing/store/sources.h"
+#include "internal.h"
 
 struct yj_project {
 	sqlite3 *db;

@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/store/rawdata.h"
+#include "internal.h"
 
 /* The staging table, in the connection's temporary schema. */
 #define STAGE "temp.yj_import_stage"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 static void bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 {

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/runs.h"
+#include "internal.h"
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 

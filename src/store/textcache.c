@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/textcache.h"
+#include "internal.h"
 
 yj_status textcache_lookup(yj_project *p, long long encoder, const char *field, int max_len,
 			   const char *const *keys, size_t n, size_t dim, float *out, unsigned char *hit,

@@ -24,6 +24,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/data/import.h"
 #include "yujing/store/sources.h"
+#include "internal.h" /* src/store: the connection, to look inside */
 
 static char tmpdir[1024];
 static const char *fixtures;
