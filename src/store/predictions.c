@@ -15,7 +15,7 @@ yj_status predictions_store(yj_project *p, long long run, const char *source, co
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *q = NULL;
 	const char *sql = "BEGIN IMMEDIATE";
-	int rc = store_exec(db, sql, "");
+	int rc = store_begin(db);
 	if (rc == SQLITE_OK)
 		rc = store_prepare(db, &q, sql = ins, "i", run);
 	if (rc == SQLITE_OK)
@@ -29,7 +29,7 @@ yj_status predictions_store(yj_project *p, long long run, const char *source, co
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	if (rc == SQLITE_OK)
-		rc = store_exec(db, sql = "COMMIT", "");
+		rc = store_commit(db), sql = "COMMIT";
 	yj_status st = rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("storing predictions"), sql, err);
 	sqlite3_finalize(q);
 	return st;

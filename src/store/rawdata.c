@@ -219,7 +219,7 @@ yj_status rawdata_stage_finish(yj_raw_stage *s, yj_error *err)
 	s->in_tx = 0;
 	yj_status st = exec(s->db, "COMMIT", _("ending the staging"), err);
 	if (st)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(s->db);
 	return st;
 }
 
@@ -265,7 +265,7 @@ void rawdata_stage_free(yj_raw_stage *s)
 		return;
 	sqlite3_finalize(s->ins);
 	if (s->in_tx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(s->db);
 	sqlite3_exec(s->db, "DROP TABLE IF EXISTS " STAGE, NULL, NULL, NULL);
 	free(s);
 }
