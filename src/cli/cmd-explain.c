@@ -14,7 +14,7 @@
 enum { O_RUN = 256, O_CASE, O_JSON };
 
 static const cli_option options[] = {
-	{"run", O_RUN, N_("N"), N_("the run to explain (default: the latest trained)")},
+	{"run", O_RUN, N_("N"), N_("the run to explain (default: the model of record, see runs --use)")},
 	{"case", O_CASE, N_("KEY"), N_("the case to explain")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
 	{0},

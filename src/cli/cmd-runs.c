@@ -1,5 +1,5 @@
 /*
- * cmd-runs.c - yujing runs PROJECT [--history RUN] [--delete RUN] [--json]
+ * cmd-runs.c - yujing runs PROJECT [--history RUN] [--delete RUN] [--use RUN] [--json]
  */
 #include <config.h>
 
@@ -9,20 +9,23 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
+#include "yujing/store/runs.h"
 #include "yujing/train/train.h"
 
-enum { O_JSON = 256, O_HISTORY, O_DELETE };
+enum { O_JSON = 256, O_HISTORY, O_DELETE, O_USE };
 
 static const cli_option options[] = {
 	{"delete", O_DELETE, N_("RUN"), N_("remove a run that is not training, with its steps and predictions")},
 	{"history", O_HISTORY, N_("RUN"), N_("print a run's loss curve (steps and epochs)")},
+	{"use", O_USE, N_("RUN"), N_("make a completed classifier run the model of record (predict, explain, Cases and Warnings use it; 0 unpins)")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
 	{0},
 };
 
 typedef struct {
 	int json;
-	long history, del;
+	long history, del, use;
+	int have_use;
 } runs_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -34,6 +37,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return cli_usage_error(cli_find("runs"), _("--history wants a run number"));
 	else if (key == O_DELETE && (cli_parse_long(arg, &a->del) || a->del < 1))
 		return cli_usage_error(cli_find("runs"), _("--delete wants a run number"));
+	else if (key == O_USE && (cli_parse_long(arg, &a->use) || a->use < 0))
+		return cli_usage_error(cli_find("runs"), _("--use wants a run number"));
+	if (key == O_USE)
+		a->have_use = 1;
 	return 0;
 }
 
@@ -56,6 +63,17 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		if (st)
 			return cli_fail(&err);
 		printf(_("removed run %ld\n"), a.del);
+		return 0;
+	}
+	if (a.have_use) {
+		yj_status st = runs_set_model(p, a.use, &err);
+		project_close(p);
+		if (st)
+			return cli_fail(&err);
+		if (a.use)
+			printf(_("run %ld is the model of record\n"), a.use);
+		else
+			printf(_("no run pinned: the model of record is the latest completed classifier run\n"));
 		return 0;
 	}
 	json_t *out;
@@ -99,7 +117,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_runs = {
 	.name = "runs",
-	.synopsis = N_("PROJECT [--history RUN] [--delete RUN] [--json]"),
+	.synopsis = N_("PROJECT [--history RUN] [--delete RUN] [--use RUN] [--json]"),
 	.summary = N_("List training runs with their status and metrics"),
 	.options = options,
 	.run = run,

@@ -40,9 +40,20 @@ yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	memset(c, 0, sizeof *c);
-	int rc = sqlite3_prepare_v2(db, "SELECT id, snapshot_id FROM splits WHERE active = 1", -1, &st, NULL);
+	/* The latest split of the active snapshot (issue 14: never a split of
+	 * another snapshot, whichever split was made last). */
+	int rc = sqlite3_prepare_v2(db, "SELECT (SELECT s.id FROM splits s WHERE s.snapshot_id = n.id"
+				    " ORDER BY s.id DESC LIMIT 1), n.id FROM snapshots n WHERE n.active = 1",
+				    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		long long snap = sqlite3_column_int64(st, 1);
+		sqlite3_finalize(st);
+		error_set(err, YJ_EUSAGE, _("snapshot %lld, the active one, has no train/test split"), snap);
+		error_hint(err, _("run 'yujing split PROJECT' to split it"));
+		return YJ_EUSAGE;
+	}
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)

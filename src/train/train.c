@@ -1014,7 +1014,10 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 {
 	yj_run_summary *v = NULL;
 	size_t n = 0;
+	long long model = 0;
 	yj_status st = runs_list(p, &v, &n, err);
+	if (!st && (st = runs_model_of_record(p, &model, NULL, err)))
+		runs_list_free(v, n);
 	if (st)
 		return st;
 	json_t *arr = json_array();
@@ -1026,6 +1029,8 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 				      "config", cfg, "epochs_done", (json_int_t)v[i].epochs_done, "steps_done",
 				      (json_int_t)v[i].steps_done, "total_steps", (json_int_t)v[i].total_steps);
 		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch));
+		json_object_set_new(r, "split_id", v[i].split_id ? json_integer(v[i].split_id) : json_null());
+		json_object_set_new(r, "model", json_boolean(v[i].id == model));
 		json_object_set(r, "accuracy", mt ? json_object_get(mt, "accuracy") : json_null());
 		json_object_set(r, "macro_f1", mt ? json_object_get(mt, "macro_f1") : json_null());
 		json_decref(mt);

@@ -38,8 +38,9 @@ typedef struct yj_cases {
 	long long split_id, snapshot_id;
 } yj_cases;
 
-/* The cases of the active split and snapshot (train and test in split
- * order, then the unlabeled ones). */
+/* The cases of the active snapshot's latest split (train and test in
+ * split order, then the unlabeled ones).  YJ_EUSAGE, naming the snapshot,
+ * when the active snapshot has no split. */
 yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err);
 void cases_free(yj_cases *c);
 
