@@ -22,6 +22,7 @@
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/encoders.h"
 #include "yujing/store/runs.h"
+#include "yujing/store/sources.h"
 #include "yujing/store/textcache.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/textbranch.h"
@@ -959,6 +960,28 @@ static yj_status train_epochs(trainer *t, train_pos *at, yj_error *err)
 	return st;
 }
 
+/* Every --exclude name is a field of some source: a misspelt one would
+ * silently leave in the field it meant (issue 14). */
+static yj_status check_exclude(yj_project *p, const yj_train_opts *o, yj_error *err)
+{
+	if (!o->nexclude)
+		return YJ_OK;
+	yj_source_info *v = NULL;
+	size_t n = 0;
+	yj_status st = sources_list(p, &v, &n, err);
+	for (size_t e = 0; !st && e < o->nexclude; e++) {
+		int found = 0;
+		for (size_t s = 0; s < n && !found; s++)
+			found = sources_field_index(&v[s], o->exclude[e]) >= 0;
+		if (!found) {
+			st = error_set(err, YJ_EUSAGE, _("--exclude: no source has a field '%s'"), o->exclude[e]);
+			error_hint(err, _("'yujing sources PROJECT' lists the fields"));
+		}
+	}
+	sources_list_free(v, n);
+	return st;
+}
+
 yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id, yj_error *err)
 {
 	trainer t;
@@ -972,7 +995,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	train_pos at;
 	if (opts->resume && (st = resume_opts(&t, &resume_split, err)))
 		goto out;
-	if ((st = check_opts(&t.o, err)))
+	if ((st = check_opts(&t.o, err)) || (st = check_exclude(p, &t.o, err)))
 		goto out;
 	nn_set_threads(t.o.threads);
 	if (!opts->resume && (st = encoders_prune(p, err)))
@@ -1121,7 +1144,9 @@ yj_status train_ablation(yj_project *p, const yj_train_opts *opts, json_t **out,
 {
 	int has[3];
 	static const char *const fam[3] = {"structured", "ngram", "text"};
-	yj_status st = families(p, opts, &has[0], &has[1], &has[2], err);
+	yj_status st = check_exclude(p, opts, err);
+	if (!st)
+		st = families(p, opts, &has[0], &has[1], &has[2], err);
 	if (st)
 		return st;
 	char all[64] = "";

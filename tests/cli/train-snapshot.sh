@@ -8,6 +8,9 @@
 #   after splitting it, the run's split is split 2 (of snapshot 2);
 #   `clean --use 1` (undo) makes train use split 1 again, not the later
 #   split 2.
+#
+# Item 3: --exclude naming a field no source has (a misspelling) is an
+# error naming it, exit 2; no run is made.  A field that exists is fine.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 # 60 cases, a and b in [0, 1), the category the larger (Park-Miller).
@@ -48,4 +51,10 @@ expect_exit 0 yujing clean p.yj --use 1
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $OPTS
 expect_eq "$(split_of 2)" 1 'after undo to snapshot 1, run 2 trained on split 1'
+# shellcheck disable=SC2086
+expect_exit 2 yujing train p.yj $OPTS --exclude a,bb
+expect_stderr_contains "--exclude: no source has a field 'bb'" 'train --exclude names the unknown field'
+expect_eq "$("$YUJING" runs p.yj --json | grep -c '"id":')" 2 'no run was made'
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj $OPTS --exclude b
 done_testing
