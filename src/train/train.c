@@ -1051,7 +1051,8 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 				      v[i].created_at ? v[i].created_at : "", "status", runs_status_name(v[i].status),
 				      "config", cfg, "epochs_done", (json_int_t)v[i].epochs_done, "steps_done",
 				      (json_int_t)v[i].steps_done, "total_steps", (json_int_t)v[i].total_steps);
-		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch));
+		/* epochs are 1-based wherever they are shown, JSON included */
+		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch + 1));
 		json_object_set_new(r, "split_id", v[i].split_id ? json_integer(v[i].split_id) : json_null());
 		json_object_set_new(r, "model", json_boolean(v[i].id == model));
 		json_object_set(r, "accuracy", mt ? json_object_get(mt, "accuracy") : json_null());
@@ -1100,7 +1101,7 @@ yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *er
 	for (size_t i = 0; i < ns; i++)
 		json_array_append_new(steps, json_pack("[I, f]", (json_int_t)sv[i].step, (double)sv[i].loss));
 	for (size_t i = 0; i < ne; i++)
-		json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", (json_int_t)ev[i].epoch,
+		json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", (json_int_t)ev[i].epoch + 1,
 							"train_loss", ev[i].train_loss, "test_loss", ev[i].test_loss,
 							"accuracy", ev[i].accuracy, "macro_f1", ev[i].macro_f1, "seconds",
 							ev[i].seconds));

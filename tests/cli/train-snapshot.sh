@@ -11,6 +11,12 @@
 #
 # Item 3: --exclude naming a field no source has (a misspelling) is an
 # error naming it, exit 2; no run is made.  A field that exists is fine.
+#
+# Item 6: one epoch numbering, 1-based everywhere: a 3-epoch run prints
+# epochs 1..3 as it trains; runs --history N --json gives epochs [1, 2, 3];
+# runs --history N without --json prints a table whose epoch column is
+# 1, 2, 3 (not JSON); runs --json's best_epoch is the epoch of the history
+# whose macro-F1 is the run's, and the runs table shows the same number.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 # 60 cases, a and b in [0, 1), the category the larger (Park-Miller).
@@ -57,4 +63,27 @@ expect_stderr_contains "--exclude: no source has a field 'bb'" 'train --exclude 
 expect_eq "$("$YUJING" runs p.yj --json | grep -c '"id":')" 2 'no run was made'
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $OPTS --exclude b
+
+# shellcheck disable=SC2086
+expect_exit 0 yujing train p.yj --batch 16 --hidden 4 --threads 1 --epochs 3 --lr 0.05
+expect_eq "$(awk '/^epoch / { printf "%s ", $2 }' "$T/stdout")" '1 2 3 ' 'train prints epochs 1, 2, 3'
+run_id=4
+expect_exit 0 yujing runs p.yj --history $run_id --json
+expect_eq "$(awk '/"epoch":/ { gsub(/[^0-9]/, ""); printf "%s ", $0 }' "$T/stdout")" '1 2 3 ' 'history JSON: epochs 1, 2, 3'
+best_f1=$("$YUJING" runs p.yj --json | awk -v r=$run_id '
+	/"id":/ { gsub(/[^0-9]/, ""); id = $0 }
+	/"macro_f1":/ && id == r { sub(/.*: */, ""); sub(/,$/, ""); print }')
+want_best=$(awk -v f="$best_f1" '
+	/"epoch":/ { gsub(/[^0-9]/, ""); e = $0 }
+	/"macro_f1":/ { sub(/.*: */, ""); sub(/,$/, ""); if ($0 + 0 == f + 0 && !b) b = e }
+	END { print b }' "$T/stdout")
+got_best=$("$YUJING" runs p.yj --json | awk -v r=$run_id '
+	/"id":/ { gsub(/[^0-9]/, ""); id = $0 }
+	/"best_epoch":/ && id == r { gsub(/[^0-9]/, ""); print }')
+expect_eq "$got_best" "$want_best" 'runs --json best_epoch is the 1-based epoch of the best macro-F1'
+expect_eq "$("$YUJING" runs p.yj | awk -v r=$run_id '$1 == r { print $5 }')" "$want_best" 'the runs table shows the same best epoch'
+nsteps=$("$YUJING" runs p.yj --history $run_id --json | awk '/"steps":/ { s = 1; next } /"epochs":/ { s = 0 } s && /^ *\[$/ { n++ } END { print n }')
+expect_exit 0 yujing runs p.yj --history $run_id
+expect_eq "$(awk 'NR > 2 { printf "%s ", $1 }' "$T/stdout")" '1 2 3 ' 'history without --json: a table of epochs 1, 2, 3'
+expect_stdout_contains "run 4: $nsteps steps, training loss" 'and a line on the steps (as many as the JSON lists)'
 done_testing
