@@ -411,8 +411,8 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 		     : (st = predictions_store(p, rm.run, o->unlabeled ? "unlabeled" : "project", 0, recs, n, err)))
 		goto out;
 	size_t j;
-	json_t *pj;
-	json_array_foreach(preds, j, pj) json_object_set_new(pj, "batch", batch ? json_integer(batch) : json_null());
+	for (j = 0; batch && j < json_array_size(preds); j++) /* new cases: their batch */
+		json_object_set_new(json_array_get(preds, j), "batch", json_integer(batch));
 	*out = json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
 	if (batch)
 		json_object_set_new(*out, "batch", json_integer(batch));
