@@ -224,6 +224,15 @@ installcheck-local:
 	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
 		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
 
+## Issue 15: files from someone else are data (tests/cli/harden.sh), the
+## reader's bounds and cancellation (tests/unit/test-bounds).
+TESTS += tests/cli/harden.sh
+EXTRA_DIST += tests/cli/harden.sh
+check_PROGRAMS += tests/unit/test-bounds
+tests_unit_test_bounds_SOURCES = tests/unit/test-bounds.c
+tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bounds_LDADD = $(DATA_LIBS)
+
 # The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
 # run-faults, a training run that kills itself or meets a full disk.
 check_PROGRAMS += tests/unit/run-faults

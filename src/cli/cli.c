@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yujing/base/escape.h"
 #include "yujing/base/i18n.h"
 #include "yujing/text/width.h"
 
@@ -145,8 +146,19 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 
 int cli_fail(const yj_error *err)
 {
+	/* Messages quote names and values from files: escaped, the hint on
+	 * its own line as error_format puts it. */
 	char buf[4096];
-	fprintf(stderr, "%s: %s\n", PACKAGE, error_format(err, buf, sizeof buf));
+	yj_error e = *err;
+	e.hint[0] = '\0';
+	char *m = escape_dup(error_format(&e, buf, sizeof buf));
+	fprintf(stderr, "%s: %s\n", PACKAGE, m ? m : buf);
+	free(m);
+	if (err->hint[0]) {
+		char *h = escape_dup(err->hint);
+		fprintf(stderr, "  %s %s\n", _("hint:"), h ? h : err->hint);
+		free(h);
+	}
 	return error_exit_code(err->status);
 }
 
@@ -160,6 +172,18 @@ int cli_print_json(json_t *v)
 	fputc('\n', stdout);
 	json_decref(v);
 	return rc ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- escape */
+
+const char *cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	char **slot = &ring[next++ % 8];
+	free(*slot);
+	*slot = escape_dup(s ? s : "");
+	return *slot ? *slot : "?";
 }
 
 /* ------------------------------------------------------------- interrupt */
@@ -286,8 +310,9 @@ void cli_table_row(cli_table *t, const char *const *cells)
 		t->cells = c;
 		t->cap = cap;
 	}
+	/* Cells show labels, keys and field names from files: escaped. */
 	for (int i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(cells[i] ? cells[i] : "");
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = escape_dup(cells[i] ? cells[i] : "");
 	t->nrows++;
 }
 

@@ -67,6 +67,11 @@ void cli_progress_init(yj_progress *p);
 void cli_progress_done(yj_progress *p);
 
 /* Aligned tables by display width. */
+/* s with its control characters escaped (escape_dup), for printing text
+ * from a file in human-readable output; valid until eight later calls.
+ * NULL prints as "".  JSON output needs no escaping. */
+const char *cli_esc(const char *s);
+
 typedef struct cli_table cli_table;
 cli_table *cli_table_new(int ncols);
 void cli_table_align(cli_table *t, int col, int right);

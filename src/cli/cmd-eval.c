@@ -152,7 +152,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	yj_error err;
 	error_clear(&err);
 	yj_project *p;
-	if (project_open(argv[i], &p, &err))
+	/* Evaluating reads; the ablation trains runs. */
+	if ((a.ablation ? project_open : project_open_readonly)(argv[i], &p, &err))
 		return cli_fail(&err);
 	if (a.ablation)
 		return ablation(&a, p);

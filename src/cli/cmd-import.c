@@ -130,7 +130,7 @@ static int report(const import_args *a, yj_project *p, const char *file, const y
 		 s.nfields);
 	printf(P_("imported %lld row into source '%s' (%s, %.2f s)\n",
 		  "imported %lld rows into source '%s' (%s, %.2f s)\n", (unsigned long)res->rows),
-	       res->rows, s.name, nfields, res->seconds);
+	       res->rows, cli_esc(s.name), nfields, res->seconds);
 	cli_table *t = cli_table_new(3);
 	const char *head[] = {_("field"), _("type"), _("role")};
 	cli_table_row(t, head);

@@ -128,7 +128,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			continue;
 		}
 		const char *pred = json_string_value(json_object_get(c, "predicted"));
-		printf("%s\t%s\t%.4f%s\n", json_string_value(json_object_get(c, "key")), pred,
+		printf("%s\t%s\t%.4f%s\n", cli_esc(json_string_value(json_object_get(c, "key"))), cli_esc(pred),
 		       json_number_value(json_object_get(json_object_get(c, "probabilities"), pred)),
 		       json_is_true(json_object_get(c, "alert")) ? _("\tALERT") : "");
 	}

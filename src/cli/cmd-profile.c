@@ -85,7 +85,7 @@ static void print_source(json_t *s)
 	char b1[64];
 	json_int_t rows = json_integer_value(json_object_get(s, "rows"));
 	printf(_("%s: %lld rows, %lld duplicate rows (%s), %lld keys on several rows\n"),
-	       json_string_value(json_object_get(s, "name")), (long long)rows,
+	       cli_esc(json_string_value(json_object_get(s, "name"))), (long long)rows,
 	       (long long)json_integer_value(json_object_get(s, "duplicate_rows")),
 	       fmt_rate(json_object_get(s, "duplicate_row_rate"), b1, sizeof b1),
 	       (long long)json_integer_value(json_object_get(s, "repeated_keys")));
@@ -128,7 +128,7 @@ static void print_source(json_t *s)
 			continue;
 		printf(_("  text length of %s (characters): min %lld, median %g, p95 %g, max %lld; "
 			 "suggested max length %lld\n"),
-		       json_string_value(json_object_get(f, "name")),
+		       cli_esc(json_string_value(json_object_get(f, "name"))),
 		       (long long)json_integer_value(json_object_get(len, "min")),
 		       json_number_value(json_object_get(len, "median")),
 		       json_number_value(json_object_get(len, "p95")),

@@ -40,11 +40,11 @@ static json_t *source_json(const yj_source_info *s)
 
 static void print_source(const yj_source_info *s)
 {
-	printf(P_("%s: %lld row, key %s", "%s: %lld rows, key %s", (unsigned long)s->rows), s->name,
-	       s->rows, s->key_field);
+	printf(P_("%s: %lld row, key %s", "%s: %lld rows, key %s", (unsigned long)s->rows), cli_esc(s->name),
+	       s->rows, cli_esc(s->key_field));
 	if (s->label_field)
-		printf(_(", label %s"), s->label_field);
-	printf(_(" (from %s)\n"), s->file);
+		printf(_(", label %s"), cli_esc(s->label_field));
+	printf(_(" (from %s)\n"), cli_esc(s->file));
 	cli_table *t = cli_table_new(3);
 	const char *head[] = {_("field"), _("type"), _("role")};
 	cli_table_row(t, head);
@@ -67,7 +67,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	yj_error err;
 	error_clear(&err);
 	yj_project *p;
-	if (project_open(argv[i], &p, &err))
+	if (project_open_readonly(argv[i], &p, &err))
 		return cli_fail(&err);
 	yj_source_info *v;
 	size_t n;

@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +95,17 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t k;
-		while (!rc && (k = getline(&line, &cap, stdin)) >= 0) {
+		while (!rc && (errno = 0, k = getline(&line, &cap, stdin)) >= 0) {
 			size_t len = (size_t)k;
 			if (len && line[len - 1] == '\n')
 				len--;
 			rc = one(&a, &v, line, len);
+		}
+		if (!rc && (ferror(stdin) || errno == ENOMEM)) {
+			/* Not the end of the input: say so, do not exit 0. */
+			error_set(&err, YJ_EIO, _("reading standard input failed: %s"), strerror(errno));
+			error_at(&err, "-", -1, -1, NULL);
+			rc = cli_fail(&err);
 		}
 		free(line);
 	}

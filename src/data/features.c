@@ -593,6 +593,10 @@ nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
 	free(out->x);
 	out->x = NULL;
+	free(out->name); /* found by make fault (issue 15) */
+	out->name = NULL;
+	json_decref(out->layout);
+	out->layout = NULL;
 done:
 	for (size_t i = 0; i < fl.ncats_owned; i++)
 		free(fl.cats_owned[i]);

@@ -259,44 +259,27 @@ static yj_status write_synthetic_key(importer *im, yj_error *err)
 	return exec_sql(im, sql, _("numbering the rows"), err);
 }
 
-/* The view "raw:NAME" with the original field names. */
+/* The view "raw:NAME" with the original field names (sources_view_sql:
+ * the project opener checks a file's views against the same text). */
 static yj_status write_view(importer *im, yj_error *err)
 {
-	strbuf sql = STRBUF_INIT, vname = STRBUF_INIT;
-	strbuf_addf(&vname, "raw:%s", im->o->source);
-	char *vq = store_quote_ident(strbuf_str(&vname));
+	size_t n = im->ncols + (synthetic_key(im->o) ? 1 : 0);
+	const char **names = malloc((n ? n : 1) * sizeof *names);
+	char *sql = NULL;
 	yj_status st = YJ_OK;
-	if (!vq) {
+	if (names) {
+		for (size_t i = 0; i < im->ncols; i++)
+			names[i] = reader_field_name(im->r, i);
+		if (n > im->ncols)
+			names[im->ncols] = key_name(im->o);
+		sql = sources_view_sql(im->o->source, im->table, names, n);
+	}
+	if (!sql)
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-		goto out;
-	}
-	strbuf_addf(&sql, "CREATE VIEW %s AS SELECT", vq);
-	for (size_t i = 0; i < im->ncols; i++) {
-		char *q = store_quote_ident(reader_field_name(im->r, i));
-		if (!q) {
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
-		strbuf_addf(&sql, "%s c%zu AS %s", i ? "," : "", i, q);
-		free(q);
-	}
-	if (synthetic_key(im->o)) {
-		char *q = store_quote_ident(key_name(im->o));
-		if (!q) {
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
-		strbuf_addf(&sql, "%s c%zu AS %s", im->ncols ? "," : "", im->ncols, q);
-		free(q);
-	} else if (im->ncols == 0) {
-		strbuf_adds(&sql, " row");
-	}
-	strbuf_addf(&sql, " FROM %s", im->table);
-	st = exec_sql(im, strbuf_str(&sql), _("creating the source view"), err);
-out:
-	free(vq);
-	strbuf_free(&sql);
-	strbuf_free(&vname);
+	else
+		st = exec_sql(im, sql, _("creating the source view"), err);
+	free(names);
+	free(sql);
 	return st;
 }
 

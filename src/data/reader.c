@@ -55,6 +55,7 @@ struct yj_reader {
 	int bad_encoding; /* 1: not valid in the declared encoding (iconv) */
 	int started;      /* BOM check done */
 	volatile sig_atomic_t *cancel;
+	long rec_line;    /* the line the record being read starts on */
 
 	/* parser */
 	yj_format format;
@@ -192,6 +193,21 @@ static int fill(yj_reader *r, yj_error *err)
 	for (;;) {
 		if (r->pos < r->valid)
 			return 1;
+		/* Here once per buffer (at most CHUNK bytes): an endless line
+		 * (/dev/zero, a stream without newlines) neither grows without
+		 * bound nor ignores Ctrl-C, which sets the flag between reads. */
+		if (r->cancel && *r->cancel) {
+			error_set(err, YJ_EINTR, _("interrupted"));
+			error_at(err, r->path, r->line, -1, NULL);
+			return -1;
+		}
+		if ((r->format == FORMAT_JSONL ? r->jline.len : r->rec.len) > READER_MAX_RECORD) {
+			error_set(err, YJ_EDATA, _("the record is longer than %d MiB"), READER_MAX_RECORD >> 20);
+			error_at(err, r->path, r->rec_line, -1, NULL);
+			error_hint(err, _("is this a file of lines? check --format; in CSV, a quote that is "
+					  "never closed makes the rest of the file one field"));
+			return -1;
+		}
 		if (r->bad) {
 			if (r->bad_encoding)
 				error_set(err, YJ_EDATA, _("invalid byte sequence for the declared encoding"));
@@ -353,7 +369,7 @@ static int delim_record(yj_reader *r, long *start_line, int *blank, yj_error *er
 	long quote_line = 0;
 	long long quote_off = 0;
 	rec_reset(r);
-	*start_line = r->line;
+	*start_line = r->rec_line = r->line;
 	*blank = 0;
 	int any = 0; /* consumed anything of this record */
 	int cr = 0;  /* inside quotes, the byte before was a CR */
@@ -528,6 +544,12 @@ static yj_status read_header(yj_reader *r, yj_error *err)
 	if (k == 0) {
 		error_set(err, YJ_EDATA, _("the file is empty: expected a header line naming the fields"));
 		error_at(err, r->path, r->line, -1, NULL);
+		return YJ_EDATA;
+	}
+	if (r->nf > READER_MAX_FIELDS) {
+		error_set(err, YJ_EDATA, _("the header names %zu fields; at most %d are supported"), r->nf,
+			  READER_MAX_FIELDS);
+		error_at(err, r->path, line, -1, NULL);
 		return YJ_EDATA;
 	}
 	for (size_t i = 0; i < r->nf; i++) {
@@ -734,6 +756,12 @@ static int json_put(yj_reader *r, const char *name, json_t *v, long line, yj_err
 		return -1;
 	}
 	long idx = map_find(r, name);
+	if (idx < 0 && r->nnames >= READER_MAX_FIELDS) {
+		error_set(err, YJ_EDATA, _("a key beyond the first %d fields: at most %d are supported"),
+			  READER_MAX_FIELDS, READER_MAX_FIELDS);
+		error_at(err, r->path, line, -1, name);
+		return -1;
+	}
 	if (idx < 0) {
 		if (add_name(r, name, strlen(name)) || map_insert(r, r->nnames - 1))
 			return oom(r, err), -1;
@@ -799,6 +827,7 @@ static int json_put(yj_reader *r, const char *name, json_t *v, long line, yj_err
 static int read_line(yj_reader *r, long long *start_off, yj_error *err)
 {
 	strbuf_reset(&r->jline);
+	r->rec_line = r->line;
 	int any = 0;
 	*start_off = -1;
 	for (;;) {

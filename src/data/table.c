@@ -215,7 +215,7 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 		goto nomem;
 	strbuf_adds(&sql, "SELECT row, line");
 	for (size_t c = 0; c < t->ncols; c++)
-		strbuf_addf(&sql, ", %s", t->info.fields[c].col);
+		strbuf_addf(&sql, ", \"%s\"", t->info.fields[c].col); /* c<N>: sources.c checked it */
 	strbuf_addf(&sql, " FROM %s ORDER BY row", tq);
 	free(tq);
 	int rc = sqlite3_prepare_v2(db, strbuf_str(&sql), -1, &q, NULL);

@@ -231,6 +231,66 @@ static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
 		l += (size_t)snprintf(buf + l, n - l, "%s%lld", d ? ", " : "", (long long)shape[d]);
 }
 
+/* 0 when tensor t (found at name `name`) has shape [a] (ndim 1) or [a, b]
+ * (ndim 2), else an error naming it. */
+static int shape_check(const char *path, const yj_safetensors *sf, const yj_st_tensor *t, int ndim,
+		       const int64_t *shape, yj_error *err)
+{
+	int same = t->ndim == ndim;
+	for (int d = 0; same && d < ndim; d++)
+		same = t->shape[d] == shape[d];
+	if (same)
+		return 0;
+	char want[128], got[128];
+	shape_str(want, sizeof want, ndim, shape);
+	shape_str(got, sizeof got, t->ndim, t->shape);
+	error_set(err, YJ_EDATA, "%s: tensor '%s' has shape [%s], config.json implies [%s]", path, t->name,
+		  got, want);
+	error_at(err, path, -1, (long long)(sf->data_start + t->begin), t->name);
+	error_hint(err, "the weights and config.json come from different models");
+	return -1;
+}
+
+/* Before bert_init allocates what config.json describes, the file must
+ * hold the tensors that size it, each of the shape the configuration
+ * implies: the three embeddings and every layer's query and feed-forward
+ * matrices.  Their bytes are in the file (the reader checked the ranges),
+ * so a crafted config.json cannot make a small file cost gigabytes. */
+static yj_status check_sizes(const char *path, const yj_safetensors *sf, const yj_bert_cfg *c,
+			     int prefixed, yj_error *err)
+{
+	const int64_t C = c->hidden, I = c->intermediate;
+	char name[PARAM_NAME_MAX];
+	for (int k = -3; k < 3 * c->layers; k++) {
+		int64_t shape[2] = {C, C};
+		if (k == -3)
+			snprintf(name, sizeof name, "bert.embeddings.word_embeddings.weight"), shape[0] = c->vocab_size;
+		else if (k == -2)
+			snprintf(name, sizeof name, "bert.embeddings.position_embeddings.weight"), shape[0] = c->max_pos;
+		else if (k == -1)
+			snprintf(name, sizeof name, "bert.embeddings.token_type_embeddings.weight"),
+				shape[0] = c->type_vocab;
+		else if (k % 3 == 0)
+			snprintf(name, sizeof name, "bert.encoder.layer.%d.attention.self.query.weight", k / 3);
+		else if (k % 3 == 1)
+			snprintf(name, sizeof name, "bert.encoder.layer.%d.intermediate.dense.weight", k / 3),
+				shape[0] = I;
+		else
+			snprintf(name, sizeof name, "bert.encoder.layer.%d.output.dense.weight", k / 3), shape[1] = I;
+		const yj_st_tensor *t = lookup(sf, name, prefixed);
+		if (!t) {
+			error_set(err, YJ_EDATA, "%s: tensor '%s' is missing", path, name);
+			error_at(err, path, -1, -1, name);
+			error_hint(err, "config.json describes more than the weights hold; they come "
+					"from different models");
+			return YJ_EDATA;
+		}
+		if (shape_check(path, sf, t, 2, shape, err))
+			return YJ_EDATA;
+	}
+	return YJ_OK;
+}
+
 /* Which optional group a parameter belongs to: 0 none, 1 pooler, 2 MLM. */
 static int group_of(const char *name)
 {
@@ -303,10 +363,8 @@ yj_status bert_load_dir(yj_bert *m, const char *dir, uint64_t seed, yj_error *er
 	free(buf);
 	if (st != YJ_OK)
 		return st;
-	if ((st = bert_init(m, &cfg, seed, err)) != YJ_OK)
-		goto out;
-
-	/* Pass 1: resolve and check every tensor. */
+	/* Pass 1: resolve and check every tensor, those that size the model
+	 * before it is allocated. */
 	int prefixed = safetensors_find(&sf, "bert.embeddings.word_embeddings.weight") != NULL;
 	if (!prefixed && !safetensors_find(&sf, "embeddings.word_embeddings.weight")) {
 		error_set(err, YJ_EDATA,
@@ -330,6 +388,9 @@ yj_status bert_load_dir(yj_bert *m, const char *dir, uint64_t seed, yj_error *er
 		st = YJ_EDATA;
 		goto out;
 	}
+	if ((st = bert_config_check(&cfg, err)) != YJ_OK || (st = check_sizes(path, &sf, &cfg, prefixed, err)) != YJ_OK ||
+	    (st = bert_init(m, &cfg, seed, err)) != YJ_OK)
+		goto out;
 	src = calloc(m->ps.n, sizeof *src);
 	if (!src) {
 		st = error_set(err, YJ_ENOMEM, "out of memory");
@@ -358,18 +419,16 @@ yj_status bert_load_dir(yj_bert *m, const char *dir, uint64_t seed, yj_error *er
 			st = YJ_EDATA;
 			goto out;
 		}
-		int same = t->ndim == p->ndim;
-		for (int d = 0; same && d < p->ndim; d++)
-			same = t->shape[d] == p->shape[d];
-		if (!same) {
-			char want[128], got[128];
-			shape_str(want, sizeof want, p->ndim, p->shape);
-			shape_str(got, sizeof got, t->ndim, t->shape);
-			error_set(err, YJ_EDATA,
-				  "%s: tensor '%s' has shape [%s], config.json implies [%s]", path,
-				  t->name, got, want);
+		if (shape_check(path, &sf, t, p->ndim, p->shape, err)) {
+			st = YJ_EDATA;
+			goto out;
+		}
+		long long bad = safetensors_nonfinite(&sf, t);
+		if (bad >= 0) {
+			error_set(err, YJ_EDATA, "%s: tensor '%s' holds a NaN or an infinity (element %lld)",
+				  path, t->name, bad);
 			error_at(err, path, -1, at, t->name);
-			error_hint(err, "the weights and config.json come from different models");
+			error_hint(err, "the checkpoint is damaged, or was saved from a run that diverged");
 			st = YJ_EDATA;
 			goto out;
 		}

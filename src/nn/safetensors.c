@@ -444,7 +444,36 @@ void safetensors_to_f32(const yj_safetensors *st, const yj_st_tensor *t, float *
 	}
 }
 
-/* Two passes: check every parameter (present, float dtype, same shape)
+long long safetensors_nonfinite(const yj_safetensors *st, const yj_st_tensor *t)
+{
+	const unsigned char *p = st->data + t->begin;
+	size_t n = safetensors_numel(t);
+	/* An all-ones exponent is an infinity or a NaN. */
+	switch (t->dtype) {
+	case ST_F32:
+		for (size_t i = 0; i < n; i++)
+			if ((get_le32(p + 4 * i) & 0x7f800000u) == 0x7f800000u)
+				return (long long)i;
+		break;
+	case ST_F16:
+		for (size_t i = 0; i < n; i++)
+			if ((get_le16(p + 2 * i) & 0x7c00u) == 0x7c00u)
+				return (long long)i;
+		break;
+	case ST_BF16:
+		for (size_t i = 0; i < n; i++)
+			if ((get_le16(p + 2 * i) & 0x7f80u) == 0x7f80u)
+				return (long long)i;
+		break;
+	case ST_I64:
+	case ST_I32:
+		break;
+	}
+	return -1;
+}
+
+/* Two passes: check every parameter (present, float dtype, same shape,
+ * finite values)
  * and, unless allow_extra, that nothing else is there; only then convert,
  * so a failed load leaves ps untouched. */
 yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int allow_extra,
@@ -486,6 +515,10 @@ yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int a
 					"configuration");
 			return YJ_EDATA;
 		}
+		long long bad = safetensors_nonfinite(st, t);
+		if (bad >= 0)
+			return st_fail(err, what, at, p->name,
+				       "tensor '%s' holds a NaN or an infinity (element %lld)", p->name, bad);
 	}
 	if (!allow_extra) {
 		for (size_t i = 0; i < st->n; i++) {

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/base/strbuf.h"
 #include "yujing/store/project.h"
+#include "yujing/store/sources.h"
 
 struct yj_project {
 	sqlite3 *db;
@@ -301,6 +304,40 @@ fail:
 	return st;
 }
 
+/* The test suite's one way to make a write fail where it wants (a trigger
+ * that raises): with YUJING_TEST_TRUST_TRIGGERS=1 in the environment,
+ * triggers stay enabled and the schema check lets them through.  Only the
+ * environment can say so, never a file; never set it for a file from
+ * someone else. */
+static int test_triggers(void)
+{
+	const char *v = getenv("YUJING_TEST_TRUST_TRIGGERS");
+	return v && !strcmp(v, "1");
+}
+
+/*
+ * A project file may come from someone else: nothing stored in it may run
+ * as code in this connection.  DEFENSIVE forbids writable_schema and
+ * other ways to corrupt the file through SQL; with TRUSTED_SCHEMA off,
+ * functions with side effects (fts3_tokenizer, load_extension, ...) cannot
+ * be called from views, triggers, CHECK or DEFAULT expressions or indexes;
+ * the two-argument fts3_tokenizer (which hands out pointers) is off; and
+ * triggers never fire (yujing creates none; the schema check below refuses
+ * a file that holds one).  Set before the first statement on the file.
+ */
+static yj_status harden_connection(sqlite3 *db, yj_error *err)
+{
+	static const int off[] = {SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER,
+				  SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, SQLITE_DBCONFIG_ENABLE_TRIGGER};
+	size_t n = sizeof off / sizeof off[0] - (test_triggers() ? 1 : 0);
+	int rc = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+		rc = sqlite3_db_config(db, off[i], 0, (int *)NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("configuring the project connection"), err);
+	return YJ_OK;
+}
+
 static yj_status configure_connection(sqlite3 *db, yj_error *err)
 {
 	sqlite3_busy_timeout(db, 10000);
@@ -311,6 +348,206 @@ static yj_status configure_connection(sqlite3 *db, yj_error *err)
 		    "PRAGMA synchronous = NORMAL;"
 		    "PRAGMA foreign_keys = ON;",
 		    _("configuring the project connection"), err);
+}
+
+/* ------------------------------------------------------------ schema check */
+
+/* The schema yujing makes at `version`: the migrations run in a private
+ * in-memory database (*out, closed by the caller). */
+static int reference_schema(long long version, sqlite3 **out)
+{
+	int rc = sqlite3_open_v2(":memory:", out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	for (long long v = 0; rc == SQLITE_OK && v < version; v++)
+		rc = sqlite3_exec(*out, migrations[v], NULL, NULL, NULL);
+	return rc;
+}
+
+/* 1 when (type, name, sql) is the data table or the "raw:NAME" view that
+ * import made for a source of the catalogue, 0 when not, -1 on an SQLite
+ * failure (*rc).  A data table may only be named raw_<id> (its columns are
+ * checked where they are read: sources.c); a view's SQL must be exactly
+ * what import writes for the source's fields. */
+static int source_object(sqlite3 *db, const char *type, const char *name, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	char *want = NULL;
+	const char **names = NULL;
+	size_t n = 0, cap = 0;
+	int found = 0;
+	if (!strcmp(type, "table")) {
+		if (strncmp(sql, "CREATE TABLE ", 13) != 0)
+			return 0;
+		*rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sources WHERE data_table = ?1 AND ?1 = 'raw_' || id",
+					 -1, &st, NULL);
+		if (*rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+			*rc = sqlite3_step(st);
+			found = *rc == SQLITE_ROW;
+			*rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+		}
+		sqlite3_finalize(st);
+		return *rc == SQLITE_OK ? found : -1;
+	}
+	if (strcmp(type, "view") != 0 || strncmp(name, "raw:", 4) != 0)
+		return 0;
+	/* The source's field names in column order, then its name and id. */
+	*rc = sqlite3_prepare_v2(db,
+				 "SELECT f.name, s.id FROM sources s LEFT JOIN fields f ON f.source_id = s.id"
+				 " WHERE s.name = ? ORDER BY f.pos",
+				 -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name + 4, -1, SQLITE_STATIC);
+	long long id = 0;
+	int any = 0;
+	while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+		any = 1;
+		id = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue; /* a source without fields */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			const char **v = realloc(names, cap * sizeof *v);
+			if (!v) {
+				*rc = SQLITE_NOMEM;
+				goto out;
+			}
+			names = v;
+		}
+		names[n] = strdup((const char *)sqlite3_column_text(st, 0));
+		if (!names[n]) {
+			*rc = SQLITE_NOMEM;
+			goto out;
+		}
+		n++;
+	}
+	if (*rc != SQLITE_DONE)
+		goto out;
+	*rc = SQLITE_OK;
+	if (!any)
+		goto out;
+	char table[32];
+	snprintf(table, sizeof table, "raw_%lld", id);
+	want = sources_view_sql(name + 4, table, names, n);
+	if (!want) {
+		*rc = SQLITE_NOMEM;
+		goto out;
+	}
+	found = !strcmp(want, sql);
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		free((char *)names[i]);
+	free(names);
+	free(want);
+	return *rc == SQLITE_OK ? found : -1;
+}
+
+/* Refuse a file whose schema holds what yujing did not make: compare
+ * every object of sqlite_schema with the schema the migrations make at
+ * `version`.  Allowed besides: the data tables and views of the
+ * catalogue's sources, SQLite's own objects (sqlite_stat tables,
+ * automatic indexes) and plain tables (inert data).  Refused: any other
+ * trigger, view, virtual table or index, a yujing object whose SQL
+ * differs, and a missing one.  Reads only. */
+static yj_status check_schema(sqlite3 *db, long long version, yj_error *err)
+{
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *st = NULL, *rs = NULL;
+	yj_status ret = YJ_OK;
+	long long matched = 0, expected = 0;
+	int rc = reference_schema(version, &ref);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ref, "SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?", -1,
+					&rs, NULL);
+	if (rc != SQLITE_OK) {
+		ret = store_sqlite_error(ref, rc, _("checking the project schema"), err);
+		goto out;
+	}
+	/* Before the first migration there is no catalogue, hence no source. */
+	int catalogue = version >= 1;
+	rc = sqlite3_prepare_v2(db, "SELECT type, name, coalesce(sql, '') FROM sqlite_schema", -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *sql = (const char *)sqlite3_column_text(st, 2);
+		if (!type || !name || !sql) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		sqlite3_reset(rs);
+		sqlite3_bind_text(rs, 1, type, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(rs, 2, name, -1, SQLITE_TRANSIENT);
+		int in_ref = sqlite3_step(rs);
+		if (in_ref == SQLITE_ROW) {
+			const char *want = (const char *)sqlite3_column_text(rs, 0);
+			if (strcmp(want ? want : "", sql) != 0) {
+				ret = error_set(err, YJ_ENOTPROJECT,
+						_("the project file's %s '%s' is not the one yujing created"), type,
+						name);
+				break;
+			}
+			matched++;
+			continue;
+		}
+		if (in_ref != SQLITE_DONE) {
+			rc = in_ref;
+			break;
+		}
+		int ok = (!strcmp(type, "trigger") && test_triggers()) ||
+			 (!strcmp(type, "table") && !strncmp(name, "sqlite_stat", 11)) ||
+			 (!strcmp(type, "index") && !*sql && !strncmp(name, "sqlite_autoindex_", 17));
+		if (!ok && catalogue && (ok = source_object(db, type, name, sql, &rc)) < 0)
+			break;
+		if (!ok && !strcmp(type, "table") && !strncmp(sql, "CREATE TABLE ", 13))
+			ok = 1;
+		if (ok)
+			continue;
+		if (!strcmp(type, "trigger"))
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("the project file holds a trigger, '%s', that yujing did not create"), name);
+		else if (!strcmp(type, "view"))
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("the project file holds a view, '%s', that yujing did not create"), name);
+		else if (!strcmp(type, "table"))
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("the project file holds a virtual table, '%s', that yujing did not create"),
+					name);
+		else
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("the project file holds an index, '%s', that yujing did not create"), name);
+		break;
+	}
+	if (!ret && rc != SQLITE_DONE) {
+		ret = store_sqlite_error(db, rc == SQLITE_OK ? SQLITE_ERROR : rc, _("checking the project schema"), err);
+		goto out;
+	}
+	if (ret) {
+		error_hint(err, _("a project file is data: objects that run SQL on yujing's writes are "
+				  "refused, and the file was left unchanged; if you trust it, drop the object "
+				  "with sqlite3 first"));
+		goto out;
+	}
+	sqlite3_finalize(rs);
+	rs = NULL;
+	if ((rc = sqlite3_prepare_v2(ref, "SELECT count(*) FROM sqlite_schema", -1, &rs, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_step(rs)) != SQLITE_ROW) {
+		ret = store_sqlite_error(ref, rc, _("checking the project schema"), err);
+		goto out;
+	}
+	expected = sqlite3_column_int64(rs, 0);
+	if (matched != expected) {
+		ret = error_set(err, YJ_ENOTPROJECT,
+				_("the project file lacks %lld of the tables and indexes yujing created"),
+				expected - matched);
+		error_hint(err, _("the file was changed outside yujing; it was left unchanged"));
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(rs);
+	sqlite3_close(ref);
+	return ret;
 }
 
 static yj_project *project_wrap(sqlite3 *db, const char *path)
@@ -349,7 +586,9 @@ yj_status project_create(const char *path, yj_project **out, yj_error *err)
 		sqlite3_close(db);
 		return st;
 	}
-	st = configure_connection(db, err);
+	st = harden_connection(db, err);
+	if (!st)
+		st = configure_connection(db, err);
 	if (!st)
 		st = migrate(db, 0, err);
 	if (!st) {
@@ -388,7 +627,10 @@ yj_status project_create(const char *path, yj_project **out, yj_error *err)
 	return YJ_OK;
 }
 
-yj_status project_open(const char *path, yj_project **out, yj_error *err)
+/* Open path for reading and writing, or (readonly) for reading only: then
+ * nothing in the file changes (no migration, no switch to WAL), and a
+ * read-only file opens. */
+static yj_status open_project(const char *path, int readonly, yj_project **out, yj_error *err)
 {
 	struct stat sb;
 	*out = NULL;
@@ -404,13 +646,21 @@ yj_status project_open(const char *path, yj_project **out, yj_error *err)
 		error_at(err, path, -1, -1, NULL);
 		return YJ_ENOTPROJECT;
 	}
+	/* Reading only: a file we may write is still opened for writing, so
+	 * that closing the last connection of a WAL file checkpoints it and
+	 * removes its -wal and -shm files, but with query_only set below
+	 * nothing is written; a file we may not write is opened read-only. */
+	int ro = readonly && access(path, W_OK) != 0;
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL);
+	int rc = sqlite3_open_v2(path, &db, (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_EXRESCODE,
+				 NULL);
 	yj_status st;
 	if (rc != SQLITE_OK) {
 		st = store_sqlite_error(db, rc, _("opening the project file"), err);
 		goto fail;
 	}
+	if ((st = harden_connection(db, err)))
+		goto fail;
 	long long appid = 0, version = 0;
 	/* Another process (a training run, the TUI's workers) may be writing:
 	 * wait for its lock rather than fail, from the very first read. */
@@ -447,7 +697,29 @@ yj_status project_open(const char *path, yj_project **out, yj_error *err)
 		error_hint(err, _("upgrade yujing to open this project; it was left unchanged"));
 		goto fail;
 	}
-	if ((st = configure_connection(db, err)) || (st = migrate(db, version, err)))
+	if (version < 0) {
+		st = error_set(err, YJ_ENOTPROJECT,
+			       _("not a yujing project: its schema version is %lld (a project has 0 to %d)"),
+			       version, PROJECT_SCHEMA_VERSION);
+		error_hint(err, _("the file was changed outside yujing; it was left unchanged"));
+		goto fail;
+	}
+	if ((st = check_schema(db, version, err)))
+		goto fail;
+	if (readonly && version < PROJECT_SCHEMA_VERSION) {
+		st = error_set(err, YJ_EVERSION,
+			       _("project schema version %lld needs an upgrade to %d, which this command "
+				 "cannot write"),
+			       version, PROJECT_SCHEMA_VERSION);
+		error_hint(err, _("run a command that writes, such as 'yujing import', once"));
+		goto fail;
+	}
+	if (readonly)
+		st = exec(db, "PRAGMA foreign_keys = ON; PRAGMA query_only = ON",
+			  _("configuring the project connection"), err);
+	else if (!(st = configure_connection(db, err)))
+		st = migrate(db, version, err);
+	if (st)
 		goto fail;
 	*out = project_wrap(db, path);
 	if (!*out) {
@@ -459,6 +731,16 @@ fail:
 	error_at(err, path, -1, -1, NULL);
 	sqlite3_close(db);
 	return st;
+}
+
+yj_status project_open(const char *path, yj_project **out, yj_error *err)
+{
+	return open_project(path, 0, out, err);
+}
+
+yj_status project_open_readonly(const char *path, yj_project **out, yj_error *err)
+{
+	return open_project(path, 1, out, err);
 }
 
 void project_close(yj_project *p)

@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,17 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/store/sources.h"
 
-static char *dup_col(sqlite3_stmt *st, int i)
+/* A copy of column i, NULL for an SQL NULL; *nomem set when out of
+ * memory (so that no allocation failure passes for a NULL). */
+static char *dup_col(sqlite3_stmt *st, int i, int *nomem)
 {
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
 	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? strdup((const char *)s) : NULL;
+	char *d = s ? strdup((const char *)s) : NULL;
+	if (!d)
+		*nomem = 1;
+	return d;
 }
 
 static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
@@ -27,6 +35,7 @@ static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
 		return store_sqlite_error(db, rc, _("reading fields"), err);
 	sqlite3_bind_int64(st, 1, s->id);
 	size_t cap = 0;
+	int nomem = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (s->nfields == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -38,11 +47,15 @@ static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
 			s->fields = f;
 		}
 		yj_field_info *f = &s->fields[s->nfields++];
-		f->name = dup_col(st, 0);
-		f->col = dup_col(st, 1);
-		f->type = dup_col(st, 2);
-		f->inferred = dup_col(st, 3);
-		f->role = dup_col(st, 4);
+		f->name = dup_col(st, 0, &nomem);
+		f->col = dup_col(st, 1, &nomem);
+		f->type = dup_col(st, 2, &nomem);
+		f->inferred = dup_col(st, 3, &nomem);
+		f->role = dup_col(st, 4, &nomem);
+		if (nomem) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -50,23 +63,165 @@ static yj_status load_fields(sqlite3 *db, yj_source_info *s, yj_error *err)
 	return YJ_OK;
 }
 
+/* ------------------------------------------------------------ validation */
+
+/* Column index N of a data column name "c<N>" (decimal, no leading zero,
+ * below SOURCES_MAX_COLUMNS), or -1. */
+static long col_index(const char *col)
+{
+	if (!col || col[0] != 'c' || !col[1] || (col[1] == '0' && col[2]))
+		return -1;
+	long n = 0;
+	for (const char *s = col + 1; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (*s - '0');
+		if (n >= SOURCES_MAX_COLUMNS)
+			return -1;
+	}
+	return n;
+}
+
+static int one_of(const char *s, const char *const *accept)
+{
+	for (; s && *accept; accept++)
+		if (!strcmp(s, *accept))
+			return 1;
+	return 0;
+}
+
+/* The catalogue comes from the file, and the file may come from someone
+ * else: before any of it is used, every identifier the data layer pastes
+ * into SQL (the data table, each field's column) must be one import could
+ * have made and must exist, and the texts used as enums must be known.
+ * Fails with YJ_ENOTPROJECT naming the source and the field. */
+static yj_status validate_source(sqlite3 *db, const char *path, const yj_source_info *s, yj_error *err)
+{
+	static const char *const types[] = {"integer", "real", "categorical", "text", "datetime", NULL};
+	static const char *const roles[] = {"key", "label", "text", "attribute", NULL};
+	char want[32];
+	unsigned char *have = NULL;
+	sqlite3_stmt *st = NULL;
+	yj_status ret = YJ_OK;
+	snprintf(want, sizeof want, "raw_%lld", s->id);
+	if (!s->name || !s->key_field || !s->file || !s->format || !s->encoding || !s->imported_at) {
+		ret = error_set(err, YJ_ENOTPROJECT, _("the catalogue entry of source %lld is incomplete"), s->id);
+		goto out;
+	}
+	if (!s->data_table || strcmp(s->data_table, want) != 0) {
+		ret = error_set(err, YJ_ENOTPROJECT,
+				_("source '%s' names data table '%.64s', not %s as yujing does"), s->name,
+				s->data_table ? s->data_table : "", want);
+		error_at(err, path, -1, -1, "data_table");
+		goto out;
+	}
+	/* The columns the data table really has. */
+	have = calloc(SOURCES_MAX_COLUMNS, 1);
+	if (!have) {
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	int rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, want, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			long k = col_index((const char *)sqlite3_column_text(st, 0));
+			if (k >= 0)
+				have[k] = 1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ret = store_sqlite_error(db, rc, _("reading a source"), err);
+		goto out;
+	}
+	/* The row count sizes the readers' arrays: no more than the table has. */
+	sqlite3_finalize(st);
+	char sql[64];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", want);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = SQLITE_OK;
+	if (rc != SQLITE_OK) {
+		ret = store_sqlite_error(db, rc, _("reading a source"), err);
+		goto out;
+	}
+	if (s->rows < 0 || s->rows > sqlite3_column_int64(st, 0)) {
+		ret = error_set(err, YJ_ENOTPROJECT, _("source '%s' claims %lld rows, its data table holds %lld"),
+				s->name, s->rows, (long long)sqlite3_column_int64(st, 0));
+		error_at(err, path, -1, -1, "rows");
+		goto out;
+	}
+	for (size_t i = 0; i < s->nfields; i++) {
+		const yj_field_info *f = &s->fields[i];
+		long k = col_index(f->col);
+		if (!f->name || k < 0 || !have[k]) {
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("field %zu of source '%s' names column '%.64s', which is not a column "
+					  "of its data table"),
+					i + 1, s->name, f->col ? f->col : "");
+			error_at(err, path, -1, -1, f->name ? f->name : "col");
+			goto out;
+		}
+		if (!one_of(f->type, types) || !one_of(f->inferred, types) || !one_of(f->role, roles)) {
+			ret = error_set(err, YJ_ENOTPROJECT,
+					_("field '%s' of source '%s' has an unknown type or role"), f->name,
+					s->name);
+			error_at(err, path, -1, -1, f->name);
+			goto out;
+		}
+	}
+out:
+	if (ret) {
+		error_at(err, path, -1, -1, NULL);
+		error_hint(err, _("the catalogue was changed outside yujing; the file was left unchanged"));
+	}
+	sqlite3_finalize(st);
+	free(have);
+	return ret;
+}
+
+char *sources_view_sql(const char *source, const char *table, const char *const *names, size_t n)
+{
+	strbuf sql = STRBUF_INIT, vname = STRBUF_INIT;
+	char *vq = NULL, *ret = NULL;
+	int bad = strbuf_addf(&vname, "raw:%s", source) || !(vq = store_quote_ident(strbuf_str(&vname))) ||
+		  strbuf_addf(&sql, "CREATE VIEW %s AS SELECT", vq);
+	for (size_t i = 0; !bad && i < n; i++) {
+		char *q = store_quote_ident(names[i]);
+		bad = !q || strbuf_addf(&sql, "%s c%zu AS %s", i ? "," : "", i, q);
+		free(q);
+	}
+	if (!bad && n == 0)
+		bad = strbuf_adds(&sql, " row");
+	if (!bad && !strbuf_addf(&sql, " FROM %s", table))
+		ret = strbuf_detach(&sql);
+	free(vq);
+	strbuf_free(&sql);
+	strbuf_free(&vname);
+	return ret;
+}
+
 static const char *const source_cols =
 	"SELECT id, name, key_field, label_field, file, format, encoding, data_table,"
 	" imported_at, rows FROM sources";
 
-static void fill_source(sqlite3_stmt *st, yj_source_info *s)
+/* Fill s from a row of source_cols; -1 when out of memory (s is then
+ * partly filled: sources_free it). */
+static int fill_source(sqlite3_stmt *st, yj_source_info *s)
 {
+	int nomem = 0;
 	memset(s, 0, sizeof *s);
 	s->id = sqlite3_column_int64(st, 0);
-	s->name = dup_col(st, 1);
-	s->key_field = dup_col(st, 2);
-	s->label_field = dup_col(st, 3);
-	s->file = dup_col(st, 4);
-	s->format = dup_col(st, 5);
-	s->encoding = dup_col(st, 6);
-	s->data_table = dup_col(st, 7);
-	s->imported_at = dup_col(st, 8);
+	s->name = dup_col(st, 1, &nomem);
+	s->key_field = dup_col(st, 2, &nomem);
+	s->label_field = dup_col(st, 3, &nomem);
+	s->file = dup_col(st, 4, &nomem);
+	s->format = dup_col(st, 5, &nomem);
+	s->encoding = dup_col(st, 6, &nomem);
+	s->data_table = dup_col(st, 7, &nomem);
+	s->imported_at = dup_col(st, 8, &nomem);
 	s->rows = sqlite3_column_int64(st, 9);
+	return nomem ? -1 : 0;
 }
 
 yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error *err)
@@ -96,14 +251,17 @@ yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error 
 			}
 			v = t;
 		}
-		fill_source(st, &v[cnt++]);
+		if (fill_source(st, &v[cnt++])) {
+			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		ret = store_sqlite_error(db, rc, _("listing sources"), err);
 		goto out;
 	}
 	for (size_t i = 0; i < cnt; i++)
-		if ((ret = load_fields(db, &v[i], err)))
+		if ((ret = load_fields(db, &v[i], err)) || (ret = validate_source(db, project_path(p), &v[i], err)))
 			goto out;
 	*out = v;
 	*n = cnt;
@@ -133,8 +291,10 @@ yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_e
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		fill_source(st, out);
-		ret = load_fields(db, out, err);
+		if (fill_source(st, out))
+			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		else if (!(ret = load_fields(db, out, err)))
+			ret = validate_source(db, project_path(p), out, err);
 	} else if (rc == SQLITE_DONE) {
 		ret = error_set(err, YJ_ENOTFOUND, _("no source named '%s'"), name);
 		error_hint(err, _("'yujing sources PROJECT' lists the sources"));
@@ -144,6 +304,11 @@ yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_e
 out:
 	sqlite3_finalize(st);
 	strbuf_free(&sql);
+	if (ret) {
+		/* Nothing for the caller to free on an error. */
+		sources_free(out, 1);
+		memset(out, 0, sizeof *out);
+	}
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "yujing/base/escape.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/utf8.h"
 #include "yujing/text/width.h"
@@ -94,7 +95,7 @@ static size_t sanitize(const char *s, int maxw, char *out, size_t size)
 			i++;
 			continue;
 		}
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+		if (escape_is_control(cp)) {
 			out[o++] = ' ';
 			w++;
 		} else {

@@ -36,13 +36,22 @@ typedef struct yj_cell {
 	int is_null;
 } yj_cell;
 
+/* Bounds on what a file can make the reader hold.  A record (a CSV/TSV
+ * record, quoted newlines included, or a JSON line) that grows past
+ * READER_MAX_RECORD bytes is an error naming the line it starts on (checked
+ * per megabyte of input: a record up to the bound always reads).
+ * READER_MAX_FIELDS: SQLite's 2000 columns of a table less the row, line
+ * and synthetic key columns of a source table (store/sources.h). */
+#define READER_MAX_RECORD (64 << 20)
+#define READER_MAX_FIELDS 1997
+
 typedef struct yj_reader yj_reader;
 
 typedef struct yj_reader_opts {
 	yj_format format;      /* FORMAT_AUTO to guess from the name */
 	const char *encoding;  /* NULL or "utf-8", "gb18030", "gbk" */
-	/* When set and non-zero, a read interrupted by a signal stops the
-	 * reader with YJ_EINTR. */
+	/* When set and non-zero, the reader stops with YJ_EINTR: a read
+	 * interrupted by a signal, and the next buffer of an endless line. */
 	volatile sig_atomic_t *cancel;
 } yj_reader_opts;
 

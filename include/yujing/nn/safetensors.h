@@ -51,13 +51,18 @@ size_t safetensors_numel(const yj_st_tensor *t);
  * convert exactly; I64/I32 are cast (large values round). */
 void safetensors_to_f32(const yj_safetensors *st, const yj_st_tensor *t, float *out);
 
+/* Index of the first NaN or infinite element of a float tensor (read from
+ * the raw bits, nothing converted), -1 when all are finite or the tensor
+ * holds integers. */
+long long safetensors_nonfinite(const yj_safetensors *st, const yj_st_tensor *t);
+
 /* Serialise the values of every parameter (F32) with optional metadata
  * (a JSON object of strings, may be NULL).  *buf is malloc'd. */
 int safetensors_write(const yj_params *ps, const char *metadata_json, unsigned char **buf,
 		      size_t *len);
 
 /* Load values into ps by name: every parameter must be present with the
- * same shape (else an error naming it); extra tensors are ignored when
+ * same shape and finite values (else an error naming it); extra tensors are ignored when
  * allow_extra. */
 yj_status safetensors_load_params(const yj_safetensors *st, yj_params *ps, int allow_extra,
 				  yj_error *err);

@@ -26,9 +26,21 @@ typedef struct yj_project yj_project;
 yj_status project_create(const char *path, yj_project **out, yj_error *err);
 
 /* Open an existing project, refusing (and changing nothing in) a file that
- * is not SQLite, an SQLite file that is not a project, or a project written
- * by a newer schema.  Runs pending migrations forward. */
+ * is not SQLite, an SQLite file that is not a project, a project written
+ * by a newer schema (or with a negative version), or one whose schema
+ * holds what yujing did not create (a trigger, a view other than a
+ * source's, a virtual table, an index; a changed or missing yujing
+ * table).  The connection runs nothing stored in the file as code
+ * (SQLITE_DBCONFIG_DEFENSIVE, no trusted schema, no fts3_tokenizer, no
+ * triggers).  Runs pending migrations forward and switches to WAL.
+ * (A test hook: YUJING_TEST_TRUST_TRIGGERS=1 in the environment lets
+ * triggers through, for tests that make a write fail on purpose.) */
 yj_status project_open(const char *path, yj_project **out, yj_error *err);
+
+/* The same checks, for commands that only read: the file is opened
+ * read-only (a read-only file opens), left in its journal mode and never
+ * migrated (an older schema is an error). */
+yj_status project_open_readonly(const char *path, yj_project **out, yj_error *err);
 
 /* Close and free (NULL is fine). */
 void project_close(yj_project *p);

@@ -15,6 +15,9 @@
 #include "yujing/base/error.h"
 #include "yujing/store/project.h"
 
+/* SQLite's default limit on the columns of a table (SQLITE_MAX_COLUMN). */
+#define SOURCES_MAX_COLUMNS 2000
+
 typedef struct yj_field_info {
 	char *name;     /* as in the file header / JSON key */
 	char *col;      /* column in the data table: c0, c1, ... */
@@ -32,11 +35,17 @@ typedef struct yj_source_info {
 	yj_field_info *fields;
 } yj_source_info;
 
+/* sources_list and sources_get validate what they read (the file may come
+ * from someone else): data_table is raw_<id>, each field's col is c<N>
+ * and a column of that table, types and roles are known; anything else
+ * is YJ_ENOTPROJECT naming the source and field. */
+
 /* All sources in name order.  The caller frees with sources_list_free(). */
 yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error *err);
 
 /* One source by name; YJ_ENOTFOUND when there is none.  Free with
- * sources_free(out, 1) (out itself is the caller's). */
+ * sources_free(out, 1) (out itself is the caller's); on an error there is
+ * nothing to free. */
 yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_error *err);
 
 /* Non-zero when a source of that name exists (0 on error too). */
@@ -44,6 +53,12 @@ int sources_exists(yj_project *p, const char *name);
 
 /* Remove a source, its rows and its view.  Call inside a transaction. */
 yj_status sources_drop(yj_project *p, const char *name, yj_error *err);
+
+/* The SQL of the view "raw:SOURCE" import creates over `table`, whose
+ * columns c0, c1, ... hold the fields names[0..n).  The project opener
+ * compares a file's views with it.  Returns a malloc'd string, NULL when
+ * out of memory. */
+char *sources_view_sql(const char *source, const char *table, const char *const *names, size_t n);
 
 /* Free the contents of n structs (not the array). */
 void sources_free(yj_source_info *s, size_t n);
