@@ -292,10 +292,16 @@ yj_status runs_delete(yj_project *p, long long id, yj_error *err)
 		error_hint(err, _("stop it first with: yujing train PROJECT --cancel %lld"), id);
 		return YJ_EUSAGE;
 	}
-	static const char sql[] = "DELETE FROM runs WHERE id = ?";
+	/* a pinned run removed unpins it: a later run may get its id */
+	static const char sql[] = "DELETE FROM runs WHERE id = ?",
+			  unpin[] = "DELETE FROM settings WHERE key = 'model_run' AND CAST(value AS INTEGER) = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "i", id);
-	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("removing the run"), sql, err);
+	const char *failed = sql;
+	int rc = store_exec(db, "BEGIN IMMEDIATE", "");
+	if (rc == SQLITE_OK && (rc = store_exec(db, sql, "i", id)) == SQLITE_OK &&
+	    (rc = store_exec(db, failed = unpin, "i", id)) == SQLITE_OK)
+		rc = store_exec(db, failed = "COMMIT", "");
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("removing the run"), failed, err);
 }
 
 yj_status runs_list(yj_project *p, yj_run_summary **out, size_t *n, yj_error *err)

@@ -10,7 +10,8 @@
 #   "model": true and predict (without --run) predicts with run 1;
 #   runs --use refuses runs 2 and 3 (exit 2, naming their status) and a
 #   run that does not exist; runs --use 1 pins it; a later completed run 4
-#   does not displace the pinned run; runs --use 0 unpins, then run 4 is it.
+#   does not displace the pinned run; runs --use 0 unpins, then run 4 is it;
+#   deleting the pinned run unpins it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 [ -n "${SQLITE3:-}" ] || bail_out "SQLITE3 is not set (the sqlite3 program)"
@@ -95,4 +96,11 @@ expect_eq "$(model_runs)" 4 'unpinned: the latest completed run 4'
 expect_eq "$(predict_run)" 4 'predict uses run 4'
 run "$YUJING" predict p.yj --unlabeled --run 1
 expect_stderr_contains "run 1:" '--run still chooses'
+
+# A pinned run removed unpins it: SQLite may give its id to the next run,
+# which must not become the model by that.
+expect_exit 0 yujing runs p.yj --use 4
+expect_exit 0 yujing runs p.yj --delete 4
+expect_eq "$(q "SELECT count(*) FROM settings WHERE key = 'model_run'")" 0 'deleting the pinned run unpins it'
+expect_eq "$(model_runs)" 1 'the latest completed run (1) is the model again'
 done_testing
