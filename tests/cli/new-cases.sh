@@ -13,7 +13,8 @@
 #   values, checked here to 1e-4);
 #   a second batch holding N1 again: explain finds the latest (2), and
 #   --batch 1 the first; --batch naming a batch without the case and an
-#   unknown key are errors; a project case still comes from the snapshot.
+#   unknown key are errors; a project case still comes from the snapshot;
+#   a schema-1 file migrates to schema 2.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 if ! have python3 || ! python3 -c 'import json, sqlite3' 2>/dev/null; then
@@ -92,4 +93,19 @@ expect_exit 1 yujing explain p.yj --case NOPE
 expect_stderr_contains "no case 'NOPE' in the active snapshot or in a batch of new cases" 'an unknown case'
 expect_exit 0 yujing explain p.yj --case C0001 --json
 expect_stdout_contains '"batch": null' 'a project case is explained from the active snapshot'
+
+# Schema 1 -> 2: a file as schema 1 left it (the batch tables and column
+# removed again with sqlite3, user_version 1) migrates when opened.
+if [ -n "${SQLITE3:-}" ]; then
+	expect_exit 0 yujing init v1.yj
+	"$SQLITE3" v1.yj "DROP TABLE batch_cases; DROP TABLE batch_files; DROP TABLE batches;
+		ALTER TABLE predictions DROP COLUMN batch_id; PRAGMA user_version = 1;"
+	expect_exit 0 yujing runs v1.yj
+	expect_eq "$("$SQLITE3" v1.yj "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('predictions')
+		WHERE name = 'batch_id'; SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema
+		WHERE name LIKE 'batch%' ORDER BY name)" | tr '\n' ' ')" '2 1 batch_cases,batch_cases_key,batch_files,batches ' \
+		'a schema-1 file migrates to 2: the batch tables and predictions.batch_id'
+else
+	skip 'schema 1 -> 2' 'SQLITE3 is not set'
+fi
 done_testing
