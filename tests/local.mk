@@ -128,6 +128,14 @@ tests_nn_test_mlp_LDADD = $(MODEL_LIBS)
 tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
 tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_metrics_LDADD = $(TRAIN_LIBS)
+## The settings tables and the stored run configuration; a project file
+## made before configurations had a version (tests/fixtures/old-project).
+TESTS += tests/cli/old-project.sh
+EXTRA_DIST += tests/cli/old-project.sh
+check_PROGRAMS += tests/unit/test-settings
+tests_unit_test_settings_SOURCES = tests/unit/test-settings.c
+tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_settings_LDADD = $(TRAIN_LIBS)
 check_PROGRAMS += tests/unit/test-alerts
 tests_unit_test_alerts_SOURCES = tests/unit/test-alerts.c
 tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)

@@ -25,6 +25,17 @@ const cli_command *cli_find(const char *name)
 	return NULL;
 }
 
+/* "--name ARG" of an option or a setting. */
+static void option_lead(const char *name, const char *arg, int key, char *lead, size_t n)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "--%s%s%s", name, arg ? " " : "", arg ? _(arg) : "");
+	if (key < 256)
+		snprintf(lead, n, "-%c, %s", key, buf);
+	else
+		snprintf(lead, n, "%s", buf);
+}
+
 void cli_usage(const cli_command *cmd, FILE *out)
 {
 	fprintf(out, _("Usage: %s %s %s\n"), PACKAGE, cmd->name, _(cmd->synopsis));
@@ -32,28 +43,46 @@ void cli_usage(const cli_command *cmd, FILE *out)
 	if (cmd->description)
 		fprintf(out, "\n%s\n", _(cmd->description));
 	fprintf(out, "\n%s\n", _("Options:"));
-	int wmax = 0;
-	char buf[128];
-	for (const cli_option *o = cmd->options; o && o->name; o++) {
-		snprintf(buf, sizeof buf, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? _(o->arg) : "");
-		int w = width_str(buf) + (o->key < 256 ? 4 : 0);
-		if (w > wmax)
-			wmax = w;
+	int wmax = 6;
+	char lead[160], fitted[256];
+	for (const yj_setting *s = cmd->settings; s && s->name; s++) {
+		if (s->flags & SET_HIDDEN)
+			continue;
+		option_lead(s->name, s->arg, CLI_SETTING, lead, sizeof lead);
+		if (width_str(lead) > wmax)
+			wmax = width_str(lead);
 	}
-	if (wmax < 6)
-		wmax = 6;
 	for (const cli_option *o = cmd->options; o && o->name; o++) {
-		char lead[160], fitted[256];
-		snprintf(buf, sizeof buf, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? _(o->arg) : "");
-		if (o->key < 256)
-			snprintf(lead, sizeof lead, "-%c, %s", o->key, buf);
+		option_lead(o->name, o->arg, o->key, lead, sizeof lead);
+		if (width_str(lead) > wmax)
+			wmax = width_str(lead);
+	}
+	for (const yj_setting *s = cmd->settings; s && s->name; s++) {
+		if (s->flags & SET_HIDDEN)
+			continue;
+		option_lead(s->name, s->arg, CLI_SETTING, lead, sizeof lead);
+		fprintf(out, "  %s  ", width_fit(lead, wmax, -1, fitted, sizeof fitted));
+		if (*s->def && !(s->flags & SET_HELP_DEFAULT))
+			fprintf(out, _("%s (default %s)"), _(s->help), s->def);
 		else
-			snprintf(lead, sizeof lead, "%s", buf);
+			fputs(_(s->help), out);
+		fputc('\n', out);
+	}
+	for (const cli_option *o = cmd->options; o && o->name; o++) {
+		option_lead(o->name, o->arg, o->key, lead, sizeof lead);
 		fprintf(out, "  %s  %s\n", width_fit(lead, wmax, -1, fitted, sizeof fitted), _(o->help));
 	}
-	char fitted[256];
 	fprintf(out, "  %s  %s\n", width_fit("--help", wmax, -1, fitted, sizeof fitted),
 		_("show this help and exit"));
+}
+
+int cli_setting(const cli_command *cmd, int key, const char *arg, void *opts)
+{
+	yj_error err;
+	error_clear(&err);
+	if (settings_set(&cmd->settings[key - CLI_SETTING], opts, arg, &err))
+		return cli_usage_error(cmd, "%s", err.msg);
+	return 0;
 }
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
@@ -74,10 +103,12 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 int cli_parse(const cli_command *cmd, int argc, char **argv,
 	      int (*on_opt)(void *ctx, int key, const char *arg), void *ctx)
 {
-	size_t n = 0;
+	size_t n = 0, ns = 0;
 	for (const cli_option *o = cmd->options; o && o->name; o++)
 		n++;
-	struct option *lo = calloc(n + 2, sizeof *lo);
+	for (const yj_setting *s = cmd->settings; s && s->name; s++)
+		ns++;
+	struct option *lo = calloc(n + ns + 2, sizeof *lo);
 	char *shorts = calloc(2 * n + 3, 1);
 	if (!lo || !shorts) {
 		free(lo);
@@ -98,8 +129,18 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 				shorts[s++] = ':';
 		}
 	}
-	lo[n].name = "help";
-	lo[n].val = OPT_HELP;
+	size_t m = n;
+	for (size_t i = 0; i < ns; i++) {
+		const yj_setting *st = &cmd->settings[i];
+		if (st->flags & SET_HIDDEN)
+			continue;
+		lo[m].name = st->name;
+		lo[m].has_arg = st->type == SET_FLAG ? no_argument : required_argument;
+		lo[m].val = CLI_SETTING + (int)i;
+		m++;
+	}
+	lo[m].name = "help";
+	lo[m].val = OPT_HELP;
 	int ret = 0;
 	optind = 0; /* full re-initialisation (GNU) */
 	opterr = 0;
@@ -393,28 +434,7 @@ const char *cli_data_path(const char *name, char *buf, size_t n)
 
 char **cli_split_list(const char *s, size_t *n)
 {
-	size_t cnt = 1, len = strlen(s);
-	for (const char *p = s; *p; p++)
-		cnt += *p == ',';
-	char **v = malloc((cnt + 1) * sizeof *v + len + 1);
-	if (!v)
-		return NULL;
-	char *buf = (char *)(v + cnt + 1);
-	memcpy(buf, s, len + 1);
-	size_t k = 0;
-	for (char *tok = buf;;) {
-		char *comma = strchr(tok, ',');
-		if (comma)
-			*comma = '\0';
-		if (*tok)
-			v[k++] = tok;
-		if (!comma)
-			break;
-		tok = comma + 1;
-	}
-	v[k] = NULL;
-	*n = k;
-	return v;
+	return settings_split_list(s, n);
 }
 
 int cli_parse_long(const char *s, long *out)

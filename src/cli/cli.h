@@ -15,6 +15,7 @@
 
 #include "yujing/base/error.h"
 #include "yujing/base/progress.h"
+#include "yujing/train/settings.h"
 
 typedef struct cli_option {
 	const char *name; /* long name, without "--" */
@@ -29,8 +30,18 @@ typedef struct cli_command {
 	const char *summary;     /* N_() one line */
 	const char *description; /* N_() paragraph(s), may be NULL */
 	const cli_option *options; /* ends with {0} */
+	/* Settings (settings.h) taken as options before `options`, in --help
+	 * too; NULL for none.  Their keys for on_opt are CLI_SETTING + the
+	 * row's index; cli_setting parses one. */
+	const yj_setting *settings;
 	int (*run)(const struct cli_command *cmd, int argc, char **argv);
 } cli_command;
+
+#define CLI_SETTING 0x4000
+
+/* The value of the setting with key `key` (>= CLI_SETTING) into opts:
+ * 0, or after a usage error naming the option and its range, 2. */
+int cli_setting(const cli_command *cmd, int key, const char *arg, void *opts);
 
 /* NULL-terminated table, in the order --help lists them. */
 extern const cli_command *const cli_commands[];

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
-#include "yujing/train/textbranch.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
 enum {
@@ -45,8 +45,6 @@ static int on_opt(void *ctx, int key, const char *arg)
 {
 	eval_args *a = ctx;
 	const cli_command *cmd = cli_find("eval");
-	long v = 0;
-	double d;
 	switch (key) {
 	case O_JSON:
 		a->json = 1;
@@ -58,44 +56,19 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_ABLATION:
 		a->ablation = 1;
 		break;
-	case O_FREEZE:
-		a->o.freeze_text = 1;
+	default: {
+		/* a setting of train, parsed and checked as train does it
+		 * (settings.h) */
+		const cli_option *o = options;
+		while (o->name && o->key != key)
+			o++;
+		const yj_setting *s = o->name ? settings_find(settings_train, o->name) : NULL;
+		yj_error err;
+		error_clear(&err);
+		if (s && settings_set(s, &a->o, arg, &err))
+			return cli_usage_error(cmd, "%s", err.msg);
 		break;
-	case O_TEXT_MODEL:
-		a->o.text_model = arg;
-		break;
-	case O_LR:
-		if (cli_parse_double(arg, &d) || !(d > 0))
-			return cli_usage_error(cmd, _("--lr wants a positive number"));
-		a->o.lr = (float)d;
-		break;
-	case O_TEXT_LR:
-		if (cli_parse_double(arg, &d) || !(d > 0))
-			return cli_usage_error(cmd, _("--text-lr wants a positive number"));
-		a->o.text_lr = (float)d;
-		break;
-	case O_TEXT_POOL:
-		if ((a->o.text_pool = text_pool_parse(arg)) < 0)
-			return cli_usage_error(cmd, _("--text-pool wants mean or cls, not '%s'"), arg);
-		break;
-	default:
-		if (cli_parse_long(arg, &v) || v < (key == O_BATCH || key == O_MAX_LEN ? 2 : key == O_SEED ? 0 : 1))
-			return cli_usage_error(cmd, _("--%s wants a whole number"),
-					       key == O_EPOCHS ? "epochs" : key == O_BATCH ? "batch" : key == O_HIDDEN ? "hidden"
-					       : key == O_SEED ? "seed" : key == O_THREADS ? "threads" : "max-len");
-		if (key == O_EPOCHS)
-			a->o.epochs = (int)v;
-		else if (key == O_BATCH)
-			a->o.batch = (int)v;
-		else if (key == O_HIDDEN)
-			a->o.hidden = (int)v;
-		else if (key == O_SEED)
-			a->o.seed = (uint64_t)v;
-		else if (key == O_THREADS)
-			a->o.threads = (int)v;
-		else if (key == O_MAX_LEN)
-			a->o.max_len = (int)v;
-		break;
+	}
 	}
 	return 0;
 }

@@ -15,29 +15,15 @@
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
 #include "yujing/train/pretrain.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
 /* cmd-tokenize.c: the shipped data directory. */
 
-enum {
-	O_FROM = 256, O_CONFIG, O_VOCAB, O_EPOCHS, O_MAXLEN, O_MASK, O_BATCH, O_LR, O_WD, O_SEED, O_THREADS,
-	O_RESUME, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON
-};
+enum { O_RESUME = 256, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON };
 
+/* The settings (settings_pretrain) come first; then these. */
 static const cli_option options[] = {
-	{"from", O_FROM, N_("DIR"), N_("start from a Hugging Face BERT directory (its vocab.txt too)")},
-	{"config", O_CONFIG, N_("NAME"),
-	 N_("encoder from scratch: tiny (2 layers, 128 wide; the default), mini (4, 256), small (4, 512) or "
-	    "LAYERS,HIDDEN,HEADS,INTERMEDIATE")},
-	{"vocab", O_VOCAB, N_("FILE"), N_("vocabulary from scratch (default: the shipped bert-base-chinese one)")},
-	{"epochs", O_EPOCHS, N_("N"), N_("passes over the texts (default 3)")},
-	{"max-len", O_MAXLEN, N_("N"), N_("ids per text, [CLS] and [SEP] included (default 128)")},
-	{"mask", O_MASK, N_("X"), N_("fraction of the tokens predicted (default 0.15)")},
-	{"batch", O_BATCH, N_("N"), N_("texts per step (default 32)")},
-	{"lr", O_LR, N_("X"), N_("peak learning rate of AdamW (default 0.0005; 0.0001 with --from)")},
-	{"weight-decay", O_WD, N_("X"), N_("AdamW decoupled weight decay (default 0.01)")},
-	{"seed", O_SEED, N_("N"), N_("seed of initialisation, masking and order (default 42)")},
-	{"threads", O_THREADS, N_("N"), N_("threads (default: OPENBLAS_NUM_THREADS, else all cores)")},
 	{"resume", O_RESUME, N_("RUN"), N_("continue a stopped pretraining run from its checkpoint")},
 	{"cancel", O_CANCEL, N_("RUN"), N_("ask a run that is pretraining (in another process) to stop")},
 	{"export", O_EXPORT, N_("DIR"),
@@ -68,42 +54,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 {
 	pretrain_args *a = ctx;
 	long v;
-	double d;
+	if (key >= CLI_SETTING)
+		return cli_setting(a->cmd, key, arg, &a->o);
 	switch (key) {
-	case O_FROM:
-		a->o.from = arg;
-		break;
-	case O_CONFIG:
-		a->o.config = arg;
-		break;
-	case O_VOCAB:
-		a->o.vocab = arg;
-		break;
-	case O_EPOCHS:
-		if (want_int(a, "--epochs", arg, 1, &v))
-			return 2;
-		a->o.epochs = (int)v;
-		break;
-	case O_MAXLEN:
-		if (want_int(a, "--max-len", arg, 3, &v))
-			return 2;
-		a->o.max_len = (int)(v > 65536 ? 65536 : v);
-		break;
-	case O_BATCH:
-		if (want_int(a, "--batch", arg, 1, &v))
-			return 2;
-		a->o.batch = (int)(v > 65536 ? 65536 : v);
-		break;
-	case O_SEED:
-		if (want_int(a, "--seed", arg, 0, &v))
-			return 2;
-		a->o.seed = (uint64_t)v;
-		break;
-	case O_THREADS:
-		if (want_int(a, "--threads", arg, 1, &v))
-			return 2;
-		a->o.threads = (int)v;
-		break;
 	case O_RESUME:
 		if (want_int(a, "--resume", arg, 1, &v))
 			return 2;
@@ -118,21 +71,6 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (want_int(a, "--encoder", arg, 1, &v))
 			return 2;
 		a->encoder = v;
-		break;
-	case O_MASK:
-		if (cli_parse_double(arg, &d) || !(d > 0 && d < 1))
-			return cli_usage_error(a->cmd, _("--mask wants a fraction between 0 and 1"));
-		a->o.mask = (float)d;
-		break;
-	case O_LR:
-		if (cli_parse_double(arg, &d) || !(d > 0))
-			return cli_usage_error(a->cmd, _("--lr wants a positive number"));
-		a->o.lr = (float)d;
-		break;
-	case O_WD:
-		if (cli_parse_double(arg, &d) || d < 0)
-			return cli_usage_error(a->cmd, _("--weight-decay wants a non-negative number"));
-		a->o.weight_decay = (float)d;
 		break;
 	case O_EXPORT:
 		a->export_dir = arg;
@@ -246,5 +184,6 @@ const cli_command cmd_pretrain = {
 			  "result is stored in the project as its active text encoder. Ctrl-C stops after "
 			  "the current step, resumable with --resume."),
 	.options = options,
+	.settings = settings_pretrain,
 	.run = run,
 };

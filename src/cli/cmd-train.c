@@ -10,37 +10,14 @@
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
-#include "yujing/model/fusion.h"
 #include "yujing/store/project.h"
-#include "yujing/train/textbranch.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
-enum {
-	O_BRANCHES = 256, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_DEPTH, O_CW, O_SEED, O_THREADS, O_JSON,
-	O_RESUME, O_WD, O_TOPK, O_CANCEL, O_EXCLUDE, O_FUSION, O_BUCKETS, O_TEXT_MODEL, O_TEXT_LR,
-	O_FREEZE, O_MAX_LEN, O_TEXT_POOL
-};
+enum { O_JSON = 256, O_RESUME, O_CANCEL };
 
+/* The settings (settings_train) come first; then these. */
 static const cli_option options[] = {
-	{"branches", O_BRANCHES, N_("LIST"), N_("branches to train: structured, ngram, ngram:FIELD, text, text:FIELD (default: all the data supports; text only with --freeze-text and an encoder)")},
-	{"text-model", O_TEXT_MODEL, N_("DIR"), N_("encoder of the text branches: a Hugging Face directory (default: the project's active encoder)")},
-	{"text-lr", O_TEXT_LR, N_("X"), N_("peak learning rate of the text encoder (default 0.00002)")},
-	{"freeze-text", O_FREEZE, NULL, N_("keep the text encoder fixed and cache each case's text vectors in the project")},
-	{"text-pool", O_TEXT_POOL, N_("HOW"), N_("text vector of the text branches: mean (of the last hidden states over the text's tokens, the default) or cls (the [CLS] hidden state)")},
-	{"max-len", O_MAX_LEN, N_("N"), N_("tokens per text for the text branches (default: the profile's suggested length, else 128)")},
-	{"fusion", O_FUSION, N_("HOW"), N_("concat (default) or sum of the branch vectors")},
-	{"ngram-buckets", O_BUCKETS, N_("N"), N_("hash buckets of the n-gram branches (default 262144)")},
-	{"epochs", O_EPOCHS, N_("N"), N_("passes over the training cases (default 20)")},
-	{"batch", O_BATCH, N_("N"), N_("cases per step (default 256)")},
-	{"lr", O_LR, N_("X"), N_("peak learning rate of AdamW (default 0.001)")},
-	{"weight-decay", O_WD, N_("X"), N_("AdamW decoupled weight decay (default 0.01)")},
-	{"hidden", O_HIDDEN, N_("N"), N_("width of each source's MLP (default 64)")},
-	{"depth", O_DEPTH, N_("N"), N_("Linear-BatchNorm-ReLU blocks per source (default 1)")},
-	{"exclude", O_EXCLUDE, N_("F1,F2,..."), N_("fields left out of the features (e.g. ones that give the label away)")},
-	{"top-k", O_TOPK, N_("N"), N_("categorical values one-hot encoded per field (default 10)")},
-	{"class-weight", O_CW, N_("HOW"), N_("none (default) or balanced")},
-	{"seed", O_SEED, N_("N"), N_("seed of initialisation and shuffling (default 42)")},
-	{"threads", O_THREADS, N_("N"), N_("threads (default: OPENBLAS_NUM_THREADS, else all cores)")},
 	{"resume", O_RESUME, N_("RUN"), N_("continue a stopped run from its checkpoint")},
 	{"cancel", O_CANCEL, N_("RUN"), N_("ask a run that is training (in another process) to stop")},
 	{"json", O_JSON, NULL, N_("print the result as JSON")},
@@ -52,7 +29,6 @@ typedef struct {
 	yj_train_opts o;
 	int json;
 	long cancel;
-	char **exclude;
 } train_args;
 
 static int want_int(train_args *a, const char *opt, const char *arg, long min, long *out)
@@ -66,72 +42,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 {
 	train_args *a = ctx;
 	long v;
-	double d;
+	if (key >= CLI_SETTING)
+		return cli_setting(a->cmd, key, arg, &a->o);
 	switch (key) {
-	case O_BRANCHES: {
-		size_t n = 0;
-		char **bl = cli_split_list(arg, &n);
-		for (size_t k = 0; bl && k < n; k++)
-			if (strcmp(bl[k], "structured") && strcmp(bl[k], "ngram") && strncmp(bl[k], "ngram:", 6) &&
-			    strcmp(bl[k], "text") && strncmp(bl[k], "text:", 5)) {
-				cli_usage_error(a->cmd, _("--branches: '%s' is not a branch "
-							  "(structured, ngram, ngram:FIELD, text, text:FIELD)"),
-						bl[k]);
-				free(bl);
-				return 2;
-			}
-		free(bl);
-		a->o.branches = arg;
-		break;
-	}
-	case O_FUSION:
-		if (!strcmp(arg, "concat"))
-			a->o.fusion = FUSION_CONCAT;
-		else if (!strcmp(arg, "sum"))
-			a->o.fusion = FUSION_SUM;
-		else
-			return cli_usage_error(a->cmd, _("--fusion wants concat or sum"));
-		break;
-	case O_BUCKETS:
-		if (want_int(a, "--ngram-buckets", arg, 1, &v))
-			return 2;
-		a->o.ngram_buckets = (unsigned)v;
-		break;
-	case O_EPOCHS:
-		if (want_int(a, "--epochs", arg, 1, &v))
-			return 2;
-		a->o.epochs = (int)v;
-		break;
-	case O_BATCH:
-		if (want_int(a, "--batch", arg, 2, &v))
-			return 2;
-		a->o.batch = (int)v;
-		break;
-	case O_HIDDEN:
-		if (want_int(a, "--hidden", arg, 1, &v))
-			return 2;
-		a->o.hidden = (int)v;
-		break;
-	case O_DEPTH:
-		if (want_int(a, "--depth", arg, 1, &v))
-			return 2;
-		a->o.depth = (int)v;
-		break;
-	case O_TOPK:
-		if (want_int(a, "--top-k", arg, 1, &v))
-			return 2;
-		a->o.top_k = (int)v;
-		break;
-	case O_SEED:
-		if (want_int(a, "--seed", arg, 0, &v))
-			return 2;
-		a->o.seed = (uint64_t)v;
-		break;
-	case O_THREADS:
-		if (want_int(a, "--threads", arg, 1, &v))
-			return 2;
-		a->o.threads = (int)v;
-		break;
 	case O_RESUME:
 		if (want_int(a, "--resume", arg, 1, &v))
 			return 2;
@@ -142,51 +55,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 			return 2;
 		a->cancel = v;
 		break;
-	case O_LR:
-		if (cli_parse_double(arg, &d) || !(d > 0))
-			return cli_usage_error(a->cmd, _("--lr wants a positive number"));
-		a->o.lr = (float)d;
-		break;
-	case O_WD:
-		if (cli_parse_double(arg, &d) || d < 0)
-			return cli_usage_error(a->cmd, _("--weight-decay wants a non-negative number"));
-		a->o.weight_decay = (float)d;
-		break;
-	case O_CW:
-		if (!strcmp(arg, "balanced"))
-			a->o.balanced = 1;
-		else if (!strcmp(arg, "none"))
-			a->o.balanced = 0;
-		else
-			return cli_usage_error(a->cmd, _("--class-weight wants none or balanced"));
-		break;
-	case O_EXCLUDE:
-		free(a->exclude);
-		a->exclude = cli_split_list(arg, &a->o.nexclude);
-		a->o.exclude = (const char *const *)a->exclude;
-		break;
 	case O_JSON:
 		a->json = 1;
-		break;
-	case O_TEXT_MODEL:
-		a->o.text_model = arg;
-		break;
-	case O_TEXT_LR:
-		if (cli_parse_double(arg, &d) || !(d > 0))
-			return cli_usage_error(a->cmd, _("--text-lr wants a positive number"));
-		a->o.text_lr = (float)d;
-		break;
-	case O_FREEZE:
-		a->o.freeze_text = 1;
-		break;
-	case O_TEXT_POOL:
-		if ((a->o.text_pool = text_pool_parse(arg)) < 0)
-			return cli_usage_error(a->cmd, _("--text-pool wants mean or cls, not '%s'"), arg);
-		break;
-	case O_MAX_LEN:
-		if (want_int(a, "--max-len", arg, 2, &v))
-			return 2;
-		a->o.max_len = (int)v;
 		break;
 	}
 	return 0;
@@ -260,7 +130,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 out:
 	project_close(p);
-	free(a.exclude);
+	settings_free(settings_train, &a.o);
 	return rc;
 }
 
@@ -283,5 +153,6 @@ const cli_command cmd_train = {
 			  "epoch's weights are kept. Ctrl-C stops after the current step, resumable with "
 			  "--resume."),
 	.options = options,
+	.settings = settings_train,
 	.run = run,
 };

@@ -31,20 +31,30 @@ static tui_command *prompt_commands(size_t *n)
 		return NULL;
 	for (size_t i = 0; i < k; i++) {
 		const cli_command *c = cli_commands[i];
-		size_t no = 0;
+		size_t no = 0, ns = 0;
 		while (c->options && c->options[no].name)
 			no++;
-		tui_option *o = calloc(no ? no : 1, sizeof *o);
+		for (const yj_setting *s = c->settings; s && s->name; s++)
+			ns += !(s->flags & SET_HIDDEN);
+		tui_option *o = calloc(no + ns ? no + ns : 1, sizeof *o);
 		if (!o) {
 			for (size_t j = 0; j < i; j++)
 				free((void *)v[j].options);
 			free(v);
 			return NULL;
 		}
+		/* the settings first, as --help lists them */
+		size_t m = 0;
+		for (const yj_setting *s = c->settings; s && s->name; s++)
+			if (!(s->flags & SET_HIDDEN)) {
+				o[m].name = s->name;
+				o[m++].has_arg = s->type != SET_FLAG;
+			}
 		for (size_t j = 0; j < no; j++) {
-			o[j].name = c->options[j].name;
-			o[j].has_arg = c->options[j].arg != NULL;
+			o[m + j].name = c->options[j].name;
+			o[m + j].has_arg = c->options[j].arg != NULL;
 		}
+		no += ns;
 		v[i].name = c->name;
 		v[i].summary = c->summary;
 		v[i].takes_project = !strncmp(c->synopsis, "PROJECT", 7);

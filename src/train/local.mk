@@ -4,6 +4,7 @@ noinst_LIBRARIES += src/train/libtrain.a
 src_train_libtrain_a_SOURCES = \
 	src/train/metrics.c \
 	src/train/run.c \
+	src/train/settings.c \
 	src/train/textbranch.c \
 	src/train/train.c \
 	src/train/pretrain.c \
@@ -15,6 +16,7 @@ src_train_libtrain_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/train/metrics.h \
 	include/yujing/train/run.h \
+	include/yujing/train/settings.h \
 	include/yujing/train/textbranch.h \
 	include/yujing/train/train.h \
 	include/yujing/train/pretrain.h \

@@ -18,6 +18,7 @@
 #include "yujing/store/runs.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/predict.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/textbranch.h"
 
 #define RM_BATCH 256
@@ -106,7 +107,7 @@ static yj_status read_run(yj_project *p, long long run, yj_run_model *rm, yj_saf
 	*have_sf = 1;
 	if (!rm->config || !rm->labels || !rm->features)
 		return error_set(err, YJ_EDATA, _("run %lld has an unreadable configuration"), rm->run);
-	return YJ_OK;
+	return settings_check_layout(rm->features, rm->run, err);
 }
 
 /* The cases (the snapshot's, or read from files) and their structured
@@ -121,31 +122,38 @@ static yj_status load_cases(yj_project *p, const yj_case_file *files, size_t nfi
 		st = cases_add_unlabeled(p, &rm->cases, err);
 	if (st)
 		return st;
-	const char *branches = json_string_value(json_object_get(rm->config, "branches"));
+	/* the configuration through its one reader (settings.h) */
+	yj_train_config tc;
+	if ((st = train_config_read(rm->config, rm->run, &tc, err)))
+		return st;
+	const char *branches = tc.o.branches;
 	int use_struct = branches && (!strncmp(branches, "structured", 10));
 	if (use_struct && (st = rm->fc ? features_apply_files(rm->fc, &rm->cases, rm->features, &rm->f, &rm->nf, err)
 				       : features_apply(p, &rm->cases, rm->features, &rm->f, &rm->nf, err)))
-		return st;
-	*cfg = (yj_mm_cfg){.nclasses = (int)json_array_size(rm->labels),
-			   .ngram_dim = (int)json_integer_value(json_object_get(rm->config, "hidden"))};
-	const char *fu = json_string_value(json_object_get(rm->config, "fusion"));
-	cfg->fusion = fu && !strcmp(fu, "sum") ? FUSION_SUM : FUSION_CONCAT;
+		goto out;
+	*cfg = (yj_mm_cfg){.nclasses = (int)json_array_size(rm->labels), .ngram_dim = tc.o.hidden};
+	cfg->fusion = tc.o.fusion == FUSION_SUM ? FUSION_SUM : FUSION_CONCAT;
 	if (!use_struct)
-		return YJ_OK;
+		goto out;
 	cfg->mlp.nsrc = (int)rm->nf;
 	cfg->mlp.hidden = cfg->ngram_dim;
-	cfg->mlp.depth = (int)json_integer_value(json_object_get(rm->config, "depth"));
-	cfg->mlp.proj = (int)json_integer_value(json_object_get(rm->config, "proj"));
-	json_t *dims = json_object_get(rm->config, "in_dims");
-	if (rm->nf != json_array_size(dims) || rm->nf > MLP_MAX_SOURCES)
-		return error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
+	cfg->mlp.depth = tc.o.depth;
+	cfg->mlp.proj = tc.proj;
+	if (rm->nf != tc.nsources || rm->nf > MLP_MAX_SOURCES) {
+		st = error_set(err, YJ_EDATA, _("run %lld: the sources no longer match its features"), rm->run);
+		goto out;
+	}
 	for (size_t s = 0; s < rm->nf; s++) {
 		cfg->mlp.in_dim[s] = (int)rm->f[s].dim;
-		if ((json_int_t)rm->f[s].dim != json_integer_value(json_array_get(dims, s)))
-			return error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"), rm->run,
-					 rm->f[s].name, rm->f[s].dim, (long long)json_integer_value(json_array_get(dims, s)));
+		if ((long long)rm->f[s].dim != tc.in_dims[s]) {
+			st = error_set(err, YJ_EDATA, _("run %lld: source %s has %zu features, the run %lld"), rm->run,
+				       rm->f[s].name, rm->f[s].dim, tc.in_dims[s]);
+			goto out;
+		}
 	}
-	return YJ_OK;
+out:
+	train_config_free(&tc);
+	return st;
 }
 
 /* n-gram branches: the texts against the stored vocabularies. */

@@ -38,21 +38,6 @@
 #include "yujing/train/pretrain.h"
 #include "yujing/train/run.h"
 
-void pretrain_opts_default(yj_pretrain_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->config = "tiny";
-	o->epochs = 3;
-	o->max_len = 128;
-	o->batch = 32;
-	o->mask = 0.15f;
-	o->lr = 0; /* chosen by pretrain_run: 5e-4 from scratch, 1e-4 from a model */
-	o->weight_decay = 0.01f;
-	o->warmup = 0.06f;
-	o->clip = 1.0f;
-	o->seed = 42;
-}
-
 yj_status pretrain_config(const char *spec, int vocab_size, yj_bert_cfg *cfg, yj_error *err)
 {
 	if (!spec)
@@ -588,58 +573,61 @@ yj_status pretrain_export(yj_project *p, long long id, const char *dir, long lon
 
 /* --------------------------------------------------------------- the run */
 
-static json_t *config_json(const pretrainer *t)
+/* The run's configuration as stored (settings.h: pretrain_config_dump). */
+static char *config_text(const pretrainer *t)
 {
-	const yj_pretrain_opts *o = &t->o;
-	const yj_bert_cfg *c = &t->m.cfg;
-	json_t *j = json_pack("{s:s, s:s, s:s*, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
-			      "s:f, s:I, s:i, s:I, s:I, s:O}",
-			      "branches", "pretrain", "config", o->config ? o->config : "tiny", "from", o->from,
-			      "vocab", t->vocab_path, "vocab_size", c->vocab_size, "layers", c->layers, "hidden",
-			      c->hidden, "heads", c->heads, "intermediate", c->intermediate, "epochs", o->epochs,
-			      "max_len", o->max_len, "batch", o->batch, "mask", (double)o->mask, "lr", (double)o->lr,
-			      "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
-			      (double)o->clip, "seed", (json_int_t)o->seed, "threads", nn_threads(), "texts",
-			      (json_int_t)t->ntext, "held_out", (json_int_t)t->nhold, "fields", t->fields);
-	return j;
+	const yj_bert_cfg *m = &t->m.cfg;
+	yj_pretrain_config c = {.o = t->o,
+				.vocab_size = m->vocab_size,
+				.layers = m->layers,
+				.hidden = m->hidden,
+				.heads = m->heads,
+				.intermediate = m->intermediate,
+				.threads = nn_threads(),
+				.texts = (long long)t->ntext,
+				.held_out = (long long)t->nhold,
+				.fields = t->fields};
+	c.o.vocab = t->vocab_path;
+	return pretrain_config_dump(&c);
 }
 
 static yj_status create_run(pretrainer *t, yj_error *err)
 {
-	json_t *cfg = config_json(t);
-	char *c = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
-	json_decref(cfg);
+	char *c = config_text(t);
+	if (!c)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	yj_status st = run_create(&t->r, 0, c, "[]", "[]", err);
 	free(c);
 	return st;
 }
 
-static char *dup_str(pretrainer *t, int slot, json_t *cfg, const char *key)
+/* Options of a run being resumed, from its stored configuration (read by
+ * its one reader, settings.h): the run's settings; the caller's threads
+ * when given (the run's by default: the same threads give the same
+ * numbers), its progress and callbacks. */
+static yj_status opts_from_config(pretrainer *t, json_t *cfg, yj_error *err)
 {
-	const char *s = json_string_value(json_object_get(cfg, key));
-	free(t->own[slot]);
-	t->own[slot] = s ? strdup(s) : NULL;
-	return t->own[slot];
-}
-
-/* Options of a run being resumed, from its stored configuration. */
-static void opts_from_config(pretrainer *t, json_t *cfg)
-{
-	yj_pretrain_opts *o = &t->o;
-	o->config = dup_str(t, 0, cfg, "config");
-	o->from = dup_str(t, 1, cfg, "from");
-	o->vocab = dup_str(t, 2, cfg, "vocab");
-	o->epochs = (int)json_integer_value(json_object_get(cfg, "epochs"));
-	o->max_len = (int)json_integer_value(json_object_get(cfg, "max_len"));
-	o->batch = (int)json_integer_value(json_object_get(cfg, "batch"));
-	o->mask = (float)json_number_value(json_object_get(cfg, "mask"));
-	o->lr = (float)json_number_value(json_object_get(cfg, "lr"));
-	o->weight_decay = (float)json_number_value(json_object_get(cfg, "weight_decay"));
-	o->warmup = (float)json_number_value(json_object_get(cfg, "warmup"));
-	o->clip = (float)json_number_value(json_object_get(cfg, "clip"));
-	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
-	if (!o->threads) /* the same threads give the same numbers */
-		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
+	yj_pretrain_config c;
+	yj_status st = pretrain_config_read(cfg, t->o.resume, &c, err);
+	if (st)
+		return st;
+	yj_pretrain_opts *o = &t->o, keep = t->o;
+	*o = c.o;
+	o->threads = keep.threads ? keep.threads : c.threads;
+	o->resume = keep.resume;
+	o->progress = keep.progress;
+	o->on_epoch = keep.on_epoch;
+	o->ctx = keep.ctx;
+	const char *const str[3] = {c.o.config, c.o.from, c.o.vocab};
+	for (int i = 0; i < 3; i++) {
+		free(t->own[i]);
+		t->own[i] = str[i] ? strdup(str[i]) : NULL;
+	}
+	o->config = t->own[0];
+	o->from = t->own[1];
+	o->vocab = t->own[2];
+	pretrain_config_free(&c);
+	return YJ_OK;
 }
 
 /* Resuming: the run's guards (run.h), then its options. */
@@ -649,7 +637,7 @@ static yj_status resume_opts(pretrainer *t, yj_error *err)
 	long long split = 0;
 	yj_status st = run_check_resume(&t->r, t->o.resume, &cfg, &split, err);
 	if (!st)
-		opts_from_config(t, cfg);
+		st = opts_from_config(t, cfg, err);
 	json_decref(cfg);
 	return st;
 }

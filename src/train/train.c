@@ -29,26 +29,6 @@
 #include "yujing/train/run.h"
 #include "yujing/train/train.h"
 
-void train_opts_default(yj_train_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->epochs = 20;
-	o->batch = 256;
-	o->lr = 1e-3f;
-	o->weight_decay = 0.01f;
-	o->warmup = 0.05f;
-	o->clip = 1.0f;
-	o->hidden = 64;
-	o->depth = 1;
-	o->top_k = 10;
-	o->seed = 42;
-	o->fusion = FUSION_CONCAT;
-	o->ngram_buckets = NGRAM_DEFAULT_BUCKETS;
-	o->ngram_n = NGRAM_DEFAULT_N;
-	o->text_lr = 2e-5f;
-	o->text_pool = TEXT_POOL_MEAN;
-}
-
 /* Where the loop stands; a checkpoint holds it. */
 typedef struct {
 	int epoch, step_in_epoch; /* the next step to take */
@@ -124,50 +104,47 @@ typedef struct {
 
 
 
-static json_t *config_json(const trainer *t)
+/* The run's configuration as stored (settings.h: train_config_dump). */
+static char *config_text(const trainer *t)
 {
-	json_t *src = json_array(), *dims = json_array(), *ex = json_array();
-	for (size_t i = 0; i < t->o.nexclude; i++)
-		json_array_append_new(ex, json_string(t->o.exclude[i]));
-	for (size_t i = 0; i < t->nf; i++) {
-		json_array_append_new(src, json_string(t->f[i].name));
-		json_array_append_new(dims, json_integer((json_int_t)t->f[i].dim));
+	yj_train_config c;
+	memset(&c, 0, sizeof c);
+	c.o = t->o;
+	c.o.branches = t->branches;
+	c.threads = nn_threads();
+	c.proj = t->o.hidden;
+	size_t ns = t->use_struct ? t->nf : 0;
+	c.sources = calloc(ns ? ns : 1, sizeof *c.sources);
+	c.in_dims = calloc(ns ? ns : 1, sizeof *c.in_dims);
+	c.ngram = calloc(t->ng.n ? (size_t)t->ng.n : 1, sizeof *c.ngram);
+	c.text = calloc(t->bt.n ? (size_t)t->bt.n : 1, sizeof *c.text);
+	char *out = NULL;
+	if (!c.sources || !c.in_dims || !c.ngram || !c.text)
+		goto done;
+	for (size_t i = 0; i < ns; i++) {
+		c.sources[i] = t->f[i].name;
+		c.in_dims[i] = (long long)t->f[i].dim;
 	}
-	const yj_train_opts *o = &t->o;
-	if (!t->use_struct) {
-		json_array_clear(src);
-		json_array_clear(dims);
-	}
-	json_t *tf = json_array();
+	c.nsources = ns;
 	for (int i = 0; i < t->ng.n; i++)
-		json_array_append_new(tf, json_pack("{s:s, s:s}", "source", t->tx[t->ng.field[i]].source, "field",
-						    t->tx[t->ng.field[i]].field));
-	json_t *c = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:s, s:I, s:i, s:o, s:o, s:o}",
-			 "branches", t->branches, "epochs", o->epochs, "batch", o->batch, "lr", (double)o->lr,
-			 "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup, "clip",
-			 (double)o->clip, "hidden", o->hidden, "depth", o->depth, "proj", o->hidden, "top_k",
-			 o->top_k, "class_weight", o->balanced ? "balanced" : "none", "seed", (json_int_t)o->seed,
-			 "threads", nn_threads(), "sources", src, "in_dims", dims, "exclude", ex);
-	json_object_set_new(c, "fusion", json_string(fusion_mode_name((yj_fusion_mode)o->fusion)));
-	json_object_set_new(c, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
-	json_object_set_new(c, "ngram_n", json_integer(o->ngram_n));
-	json_object_set_new(c, "text_fields", tf);
+		c.ngram[i] = (yj_field_ref){t->tx[t->ng.field[i]].source, t->tx[t->ng.field[i]].field};
+	c.nngram = (size_t)t->ng.n;
 	if (t->bt.n) {
-		json_t *bf = json_array();
+		c.has_text = 1;
 		for (int i = 0; i < t->bt.n; i++)
-			json_array_append_new(bf, json_pack("{s:s, s:s}", "source", t->tx[t->bt.field[i]].source, "field",
-							    t->tx[t->bt.field[i]].field));
-		json_object_set_new(c, "bert_fields", bf);
-		json_object_set_new(c, "text_lr", json_real((double)o->text_lr));
-		json_object_set_new(c, "freeze_text", json_boolean(o->freeze_text));
-		json_object_set_new(c, "text_pool", json_string(text_pool_name(o->text_pool)));
-		json_object_set_new(c, "max_len", json_integer(t->bt.tk[0].max_len));
-		json_object_set_new(c, "max_len_auto", json_boolean(o->max_len <= 0));
-		json_object_set_new(c, "encoder_id", json_integer((json_int_t)t->bt.enc.encoder_id));
-		json_object_set_new(c, "text_model", o->text_model ? json_string(o->text_model) : json_null());
-		json_object_set_new(c, "text_hidden", json_integer(t->bt.enc.bert.cfg.hidden));
+			c.text[i] = (yj_field_ref){t->tx[t->bt.field[i]].source, t->tx[t->bt.field[i]].field};
+		c.ntext = (size_t)t->bt.n;
+		c.max_len_used = t->bt.tk[0].max_len;
+		c.encoder_id = t->bt.enc.encoder_id;
+		c.text_hidden = t->bt.enc.bert.cfg.hidden;
 	}
-	return c;
+	out = train_config_dump(&c);
+done:
+	free(c.sources);
+	free(c.in_dims);
+	free(c.ngram);
+	free(c.text);
+	return out;
 }
 
 /* Gather rows idx[0..B) of every source into the batch buffers. */
@@ -320,11 +297,11 @@ static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error
 
 static yj_status create_run(trainer *t, yj_error *err)
 {
-	json_t *cfg = config_json(t), *labels = json_array(), *feats = json_array();
+	json_t *labels = json_array(), *feats = json_array();
 	for (size_t k = 0; k < t->cases.nclasses; k++)
 		json_array_append_new(labels, json_string(t->cases.classes[k]));
 	for (size_t i = 0; t->use_struct && i < t->nf; i++)
-		json_array_append(feats, t->f[i].layout);
+		json_array_append_new(feats, json_deep_copy(t->f[i].layout));
 	for (int i = 0; i < t->ng.n; i++) {
 		json_t *voc = json_array();
 		for (size_t k = 0; k < t->ng.nvocab[i]; k++)
@@ -351,13 +328,17 @@ static yj_status create_run(trainer *t, yj_error *err)
 		json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
 		json_array_append_new(feats, e);
 	}
-	char *c = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	/* every layout says the version of its format (settings.h) */
+	size_t k;
+	json_t *e;
+	json_array_foreach(feats, k, e) json_object_set_new(e, "version", json_integer(YJ_CONFIG_VERSION));
+	char *c = config_text(t);
 	char *l = json_dumps(labels, JSON_COMPACT);
 	char *f = json_dumps(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	json_decref(cfg);
 	json_decref(labels);
 	json_decref(feats);
-	yj_status st = run_create(&t->r, t->cases.split_id, c, l, f, err);
+	yj_status st = c && l && f ? run_create(&t->r, t->cases.split_id, c, l, f, err)
+				   : error_set(err, YJ_ENOMEM, _("out of memory"));
 	free(c);
 	free(l);
 	free(f);
@@ -393,67 +374,45 @@ static void drop_unused_encoder(trainer *t)
 		encoders_drop_unused(t->p, t->bt.tuned_id, t->r.id);
 }
 
-/* Options of a run being resumed, from its stored configuration (the
- * effective options of the run, as config_json wrote them). */
+/* Options of a run being resumed, from its stored configuration (read by
+ * its one reader, settings.h): the run's settings; the caller's threads
+ * when given (the run's by default: the same threads give the same
+ * numbers), its progress and callbacks. */
 static yj_status opts_from_config(trainer *t, json_t *cfg, yj_error *err)
 {
-	yj_train_opts *o = &t->o;
-	o->epochs = (int)json_integer_value(json_object_get(cfg, "epochs"));
-	o->batch = (int)json_integer_value(json_object_get(cfg, "batch"));
-	o->lr = (float)json_number_value(json_object_get(cfg, "lr"));
-	o->weight_decay = (float)json_number_value(json_object_get(cfg, "weight_decay"));
-	o->warmup = (float)json_number_value(json_object_get(cfg, "warmup"));
-	o->clip = (float)json_number_value(json_object_get(cfg, "clip"));
-	o->hidden = (int)json_integer_value(json_object_get(cfg, "hidden"));
-	o->depth = (int)json_integer_value(json_object_get(cfg, "depth"));
-	o->top_k = (int)json_integer_value(json_object_get(cfg, "top_k"));
-	o->balanced = !strcmp(json_string_value(json_object_get(cfg, "class_weight")), "balanced");
-	o->seed = (uint64_t)json_integer_value(json_object_get(cfg, "seed"));
-	free(t->branches);
-	t->branches = strdup(json_string_value(json_object_get(cfg, "branches")) ? json_string_value(json_object_get(cfg, "branches")) : "structured");
-	o->branches = t->branches;
-	o->fusion = json_object_get(cfg, "fusion") ? fusion_mode_parse(json_string_value(json_object_get(cfg, "fusion"))) : FUSION_CONCAT;
-	if (o->fusion < 0)
-		o->fusion = FUSION_CONCAT;
-	if (json_object_get(cfg, "ngram_buckets"))
-		o->ngram_buckets = (unsigned)json_integer_value(json_object_get(cfg, "ngram_buckets"));
-	if (json_object_get(cfg, "ngram_n"))
-		o->ngram_n = (int)json_integer_value(json_object_get(cfg, "ngram_n"));
-	if (json_object_get(cfg, "bert_fields")) {
-		if (!json_is_true(json_object_get(cfg, "freeze_text"))) {
-			error_set(err, YJ_EUSAGE, _("run %lld fine-tunes the text encoder and cannot be resumed"), t->r.id);
-			error_hint(err, _("train it again, or use --freeze-text"));
-			return YJ_EUSAGE;
-		}
-		o->freeze_text = 1;
-		o->max_len = (int)json_integer_value(json_object_get(cfg, "max_len"));
-		if (json_is_true(json_object_get(cfg, "max_len_auto")))
-			o->max_len = 0; /* per field, as the run chose them */
-		o->text_lr = (float)json_number_value(json_object_get(cfg, "text_lr"));
-		/* a run from before the choice pooled [CLS] */
-		const char *pn = json_string_value(json_object_get(cfg, "text_pool"));
-		o->text_pool = pn ? text_pool_parse(pn) : TEXT_POOL_CLS;
-		if (o->text_pool < 0) {
-			error_set(err, YJ_EDATA, _("run %lld pools its text branches by '%s', which this version does not know"),
-				  t->r.id, pn);
-			return YJ_EDATA;
-		}
-		t->bt.resume_enc = json_integer_value(json_object_get(cfg, "encoder_id"));
-		const char *tm = json_string_value(json_object_get(cfg, "text_model"));
-		free(t->text_model);
-		t->text_model = tm ? strdup(tm) : NULL;
-		o->text_model = t->text_model;
+	yj_train_config c;
+	yj_status st = train_config_read(cfg, t->o.resume, &c, err);
+	if (st)
+		return st;
+	if (c.has_text && !c.o.freeze_text) {
+		train_config_free(&c);
+		error_set(err, YJ_EUSAGE, _("run %lld fine-tunes the text encoder and cannot be resumed"), t->o.resume);
+		error_hint(err, _("train it again, or use --freeze-text"));
+		return YJ_EUSAGE;
 	}
-	if (!o->threads) /* the same threads give the same numbers */
-		o->threads = (int)json_integer_value(json_object_get(cfg, "threads"));
-	json_t *ex = json_object_get(cfg, "exclude");
-	size_t n = json_array_size(ex);
+	yj_train_opts *o = &t->o, keep = t->o;
+	*o = c.o;
+	o->threads = keep.threads ? keep.threads : c.threads;
+	o->resume = keep.resume;
+	o->progress = keep.progress;
+	o->on_epoch = keep.on_epoch;
+	o->ctx = keep.ctx;
+	free(t->branches);
+	t->branches = strdup(c.o.branches ? c.o.branches : "structured");
+	o->branches = t->branches;
+	if (c.has_text)
+		t->bt.resume_enc = c.encoder_id;
+	free(t->text_model);
+	t->text_model = c.o.text_model ? strdup(c.o.text_model) : NULL;
+	o->text_model = t->text_model;
+	size_t n = c.o.nexclude;
 	t->exclude = calloc(n ? n : 1, sizeof *t->exclude);
 	for (size_t i = 0; t->exclude && i < n; i++)
-		t->exclude[i] = strdup(json_string_value(json_array_get(ex, i)));
+		t->exclude[i] = strdup(c.o.exclude[i]);
 	o->exclude = (const char *const *)t->exclude;
 	o->nexclude = t->exclude ? n : 0;
 	t->nexclude = o->nexclude;
+	train_config_free(&c);
 	return YJ_OK;
 }
 

@@ -1,7 +1,10 @@
 /*
  * view-train.c - view 4: set up and follow a training run.
  *
- * Left, the hyper-parameters as a form (Enter edits a value); `s` starts
+ * Left, the settings of `train` as a form (one row per setting of its
+ * table, settings.h; Enter edits a value, checked as the CLI checks it,
+ * or toggles a flag; `r` takes the settings of the run shown, `d` the
+ * defaults); `s` starts
  * `yujing train PROJECT ...` as its own process, detached from the
  * workbench (its own session, output to PROJECT.train.log), so the run
  * survives the workbench closing.  Right, the latest run read from the
@@ -29,9 +32,10 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
-enum { A_START = ACT_VIEW, A_CANCEL, A_LOG, A_EDIT };
+enum { A_START = ACT_VIEW, A_CANCEL, A_LOG, A_EDIT, A_FROM_RUN, A_DEFAULTS };
 
 static const tui_binding keys[] = {
 	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a setting")},
@@ -39,32 +43,33 @@ static const tui_binding keys[] = {
 	{A_START, {'s'}, "s", N_("start a run with these settings (in its own process)")},
 	{A_CANCEL, {'c'}, "c", N_("ask the running run to stop (resumable)")},
 	{A_LOG, {'l'}, "l", N_("show the run's log instead of the curves (and back)")},
+	{A_FROM_RUN, {'r'}, "r", N_("take the settings of the run shown (to train it again, or change one)")},
+	{A_DEFAULTS, {'d'}, "d", N_("every setting back to its default")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-/* The form: a label, the option it becomes, and its value. */
-enum {
-	F_EPOCHS, F_BATCH, F_LR, F_WD, F_HIDDEN, F_DEPTH, F_TOPK, F_CW, F_SEED, F_BRANCHES, F_EXCLUDE, F_FUSION,
-	NFIELDS
-};
-static const struct {
-	const char *label; /* N_() */
-	const char *opt;
-	const char *init;
-} fields[NFIELDS] = {
-	{N_("epochs"), "epochs", "20"},		{N_("batch"), "batch", "256"},
-	{N_("learning rate"), "lr", "0.001"},	{N_("weight decay"), "weight-decay", "0.01"},
-	{N_("hidden"), "hidden", "64"},		{N_("depth"), "depth", "1"},
-	{N_("top-k values"), "top-k", "10"},	{N_("class weight"), "class-weight", "none"},
-	{N_("seed"), "seed", "42"},		{N_("branches"), "branches", ""},
-	{N_("exclude"), "exclude", ""},		{N_("fusion"), "fusion", "concat"},
-};
+/* The form: one row per setting of `train` (settings_train), in its
+ * order, each holding the value as typed ("" for the default that is
+ * chosen at run time). */
+#define MAX_FIELDS 40
+
+static const yj_setting *form[MAX_FIELDS];
+static int nform;
+
+static void form_init(void)
+{
+	if (nform)
+		return;
+	for (const yj_setting *t = settings_train; t->name && nform < MAX_FIELDS; t++)
+		if (!(t->flags & SET_HIDDEN))
+			form[nform++] = t;
+}
 
 #define LOG_LINES 64
 
 typedef struct {
-	char *val[NFIELDS];
-	int cur;
+	char *val[MAX_FIELDS];
+	int cur, top; /* the chosen row, the first row shown */
 	int show_log;
 	int busy, loaded, failed;
 	yj_error err;
@@ -275,18 +280,19 @@ static int run_is_running(const train_state *s)
  * still answers keys at once. */
 static int start_run(train_state *s, tui_app *a)
 {
-	char *argv[4 + 2 * NFIELDS + 1];
+	char *argv[4 + 2 * MAX_FIELDS + 1];
 	int n = 0;
 	argv[n++] = (char *)a->self;
 	argv[n++] = "train";
 	argv[n++] = a->path;
-	char opt[NFIELDS][32];
-	for (int i = 0; i < NFIELDS; i++) {
-		if (!*s->val[i] || !strcmp(s->val[i], fields[i].init))
+	char opt[MAX_FIELDS][40];
+	for (int i = 0; i < nform; i++) {
+		if (!*s->val[i] || !strcmp(s->val[i], form[i]->def))
 			continue; /* the default */
-		snprintf(opt[i], sizeof opt[i], "--%s", fields[i].opt);
+		snprintf(opt[i], sizeof opt[i], "--%s", form[i]->name);
 		argv[n++] = opt[i];
-		argv[n++] = s->val[i];
+		if (form[i]->type != SET_FLAG)
+			argv[n++] = s->val[i];
 	}
 	argv[n] = NULL;
 	char *logpath = log_path(a);
@@ -339,15 +345,16 @@ static void *train_open(tui_app *a)
 	train_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	for (int i = 0; i < NFIELDS; i++)
-		s->val[i] = strdup(fields[i].init);
+	form_init();
+	for (int i = 0; i < nform; i++)
+		s->val[i] = strdup(form[i]->def);
 	return s;
 }
 
 static void train_close(void *st)
 {
 	train_state *s = st;
-	for (int i = 0; i < NFIELDS; i++)
+	for (int i = 0; i < nform; i++)
 		free(s->val[i]);
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
@@ -383,17 +390,27 @@ static void fmt_secs(double s, char *b, size_t n)
 static void draw_form(train_state *s, tui_rect r)
 {
 	tui_put(r.y, r.x, r.w, _("Settings"), tui_attr(TUI_C_TITLE));
-	for (int i = 0; i < NFIELDS && 1 + i < r.h; i++) {
+	/* rows for the settings: all of them and the hint below when they
+	 * fit, else a window that keeps the chosen one in sight */
+	int rows = r.h - 1 >= nform + 2 ? nform : r.h - 1;
+	if (rows < 1)
+		return;
+	if (s->cur < s->top)
+		s->top = s->cur;
+	if (s->cur >= s->top + rows)
+		s->top = s->cur - rows + 1;
+	if (s->top > nform - rows)
+		s->top = nform - rows > 0 ? nform - rows : 0;
+	for (int k = 0; k < rows && s->top + k < nform; k++) {
+		int i = s->top + k;
 		int attr = i == s->cur ? tui_attr(TUI_C_SELECT) : 0;
-		tui_fill(r.y + 1 + i, r.x, r.w, attr);
-		tui_cell(r.y + 1 + i, r.x + 1, 14, _(fields[i].label), -1, attr);
-		const char *v = *s->val[i] ? s->val[i] : _("(all)");
-		if (i == F_EXCLUDE && !*s->val[i])
-			v = _("(none)");
-		tui_cell(r.y + 1 + i, r.x + 16, r.w - 17, v, -1, attr | (*s->val[i] ? 0 : tui_attr(TUI_C_DIM)));
+		tui_fill(r.y + 1 + k, r.x, r.w, attr);
+		tui_cell(r.y + 1 + k, r.x + 1, 14, _(form[i]->label), -1, attr);
+		const char *v = *s->val[i] ? s->val[i] : form[i]->unset ? _(form[i]->unset) : "";
+		tui_cell(r.y + 1 + k, r.x + 16, r.w - 17, v, -1, attr | (*s->val[i] ? 0 : tui_attr(TUI_C_DIM)));
 	}
-	if (r.h > NFIELDS + 2)
-		tui_put(r.y + NFIELDS + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
+	if (rows == nform && r.h > nform + 2)
+		tui_put(r.y + nform + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
 }
 
 static void draw_run(train_state *s, tui_rect r)
@@ -491,48 +508,25 @@ static void train_draw(void *st, tui_app *a, tui_rect r)
 	draw_run(s, (tui_rect){r.y + 1, r.x + fw + 2, r.h - 1, r.w - fw - 3});
 }
 
+/* A value typed into the form: checked as the CLI checks it (the
+ * settings table) before it is kept. */
 static void edit_done(void *ctx, tui_app *a, const char *text)
 {
 	train_state *s = ctx;
 	if (!text)
 		return;
 	int i = s->cur;
-	char *end;
-	switch (i) {
-	case F_EPOCHS:
-	case F_BATCH:
-	case F_HIDDEN:
-	case F_DEPTH:
-	case F_TOPK:
-	case F_SEED: {
-		long v = strtol(text, &end, 10);
-		if (end == text || *end || v < (i == F_SEED ? 0 : i == F_BATCH ? 2 : 1)) {
-			tui_message(a, 1, _("%s wants a whole number"), _(fields[i].label));
+	if (*text) {
+		yj_train_opts o;
+		yj_error err;
+		train_opts_default(&o);
+		error_clear(&err);
+		yj_status st = settings_set(form[i], &o, text, &err);
+		settings_free(settings_train, &o);
+		if (st) {
+			tui_message(a, 1, "%s", err.msg);
 			return;
 		}
-		break;
-	}
-	case F_LR:
-	case F_WD: {
-		double v = strtod(text, &end);
-		if (end == text || *end || !(i == F_LR ? v > 0 : v >= 0)) {
-			tui_message(a, 1, _("%s wants a number (positive for the learning rate)"), _(fields[i].label));
-			return;
-		}
-		break;
-	}
-	case F_CW:
-		if (strcmp(text, "none") && strcmp(text, "balanced")) {
-			tui_message(a, 1, _("class weight is none or balanced"));
-			return;
-		}
-		break;
-	case F_FUSION:
-		if (strcmp(text, "concat") && strcmp(text, "sum")) {
-			tui_message(a, 1, _("fusion is concat or sum"));
-			return;
-		}
-		break;
 	}
 	char *v = strdup(text);
 	if (!v)
@@ -540,6 +534,45 @@ static void edit_done(void *ctx, tui_app *a, const char *text)
 	free(s->val[i]);
 	s->val[i] = v;
 	a->dirty = 1;
+}
+
+static void set_val(train_state *s, int i, const char *v)
+{
+	char *c = strdup(v);
+	if (c) {
+		free(s->val[i]);
+		s->val[i] = c;
+	}
+}
+
+/* The form from the stored configuration of the run shown (its one
+ * reader, settings.h): what it chose at run time (branches, threads) is
+ * taken as given, a length chosen per field stays empty. */
+static void form_from_run(train_state *s, tui_app *a)
+{
+	json_t *cj = json_object_get(s->run, "config");
+	long long id = json_integer_value(json_object_get(s->run, "id"));
+	const char *b = json_string_value(json_object_get(cj, "branches"));
+	if (!cj) {
+		tui_message(a, 1, _("no run to take the settings of"));
+		return;
+	}
+	if (b && !strcmp(b, "pretrain")) {
+		tui_message(a, 1, _("run %lld is a pretraining run"), id);
+		return;
+	}
+	yj_train_config c;
+	yj_error err;
+	error_clear(&err);
+	if (train_config_read(cj, id, &c, &err)) {
+		tui_error(a, &err);
+		return;
+	}
+	char buf[1024];
+	for (int i = 0; i < nform; i++)
+		set_val(s, i, settings_format(form[i], &c.o, buf, sizeof buf));
+	train_config_free(&c);
+	tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
 }
 
 static int train_key(void *st, tui_app *a, int action)
@@ -550,18 +583,22 @@ static int train_key(void *st, tui_app *a, int action)
 		s->cur = s->cur > 0 ? s->cur - 1 : 0;
 		return TUI_REDRAW;
 	case ACT_DOWN:
-		s->cur = s->cur < NFIELDS - 1 ? s->cur + 1 : NFIELDS - 1;
+		s->cur = s->cur < nform - 1 ? s->cur + 1 : nform - 1;
 		return TUI_REDRAW;
 	case ACT_HOME:
 		s->cur = 0;
 		return TUI_REDRAW;
 	case ACT_END:
-		s->cur = NFIELDS - 1;
+		s->cur = nform - 1;
 		return TUI_REDRAW;
 	case ACT_ENTER:
 	case A_EDIT: {
+		if (form[s->cur]->type == SET_FLAG) { /* a flag toggles */
+			set_val(s, s->cur, *s->val[s->cur] ? "" : "yes");
+			return TUI_REDRAW;
+		}
 		char prompt[64];
-		snprintf(prompt, sizeof prompt, "%s: ", _(fields[s->cur].label));
+		snprintf(prompt, sizeof prompt, "%s: ", _(form[s->cur]->label));
 		tui_input_begin(a, prompt, s->val[s->cur], edit_done, s);
 		return TUI_REDRAW;
 	}
@@ -590,6 +627,14 @@ static int train_key(void *st, tui_app *a, int action)
 		return TUI_REDRAW;
 	case A_LOG:
 		s->show_log = !s->show_log;
+		return TUI_REDRAW;
+	case A_FROM_RUN:
+		form_from_run(s, a);
+		return TUI_REDRAW;
+	case A_DEFAULTS:
+		for (int i = 0; i < nform; i++)
+			set_val(s, i, form[i]->def);
+		tui_message(a, 0, _("every setting is back to its default"));
 		return TUI_REDRAW;
 	}
 	return TUI_UNHANDLED;

@@ -3,7 +3,8 @@
 # COMMANDS for every command of the command table (as `yujing --help` lists
 # it), every long option of each command (as `yujing CMD --help` lists it)
 # inside that subsection, no subsection for a command that does not exist,
-# and the page renders without warnings.
+# every setting of train and pretrain with the default value of the
+# settings table, and the page renders without warnings.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 page=$top_srcdir/man/yujing.1
@@ -114,6 +115,55 @@ for o in $(sed -n '/^Global options:$/,/^$/s/^  --\([a-z0-9][a-z0-9-]*\).*/\1/p'
 		not_ok "yujing.1 documents the global option --$o"
 	fi
 done
+
+# ---------------------------------------------------------------- settings
+# The settings of train and pretrain, from their table (settings.c, as
+# tests/unit/test-settings --table prints it): each is documented in its
+# command's subsection, and its default value is the one the man page
+# gives in the option's paragraph ("default 20", "default: 20", or the
+# value followed by a parenthesis that says it is the default: "concat
+# (default)", "tiny (2 layers, ...; the default)").
+
+# tp_text CMD OPTION: the .TP paragraph of --OPTION in CMD's subsection,
+# roff escapes and font changes removed, on one line.
+tp_text()
+{
+	ss_body "$1" | awk -v opt="$2" '
+	/^\.(TP|SS|SH)/ { if (inp) exit; tp = ($1 == ".TP"); first = 1; next }
+	{
+		line = $0
+		gsub(/\\-/, "-", line)
+		if (tp && first) { first = 0; if (line ~ ("--" opt "([^a-z0-9-]|$)")) inp = 1 }
+		if (inp) printf "%s ", line
+	}' | sed -e 's/\\f[BIRP]//g' -e 's/\\(..//g' -e 's/\\~/ /g' -e 's/^\.[A-Z]* //; s/ \.[A-Z]* / /g' \
+		-e 's/"//g' -e 's/  */ /g'
+	echo
+}
+
+table=$(dirname "$YUJING")/tests/unit/test-settings
+if [ -x "$table" ] && "$table" --table >settings.txt && [ -s settings.txt ]; then
+	ok "the settings table lists $(grep -c . settings.txt) settings of train and pretrain"
+	while IFS="$(printf '\t')" read -r cmd name type def range; do
+		tp_text "$cmd" "$name" >"tp-$cmd-$name.txt"
+		if ! grep -q . "tp-$cmd-$name.txt"; then
+			not_ok "yujing.1 has a paragraph for the setting '$cmd --$name'"
+			diag "add '.TP' and '.BR \\-\\-$name ...' under '.SS $cmd'"
+			continue
+		fi
+		ok "yujing.1 has a paragraph for the setting '$cmd --$name' ($type)"
+		[ "$def" != - ] || continue
+		# the value as a regular expression (its dots literal)
+		re=$(printf '%s' "$def" | sed 's/[.]/[.]/g')
+		if grep -Eq -e "default:? $re([^0-9a-z]|\$)" -e "(^|[ (])$re \([^)]*default" "tp-$cmd-$name.txt"; then
+			ok "yujing.1 gives the default of '$cmd --$name' as the table does: $def"
+		else
+			not_ok "yujing.1 gives the default of '$cmd --$name' as the table does: $def"
+			diag_file "tp-$cmd-$name.txt" "the paragraph"
+		fi
+	done <settings.txt
+else
+	not_ok "the settings table can be read (tests/unit/test-settings --table)"
+fi
 
 # --------------------------------------------------------------- rendering
 # The warnings man-db and groff give for bad markup, on stderr.

@@ -81,7 +81,7 @@ expect_exit 2 yujing train p.yj --branches text:nope --epochs 1
 expect_exit 2 yujing train p.yj --text-lr 0
 expect_exit 2 yujing train p.yj --branches bert
 expect_exit 2 yujing train p.yj --text-pool pooler
-expect_stderr_contains "--text-pool wants mean or cls, not 'pooler'"
+expect_stderr_contains "--text-pool wants one of cls|mean, not 'pooler'"
 expect_exit 2 yujing eval p.yj --ablation --text-pool max
 
 expect_exit 0 yujing pretrain p.yj --config 1,32,2,64 --epochs 1 --max-len 32 --batch 16 --threads 1 --seed 1

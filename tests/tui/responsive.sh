@@ -34,7 +34,7 @@ wait_screen 'Sources (1)' 'the workbench opens on a project with a big source'
 keys 2
 t0=$(now_ms)
 keys 4
-wait_screen 'Settings' 'a view switch is answered while the profile is computed'
+wait_screen_live 'Settings' 'a view switch is answered while the profile is computed'
 t1=$(now_ms)
 if grep -q 'profiling' "$T/screen.txt"; then
 	ok "the status line shows the profile still running ($((t1 - t0)) ms to answer the key)"
@@ -48,7 +48,7 @@ wait_screen "$rows rows · 0 duplicate rows (0.00%)" 'the profile arrives when i
 
 keys 3 + +
 keys 1
-wait_screen 'Sources (1)' 'keys are answered while the dry run cleans the big source'
+wait_screen_live 'Sources (1)' 'keys are answered while the dry run cleans the big source'
 keys 3
 wait_check 'the dry run of the last settings (k 0.40) arrives' grep -Eq "rows in +$rows" "$T/screen.txt"
 check 'the form kept both key presses' grep -Eq '^  k +0\.40 ' "$T/screen.txt"

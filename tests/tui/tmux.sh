@@ -106,17 +106,34 @@ _tui_sleep()
 	sleep 0.1 2>/dev/null || sleep 1
 }
 
-# wait_for TEXT: poll until the screen shows TEXT (a fixed string);
-# returns non-zero after the timeout.  $T/screen.txt keeps the last screen.
+# wait_for TEXT: poll until the screen shows TEXT (a fixed string) and has
+# settled (two captures 0.1 s apart are the same: under load or valgrind a
+# frame reaches the terminal in pieces, and a capture between them shows the
+# new title over the old rows); returns non-zero after the timeout.
+# $T/screen.txt keeps the last screen.
 wait_for()
 {
 	_wf_end=$(($(date +%s) + TUI_TIMEOUT))
 	while :; do
 		screen >/dev/null
-		grep -F -e "$1" "$T/screen.txt" >/dev/null 2>&1 && return 0
+		if grep -F -e "$1" "$T/screen.txt" >/dev/null 2>&1; then
+			[ -z "${TUI_NO_SETTLE:-}" ] || return 0
+			cp "$T/screen.txt" "$T/screen.prev"
+			_tui_sleep
+			screen >/dev/null
+			cmp -s "$T/screen.prev" "$T/screen.txt" && return 0
+		fi
 		[ "$(date +%s)" -lt "$_wf_end" ] || return 1
 		_tui_sleep
 	done
+}
+
+# wait_screen_live TEXT DESC: wait_screen without waiting for the screen to
+# settle, for a key answered while something is still moving on screen (a
+# test of responsiveness measures the first frame that shows TEXT).
+wait_screen_live()
+{
+	TUI_NO_SETTLE=1 wait_screen "$@"
 }
 
 # wait_screen TEXT DESC: an assertion that the screen comes to show TEXT.

@@ -1,5 +1,6 @@
 #!/bin/sh
-# train.sh - the Train view: the form sets the hyper-parameters, `s`
+# train.sh - the Train view: the form (one row per setting of train, from
+# its table) sets the hyper-parameters, `s`
 # starts `yujing train` in its own process (the log heads with its command
 # line), the run's progress bar and loss curves (braille, axes, legend)
 # grow until it is done; a long run keeps training after the workbench
@@ -42,14 +43,20 @@ set_field()
 
 tui_start 80 24
 wait_screen 'Sources (2)' 'the workbench opens at 80x24'
+# The prompt completes the settings of train (settings.h) like its options.
+keys :
+keys_text 'train --weight-d'
+keys Tab
+wait_screen ':train --weight-decay' 'Tab completes a setting of train'
+keys C-u Escape
 keys 4
 wait_screen 'No runs yet' 'the Train view says there is no run yet'
 check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
-set_field 1 300
+set_field 9 300
 wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
-set_field 2 4
+set_field 10 4
 wait_check 'and the batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
-set_field 1 x
+set_field 9 x
 wait_screen 'epochs wants a whole number' 'a value that is not a number is refused'
 check 'and the old one kept' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
 keys s
@@ -77,19 +84,37 @@ wait_screen 'run 1 done: test accuracy' 'l shows the log'
 keys l
 wait_screen 'train loss' 'l again shows the curves'
 
+# d: the defaults; r: the settings the run shown stored (its configuration).
+keys d
+wait_check 'd sets the epochs back to 20' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+check 'and the batch to 256' grep -Eq '^  batch +256( |$)' "$T/screen.txt"
+keys r
+wait_check 'r takes the epochs of run 1 (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
+check 'and its batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
+check 'and its seed (42)' grep -Eq '^  seed +42( |$)' "$T/screen.txt"
+check 'the branches it trained, as it stored them' grep -Eq '^  branches +structured' "$T/screen.txt"
+keys d
+wait_check 'd again: the defaults' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+set_field 9 300
+set_field 10 4
+
 # A run that cannot start says why (from its log).
-set_field 10 foo
-wait_check 'the branches setting takes free text' grep -Eq '^  branches +foo( |$)' "$T/screen.txt"
+# A value train would refuse is refused in the form, with train's message.
+set_field 1 foo
+wait_screen "'foo' is not a branch" 'a branches value that is not a branch is refused at once'
+check 'and the form keeps (all)' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
+set_field 1 ngram:zz
+wait_check 'the branches setting takes a branch list' grep -Eq '^  branches +ngram:zz( |$)' "$T/screen.txt"
 keys s
-wait_screen "'foo' is not a branch" 'a run that fails to start shows its error'
-check 'and the log it wrote' grep -q 'Try .yujing train --help' "$T/screen.txt"
-set_field 10 ''
+wait_screen "no text field zz" 'a run that fails to start shows its error'
+check 'and the log it wrote' grep -q 'hint: text fields are imported' "$T/screen.txt"
+set_field 1 ''
 wait_check 'an empty branches setting means all' grep -Eq '^  branches +\(all\)' "$T/screen.txt"
 keys l
 wait_screen 'train loss' 'l goes back to the curves'
 
 # A long run survives the workbench quitting, and shows live in a new one.
-set_field 1 100000
+set_field 9 100000
 keys s
 wait_screen 'Run 2: running' 'a second run starts'
 tui_quit 'the workbench quits while the run trains'
@@ -112,8 +137,8 @@ wait_check 'the steps grow on the screen (live)' sh -c "test \"\$(sed -n 's/.* \
 keys c
 wait_screen 'Run 2: cancelled' 'c cancels the run'
 expect_eq "$(run_field 2 status)" cancelled 'the project says cancelled'
-set_field 1 100000
-set_field 2 4
+set_field 9 100000
+set_field 10 4
 keys s
 wait_screen 'Run 3: ' 'a new run can start after the cancel'
 keys c

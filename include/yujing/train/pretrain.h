@@ -23,30 +23,9 @@
 #include "yujing/model/bert.h"
 #include "yujing/nn/optim.h"
 #include "yujing/store/project.h"
+#include "yujing/train/settings.h"
 
-typedef struct yj_pretrain_opts {
-	const char *from;   /* Hugging Face directory to start from, or NULL */
-	const char *vocab;  /* vocab.txt when not from a directory */
-	const char *config; /* tiny | mini | small | "L,H,A,I" (default tiny) */
-	int epochs;         /* default 3 */
-	int max_len;        /* ids per text, [CLS]/[SEP] included (default 128) */
-	int batch;          /* texts per step (default 32) */
-	float mask;         /* fraction of tokens predicted (default 0.15) */
-	float lr;           /* peak AdamW learning rate (default 5e-4; 1e-4 with from) */
-	float weight_decay; /* default 0.01 */
-	float warmup;       /* fraction of the steps warming up (default 0.06) */
-	float clip;         /* global gradient norm bound (default 1) */
-	uint64_t seed;      /* default 42 */
-	int threads;        /* 0: OPENBLAS_NUM_THREADS or all cores */
-	long long resume;   /* run to continue, 0 for a new run */
-	yj_progress *progress;
-	/* After every epoch (may be NULL): epoch, train MLM loss, held-out
-	 * MLM loss and masked-token accuracy (NaN without held-out texts). */
-	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc);
-	void *ctx;
-} yj_pretrain_opts;
-
-void pretrain_opts_default(yj_pretrain_opts *o);
+/* yj_pretrain_opts and its defaults (pretrain_opts_default): settings.h. */
 
 /* A configuration by name (tiny, mini, small) or as "L,H,A,I" (layers,
  * hidden, heads, intermediate; the rest as the named ones), for a vocabulary

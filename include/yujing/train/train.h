@@ -20,47 +20,10 @@
 #include "yujing/base/error.h"
 #include "yujing/base/progress.h"
 #include "yujing/store/project.h"
+#include "yujing/train/settings.h"
 
-typedef struct yj_train_opts {
-	int epochs;        /* default 20 */
-	int batch;         /* default 256 */
-	float lr;          /* default 1e-3 */
-	float weight_decay;/* default 0.01 */
-	float warmup;      /* fraction of the steps warming up (default 0.05) */
-	float clip;        /* global gradient norm bound (default 1; 0 = none) */
-	int hidden;        /* default 64 */
-	int depth;         /* default 1 */
-	int top_k;         /* categorical values one-hot encoded (default 10) */
-	const char *const *exclude; /* fields left out of the features */
-	size_t nexclude;
-	int balanced;      /* class weights n / (K n_k) */
-	/* Branches: NULL or "" for all the data supports, else a list of
-	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
-	 * on every text field) or
-	 * "text:FIELD".  The default includes the BERT text branches only when
-	 * they are cheap: with freeze_text and an encoder. */
-	const char *branches;
-	const char *text_model; /* Hugging Face directory, NULL: the active encoder */
-	float text_lr;     /* the encoder's peak learning rate (default 2e-5) */
-	int freeze_text;   /* encoder fixed, pooled vectors cached in the project */
-	int text_pool;     /* yj_text_pool (textbranch.h): TEXT_POOL_MEAN by default */
-	int max_len;       /* tokens per text; 0 (default): the profile's suggested
-			    * length + 2 when profiled, else 128; capped by the encoder */
-	int fusion;        /* FUSION_CONCAT (default) or FUSION_SUM */
-	unsigned ngram_buckets; /* hash buckets of the n-gram branches (default 2^18) */
-	int ngram_n;       /* longest character n-gram (default 3) */
-	uint64_t seed;     /* default 42 */
-	int threads;       /* 0: OPENBLAS_NUM_THREADS or all cores */
-	long long resume;  /* run to continue, 0 for a new run */
-	yj_progress *progress;
-	/* Called after every epoch (may be NULL): epoch, train loss, test
-	 * loss, accuracy, macro-F1. */
-	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc,
-			 double f1);
-	void *ctx;
-} yj_train_opts;
-
-void train_opts_default(yj_train_opts *o);
+/* yj_train_opts, its defaults (train_opts_default) and the stored
+ * configuration: settings.h. */
 
 /* Train (or resume) a run of the multimodal model (structured, n-gram and
  * BERT text branches fused by one head; multimodal.h, textbranch.h).  *run_id gets the run's id
