@@ -28,6 +28,11 @@ tests_unit_test_project_SOURCES = tests/unit/test-project.c
 tests_unit_test_project_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_project_LDADD = $(STORE_LIBS)
 
+check_PROGRAMS += tests/unit/test-store-data
+tests_unit_test_store_data_SOURCES = tests/unit/test-store-data.c
+tests_unit_test_store_data_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_data_LDADD = $(STORE_LIBS)
+
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
 tests_unit_test_reader_CFLAGS = $(UNIT_CFLAGS)
@@ -218,6 +223,14 @@ TESTS += tests/cli/multimodal.sh tests/cli/explain.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh
 EXTRA_DIST += tests/cli/predict.sh
+## One cleaning engine: kept rows through predict --source give the
+## training-time probabilities (issue 12).
+TESTS += tests/cli/predict-kept.sh
+EXTRA_DIST += tests/cli/predict-kept.sh
+## Imports stage their rows and lock the project briefly; catalogue
+## columns are checked (issues 12 and 15).
+TESTS += tests/cli/import-stage.sh
+EXTRA_DIST += tests/cli/import-stage.sh
 TESTS += tests/cli/textbranch.sh
 EXTRA_DIST += tests/cli/textbranch.sh
 ## yujing demo on a few hundred of the shipped CAIL cases; the workbench

@@ -14,6 +14,7 @@
 #include "yujing/data/clean.h"
 #include "yujing/data/datetime.h"
 #include "yujing/data/preview.h"
+#include "yujing/store/snapshots.h"
 
 void clean_opts_default(yj_clean_opts *o)
 {
@@ -223,8 +224,8 @@ void clean_result_free(yj_clean_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
-		int (*cases)(void *ctx, const char *key), void *ctx, yj_clean_result *r)
+/* The arrays of r for table t (keep is set by step_rows()). */
+static int result_init(yj_clean_result *r, const yj_table *t, int is_label_source)
 {
 	size_t n = t->nrows, nc = t->ncols;
 	memset(r, 0, sizeof *r);
@@ -238,14 +239,23 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 	r->fill_kind = calloc(nc ? nc : 1, sizeof *r->fill_kind);
 	r->mom = calloc(nc ? nc : 1, sizeof *r->mom);
 	r->outlier = calloc(nc ? nc : 1, sizeof *r->outlier);
-	unsigned char *ignore = calloc(nc ? nc : 1, 1), *dup = malloc(n ? n : 1);
-	int64_t *cnt = NULL;
-	uint32_t *attr = NULL;
-	if (!r->keep || !r->filled || !r->replaced || !r->fill || !r->fill_kind || !r->mom ||
-	    !r->outlier || !ignore || !dup)
-		goto nomem;
+	if (!r->keep || !r->filled || !r->replaced || !r->fill || !r->fill_kind || !r->mom || !r->outlier) {
+		clean_result_free(r);
+		return -1;
+	}
+	return 0;
+}
 
-	/* 1. duplicates, repeated keys, rows of no case */
+/* Step 1: duplicates, repeated keys in the label source, rows of no case
+ * (when cases is given) into r->keep. */
+static int step_rows(const yj_table *t, const yj_clean_opts *o, int (*cases)(void *ctx, const char *key),
+		     void *ctx, yj_clean_result *r)
+{
+	size_t n = t->nrows, nc = t->ncols;
+	unsigned char *ignore = calloc(nc ? nc : 1, 1), *dup = malloc(n ? n : 1), *mark = NULL;
+	int rc = -1;
+	if (!ignore || !dup)
+		goto out;
 	for (size_t i = 0; i < o->nignore; i++) {
 		long c = table_col(t, o->dedup_ignore[i]);
 		if (c >= 0)
@@ -253,16 +263,16 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 	}
 	long long d = stats_duplicate_rows(t, NULL, ignore, dup);
 	if (d < 0)
-		goto nomem;
+		goto out;
 	r->duplicates_removed = d;
 	for (size_t i = 0; i < n; i++)
 		r->keep[i] = !dup[i];
 	if (t->key_col >= 0) {
 		const yj_column *kc = &t->cols[t->key_col];
-		if (is_label_source) {
-			unsigned char *seen = calloc(kc->ndict, 1);
+		if (r->is_label_source) {
+			unsigned char *seen = mark = calloc(kc->ndict, 1);
 			if (!seen)
-				goto nomem;
+				goto out;
 			for (size_t i = 0; i < n; i++) {
 				if (!r->keep[i])
 					continue;
@@ -277,11 +287,10 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 					seen[k] = 1;
 				}
 			}
-			free(seen);
 		} else if (cases) {
-			unsigned char *is_case = malloc(kc->ndict);
+			unsigned char *is_case = mark = malloc(kc->ndict);
 			if (!is_case)
-				goto nomem;
+				goto out;
 			for (size_t e = 0; e < kc->ndict; e++)
 				is_case[e] = kc->value[e] && cases(ctx, kc->value[e]);
 			for (size_t i = 0; i < n; i++)
@@ -289,18 +298,45 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 					r->keep[i] = 0;
 					r->dropped_no_case++;
 				}
-			free(is_case);
 		}
 	}
+	rc = 0;
+out:
+	free(ignore);
+	free(dup);
+	free(mark);
+	return rc;
+}
 
-	/* 2. moments, outliers and fill values on the rows left */
-	size_t maxdict = 1;
+/* Outliers of every numeric column by its moments r->mom: r->outlier[c]
+ * per dictionary entry.  cnt (may be NULL): counts per entry of column c
+ * to clear the outliers in (they are not used for the fill value). */
+static int mark_outliers(const yj_table *t, size_t c, double sigma, yj_clean_result *r, int64_t *cnt)
+{
+	const yj_column *col = &t->cols[c];
+	if (!ftype_is_numeric(col->type))
+		return 0;
+	if (!(r->outlier[c] = calloc(col->ndict, 1)))
+		return -1;
+	for (size_t e = 1; e < col->ndict; e++)
+		if (stats_is_outlier(col, e, &r->mom[c], sigma)) {
+			r->outlier[c][e] = 1;
+			if (cnt)
+				cnt[e] = 0;
+		}
+	return 0;
+}
+
+/* Step 2, fitted: moments, outliers and fill values on the rows left. */
+static int step_fit(const yj_table *t, const yj_clean_opts *o, yj_clean_result *r)
+{
+	size_t n = t->nrows, nc = t->ncols, maxdict = 1;
 	for (size_t c = 0; c < nc; c++)
 		if (t->cols[c].ndict > maxdict)
 			maxdict = t->cols[c].ndict;
-	cnt = malloc(maxdict * sizeof *cnt);
+	int64_t *cnt = malloc(maxdict * sizeof *cnt);
 	if (!cnt)
-		goto nomem;
+		return -1;
 	for (size_t c = 0; c < nc; c++) {
 		const yj_column *col = &t->cols[c];
 		memset(cnt, 0, col->ndict * sizeof *cnt);
@@ -308,15 +344,9 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 			if (r->keep[i])
 				cnt[col->code[i]]++;
 		stats_moments(col, cnt, &r->mom[c]);
-		if (ftype_is_numeric(col->type)) {
-			r->outlier[c] = calloc(col->ndict, 1);
-			if (!r->outlier[c])
-				goto nomem;
-			for (size_t e = 1; e < col->ndict; e++)
-				if (stats_is_outlier(col, e, &r->mom[c], o->sigma)) {
-					r->outlier[c][e] = 1;
-					cnt[e] = 0; /* not used for the fill value */
-				}
+		if (mark_outliers(t, c, o->sigma, r, cnt)) {
+			free(cnt);
+			return -1;
 		}
 		if (!is_attribute(col))
 			continue;
@@ -325,12 +355,17 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 		r->fill_kind[c] = kind;
 		r->fill[c] = fill_value(col, kind, cval, cnt);
 	}
+	free(cnt);
+	return 0;
+}
 
-	/* 3 and 4: per row, nulls then outliers */
-	size_t na = 0;
-	attr = malloc((nc ? nc : 1) * sizeof *attr);
+/* Steps 3 to 5: per row, nulls then outliers, then what is left. */
+static int step_rows_decide(const yj_table *t, const yj_clean_opts *o, yj_clean_result *r)
+{
+	size_t n = t->nrows, nc = t->ncols, na = 0;
+	uint32_t *attr = malloc((nc ? nc : 1) * sizeof *attr);
 	if (!attr)
-		goto nomem;
+		return -1;
 	for (size_t c = 0; c < nc; c++)
 		if (is_attribute(&t->cols[c]))
 			attr[na++] = (uint32_t)c;
@@ -371,27 +406,100 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 			}
 		}
 	}
-
-	/* 5. what is left */
 	for (size_t i = 0; i < n; i++) {
 		if (!r->keep[i])
 			continue;
 		r->rows_out++;
-		if (is_label_source && t->label_col >= 0 && table_is_null(t, (size_t)t->label_col, i))
+		if (r->is_label_source && t->label_col >= 0 && table_is_null(t, (size_t)t->label_col, i))
 			r->unlabeled++;
 	}
-	free(ignore);
-	free(dup);
-	free(cnt);
 	free(attr);
 	return 0;
-nomem:
-	free(ignore);
-	free(dup);
-	free(cnt);
-	free(attr);
-	clean_result_free(r);
-	return -1;
+}
+
+int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
+		int (*cases)(void *ctx, const char *key), void *ctx, yj_clean_result *r)
+{
+	if (result_init(r, t, is_label_source))
+		return -1;
+	if (step_rows(t, o, cases, ctx, r) || step_fit(t, o, r) || step_rows_decide(t, o, r)) {
+		clean_result_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 2, stored: the moments and fill values of a snapshot's statistics
+ * of the source ({"fields": [{name, fill, mean, std}]}). */
+static int step_stored(const yj_table *t, const json_t *stats, double sigma, yj_clean_result *r)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(stats, "fields"), i, x)
+	{
+		const char *name = json_string_value(json_object_get(x, "name"));
+		long c = name ? table_col(t, name) : -1;
+		if (c < 0)
+			continue;
+		const char *fill = json_string_value(json_object_get(x, "fill"));
+		free(r->fill[c]);
+		r->fill[c] = NULL;
+		if (fill && !(r->fill[c] = strdup(fill)))
+			return -1;
+		json_t *m = json_object_get(x, "mean"), *sd = json_object_get(x, "std");
+		if (json_is_number(m) && json_is_number(sd)) {
+			r->mom[c].n = 2; /* enough for stats_is_outlier() */
+			r->mom[c].mean = json_number_value(m);
+			r->mom[c].std = json_number_value(sd);
+		}
+	}
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!r->outlier[c] && mark_outliers(t, c, sigma, r, NULL))
+			return -1;
+	return 0;
+}
+
+int clean_table_stored(const yj_table *t, const json_t *stats, const json_t *settings, int is_label_source,
+		       yj_clean_opts *o, yj_clean_result *r)
+{
+	clean_opts_default(o);
+	o->sigma = json_number_value(json_object_get(settings, "sigma"));
+	if (!(o->sigma > 0))
+		o->sigma = 3;
+	o->k_outlier = json_number_value(json_object_get(settings, "k_outlier"));
+	const char *mode = json_string_value(json_object_get(settings, "outliers"));
+	if (mode)
+		clean_parse_outliers(mode, &o->outliers);
+	/* every case gets a prediction: no row drops for nulls, and none of
+	 * the label source for outliers (drop mode replaces there) */
+	o->k_missing = 1;
+	if (is_label_source) {
+		o->k_outlier = 1;
+		if (o->outliers == OUTLIERS_DROP)
+			o->outliers = OUTLIERS_REPLACE;
+	}
+	const json_t *ign = json_object_get(settings, "dedup_ignore");
+	const char **names = malloc((json_array_size(ign) ? json_array_size(ign) : 1) * sizeof *names);
+	if (!names || result_init(r, t, is_label_source)) {
+		free(names);
+		return -1;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(ign, i, x)
+		if (json_string_value(x))
+			names[o->nignore++] = json_string_value(x);
+	o->dedup_ignore = names;
+	int rc = step_rows(t, o, NULL, NULL, r) || step_stored(t, stats, o->sigma, r) ||
+		 step_rows_decide(t, o, r);
+	o->dedup_ignore = NULL; /* borrowed from settings, gone with names */
+	o->nignore = 0;
+	free(names);
+	if (rc) {
+		clean_result_free(r);
+		return -1;
+	}
+	return 0;
 }
 
 int clean_cell(const yj_clean_result *r, const yj_clean_opts *o, size_t row, size_t c,
@@ -538,8 +646,8 @@ static json_t *stats_json(const yj_clean_result *r)
 static yj_status store_snapshot(yj_project *p, const yj_clean_opts *o, yj_clean_result *res,
 				size_t n, json_t *report, long long *id_out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
+	static const char *const kinds[] = {"", "filled", "replaced", "clipped"};
+	yj_snapshot_writer *w = NULL;
 	yj_status ret;
 	json_t *settings = settings_json(o), *stats = json_array();
 	for (size_t k = 0; k < n; k++)
@@ -549,95 +657,45 @@ static yj_status store_snapshot(yj_project *p, const yj_clean_opts *o, yj_clean_
 	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *s_stats = json_dumps(statso, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	int64_t *kept = NULL;
-	int rc;
+	long long id = 0;
 	if (!s_settings || !s_report || !s_stats) {
 		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	if ((ret = project_begin(p, err)))
+	if ((ret = snapshots_begin(p, s_settings, s_report, s_stats, &w, &id, err)))
 		goto out;
-	rc = sqlite3_exec(db, "UPDATE snapshots SET active = 0", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO snapshots (settings, report, stats, active)"
-					    " VALUES (?, ?, ?, 1)", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, s_settings, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, s_report, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, s_stats, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_OK)
-		goto dberr;
-	long long id = sqlite3_last_insert_rowid(db);
-	for (size_t k = 0; k < n && rc == SQLITE_OK; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const yj_table *t = res[k].t;
 		size_t m = 0;
 		free(kept);
 		kept = malloc((t->nrows ? t->nrows : 1) * sizeof *kept);
 		if (!kept) {
 			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
-			project_rollback(p);
+			snapshots_abort(w);
 			goto out;
 		}
 		for (size_t i = 0; i < t->nrows; i++)
-			if (res[k].keep[i]) {
-				/* little-endian int64 */
-				uint64_t v = (uint64_t)t->row[i];
-				unsigned char *b = (unsigned char *)&kept[m++];
-				for (int j = 0; j < 8; j++)
-					b[j] = (unsigned char)(v >> (8 * j));
-			}
-		rc = sqlite3_prepare_v2(db, "INSERT INTO snapshot_sources (snapshot_id, source_id, kept)"
-					    " VALUES (?, ?, ?)", -1, &st, NULL);
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, t->info.id);
-			sqlite3_bind_blob64(st, 3, kept, m * sizeof *kept, SQLITE_STATIC);
-			rc = sqlite3_step(st);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (rc != SQLITE_OK)
-			break;
-		rc = sqlite3_prepare_v2(db, "INSERT INTO snapshot_cells (snapshot_id, source_id, row, pos,"
-					    " value, kind) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL);
-		static const char *const kinds[] = {"", "filled", "replaced", "clipped"};
-		for (size_t i = 0; i < t->nrows && rc == SQLITE_OK; i++) {
+			if (res[k].keep[i])
+				kept[m++] = t->row[i];
+		/* the writer is freed when a step fails */
+		if ((ret = snapshots_add_source(w, t->info.id, kept, m, err)))
+			goto out;
+		for (size_t i = 0; i < t->nrows; i++) {
 			if (!res[k].keep[i])
 				continue;
-			for (size_t c = 0; c < t->ncols && rc == SQLITE_OK; c++) {
+			for (size_t c = 0; c < t->ncols; c++) {
 				const char *text;
 				char buf[64];
 				int how = clean_cell(&res[k], o, i, c, &text, buf, sizeof buf);
-				if (!how)
-					continue;
-				sqlite3_reset(st);
-				sqlite3_bind_int64(st, 1, id);
-				sqlite3_bind_int64(st, 2, t->info.id);
-				sqlite3_bind_int64(st, 3, t->row[i]);
-				sqlite3_bind_int64(st, 4, (sqlite3_int64)c);
-				sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_text(st, 6, kinds[how], -1, SQLITE_STATIC);
-				rc = sqlite3_step(st);
-				rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+				if (how && (ret = snapshots_add_cell(w, t->info.id, t->row[i], (long long)c, text,
+								     kinds[how], err)))
+					goto out;
 			}
 		}
-		sqlite3_finalize(st);
-		st = NULL;
 	}
-	if (rc != SQLITE_OK)
-		goto dberr;
-	if ((ret = project_commit(p, err)))
+	if ((ret = snapshots_commit(w, err)))
 		goto out;
 	*id_out = id;
-	goto out;
-dberr:
-	ret = store_sqlite_error(db, rc, _("storing the cleaned snapshot"), err);
-	project_rollback(p);
 out:
 	free(kept);
 	free(s_settings);
@@ -725,85 +783,35 @@ out:
 
 yj_status clean_list(yj_project *p, json_t **out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT id, created_at, active, settings, report FROM snapshots"
-					" ORDER BY id", -1, &st, NULL);
+	yj_snapshot_info *v = NULL;
+	size_t n = 0;
+	yj_status st = snapshots_list(p, &v, &n, err);
+	if (st)
+		return st;
 	json_t *arr = json_array();
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
-		json_t *s = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-		json_t *r = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:o*, s:o*}", "id",
-						     (json_int_t)sqlite3_column_int64(st, 0), "created_at",
-						     (const char *)sqlite3_column_text(st, 1), "active",
-						     sqlite3_column_int(st, 2), "settings", s, "report", r));
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = v[i].settings ? json_loads(v[i].settings, 0, NULL) : NULL;
+		json_t *r = v[i].report ? json_loads(v[i].report, 0, NULL) : NULL;
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:o*, s:o*}", "id", (json_int_t)v[i].id,
+						     "created_at", v[i].created_at, "active", v[i].active,
+						     "settings", s, "report", r));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_sqlite_error(db, rc, _("listing snapshots"), err);
-	}
+	snapshots_list_free(v, n);
 	*out = json_pack("{s:o}", "snapshots", arr);
 	return YJ_OK;
 }
 
 yj_status clean_use(yj_project *p, long long id, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	yj_status ret = project_begin(p, err);
-	if (ret)
-		return ret;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_exec(db, "UPDATE snapshots SET active = 0", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "UPDATE snapshots SET active = 1 WHERE id = ?", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK) {
-		project_rollback(p);
-		return store_sqlite_error(db, rc, _("activating a snapshot"), err);
-	}
-	if (sqlite3_changes(db) != 1) {
-		project_rollback(p);
-		error_set(err, YJ_ENOTFOUND, _("no snapshot %lld"), id);
-		error_hint(err, _("'yujing clean PROJECT --list' lists the snapshots"));
-		return YJ_ENOTFOUND;
-	}
-	return project_commit(p, err);
-}
-
-/* The first column of the first row of sql (bound to arg when arg >= 0)
- * into *id: SQLITE_ROW when there was one, SQLITE_DONE when not, else the
- * SQLite error. */
-static int first_id(sqlite3 *db, const char *sql, long long arg, long long *id)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		if (arg >= 0)
-			sqlite3_bind_int64(st, 1, arg);
-		rc = sqlite3_step(st);
-	}
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
+	return snapshots_activate(p, id, err);
 }
 
 yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	int rc = first_id(db, "SELECT id FROM snapshots WHERE active = 1", -1, id);
-	if (rc == SQLITE_ROW)
-		return YJ_OK;
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(db, rc, _("reading snapshots"), err);
+	int found;
+	yj_status st = snapshots_active(p, id, &found, err);
+	if (st || found)
+		return st;
 	error_set(err, YJ_ENOTFOUND, _("the project has no cleaned snapshot yet"));
 	error_hint(err, _("run 'yujing clean PROJECT' first"));
 	return YJ_ENOTFOUND;
@@ -811,40 +819,26 @@ yj_status clean_active_snapshot(yj_project *p, long long *id, yj_error *err)
 
 yj_status clean_run_snapshot(yj_project *p, long long run, long long *snapshot, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	int rc = first_id(db, "SELECT s.snapshot_id FROM runs r JOIN splits s ON s.id = r.split_id WHERE r.id = ?",
-			  run, snapshot);
-	if (rc == SQLITE_ROW)
-		return YJ_OK;
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(db, rc, _("reading snapshots"), err);
+	int found;
+	yj_status st = snapshots_of_run(p, run, snapshot, &found, err);
+	if (st || found)
+		return st;
 	return clean_active_snapshot(p, snapshot, err);
 }
 
 yj_status clean_row_changes(yj_project *p, long long snapshot, long long source_id, int64_t row,
 			    json_t **out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
+	yj_snapshot_cell *v = NULL;
+	size_t n = 0;
+	yj_status st = snapshots_cells(p, snapshot, source_id, &row, &v, &n, err);
+	if (st)
+		return st;
 	json_t *arr = json_array();
-	int rc = sqlite3_prepare_v2(db, "SELECT pos, value, kind FROM snapshot_cells"
-					" WHERE snapshot_id = ? AND source_id = ? AND row = ? ORDER BY pos",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, snapshot);
-		sqlite3_bind_int64(st, 2, source_id);
-		sqlite3_bind_int64(st, 3, row);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "pos",
-							     (json_int_t)sqlite3_column_int64(st, 0), "value",
-							     (const char *)sqlite3_column_text(st, 1), "kind",
-							     (const char *)sqlite3_column_text(st, 2)));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_sqlite_error(db, rc, _("reading a snapshot"), err);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "pos", (json_int_t)v[i].pos, "value",
+						     v[i].value, "kind", v[i].kind));
+	snapshots_cells_free(v, n);
 	*out = arr;
 	return YJ_OK;
 }
@@ -852,39 +846,10 @@ yj_status clean_row_changes(yj_project *p, long long snapshot, long long source_
 yj_status clean_kept_rows(yj_project *p, long long snapshot, long long source_id, int64_t **rows,
 			  size_t *n, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	*rows = NULL;
-	*n = 0;
-	int rc = sqlite3_prepare_v2(db, "SELECT kept FROM snapshot_sources WHERE snapshot_id = ? AND source_id = ?",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, snapshot);
-		sqlite3_bind_int64(st, 2, source_id);
-		rc = sqlite3_step(st);
-	}
-	if (rc == SQLITE_ROW) {
-		const unsigned char *b = sqlite3_column_blob(st, 0);
-		size_t bytes = (size_t)sqlite3_column_bytes(st, 0), m = bytes / 8;
-		int64_t *v = malloc((m ? m : 1) * sizeof *v);
-		if (!v) {
-			sqlite3_finalize(st);
-			return error_set(err, YJ_ENOMEM, _("out of memory"));
-		}
-		for (size_t i = 0; i < m; i++) {
-			uint64_t x = 0;
-			for (int j = 7; j >= 0; j--)
-				x = (x << 8) | b[i * 8 + (size_t)j];
-			v[i] = (int64_t)x;
-		}
-		sqlite3_finalize(st);
-		*rows = v;
-		*n = m;
-		return YJ_OK;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(db, rc, _("reading a snapshot"), err);
+	int found;
+	yj_status st = snapshots_kept(p, snapshot, source_id, rows, n, &found, err);
+	if (st || found)
+		return st;
 	error_set(err, YJ_ENOTFOUND, _("snapshot %lld does not cover this source (imported again since?)"),
 		  snapshot);
 	error_hint(err, _("run 'yujing clean PROJECT' again"));

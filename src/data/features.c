@@ -14,6 +14,8 @@
 #include "yujing/data/features.h"
 #include "yujing/data/stats.h"
 #include "yujing/data/table.h"
+#include "yujing/store/snapshots.h"
+#include "yujing/store/splits.h"
 
 /* ------------------------------------------------------------------ cases */
 
@@ -37,99 +39,54 @@ void cases_free(yj_cases *c)
 
 yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
+	yj_split_row *rows = NULL;
+	size_t nrows = 0;
+	int found;
 	memset(c, 0, sizeof *c);
 	/* The latest split of the active snapshot (issue 14: never a split of
 	 * another snapshot, whichever split was made last). */
-	int rc = sqlite3_prepare_v2(db, "SELECT (SELECT s.id FROM splits s WHERE s.snapshot_id = n.id"
-				    " ORDER BY s.id DESC LIMIT 1), n.id FROM snapshots n WHERE n.active = 1",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL) {
-		long long snap = sqlite3_column_int64(st, 1);
-		sqlite3_finalize(st);
+	long long snap = 0;
+	yj_status st = splits_of_active_snapshot(p, &c->split_id, &snap, err);
+	if (st)
+		return st;
+	found = c->split_id != 0;
+	c->snapshot_id = snap;
+	if (snap && !found) {
 		error_set(err, YJ_EUSAGE, _("snapshot %lld, the active one, has no train/test split"), snap);
 		error_hint(err, _("run 'yujing split PROJECT' to split it"));
 		return YJ_EUSAGE;
 	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return store_sqlite_error(db, rc, _("reading the split"), err);
+	if (!found) {
 		error_set(err, YJ_ENOTFOUND, _("the project has no train/test split yet"));
 		error_hint(err, _("run 'yujing clean PROJECT' and 'yujing split PROJECT' first"));
 		return YJ_ENOTFOUND;
 	}
-	c->split_id = sqlite3_column_int64(st, 0);
-	c->snapshot_id = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	st = NULL;
-
 	/* Class names: the distinct labels, sorted. */
-	rc = sqlite3_prepare_v2(db, "SELECT DISTINCT label FROM split_cases WHERE split_id = ? ORDER BY label",
-				-1, &st, NULL);
-	size_t cap = 0;
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, c->split_id);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (c->nclasses == cap) {
-				cap = cap ? cap * 2 : 16;
-				char **v = realloc(c->classes, cap * sizeof *v);
-				if (!v)
-					goto nomem;
-				c->classes = v;
-			}
-			c->classes[c->nclasses] = strdup((const char *)sqlite3_column_text(st, 0));
-			if (!c->classes[c->nclasses++])
-				goto nomem;
-		}
+	if ((st = splits_labels(p, c->split_id, &c->classes, &c->nclasses, err)) ||
+	    (st = splits_rows(p, c->split_id, &rows, &nrows, err)))
+		goto fail;
+	c->key = malloc((nrows ? nrows : 1) * sizeof *c->key);
+	c->label = malloc((nrows ? nrows : 1) * sizeof *c->label);
+	c->part = malloc(nrows ? nrows : 1);
+	if (!c->key || !c->label || !c->part) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto fail;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(db, rc, _("reading the split"), err);
-
-	rc = sqlite3_prepare_v2(db, "SELECT key, label, part FROM split_cases WHERE split_id = ?"
-				    " ORDER BY part DESC, key", -1, &st, NULL);
-	cap = 0;
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, c->split_id);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (c->n == cap) {
-				cap = cap ? cap * 2 : 1024;
-				char **k = realloc(c->key, cap * sizeof *k);
-				if (!k)
-					goto nomem;
-				c->key = k;
-				int32_t *l = realloc(c->label, cap * sizeof *l);
-				if (!l)
-					goto nomem;
-				c->label = l;
-				unsigned char *pt = realloc(c->part, cap);
-				if (!pt)
-					goto nomem;
-				c->part = pt;
-			}
-			const char *label = (const char *)sqlite3_column_text(st, 1);
-			char **hit = bsearch(&label, c->classes, c->nclasses, sizeof *c->classes, cmp_str);
-			c->key[c->n] = strdup((const char *)sqlite3_column_text(st, 0));
-			if (!c->key[c->n])
-				goto nomem;
-			c->label[c->n] = hit ? (int32_t)(hit - c->classes) : -1;
-			c->part[c->n] = strcmp((const char *)sqlite3_column_text(st, 2), "test") ? CASE_TRAIN : CASE_TEST;
-			c->n++;
-		}
+	for (size_t i = 0; i < nrows; i++) {
+		const char *label = rows[i].label;
+		char **hit = bsearch(&label, c->classes, c->nclasses, sizeof *c->classes, cmp_str);
+		c->key[i] = rows[i].key; /* taken over */
+		rows[i].key = NULL;
+		c->label[i] = hit ? (int32_t)(hit - c->classes) : -1;
+		c->part[i] = rows[i].test ? CASE_TEST : CASE_TRAIN;
+		c->n++;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_error(db, rc, _("reading the split"), err);
+	splits_rows_free(rows, nrows);
 	return YJ_OK;
-nomem:
-	sqlite3_finalize(st);
+fail:
+	splits_rows_free(rows, nrows);
 	cases_free(c);
-	return error_set(err, YJ_ENOMEM, _("out of memory"));
+	return st;
 }
 
 /* -------------------------------------------------------- cleaned values */
@@ -196,31 +153,27 @@ static yj_status view_open(yj_project *p, long long snapshot, const char *source
 			v->kept[r] = 1;
 	}
 	free(rows);
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT row, pos, value FROM snapshot_cells"
-					" WHERE snapshot_id = ? AND source_id = ?", -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, snapshot);
-		sqlite3_bind_int64(q, 2, v->t.info.id);
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			long r = row_index(&v->t, sqlite3_column_int64(q, 0));
-			int64_t c = sqlite3_column_int64(q, 1);
-			if (r < 0 || c < 0 || (size_t)c >= v->t.ncols)
-				continue;
-			if (!v->over[c] && !(v->over[c] = calloc(v->t.nrows, sizeof(char *))))
-				rc = SQLITE_NOMEM;
-			else if (!(v->over[c][r] = strdup((const char *)sqlite3_column_text(q, 2))))
-				rc = SQLITE_NOMEM;
-			if (rc == SQLITE_NOMEM)
-				break;
-		}
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	yj_snapshot_cell *cells = NULL;
+	size_t ncells = 0;
+	if ((st = snapshots_cells(p, snapshot, v->t.info.id, NULL, &cells, &ncells, err))) {
 		view_free(v);
-		return store_sqlite_error(db, rc, _("reading a snapshot"), err);
+		return st;
 	}
+	for (size_t i = 0; i < ncells; i++) {
+		long r = row_index(&v->t, cells[i].row);
+		long long c = cells[i].pos;
+		if (r < 0 || c < 0 || (size_t)c >= v->t.ncols)
+			continue;
+		if (!v->over[c] && !(v->over[c] = calloc(v->t.nrows, sizeof(char *)))) {
+			snapshots_cells_free(cells, ncells);
+			view_free(v);
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
+		}
+		free(v->over[c][r]);
+		v->over[c][r] = cells[i].value; /* taken over */
+		cells[i].value = NULL;
+	}
+	snapshots_cells_free(cells, ncells);
 	return YJ_OK;
 }
 
@@ -333,7 +286,7 @@ static int feat_add(feat_list *fl, feat f)
 }
 
 /* Raw value of feature f for case i from its rows (NaN when missing). */
-static double raw_feature(const clean_view *v, const feat *f, size_t *rows, size_t nrows)
+static double raw_feature(const clean_view *v, const feat *f, const size_t *rows, size_t nrows)
 {
 	const yj_column *col = &v->t.cols[f->col];
 	switch (f->kind) {
@@ -390,29 +343,37 @@ static double raw_feature(const clean_view *v, const feat *f, size_t *rows, size
 	return NAN;
 }
 
-/* Build one source's features: the layout fitted on the training cases,
- * or (given != NULL) the stored layout of a run with its statistics. */
-static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_features_opts *o,
-				 const char *source, const yj_nullset *ns, const json_t *given,
-				 const clean_view *pre, yj_source_features *out, yj_error *err)
+/* The rows of each case in a cleaned source: the kept rows whose key is
+ * a case of cs, grouped by case (rows[start[i] .. start[i + 1]) are case
+ * i's, in row order). */
+typedef struct {
+	long *case_of;   /* (nrows) case index of each row, -1 if none */
+	size_t *start;   /* (ncases + 1) */
+	size_t *rows;    /* (start[ncases]) row indices */
+	int multi;       /* some case has several rows */
+} case_rows;
+
+static void case_rows_free(case_rows *cr)
 {
-	clean_view v;
-	yj_status st = YJ_OK;
-	if (pre)
-		v = *pre; /* read only, and not freed here */
-	else if ((st = view_open(p, cs->snapshot_id, source, ns, &v, err)))
-		return st;
-	yj_table *t = &v.t;
-	long *case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *case_of);
-	size_t *nrows_of = calloc(cs->n ? cs->n : 1, sizeof *nrows_of);
-	size_t *start = calloc(cs->n + 1, sizeof *start), *rows = NULL;
+	free(cr->case_of);
+	free(cr->start);
+	free(cr->rows);
+	memset(cr, 0, sizeof *cr);
+}
+
+/* Returns 0, -1 when out of memory. */
+static int case_rows_build(const clean_view *v, const yj_cases *cs, case_rows *cr)
+{
+	const yj_table *t = &v->t;
 	const char **sorted = malloc((cs->n ? cs->n : 1) * sizeof *sorted);
 	size_t *order = malloc((cs->n ? cs->n : 1) * sizeof *order);
-	feat_list fl = {0};
-	double *raw = NULL;
-	memset(out, 0, sizeof *out);
-	if (!case_of || !nrows_of || !start || !sorted || !order)
-		goto nomem;
+	size_t *nrows_of = calloc(cs->n ? cs->n : 1, sizeof *nrows_of);
+	memset(cr, 0, sizeof *cr);
+	cr->case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *cr->case_of);
+	cr->start = calloc(cs->n + 1, sizeof *cr->start);
+	int rc = -1;
+	if (!sorted || !order || !nrows_of || !cr->case_of || !cr->start)
+		goto out;
 	/* case index of every kept row, through the sorted case keys */
 	for (size_t i = 0; i < cs->n; i++)
 		sorted[i] = cs->key[i];
@@ -421,67 +382,47 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 		const char **hit = bsearch(&cs->key[i], sorted, cs->n, sizeof *sorted, cmp_str);
 		order[hit - sorted] = i;
 	}
-	int multi = 0;
 	for (size_t r = 0; r < t->nrows; r++) {
-		case_of[r] = -1;
-		if (!v.kept[r] || t->key_col < 0)
+		cr->case_of[r] = -1;
+		if (!v->kept[r] || t->key_col < 0)
 			continue;
 		const char *k = table_text(t, (size_t)t->key_col, r);
 		const char **hit = bsearch(&k, sorted, cs->n, sizeof *sorted, cmp_str);
 		if (!hit)
 			continue;
-		case_of[r] = (long)order[hit - sorted];
-		if (++nrows_of[case_of[r]] > 1)
-			multi = 1;
+		cr->case_of[r] = (long)order[hit - sorted];
+		if (++nrows_of[cr->case_of[r]] > 1)
+			cr->multi = 1;
 	}
 	/* rows of each case, contiguous */
 	for (size_t i = 0; i < cs->n; i++)
-		start[i + 1] = start[i] + nrows_of[i];
-	rows = malloc((start[cs->n] ? start[cs->n] : 1) * sizeof *rows);
-	if (!rows)
-		goto nomem;
+		cr->start[i + 1] = cr->start[i] + nrows_of[i];
+	cr->rows = malloc((cr->start[cs->n] ? cr->start[cs->n] : 1) * sizeof *cr->rows);
+	if (!cr->rows)
+		goto out;
 	memset(nrows_of, 0, cs->n * sizeof *nrows_of);
 	for (size_t r = 0; r < t->nrows; r++)
-		if (case_of[r] >= 0)
-			rows[start[case_of[r]] + nrows_of[case_of[r]]++] = r;
+		if (cr->case_of[r] >= 0)
+			cr->rows[cr->start[cr->case_of[r]] + nrows_of[cr->case_of[r]]++] = r;
+	rc = 0;
+out:
+	free(sorted);
+	free(order);
+	free(nrows_of);
+	if (rc)
+		case_rows_free(cr);
+	return rc;
+}
 
-	/* the layout */
-	if (given) {
-		multi = !strcmp(json_string_value(json_object_get(given, "mode")) ? json_string_value(json_object_get(given, "mode")) : "", "aggregate");
-		size_t j;
-		json_t *jf;
-		json_array_foreach(json_object_get(given, "features"), j, jf)
-		{
-			const char *kn = json_string_value(json_object_get(jf, "kind"));
-			const char *field = json_string_value(json_object_get(jf, "field"));
-			feat f = {.kind = -1};
-			for (int k = 0; kn && k <= K_COUNT; k++)
-				if (!strcmp(kn, kind_names[k]))
-					f.kind = k;
-			long col = field && *field ? table_col(t, field) : -1;
-			if (f.kind < 0 || (f.kind != K_COUNT && col < 0)) {
-				st = error_set(err, YJ_EDATA, _("the run's features use field '%s', which source %s no longer has"),
-					       field ? field : "?", source);
-				error_hint(err, _("the sources were imported again since the run; train a new run"));
-				goto done;
-			}
-			f.col = col < 0 ? 0 : (size_t)col;
-			f.value = json_string_value(json_object_get(jf, "value"));
-			const char *part = json_string_value(json_object_get(jf, "part"));
-			for (int k = 0; part && k < 6; k++)
-				if (!strcmp(part, cyc_names[k]))
-					f.cyc = k;
-			f.mean = json_number_value(json_object_get(jf, "mean"));
-			f.std = json_number_value(json_object_get(jf, "std"));
-			if (f.kind == K_CAT && !f.value)
-				f.value = "";
-			if (feat_add(&fl, f))
-				goto nomem;
-		}
-	}
-	if (!given && multi && feat_add(&fl, (feat){.kind = K_COUNT}))
-		goto nomem;
-	for (size_t c = 0; !given && c < t->ncols; c++) {
+/* Fit: the layout of a source on the training cases (the row count when
+ * cases have several rows; per attribute field by its type). */
+static int layout_fit(const clean_view *v, const yj_cases *cs, const case_rows *cr, const yj_features_opts *o,
+		      feat_list *fl)
+{
+	const yj_table *t = &v->t;
+	if (cr->multi && feat_add(fl, (feat){.kind = K_COUNT}))
+		return -1;
+	for (size_t c = 0; c < t->ncols; c++) {
 		const yj_column *col = &t->cols[c];
 		if (col->role != ROLE_ATTRIBUTE)
 			continue;
@@ -491,77 +432,154 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 		if (skip)
 			continue;
 		if (ftype_is_numeric(col->type)) {
-			if (!multi) {
-				if (feat_add(&fl, (feat){.kind = K_NUM, .col = c}))
-					goto nomem;
-			} else if (feat_add(&fl, (feat){.kind = K_NUM_MEAN, .col = c}) ||
-				   feat_add(&fl, (feat){.kind = K_NUM_MIN, .col = c}) ||
-				   feat_add(&fl, (feat){.kind = K_NUM_MAX, .col = c})) {
-				goto nomem;
+			if (!cr->multi) {
+				if (feat_add(fl, (feat){.kind = K_NUM, .col = c}))
+					return -1;
+			} else if (feat_add(fl, (feat){.kind = K_NUM_MEAN, .col = c}) ||
+				   feat_add(fl, (feat){.kind = K_NUM_MIN, .col = c}) ||
+				   feat_add(fl, (feat){.kind = K_NUM_MAX, .col = c})) {
+				return -1;
 			}
 		} else if (col->type == FTYPE_CATEGORICAL) {
 			const char **cats;
-			size_t m = top_categories(&v, c, case_of, cs, o->top_k > 0 ? o->top_k : 10, &cats);
-			if (!cats || fl.ncats_owned == 256)
-				goto nomem;
-			fl.cats_owned[fl.ncats_owned++] = cats;
+			size_t m = top_categories(v, c, cr->case_of, cs, o->top_k > 0 ? o->top_k : 10, &cats);
+			if (!cats || fl->ncats_owned == 256)
+				return -1;
+			fl->cats_owned[fl->ncats_owned++] = cats;
 			for (size_t j = 0; j < m; j++)
-				if (feat_add(&fl, (feat){.kind = K_CAT, .col = c, .value = cats[j]}))
-					goto nomem;
-			if (feat_add(&fl, (feat){.kind = K_CAT_OTHER, .col = c}))
-				goto nomem;
+				if (feat_add(fl, (feat){.kind = K_CAT, .col = c, .value = cats[j]}))
+					return -1;
+			if (feat_add(fl, (feat){.kind = K_CAT_OTHER, .col = c}))
+				return -1;
 		} else if (col->type == FTYPE_DATETIME) {
 			for (int j = 0; j < 6; j++)
-				if (feat_add(&fl, (feat){.kind = K_CYC, .col = c, .cyc = j}))
-					goto nomem;
+				if (feat_add(fl, (feat){.kind = K_CYC, .col = c, .cyc = j}))
+					return -1;
 		}
 	}
-	/* raw values, then standardisation fitted on the training cases */
-	size_t d = fl.n;
-	size_t nd = cs->n * d;
-	raw = malloc((nd ? nd : 1) * sizeof *raw);
-	out->x = malloc((nd ? nd : 1) * sizeof *out->x);
-	if (!raw || !out->x)
-		goto nomem;
-	for (size_t i = 0; i < cs->n; i++)
+	return 0;
+}
+
+/* Apply: a run's stored layout of a source, with its statistics.
+ * YJ_EDATA when the source lost a field the layout uses. */
+static yj_status layout_read(const clean_view *v, const char *source, const json_t *given, feat_list *fl,
+			     int *multi, yj_error *err)
+{
+	const char *mode = json_string_value(json_object_get(given, "mode"));
+	*multi = !strcmp(mode ? mode : "", "aggregate");
+	size_t j;
+	json_t *jf;
+	json_array_foreach(json_object_get(given, "features"), j, jf)
+	{
+		const char *kn = json_string_value(json_object_get(jf, "kind"));
+		const char *field = json_string_value(json_object_get(jf, "field"));
+		feat f = {.kind = -1};
+		for (int k = 0; kn && k <= K_COUNT; k++)
+			if (!strcmp(kn, kind_names[k]))
+				f.kind = k;
+		long col = field && *field ? table_col(&v->t, field) : -1;
+		if (f.kind < 0 || (f.kind != K_COUNT && col < 0)) {
+			error_set(err, YJ_EDATA, _("the run's features use field '%s', which source %s no longer has"),
+				  field ? field : "?", source);
+			error_hint(err, _("the sources were imported again since the run; train a new run"));
+			return YJ_EDATA;
+		}
+		f.col = col < 0 ? 0 : (size_t)col;
+		f.value = json_string_value(json_object_get(jf, "value"));
+		const char *part = json_string_value(json_object_get(jf, "part"));
+		for (int k = 0; part && k < 6; k++)
+			if (!strcmp(part, cyc_names[k]))
+				f.cyc = k;
+		f.mean = json_number_value(json_object_get(jf, "mean"));
+		f.std = json_number_value(json_object_get(jf, "std"));
+		if (f.kind == K_CAT && !f.value)
+			f.value = "";
+		if (feat_add(fl, f))
+			return error_set(err, YJ_ENOMEM, _("out of memory building features"));
+	}
+	return YJ_OK;
+}
+
+/* The raw values (ncases, d) of the features of fl for every case (NaN
+ * when missing); NULL when out of memory. */
+static double *raw_values(const clean_view *v, const yj_cases *cs, const case_rows *cr, const feat_list *fl)
+{
+	size_t d = fl->n, nd = cs->n * d;
+	double *raw = malloc((nd ? nd : 1) * sizeof *raw);
+	if (!raw)
+		return NULL;
+	for (size_t i = 0; i < cs->n; i++) {
+		const size_t *rows = cr->rows + cr->start[i], nr = cr->start[i + 1] - cr->start[i];
 		for (size_t j = 0; j < d; j++) {
-			feat *f = &fl.f[j];
-			double x = raw_feature(&v, f, rows + start[i], start[i + 1] - start[i]);
+			const feat *f = &fl->f[j];
+			double x = raw_feature(v, f, rows, nr);
 			if (f->kind == K_CAT_OTHER) {
 				/* share of rows whose value is none of the top-K */
 				/* (the top-K features of the field come just before) */
 				double known = 0;
-				for (size_t q = j; q-- > 0 && fl.f[q].kind == K_CAT && fl.f[q].col == f->col;)
+				for (size_t q = j; q-- > 0 && fl->f[q].kind == K_CAT && fl->f[q].col == f->col;)
 					known += raw[i * d + q];
 				size_t nonnull = 0;
-				for (size_t q = start[i]; q < start[i + 1]; q++)
-					nonnull += view_text(&v, f->col, rows[q]) != NULL;
-				size_t nr = start[i + 1] - start[i];
+				for (size_t q = 0; q < nr; q++)
+					nonnull += view_text(v, f->col, rows[q]) != NULL;
 				x = nr ? (double)nonnull / (double)nr - known : 0;
 				if (x < 1e-12)
 					x = 0;
 			}
 			raw[i * d + j] = x;
 		}
-	json_t *feats = json_array();
+	}
+	return raw;
+}
+
+/* Fit: the mean and std of each standardised feature over the training
+ * cases (std 1 when it would be 0). */
+static void standardisation_fit(feat_list *fl, const yj_cases *cs, const double *raw)
+{
+	size_t d = fl->n;
 	for (size_t j = 0; j < d; j++) {
-		feat *f = &fl.f[j];
-		if (standardised(f->kind) && !given) {
-			double s = 0, ss = 0;
-			size_t k = 0;
-			for (size_t i = 0; i < cs->n; i++)
-				if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j]))
-					s += raw[i * d + j], k++;
-			f->mean = k ? s / (double)k : 0;
-			for (size_t i = 0; i < cs->n; i++)
-				if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j])) {
-					double dd = raw[i * d + j] - f->mean;
-					ss += dd * dd;
-				}
-			f->std = k ? sqrt(ss / (double)k) : 0;
-			if (!(f->std > 0))
-				f->std = 1;
-		}
+		feat *f = &fl->f[j];
+		if (!standardised(f->kind))
+			continue;
+		double s = 0, ss = 0;
+		size_t k = 0;
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j]))
+				s += raw[i * d + j], k++;
+		f->mean = k ? s / (double)k : 0;
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->part[i] == CASE_TRAIN && !isnan(raw[i * d + j])) {
+				double dd = raw[i * d + j] - f->mean;
+				ss += dd * dd;
+			}
+		f->std = k ? sqrt(ss / (double)k) : 0;
+		if (!(f->std > 0))
+			f->std = 1;
+	}
+}
+
+/* Release what one source's features hold, leaving it empty. */
+static void source_features_clear(yj_source_features *f)
+{
+	free(f->name);
+	free(f->x);
+	json_decref(f->layout);
+	memset(f, 0, sizeof *f);
+}
+
+/* The vectors (standardised with the layout's statistics) and the layout
+ * JSON of a source into out. */
+static yj_status encode(const clean_view *v, const yj_cases *cs, const feat_list *fl, const double *raw,
+			int multi, const char *source, yj_source_features *out, yj_error *err)
+{
+	size_t d = fl->n, nd = cs->n * d;
+	memset(out, 0, sizeof *out);
+	out->x = malloc((nd ? nd : 1) * sizeof *out->x);
+	json_t *feats = json_array();
+	if (!out->x)
+		goto nomem;
+	for (size_t j = 0; j < d; j++) {
+		const feat *f = &fl->f[j];
 		for (size_t i = 0; i < cs->n; i++) {
 			double x = raw[i * d + j];
 			if (standardised(f->kind))
@@ -571,7 +589,7 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 			out->x[i * d + j] = (float)x;
 		}
 		json_t *jf = json_pack("{s:s, s:s}", "kind", kind_names[f->kind], "field",
-				       f->kind == K_COUNT ? "" : t->cols[f->col].name);
+				       f->kind == K_COUNT ? "" : v->t.cols[f->col].name);
 		if (f->kind == K_CAT)
 			json_object_set_new(jf, "value", json_string(f->value));
 		if (f->kind == K_CYC)
@@ -586,40 +604,88 @@ static yj_status source_features(yj_project *p, const yj_cases *cs, const yj_fea
 	out->dim = d;
 	out->layout = json_pack("{s:s, s:s, s:o}", "source", source, "mode", multi ? "aggregate" : "direct",
 				"features", feats);
+	feats = NULL;
 	if (!out->name || !out->layout)
 		goto nomem;
-	goto done;
+	return YJ_OK;
 nomem:
-	st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
-	free(out->x);
-	out->x = NULL;
-	free(out->name); /* found by make fault (issue 15) */
-	out->name = NULL;
-	json_decref(out->layout);
-	out->layout = NULL;
-done:
-	for (size_t i = 0; i < fl.ncats_owned; i++)
-		free(fl.cats_owned[i]);
-	free(fl.f);
+	json_decref(feats);
+	source_features_clear(out); /* one entry of the caller's array */
+	return error_set(err, YJ_ENOMEM, _("out of memory building features"));
+}
+
+static void feat_list_free(feat_list *fl)
+{
+	for (size_t i = 0; i < fl->ncats_owned; i++)
+		free(fl->cats_owned[i]);
+	free(fl->f);
+}
+
+/* Fit one source's features: the layout and its statistics on the
+ * training cases of cs, then the vectors of every case. */
+static yj_status source_features_fit(yj_project *p, const yj_cases *cs, const yj_features_opts *o,
+				     const char *source, const yj_nullset *ns, yj_source_features *out,
+				     yj_error *err)
+{
+	clean_view v;
+	case_rows cr = {0};
+	feat_list fl = {0};
+	double *raw = NULL;
+	yj_status st = view_open(p, cs->snapshot_id, source, ns, &v, err);
+	memset(out, 0, sizeof *out);
+	if (st)
+		return st;
+	if (case_rows_build(&v, cs, &cr) || layout_fit(&v, cs, &cr, o, &fl) ||
+	    !(raw = raw_values(&v, cs, &cr, &fl))) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
+		goto out;
+	}
+	standardisation_fit(&fl, cs, raw);
+	st = encode(&v, cs, &fl, raw, cr.multi, source, out, err);
+out:
 	free(raw);
-	free(case_of);
-	free(nrows_of);
-	free(start);
-	free(rows);
-	free(sorted);
-	free(order);
-	if (!pre)
-		view_free(&v);
+	feat_list_free(&fl);
+	case_rows_free(&cr);
+	view_free(&v);
 	return st;
 }
 
-/* Release what one source's features hold, leaving it empty. */
-static void source_features_clear(yj_source_features *f)
+/* Apply a run's stored layout `given` of one source to the cases cs: the
+ * source as snapshot cs->snapshot_id left it, or (pre != NULL, read only)
+ * new cases' cleaned rows. */
+static yj_status source_features_apply(yj_project *p, const yj_cases *cs, const char *source,
+				       const yj_nullset *ns, const json_t *given, const clean_view *pre,
+				       yj_source_features *out, yj_error *err)
 {
-	free(f->name);
-	free(f->x);
-	json_decref(f->layout);
-	memset(f, 0, sizeof *f);
+	clean_view v;
+	case_rows cr = {0};
+	feat_list fl = {0};
+	double *raw = NULL;
+	int multi = 0;
+	yj_status st = YJ_OK;
+	memset(out, 0, sizeof *out);
+	if (pre)
+		v = *pre; /* read only, and not freed here */
+	else if ((st = view_open(p, cs->snapshot_id, source, ns, &v, err)))
+		return st;
+	if (case_rows_build(&v, cs, &cr)) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
+		goto out;
+	}
+	if ((st = layout_read(&v, source, given, &fl, &multi, err)))
+		goto out;
+	if (!(raw = raw_values(&v, cs, &cr, &fl))) {
+		st = error_set(err, YJ_ENOMEM, _("out of memory building features"));
+		goto out;
+	}
+	st = encode(&v, cs, &fl, raw, multi, source, out, err);
+out:
+	free(raw);
+	feat_list_free(&fl);
+	case_rows_free(&cr);
+	if (!pre)
+		view_free(&v);
+	return st;
 }
 
 yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opts *o,
@@ -640,7 +706,7 @@ yj_status features_build(yj_project *p, const yj_cases *c, const yj_features_opt
 		goto out;
 	}
 	for (size_t i = 0; i < nsrc; i++) {
-		if ((st = source_features(p, c, o, v[i].name, &ns, NULL, NULL, &f[k], err))) {
+		if ((st = source_features_fit(p, c, o, v[i].name, &ns, &f[k], err))) {
 			error_at(err, NULL, -1, -1, NULL);
 			goto out;
 		}
@@ -684,28 +750,11 @@ static yj_status source_texts(yj_project *p, const yj_cases *cs, const char *sou
 	else if ((st = view_open(p, cs->snapshot_id, source, ns, &v, err)))
 		return st;
 	const yj_table *t = &v.t;
-	const char **sorted = malloc((cs->n ? cs->n : 1) * sizeof *sorted);
-	size_t *order = malloc((cs->n ? cs->n : 1) * sizeof *order);
-	long *case_of = malloc((t->nrows ? t->nrows : 1) * sizeof *case_of);
+	case_rows cr = {0};
 	size_t *len = NULL;
-	if (!sorted || !order || !case_of)
+	if (case_rows_build(&v, cs, &cr))
 		goto nomem;
-	for (size_t i = 0; i < cs->n; i++)
-		sorted[i] = cs->key[i];
-	qsort(sorted, cs->n, sizeof *sorted, cmp_str);
-	for (size_t i = 0; i < cs->n; i++) {
-		const char **hit = bsearch(&cs->key[i], sorted, cs->n, sizeof *sorted, cmp_str);
-		order[hit - sorted] = i;
-	}
-	for (size_t r = 0; r < t->nrows; r++) {
-		case_of[r] = -1;
-		if (!v.kept[r] || t->key_col < 0)
-			continue;
-		const char *k = table_text(t, (size_t)t->key_col, r);
-		const char **hit = bsearch(&k, sorted, cs->n, sizeof *sorted, cmp_str);
-		if (hit)
-			case_of[r] = (long)order[hit - sorted];
-	}
+	const long *case_of = cr.case_of;
 	len = malloc((cs->n ? cs->n : 1) * sizeof *len);
 	if (!len)
 		goto nomem;
@@ -757,9 +806,7 @@ static yj_status source_texts(yj_project *p, const yj_cases *cs, const char *sou
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory reading texts"));
 done:
-	free(sorted);
-	free(order);
-	free(case_of);
+	case_rows_free(&cr);
 	free(len);
 	if (!pre)
 		view_free(&v);
@@ -825,7 +872,6 @@ yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	yj_features_opts o = {0};
 	for (size_t i = 0; i < m; i++) {
 		const json_t *l = json_array_get(layouts, i);
 		if (json_object_get(l, "branch"))
@@ -835,7 +881,7 @@ yj_status features_apply(yj_project *p, const yj_cases *c, const json_t *layouts
 			st = error_set(err, YJ_EDATA, _("the run's feature layout is unreadable"));
 			goto out;
 		}
-		if ((st = source_features(p, c, &o, src, &ns, l, NULL, &f[k], err)))
+		if ((st = source_features_apply(p, c, src, &ns, l, NULL, &f[k], err)))
 			goto out;
 		k++;
 	}
@@ -960,121 +1006,39 @@ static size_t needed_fields(const json_t *layouts, const char *name, const char 
 	return n;
 }
 
-/* Clean a file's rows with a snapshot's stored statistics (stats: the
- * source's {"fields": [{name, fill, mean, std}]}, settings: sigma,
- * outliers, k_outlier, dedup_ignore).  Duplicates drop; in the label
- * source a repeated key keeps its first row; nulls are filled, never
- * dropped; outliers by the stored mean and std: in the label source
- * every case stays (drop mode replaces by the fill value), in the others
- * a row drops as the training cleaning would drop it. */
-static int clean_stored(clean_view *v, const json_t *stats, const json_t *settings, int is_label)
+/* Clean a file's rows with a snapshot's stored statistics (the one
+ * cleaning engine, clean_table_stored()) into the view's kept rows and
+ * changed cells. */
+static int clean_file_view(clean_view *v, const json_t *stats, const json_t *settings, int is_label)
 {
 	yj_table *t = &v->t;
-	size_t nc = t->ncols, n = t->nrows;
-	double sigma = json_number_value(json_object_get(settings, "sigma"));
-	double k_out = json_number_value(json_object_get(settings, "k_outlier"));
-	const char *mode_s = json_string_value(json_object_get(settings, "outliers"));
-	yj_outlier_mode mode = OUTLIERS_REPLACE;
-	if (mode_s)
-		clean_parse_outliers(mode_s, &mode);
-	if (!(sigma > 0))
-		sigma = 3;
-	unsigned char *ignore = calloc(nc ? nc : 1, 1), *dup = calloc(n ? n : 1, 1);
-	const char **fill = calloc(nc ? nc : 1, sizeof *fill);
-	yj_moments *mom = calloc(nc ? nc : 1, sizeof *mom);
-	v->kept = malloc(n ? n : 1);
-	v->over = calloc(nc ? nc : 1, sizeof *v->over);
+	yj_clean_opts o;
+	yj_clean_result r;
+	if (clean_table_stored(t, stats, settings, is_label, &o, &r))
+		return -1;
 	int rc = -1;
-	if (!ignore || !dup || !fill || !mom || !v->kept || !v->over)
+	v->over = calloc(t->ncols ? t->ncols : 1, sizeof *v->over);
+	if (!v->over)
 		goto out;
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(settings, "dedup_ignore"), i, x)
-	{
-		long c = json_string_value(x) ? table_col(t, json_string_value(x)) : -1;
-		if (c >= 0)
-			ignore[c] = 1;
-	}
-	json_array_foreach(json_object_get(stats, "fields"), i, x)
-	{
-		const char *name = json_string_value(json_object_get(x, "name"));
-		long c = name ? table_col(t, name) : -1;
-		if (c < 0)
+	v->kept = r.keep; /* taken over */
+	r.keep = NULL;
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (!v->kept[i])
 			continue;
-		fill[c] = json_string_value(json_object_get(x, "fill"));
-		json_t *m = json_object_get(x, "mean"), *s = json_object_get(x, "std");
-		if (json_is_number(m) && json_is_number(s)) {
-			mom[c].n = 2; /* enough for stats_is_outlier() */
-			mom[c].mean = json_number_value(m);
-			mom[c].std = json_number_value(s);
-		}
-	}
-	if (stats_duplicate_rows(t, NULL, ignore, dup) < 0)
-		goto out;
-	for (size_t r = 0; r < n; r++)
-		v->kept[r] = !dup[r];
-	if (is_label && t->key_col >= 0) {
-		const yj_column *kc = &t->cols[t->key_col];
-		unsigned char *seen = calloc(kc->ndict, 1);
-		if (!seen)
-			goto out;
-		for (size_t r = 0; r < n; r++)
-			if (v->kept[r]) {
-				v->kept[r] = !seen[kc->code[r]];
-				seen[kc->code[r]] = 1;
-			}
-		free(seen);
-	}
-	size_t na = 0;
-	for (size_t c = 0; c < nc; c++)
-		na += t->cols[c].role != ROLE_KEY && t->cols[c].role != ROLE_LABEL;
-	for (size_t r = 0; r < n; r++) {
-		if (!v->kept[r])
-			continue;
-		size_t outs = 0;
-		for (size_t c = 0; c < nc; c++) {
-			const yj_column *col = &t->cols[c];
-			if (col->role == ROLE_KEY || col->role == ROLE_LABEL || !ftype_is_numeric(col->type))
-				continue;
-			outs += stats_is_outlier(col, col->code[r], &mom[c], sigma);
-		}
-		if (!is_label && outs &&
-		    (mode == OUTLIERS_DROP ? 1 : na && (double)outs / (double)na > k_out)) {
-			v->kept[r] = 0;
-			continue;
-		}
-		for (size_t c = 0; c < nc; c++) {
-			const yj_column *col = &t->cols[c];
-			uint32_t e = col->code[r];
-			const char *nv = NULL;
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *text;
 			char buf[64];
-			if (col->role == ROLE_KEY || col->role == ROLE_LABEL)
+			if (!clean_cell(&r, &o, i, c, &text, buf, sizeof buf))
 				continue;
-			if (col->is_null[e]) {
-				nv = fill[c];
-			} else if (ftype_is_numeric(col->type) && stats_is_outlier(col, e, &mom[c], sigma)) {
-				if (mode == OUTLIERS_CLIP) {
-					double lo = mom[c].mean - sigma * mom[c].std, hi = mom[c].mean + sigma * mom[c].std;
-					clean_format_number(col->num[e] < lo ? lo : hi, buf, sizeof buf);
-					nv = buf;
-				} else if (mode != OUTLIERS_KEEP) {
-					nv = fill[c];
-				}
-			}
-			if (!nv)
-				continue;
-			if (!v->over[c] && !(v->over[c] = calloc(n, sizeof(char *))))
+			if (!v->over[c] && !(v->over[c] = calloc(t->nrows, sizeof(char *))))
 				goto out;
-			if (!(v->over[c][r] = strdup(nv)))
+			if (!(v->over[c][i] = strdup(text)))
 				goto out;
 		}
 	}
 	rc = 0;
 out:
-	free(ignore);
-	free(dup);
-	free(fill);
-	free(mom);
+	clean_result_free(&r);
 	return rc;
 }
 
@@ -1086,8 +1050,6 @@ yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file 
 	yj_nullset ns = {0};
 	yj_file_cases *fc = NULL;
 	json_t *stats = NULL, *settings = NULL;
-	sqlite3_stmt *q = NULL;
-	sqlite3 *db = project_db(p);
 	yj_status st;
 	memset(c, 0, sizeof *c);
 	*out = NULL;
@@ -1103,21 +1065,18 @@ yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file 
 			goto out;
 		}
 	}
-	int rc = sqlite3_prepare_v2(db, "SELECT stats, settings FROM snapshots WHERE id = ?", -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, snapshot);
-		rc = sqlite3_step(q);
-	}
-	if (rc == SQLITE_ROW) {
-		stats = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
-		settings = json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW) {
-		st = rc == SQLITE_DONE ? error_set(err, YJ_ENOTFOUND, _("snapshot %lld is gone"), snapshot)
-				       : store_sqlite_error(db, rc, _("reading a snapshot"), err);
+	char *s_stats = NULL, *s_settings = NULL;
+	int found;
+	if ((st = snapshots_stats(p, snapshot, &s_stats, &s_settings, &found, err)))
+		goto out;
+	if (!found) {
+		st = error_set(err, YJ_ENOTFOUND, _("snapshot %lld is gone"), snapshot);
 		goto out;
 	}
+	stats = s_stats ? json_loads(s_stats, 0, NULL) : NULL;
+	settings = s_settings ? json_loads(s_settings, 0, NULL) : NULL;
+	free(s_stats);
+	free(s_settings);
 	if (!stats || !settings) {
 		st = error_set(err, YJ_EDATA, _("snapshot %lld has unreadable statistics"), snapshot);
 		goto out;
@@ -1159,7 +1118,7 @@ yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file 
 			if (nm && !strcmp(nm, src[s].name))
 				sst = x;
 		}
-		if (clean_stored(v, sst, settings, is_label))
+		if (clean_file_view(v, sst, settings, is_label))
 			goto nomem;
 		if (is_label)
 			label = (long)fc->n - 1;
@@ -1258,7 +1217,6 @@ yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const
 	*n = 0;
 	if (!f)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	yj_features_opts o = {0};
 	for (size_t i = 0; i < m; i++) {
 		const json_t *l = json_array_get(layouts, i);
 		if (json_object_get(l, "branch"))
@@ -1269,7 +1227,7 @@ yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const
 			st = error_set(err, YJ_EDATA, _("the run's feature layout is unreadable"));
 			break;
 		}
-		if ((st = source_features(NULL, c, &o, src, NULL, l, v, &f[k], err)))
+		if ((st = source_features_apply(NULL, c, src, NULL, l, v, &f[k], err)))
 			break;
 		k++;
 	}

@@ -1,6 +1,6 @@
 /*
- * import.c - stream a source file into the project in one transaction,
- * inferring field types on the way.
+ * import.c - stream a source file into a staging table, inferring field
+ * types on the way, then into the project in one short transaction.
  */
 #include <config.h>
 
@@ -11,19 +11,18 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/data/import.h"
+#include "yujing/store/rawdata.h"
 #include "yujing/store/sources.h"
 
 typedef struct importer {
 	yj_project *p;
-	sqlite3 *db;
 	const yj_import_opts *o;
 	const char *path;
 	yj_reader *r;
 	yj_nullset nulls;
 	long long id;
-	char table[64];
-	sqlite3_stmt *ins;  /* INSERT for the current column count */
-	size_t ncols;       /* columns in the data table */
+	yj_raw_stage *stage; /* the rows read so far */
+	size_t ncols;       /* columns in the staging table */
 	yj_infer *inf;      /* one per column */
 	size_t inf_cap;
 	long key_idx;       /* column of the key, -1 until known */
@@ -42,66 +41,23 @@ static const char *key_name(const yj_import_opts *o)
 	return synthetic_key(o) ? o->key + 1 : o->key;
 }
 
-static yj_status db_fail(importer *im, int rc, const char *what, yj_error *err)
-{
-	yj_status st = store_sqlite_error(im->db, rc, what, err);
-	error_at(err, im->path, -1, -1, NULL);
-	return st;
-}
-
-static yj_status exec_sql(importer *im, const char *sql, const char *what, yj_error *err)
-{
-	int rc = sqlite3_exec(im->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? YJ_OK : db_fail(im, rc, what, err);
-}
-
-/* Add data-table columns up to the reader's field count and prepare the
- * INSERT for them. */
+/* Widen the staging table to the reader's field count. */
 static yj_status sync_columns(importer *im, yj_error *err)
 {
 	size_t n = reader_nfields(im->r);
-	if (n == im->ncols && im->ins)
-		return YJ_OK;
-	strbuf sql = STRBUF_INIT;
-	yj_status st = YJ_OK;
 	if (n > im->inf_cap) {
 		size_t cap = n * 2;
 		yj_infer *v = realloc(im->inf, cap * sizeof *v);
-		if (!v) {
-			st = error_set(err, YJ_ENOMEM, _("out of memory"));
-			goto out;
-		}
+		if (!v)
+			return error_set(err, YJ_ENOMEM, _("out of memory"));
 		for (size_t i = im->inf_cap; i < cap; i++)
 			infer_init(&v[i]);
 		im->inf = v;
 		im->inf_cap = cap;
 	}
-	for (size_t i = im->ncols; i < n; i++) {
-		strbuf_reset(&sql);
-		strbuf_addf(&sql, "ALTER TABLE %s ADD COLUMN c%zu", im->table, i);
-		if ((st = exec_sql(im, strbuf_str(&sql), _("adding a column"), err)))
-			goto out;
-	}
-	im->ncols = n;
-	sqlite3_finalize(im->ins);
-	im->ins = NULL;
-	strbuf_reset(&sql);
-	strbuf_addf(&sql, "INSERT INTO %s (line", im->table);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(&sql, ", c%zu", i);
-	strbuf_adds(&sql, ") VALUES (?");
-	for (size_t i = 0; i < n; i++)
-		strbuf_adds(&sql, ", ?");
-	strbuf_adds(&sql, ")");
-	if (!sql.buf) {
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-		goto out;
-	}
-	int rc = sqlite3_prepare_v2(im->db, strbuf_str(&sql), -1, &im->ins, NULL);
-	if (rc != SQLITE_OK)
-		st = db_fail(im, rc, _("preparing the import"), err);
-out:
-	strbuf_free(&sql);
+	yj_status st = rawdata_stage_columns(im->stage, n, err);
+	if (!st)
+		im->ncols = n;
 	return st;
 }
 
@@ -184,14 +140,8 @@ static yj_status check_opts(const yj_import_opts *o, yj_error *err)
 static yj_status write_fields(importer *im, yj_error *err)
 {
 	const yj_import_opts *o = im->o;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(im->db,
-				    "INSERT INTO fields (source_id, pos, name, col, type, inferred, role)"
-				    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-				    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(im, rc, _("recording fields"), err);
-	yj_status ret = YJ_OK;
+	char col[32];
+	yj_status ret;
 	for (size_t i = 0; i < im->ncols; i++) {
 		const char *name = reader_field_name(im->r, i);
 		yj_ftype inferred = infer_type(&im->inf[i]), type = inferred;
@@ -213,50 +163,17 @@ static yj_status write_fields(importer *im, yj_error *err)
 					ftype_name(type));
 			error_at(err, im->path, bad, -1, name);
 			error_hint(err, _("without --type the field would be %s"), ftype_name(inferred));
-			break;
+			return ret;
 		}
-		char col[32];
 		snprintf(col, sizeof col, "c%zu", i);
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, im->id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, col, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, ftype_name(type), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, ftype_name(inferred), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, role_name(role), -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE) {
-			ret = db_fail(im, rc, _("recording fields"), err);
-			break;
-		}
+		if ((ret = sources_add_field(im->p, im->id, i, name, col, ftype_name(type), ftype_name(inferred),
+					     role_name(role), err)))
+			return ret;
 	}
-	if (!ret && synthetic_key(o)) {
-		char col[32];
-		snprintf(col, sizeof col, "c%zu", im->ncols);
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, im->id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)im->ncols);
-		sqlite3_bind_text(st, 3, key_name(o), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, col, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, "integer", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, "integer", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, "key", -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			ret = db_fail(im, sqlite3_errcode(im->db), _("recording fields"), err);
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* The synthetic key column: the row number (rows are numbered in file
- * order from 1). */
-static yj_status write_synthetic_key(importer *im, yj_error *err)
-{
-	char sql[256];
-	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN c%zu; UPDATE %s SET c%zu = CAST(row AS TEXT)",
-		 im->table, im->ncols, im->table, im->ncols);
-	return exec_sql(im, sql, _("numbering the rows"), err);
+	if (!synthetic_key(o))
+		return YJ_OK;
+	snprintf(col, sizeof col, "c%zu", im->ncols);
+	return sources_add_field(im->p, im->id, im->ncols, key_name(o), col, "integer", "integer", "key", err);
 }
 
 /* The view "raw:NAME" with the original field names (sources_view_sql:
@@ -265,54 +182,15 @@ static yj_status write_view(importer *im, yj_error *err)
 {
 	size_t n = im->ncols + (synthetic_key(im->o) ? 1 : 0);
 	const char **names = malloc((n ? n : 1) * sizeof *names);
-	char *sql = NULL;
-	yj_status st = YJ_OK;
-	if (names) {
-		for (size_t i = 0; i < im->ncols; i++)
-			names[i] = reader_field_name(im->r, i);
-		if (n > im->ncols)
-			names[im->ncols] = key_name(im->o);
-		sql = sources_view_sql(im->o->source, im->table, names, n);
-	}
-	if (!sql)
-		st = error_set(err, YJ_ENOMEM, _("out of memory"));
-	else
-		st = exec_sql(im, sql, _("creating the source view"), err);
+	if (!names)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	for (size_t i = 0; i < im->ncols; i++)
+		names[i] = reader_field_name(im->r, i);
+	if (synthetic_key(im->o))
+		names[im->ncols] = key_name(im->o);
+	yj_status st = rawdata_create_view(im->p, im->o->source, im->id, names, n, err);
 	free(names);
-	free(sql);
 	return st;
-}
-
-static yj_status create_source(importer *im, yj_error *err)
-{
-	const yj_import_opts *o = im->o;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(im->db,
-				    "INSERT INTO sources (name, key_field, label_field, file, format,"
-				    " encoding, data_table) VALUES (?, ?, ?, ?, ?, ?, 'raw_new')",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, o->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, key_name(o), -1, SQLITE_STATIC);
-		if (o->label)
-			sqlite3_bind_text(st, 3, o->label, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, im->path, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, reader_format_name(reader_format(im->r)), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, o->encoding ? o->encoding : "utf-8", -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return db_fail(im, rc, _("recording the source"), err);
-	im->id = sqlite3_last_insert_rowid(im->db);
-	snprintf(im->table, sizeof im->table, "raw_%lld", im->id);
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "UPDATE sources SET data_table = '%s' WHERE id = %lld;"
-		 "CREATE TABLE %s (row INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
-		 im->table, im->id, im->table);
-	return exec_sql(im, sql, _("creating the source table"), err);
 }
 
 static yj_status load_nulls(importer *im, yj_error *err)
@@ -326,25 +204,6 @@ static yj_status load_nulls(importer *im, yj_error *err)
 	}
 	free(json);
 	return st;
-}
-
-/* The source that an import named `name` would replace, or NULL (a
- * malloc'd name).  SQLite compares names without regard to ASCII case, so
- * the view of "cases" would clash with that of "Cases": they are one
- * source, an exact match preferred. */
-static char *same_source(yj_project *p, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	char *found = NULL;
-	if (sqlite3_prepare_v2(project_db(p),
-			       "SELECT name FROM sources WHERE name = ?1 COLLATE NOCASE ORDER BY name <> ?1 LIMIT 1",
-			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			found = strdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	return found;
 }
 
 static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)
@@ -377,23 +236,16 @@ static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)
 				return YJ_EDATA;
 			}
 		}
-		sqlite3_stmt *ins = im->ins;
-		sqlite3_bind_int64(ins, 1, line);
 		for (size_t i = 0; i < n; i++) {
 			const yj_cell *c = &cells[i];
-			if (c->is_null) {
-				sqlite3_bind_null(ins, (int)i + 2);
+			rawdata_stage_bind(im->stage, i, c->is_null ? NULL : c->s, c->len);
+			if (c->is_null)
 				continue;
-			}
-			sqlite3_bind_text(ins, (int)i + 2, c->s, (int)c->len, SQLITE_STATIC);
 			if (!nullset_is_null(&im->nulls, c->s, c->len) &&
 			    infer_add(&im->inf[i], c->s, c->len, line))
 				return error_set(err, YJ_ENOMEM, _("out of memory"));
 		}
-		int rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
-		if (rc != SQLITE_DONE) {
-			st = db_fail(im, rc, _("storing a row"), err);
+		if ((st = rawdata_stage_row(im->stage, line, err))) {
 			error_at(err, im->path, line, -1, NULL);
 			return st;
 		}
@@ -429,7 +281,6 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	importer im;
 	memset(&im, 0, sizeof im);
 	im.p = p;
-	im.db = project_db(p);
 	im.o = o;
 	im.path = path;
 	im.key_idx = -1;
@@ -443,7 +294,7 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	progress_start(o->progress);
 	if ((st = check_opts(o, err)))
 		goto out;
-	old = same_source(p, o->source);
+	old = sources_same_name(p, o->source);
 	if (old && !o->replace) {
 		st = error_set(err, YJ_EEXIST, _("the project already has a source named '%s'"), old);
 		error_hint(err, _("add its new rows with --append, or predict new cases with "
@@ -459,16 +310,8 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 		goto out;
 	if (reader_format(im.r) != FORMAT_JSONL && (st = check_named_fields(&im, err)))
 		goto out;
-	if ((st = project_begin(p, err)))
-		goto out;
-	in_tx = 1;
-	if (o->replace) {
-		free(old); /* again, now that no one else can write */
-		old = same_source(p, o->source);
-		if (old && (st = sources_drop(p, old, err)))
-			goto out;
-	}
-	if ((st = create_source(&im, err)) || (st = sync_columns(&im, err)) ||
+	/* 1. the rows, into the staging table: the project is not locked */
+	if ((st = rawdata_stage_new(p, &im.stage, err)) || (st = sync_columns(&im, err)) ||
 	    (st = import_rows(&im, &res, err)))
 		goto out;
 	if (reader_format(im.r) == FORMAT_JSONL && (st = check_named_fields(&im, err)))
@@ -479,16 +322,24 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 		error_hint(err, _("every row needs a case key; fix the row or choose another --key"));
 		goto out;
 	}
-	if (synthetic_key(o) && (st = write_synthetic_key(&im, err)))
+	if ((st = rawdata_stage_finish(im.stage, err)))
 		goto out;
-	if ((st = write_fields(&im, err)) || (st = write_view(&im, err)))
+	/* 2. one short write transaction */
+	if ((st = project_begin(p, err)))
 		goto out;
-	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE sources SET rows = %lld WHERE id = %lld", res.rows, im.id);
-	if ((st = exec_sql(&im, sql, _("recording the source"), err)))
+	in_tx = 1;
+	if (o->replace) {
+		free(old); /* again, now that no one else can write */
+		old = sources_same_name(p, o->source);
+		if (old && (st = sources_drop(p, old, err)))
+			goto out;
+	}
+	if ((st = sources_create(p, o->source, key_name(o), o->label, path, reader_format_name(reader_format(im.r)),
+				 o->encoding ? o->encoding : "utf-8", &im.id, err)) ||
+	    (st = rawdata_stage_copy(im.stage, im.id, synthetic_key(o), err)) ||
+	    (st = write_fields(&im, err)) || (st = write_view(&im, err)) ||
+	    (st = sources_set_rows(p, im.id, res.rows, err)))
 		goto out;
-	sqlite3_finalize(im.ins);
-	im.ins = NULL;
 	if ((st = project_commit(p, err)))
 		goto out;
 	in_tx = 0;
@@ -498,9 +349,9 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	if (res_out)
 		*res_out = res;
 out:
-	sqlite3_finalize(im.ins);
 	if (in_tx)
 		project_rollback(p);
+	rawdata_stage_free(im.stage);
 	if (st == YJ_EINTR) {
 		error_set(err, YJ_EINTR, _("interrupted; nothing was imported"));
 		error_at(err, path, -1, -1, NULL);

@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/data/profile.h"
 #include "yujing/data/stats.h"
+#include "yujing/store/profiles.h"
 
 /* A number, or null when it is NaN (statistics that do not apply). */
 static json_t *num_or_null(double v)
@@ -180,18 +181,14 @@ static char *settings_text(yj_project *p, const yj_table *t, const yj_profile_op
 
 static json_t *stored_profile(yj_project *p, long long source_id, const char *settings)
 {
-	sqlite3_stmt *st = NULL;
+	char *s = NULL, *r = NULL;
+	yj_error ignored;
 	json_t *res = NULL;
-	if (sqlite3_prepare_v2(project_db(p), "SELECT settings, result FROM profiles WHERE source_id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(st, 1, source_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-		if (s && !strcmp(s, settings))
-			res = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-	}
-	sqlite3_finalize(st);
+	/* an unreadable stored profile is computed again */
+	if (profiles_get(p, source_id, &s, &r, &ignored) == YJ_OK && s && r && !strcmp(s, settings))
+		res = json_loads(r, 0, NULL);
+	free(s);
+	free(r);
 	return res;
 }
 
@@ -201,24 +198,9 @@ static yj_status store_profile(yj_project *p, long long source_id, const char *s
 	char *text = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	if (!text)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-				    "INSERT OR REPLACE INTO profiles (source_id, settings, result)"
-				    " VALUES (?, ?, ?)",
-				    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, source_id);
-		sqlite3_bind_text(st, 2, settings, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
+	yj_status st = profiles_put(p, source_id, settings, text, err);
 	free(text);
-	if (rc != SQLITE_OK)
-		return store_sqlite_error(db, rc, _("storing the profile"), err);
-	return YJ_OK;
+	return st;
 }
 
 yj_status profile_run(yj_project *p, const char *source, const yj_profile_opts *o, json_t **out,

@@ -12,6 +12,7 @@
 #include "yujing/data/clean.h"
 #include "yujing/data/split.h"
 #include "yujing/data/table.h"
+#include "yujing/store/splits.h"
 
 char *split_label(const char *raw, yj_label_pick pick, int *multi)
 {
@@ -89,57 +90,22 @@ static yj_status store_split(yj_project *p, long long snapshot, const yj_split_o
 			     const split_case *cases, const unsigned char *is_test, size_t n,
 			     json_t *report, long long *id_out, yj_error *err)
 {
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *st = NULL;
 	json_t *settings = json_pack("{s:f, s:I, s:s}", "test", o->test, "seed", (json_int_t)o->seed,
 				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
 	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	yj_split_row *rows = malloc((n ? n : 1) * sizeof *rows);
 	json_decref(settings);
-	yj_status ret = YJ_OK;
-	int rc = SQLITE_OK;
-	if (!s_settings || !s_report) {
+	yj_status ret;
+	if (!s_settings || !s_report || !rows) {
 		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	if ((ret = project_begin(p, err)))
-		goto out;
-	rc = sqlite3_exec(db, "UPDATE splits SET active = 0", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO splits (snapshot_id, settings, report, active)"
-					    " VALUES (?, ?, ?, 1)", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, snapshot);
-		sqlite3_bind_text(st, 2, s_settings, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, s_report, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	long long id = sqlite3_last_insert_rowid(db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO split_cases (split_id, key, label, part)"
-					    " VALUES (?, ?, ?, ?)", -1, &st, NULL);
-	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, cases[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, cases[i].label, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, is_test[i] ? "test" : "train", -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK) {
-		ret = store_sqlite_error(db, rc, _("storing the split"), err);
-		project_rollback(p);
-		goto out;
-	}
-	if ((ret = project_commit(p, err)))
-		goto out;
-	*id_out = id;
+	for (size_t i = 0; i < n; i++)
+		rows[i] = (yj_split_row){.key = cases[i].key, .label = cases[i].label, .test = is_test[i]};
+	ret = splits_store(p, snapshot, s_settings, s_report, rows, n, id_out, err);
 out:
+	free(rows);
 	free(s_settings);
 	free(s_report);
 	return ret;

@@ -14,6 +14,7 @@
 #include "yujing/data/datetime.h"
 #include "yujing/data/reader.h"
 #include "yujing/data/table.h"
+#include "yujing/store/rawdata.h"
 
 int ftype_is_numeric(yj_ftype t)
 {
@@ -184,6 +185,26 @@ static int column_init(yj_column *c, const yj_field_info *f, size_t nrows)
 	return 0;
 }
 
+/* Room for m rows in the row arrays of t.  Returns 0, -1 when out of
+ * memory (what was grown stays with t). */
+static int rows_grow(yj_table *t, size_t m)
+{
+	int64_t *a = realloc(t->row, m * sizeof *a), *b;
+	if (!a)
+		return -1;
+	t->row = a;
+	if (!(b = realloc(t->line, m * sizeof *b)))
+		return -1;
+	t->line = b;
+	for (size_t c = 0; c < t->ncols; c++) {
+		uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
+		if (!cc)
+			return -1;
+		t->cols[c].code = cc;
+	}
+	return 0;
+}
+
 yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_progress *progress,
 		     yj_table *t, yj_error *err)
 {
@@ -192,9 +213,7 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 	yj_status st = sources_get(p, name, &t->info, err);
 	if (st)
 		return st;
-	sqlite3 *db = project_db(p);
-	sqlite3_stmt *q = NULL;
-	strbuf sql = STRBUF_INIT;
+	yj_raw_cursor *q = NULL;
 	size_t n = (size_t)(t->info.rows > 0 ? t->info.rows : 0);
 	t->ncols = t->info.nfields;
 	t->cols = calloc(t->ncols ? t->ncols : 1, sizeof *t->cols);
@@ -210,49 +229,29 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 		else if (t->cols[c].role == ROLE_LABEL)
 			t->label_col = (long)c;
 	}
-	char *tq = store_quote_ident(t->info.data_table);
-	if (!tq)
-		goto nomem;
-	strbuf_adds(&sql, "SELECT row, line");
-	for (size_t c = 0; c < t->ncols; c++)
-		strbuf_addf(&sql, ", \"%s\"", t->info.fields[c].col); /* c<N>: sources.c checked it */
-	strbuf_addf(&sql, " FROM %s ORDER BY row", tq);
-	free(tq);
-	int rc = sqlite3_prepare_v2(db, strbuf_str(&sql), -1, &q, NULL);
-	if (rc != SQLITE_OK) {
-		st = store_sqlite_error(db, rc, _("reading a source"), err);
+	if ((st = rawdata_open(p, &t->info, &q, err)))
 		goto fail;
-	}
 	progress_start(progress);
 	size_t r = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	int64_t row, line;
+	int k;
+	while ((k = rawdata_next(q, &row, &line, err)) == 1) {
 		if (r >= n) {
 			/* More rows than the catalogue says: grow. */
 			size_t m = n ? n * 2 : 1024;
-			int64_t *a = realloc(t->row, m * sizeof *a), *b;
-			if (!a)
+			if (rows_grow(t, m))
 				goto nomem;
-			t->row = a;
-			if (!(b = realloc(t->line, m * sizeof *b)))
-				goto nomem;
-			t->line = b;
-			for (size_t c = 0; c < t->ncols; c++) {
-				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
-				if (!cc)
-					goto nomem;
-				t->cols[c].code = cc;
-			}
 			n = m;
 		}
-		t->row[r] = sqlite3_column_int64(q, 0);
-		t->line[r] = sqlite3_column_int64(q, 1);
+		t->row[r] = row;
+		t->line[r] = line;
 		for (size_t c = 0; c < t->ncols; c++) {
 			yj_column *col = &t->cols[c];
 			uint32_t code = 0;
-			if (sqlite3_column_type(q, (int)c + 2) != SQLITE_NULL) {
-				const char *s = (const char *)sqlite3_column_text(q, (int)c + 2);
-				size_t len = (size_t)sqlite3_column_bytes(q, (int)c + 2);
-				code = dict_code(col, s ? s : "", s ? len : 0, ns);
+			size_t len;
+			const char *s = rawdata_cell(q, c, &len);
+			if (s) {
+				code = dict_code(col, s, len, ns);
 				if (code == UINT32_MAX)
 					goto nomem;
 			}
@@ -268,13 +267,12 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 			progress_tick(progress, "load", "rows", (long long)r, t->info.rows, -1, 0);
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		st = store_sqlite_error(db, rc, _("reading a source"), err);
+	if (k < 0) {
+		st = err->status;
 		goto fail;
 	}
 	t->nrows = r;
-	sqlite3_finalize(q);
-	strbuf_free(&sql);
+	rawdata_close(q);
 	for (size_t c = 0; c < t->ncols; c++) {
 		free(t->cols[c].slots);
 		t->cols[c].slots = NULL;
@@ -284,8 +282,7 @@ yj_status table_load(yj_project *p, const char *name, const yj_nullset *ns, yj_p
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory loading source '%s'"), name);
 fail:
-	sqlite3_finalize(q);
-	strbuf_free(&sql);
+	rawdata_close(q);
 	table_free(t);
 	return st;
 }
@@ -385,19 +382,8 @@ yj_status table_from_file(yj_project *p, const char *name, const char *path, con
 		}
 		if (r == cap) {
 			size_t m = cap * 2;
-			int64_t *a = realloc(t->row, m * sizeof *a), *b;
-			if (!a)
+			if (rows_grow(t, m))
 				goto nomem;
-			t->row = a;
-			if (!(b = realloc(t->line, m * sizeof *b)))
-				goto nomem;
-			t->line = b;
-			for (size_t c = 0; c < t->ncols; c++) {
-				uint32_t *cc = realloc(t->cols[c].code, m * sizeof *cc);
-				if (!cc)
-					goto nomem;
-				t->cols[c].code = cc;
-			}
 			cap = m;
 		}
 		t->row[r] = (int64_t)r + 1;

@@ -5,6 +5,10 @@ src_store_libstore_a_SOURCES = \
 	src/store/sources.c \
 	src/store/prompts.c \
 	src/store/runlog.c \
+	src/store/rawdata.c \
+	src/store/snapshots.c \
+	src/store/splits.c \
+	src/store/profiles.c \
 	src/store/runs.c \
 	src/store/encoders.c \
 	src/store/textcache.c \
@@ -17,6 +21,10 @@ noinst_HEADERS += \
 	include/yujing/store/sources.h \
 	include/yujing/store/prompts.h \
 	include/yujing/store/runlog.h \
+	include/yujing/store/rawdata.h \
+	include/yujing/store/snapshots.h \
+	include/yujing/store/splits.h \
+	include/yujing/store/profiles.h \
 	include/yujing/store/runs.h \
 	include/yujing/store/encoders.h \
 	include/yujing/store/textcache.h \

@@ -9,6 +9,8 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
+#include "yujing/store/rawdata.h"
+#include "yujing/store/runlog.h"
 #include "yujing/store/sources.h"
 
 /* A copy of column i, NULL for an SQL NULL; *nomem set when out of
@@ -405,4 +407,64 @@ long sources_field_index(const yj_source_info *s, const char *name)
 		if (!strcmp(s->fields[i].name, name))
 			return (long)i;
 	return -1;
+}
+
+/* ------------------------------------------------- writing (imports) */
+
+char *sources_same_name(yj_project *p, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	char *found = NULL;
+	if (sqlite3_prepare_v2(project_db(p),
+			       "SELECT name FROM sources WHERE name = ?1 COLLATE NOCASE ORDER BY name <> ?1 LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		int nomem = 0;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			found = dup_col(st, 0, &nomem);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+yj_status sources_create(yj_project *p, const char *name, const char *key, const char *label,
+			 const char *file, const char *format, const char *encoding, long long *id,
+			 yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db,
+			    "INSERT INTO sources (name, key_field, label_field, file, format, encoding, data_table)"
+			    " VALUES (?, ?, ?, ?, ?, ?, 'raw_new')",
+			    "tttttt", name, key, label, file, format, encoding);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("recording the source"), err);
+	*id = sqlite3_last_insert_rowid(db);
+	char table[64];
+	rawdata_table_name(*id, table, sizeof table);
+	rc = store_exec(db, "UPDATE sources SET data_table = ? WHERE id = ?", "ti", table, *id);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("recording the source"), err);
+	return YJ_OK;
+}
+
+yj_status sources_add_field(yj_project *p, long long id, size_t pos, const char *name, const char *col,
+			    const char *type, const char *inferred, const char *role, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db,
+			    "INSERT INTO fields (source_id, pos, name, col, type, inferred, role)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+			    "iitttt" "t", id, (long long)pos, name, col, type, inferred, role);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("recording fields"), err);
+	return YJ_OK;
+}
+
+yj_status sources_set_rows(yj_project *p, long long id, long long rows, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db, "UPDATE sources SET rows = ? WHERE id = ?", "ii", rows, id);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("recording the source"), err);
+	return YJ_OK;
 }

@@ -87,6 +87,18 @@ int clean_table(const yj_table *t, const yj_clean_opts *o, int is_label_source,
 		int (*cases)(void *ctx, const char *key), void *ctx, yj_clean_result *r);
 void clean_result_free(yj_clean_result *r);
 
+/* Clean one table with a snapshot's stored statistics and settings, never
+ * re-estimated (new cases at prediction): stats is the source's entry of
+ * the snapshot's "stats" ({"fields": [{name, fill, mean, std}]}),
+ * settings the snapshot's (sigma, k_outlier, outliers, dedup_ignore).
+ * The same steps as clean_table() (no case restriction), except that
+ * every case gets a prediction: no row drops for its nulls, and in the
+ * label source none for its outliers (drop mode replaces there).  *o gets
+ * the options used, for clean_cell() (without dedup_ignore).  Returns 0,
+ * -1 when out of memory. */
+int clean_table_stored(const yj_table *t, const json_t *stats, const json_t *settings, int is_label_source,
+		       yj_clean_opts *o, yj_clean_result *r);
+
 /* The report of one source: {"name", "rows_in", "duplicates_removed", ...}. */
 json_t *clean_report(const yj_clean_result *r);
 

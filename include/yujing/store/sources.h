@@ -68,4 +68,26 @@ void sources_list_free(yj_source_info *v, size_t n);
 /* Index of the field named name in s, or -1. */
 long sources_field_index(const yj_source_info *s, const char *name);
 
+/* ------------------------------------------------- writing (imports) */
+
+/* The name of the source an import named `name` would replace (SQLite
+ * compares names without regard to ASCII case, so "cases" and "Cases"
+ * are one source; an exact match preferred): a malloc'd copy, or NULL
+ * when there is none (or on error). */
+char *sources_same_name(yj_project *p, const char *name);
+
+/* Inside a transaction: a new catalogue entry (label may be NULL) with
+ * no fields and 0 rows, its data table named rawdata_table_name(*id). */
+yj_status sources_create(yj_project *p, const char *name, const char *key, const char *label,
+			 const char *file, const char *format, const char *encoding, long long *id,
+			 yj_error *err);
+
+/* Inside a transaction: field `pos` of source `id`, stored in column col
+ * (c<pos>). */
+yj_status sources_add_field(yj_project *p, long long id, size_t pos, const char *name, const char *col,
+			    const char *type, const char *inferred, const char *role, yj_error *err);
+
+/* Inside a transaction: the row count of source `id`. */
+yj_status sources_set_rows(yj_project *p, long long id, long long rows, yj_error *err);
+
 #endif
