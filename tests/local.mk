@@ -245,6 +245,40 @@ installcheck-local:
 	$(SHELL) $(srcdir)/tests/install.sh '$(DESTDIR)' '$(bindir)' '$(pkgdatadir)' \
 		'$(mandir)' '$(localedir)' '$(abs_top_srcdir)'
 
+## Issue 18: the small constants and bounds of src/nn and the BERT
+## initialisation (epsilons, the last logit, a label equal to K, the clip's
+## 1e-6, zero biases), each against a value worked out by hand.
+check_PROGRAMS += tests/nn/test-edges
+tests_nn_test_edges_SOURCES = tests/nn/test-edges.c
+tests_nn_test_edges_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_edges_LDADD = $(MODEL_LIBS) -lm
+## Issue 18: the numbers of the Runs list and the Quality drill-ins against
+## the CLI's JSON and the CSV, at 80x24 and 132x40.
+TESTS += tests/tui/numbers.sh
+EXTRA_DIST += tests/tui/numbers.sh
+## Issue 18: clean and split at their edges (a key on three rows, a field
+## with no fill value, the test share of a class of two), worked by hand.
+TESTS += tests/cli/edges.sh
+EXTRA_DIST += tests/cli/edges.sh
+
+## The mutation harness (issue 18): `make mutation` applies the committed
+## mutants of tests/mutation/mutants.txt one at a time to a copy of the
+## tree and prints the kill rate per module (MUTATION_FLAGS, e.g.
+## --sample 20, --only REGEX, --asan; see tests/mutation/run.py).
+EXTRA_DIST += tests/mutation/run.py tests/mutation/propose.py tests/mutation/mutants.txt
+MUTATION_FLAGS =
+mutation:
+	@test -n "$(PYTHON3)" || { echo "make mutation needs python3 (Debian package python3)" >&2; exit 1; }
+	$(PYTHON3) $(srcdir)/tests/mutation/run.py $(MUTATION_FLAGS)
+.PHONY: mutation
+
+## Display widths and fitting (src/text/width.c), by hand; nothing
+## written past the buffer given.
+check_PROGRAMS += tests/text/test-width
+tests_text_test_width_SOURCES = tests/text/test-width.c
+tests_text_test_width_CFLAGS = $(UNIT_CFLAGS)
+tests_text_test_width_LDADD = $(TEXT_LIBS)
+
 ## Issue 15: files from someone else are data (tests/cli/harden.sh), the
 ## reader's bounds and cancellation (tests/unit/test-bounds).
 TESTS += tests/cli/harden.sh

@@ -71,13 +71,16 @@ char *width_fit(const char *s, int cols, int align, char *out, size_t size)
 	size_t o = 0;
 	if (w > cols) {
 		/* Leave one column for the ellipsis. */
-		int used;
-		size_t k = width_prefix(s, cols > 0 ? cols - 1 : 0, &used);
-		if (k + 4 >= size)
-			k = size > 5 ? size - 5 : 0;
+		int used, c = cols > 0 ? cols - 1 : 0;
+		size_t k = width_prefix(s, c, &used);
+		/* The prefix, the ellipsis (3 bytes) and the NUL must fit in
+		 * size: fewer columns (whole characters, used kept right)
+		 * until they do, and no ellipsis when not even it fits. */
+		while (k > 0 && k + 4 > size)
+			k = width_prefix(s, --c, &used);
 		memcpy(out, s, k);
 		o = k;
-		if (cols > 0) {
+		if (cols > 0 && o + 4 <= size) {
 			memcpy(out + o, "\xe2\x80\xa6", 3); /* U+2026 */
 			o += 3;
 			used++;

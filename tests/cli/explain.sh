@@ -78,6 +78,46 @@ else
 	diag_file shape.out
 fi
 
+# Issue 18: the predicted category is the most probable one for every
+# case, the last category included (an argmax that stops one short never
+# picks it); the top probabilities are listed most probable first; and
+# leave_one_out is a probability: with two players (branches 0 and 1)
+# and v the game of probabilities, phi_0 = (v(0) - v() + v(01) - v(1)) / 2
+# and loo_i = v(01) - v(other), so loo_0 - loo_1 = v(0) - v(1) =
+# phi_0 - phi_1, for the probability values, to 1e-4.
+expect_exit 0 yujing eval p.yj --run 1 --json
+cp "$T/stdout" eval.json
+python3 -c '
+import json, sys
+labels = json.load(open("eval.json"))["labels"]
+bad, last = [], 0
+for k in sys.argv[1:]:
+    e = json.load(open("ex-%s.json" % k))
+    p = e["probabilities"]
+    v = list(p.values())
+    if v != sorted(v, reverse=True):
+        bad.append("%s: probabilities not most probable first: %s" % (k, p))
+    if e["predicted"] != max(p, key=p.get) or abs(p[e["predicted"]] - e["output"]["probability"]) > 1e-5:
+        bad.append("%s: predicted %s, probabilities %s" % (k, e["predicted"], p))
+    last += e["predicted"] == labels[-1]
+    b = e["branches"]
+    if len(b) != 2:
+        bad.append("%s: %d branches" % (k, len(b)))
+        continue
+    d1 = b[0]["leave_one_out"] - b[1]["leave_one_out"]
+    d2 = b[0]["probability"] - b[1]["probability"]
+    if abs(d1 - d2) > 1e-4 or not all(-1 <= x["leave_one_out"] <= 1 for x in b):
+        bad.append("%s: loo difference %.6f, Shapley difference %.6f" % (k, d1, d2))
+if not last:
+    bad.append("no case is predicted the last category %s: the check proves nothing" % labels[-1])
+if bad: print("\n".join(bad))' K0001 K0002 K0003 K0010 K0050 K0100 K0200 K0300 K0400 K0450 K9001 K9002 >argmax.out
+if [ ! -s argmax.out ]; then
+	ok 'predicted = the most probable (the last category too), listed first; leave-one-out in probability'
+else
+	not_ok 'predicted = the most probable (the last category too), listed first; leave-one-out in probability'
+	diag_file argmax.out
+fi
+
 # ---------------------------------------------------------- occlusion
 expect_exit 0 yujing train p.yj --branches ngram --epochs 15 --batch 32 --hidden 16 --lr 0.01 --threads 1
 for k in K9001 K0001 K0100; do

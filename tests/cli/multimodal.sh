@@ -126,6 +126,10 @@ expect_exit 0 yujing predict p.yj --unlabeled
 expect_stdout_contains 'K9001'
 
 expect_exit 2 yujing train p.yj --branches text:nothere
+# a text field that exists is accepted (issue 18 mutants): it then wants
+# an encoder, which this project has not
+expect_exit 1 yujing train p.yj --branches text:narrative
+expect_stderr_contains 'no text encoder'
 expect_exit 2 yujing train p.yj --branches bogus
 expect_exit 2 yujing train p.yj --fusion product
 expect_exit 2 yujing train p.yj --branches ngram:nothere

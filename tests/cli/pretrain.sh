@@ -168,6 +168,7 @@ else
 	expect_eq "$(sql 'SELECT status, steps_done < 108 FROM runs WHERE id = 2')" 'cancelled 1' \
 		'run 2 is cancelled before its last step'
 	expect_eq "$(sql 'SELECT count(*) FROM encoders')" 1 'a cancelled run stores no encoder'
+	stopped=$(sql 'SELECT steps_done FROM runs WHERE id = 2')
 	expect_exit 0 yujing pretrain p.yj --resume 2
 	expect_eq "$(sql 'SELECT status, epochs_done FROM runs WHERE id = 2')" 'done 3' '--resume 2 finishes it'
 	py_check 'the resumed run equals the run left alone: step losses, epochs, weights; encoder 2 active' '
@@ -175,7 +176,12 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 s = [db.execute("SELECT step, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step", (r,)).fetchall() for r in (1, 2)]
 if s[0] != s[1]:
-    print("step losses differ")
+    # where they part, and where the cancel landed (issue 18: a flaky
+    # failure here must bring its evidence)
+    d = [i for i, (a, b) in enumerate(zip(s[0], s[1])) if a != b]
+    print("step losses differ: %d steps against %d; first difference at step %s: %r against %r; cancelled after step %s"
+          % (len(s[0]), len(s[1]), d[0] if d else "-", s[0][d[0]] if d else None, s[1][d[0]] if d else None,
+             sys.argv[2]))
 e = [db.execute("SELECT epoch, train_loss, test_loss, accuracy FROM run_epochs WHERE run_id = ? ORDER BY epoch", (r,)).fetchall() for r in (1, 2)]
 if e[0] != e[1]:
     print("epochs", e)
@@ -183,7 +189,7 @@ w = [db.execute("SELECT weights, active FROM encoders WHERE run_id = ?", (r,)).f
 if w[0][0] != w[1][0]:
     print("weights differ")
 if (w[0][1], w[1][1]) != (0, 1):
-    print("active", w[0][1], w[1][1])' p.yj
+    print("active", w[0][1], w[1][1])' p.yj "$stopped"
 	expect_exit 2 yujing pretrain p.yj --resume 2
 	expect_stderr_contains 'already finished'
 fi

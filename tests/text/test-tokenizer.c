@@ -128,6 +128,45 @@ int main(void)
 		int32_t want[] = {101, 100, 102};
 		ok(same_ids(w, 101, want, 3, 0), "a 101-character word is [UNK]");
 	}
+	/* Issue 18: the boundaries the golden file does not reach.
+	 * U+9FFF closes the CJK Unified Ideographs block (4E00-9FFF), U+A000
+	 * (Yi) is outside it; U+4DC0 (a Yijing hexagram) lies between
+	 * Extension A (3400-4DBF) and the main block. */
+	ok(tokenizer_is_cjk(0x9FFF) && tokenizer_is_cjk(0x9FFE) && tokenizer_is_cjk(0x4E00) &&
+		   tokenizer_is_cjk(0x4DBF) && !tokenizer_is_cjk(0xA000) && !tokenizer_is_cjk(0x4DC0),
+	   "U+9FFF and U+4DBF are CJK ideographs, U+A000 and U+4DC0 are not");
+	/* A word of exactly 100 characters is still split into pieces
+	 * (BertTokenizer: [UNK] only when len(chars) > 100), and so is any
+	 * word longer than the longest vocabulary entry: WordPiece shortens
+	 * the candidate piece, it does not give up.  Both words are made of
+	 * letters whose pieces exist ("a", "##a", ...): the pieces, "##"
+	 * removed, spell the word again and none is [UNK]. */
+	{
+		char w[128];
+		const char *words[] = {NULL, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij"};
+		memset(w, 'a', 100);
+		w[100] = '\0';
+		words[0] = w;
+		for (int k = 0; k < 2; k++) {
+			int32_t *ids = NULL;
+			size_t n = 0;
+			char back[256] = "";
+			int unk = 0;
+			if (tokenizer_encode(&V, words[k], strlen(words[k]), 0, 0, &ids, &n) == 0) {
+				for (size_t i = 0; i < n; i++) {
+					const char *t = V.tokens[ids[i]];
+					unk |= ids[i] == V.unk;
+					if (i && !strncmp(t, "##", 2))
+						t += 2;
+					if (strlen(back) + strlen(t) < sizeof back)
+						strcat(back, t);
+				}
+			}
+			ok(ids && n > 1 && !unk && !strcmp(back, words[k]),
+			   "a %zu-letter word: %zu pieces, none [UNK], that spell it again", strlen(words[k]), n);
+			free(ids);
+		}
+	}
 	/* The modified copy shipped before is refused, naming the file. */
 	{
 		yj_vocab bad;

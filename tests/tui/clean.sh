@@ -5,7 +5,8 @@
 # classes left) and follows every edit of k, sigma and a fill strategy at
 # once; `a` stores a snapshot with those settings, `u` makes the previous
 # one active again (and brings its settings back), and the snapshot list
-# activates any one - each checked with `yujing clean --list --json`.
+# activates any one - each checked with `yujing clean --list --json`;
+# null markers ("NA", "N/A") count in the impact as in the CLI.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -179,5 +180,23 @@ wait_screen 'snapshot 2 is active' 'Enter on a snapshot makes it active'
 check 'the CLI agrees: snapshot 2 is active' snapshots 2 2
 wait_check 'the form has its settings again' form_k 0.20
 tui_quit
+
+# Null markers count in the preview as in the CLI (issue 18: a preview
+# that ignored them passed): r1 holds two "NA" of three attributes (2/3
+# > 0.3), r4 one "N/A" (1/3 > 0.3): both dropped for nulls, by hand; with
+# the markers taken as values nothing would be.
+printf 'id,lab,a,b,c\nr1,A,NA,NA,1\nr2,B,1,2,3\nr3,A,2,3,4\nr4,B,N/A,5,6\nr5,A,3,4,5\n' >na.csv
+yujing init na.yj >/dev/null && yujing import na.yj -s na -k id -l lab na.csv >/dev/null ||
+	bail_out "cannot build na.yj"
+yujing clean na.yj --dry-run --json >nadry.json
+check 'clean --dry-run drops r1 and r4 for their null markers (2 rows)' $PY -c '
+import json, sys
+s = json.load(open("nadry.json"))["sources"][0]
+sys.exit(not (s["dropped_missing"] == 2 and s["rows_out"] == 3))'
+tui_start 100 40 tui na.yj
+keys 3
+wait_screen 'Impact (dry run)' 'the Clean view of na.yj'
+wait_check 'its impact counts the null markers as the CLI does' $PY impact.py nadry.json "$T/screen.txt"
+tui_quit 'q quits (na.yj)'
 
 done_testing

@@ -75,6 +75,9 @@ static void test_five_classes(void)
 	json_object_foreach(j, key, v) order &= i < 7 && !strcmp(key, keys[i++]);
 	ok(order, "JSON keys: accuracy, macro_precision, macro_recall, macro_f1, labels, classes, confusion");
 	is_near(json_real_value(json_object_get(j, "macro_f1")), 37.0 / 112, EPS, "JSON macro_f1");
+	is_near(json_real_value(json_object_get(j, "macro_precision")), 5.0 / 16, EPS, "JSON macro_precision 5/16");
+	is_near(json_real_value(json_object_get(j, "macro_recall")), 17.0 / 48, EPS, "JSON macro_recall 17/48");
+	is_near(json_real_value(json_object_get(j, "accuracy")), 0.5, EPS, "JSON accuracy 1/2");
 	is_str(json_string_value(json_array_get(json_object_get(j, "labels"), 2)), "assault",
 	       "JSON labels in order");
 	json_t *c2 = json_array_get(json_object_get(j, "classes"), 1);
@@ -152,11 +155,47 @@ static void test_empty(void)
 	metrics_free(&m);
 }
 
+/* Out-of-range entries are not counted (issue 18: a prediction equal to
+ * the class count was): y = 0 1 1, p = 2 1 0 with k = 2.  Case 0 has no
+ * valid prediction: left out of the confusion matrix and the supports,
+ * but in n, so accuracy is 1/3.  Counted: (1,1) and (1,0).
+ *   class 0: predicted once, never true (of those counted): P 0, R 0
+ *   class 1: support 2, predicted once, right once: P 1, R 1/2, F1 2/3
+ * macro over both: P 1/2, R 1/4, F1 1/3.  A true label equal to k, or
+ * negative, is left out the same way. */
+static void test_out_of_range(void)
+{
+	const int32_t y[] = {0, 1, 1}, p[] = {2, 1, 0};
+	yj_metrics m;
+	if (!ok(metrics_compute(&m, y, p, 3, 2) == 0, "out of range: computed"))
+		return;
+	is_near(m.accuracy, 1.0 / 3, EPS, "accuracy 1/3 (the case predicted 2 is wrong)");
+	is_int(m.confusion[0], 0, "confusion[0][0] = 0");
+	is_int(m.confusion[1], 0, "confusion[0][1] = 0");
+	is_int(m.confusion[2], 1, "confusion[1][0] = 1 (nothing spilled from row 0)");
+	is_int(m.confusion[3], 1, "confusion[1][1] = 1");
+	is_int(m.support[0], 0, "class 0 support 0: its only case has no valid prediction");
+	is_near(m.precision[0], 0, EPS, "class 0 precision 0/1");
+	is_near(m.recall[1], 0.5, EPS, "class 1 recall 1/2");
+	is_near(m.macro_precision, 0.5, EPS, "macro precision 1/2");
+	is_near(m.macro_recall, 0.25, EPS, "macro recall 1/4");
+	is_near(m.macro_f1, 1.0 / 3, EPS, "macro F1 1/3");
+	metrics_free(&m);
+	const int32_t y2[] = {2, -1, 1}, p2[] = {1, 1, 1};
+	if (!ok(metrics_compute(&m, y2, p2, 3, 2) == 0, "true labels out of range: computed"))
+		return;
+	is_int(m.support[0] + m.support[1], 1, "true labels 2 and -1 are left out: one case counted");
+	is_near(m.accuracy, 1.0 / 3, EPS, "accuracy 1/3");
+	is_int(m.confusion[3], 1, "confusion[1][1] = 1");
+	metrics_free(&m);
+}
+
 int main(void)
 {
 	test_five_classes();
 	test_predicted_only();
 	test_perfect();
 	test_empty();
+	test_out_of_range();
 	return tap_done();
 }

@@ -774,6 +774,31 @@ static void cleanup(void)
 	rm_rf(tmpdir);
 }
 
+/* Issue 18: changes that passed every other reader test.
+ *   - a one-column file: an empty line is an empty value, not a line to
+ *     skip (with one column there is no other way to write an empty
+ *     cell); lines 3 and 5 are records "" (the final newline ends line 6);
+ *   - header names are trimmed of trailing tabs too, not only of spaces;
+ *   - a duplicate header name is the same name, not a prefix: a and ab,
+ *     ab and a, are two fields;
+ *   - a whole real inside a JSON array keeps its ".0" (the array is JSON
+ *     text, written as Python's json.dumps writes it: [1.0, 2, -3.0]). */
+static void test_noticed(void)
+{
+	read_ok("one column: empty lines are empty values", "one.csv", CSV, NULL, L("a\n1\n\n2\n\nx\n"), "a",
+		"2:1\n3:\n4:2\n5:\n6:x\n");
+	read_ok("one-column TSV: the same", "one.tsv", TSV, NULL, L("a\n\n7\n"), "a", "2:\n3:7\n");
+	read_ok("header names trimmed of trailing tabs", "ttab.csv", CSV, NULL, L("a\t\t,b\t\n1,2\n"), "a|b",
+		"2:1|2\n");
+	read_ok("header names trimmed of trailing tabs and spaces", "ttab2.csv", CSV, NULL, L("x \t,y\t \n1,2\n"),
+		"x|y", "2:1|2\n");
+	read_ok("a and ab are two fields", "pre1.csv", CSV, NULL, L("a,ab\n1,2\n"), "a|ab", "2:1|2\n");
+	read_ok("ab and a are two fields", "pre2.csv", CSV, NULL, L("ab,a,abc\n1,2,3\n"), "ab|a|abc", "2:1|2|3\n");
+	read_ok("whole reals keep .0 inside JSON arrays", "arr.jsonl", JSONL, NULL,
+		L("{\"v\":[1.0,2,0.5,-3.0],\"w\":[[4.0],{\"x\":5.0}]}\n"), "v|w",
+		"1:[1.0,2,0.5,-3.0]|[[4.0],{\"x\":5.0}]\n");
+}
+
 int main(void)
 {
 	fixtures = getenv("FIXTURES");
@@ -795,5 +820,6 @@ int main(void)
 	test_fixtures();
 	test_boundaries();
 	test_open();
+	test_noticed();
 	return tap_done();
 }
