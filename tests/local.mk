@@ -16,7 +16,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/unit/tap.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
 
-UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
+UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit -I$(top_srcdir)/src/store
 
 check_PROGRAMS += tests/unit/test-base
 tests_unit_test_base_SOURCES = tests/unit/test-base.c
@@ -186,6 +186,9 @@ TESTS += \
 	tests/tui/cases.sh \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
+	tests/tui/pane.sh \
+	tests/tui/inspector-fields.sh \
+	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
@@ -199,6 +202,9 @@ EXTRA_DIST += \
 	tests/tui/cases.sh \
 	tests/tui/inspector-reload.sh \
 	tests/tui/warnings.sh \
+	tests/tui/pane.sh \
+	tests/tui/inspector-fields.sh \
+	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py
@@ -219,8 +225,8 @@ check_PROGRAMS += tests/nn/test-fusion
 tests_nn_test_fusion_SOURCES = tests/nn/test-fusion.c
 tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
-TESTS += tests/cli/multimodal.sh tests/cli/explain.sh
-EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/mm-data.sh
+TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh
+EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh
 EXTRA_DIST += tests/cli/predict.sh
 ## One cleaning engine: kept rows through predict --source give the
@@ -287,6 +293,27 @@ check_PROGRAMS += tests/unit/test-bounds
 tests_unit_test_bounds_SOURCES = tests/unit/test-bounds.c
 tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bounds_LDADD = $(DATA_LIBS)
+
+## Calibration (src/train/calibrate.c): temperature scaling against a numpy
+## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
+## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-calibrate
+tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
+tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_calibrate_LDADD = $(TRAIN_LIBS) -lm
+EXTRA_DIST += tests/nn/golden/calibrate.txt tests/reference/gen_calibrate.py
+
+## The validation part of a split (split_assign, src/data/split.c): the
+## counts for classes of 1, 2, 3, 7 and 100 cases, worked by hand.
+check_PROGRAMS += tests/unit/test-split
+tests_unit_test_split_SOURCES = tests/unit/test-split.c
+tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
+
+## The n-gram branch learns: it reaches a linear model's accuracy
+## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.
+TESTS += tests/cli/ngram-learn.sh
+EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py
 
 # The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
 # run-faults, a training run that kills itself or meets a full disk.

@@ -277,8 +277,10 @@ static void progress_print(void *ctx, const yj_progress_event *ev)
 	char done[32], rate[32], line[256];
 	human((double)ev->done, done, sizeof done);
 	human(ev->elapsed > 0 ? (double)ev->done / ev->elapsed : 0, rate, sizeof rate);
-	int n = snprintf(line, sizeof line, "\r%s: %s %s, %s %s/s", _(ev->stage), done, _(ev->unit),
-			 rate, _(ev->unit));
+	/* one message, so that a translation places the rate's unit ("/s") */
+	int n = snprintf(line, sizeof line, "\r");
+	n += snprintf(line + n, sizeof line - (size_t)n, _("%s: %s %s, %s %s/s"), _(ev->stage), done, _(ev->unit),
+		      rate, _(ev->unit));
 	if (ev->fraction >= 0 && n > 0 && (size_t)n < sizeof line) {
 		double eta = ev->fraction > 0 ? ev->elapsed * (1 - ev->fraction) / ev->fraction : 0;
 		snprintf(line + n, sizeof line - (size_t)n, _(", %3.0f%%, ETA %.0fs"), 100 * ev->fraction,

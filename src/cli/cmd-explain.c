@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
+#include "yujing/text/width.h"
 #include "yujing/train/explain.h"
 
 enum { O_RUN = 256, O_CASE, O_JSON, O_BATCH };
@@ -39,6 +40,15 @@ static int on_opt(void *ctx, int key, const char *arg)
 	else if (key == O_BATCH && (cli_parse_long(arg, &a->batch) || a->batch < 1))
 		return cli_usage_error(cli_find("explain"), _("--batch wants a batch number"));
 	return 0;
+}
+
+/* s, then spaces up to cols display columns (CJK characters take two:
+ * printf's %-20s pads by bytes). */
+static void put_padded(const char *s, int cols)
+{
+	fputs(s, stdout);
+	for (int w = width_str(s); w < cols; w++)
+		putchar(' ');
 }
 
 static int run(const cli_command *cmd, int argc, char **argv)
@@ -79,7 +89,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	const char *k;
 	json_t *v;
 	printf("%s\n", _("top probabilities:"));
-	json_object_foreach(json_object_get(ex, "probabilities"), k, v) printf("  %-20s %.4f\n", k, json_number_value(v));
+	json_object_foreach(json_object_get(ex, "probabilities"), k, v)
+	{
+		fputs("  ", stdout);
+		put_padded(k, 20);
+		printf(" %.4f\n", json_number_value(v));
+	}
 	printf(_("baseline (every branch at its training mean): probability %.4f, logit %.4f\n"),
 	       json_number_value(json_object_get(base, "probability")), json_number_value(json_object_get(base, "logit")));
 	cli_table *t = cli_table_new(5);
@@ -102,9 +117,20 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	cli_table_free(t);
 	if (json_array_size(json_object_get(ex, "tokens"))) {
 		printf("%s\n", _("characters that mattered most (drop in the logit without each):"));
+		int tw = 0;
 		json_array_foreach(json_object_get(ex, "tokens"), j, v)
-			printf("  %-14s %s  %+.4f\n", json_string_value(json_object_get(v, "branch")),
-			       json_string_value(json_object_get(v, "text")), json_number_value(json_object_get(v, "score")));
+		{
+			int w = width_str(json_string_value(json_object_get(v, "text")));
+			tw = w > tw ? w : tw;
+		}
+		json_array_foreach(json_object_get(ex, "tokens"), j, v)
+		{
+			fputs("  ", stdout);
+			put_padded(json_string_value(json_object_get(v, "branch")), 14);
+			putchar(' ');
+			put_padded(json_string_value(json_object_get(v, "text")), tw);
+			printf("  %+.4f\n", json_number_value(json_object_get(v, "score")));
+		}
 	}
 	json_decref(ex);
 	return 0;

@@ -120,6 +120,14 @@ int main(int argc, char **argv)
 	} else {
 		if (name[0] == '-')
 			return cli_usage_error(NULL, _("unknown option %s"), name);
+		size_t n = strlen(name);
+		if (n > 3 && !strcmp(name + n - 3, ".yj")) {
+			/* yujing MISSING.yj: a project file, not a command */
+			fprintf(stderr, _("%s: no such project file '%s'\n"), PACKAGE, name);
+			fprintf(stderr, _("'%s init %s' creates one; '%s demo' makes a demo project.\n"), PACKAGE,
+				name, PACKAGE);
+			return 1;
+		}
 		return cli_usage_error(NULL, _("unknown command '%s'"), name);
 	}
 	/* Output that did not reach its file (a full disk, a closed pipe) is

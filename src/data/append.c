@@ -10,11 +10,11 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/data/append.h"
+#include "yujing/store/rawdata.h"
 #include "yujing/store/sources.h"
 
 typedef struct appender {
 	yj_project *p;
-	sqlite3 *db;
 	const char *path;
 	yj_source_info s;
 	yj_reader *r;
@@ -23,15 +23,8 @@ typedef struct appender {
 	size_t ncol_of;
 	long key;          /* the key's source field */
 	yj_infer *inf;     /* (source field) */
-	sqlite3_stmt *ins, *seen;
+	yj_raw_appender *ra;
 } appender;
-
-static yj_status db_fail(appender *a, int rc, const char *what, yj_error *err)
-{
-	yj_status st = store_sqlite_error(a->db, rc, what, err);
-	error_at(err, a->path, -1, -1, NULL);
-	return st;
-}
 
 /* Map the reader's fields (those not mapped yet) onto the source's: a
  * field the source lacks is an error naming it. */
@@ -76,33 +69,9 @@ static yj_status all_fields(appender *a, yj_error *err)
 	return YJ_OK;
 }
 
-static yj_status prepare(appender *a, yj_error *err)
-{
-	char *tq = store_quote_ident(a->s.data_table);
-	strbuf sql = STRBUF_INIT;
-	if (!tq)
-		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	strbuf_addf(&sql, "INSERT INTO %s (line", tq);
-	for (size_t f = 0; f < a->s.nfields; f++)
-		strbuf_addf(&sql, ", %s", a->s.fields[f].col);
-	strbuf_adds(&sql, ") VALUES (?");
-	for (size_t f = 0; f < a->s.nfields; f++)
-		strbuf_adds(&sql, ", ?");
-	strbuf_adds(&sql, ")");
-	int rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->ins, NULL) : SQLITE_NOMEM;
-	if (rc == SQLITE_OK) {
-		strbuf_reset(&sql);
-		strbuf_addf(&sql, "SELECT 1 FROM %s WHERE %s = ? AND row <= ? LIMIT 1", tq, a->s.fields[a->key].col);
-		rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->seen, NULL) : SQLITE_NOMEM;
-	}
-	free(tq);
-	strbuf_free(&sql);
-	return rc == SQLITE_OK ? YJ_OK : db_fail(a, rc, _("preparing the import"), err);
-}
-
-/* The rows, each checked and inserted; *rows counts them.  last_row is
- * the source's last row before the append: keys are looked up there. */
-static yj_status append_rows(appender *a, long long last_row, long long *rows, yj_progress *pg, yj_error *err)
+/* The rows, each checked and inserted; *rows counts them.  Keys are
+ * looked up among the source's rows from before the append. */
+static yj_status append_rows(appender *a, long long *rows, yj_progress *pg, yj_error *err)
 {
 	const yj_cell *cells;
 	size_t n;
@@ -112,9 +81,7 @@ static yj_status append_rows(appender *a, long long last_row, long long *rows, y
 	while ((k = reader_next(a->r, &cells, &n, &line, err)) == 1) {
 		if ((st = map_fields(a, err)))
 			return st;
-		sqlite3_reset(a->ins);
-		sqlite3_clear_bindings(a->ins);
-		sqlite3_bind_int64(a->ins, 1, line);
+		rawdata_append_row_start(a->ra, line);
 		const yj_cell *key = NULL;
 		for (size_t i = 0; i < n; i++) {
 			const yj_cell *c = &cells[i];
@@ -123,7 +90,7 @@ static yj_status append_rows(appender *a, long long last_row, long long *rows, y
 				key = c;
 			if (c->is_null)
 				continue;
-			sqlite3_bind_text(a->ins, (int)f + 2, c->s, (int)c->len, SQLITE_STATIC);
+			rawdata_append_set(a->ra, (size_t)f, c->s, c->len);
 			if (!nullset_is_null(&a->nulls, c->s, c->len) && infer_add(&a->inf[f], c->s, c->len, line))
 				return error_set(err, YJ_ENOMEM, _("out of memory"));
 		}
@@ -132,18 +99,18 @@ static yj_status append_rows(appender *a, long long last_row, long long *rows, y
 			error_at(err, a->path, line, -1, a->s.key_field);
 			return YJ_EDATA;
 		}
-		sqlite3_reset(a->seen);
-		sqlite3_bind_text(a->seen, 1, key->s, (int)key->len, SQLITE_STATIC);
-		sqlite3_bind_int64(a->seen, 2, last_row);
-		int rc = sqlite3_step(a->seen);
-		if (rc == SQLITE_ROW) {
+		int seen = 0;
+		if ((st = rawdata_append_key_seen(a->ra, key->s, key->len, &seen, err))) {
+			error_at(err, a->path, line, -1, NULL);
+			return st;
+		}
+		if (seen) {
 			error_set(err, YJ_EDATA, _("case '%s' is already in source '%s'"), key->s, a->s.name);
 			error_at(err, a->path, line, -1, a->s.key_field);
 			error_hint(err, _("--append adds new cases' rows; nothing was imported"));
 			return YJ_EDATA;
 		}
-		if (rc != SQLITE_DONE || (rc = sqlite3_step(a->ins)) != SQLITE_DONE) {
-			st = db_fail(a, rc, _("storing a row"), err);
+		if ((st = rawdata_append_insert(a->ra, err))) {
 			error_at(err, a->path, line, -1, NULL);
 			return st;
 		}
@@ -176,7 +143,6 @@ yj_status import_append(yj_project *p, const char *path, const yj_import_opts *o
 	appender a;
 	memset(&a, 0, sizeof a);
 	a.p = p;
-	a.db = project_db(p);
 	a.path = path;
 	yj_import_result res = {0};
 	double t0 = progress_now();
@@ -227,34 +193,12 @@ yj_status import_append(yj_project *p, const char *path, const yj_import_opts *o
 	if ((st = project_begin(p, err)))
 		goto out;
 	in_tx = 1;
-	long long last_row = 0;
-	{
-		char *tq = store_quote_ident(a.s.data_table);
-		char sql[256];
-		sqlite3_stmt *q = NULL;
-		snprintf(sql, sizeof sql, "SELECT COALESCE(MAX(row), 0) FROM %s", tq ? tq : "\"\"");
-		free(tq);
-		int rc = sqlite3_prepare_v2(a.db, sql, -1, &q, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
-			last_row = sqlite3_column_int64(q, 0), rc = SQLITE_OK;
-		sqlite3_finalize(q);
-		if (rc != SQLITE_OK) {
-			st = db_fail(&a, rc, _("reading the source"), err);
-			goto out;
-		}
-	}
-	if ((st = prepare(&a, err)) || (st = append_rows(&a, last_row, &res.rows, o->progress, err)))
+	if ((st = rawdata_append_open(p, &a.s, a.key, &a.ra, err)) ||
+	    (st = append_rows(&a, &res.rows, o->progress, err)) ||
+	    (st = sources_set_rows(p, a.s.id, a.s.rows + res.rows, err)))
 		goto out;
-	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE sources SET rows = rows + %lld WHERE id = %lld", res.rows, a.s.id);
-	int rc = sqlite3_exec(a.db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		st = db_fail(&a, rc, _("recording the source"), err);
-		goto out;
-	}
-	sqlite3_finalize(a.ins);
-	sqlite3_finalize(a.seen);
-	a.ins = a.seen = NULL;
+	rawdata_append_free(a.ra);
+	a.ra = NULL;
 	if ((st = project_commit(p, err)))
 		goto out;
 	in_tx = 0;
@@ -265,8 +209,7 @@ yj_status import_append(yj_project *p, const char *path, const yj_import_opts *o
 	if (res_out)
 		*res_out = res;
 out:
-	sqlite3_finalize(a.ins);
-	sqlite3_finalize(a.seen);
+	rawdata_append_free(a.ra);
 	if (in_tx)
 		project_rollback(p);
 	if (st && st != YJ_EUSAGE && !err->file[0])

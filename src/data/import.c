@@ -144,7 +144,7 @@ static yj_status write_fields(importer *im, yj_error *err)
 	yj_status ret;
 	for (size_t i = 0; i < im->ncols; i++) {
 		const char *name = reader_field_name(im->r, i);
-		yj_ftype inferred = infer_type(&im->inf[i]), type = inferred;
+		yj_ftype inferred = infer_type_named(&im->inf[i], name), type = inferred;
 		yj_role role = ROLE_ATTRIBUTE;
 		if (!synthetic_key(o) && !strcmp(name, o->key))
 			role = ROLE_KEY;

@@ -269,9 +269,14 @@ int infer_add(yj_infer *in, const char *s, size_t n, long line)
 		const char *t = s;
 		size_t m = n;
 		trim(&t, &m);
-		if (!value_parse_int(t, m, NULL)) {
+		int64_t iv;
+		if (!value_parse_int(t, m, &iv)) {
 			note_bad(in, FTYPE_INTEGER, s, n, line);
 		} else {
+			if (in->nonnull == 1 || iv < in->imin)
+				in->imin = iv;
+			if (in->nonnull == 1 || iv > in->imax)
+				in->imax = iv;
 			size_t i = (t[0] == '+' || t[0] == '-');
 			if (m - i > 1 && t[i] == '0')
 				in->leading_zero = 1;
@@ -304,12 +309,61 @@ int infer_add(yj_infer *in, const char *s, size_t n, long line)
 	return 0;
 }
 
+static int ascii_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A word of the name that marks a code (infer.h). */
+static int code_name(const char *name)
+{
+	static const char *const words[] = {"ward", "beat", "district", "precinct", "zone", "sector", "tract",
+					    "zip", "zipcode", "postcode", "area", "region", "code"};
+	static const char *const cjk[] = {"编号", "代码", "编码", "辖区"};
+	if (!name)
+		return 0;
+	for (size_t k = 0; k < sizeof cjk / sizeof *cjk; k++)
+		if (strstr(name, cjk[k]))
+			return 1;
+	for (const char *p = name; *p;) {
+		char w[16];
+		size_t n = 0;
+		while (*p && !ascii_alnum(*p))
+			p++;
+		for (; *p && ascii_alnum(*p); p++)
+			if (n < sizeof w - 1)
+				w[n++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		w[n] = '\0';
+		for (size_t k = 0; n && k < sizeof words / sizeof *words; k++)
+			if (!strcmp(w, words[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* An integer field that looks like a code (infer.h). */
+static int integer_code(const yj_infer *in, const char *name)
+{
+	double d = (double)in->distinct, n = (double)in->nonnull;
+	if (in->set_full || in->distinct <= 2 || in->distinct > 1000)
+		return 0;
+	double range = (double)in->imax - (double)in->imin + 1;
+	if (d * 10 <= n && d * 2 < range)
+		return 1;
+	return d * 2 <= n && code_name(name);
+}
+
 yj_ftype infer_type(const yj_infer *in)
+{
+	return infer_type_named(in, NULL);
+}
+
+yj_ftype infer_type_named(const yj_infer *in, const char *name)
 {
 	if (in->nonnull == 0)
 		return FTYPE_CATEGORICAL;
 	if (!in->bad_line[FTYPE_INTEGER] && !in->leading_zero)
-		return FTYPE_INTEGER;
+		return integer_code(in, name) ? FTYPE_CATEGORICAL : FTYPE_INTEGER;
 	if (!in->bad_line[FTYPE_REAL] && !in->leading_zero)
 		return FTYPE_REAL;
 	if (!in->bad_line[FTYPE_DATETIME])

@@ -50,7 +50,7 @@ static json_t *field_profile(const yj_table *t, size_t c, double sigma)
 	int numeric = ftype_is_numeric(col->type);
 	yj_moments mo;
 	stats_moments(col, cnt, &mo);
-	if (numeric) {
+	if (numeric && col->role != ROLE_KEY) { /* a key is no measurement: no outliers */
 		int64_t out = 0;
 		for (size_t e = 1; e < col->ndict; e++)
 			if (cnt[e] && stats_is_outlier(col, e, &mo, sigma))

@@ -57,6 +57,44 @@ char *split_label(const char *raw, yj_label_pick pick, int *multi)
 	return out;
 }
 
+int split_assign(const char *label, size_t n, double test, double valid, uint64_t seed, unsigned char *part,
+		 size_t *ntest, size_t *nvalid)
+{
+	size_t k = 0, v = 0;
+	for (size_t i = 0; i < n; i++)
+		part[i] = SPLIT_TRAIN;
+	if (n >= 2) {
+		k = (size_t)floor(test * (double)n + 0.5);
+		k = k < 1 ? 1 : k > n - 1 ? n - 1 : k;
+		size_t m = n - k;
+		if (valid > 0) {
+			v = (size_t)floor(valid * (double)m + 0.5 + 1e-9);
+			v = v > m - 1 ? m - 1 : v;
+		}
+		/* Fisher-Yates over the class, its own stream */
+		yj_rng rng;
+		rng_seed(&rng, rng_hash(label, strlen(label), seed));
+		size_t *perm = malloc(n * sizeof *perm);
+		if (!perm)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = (size_t)rng_below(&rng, i + 1), tmp = perm[i];
+			perm[i] = perm[j];
+			perm[j] = tmp;
+		}
+		for (size_t i = 0; i < k + v; i++)
+			part[perm[i]] = i < k ? SPLIT_TEST : SPLIT_VALID;
+		free(perm);
+	}
+	if (ntest)
+		*ntest = k;
+	if (nvalid)
+		*nvalid = v;
+	return 0;
+}
+
 typedef struct {
 	char *key;
 	char *label;
@@ -177,11 +215,8 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	qsort(cases, ncases, sizeof *cases, cmp_case);
 	classes = calloc(ncases ? ncases : 1, sizeof *classes);
 	is_test = calloc(ncases ? ncases : 1, 1);
-	size_t *perm = malloc((ncases ? ncases : 1) * sizeof *perm);
-	if (!classes || !is_test || !perm) {
-		free(perm);
+	if (!classes || !is_test)
 		goto nomem;
-	}
 	for (size_t a = 0; a < ncases;) {
 		size_t b = a;
 		while (b < ncases && !strcmp(cases[b].label, cases[a].label))
@@ -190,30 +225,10 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 		c->label = cases[a].label;
 		c->first = a;
 		c->n = b - a;
-		if (c->n >= 2) {
-			size_t k = (size_t)floor(o->test * (double)c->n + 0.5);
-			if (k < 1)
-				k = 1;
-			if (k > c->n - 1)
-				k = c->n - 1;
-			c->test = k;
-			/* Fisher-Yates over the class, its own stream. */
-			yj_rng rng;
-			rng_seed(&rng, rng_hash(c->label, strlen(c->label), o->seed));
-			for (size_t i = 0; i < c->n; i++)
-				perm[i] = i;
-			for (size_t i = c->n - 1; i > 0; i--) {
-				size_t j = (size_t)rng_below(&rng, i + 1);
-				size_t tmp = perm[i];
-				perm[i] = perm[j];
-				perm[j] = tmp;
-			}
-			for (size_t i = 0; i < k; i++)
-				is_test[a + perm[i]] = 1;
-		}
+		if (split_assign(c->label, c->n, o->test, 0, o->seed, is_test + a, &c->test, NULL))
+			goto nomem;
 		a = b;
 	}
-	free(perm);
 	qsort(classes, nclasses, sizeof *classes, cmp_class);
 	json_t *carr = json_array(), *single = json_array();
 	long long ntrain = 0, ntest = 0;

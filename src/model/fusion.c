@@ -80,6 +80,11 @@ void fusion_free(yj_fusion *f)
 
 void fusion_forward(yj_fusion *f, const float *const *v, int B)
 {
+	fusion_forward_direct(f, v, NULL, B);
+}
+
+void fusion_forward_direct(yj_fusion *f, const float *const *v, const float *direct, int B)
+{
 	size_t F = (size_t)f->in;
 	for (int b = 0; b < B; b++) {
 		float *o = f->fused + (size_t)b * F;
@@ -100,6 +105,9 @@ void fusion_forward(yj_fusion *f, const float *const *v, int B)
 	}
 	linear_forward(f->logits, f->fused, params_data(f->P, f->w), params_data(f->P, f->b), B, f->in,
 		       f->nclasses);
+	/* the sparse paths straight to the logits (ngram.h) */
+	for (size_t i = 0; direct && i < (size_t)B * (size_t)f->nclasses; i++)
+		f->logits[i] += direct[i];
 	softmax_forward(f->probs, f->logits, B, f->nclasses);
 }
 

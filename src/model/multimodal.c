@@ -11,6 +11,7 @@
 
 #include "yujing/model/multimodal.h"
 #include "yujing/nn/ops.h"
+#include "yujing/nn/optim.h"
 
 int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 {
@@ -31,7 +32,8 @@ int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 	}
 	for (int t = 0; t < cfg->nngram; t++) {
 		if (cfg->ngram_dim < 1 || !cfg->ngram_rows[t] ||
-		    ngram_declare(&m->ng[t], t, cfg->ngram_rows[t], cfg->ngram_dim, &m->ps))
+		    ngram_declare(&m->ng[t], t, cfg->ngram_rows[t], cfg->ngram_dim,
+				  cfg->ngram_direct ? cfg->nclasses : 0, &m->ps))
 			return -1;
 		dims[n++] = cfg->ngram_dim;
 	}
@@ -69,6 +71,8 @@ int mm_init(yj_mm *m, const yj_mm_cfg *cfg, uint64_t seed)
 void mm_free(yj_mm *m)
 {
 	mlp_free(&m->mlp);
+	for (int t = 0; t < MM_MAX_TEXT; t++)
+		ngram_free(&m->ng[t]);
 	fusion_free(&m->fu);
 	params_free(&m->ps);
 	free(m->buf);
@@ -83,7 +87,8 @@ int mm_reserve(yj_mm *m, int B)
 		return -1;
 	size_t D = (size_t)m->cfg.ngram_dim, b = (size_t)B, P = (size_t)m->cfg.mlp.proj;
 	size_t TI = (size_t)m->cfg.text_in, TD = (size_t)m->cfg.text_dim, NT = (size_t)m->cfg.ntext;
-	float *p = calloc(2 * (size_t)m->cfg.nngram * b * D + b * P + NT * b * (2 * TI + 2 * TD) + 1, sizeof *p);
+	size_t K = (size_t)m->cfg.nclasses, NG = (size_t)m->cfg.nngram;
+	float *p = calloc(NG * b * (3 * D + 2 * K) + b * K + b * P + NT * b * (2 * TI + 2 * TD) + 1, sizeof *p);
 	if (!p)
 		return -1;
 	free(m->buf);
@@ -91,7 +96,10 @@ int mm_reserve(yj_mm *m, int B)
 	for (int t = 0; t < m->cfg.nngram; t++) {
 		m->ngv[t] = p, p += b * D;
 		m->dngv[t] = p, p += b * D;
+		m->ngd[t] = p, p += b * K;
+		m->ngp[t] = p, p += b * (D + K);
 	}
+	m->ngsum = p, p += b * K;
 	m->dproj = p, p += b * P;
 	for (int t = 0; t < m->cfg.ntext; t++) {
 		m->tinb[t] = p, p += b * TI;
@@ -112,9 +120,22 @@ void mm_forward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const 
 		mlp_forward(&m->mlp, x, B, train);
 		v[n++] = m->mlp.projv;
 	}
+	size_t D = (size_t)m->cfg.ngram_dim, K = (size_t)m->cfg.nclasses;
+	int direct = m->cfg.ngram_direct && m->cfg.nngram;
+	if (direct)
+		memset(m->ngsum, 0, (size_t)B * K * sizeof(float));
 	for (int t = 0; t < m->cfg.nngram; t++) {
-		ngram_forward(&m->ng[t], m->ngv[t], &nd[t], idx, B);
+		if (direct)
+			memset(m->ngd[t], 0, (size_t)B * K * sizeof(float));
+		ngram_forward(&m->ng[t], m->ngv[t], direct ? m->ngd[t] : NULL, &nd[t], idx, B);
 		v[n++] = m->ngv[t];
+		for (int b = 0; direct && b < B; b++) {
+			const float *z = m->ngd[t] + (size_t)b * K;
+			memcpy(m->ngp[t] + (size_t)b * (D + K), m->ngv[t] + (size_t)b * D, D * sizeof(float));
+			memcpy(m->ngp[t] + (size_t)b * (D + K) + D, z, K * sizeof(float));
+			for (size_t c = 0; c < K; c++)
+				m->ngsum[(size_t)b * K + c] += z[c];
+		}
 	}
 	size_t TI = (size_t)m->cfg.text_in;
 	for (int t = 0; t < m->cfg.ntext; t++) {
@@ -124,7 +145,7 @@ void mm_forward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const 
 			       B, m->cfg.text_in, m->cfg.text_dim);
 		v[n++] = m->tv[t];
 	}
-	fusion_forward(&m->fu, v, B);
+	fusion_forward_direct(&m->fu, v, direct ? m->ngsum : NULL, B);
 }
 
 float mm_loss(yj_mm *m, const int32_t *labels, const float *w, int B)
@@ -155,12 +176,60 @@ void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const
 	if (m->cfg.mlp.nsrc > 0)
 		mlp_backward_features(&m->mlp, x, m->dproj, B);
 	for (int t = 0; t < m->cfg.nngram; t++)
-		ngram_backward(&m->ng[t], m->dngv[t], &nd[t], idx, B);
+		ngram_backward(&m->ng[t], m->dngv[t], m->fu.dlogits, &nd[t], idx, B);
 	for (int t = 0; t < m->cfg.ntext; t++) {
 		memset(m->dtin[t], 0, (size_t)B * (size_t)m->cfg.text_in * sizeof(float));
 		linear_backward(m->dtin[t], params_grad(&m->ps, m->tw[t]), params_grad(&m->ps, m->tb[t]), m->dtv[t],
 				m->tinb[t], params_data(&m->ps, m->tw[t]), B, m->cfg.text_in, m->cfg.text_dim);
 	}
+}
+
+void mm_zero_grad(yj_mm *m)
+{
+	for (size_t i = 0; i < m->ps.n; i++)
+		if (m->ps.v[i].trainable)
+			memset(params_grad(&m->ps, (long)i), 0, m->ps.v[i].size * sizeof(float));
+	for (int t = 0; t < m->cfg.nngram; t++)
+		ngram_zero_grad(&m->ng[t]);
+}
+
+float mm_clip_grad_norm(yj_mm *m, float max_norm)
+{
+	double dense = clip_grad_norm(&m->ps, 0), ss = dense * dense;
+	for (int t = 0; t < m->cfg.nngram; t++)
+		ss += ngram_grad_sumsq(&m->ng[t]);
+	double norm = sqrt(ss), coef = max_norm / (norm + 1e-6);
+	if (max_norm <= 0.0f || !isfinite(norm) || coef >= 1.0)
+		return (float)norm;
+	const float c = (float)coef;
+	for (size_t i = 0; i < m->ps.n; i++) {
+		float *g = params_grad(&m->ps, (long)i);
+		for (size_t j = 0; m->ps.v[i].trainable && j < m->ps.v[i].size; j++)
+			g[j] *= c;
+	}
+	for (int t = 0; t < m->cfg.nngram; t++)
+		ngram_scale_grad(&m->ng[t], c);
+	return (float)norm;
+}
+
+void mm_step(yj_mm *m, yj_adamw *opt, float lr)
+{
+	adamw_step(opt, &m->ps, lr);
+	for (int t = 0; t < m->cfg.nngram; t++)
+		ngram_step(&m->ng[t], opt, lr);
+}
+
+int mm_ngram_player(const yj_mm *m, int t, const yj_ngram_data *d, size_t i, double *out)
+{
+	size_t D = (size_t)m->cfg.ngram_dim, K = m->cfg.ngram_direct ? (size_t)m->cfg.nclasses : 0;
+	float *v = calloc(D + K, sizeof *v);
+	if (!v)
+		return -1;
+	ngram_forward(&m->ng[t], v, K ? v + D : NULL, d, &i, 1);
+	for (size_t c = 0; c < D + K; c++)
+		out[c] = v[c];
+	free(v);
+	return 0;
 }
 
 int mm_nplayers(const yj_mm *m)
@@ -172,7 +241,9 @@ int mm_player_dim(const yj_mm *m, int i)
 {
 	if (i < m->cfg.mlp.nsrc)
 		return m->cfg.mlp.hidden;
-	return i < m->cfg.mlp.nsrc + m->cfg.nngram ? m->cfg.ngram_dim : m->cfg.text_dim;
+	if (i < m->cfg.mlp.nsrc + m->cfg.nngram)
+		return m->cfg.ngram_dim + (m->cfg.ngram_direct ? m->cfg.nclasses : 0);
+	return m->cfg.text_dim;
 }
 
 const float *mm_player_vec(const yj_mm *m, int i, int b)
@@ -181,7 +252,8 @@ const float *mm_player_vec(const yj_mm *m, int i, int b)
 	if (i < S)
 		return m->mlp.relu[i][m->cfg.mlp.depth - 1] + (size_t)b * (size_t)m->cfg.mlp.hidden;
 	if (i < S + m->cfg.nngram)
-		return m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;
+		return m->cfg.ngram_direct ? m->ngp[i - S] + (size_t)b * (size_t)(m->cfg.ngram_dim + m->cfg.nclasses)
+					   : m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;
 	return m->tv[i - S - m->cfg.nngram] + (size_t)b * (size_t)m->cfg.text_dim;
 }
 
@@ -209,5 +281,9 @@ void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
 	for (int t = 0; t < m->cfg.nngram + m->cfg.ntext; t++)
 		v[n++] = u[S + t];
 	fusion_logits1(&m->fu, v, out);
+	/* the direct paths: the tail of each n-gram player */
+	for (int t = 0; m->cfg.ngram_direct && t < m->cfg.nngram; t++)
+		for (int k = 0; k < m->cfg.nclasses; k++)
+			out[k] += u[S + t][m->cfg.ngram_dim + k];
 	free(z);
 }

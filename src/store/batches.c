@@ -8,7 +8,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/store/batches.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 yj_status batches_create(yj_project *p, long long run, const yj_batch_file *files, size_t nfiles,
 			 const char *const *keys, const char *const *rows, size_t ncases, long long *id,

@@ -10,6 +10,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/store/caselist.h"
+#include "internal.h"
 
 void caselist_predictions_free(yj_stored_prediction *v, size_t n)
 {

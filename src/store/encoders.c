@@ -8,8 +8,8 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/store/encoders.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/runs.h"
+#include "internal.h"
 
 int encoders_have_active(yj_project *p)
 {

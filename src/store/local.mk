@@ -20,7 +20,8 @@ noinst_HEADERS += \
 	include/yujing/store/project.h \
 	include/yujing/store/sources.h \
 	include/yujing/store/prompts.h \
-	include/yujing/store/runlog.h \
+	src/store/runlog.h \
+	src/store/internal.h \
 	include/yujing/store/rawdata.h \
 	include/yujing/store/snapshots.h \
 	include/yujing/store/splits.h \

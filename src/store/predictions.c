@@ -5,7 +5,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/store/predictions.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 yj_status predictions_store(yj_project *p, long long run, const char *source, long long batch,
 			    const yj_prediction_rec *v, size_t n, yj_error *err)
@@ -16,7 +16,7 @@ yj_status predictions_store(yj_project *p, long long run, const char *source, lo
 	sqlite3_stmt *q = NULL;
 	int own = sqlite3_get_autocommit(db); /* else the caller's transaction */
 	const char *sql = "BEGIN IMMEDIATE";
-	int rc = own ? store_exec(db, sql, "") : SQLITE_OK;
+	int rc = own ? store_begin(db) : SQLITE_OK;
 	if (rc == SQLITE_OK)
 		rc = store_prepare(db, &q, sql = ins, "i", run);
 	if (rc == SQLITE_OK) {
@@ -33,7 +33,7 @@ yj_status predictions_store(yj_project *p, long long run, const char *source, lo
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	if (rc == SQLITE_OK && own)
-		rc = store_exec(db, sql = "COMMIT", "");
+		rc = store_commit(db), sql = "COMMIT";
 	yj_status st = rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("storing predictions"), sql, err);
 	sqlite3_finalize(q);
 	return st;

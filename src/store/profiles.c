@@ -8,7 +8,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/store/profiles.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 static char *dup_text(sqlite3_stmt *st, int i)
 {

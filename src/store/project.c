@@ -14,6 +14,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/store/project.h"
 #include "yujing/store/sources.h"
+#include "internal.h"
 
 struct yj_project {
 	sqlite3 *db;
@@ -284,9 +285,10 @@ static yj_status migrate(sqlite3 *db, long long from, yj_error *err)
 {
 	if (from >= PROJECT_SCHEMA_VERSION)
 		return YJ_OK;
-	yj_status st = exec(db, "BEGIN IMMEDIATE", _("starting a migration"), err);
-	if (st)
-		return st;
+	int rc = store_begin(db);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("starting a migration"), err);
+	yj_status st;
 	for (long long v = from; v < PROJECT_SCHEMA_VERSION; v++) {
 		st = exec(db, migrations[v], _("migrating the project schema"), err);
 		if (st)
@@ -298,9 +300,11 @@ static yj_status migrate(sqlite3 *db, long long from, yj_error *err)
 	st = exec(db, sql, _("migrating the project schema"), err);
 	if (st)
 		goto fail;
-	return exec(db, "COMMIT", _("migrating the project schema"), err);
+	if ((rc = store_commit(db)) == SQLITE_OK)
+		return YJ_OK;
+	st = store_sqlite_error(db, rc, _("migrating the project schema"), err);
 fail:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback(db);
 	return st;
 }
 
@@ -764,18 +768,19 @@ const char *project_path(const yj_project *p)
 
 yj_status project_begin(yj_project *p, yj_error *err)
 {
-	return exec(p->db, "BEGIN IMMEDIATE", _("starting a transaction"), err);
+	int rc = store_begin(p->db);
+	return rc == SQLITE_OK ? YJ_OK : store_sqlite_error(p->db, rc, _("starting a transaction"), err);
 }
 
 yj_status project_commit(yj_project *p, yj_error *err)
 {
-	return exec(p->db, "COMMIT", _("committing a transaction"), err);
+	int rc = store_commit(p->db);
+	return rc == SQLITE_OK ? YJ_OK : store_sqlite_error(p->db, rc, _("committing a transaction"), err);
 }
 
 void project_rollback(yj_project *p)
 {
-	if (!sqlite3_get_autocommit(p->db))
-		sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback(p->db);
 }
 
 yj_status project_setting_get(yj_project *p, const char *key, char **value,

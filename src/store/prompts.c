@@ -10,6 +10,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/store/prompts.h"
+#include "internal.h"
 
 #define PROMPTS_KEY "prompt_history"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
+#include "internal.h"
 
 static void bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
@@ -81,8 +81,7 @@ yj_status store_stmt_error(sqlite3 *db, int rc, const char *what, const char *sq
 			len = 48;
 		snprintf(err->msg + n, sizeof err->msg - n, _(" (in %.*s)"), (int)len, sql);
 	}
-	if (db && !sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback(db);
 	return st;
 }
 
@@ -134,4 +133,24 @@ void *store_column_blob(sqlite3_stmt *st, int i, size_t *n, int *oom)
 		memcpy(c, b, len);
 	*n = len;
 	return c;
+}
+
+/* The one transaction idiom of the store: BEGIN IMMEDIATE (a writer learns
+ * at once that another holds the lock, and waits on the busy handler),
+ * COMMIT, and ROLLBACK only when a transaction is open (after an error
+ * SQLite may have rolled back already). */
+int store_begin(sqlite3 *db)
+{
+	return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+}
+
+int store_commit(sqlite3 *db)
+{
+	return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+void store_rollback(sqlite3 *db)
+{
+	if (db && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }

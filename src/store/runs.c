@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/runs.h"
+#include "internal.h"
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
@@ -170,14 +170,14 @@ yj_status runs_log_steps(yj_project *p, long long id, const yj_step_rec *v, size
 	static const char upd[] = "UPDATE runs SET steps_done = ?, updated_at = " NOW " WHERE id = ?";
 	sqlite3 *db = project_db(p);
 	const char *sql = "BEGIN IMMEDIATE";
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	int rc = store_begin(db);
 	for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
 		rc = store_exec(db, sql = ins, "iiidd", id, v[i].step, (long long)v[i].epoch, (double)v[i].loss,
 				(double)v[i].lr);
 	if (rc == SQLITE_OK && n)
 		rc = store_exec(db, sql = upd, "ii", v[n - 1].step + 1, id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql = "COMMIT", NULL, NULL, NULL);
+		rc = store_commit(db), sql = "COMMIT";
 	if (rc != SQLITE_OK)
 		return store_stmt_error(db, rc, _("recording training progress"), sql, err);
 	sqlite3_stmt *st = NULL;
@@ -195,7 +195,7 @@ yj_status runs_log_epoch(yj_project *p, long long id, const yj_epoch_rec *e, con
 				  " macro_f1, seconds) VALUES (?,?,?,?,?,?,?)";
 	sqlite3 *db = project_db(p);
 	const char *sql = "BEGIN IMMEDIATE";
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	int rc = store_begin(db);
 	if (rc == SQLITE_OK)
 		rc = store_exec(db, sql = ins, "iiddddd", id, (long long)e->epoch, e->train_loss, e->test_loss,
 				e->accuracy, e->macro_f1, e->seconds);
@@ -205,7 +205,7 @@ yj_status runs_log_epoch(yj_project *p, long long id, const yj_epoch_rec *e, con
 			     : store_exec(db, sql = "UPDATE runs SET epochs_done = ? WHERE id = ?", "ii",
 					  (long long)e->epoch + 1, id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql = "COMMIT", NULL, NULL, NULL);
+		rc = store_commit(db), sql = "COMMIT";
 	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("recording an epoch"), sql, err);
 }
 

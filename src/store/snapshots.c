@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/snapshots.h"
+#include "internal.h"
 
 static char *dup_text(sqlite3_stmt *st, int i)
 {

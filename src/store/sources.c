@@ -10,8 +10,8 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/store/rawdata.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/sources.h"
+#include "internal.h"
 
 /* A copy of column i, NULL for an SQL NULL; *nomem set when out of
  * memory (so that no allocation failure passes for a NULL). */

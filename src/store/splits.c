@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/splits.h"
+#include "internal.h"
 
 yj_status splits_store(yj_project *p, long long snapshot, const char *settings, const char *report,
 		       const yj_split_row *rows, size_t n, long long *id_out, yj_error *err)

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
-#include "yujing/store/runlog.h"
 #include "yujing/store/textcache.h"
+#include "internal.h"
 
 yj_status textcache_lookup(yj_project *p, long long encoder, const char *field, int max_len,
 			   const char *const *keys, size_t n, size_t dim, float *out, unsigned char *hit,
@@ -39,12 +39,12 @@ yj_status textcache_store(yj_project *p, long long encoder, const char *field, i
 				  " VALUES (?, ?, ?, ?, ?)";
 	sqlite3 *db = project_db(p);
 	const char *sql = "BEGIN IMMEDIATE";
-	int rc = store_exec(db, sql, "");
+	int rc = store_begin(db);
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
 		rc = store_exec(db, sql = ins, "ititb", encoder, field, (long long)max_len, keys[rows[i]],
 				(const void *)(vectors + rows[i] * dim), dim * sizeof(float));
 	if (rc == SQLITE_OK)
-		rc = store_exec(db, sql = "COMMIT", "");
+		rc = store_commit(db), sql = "COMMIT";
 	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("writing the text cache"), sql, err);
 }
 

@@ -6,9 +6,12 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/base/utf8.h"
 #include "yujing/train/alerts.h"
 
 #define SETTING "alert_thresholds"
@@ -31,7 +34,6 @@ void thresholds_free(yj_thresholds *t)
 int thresholds_set(yj_thresholds *t, const char *category, double p)
 {
 	if (!category) {
-		thresholds_free(t);
 		t->all = p;
 		return 0;
 	}
@@ -52,6 +54,100 @@ int thresholds_set(yj_thresholds *t, const char *category, double p)
 		return -1;
 	v[t->n++] = p;
 	return 0;
+}
+
+int thresholds_remove(yj_thresholds *t, const char *category)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->category[i], category)) {
+			free(t->category[i]);
+			memmove(t->category + i, t->category + i + 1, (t->n - i - 1) * sizeof *t->category);
+			memmove(t->p + i, t->p + i + 1, (t->n - i - 1) * sizeof *t->p);
+			t->n--;
+			return 1;
+		}
+	return 0;
+}
+
+/* The code points of s, ASCII letters folded to lower case, into cp (room
+ * for max); returns how many (at most max). */
+static size_t code_points(const char *s, uint32_t *cp, size_t max)
+{
+	size_t n = 0;
+	while (*s && n < max) {
+		size_t len = utf8_step(s);
+		uint32_t c = (unsigned char)*s;
+		if (len > 1 && utf8_decode((const unsigned char *)s, len, &c) != (int)len)
+			c = (unsigned char)*s;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		cp[n++] = c;
+		s += len;
+	}
+	return n;
+}
+
+#define NAME_MAX_CP 128
+
+size_t thresholds_distance(const char *a, const char *b)
+{
+	uint32_t x[NAME_MAX_CP], y[NAME_MAX_CP];
+	size_t m = code_points(a, x, NAME_MAX_CP), n = code_points(b, y, NAME_MAX_CP);
+	size_t row[NAME_MAX_CP + 1];
+	for (size_t j = 0; j <= n; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= m; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= n; j++) {
+			size_t up = row[j];
+			size_t best = diag + (x[i - 1] != y[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+yj_status thresholds_check_category(const char *category, const char *const *known, size_t n, yj_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(known[i], category))
+			return YJ_OK;
+	error_set(err, YJ_EUSAGE, _("no category '%s'"), category);
+	/* the (up to) three names nearest by edit distance, nearest first,
+	 * ties in the given order */
+	enum { NEAR = 3 };
+	size_t best[NEAR], dist[NEAR], nb = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = thresholds_distance(category, known[i]), k = nb < NEAR ? nb++ : NEAR;
+		if (k == NEAR && d >= dist[NEAR - 1])
+			continue;
+		if (k == NEAR)
+			k = NEAR - 1;
+		while (k > 0 && dist[k - 1] > d) {
+			best[k] = best[k - 1];
+			dist[k] = dist[k - 1];
+			k--;
+		}
+		best[k] = i;
+		dist[k] = d;
+	}
+	if (!nb) {
+		error_hint(err, _("there are no categories yet: train a run and predict first"));
+		return YJ_EUSAGE;
+	}
+	char names[512];
+	size_t o = 0;
+	names[0] = 0;
+	for (size_t i = 0; i < nb && o < sizeof names; i++)
+		o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "", known[best[i]]);
+	error_hint(err, _("the closest categories: %s"), names);
+	return YJ_EUSAGE;
 }
 
 double thresholds_get(const yj_thresholds *t, const char *category)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/base/rng.h"
 #include "yujing/base/utf8.h"
 #include "yujing/model/fusion.h"
 #include "yujing/nn/ops.h"
@@ -48,26 +49,16 @@ static yj_status oom(yj_error *err)
 	return error_set(err, YJ_ENOMEM, _("out of memory"));
 }
 
-/* The vector of n-gram branch t for an arbitrary text (into out, dim). */
-static int text_vector(const yj_run_model *rm, int t, const char *text, int nmax, uint32_t buckets, double *out)
+/* The player vector of n-gram branch t for an arbitrary text (into out,
+ * mm_player_dim: the branch vector, then the direct path's logits). */
+static int text_vector(const yj_run_model *rm, int t, const char *text, double *out)
 {
 	yj_ngram_data d;
-	uint32_t *voc = rm->vocab[t];
-	size_t nv = rm->nvocab[t];
-	if (ngram_data_build(&text, 1, NULL, nmax, buckets, &voc, &nv, 1, &d))
+	if (ngram_data_build(&text, 1, &rm->ngspec[t], &rm->voc[t], &d))
 		return -1;
-	float *v = malloc((size_t)rm->m.cfg.ngram_dim * sizeof *v);
-	size_t zero = 0;
-	if (!v) {
-		ngram_data_free(&d);
-		return -1;
-	}
-	ngram_forward(&rm->m.ng[t], v, &d, &zero, 1);
-	for (int c = 0; c < rm->m.cfg.ngram_dim; c++)
-		out[c] = v[c];
-	free(v);
+	int rc = mm_ngram_player(&rm->m, t, &d, 0, out);
 	ngram_data_free(&d);
-	return 0;
+	return rc;
 }
 
 /* The case's index, after checking that the run can be explained. */
@@ -164,24 +155,6 @@ static yj_status branch_shares(const yj_run_model *rm, int np, const yj_shapley 
 	return YJ_OK;
 }
 
-/* The n-gram settings the run's feature layout stored for branch t
- * (n up to 3 over NGRAM_DEFAULT_BUCKETS buckets when it stored none). */
-static void ngram_layout(const yj_run_model *rm, int t, int *nmax, uint32_t *buckets)
-{
-	*nmax = 3;
-	*buckets = NGRAM_DEFAULT_BUCKETS;
-	size_t li;
-	json_t *lay;
-	json_array_foreach(rm->features, li, lay)
-	{
-		const char *br = json_string_value(json_object_get(lay, "branch"));
-		if (br && !strcmp(br, rm->branch_name[t])) {
-			*nmax = (int)json_integer_value(json_object_get(lay, "n"));
-			*buckets = (uint32_t)json_integer_value(json_object_get(lay, "buckets"));
-		}
-	}
-}
-
 /* A character's score and its position in the text. */
 typedef struct {
 	yj_char_score c;
@@ -203,13 +176,11 @@ static int cmp_score(const void *a, const void *b)
 static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
 			      yj_explanation *ex, yj_error *err)
 {
-	int nmax, K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
-	uint32_t buckets;
-	ngram_layout(rm, t, &nmax, &buckets);
+	int K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
 	const char *text = rm->tx[rm->tx_of[t]].text[idx];
 	size_t len = strlen(text), n = 0;
 	char *buf = malloc(len + 1);
-	double *save = g->u[S + t], *occl = malloc((size_t)rm->m.cfg.ngram_dim * sizeof(double));
+	double *save = g->u[S + t], *occl = malloc((size_t)mm_player_dim(&rm->m, S + t) * sizeof(double));
 	double *z = malloc((size_t)K * sizeof(double));
 	scored *list = malloc((len ? len : 1) * sizeof *list);
 	yj_status st = YJ_OK;
@@ -221,7 +192,7 @@ static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx
 		size_t w = utf8_step(text + i);
 		memcpy(buf, text, i);
 		memcpy(buf + i, text + i + w, len - i - w + 1);
-		if (text_vector(rm, t, buf, nmax, buckets, occl)) {
+		if (text_vector(rm, t, buf, occl)) {
 			st = oom(err);
 			goto out;
 		}
@@ -264,6 +235,276 @@ out:
 	return st;
 }
 
+/* ------------------------------------------------ a source's fields */
+
+/* The game over one structured source's fields (see explain.h). */
+typedef struct {
+	yj_run_model *rm;
+	game *g;
+	int s, pred, G, dim;
+	size_t idx;
+	const float *own;  /* the case's inputs (dim) */
+	float *mean;       /* the training mean of each input (dim) */
+	int *group;        /* the field of each input (dim) */
+	double *vec;       /* one branch vector (hidden) */
+	double *z;         /* logits (K) */
+	double c_logit, c_prob; /* sum over the others R of w(R) v(R) */
+	int nr;
+	uint32_t *rmask;   /* the coalitions R of the other branches */
+	double *rw;        /* their Shapley weights */
+} field_game;
+
+static double softmax_at(const double *z, int K, int k)
+{
+	double mx = z[0], sum = 0;
+	for (int i = 1; i < K; i++)
+		mx = z[i] > mx ? z[i] : mx;
+	for (int i = 0; i < K; i++)
+		sum += exp(z[i] - mx);
+	return exp(z[k] - mx) / sum;
+}
+
+static double factorial(int n)
+{
+	double f = 1;
+	for (int i = 2; i <= n; i++)
+		f *= i;
+	return f;
+}
+
+/* The source's branch Shapley value when its vector is u (fg->g->u[s]
+ * holds it): sum over R of w(R) (v(R + s) - v(R)). */
+static void source_value(field_game *fg, double *logit, double *prob)
+{
+	int K = fg->rm->m.cfg.nclasses;
+	double l = 0, pr = 0;
+	for (int r = 0; r < fg->nr; r++) {
+		head(fg->g, fg->rmask[r] | 1u << fg->s, fg->z);
+		l += fg->rw[r] * fg->z[fg->pred];
+		pr += fg->rw[r] * softmax_at(fg->z, K, fg->pred);
+	}
+	*logit = l - fg->c_logit;
+	*prob = pr - fg->c_prob;
+}
+
+/* Values of B coalitions, present[b * G + f] saying whether field f is in
+ * coalition b. */
+static void coalition_values(field_game *fg, const unsigned char *present, int B, double *vl, double *vp)
+{
+	yj_run_model *rm = fg->rm;
+	int H = mm_player_dim(&rm->m, fg->s);
+	for (size_t o = 0; o < rm->nf; o++) {
+		size_t d = rm->f[o].dim;
+		for (int b = 0; b < B; b++)
+			memcpy(rm->xb[o] + (size_t)b * d, rm->f[o].x + fg->idx * d, d * sizeof(float));
+	}
+	for (int b = 0; b < B; b++) {
+		float *x = rm->xb[fg->s] + (size_t)b * (size_t)fg->dim;
+		for (int j = 0; j < fg->dim; j++)
+			x[j] = present[(size_t)b * (size_t)fg->G + (size_t)fg->group[j]] ? fg->own[j] : fg->mean[j];
+	}
+	mlp_forward(&rm->m.mlp, (const float *const *)rm->xb, B, 0);
+	double *save = fg->g->u[fg->s];
+	fg->g->u[fg->s] = fg->vec;
+	for (int b = 0; b < B; b++) {
+		const float *v = mm_player_vec(&rm->m, fg->s, b);
+		for (int c = 0; c < H; c++)
+			fg->vec[c] = v[c];
+		source_value(fg, &vl[b], &vp[b]);
+	}
+	fg->g->u[fg->s] = save;
+}
+
+/* Exact Shapley values over G fields from the values of all 2^G
+ * coalitions. */
+static void exact_shares(int G, const double *v, double *phi)
+{
+	double fg = factorial(G);
+	for (int f = 0; f < G; f++) {
+		phi[f] = 0;
+		for (uint32_t T = 0; T < 1u << G; T++) {
+			if (T >> f & 1)
+				continue;
+			int t = __builtin_popcount(T);
+			phi[f] += factorial(t) * factorial(G - t - 1) / fg * (v[T | 1u << f] - v[T]);
+		}
+	}
+}
+
+/* The shares of source s's fields, appended to ex->fields. */
+static yj_status source_fields(yj_run_model *rm, game *g, int s, size_t idx, int pred, yj_explanation *ex,
+			       yj_error *err)
+{
+	int np = g->np, B = rm->m.bmax, dim = (int)rm->f[s].dim;
+	const json_t *layout = NULL, *lay;
+	size_t li;
+	json_array_foreach(rm->features, li, lay)
+	{
+		const char *src = json_string_value(json_object_get(lay, "source"));
+		if (src && !strcmp(src, rm->f[s].name) && !json_object_get(lay, "branch")) /* not a text branch's */
+			layout = json_object_get(lay, "features");
+	}
+	if (json_array_size(layout) != (size_t)dim)
+		return error_set(err, YJ_EDATA, _("run %lld: the feature layout of source '%s' does not fit its inputs"),
+				 rm->run, rm->f[s].name);
+	size_t ntrain = 0;
+	for (size_t i = 0; i < rm->cases.n; i++)
+		ntrain += rm->cases.part[i] == CASE_TRAIN;
+	if (!ntrain || np > 16 || B < 1)
+		return YJ_OK; /* no training cases to take means over (new cases from files), or too many branches */
+	field_game fg = {.rm = rm, .g = g, .s = s, .pred = pred, .dim = dim, .idx = idx};
+	const char **names = malloc((size_t)dim * sizeof *names);
+	fg.own = rm->f[s].x + idx * (size_t)dim;
+	fg.mean = calloc((size_t)dim, sizeof *fg.mean);
+	fg.group = malloc((size_t)dim * sizeof *fg.group);
+	fg.vec = malloc((size_t)mm_player_dim(&rm->m, s) * sizeof *fg.vec);
+	fg.z = malloc((size_t)rm->m.cfg.nclasses * sizeof *fg.z);
+	fg.rmask = malloc(((size_t)1 << (np - 1)) * sizeof *fg.rmask);
+	fg.rw = malloc(((size_t)1 << (np - 1)) * sizeof *fg.rw);
+	double *mean = NULL, *phi_l = NULL, *phi_p = NULL, *v_l = NULL, *v_p = NULL, *sq_l = NULL, *sq_p = NULL;
+	unsigned char *present = NULL;
+	int *order = NULL;
+	yj_status st = YJ_OK;
+	if (!names || !fg.mean || !fg.group || !fg.vec || !fg.z || !fg.rmask || !fg.rw ||
+	    !(mean = calloc((size_t)dim, sizeof *mean))) {
+		st = oom(err);
+		goto out;
+	}
+	/* the fields, in layout order */
+	for (int j = 0; j < dim; j++) {
+		const char *f = json_string_value(json_object_get(json_array_get(layout, (size_t)j), "field"));
+		f = f ? f : "";
+		int k = 0;
+		while (k < fg.G && strcmp(names[k], f))
+			k++;
+		if (k == fg.G)
+			names[fg.G++] = f;
+		fg.group[j] = k;
+	}
+	for (size_t i = 0; i < rm->cases.n; i++)
+		if (rm->cases.part[i] == CASE_TRAIN)
+			for (int j = 0; j < dim; j++)
+				mean[j] += rm->f[s].x[i * (size_t)dim + (size_t)j];
+	for (int j = 0; j < dim; j++)
+		fg.mean[j] = (float)(mean[j] / (double)ntrain);
+	/* the other branches' coalitions R, their weights and v(R) */
+	for (uint32_t R = 0; R < 1u << np; R++) {
+		if (R >> s & 1)
+			continue;
+		int r = __builtin_popcount(R);
+		fg.rmask[fg.nr] = R;
+		fg.rw[fg.nr] = factorial(r) * factorial(np - r - 1) / factorial(np);
+		head(g, R, fg.z);
+		fg.c_logit += fg.rw[fg.nr] * fg.z[pred];
+		fg.c_prob += fg.rw[fg.nr] * softmax_at(fg.z, rm->m.cfg.nclasses, pred);
+		fg.nr++;
+	}
+	int G = fg.G, exact = G <= EXPLAIN_EXACT_FIELDS;
+	double gap_l, gap_p; /* v(no field): every input at its training mean */
+	size_t nv = exact ? (size_t)1 << G : (size_t)G;
+	phi_l = calloc((size_t)G, sizeof *phi_l);
+	phi_p = calloc((size_t)G, sizeof *phi_p);
+	sq_l = calloc((size_t)G, sizeof *sq_l);
+	sq_p = calloc((size_t)G, sizeof *sq_p);
+	v_l = malloc(nv * sizeof *v_l);
+	v_p = malloc(nv * sizeof *v_p);
+	present = malloc((size_t)B * (size_t)G);
+	order = malloc((size_t)G * sizeof *order);
+	if (!phi_l || !phi_p || !sq_l || !sq_p || !v_l || !v_p || !present || !order) {
+		st = oom(err);
+		goto out;
+	}
+	if (exact) {
+		for (size_t T = 0; T < nv; T += (size_t)B) {
+			int n = (int)(nv - T < (size_t)B ? nv - T : (size_t)B);
+			for (int b = 0; b < n; b++)
+				for (int f = 0; f < G; f++)
+					present[(size_t)b * (size_t)G + (size_t)f] = (T + (size_t)b) >> f & 1;
+			coalition_values(&fg, present, n, v_l + T, v_p + T);
+		}
+		exact_shares(G, v_l, phi_l);
+		exact_shares(G, v_p, phi_p);
+		gap_l = v_l[0];
+		gap_p = v_p[0];
+	} else {
+		/* random orders: the prefixes of each, in batches of B */
+		yj_rng rng;
+		rng_seed(&rng, 0x5eedf1e1d5ULL);
+		memset(present, 0, (size_t)G);
+		coalition_values(&fg, present, 1, &gap_l, &gap_p);
+		for (int m = 0; m < EXPLAIN_PERMUTATIONS; m++) {
+			for (int f = 0; f < G; f++)
+				order[f] = f;
+			for (int f = G - 1; f > 0; f--) {
+				int k = (int)rng_below(&rng, (uint64_t)f + 1), x = order[f];
+				order[f] = order[k];
+				order[k] = x;
+			}
+			for (int start = 0; start < G; start += B) {
+				int n = G - start < B ? G - start : B;
+				memset(present, 0, (size_t)n * (size_t)G);
+				for (int b = 0; b < n; b++)
+					for (int q = 0; q <= start + b; q++)
+						present[(size_t)b * (size_t)G + (size_t)order[q]] = 1;
+				coalition_values(&fg, present, n, v_l + start, v_p + start);
+			}
+			for (int q = 0; q < G; q++) {
+				double dl = v_l[q] - (q ? v_l[q - 1] : gap_l), dp = v_p[q] - (q ? v_p[q - 1] : gap_p);
+				phi_l[order[q]] += dl;
+				phi_p[order[q]] += dp;
+				sq_l[order[q]] += dl * dl;
+				sq_p[order[q]] += dp * dp;
+			}
+		}
+		double M = EXPLAIN_PERMUTATIONS;
+		for (int f = 0; f < G; f++) {
+			phi_l[f] /= M;
+			phi_p[f] /= M;
+			/* the sample variance of the marginals over M - 1, over M */
+			sq_l[f] = sqrt(fmax(0, (sq_l[f] - M * phi_l[f] * phi_l[f]) / (M - 1)) / M);
+			sq_p[f] = sqrt(fmax(0, (sq_p[f] - M * phi_p[f] * phi_p[f]) / (M - 1)) / M);
+		}
+	}
+	yj_field_share *grown = realloc(ex->fields, (ex->nfields + (size_t)G + 1) * sizeof *grown);
+	if (!grown) {
+		st = oom(err);
+		goto out;
+	}
+	ex->fields = grown;
+	for (int f = 0; f <= G; f++) {
+		yj_field_share *fs = &ex->fields[ex->nfields];
+		if (f < G)
+			*fs = (yj_field_share){NULL, NULL, *names[f] ? FIELD_VALUE : FIELD_ROWS, phi_l[f], phi_p[f], !exact,
+					       exact ? 0 : sq_l[f], exact ? 0 : sq_p[f]};
+		else /* the source at the mean of its inputs against its baseline */
+			*fs = (yj_field_share){NULL, NULL, FIELD_GAP, gap_l, gap_p, 0, 0, 0};
+		if (!(fs->field = strdup(f < G ? names[f] : "")) || !(fs->branch = strdup(ex->branches[s].name))) {
+			free(fs->field);
+			st = oom(err);
+			goto out;
+		}
+		ex->nfields++;
+	}
+out:
+	free(names);
+	free(fg.mean);
+	free(fg.group);
+	free(fg.vec);
+	free(fg.z);
+	free(fg.rmask);
+	free(fg.rw);
+	free(mean);
+	free(phi_l);
+	free(phi_p);
+	free(sq_l);
+	free(sq_p);
+	free(v_l);
+	free(v_p);
+	free(present);
+	free(order);
+	return st;
+}
+
 yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *ex, yj_error *err)
 {
 	memset(ex, 0, sizeof *ex);
@@ -297,6 +538,8 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		goto out;
 	for (int t = 0; t < rm->m.cfg.nngram && !st; t++)
 		st = branch_chars(rm, &g, t, idx, pred, sh.out_logit, ex, err);
+	for (int s = 0; s < rm->m.cfg.mlp.nsrc && (size_t)s < rm->nf && !st; s++)
+		st = source_fields(rm, &g, s, idx, pred, ex, err);
 out:
 	for (int i = 0; i < np; i++) {
 		free(u[i]);
@@ -402,8 +645,8 @@ yj_status explain_case(yj_project *p, long long run, const char *key, long long 
 
 json_t *explanation_json(const yj_explanation *ex)
 {
-	json_t *probs = json_object(), *br = json_array(), *tokens = json_array();
-	int bad = !probs || !br || !tokens;
+	json_t *probs = json_object(), *br = json_array(), *tokens = json_array(), *fields = json_array();
+	int bad = !probs || !br || !tokens || !fields;
 	for (int k = 0; !bad && k < ex->ntop; k++)
 		bad = json_object_set_new(probs, ex->top[k].category, json_real(ex->top[k].p));
 	for (size_t i = 0; !bad && i < ex->nbranches; i++) {
@@ -417,17 +660,31 @@ json_t *explanation_json(const yj_explanation *ex)
 		bad = json_array_append_new(
 			tokens, json_pack("{s:s, s:s, s:f}", "branch", c->branch, "text", c->text, "score", c->score));
 	}
+	for (size_t i = 0; !bad && i < ex->nfields; i++) {
+		const yj_field_share *f = &ex->fields[i];
+		static const char *const parts[] = {"field", "rows", "gap"};
+		json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:f, s:b}", "branch", f->branch, "field", f->field, "part",
+				      parts[f->part], "logit", f->logit, "probability", f->probability, "exact",
+				      !f->sampled);
+		if (o && f->sampled) {
+			json_object_set_new(o, "se_logit", json_real(f->se_logit));
+			json_object_set_new(o, "se_probability", json_real(f->se_prob));
+		}
+		bad = json_array_append_new(fields, o);
+	}
 	if (bad) {
 		json_decref(probs);
 		json_decref(br);
 		json_decref(tokens);
+		json_decref(fields);
 		return NULL;
 	}
-	/* "o" steals the three references, also when json_pack fails */
-	json_t *res = json_pack("{s:s, s:s, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:o, s:I}", "key", ex->key,
+	/* "o" steals the four references, also when json_pack fails */
+	json_t *res = json_pack("{s:s, s:s, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:o, s:I, s:o}", "key", ex->key,
 				"predicted", ex->predicted, "probabilities", probs, "output", "logit", ex->out_logit,
 				"probability", ex->out_prob, "base", "logit", ex->base_logit, "probability",
-				ex->base_prob, "branches", br, "tokens", tokens, "run", (json_int_t)ex->run);
+				ex->base_prob, "branches", br, "tokens", tokens, "run", (json_int_t)ex->run,
+				"fields", fields);
 	if (res)
 		json_object_set_new(res, "batch", ex->batch ? json_integer(ex->batch) : json_null());
 	return res;
@@ -449,5 +706,10 @@ void explanation_free(yj_explanation *ex)
 	for (size_t i = 0; i < ex->nchars; i++)
 		free(ex->chars[i].branch);
 	free(ex->chars);
+	for (size_t i = 0; i < ex->nfields; i++) {
+		free(ex->fields[i].branch);
+		free(ex->fields[i].field);
+	}
+	free(ex->fields);
 	memset(ex, 0, sizeof *ex);
 }

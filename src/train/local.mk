@@ -11,7 +11,8 @@ src_train_libtrain_a_SOURCES = \
 	src/train/predict.c \
 	src/train/explain.c \
 	src/train/cases.c \
-	src/train/alerts.c
+	src/train/alerts.c \
+	src/train/calibrate.c
 src_train_libtrain_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/train/metrics.h \
@@ -23,5 +24,6 @@ noinst_HEADERS += \
 	include/yujing/train/predict.h \
 	include/yujing/train/explain.h \
 	include/yujing/train/cases.h \
-	include/yujing/train/alerts.h
+	include/yujing/train/alerts.h \
+	include/yujing/train/calibrate.h
 TRAIN_LIBS = src/train/libtrain.a src/model/libmodel.a src/text/libtext.a $(DATA_LIBS) $(NN_LIBS)

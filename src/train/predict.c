@@ -34,7 +34,7 @@ void run_model_free(yj_run_model *rm)
 	features_free(rm->f, rm->nf);
 	texts_free(rm->tx, rm->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
-		free(rm->vocab[i]);
+		ngram_vocab_free(&rm->voc[i]);
 		free(rm->branch_name[i]);
 		ngram_data_free(&rm->nd[i]);
 		free(rm->text_cls[i]);
@@ -61,6 +61,56 @@ void run_model_forward(yj_run_model *rm, const size_t *idx, int B)
 			memcpy(rm->xb[s] + (size_t)b * d, rm->f[s].x + idx[b] * d, d * sizeof(float));
 	}
 	mm_forward(&rm->m, (const float *const *)rm->xb, rm->nd, idx, B, 0);
+}
+
+/* An n-gram branch's stored layout (train.c's create_run): its features
+ * and vocabulary, checked before use since the file may come from someone
+ * else (the vocabulary must be sorted and distinct for the look-up).  A
+ * layout without "weighting" is a run from before TF-IDF: the mean of its
+ * n-grams and no direct path. */
+static yj_status ngram_layout_read(json_t *l, long long run, yj_ngram_spec *sp, yj_ngram_vocab *v, int *direct,
+				   yj_error *err)
+{
+	json_t *voc = json_object_get(l, "vocab"), *df = json_object_get(l, "df");
+	const char *wt = json_string_value(json_object_get(l, "weighting"));
+	json_int_t nmax = json_integer_value(json_object_get(l, "n")), buckets = json_integer_value(json_object_get(l, "buckets"));
+	json_int_t words = json_integer_value(json_object_get(l, "words")), ndocs = json_integer_value(json_object_get(l, "ndocs"));
+	size_t nv = json_array_size(voc);
+	memset(v, 0, sizeof *v);
+	sp->tfidf = wt && !strcmp(wt, "tfidf");
+	*direct = sp->tfidf && json_is_true(json_object_get(l, "direct"));
+	if (!json_is_array(voc) || nmax < 1 || nmax > 16 || buckets < 1 || buckets > (json_int_t)UINT32_MAX ||
+	    (wt && !sp->tfidf) || (sp->tfidf && (words < 0 || words > 16 || ndocs < 1 || json_array_size(df) != nv))) {
+		error_set(err, YJ_EDATA, _("run %lld: an n-gram branch's layout is invalid"), run);
+		error_at(err, NULL, -1, -1, "features");
+		return YJ_EDATA;
+	}
+	sp->nmax = (int)nmax;
+	sp->words = sp->tfidf ? (int)words : 0;
+	sp->buckets = (uint32_t)buckets;
+	sp->min_df = 1; /* the vocabulary is given */
+	v->n = nv;
+	v->ndocs = (size_t)ndocs;
+	v->bucket = malloc((nv ? nv : 1) * sizeof *v->bucket);
+	v->df = sp->tfidf ? malloc((nv ? nv : 1) * sizeof *v->df) : NULL;
+	if (!v->bucket || (sp->tfidf && !v->df)) {
+		ngram_vocab_free(v);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	for (size_t k = 0; k < nv; k++) {
+		json_int_t b = json_integer_value(json_array_get(voc, k));
+		json_int_t d = sp->tfidf ? json_integer_value(json_array_get(df, k)) : 1;
+		if (b < 0 || b >= buckets || (k && b <= (json_int_t)v->bucket[k - 1]) || d < 1 || d > (sp->tfidf ? ndocs : 1)) {
+			ngram_vocab_free(v);
+			error_set(err, YJ_EDATA, _("run %lld: n-gram vocabulary entry %zu is invalid"), run, k);
+			error_at(err, NULL, -1, -1, "features");
+			return YJ_EDATA;
+		}
+		v->bucket[k] = (uint32_t)b;
+		if (v->df)
+			v->df[k] = (uint32_t)d;
+	}
+	return YJ_OK;
 }
 
 static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
@@ -178,19 +228,14 @@ static yj_status ngram_inputs(yj_run_model *rm, yj_mm_cfg *cfg, yj_error *err)
 		int i = cfg->nngram++;
 		rm->tx_of[i] = (int)t;
 		rm->branch_name[i] = strdup(json_string_value(json_object_get(l, "branch")));
-		json_t *voc = json_object_get(l, "vocab");
-		size_t nv = json_array_size(voc);
-		rm->vocab[i] = malloc((nv ? nv : 1) * sizeof(uint32_t));
-		if (!rm->vocab[i] || !rm->branch_name[i])
+		if (!rm->branch_name[i])
 			return error_set(err, YJ_ENOMEM, _("out of memory"));
-		for (size_t k = 0; k < nv; k++)
-			rm->vocab[i][k] = (uint32_t)json_integer_value(json_array_get(voc, k));
-		rm->nvocab[i] = nv;
-		cfg->ngram_rows[i] = nv;
-		if (ngram_data_build((const char *const *)rm->tx[t].text, rm->cases.n, NULL,
-				     (int)json_integer_value(json_object_get(l, "n")),
-				     (uint32_t)json_integer_value(json_object_get(l, "buckets")), &rm->vocab[i],
-				     &rm->nvocab[i], 1, &rm->nd[i]))
+		yj_status st = ngram_layout_read(l, rm->run, &rm->ngspec[i], &rm->voc[i], &cfg->ngram_direct, err);
+		if (st)
+			return st;
+		cfg->ngram_rows[i] = rm->voc[i].n;
+		if (ngram_data_build((const char *const *)rm->tx[t].text, rm->cases.n, &rm->ngspec[i], &rm->voc[i],
+				     &rm->nd[i]))
 			return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
 	return YJ_OK;

@@ -448,6 +448,10 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
+	if (c->ngram_tfidf) {
+		json_object_set_new(j, "ngram_words", json_integer(c->ngram_words));
+		json_object_set_new(j, "ngram_weighting", json_string("tfidf"));
+	}
 	json_object_set_new(j, "text_fields", field_refs(c->ngram, c->nngram));
 	if (c->has_text) {
 		json_object_set_new(j, "bert_fields", field_refs(c->text, c->ntext));
@@ -688,6 +692,11 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->fusion = get_choice(&r, "fusion", fusion_names, 0);
 	o->ngram_buckets = (unsigned)get_int(&r, "ngram_buckets", o->ngram_buckets, 1, UINT_MAX);
 	o->ngram_n = (int)get_int(&r, "ngram_n", o->ngram_n, 1, 64);
+	c->ngram_words = (int)get_int(&r, "ngram_words", 0, 0, 64);
+	{
+		static const char *const weightings[] = {"mean", "tfidf", NULL};
+		c->ngram_tfidf = get_choice(&r, "ngram_weighting", weightings, 0);
+	}
 	if (!json_object_get(c->json, "epochs") && !r.bad) /* in every version */
 		r.bad = "epochs";
 	json_t *src = get(&r, "sources", is_arr, 0), *dims = get(&r, "in_dims", is_arr, 0);

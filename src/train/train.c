@@ -40,12 +40,13 @@ typedef struct {
 } train_pos;
 
 /* The n-gram branches: the text field of each, its vocabulary of the
- * training texts, the cases' inputs. */
+ * training texts (with document frequencies), the cases' TF-IDF inputs
+ * (ngram.h). */
 typedef struct {
 	int n;
 	int field[MM_MAX_TEXT];
-	uint32_t *vocab[MM_MAX_TEXT];
-	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_spec spec;
+	yj_ngram_vocab voc[MM_MAX_TEXT];
 	yj_ngram_data nd[MM_MAX_TEXT];
 } ngram_branches;
 
@@ -129,6 +130,8 @@ static char *config_text(const trainer *t)
 	for (int i = 0; i < t->ng.n; i++)
 		c.ngram[i] = (yj_field_ref){t->tx[t->ng.field[i]].source, t->tx[t->ng.field[i]].field};
 	c.nngram = (size_t)t->ng.n;
+	c.ngram_words = t->ng.spec.words;
+	c.ngram_tfidf = 1;
 	if (t->bt.n) {
 		c.has_text = 1;
 		for (int i = 0; i < t->bt.n; i++)
@@ -303,15 +306,21 @@ static yj_status create_run(trainer *t, yj_error *err)
 	for (size_t i = 0; t->use_struct && i < t->nf; i++)
 		json_array_append_new(feats, json_deep_copy(t->f[i].layout));
 	for (int i = 0; i < t->ng.n; i++) {
-		json_t *voc = json_array();
-		for (size_t k = 0; k < t->ng.nvocab[i]; k++)
-			json_array_append_new(voc, json_integer(t->ng.vocab[i][k]));
+		/* the n-gram layout: vocabulary, document frequencies (ngram.h) */
+		json_t *voc = json_array(), *df = json_array();
+		for (size_t k = 0; k < t->ng.voc[i].n; k++) {
+			json_array_append_new(voc, json_integer(t->ng.voc[i].bucket[k]));
+			json_array_append_new(df, json_integer(t->ng.voc[i].df[k]));
+		}
 		const yj_text_field *tf = &t->tx[t->ng.field[i]];
 		char name[512];
 		snprintf(name, sizeof name, "ngram:%s", tf->field);
-		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o}", "branch", name, "source",
-						       tf->source, "field", tf->field, "mode", "ngram", "buckets",
-						       (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n, "vocab", voc));
+		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:i, s:I, s:o, s:o}",
+						       "branch", name, "source", tf->source, "field", tf->field, "mode",
+						       "ngram", "buckets", (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n,
+						       "words", t->ng.spec.words, "weighting", "tfidf", "direct", 1, "min_df",
+						       t->ng.spec.min_df, "ndocs", (json_int_t)t->ng.voc[i].ndocs, "vocab", voc,
+						       "df", df));
 	}
 	/* BERT text branches: which encoder (fine-tuned: this run's copy) */
 	for (int i = 0; i < t->bt.n; i++) {
@@ -390,6 +399,18 @@ static yj_status opts_from_config(trainer *t, json_t *cfg, yj_error *err)
 		error_hint(err, _("train it again, or use --freeze-text"));
 		return YJ_EUSAGE;
 	}
+	if (c.nngram && !c.ngram_tfidf) {
+		/* Its n-gram tables hold means of n-grams, updated by dense AdamW:
+		 * this version trains TF-IDF tables with a direct path and lazy
+		 * updates, which would not continue the same run. */
+		train_config_free(&c);
+		error_set(err, YJ_EUSAGE,
+			  _("run %lld was trained by an earlier yujing whose n-gram branch this version no longer "
+			    "trains; it cannot be resumed"),
+			  t->o.resume);
+		error_hint(err, _("predict, explain and eval still use it; train a new run to continue"));
+		return YJ_EUSAGE;
+	}
 	yj_train_opts *o = &t->o, keep = t->o;
 	*o = c.o;
 	o->threads = keep.threads ? keep.threads : c.threads;
@@ -437,7 +458,7 @@ static void trainer_free(trainer *t)
 	mm_free(&t->m);
 	texts_free(t->tx, t->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
-		free(t->ng.vocab[i]);
+		ngram_vocab_free(&t->ng.voc[i]);
 		ngram_data_free(&t->ng.nd[i]);
 	}
 	free(t->branches);
@@ -604,12 +625,15 @@ static yj_status ngram_inputs(trainer *t, yj_error *err)
 		return nomem(err);
 	for (size_t i = 0; i < t->cases.n; i++)
 		use[i] = t->cases.part[i] == CASE_TRAIN;
+	ngram_spec_default(&t->ng.spec);
+	t->ng.spec.nmax = t->o.ngram_n;
+	t->ng.spec.buckets = t->o.ngram_buckets;
 	for (int i = 0; i < t->ng.n && !st; i++) {
 		const yj_text_field *tf = &t->tx[t->ng.field[i]];
-		if (ngram_data_build((const char *const *)tf->text, t->cases.n, use, t->o.ngram_n, t->o.ngram_buckets,
-				     &t->ng.vocab[i], &t->ng.nvocab[i], 0, &t->ng.nd[i]))
+		if (ngram_vocab_build((const char *const *)tf->text, t->cases.n, use, &t->ng.spec, &t->ng.voc[i]) ||
+		    ngram_data_build((const char *const *)tf->text, t->cases.n, &t->ng.spec, &t->ng.voc[i], &t->ng.nd[i]))
 			st = nomem(err);
-		else if (!t->ng.nvocab[i])
+		else if (!t->ng.voc[i].n)
 			st = error_set(err, YJ_EDATA, _("the text field %s of %s is empty in every training case"),
 				       tf->field, tf->source);
 	}
@@ -714,15 +738,15 @@ static yj_status build_model(trainer *t, yj_error *err)
 	const yj_train_opts *o = &t->o;
 	if (class_weights(t))
 		return nomem(err);
-	yj_mm_cfg cfg = {.nngram = t->ng.n, .ngram_dim = o->hidden, .nclasses = (int)t->cases.nclasses,
-			 .fusion = (yj_fusion_mode)o->fusion};
+	yj_mm_cfg cfg = {.nngram = t->ng.n, .ngram_dim = o->hidden, .ngram_direct = 1,
+			 .nclasses = (int)t->cases.nclasses, .fusion = (yj_fusion_mode)o->fusion};
 	if (t->use_struct) {
 		cfg.mlp = (yj_mlp_cfg){.nsrc = (int)t->nf, .hidden = o->hidden, .depth = o->depth, .proj = o->hidden};
 		for (size_t s = 0; s < t->nf; s++)
 			cfg.mlp.in_dim[s] = (int)t->f[s].dim;
 	}
 	for (int i = 0; i < t->ng.n; i++)
-		cfg.ngram_rows[i] = t->ng.nvocab[i];
+		cfg.ngram_rows[i] = t->ng.voc[i].n;
 	if (t->bt.n) {
 		cfg.ntext = t->bt.n;
 		cfg.text_in = t->bt.enc.bert.cfg.hidden;
@@ -730,6 +754,9 @@ static yj_status build_model(trainer *t, yj_error *err)
 	}
 	if (mm_init(&t->m, &cfg, o->seed) || mm_reserve(&t->m, o->batch))
 		return nomem(err);
+	/* n-gram tables: a learning rate for TF-IDF inputs (ngram.h) */
+	for (int i = 0; i < t->ng.n; i++)
+		t->m.ng[i].lr_scale = ngram_lr_scale(&t->ng.nd[i], t->train_idx, t->ntrain);
 	for (int i = 0; i < t->bt.n; i++)
 		t->m.tin[i] = t->bt.cls[i];
 	t->bt.tune = t->bt.n && !o->freeze_text;
@@ -783,12 +810,13 @@ static yj_status train_step(trainer *t, int B, long long gstep, float *loss, flo
 		return st;
 	mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 1);
 	*loss = mm_loss(&t->m, t->yb, o->balanced ? t->cw : NULL, B);
-	params_zero_grad(&t->m.ps);
+	/* n-gram tables: zeroed, clipped and stepped by the rows touched */
+	mm_zero_grad(&t->m);
 	mm_backward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, t->yb, o->balanced ? t->cw : NULL, B);
 	if (o->clip > 0)
-		clip_grad_norm(&t->m.ps, o->clip);
+		mm_clip_grad_norm(&t->m, o->clip);
 	*lr = lr_schedule(gstep, t->warm, t->total, o->lr);
-	adamw_step(&t->opt, &t->m.ps, *lr);
+	mm_step(&t->m, &t->opt, *lr);
 	if (!t->bt.tune)
 		return YJ_OK;
 	/* the encoder, with its own learning rate; the last field's

@@ -63,7 +63,7 @@ static const tui_binding global_keys[] = {
 	{ACT_SEARCH, {'/'}, "/", N_("search")},
 	{ACT_SEARCH_NEXT, {'n'}, "n", N_("next match")},
 	{ACT_SEARCH_PREV, {'N'}, "N", N_("previous match")},
-	{ACT_BACK, {27}, "Esc", N_("back")},
+	{ACT_BACK, {27}, "Esc", N_("close the message pane, else back")},
 	{ACT_QUIT, {'q'}, "q", N_("back; quit at the top level")},
 	{ACT_PROMPT, {':'}, ":", N_("command prompt: the CLI's commands, Tab completes")},
 	{ACT_MESSAGES, {'m'}, "m", N_("message pane: open, focus to scroll, close")},
@@ -386,6 +386,7 @@ void tui_goto_view(tui_app *a, int view)
 		return;
 	a->view = view;
 	a->help_open = 0;
+	a->msg[0] = '\0'; /* a message was about the view left */
 	if (!a->vstate[view])
 		a->vstate[view] = views[view]->open(a);
 	call_show(a);
@@ -648,6 +649,13 @@ static void handle_action(tui_app *a, int action)
 	}
 	if (action >= ACT_VIEW_1 && action <= ACT_VIEW_7) {
 		tui_goto_view(a, action - ACT_VIEW_1);
+		return;
+	}
+	if (action == ACT_BACK && a->pane_open) {
+		/* Esc closes the message pane in every view, before the view's
+		 * own Esc (whose keys may have taken m) */
+		a->pane_open = 0;
+		a->msg[0] = '\0';
 		return;
 	}
 	switch (action) {

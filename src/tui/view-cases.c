@@ -22,17 +22,22 @@
 #include "tui.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/utf8.h"
+#include "yujing/train/alerts.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/explain.h"
 #include "yujing/train/predict.h"
 
-enum { A_MISS = ACT_VIEW, A_REFRESH };
+enum { A_MISS = ACT_VIEW, A_REFRESH, A_SORT_KEY, A_SORT_CONF, A_SORT_CAT, A_FILTER };
 
 static const tui_binding keys[] = {
 	{ACT_ENTER, {0}, "Enter", N_("inspect the case: its rows, text, probabilities and branch contributions")},
 	{A_MISS, {'m'}, "m", N_("show only the misclassified cases (and all again)")},
 	{ACT_SEARCH, {0}, "/ n N", N_("search by key or text")},
 	{A_REFRESH, {'r'}, "r", N_("predict again with the latest run")},
+	{A_SORT_KEY, {'k'}, "k", N_("sort by key, as numbers when the keys are numbers (again: reverse)")},
+	{A_SORT_CONF, {'c'}, "c", N_("sort by confidence, highest first (again: reverse)")},
+	{A_SORT_CAT, {'p'}, "p", N_("sort by predicted category (again: reverse)")},
+	{A_FILTER, {'f'}, "f", N_("show only the cases predicted as one category (empty: all)")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
@@ -68,6 +73,7 @@ typedef struct {
 	long long run;      /* its run */
 	unsigned gen;       /* a->data_gen it was computed at */
 	int busy, loaded, failed, miss_only;
+	char *only;         /* show only the cases predicted as this category, or NULL */
 	yj_error err;
 	tui_table tbl;
 	/* the inspector */
@@ -76,6 +82,7 @@ typedef struct {
 	yj_explanation ex;  /* explain_case_model() */
 	yj_case_rows rows;  /* cases_rows() */
 	int have_ex, insp_busy, insp_failed, scroll;
+	int insp_lines, insp_rows; /* the inspector's lines and the rows it had, last drawn */
 	yj_error insp_err;
 } cases_state;
 
@@ -129,7 +136,7 @@ static void fill_table(cases_state *s)
 	for (size_t i = 0; i < s->list.n; i++) {
 		const yj_case_entry *c = &s->list.cases[i];
 		int wrong = c->label && strcmp(c->label, c->predicted);
-		if (s->miss_only && !wrong)
+		if ((s->miss_only && !wrong) || (s->only && strcmp(c->predicted, s->only)))
 			continue;
 		char conf[32];
 		snprintf(conf, sizeof conf, "%.4f", c->p);
@@ -137,6 +144,10 @@ static void fill_table(cases_state *s)
 				     c->predicted, conf, c->text};
 		size_t k = tui_table_add(&s->tbl, row);
 		tui_table_set_key(&s->tbl, k, 4, c->p);
+		char *end;
+		double num = strtod(c->key, &end);
+		if (end != c->key && !*end && isfinite(num)) /* a key that is a number sorts as one */
+			tui_table_set_key(&s->tbl, k, 0, num);
 		if (wrong)
 			tui_table_set_attr(&s->tbl, k, 3, tui_attr(TUI_C_BAD));
 		else if (c->label)
@@ -280,6 +291,7 @@ static void cases_close(void *st)
 	cases_list_free(&s->list);
 	model_unref(s->model);
 	tui_table_free(&s->tbl);
+	free(s->only);
 	free(s);
 }
 
@@ -449,6 +461,11 @@ static void draw_branches(pen *p, const yj_explanation *ex)
 			 _("Branches (Shapley, %s): base logit %.4f prob %.4f → %.4f %.4f"), ex->predicted, ex->base_logit,
 			 ex->base_prob, ex->out_logit, ex->out_prob);
 	p->y++;
+	if (line_ok(p)) {
+		tui_put(p->y, p->x + 19, 7, _("logit"), tui_attr(TUI_C_DIM));
+		tui_put(p->y, p->x + 27, 9, _("prob."), tui_attr(TUI_C_DIM));
+	}
+	p->y++;
 	double max = 0;
 	for (size_t i = 0; i < ex->nbranches; i++)
 		if (fabs(ex->branches[i].logit) > max)
@@ -464,8 +481,55 @@ static void draw_branches(pen *p, const yj_explanation *ex)
 	}
 }
 
+/* Each structured source's value split into its fields' shares (with
+ * the source's row count and the gap between its baseline and its vector
+ * at the mean inputs: they add up to the source's value), standard
+ * errors when sampled. */
+static void draw_fields(pen *p, const yj_explanation *ex)
+{
+	if (!ex->nfields)
+		return;
+	if (line_ok(p))
+		tui_put(p->y, p->x, p->w, _("Fields (each source's Shapley value split into its fields' shares)"),
+			tui_attr(TUI_C_TITLE));
+	p->y++;
+	int sampled = 0;
+	double max = 0;
+	for (size_t i = 0; i < ex->nfields; i++) {
+		sampled |= ex->fields[i].sampled;
+		if (fabs(ex->fields[i].logit) > max)
+			max = fabs(ex->fields[i].logit);
+	}
+	int bx = sampled ? 52 : 44;
+	if (line_ok(p)) {
+		tui_put(p->y, p->x + 27, 7, _("logit"), tui_attr(TUI_C_DIM));
+		tui_put(p->y, p->x + 35, 9, _("prob."), tui_attr(TUI_C_DIM));
+		if (sampled)
+			tui_put(p->y, p->x + 43, 8, _("± s.e."), tui_attr(TUI_C_DIM));
+	}
+	p->y++;
+	for (size_t i = 0; i < ex->nfields; i++) {
+		const yj_field_share *f = &ex->fields[i];
+		if (line_ok(p)) {
+			char label[512];
+			const char *name = f->part == FIELD_ROWS  ? _("(row count)")
+					   : f->part == FIELD_GAP ? _("(baseline gap)")
+								  : f->field;
+			snprintf(label, sizeof label, "%s \xe2\x80\xba %s", f->branch, name); /* › */
+			tui_cell(p->y, p->x + 2, 24, label, -1, 0);
+			tui_putf(p->y, p->x + 27, 16, 0, "%+.4f %+.4f", f->logit, f->probability);
+			if (f->sampled)
+				tui_putf(p->y, p->x + 43, 8, 0, "\xc2\xb1%.4f", f->se_logit);
+			if (p->w > bx + 4)
+				signed_bar(p->y, p->x + bx, p->w - bx, f->logit, max);
+		}
+		p->y++;
+	}
+}
+
 static void draw_inspector(cases_state *s, tui_rect r)
 {
+	s->insp_lines = 0; /* until an explanation is drawn: no scrolling */
 	const yj_case_entry *c = &s->cas;
 	char title[256], info[256];
 	snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
@@ -488,6 +552,9 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	draw_text(&p, c->text, &s->ex);
 	draw_probabilities(&p, &s->ex);
 	draw_branches(&p, &s->ex);
+	draw_fields(&p, &s->ex);
+	s->insp_lines = p.y - (r.y - s->scroll);
+	s->insp_rows = r.h;
 }
 
 static void cases_draw(void *st, tui_app *a, tui_rect r)
@@ -500,6 +567,8 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 	char title[128];
 	if (s->miss_only)
 		snprintf(title, sizeof title, _("Cases: %zu misclassified (run %lld)"), s->tbl.nrows, s->run);
+	else if (s->only)
+		snprintf(title, sizeof title, _("Cases (%zu predicted %s, run %lld)"), s->tbl.nrows, s->only, s->run);
 	else
 		snprintf(title, sizeof title, _("Cases (%zu, run %lld)"), s->tbl.nrows, s->run);
 	tui_heading(r.y, r.x + 1, r.w - 2, s->loaded && !s->failed ? title : _("Cases"),
@@ -522,6 +591,53 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 	tui_table_draw(&s->tbl, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
 }
 
+/* Sort by column col, descending first when desc_first; the same column
+ * again reverses. */
+static void sort_by(cases_state *s, int col, int desc_first)
+{
+	tui_table_sort(&s->tbl, col, s->tbl.sort_col == col ? !s->tbl.sort_desc : desc_first);
+}
+
+static void filter_done(void *ctx, tui_app *a, const char *text)
+{
+	cases_state *s = ctx;
+	if (!text)
+		return;
+	if (!*text) {
+		free(s->only);
+		s->only = NULL;
+		fill_table(s);
+		a->dirty = 1;
+		return;
+	}
+	/* the categories the run predicts */
+	const json_t *labels = s->model ? s->model->rm.labels : NULL;
+	size_t n = json_array_size(labels);
+	const char **known = malloc((n ? n : 1) * sizeof *known);
+	char *dup = strdup(text);
+	if (!known || !dup) {
+		free(known);
+		free(dup);
+		tui_message(a, 1, _("out of memory"));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		known[i] = json_string_value(json_array_get(labels, i));
+	yj_error err;
+	error_clear(&err);
+	if (thresholds_check_category(text, known, n, &err)) {
+		free(known);
+		free(dup);
+		tui_error(a, &err);
+		return;
+	}
+	free(known);
+	free(s->only);
+	s->only = dup;
+	fill_table(s);
+	a->dirty = 1;
+}
+
 static int cases_key(void *st, tui_app *a, int action)
 {
 	cases_state *s = st;
@@ -535,7 +651,8 @@ static int cases_key(void *st, tui_app *a, int action)
 			s->scroll = s->scroll > 0 ? s->scroll - 1 : 0;
 			return TUI_REDRAW;
 		case ACT_DOWN:
-			s->scroll++;
+			if (s->scroll + s->insp_rows < s->insp_lines) /* not past the last line */
+				s->scroll++;
 			return TUI_REDRAW;
 		case ACT_HOME:
 			s->scroll = 0;
@@ -553,6 +670,19 @@ static int cases_key(void *st, tui_app *a, int action)
 		return TUI_REDRAW;
 	case A_REFRESH:
 		request(s, a);
+		return TUI_REDRAW;
+	case A_SORT_KEY:
+		sort_by(s, 0, 0);
+		return TUI_REDRAW;
+	case A_SORT_CONF:
+		sort_by(s, 4, 1);
+		return TUI_REDRAW;
+	case A_SORT_CAT:
+		sort_by(s, 3, 0);
+		return TUI_REDRAW;
+	case A_FILTER:
+		tui_input_begin(a, _("only the cases predicted as (empty: all): "), s->only ? s->only : "", filter_done,
+				s);
 		return TUI_REDRAW;
 	case ACT_SEARCH:
 		tui_table_search(a, &s->tbl);

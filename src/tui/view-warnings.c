@@ -22,7 +22,7 @@
 enum { A_THRESH = ACT_VIEW, A_PREDICT, A_REFRESH };
 
 static const tui_binding keys[] = {
-	{A_THRESH, {'t'}, "t", N_("set alert thresholds: P for every category, or CATEGORY=P")},
+	{A_THRESH, {'t'}, "t", N_("set alert thresholds: P for every category not set one by one, CATEGORY=P for one, CATEGORY= to remove one")},
 	{A_PREDICT, {'p'}, "p", N_("predict the unlabeled cases with the latest run")},
 	{A_REFRESH, {'r'}, "r", N_("read the predictions again")},
 	{ACT_SEARCH, {0}, "/ n N", N_("search by key or category")},
@@ -235,23 +235,82 @@ static void warn_draw(void *st, tui_app *a, tui_rect r)
 	tui_table_draw(&s->tbl, (tui_rect){r.y + 2, r.x + 1, r.h - 2, r.w - 2}, 1);
 }
 
+/* The categories the stored predictions know (each prediction gives every
+ * category of its run's model), each once: into *out (malloc'd array of
+ * borrowed names); returns how many, (size_t)-1 when out of memory. */
+static size_t known_categories(const warn_state *s, const char ***out)
+{
+	const char **v = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < s->data.n; i++)
+		for (size_t k = 0; k < s->data.v[i].nprobs; k++) {
+			const char *c = s->data.v[i].probs[k].category;
+			size_t j = 0;
+			while (j < n && strcmp(v[j], c))
+				j++;
+			if (j < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				const char **w = realloc(v, cap * sizeof *w);
+				if (!w) {
+					free(v);
+					return (size_t)-1;
+				}
+				v = w;
+			}
+			v[n++] = c;
+		}
+	*out = v;
+	return n;
+}
+
+/* P: every category not set one by one; CATEGORY=P: that one, which must
+ * be a category of the predictions; CATEGORY= : forget its own. */
 static void thresh_done(void *ctx, tui_app *a, const char *text)
 {
 	warn_state *s = ctx;
 	if (!text)
 		return;
 	const char *eq = strrchr(text, '=');
-	char *end;
-	double v = strtod(eq ? eq + 1 : text, &end);
-	if (end == (eq ? eq + 1 : text) || *end || !(v >= 0 && v <= 1)) {
-		tui_message(a, 1, _("a threshold is a probability in [0, 1]: P, or CATEGORY=P"));
-		return;
-	}
 	char *cat = eq ? strndup(text, (size_t)(eq - text)) : NULL;
-	if ((eq && !cat) || thresholds_set(&s->thr, cat, v)) {
-		free(cat);
+	if (eq && !cat) {
 		tui_message(a, 1, _("out of memory"));
 		return;
+	}
+	if (cat) {
+		const char **known = NULL;
+		size_t n = known_categories(s, &known);
+		yj_error err;
+		error_clear(&err);
+		yj_status st = n == (size_t)-1 ? error_set(&err, YJ_ENOMEM, _("out of memory"))
+					       : thresholds_check_category(cat, known, n, &err);
+		free(known);
+		if (st) {
+			free(cat);
+			tui_error(a, &err);
+			return;
+		}
+	}
+	if (cat && !eq[1]) {
+		if (thresholds_remove(&s->thr, cat))
+			tui_message(a, 0, _("%s: its own threshold removed; it has the one for every category (%.2f)"),
+				    cat, s->thr.all);
+		else
+			tui_message(a, 0, _("%s had no threshold of its own"), cat);
+	} else {
+		char *end;
+		double v = strtod(eq ? eq + 1 : text, &end);
+		if (end == (eq ? eq + 1 : text) || *end || !(v >= 0 && v <= 1)) {
+			free(cat);
+			tui_message(a, 1, _("a threshold is a probability in [0, 1]: P, CATEGORY=P, or CATEGORY= to remove one"));
+			return;
+		}
+		if (thresholds_set(&s->thr, cat, v)) {
+			free(cat);
+			tui_message(a, 1, _("out of memory"));
+			return;
+		}
 	}
 	free(cat);
 	s->thr_loaded = 1; /* what the user set wins over a load under way */
@@ -267,7 +326,7 @@ static int warn_key(void *st, tui_app *a, int action)
 	case A_THRESH: {
 		char init[32];
 		snprintf(init, sizeof init, "%.2f", s->thr.all);
-		tui_input_begin(a, _("threshold (P or CATEGORY=P): "), init, thresh_done, s);
+		tui_input_begin(a, _("threshold (P, CATEGORY=P or CATEGORY=): "), init, thresh_done, s);
 		return TUI_REDRAW;
 	}
 	case A_PREDICT:
@@ -296,8 +355,9 @@ const tui_view_ops tui_view_warnings = {
 	.title = N_("Warnings"),
 	.about = N_("Cases with a stored prediction (the unlabeled cases after `predict --unlabeled`) "
 		    "whose probability of some category reaches its alert threshold, most probable "
-		    "first. Thresholds are 0.5 until set with t: a probability for every category, or "
-		    "CATEGORY=P for one. They are stored in the project and are what `predict` flags "
+		    "first. Thresholds are 0.5 until set with t: a probability for every category not "
+		    "set one by one, CATEGORY=P for one (a category the predictions know), or CATEGORY= "
+		    "to remove one. They are stored in the project and are what `predict` flags "
 		    "with when no --alert is given."),
 	.keys = keys,
 	.open = warn_open,

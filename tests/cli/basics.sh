@@ -97,6 +97,16 @@ yujing: unknown command 'frobnicate'
 Try 'yujing --help' for more information.
 EOF
 
+# Regression (issue 14): a project file that does not exist was called an
+# unknown command.
+expect_exit 1 yujing nosuch.yj
+expect_stdout_empty 'a missing project file: nothing on stdout'
+expect_stderr 'a missing project file: the message says so and how to make one' <<'EOF'
+yujing: no such project file 'nosuch.yj'
+'yujing init nosuch.yj' creates one; 'yujing demo' makes a demo project.
+EOF
+expect_no_file nosuch.yj 'naming a missing project file creates none'
+
 expect_exit 2 yujing ''
 expect_stderr_contains "unknown command ''" 'an empty command name is unknown'
 

@@ -193,4 +193,13 @@ else
 	skip "groff -ww renders yujing.1 without warnings" "groff is not installed (Debian package groff-base)"
 fi
 
+# Regression (issue 14): the page said the fusion model and warnings were
+# still to come, long after they came.
+if grep -Eiq '(is|are) to come' "$page"; then
+	not_ok 'the page announces nothing as still to come'
+	diag "$(grep -Ein '(is|are) to come' "$page")"
+else
+	ok 'the page announces nothing as still to come'
+fi
+
 done_testing

@@ -134,4 +134,19 @@ else
 	expect_stdout_contains 'Commands:' 'yujing --help under C.UTF-8 is English'
 fi
 
+# Regression (issue 14): "步数/s" (the rate of a progress line glued to
+# its translated unit) and "sigma" were left untranslated.
+if have python3; then
+	tr=$(python3 "$top_srcdir/tests/tui/po-tr.py" "$catalogue" '%s: %s %s, %s %s/s' sigma)
+	rate=$(printf '%s\n' "$tr" | sed -n 1p)
+	sig=$(printf '%s\n' "$tr" | sed -n 2p)
+	case $rate in
+	*/s* | '%s: %s %s, %s %s/s') not_ok "the progress line's rate is translated whole (got '$rate')" ;;
+	*) ok "the progress line's rate is translated whole ($rate)" ;;
+	esac
+	if [ "$sig" != sigma ]; then ok "sigma is translated ($sig)"; else not_ok "sigma is translated"; fi
+else
+	skip 'the progress rate and sigma are translated' 'python3 is not available'
+fi
+
 done_testing

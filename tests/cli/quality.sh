@@ -1114,4 +1114,30 @@ EOF
 expect_exit 2 yujing clean cjk.yj --fill 金额=const:一百
 expect_stderr_contains '金额'
 
+
+# Regression (issue 14): a numeric key was profiled for outliers.  Keys
+# 1..19 and 1000000, the same numbers in field n: mu = 50009.5, population
+# sigma = 217942.77, |1000000 - mu| = 4.36 sigma > 3: an outlier in n, but
+# the key is no measurement (null, as for a text key).
+{
+	echo 'num_id,n'
+	i=1
+	while [ $i -le 19 ]; do
+		echo "$i,$i"
+		i=$((i + 1))
+	done
+	echo '1000000,1000000'
+} >numkey.csv
+new_project numkey.yj
+setup_import numkey.yj -s nk -k num_id numkey.csv
+expect_exit 0 yujing profile numkey.yj --json
+cp "$T/stdout" numkey.json
+json_checks numkey.json 'a numeric key' <<'EOF'
+fld("nk","num_id")["role"] == "key"
+fld("nk","num_id")["type"] == "integer"
+fld("nk","num_id")["outliers"] == None
+fld("nk","num_id")["outlier_rate"] == None
+fld("nk","n")["outliers"] == 1
+EOF
+
 done_testing

@@ -24,7 +24,7 @@ library only (so CI can run it without numpy):
               --dedup-ignore ones, values as exact text), R/M; and the case
               keys still on several rows once those duplicates are set
               aside (repeated_keys).
-  outliers    numeric fields: mu, sigma = mean and population std of the
+  outliers    numeric fields but the key: mu, sigma = mean and population std of the
               non-null values; x is an outlier when |x - mu| > s * sigma;
               none when fewer than 2 values or sigma = 0.
   quantiles   numpy's default linear interpolation: position q (n - 1)
@@ -240,8 +240,9 @@ def field_profile(name, ftype, role, values, m, sigma, markers):
             s = sorted(xs)
             f.update({"min": s[0], "max": s[-1], "mean": mu, "std": sd,
                       "median": quantile(s, 0.5)})
-        f["outliers"] = out
-        f["outlier_rate"] = rate(out, m)
+        if role != "key":  # a key is no measurement: not profiled for outliers
+            f["outliers"] = out
+            f["outlier_rate"] = rate(out, m)
     elif ftype == "datetime":
         lo = hi = None
         for v in nonnull:

@@ -68,7 +68,8 @@ need("Case " + sys.argv[1])
 need("base logit %.4f prob %.4f → %.4f %.4f" % (ex["base"]["logit"], ex["base"]["probability"],
      ex["output"]["logit"], ex["output"]["probability"]))
 for b in ex["branches"]:
-    line = [l for l in s.splitlines() if l.startswith("   " + b["name"] + " ")]
+    # (not the lines of its fields, "NAME › FIELD", inspector-fields.sh)
+    line = [l for l in s.splitlines() if l.startswith("   " + b["name"] + " ") and " \u203a " not in l]
     want = "%+.4f %+.4f" % (b["logit"], b["probability"])
     if len(line) != 1 or want not in line[0]:
         print("branch", b["name"], "want", want, "lines", line); bad = 1

@@ -61,7 +61,7 @@ yujing init p.yj >/dev/null &&
 	yujing import p.yj --source cases --key case_id --label category --text narrative cases.csv >/dev/null &&
 	yujing import p.yj --source q --key id q.csv >/dev/null &&
 	yujing clean p.yj >/dev/null && yujing split p.yj --seed 7 >/dev/null &&
-	yujing train p.yj --epochs 4 --batch 32 --hidden 16 --lr 0.01 --threads 1 >/dev/null 2>&1 &&
+	yujing train p.yj --epochs 4 --batch 32 --hidden 16 --lr 0.001 --threads 1 >/dev/null 2>&1 &&
 	yujing train p.yj --epochs 3 --batch 64 --hidden 8 --lr 0.003 --threads 1 --seed 5 >/dev/null 2>&1 &&
 	yujing runs p.yj --json >runs.json &&
 	yujing runs p.yj --history 2 --json >hist2.json &&

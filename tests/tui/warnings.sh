@@ -107,11 +107,19 @@ keys t C-u
 keys_text 2
 keys Enter
 wait_screen 'a threshold is a probability' 'a threshold over 1 is refused'
+# Regression (issue 14): a category that does not exist was stored.
+keys t C-u
+keys_text "${cat0}案=0.2"
+keys Enter
+wait_screen "no category '${cat0}案'" 'a misspelt category is refused, named'
+wait_screen "closest categories: $cat0" "with the closest category ($cat0) first"
+check 'and nothing was set for it' sh -c "! grep -q '${cat0}案 0.20' '$T/screen.txt'"
 # Thresholds are stored in the project: set some, quit, open again.
 keys t C-u
 keys_text "$mid"
 keys Enter
-wait_screen "thresholds: $mid" "t sets every category to $mid again"
+# Regression (issue 14): setting every category forgot the one set alone.
+wait_screen "thresholds: $mid · $cat0 0.99" "t sets every category to $mid again and $cat0 keeps 0.99"
 keys t C-u
 keys_text "$cat0=0.99"
 keys Enter
@@ -148,6 +156,11 @@ PYEOF
 yujing predict p.yj --unlabeled --json >pred.jsonl 2>/dev/null
 check "predict --unlabeled without --alert flags by the stored thresholds ($mid, $cat0 0.99)" \
 	$PY alerts.py --mixed pred.jsonl "$mid" "$cat0=0.99"
+keys t C-u
+keys_text "$cat0="
+keys Enter
+wait_screen "$cat0: its own threshold removed" "$cat0= removes the threshold of $cat0"
+wait_check "the list then follows $mid for every category" $PY order.py "$T/screen.txt" "$mid"
 keys t C-u
 keys_text 0.5
 keys Enter

@@ -34,6 +34,7 @@
 #include "yujing/store/project.h"
 #include "yujing/train/run.h"
 #include "yujing/train/train.h"
+#include "internal.h" /* src/store: the connection, to look inside */
 
 static yj_project *proj;
 static const char *path, *mode;

@@ -59,13 +59,46 @@ int main(void)
 	is_near(thresholds_get(&u, "抢劫"), 0.5, 0, "the rest 0.5");
 	thresholds_free(&u);
 
-	/* every category: forgets the ones set one by one */
-	ok(thresholds_set(&t, NULL, 0.3) == 0 && t.n == 0, "setting every category forgets the others");
-	is_near(thresholds_get(&t, "盗窃"), 0.3, 0, "盗窃 then 0.3");
+	/* every category: the ones set one by one keep theirs (issue 14: it
+	 * used to forget them) */
+	ok(thresholds_set(&t, NULL, 0.3) == 0 && t.n == 2, "setting every category keeps the two set one by one");
+	is_near(thresholds_get(&t, "抢劫"), 0.3, 0, "抢劫 (not set) then 0.3");
+	is_near(thresholds_get(&t, "盗窃"), 0.8, 0, "盗窃 keeps 0.8");
+	is_near(thresholds_get(&t, "诈骗"), 0.25, 0, "诈骗 keeps 0.25");
 	ok(thresholds_save(p, &t, &err) == YJ_OK, "save that");
-	ok(thresholds_load(p, &u, &err) == YJ_OK && u.n == 0 && u.all == 0.3, "and it reads back: 0.3, none set");
+	ok(thresholds_load(p, &u, &err) == YJ_OK && u.n == 2 && u.all == 0.3, "and it reads back: 0.3, two set");
+	is_near(thresholds_get(&u, "诈骗"), 0.25, 0, "诈骗 0.25 read back");
 	thresholds_free(&u);
 
+	/* one removed */
+	is_int(thresholds_remove(&t, "盗窃"), 1, "remove 盗窃's own threshold: it had one");
+	is_int(t.n, 1, "one left");
+	is_near(thresholds_get(&t, "盗窃"), 0.3, 0, "盗窃 then has the one for every category");
+	is_near(thresholds_get(&t, "诈骗"), 0.25, 0, "诈骗 keeps its own");
+	is_int(thresholds_remove(&t, "盗窃"), 0, "removing it again: it had none");
+	is_int(thresholds_remove(&t, "诈骗"), 1, "remove the last one");
+	is_int(t.n, 0, "none left");
+	ok(thresholds_save(p, &t, &err) == YJ_OK && thresholds_load(p, &u, &err) == YJ_OK && u.n == 0,
+	   "saved and read back: none set");
+	thresholds_free(&u);
+
+	/* a category that does not exist: refused with the closest names */
+	is_int(thresholds_distance("THEFT", "theft"), 0, "distance: ASCII case folded");
+	is_int(thresholds_distance("盗窃", "盗抢"), 1, "distance: one character, not its three bytes");
+	is_int(thresholds_distance("", "abc"), 3, "distance: from nothing");
+	is_int(thresholds_distance("kitten", "sitting"), 3, "distance: kitten/sitting 3 (by hand)");
+	const char *known[] = {"THEFT", "BATTERY", "ASSAULT", "NARCOTICS", "CRIMINAL DAMAGE", "BURGLARY"};
+	error_clear(&err);
+	is_int(thresholds_check_category("BATTERY", known, 6, &err), YJ_OK, "a known category passes");
+	error_clear(&err);
+	is_int(thresholds_check_category("THEFTS", known, 6, &err), YJ_EUSAGE, "a misspelt category is refused");
+	is_str(err.msg, "no category 'THEFTS'", "the message names it");
+	/* Levenshtein from "thefts" (a textbook DP in Python, by hand for THEFT):
+	 * THEFT 1, BATTERY 6, ASSAULT 7, NARCOTICS 7, BURGLARY 8, CRIMINAL
+	 * DAMAGE 15; ASSAULT before NARCOTICS: ties keep the given order */
+	is_str(err.hint, "the closest categories: THEFT, BATTERY, ASSAULT", "the hint gives the three closest");
+	error_clear(&err);
+	is_int(thresholds_check_category("x", known, 0, &err), YJ_EUSAGE, "no categories known: refused too");
 	const char *bad[] = {"not json", "{\"all\": 1.5}", "{\"all\": 0.5, \"categories\": {\"a\": -0.1}}",
 			     "{\"all\": \"x\"}", "[0.5]", "{\"all\": 0.5, \"categories\": [1]}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

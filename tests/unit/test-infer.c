@@ -319,12 +319,70 @@ static void test_datetime(void)
 	is_int(datetime_weekday(&t), 6, "2017-12-31 was a Sunday");
 }
 
+/* n integer values cycling through vals[0..k), inferred under name. */
+static yj_ftype infer_cycle(const int *vals, int k, int n, const char *name)
+{
+	yj_infer in;
+	infer_init(&in);
+	for (int i = 0; i < n; i++) {
+		char b[32];
+		int len = snprintf(b, sizeof b, "%d", vals[i % k]);
+		infer_add(&in, b, (size_t)len, i + 2);
+	}
+	yj_ftype t = infer_type_named(&in, name);
+	infer_free(&in);
+	return t;
+}
+
+/* Integer codes (infer.h): sparse recurring values, or a code's name. */
+static void test_integer_codes(void)
+{
+	/* Chicago's wards in Englewood: 6 values in 3..20 (range 18), 70
+	 * rows: 6 x 10 = 60 <= 70 and 6 x 2 = 12 < 18: a code */
+	static const int wards[] = {3, 6, 15, 16, 17, 20};
+	ok(infer_cycle(wards, 6, 70, "x") == FTYPE_CATEGORICAL, "6 values recurring, sparse in 3..20: categorical");
+	/* 50 rows: 60 > 50, not ten times each; the name decides */
+	ok(infer_cycle(wards, 6, 50, "x") == FTYPE_INTEGER, "the same in 50 rows, no telling name: integer");
+	ok(infer_cycle(wards, 6, 50, "ward") == FTYPE_CATEGORICAL, "... named ward: categorical");
+	ok(infer_cycle(wards, 6, 50, "Community_Area") == FTYPE_CATEGORICAL, "... named Community_Area: categorical");
+	ok(infer_cycle(wards, 6, 50, "辖区编号") == FTYPE_CATEGORICAL, "... named 辖区编号: categorical");
+	ok(infer_cycle(wards, 6, 50, "hazard") == FTYPE_INTEGER, "... named hazard (not the word ward): integer");
+	ok(infer_cycle(wards, 6, 50, "areas") == FTYPE_INTEGER, "... named areas: integer");
+	/* 11 rows: 6 x 2 = 12 > 11, the values hardly recur even for a name */
+	ok(infer_cycle(wards, 6, 11, "ward") == FTYPE_INTEGER, "6 values in 11 rows named ward: integer");
+	/* hours 0..23 in 240 rows: 24 x 10 = 240 <= 240 but they fill their
+	 * range (24 x 2 = 48 >= 24): a measurement */
+	int hours[24];
+	for (int i = 0; i < 24; i++)
+		hours[i] = i;
+	ok(infer_cycle(hours, 24, 240, "x") == FTYPE_INTEGER, "hours 0..23 recurring: integer");
+	/* two values: a year pair or a flag stays integer, whatever the name */
+	static const int years[] = {2017, 2018};
+	ok(infer_cycle(years, 2, 100, "zone") == FTYPE_INTEGER, "two values named zone: integer");
+	static const int tri[] = {7, 8, 70};
+	ok(infer_cycle(tri, 3, 30, "x") == FTYPE_CATEGORICAL, "three values recurring in 7..70: categorical");
+	ok(infer_cycle(tri, 3, 29, "x") == FTYPE_INTEGER, "the same in 29 rows (3 x 10 > 29): integer");
+	/* negative and large values: the range in 64 bits */
+	static const int neg[] = {-2000000000, 0, 2000000000};
+	ok(infer_cycle(neg, 3, 30, "x") == FTYPE_CATEGORICAL, "three values recurring in +-2e9: categorical");
+	/* without a name the name rule is off */
+	yj_infer in;
+	infer_init(&in);
+	for (int i = 0; i < 50; i++)
+		infer_add(&in, i % 2 ? "3" : "4", 1, i + 2);
+	infer_add(&in, "5", 1, 60);
+	ok(infer_type(&in) == FTYPE_INTEGER && infer_type_named(&in, "beat") == FTYPE_CATEGORICAL,
+	   "no name rule without a name: 3, 4, 5 in 51 rows (dense), integer; named beat, categorical");
+	infer_free(&in);
+}
+
 int main(void)
 {
 	test_names();
 	test_nulls();
 	test_values();
 	test_infer();
+	test_integer_codes();
 	test_datetime();
 	return tap_done();
 }

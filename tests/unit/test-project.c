@@ -20,6 +20,7 @@
 
 #include "tap.h"
 #include "yujing/store/project.h"
+#include "internal.h" /* src/store: the connection, to look inside */
 
 static char tmpdir[1024];
 

@@ -23,6 +23,7 @@
 #include "yujing/store/snapshots.h"
 #include "yujing/store/sources.h"
 #include "yujing/store/splits.h"
+#include "internal.h" /* src/store: the connection, to look inside */
 
 static char tmpdir[1024], path[1100];
 

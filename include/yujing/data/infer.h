@@ -4,12 +4,28 @@
  *
  * Inference rule (also in yujing(1)): nulls are ignored; a field whose
  * values all parse as integers is integer, unless some value has a leading
- * zero ("0712": a code, not a number), which makes it categorical; all
+ * zero ("0712": a code, not a number), or it looks like a code (below),
+ * which makes it categorical; all
  * numbers (some with a fraction or exponent) is real; all date-times is
  * datetime; otherwise a string field is text when its mean length is at
  * least 20 characters and more than half its values are distinct, or when
  * any value is longer than 200 characters, and categorical otherwise.  A
  * field with no non-null value is categorical.
+ *
+ * An integer field looks like a code (a ward, beat, district or tract
+ * number: a label that happens to be written in digits) when its values
+ * recur and either
+ *   - they are sparse in their range: d distinct values, at most 1,000,
+ *     with d <= n/10 (n non-null values: each value comes back ten times
+ *     on average) and d < (max - min + 1)/2 (less than half the integers
+ *     between the smallest and the largest occur; a measurement such as an
+ *     age, an hour or a count fills its range), or
+ *   - its name says so: a word of the name (split at anything but ASCII
+ *     letters and digits, any case) is ward, beat, district, precinct,
+ *     zone, sector, tract, zip, zipcode, postcode, area, region or code,
+ *     or it contains 编号, 代码, 编码 or 辖区; and d <= n/2 and d <= 1,000.
+ * Two distinct values or fewer stay integer (a 0/1 flag or a year pair
+ * means the same either way).  --type FIELD=integer overrides it.
  */
 #ifndef YUJING_DATA_INFER_H
 #define YUJING_DATA_INFER_H
@@ -56,6 +72,7 @@ typedef struct yj_infer {
 	long long total_chars;  /* code points over non-null values */
 	size_t max_chars;
 	int leading_zero;
+	int64_t imin, imax;     /* the integer values' range (while all are integers) */
 	long bad_line[FTYPE_COUNT]; /* first line a value failed the type, 0 none */
 	char bad_value[FTYPE_COUNT][64];
 	uint64_t *set;          /* hashes of distinct values (open addressing) */
@@ -68,8 +85,10 @@ void infer_free(yj_infer *in);
 /* Account one non-null value found on `line`.  Returns 0, -1 when out of
  * memory. */
 int infer_add(yj_infer *in, const char *s, size_t n, long line);
-/* The inferred type. */
+/* The inferred type (without the field's name: no name rule). */
 yj_ftype infer_type(const yj_infer *in);
+/* The inferred type of the field called name (may be NULL). */
+yj_ftype infer_type_named(const yj_infer *in, const char *name);
 /* For a requested type: 0 when every value fits it, else the first line
  * that does not (and its value in *value). */
 long infer_conflict(const yj_infer *in, yj_ftype t, const char **value);

@@ -32,6 +32,29 @@ typedef struct yj_split_opts {
  * "singletons": [labels], "unlabeled": n, "dropped_multi": n}. */
 yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_error *err);
 
+/* The parts of a split. */
+enum { SPLIT_TRAIN = 0, SPLIT_TEST = 1, SPLIT_VALID = 2 };
+
+/* Assign the n cases of one class (in their row order) to parts: part[i]
+ * gets SPLIT_TRAIN, SPLIT_TEST or SPLIT_VALID.  A pure function of its
+ * arguments:
+ *   test        k = round(test n) = floor(test n + 1/2), at least 1 and at
+ *               most n - 1; a class of one case has no test case;
+ *   validation  of the m = n - k training cases, v = round(valid m) =
+ *               floor(valid m + 1/2 + 1e-9) (the guard makes a product
+ *               that is a half in decimals round up, as 0.15 x 70 =
+ *               10.5 -> 11, though 0.15 is not exact in binary), at most
+ *               m - 1; v = 0 (a class too small for it, or valid = 0)
+ *               keeps every training case in train;
+ *   which       a Fisher-Yates shuffle of 0..n-1 from the class's own
+ *               stream, rng_hash(label, seed): the first k positions go
+ *               to test, the next v to validation.
+ * So the test part does not depend on valid, and valid 0 is the split of
+ * before.  test in (0, 1), valid in [0, 1).  *ntest and *nvalid (may be
+ * NULL) get k and v.  Returns 0, -1 when out of memory. */
+int split_assign(const char *label, size_t n, double test, double valid, uint64_t seed, unsigned char *part,
+		 size_t *ntest, size_t *nvalid);
+
 /* The label a raw label value stands for under `pick`: a malloc'd string,
  * or NULL when the value has no category (empty array) or is dropped
  * (several categories with drop-multi; *multi is then set). */

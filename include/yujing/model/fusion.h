@@ -5,7 +5,8 @@
  * The head takes one vector per branch (B, dim_i), fuses them by
  * concatenation (FUSION_CONCAT: F = sum of dims) or element-wise sum
  * (FUSION_SUM: every dim equal, F = dim), and a Linear layer gives the
- * class logits; softmax and cross-entropy train it.  Parameter names
+ * class logits, to which the sparse direct paths of the n-gram branches
+ * may add (fusion_forward_direct); softmax and cross-entropy train it.  Parameter names
  * (those of the structured model's classifier, so a structured-only model
  * keeps its names):  classifier.weight (K, F)   classifier.bias (K)
  *
@@ -54,6 +55,10 @@ void fusion_free(yj_fusion *f);
 
 /* Forward: v[i] is branch i's (B, dim_i).  Fills logits and probs. */
 void fusion_forward(yj_fusion *f, const float *const *v, int B);
+/* The same with direct (B, K; NULL: none) added to the logits before the
+ * softmax: the n-gram branches' direct paths (ngram.h), whose gradient is
+ * dlogits itself. */
+void fusion_forward_direct(yj_fusion *f, const float *const *v, const float *direct, int B);
 /* Backward from dlogits (B, K): gradients of W and b accumulate, and
  * dv[i] (B, dim_i; may be NULL) gets += d loss / d v[i]. */
 void fusion_backward(yj_fusion *f, float *const *dv, const float *dlogits, int B);

@@ -30,6 +30,7 @@ typedef struct yj_mm_cfg {
 	int nngram;
 	size_t ngram_rows[MM_MAX_TEXT]; /* vocabulary sizes */
 	int ngram_dim;
+	int ngram_direct; /* 1: each n-gram branch also has its direct path to the logits */
 	int ntext;        /* BERT text branches */
 	int text_in;      /* the encoder's hidden size H */
 	int text_dim;     /* d, the branch vector */
@@ -47,6 +48,9 @@ typedef struct yj_mm {
 	int bmax;
 	float *buf;
 	float *ngv[MM_MAX_TEXT], *dngv[MM_MAX_TEXT]; /* (B, ngram_dim) */
+	float *ngd[MM_MAX_TEXT]; /* (B, K) each n-gram branch's direct logits */
+	float *ngsum;            /* (B, K) their sum, added to the head's logits */
+	float *ngp[MM_MAX_TEXT]; /* (B, ngram_dim + K) the explanation player: [v, direct] */
 	float *dproj;      /* (B, proj) */
 	/* BERT text branches: "text.T.dense.{weight,bias}" (d, H), (d) */
 	long tw[MM_MAX_TEXT], tb[MM_MAX_TEXT];
@@ -75,8 +79,21 @@ float mm_loss(yj_mm *m, const int32_t *labels, const float *w, int B);
 void mm_backward(yj_mm *m, const float *const *x, const yj_ngram_data *nd, const size_t *idx,
 		 const int32_t *labels, const float *w, int B);
 
+/* The optimiser step in three parts, so that the n-gram tables cost time
+ * in proportion to the rows a batch touches (ngram.h): zero the dense
+ * trainable gradients and the touched rows; clip the global L2 norm of
+ * both to max_norm (clip_grad_norm's rule; max_norm <= 0 only measures;
+ * returns the norm); dense AdamW (adamw_step) then the lazy AdamW of the
+ * touched rows with the same step count. */
+void mm_zero_grad(yj_mm *m);
+float mm_clip_grad_norm(yj_mm *m, float max_norm);
+void mm_step(yj_mm *m, yj_adamw *opt, float lr);
+
 /* Explanation players: nsrc structured sources, then the n-gram
- * branches, then the BERT text branches. */
+ * branches, then the BERT text branches.  An n-gram branch with a direct
+ * path plays with [v, z]: its vector (ngram_dim) then its direct logits
+ * (K), which mm_head_logits adds to the logits (so the logits stay linear
+ * in every player and its baseline is again a mean). */
 int mm_nplayers(const yj_mm *m);
 int mm_player_dim(const yj_mm *m, int i);
 /* After an eval forward pass, the vector of player i for row b of the
@@ -84,5 +101,7 @@ int mm_player_dim(const yj_mm *m, int i);
 const float *mm_player_vec(const yj_mm *m, int i, int b);
 /* Logits (K, double) from the players' vectors u[i] (mm_player_dim). */
 void mm_head_logits(const yj_mm *m, const double *const *u, double *out);
+/* The player vector (mm_player_dim) of n-gram branch t for text i of d. */
+int mm_ngram_player(const yj_mm *m, int t, const yj_ngram_data *d, size_t i, double *out);
 
 #endif

@@ -10,8 +10,6 @@
 #define YUJING_STORE_PROJECT_H
 
 #include <signal.h>
-#include <sqlite3.h>
-
 #include "yujing/base/error.h"
 
 /* "YJNG" - written to PRAGMA application_id of every project file. */
@@ -45,8 +43,8 @@ yj_status project_open_readonly(const char *path, yj_project **out, yj_error *er
 /* Close and free (NULL is fine). */
 void project_close(yj_project *p);
 
-/* The underlying connection, for the store and data layers only. */
-sqlite3 *project_db(yj_project *p);
+/* The file's path.  (The connection itself is the store's alone:
+ * src/store/internal.h.) */
 const char *project_path(const yj_project *p);
 
 /* Transactions.  begin uses BEGIN IMMEDIATE so a writer fails early. */
@@ -60,11 +58,6 @@ yj_status project_setting_get(yj_project *p, const char *key, char **value,
 			      yj_error *err);
 yj_status project_setting_set(yj_project *p, const char *key,
 			      const char *value, yj_error *err);
-
-/* Fill err from an SQLite failure; `what` says what was being done.
- * SQLITE_FULL maps to YJ_EFULL, SQLITE_INTERRUPT to YJ_EINTR. */
-yj_status store_sqlite_error(sqlite3 *db, int rc, const char *what,
-			     yj_error *err);
 
 /* Quote an SQL identifier: wrap in double quotes, doubling any inside.
  * Returns a malloc'd string, NULL when out of memory. */

@@ -25,10 +25,24 @@ typedef struct yj_thresholds {
 void thresholds_init(yj_thresholds *t);
 void thresholds_free(yj_thresholds *t);
 
-/* Set the threshold of category (NULL: of every category, which also
- * forgets the ones set one by one).  p in [0, 1].  Returns 0, -1 when out
- * of memory. */
+/* Set the threshold of category (NULL: of every category not set one by
+ * one; those keep theirs).  p in [0, 1].  Returns 0, -1 when out of
+ * memory. */
 int thresholds_set(yj_thresholds *t, const char *category, double p);
+
+/* Forget category's own threshold (it then has the one for every
+ * category).  Returns 1 when it had one, 0 when not. */
+int thresholds_remove(yj_thresholds *t, const char *category);
+
+/* YJ_OK when category is one of known (n names); else YJ_EUSAGE naming it,
+ * with the closest known names (edit distance over characters, ASCII
+ * case folded) as the hint. */
+yj_status thresholds_check_category(const char *category, const char *const *known, size_t n, yj_error *err);
+
+/* Edit (Levenshtein) distance between two UTF-8 names in characters,
+ * ASCII letters folded; names are compared on their first 128
+ * characters. */
+size_t thresholds_distance(const char *a, const char *b);
 
 /* The threshold of category. */
 double thresholds_get(const yj_thresholds *t, const char *category);

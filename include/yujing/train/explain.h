@@ -37,6 +37,33 @@ typedef struct yj_char_score {
 	double score;
 } yj_char_score;
 
+/* One field's share of a structured source's value (the source's
+ * branch).  The game over the source's fields: a coalition's value is
+ * the source's Shapley value (over the branches, as for the branches)
+ * when its vector is computed from the case's inputs for the fields in
+ * the coalition and the training mean of every input of the fields out
+ * of it.  Exact over at most EXPLAIN_EXACT_FIELDS fields; beyond, the
+ * mean over EXPLAIN_PERMUTATIONS random orders (a fixed seed), with its
+ * standard error.  The branch baseline is the mean of the source's
+ * vectors, not its vector at the mean inputs: the value of the empty
+ * coalition (the "gap" part, the model's non-linearity) is one more
+ * share, so that the shares of a source's fields and its gap add up to
+ * the source's value.  An aggregated source's row count is the part
+ * "rows" (field ""). */
+enum { FIELD_VALUE, FIELD_ROWS, FIELD_GAP };
+typedef struct yj_field_share {
+	char *branch, *field; /* field "" for the rows and the gap */
+	int part;             /* FIELD_VALUE, FIELD_ROWS, FIELD_GAP */
+	double logit, probability;
+	int sampled;               /* 0: exact */
+	double se_logit, se_prob;  /* standard errors when sampled, else 0 */
+} yj_field_share;
+
+enum {
+	EXPLAIN_EXACT_FIELDS = 12,
+	EXPLAIN_PERMUTATIONS = 200
+};
+
 /* A case explained.  Every pointer is the explanation's own. */
 typedef struct yj_explanation {
 	long long run;
@@ -50,6 +77,8 @@ typedef struct yj_explanation {
 	yj_branch_share *branches; /* base + the logits (probabilities) = the output */
 	size_t nchars;
 	yj_char_score *chars; /* per n-gram branch, its top ones by score */
+	size_t nfields;
+	yj_field_share *fields; /* per structured source, its fields in layout order */
 } yj_explanation;
 
 /* Explain case `key` with a loaded run model (run_model_load()).  The
@@ -71,7 +100,9 @@ yj_status explain_case(yj_project *p, long long run, const char *key, long long 
 /* The explanation as `yujing explain --json` prints it: {"key",
  * "predicted", "probabilities": {category: p} (top 5), "output": {logit,
  * probability}, "base": {...}, "branches": [{name, kind, logit,
- * probability, leave_one_out}], "tokens": [{branch, text, score}], "run"}.
+ * probability, leave_one_out}], "tokens": [{branch, text, score}], "run",
+ * "fields": [{branch, field, part ("field", "rows", "gap"), logit,
+ * probability, exact, and when not exact se_logit, se_probability}]}.
  * A new reference, the caller's; NULL when out of memory. */
 json_t *explanation_json(const yj_explanation *ex);
 

@@ -30,8 +30,8 @@ typedef struct yj_run_model {
 	size_t ntx;
 	int tx_of[MM_MAX_TEXT]; /* text field of each n-gram branch */
 	char *branch_name[MM_MAX_TEXT];
-	uint32_t *vocab[MM_MAX_TEXT];
-	size_t nvocab[MM_MAX_TEXT];
+	yj_ngram_spec ngspec[MM_MAX_TEXT]; /* each n-gram branch's features */
+	yj_ngram_vocab voc[MM_MAX_TEXT];
 	yj_ngram_data nd[MM_MAX_TEXT];
 	float *text_cls[MM_MAX_TEXT]; /* (cases, hidden) [CLS] vectors of the BERT text branches */
 	float *xb[MLP_MAX_SOURCES];

@@ -183,6 +183,8 @@ typedef struct yj_train_config {
 	long long *in_dims;
 	size_t nngram; /* "text_fields": the n-gram branches' fields */
 	yj_field_ref *ngram;
+	int ngram_words; /* "ngram_words": word n-grams up to this order (0: none) */
+	int ngram_tfidf; /* "ngram_weighting": 1 "tfidf", 0 the mean (runs from before) */
 	int has_text; /* BERT text branches: the keys below are stored */
 	size_t ntext; /* "bert_fields" */
 	yj_field_ref *text;

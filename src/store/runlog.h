@@ -42,4 +42,11 @@ yj_status store_row_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, const ch
 char *store_column_text(sqlite3_stmt *st, int i, int *oom);
 void *store_column_blob(sqlite3_stmt *st, int i, size_t *n, int *oom);
 
+/* The store's one transaction idiom (runlog.c): BEGIN IMMEDIATE, COMMIT
+ * (SQLite result codes), and a ROLLBACK that is harmless when nothing is
+ * open.  project_begin/commit/rollback are the same for a project. */
+int store_begin(sqlite3 *db);
+int store_commit(sqlite3 *db);
+void store_rollback(sqlite3 *db);
+
 #endif

@@ -1,0 +1,111 @@
+/*
+ * test-calibrate.c - calibration (src/train/calibrate.c):
+ *   temperature   on 300 cases of 6 classes with over-confident logits,
+ *                 the fitted T against a numpy reference (golden-section
+ *                 search on log T; tests/reference/gen_calibrate.py wrote
+ *                 tests/nn/golden/calibrate.txt), the NLL at 1 and at T;
+ *                 the bounds: separable data goes to the smallest T,
+ *                 labels at random in one constant case to the largest
+ *   ECE, Brier    a hand-worked example of five cases
+ *   probs         softmax(z / T) by hand
+ * The golden file's directory comes from $top_srcdir (make check sets it)
+ * or the current directory.  Exits non-zero on any mismatch.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tap.h"
+#include "yujing/train/calibrate.h"
+
+static void test_reference(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/nn/golden/calibrate.txt", top ? top : ".");
+	FILE *f = fopen(path, "r");
+	if (!ok(f != NULL, "open %s", path))
+		return;
+	int n, K;
+	double T, nll1, nllT;
+	if (!ok(fscanf(f, "%d %d %lf %lf %lf", &n, &K, &T, &nll1, &nllT) == 5 && n == 300 && K == 6, "header")) {
+		fclose(f);
+		return;
+	}
+	float *z = malloc((size_t)n * (size_t)K * sizeof *z);
+	int32_t *y = malloc((size_t)n * sizeof *y);
+	int good = z && y;
+	for (int i = 0; good && i < n; i++) {
+		good &= fscanf(f, "%d", &y[i]) == 1;
+		for (int k = 0; good && k < K; k++)
+			good &= fscanf(f, "%f", &z[i * K + k]) == 1;
+	}
+	fclose(f);
+	if (ok(good, "%d cases read", n)) {
+		double t = 0;
+		ok(!calibrate_temperature(z, y, (size_t)n, K, &t), "temperature fitted");
+		is_near(t, T, 1e-6 * T, "T = %.9f (numpy: %.9f)", t, T);
+		is_near(calibrate_nll(z, y, (size_t)n, K, 1), nll1, 1e-9, "NLL at T = 1: %.9f", nll1);
+		is_near(calibrate_nll(z, y, (size_t)n, K, t), nllT, 1e-9, "NLL at the fitted T: %.9f", nllT);
+		ok(calibrate_nll(z, y, (size_t)n, K, t * 1.01) > nllT && calibrate_nll(z, y, (size_t)n, K, t / 1.01) > nllT,
+		   "a minimum: 1%% either side is worse");
+	}
+	free(z);
+	free(y);
+}
+
+static void test_bounds(void)
+{
+	/* every case right by a margin: the NLL falls as T -> 0 */
+	float sep[4] = {2, 0, 0, 2};
+	int32_t ys[2] = {0, 1};
+	double t = 0;
+	int rc = calibrate_temperature(sep, ys, 2, 2, &t);
+	ok(!rc && t == CALIBRATE_T_MIN, "separable: the smallest T (%g)", t);
+	/* one logit vector, labels 0 and 1 once each: p = (1/2, 1/2) is best,
+	 * reached only as T -> infinity */
+	float same[4] = {1, 0, 1, 0};
+	rc = calibrate_temperature(same, ys, 2, 2, &t);
+	ok(!rc && t == CALIBRATE_T_MAX, "a coin: the largest T (%g)", t);
+	int32_t bad[2] = {0, 2};
+	rc = calibrate_temperature(sep, bad, 2, 2, &t);
+	ok(rc == -1 && t == 1, "a label out of range is refused");
+	ok(calibrate_temperature(sep, ys, 0, 2, &t) == -1, "no case is refused");
+	ok(isnan(calibrate_nll(sep, ys, 2, 2, 0)), "NLL at T = 0: NAN");
+}
+
+static void test_hand(void)
+{
+	/* Five cases, two classes; top probability, its bin of 15
+	 * ((b/15, (b+1)/15], b = ceil(15 p) - 1) and whether it is right:
+	 *   (0.90, 0.10) label 0   0.90  15 p = 13.5  bin 13  right
+	 *   (0.95, 0.05) label 1   0.95  14.25        bin 14  wrong
+	 *   (0.55, 0.45) label 0   0.55   8.25        bin 8   right
+	 *   (0.30, 0.70) label 1   0.70  10.5         bin 10  right
+	 *   (0.88, 0.12) label 1   0.88  13.2         bin 13  wrong
+	 * ECE = 2/5 |1/2 - 0.89| + 1/5 |0 - 0.95| + 1/5 |1 - 0.55| + 1/5 |1 - 0.70|
+	 *     = 0.156 + 0.19 + 0.09 + 0.06 = 0.496
+	 * Brier = (2 0.1^2 + 2 0.95^2 + 2 0.45^2 + 2 0.3^2 + 2 0.88^2) / 5
+	 *       = (0.02 + 1.805 + 0.405 + 0.18 + 1.5488) / 5 = 0.79176 */
+	float p[10] = {0.90f, 0.10f, 0.95f, 0.05f, 0.55f, 0.45f, 0.30f, 0.70f, 0.88f, 0.12f};
+	int32_t y[5] = {0, 1, 0, 1, 1};
+	is_near(calibrate_ece(p, y, 5, 2, 15), 0.496, 1e-6, "ECE of the hand example: %.6f", calibrate_ece(p, y, 5, 2, 15));
+	is_near(calibrate_brier(p, y, 5, 2), 0.79176, 1e-6, "Brier of the hand example: %.6f", calibrate_brier(p, y, 5, 2));
+	/* one bin: |3/5 - mean(0.9, 0.95, 0.55, 0.7, 0.88)| = |0.6 - 0.796| */
+	is_near(calibrate_ece(p, y, 5, 2, 1), 0.196, 1e-6, "ECE with one bin: |accuracy - confidence| = 0.196");
+	ok(isnan(calibrate_ece(p, y, 0, 2, 15)) && isnan(calibrate_brier(p, y, 0, 2)), "no case: NAN");
+	/* softmax((ln 3, 0) / 2) = (sqrt 3, 1) / (sqrt 3 + 1) */
+	float z[2] = {(float)log(3.0), 0}, q[2];
+	calibrate_probs(z, 1, 2, 2.0, q);
+	is_near(q[0], sqrt(3.0) / (sqrt(3.0) + 1), 1e-7, "softmax(z / 2) = (0.634, 0.366)");
+}
+
+int main(void)
+{
+	test_reference();
+	test_bounds();
+	test_hand();
+	return tap_done();
+}
