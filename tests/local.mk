@@ -328,3 +328,7 @@ tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/run-life.sh
 EXTRA_DIST += tests/cli/run-life.sh
+
+# Issue 14: the trainer's and investigator's traps.
+TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh

@@ -1,5 +1,5 @@
 /*
- * cmd-explain.c - yujing explain PROJECT [--run N] --case KEY [--json]
+ * cmd-explain.c - yujing explain PROJECT [--run N] --case KEY [--batch N] [--json]
  */
 #include <config.h>
 
@@ -12,17 +12,18 @@
 #include "yujing/text/width.h"
 #include "yujing/train/explain.h"
 
-enum { O_RUN = 256, O_CASE, O_JSON };
+enum { O_RUN = 256, O_CASE, O_JSON, O_BATCH };
 
 static const cli_option options[] = {
-	{"run", O_RUN, N_("N"), N_("the run to explain (default: the latest trained)")},
-	{"case", O_CASE, N_("KEY"), N_("the case to explain")},
+	{"run", O_RUN, N_("N"), N_("the run to explain (default: the model of record, see runs --use)")},
+	{"case", O_CASE, N_("KEY"), N_("the case to explain: of the active snapshot, else of the latest batch of new cases (predict --source) that holds it")},
+	{"batch", O_BATCH, N_("N"), N_("look for the case in batch N of new cases only")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
 	{0},
 };
 
 typedef struct {
-	long run;
+	long run, batch;
 	const char *key;
 	int json;
 } explain_args;
@@ -36,6 +37,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 		a->key = arg;
 	else if (key == O_RUN && (cli_parse_long(arg, &a->run) || a->run < 1))
 		return cli_usage_error(cli_find("explain"), _("--run wants a run number"));
+	else if (key == O_BATCH && (cli_parse_long(arg, &a->batch) || a->batch < 1))
+		return cli_usage_error(cli_find("explain"), _("--batch wants a batch number"));
 	return 0;
 }
 
@@ -64,7 +67,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (project_open(argv[i], &p, &err))
 		return cli_fail(&err);
 	yj_explanation e;
-	yj_status st = explain_case(p, a.run, a.key, &e, &err);
+	yj_status st = explain_case(p, a.run, a.key, a.batch, &e, &err);
 	project_close(p);
 	if (st)
 		return cli_fail(&err);
@@ -77,6 +80,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	if (a.json)
 		return cli_print_json(ex);
 	json_t *out = json_object_get(ex, "output"), *base = json_object_get(ex, "base");
+	if (json_is_integer(json_object_get(ex, "batch")))
+		printf(_("case %s of batch %lld (new cases)\n"), a.key,
+		       (long long)json_integer_value(json_object_get(ex, "batch")));
 	printf(_("case %s: predicted %s (probability %.4f, logit %.4f)\n"), a.key,
 	       json_string_value(json_object_get(ex, "predicted")),
 	       json_number_value(json_object_get(out, "probability")), json_number_value(json_object_get(out, "logit")));
@@ -132,7 +138,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_explain = {
 	.name = "explain",
-	.synopsis = N_("PROJECT [--run N] --case KEY [--json]"),
+	.synopsis = N_("PROJECT [--run N] --case KEY [--batch N] [--json]"),
 	.summary = N_("Why a run predicts what it does for one case: per-branch Shapley values"),
 	.description = N_("Exact Shapley values of every branch (each structured source, each n-gram text "
 			  "field) on the predicted category's logit and probability: a branch absent is "

@@ -9,10 +9,11 @@
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
+#include "yujing/data/append.h"
 #include "yujing/data/import.h"
 #include "yujing/store/sources.h"
 
-enum { O_TYPE = 256, O_REPLACE, O_JSON };
+enum { O_TYPE = 256, O_REPLACE, O_APPEND, O_JSON };
 
 static const cli_option options[] = {
 	{"source", 's', N_("NAME"), N_("name of the source table (required)")},
@@ -23,7 +24,8 @@ static const cli_option options[] = {
 	 N_("override an inferred type: integer, real, categorical, text or datetime (repeatable)")},
 	{"format", 'f', N_("FORMAT"), N_("csv, tsv or jsonl (default: from the file name, else csv)")},
 	{"encoding", 'e', N_("ENC"), N_("utf-8 (default), gb18030 or gbk")},
-	{"replace", O_REPLACE, NULL, N_("replace a source of the same name")},
+	{"append", O_APPEND, NULL, N_("add the file's rows to the existing source NAME (same fields; a case key the source already has is an error; one transaction)")},
+	{"replace", O_REPLACE, NULL, N_("replace a source of the same name, dropping its rows")},
 	{"json", O_JSON, NULL, N_("print the result as JSON")},
 	{0},
 };
@@ -34,7 +36,7 @@ typedef struct {
 	char **text;
 	yj_type_override *types;
 	size_t ntypes;
-	int json;
+	int json, append;
 } import_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -87,6 +89,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_REPLACE:
 		a->o.replace = 1;
 		break;
+	case O_APPEND:
+		a->append = 1;
+		break;
 	case O_JSON:
 		a->json = 1;
 		break;
@@ -112,6 +117,13 @@ static int report(const import_args *a, yj_project *p, const char *file, const y
 				      res->seconds, "fields", fields);
 		sources_free(&s, 1);
 		return cli_print_json(o);
+	}
+	if (a->append) {
+		printf(P_("added %lld row to source '%s' (%lld rows now, %.2f s)\n",
+			  "added %lld rows to source '%s' (%lld rows now, %.2f s)\n", (unsigned long)res->rows),
+		       res->rows, s.name, s.rows, res->seconds);
+		sources_free(&s, 1);
+		return 0;
 	}
 	char nfields[64];
 	snprintf(nfields, sizeof nfields, P_("%zu field", "%zu fields", (unsigned long)s.nfields),
@@ -148,7 +160,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		rc = cli_usage_error(cmd, _("expected a project file and one data file"));
 		goto out;
 	}
-	if (!a.o.source || !a.o.key) {
+	if (a.append && (a.o.replace || a.o.label || a.o.ntext || a.ntypes)) {
+		rc = cli_usage_error(cmd, _("--append keeps the source's fields: not with --replace, --label, --text or --type"));
+		goto out;
+	}
+	if (!a.o.source || (!a.o.key && !a.append)) {
 		rc = cli_usage_error(cmd, _("--source and --key are required"));
 		goto out;
 	}
@@ -165,7 +181,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	a.o.progress = &pg;
 	cli_catch_interrupt();
 	yj_import_result res;
-	if (import_file(p, argv[i + 1], &a.o, &res, &err)) {
+	if (a.append ? import_append(p, argv[i + 1], &a.o, &res, &err) : import_file(p, argv[i + 1], &a.o, &res, &err)) {
 		cli_progress_done(&pg);
 		rc = cli_fail(&err);
 		goto out;
@@ -189,7 +205,10 @@ const cli_command cmd_import = {
 			  "The key may repeat (several rows per case) and exact duplicate rows are kept. "
 			  "The import is one transaction: on any error, or Ctrl-C, nothing is written. "
 			  "JSON objects nested in a line become dotted field names (meta.accusation); "
-			  "arrays are kept as JSON text. FILE may be - for standard input."),
+			  "arrays are kept as JSON text. FILE may be - for standard input. "
+			  "With --append the rows go into an existing source instead: new cases, or "
+			  "rows of cases that other sources hold, never more rows of a case the source "
+			  "already has."),
 	.options = options,
 	.run = run,
 };

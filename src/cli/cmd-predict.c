@@ -16,7 +16,7 @@
 enum { O_RUN = 256, O_UNLABELED, O_SOURCE, O_ALERT, O_JSON };
 
 static const cli_option options[] = {
-	{"run", O_RUN, N_("N"), N_("the run whose model predicts (default: the latest trained)")},
+	{"run", O_RUN, N_("N"), N_("the run whose model predicts (default: the model of record, see runs --use)")},
 	{"unlabeled", O_UNLABELED, NULL, N_("predict the cases of the active snapshot that have no label")},
 	{"source", O_SOURCE, N_("NAME=FILE"), N_("new case data for source NAME, with its fields (repeatable; the label source's file defines the cases)")},
 	{"alert", O_ALERT, N_("CATEGORY>=P"), N_("flag a case whose probability of CATEGORY reaches P (repeatable; without it: the project's alert thresholds of the Warnings view)")},

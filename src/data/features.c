@@ -43,9 +43,19 @@ yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 	size_t nrows = 0;
 	int found;
 	memset(c, 0, sizeof *c);
-	yj_status st = splits_active(p, &c->split_id, &c->snapshot_id, &found, err);
+	/* The latest split of the active snapshot (issue 14: never a split of
+	 * another snapshot, whichever split was made last). */
+	long long snap = 0;
+	yj_status st = splits_of_active_snapshot(p, &c->split_id, &snap, err);
 	if (st)
 		return st;
+	found = c->split_id != 0;
+	c->snapshot_id = snap;
+	if (snap && !found) {
+		error_set(err, YJ_EUSAGE, _("snapshot %lld, the active one, has no train/test split"), snap);
+		error_hint(err, _("run 'yujing split PROJECT' to split it"));
+		return YJ_EUSAGE;
+	}
 	if (!found) {
 		error_set(err, YJ_ENOTFOUND, _("the project has no train/test split yet"));
 		error_hint(err, _("run 'yujing clean PROJECT' and 'yujing split PROJECT' first"));
@@ -1151,6 +1161,42 @@ out:
 	nullset_free(&ns);
 	sources_list_free(src, nsrc);
 	return st;
+}
+
+json_t *file_cases_rows_json(const yj_file_cases *fc, const yj_cases *c)
+{
+	json_t *all = json_object();
+	for (size_t i = 0; all && i < c->n; i++)
+		if (json_object_set_new(all, c->key[i], json_object())) {
+			json_decref(all);
+			return NULL;
+		}
+	for (size_t i = 0; all && i < fc->n; i++) {
+		const clean_view *v = &fc->v[i];
+		for (size_t r = 0; v->t.key_col >= 0 && r < v->t.nrows; r++) {
+			json_t *cs = v->kept[r] ? json_object_get(all, table_text(&v->t, (size_t)v->t.key_col, r)) : NULL;
+			if (!cs)
+				continue;
+			json_t *rows = json_object_get(cs, fc->source[i]), *row = json_object();
+			if (!rows && json_object_set_new(cs, fc->source[i], rows = json_array()))
+				rows = NULL;
+			for (size_t k = 0; row && k < v->t.ncols; k++) {
+				const char *o = v->over && v->over[k] ? v->over[k][r] : NULL;
+				json_t *x = o ? json_string(o)
+					      : table_is_null(&v->t, k, r) ? json_null()
+									   : json_string(table_text(&v->t, k, r));
+				if (json_object_set_new(row, v->t.cols[k].name, x)) {
+					json_decref(row);
+					row = NULL;
+				}
+			}
+			if (!rows || !row || json_array_append_new(rows, row)) {
+				json_decref(all);
+				return NULL;
+			}
+		}
+	}
+	return all;
 }
 
 static const clean_view *file_view(const yj_file_cases *fc, const char *source)

@@ -297,7 +297,8 @@ yj_status import_file(yj_project *p, const char *path, const yj_import_opts *o,
 	old = sources_same_name(p, o->source);
 	if (old && !o->replace) {
 		st = error_set(err, YJ_EEXIST, _("the project already has a source named '%s'"), old);
-		error_hint(err, _("add --replace to replace it"));
+		error_hint(err, _("add its new rows with --append, or predict new cases with "
+				  "'yujing predict PROJECT --source %s=FILE'"), old);
 		goto out;
 	}
 	if ((st = load_nulls(&im, err)))

@@ -5,6 +5,7 @@ src_data_libdata_a_SOURCES = \
 	src/data/reader.c \
 	src/data/infer.c \
 	src/data/import.c \
+	src/data/append.c \
 	src/data/table.c \
 	src/data/stats.c \
 	src/data/profile.c \
@@ -19,6 +20,7 @@ noinst_HEADERS += \
 	include/yujing/data/reader.h \
 	include/yujing/data/infer.h \
 	include/yujing/data/import.h \
+	include/yujing/data/append.h \
 	include/yujing/data/table.h \
 	include/yujing/data/stats.h \
 	include/yujing/data/profile.h \

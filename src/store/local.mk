@@ -13,7 +13,8 @@ src_store_libstore_a_SOURCES = \
 	src/store/encoders.c \
 	src/store/textcache.c \
 	src/store/predictions.c \
-	src/store/caselist.c
+	src/store/caselist.c \
+	src/store/batches.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
@@ -29,5 +30,6 @@ noinst_HEADERS += \
 	include/yujing/store/encoders.h \
 	include/yujing/store/textcache.h \
 	include/yujing/store/predictions.h \
-	include/yujing/store/caselist.h
+	include/yujing/store/caselist.h \
+	include/yujing/store/batches.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

@@ -180,6 +180,29 @@ static const char *const migrations[] = {
 	"  key        TEXT NOT NULL,"
 	"  vector     BLOB NOT NULL,"
 	"  PRIMARY KEY (encoder_id, field, max_len, key)) WITHOUT ROWID;",
+	/* 1 -> 2: batches of new cases (predict --source, issue 14): the
+	 * files as read (so that explain can rebuild a case exactly), each
+	 * case's rows as the run cleaned them (JSON {source: [{field:
+	 * value}]}), and the batch of each prediction (NULL: the project's
+	 * own cases). */
+	"CREATE TABLE batches ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"CREATE TABLE batch_files ("
+	"  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,"
+	"  pos      INTEGER NOT NULL,"
+	"  source   TEXT NOT NULL,"
+	"  path     TEXT NOT NULL,"
+	"  content  BLOB NOT NULL,"
+	"  PRIMARY KEY (batch_id, pos));"
+	"CREATE TABLE batch_cases ("
+	"  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,"
+	"  key      TEXT NOT NULL,"
+	"  rows     TEXT NOT NULL,"
+	"  PRIMARY KEY (batch_id, key)) WITHOUT ROWID;"
+	"CREATE INDEX batch_cases_key ON batch_cases (key);"
+	"ALTER TABLE predictions ADD COLUMN batch_id INTEGER REFERENCES batches(id) ON DELETE CASCADE;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

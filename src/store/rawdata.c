@@ -285,3 +285,100 @@ yj_status rawdata_create_view(yj_project *p, const char *source, long long sourc
 	free(sql);
 	return st;
 }
+
+/* ------------------------------------------------------------ appending */
+
+struct yj_raw_appender {
+	sqlite3 *db;
+	sqlite3_stmt *ins, *seen;
+	long long last_row;
+};
+
+yj_status rawdata_append_open(yj_project *p, const yj_source_info *s, long key_field, yj_raw_appender **out,
+			      yj_error *err)
+{
+	*out = NULL;
+	if (key_field < 0 || (size_t)key_field >= s->nfields)
+		return error_set(err, YJ_EDATA, _("source '%s' has no key field"), s->name);
+	for (size_t f = 0; f < s->nfields; f++)
+		if (!rawdata_valid_col(s->fields[f].col))
+			return error_set(err, YJ_EDATA, _("source '%s': field '%s' has an invalid column"), s->name,
+					 s->fields[f].name);
+	yj_raw_appender *a = calloc(1, sizeof *a);
+	char *tq = store_quote_ident(s->data_table);
+	strbuf sql = STRBUF_INIT;
+	if (!a || !tq) {
+		free(a);
+		free(tq);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	a->db = project_db(p);
+	sqlite3_stmt *q = NULL;
+	strbuf_addf(&sql, "SELECT COALESCE(MAX(row), 0) FROM %s", tq);
+	int rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &q, NULL) : SQLITE_NOMEM;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		a->last_row = sqlite3_column_int64(q, 0), rc = SQLITE_OK;
+	sqlite3_finalize(q);
+	if (rc == SQLITE_OK) {
+		strbuf_reset(&sql);
+		strbuf_addf(&sql, "INSERT INTO %s (line", tq);
+		for (size_t f = 0; f < s->nfields; f++)
+			strbuf_addf(&sql, ", %s", s->fields[f].col);
+		strbuf_adds(&sql, ") VALUES (?");
+		for (size_t f = 0; f < s->nfields; f++)
+			strbuf_adds(&sql, ", ?");
+		strbuf_adds(&sql, ")");
+		rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->ins, NULL) : SQLITE_NOMEM;
+	}
+	if (rc == SQLITE_OK) {
+		strbuf_reset(&sql);
+		strbuf_addf(&sql, "SELECT 1 FROM %s WHERE %s = ? AND row <= ? LIMIT 1", tq, s->fields[key_field].col);
+		rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->seen, NULL) : SQLITE_NOMEM;
+	}
+	free(tq);
+	strbuf_free(&sql);
+	if (rc != SQLITE_OK) {
+		yj_status st = store_sqlite_error(a->db, rc, _("preparing the import"), err);
+		rawdata_append_free(a);
+		return st;
+	}
+	*out = a;
+	return YJ_OK;
+}
+
+void rawdata_append_row_start(yj_raw_appender *a, long line)
+{
+	sqlite3_reset(a->ins);
+	sqlite3_clear_bindings(a->ins);
+	sqlite3_bind_int64(a->ins, 1, line);
+}
+
+void rawdata_append_set(yj_raw_appender *a, size_t field, const char *v, size_t len)
+{
+	sqlite3_bind_text(a->ins, (int)field + 2, v, (int)len, SQLITE_STATIC);
+}
+
+yj_status rawdata_append_key_seen(yj_raw_appender *a, const char *key, size_t len, int *seen, yj_error *err)
+{
+	sqlite3_reset(a->seen);
+	sqlite3_bind_text(a->seen, 1, key, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(a->seen, 2, a->last_row);
+	int rc = sqlite3_step(a->seen);
+	*seen = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? YJ_OK : store_sqlite_error(a->db, rc, _("storing a row"), err);
+}
+
+yj_status rawdata_append_insert(yj_raw_appender *a, yj_error *err)
+{
+	int rc = sqlite3_step(a->ins);
+	return rc == SQLITE_DONE ? YJ_OK : store_sqlite_error(a->db, rc, _("storing a row"), err);
+}
+
+void rawdata_append_free(yj_raw_appender *a)
+{
+	if (!a)
+		return;
+	sqlite3_finalize(a->ins);
+	sqlite3_finalize(a->seen);
+	free(a);
+}

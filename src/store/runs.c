@@ -292,16 +292,22 @@ yj_status runs_delete(yj_project *p, long long id, yj_error *err)
 		error_hint(err, _("stop it first with: yujing train PROJECT --cancel %lld"), id);
 		return YJ_EUSAGE;
 	}
-	static const char sql[] = "DELETE FROM runs WHERE id = ?";
+	/* a pinned run removed unpins it: a later run may get its id */
+	static const char sql[] = "DELETE FROM runs WHERE id = ?",
+			  unpin[] = "DELETE FROM settings WHERE key = 'model_run' AND CAST(value AS INTEGER) = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "i", id);
-	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("removing the run"), sql, err);
+	const char *failed = sql;
+	int rc = store_exec(db, "BEGIN IMMEDIATE", "");
+	if (rc == SQLITE_OK && (rc = store_exec(db, sql, "i", id)) == SQLITE_OK &&
+	    (rc = store_exec(db, failed = unpin, "i", id)) == SQLITE_OK)
+		rc = store_exec(db, failed = "COMMIT", "");
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("removing the run"), failed, err);
 }
 
 yj_status runs_list(yj_project *p, yj_run_summary **out, size_t *n, yj_error *err)
 {
 	static const char sql[] = "SELECT id, created_at, status, config, epochs_done, best_epoch, metrics,"
-				  " steps_done, total_steps, pid, " LAST_WRITE " FROM runs ORDER BY id";
+				  " steps_done, total_steps, pid, " LAST_WRITE ", split_id FROM runs ORDER BY id";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	yj_run_summary *v = NULL;
@@ -329,6 +335,7 @@ yj_status runs_list(yj_project *p, yj_run_summary **out, size_t *n, yj_error *er
 		r->metrics = store_column_text(st, 6, &oom);
 		r->steps_done = sqlite3_column_int64(st, 7);
 		r->total_steps = sqlite3_column_int64(st, 8);
+		r->split_id = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_finalize(st);
 	yj_status ret = oom ? nomem(err) : YJ_OK;
@@ -460,15 +467,77 @@ long long runs_snapshot(yj_project *p, long long id)
 	return snap;
 }
 
+/* A classifier run (not pretraining: that one has no labels) whose best
+ * epoch's weights are stored. */
+#define CLASSIFIER_WITH_WEIGHTS "labels <> '[]' AND weights IS NOT NULL"
+
+yj_status runs_model_of_record(yj_project *p, long long *id, int *pinned, yj_error *err)
+{
+	static const char sql[] =
+		"SELECT COALESCE((SELECT r.id FROM runs r JOIN settings s ON s.key = 'model_run'"
+		" AND r.id = CAST(s.value AS INTEGER) WHERE r." CLASSIFIER_WITH_WEIGHTS "), 0),"
+		" COALESCE((SELECT id FROM runs WHERE status = 'done' AND " CLASSIFIER_WITH_WEIGHTS
+		" ORDER BY id DESC LIMIT 1), 0)";
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	*id = 0;
+	int rc = store_prepare(db, &st, sql, "");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		long long pin = sqlite3_column_int64(st, 0);
+		*id = pin ? pin : sqlite3_column_int64(st, 1);
+		if (pinned)
+			*pinned = pin != 0;
+	}
+	yj_status ret = store_row_end(db, st, rc, 0, _("reading the model of record"), sql, err);
+	if (ret == YJ_ENOTFOUND) /* cannot happen: the query always has a row */
+		ret = YJ_OK;
+	return ret;
+}
+
+yj_status runs_set_model(yj_project *p, long long id, yj_error *err)
+{
+	if (!id)
+		return project_setting_set(p, "model_run", "0", err);
+	yj_run_row r;
+	yj_status st = runs_get(p, id, &r, err);
+	if (st)
+		return st;
+	yj_run_status s = r.status;
+	runs_row_free(&r);
+	sqlite3_stmt *q = NULL;
+	int ok = 0;
+	if (store_prepare(project_db(p), &q, "SELECT 1 FROM runs WHERE id = ? AND " CLASSIFIER_WITH_WEIGHTS, "i",
+			  id) == SQLITE_OK)
+		ok = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (s != RUN_DONE || !ok) {
+		error_set(err, YJ_EUSAGE, _("run %lld is not a completed classifier run (it is %s)"), id,
+			  ok ? _(runs_status_name(s)) : _("pretraining or without weights"));
+		error_hint(err, _("'yujing runs PROJECT' lists the runs and their status"));
+		return YJ_EUSAGE;
+	}
+	char v[32];
+	snprintf(v, sizeof v, "%lld", id);
+	return project_setting_set(p, "model_run", v, err);
+}
+
 yj_status runs_load_stored(yj_project *p, long long id, yj_run_stored *out, yj_error *err)
 {
-	const char *sql = id ? "SELECT id, config, labels, features, weights FROM runs WHERE id = ?"
-			     : "SELECT id, config, labels, features, weights FROM runs WHERE weights IS NOT NULL"
-			       " ORDER BY id DESC LIMIT 1";
+	static const char sql[] = "SELECT id, config, labels, features, weights FROM runs WHERE id = ?";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof *out);
-	int rc = id ? store_prepare(db, &st, sql, "i", id) : store_prepare(db, &st, sql, ""), oom = 0;
+	long long want = id;
+	if (!want) {
+		yj_status ms = runs_model_of_record(p, &want, NULL, err);
+		if (ms)
+			return ms;
+		if (!want)
+			return YJ_ENOTFOUND;
+	}
+	int rc = store_prepare(db, &st, sql, "i", want), oom = 0;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

@@ -67,6 +67,27 @@ yj_status splits_active(yj_project *p, long long *split, long long *snapshot, in
 	return YJ_OK;
 }
 
+yj_status splits_of_active_snapshot(yj_project *p, long long *split, long long *snapshot, yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	*split = *snapshot = 0;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT n.id, (SELECT s.id FROM splits s WHERE s.snapshot_id = n.id"
+				    " ORDER BY s.id DESC LIMIT 1) FROM snapshots n WHERE n.active = 1",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*snapshot = sqlite3_column_int64(st, 0);
+		*split = sqlite3_column_int64(st, 1); /* NULL reads 0 */
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_error(db, rc, _("reading the split"), err);
+	return YJ_OK;
+}
+
 void splits_labels_free(char **labels, size_t n)
 {
 	for (size_t i = 0; labels && i < n; i++)

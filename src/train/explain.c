@@ -12,15 +12,19 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "yujing/base/i18n.h"
 #include "yujing/base/rng.h"
 #include "yujing/base/utf8.h"
 #include "yujing/model/fusion.h"
 #include "yujing/nn/ops.h"
+#include "yujing/store/batches.h"
 #include "yujing/train/explain.h"
 
 /* The cooperative game: the fusion head's logits with the branches in
@@ -546,14 +550,95 @@ out:
 	return st;
 }
 
-yj_status explain_case(yj_project *p, long long run, const char *key, yj_explanation *ex, yj_error *err)
+/* Batch file f written to a temporary file with the original's extension
+ * (the reader's format comes from it); *path gets its name (malloc'd). */
+static yj_status batch_temp(const yj_batch_file *f, char **path, yj_error *err)
+{
+	const char *dir = getenv("TMPDIR"), *base = strrchr(f->path, '/');
+	const char *ext = strrchr(base ? base : f->path, '.');
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (!ext || strlen(ext) > 16)
+		ext = "";
+	size_t n = strlen(dir) + strlen(ext) + 32;
+	char *t = malloc(n);
+	if (!t)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	snprintf(t, n, "%s/yujing-batch-XXXXXX%s", dir, ext);
+	int fd = mkstemps(t, (int)strlen(ext));
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	int bad = !out || fwrite(f->content, 1, f->size, out) != f->size;
+	if (out)
+		bad |= fclose(out) != 0;
+	else if (fd >= 0)
+		close(fd);
+	if (bad) {
+		error_set(err, YJ_EIO, _("cannot write a temporary copy of %s in %s: %s"), f->path, dir, strerror(errno));
+		if (fd >= 0)
+			unlink(t);
+		free(t);
+		return YJ_EIO;
+	}
+	*path = t;
+	return YJ_OK;
+}
+
+/* Load run `run` over the stored files of batch b. */
+static yj_status load_batch(yj_project *p, long long run, long long b, yj_run_model *rm, yj_error *err)
+{
+	yj_batch_file *files = NULL;
+	size_t n = 0, made = 0;
+	yj_status st = batches_files(p, b, &files, &n, err);
+	if (st)
+		return st;
+	yj_case_file *cf = calloc(n ? n : 1, sizeof *cf);
+	char **tmp = calloc(n ? n : 1, sizeof *tmp);
+	if (!cf || !tmp)
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	for (; !st && made < n; made++) {
+		st = batch_temp(&files[made], &tmp[made], err);
+		cf[made] = (yj_case_file){files[made].source, tmp[made]};
+	}
+	if (!st)
+		st = run_model_load_files(p, run, cf, n, rm, err);
+	for (size_t i = 0; tmp && i < n; i++)
+		if (tmp[i]) {
+			unlink(tmp[i]);
+			free(tmp[i]);
+		}
+	free(tmp);
+	free(cf);
+	batches_files_free(files, n);
+	return st;
+}
+
+yj_status explain_case(yj_project *p, long long run, const char *key, long long batch, yj_explanation *ex,
+		       yj_error *err)
 {
 	memset(ex, 0, sizeof *ex);
 	yj_run_model rm;
-	yj_status st = run_model_load(p, run, &rm, err);
-	if (st)
+	yj_status st;
+	if (!batch) {
+		if ((st = run_model_load(p, run, &rm, err)))
+			return st;
+		if (run_model_case(&rm, key) >= 0) {
+			st = explain_case_model(&rm, key, ex, err);
+			run_model_free(&rm);
+			return st;
+		}
+		run = rm.run; /* the same run for a new case */
+		run_model_free(&rm);
+	}
+	long long b = 0;
+	st = batches_find(p, key, batch, &b, err);
+	if (st == YJ_ENOTFOUND && !batch) {
+		error_set(err, YJ_ENOTFOUND, _("no case '%s' in the active snapshot or in a batch of new cases"), key);
+		error_hint(err, _("'yujing predict PROJECT --source NAME=FILE' brings in new cases"));
+	}
+	if (st || (st = load_batch(p, run, b, &rm, err)))
 		return st;
 	st = explain_case_model(&rm, key, ex, err);
+	ex->batch = b;
 	run_model_free(&rm);
 	return st;
 }
@@ -600,6 +685,8 @@ json_t *explanation_json(const yj_explanation *ex)
 				"probability", ex->out_prob, "base", "logit", ex->base_logit, "probability",
 				ex->base_prob, "branches", br, "tokens", tokens, "run", (json_int_t)ex->run,
 				"fields", fields);
+	if (res)
+		json_object_set_new(res, "batch", ex->batch ? json_integer(ex->batch) : json_null());
 	return res;
 }
 

@@ -4,13 +4,16 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "yujing/base/i18n.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/safetensors.h"
+#include "yujing/store/batches.h"
 #include "yujing/store/predictions.h"
 #include "yujing/store/runs.h"
 #include "yujing/train/alerts.h"
@@ -302,6 +305,76 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	return st;
 }
 
+/* The bytes of file path into *f (content malloc'd). */
+static yj_status read_bytes(const char *path, yj_batch_file *f, yj_error *err)
+{
+	FILE *in = fopen(path, "rb");
+	size_t cap = 0;
+	f->content = NULL;
+	f->size = 0;
+	if (!in)
+		goto fail;
+	for (;;) {
+		if (f->size == cap) {
+			void *w = realloc(f->content, cap = cap ? 2 * cap : 65536);
+			if (!w) {
+				fclose(in);
+				return error_set(err, YJ_ENOMEM, _("out of memory"));
+			}
+			f->content = w;
+		}
+		size_t k = fread((char *)f->content + f->size, 1, cap - f->size, in);
+		f->size += k;
+		if (k == 0)
+			break;
+	}
+	int bad = ferror(in);
+	fclose(in);
+	if (!bad)
+		return YJ_OK;
+fail:
+	error_set(err, YJ_EIO, _("cannot read %s: %s"), path, strerror(errno));
+	error_at(err, path, -1, -1, NULL);
+	return YJ_EIO;
+}
+
+/* The batch of new cases: the files, the rows as cleaned, the
+ * predictions, in one transaction.  *batch gets its id. */
+static yj_status store_batch(yj_project *p, const yj_predict_opts *o, const yj_run_model *rm, const char *src_name,
+			     const yj_prediction_rec *recs, size_t n, long long *batch, yj_error *err)
+{
+	yj_batch_file *files = calloc(o->nfiles ? o->nfiles : 1, sizeof *files);
+	const char **rows = calloc(rm->cases.n ? rm->cases.n : 1, sizeof *rows);
+	json_t *all = file_cases_rows_json(rm->fc, &rm->cases);
+	char **texts = calloc(rm->cases.n ? rm->cases.n : 1, sizeof *texts);
+	yj_status st = YJ_OK;
+	if (!files || !rows || !all || !texts)
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	for (size_t f = 0; !st && f < o->nfiles; f++) {
+		files[f].source = (char *)o->files[f].source;
+		files[f].path = (char *)o->files[f].path;
+		st = read_bytes(o->files[f].path, &files[f], err);
+	}
+	for (size_t i = 0; !st && i < rm->cases.n; i++)
+		if (!(rows[i] = texts[i] = json_dumps(json_object_get(all, rm->cases.key[i]),
+						      JSON_COMPACT | JSON_PRESERVE_ORDER)))
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!st && !(st = project_begin(p, err)) &&
+	    !(st = batches_create(p, rm->run, files, o->nfiles, (const char *const *)rm->cases.key, rows, rm->cases.n,
+				  batch, err)) &&
+	    !(st = predictions_store(p, rm->run, src_name, *batch, recs, n, err)))
+		st = project_commit(p, err);
+	for (size_t f = 0; files && f < o->nfiles; f++)
+		free(files[f].content);
+	for (size_t i = 0; texts && i < rm->cases.n; i++)
+		free(texts[i]);
+	free(texts);
+	free(files);
+	free(rows);
+	json_decref(all);
+	return st;
+}
+
 yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_error *err)
 {
 	yj_run_model rm;
@@ -386,10 +459,16 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 							       r->predicted, "probabilities", probs, "alert", alert));
 		}
 	}
-	if ((st = predictions_store(p, rm.run, src_name ? src_name : o->unlabeled ? "unlabeled" : "project", recs, n,
-				    err)))
+	long long batch = 0;
+	if (o->files ? (st = store_batch(p, o, &rm, src_name, recs, n, &batch, err))
+		     : (st = predictions_store(p, rm.run, o->unlabeled ? "unlabeled" : "project", 0, recs, n, err)))
 		goto out;
+	size_t j;
+	for (j = 0; batch && j < json_array_size(preds); j++) /* new cases: their batch */
+		json_object_set_new(json_array_get(preds, j), "batch", json_integer(batch));
 	*out = json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
+	if (batch)
+		json_object_set_new(*out, "batch", json_integer(batch));
 out:
 	for (size_t i = 0; recs && i < n; i++)
 		free((char *)recs[i].probabilities);

@@ -23,6 +23,7 @@
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/encoders.h"
 #include "yujing/store/runs.h"
+#include "yujing/store/sources.h"
 #include "yujing/store/textcache.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/textbranch.h"
@@ -951,6 +952,28 @@ static yj_status train_epochs(trainer *t, train_pos *at, yj_error *err)
 	return st;
 }
 
+/* Every --exclude name is a field of some source: a misspelt one would
+ * silently leave in the field it meant (issue 14). */
+static yj_status check_exclude(yj_project *p, const yj_train_opts *o, yj_error *err)
+{
+	if (!o->nexclude)
+		return YJ_OK;
+	yj_source_info *v = NULL;
+	size_t n = 0;
+	yj_status st = sources_list(p, &v, &n, err);
+	for (size_t e = 0; !st && e < o->nexclude; e++) {
+		int found = 0;
+		for (size_t s = 0; s < n && !found; s++)
+			found = sources_field_index(&v[s], o->exclude[e]) >= 0;
+		if (!found) {
+			st = error_set(err, YJ_EUSAGE, _("--exclude: no source has a field '%s'"), o->exclude[e]);
+			error_hint(err, _("'yujing sources PROJECT' lists the fields"));
+		}
+	}
+	sources_list_free(v, n);
+	return st;
+}
+
 yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id, yj_error *err)
 {
 	trainer t;
@@ -964,7 +987,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	train_pos at;
 	if (opts->resume && (st = resume_opts(&t, &resume_split, err)))
 		goto out;
-	if ((st = check_opts(&t.o, err)))
+	if ((st = check_opts(&t.o, err)) || (st = check_exclude(p, &t.o, err)))
 		goto out;
 	nn_set_threads(t.o.threads);
 	if (!opts->resume && (st = encoders_prune(p, err)))
@@ -1006,7 +1029,10 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 {
 	yj_run_summary *v = NULL;
 	size_t n = 0;
+	long long model = 0;
 	yj_status st = runs_list(p, &v, &n, err);
+	if (!st && (st = runs_model_of_record(p, &model, NULL, err)))
+		runs_list_free(v, n);
 	if (st)
 		return st;
 	json_t *arr = json_array();
@@ -1017,7 +1043,10 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 				      v[i].created_at ? v[i].created_at : "", "status", runs_status_name(v[i].status),
 				      "config", cfg, "epochs_done", (json_int_t)v[i].epochs_done, "steps_done",
 				      (json_int_t)v[i].steps_done, "total_steps", (json_int_t)v[i].total_steps);
-		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch));
+		/* epochs are 1-based wherever they are shown, JSON included */
+		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch + 1));
+		json_object_set_new(r, "split_id", v[i].split_id ? json_integer(v[i].split_id) : json_null());
+		json_object_set_new(r, "model", json_boolean(v[i].id == model));
 		json_object_set(r, "accuracy", mt ? json_object_get(mt, "accuracy") : json_null());
 		json_object_set(r, "macro_f1", mt ? json_object_get(mt, "macro_f1") : json_null());
 		json_decref(mt);
@@ -1064,7 +1093,7 @@ yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *er
 	for (size_t i = 0; i < ns; i++)
 		json_array_append_new(steps, json_pack("[I, f]", (json_int_t)sv[i].step, (double)sv[i].loss));
 	for (size_t i = 0; i < ne; i++)
-		json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", (json_int_t)ev[i].epoch,
+		json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", (json_int_t)ev[i].epoch + 1,
 							"train_loss", ev[i].train_loss, "test_loss", ev[i].test_loss,
 							"accuracy", ev[i].accuracy, "macro_f1", ev[i].macro_f1, "seconds",
 							ev[i].seconds));
@@ -1108,7 +1137,9 @@ yj_status train_ablation(yj_project *p, const yj_train_opts *opts, json_t **out,
 {
 	int has[3];
 	static const char *const fam[3] = {"structured", "ngram", "text"};
-	yj_status st = families(p, opts, &has[0], &has[1], &has[2], err);
+	yj_status st = check_exclude(p, opts, err);
+	if (!st)
+		st = families(p, opts, &has[0], &has[1], &has[2], err);
 	if (st)
 		return st;
 	char all[64] = "";

@@ -139,7 +139,7 @@ static void build_series(runs_state *s)
 	for (size_t i = 0; i < m; i++) {
 		json_t *e = json_array_get(epochs, i);
 		double epoch = json_number_value(json_object_get(e, "epoch"));
-		s->ex[i] = (epoch + 1) * per - 1;
+		s->ex[i] = epoch * per - 1; /* epochs are 1-based */
 		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
 	}
 	s->ne = m;
@@ -177,7 +177,7 @@ static void runs_job_done(tui_job *j, tui_app *a)
 			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
 		json_t *be = json_object_get(r, "best_epoch");
 		if (json_is_integer(be))
-			snprintf(b[2], 48, "%lld", (long long)json_integer_value(be) + 1);
+			snprintf(b[2], 48, "%lld", (long long)json_integer_value(be));
 		else
 			snprintf(b[2], 48, "-");
 		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
@@ -764,7 +764,7 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 	if (m) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
 		snprintf(info, sizeof info, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
-			 (long long)json_integer_value(json_object_get(e, "epoch")) + 1,
+			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
 			 json_number_value(json_object_get(e, "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")),

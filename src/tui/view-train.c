@@ -184,7 +184,7 @@ static void build_series(train_state *s)
 	double per = total > 0 && ep > 0 ? total / ep : m ? (double)n / (double)m : 1;
 	for (size_t i = 0; i < m; i++) {
 		json_t *e = json_array_get(epochs, i);
-		s->ex[i] = (json_number_value(json_object_get(e, "epoch")) + 1) * per - 1;
+		s->ex[i] = json_number_value(json_object_get(e, "epoch")) * per - 1; /* 1-based */
 		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
 		s->ay[i] = json_number_value(json_object_get(e, "accuracy"));
 	}
@@ -474,7 +474,7 @@ static void draw_run(train_state *s, tui_rect r)
 	if (m && y < r.y + r.h) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
 		tui_putf(y, r.x, r.w, 0, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
-			 (long long)json_integer_value(json_object_get(e, "epoch")) + 1,
+			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
 			 json_number_value(json_object_get(e, "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")));

@@ -415,7 +415,7 @@ import_fails 2 "yujing: unsupported encoding" "unsupported encoding 'latin1'" \
 # ============================================================ --replace
 import_fails 1 "yujing: cases.csv: " "already has a source named 'cases'" \
 	p.yj -s cases -k id cases.csv
-expect_stderr_contains '--replace' 'a second import of a source suggests --replace'
+expect_stderr_contains '--append' 'a second import of a source suggests --append (issue 14: not --replace)'
 cat >small.csv <<'EOF'
 id,category
 9,fraud

@@ -80,7 +80,14 @@ yj_json()
 	same_json "$_desc" "$E/$_name.json" "$_name.json"
 }
 
-yj_json runs 'runs --json lists the four runs with their stored configurations' runs p.yj --json
+# Issue 14 numbers epochs from 1 in the JSON too: 0.1.0's best_epoch + 1.
+awk '/"best_epoch": [0-9]/ {
+	match($0, /[0-9]+/)
+	$0 = substr($0, 1, RSTART - 1) (substr($0, RSTART, RLENGTH) + 1) substr($0, RSTART + RLENGTH)
+} { print }' "$E/runs.json" >runs-want.json
+expect_exit 0 yujing runs p.yj --json
+cp "$T/stdout" runs.json
+same_json 'runs --json lists the four runs with their stored configurations (best_epoch 1-based)' runs-want.json runs.json
 yj_json eval1 'eval of the n-gram run as 0.1.0 gave it' eval p.yj --run 1 --json
 yj_json eval3 'eval of the text-branch run as 0.1.0 gave it' eval p.yj --run 3 --json
 yj_json predict1 'predict --source with the n-gram run (sum fusion, balanced, arrest left out)' \

@@ -88,7 +88,7 @@ p = {r["key"]: r for r in rows}
 if [r["key"] for r in rows] != ["N1", "N2", "N3", "N4", "N5"]:
     print("keys", [r["key"] for r in rows])
 for r in rows:
-    if sorted(r) != ["alert", "key", "predicted", "probabilities"] or abs(sum(r["probabilities"].values()) - 1) > 1e-4:
+    if sorted(r) != ["alert", "batch", "key", "predicted", "probabilities"] or r["batch"] != 1 or abs(sum(r["probabilities"].values()) - 1) > 1e-4:
         print("shape", r)
 want = {"N1": "high", "N2": "low", "N3": "high", "N4": "low", "N5": "low"}
 for k, w in want.items():

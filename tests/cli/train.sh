@@ -229,12 +229,12 @@ for k, v in dict(epochs=30, batch=32, hidden=16, seed=3, threads=1, depth=1, bra
                  sources=["cases", "persons"]).items():
     if c.get(k) != v:
         print("config", k, c.get(k))
-if not isinstance(r["best_epoch"], int) or not 0 <= r["best_epoch"] < 30:
+if not isinstance(r["best_epoch"], int) or not 1 <= r["best_epoch"] <= 30:  # 1-based (issue 14)
     print("best_epoch", r["best_epoch"])
 if r["accuracy"] != e["accuracy"] or r["macro_f1"] != e["macro_f1"]:
     print("metrics differ from eval")' runs1.json eval1.json
 
-expect_exit 0 yujing runs p.yj --history 1
+expect_exit 0 yujing runs p.yj --history 1 --json
 cp "$T/stdout" hist1.json
 py_check 'runs --history: a finite loss per step, test metrics per epoch, the loss falls' '
 import json, math, sys
@@ -242,7 +242,7 @@ h = json.load(open(sys.argv[1]))
 s, e = h["steps"], h["epochs"]
 if [x[0] for x in s] != list(range(420)) or not all(math.isfinite(x[1]) and x[1] > 0 for x in s):
     print("steps", len(s))
-if [x["epoch"] for x in e] != list(range(30)):
+if [x["epoch"] for x in e] != list(range(1, 31)):  # 1-based (issue 14)
     print("epochs", [x["epoch"] for x in e])
 if not e[-1]["train_loss"] < 0.5 * e[0]["train_loss"]:
     print("train loss", e[0]["train_loss"], "->", e[-1]["train_loss"])
@@ -355,7 +355,7 @@ if (a.pop("run"), b.pop("run")) != (1, 3):
     print("runs", a, b)
 if a != b:
     print("eval differs")' eval1.json "$T/stdout"
-expect_exit 0 yujing runs p.yj --history 3
+expect_exit 0 yujing runs p.yj --history 3 --json
 py_check 'and the same loss history, step by step and epoch by epoch' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -374,7 +374,7 @@ if a != b or not a:
     print("weights differ")' p.yj
 
 expect_exit 0 yujing train p.yj --epochs 30 --batch 32 --hidden 16 --lr 0.01 --threads 1 --seed 4 --json
-expect_exit 0 yujing runs p.yj --history 4
+expect_exit 0 yujing runs p.yj --history 4 --json
 py_check 'another seed gives other losses (the comparison can fail)' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -425,8 +425,8 @@ import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 if (a.pop("run"), b.pop("run")) != (5, 6) or a != b:
     print("eval differs")' eval5.json eval6.json
-	"$YUJING" runs p.yj --history 5 >hist5.json
-	"$YUJING" runs p.yj --history 6 >hist6.json
+	"$YUJING" runs p.yj --history 5 --json >hist5.json
+	"$YUJING" runs p.yj --history 6 --json >hist6.json
 	py_check 'and every step loss and epoch record (the stopped epoch included)' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))

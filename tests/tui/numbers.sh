@@ -64,7 +64,7 @@ yujing init p.yj >/dev/null &&
 	yujing train p.yj --epochs 4 --batch 32 --hidden 16 --lr 0.001 --threads 1 >/dev/null 2>&1 &&
 	yujing train p.yj --epochs 3 --batch 64 --hidden 8 --lr 0.003 --threads 1 --seed 5 >/dev/null 2>&1 &&
 	yujing runs p.yj --json >runs.json &&
-	yujing runs p.yj --history 2 >hist2.json &&
+	yujing runs p.yj --history 2 --json >hist2.json &&
 	yujing profile p.yj --json >profile.json ||
 	bail_out "cannot build and train the project"
 
@@ -89,7 +89,7 @@ for r in runs:
     want[str(r["id"])] = [str(r["id"]), r["created_at"], r["status"],
                           "%d/%d" % (r["epochs_done"], r["config"]["epochs"]),
                           "%d/%d" % (r["steps_done"], r["total_steps"]),
-                          "-" if best is None else str(best + 1), f4(r.get("accuracy")), f4(r.get("macro_f1"))]
+                          "-" if best is None else str(best), f4(r.get("accuracy")), f4(r.get("macro_f1"))]
 seen = set()
 for l in lines[hi[0] + 1:hi[0] + 1 + len(runs)]:
     w = l.split()
@@ -107,7 +107,7 @@ if seen != set(want):
 # The loss panel of the selected run (run 2, the newest, is selected).
 e = hist["epochs"][-1]
 head2 = "epoch %d: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f" % (
-    e["epoch"] + 1, e["train_loss"], e["test_loss"], e["accuracy"], e["macro_f1"])
+    e["epoch"], e["train_loss"], e["test_loss"], e["accuracy"], e["macro_f1"])
 pl = [l for l in lines if "Loss of run 2" in l]
 if not pl:
     bad.append("no loss panel of run 2")

@@ -584,7 +584,7 @@ static void test_keys_and_names(void)
 	const char *other = write_tmp("other.csv", L("k,w\n7,x\n"));
 	yj_import_opts again = {.source = "dups", .key = "k"};
 	is_int(import_file(p, other, &again, NULL, &err), YJ_EEXIST, "same source again: YJ_EEXIST");
-	ok(strstr(err.hint, "--replace") != NULL, "same source again: the hint names --replace");
+	ok(strstr(err.hint, "--append") != NULL && !strstr(err.hint, "--replace"), "same source again: the hint names --append, not --replace");
 	unchanged(p, before, "same source again");
 	free(before);
 

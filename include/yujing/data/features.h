@@ -38,8 +38,9 @@ typedef struct yj_cases {
 	long long split_id, snapshot_id;
 } yj_cases;
 
-/* The cases of the active split and snapshot (train and test in split
- * order, then the unlabeled ones). */
+/* The cases of the active snapshot's latest split (train and test in
+ * split order, then the unlabeled ones).  YJ_EUSAGE, naming the snapshot,
+ * when the active snapshot has no split. */
 yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err);
 void cases_free(yj_cases *c);
 
@@ -112,6 +113,10 @@ typedef struct yj_file_cases yj_file_cases;
 yj_status file_cases_load(yj_project *p, long long snapshot, const yj_case_file *files, size_t nfiles,
 			  const json_t *layouts, yj_cases *c, yj_file_cases **out, yj_error *err);
 void file_cases_free(yj_file_cases *fc);
+/* The files' rows of each case of c as the cleaning left them (kept rows
+ * only, a changed cell's new text): {key: {source: [{field: value or
+ * null}, ...]}}; NULL when out of memory. */
+json_t *file_cases_rows_json(const yj_file_cases *fc, const yj_cases *c);
 
 /* features_apply() and texts_build() over the files' cleaned rows. */
 yj_status features_apply_files(const yj_file_cases *fc, const yj_cases *c, const json_t *layouts,

@@ -17,8 +17,9 @@ typedef struct yj_prediction_rec {
 } yj_prediction_rec;
 
 /* Store v[0..n) of run `run` from source ("unlabeled", "project" or the
- * files read), in one transaction. */
-yj_status predictions_store(yj_project *p, long long run, const char *source, const yj_prediction_rec *v,
-			    size_t n, yj_error *err);
+ * files read) and batch (batches.h; 0: none), in one transaction (the
+ * caller's when one is open). */
+yj_status predictions_store(yj_project *p, long long run, const char *source, long long batch,
+			    const yj_prediction_rec *v, size_t n, yj_error *err);
 
 #endif

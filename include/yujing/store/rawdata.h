@@ -90,4 +90,19 @@ void rawdata_table_name(long long id, char *buf, size_t size);
 yj_status rawdata_create_view(yj_project *p, const char *source, long long source_id,
 			      const char *const *names, size_t n, yj_error *err);
 
+/* Appending rows to a source's table (import --append), inside the
+ * caller's transaction (project_begin).  open reads the table's last row
+ * (keys are looked up up to it, so an appended file may repeat a key of its
+ * own) and prepares the statements; per row: row_start, set each non-null
+ * field (borrowed bytes, valid until insert), key_seen, insert. */
+typedef struct yj_raw_appender yj_raw_appender;
+yj_status rawdata_append_open(yj_project *p, const yj_source_info *s, long key_field, yj_raw_appender **out,
+			      yj_error *err);
+void rawdata_append_row_start(yj_raw_appender *a, long line);
+void rawdata_append_set(yj_raw_appender *a, size_t field, const char *v, size_t len);
+/* *seen = 1 when the source held the key before the append. */
+yj_status rawdata_append_key_seen(yj_raw_appender *a, const char *key, size_t len, int *seen, yj_error *err);
+yj_status rawdata_append_insert(yj_raw_appender *a, yj_error *err);
+void rawdata_append_free(yj_raw_appender *a);
+
 #endif

@@ -109,6 +109,7 @@ typedef struct yj_run_summary {
 	char *config;  /* JSON text */
 	char *metrics; /* JSON text, NULL before the first epoch */
 	long long epochs_done, best_epoch /* -1: none */, steps_done, total_steps;
+	long long split_id; /* 0 when none */
 } yj_run_summary;
 
 /* Every run, by id.  runs_list_free frees the array. */
@@ -128,6 +129,18 @@ yj_status runs_history(yj_project *p, long long id, yj_step_rec **steps, size_t 
  * split's; 0 when neither is known. */
 long long runs_snapshot(yj_project *p, long long id);
 
+/* The model of record: the run pinned with runs_set_model (the project
+ * setting "model_run") while it still exists with weights, else the most
+ * recent completed (done) classifier run; a running, failed, cancelled or
+ * interrupted run never becomes it by itself.  *id gets it (0: none);
+ * *pinned (may be NULL) 1 when it is the pinned one. */
+yj_status runs_model_of_record(yj_project *p, long long *id, int *pinned, yj_error *err);
+
+/* Pin run id as the model of record; 0 unpins.  A run that is not a
+ * completed classifier run with weights is refused (YJ_EUSAGE, naming its
+ * status). */
+yj_status runs_set_model(yj_project *p, long long id, yj_error *err);
+
 /* What a trained run stored for prediction. */
 typedef struct yj_run_stored {
 	long long id;
@@ -136,8 +149,8 @@ typedef struct yj_run_stored {
 	size_t nweights;
 } yj_run_stored;
 
-/* Run id, or (0) the latest run with weights.  YJ_ENOTFOUND without a
- * message when id is 0 and there is none. */
+/* Run id, or (0) the model of record (runs_model_of_record).
+ * YJ_ENOTFOUND without a message when id is 0 and there is none. */
 yj_status runs_load_stored(yj_project *p, long long id, yj_run_stored *out, yj_error *err);
 void runs_stored_free(yj_run_stored *r);
 

@@ -27,6 +27,11 @@ yj_status splits_store(yj_project *p, long long snapshot, const char *settings, 
 yj_status splits_active(yj_project *p, long long *split, long long *snapshot, int *found,
 			yj_error *err);
 
+/* The active snapshot (*snapshot, 0 when none) and its latest split
+ * (*split, 0 when it has none), whichever split is marked active: what a
+ * run trains on (issue 14). */
+yj_status splits_of_active_snapshot(yj_project *p, long long *split, long long *snapshot, yj_error *err);
+
 /* The distinct labels of a split in byte order: *labels is a malloc'd
  * array of *n malloc'd strings, freed with splits_labels_free(). */
 yj_status splits_labels(yj_project *p, long long split, char ***labels, size_t *n, yj_error *err);

@@ -67,6 +67,7 @@ enum {
 /* A case explained.  Every pointer is the explanation's own. */
 typedef struct yj_explanation {
 	long long run;
+	long long batch; /* the batch of new cases the case came from, 0: the active snapshot */
 	char *key, *predicted;
 	int ntop;
 	yj_class_prob top[EXPLAIN_TOP]; /* cases.h */
@@ -88,8 +89,13 @@ typedef struct yj_explanation {
  * baselines; YJ_EUSAGE: more than 20 branches; YJ_ENOMEM. */
 yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *ex, yj_error *err);
 
-/* The same, loading run `run` (0: the latest with weights) for the call. */
-yj_status explain_case(yj_project *p, long long run, const char *key, yj_explanation *ex, yj_error *err);
+/* The same, loading run `run` (0: the model of record) for the call.  The
+ * case is looked up in the active snapshot, failing that in the latest
+ * batch of new cases (predict --source) that holds it; batch non-zero
+ * looks in that batch only.  The batch's stored files are cleaned again
+ * as by predict, with run `run`'s snapshot. */
+yj_status explain_case(yj_project *p, long long run, const char *key, long long batch, yj_explanation *ex,
+		       yj_error *err);
 
 /* The explanation as `yujing explain --json` prints it: {"key",
  * "predicted", "probabilities": {category: p} (top 5), "output": {logit,
