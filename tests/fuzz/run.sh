@@ -55,7 +55,7 @@ sources_of()
 	reader) echo "src/data/reader.c $base|-ljansson" ;;
 	safetensors) echo "src/nn/safetensors.c src/nn/params.c $base|-ljansson -lm" ;;
 	vocab | tokenizer) echo "src/text/tokenizer.c $base|-lutf8proc" ;;
-	project) echo "src/store/project.c src/store/sources.c $base|-lsqlite3" ;;
+	project) echo "src/store/project.c src/store/sources.c src/store/runlog.c src/store/rawdata.c $base|-lsqlite3 -ljansson" ;;
 	*) return 1 ;;
 	esac
 }
