@@ -135,7 +135,7 @@ for l in open(sys.argv[1], encoding="utf-8").read().splitlines():
         print(w, repr(l))
         sys.exit(1)
 EOF
-check 'the field column is still there at 80 columns' grep -q "^ 罪名 " "$T/screen.txt"
+wait_check 'the field column is still there at 80 columns' grep -q "^ 罪名 " "$T/screen.txt"
 tui_quit 'q quits under zh_CN'
 
 done_testing
