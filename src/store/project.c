@@ -203,6 +203,28 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (batch_id, key)) WITHOUT ROWID;"
 	"CREATE INDEX batch_cases_key ON batch_cases (key);"
 	"ALTER TABLE predictions ADD COLUMN batch_id INTEGER REFERENCES batches(id) ON DELETE CASCADE;",
+	/* 2 -> 3: a validation part in splits (issue 13: every automatic
+	 * choice is made on it, the test part is read once for the report),
+	 * and tune groups: the trials of one `yujing tune` search. */
+	"CREATE TABLE split_cases_v3 ("
+	"  split_id INTEGER NOT NULL REFERENCES splits(id) ON DELETE CASCADE,"
+	"  key      TEXT NOT NULL,"
+	"  label    TEXT NOT NULL,"
+	"  part     TEXT NOT NULL CHECK (part IN ('train','valid','test')),"
+	"  PRIMARY KEY (split_id, key)) WITHOUT ROWID;"
+	"INSERT INTO split_cases_v3 SELECT split_id, key, label, part FROM split_cases;"
+	"DROP TABLE split_cases;"
+	"ALTER TABLE split_cases_v3 RENAME TO split_cases;"
+	"CREATE TABLE tunes ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  updated_at TEXT,"
+	"  split_id   INTEGER REFERENCES splits(id) ON DELETE SET NULL,"
+	"  status     TEXT NOT NULL CHECK (status IN ('running','done','cancelled','failed')),"
+	"  budget_s   INTEGER NOT NULL,"
+	"  best_run   INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"  report     TEXT);"
+	"ALTER TABLE runs ADD COLUMN tune_id INTEGER REFERENCES tunes(id) ON DELETE SET NULL;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
