@@ -332,3 +332,10 @@ EXTRA_DIST += tests/cli/run-life.sh
 # Issue 14: the trainer's and investigator's traps.
 TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
 EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+
+## Comparing two runs (issue 14): McNemar worked by hand, the paired
+## bootstrap against tests/reference/compare_ref.py (scikit-learn).
+check_PROGRAMS += tests/unit/test-compare
+tests_unit_test_compare_SOURCES = tests/unit/test-compare.c
+tests_unit_test_compare_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_compare_LDADD = $(TRAIN_LIBS)
