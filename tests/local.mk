@@ -339,3 +339,5 @@ check_PROGRAMS += tests/unit/test-compare
 tests_unit_test_compare_SOURCES = tests/unit/test-compare.c
 tests_unit_test_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_compare_LDADD = $(TRAIN_LIBS)
+TESTS += tests/cli/compare.sh
+EXTRA_DIST += tests/cli/compare.sh
