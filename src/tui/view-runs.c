@@ -27,6 +27,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/train/compare.h"
 #include "yujing/train/train.h"
 
 enum { A_CANCEL = ACT_VIEW, A_REFRESH, A_MARK, A_COMPARE };
@@ -57,7 +58,8 @@ typedef struct {
 	int mode;
 	long long mark;       /* run marked for a comparison, 0 none */
 	long long ev_run[2];  /* runs of ev (matrix: ev[0]; compare: both) */
-	json_t *ev[2];        /* train_eval() */
+	json_t *ev[2];        /* train_eval() (the matrix) */
+	json_t *cmpj;         /* compare_runs() (the comparison) */
 	int ev_busy;
 	int mtop, mleft;      /* matrix scroll: first row and column shown */
 	int mrows, mcols;     /* rows and columns the last draw showed */
@@ -251,16 +253,21 @@ typedef struct {
 	runs_state *s;
 	long long run[2]; /* run[1] 0: one run */
 	json_t *ev[2];
+	json_t *cmp;      /* a comparison: compare_runs() */
 	json_t *hist[2];  /* a comparison: both loss curves */
 } eval_job;
 
 static void eval_job_run(tui_job *j, yj_project *p)
 {
 	eval_job *ej = (eval_job *)j;
-	for (int i = 0; i < 2 && ej->run[i]; i++)
-		if ((j->st = train_eval(p, ej->run[i], &ej->ev[i], &j->err)))
-			return;
-	for (int i = 0; ej->run[1] && i < 2; i++)
+	if (!ej->run[1]) {
+		j->st = train_eval(p, ej->run[0], &ej->ev[0], &j->err);
+		return;
+	}
+	yj_compare_opts co = {.resamples = 1000, .seed = 0};
+	if ((j->st = compare_runs(p, ej->run[0], ej->run[1], &co, &ej->cmp, &j->err)))
+		return;
+	for (int i = 0; i < 2; i++)
 		if ((j->st = train_history(p, ej->run[i], &ej->hist[i], &j->err)))
 			return;
 }
@@ -285,38 +292,6 @@ static void compare_curve(runs_state *s, int i, json_t *hist)
 	s->cn[i] = n;
 }
 
-/* A setting's value as the comparison shows it. */
-static char *setting_text(json_t *v)
-{
-	char buf[64];
-	if (!v)
-		return strdup("-");
-	if (json_is_string(v))
-		return strdup(json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-		return strdup(buf);
-	}
-	if (json_is_real(v)) {
-		/* settings are stored as floats: show them as typed */
-		snprintf(buf, sizeof buf, "%.6g", json_real_value(v));
-		return strdup(buf);
-	}
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-static json_t *run_config(const runs_state *s, long long run)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(json_object_get(s->runs, "runs"), i, r)
-	{
-		if (json_integer_value(json_object_get(r, "id")) == run)
-			return json_object_get(r, "config");
-	}
-	return NULL;
-}
-
 static void cmp_row(tui_table *t, const char *a, const char *b, const char *c, const char *d, int attr)
 {
 	const char *row[] = {a, b, c, d};
@@ -326,6 +301,7 @@ static void cmp_row(tui_table *t, const char *a, const char *b, const char *c, c
 			tui_table_set_attr(t, k, i, attr);
 }
 
+/* A row "what a b b-a" of two numbers; the change coloured by its sign. */
 static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
 {
 	char x[32] = "-", y[32] = "-", d[32] = "";
@@ -341,70 +317,83 @@ static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
 		tui_table_set_attr(t, k, 3, tui_attr(d[0] == '-' ? TUI_C_BAD : TUI_C_GOOD));
 }
 
-static json_t *class_entry(json_t *ev, const char *label)
+/* The name of a data row of compare_runs() as the reader reads it. */
+static const char *data_name(const char *what)
 {
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(ev, "classes"), i, c)
-	{
-		if (!strcmp(json_string_value(json_object_get(c, "label")), label))
-			return c;
-	}
-	return NULL;
+	if (!what)
+		return "";
+	if (!strcmp(what, "snapshot"))
+		return _("snapshot");
+	if (!strcmp(what, "split"))
+		return _("split");
+	if (!strcmp(what, "train_cases"))
+		return _("training cases");
+	if (!strcmp(what, "test_cases"))
+		return _("test cases");
+	return what; /* "cleaning.KEY" */
 }
 
-/* The comparison of ev[0] (the marked run) and ev[1] as table rows. */
+/* The comparison (compare_runs(): the marked run is "a") as table rows:
+ * the data first, the settings, then the statistics on the same test set
+ * or why there are none. */
 static void build_compare(runs_state *s)
 {
 	tui_table *t = &s->cmp;
 	tui_table_clear(t);
 	t->cur = t->top = 0;
-	int head = tui_attr(TUI_C_TITLE);
-	cmp_row(t, _("settings that differ"), "", "", "", head);
-	json_t *ca = run_config(s, s->ev_run[0]), *cb = run_config(s, s->ev_run[1]);
-	size_t ndiff = 0;
-	const char *key;
-	json_t *v;
-	for (int pass = 0; pass < 2; pass++) {
-		json_object_foreach(pass ? cb : ca, key, v)
-		{
-			if (pass && json_object_get(ca, key))
-				continue; /* seen in the first pass */
-			json_t *other = json_object_get(pass ? ca : cb, key);
-			char *x = setting_text(pass ? other : v), *y = setting_text(pass ? v : other);
-			if (x && y && strcmp(x, y)) {
-				cmp_row(t, key, x, y, "", 0);
-				ndiff++;
-			}
-			free(x);
-			free(y);
-		}
+	json_t *c = s->cmpj;
+	int head = tui_attr(TUI_C_TITLE), dim = tui_attr(TUI_C_DIM);
+	size_t i;
+	json_t *r;
+	cmp_row(t, _("data"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "data"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "a")), *b = json_string_value(json_object_get(r, "b"));
+		size_t k = t->nrows;
+		cmp_row(t, data_name(json_string_value(json_object_get(r, "what"))), a ? a : "", b ? b : "", "", 0);
+		if (a && b && strcmp(a, b))
+			tui_table_set_attr(t, k, 2, tui_attr(TUI_C_WARN));
 	}
-	if (!ndiff)
-		cmp_row(t, _("(none)"), "", "", "", tui_attr(TUI_C_DIM));
-	cmp_row(t, _("metrics"), "", "", "", head);
-	static const char *const metrics[][2] = {
-		{"accuracy", N_("accuracy")},
-		{"macro_precision", N_("macro precision")},
-		{"macro_recall", N_("macro recall")},
-		{"macro_f1", N_("macro-F1")},
-	};
-	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
-		cmp_num(t, _(metrics[i][1]), json_object_get(s->ev[0], metrics[i][0]),
-			json_object_get(s->ev[1], metrics[i][0]));
-	cmp_row(t, _("F1 per category"), "", "", "", head);
-	/* the marked run's categories, then those only the other one has */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(json_object_get(s->ev[pass], "classes"), i, c)
-		{
-			const char *label = json_string_value(json_object_get(c, "label"));
-			if (pass && class_entry(s->ev[0], label))
-				continue;
-			json_t *a = class_entry(s->ev[0], label), *b = class_entry(s->ev[1], label);
-			cmp_num(t, label, json_object_get(a, "f1"), json_object_get(b, "f1"));
-		}
+	cmp_row(t, _("settings that differ"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "settings"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "a")), *b = json_string_value(json_object_get(r, "b"));
+		cmp_row(t, json_string_value(json_object_get(r, "name")), a ? a : "", b ? b : "", "", 0);
+	}
+	if (!json_array_size(json_object_get(c, "settings")))
+		cmp_row(t, _("(none)"), "", "", "", dim);
+	const char *note = json_string_value(json_object_get(c, "note"));
+	if (note) {
+		/* no delta: draw_compare() shows the note under the table */
+		cmp_row(t, _("no comparison of the figures"), "", "", "", head);
+		return;
+	}
+	char h[128], x[64], y[64], d[64];
+	snprintf(h, sizeof h, _("test: the same %lld cases"), (long long)json_integer_value(json_object_get(c, "test_cases")));
+	cmp_row(t, h, "", "", "", head);
+	json_t *acc = json_object_get(c, "accuracy"), *f1 = json_object_get(c, "macro_f1"), *mc = json_object_get(c, "mcnemar");
+	cmp_num(t, _("accuracy"), json_object_get(acc, "a"), json_object_get(acc, "b"));
+	snprintf(x, sizeof x, _("%lld right only here"), (long long)json_integer_value(json_object_get(mc, "a_only")));
+	snprintf(y, sizeof y, _("%lld right only here"), (long long)json_integer_value(json_object_get(mc, "b_only")));
+	snprintf(d, sizeof d, "%.4g", json_number_value(json_object_get(mc, "p_exact")));
+	size_t k = t->nrows;
+	cmp_row(t, _("McNemar p (exact)"), x, y, d, 0);
+	if (json_number_value(json_object_get(mc, "p_exact")) < 0.05)
+		tui_table_set_attr(t, k, 3, tui_attr(TUI_C_ACCENT));
+	cmp_num(t, _("macro-F1"), json_object_get(f1, "a"), json_object_get(f1, "b"));
+	snprintf(y, sizeof y, "[%+.4f, %+.4f]", json_number_value(json_object_get(f1, "ci_low")),
+		 json_number_value(json_object_get(f1, "ci_high")));
+	snprintf(x, sizeof x, _("%lld resamples"), (long long)json_integer_value(json_object_get(f1, "resamples")));
+	k = t->nrows;
+	cmp_row(t, _("macro-F1 change, 95% interval"), x, y, "", 0);
+	tui_table_set_attr(t, k, 1, dim);
+	cmp_row(t, _("F1 per category (largest change first)"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "per_category"), i, r)
+	{
+		char label[256];
+		snprintf(label, sizeof label, _("%s (%lld cases)"), json_string_value(json_object_get(r, "category")),
+			 (long long)json_integer_value(json_object_get(r, "support")));
+		cmp_num(t, label, json_object_get(r, "f1_a"), json_object_get(r, "f1_b"));
 	}
 }
 
@@ -425,6 +414,9 @@ static void eval_job_done(tui_job *j, tui_app *a)
 		s->ev_run[i] = ej->run[i];
 		compare_curve(s, i, ej->hist[i]);
 	}
+	json_decref(s->cmpj);
+	s->cmpj = ej->cmp;
+	ej->cmp = NULL;
 	s->mtop = s->mleft = 0;
 	if (s->mode == MODE_COMPARE)
 		build_compare(s);
@@ -435,6 +427,7 @@ static void eval_job_destroy(tui_job *j)
 	eval_job *ej = (eval_job *)j;
 	json_decref(ej->ev[0]);
 	json_decref(ej->ev[1]);
+	json_decref(ej->cmp);
 	json_decref(ej->hist[0]);
 	json_decref(ej->hist[1]);
 	free(ej);
@@ -459,6 +452,8 @@ static void open_eval(runs_state *s, tui_app *a, long long ra, long long rb)
 		s->ev[i] = NULL;
 		s->ev_run[i] = ej->run[i]; /* the headings while it loads */
 	}
+	json_decref(s->cmpj);
+	s->cmpj = NULL;
 	tui_submit(a, &ej->base);
 }
 
@@ -643,7 +638,7 @@ static void draw_compare(runs_state *s, tui_rect r)
 	char title[256];
 	snprintf(title, sizeof title, _("Run %lld (marked) and run %lld"), s->ev_run[0], s->ev_run[1]);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
-	if (!s->ev[0] || !s->ev[1]) {
+	if (!s->cmpj) {
 		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
 		return;
 	}
@@ -658,6 +653,14 @@ static void draw_compare(runs_state *s, tui_rect r)
 	if (r.h >= 30) {
 		th = (int)s->cmp.nrows + 1 < r.h - 13 ? (int)s->cmp.nrows + 1 : r.h - 13;
 		ph = r.h - 1 - th - 1;
+	}
+	const char *note = json_string_value(json_object_get(s->cmpj, "note"));
+	if (note) {
+		/* why there is no delta, in words under the table */
+		int nh = (int)s->cmp.nrows + 1 < r.h - 4 ? (int)s->cmp.nrows + 1 : r.h - 4;
+		th = nh > 1 ? nh : 1;
+		ph = 0;
+		tui_paragraphs((tui_rect){r.y + 1 + th, r.x + 2, r.h - 1 - th, r.w - 4}, &note, 1, tui_attr(TUI_C_WARN));
 	}
 	tui_table_draw(&s->cmp, (tui_rect){r.y + 1, r.x + 1, th, r.w - 2}, 1);
 	s->cmp.col[1].title = s->cmp.col[2].title = "";
@@ -684,7 +687,7 @@ static void *runs_open(tui_app *a)
 		{_("steps"), 1, 13},  {_("best"), 1, 5},     {_("accuracy"), 1, 9},  {_("macro-F1"), 1, 9},
 	};
 	tui_table_init(&s->tbl, 8, cols);
-	const tui_column ccols[] = {{"", 0, 28}, {"", 1, 24}, {"", 1, 24}, {"\xce\x94", 1, 8}};
+	const tui_column ccols[] = {{"", 0, 40}, {"", 1, 24}, {"", 1, 24}, {"\xce\x94", 1, 8}};
 	tui_table_init(&s->cmp, 4, ccols);
 	return s;
 }
@@ -702,6 +705,7 @@ static void runs_close(void *st)
 	tui_table_free(&s->cmp);
 	json_decref(s->ev[0]);
 	json_decref(s->ev[1]);
+	json_decref(s->cmpj);
 	for (int i = 0; i < 2; i++) {
 		free(s->cx[i]);
 		free(s->cy[i]);
