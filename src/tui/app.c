@@ -37,6 +37,8 @@
 #include "yujing/data/clean.h"
 #include "yujing/store/project.h"
 #include "yujing/store/prompts.h"
+#include "yujing/store/runs.h"
+#include "yujing/store/splits.h"
 #include "yujing/train/train.h"
 
 #define CTRL_KEY(c) ((c)&0x1f)
@@ -196,10 +198,12 @@ static void load_sources(tui_app *a)
 	tui_submit(a, &s->base);
 }
 
-/* The status line: active snapshot and latest run. */
+/* The status line: active snapshot, its split, the model of record and
+ * the latest run. */
 typedef struct {
 	tui_job base;
-	long long snapshot, run;
+	long long snapshot, split, model, run;
+	int pinned;
 	char status[32];
 	unsigned long long fp; /* fingerprint of the catalogue */
 } status_job;
@@ -218,6 +222,11 @@ static void status_run(tui_job *j, yj_project *p)
 	error_clear(&e);
 	if (clean_active_snapshot(p, &s->snapshot, &e))
 		s->snapshot = 0;
+	long long snap = 0;
+	if (splits_of_active_snapshot(p, &s->split, &snap, &e))
+		s->split = 0;
+	if (runs_model_of_record(p, &s->model, &s->pinned, &e))
+		s->model = 0;
 	/* Another process may import or replace a source: notice it. */
 	yj_source_info *v;
 	size_t nv;
@@ -258,7 +267,11 @@ static void status_done(tui_job *j, tui_app *a)
 	a->src_fp = s->fp;
 	if (!first && s->snapshot != a->snapshot && a->vstate[VIEW_CLEAN] && views[VIEW_CLEAN]->reload)
 		views[VIEW_CLEAN]->reload(a->vstate[VIEW_CLEAN], a);
-	if (a->snapshot != s->snapshot || a->run != s->run || strcmp(a->run_status, s->status)) {
+	if (a->snapshot != s->snapshot || a->run != s->run || strcmp(a->run_status, s->status) ||
+	    a->split != s->split || a->model != s->model || a->model_pinned != s->pinned) {
+		a->split = s->split;
+		a->model = s->model;
+		a->model_pinned = s->pinned;
 		a->snapshot = s->snapshot;
 		a->run = s->run;
 		snprintf(a->run_status, sizeof a->run_status, "%s", s->status);
@@ -425,8 +438,15 @@ static void draw_status(tui_app *a, int y)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld", _("snapshot"), a->snapshot);
 	else
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s", _("no snapshot"));
-	if (a->run)
-		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld (%s)", _("run"), a->run,
+	if (a->snapshot && a->split)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xc2\xb7 %s %lld", _("split"), a->split);
+	else if (a->snapshot)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xc2\xb7 %s", _("not split"));
+	if (a->model)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld%s", _("model: run"), a->model,
+			      a->model_pinned ? _(" (pinned)") : "");
+	if (a->run && a->run != a->model)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld (%s)", _("latest run"), a->run,
 			      tui_name(a->run_status));
 	const char *what;
 	int permille;

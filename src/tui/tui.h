@@ -198,6 +198,9 @@ struct tui_app {
 
 	/* status */
 	long long snapshot;       /* active snapshot, 0 none */
+	long long split;          /* the active snapshot's split, 0 none */
+	long long model;          /* the model of record, 0 none */
+	int model_pinned;         /* ... pinned with runs --use */
 	long long run;            /* latest run, 0 none */
 	char run_status[32];
 	int status_pending;

@@ -32,7 +32,7 @@ layout()
 	[ "$n" -eq "$2" ] || { echo "lines: $n, want $2"; return 1; }
 	head -n 1 "$T/screen.txt" | grep -q '^ 1 Sources  2 Quality  3 Clean  4 Train  5 Cases  6 Runs  7 Warnings' ||
 		{ echo "no tab bar on line 1"; return 1; }
-	sed -n "$(($2 - 1))p" "$T/screen.txt" | grep -q '^ p\.yj │ snapshot 1 │ run 1 (done)' ||
+	sed -n "$(($2 - 1))p" "$T/screen.txt" | grep -q '^ p\.yj │ snapshot 1 · split 1 │ model: run 1' ||
 		{ echo "no status line on line $(($2 - 1))"; return 1; }
 	if [ -n "$PY" ]; then
 		$PY - "$1" "$T/screen.txt" <<'EOF' || return 1
