@@ -204,6 +204,10 @@ typedef struct {
 	tui_job base;
 	long long snapshot, split, model, run;
 	int pinned;
+	/* the launches not yet matched (copied), and their runs: -1 gone
+	 * without one we can name, 0 not yet known */
+	long long lpid[TUI_MAX_LAUNCH], lafter[TUI_MAX_LAUNCH], lrun[TUI_MAX_LAUNCH];
+	int nl;
 	char status[32];
 	unsigned long long fp; /* fingerprint of the catalogue */
 } status_job;
@@ -213,6 +217,41 @@ static unsigned long long fnv(unsigned long long h, const char *s)
 	for (; s && *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return (h ^ 0xff) * 1099511628211ULL;
+}
+
+/* Which run each launch made: the run whose process it is while it
+ * trains; once the process is gone (the run may have ended before we
+ * looked), the one run after `after` that no live process holds, else
+ * none (-1: it failed before making a run, or we cannot tell). */
+static void match_launches(yj_project *p, status_job *s, json_t *arr)
+{
+	size_t i;
+	json_t *r;
+	for (int k = 0; k < s->nl; k++) {
+		long long found = 0, cand = 0;
+		int ncand = 0;
+		json_array_foreach(arr, i, r)
+		{
+			long long id = json_integer_value(json_object_get(r, "id"));
+			if (id <= s->lafter[k])
+				continue;
+			yj_run_row row;
+			yj_error e;
+			if (runs_get(p, id, &row, &e))
+				continue;
+			if (row.pid == s->lpid[k])
+				found = id;
+			else if (!row.pid || !runs_pid_alive(row.pid)) {
+				cand = id;
+				ncand++;
+			}
+			runs_row_free(&row);
+		}
+		if (found)
+			s->lrun[k] = found;
+		else if (!runs_pid_alive(s->lpid[k]))
+			s->lrun[k] = ncand == 1 ? cand : -1;
+	}
 }
 
 static void status_run(tui_job *j, yj_project *p)
@@ -248,7 +287,32 @@ static void status_run(tui_job *j, yj_project *p)
 			s->run = json_integer_value(json_object_get(r, "id"));
 			snprintf(s->status, sizeof s->status, "%s", json_string_value(json_object_get(r, "status")));
 		}
+		match_launches(p, s, arr);
 		json_decref(runs);
+	}
+}
+
+/* The launches the status job matched: logs renamed after their runs. */
+static void launches_done(tui_app *a, const status_job *s)
+{
+	for (int k = 0; k < s->nl; k++) {
+		if (!s->lrun[k])
+			continue;
+		for (int i = 0; i < a->nlaunch; i++) {
+			if (a->launch[i].pid != s->lpid[k])
+				continue;
+			if (s->lrun[k] > 0) {
+				char *to = tui_run_log(a, s->lrun[k]);
+				if (to && rename(a->launch[i].log, to))
+					tui_message(a, 1, _("cannot rename %s: %s"), a->launch[i].log, strerror(errno));
+				free(to);
+			}
+			free(a->launch[i].log);
+			memmove(a->launch + i, a->launch + i + 1, (size_t)(a->nlaunch - i - 1) * sizeof *a->launch);
+			a->nlaunch--;
+			a->dirty = 1;
+			break;
+		}
 	}
 }
 
@@ -256,6 +320,7 @@ static void status_done(tui_job *j, tui_app *a)
 {
 	status_job *s = (status_job *)j;
 	a->status_pending = 0;
+	launches_done(a, s);
 	int first = !a->status_known;
 	a->status_known = 1;
 	if (!first && s->fp != a->src_fp && a->child_pid <= 0) {
@@ -292,6 +357,11 @@ void tui_refresh_status(tui_app *a)
 	if (!s)
 		return;
 	tui_job_init(&s->base, NULL, status_run, status_done, plain_destroy);
+	for (int i = 0; i < a->nlaunch; i++) {
+		s->lpid[i] = a->launch[i].pid;
+		s->lafter[i] = a->launch[i].after;
+	}
+	s->nl = a->nlaunch;
 	a->status_pending = 1;
 	tui_submit(a, &s->base);
 }
@@ -446,7 +516,7 @@ static void draw_status(tui_app *a, int y)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld%s", _("model: run"), a->model,
 			      a->model_pinned ? _(" (pinned)") : "");
 	if (a->run && a->run != a->model)
-		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld (%s)", _("latest run"), a->run,
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld (%s)", _("run"), a->run,
 			      tui_name(a->run_status));
 	const char *what;
 	int permille;
@@ -717,7 +787,7 @@ static void handle_action(tui_app *a, int action)
 		return;
 	switch (action) {
 	case ACT_QUIT:
-		a->quit = 1;
+		tui_quit_request(a);
 		break;
 	case ACT_BACK:
 		a->msg[0] = '\0';
@@ -730,6 +800,26 @@ static void handle_action(tui_app *a, int action)
 	default:
 		break;
 	}
+}
+
+static void quit_answer(void *ctx, tui_app *a, const char *text)
+{
+	(void)ctx;
+	if (text && (text[0] == 'y' || text[0] == 'Y'))
+		a->quit = 1;
+	else if (a->child_pid > 0)
+		tui_message(a, 0, _("'%s' keeps running"), a->child_name);
+}
+
+void tui_quit_request(tui_app *a)
+{
+	if (a->child_pid <= 0) {
+		a->quit = 1;
+		return;
+	}
+	char q[256];
+	snprintf(q, sizeof q, _("'%s' is still running and stops when you quit. Quit? (y/n) "), a->child_name);
+	tui_input_begin(a, q, "", quit_answer, NULL);
 }
 
 static void handle_key(tui_app *a, int ch, int is_key)
@@ -899,7 +989,7 @@ static void loop(tui_app *a)
 			if (v->tick && a->vstate[a->view] && !a->help_open)
 				v->tick(a->vstate[a->view], a);
 		}
-		if (now - last_status >= 3.0) {
+		if (now - last_status >= (a->nlaunch ? 1.0 : 3.0)) {
 			last_status = now;
 			tui_refresh_status(a);
 		}
@@ -912,6 +1002,8 @@ static void app_free(tui_app *a)
 {
 	tui_child_stop(a);
 	tui_worker_free(a->worker);
+	for (int i = 0; i < a->nlaunch; i++)
+		free(a->launch[i].log); /* a run not matched yet keeps its log's first name */
 	for (int i = 0; i < TUI_NVIEWS; i++)
 		if (a->vstate[i])
 			views[i]->close(a->vstate[i]);

@@ -6,8 +6,9 @@
  * or toggles a flag; `r` takes the settings of the run shown, `d` the
  * defaults); `s` starts
  * `yujing train PROJECT ...` as its own process, detached from the
- * workbench (its own session, output to PROJECT.train.log), so the run
- * survives the workbench closing.  Right, the latest run read from the
+ * workbench (tui_launch: its own session, output to its own log,
+ * PROJECT.run-N.log once the run is known), so the run survives the
+ * workbench closing; `:train ...` starts one the same way.  Right, the latest run read from the
  * project every second (train_list, train_history): a progress bar with
  * the steps done, elapsed time and ETA, and the loss curves (training
  * loss per step, test loss and accuracy per epoch) drawn by plot.c.  `c`
@@ -79,54 +80,20 @@ typedef struct {
 	size_t ns, ne;
 	char *log[LOG_LINES];
 	size_t nlog;
-	int launched;          /* a run was started here and has not shown yet */
-	long long launch_after; /* the latest run id when it was started */
+	char *told;            /* the launch log whose error was shown */
 } train_state;
 
 typedef struct {
 	tui_job base;
 	train_state *s;
 	long long cancel;
-	char *logpath;
+	char *logpath;    /* a pending launch's log, else NULL: the run's */
+	int pending;      /* logpath is a launch not matched with its run yet */
+	const tui_app *app; /* for the path of a run's log (read only) */
 	json_t *run, *hist;
 	char *log[LOG_LINES];
 	size_t nlog;
 } train_job;
-
-static char *log_path(const tui_app *a)
-{
-	size_t n = strlen(a->path) + 16;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s.train.log", a->path);
-	return p;
-}
-
-/* The last LOG_LINES lines of the log (at most 64 KiB read). */
-static void read_log(train_job *tj)
-{
-	FILE *f = tj->logpath ? fopen(tj->logpath, "r") : NULL;
-	if (!f)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long end = ftell(f);
-		if (end > 65536)
-			fseek(f, end - 65536, SEEK_SET);
-		else
-			rewind(f);
-	}
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (tj->nlog == LOG_LINES) {
-			free(tj->log[0]);
-			memmove(tj->log, tj->log + 1, (LOG_LINES - 1) * sizeof *tj->log);
-			tj->nlog--;
-		}
-		tj->log[tj->nlog++] = strdup(line);
-	}
-	fclose(f);
-}
 
 static void train_job_run(tui_job *j, yj_project *p)
 {
@@ -143,7 +110,10 @@ static void train_job_run(tui_job *j, yj_project *p)
 		j->st = train_history(p, json_integer_value(json_object_get(tj->run, "id")), &tj->hist, &j->err);
 	}
 	json_decref(runs);
-	read_log(tj);
+	/* the log of a launch not matched yet, else the run's own */
+	if (!tj->logpath && tj->run)
+		tj->logpath = tui_run_log(tj->app, json_integer_value(json_object_get(tj->run, "id")));
+	tj->nlog = tui_read_tail(tj->logpath, tj->log, LOG_LINES);
 }
 
 static void free_series(train_state *s)
@@ -223,14 +193,12 @@ static void train_job_done(tui_job *j, tui_app *a)
 	s->nlog = tj->nlog;
 	tj->nlog = 0;
 	build_series(s);
-	long long id = json_integer_value(json_object_get(s->run, "id"));
-	if (s->launched && id > s->launch_after)
-		s->launched = 0;
-	/* The process started here ended before it made a run: its error
-	 * ("yujing: ..." or "yujing train: ...") is in the log. */
-	for (size_t i = 1; s->launched && i < s->nlog; i++)
-		if (s->log[i] && !strncmp(s->log[i], "yujing", 6)) {
-			s->launched = 0;
+	/* A process started here (s, or :train) that failed: its error
+	 * ("yujing: ..." or "yujing train: ...") is in its log; say it once. */
+	for (size_t i = 1; tj->pending && i < s->nlog; i++)
+		if (s->log[i] && !strncmp(s->log[i], "yujing", 6) && (!s->told || strcmp(s->told, tj->logpath))) {
+			free(s->told);
+			s->told = strdup(tj->logpath);
 			s->show_log = 1;
 			tui_message(a, 1, "%s", s->log[i]);
 		}
@@ -262,7 +230,12 @@ static void request(train_state *s, tui_app *a, long long cancel)
 	tui_job_init(&tj->base, NULL, train_job_run, train_job_done, train_job_destroy);
 	tj->s = s;
 	tj->cancel = cancel;
-	tj->logpath = log_path(a);
+	tj->app = a;
+	const char *pending = tui_launch_log(a);
+	if (pending) {
+		tj->logpath = strdup(pending);
+		tj->pending = tj->logpath != NULL;
+	}
 	s->busy = 1;
 	tui_submit(a, &tj->base);
 }
@@ -273,16 +246,13 @@ static int run_is_running(const train_state *s)
 	return st && !strcmp(st, "running");
 }
 
-/* Start `self train PROJECT --opt value...` detached: a double fork, the
- * middle process in its own session, so the run is nobody's child here
- * and keeps going after the workbench ends.  Its output goes to the log.
- * It runs at nice TUI_CHILD_NICE, so that on a busy machine the screen
- * still answers keys at once. */
+/* Start `self train PROJECT --opt value...` detached (tui_launch): the
+ * run is nobody's child here and keeps going after the workbench ends;
+ * its output goes to its own log. */
 static int start_run(train_state *s, tui_app *a)
 {
 	char *argv[4 + 2 * MAX_FIELDS + 1];
 	int n = 0;
-	argv[n++] = (char *)a->self;
 	argv[n++] = "train";
 	argv[n++] = a->path;
 	char opt[MAX_FIELDS][40];
@@ -295,48 +265,7 @@ static int start_run(train_state *s, tui_app *a)
 			argv[n++] = s->val[i];
 	}
 	argv[n] = NULL;
-	char *logpath = log_path(a);
-	if (!logpath)
-		return -1;
-	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	free(logpath);
-	if (fd < 0)
-		return -1;
-	/* The command line heads the log. */
-	for (int i = 1; i < n; i++)
-		dprintf(fd, "%s%s", i > 1 ? " " : "$ yujing ", argv[i]);
-	dprintf(fd, "\n");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fd);
-		return -1;
-	}
-	if (pid == 0) {
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		setpriority(PRIO_PROCESS, 0, TUI_CHILD_NICE);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		int in = open("/dev/null", O_RDONLY);
-		if (in >= 0)
-			dup2(in, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		for (int k = 3; k < 256; k++)
-			close(k);
-		execv(a->self, argv);
-		dprintf(2, "cannot run %s: %s\n", a->self, strerror(errno));
-		_exit(127);
-	}
-	close(fd);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	return tui_launch(a, argv);
 }
 
 static void *train_open(tui_app *a)
@@ -358,6 +287,7 @@ static void train_close(void *st)
 		free(s->val[i]);
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
+	free(s->told);
 	json_decref(s->run);
 	json_decref(s->hist);
 	free_series(s);
@@ -608,14 +538,11 @@ static int train_key(void *st, tui_app *a, int action)
 				    (long long)json_integer_value(json_object_get(s->run, "id")));
 			return TUI_REDRAW;
 		}
-		s->launch_after = json_integer_value(json_object_get(s->run, "id"));
-		if (start_run(s, a)) {
+		if (start_run(s, a))
 			tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
-		} else {
-			s->launched = 1;
-			tui_message(a, 0, _("training started in the background; its output goes to %s.train.log"),
-				    a->base);
-		}
+		else
+			tui_message(a, 0, _("training started in its own process (it keeps going when you quit); "
+					    "log: %s"), tui_launch_log(a));
 		request(s, a, 0);
 		return TUI_REDRAW;
 	case A_CANCEL:
@@ -648,7 +575,7 @@ static void train_show(void *st, tui_app *a)
 const tui_view_ops tui_view_train = {
 	.title = N_("Train"),
 	.about = N_("Training runs: the hyper-parameters as a form, a run started in its own process "
-		    "(it keeps going when the workbench closes; output in PROJECT.train.log), and the "
+		    "(it keeps going when the workbench closes; output in PROJECT.run-N.log), and the "
 		    "latest run followed live: progress with elapsed time and ETA, the training loss of "
 		    "every step, the test loss and accuracy of every epoch."),
 	.keys = keys,
