@@ -147,7 +147,7 @@ import json, math, re, sys
 a = json.load(open(sys.argv[1], encoding="utf-8"))
 b = json.load(open(sys.argv[2], encoding="utf-8"))
 rows, order, section = {}, [], {}
-titles = ("data", "settings that differ", "F1 per category (largest change first)")
+titles = ("data", "settings that differ", "F1 per category, by change")
 for f in sys.argv[3:]:
     sec = None
     for l in open(f, encoding="utf-8").read().splitlines():
@@ -189,7 +189,7 @@ def num(k, x, y):
     return [*k.split(), "%.4f" % x, "%.4f" % y, "%+.4f" % (y - x)]
 for key, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1")):
     expect(name, num(name, a[key], b[key]))
-m = re.match(r"McNemar p \(exact\) (\d+) right only here (\d+) right only here (\S+)$", " ".join(rows.get("McNemar p", [""])))
+m = re.match(r"McNemar p \(exact\) (\d+) only this one (\d+) only this one (\S+)$", " ".join(rows.get("McNemar p", [""])))
 if not m:
     print("McNemar row", rows.get("McNemar p")); bad += 1
 else:
@@ -253,7 +253,7 @@ keys g Space
 wait_screen 'run 1 marked' 'Space marks run 1'
 keys G d
 wait_screen 'Run 1 (marked) and run 2' 'd compares the marked run with the selected one'
-wait_screen 'F1 per category (largest' 'the comparison shows the categories'
+wait_screen 'F1 per category, by change' 'the comparison shows the categories'
 cp "$T/screen.txt" top.txt
 keys G
 wait_gone 'settings that differ' 'G scrolls to the end of the comparison'
@@ -304,7 +304,8 @@ if have msgfmt && locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
 	TUI_ENV="YUJING_LOCALEDIR=$T/locale LANGUAGE= LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8"
 	tui_start 80 24
 	keys 6
-	wait_screen '96/96' 'zh_CN: the Runs view lists the runs'
+	runs_title=$(zh_tr 'Runs (%zu)' | sed 's/%zu/2/')
+	wait_screen "$runs_title" 'zh_CN: the Runs view lists the runs'
 	keys g Enter
 	wait_screen "$corner" "zh_CN: the matrix heads its rows with $corner"
 	wait_check "zh_CN: the same numbers, aligned by display width" \
