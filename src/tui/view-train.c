@@ -44,7 +44,7 @@ static const tui_binding keys[] = {
 	{A_START, {'s'}, "s", N_("start a run with these settings (in its own process)")},
 	{A_CANCEL, {'c'}, "c", N_("ask the running run to stop (resumable)")},
 	{A_LOG, {'l'}, "l", N_("show the run's log instead of the curves (and back)")},
-	{A_FROM_RUN, {'r'}, "r", N_("take the settings of the run shown (to train it again, or change one)")},
+	{A_FROM_RUN, {'r'}, "r", N_("take the settings of a run (asks which; the model of record by default)")},
 	{A_DEFAULTS, {'d'}, "d", N_("every setting back to its default")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
@@ -81,6 +81,9 @@ typedef struct {
 	char *log[LOG_LINES];
 	size_t nlog;
 	char *told;            /* the launch log whose error was shown */
+	json_t *runs;          /* train_list()'s runs */
+	int seeded;            /* the form took the model of record's settings */
+	long long from_run;    /* the run the form's settings came from, 0: the defaults */
 } train_state;
 
 typedef struct {
@@ -91,6 +94,7 @@ typedef struct {
 	int pending;      /* logpath is a launch not matched with its run yet */
 	const tui_app *app; /* for the path of a run's log (read only) */
 	json_t *run, *hist;
+	json_t *runs;     /* every run (train_list), for taking a run's settings */
 	char *log[LOG_LINES];
 	size_t nlog;
 } train_job;
@@ -109,6 +113,7 @@ static void train_job_run(tui_job *j, yj_project *p)
 		tj->run = json_incref(json_array_get(arr, n - 1));
 		j->st = train_history(p, json_integer_value(json_object_get(tj->run, "id")), &tj->hist, &j->err);
 	}
+	tj->runs = json_incref(arr);
 	json_decref(runs);
 	/* the log of a launch not matched yet, else the run's own */
 	if (!tj->logpath && tj->run)
@@ -161,6 +166,9 @@ static void build_series(train_state *s)
 	s->ne = m;
 }
 
+static json_t *find_run(const train_state *s, long long id);
+static int form_from_run(train_state *s, tui_app *a, json_t *r, int quiet);
+
 static void train_job_done(tui_job *j, tui_app *a)
 {
 	train_job *tj = (train_job *)j;
@@ -187,6 +195,16 @@ static void train_job_done(tui_job *j, tui_app *a)
 	s->run = tj->run;
 	s->hist = tj->hist;
 	tj->run = tj->hist = NULL;
+	json_decref(s->runs);
+	s->runs = tj->runs;
+	tj->runs = NULL;
+	/* The form starts from the model of record's settings (issue 14), once. */
+	if (!s->seeded) {
+		json_t *m = find_run(s, 0);
+		s->seeded = 1;
+		if (m)
+			form_from_run(s, a, m, 1);
+	}
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
 	memcpy(s->log, tj->log, tj->nlog * sizeof *s->log);
@@ -214,6 +232,7 @@ static void train_job_destroy(tui_job *j)
 	train_job *tj = (train_job *)j;
 	json_decref(tj->run);
 	json_decref(tj->hist);
+	json_decref(tj->runs);
 	for (size_t i = 0; i < tj->nlog; i++)
 		free(tj->log[i]);
 	free(tj->logpath);
@@ -288,6 +307,7 @@ static void train_close(void *st)
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
 	free(s->told);
+	json_decref(s->runs);
 	json_decref(s->run);
 	json_decref(s->hist);
 	free_series(s);
@@ -341,6 +361,27 @@ static void draw_form(train_state *s, tui_rect r)
 	}
 	if (rows == nform && r.h > nform + 2)
 		tui_put(r.y + nform + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
+}
+
+/* Under the form's title: where its settings came from and the data a
+ * run started now trains on (the active snapshot's split). */
+static void draw_uses(train_state *s, tui_app *a, int y, int x, int w)
+{
+	char b[256];
+	if (s->from_run)
+		snprintf(b, sizeof b, _("from run %lld"), s->from_run);
+	else
+		snprintf(b, sizeof b, "%s", _("defaults"));
+	int n = tui_put(y, x, w, b, tui_attr(TUI_C_DIM));
+	if (!a->status_known)
+		return;
+	if (!a->snapshot)
+		snprintf(b, sizeof b, " \xc2\xb7 %s", _("no snapshot: clean first"));
+	else if (!a->split)
+		snprintf(b, sizeof b, _(" \xc2\xb7 snapshot %lld is not split: :split first"), a->snapshot);
+	else
+		snprintf(b, sizeof b, _(" \xc2\xb7 trains on snapshot %lld, split %lld"), a->snapshot, a->split);
+	tui_put(y, x + n, w - n, b, tui_attr(a->snapshot && a->split ? TUI_C_DIM : TUI_C_WARN));
 }
 
 static void draw_run(train_state *s, tui_rect r)
@@ -434,8 +475,9 @@ static void train_draw(void *st, tui_app *a, tui_rect r)
 	train_state *s = st;
 	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), _("Enter edit · s start · c cancel · l log"));
 	int fw = r.w >= 90 ? 34 : 28;
-	draw_form(s, (tui_rect){r.y + 1, r.x + 1, r.h - 1, fw});
-	draw_run(s, (tui_rect){r.y + 1, r.x + fw + 2, r.h - 1, r.w - fw - 3});
+	draw_uses(s, a, r.y + 1, r.x + 2, r.w - 3);
+	draw_form(s, (tui_rect){r.y + 2, r.x + 1, r.h - 2, fw});
+	draw_run(s, (tui_rect){r.y + 2, r.x + fw + 2, r.h - 2, r.w - fw - 3});
 }
 
 /* A value typed into the form: checked as the CLI checks it (the
@@ -475,34 +517,74 @@ static void set_val(train_state *s, int i, const char *v)
 	}
 }
 
-/* The form from the stored configuration of the run shown (its one
- * reader, settings.h): what it chose at run time (branches, threads) is
- * taken as given, a length chosen per field stays empty. */
-static void form_from_run(train_state *s, tui_app *a)
+/* Run id of train_list()'s runs (0: the model of record), or NULL. */
+static json_t *find_run(const train_state *s, long long id)
 {
-	json_t *cj = json_object_get(s->run, "config");
-	long long id = json_integer_value(json_object_get(s->run, "id"));
+	size_t i;
+	json_t *r;
+	json_array_foreach(s->runs, i, r)
+	{
+		if (id ? json_integer_value(json_object_get(r, "id")) == id : json_is_true(json_object_get(r, "model")))
+			return r;
+	}
+	return NULL;
+}
+
+/* The form from the stored configuration of run r (its one reader,
+ * settings.h): what it chose at run time (branches, threads) is taken as
+ * given, a length chosen per field stays empty.  Quiet: no message. */
+static int form_from_run(train_state *s, tui_app *a, json_t *r, int quiet)
+{
+	json_t *cj = json_object_get(r, "config");
+	long long id = json_integer_value(json_object_get(r, "id"));
 	const char *b = json_string_value(json_object_get(cj, "branches"));
 	if (!cj) {
-		tui_message(a, 1, _("no run to take the settings of"));
-		return;
+		if (!quiet)
+			tui_message(a, 1, _("no run to take the settings of"));
+		return -1;
 	}
 	if (b && !strcmp(b, "pretrain")) {
-		tui_message(a, 1, _("run %lld is a pretraining run"), id);
-		return;
+		if (!quiet)
+			tui_message(a, 1, _("run %lld is a pretraining run"), id);
+		return -1;
 	}
 	yj_train_config c;
 	yj_error err;
 	error_clear(&err);
 	if (train_config_read(cj, id, &c, &err)) {
-		tui_error(a, &err);
-		return;
+		if (!quiet)
+			tui_error(a, &err);
+		return -1;
 	}
 	char buf[1024];
 	for (int i = 0; i < nform; i++)
 		set_val(s, i, settings_format(form[i], &c.o, buf, sizeof buf));
 	train_config_free(&c);
-	tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
+	s->from_run = id;
+	if (!quiet)
+		tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
+	return 0;
+}
+
+/* r: which run's settings (the model of record unless another is typed). */
+static void from_run_done(void *ctx, tui_app *a, const char *text)
+{
+	train_state *s = ctx;
+	if (!text)
+		return;
+	char *end;
+	long long id = strtoll(text, &end, 10);
+	if (!*text || *end || id < 1) {
+		tui_message(a, 1, _("'%s' is not a run number"), text);
+		return;
+	}
+	json_t *r = find_run(s, id);
+	if (!r) {
+		tui_message(a, 1, _("no run %lld"), id);
+		return;
+	}
+	form_from_run(s, a, r, 0);
+	a->dirty = 1;
 }
 
 static int train_key(void *st, tui_app *a, int action)
@@ -555,10 +637,16 @@ static int train_key(void *st, tui_app *a, int action)
 	case A_LOG:
 		s->show_log = !s->show_log;
 		return TUI_REDRAW;
-	case A_FROM_RUN:
-		form_from_run(s, a);
+	case A_FROM_RUN: {
+		json_t *m = find_run(s, 0);
+		char def[32] = "";
+		if (m)
+			snprintf(def, sizeof def, "%lld", (long long)json_integer_value(json_object_get(m, "id")));
+		tui_input_begin(a, _("the settings of run: "), def, from_run_done, s);
 		return TUI_REDRAW;
+	}
 	case A_DEFAULTS:
+		s->from_run = 0;
 		for (int i = 0; i < nform; i++)
 			set_val(s, i, form[i]->def);
 		tui_message(a, 0, _("every setting is back to its default"));

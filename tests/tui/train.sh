@@ -93,6 +93,8 @@ keys d
 wait_check 'd sets the epochs back to 20' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
 check 'and the batch to 256' grep -Eq '^  batch +256( |$)' "$T/screen.txt"
 keys r
+wait_screen 'the settings of run: 1' 'r asks which run, the model of record (run 1) by default'
+keys Enter
 wait_check 'r takes the epochs of run 1 (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
 check 'and its batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
 check 'and its seed (42)' grep -Eq '^  seed +42( |$)' "$T/screen.txt"
@@ -133,6 +135,9 @@ tui_start 80 24
 wait_screen 'Sources (2)' 'a new workbench opens'
 keys 4
 wait_screen 'Run 2: running' 'it shows the run training'
+wait_screen 'from run 1 · trains on snapshot 1, split 1' 'the form says where its settings come from and the data a run uses'
+check 'a new form starts from the model of record (run 1: 300 epochs)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
+check 'and its batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
 wait_check 'with the elapsed time and an ETA' grep -Eq 'steps · [0-9:]+ elapsed · ETA [0-9:]+' "$T/screen.txt"
 steps_on_screen()
 {
