@@ -194,7 +194,8 @@ TESTS += \
 	tests/tui/pane.sh \
 	tests/tui/inspector-fields.sh \
 	tests/tui/cases-sort.sh \
-	tests/tui/runs.sh
+	tests/tui/runs.sh \
+	tests/tui/trainer-path.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
 	tests/tui/frame.sh \
@@ -211,6 +212,7 @@ EXTRA_DIST += \
 	tests/tui/inspector-fields.sh \
 	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh \
+	tests/tui/trainer-path.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py
 

@@ -207,7 +207,11 @@ typedef struct {
 	/* the launches not yet matched (copied), and their runs: -1 gone
 	 * without one we can name, 0 not yet known */
 	long long lpid[TUI_MAX_LAUNCH], lafter[TUI_MAX_LAUNCH], lrun[TUI_MAX_LAUNCH];
+	char *llog[TUI_MAX_LAUNCH];
 	int nl;
+	/* the active snapshot has no split: the latest split and its settings */
+	long long last_split;
+	json_t *last_settings;
 	char status[32];
 	unsigned long long fp; /* fingerprint of the catalogue */
 } status_job;
@@ -219,10 +223,33 @@ static unsigned long long fnv(unsigned long long h, const char *s)
 	return (h ^ 0xff) * 1099511628211ULL;
 }
 
+/* Whether the log at path names run id as train writes it at its end
+ * ("run N done", "运行 N 完成", a hint "--resume N"). */
+static int log_names_run(const char *path, long long id)
+{
+	char *lines[32];
+	size_t n = tui_read_tail(path, lines, 32);
+	int hit = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *l = lines[i] ? lines[i] : "";
+		static const char *const pat[] = {"run %lld ", "\xe8\xbf\x90\xe8\xa1\x8c %lld ", "--resume %lld"};
+		for (size_t k = 0; !hit && k < sizeof pat / sizeof pat[0]; k++) {
+			char want[64];
+			snprintf(want, sizeof want, pat[k], id);
+			const char *f = strstr(l, want);
+			size_t wl = strlen(want);
+			hit = f && (f == l || f[-1] == ' ' || f[-1] == '\'') && !(f[wl] >= '0' && f[wl] <= '9');
+		}
+		free(lines[i]);
+	}
+	return hit;
+}
+
 /* Which run each launch made: the run whose process it is while it
  * trains; once the process is gone (the run may have ended before we
- * looked), the one run after `after` that no live process holds, else
- * none (-1: it failed before making a run, or we cannot tell). */
+ * looked), the one run after `after` that no live process holds and that
+ * its log names, else none (-1: it failed before making a run, or we
+ * cannot tell: a run another process started meanwhile is never taken). */
 static void match_launches(yj_project *p, status_job *s, json_t *arr)
 {
 	size_t i;
@@ -250,7 +277,7 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 		if (found)
 			s->lrun[k] = found;
 		else if (!runs_pid_alive(s->lpid[k]))
-			s->lrun[k] = ncand == 1 ? cand : -1;
+			s->lrun[k] = ncand == 1 && log_names_run(s->llog[k], cand) ? cand : -1;
 	}
 }
 
@@ -266,6 +293,10 @@ static void status_run(tui_job *j, yj_project *p)
 		s->split = 0;
 	if (runs_model_of_record(p, &s->model, &s->pinned, &e))
 		s->model = 0;
+	char *text = NULL;
+	if (s->snapshot && !s->split && !splits_latest_settings(p, &s->last_split, &text, &e) && text)
+		s->last_settings = json_loads(text, 0, NULL);
+	free(text);
 	/* Another process may import or replace a source: notice it. */
 	yj_source_info *v;
 	size_t nv;
@@ -316,11 +347,49 @@ static void launches_done(tui_app *a, const status_job *s)
 	}
 }
 
+/* The answer to offer_split(): y runs the split command it named. */
+static void split_answer(void *ctx, tui_app *a, const char *text)
+{
+	char *line = ctx;
+	if (text && (text[0] == 'y' || text[0] == 'Y'))
+		tui_run_line(a, line);
+	else
+		tui_message(a, 0, _("not split: ':split' splits it, and train needs a split"));
+	free(line);
+}
+
+/* A new active snapshot without a split (an apply in Clean, ':clean'):
+ * offer to split it as the latest split was made, with one key. */
+static void offer_split(tui_app *a, const status_job *s)
+{
+	json_t *st = s->last_settings;
+	if (!s->last_split || !st || a->input || a->prompt_open)
+		return;
+	char line[256], q[512];
+	int n = snprintf(line, sizeof line, "split --seed %lld --test %g",
+			 (long long)json_integer_value(json_object_get(st, "seed")),
+			 json_number_value(json_object_get(st, "test")));
+	json_t *valid = json_object_get(st, "valid");
+	if (json_is_number(valid) && json_number_value(valid) > 0 && n > 0 && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - (size_t)n, " --valid %g", json_number_value(valid));
+	const char *pick = json_string_value(json_object_get(st, "label_pick"));
+	if (pick && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, " --label-pick %s", pick);
+	char *ctx = strdup(line);
+	if (!ctx)
+		return;
+	snprintf(q, sizeof q, _("snapshot %lld has no split: split it as split %lld was made (%s)? (y/n) "),
+		 s->snapshot, s->last_split, line);
+	tui_input_begin(a, q, "", split_answer, ctx);
+}
+
 static void status_done(tui_job *j, tui_app *a)
 {
 	status_job *s = (status_job *)j;
 	a->status_pending = 0;
 	launches_done(a, s);
+	if (a->status_known && s->snapshot && s->snapshot != a->snapshot && !s->split)
+		offer_split(a, s);
 	int first = !a->status_known;
 	a->status_known = 1;
 	if (!first && s->fp != a->src_fp && a->child_pid <= 0) {
@@ -344,8 +413,12 @@ static void status_done(tui_job *j, tui_app *a)
 	}
 }
 
-static void plain_destroy(tui_job *j)
+static void status_destroy(tui_job *j)
 {
+	status_job *s = (status_job *)j;
+	json_decref(s->last_settings);
+	for (int i = 0; i < s->nl; i++)
+		free(s->llog[i]);
 	free(j);
 }
 
@@ -356,10 +429,11 @@ void tui_refresh_status(tui_app *a)
 	status_job *s = calloc(1, sizeof *s);
 	if (!s)
 		return;
-	tui_job_init(&s->base, NULL, status_run, status_done, plain_destroy);
+	tui_job_init(&s->base, NULL, status_run, status_done, status_destroy);
 	for (int i = 0; i < a->nlaunch; i++) {
 		s->lpid[i] = a->launch[i].pid;
 		s->lafter[i] = a->launch[i].after;
+		s->llog[i] = strdup(a->launch[i].log);
 	}
 	s->nl = a->nlaunch;
 	a->status_pending = 1;

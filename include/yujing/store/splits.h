@@ -42,4 +42,9 @@ void splits_labels_free(char **labels, size_t n);
 yj_status splits_rows(yj_project *p, long long split, yj_split_row **rows, size_t *n, yj_error *err);
 void splits_rows_free(yj_split_row *rows, size_t n);
 
+/* The latest split made (of any snapshot): *split its id (0: none) and
+ * *settings its settings JSON text (malloc'd, the caller's; NULL when
+ * none), for splitting a new snapshot the same way. */
+yj_status splits_latest_settings(yj_project *p, long long *split, char **settings, yj_error *err);
+
 #endif
