@@ -33,6 +33,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/store/runs.h"
 #include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
@@ -285,6 +286,71 @@ static int start_run(train_state *s, tui_app *a)
 	}
 	argv[n] = NULL;
 	return tui_launch(a, argv);
+}
+
+/* s: read the runs again just before starting, so that a run another
+ * workbench (or the CLI) started a moment ago is told, not doubled. */
+typedef struct {
+	tui_job base;
+	train_state *s;
+	long long running; /* a run training now, 0 none */
+	long long pid;
+} start_job;
+
+static void start_job_run(tui_job *j, yj_project *p)
+{
+	start_job *sj = (start_job *)j;
+	yj_run_summary *v = NULL;
+	size_t n = 0;
+	if ((j->st = runs_list(p, &v, &n, &j->err)))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].status == RUN_RUNNING)
+			sj->running = v[i].id;
+	runs_list_free(v, n);
+	yj_run_row row;
+	yj_error e;
+	if (sj->running && !runs_get(p, sj->running, &row, &e)) {
+		sj->pid = row.pid;
+		runs_row_free(&row);
+	}
+}
+
+static void start_job_done(tui_job *j, tui_app *a)
+{
+	start_job *sj = (start_job *)j;
+	train_state *s = sj->s;
+	if (j->st) {
+		tui_error(a, &j->err);
+		return;
+	}
+	if (sj->running) {
+		tui_message(a, 1, _("run %lld is training now (process %lld, perhaps another workbench): cancel it first (c)"),
+			    sj->running, sj->pid);
+		request(s, a, 0);
+		return;
+	}
+	if (start_run(s, a))
+		tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
+	else
+		tui_message(a, 0, _("training started in its own process (it keeps going when you quit); log: %s"),
+			    tui_launch_log(a));
+	request(s, a, 0);
+}
+
+static void start_job_destroy(tui_job *j)
+{
+	free(j);
+}
+
+static void start_checked(train_state *s, tui_app *a)
+{
+	start_job *sj = calloc(1, sizeof *sj);
+	if (!sj)
+		return;
+	tui_job_init(&sj->base, NULL, start_job_run, start_job_done, start_job_destroy);
+	sj->s = s;
+	tui_submit(a, &sj->base);
 }
 
 static void *train_open(tui_app *a)
@@ -620,12 +686,7 @@ static int train_key(void *st, tui_app *a, int action)
 				    (long long)json_integer_value(json_object_get(s->run, "id")));
 			return TUI_REDRAW;
 		}
-		if (start_run(s, a))
-			tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
-		else
-			tui_message(a, 0, _("training started in its own process (it keeps going when you quit); "
-					    "log: %s"), tui_launch_log(a));
-		request(s, a, 0);
+		start_checked(s, a);
 		return TUI_REDRAW;
 	case A_CANCEL:
 		if (!run_is_running(s)) {
