@@ -22,8 +22,8 @@ static const cli_option options[] = {
 	{"history", O_HISTORY, N_("RUN"), N_("print a run's loss curve: a table of its epochs (with --json also every step's loss)")},
 	{"use", O_USE, N_("RUN"), N_("make a completed classifier run the model of record (predict, explain, Cases and Warnings use it; 0 unpins)")},
 	{"compare", O_COMPARE, N_("A"), N_("compare run A with run B (the operand after PROJECT): their data and settings first; "
-					   "on the same test set McNemar's p for accuracy and a paired bootstrap 95% interval "
-					   "of the macro-F1 difference, with each category's change")},
+					   "on the same test set McNemar's p for accuracy and a paired bootstrap interval "
+					   "(95 percent) of the macro-F1 difference, with each category's change")},
 	{"resamples", O_RESAMPLES, N_("N"), N_("bootstrap resamples of --compare (default 1000)")},
 	{"seed", O_SEED, N_("N"), N_("seed of --compare's bootstrap (default 0)")},
 	{"json", O_JSON, NULL, N_("print as JSON")},

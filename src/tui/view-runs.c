@@ -472,7 +472,7 @@ static void build_compare(runs_state *s)
 		 json_number_value(json_object_get(f1, "ci_high")));
 	snprintf(x, sizeof x, _("%lld resamples"), (long long)json_integer_value(json_object_get(f1, "resamples")));
 	k = t->nrows;
-	cmp_row(t, _("macro-F1 change, 95% interval"), x, y, "", 0);
+	cmp_row(t, _("macro-F1 change, bootstrap interval"), x, y, "", 0);
 	tui_table_set_attr(t, k, 1, dim);
 	cmp_row(t, _("F1 per category, by change"), "", "", "", head);
 	json_array_foreach(json_object_get(c, "per_category"), i, r)
