@@ -39,8 +39,7 @@ static const tui_binding keys[] = {
 	{A_MARK, {' '}, "Space", N_("mark the selected run for a comparison (again: unmark)")},
 	{A_COMPARE, {'d'}, "d", N_("compare the marked run with the selected one")},
 	{A_CANCEL, {'c'}, "c", N_("ask the selected running run to stop (resumable)")},
-	{ACT_LEFT, {0}, "\xe2\x86\x90\xe2\x86\x92 h l", N_("choose a column (to sort by)")},
-	{A_SORT, {'s'}, "s", N_("sort by the chosen column (again: reverse)")},
+	{A_SORT, {'s'}, "s", N_("sort by the column chosen with \xe2\x86\x90 \xe2\x86\x92 (again: reverse)")},
 	{A_LOG, {'L'}, "L", N_("the selected run's log (PROJECT.run-N.log, runs started in the workbench)")},
 	{A_REFRESH, {'r'}, "r", N_("read the runs again now")},
 	{ACT_BACK, {0}, "Esc q", N_("from the matrix or the comparison back to the runs")},
@@ -1090,12 +1089,9 @@ static void runs_tick(void *st, tui_app *a)
 
 const tui_view_ops tui_view_runs = {
 	.title = N_("Runs"),
-	.about = N_("The training runs with their status and test metrics (accuracy and macro-F1 of "
-		    "the best epoch), and the loss curve of the selected run: the training loss of "
-		    "every step and the test loss of every epoch. The view follows a run that is "
-		    "training, in this workbench or in another process. Enter shows the run's "
-		    "confusion matrix as a heat map (each cell shaded by its share of the row); Space "
-		    "marks a run and d compares it with the selected one."),
+	.about = N_("The runs (kind, snapshot, split, validation and test figures), followed live, "
+		    "with the selected run's loss curve and reliability diagram. Enter: its confusion "
+		    "matrix; Space, then d: compare two runs; L: its log."),
 	.keys = keys,
 	.open = runs_open,
 	.close = runs_close,

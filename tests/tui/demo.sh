@@ -75,8 +75,8 @@ wait_screen 'demo.yj │ snapshot 1 · split 1 │ model: run 1' 'the status lin
 
 keys 6
 wait_screen 'Runs (1)' 'the Runs view has one run'
-wait_check "run 1: done, 1/1 epochs, $steps/$steps steps" \
-	grep -E "^ +1 +[0-9T:-]+Z +done +1/1 +$steps/$steps " "$T/screen.txt"
+wait_check "run 1: a classifier, done, snapshot 1, split 1, 1/1 epochs, $steps/$steps steps" \
+	grep -E "^ +1 +classifier +done +1 +1 +1/1 .* $steps/$steps " "$T/screen.txt"
 
 keys 5
 wait_screen "Cases ($((test_cases + unlabeled)), run 1)" \

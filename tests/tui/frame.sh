@@ -85,7 +85,7 @@ wait_gone 'Keys: Runs' 'Esc closes the help'
 
 # Runs: the list and the loss curve with axes and labels.
 wait_screen 'Loss of run 1' 'the Runs view shows the latest run'
-check 'the run is listed with status and epochs' grep -Eq '^ +1  [0-9T:-]+Z  done +3/3 ' "$T/screen.txt"
+check 'the run is listed with kind, status, snapshot, split and epochs' grep -Eq '^ +1  classifier  done +1 +1 +3/3 ' "$T/screen.txt"
 check 'the plot has a y axis with tick marks' grep -q '┤' "$T/screen.txt"
 check 'the plot has an x axis' grep -q '└──' "$T/screen.txt"
 check 'the plot has braille dots' env LC_ALL=C grep -q "$(printf '\342[\240-\243]')" "$T/screen.txt"
