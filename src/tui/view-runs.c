@@ -142,6 +142,21 @@ static long long selected_run(const runs_state *s)
 	return strtoll(s->tbl.cell[row * (size_t)s->tbl.ncols], NULL, 10);
 }
 
+/* An epoch's held-out loss: on the validation part when the run had
+ * one (train_history's "valid_loss"), else on the test part. */
+static json_t *epoch_loss(json_t *e)
+{
+	json_t *v = json_object_get(e, "valid_loss");
+	return v ? v : json_object_get(e, "test_loss");
+}
+
+/* Whether a run's epochs were evaluated on its validation part. */
+static int on_validation(json_t *hist)
+{
+	const char *on = json_string_value(json_object_get(hist, "evaluated_on"));
+	return on && !strcmp(on, "validation");
+}
+
 static void build_series(runs_state *s)
 {
 	free(s->sx);
@@ -183,7 +198,7 @@ static void build_series(runs_state *s)
 		json_t *e = json_array_get(epochs, i);
 		double epoch = json_number_value(json_object_get(e, "epoch"));
 		s->ex[i] = epoch * per - 1; /* epochs are 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
+		s->ey[i] = json_number_value(epoch_loss(e));
 	}
 	s->ne = m;
 }
@@ -570,7 +585,7 @@ static const char *const shade[] = {"\xc2\xb7", "\xe2\x96\x91", "\xe2\x96\x92", 
 static void draw_matrix(runs_state *s, tui_rect r)
 {
 	char title[256], info[256];
-	snprintf(title, sizeof title, _("Confusion matrix of run %lld"), s->ev_run[0]);
+	snprintf(title, sizeof title, _("Confusion matrix of run %lld (test)"), s->ev_run[0]);
 	if (!s->ev[0]) {
 		tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
 		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
@@ -945,17 +960,20 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 	size_t m = json_array_size(json_object_get(s->hist, "epochs"));
 	if (m) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
-		snprintf(info, sizeof info, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
+		snprintf(info, sizeof info,
+			 on_validation(s->hist) ? _("epoch %lld: train %.4f · validation %.4f · accuracy %.4f · macro-F1 %.4f")
+						: _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, "test_loss")),
+			 json_number_value(epoch_loss(e)),
 			 json_number_value(json_object_get(e, "accuracy")),
 			 json_number_value(json_object_get(e, "macro_f1")));
 	}
 	tui_heading(y, r.x + 1, r.w - 2, title, info);
 	tui_series series[2] = {
 		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("training loss (step)")},
-		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), _("test loss (epoch)")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2),
+		 on_validation(s->hist) ? _("validation loss (epoch)") : _("test loss (epoch)")},
 	};
 	/* the reliability diagram beside the curve (wide), under it (tall), or
 	 * not at all */

@@ -161,7 +161,8 @@ static void build_series(train_state *s)
 	for (size_t i = 0; i < m; i++) {
 		json_t *e = json_array_get(epochs, i);
 		s->ex[i] = json_number_value(json_object_get(e, "epoch")) * per - 1; /* 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
+		json_t *vl = json_object_get(e, "valid_loss"); /* a run with a validation part */
+		s->ey[i] = json_number_value(vl ? vl : json_object_get(e, "test_loss"));
 		s->ay[i] = json_number_value(json_object_get(e, "accuracy"));
 	}
 	s->ne = m;
@@ -510,10 +511,13 @@ static void draw_run(train_state *s, tui_rect r)
 	size_t m = json_array_size(json_object_get(s->hist, "epochs"));
 	if (m && y < r.y + r.h) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
-		tui_putf(y, r.x, r.w, 0, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
+		json_t *vl = json_object_get(e, "valid_loss");
+		tui_putf(y, r.x, r.w, 0,
+			 vl ? _("epoch %lld: train %.4f · validation %.4f · accuracy %.4f")
+			    : _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, "test_loss")),
+			 json_number_value(vl ? vl : json_object_get(e, "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")));
 	}
 	y++;
@@ -529,7 +533,7 @@ static void draw_run(train_state *s, tui_rect r)
 	}
 	tui_series series[3] = {
 		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("train loss")},
-		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), _("test loss")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), s->ne && json_object_get(json_array_get(json_object_get(s->hist, "epochs"), 0), "valid_loss") ? _("validation loss") : _("test loss")},
 		{s->ex, s->ay, s->ne, tui_attr(TUI_C_GOOD), _("accuracy")},
 	};
 	tui_plot(pr, series, 3, _("step"), _("loss"));
