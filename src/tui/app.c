@@ -370,7 +370,7 @@ static void offer_split(tui_app *a, const status_job *s)
 			 (long long)json_integer_value(json_object_get(st, "seed")),
 			 json_number_value(json_object_get(st, "test")));
 	json_t *valid = json_object_get(st, "valid");
-	if (json_is_number(valid) && json_number_value(valid) > 0 && n > 0 && (size_t)n < sizeof line)
+	if (json_is_number(valid) && n > 0 && (size_t)n < sizeof line) /* 0 too: the default is not 0 */
 		n += snprintf(line + n, sizeof line - (size_t)n, " --valid %g", json_number_value(valid));
 	const char *pick = json_string_value(json_object_get(st, "label_pick"));
 	if (pick && n > 0 && (size_t)n < sizeof line)
