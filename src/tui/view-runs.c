@@ -431,6 +431,8 @@ static const char *data_name(const char *what)
 		return _("training cases");
 	if (!strcmp(what, "test_cases"))
 		return _("test cases");
+	if (!strcmp(what, "valid_cases"))
+		return _("validation cases");
 	return what; /* "cleaning.KEY" */
 }
 
