@@ -430,25 +430,19 @@ static void draw_form(train_state *s, tui_rect r)
 		tui_put(r.y + nform + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
 }
 
-/* Under the form's title: where its settings came from and the data a
- * run started now trains on (the active snapshot's split). */
-static void draw_uses(train_state *s, tui_app *a, int y, int x, int w)
+/* Where the form's settings came from and the data a run started now
+ * trains on (the active snapshot's split), for the view's heading. */
+static void uses_text(train_state *s, tui_app *a, char *b, size_t n)
 {
-	char b[256];
-	if (s->from_run)
-		snprintf(b, sizeof b, _("from run %lld"), s->from_run);
-	else
-		snprintf(b, sizeof b, "%s", _("defaults"));
-	int n = tui_put(y, x, w, b, tui_attr(TUI_C_DIM));
-	if (!a->status_known)
+	int k = s->from_run ? snprintf(b, n, _("from run %lld"), s->from_run) : snprintf(b, n, "%s", _("defaults"));
+	if (k < 0 || (size_t)k >= n || !a->status_known)
 		return;
 	if (!a->snapshot)
-		snprintf(b, sizeof b, " \xc2\xb7 %s", _("no snapshot: clean first"));
+		snprintf(b + k, n - (size_t)k, " \xc2\xb7 %s", _("no snapshot: clean first"));
 	else if (!a->split)
-		snprintf(b, sizeof b, _(" \xc2\xb7 snapshot %lld is not split: :split first"), a->snapshot);
+		snprintf(b + k, n - (size_t)k, _(" \xc2\xb7 snapshot %lld is not split: :split first"), a->snapshot);
 	else
-		snprintf(b, sizeof b, _(" \xc2\xb7 trains on snapshot %lld, split %lld"), a->snapshot, a->split);
-	tui_put(y, x + n, w - n, b, tui_attr(a->snapshot && a->split ? TUI_C_DIM : TUI_C_WARN));
+		snprintf(b + k, n - (size_t)k, _(" \xc2\xb7 trains on snapshot %lld, split %lld"), a->snapshot, a->split);
 }
 
 static void draw_run(train_state *s, tui_rect r)
@@ -541,13 +535,13 @@ static void draw_run(train_state *s, tui_rect r)
 
 static void train_draw(void *st, tui_app *a, tui_rect r)
 {
-	(void)a;
 	train_state *s = st;
-	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), _("Enter edit · s start · c cancel · l log"));
+	char uses[256];
+	uses_text(s, a, uses, sizeof uses);
+	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), uses);
 	int fw = r.w >= 90 ? 34 : 28;
-	draw_uses(s, a, r.y + 1, r.x + 2, r.w - 3);
-	draw_form(s, (tui_rect){r.y + 2, r.x + 1, r.h - 2, fw});
-	draw_run(s, (tui_rect){r.y + 2, r.x + fw + 2, r.h - 2, r.w - fw - 3});
+	draw_form(s, (tui_rect){r.y + 1, r.x + 1, r.h - 1, fw});
+	draw_run(s, (tui_rect){r.y + 1, r.x + fw + 2, r.h - 1, r.w - fw - 3});
 }
 
 /* A value typed into the form: checked as the CLI checks it (the
