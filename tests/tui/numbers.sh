@@ -123,8 +123,11 @@ if seen != set(want):
     bad.append("runs shown %s, want %s" % (sorted(seen), sorted(want)))
 # The loss panel of the selected run (run 2, the newest, is selected).
 e = hist["epochs"][-1]
-head2 = "epoch %d: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f" % (
-    e["epoch"], e["train_loss"], e["test_loss"], e["accuracy"], e["macro_f1"])
+# the held-out loss: on the validation part when the run had one (issue 13)
+on = "validation" if hist.get("evaluated_on") == "validation" else "test"
+head2 = "epoch %d: train %.4f · %s %.4f · accuracy %.4f · macro-F1 %.4f" % (
+    e["epoch"], e["train_loss"], on, e["valid_loss"] if on == "validation" else e["test_loss"], e["accuracy"],
+    e["macro_f1"])
 pl = [l for l in lines if "Loss of run 2" in l]
 if not pl:
     bad.append("no loss panel of run 2")
