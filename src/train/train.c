@@ -1049,6 +1049,11 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	progress_start(t.o.progress);
 	t.r.last_flush = progress_now();
 	st = train_epochs(&t, &at, err);
+	/* stopped early: the run's total is the steps it took */
+	if (!st && !t.r.cancelled && out_of_patience(&t, &at) && at.epoch < t.o.epochs) {
+		t.total = at.gstep;
+		st = run_set_total(&t.r, t.total, err);
+	}
 	progress_tick(t.o.progress, "train", "steps", at.gstep, t.total, -1, 1);
 	if (t.r.cancelled && (t.epochs_done == t.o.epochs || out_of_patience(&t, &at)))
 		t.r.cancelled = 0; /* the request came with the last epoch: nothing left to resume */

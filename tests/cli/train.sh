@@ -405,9 +405,10 @@ if a["steps"] == b["steps"]:
 
 # -------------------------------------------------------- cancel, resume
 
-# A longer run (500 epochs of 53 steps), stopped early and resumed, against
-# the same run left alone.
-LONG="--epochs 500 --batch 8 --hidden 32 --threads 1 --seed 5"
+# A longer run (500 epochs of $spe8 steps, never stopping early), stopped
+# and resumed, against the same run left alone.
+spe8=$((ntrain / 8 + (ntrain % 8 >= 2)))
+LONG="--epochs 500 --patience 0 --batch 8 --hidden 32 --threads 1 --seed 5"
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $LONG --json
 cp "$T/stdout" eval5.json
@@ -452,7 +453,7 @@ if (a.pop("run"), b.pop("run")) != (5, 6) or a != b:
 	py_check 'and every step loss and epoch record (the stopped epoch included)' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-if len(a["steps"]) != 500 * 53 or a["steps"] != b["steps"]:
+if len(a["steps"]) != 500 * int(sys.argv[3]) or a["steps"] != b["steps"]:
     print("steps", len(a["steps"]), len(b["steps"]))
 for h in (a, b):
     for e in h["epochs"]:
@@ -460,7 +461,7 @@ for h in (a, b):
 for x, y in zip(a["epochs"], b["epochs"]):
     if x != y:
         print("epoch", x, y)
-        break' hist5.json hist6.json
+        break' hist5.json hist6.json "$spe8"
 fi
 
 if [ -z "$PY" ]; then

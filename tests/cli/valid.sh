@@ -196,16 +196,17 @@ setT()
 	sql p.yj "UPDATE runs SET metrics = json_set(metrics, '\$.calibration.temperature', json('$1')) WHERE id = 1" >/dev/null
 }
 setT 1
-expect_exit 0 yujing predict p.yj --run 1 --json
+expect_exit 0 yujing predict p.yj --run 1 --source cases=cases.csv --json
 cp "$T/stdout" pred1.json
 setT "$T1"
-expect_exit 0 yujing predict p.yj --run 1 --json
+expect_exit 0 yujing predict p.yj --run 1 --source cases=cases.csv --json
 cp "$T/stdout" predT.json
 py_check "predict: probabilities = softmax(logits / T), T = $T1 from eval --json" '
 import json, math, sys
 T = json.load(open("eval1.json"))["calibration"]["temperature"]
-a = {p["key"]: p for p in json.load(open("pred1.json"))["predictions"]}
-b = {p["key"]: p for p in json.load(open("predT.json"))["predictions"]}
+rows = lambda f: [json.loads(l) for l in open(f) if l.strip()]  # one JSON object a line
+a = {p["key"]: p for p in rows("pred1.json")}
+b = {p["key"]: p for p in rows("predT.json")}
 if set(a) != set(b) or len(a) < 300:
     print("cases", len(a), len(b))
 worst = 0
@@ -232,7 +233,7 @@ py_check 'explain states the temperature and gives predict'"'"'s probabilities' 
 import json, sys
 e = json.load(open("eval1.json"))
 x = json.load(open("ex.json"))
-p = {q["key"]: q for q in json.load(open("predT.json"))["predictions"]}[sys.argv[1]]
+p = {q["key"]: q for q in map(json.loads, filter(str.strip, open("predT.json")))}[sys.argv[1]]
 if x["temperature"] != e["calibration"]["temperature"]:
     print("explain T", x["temperature"])
 for c, v in x["probabilities"].items():
@@ -248,7 +249,7 @@ for bad in 50 0.01 '"x"'; do
 	setT "$bad"
 	expect_exit 1 yujing eval p.yj --run 1
 	expect_stderr_contains 'temperature'
-	expect_exit 1 yujing predict p.yj --run 1
+	expect_exit 1 yujing predict p.yj --run 1 --source cases=cases.csv
 	expect_stderr_contains 'runs.metrics.calibration.temperature'
 done
 setT "$T1"
