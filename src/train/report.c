@@ -97,7 +97,14 @@ static json_t *calibration_json(const part_out *va, const part_out *te, int K)
 	double T = 1;
 	if (calibrate_temperature(va->logits, va->y, va->n, K, &T))
 		return NULL;
-	json_t *c = json_pack("{s:f}", "temperature", T);
+	/* At the lower bound the validation logits separate every case: the
+	 * likelihood only grows as T -> 0, so the data say nothing about how
+	 * sure the model should be, and the bound would make every
+	 * probability 0 or 1.  No scaling then (T = 1), and say so. */
+	int separable = T <= CALIBRATE_T_MIN;
+	if (separable)
+		T = 1;
+	json_t *c = json_pack("{s:f, s:b}", "temperature", T, "separable", separable);
 	if (!te->n)
 		return c;
 	float *pb = malloc(te->n * (size_t)K * sizeof *pb), *pa = malloc(te->n * (size_t)K * sizeof *pa);

@@ -465,7 +465,8 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
-	json_object_set_new(j, "patience", json_integer(o->patience));
+	if (o->patience) /* absent: no early stop (as every run before it) */
+		json_object_set_new(j, "patience", json_integer(o->patience));
 	if (c->ngram_tfidf) {
 		json_object_set_new(j, "ngram_words", json_integer(c->ngram_words));
 		json_object_set_new(j, "ngram_weighting", json_string("tfidf"));

@@ -14,7 +14,10 @@
  * "brier_before", "brier_after", "bins": [{lo, hi, count, confidence,
  * accuracy} x 15]} where the temperature is fitted on the validation
  * logits (calibrate.h) and the rest is measured on the test part, the
- * bins after scaling.
+ * bins after scaling.  When the fit ends at the lower bound (the model
+ * gets every validation case right by a margin, so the likelihood keeps
+ * growing as T -> 0) the temperature is 1 and "separable" is true: the
+ * validation part cannot tell how sure the model should be.
  */
 #ifndef YUJING_TRAIN_REPORT_H
 #define YUJING_TRAIN_REPORT_H
