@@ -183,7 +183,7 @@ typedef struct {
 	long long id, snapshot, split;
 	json_t *config, *snap_settings;
 	yj_split_row *rows;
-	size_t nrows, ntest; /* the test rows are the last ntest */
+	size_t nrows, ntest, nvalid; /* rows in all parts, in the test and the validation part */
 } run_side;
 
 static void side_free(run_side *s)
@@ -213,10 +213,12 @@ static yj_status side_load(yj_project *p, long long id, run_side *s, yj_error *e
 		free(stats);
 		free(settings);
 	}
-	if (s->split && (st = splits_rows(p, s->split, &s->rows, &s->nrows, err)))
+	if (s->split && (st = splits_rows(p, s->split, SPLIT_PARTS_ALL, &s->rows, &s->nrows, err)))
 		return st;
-	for (size_t i = 0; i < s->nrows; i++)
-		s->ntest += s->rows[i].test != 0;
+	for (size_t i = 0; i < s->nrows; i++) {
+		s->ntest += s->rows[i].part == SPLIT_PART_TEST;
+		s->nvalid += s->rows[i].part == SPLIT_PART_VALID;
+	}
 	return YJ_OK;
 }
 
@@ -237,9 +239,9 @@ static int same_tests(run_side *a, run_side *b)
 	qsort(b->rows, b->nrows, sizeof *b->rows, cmp_row_key);
 	size_t i = 0, j = 0;
 	while (1) {
-		while (i < a->nrows && !a->rows[i].test)
+		while (i < a->nrows && a->rows[i].part != SPLIT_PART_TEST)
 			i++;
-		while (j < b->nrows && !b->rows[j].test)
+		while (j < b->nrows && b->rows[j].part != SPLIT_PART_TEST)
 			j++;
 		if (i == a->nrows || j == b->nrows)
 			return i == a->nrows && j == b->nrows;
@@ -312,10 +314,10 @@ static yj_status paired(yj_project *p, run_side *a, run_side *b, const yj_compar
 	int usable = 0;
 	if (active) {
 		act.split = active;
-		if ((st = splits_rows(p, active, &act.rows, &act.nrows, err)))
+		if ((st = splits_rows(p, active, SPLIT_PARTS_ALL, &act.rows, &act.nrows, err)))
 			return st;
 		for (size_t i = 0; i < act.nrows; i++)
-			act.ntest += act.rows[i].test != 0;
+			act.ntest += act.rows[i].part == SPLIT_PART_TEST;
 		usable = same_tests(a, &act);
 		side_free(&act);
 	}
@@ -424,7 +426,8 @@ static json_t *side_json(const run_side *s)
 	json_t *o = json_pack("{s:I}", "run", (json_int_t)s->id);
 	json_object_set_new(o, "snapshot", s->snapshot ? json_integer(s->snapshot) : json_null());
 	json_object_set_new(o, "split", s->split ? json_integer(s->split) : json_null());
-	json_object_set_new(o, "train_cases", json_integer((json_int_t)(s->nrows - s->ntest)));
+	json_object_set_new(o, "train_cases", json_integer((json_int_t)(s->nrows - s->ntest - s->nvalid)));
+	json_object_set_new(o, "valid_cases", json_integer((json_int_t)s->nvalid));
 	json_object_set_new(o, "test_cases", json_integer((json_int_t)s->ntest));
 	return o;
 }
@@ -464,7 +467,8 @@ yj_status compare_runs(yj_project *p, long long a, long long b, const yj_compare
 		goto out;
 	}
 	data_row(data, "split", sa.split, sb.split);
-	data_row(data, "train_cases", (long long)(sa.nrows - sa.ntest), (long long)(sb.nrows - sb.ntest));
+	data_row(data, "train_cases", (long long)(sa.nrows - sa.ntest - sa.nvalid), (long long)(sb.nrows - sb.ntest - sb.nvalid));
+	data_row(data, "valid_cases", (long long)sa.nvalid, (long long)sb.nvalid);
 	data_row(data, "test_cases", (long long)sa.ntest, (long long)sb.ntest);
 	if (diff_objects(settings, "name", "", sa.config, sb.config)) {
 		st = oom(err);

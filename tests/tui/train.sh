@@ -57,7 +57,10 @@ wait_screen 'No runs yet' 'the Train view says there is no run yet'
 check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
 set_field 9 300
 wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
-set_field 10 4
+# every epoch, without stopping early (the patience, under the epochs)
+set_field 10 0
+wait_check 'the patience (0: never stop early)' grep -Eq '^  patience +0( |$)' "$T/screen.txt"
+set_field 11 4
 wait_check 'and the batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
 set_field 9 x
 wait_screen 'epochs wants a whole number' 'a value that is not a number is refused'
@@ -83,11 +86,11 @@ check 'the x axis is labelled step' grep -q ' step ' "$T/screen.txt"
 on=$(yujing runs p.yj --history 1 --json | $PY -c 'import json, sys; print(json.load(sys.stdin).get("evaluated_on", "test"))')
 check "the legend names the three series (the held-out loss: $on)" grep -q "train loss .*$on loss .*accuracy" "$T/screen.txt"
 wait_check 'the run has its own log, p.yj.run-1.log' test -f p.yj.run-1.log
-check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --batch 4' p.yj.run-1.log
+check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --patience 0 --batch 4' p.yj.run-1.log
 check 'the log ends with the run done' grep -q '^run 1 done' p.yj.run-1.log
 expect_eq "$(run_field 1 config | $PY -c 'import ast,sys; print(ast.literal_eval(sys.stdin.read())["epochs"])')" 300 'the run trained with the epochs of the form (its config)'
 keys l
-wait_screen 'run 1 done: test accuracy' 'l shows the log'
+wait_screen 'run 1 done: epoch' 'l shows the log'
 keys l
 wait_screen 'train loss' 'l again shows the curves'
 
@@ -105,7 +108,8 @@ check 'the branches it trained, as it stored them' grep -Eq '^  branches +struct
 keys d
 wait_check 'd again: the defaults' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
 set_field 9 300
-set_field 10 4
+set_field 10 0
+set_field 11 4
 
 # A run that cannot start says why (from its log).
 # A value train would refuse is refused in the form, with train's message.
@@ -124,6 +128,7 @@ wait_screen 'train loss' 'l goes back to the curves'
 
 # A long run survives the workbench quitting, and shows live in a new one.
 set_field 9 100000
+set_field 10 0
 keys s
 wait_screen 'Run 2: running' 'a second run starts'
 tui_quit 'the workbench quits while the run trains'
@@ -152,7 +157,8 @@ keys c
 wait_screen 'Run 2: cancelled' 'c cancels the run'
 expect_eq "$(run_field 2 status)" cancelled 'the project says cancelled'
 set_field 9 100000
-set_field 10 4
+set_field 10 0
+set_field 11 4
 keys s
 wait_screen 'Run 3: ' 'a new run can start after the cancel'
 keys c
@@ -161,7 +167,7 @@ wait_screen 'Run 3: cancelled' 'and be cancelled'
 # A run started from the prompt (:train) is detached the same way: quitting
 # does not stop it (before, it was the prompt's child and died with it).
 keys :
-keys_text 'train --epochs 100000 --batch 4'
+keys_text 'train --epochs 100000 --patience 0 --batch 4'
 keys Enter
 wait_screen 'Run 4: running' ':train starts run 4, shown in Train'
 tui_quit 'q quits at once (no command of the prompt is running)'
@@ -180,7 +186,7 @@ wait_check_file()
 	test -f "$1"
 }
 check 'run 4 logs to p.yj.run-4.log' wait_check_file p.yj.run-4.log
-check 'which starts with its command line' grep -qx '\$ yujing train p.yj --epochs 100000 --batch 4' p.yj.run-4.log
+check 'which starts with its command line' grep -qx '\$ yujing train p.yj --epochs 100000 --patience 0 --batch 4' p.yj.run-4.log
 yujing train p.yj --cancel 4 >/dev/null 2>&1
 
 # Quitting while a command of the prompt runs asks first: n stays, y quits

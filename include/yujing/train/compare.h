@@ -52,7 +52,7 @@ typedef struct yj_compare_opts {
 } yj_compare_opts;
 
 /* Compare run a with run b (classifier runs).  *out:
- * {"a", "b", "runs": [{"run", "snapshot", "split", "train_cases",
+ * {"a", "b", "runs": [{"run", "snapshot", "split", "train_cases", "valid_cases",
  *   "test_cases"} x2], "data": [{"what", "a", "b"}] (the snapshot, its
  *   cleaning settings that differ, the split, the cases),
  *  "settings": [{"name", "a", "b"}] (the run settings that differ),
