@@ -857,14 +857,13 @@ static void draw_reliability(runs_state *s, tui_rect r)
 		m++;
 	}
 	char title[160];
-	snprintf(title, sizeof title, _("Reliability (test, T %.2f): ECE %.4f, before %.4f"),
-		 json_number_value(json_object_get(cal, "temperature")), json_number_value(json_object_get(cal, "ece_after")),
-		 json_number_value(json_object_get(cal, "ece_before")));
+	snprintf(title, sizeof title, _("Reliability (test) ECE %.4f, was %.4f"),
+		 json_number_value(json_object_get(cal, "ece_after")), json_number_value(json_object_get(cal, "ece_before")));
 	tui_put(r.y, r.x, r.w, title, tui_attr(TUI_C_TITLE));
 	static const double dx[2] = {0, 1}, dy[2] = {0, 1};
 	tui_series series[2] = {
-		{x, y, m, tui_attr(TUI_C_ACCENT), _("accuracy per bin")},
-		{dx, dy, 2, tui_attr(TUI_C_DIM), _("calibrated")},
+		{x, y, m, tui_attr(TUI_C_ACCENT), _("bins")},
+		{dx, dy, 2, tui_attr(TUI_C_DIM), _("ideal")},
 	};
 	tui_plot((tui_rect){r.y + 1, r.x, r.h - 1, r.w}, series, 2, _("confidence"), _("accuracy"));
 out:
@@ -982,8 +981,8 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 	int have_rel = json_array_size(json_object_get(json_object_get(s->hev, "calibration"), "bins")) > 0;
 	tui_rect lr = {y + 1, r.x + 1, ph, r.w - 2}, rr = {0, 0, 0, 0};
 	if (have_rel && r.w >= 100) {
-		rr = (tui_rect){y + 1, r.x + r.w - 45, ph, 44};
-		lr.w = r.w - 48;
+		rr = (tui_rect){y + 1, r.x + r.w - 47, ph, 46};
+		lr.w = r.w - 50;
 	} else if (have_rel && ph >= 18) {
 		lr.h = ph / 2;
 		rr = (tui_rect){y + 1 + lr.h, r.x + 1, ph - lr.h, r.w - 2};

@@ -270,6 +270,16 @@ tui_start 100 40
 wait_screen 'Sources (1)' 'the workbench opens at 100x40 with colours'
 keys 6
 wait_screen 'Runs (2)' 'the Runs view'
+# Beside the loss curve, the selected run's reliability diagram (run 2 had
+# a validation part: calibrated), titled with eval --json's ECE after and
+# before the temperature.
+rel=$($PY -c '
+import json
+c = json.load(open("ev2.json", encoding="utf-8"))["calibration"]
+print("Reliability (test) ECE %.4f, was %.4f" % (c["ece_after"], c["ece_before"]))')
+wait_screen "$rel" "the reliability diagram of run 2: $rel"
+check 'it plots the bins against confidence with the ideal diagonal' grep -q 'bins .*ideal' "$T/screen.txt"
+check 'its x axis is the confidence' grep -q 'confidence' "$T/screen.txt"
 keys Enter
 wait_screen 'Confusion matrix of run 2' 'Enter on the latest run opens its matrix'
 wait_check 'run 2 is the same text with colours: = eval --run 2 --json' \
