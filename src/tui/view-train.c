@@ -527,7 +527,7 @@ static void draw_run(train_state *s, tui_rect r)
 	}
 	tui_series series[3] = {
 		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("train loss")},
-		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), s->ne && json_object_get(json_array_get(json_object_get(s->hist, "epochs"), 0), "valid_loss") ? _("validation loss") : _("test loss")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), s->ne && json_object_get(json_array_get(json_object_get(s->hist, "epochs"), 0), "valid_loss") ? _("val. loss") : _("test loss")},
 		{s->ex, s->ay, s->ne, tui_attr(TUI_C_GOOD), _("accuracy")},
 	};
 	tui_plot(pr, series, 3, _("step"), _("loss"));

@@ -84,7 +84,9 @@ check 'the x axis is labelled step' grep -q ' step ' "$T/screen.txt"
 # the held-out loss: the validation part's when the split has one for every
 # category, else the test part's (as runs --history says)
 on=$(yujing runs p.yj --history 1 --json | $PY -c 'import json, sys; print(json.load(sys.stdin).get("evaluated_on", "test"))')
-check "the legend names the three series (the held-out loss: $on)" grep -q "train loss .*$on loss .*accuracy" "$T/screen.txt"
+lbl='test loss'
+[ "$on" = validation ] && lbl='val\. loss'
+check "the legend names the three series (the held-out loss: $on)" grep -q "train loss .*$lbl .*accuracy" "$T/screen.txt"
 wait_check 'the run has its own log, p.yj.run-1.log' test -f p.yj.run-1.log
 check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --patience 0 --batch 4' p.yj.run-1.log
 check 'the log ends with the run done' grep -q '^run 1 done' p.yj.run-1.log
