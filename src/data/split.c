@@ -231,13 +231,14 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	}
 	qsort(classes, nclasses, sizeof *classes, cmp_class);
 	json_t *carr = json_array(), *single = json_array();
+	int bad = !carr || !single; /* a value not made (out of memory) fails its append */
 	long long ntrain = 0, ntest = 0;
 	for (size_t i = 0; i < nclasses; i++) {
 		const split_class *c = &classes[i];
-		json_array_append_new(carr, json_pack("{s:s, s:I, s:I}", "label", c->label, "train",
-						      (json_int_t)(c->n - c->test), "test", (json_int_t)c->test));
+		bad |= json_array_append_new(carr, json_pack("{s:s, s:I, s:I}", "label", c->label, "train",
+							     (json_int_t)(c->n - c->test), "test", (json_int_t)c->test));
 		if (c->n == 1)
-			json_array_append_new(single, json_string(c->label));
+			bad |= json_array_append_new(single, json_string(c->label));
 		ntrain += (long long)(c->n - c->test);
 		ntest += (long long)c->test;
 	}
@@ -245,13 +246,22 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 			    (json_int_t)ntrain, "test", (json_int_t)ntest, "classes", carr, "singletons",
 			    single, "unlabeled", (json_int_t)unlabeled, "dropped_multi",
 			    (json_int_t)dropped_multi);
+	if (bad) {
+		json_decref(*report);
+		*report = NULL;
+		goto nomem;
+	}
 	long long id = 0;
 	if ((st = store_split(p, snapshot, o, cases, is_test, ncases, *report, &id, err))) {
 		json_decref(*report);
 		*report = NULL;
 		goto out;
 	}
-	json_object_set_new(*report, "split", json_integer(id));
+	if (json_object_set_new(*report, "split", json_integer(id))) {
+		json_decref(*report);
+		*report = NULL;
+		goto nomem;
+	}
 	goto out;
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));
