@@ -232,8 +232,8 @@ tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
 TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/mm-data.sh
-TESTS += tests/cli/predict.sh
-EXTRA_DIST += tests/cli/predict.sh
+TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
+EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
 ## One cleaning engine: kept rows through predict --source give the
 ## training-time probabilities (issue 12).
 TESTS += tests/cli/predict-kept.sh

@@ -393,6 +393,19 @@ static void test_progress(void)
 	progress_tick(&none, "x", "y", 1, 1, 1, 1);
 	double a = progress_now(), b = progress_now();
 	ok(b >= a, "progress_now is monotonic");
+
+	/* the ETA by hand: a quarter done in 6 s leaves 3 quarters, 18 s;
+	 * 0.8 done in 2 s leaves 0.5 s; unknown or nothing done: 0 */
+	yj_progress_event ev = {.elapsed = 6, .fraction = 0.25};
+	is_near(progress_eta(&ev), 18, 1e-12, "ETA: a quarter done in 6 s leaves 18 s");
+	ev = (yj_progress_event){.elapsed = 2, .fraction = 0.8};
+	is_near(progress_eta(&ev), 0.5, 1e-12, "ETA: 80%% done in 2 s leaves 0.5 s");
+	ev = (yj_progress_event){.elapsed = 5, .fraction = 1};
+	is_near(progress_eta(&ev), 0, 0, "ETA: all done leaves 0 s");
+	ev = (yj_progress_event){.elapsed = 5, .fraction = 0};
+	is_near(progress_eta(&ev), 0, 0, "ETA: nothing done yet says 0, not infinity");
+	ev = (yj_progress_event){.elapsed = 5, .fraction = -1};
+	is_near(progress_eta(&ev), 0, 0, "ETA: an unknown fraction says 0");
 }
 
 int main(void)
