@@ -13,6 +13,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/datetime.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/preview.h"
 #include "yujing/store/snapshots.h"
 
@@ -679,9 +680,9 @@ static yj_status store_snapshot(yj_project *p, const yj_clean_opts *o, yj_clean_
 	}
 	/* NULL when stats is: then s_stats is NULL, out of memory below */
 	json_t *statso = json_pack("{s:o}", "sources", stats);
-	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_stats = json_dumps(statso, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_settings = jtext_dump(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_report = jtext_dump(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_stats = jtext_dump(statso, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	int64_t *kept = NULL;
 	long long id = 0;
 	if (!s_settings || !s_report || !s_stats) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/profile.h"
 #include "yujing/data/stats.h"
 #include "yujing/store/profiles.h"
@@ -201,7 +202,7 @@ static char *settings_text(yj_project *p, const yj_table *t, const yj_profile_op
 			      "null_markers", markers ? markers : PROJECT_DEFAULT_NULL_MARKERS,
 			      "imported_at", t->info.imported_at);
 	free(markers);
-	char *text = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	char *text = jtext_dump(s, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(s);
 	return text;
 }
@@ -222,7 +223,7 @@ static json_t *stored_profile(yj_project *p, long long source_id, const char *se
 static yj_status store_profile(yj_project *p, long long source_id, const char *settings,
 			       const json_t *result, yj_error *err)
 {
-	char *text = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *text = jtext_dump(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	if (!text)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	yj_status st = profiles_put(p, source_id, settings, text, err);

@@ -10,6 +10,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/rng.h"
 #include "yujing/data/clean.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/split.h"
 #include "yujing/data/table.h"
 #include "yujing/store/splits.h"
@@ -130,8 +131,8 @@ static yj_status store_split(yj_project *p, long long snapshot, const yj_split_o
 {
 	json_t *settings = json_pack("{s:f, s:I, s:s}", "test", o->test, "seed", (json_int_t)o->seed,
 				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
-	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_settings = jtext_dump(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_report = jtext_dump(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	yj_split_row *rows = malloc((n ? n : 1) * sizeof *rows);
 	json_decref(settings);
 	yj_status ret;
