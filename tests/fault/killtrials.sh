@@ -7,6 +7,7 @@
 # such trials; this is the script that counts them again.
 #
 #   YUJING=build/yujing sh tests/fault/killtrials.sh [TRIALS-PER-COMMAND] [SEED]
+#   (KILL_COMMANDS="train" for some of import, clean, train)
 #
 # Each trial: measure nothing, draw a delay uniformly in [0, D) where D is
 # the command's duration unkilled (measured once), start the command, kill
@@ -57,7 +58,7 @@ check_db()
 
 fail=0
 printf '%-8s %6s %7s %9s %8s\n' command trials killed integrity resumed >table.txt
-for cmd in import clean train; do
+for cmd in ${KILL_COMMANDS:-import clean train}; do
 	cp "before-$cmd.yj" p.yj
 	t0=$(now_ms)
 	# shellcheck disable=SC2046
@@ -83,11 +84,12 @@ for cmd in import clean train; do
 		ok_i=no ok_r=no
 		check_db && ok_i=yes && integ=$((integ + 1))
 		if [ "$cmd" = train ]; then
-			run=$("$SQLITE3" p.yj "SELECT max(id) FROM runs" 2>/dev/null)
+			run=$("$SQLITE3" p.yj "SELECT max(id) FROM runs" 2>&1)
 			if [ -n "$run" ] && "$YUJING" train p.yj --resume "$run" --threads 1 >res.txt 2>&1; then
 				ok_r="yes (run $run resumed)"
 			else
 				why=$(tr '\n' ' ' <res.txt | cut -c1-120)
+				case $run in *[!0-9]*) why="the run's id: $run" ;; esac
 				# shellcheck disable=SC2046
 				"$YUJING" $(args train) >res.txt 2>&1 && ok_r="yes (a new run; --resume $run said: $why)"
 			fi
