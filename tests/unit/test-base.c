@@ -14,6 +14,7 @@
 #include "tap.h"
 #include "yujing/base/error.h"
 #include "yujing/base/progress.h"
+#include "yujing/base/rng.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/base/utf8.h"
 
@@ -408,8 +409,57 @@ static void test_progress(void)
 	is_near(progress_eta(&ev), 0, 0, "ETA: an unknown fraction says 0");
 }
 
+/* ------------------------------------------- found by mutation (issue 18) */
+
+/* The terminator needs a byte beyond the text: a buffer filled exactly to
+ * its capacity, and a formatted text longer than an empty buffer's first
+ * capacity, leave room for it and read back whole. */
+static void test_strbuf_room(void)
+{
+	strbuf sb = STRBUF_INIT;
+	char text[65];
+	memset(text, 'x', 64);
+	text[64] = '\0';
+	ok(strbuf_adds(&sb, text) == 0 && sb.len == 64 && sb.cap >= 65,
+	   "64 bytes into an empty buffer: capacity %zu leaves room for the terminator", sb.cap);
+	ok(sb.buf[64] == '\0' && strlen(strbuf_str(&sb)) == 64, "and the text reads back as 64 bytes");
+	strbuf_free(&sb);
+	strbuf f = STRBUF_INIT;
+	ok(strbuf_addf(&f, "%0200d", 7) == 0 && f.len == 200 && f.cap >= 201,
+	   "a formatted 200-byte text into an empty buffer grows it (capacity %zu)", f.cap);
+	ok(f.buf && f.buf[199] == '7' && f.buf[0] == '0' && f.buf[200] == '\0', "and reads back whole");
+	strbuf_free(&f);
+}
+
+/* xoshiro256** seeded by splitmix64: the first four draws from seed 42,
+ * from tests/reference/xoshiro.py (the published algorithms). */
+static void test_rng_reference(void)
+{
+	static const uint64_t want[] = {0x15780b2e0c2ec716ULL, 0x6104d9866d113a7eULL, 0xae17533239e499a1ULL,
+					0xecb8ad4703b360a1ULL};
+	yj_rng r;
+	rng_seed(&r, 42);
+	int same = 1;
+	for (int i = 0; i < 4; i++)
+		same &= rng_u64(&r) == want[i];
+	ok(same, "rng: the first four draws from seed 42 are xoshiro256**'s");
+}
+
+/* A fraction given as 0 is kept (-1 alone asks for done/total). */
+static void test_progress_zero(void)
+{
+	progress_log log = {0};
+	yj_progress p = {.report = on_progress, .ctx = &log};
+	progress_start(&p);
+	progress_tick(&p, "train", "steps", 5, 10, 0, 1);
+	is_near(log.last.fraction, 0, 0, "a fraction given as 0 stays 0 (not done/total = 0.5)");
+}
+
 int main(void)
 {
+	test_strbuf_room();
+	test_rng_reference();
+	test_progress_zero();
 	test_strbuf();
 	test_utf8_valid();
 	test_utf8_codec();
