@@ -168,19 +168,29 @@ static yj_fill_kind fill_for(const yj_column *col, const yj_clean_opts *o, const
 
 /* The fill value of a column from per-entry counts `cnt` (rows after step
  * 1 whose value is neither null nor an outlier). */
-static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cval, const int64_t *cnt)
+/* strdup(s), setting *oom when it fails (a fill value that could not be
+ * made is out of memory, not "no fill value": the rows would be dropped). */
+static char *dup_fill(const char *s, int *oom)
+{
+	char *d = strdup(s);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cval, const int64_t *cnt, int *oom)
 {
 	char buf[64];
 	if (kind == FILL_DEFAULT)
 		kind = ftype_is_numeric(col->type) ? FILL_MEAN : col->type == FTYPE_TEXT ? FILL_CONST : FILL_MODE;
 	switch (kind) {
 	case FILL_CONST:
-		return strdup(cval ? cval : "");
+		return dup_fill(cval ? cval : "", oom);
 	case FILL_ZERO:
-		return strdup("0");
+		return dup_fill("0", oom);
 	case FILL_MODE: {
 		size_t e = stats_mode(col, cnt);
-		return e ? strdup(col->value[e]) : NULL;
+		return e ? dup_fill(col->value[e], oom) : NULL;
 	}
 	case FILL_MEAN: {
 		yj_moments m;
@@ -188,17 +198,21 @@ static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cva
 		if (!m.n)
 			return NULL;
 		clean_format_number(m.mean, buf, sizeof buf);
-		return strdup(buf);
+		return dup_fill(buf, oom);
 	}
 	case FILL_MEDIAN: {
 		size_t n;
 		size_t *s = stats_sorted_entries(col, cnt, &n);
 		double med = s && n ? stats_quantile(col, cnt, s, n, 0.5, 0) : NAN;
+		yj_moments m;
+		stats_moments(col, cnt, &m);
+		if (!s && m.n) /* values to sort, and no list: out of memory */
+			*oom = 1;
 		free(s);
 		if (isnan(med))
 			return NULL;
 		clean_format_number(med, buf, sizeof buf);
-		return strdup(buf);
+		return dup_fill(buf, oom);
 	}
 	default:
 		return NULL;
@@ -354,7 +368,12 @@ static int step_fit(const yj_table *t, const yj_clean_opts *o, yj_clean_result *
 		const char *cval;
 		yj_fill_kind kind = fill_for(col, o, &cval);
 		r->fill_kind[c] = kind;
-		r->fill[c] = fill_value(col, kind, cval, cnt);
+		int oom = 0;
+		r->fill[c] = fill_value(col, kind, cval, cnt, &oom);
+		if (oom) {
+			free(cnt);
+			return -1;
+		}
 	}
 	free(cnt);
 	return 0;
