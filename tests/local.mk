@@ -52,11 +52,13 @@ TESTS += $(check_PROGRAMS)
 TESTS += \
 	tests/cli/basics.sh \
 	tests/cli/init.sh \
-	tests/cli/import.sh
+	tests/cli/import.sh \
+	tests/cli/import-large.sh
 EXTRA_DIST += \
 	tests/cli/basics.sh \
 	tests/cli/init.sh \
-	tests/cli/import.sh
+	tests/cli/import.sh \
+	tests/cli/import-large.sh
 
 ## Documentation and translation: man/yujing.1 against the command table,
 ## po/POTFILES.in and po/zh_CN.po against the sources, the catalogue at work.
