@@ -151,12 +151,21 @@ def sh(cmd, cwd, log, timeout=None, env=None):
     with open(log, "ab") as f:
         f.write(("$ %s\n" % " ".join(cmd)).encode())
         f.flush()
+        # its own process group, so that a timeout or an interrupt ends
+        # the whole tree (a test a mutant made hang, its tmux, ...), not
+        # only make
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
-            return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
-                                  env=env).returncode
+            return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             f.write(b"*** timed out\n")
             return None
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # what is left of the group
+            except ProcessLookupError:
+                pass
+            proc.wait()
 
 
 def copy_tree(top, dest):
