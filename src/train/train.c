@@ -98,6 +98,8 @@ typedef struct {
 	size_t *perm;
 	int32_t *pred, *truth;
 	int epochs_done;
+	/* checkpoints: when the last was written, what it cost (seconds) */
+	double ckpt_at, ckpt_cost;
 	/* owned copies when resuming */
 	char *text_model;
 	char **exclude;
@@ -420,6 +422,7 @@ static yj_status opts_from_config(trainer *t, json_t *cfg, yj_error *err)
 	o->progress = keep.progress;
 	o->on_epoch = keep.on_epoch;
 	o->ctx = keep.ctx;
+	o->checkpoint_seconds = keep.checkpoint_seconds;
 	free(t->branches);
 	t->branches = strdup(c.o.branches ? c.o.branches : "structured");
 	o->branches = t->branches;
@@ -904,8 +907,46 @@ static yj_status save_best_pair(trainer *t, int epoch, const yj_metrics *mt, yj_
 	return st;
 }
 
+/* Checkpoints at an epoch's end.  A checkpoint is the whole parameter
+ * buffer with its AdamW moments: with n-gram tables of V x (D + K) floats
+ * (CAIL: about 10^5 rows of 185) that is hundreds of megabytes, and
+ * writing one after every epoch cost more than the epoch.  So one is
+ * written only when the last is at least CKPT_SECONDS old (or, when
+ * writing costs more, CKPT_COST_FACTOR times its cost: at most a tenth of
+ * the time goes to checkpoints), never after the last epoch (the run ends
+ * there), and always when the run is stopped (epoch_steps).  A run killed
+ * in between resumes from its last checkpoint (or the start) and repeats
+ * the epochs after it: the same seed, order and threads give the same
+ * numbers, and the steps, epoch records and best weights it writes again
+ * replace equal ones.  opts.checkpoint_seconds overrides CKPT_SECONDS
+ * (negative: every epoch). */
+#define CKPT_SECONDS 120.0
+#define CKPT_COST_FACTOR 9.0
+
+static int checkpoint_due(const trainer *t, int next_epoch)
+{
+	if (next_epoch >= t->o.epochs)
+		return 0;
+	double every = t->o.checkpoint_seconds ? t->o.checkpoint_seconds : CKPT_SECONDS;
+	if (every < 0)
+		return 1;
+	if (every < CKPT_COST_FACTOR * t->ckpt_cost)
+		every = CKPT_COST_FACTOR * t->ckpt_cost;
+	return progress_now() - t->ckpt_at >= every;
+}
+
+static yj_status timed_checkpoint(trainer *t, const train_pos *at, yj_error *err)
+{
+	double t0 = progress_now();
+	yj_status st = save_checkpoint(t, at, err);
+	t->ckpt_at = progress_now();
+	t->ckpt_cost = t->ckpt_at - t0;
+	return st;
+}
+
 /* The end of an epoch: the test figures, the epoch's record, the best
- * weights when they improved, and a checkpoint at the next epoch. */
+ * weights when they improved, and a checkpoint at the next epoch when
+ * one is due. */
 static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
@@ -934,8 +975,8 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 	}
 	metrics_free(&mt);
 	*at = (train_pos){epoch + 1, 0, at->gstep, at->best_f1, at->best_epoch, 0, 0};
-	if (!st)
-		st = save_checkpoint(t, at, err);
+	if (!st && checkpoint_due(t, at->epoch))
+		st = timed_checkpoint(t, at, err);
 	if (!st && o->on_epoch)
 		o->on_epoch(o->ctx, epoch, train_loss, test_loss, rec.accuracy, rec.macro_f1);
 	return st;
@@ -997,7 +1038,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		goto end; /* start_run may have created the run */
 	*run_id = t.r.id;
 	progress_start(t.o.progress);
-	t.r.last_flush = progress_now();
+	t.r.last_flush = t.ckpt_at = progress_now();
 	st = train_epochs(&t, &at, err);
 	progress_tick(t.o.progress, "train", "steps", at.gstep, t.total, -1, 1);
 	if (t.r.cancelled && t.epochs_done == t.o.epochs)

@@ -62,6 +62,8 @@ typedef struct yj_train_opts {
 	uint64_t seed;          /* default 42 */
 	int threads;            /* 0: OPENBLAS_NUM_THREADS or all cores */
 	long long resume;       /* run to continue, 0 for a new run */
+	double checkpoint_seconds; /* least seconds between checkpoints at epoch ends (0: the
+				    * default, 120; negative: after every epoch); not stored */
 	yj_progress *progress;
 	/* Called after every epoch (may be NULL): epoch, train loss, test
 	 * loss, accuracy, macro-F1. */
