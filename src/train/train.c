@@ -614,8 +614,9 @@ static yj_status nomem(yj_error *err)
 
 static yj_status check_opts(const yj_train_opts *o, yj_error *err)
 {
-	if (o->epochs < 1 || o->batch < 2 || !(o->lr > 0) || o->hidden < 1 || o->depth < 1 ||
-	    o->depth > MLP_MAX_DEPTH)
+	/* epochs, batch and lr of 0 are chosen by train_opts_resolve */
+	if (o->epochs < 0 || o->batch == 1 || o->batch < 0 || o->lr < 0 || !isfinite(o->lr) || o->hidden < 1 ||
+	    o->depth < 1 || o->depth > MLP_MAX_DEPTH)
 		return error_set(err, YJ_EUSAGE, _("invalid training options (epochs >= 1, batch >= 2, lr > 0, "
 						    "hidden >= 1, 1 <= depth <= %d)"), MLP_MAX_DEPTH);
 	return YJ_OK;
@@ -666,9 +667,8 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 		return st;
 	t->train_idx = malloc(t->cases.n * sizeof *t->train_idx);
 	t->test_idx = malloc(t->cases.n * sizeof *t->test_idx);
-	t->yb = malloc((size_t)o->batch * sizeof *t->yb);
 	t->cw = malloc(t->cases.nclasses * sizeof *t->cw);
-	if (!t->train_idx || !t->test_idx || !t->yb || !t->cw)
+	if (!t->train_idx || !t->test_idx || !t->cw)
 		return nomem(err);
 	for (size_t i = 0; i < t->cases.n; i++) {
 		if (t->cases.part[i] == CASE_TRAIN)
@@ -678,6 +678,10 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 	}
 	if (t->ntrain < 2)
 		return error_set(err, YJ_EDATA, _("the split has fewer than 2 training cases"));
+	/* "auto" settings from the data's size (a resumed run has its own) */
+	train_opts_resolve(&t->o, t->ntrain);
+	if (!(t->yb = malloc((size_t)o->batch * sizeof *t->yb)))
+		return nomem(err);
 	for (size_t s = 0; t->use_struct && s < t->nf; s++)
 		if (!(t->xb[s] = malloc((size_t)o->batch * t->f[s].dim * sizeof(float))))
 			return nomem(err);
@@ -789,7 +793,7 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 	if (st)
 		return st;
 	t->started = 1;
-	t->steps_per_epoch = t->ntrain / (size_t)o->batch + (t->ntrain % (size_t)o->batch >= 2);
+	t->steps_per_epoch = train_steps_per_epoch(t->ntrain, o->batch);
 	t->total = (long long)t->steps_per_epoch * o->epochs;
 	t->warm = (long long)(o->warmup * (float)t->total);
 	t->epochs_done = at->epoch;
