@@ -52,7 +52,9 @@ const yj_setting settings_train[] = {
 	 NULL, N_("hash buckets of the n-gram branches")},
 	{"epochs", SET_INT, N_("N"), "", 1, INT_MAX, NULL, SET_HELP_DEFAULT | SET_AUTO, T_(epochs), 0, N_("epochs"),
 	 N_("(auto)"),
-	 N_("passes over the training cases (default auto: about 3,000 steps in all, from 10 to 200 passes)")},
+	 N_("passes over the training cases (default auto: about 3,000 steps in all, from 10 to 100 passes)")},
+	{"patience", SET_INT, N_("N"), "5", 0, INT_MAX, NULL, 0, T_(patience), 0, N_("patience"), NULL,
+	 N_("stop after N epochs without a better validation macro-F1 (0: never stop early)")},
 	{"batch", SET_INT, N_("N"), "", 2, INT_MAX, NULL, SET_HELP_DEFAULT | SET_AUTO, T_(batch), 0, N_("batch"),
 	 N_("(auto)"), N_("cases per step (default auto: the power of two nearest a hundredth of the training cases, "
 			  "16 to 256)")},
@@ -384,7 +386,7 @@ void pretrain_opts_default(yj_pretrain_opts *o)
 #define AUTO_BATCH_MAX 256
 #define AUTO_STEPS 3000
 #define AUTO_EPOCHS_MIN 10
-#define AUTO_EPOCHS_MAX 200
+#define AUTO_EPOCHS_MAX 100
 #define AUTO_LR 0.003f
 
 size_t train_steps_per_epoch(size_t ntrain, int batch)
@@ -522,6 +524,8 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
+	if (o->patience) /* absent: no early stop (as every run before it) */
+		json_object_set_new(j, "patience", json_integer(o->patience));
 	if (c->ngram_tfidf) {
 		json_object_set_new(j, "ngram_words", json_integer(c->ngram_words));
 		json_object_set_new(j, "ngram_weighting", json_string("tfidf"));
@@ -790,6 +794,7 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->fusion = get_choice(&r, "fusion", fusion_names, 0);
 	o->ngram_buckets = (unsigned)get_int(&r, "ngram_buckets", o->ngram_buckets, 1, UINT_MAX);
 	o->ngram_n = (int)get_int(&r, "ngram_n", o->ngram_n, 1, 64);
+	o->patience = (int)get_int(&r, "patience", 0, 0, INT_MAX); /* runs before it: no early stop */
 	c->ngram_words = (int)get_int(&r, "ngram_words", 0, 0, 64);
 	{
 		static const char *const weightings[] = {"mean", "tfidf", NULL};

@@ -201,7 +201,7 @@ static void test_ranges(void)
  * power of two nearest n / 100 in log scale (the first b of 16, 32, ..,
  * 256 with b * sqrt 2 >= n / 100; 16 sqrt 2 = 22.627, 32 sqrt 2 = 45.25,
  * 64 sqrt 2 = 90.51, 128 sqrt 2 = 181.02), steps an epoch n / b plus one
- * for a remainder of 2 or more, epochs ceil(3000 / steps) within 10..200,
+ * for a remainder of 2 or more, epochs ceil(3000 / steps) within 10..100,
  * lr 0.003. */
 static void test_resolve(void)
 {
@@ -209,9 +209,10 @@ static void test_resolve(void)
 		size_t n;
 		int batch, epochs;
 	} want[] = {
-		{2, 16, 200},       /* 0 + 1 step (remainder 2): 3000 epochs, capped */
-		{240, 16, 200},     /* 15 steps: 3000 / 15 = 200 exactly */
-		{257, 16, 188},     /* 16 steps (remainder 1 dropped): 187.5 -> 188 */
+		{2, 16, 100},       /* 0 + 1 step (remainder 2): 3000 epochs, capped */
+		{240, 16, 100},     /* 15 steps: 200, capped */
+		{480, 16, 100},     /* 30 steps: 3000 / 30 = 100 exactly */
+		{1601, 16, 30},     /* 16.01 <= 22.627: 16; 100 steps (remainder 1 dropped): 30 */
 		{2262, 16, 22},     /* 22.62 <= 22.627: 16; 141 + 1 (remainder 6) steps: 21.1 -> 22 */
 		{2263, 32, 43},     /* 22.63 > 22.627: 32; 70 + 1 (remainder 23) steps: 42.3 -> 43 */
 		{3164, 32, 31},     /* CAIL's validation project: 98 + 1 (remainder 28): 30.3 -> 31 */

@@ -33,6 +33,8 @@ enum { TRAIN_AUTO_EPOCHS = 1, TRAIN_AUTO_BATCH = 2, TRAIN_AUTO_LR = 4 };
 
 typedef struct yj_train_opts {
 	int epochs;                 /* 0 (default): auto, train_opts_resolve */
+	int patience;               /* epochs without a better validation macro-F1 before
+				     * stopping (default 5; 0: never stop early) */
 	int batch;                  /* 0 (default): auto */
 	float lr;                   /* 0 (default): auto */
 	unsigned autoset;           /* TRAIN_AUTO_*: which of the three the rule chose (stored as "auto") */
@@ -69,8 +71,9 @@ typedef struct yj_train_opts {
 	double checkpoint_seconds; /* least seconds between checkpoints at epoch ends (0: the
 				    * default, 120; negative: after every epoch); not stored */
 	yj_progress *progress;
-	/* Called after every epoch (may be NULL): epoch, train loss, test
-	 * loss, accuracy, macro-F1. */
+	/* Called after every epoch (may be NULL): epoch, train loss, and the
+	 * loss, accuracy and macro-F1 on the part the run selects on (the
+	 * validation part; the test part on a split without one). */
 	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1);
 	void *ctx;
 } yj_train_opts;
@@ -182,7 +185,7 @@ size_t train_steps_per_epoch(size_t ntrain, int batch);
  * from the number of training cases ntrain, and their bits set in
  * o->autoset; the others are kept.  Batch: the power of two nearest
  * ntrain / 100 (so about 100 steps an epoch), from 16 to 256.  Epochs:
- * ceil(3000 / steps an epoch), from 10 to 200 (early stopping on the
+ * ceil(3000 / steps an epoch), from 10 to 100 (early stopping on the
  * validation part may end the run sooner).  lr: 0.003. */
 void train_opts_resolve(yj_train_opts *o, size_t ntrain);
 
