@@ -95,7 +95,10 @@ cats = c["per_category"]
 d = [abs(x["delta"]) for x in cats]
 check(d == sorted(d, reverse=True), "categories by size of change")
 check(sum(x["support"] for x in cats) == n, "supports add up")
-check(sorted(s["name"] for s in c["settings"]) == ["epochs", "lr"], "settings that differ")
+# epochs and lr were given differently; "auto" lists the settings the
+# data-size rule chose (run 2 gave its lr, run 1 did not)
+names = set(s["name"] for s in c["settings"])
+check({"epochs", "lr"} <= names <= {"epochs", "lr", "auto"}, "settings that differ: %s" % sorted(names))
 PY
 check 'compare 1 2 agrees with explain, eval and the formulas' python3 check.py
 
