@@ -142,6 +142,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		bert_free(&m);
 		return cli_fail(&err);
 	}
+	if (vocab_check_encoder(&v, m.cfg.vocab_sha256, a.model, &err) != YJ_OK) {
+		vocab_free(&v);
+		bert_free(&m);
+		return cli_fail(&err);
+	}
 	if (v.n > (size_t)m.cfg.vocab_size) {
 		error_set(&err, YJ_EDATA, _("%s has %zu tokens, more than the model's vocab_size %d"), vp,
 			  v.n, m.cfg.vocab_size);
