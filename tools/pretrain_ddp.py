@@ -10,7 +10,7 @@ there and brings the result back:
     yujing pretrain case.yj --export-corpus corpus.jsonl   # the texts, as yujing tokenizes them
     torchrun --nproc_per_node 2 tools/pretrain_ddp.py \\
         --model start/ --corpus corpus.jsonl --out pretrained/ --epochs 3
-    yujing pretrain case.yj --from pretrained/ --epochs 0   # or: yujing train case.yj --text-model pretrained/
+    yujing pretrain case.yj --use pretrained/   # or: yujing train case.yj --text-model pretrained/
 
 On a GPU cluster, one line per node (N nodes of G GPUs, nccl chosen when CUDA is there):
 

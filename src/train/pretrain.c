@@ -990,3 +990,27 @@ yj_status pretrain_export_corpus(yj_project *p, const yj_pretrain_opts *opts, co
 	pretrainer_free(&t);
 	return st;
 }
+
+yj_status pretrain_use(yj_project *p, const char *dir, long long *run_id, long long *encoder_id, yj_error *err)
+{
+	pretrainer t;
+	memset(&t, 0, sizeof t);
+	t.p = p;
+	pretrain_opts_default(&t.o);
+	t.o.from = dir;
+	t.o.epochs = 0; /* recorded as such: nothing was trained */
+	run_init(&t.r, p, 1, NULL);
+	*run_id = *encoder_id = 0;
+	yj_status st = make_model(&t, err);
+	if (!st && !(t.fields = json_array()))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!st && !(st = create_run(&t, err))) {
+		t.started = 1;
+		*run_id = t.r.id;
+		st = store_encoder(&t, encoder_id, err);
+	}
+	if (t.started)
+		st = run_end(&t.r, st, err);
+	pretrainer_free(&t);
+	return st;
+}
