@@ -998,7 +998,8 @@ yj_status pretrain_use(yj_project *p, const char *dir, long long *run_id, long l
 	t.p = p;
 	pretrain_opts_default(&t.o);
 	t.o.from = dir;
-	t.o.epochs = 0; /* recorded as such: nothing was trained */
+	t.o.config = NULL; /* the directory's */
+	t.o.epochs = 0;    /* recorded as such: nothing was trained */
 	run_init(&t.r, p, 1, NULL);
 	*run_id = *encoder_id = 0;
 	yj_status st = make_model(&t, err);
