@@ -18,14 +18,24 @@ On a GPU cluster, one line per node (N nodes of G GPUs, nccl chosen when CUDA is
         --rdzv_endpoint HOST:29500 tools/pretrain_ddp.py --model start/ \\
         --corpus corpus.jsonl --out pretrained/ --epochs 3 --batch 64
 
-The corpus is JSON lines with "ids" (token ids, [CLS] ... [SEP], as
-`yujing pretrain --export-corpus` writes them), so the texts are tokenized by
-yujing itself.  The masking is yujing's (tools/yujing_bert.py, mask_tokens),
-the optimiser AdamW with linear warm-up and decay, decay on weights but not on
-biases and LayerNorm, gradient clipping at --clip; a seeded 5% of the texts is
-held out and scored with a fixed mask after each epoch (loss and masked-token
-accuracy, summed over all processes).  Rank 0 writes --out as a Hugging Face
-directory (config.json, vocab.txt, model.safetensors; F32) that yujing loads.
+The corpus is JSON lines {"text": ..., "ids": [...]} as
+`yujing pretrain --export-corpus` writes them; only "ids" (token ids,
+[CLS] ... [SEP]) is read, so the texts are tokenized by yujing itself and
+"text" is there for people and other tools.  The masking is yujing's
+(--masking token: tools/yujing_bert.py, mask_tokens) or contiguous spans
+(--masking span: span_mask_tokens, SpanBERT's geometric span lengths, the same
+number of predicted tokens); the optimiser AdamW with linear warm-up and
+decay, decay on weights but not on biases and LayerNorm, gradient clipping at
+--clip; a seeded 5% of the texts is held out and scored with a fixed token
+mask after each epoch (loss and masked-token accuracy, summed over all
+processes; the same measure whatever --masking trains with).  Rank 0 writes
+--out as a Hugging Face directory (config.json with "yujing_vocab_sha256",
+vocab.txt, model.safetensors; F32, or F16 with --dtype f16) that yujing
+loads.  --init L,H,A,I --vocab FILE starts from a new model instead of
+--model; --cut-vocab keeps only the tokens the corpus uses (how the shipped
+encoder, share/yujing/encoders/cail-bert-tiny, stays small: its README has
+the command); --time-limit ends a long run early, its result written as at
+the end.
 
 Standard library and torch (Debian's python3-torch) only.
 """
