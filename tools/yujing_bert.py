@@ -334,6 +334,15 @@ def save_dir(path, model, vocab, keep=None, dtype=torch.float32):
 
 
 # ----------------------------------------------------------------- masking
+def _start_masking(ids, attn, special):
+    """A copy of ids, labels all -100, and the candidates: attended tokens
+    that are not special."""
+    cand = attn.bool()
+    for s in special:
+        cand &= ids != s
+    return ids.clone(), torch.full_like(ids, -100), cand
+
+
 def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
     """The masking of `yujing pretrain` (src/train/pretrain.c, pretrain_mask):
     of a text's nc tokens that are not [CLS], [SEP] or padding, exactly
@@ -343,11 +352,7 @@ def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
     id with 0.1.  Returns (inputs, labels), labels -100 where nothing is
     predicted.  (The random streams differ from yujing's: the rule is the
     same, not the draws.)"""
-    ids = ids.clone()
-    labels = torch.full_like(ids, -100)
-    cand = attn.bool()
-    for s in special:
-        cand &= ids != s
+    ids, labels, cand = _start_masking(ids, attn, special)
     for b in range(ids.shape[0]):
         pos = torch.nonzero(cand[b]).flatten()
         nc = len(pos)
@@ -372,11 +377,7 @@ def span_mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen, p=0.2, 
     until k tokens are chosen.  A span never crosses [CLS]/[SEP]/padding
     (it is cut there).  Each span is replaced as a whole: [MASK] with
     probability 0.8, kept with 0.1, random ids with 0.1."""
-    ids = ids.clone()
-    labels = torch.full_like(ids, -100)
-    cand = attn.bool()
-    for s in special:
-        cand &= ids != s
+    ids, labels, cand = _start_masking(ids, attn, special)
     for b in range(ids.shape[0]):
         pos = torch.nonzero(cand[b]).flatten().tolist()
         nc = len(pos)
