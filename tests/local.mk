@@ -228,8 +228,9 @@ check_PROGRAMS += tests/unit/test-pretrain-mask
 tests_unit_test_pretrain_mask_SOURCES = tests/unit/test-pretrain-mask.c
 tests_unit_test_pretrain_mask_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_unit_test_pretrain_mask_LDADD = $(TRAIN_LIBS)
-TESTS += tests/cli/pretrain.sh tests/model/learn-bf16.sh
-EXTRA_DIST += tests/cli/pretrain.sh tests/model/learn-bf16.sh
+TESTS += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh
+EXTRA_DIST += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh \
+	tests/cli/hf_torch_check.py
 
 ## The multimodal model: n-gram branch, fusion head, Shapley values
 ## (tests/nn/test-fusion.c); train, predict and explain end to end.
