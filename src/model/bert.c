@@ -15,7 +15,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +23,10 @@
 #include "yujing/model/bert.h"
 #include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
+#include "yujing/nn/pool.h"
 
 /* the most threads a pass splits its work between (see par_run) */
-#define PAR_MAX 8
+#define PAR_MAX NN_POOL_MAX
 /* rows of a work item of a dynamic region (see next_item) */
 #define ROW_CHUNK 128
 /* output rows of a weight-gradient work item */
@@ -387,8 +387,9 @@ int bert_mlm_reserve(yj_bert *m, int P)
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 
-/* The passes split their work between nn_threads() pthreads, each running
- * OpenBLAS at one thread.  Each region is a list of fixed work items
+/* The passes split their work between nn_threads() parts of one region
+ * of the persistent pool (nn/pool.h), each running OpenBLAS at one
+ * thread.  Each region is a list of fixed work items
  * (ROW_CHUNK rows of the B*T tokens, one (batch, head) attention block,
  * WGRAD_CHUNK output rows of a weight gradient) handed out by a counter;
  * every output element is written by exactly one item, and the LayerNorm
@@ -397,20 +398,7 @@ int openblas_get_num_threads(void);
  * (OpenBLAS's own threads spin while the caller runs serial code and split
  * the 128x128x64 attention products too finely; this keeps both cores busy
  * from one pass to the next.) */
-typedef void (*par_fn)(void *ctx, int part, int nparts);
-
-struct par_job {
-	par_fn fn;
-	void *ctx;
-	int part, n;
-};
-
-static void *par_entry(void *p)
-{
-	struct par_job *j = p;
-	j->fn(j->ctx, j->part, j->n);
-	return NULL;
-}
+typedef nn_pool_fn par_fn;
 
 static int par_parts(void)
 {
@@ -418,24 +406,9 @@ static int par_parts(void)
 	return n < 1 ? 1 : n > PAR_MAX ? PAR_MAX : n;
 }
 
-/* fn(ctx, p, n) for p in [0, n), in parallel; a part whose thread cannot
- * be started runs in the caller afterwards (same split, same bits). */
 static void par_run(int n, par_fn fn, void *ctx)
 {
-	pthread_t th[PAR_MAX];
-	struct par_job job[PAR_MAX];
-	int started[PAR_MAX] = {0};
-	for (int p = 1; p < n; p++) {
-		job[p] = (struct par_job){fn, ctx, p, n};
-		started[p] = pthread_create(&th[p], NULL, par_entry, &job[p]) == 0;
-	}
-	fn(ctx, 0, n);
-	for (int p = 1; p < n; p++) {
-		if (started[p])
-			pthread_join(th[p], NULL);
-		else
-			fn(ctx, p, n);
-	}
+	nn_pool_run(n, fn, ctx);
 }
 
 /* OpenBLAS at one thread for the duration of a pass when the pass makes
