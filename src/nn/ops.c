@@ -314,13 +314,33 @@ void softmax_forward(float *probs, const float *logits, int B, int K)
 		softmax_row(probs + (size_t)b * K, logits + (size_t)b * K, K);
 }
 
+/* The first index of the maximum, as the plain loop
+ *   best = 0; for k: if (x[k] > x[best]) best = k;
+ * answers (a NaN never wins, and a NaN at x[0] stays the answer), in two
+ * passes: the maximum by lanes of a fixed block (what gcc -O2 vectorises;
+ * the branchy loop was 11% of a tiny encoder's pretraining step, over the
+ * MLM's 21,128 logits a row), then the first index holding it. */
+YJ_SIMD_CLONES
 int vec_argmax(const float *x, int n)
 {
-	int best = 0;
-	for (int k = 1; k < n; k++)
-		if (x[k] > x[best])
-			best = k;
-	return best;
+	float m = x[0];
+	if (m != m)
+		return 0;
+	float lane[GELU_BLOCK];
+	for (int j = 0; j < GELU_BLOCK; j++)
+		lane[j] = m;
+	int k = 1;
+	for (; k + GELU_BLOCK <= n; k += GELU_BLOCK)
+		for (int j = 0; j < GELU_BLOCK; j++)
+			lane[j] = x[k + j] > lane[j] ? x[k + j] : lane[j];
+	for (; k < n; k++)
+		m = x[k] > m ? x[k] : m;
+	for (int j = 0; j < GELU_BLOCK; j++)
+		m = lane[j] > m ? lane[j] : m;
+	for (k = 0; k < n; k++)
+		if (x[k] == m)
+			break;
+	return k;
 }
 
 /* A label counts when it is in [0, K): negative labels are PyTorch's
