@@ -1066,6 +1066,36 @@ static void bwd_embed(void *ctx, int part, int np)
 	}
 }
 
+/* The three lookups' gradients by items of LOOKUP_COLS columns: every
+ * row's d(embedding sum) added to its word (not [PAD]: nn.Embedding's
+ * padding_idx gets no gradient), token type and position rows; each
+ * element sums its rows in order, whichever part runs the item. */
+#define LOOKUP_COLS 32
+
+static void bwd_lookup(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const size_t C = (size_t)m->cfg.hidden, BT = (size_t)c->B * c->T;
+	float *gw = params_grad(&m->ps, m->word), *gt = params_grad(&m->ps, m->type),
+	      *gp = params_grad(&m->ps, m->pos);
+	for (size_t it; (it = next_item(c)) * LOOKUP_COLS < C;) {
+		size_t j0 = it * LOOKUP_COLS, j1 = j0 + LOOKUP_COLS < C ? j0 + LOOKUP_COLS : C;
+		for (size_t r = 0; r < BT; r++) {
+			const float *d = m->g_res + r * C;
+			float *w = gw + (size_t)m->ids[r] * C, *t = gt + (size_t)m->types[r] * C,
+			      *p = gp + (size_t)m->posids[r] * C;
+			if (m->ids[r] != m->cfg.pad_token_id)
+				for (size_t j = j0; j < j1; j++)
+					w[j] += d[j];
+			for (size_t j = j0; j < j1; j++)
+				t[j] += d[j];
+			for (size_t j = j0; j < j1; j++)
+				p[j] += d[j];
+		}
+	}
+}
+
 /* dst[j] += sum over items p of part[p * stride + j], in item order. */
 static void sum_parts(float *dst, const float *part, int np, size_t stride, size_t n)
 {
@@ -1131,17 +1161,7 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 	par_run_dyn(np, bwd_embed, &pc);
 	sum_parts(params_grad(ps, m->eln_w), pc.lnpart, nch, 4 * (size_t)C, (size_t)C);
 	sum_parts(params_grad(ps, m->eln_b), pc.lnpart + C, nch, 4 * (size_t)C, (size_t)C);
-	float *gw = params_grad(ps, m->word);
-	for (size_t r = 0; r < BT; r++) {
-		if (m->ids[r] == c->pad_token_id)
-			continue;
-		float *g = gw + (size_t)m->ids[r] * C;
-		const float *d = m->g_res + r * C;
-		for (int j = 0; j < C; j++)
-			g[j] += d[j];
-	}
-	embedding_backward(params_grad(ps, m->type), m->g_res, m->types, (int)BT, C);
-	embedding_backward(params_grad(ps, m->pos), m->g_res, m->posids, (int)BT, C);
+	par_run_dyn(np, bwd_lookup, &pc);
 	blas_leave(np, saved);
 }
 
