@@ -471,33 +471,41 @@ static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const fl
 /* One product split between our threads by rows or columns, OpenBLAS at
  * one thread (the bf16 kernel runs on one thread anyway; in float32 this
  * keeps OpenBLAS's own pool idle through a whole step, so its threads no
- * longer spin in sched_yield between passes).  Every element is summed by
- * one call, so the split does not depend on which thread runs a part. */
+ * longer spin in sched_yield between passes).  The split is into fixed
+ * items (WIDE_ROWS rows or WIDE_COLS columns) handed out by a counter, so
+ * a part the loaded machine preempts holds no one up, and every element
+ * is summed by one call whose shape does not depend on the thread count. */
+#define WIDE_ROWS 64
+#define WIDE_COLS 512
+
 struct wide {
 	const yj_bert *m;
 	int ta, tb, M, N, K, lda, ldb, ldc;
 	float alpha, beta;
 	const float *A, *B;
 	float *C;
+	atomic_int next;
 };
 
 static void wide_part(void *ctx, int part, int np)
 {
-	const struct wide *g = ctx;
-	if (g->M >= g->N) {
-		int ch = ((g->M + np - 1) / np + 7) / 8 * 8, i0 = part * ch;
-		int i1 = i0 + ch < g->M ? i0 + ch : g->M;
-		if (i0 < i1)
+	struct wide *g = ctx;
+	for (int it; (it = atomic_fetch_add_explicit(&g->next, 1, memory_order_relaxed)) >= 0;) {
+		if (g->M >= g->N) {
+			int i0 = it * WIDE_ROWS, i1 = i0 + WIDE_ROWS < g->M ? i0 + WIDE_ROWS : g->M;
+			if (i0 >= g->M)
+				return;
 			gemm(g->m, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha,
 			     g->ta ? g->A + i0 : g->A + (size_t)i0 * g->lda, g->lda, g->B, g->ldb,
 			     g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
-	} else {
-		int ch = ((g->N + np - 1) / np + 31) / 32 * 32, j0 = part * ch;
-		int j1 = j0 + ch < g->N ? j0 + ch : g->N;
-		if (j0 < j1)
+		} else {
+			int j0 = it * WIDE_COLS, j1 = j0 + WIDE_COLS < g->N ? j0 + WIDE_COLS : g->N;
+			if (j0 >= g->N)
+				return;
 			gemm(g->m, g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda,
 			     g->tb ? g->B + (size_t)j0 * g->ldb : g->B + j0, g->ldb, g->beta,
 			     g->C + j0, g->ldc);
+		}
 	}
 }
 
@@ -506,11 +514,8 @@ static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, flo
 		      int ldc)
 {
 	int np = par_parts();
-	if (np < 2) {
-		gemm(m, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-		return;
-	}
-	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, 0};
+	atomic_store(&g.next, 0);
 	int saved = blas_enter(np);
 	par_run(np, wide_part, &g);
 	blas_leave(np, saved);
