@@ -155,6 +155,9 @@ tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
+## The validation part, honest selection, calibration (issue 13).
+TESTS += tests/cli/valid.sh
+EXTRA_DIST += tests/cli/valid.sh
 
 ## src/model: the BERT encoder against PyTorch (tests/model/golden.safetensors
 ## and the fixture model directories from tests/reference/gen_bert.py,
