@@ -471,12 +471,15 @@ static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const fl
 /* One product split between our threads by rows or columns, OpenBLAS at
  * one thread (the bf16 kernel runs on one thread anyway; in float32 this
  * keeps OpenBLAS's own pool idle through a whole step, so its threads no
- * longer spin in sched_yield between passes).  The split is into fixed
- * items (WIDE_ROWS rows or WIDE_COLS columns) handed out by a counter, so
- * a part the loaded machine preempts holds no one up, and every element
- * is summed by one call whose shape does not depend on the thread count. */
-#define WIDE_ROWS 64
-#define WIDE_COLS 512
+ * longer spin in sched_yield between passes).  The split is into
+ * WIDE_ITEMS items of rows or columns (a multiple of the bf16 tile),
+ * handed out by a counter: a part the loaded machine preempts holds no one
+ * up, and every element is summed by one call whose shape depends on the
+ * product's shape only.  Each item packs the whole of the operand the
+ * split does not cut; when that is large (the decoder's input gradient
+ * packs all V x C of the word embeddings) there is one item a part, as
+ * before (8 items there took pack_b from 2% to 6% of a pretraining step). */
+#define WIDE_ITEMS 8
 
 struct wide {
 	const yj_bert *m;
@@ -484,6 +487,7 @@ struct wide {
 	float alpha, beta;
 	const float *A, *B;
 	float *C;
+	int rows, cols; /* of an item */
 	atomic_int next;
 };
 
@@ -492,14 +496,14 @@ static void wide_part(void *ctx, int part, int np)
 	struct wide *g = ctx;
 	for (int it; (it = atomic_fetch_add_explicit(&g->next, 1, memory_order_relaxed)) >= 0;) {
 		if (g->M >= g->N) {
-			int i0 = it * WIDE_ROWS, i1 = i0 + WIDE_ROWS < g->M ? i0 + WIDE_ROWS : g->M;
+			int i0 = it * g->rows, i1 = i0 + g->rows < g->M ? i0 + g->rows : g->M;
 			if (i0 >= g->M)
 				return;
 			gemm(g->m, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha,
 			     g->ta ? g->A + i0 : g->A + (size_t)i0 * g->lda, g->lda, g->B, g->ldb,
 			     g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
 		} else {
-			int j0 = it * WIDE_COLS, j1 = j0 + WIDE_COLS < g->N ? j0 + WIDE_COLS : g->N;
+			int j0 = it * g->cols, j1 = j0 + g->cols < g->N ? j0 + g->cols : g->N;
 			if (j0 >= g->N)
 				return;
 			gemm(g->m, g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda,
@@ -514,7 +518,13 @@ static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, flo
 		      int ldc)
 {
 	int np = par_parts();
-	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, 0};
+	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, 0, 0, 0};
+	/* every item packs the operand the split does not cut: past 2^20
+	 * values (the decoder's d m_ln = d_logits W, K = V) one item a part */
+	double shared = M >= N ? (double)K * N : (double)M * K;
+	int items = shared > (double)(1 << 20) ? np : WIDE_ITEMS;
+	g.rows = ((M + items - 1) / items + 15) / 16 * 16;
+	g.cols = ((N + items - 1) / items + 31) / 32 * 32;
 	atomic_store(&g.next, 0);
 	int saved = blas_enter(np);
 	par_run(np, wide_part, &g);
