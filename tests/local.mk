@@ -79,7 +79,8 @@ NN_TESTS = \
 	tests/nn/test-gradcheck \
 	tests/nn/test-parity-ops \
 	tests/nn/test-safetensors \
-	tests/nn/test-bf16
+	tests/nn/test-bf16 \
+	tests/nn/test-pool
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -91,6 +92,9 @@ tests_nn_test_parity_ops_LDADD = $(NN_LIBS)
 tests_nn_test_bf16_SOURCES = tests/nn/test-bf16.c
 tests_nn_test_bf16_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_bf16_LDADD = $(NN_LIBS)
+tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
+tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_pool_LDADD = $(NN_LIBS)
 tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
 tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_safetensors_LDADD = $(NN_LIBS)
