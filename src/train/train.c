@@ -1170,6 +1170,15 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 	return YJ_OK;
 }
 
+int train_selects_on_validation(yj_project *p)
+{
+	yj_error err;
+	long long split = 0, snap = 0, counts[3] = {0};
+	if (splits_of_active_snapshot(p, &split, &snap, &err) || !split || splits_part_counts(p, split, counts, &err))
+		return 0;
+	return counts[SPLIT_PART_VALID] > 0;
+}
+
 yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 {
 	long long id = 0;

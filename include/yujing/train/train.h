@@ -54,6 +54,11 @@ yj_status train_delete(yj_project *p, long long run, yj_error *err);
  * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
 
+/* Whether a run trained now chooses its epoch on a validation part: 1
+ * when the active snapshot's split has one, 0 when it has none (the run
+ * then chooses on the test part) or cannot be read. */
+int train_selects_on_validation(yj_project *p);
+
 /* The stored evaluation of a run (0: the latest finished or cancelled
  * run): {"run", the test metrics "accuracy", ..., "confusion",
  * "selected_on", "best_epoch", "validation", "test", "calibration"}
