@@ -1,6 +1,6 @@
 /*
  * view-quality.c - view 2: the data-quality profile of the selected
- * source, one row per field (type, volume, null %, duplicate %, outlier %,
+ * source, one row per field (type, role, volume, null %, duplicate %, outlier %,
  * distinct, mean, std, min, max), sortable by any column, rates coloured
  * by severity.  Enter drills into a field: its distribution (histogram of
  * a numeric field, top values with bars of a categorical one, the length
@@ -22,10 +22,11 @@
 #include "tui.h"
 #include "yujing/base/i18n.h"
 #include "yujing/data/profile.h"
+#include "yujing/data/retype.h"
 #include "yujing/data/sample.h"
 #include "yujing/data/stats.h"
 
-enum { A_SORT = ACT_VIEW, A_UNSORT, A_PREV, A_NEXT, A_RECOMPUTE };
+enum { A_SORT = ACT_VIEW, A_UNSORT, A_PREV, A_NEXT, A_RECOMPUTE, A_RETYPE };
 
 static const tui_binding keys[] = {
 	{ACT_ENTER, {0}, "Enter", N_("drill into the field: distribution and sample rows")},
@@ -34,11 +35,12 @@ static const tui_binding keys[] = {
 	{A_PREV, {'['}, "[", N_("previous source (in a drill-in: previous field)")},
 	{A_NEXT, {']'}, "]", N_("next source (in a drill-in: next field)")},
 	{A_RECOMPUTE, {'r'}, "r", N_("profile again from the data")},
+	{A_RETYPE, {'t'}, "t", N_("change the field's type: auto (infer again), numeric, categorical, datetime or text")},
 	{ACT_BACK, {0}, "Esc q", N_("leave the drill-in")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-enum { C_FIELD, C_TYPE, C_VOLUME, C_NULL, C_DUP, C_OUT, C_DISTINCT, C_MEAN, C_STD, C_MIN, C_MAX, NCOLS };
+enum { C_FIELD, C_TYPE, C_ROLE, C_VOLUME, C_NULL, C_DUP, C_OUT, C_DISTINCT, C_MEAN, C_STD, C_MIN, C_MAX, NCOLS };
 
 #define TOP_MAX 30
 #define SAMPLE_MAX 200
@@ -86,6 +88,7 @@ typedef struct {
 	int d_failed;
 	tui_table samp;
 	int last_h;           /* height of the last draw */
+	char *retype;         /* field whose new type is being asked for */
 } quality_state;
 
 /* ------------------------------------------------------------ drill data */
@@ -421,6 +424,7 @@ static void build_table(quality_state *q, tui_app *a)
 		}
 		const char *row[NCOLS] = {json_string_value(json_object_get(f, "name")),
 					  tui_name(type),
+					  tui_name(role ? role : ""),
 					  b[C_VOLUME],
 					  b[C_NULL],
 					  b[C_DUP],
@@ -487,6 +491,80 @@ static void build_samples(quality_state *q)
 	free(row);
 }
 
+/* ------------------------------------------------------------ retype */
+
+typedef struct {
+	tui_job base;
+	char *source, *field, *type;
+	yj_retype_result res;
+} retype_job;
+
+static void retype_run(tui_job *j, yj_project *p)
+{
+	retype_job *rj = (retype_job *)j;
+	j->st = retype_field(p, rj->source, rj->field, rj->type, &rj->res, &j->err);
+}
+
+static void retype_done(tui_job *j, tui_app *a)
+{
+	retype_job *rj = (retype_job *)j;
+	if (j->st) {
+		tui_error(a, &j->err);
+		return;
+	}
+	tui_project_changed(a); /* catalogue and profile again */
+	if (!strcmp(rj->res.old_type, rj->res.new_type) && !strcmp(rj->res.old_role, rj->res.new_role))
+		tui_message(a, 0, _("%s stays %s"), rj->field, tui_name(rj->res.new_type));
+	else
+		tui_message(a, 2, _("%s: %s (%s) \xe2\x86\x92 %s (%s); profiled again"), rj->field,
+			    tui_name(rj->res.old_type), tui_name(rj->res.old_role), tui_name(rj->res.new_type),
+			    tui_name(rj->res.new_role));
+}
+
+static void retype_destroy(tui_job *j)
+{
+	retype_job *rj = (retype_job *)j;
+	free(rj->source);
+	free(rj->field);
+	free(rj->type);
+	free(rj);
+}
+
+static void retype_input_done(void *ctx, tui_app *a, const char *text)
+{
+	quality_state *q = ctx;
+	if (!text || !*text || !a->cur_source || !q->retype)
+		return;
+	retype_job *rj = calloc(1, sizeof *rj);
+	if (!rj || !(rj->source = strdup(a->cur_source)) || !(rj->type = strdup(text)) ||
+	    !(rj->field = strdup(q->retype))) {
+		if (rj)
+			retype_destroy(&rj->base);
+		return;
+	}
+	tui_job_init(&rj->base, N_("changing the type"), retype_run, retype_done, retype_destroy);
+	tui_submit(a, &rj->base);
+}
+
+/* t: ask for the new type of the field under the cursor (or drilled into). */
+static void ask_type(quality_state *q, tui_app *a)
+{
+	const char *field = NULL;
+	if (q->drill)
+		field = q->d_field;
+	else if (tui_table_row(&q->tbl) != (size_t)-1)
+		field = q->tbl.cell[tui_table_row(&q->tbl) * (size_t)q->tbl.ncols];
+	const yj_source_info *s = tui_source(a);
+	long i = s && field ? sources_field_index(s, field) : -1;
+	if (i < 0)
+		return;
+	char prompt[512];
+	snprintf(prompt, sizeof prompt, _("type of %s (auto, numeric, categorical, datetime, text): "), field);
+	free(q->retype);
+	if ((q->retype = strdup(field)))
+		tui_input_begin(a, prompt, s->fields[i].type, retype_input_done, q);
+}
+
 /* ------------------------------------------------------------ view */
 
 static void *quality_open(tui_app *a)
@@ -495,7 +573,7 @@ static void *quality_open(tui_app *a)
 	if (!q)
 		return NULL;
 	const tui_column cols[NCOLS] = {
-		{_("field"), 0, 24},  {_("type"), 0, 12},    {_("volume"), 1, 12}, {_("null%"), 1, 8},
+		{_("field"), 0, 24},  {_("type"), 0, 12},    {_("role"), 0, 10},   {_("volume"), 1, 12}, {_("null%"), 1, 8},
 		{_("dup%"), 1, 8},    {_("out%"), 1, 8},     {_("distinct"), 1, 10}, {_("mean"), 1, 12},
 		{_("std"), 1, 12},    {_("min"), 1, 20},     {_("max"), 1, 20},
 	};
@@ -515,6 +593,7 @@ static void quality_close(void *st)
 	tui_table_free(&q->samp);
 	drill_free(q->dd);
 	free(q->d_field);
+	free(q->retype);
 	free(q);
 }
 
@@ -760,6 +839,9 @@ static int drill_key(quality_state *q, tui_app *a, int action)
 		return tui_table_search_again(a, &q->samp, action == ACT_SEARCH_NEXT ? 1 : -1);
 	case ACT_ENTER:
 		return TUI_KEEP;
+	case A_RETYPE:
+		ask_type(q, a);
+		return TUI_REDRAW;
 	default:
 		return tui_table_move(&q->samp, action);
 	}
@@ -795,6 +877,9 @@ static int quality_key(void *st, tui_app *a, int action)
 		if (a->cur_source)
 			request_profile(q, a, a->cur_source, 1);
 		return TUI_REDRAW;
+	case A_RETYPE:
+		ask_type(q, a);
+		return TUI_REDRAW;
 	case ACT_SEARCH:
 		tui_table_search(a, &q->tbl);
 		return TUI_REDRAW;
@@ -808,7 +893,7 @@ static int quality_key(void *st, tui_app *a, int action)
 
 const tui_view_ops tui_view_quality = {
 	.title = N_("Quality"),
-	.about = N_("Per field of the selected source: type; volume (non-null values); the shares of "
+	.about = N_("Per field of the selected source: type; role (key, label, text or attribute); volume (non-null values); the shares of "
 		    "nulls, duplicates (non-null values repeating an earlier one) and outliers (beyond "
 		    "3 standard deviations); distinct values; mean, std, min and max. Rates are green "
 		    "at zero, yellow when worth a look, red when severe."),
