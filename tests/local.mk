@@ -330,5 +330,9 @@ TESTS += tests/cli/run-life.sh
 EXTRA_DIST += tests/cli/run-life.sh
 
 # Issue 14: the trainer's and investigator's traps.
-TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh tests/cli/set-type.sh
-EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh tests/cli/set-type.sh
+TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+
+## issue 14, the analyst's and investigator's paths (second session)
+TESTS += tests/cli/set-type.sh tests/tui/retype.sh
+EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh
