@@ -72,7 +72,7 @@ stat()
 	$PY -c 'import json,sys; p=json.load(open(sys.argv[1])); s=[x for x in p["sources"] if x["name"]==sys.argv[2]][0]; f=[x for x in s["fields"] if x["name"]==sys.argv[3]][0]; print(f[sys.argv[4]] if sys.argv[4]!="top0" else "%s %d" % tuple(f["top"][0]))' profile.json "$@"
 }
 
-tui_start 100 30
+tui_start 110 30
 keys 2
 wait_screen 'Quality: cases' '2 opens the Quality view of the selected source'
 wait_check 'every field of cases shows the numbers of profile --json' rows_match cases
