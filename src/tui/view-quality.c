@@ -4,8 +4,9 @@
  * distinct, mean, std, min, max), sortable by any column, rates coloured
  * by severity.  Enter drills into a field: its distribution (histogram of
  * a numeric field, top values with bars of a categorical one, the length
- * distribution of a text field) and sample rows with the null and outlier
- * cells highlighted.
+ * distribution of a text field and its top values when few distinct
+ * values repeat, the hour, weekday and month distributions of a
+ * date-time) and sample rows with the null and outlier cells highlighted.
  *
  * The numbers are profile_run()'s, the same as `yujing profile --json`
  * shows; profiling (or loading a stored profile) and the drill-in's table
@@ -21,6 +22,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/data/datetime.h"
 #include "yujing/data/profile.h"
 #include "yujing/data/retype.h"
 #include "yujing/data/sample.h"
@@ -44,6 +46,9 @@ enum { C_FIELD, C_TYPE, C_ROLE, C_VOLUME, C_NULL, C_DUP, C_OUT, C_DISTINCT, C_ME
 
 #define TOP_MAX 30
 #define SAMPLE_MAX 200
+/* A text field's top values are shown when it has at most this many
+ * distinct values and its most frequent one repeats. */
+#define TEXT_TOP_DISTINCT 200
 
 /* What a drill-in shows, computed by a job from the loaded table. */
 typedef struct {
@@ -61,6 +66,12 @@ typedef struct {
 	yj_sample sample;
 	char **names;         /* (sample.ncols) field names */
 	long focus;           /* column of the field */
+	int text_top;         /* a text field whose top values are shown */
+	/* a datetime field's values as written (wall clock): rows per hour of
+	 * the day (rows with a time only), per weekday (Monday first), per
+	 * month */
+	int64_t hour[24], wday[7], month[12];
+	long long dated, timed;
 } drill_data;
 
 typedef struct {
@@ -163,6 +174,22 @@ static void drill_run(tui_job *j, yj_project *p)
 		oom |= !d->top[i];
 	}
 	d->other = (int64_t)t.nrows - d->nulls - in_top;
+	size_t distinct = 0;
+	for (size_t e = 0; e < col->ndict; e++) {
+		distinct += col->count[e] && !col->is_null[e];
+		yj_datetime dt;
+		if (col->type == FTYPE_DATETIME && col->count[e] && !col->is_null[e] &&
+		    datetime_parse(col->value[e], col->len[e], &dt)) {
+			d->dated += col->count[e];
+			d->wday[datetime_weekday(&dt)] += col->count[e];
+			d->month[dt.month - 1] += col->count[e];
+			if (dt.has_time) {
+				d->timed += col->count[e];
+				d->hour[dt.hour] += col->count[e];
+			}
+		}
+	}
+	d->text_top = col->type == FTYPE_TEXT && d->ntop && distinct <= TEXT_TOP_DISTINCT && d->top_cnt[0] > 1;
 	oom |= sample_rows(&t, (size_t)c, d->sigma, SAMPLE_MAX, &d->sample);
 	d->names = calloc(t.ncols ? t.ncols : 1, sizeof *d->names);
 	for (size_t k = 0; d->names && k < t.ncols; k++)
@@ -656,11 +683,91 @@ static void bin_label(const drill_data *d, size_t b, char *buf, size_t n)
 		snprintf(buf, n, "[%.4g, %.4g)", lo, hi);
 }
 
+/* Vertical bars: one column group of cw cells per count, the label under
+ * it, a title above; h rows of bars. */
+static void vbars(tui_rect r, const char *title, const int64_t *cnt, const char *const *labels, size_t n, int cw)
+{
+	tui_put(r.y, r.x, r.w, title, tui_attr(TUI_C_TITLE));
+	int64_t mx = 1;
+	for (size_t i = 0; i < n; i++)
+		mx = cnt[i] > mx ? cnt[i] : mx;
+	int h = r.h - 2;
+	static const char *const eighths[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+					      "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
+	for (size_t i = 0; h > 0 && i < n && (int)(i + 1) * cw <= r.w; i++) {
+		int x = r.x + (int)i * cw;
+		/* height in eighths of a row; a non-zero count shows at least one */
+		long e8 = cnt[i] ? (long)((double)cnt[i] / (double)mx * h * 8 + 0.5) : 0;
+		if (cnt[i] && e8 < 1)
+			e8 = 1;
+		for (int row = 0; row < h; row++) {
+			long here = e8 - (long)(h - 1 - row) * 8;
+			const char *b = eighths[here <= 0 ? 0 : here >= 8 ? 8 : here];
+			for (int k = 0; k < cw - 1; k++)
+				tui_put(r.y + 1 + row, x + k, 1, b, tui_attr(TUI_C_ACCENT));
+		}
+		tui_put(r.y + 1 + h, x, cw, labels[i], tui_attr(TUI_C_DIM));
+	}
+}
+
+/* The hour, weekday and month distributions of a datetime field, each
+ * titled with its peak. */
+static void draw_datetime(const drill_data *d, tui_rect r)
+{
+	static const char *const wd[] = {N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")};
+	static const char *const mo[] = {N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+					 N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec")};
+	char hl[24][4];
+	const char *hp[24], *wp[7], *mp[12];
+	for (int i = 0; i < 24; i++) {
+		snprintf(hl[i], sizeof hl[i], "%02d", i);
+		hp[i] = hl[i];
+	}
+	for (int i = 0; i < 7; i++)
+		wp[i] = _(wd[i]);
+	for (int i = 0; i < 12; i++)
+		mp[i] = _(mo[i]);
+	size_t ph = 0, pw = 0, pm = 0;
+	for (size_t i = 1; i < 24; i++)
+		ph = d->hour[i] > d->hour[ph] ? i : ph;
+	for (size_t i = 1; i < 7; i++)
+		pw = d->wday[i] > d->wday[pw] ? i : pw;
+	for (size_t i = 1; i < 12; i++)
+		pm = d->month[i] > d->month[pm] ? i : pm;
+	char t1[256], t2[256], t3[256];
+	if (d->timed)
+		snprintf(t1, sizeof t1, _("Hour of day (%lld rows with a time; peak %s:00, %lld)"), d->timed, hp[ph],
+			 (long long)d->hour[ph]);
+	else
+		snprintf(t1, sizeof t1, "%s", _("Hour of day: no value has a time"));
+	snprintf(t2, sizeof t2, _("Weekday (peak %s, %lld)"), wp[pw], (long long)d->wday[pw]);
+	snprintf(t3, sizeof t3, _("Month (peak %s, %lld)"), mp[pm], (long long)d->month[pm]);
+	/* Hours above; weekdays and months side by side below. */
+	int h1 = r.h / 2, ww = 7 * 4 + 16;
+	vbars((tui_rect){r.y, r.x, h1, r.w}, t1, d->hour, hp, 24, 3);
+	if (ww > r.w / 2)
+		ww = r.w / 2;
+	vbars((tui_rect){r.y + h1, r.x, r.h - h1, ww}, t2, d->wday, wp, 7, 4);
+	vbars((tui_rect){r.y + h1, r.x + ww + 2, r.h - h1, r.w - ww - 2}, t3, d->month, mp, 12, 4);
+}
+
+static void draw_top(const drill_data *d, tui_rect r);
+
 static void draw_chart(quality_state *q, tui_rect r)
 {
 	drill_data *d = q->dd;
 	int numeric = ftype_is_numeric(d->type);
 	char title[256];
+	if (d->type == FTYPE_DATETIME && d->dated) {
+		draw_datetime(d, r);
+		return;
+	}
+	if (d->hist.nbins && d->text_top && r.w >= 60) {
+		/* Lengths on the left, the values that repeat on the right. */
+		int lw = r.w / 2;
+		draw_top(d, (tui_rect){r.y, r.x + lw + 2, r.h, r.w - lw - 2});
+		r.w = lw;
+	}
 	if (d->hist.nbins) {
 		snprintf(title, sizeof title, d->by_chars ? _("Text length in characters (%zu bins)")
 							  : _("Histogram (%zu bins)"),
@@ -692,6 +799,13 @@ static void draw_chart(quality_state *q, tui_rect r)
 		}
 		return;
 	}
+	draw_top(d, r);
+}
+
+/* The most frequent values with bars. */
+static void draw_top(const drill_data *d, tui_rect r)
+{
+	char title[256];
 	if (d->other > 0)
 		snprintf(title, sizeof title, _("Most frequent values (top %zu)"), d->ntop);
 	else
@@ -705,7 +819,7 @@ static void draw_chart(quality_state *q, tui_rect r)
 		int w = tui_width(d->top[i]);
 		lw = w > lw ? w : lw;
 	}
-	lw = lw > r.w / 3 ? r.w / 3 : lw;
+	lw = lw > r.w * 3 / 5 ? r.w * 3 / 5 : lw;
 	int y = r.y + 1;
 	for (size_t i = 0; i < d->ntop && y < r.y + r.h; i++, y++) {
 		tui_cell(y, r.x, lw, d->top[i], -1, 0);
@@ -755,6 +869,10 @@ static void draw_drill(quality_state *q, tui_app *a, tui_rect r)
 	/* Chart above, samples below. */
 	int rest = r.h - 3;
 	int chart_h = d->hist.nbins ? (int)d->hist.nbins + 1 : (int)d->ntop + 2;
+	if (d->text_top && chart_h < (int)d->ntop + 2)
+		chart_h = (int)d->ntop + 2;
+	if (d->type == FTYPE_DATETIME && d->dated)
+		chart_h = 16; /* two bands of bars */
 	if (chart_h > rest / 2)
 		chart_h = rest / 2;
 	draw_chart(q, (tui_rect){r.y + 3, r.x + 2, chart_h, r.w - 4});
