@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -353,6 +354,57 @@ static void line_done(char *line)
 	free(line);
 }
 
+/* import --replace drops a source's rows: the line waits for a yes. */
+static char *replace_line;   /* the line asked about */
+static int replace_confirmed; /* the next run of it is confirmed */
+
+static void replace_done(void *ctx, tui_app *a, const char *text)
+{
+	(void)ctx;
+	char *line = replace_line;
+	replace_line = NULL;
+	if (line && text && (!strcmp(text, "y") || !strcmp(text, "yes") || !strcmp(text, _("y")))) {
+		replace_confirmed = 1;
+		tui_run_line(a, line);
+		replace_confirmed = 0;
+	} else if (line) {
+		tui_message(a, 0, "%s", _("not replaced"));
+	}
+	free(line);
+}
+
+/* Non-zero when the words are `import ... --replace` naming an existing
+ * source, whose rows it would drop: then ask first. */
+static int ask_replace(tui_app *a, char **w, size_t n, const char *line)
+{
+	if (replace_confirmed || strcmp(w[0], "import"))
+		return 0;
+	int replace = 0;
+	const char *src = NULL;
+	for (size_t i = 1; i < n; i++) {
+		replace |= !strcmp(w[i], "--replace");
+		if ((!strcmp(w[i], "--source") || !strcmp(w[i], "-s")) && i + 1 < n)
+			src = w[i + 1];
+		else if (!strncmp(w[i], "--source=", 9))
+			src = w[i] + 9;
+	}
+	const yj_source_info *s = NULL;
+	for (size_t i = 0; src && i < a->nsrc; i++)
+		if (!strcasecmp(a->src[i].name, src))
+			s = &a->src[i];
+	if (!replace || !s)
+		return 0;
+	free(replace_line);
+	if (!(replace_line = strdup(line)))
+		return 0;
+	char prompt[512];
+	snprintf(prompt, sizeof prompt,
+		 _("replace source '%s', dropping its %lld rows (new rows: import --append)? y/N: "), s->name,
+		 s->rows);
+	tui_input_begin(a, prompt, "", replace_done, NULL);
+	return 1;
+}
+
 void tui_run_line(tui_app *a, const char *line)
 {
 	size_t n;
@@ -378,6 +430,10 @@ void tui_run_line(tui_app *a, const char *line)
 	}
 	if (!strcmp(c->name, "tui")) {
 		tui_message(a, 1, _("this is the workbench already"));
+		tui_free_words(w);
+		return;
+	}
+	if (ask_replace(a, w, n, line)) {
 		tui_free_words(w);
 		return;
 	}
@@ -542,6 +598,8 @@ void tui_prompt_free(tui_app *a)
 	if (a->prompt_open)
 		prompt_cancel(a);
 	clear_history();
+	free(replace_line);
+	replace_line = NULL;
 	if (null_out)
 		fclose(null_out);
 	if (null_in)

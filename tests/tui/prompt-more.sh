@@ -7,7 +7,10 @@
 #   a second time: "expected one project file");
 #   value completion: --branches (kinds, then ngram:FIELD and text:FIELD of
 #   the text fields, after a comma too), predict --source NAME= (source
-#   names, then '='), sources --set-type SOURCE.FIELD= and its types.
+#   names, then '='), sources --set-type SOURCE.FIELD= and its types;
+#   import --replace onto an existing source asks first, naming its rows
+#   (before: it replaced 7 rows with 2 without a question): n keeps them,
+#   y replaces.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -46,6 +49,23 @@ keys_text 'nu'
 keys Tab
 wait_check 'and the type after =' line_is 'sources --set-type cases.n2=numeric'
 keys Escape
+
+printf 'id,kind,amount\nc01,call,1\nc02,visit,2\n' >events2.csv
+rows() { yujing sources p.db | sed -n 's/^events: \([0-9]*\) rows.*/\1/p'; }
+keys :
+keys_text 'import --source events --key id --replace events2.csv'
+keys Enter
+wait_screen "replace source 'events', dropping its 7 rows (new rows: import --append)? y/N:" 'import --replace asks first, naming the rows it drops'
+keys n Enter
+wait_screen 'not replaced' 'n: not replaced'
+expect_eq "$(rows)" 7 'the source keeps its 7 rows'
+keys :
+keys_text 'import --source events --key id --replace events2.csv'
+keys Enter
+wait_screen "replace source 'events'" 'asked again'
+keys y Enter
+wait_screen "'import' done" 'y: the import runs'
+expect_eq "$(rows)" 2 'the source has the 2 new rows'
 
 data=$YUJING_DATADIR/demo/cail
 if [ -d "$data" ]; then
