@@ -84,6 +84,10 @@ typedef struct {
 	int have_ex, insp_busy, insp_failed, scroll;
 	int insp_lines, insp_rows; /* the inspector's lines and the rows it had, last drawn */
 	yj_error insp_err;
+	/* an inspector opened from another view (tui_cases_inspect): the
+	 * case is not in the list; Esc goes back to that view */
+	int insp_ext, back_view;
+	long long insp_run, insp_batch;
 } cases_state;
 
 typedef struct {
@@ -91,6 +95,8 @@ typedef struct {
 	cases_state *s;
 	char *key;          /* NULL: the list, else the inspector of this case */
 	long long run;
+	int ext;            /* explain_case() with batch (no list model) */
+	long long batch;
 	cases_model *model; /* the list's new model, or the one the case is explained with */
 	yj_case_list list;
 	yj_explanation ex;
@@ -121,6 +127,14 @@ static void cases_job_run(tui_job *j, yj_project *p)
 	cases_job *cj = (cases_job *)j;
 	if (!cj->key) {
 		list_job_run(cj, p);
+		return;
+	}
+	if (cj->ext) {
+		/* A case of the Warnings view: of the snapshot or of a batch of
+		 * new cases, with the run that predicted it. */
+		j->st = explain_case(p, cj->run, cj->key, cj->batch, &cj->ex, &j->err);
+		if (!j->st && !cj->batch)
+			j->st = cases_rows(p, cj->run, cj->key, &cj->rows, &j->err);
 		return;
 	}
 	pthread_mutex_lock(&cj->model->lock);
@@ -173,6 +187,11 @@ static void inspector_done(cases_job *cj, tui_app *a)
 	s->ex = cj->ex;
 	s->rows = cj->rows;
 	s->have_ex = 1;
+	if (cj->ext && !s->cas.predicted) {
+		/* what the run predicted, from the explanation */
+		s->cas.predicted = s->ex.predicted ? strdup(s->ex.predicted) : NULL;
+		s->cas.p = s->ex.out_prob;
+	}
 	memset(&cj->ex, 0, sizeof cj->ex);
 	memset(&cj->rows, 0, sizeof cj->rows);
 }
@@ -233,6 +252,7 @@ static void request(cases_state *s, tui_app *a)
 static void close_inspector(cases_state *s)
 {
 	s->insp = 0;
+	s->insp_ext = 0;
 	case_entry_free(&s->cas);
 	explanation_free(&s->ex);
 	cases_rows_free(&s->rows);
@@ -264,6 +284,36 @@ static void open_inspector(cases_state *s, tui_app *a)
 	cj->s = s;
 	cj->run = s->run;
 	cj->model = model_ref(s->model);
+	s->insp_busy = 1;
+	s->insp_failed = 0;
+	tui_submit(a, &cj->base);
+}
+
+void tui_cases_inspect(tui_app *a, const char *key, long long run, long long batch)
+{
+	int back = a->view;
+	tui_goto_view(a, VIEW_CASES);
+	cases_state *s = a->vstate[VIEW_CASES];
+	if (!s)
+		return;
+	close_inspector(s);
+	cases_job *cj = calloc(1, sizeof *cj);
+	if (!cj || !(s->cas.key = strdup(key)) || !(cj->key = strdup(key))) {
+		free(cj);
+		tui_message(a, 1, "%s", _("out of memory"));
+		return;
+	}
+	s->cas.text = strdup("");
+	s->insp = 1;
+	s->insp_ext = 1;
+	s->back_view = back;
+	s->insp_run = run;
+	s->insp_batch = batch;
+	tui_job_init(&cj->base, N_("explaining the case"), cases_job_run, cases_job_done, cases_job_destroy);
+	cj->s = s;
+	cj->run = run;
+	cj->ext = 1;
+	cj->batch = batch;
 	s->insp_busy = 1;
 	s->insp_failed = 0;
 	tui_submit(a, &cj->base);
@@ -532,9 +582,12 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	s->insp_lines = 0; /* until an explanation is drawn: no scrolling */
 	const yj_case_entry *c = &s->cas;
 	char title[256], info[256];
-	snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
+	if (s->insp_ext && s->insp_batch)
+		snprintf(title, sizeof title, _("Case %s (new, batch %lld)"), c->key ? c->key : "", s->insp_batch);
+	else
+		snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
 	snprintf(info, sizeof info, _("true %s · predicted %s (%.4f) · run %lld"), c->label ? c->label : "-",
-		 c->predicted ? c->predicted : "-", c->p, s->run);
+		 c->predicted ? c->predicted : "-", c->p, s->insp_ext ? s->insp_run : s->run);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, info);
 	r.y++;
 	r.h--;
@@ -644,9 +697,13 @@ static int cases_key(void *st, tui_app *a, int action)
 	if (s->insp) {
 		switch (action) {
 		case ACT_BACK:
-		case ACT_QUIT:
+		case ACT_QUIT: {
+			int ext = s->insp_ext, back = s->back_view;
 			close_inspector(s);
+			if (ext)
+				tui_goto_view(a, back);
 			return TUI_REDRAW;
+		}
 		case ACT_UP:
 			s->scroll = s->scroll > 0 ? s->scroll - 1 : 0;
 			return TUI_REDRAW;
