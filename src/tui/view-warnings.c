@@ -194,7 +194,7 @@ static void *warn_open(tui_app *a)
 		return NULL;
 	const tui_column cols[] = {
 		{_("case"), 0, 16},	{_("category"), 0, 14}, {_("probability"), 1, 12},
-		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("from"), 0, 12}, {_("predicted at"), 0, 20},
+		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("origin"), 0, 12}, {_("predicted at"), 0, 20},
 	};
 	tui_table_init(&s->tbl, 7, cols);
 	thresholds_init(&s->thr);
