@@ -492,11 +492,19 @@ static void draw_probabilities(pen *p, const yj_explanation *ex)
 	if (line_ok(p))
 		tui_put(p->y, p->x, p->w, _("Probabilities (top 5)"), tui_attr(TUI_C_TITLE));
 	p->y++;
+	/* the names as wide as the longest, up to a third of the screen */
+	int lw = 12;
+	for (int k = 0; k < ex->ntop; k++) {
+		int w = tui_width(ex->top[k].category);
+		lw = w > lw ? w : lw;
+	}
+	if (lw > p->w / 3)
+		lw = p->w / 3 > 12 ? p->w / 3 : 12;
 	for (int k = 0; k < ex->ntop; k++) {
 		if (line_ok(p)) {
-			tui_cell(p->y, p->x + 2, 12, ex->top[k].category, -1, 0);
-			tui_putf(p->y, p->x + 15, 7, 0, "%.4f", ex->top[k].p);
-			tui_bar(p->y, p->x + 23, p->w - 24, ex->top[k].p, tui_attr(TUI_C_ACCENT));
+			tui_cell(p->y, p->x + 2, lw, ex->top[k].category, -1, 0);
+			tui_putf(p->y, p->x + lw + 3, 7, 0, "%.4f", ex->top[k].p);
+			tui_bar(p->y, p->x + lw + 11, p->w - lw - 12, ex->top[k].p, tui_attr(TUI_C_ACCENT));
 		}
 		p->y++;
 	}
@@ -641,6 +649,9 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 		}
 		return;
 	}
+	/* Category names as wide as the screen allows (a fifth each). */
+	int cw = r.w / 5 < 10 ? 10 : r.w / 5 > 40 ? 40 : r.w / 5;
+	s->tbl.col[2].maxw = s->tbl.col[3].maxw = cw;
 	tui_table_draw(&s->tbl, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
 }
 
