@@ -372,8 +372,9 @@ static void signed_bar(int y, int x, int w, double v, double max)
 		tui_put(y, x + half - n, n, buf, tui_attr(TUI_C_BAD));
 }
 
-/* Is the character at s (n bytes) one of the explanation's top five
- * characters, and one that raises the prediction? */
+/* Is the unit at s (n bytes: a character, or a word of Latin letters and
+ * digits) one of the explanation's top five, and one that raises the
+ * prediction? */
 static int is_top_char(const yj_explanation *ex, const char *s, size_t n)
 {
 	for (size_t i = 0; i < ex->nchars && i < 5; i++) {
@@ -469,21 +470,57 @@ static void draw_text(pen *p, const char *text, const yj_explanation *ex)
 	p->y++;
 	int cx = 2;
 	for (const char *t = text; *t;) {
-		size_t n = utf8_step(t);
-		char ch[8];
+		/* the unit the explanation scores: a character, or a word of
+		 * ASCII letters and digits (explain.c) */
+		size_t n = explain_unit(t);
+		char ch[EXPLAIN_UNIT_MAX + 1];
 		memcpy(ch, t, n);
 		ch[n] = 0;
 		int cw = tui_width(ch);
-		if (cx + cw > p->w) {
+		if (cx + cw > p->w && cx > 2) {
 			p->y++;
 			cx = 2;
 		}
 		if (line_ok(p))
-			tui_put(p->y, p->x + cx, cw, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
+			tui_put(p->y, p->x + cx, p->w - cx, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
 		cx += cw;
 		t += n;
 	}
 	p->y++;
+}
+
+/* Each n-gram branch's scored units (characters, Latin words) with their
+ * rank, as `explain` lists them: the drop in the logit without each. */
+static void draw_units(pen *p, const yj_explanation *ex)
+{
+	const char *branch = NULL;
+	int rank = 0, cx = p->w;
+	for (size_t i = 0; i < ex->nchars; i++) {
+		const yj_char_score *c = &ex->chars[i];
+		if (!branch || strcmp(branch, c->branch)) {
+			branch = c->branch;
+			rank = 0;
+			if (cx > 2)
+				p->y++;
+			if (line_ok(p))
+				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("%s, rank: unit, drop in the logit without it"),
+					 branch);
+			p->y++;
+			cx = 2;
+		}
+		char item[EXPLAIN_UNIT_MAX + 48];
+		snprintf(item, sizeof item, "%d. %s %+.4f", ++rank, c->text, c->score);
+		int w = tui_width(item) + 3;
+		if (cx + w > p->w && cx > 2) {
+			p->y++;
+			cx = 2;
+		}
+		if (line_ok(p))
+			tui_put(p->y, p->x + cx, p->w - cx, item, c->score > 0 && rank <= 5 ? tui_attr(TUI_C_ACCENT) : 0);
+		cx += w;
+	}
+	if (ex->nchars)
+		p->y++;
 }
 
 /* The top-5 probabilities as bars. */
@@ -614,6 +651,7 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	draw_probabilities(&p, &s->ex);
 	draw_branches(&p, &s->ex);
 	draw_fields(&p, &s->ex);
+	draw_units(&p, &s->ex);
 	s->insp_lines = p.y - (r.y - s->scroll);
 	s->insp_rows = r.h;
 }
