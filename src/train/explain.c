@@ -170,25 +170,9 @@ static int cmp_score(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int ascii_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-size_t explain_unit(const char *s)
-{
-	if (!*s)
-		return 0;
-	size_t n = 0;
-	while (n < EXPLAIN_UNIT_MAX && ascii_alnum(s[n]))
-		n++;
-	return n ? n : utf8_step(s);
-}
-
-/* Occlude each unit (explain_unit(): a character, a Latin word) of n-gram
- * branch t's text in turn (spaces are not reported) and keep the
- * EXPLAIN_BRANCH_CHARS whose removal lowers the predicted logit most,
- * appended to ex->chars. */
+/* Occlude each character of n-gram branch t's text in turn (spaces are
+ * not reported) and keep the EXPLAIN_BRANCH_CHARS whose removal lowers
+ * the predicted logit most, appended to ex->chars. */
 static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
 			      yj_explanation *ex, yj_error *err)
 {
@@ -205,7 +189,7 @@ static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx
 		goto out;
 	}
 	for (size_t i = 0; i < len;) {
-		size_t w = explain_unit(text + i);
+		size_t w = utf8_step(text + i);
 		memcpy(buf, text, i);
 		memcpy(buf + i, text + i + w, len - i - w + 1);
 		if (text_vector(rm, t, buf, occl)) {

@@ -372,9 +372,8 @@ static void signed_bar(int y, int x, int w, double v, double max)
 		tui_put(y, x + half - n, n, buf, tui_attr(TUI_C_BAD));
 }
 
-/* Is the unit at s (n bytes: a character, or a word of Latin letters and
- * digits) one of the explanation's top five, and one that raises the
- * prediction? */
+/* Is the character at s (n bytes) one of the explanation's top five
+ * characters, and one that raises the prediction? */
 static int is_top_char(const yj_explanation *ex, const char *s, size_t n)
 {
 	for (size_t i = 0; i < ex->nchars && i < 5; i++) {
@@ -470,10 +469,8 @@ static void draw_text(pen *p, const char *text, const yj_explanation *ex)
 	p->y++;
 	int cx = 2;
 	for (const char *t = text; *t;) {
-		/* the unit the explanation scores: a character, or a word of
-		 * ASCII letters and digits (explain.c) */
-		size_t n = explain_unit(t);
-		char ch[EXPLAIN_UNIT_MAX + 1];
+		size_t n = utf8_step(t);
+		char ch[8];
 		memcpy(ch, t, n);
 		ch[n] = 0;
 		int cw = tui_width(ch);
@@ -489,8 +486,8 @@ static void draw_text(pen *p, const char *text, const yj_explanation *ex)
 	p->y++;
 }
 
-/* Each n-gram branch's scored units (characters, Latin words) with their
- * rank, as `explain` lists them: the drop in the logit without each. */
+/* Each n-gram branch's scored characters with their rank, as `explain`
+ * lists them: the drop in the logit without each. */
 static void draw_units(pen *p, const yj_explanation *ex)
 {
 	const char *branch = NULL;
@@ -503,12 +500,12 @@ static void draw_units(pen *p, const yj_explanation *ex)
 			if (cx > 2)
 				p->y++;
 			if (line_ok(p))
-				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("%s, rank: unit, drop in the logit without it"),
+				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("%s, rank: character, drop in the logit without it"),
 					 branch);
 			p->y++;
 			cx = 2;
 		}
-		char item[EXPLAIN_UNIT_MAX + 48];
+		char item[64];
 		snprintf(item, sizeof item, "%d. %s %+.4f", ++rank, c->text, c->score);
 		int w = tui_width(item) + 3;
 		if (cx + w > p->w && cx > 2) {

@@ -18,15 +18,8 @@
 
 enum {
 	EXPLAIN_TOP = 5,         /* probabilities kept, most probable first */
-	EXPLAIN_BRANCH_CHARS = 10, /* units (characters, Latin words) kept per n-gram branch */
-	EXPLAIN_UNIT_MAX = 31      /* bytes of one unit at most */
+	EXPLAIN_BRANCH_CHARS = 10 /* characters kept per n-gram branch */
 };
-
-/* The unit of text the n-gram occlusion removes at s: a word of ASCII
- * letters and digits (up to EXPLAIN_UNIT_MAX bytes; "burglary", not its
- * letters one by one), or else one UTF-8 character (a CJK character is
- * its own unit).  Returns its length in bytes (0 at the end). */
-size_t explain_unit(const char *s);
 
 /* One branch's share of the predicted category: its exact Shapley value
  * on the logit and on the probability, and the probability lost when it
@@ -36,11 +29,11 @@ typedef struct yj_branch_share {
 	double logit, probability, leave_one_out;
 } yj_branch_share;
 
-/* One unit (explain_unit()) of an n-gram branch's text: the drop in the
- * predicted category's logit when it is removed from the text. */
+/* One character of an n-gram branch's text: the drop in the predicted
+ * category's logit when it is removed from the text. */
 typedef struct yj_char_score {
 	char *branch;  /* the n-gram branch's name */
-	char text[EXPLAIN_UNIT_MAX + 1]; /* the character or word, UTF-8 */
+	char text[5];  /* the character, UTF-8 */
 	double score;
 } yj_char_score;
 
