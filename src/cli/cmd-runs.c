@@ -4,12 +4,14 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
 #include "yujing/store/runs.h"
+#include "yujing/store/tunes.h"
 #include "yujing/train/train.h"
 
 enum { O_JSON = 256, O_HISTORY, O_DELETE, O_USE };
@@ -84,6 +86,29 @@ static int print_history(json_t *h)
 	return 0;
 }
 
+/* Each run's tune group into its object ("tune": N, or null). */
+static yj_status add_tunes(yj_project *p, json_t *out, yj_error *err)
+{
+	long long *runs = NULL, *tunes = NULL;
+	size_t n = 0, k, j = 0;
+	yj_status st = tunes_run_groups(p, &runs, &tunes, &n, err);
+	if (st) {
+		json_decref(out);
+		return st;
+	}
+	json_t *r;
+	json_array_foreach(json_object_get(out, "runs"), k, r)
+	{
+		long long id = (long long)json_integer_value(json_object_get(r, "id"));
+		while (j < n && runs[j] < id) /* both by id */
+			j++;
+		json_object_set_new(r, "tune", j < n && runs[j] == id ? json_integer(tunes[j]) : json_null());
+	}
+	free(runs);
+	free(tunes);
+	return YJ_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	runs_args a = {0};
@@ -118,6 +143,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 	json_t *out;
 	yj_status st = a.history ? train_history(p, a.history, &out, &err) : train_list(p, &out, &err);
+	if (!st && !a.history)
+		st = add_tunes(p, out, &err);
 	project_close(p);
 	if (st)
 		return cli_fail(&err);
@@ -127,13 +154,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return print_history(out);
 	size_t k;
 	json_t *r;
-	cli_table *t = cli_table_new(7);
+	cli_table *t = cli_table_new(8);
 	const char *head[] = {_("run"), _("created"), _("status"), _("epochs"), _("best"), _("accuracy"),
-			      _("macro-F1")};
+			      _("macro-F1"), _("tune")};
 	cli_table_row(t, head);
 	json_array_foreach(json_object_get(out, "runs"), k, r)
 	{
-		char b[5][48];
+		char b[6][48];
 		snprintf(b[0], 48, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
 		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
 			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
@@ -144,8 +171,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
 		snprintf(b[3], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
 		snprintf(b[4], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
+		json_t *tu = json_object_get(r, "tune");
+		snprintf(b[5], 48, json_is_integer(tu) ? "%lld" : "-", (long long)json_integer_value(tu));
 		const char *row[] = {b[0], json_string_value(json_object_get(r, "created_at")),
-				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4]};
+				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4], b[5]};
 		cli_table_row(t, row);
 	}
 	if (json_array_size(json_object_get(out, "runs")))

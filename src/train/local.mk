@@ -12,7 +12,8 @@ src_train_libtrain_a_SOURCES = \
 	src/train/explain.c \
 	src/train/cases.c \
 	src/train/alerts.c \
-	src/train/calibrate.c
+	src/train/calibrate.c \
+	src/train/tune.c
 src_train_libtrain_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/train/metrics.h \
@@ -25,5 +26,6 @@ noinst_HEADERS += \
 	include/yujing/train/explain.h \
 	include/yujing/train/cases.h \
 	include/yujing/train/alerts.h \
-	include/yujing/train/calibrate.h
+	include/yujing/train/calibrate.h \
+	include/yujing/train/tune.h
 TRAIN_LIBS = src/train/libtrain.a src/model/libmodel.a src/text/libtext.a $(DATA_LIBS) $(NN_LIBS)
