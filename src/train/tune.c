@@ -221,54 +221,62 @@ static yj_status read_branch_sets(tuner *t, long long run, yj_error *err)
 	return YJ_OK;
 }
 
-/* Set option name to value in o; its text goes into settings and args
- * when it differs from the default.  A value the table refuses (its range
+/* Set option name to value in o; its text goes into settings when it
+ * differs from the default.  A value the table refuses (its range
  * changed) leaves the default. */
-static void apply(yj_train_opts *o, const char *name, const char *value, json_t *settings, strbuf *args)
+static void apply(yj_train_opts *o, const char *name, const char *value, json_t *settings)
 {
 	const yj_setting *s = settings_find(settings_train, name);
 	yj_error e;
 	if (!s || !value || !strcmp(value, s->def) || settings_set(s, o, value, &e))
 		return;
 	json_object_set_new(settings, name, json_string(value));
-	strbuf_addf(args, "%s--%s %s", args->len ? " " : "", name, *value ? value : "\"\"");
+}
+
+/* The settings of a trial as options one could type ("" for none). */
+static void settings_args(const json_t *settings, strbuf *args)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)settings, key, v)
+	{
+		const char *s = json_string_value(v);
+		strbuf_addf(args, "%s--%s %s", args->len ? " " : "", key, s && *s ? s : "\"\"");
+	}
 }
 
 /* Draw trial t->trial's settings into o (already the defaults): up to
  * MAX_DRAWS draws, the first whose estimate fits what is left (its epochs
- * capped to fit, down to three).  0 when nothing fits: the search ends. */
-static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings, strbuf *args)
+ * capped to fit, down to three).  0 when nothing fits: the search ends.
+ * *settings gets what differs from the defaults. */
+static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
 {
 	double left = t->budget - (progress_now() - t->t0);
 	for (int d = 0; d < MAX_DRAWS; d++) {
 		yj_train_opts x = *o;
 		json_t *s = json_object();
-		strbuf a = STRBUF_INIT;
 		for (size_t i = 0; i < NSPACE; i++) {
 			size_t n = 0;
 			while (space[i].values[n])
 				n++;
-			apply(&x, space[i].name, space[i].values[rng_below(rng, n)], s, &a);
+			apply(&x, space[i].name, space[i].values[rng_below(rng, n)], s);
 		}
 		if (t->nbranch_sets > 1)
-			apply(&x, "branches", t->branch_sets[rng_below(rng, t->nbranch_sets)], s, &a);
+			apply(&x, "branches", t->branch_sets[rng_below(rng, t->nbranch_sets)], s);
 		double setup = est_setup(t), per = est_epoch(t, x.batch, x.hidden);
 		if (per >= 0 && setup + x.epochs * per > left) {
 			int cap = per > 0 ? (int)floor((left - setup) / per) : 0;
 			if (cap < 3) { /* fewer epochs than that learn nothing */
 				json_decref(s);
-				strbuf_free(&a);
 				continue;
 			}
 			char buf[32];
 			snprintf(buf, sizeof buf, "%d", cap);
 			x.epochs = cap;
 			json_object_set_new(s, "epochs", json_string(buf));
-			strbuf_addf(&a, "%s--epochs %d", a.len ? " " : "", cap);
 		}
 		*o = x;
 		*settings = s;
-		*args = a;
 		return 1;
 	}
 	return 0;
@@ -482,8 +490,10 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		strbuf args = STRBUF_INIT;
 		if (t.trial == 1)
 			settings = json_object();
-		else if (!draw(&t, &rng, &to, &settings, &args))
+		else if (!draw(&t, &rng, &to, &settings))
 			break; /* nothing fits in what is left */
+		if (settings)
+			settings_args(settings, &args);
 		if (!settings) {
 			st = error_set(err, YJ_ENOMEM, _("out of memory"));
 			goto out;

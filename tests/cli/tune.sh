@@ -31,6 +31,21 @@ for _p in "${PYTHON3:-}" python3; do
 		break
 	fi
 done
+# py_check DESC SCRIPT [ARGS...]: a python3 check printing nothing when all
+# is well (as train.sh's)
+py_check()
+{
+	_pc_desc=$1
+	shift
+	if [ -z "$PY" ]; then
+		skip "$_pc_desc" "python3 is not available"
+	elif "$PY" -c "$@" >"$T/py.out" 2>&1 && [ ! -s "$T/py.out" ]; then
+		ok "$_pc_desc"
+	else
+		not_ok "$_pc_desc"
+		diag_file "$T/py.out" python3
+	fi
+}
 
 awk '
 function rnd() { seed = (16807 * seed) % 2147483647; return seed / 2147483647 }
