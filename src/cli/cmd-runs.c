@@ -4,14 +4,12 @@
 #include <config.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
 #include "yujing/store/runs.h"
-#include "yujing/store/tunes.h"
 #include "yujing/train/train.h"
 
 enum { O_JSON = 256, O_HISTORY, O_DELETE, O_USE };
@@ -86,29 +84,6 @@ static int print_history(json_t *h)
 	return 0;
 }
 
-/* Each run's tune group into its object ("tune": N, or null). */
-static yj_status add_tunes(yj_project *p, json_t *out, yj_error *err)
-{
-	long long *runs = NULL, *tunes = NULL;
-	size_t n = 0, k, j = 0;
-	yj_status st = tunes_run_groups(p, &runs, &tunes, &n, err);
-	if (st) {
-		json_decref(out);
-		return st;
-	}
-	json_t *r;
-	json_array_foreach(json_object_get(out, "runs"), k, r)
-	{
-		long long id = (long long)json_integer_value(json_object_get(r, "id"));
-		while (j < n && runs[j] < id) /* both by id */
-			j++;
-		json_object_set_new(r, "tune", j < n && runs[j] == id ? json_integer(tunes[j]) : json_null());
-	}
-	free(runs);
-	free(tunes);
-	return YJ_OK;
-}
-
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	runs_args a = {0};
@@ -143,8 +118,6 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 	json_t *out;
 	yj_status st = a.history ? train_history(p, a.history, &out, &err) : train_list(p, &out, &err);
-	if (!st && !a.history)
-		st = add_tunes(p, out, &err);
 	project_close(p);
 	if (st)
 		return cli_fail(&err);

@@ -25,6 +25,7 @@
 #include "yujing/store/runs.h"
 #include "yujing/store/sources.h"
 #include "yujing/store/textcache.h"
+#include "yujing/store/tunes.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/textbranch.h"
 #include "yujing/train/run.h"
@@ -1025,6 +1026,25 @@ yj_status train_delete(yj_project *p, long long run, yj_error *err)
 	return runs_delete(p, run, err);
 }
 
+/* Each run's tune group (tunes.h) into its object: "tune": N or null. */
+static yj_status tune_groups(yj_project *p, json_t *runs, yj_error *err)
+{
+	long long *rid = NULL, *tid = NULL;
+	size_t n = 0, k, j = 0;
+	yj_status st = tunes_run_groups(p, &rid, &tid, &n, err);
+	json_t *r;
+	json_array_foreach(runs, k, r)
+	{
+		long long id = (long long)json_integer_value(json_object_get(r, "id"));
+		while (j < n && rid[j] < id) /* both by run id */
+			j++;
+		json_object_set_new(r, "tune", j < n && rid[j] == id ? json_integer(tid[j]) : json_null());
+	}
+	free(rid);
+	free(tid);
+	return st;
+}
+
 yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 {
 	yj_run_summary *v = NULL;
@@ -1054,7 +1074,12 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 	}
 	runs_list_free(v, n);
 	*out = json_pack("{s:o}", "runs", arr);
-	return YJ_OK;
+	yj_status gst = tune_groups(p, arr, err);
+	if (gst) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return gst;
 }
 
 yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)

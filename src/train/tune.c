@@ -27,12 +27,14 @@
  * classes want little); widths 32..256 (more over-fits 100 cases a class);
  * the batch 32..256 (more steps for small data, issue 13 §3); the epochs
  * 10..40 (capped by the budget) and the patience of early stopping 3..10
- * epochs without a better validation macro-F1, where train has it; hashed n-gram tables of 2^15..2^18 buckets and orders 2..4 (CJK
- * bigrams and trigrams carry the words); class weighting none or
- * balanced; fusion by concatenation or sum; categorical values one-hot
- * encoded 10..100.  The branch set is drawn from what trial 1 (the
- * defaults) used: all of them, or one family alone.  A setting train does
- * not have (settings_find) is left out, so the space follows the table. */
+ * epochs without a better validation macro-F1, where train has it; hashed
+ * n-gram tables of 2^15..2^18 buckets and orders 2..4 (CJK bigrams and
+ * trigrams carry the words); class weighting none or balanced; fusion by
+ * concatenation or sum; categorical values one-hot encoded 10..100.  The
+ * branch set is drawn from what trial 1 (the defaults) used: all of them
+ * (half the draws), or one family alone (structured, ngram, text).  A
+ * setting train does not have (settings_find) is left out, so the space
+ * follows the table. */
 typedef struct dim {
 	const char *name;
 	const char *const *values;
@@ -189,9 +191,9 @@ static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, 
 	poll_trial(t);
 }
 
-/* The branch sets to draw from: all (""), and each family of the
- * effective list trial 1 stored (run's config "branches") when it has
- * more than one. */
+/* The branch sets to draw from: all (""), and each family (structured,
+ * ngram, text: the items of that family) of the effective list trial 1
+ * stored (the run's config "branches") when it has more than one. */
 static yj_status read_branch_sets(tuner *t, long long run, yj_error *err)
 {
 	yj_run_row row;
@@ -206,18 +208,35 @@ static yj_status read_branch_sets(tuner *t, long long run, yj_error *err)
 	json_decref(cfg);
 	if (b && !items)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	/* the families: the items' prefixes before ':' (structured, ngram, text) */
 	t->branch_sets = calloc(n + 2, sizeof *t->branch_sets);
 	if (!t->branch_sets) {
 		free(items);
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
 	t->branch_sets[t->nbranch_sets++] = strdup("");
-	for (size_t i = 0; n > 1 && i < n; i++)
-		t->branch_sets[t->nbranch_sets++] = strdup(items[i]);
+	size_t nfam = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(items[i], ":"), j;
+		for (j = 0; j < i && (strcspn(items[j], ":") != len || strncmp(items[i], items[j], len)); j++)
+			;
+		if (j < i)
+			continue; /* its family has a set already */
+		strbuf sb = STRBUF_INIT;
+		for (j = i; j < n; j++)
+			if (strcspn(items[j], ":") == len && !strncmp(items[i], items[j], len))
+				strbuf_addf(&sb, "%s%s", sb.len ? "," : "", items[j]);
+		t->branch_sets[t->nbranch_sets++] = sb.len ? strbuf_detach(&sb) : NULL;
+		strbuf_free(&sb);
+		nfam++;
+	}
 	free(items);
 	for (size_t i = 0; i < t->nbranch_sets; i++)
 		if (!t->branch_sets[i])
 			return error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (nfam < 2) /* one family: nothing to choose */
+		while (t->nbranch_sets > 1)
+			free(t->branch_sets[--t->nbranch_sets]);
 	return YJ_OK;
 }
 
@@ -261,8 +280,9 @@ static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
 				n++;
 			apply(&x, space[i].name, space[i].values[rng_below(rng, n)], s);
 		}
-		if (t->nbranch_sets > 1)
-			apply(&x, "branches", t->branch_sets[rng_below(rng, t->nbranch_sets)], s);
+		/* all the branches half of the time, else one family alone */
+		if (t->nbranch_sets > 1 && rng_below(rng, 2))
+			apply(&x, "branches", t->branch_sets[1 + rng_below(rng, t->nbranch_sets - 1)], s);
 		double setup = est_setup(t), per = est_epoch(t, x.batch, x.hidden);
 		if (per >= 0 && setup + x.epochs * per > left) {
 			int cap = per > 0 ? (int)floor((left - setup) / per) : 0;

@@ -31,21 +31,6 @@ for _p in "${PYTHON3:-}" python3; do
 		break
 	fi
 done
-# py_check DESC SCRIPT [ARGS...]: a python3 check printing nothing when all
-# is well (as train.sh's)
-py_check()
-{
-	_pc_desc=$1
-	shift
-	if [ -z "$PY" ]; then
-		skip "$_pc_desc" "python3 is not available"
-	elif "$PY" -c "$@" >"$T/py.out" 2>&1 && [ ! -s "$T/py.out" ]; then
-		ok "$_pc_desc"
-	else
-		not_ok "$_pc_desc"
-		diag_file "$T/py.out" python3
-	fi
-}
 
 awk '
 function rnd() { seed = (16807 * seed) % 2147483647; return seed / 2147483647 }
@@ -214,29 +199,32 @@ if m != [int(sys.argv[2])]:
     print("model", m)' runs-after$1.json "$best"
 }
 
-"$YUJING" tune p.yj --minutes 10 --seed 5 --threads 1 >tune2.out 2>tune2.err &
-bg=$!
-track_pid $bg
-wait_trials 2 2
-expect_exit 0 yujing tune p.yj --cancel 2
-expect_stdout_contains 'asked tune 2 to stop'
-wait $bg
-rc2=$?
-untrack $bg
-expect_eq "$rc2" 1 'tune --cancel: the searching tune exits 1'
-"$YUJING" runs p.yj --json >runs-after2.json
+# stop_tune TUNE SEED HOW: a search in the background, stopped (HOW: cancel
+# or sigint) once it has two trials; its exit status in $stop_rc
+stop_tune()
+{
+	"$YUJING" tune p.yj --minutes 10 --seed "$2" --threads 1 >"tune$1.out" 2>"tune$1.err" &
+	bg=$!
+	track_pid $bg
+	wait_trials "$1" 2
+	if [ "$3" = cancel ]; then
+		expect_exit 0 yujing tune p.yj --cancel "$1"
+		expect_stdout_contains "asked tune $1 to stop"
+	else
+		kill -INT "$bg"
+	fi
+	stop_rc=0
+	wait $bg || stop_rc=$?
+	untrack $bg
+	"$YUJING" runs p.yj --json >"runs-after$1.json"
+}
+
+stop_tune 2 5 cancel
+expect_eq "$stop_rc" 1 'tune --cancel: the searching tune exits 1'
 check_stopped 2 'tune --cancel'
 
-"$YUJING" tune p.yj --minutes 10 --seed 6 --threads 1 >tune3.out 2>tune3.err &
-bg=$!
-track_pid $bg
-wait_trials 3 2
-kill -INT "$bg"
-wait $bg
-rc3=$?
-untrack $bg
-expect_eq "$rc3" 1 'SIGINT: tune exits 1'
-"$YUJING" runs p.yj --json >runs-after3.json
+stop_tune 3 6 sigint
+expect_eq "$stop_rc" 1 'SIGINT: tune exits 1'
 check_stopped 3 'SIGINT'
 grep -q 'stopped after' tune3.err && ok 'SIGINT: the message says where it stopped' ||
 	{ not_ok 'SIGINT: the message says where it stopped'; diag_file tune3.err; }

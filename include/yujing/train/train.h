@@ -48,7 +48,8 @@ yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);
 yj_status train_delete(yj_project *p, long long run, yj_error *err);
 
 /* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
- * accuracy, macro_f1, steps_done, total_steps}]}; status is running, done,
+ * accuracy, macro_f1, steps_done, total_steps, tune (its tune group, or
+ * null)}]}; status is running, done,
  * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
 
