@@ -71,6 +71,9 @@ static const dim space[] = {
 
 /* Draws of one trial that are given up on before the search ends. */
 #define MAX_DRAWS 8
+/* Trials failing in a row that end the search (the project, not the
+ * settings, is the matter then). */
+#define MAX_FAILURES 5
 
 /* What one trial cost, for the estimates. */
 typedef struct cost {
@@ -91,6 +94,7 @@ typedef struct tuner {
 	int epochs_seen;
 	int requested;   /* the tune was cancelled (Ctrl-C or tunes_request_cancel) */
 	int over_budget; /* the trial ran past the hard limit */
+	int failures;    /* trials failed in a row */
 	/* the search so far */
 	json_t *trials; /* array of the report's trial objects */
 	long long best_run;
@@ -175,8 +179,8 @@ static void poll_trial(tuner *t)
 static void on_report(void *ctx, const yj_progress_event *ev)
 {
 	tuner *t = ctx;
-	if (t->first_tick < 0 && ev->done > 0)
-		t->first_tick = progress_now();
+	if (t->first_tick < 0 && ev->done > 0 && ev->stage && !strcmp(ev->stage, "train"))
+		t->first_tick = progress_now(); /* the first step: the features are built */
 	const yj_progress *out = t->o->progress;
 	if (out && out->report)
 		out->report(out->ctx, ev);
@@ -442,16 +446,24 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 			}
 		}
 		json_decref(ev);
-		/* the cost, for the estimates */
-		if (!ret && t->first_tick > 0 && t->epochs_seen > 0) {
-			cost *c = realloc(t->costs, (t->ncosts + 1) * sizeof *c);
-			if (c) {
-				t->costs = c;
-				c[t->ncosts++] = (cost){t->first_tick - t->trial_t0, (end - t->first_tick) / t->epochs_seen /
-											  cost_scale(o->batch, o->hidden)};
-			}
+	}
+	/* the cost, for the estimates (a trial stopped over the budget too) */
+	if (!ret && t->first_tick > 0 && t->epochs_seen > 0) {
+		cost *c = realloc(t->costs, (t->ncosts + 1) * sizeof *c);
+		if (c) {
+			t->costs = c;
+			c[t->ncosts++] = (cost){t->first_tick - t->trial_t0,
+						(end - t->first_tick) / t->epochs_seen / cost_scale(o->batch, o->hidden)};
 		}
 	}
+	/* the defaults failing say the data cannot be trained on: stop there */
+	if (!ret && st && st != YJ_EINTR && t->trial == 1) {
+		*err = terr;
+		ret = st;
+	}
+	t->failures = st && st != YJ_EINTR ? t->failures + 1 : 0;
+	if (t->failures >= MAX_FAILURES)
+		*stop = 1;
 	json_array_append_new(t->trials, tr);
 	if (st == YJ_EINTR && !t->over_budget)
 		t->requested = 1;
@@ -562,9 +574,11 @@ out:;
 				    "validation", t.best_valid, "test", test, "trials",
 				    (json_int_t)json_array_size(t.trials));
 	}
-	if (!st && end == RUN_CANCELLED)
+	if (!st && end == RUN_CANCELLED && t.best_run)
 		st = error_set(err, YJ_EINTR, _("tune %lld stopped after %zu trials; the best so far is run %lld"), t.id,
 			       json_array_size(t.trials), t.best_run);
+	else if (!st && end == RUN_CANCELLED)
+		st = error_set(err, YJ_EINTR, _("tune %lld stopped before a trial finished"), t.id);
 	json_decref(test);
 	json_decref(t.trials);
 	json_decref(t.best_valid);
