@@ -391,6 +391,7 @@ def sklearn_rows(a):
             total += s
             f1 = scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]
             tried.append({"C": c, "valid_macro_f1": f1})
+            print(f"{a.dataset} {name} C {c:g}: validation macro-F1 {f1:.4f} ({s:.1f} s)", file=sys.stderr)
             if best is None or f1 > best[1]:
                 best = (c, f1, m, s)
         c, f1, m, s = best
@@ -419,6 +420,7 @@ def sklearn_rows(a):
             vm = np.array([c in cid for c in yva])
             m.fit(Xtr, ytr, eval_set=[(Xva[vm], np.array([cid[c] for c, k in zip(yva, vm) if k]))], verbose=False)
             s = time.perf_counter() - t
+            print(f"{a.dataset} xgboost: {m.best_iteration + 1} rounds ({s:.1f} s)", file=sys.stderr)
             p = m.predict_proba(Xho)
             pred = [classes[i] for i in p.argmax(axis=1)]
             row = {"method": "xgboost", "rounds": int(m.best_iteration) + 1, "train_seconds": s + feat_s,
