@@ -514,6 +514,10 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 			break;
 		if (t.trial > 1 && progress_now() - t.t0 >= t.budget)
 			break;
+		if (progress_cancelled(o->progress)) {
+			t.requested = 1; /* Ctrl-C between two trials */
+			break;
+		}
 		yj_train_opts to;
 		train_opts_default(&to);
 		to.seed = o->seed;
