@@ -154,6 +154,9 @@ EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
 ## yujing tune: trials tagged, the winner on validation, cancelling.
 TESTS += tests/cli/tune.sh
 EXTRA_DIST += tests/cli/tune.sh
+## The validation part, honest selection, calibration (issue 13).
+TESTS += tests/cli/valid.sh
+EXTRA_DIST += tests/cli/valid.sh
 
 ## src/model: the BERT encoder against PyTorch (tests/model/golden.safetensors
 ## and the fixture model directories from tests/reference/gen_bert.py,

@@ -219,7 +219,7 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	rep = NULL;
 
 	stage(4, N, _("splitting each category 7:3 (seed 42)"));
-	yj_split_opts so = {.test = 0.3, .seed = 42, .pick = LABEL_PICK_FIRST};
+	yj_split_opts so = {.test = 0.3, .valid = SPLIT_VALID_DEFAULT, .seed = 42, .pick = LABEL_PICK_FIRST};
 	if ((st = split_run(p, &so, &rep, &err)))
 		return cli_fail(&err);
 	printf(_("      %lld training cases, %lld test cases, %lld unlabeled\n"),

@@ -112,6 +112,52 @@ static int ablation(eval_args *a, yj_project *p)
 	return 0;
 }
 
+/* One part's line: accuracy, macro precision, recall and F1. */
+static void part_line(const char *what, json_t *m)
+{
+	printf(_("%s: accuracy %.4f, macro precision %.4f, macro recall %.4f, macro-F1 %.4f (%lld cases)\n"), what,
+	       json_number_value(json_object_get(m, "accuracy")), json_number_value(json_object_get(m, "macro_precision")),
+	       json_number_value(json_object_get(m, "macro_recall")), json_number_value(json_object_get(m, "macro_f1")),
+	       (long long)json_integer_value(json_object_get(m, "cases")));
+}
+
+/* Which part chose the epoch, the validation and test figures, and the
+ * calibration. */
+static void print_summary(json_t *ev)
+{
+	long long run = (long long)json_integer_value(json_object_get(ev, "run"));
+	const char *on = json_string_value(json_object_get(ev, "selected_on"));
+	json_t *be = json_object_get(ev, "best_epoch"), *va = json_object_get(ev, "validation");
+	if (on && !strcmp(on, "validation"))
+		printf(_("run %lld: epoch %lld chosen on the validation part; the test part was read once, for this "
+			 "report\n"),
+		       run, (long long)json_integer_value(be));
+	else if (be)
+		printf(_("run %lld: epoch %lld chosen on the test part (the split has no validation part): the test "
+			 "figures are optimistic\n"),
+		       run, (long long)json_integer_value(be));
+	else
+		printf(_("run %lld\n"), run);
+	if (va)
+		part_line(_("validation"), va);
+	if (json_object_get(ev, "classes"))
+		part_line(_("test"), ev);
+	else
+		printf("%s\n", _("test: not measured yet (the run has not finished)"));
+	json_t *cal = json_object_get(ev, "calibration");
+	if (cal && json_object_get(cal, "ece_after"))
+		printf(_("calibration: temperature %.4f (fitted on validation); on test, expected calibration error "
+			 "%.4f -> %.4f, Brier score %.4f -> %.4f\n"),
+		       json_number_value(json_object_get(cal, "temperature")),
+		       json_number_value(json_object_get(cal, "ece_before")),
+		       json_number_value(json_object_get(cal, "ece_after")),
+		       json_number_value(json_object_get(cal, "brier_before")),
+		       json_number_value(json_object_get(cal, "brier_after")));
+	else if (cal)
+		printf(_("calibration: temperature %.4f (fitted on validation)\n"),
+		       json_number_value(json_object_get(cal, "temperature")));
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	eval_args a;
@@ -137,12 +183,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return cli_fail(&err);
 	if (a.json)
 		return cli_print_json(ev);
-	printf(_("run %lld: accuracy %.4f, macro precision %.4f, macro recall %.4f, macro-F1 %.4f\n"),
-	       (long long)json_integer_value(json_object_get(ev, "run")),
-	       json_number_value(json_object_get(ev, "accuracy")),
-	       json_number_value(json_object_get(ev, "macro_precision")),
-	       json_number_value(json_object_get(ev, "macro_recall")),
-	       json_number_value(json_object_get(ev, "macro_f1")));
+	print_summary(ev);
+	if (!json_object_get(ev, "classes")) { /* no test figure yet */
+		json_decref(ev);
+		return 0;
+	}
 	cli_table *t = cli_table_new(5);
 	const char *head[] = {_("class"), _("precision"), _("recall"), _("F1"), _("support")};
 	cli_table_row(t, head);
@@ -162,7 +207,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	}
 	cli_table_print(t, stdout, 0);
 	cli_table_free(t);
-	printf("\n%s\n", _("confusion matrix (rows: true class, columns: predicted, in the order above):"));
+	printf("\n%s\n", _("test confusion matrix (rows: true class, columns: predicted, in the order above):"));
 	json_array_foreach(json_object_get(ev, "confusion"), k, c)
 	{
 		size_t j;
@@ -177,7 +222,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 const cli_command cmd_eval = {
 	.name = "eval",
 	.synopsis = N_("PROJECT [--run N | --ablation [TRAINING OPTIONS]] [--json]"),
-	.summary = N_("Accuracy, macro precision/recall/F1, per-class table and confusion matrix of a run"),
+	.summary = N_("Validation and test figures of a run: accuracy, macro precision/recall/F1, per-class table, "
+		      "confusion matrix and calibration"),
 	.options = options,
 	.run = run,
 };

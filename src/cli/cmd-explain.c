@@ -95,6 +95,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		put_padded(k, 20);
 		printf(" %.4f\n", json_number_value(v));
 	}
+	double T = json_number_value(json_object_get(ex, "temperature"));
+	if (T != 1)
+		printf(_("probabilities calibrated: softmax(logit / T), temperature T = %.4f fitted on the validation "
+			 "part; the logits shown are divided by T\n"),
+		       T);
+	else
+		printf("%s\n", _("probabilities not calibrated (temperature 1: the run has no validation part)"));
 	printf(_("baseline (every branch at its training mean): probability %.4f, logit %.4f\n"),
 	       json_number_value(json_object_get(base, "probability")), json_number_value(json_object_get(base, "logit")));
 	cli_table *t = cli_table_new(5);

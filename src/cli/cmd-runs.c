@@ -60,8 +60,18 @@ static int print_history(json_t *h)
 		json_decref(h);
 		return 0;
 	}
+	/* the figures of the part the run chose its epoch on */
+	const char *on = json_string_value(json_object_get(h, "evaluated_on"));
+	int valid = on && !strcmp(on, "validation");
+	printf(valid ? _("loss, accuracy and macro-F1 of each epoch on the validation part\n")
+		     : _("loss, accuracy and macro-F1 of each epoch on the test part (no validation part)\n"));
 	cli_table *t = cli_table_new(6);
-	const char *head[] = {_("epoch"), _("train loss"), _("test loss"), _("accuracy"), _("macro-F1"), _("seconds")};
+	const char *head[] = {_("epoch"),
+			      _("train loss"),
+			      valid ? _("valid loss") : _("test loss"),
+			      valid ? _("valid accuracy") : _("test accuracy"),
+			      valid ? _("valid macro-F1") : _("test macro-F1"),
+			      _("seconds")};
 	cli_table_row(t, head);
 	for (int c = 0; c < 6; c++)
 		cli_table_align(t, c, 1);
@@ -71,7 +81,7 @@ static int print_history(json_t *h)
 		char b[6][32];
 		snprintf(b[0], 32, "%lld", (long long)json_integer_value(json_object_get(e, "epoch")));
 		snprintf(b[1], 32, "%.4f", json_number_value(json_object_get(e, "train_loss")));
-		snprintf(b[2], 32, "%.4f", json_number_value(json_object_get(e, "test_loss")));
+		snprintf(b[2], 32, "%.4f", json_number_value(json_object_get(e, valid ? "valid_loss" : "test_loss")));
 		snprintf(b[3], 32, "%.4f", json_number_value(json_object_get(e, "accuracy")));
 		snprintf(b[4], 32, "%.4f", json_number_value(json_object_get(e, "macro_f1")));
 		snprintf(b[5], 32, "%.2f", json_number_value(json_object_get(e, "seconds")));
@@ -127,13 +137,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return print_history(out);
 	size_t k;
 	json_t *r;
-	cli_table *t = cli_table_new(8);
-	const char *head[] = {_("run"), _("created"), _("status"), _("epochs"), _("best"), _("accuracy"),
-			      _("macro-F1"), _("tune")};
+	cli_table *t = cli_table_new(9);
+	const char *head[] = {_("run"),	       _("created"),	   _("status"),	       _("epochs"), _("best"),
+			      _("valid macro-F1"), _("test accuracy"), _("test macro-F1"), _("tune")};
 	cli_table_row(t, head);
 	json_array_foreach(json_object_get(out, "runs"), k, r)
 	{
-		char b[6][48];
+		char b[7][48];
 		snprintf(b[0], 48, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
 		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
 			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
@@ -142,12 +152,14 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		if (json_is_integer(be))
 			snprintf(b[2], 48, "%lld", (long long)json_integer_value(be));
 		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
-		snprintf(b[3], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
-		snprintf(b[4], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
+		json_t *vf1 = json_object_get(json_object_get(r, "validation"), "macro_f1");
+		snprintf(b[3], 48, json_is_number(vf1) ? "%.4f" : "-", json_number_value(vf1));
+		snprintf(b[4], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
+		snprintf(b[5], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
 		json_t *tu = json_object_get(r, "tune");
-		snprintf(b[5], 48, json_is_integer(tu) ? "%lld" : "-", (long long)json_integer_value(tu));
+		snprintf(b[6], 48, json_is_integer(tu) ? "%lld" : "-", (long long)json_integer_value(tu));
 		const char *row[] = {b[0], json_string_value(json_object_get(r, "created_at")),
-				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4], b[5]};
+				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4], b[5], b[6]};
 		cli_table_row(t, row);
 	}
 	if (json_array_size(json_object_get(out, "runs")))

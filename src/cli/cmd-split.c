@@ -1,5 +1,6 @@
 /*
- * cmd-split.c - yujing split PROJECT [--test 0.3] [--seed N] [--label-pick first|drop-multi]
+ * cmd-split.c - yujing split PROJECT [--test 0.3] [--valid 0.15] [--seed N]
+ * [--label-pick first|drop-multi]
  */
 #include <config.h>
 
@@ -11,10 +12,12 @@
 #include "yujing/base/i18n.h"
 #include "yujing/data/split.h"
 
-enum { O_TEST = 256, O_SEED, O_PICK, O_JSON };
+enum { O_TEST = 256, O_VALID, O_SEED, O_PICK, O_JSON };
 
 static const cli_option options[] = {
 	{"test", O_TEST, N_("F"), N_("fraction of each class for the test set (default 0.3)")},
+	{"valid", O_VALID, N_("F"),
+	 N_("fraction of each class's training cases set aside for validation (default 0.15; 0: none)")},
 	{"seed", O_SEED, N_("N"), N_("seed of the shuffle (default 42)")},
 	{"label-pick", O_PICK, N_("HOW"),
 	 N_("a label listing several categories: first (default) takes the first, drop-multi leaves the case out")},
@@ -37,6 +40,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (cli_parse_double(arg, &a->o.test) || !(a->o.test > 0 && a->o.test < 1))
 			return cli_usage_error(a->cmd, _("--test wants a fraction between 0 and 1"));
 		break;
+	case O_VALID:
+		if (cli_parse_double(arg, &a->o.valid) || !(a->o.valid >= 0 && a->o.valid < 1))
+			return cli_usage_error(a->cmd, _("--valid wants a fraction of at least 0 and below 1"));
+		break;
 	case O_SEED:
 		if (cli_parse_long(arg, &v))
 			return cli_usage_error(a->cmd, _("--seed wants a non-negative whole number"));
@@ -57,9 +64,20 @@ static int on_opt(void *ctx, int key, const char *arg)
 	return 0;
 }
 
+/* A row of the table: train, validation and test counts of o. */
+static void count_row(cli_table *t, const char *label, json_t *o)
+{
+	char b[3][32];
+	static const char *const keys[] = {"train", "valid", "test"};
+	for (int i = 0; i < 3; i++)
+		snprintf(b[i], sizeof b[i], "%lld", (long long)json_integer_value(json_object_get(o, keys[i])));
+	const char *row[] = {label, b[0], b[1], b[2]};
+	cli_table_row(t, row);
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
-	split_args a = {.cmd = cmd, .o = {.test = 0.3, .seed = 42, .pick = LABEL_PICK_FIRST}};
+	split_args a = {.cmd = cmd, .o = {.test = 0.3, .valid = SPLIT_VALID_DEFAULT, .seed = 42, .pick = LABEL_PICK_FIRST}};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
@@ -78,26 +96,16 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	project_close(p);
 	if (a.json)
 		return cli_print_json(rep);
-	cli_table *t = cli_table_new(3);
-	const char *head[] = {_("class"), _("train"), _("test")};
+	cli_table *t = cli_table_new(4);
+	const char *head[] = {_("class"), _("train"), _("validation"), _("test")};
 	cli_table_row(t, head);
-	cli_table_align(t, 1, 1);
-	cli_table_align(t, 2, 1);
+	for (int col = 1; col < 4; col++)
+		cli_table_align(t, col, 1);
 	size_t k;
 	json_t *c;
 	json_array_foreach(json_object_get(rep, "classes"), k, c)
-	{
-		char b1[32], b2[32];
-		snprintf(b1, sizeof b1, "%lld", (long long)json_integer_value(json_object_get(c, "train")));
-		snprintf(b2, sizeof b2, "%lld", (long long)json_integer_value(json_object_get(c, "test")));
-		const char *row[] = {json_string_value(json_object_get(c, "label")), b1, b2};
-		cli_table_row(t, row);
-	}
-	char b1[32], b2[32];
-	snprintf(b1, sizeof b1, "%lld", (long long)json_integer_value(json_object_get(rep, "train")));
-	snprintf(b2, sizeof b2, "%lld", (long long)json_integer_value(json_object_get(rep, "test")));
-	const char *total[] = {_("total"), b1, b2};
-	cli_table_row(t, total);
+		count_row(t, json_string_value(json_object_get(c, "label")), c);
+	count_row(t, _("total"), rep);
 	cli_table_print(t, stdout, 0);
 	cli_table_free(t);
 	size_t ns = json_array_size(json_object_get(rep, "singletons"));
@@ -105,6 +113,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		printf(P_("%zu class has a single case; it stays in train\n",
 			  "%zu classes have a single case; they stay in train\n", (unsigned long)ns),
 		       ns);
+	size_t nv = json_array_size(json_object_get(rep, "no_valid"));
+	if (nv)
+		printf(P_("%zu class is too small for a validation part; its training cases stay in train\n",
+			  "%zu classes are too small for a validation part; their training cases stay in train\n",
+			  (unsigned long)nv),
+		       nv);
 	if (json_integer_value(json_object_get(rep, "unlabeled")))
 		printf(_("%lld unlabeled cases are not in the split\n"),
 		       (long long)json_integer_value(json_object_get(rep, "unlabeled")));
@@ -120,10 +134,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_split = {
 	.name = "split",
-	.synopsis = N_("PROJECT [--test F] [--seed N] [--label-pick first|drop-multi] [--json]"),
-	.summary = N_("Group labeled cases by crime type and split each class into train and test"),
+	.synopsis = N_("PROJECT [--test F] [--valid F] [--seed N] [--label-pick first|drop-multi] [--json]"),
+	.summary = N_("Group labeled cases by crime type and split each class into train, validation and test"),
 	.description = N_("For a class of n cases, floor(F n + 1/2) go to test (at least 1, at most "
-			  "n - 1), chosen by a seeded shuffle; classes with one case stay in train."),
+			  "n - 1), chosen by a seeded shuffle; classes with one case stay in train. Of the m "
+			  "training cases, floor(V m + 1/2) (at most m - 1) go to validation, on which training "
+			  "chooses its epoch and calibrates; the test part is read only for the report."),
 	.options = options,
 	.run = run,
 };

@@ -62,15 +62,16 @@ static int on_opt(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1)
+static void on_epoch(void *ctx, int epoch, double train_loss, double sel_loss, double acc, double f1)
 {
 	train_args *a = ctx;
 	if (a->json)
 		return;
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
-	printf(_("epoch %3d  train loss %.4f  test loss %.4f  accuracy %.4f  macro-F1 %.4f\n"), epoch + 1,
-	       train_loss, test_loss, acc, f1);
+	/* the figures of the part the epoch is chosen on (validation) */
+	printf(_("epoch %3d  train loss %.4f  valid loss %.4f  accuracy %.4f  macro-F1 %.4f\n"), epoch + 1,
+	       train_loss, sel_loss, acc, f1);
 	fflush(stdout);
 }
 
@@ -123,9 +124,26 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	} else if (a.json) {
 		rc = cli_print_json(ev);
 	} else {
-		printf(_("run %lld done: test accuracy %.4f, macro-F1 %.4f (best epoch)\n"), id,
-		       json_number_value(json_object_get(ev, "accuracy")),
-		       json_number_value(json_object_get(ev, "macro_f1")));
+		json_t *va = json_object_get(ev, "validation"), *cal = json_object_get(ev, "calibration");
+		if (va)
+			printf(_("run %lld done: epoch %lld chosen on validation (macro-F1 %.4f); test accuracy %.4f, "
+				 "macro-F1 %.4f\n"),
+			       id, (long long)json_integer_value(json_object_get(ev, "best_epoch")),
+			       json_number_value(json_object_get(va, "macro_f1")),
+			       json_number_value(json_object_get(ev, "accuracy")),
+			       json_number_value(json_object_get(ev, "macro_f1")));
+		else
+			printf(_("run %lld done: test accuracy %.4f, macro-F1 %.4f (epoch %lld, chosen on the test part: "
+				 "the split has no validation part)\n"),
+			       id, json_number_value(json_object_get(ev, "accuracy")),
+			       json_number_value(json_object_get(ev, "macro_f1")),
+			       (long long)json_integer_value(json_object_get(ev, "best_epoch")));
+		if (json_object_get(cal, "ece_after"))
+			printf(_("probabilities calibrated: temperature %.4f; expected calibration error on test %.4f "
+				 "-> %.4f\n"),
+			       json_number_value(json_object_get(cal, "temperature")),
+			       json_number_value(json_object_get(cal, "ece_before")),
+			       json_number_value(json_object_get(cal, "ece_after")));
 		json_decref(ev);
 	}
 out:
@@ -137,7 +155,8 @@ out:
 const cli_command cmd_train = {
 	.name = "train",
 	.synopsis = N_("PROJECT [OPTIONS]"),
-	.summary = N_("Train a model on the train split, evaluating on the test split each epoch"),
+	.summary = N_("Train a model on the train split, choosing its epoch on the validation part and reporting on "
+		      "the test part"),
 	.description = N_("Trains the multimodal model: the structured branch (one MLP with BatchNorm per "
 			  "source, the source vectors concatenated and projected) and one n-gram branch per "
 			  "text field (hashed character 1-3-grams averaged through a sparse linear layer), "

@@ -39,6 +39,11 @@ void cases_free(yj_cases *c)
 
 yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 {
+	return cases_load_parts(p, SPLIT_PARTS_ALL, c, err);
+}
+
+yj_status cases_load_parts(yj_project *p, unsigned parts, yj_cases *c, yj_error *err)
+{
 	yj_split_row *rows = NULL;
 	size_t nrows = 0;
 	int found;
@@ -63,7 +68,7 @@ yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 	}
 	/* Class names: the distinct labels, sorted. */
 	if ((st = splits_labels(p, c->split_id, &c->classes, &c->nclasses, err)) ||
-	    (st = splits_rows(p, c->split_id, &rows, &nrows, err)))
+	    (st = splits_rows(p, c->split_id, parts, &rows, &nrows, err)))
 		goto fail;
 	c->key = malloc((nrows ? nrows : 1) * sizeof *c->key);
 	c->label = malloc((nrows ? nrows : 1) * sizeof *c->label);
@@ -78,7 +83,9 @@ yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err)
 		c->key[i] = rows[i].key; /* taken over */
 		rows[i].key = NULL;
 		c->label[i] = hit ? (int32_t)(hit - c->classes) : -1;
-		c->part[i] = rows[i].test ? CASE_TEST : CASE_TRAIN;
+		c->part[i] = rows[i].part == SPLIT_PART_TEST    ? CASE_TEST
+			     : rows[i].part == SPLIT_PART_VALID ? CASE_VALID
+								: CASE_TRAIN;
 		c->n++;
 	}
 	splits_rows_free(rows, nrows);

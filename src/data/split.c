@@ -1,5 +1,6 @@
 /*
- * split.c - stratified, seeded train/test split of the labeled cases.
+ * split.c - stratified, seeded train/test split of the labeled cases,
+ * with a validation part carved out of each class's training cases.
  */
 #include <config.h>
 
@@ -104,7 +105,7 @@ typedef struct {
 typedef struct {
 	const char *label;
 	size_t first, n; /* range in the sorted case array */
-	size_t test;
+	size_t test, valid;
 } split_class;
 
 static int cmp_case(const void *a, const void *b)
@@ -125,10 +126,10 @@ static int cmp_class(const void *a, const void *b)
 }
 
 static yj_status store_split(yj_project *p, long long snapshot, const yj_split_opts *o,
-			     const split_case *cases, const unsigned char *is_test, size_t n,
+			     const split_case *cases, const unsigned char *part, size_t n,
 			     json_t *report, long long *id_out, yj_error *err)
 {
-	json_t *settings = json_pack("{s:f, s:I, s:s}", "test", o->test, "seed", (json_int_t)o->seed,
+	json_t *settings = json_pack("{s:f, s:f, s:I, s:s}", "test", o->test, "valid", o->valid, "seed", (json_int_t)o->seed,
 				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
 	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -140,7 +141,7 @@ static yj_status store_split(yj_project *p, long long snapshot, const yj_split_o
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		rows[i] = (yj_split_row){.key = cases[i].key, .label = cases[i].label, .test = is_test[i]};
+		rows[i] = (yj_split_row){.key = cases[i].key, .label = cases[i].label, .part = part[i]};
 	ret = splits_store(p, snapshot, s_settings, s_report, rows, n, id_out, err);
 out:
 	free(rows);
@@ -159,12 +160,14 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	int64_t *kept = NULL;
 	split_case *cases = NULL;
 	split_class *classes = NULL;
-	unsigned char *is_test = NULL;
+	unsigned char *part = NULL;
 	long long unlabeled = 0, dropped_multi = 0, snapshot;
 	yj_status st;
 	*report = NULL;
 	if (!(o->test > 0 && o->test < 1))
 		return error_set(err, YJ_EUSAGE, _("the test fraction must be between 0 and 1"));
+	if (!(o->valid >= 0 && o->valid < 1))
+		return error_set(err, YJ_EUSAGE, _("the validation fraction must be at least 0 and below 1"));
 	if ((st = sources_list(p, &v, &nsrc, err)) || (st = table_nullset(p, &ns, err)))
 		goto out;
 	long ls = -1;
@@ -214,8 +217,8 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	/* Group by label, keeping row order within a class. */
 	qsort(cases, ncases, sizeof *cases, cmp_case);
 	classes = calloc(ncases ? ncases : 1, sizeof *classes);
-	is_test = calloc(ncases ? ncases : 1, 1);
-	if (!classes || !is_test)
+	part = calloc(ncases ? ncases : 1, 1);
+	if (!classes || !part)
 		goto nomem;
 	for (size_t a = 0; a < ncases;) {
 		size_t b = a;
@@ -225,28 +228,32 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 		c->label = cases[a].label;
 		c->first = a;
 		c->n = b - a;
-		if (split_assign(c->label, c->n, o->test, 0, o->seed, is_test + a, &c->test, NULL))
+		if (split_assign(c->label, c->n, o->test, o->valid, o->seed, part + a, &c->test, &c->valid))
 			goto nomem;
 		a = b;
 	}
 	qsort(classes, nclasses, sizeof *classes, cmp_class);
-	json_t *carr = json_array(), *single = json_array();
-	long long ntrain = 0, ntest = 0;
+	json_t *carr = json_array(), *single = json_array(), *novalid = json_array();
+	long long ntrain = 0, ntest = 0, nvalid = 0;
 	for (size_t i = 0; i < nclasses; i++) {
 		const split_class *c = &classes[i];
-		json_array_append_new(carr, json_pack("{s:s, s:I, s:I}", "label", c->label, "train",
-						      (json_int_t)(c->n - c->test), "test", (json_int_t)c->test));
+		size_t tr = c->n - c->test - c->valid;
+		json_array_append_new(carr, json_pack("{s:s, s:I, s:I, s:I}", "label", c->label, "train", (json_int_t)tr,
+						      "valid", (json_int_t)c->valid, "test", (json_int_t)c->test));
 		if (c->n == 1)
 			json_array_append_new(single, json_string(c->label));
-		ntrain += (long long)(c->n - c->test);
+		if (o->valid > 0 && !c->valid)
+			json_array_append_new(novalid, json_string(c->label));
+		ntrain += (long long)tr;
+		nvalid += (long long)c->valid;
 		ntest += (long long)c->test;
 	}
-	*report = json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I}", "snapshot", (json_int_t)snapshot, "train",
-			    (json_int_t)ntrain, "test", (json_int_t)ntest, "classes", carr, "singletons",
-			    single, "unlabeled", (json_int_t)unlabeled, "dropped_multi",
-			    (json_int_t)dropped_multi);
+	*report = json_pack("{s:I, s:I, s:I, s:I, s:f, s:o, s:o, s:o, s:I, s:I}", "snapshot", (json_int_t)snapshot,
+			    "train", (json_int_t)ntrain, "valid", (json_int_t)nvalid, "test", (json_int_t)ntest,
+			    "valid_fraction", o->valid, "classes", carr, "singletons", single, "no_valid", novalid,
+			    "unlabeled", (json_int_t)unlabeled, "dropped_multi", (json_int_t)dropped_multi);
 	long long id = 0;
-	if ((st = store_split(p, snapshot, o, cases, is_test, ncases, *report, &id, err))) {
+	if ((st = store_split(p, snapshot, o, cases, part, ncases, *report, &id, err))) {
 		json_decref(*report);
 		*report = NULL;
 		goto out;
@@ -262,7 +269,7 @@ out:
 	}
 	free(cases);
 	free(classes);
-	free(is_test);
+	free(part);
 	free(kept);
 	if (loaded)
 		table_free(&t);

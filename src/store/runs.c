@@ -256,6 +256,14 @@ yj_status runs_save_best(yj_project *p, long long id, const void *weights, size_
 	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving the best weights"), sql, err);
 }
 
+yj_status runs_set_metrics(yj_project *p, long long id, const char *metrics, yj_error *err)
+{
+	static const char sql[] = "UPDATE runs SET metrics = ? WHERE id = ?";
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db, sql, "ti", metrics, id);
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving the run's report"), sql, err);
+}
+
 yj_status runs_finish(yj_project *p, long long id, yj_run_status s, int drop_checkpoint, yj_error *err)
 {
 	const char *sql = drop_checkpoint

@@ -10,6 +10,23 @@
 #include "yujing/store/splits.h"
 #include "internal.h"
 
+static const char *const part_names[] = {"train", "test", "valid"}; /* yj_split_part */
+
+static const char *part_name(int part)
+{
+	return part >= 0 && part < 3 ? part_names[part] : "train";
+}
+
+/* The part a stored name stands for; -1 for a name of none (the schema's
+ * CHECK admits only the three, so only a tampered file has one). */
+static int part_of(const char *name)
+{
+	for (int i = 0; name && i < 3; i++)
+		if (!strcmp(name, part_names[i]))
+			return i;
+	return -1;
+}
+
 yj_status splits_store(yj_project *p, long long snapshot, const char *settings, const char *report,
 		       const yj_split_row *rows, size_t n, long long *id_out, yj_error *err)
 {
@@ -31,7 +48,7 @@ yj_status splits_store(yj_project *p, long long snapshot, const char *settings, 
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, rows[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, rows[i].label, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, rows[i].test ? "test" : "train", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, part_name(rows[i].part), -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
@@ -144,7 +161,8 @@ void splits_rows_free(yj_split_row *rows, size_t n)
 	free(rows);
 }
 
-yj_status splits_rows(yj_project *p, long long split, yj_split_row **rows, size_t *n, yj_error *err)
+yj_status splits_rows(yj_project *p, long long split, unsigned parts, yj_split_row **rows, size_t *n,
+		      yj_error *err)
 {
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
@@ -152,10 +170,16 @@ yj_status splits_rows(yj_project *p, long long split, yj_split_row **rows, size_
 	size_t cnt = 0, cap = 0;
 	*rows = NULL;
 	*n = 0;
-	int rc = sqlite3_prepare_v2(db, "SELECT key, label, part FROM split_cases WHERE split_id = ?"
-					" ORDER BY part DESC, key", -1, &st, NULL);
+	/* train, test, valid: the order of the parts before there was a
+	 * validation part ('train' > 'test' descending), then valid */
+	int rc = sqlite3_prepare_v2(db, "SELECT key, label, part FROM split_cases WHERE split_id = ?1"
+					" AND ((part = 'train' AND ?2 & 1) OR (part = 'test' AND ?2 & 2)"
+					" OR (part = 'valid' AND ?2 & 4))"
+					" ORDER BY CASE part WHEN 'train' THEN 0 WHEN 'test' THEN 1 ELSE 2 END, key",
+				    -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, split);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)parts);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (cnt == cap) {
 				cap = cap ? cap * 2 : 1024;
@@ -170,10 +194,17 @@ yj_status splits_rows(yj_project *p, long long split, yj_split_row **rows, size_
 			yj_split_row *r = &v[cnt];
 			r->key = strdup(k ? k : "");
 			r->label = strdup(l ? l : "");
-			r->test = part && !strcmp(part, "test");
+			r->part = part_of(part);
 			cnt++;
 			if (!r->key || !r->label)
 				goto nomem;
+			if (r->part < 0) {
+				error_set(err, YJ_EDATA, _("split %lld: case %s has an unknown part"), split, r->key);
+				error_at(err, NULL, -1, -1, "split_cases.part");
+				sqlite3_finalize(st);
+				splits_rows_free(v, cnt);
+				return YJ_EDATA;
+			}
 		}
 	}
 	sqlite3_finalize(st);
@@ -188,4 +219,25 @@ nomem:
 	sqlite3_finalize(st);
 	splits_rows_free(v, cnt);
 	return error_set(err, YJ_ENOMEM, _("out of memory"));
+}
+
+yj_status splits_part_counts(yj_project *p, long long split, long long counts[3], yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	counts[0] = counts[1] = counts[2] = 0;
+	int rc = sqlite3_prepare_v2(db, "SELECT part, count(*) FROM split_cases WHERE split_id = ? GROUP BY part", -1,
+				    &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, split);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int k = part_of((const char *)sqlite3_column_text(st, 0));
+			if (k >= 0)
+				counts[k] = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_error(db, rc, _("reading the split"), err);
+	return YJ_OK;
 }

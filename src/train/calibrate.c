@@ -109,11 +109,12 @@ void calibrate_probs(const float *logits, size_t n, int K, double T, float *prob
 	}
 }
 
-double calibrate_ece(const float *probs, const int32_t *labels, size_t n, int K, int bins)
+int calibrate_bins(const float *probs, const int32_t *labels, size_t n, int K, int bins, yj_calib_bin *out)
 {
-	if (!n || bins < 1 || bins > 1000)
-		return NAN;
-	double conf[1000] = {0}, correct[1000] = {0}, cnt[1000] = {0};
+	if (bins < 1)
+		return -1;
+	for (int b = 0; b < bins; b++)
+		out[b] = (yj_calib_bin){.lo = (double)b / bins, .hi = (double)(b + 1) / bins};
 	for (size_t i = 0; i < n; i++) {
 		const float *p = probs + i * (size_t)K;
 		int top = 0;
@@ -124,14 +125,28 @@ double calibrate_ece(const float *probs, const int32_t *labels, size_t n, int K,
 		double c = p[top];
 		int b = (int)ceil(c * bins) - 1;
 		b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
-		conf[b] += c;
-		correct[b] += top == labels[i];
-		cnt[b]++;
+		out[b].confidence += c;
+		out[b].accuracy += top == labels[i];
+		out[b].count++;
 	}
+	for (int b = 0; b < bins; b++)
+		if (out[b].count) {
+			out[b].confidence /= (double)out[b].count;
+			out[b].accuracy /= (double)out[b].count;
+		}
+	return 0;
+}
+
+double calibrate_ece(const float *probs, const int32_t *labels, size_t n, int K, int bins)
+{
+	if (!n || bins < 1 || bins > 1000)
+		return NAN;
+	yj_calib_bin v[1000];
+	calibrate_bins(probs, labels, n, K, bins, v);
 	double e = 0;
 	for (int b = 0; b < bins; b++)
-		if (cnt[b] > 0)
-			e += cnt[b] / (double)n * fabs(correct[b] / cnt[b] - conf[b] / cnt[b]);
+		if (v[b].count)
+			e += (double)v[b].count / (double)n * fabs(v[b].accuracy - v[b].confidence);
 	return e;
 }
 

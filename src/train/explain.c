@@ -28,11 +28,15 @@
 #include "yujing/train/explain.h"
 
 /* The cooperative game: the fusion head's logits with the branches in
- * `mask` at their own vectors u[i] and the others at their baselines. */
+ * `mask` at their own vectors u[i] and the others at their baselines,
+ * divided by the run's temperature (inv_t = 1/T): the logits of the
+ * calibrated model, whose softmax is the probability predict shows
+ * (report.h). */
 typedef struct {
 	const yj_mm *m;
 	int np;
 	double **u, **base;
+	double inv_t;
 } game;
 
 static void head(void *ctx, uint32_t mask, double *out)
@@ -42,6 +46,8 @@ static void head(void *ctx, uint32_t mask, double *out)
 	for (int i = 0; i < g->np; i++)
 		v[i] = mask >> i & 1 ? g->u[i] : g->base[i];
 	mm_head_logits(g->m, v, out);
+	for (int k = 0; g->inv_t != 1 && k < g->m->cfg.nclasses; k++)
+		out[k] *= g->inv_t;
 }
 
 static yj_status oom(yj_error *err)
@@ -519,13 +525,14 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		goto out;
 	const float *pr = rm->m.fu.probs;
 	int pred = vec_argmax(pr, K);
-	game g = {&rm->m, np, u, base};
+	game g = {&rm->m, np, u, base, 1 / rm->temperature};
 	yj_shapley sh;
 	if (fusion_shapley(np, K, pred, head, &g, &sh)) {
 		st = oom(err);
 		goto out;
 	}
 	ex->run = rm->run;
+	ex->temperature = rm->temperature;
 	ex->out_logit = sh.out_logit;
 	ex->out_prob = sh.out_prob;
 	ex->base_logit = sh.base_logit;
@@ -685,8 +692,12 @@ json_t *explanation_json(const yj_explanation *ex)
 				"probability", ex->out_prob, "base", "logit", ex->base_logit, "probability",
 				ex->base_prob, "branches", br, "tokens", tokens, "run", (json_int_t)ex->run,
 				"fields", fields);
-	if (res)
+	if (res) {
 		json_object_set_new(res, "batch", ex->batch ? json_integer(ex->batch) : json_null());
+		/* the probabilities are softmax(logits / T); every logit shown
+		 * is divided by T */
+		json_object_set_new(res, "temperature", json_real(ex->temperature));
+	}
 	return res;
 }
 

@@ -17,7 +17,9 @@
 #include "yujing/store/predictions.h"
 #include "yujing/store/runs.h"
 #include "yujing/train/alerts.h"
+#include "yujing/train/calibrate.h"
 #include "yujing/train/predict.h"
+#include "yujing/train/report.h"
 #include "yujing/train/settings.h"
 #include "yujing/train/textbranch.h"
 
@@ -61,6 +63,9 @@ void run_model_forward(yj_run_model *rm, const size_t *idx, int B)
 			memcpy(rm->xb[s] + (size_t)b * d, rm->f[s].x + idx[b] * d, d * sizeof(float));
 	}
 	mm_forward(&rm->m, (const float *const *)rm->xb, rm->nd, idx, B, 0);
+	/* the calibrated probabilities: softmax(logits / T) (report.h) */
+	if (rm->temperature != 1)
+		calibrate_probs(rm->m.fu.logits, (size_t)B, rm->m.cfg.nclasses, rm->temperature, rm->m.fu.probs);
 }
 
 /* An n-gram branch's stored layout (train.c's create_run): its features
@@ -114,17 +119,22 @@ static yj_status ngram_layout_read(json_t *l, long long run, yj_ngram_spec *sp, 
 }
 
 static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
-			    yj_run_model *rm, yj_error *err);
+			    int split_only, yj_run_model *rm, yj_error *err);
 
 yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_error *err)
 {
-	return model_load(p, run, NULL, 0, rm, err);
+	return model_load(p, run, NULL, 0, 0, rm, err);
+}
+
+yj_status run_model_load_split(yj_project *p, long long run, yj_run_model *rm, yj_error *err)
+{
+	return model_load(p, run, NULL, 0, 1, rm, err);
 }
 
 yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
 			       yj_run_model *rm, yj_error *err)
 {
-	return model_load(p, run, files, nfiles, rm, err);
+	return model_load(p, run, files, nfiles, 0, rm, err);
 }
 
 /* The run's stored configuration, labels, features and weights. */
@@ -162,13 +172,13 @@ static yj_status read_run(yj_project *p, long long run, yj_run_model *rm, yj_saf
 
 /* The cases (the snapshot's, or read from files) and their structured
  * inputs under the stored layouts; cfg gets the structured branch. */
-static yj_status load_cases(yj_project *p, const yj_case_file *files, size_t nfiles, yj_run_model *rm,
+static yj_status load_cases(yj_project *p, const yj_case_file *files, size_t nfiles, int split_only, yj_run_model *rm,
 			    yj_mm_cfg *cfg, yj_error *err)
 {
 	yj_status st;
 	if (files)
 		st = file_cases_load(p, runs_snapshot(p, rm->run), files, nfiles, rm->features, &rm->cases, &rm->fc, err);
-	else if (!(st = cases_load(p, &rm->cases, err)))
+	else if (!(st = cases_load(p, &rm->cases, err)) && !split_only)
 		st = cases_add_unlabeled(p, &rm->cases, err);
 	if (st)
 		return st;
@@ -284,8 +294,23 @@ static yj_status build_model(yj_run_model *rm, yj_mm_cfg *cfg, const yj_safetens
 	return YJ_OK;
 }
 
+/* The run's temperature (report.h), checked: 1 before its report. */
+static yj_status read_temperature(yj_project *p, yj_run_model *rm, yj_error *err)
+{
+	long long id = 0;
+	char *text = NULL;
+	yj_status st = runs_metrics(p, rm->run, &id, &text, err);
+	if (st)
+		return st;
+	json_t *mt = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	st = report_temperature(mt, rm->run, &rm->temperature, err);
+	json_decref(mt);
+	return st;
+}
+
 static yj_status model_load(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
-			    yj_run_model *rm, yj_error *err)
+			    int split_only, yj_run_model *rm, yj_error *err)
 {
 	yj_safetensors sf;
 	yj_mm_cfg cfg;
@@ -293,7 +318,9 @@ static yj_status model_load(yj_project *p, long long run, const yj_case_file *fi
 	memset(rm, 0, sizeof *rm);
 	yj_status st = read_run(p, run, rm, &sf, &have_sf, err);
 	if (!st)
-		st = load_cases(p, files, nfiles, rm, &cfg, err);
+		st = read_temperature(p, rm, err);
+	if (!st)
+		st = load_cases(p, files, nfiles, split_only, rm, &cfg, err);
 	if (!st)
 		st = text_inputs(p, rm, &cfg, err);
 	if (!st)

@@ -52,6 +52,8 @@ const yj_setting settings_train[] = {
 	 NULL, N_("hash buckets of the n-gram branches")},
 	{"epochs", SET_INT, N_("N"), "20", 1, INT_MAX, NULL, 0, T_(epochs), 0, N_("epochs"), NULL,
 	 N_("passes over the training cases")},
+	{"patience", SET_INT, N_("N"), "5", 0, INT_MAX, NULL, 0, T_(patience), 0, N_("patience"), NULL,
+	 N_("stop after N epochs without a better validation macro-F1 (0: never stop early)")},
 	{"batch", SET_INT, N_("N"), "256", 2, INT_MAX, NULL, 0, T_(batch), 0, N_("batch"), NULL, N_("cases per step")},
 	{"lr", SET_REAL, N_("X"), "0.001", 0, NOMAX, NULL, SET_MIN_OPEN, T_(lr), 0, N_("learning rate"), NULL,
 	 N_("peak learning rate of AdamW")},
@@ -463,6 +465,8 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
+	if (o->patience) /* absent: no early stop (as every run before it) */
+		json_object_set_new(j, "patience", json_integer(o->patience));
 	if (c->ngram_tfidf) {
 		json_object_set_new(j, "ngram_words", json_integer(c->ngram_words));
 		json_object_set_new(j, "ngram_weighting", json_string("tfidf"));
@@ -723,6 +727,7 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->fusion = get_choice(&r, "fusion", fusion_names, 0);
 	o->ngram_buckets = (unsigned)get_int(&r, "ngram_buckets", o->ngram_buckets, 1, UINT_MAX);
 	o->ngram_n = (int)get_int(&r, "ngram_n", o->ngram_n, 1, 64);
+	o->patience = (int)get_int(&r, "patience", 0, 0, INT_MAX); /* runs before it: no early stop */
 	c->ngram_words = (int)get_int(&r, "ngram_words", 0, 0, 64);
 	{
 		static const char *const weightings[] = {"mean", "tfidf", NULL};

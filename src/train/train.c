@@ -24,9 +24,11 @@
 #include "yujing/store/encoders.h"
 #include "yujing/store/runs.h"
 #include "yujing/store/sources.h"
+#include "yujing/store/splits.h"
 #include "yujing/store/textcache.h"
 #include "yujing/store/tunes.h"
 #include "yujing/train/metrics.h"
+#include "yujing/train/report.h"
 #include "yujing/train/textbranch.h"
 #include "yujing/train/run.h"
 #include "yujing/train/train.h"
@@ -35,7 +37,7 @@
 typedef struct {
 	int epoch, step_in_epoch; /* the next step to take */
 	long long gstep;          /* optimiser steps taken */
-	double best_f1;           /* the best epoch's test macro-F1, -1 before one */
+	double best_f1;           /* the best epoch's macro-F1 on the selection part, -1 before one */
 	int best_epoch;
 	double loss_sum;          /* the training losses of a partly done epoch */
 	long loss_n;
@@ -77,7 +79,13 @@ typedef struct {
 	yj_cases cases;
 	yj_source_features *f;
 	size_t nf;
-	size_t *train_idx, ntrain, *test_idx, ntest;
+	size_t *train_idx, ntrain, *test_idx, ntest, *valid_idx, nvalid;
+	/* the part the run selects its epoch on (and stops early on): the
+	 * validation part, or on a split without one the test part (today's
+	 * runs of old splits; "selected_on": "test" says so) */
+	const size_t *sel_idx;
+	size_t nsel;
+	int on_valid;
 	yj_text_field *tx;  /* every text field */
 	size_t ntx;
 	/* the branches */
@@ -93,7 +101,7 @@ typedef struct {
 	int32_t *yb;
 	float *cw;
 	/* the loop: steps per epoch, all steps, warm-up steps; per-epoch order
-	 * and the test cases' predictions */
+	 * and the selection part's predictions */
 	size_t steps_per_epoch;
 	long long total, warm;
 	size_t *perm;
@@ -166,14 +174,14 @@ static void gather(trainer *t, const size_t *idx, int B)
 		t->yb[b] = t->cases.label[idx[b]];
 }
 
-/* Evaluate on the test cases: mean loss, and predictions into pred. */
+/* Evaluate on the selection part: mean loss, and predictions into pred. */
 static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 {
 	int K = t->m.cfg.nclasses, bs = t->o.batch;
 	double loss = 0;
-	for (size_t i = 0; i < t->ntest; i += (size_t)bs) {
-		int B = (int)(t->ntest - i < (size_t)bs ? t->ntest - i : (size_t)bs);
-		gather(t, t->test_idx + i, B);
+	for (size_t i = 0; i < t->nsel; i += (size_t)bs) {
+		int B = (int)(t->nsel - i < (size_t)bs ? t->nsel - i : (size_t)bs);
+		gather(t, t->sel_idx + i, B);
 		mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 0);
 		loss += (double)mm_loss(&t->m, t->yb, NULL, B) * B;
 		for (int b = 0; b < B; b++) {
@@ -181,7 +189,7 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 			truth[i + (size_t)b] = t->yb[b];
 		}
 	}
-	return t->ntest ? loss / (double)t->ntest : NAN;
+	return t->nsel ? loss / (double)t->nsel : NAN;
 }
 
 /* The checkpoint: values and AdamW moments, and where the loop stands
@@ -270,6 +278,22 @@ done:
 	return out;
 }
 
+/* The run's metrics while it trains: the best epoch's figures on the
+ * selection part.  On the validation part they are {"selected_on":
+ * "validation", "best_epoch", "validation": {...}} (no test figure exists
+ * before the report); on an old split's test part today's shape, the test
+ * metrics at the top, with "selected_on": "test". */
+static json_t *selection_json(const trainer *t, const yj_metrics *mt, int epoch)
+{
+	json_t *mj = metrics_json(mt, t->cases.classes);
+	if (!t->on_valid) {
+		json_object_set_new(mj, "selected_on", json_string("test"));
+		json_object_set_new(mj, "best_epoch", json_integer(epoch + 1));
+		return mj;
+	}
+	return json_pack("{s:s, s:i, s:o}", "selected_on", "validation", "best_epoch", epoch + 1, "validation", mj);
+}
+
 static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
 	json_t *meta = json_object();
@@ -291,7 +315,7 @@ static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
 	free(meta_s);
-	json_t *mj = metrics_json(mt, t->cases.classes);
+	json_t *mj = selection_json(t, mt, epoch);
 	char *ms = json_dumps(mj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	json_decref(mj);
 	yj_status st = ms ? runs_save_best(t->p, t->r.id, buf, len, ms, epoch, err)
@@ -458,6 +482,7 @@ static void trainer_free(trainer *t)
 	features_free(t->f, t->nf);
 	free(t->train_idx);
 	free(t->test_idx);
+	free(t->valid_idx);
 	mm_free(&t->m);
 	texts_free(t->tx, t->ntx);
 	for (int i = 0; i < MM_MAX_TEXT; i++) {
@@ -649,7 +674,18 @@ static yj_status ngram_inputs(trainer *t, yj_error *err)
 static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
-	yj_status st = cases_load(t->p, &t->cases, err);
+	/* With a validation part the test rows are not read (issue 13): the
+	 * report reads them once, at the end (train_report()). */
+	long long split = 0, snap = 0, counts[3] = {0};
+	yj_status st = splits_of_active_snapshot(t->p, &split, &snap, err);
+	if (!st && split)
+		st = splits_part_counts(t->p, split, counts, err);
+	if (st)
+		return st;
+	t->on_valid = counts[SPLIT_PART_VALID] > 0;
+	st = cases_load_parts(t->p,
+			      t->on_valid ? SPLIT_PARTS(SPLIT_PART_TRAIN) | SPLIT_PARTS(SPLIT_PART_VALID) : SPLIT_PARTS_ALL,
+			      &t->cases, err);
 	if (st)
 		return st;
 	if (o->resume && resume_split != t->cases.split_id)
@@ -664,16 +700,21 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 		return st;
 	t->train_idx = malloc(t->cases.n * sizeof *t->train_idx);
 	t->test_idx = malloc(t->cases.n * sizeof *t->test_idx);
+	t->valid_idx = malloc(t->cases.n * sizeof *t->valid_idx);
 	t->yb = malloc((size_t)o->batch * sizeof *t->yb);
 	t->cw = malloc(t->cases.nclasses * sizeof *t->cw);
-	if (!t->train_idx || !t->test_idx || !t->yb || !t->cw)
+	if (!t->train_idx || !t->test_idx || !t->valid_idx || !t->yb || !t->cw)
 		return nomem(err);
 	for (size_t i = 0; i < t->cases.n; i++) {
 		if (t->cases.part[i] == CASE_TRAIN)
 			t->train_idx[t->ntrain++] = i;
 		else if (t->cases.part[i] == CASE_TEST)
 			t->test_idx[t->ntest++] = i;
+		else if (t->cases.part[i] == CASE_VALID)
+			t->valid_idx[t->nvalid++] = i;
 	}
+	t->sel_idx = t->on_valid ? t->valid_idx : t->test_idx;
+	t->nsel = t->on_valid ? t->nvalid : t->ntest;
 	if (t->ntrain < 2)
 		return error_set(err, YJ_EDATA, _("the split has fewer than 2 training cases"));
 	for (size_t s = 0; t->use_struct && s < t->nf; s++)
@@ -791,8 +832,8 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 	t->total = (long long)t->steps_per_epoch * o->epochs;
 	t->warm = (long long)(o->warmup * (float)t->total);
 	t->epochs_done = at->epoch;
-	t->pred = malloc((t->ntest ? t->ntest : 1) * sizeof *t->pred);
-	t->truth = malloc((t->ntest ? t->ntest : 1) * sizeof *t->truth);
+	t->pred = malloc((t->nsel ? t->nsel : 1) * sizeof *t->pred);
+	t->truth = malloc((t->nsel ? t->nsel : 1) * sizeof *t->truth);
 	t->perm = malloc(t->ntrain * sizeof *t->perm);
 	if (!t->pred || !t->truth || !t->perm)
 		return nomem(err);
@@ -905,8 +946,9 @@ static yj_status save_best_pair(trainer *t, int epoch, const yj_metrics *mt, yj_
 	return st;
 }
 
-/* The end of an epoch: the test figures, the epoch's record, the best
- * weights when they improved, and a checkpoint at the next epoch. */
+/* The end of an epoch: the selection part's figures (validation; test on
+ * an old split), the epoch's record, the best weights when they improved,
+ * and a checkpoint at the next epoch. */
 static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
@@ -917,12 +959,14 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 		st = textenc_encode_all(t->p, &t->bt.enc, &t->bt.tk[i], o->batch, NULL, NULL, t->bt.cls[i], NULL, err);
 	if (st)
 		return st;
-	double test_loss = evaluate(t, t->pred, t->truth);
+	double sel_loss = evaluate(t, t->pred, t->truth);
 	yj_metrics mt;
-	if (metrics_compute(&mt, t->truth, t->pred, t->ntest, (int)t->cases.nclasses))
+	if (metrics_compute(&mt, t->truth, t->pred, t->nsel, (int)t->cases.nclasses))
 		return nomem(err);
 	double train_loss = at->loss_n ? at->loss_sum / (double)at->loss_n : NAN;
-	yj_epoch_rec rec = {epoch, train_loss, test_loss, mt.accuracy, mt.macro_f1, progress_now() - t0};
+	/* run_epochs.test_loss holds the selection part's loss (the run's
+	 * metrics say which part: "selected_on") */
+	yj_epoch_rec rec = {epoch, train_loss, sel_loss, mt.accuracy, mt.macro_f1, progress_now() - t0};
 	if ((st = run_log_epoch(&t->r, &rec, NULL, err))) {
 		metrics_free(&mt);
 		return st;
@@ -938,14 +982,20 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 	if (!st)
 		st = save_checkpoint(t, at, err);
 	if (!st && o->on_epoch)
-		o->on_epoch(o->ctx, epoch, train_loss, test_loss, rec.accuracy, rec.macro_f1);
+		o->on_epoch(o->ctx, epoch, train_loss, sel_loss, rec.accuracy, rec.macro_f1);
 	return st;
+}
+
+/* Early stopping: patience epochs have passed since the best one. */
+static int out_of_patience(const trainer *t, const train_pos *at)
+{
+	return t->o.patience > 0 && at->best_epoch >= 0 && at->epoch - 1 - at->best_epoch >= t->o.patience;
 }
 
 static yj_status train_epochs(trainer *t, train_pos *at, yj_error *err)
 {
 	yj_status st = YJ_OK;
-	while (at->epoch < t->o.epochs && !t->r.cancelled && !st) {
+	while (at->epoch < t->o.epochs && !t->r.cancelled && !st && !out_of_patience(t, at)) {
 		double t0 = progress_now();
 		if (!(st = epoch_steps(t, at, err)) && !t->r.cancelled)
 			st = finish_epoch(t, at, t0, err);
@@ -1000,9 +1050,17 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	progress_start(t.o.progress);
 	t.r.last_flush = progress_now();
 	st = train_epochs(&t, &at, err);
+	/* stopped early: the run's total is the steps it took */
+	if (!st && !t.r.cancelled && out_of_patience(&t, &at) && at.epoch < t.o.epochs) {
+		t.total = at.gstep;
+		st = run_set_total(&t.r, t.total, err);
+	}
 	progress_tick(t.o.progress, "train", "steps", at.gstep, t.total, -1, 1);
-	if (t.r.cancelled && t.epochs_done == t.o.epochs)
+	if (t.r.cancelled && (t.epochs_done == t.o.epochs || out_of_patience(&t, &at)))
 		t.r.cancelled = 0; /* the request came with the last epoch: nothing left to resume */
+	/* the report: the test part read once, with the selected weights */
+	if (!st && !t.r.cancelled && at.best_epoch >= 0)
+		st = train_report(p, t.r.id, at.best_epoch, err);
 end:
 	if (t.started) {
 		*run_id = t.r.id;
@@ -1067,8 +1125,17 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 		json_object_set_new(r, "best_epoch", v[i].best_epoch < 0 ? json_null() : json_integer(v[i].best_epoch + 1));
 		json_object_set_new(r, "split_id", v[i].split_id ? json_integer(v[i].split_id) : json_null());
 		json_object_set_new(r, "model", json_boolean(v[i].id == model));
+		/* the test figures (of the report; null before it), the
+		 * validation ones the epoch was chosen on */
 		json_object_set(r, "accuracy", mt ? json_object_get(mt, "accuracy") : json_null());
 		json_object_set(r, "macro_f1", mt ? json_object_get(mt, "macro_f1") : json_null());
+		json_t *va = json_object_get(mt, "validation");
+		if (va)
+			json_object_set_new(r, "validation", json_pack("{s:O, s:O}", "accuracy", json_object_get(va, "accuracy"),
+								       "macro_f1", json_object_get(va, "macro_f1")));
+		json_t *on = json_object_get(mt, "selected_on");
+		if (on)
+			json_object_set(r, "selected_on", on);
 		json_decref(mt);
 		json_array_append_new(arr, r);
 	}
@@ -1099,6 +1166,11 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), id);
 		return YJ_ENOTFOUND;
 	}
+	double T;
+	if ((st = report_temperature(mt, id, &T, err))) {
+		json_decref(mt);
+		return st;
+	}
 	json_t *o = json_pack("{s:I}", "run", (json_int_t)id);
 	json_object_update(o, mt);
 	json_decref(mt);
@@ -1114,17 +1186,31 @@ yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *er
 	yj_status st = runs_history(p, run, &sv, &ns, &ev, &ne, err);
 	if (st)
 		return st;
+	/* which part the epochs were evaluated on: the run's metrics say
+	 * (run_epochs.test_loss holds that part's loss) */
+	long long id = 0;
+	char *text = NULL;
+	int valid = 0;
+	if (!runs_metrics(p, run, &id, &text, err) && text) {
+		json_t *mt = json_loads(text, 0, NULL);
+		const char *on = json_string_value(json_object_get(mt, "selected_on"));
+		valid = on && !strcmp(on, "validation");
+		json_decref(mt);
+	}
+	free(text);
 	json_t *steps = json_array(), *epochs = json_array();
 	for (size_t i = 0; i < ns; i++)
 		json_array_append_new(steps, json_pack("[I, f]", (json_int_t)sv[i].step, (double)sv[i].loss));
 	for (size_t i = 0; i < ne; i++)
 		json_array_append_new(epochs, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", (json_int_t)ev[i].epoch + 1,
-							"train_loss", ev[i].train_loss, "test_loss", ev[i].test_loss,
+							"train_loss", ev[i].train_loss, valid ? "valid_loss" : "test_loss",
+							ev[i].test_loss,
 							"accuracy", ev[i].accuracy, "macro_f1", ev[i].macro_f1, "seconds",
 							ev[i].seconds));
 	free(sv);
 	free(ev);
-	*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)run, "steps", steps, "epochs", epochs);
+	*out = json_pack("{s:I, s:s, s:o, s:o}", "run", (json_int_t)run, "evaluated_on", valid ? "validation" : "test",
+			 "steps", steps, "epochs", epochs);
 	return YJ_OK;
 }
 

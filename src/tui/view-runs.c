@@ -140,7 +140,7 @@ static void build_series(runs_state *s)
 		json_t *e = json_array_get(epochs, i);
 		double epoch = json_number_value(json_object_get(e, "epoch"));
 		s->ex[i] = epoch * per - 1; /* epochs are 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
+		s->ey[i] = json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss"));
 	}
 	s->ne = m;
 }
@@ -766,7 +766,7 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 		snprintf(info, sizeof info, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, "test_loss")),
+			 json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")),
 			 json_number_value(json_object_get(e, "macro_f1")));
 	}

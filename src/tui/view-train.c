@@ -185,7 +185,7 @@ static void build_series(train_state *s)
 	for (size_t i = 0; i < m; i++) {
 		json_t *e = json_array_get(epochs, i);
 		s->ex[i] = json_number_value(json_object_get(e, "epoch")) * per - 1; /* 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, "test_loss"));
+		s->ey[i] = json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss"));
 		s->ay[i] = json_number_value(json_object_get(e, "accuracy"));
 	}
 	s->ne = m;
@@ -476,7 +476,7 @@ static void draw_run(train_state *s, tui_rect r)
 		tui_putf(y, r.x, r.w, 0, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, "test_loss")),
+			 json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")));
 	}
 	y++;

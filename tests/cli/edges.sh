@@ -87,7 +87,9 @@ fi
 #   --test 0.8: floor(0.8 n + 1/2) = 2, 2, 4; at most n - 1: A 1, B 2, E 4
 #               test 7, train 3
 #   --test 0.2: floor(0.2 n + 1/2) = 0, 1, 1; at least 1: A 1, B 1, E 1
-#               test 3, train 7
+#               test 3; of the m = 1, 2, 4 training cases floor(0.15 m
+#               + 1/2) = 0, 0, 1 to validation: train 6, validation 1
+#               (with --test 0.8, m = 1, 1, 1: no validation)
 printf 'id,lab,x\na1,A,1\na2,A,2\nb1,B,3\nb2,B,4\nb3,B,5\ne1,E,6\ne2,E,7\ne3,E,8\ne4,E,9\ne5,E,10\n' >s.csv
 expect_exit 0 yujing init s.yj
 expect_exit 0 yujing import s.yj -s s -k id -l lab s.csv
@@ -96,11 +98,11 @@ expect_exit 0 yujing split s.yj --test 0.8 --json
 cp "$T/stdout" s8.json
 jcheck 'split --test 0.8: a class of two keeps one case in train (A 1/1, B 1/2, E 1/4)' s8.json \
 	'sorted((c["label"], c["train"], c["test"]) for c in d["classes"]) == [("A", 1, 1), ("B", 1, 2), ("E", 1, 4)]'
-jcheck 'split --test 0.8: train 3, test 7' s8.json 'd["train"] == 3 and d["test"] == 7'
+jcheck 'split --test 0.8: train 3, test 7, no validation' s8.json 'd["train"] == 3 and d["test"] == 7 and d["valid"] == 0'
 expect_exit 0 yujing split s.yj --test 0.2 --json
 cp "$T/stdout" s2.json
-jcheck 'split --test 0.2: a class of two still gives one case to test (A 1/1, B 2/1, E 4/1)' s2.json \
-	'sorted((c["label"], c["train"], c["test"]) for c in d["classes"]) == [("A", 1, 1), ("B", 2, 1), ("E", 4, 1)]'
-jcheck 'split --test 0.2: train 7, test 3' s2.json 'd["train"] == 7 and d["test"] == 3'
+jcheck 'split --test 0.2: a class of two still gives one case to test (A 1/0/1, B 2/0/1, E 3/1/1)' s2.json \
+	'sorted((c["label"], c["train"], c["valid"], c["test"]) for c in d["classes"]) == [("A", 1, 0, 1), ("B", 2, 0, 1), ("E", 3, 1, 1)]'
+jcheck 'split --test 0.2: train 6, validation 1, test 3' s2.json 'd["train"] == 6 and d["valid"] == 1 and d["test"] == 3'
 
 done_testing

@@ -130,11 +130,20 @@ for r in csv.DictReader(open("cases.csv", encoding="utf-8")):
         print(r["narrative"], end="")' $k >"text-$k"
 	python3 "$top_srcdir/tests/reference/occlusion_ref.py" p.yj 2 "$(cat "text-$k")" >"ref-$k.json"
 done
+# The reference is of the stored weights' logits; explain shows those of
+# the calibrated model, divided by the run's temperature (eval --json).
+expect_exit 0 yujing eval p.yj --run 2 --json
+cp "$T/stdout" eval2.json
 python3 -c '
 import json, sys
 bad = []
+T = json.load(open("eval2.json")).get("calibration", {}).get("temperature", 1)
 for k in sys.argv[1:]:
     e, r = json.load(open("occ-%s.json" % k)), json.load(open("ref-%s.json" % k))
+    r["logit"] /= T
+    r["scores"] = [(c, x / T) for c, x in r["scores"]]
+    if e["temperature"] != T:
+        bad.append("%s: explain temperature %s, eval %s" % (k, e["temperature"], T))
     if e["predicted"] != r["predicted"] or abs(e["output"]["logit"] - r["logit"]) > 1e-4:
         bad.append("%s: predicted %s %s, logit %.6f %.6f" % (k, e["predicted"], r["predicted"], e["output"]["logit"], r["logit"]))
     top = sorted((s for _, s in r["scores"]), reverse=True)[:10]

@@ -46,7 +46,7 @@ predict_run()
 long_run()
 {
 	# shellcheck disable=SC2086 # OPTS splits into words
-	"$YUJING" train p.yj $OPTS --epochs 100000 >/dev/null 2>&1 &
+	"$YUJING" train p.yj $OPTS --epochs 100000 --patience 0 >/dev/null 2>&1 &
 	bg=$!
 	track_pid $bg
 	n=0

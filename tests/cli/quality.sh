@@ -832,15 +832,19 @@ EOF
 expect_exit 2 yujing clean crimes.yj --use 0
 # The split follows the active snapshot: snapshot 1 keeps the labeled
 # rows 1 2 4 7 8 9 10: 盗窃 1 2 7 10 (4: floor(1.2 + .5) = 1 to test),
-# 诈骗 4 9 (2: 1), 抢劫 8 (1: stays in train).
+# 诈骗 4 9 (2: 1), 抢劫 8 (1: stays in train).  Validation, of the m
+# training cases floor(0.15 m + 1/2): 盗窃 m = 3 -> floor(0.95) = 0, 诈骗
+# and 抢劫 m = 1 -> 0: every class is too small for one.
 expect_exit 0 yujing split crimes.yj --json
 cp "$T/stdout" csplit.json
 json_checks csplit.json 'split of snapshot 1' <<'EOF'
 d["snapshot"] == 1
 d["train"] == 5
+d["valid"] == 0
 d["test"] == 2
-d["classes"] == [{"label":"盗窃","train":3,"test":1},{"label":"诈骗","train":1,"test":1},{"label":"抢劫","train":1,"test":0}]
+d["classes"] == [{"label":"盗窃","train":3,"valid":0,"test":1},{"label":"诈骗","train":1,"valid":0,"test":1},{"label":"抢劫","train":1,"valid":0,"test":0}]
 d["singletons"] == ["抢劫"]
+d["no_valid"] == ["盗窃", "诈骗", "抢劫"]
 d["unlabeled"] == 1
 EOF
 expect_sql crimes.yj "SELECT group_concat(key, ' ') FROM (SELECT key FROM split_cases
@@ -908,12 +912,14 @@ src("cases")["repeated_keys"] == 1
 src("events")["duplicate_rows"] == 1
 fld("cases","a")["nulls"] == 1
 EOF
-# c1 and c3 (盗窃): n = 2 -> floor(0.6 + 0.5) = 1 to test; c4 unlabeled.
+# c1 and c3 (盗窃): n = 2 -> floor(0.6 + 0.5) = 1 to test, m = 1 -> no
+# validation; c4 unlabeled.
 expect_exit 0 yujing split multi.yj
 expect_stdout 'multi-source split: text report' <<'EOF'
-class  train  test
-盗窃       1     1
-total      1     1
+class  train  validation  test
+盗窃       1           0     1
+total      1           0     1
+1 class is too small for a validation part; its training cases stay in train
 1 unlabeled cases are not in the split
 stored as split 1 of snapshot 1 (now active)
 EOF
@@ -929,9 +935,13 @@ EOF
 #   F  s22-s25                                                 n = 4
 #   s26 null: unlabeled.  x = 1..26: no outliers, no nulls.
 # Test cases floor(0.3 n + 1/2): 10 -> 3, 3 -> 1, 2 -> 1, 1 -> 0 (train),
-# 5 -> 2, 4 -> 1; train 7 2 1 1 3 3 = 17, test 3 1 1 0 2 1 = 8.
+# 5 -> 2, 4 -> 1; training m = 7 2 1 1 3 3, test 3 1 1 0 2 1 = 8.
+# Validation floor(0.15 m + 1/2): A 7 -> floor(1.55) = 1; 2, 1 and 3 ->
+# floor(0.8), floor(0.65), floor(0.95) = 0 (E F B C D too small): train
+# 6 2 1 1 3 3 = 16, validation 1.
 # drop-multi: s09 and s13 leave (two categories; s10 lists one twice):
-# A 9 -> floor(3.2) = 3, B 2 -> 1: train 15, test 8.
+# A 9 -> floor(3.2) = 3, m = 6 -> floor(1.4) = 1 validation; B 2 -> 1:
+# train 5 3 3 1 1 1 = 14, validation 1, test 8.
 new_project split.yj
 setup_import split.yj -s cases -k id -l crime "$Q/split.jsonl"
 expect_exit 1 yujing split split.yj
@@ -939,15 +949,16 @@ expect_stderr_contains 'no cleaned snapshot'
 expect_exit 0 yujing clean split.yj
 expect_exit 0 yujing split split.yj
 expect_stdout 'split: text report' <<'EOF'
-class  train  test
-A          7     3
-E          3     2
-F          3     1
-B          2     1
-C          1     1
-D          1     0
-total     17     8
+class  train  validation  test
+A          6           1     3
+E          3           0     2
+F          3           0     1
+B          2           0     1
+C          1           0     1
+D          1           0     0
+total     16           1     8
 1 class has a single case; it stays in train
+5 classes are too small for a validation part; their training cases stay in train
 1 unlabeled cases are not in the split
 stored as split 1 of snapshot 1 (now active)
 EOF
@@ -955,7 +966,8 @@ expect_sql split.yj "SELECT label, part, count(*) FROM split_cases
 	WHERE split_id = (SELECT id FROM splits WHERE active = 1) GROUP BY label, part ORDER BY label, part" \
 	'split: cases per class and part' <<'EOF'
 A|test|3
-A|train|7
+A|train|6
+A|valid|1
 B|test|1
 B|train|2
 C|test|1
@@ -976,9 +988,11 @@ EOF
 expect_exit 0 yujing split split.yj --label-pick drop-multi --json
 cp "$T/stdout" dm.json
 json_checks dm.json 'split --label-pick drop-multi' <<'EOF'
-d["train"] == 15
+d["train"] == 14
+d["valid"] == 1
 d["test"] == 8
-d["classes"] == [{"label":"A","train":6,"test":3},{"label":"E","train":3,"test":2},{"label":"F","train":3,"test":1},{"label":"B","train":1,"test":1},{"label":"C","train":1,"test":1},{"label":"D","train":1,"test":0}]
+d["classes"] == [{"label":"A","train":5,"valid":1,"test":3},{"label":"E","train":3,"valid":0,"test":2},{"label":"F","train":3,"valid":0,"test":1},{"label":"B","train":1,"valid":0,"test":1},{"label":"C","train":1,"valid":0,"test":1},{"label":"D","train":1,"valid":0,"test":0}]
+d["no_valid"] == ["E", "F", "B", "C", "D"]
 d["singletons"] == ["D"]
 d["unlabeled"] == 1
 d["dropped_multi"] == 2
@@ -991,6 +1005,33 @@ EOF
 expect_exit 2 yujing split split.yj --label-pick last
 expect_exit 2 yujing split split.yj --test 1
 expect_exit 2 yujing split split.yj --test 0
+expect_exit 2 yujing split split.yj --valid 1
+expect_exit 2 yujing split split.yj --valid -0.1
+# --valid 0: the split of before (no validation part)
+expect_exit 0 yujing split split.yj --valid 0 --json
+cp "$T/stdout" v0.json
+json_checks v0.json 'split --valid 0' <<'EOF'
+d["train"] == 17
+d["valid"] == 0
+d["test"] == 8
+d["no_valid"] == []
+EOF
+# --valid 0.5: A m = 7 -> floor(4) = 4, B m = 2 -> floor(1.5) = 1, C and
+# D m = 1 -> at most m - 1 = 0, E and F m = 3 -> floor(2) = 2:
+# validation 4 1 0 0 2 2 = 9, train 17 - 9 = 8.
+expect_exit 0 yujing split split.yj --valid 0.5 --json
+cp "$T/stdout" v5.json
+json_checks v5.json 'split --valid 0.5' <<'EOF'
+d["train"] == 8
+d["valid"] == 9
+d["test"] == 8
+d["no_valid"] == ["C", "D"]
+d["valid_fraction"] == 0.5
+EOF
+expect_sql split.yj "SELECT json_extract(settings, '$.valid') FROM splits WHERE active = 1" \
+	'the validation fraction is stored with the split' <<'EOF'
+0.5
+EOF
 
 # Seeds: the same seed gives the same test cases, another seed others
 # (with the same counts per class).
@@ -1028,7 +1069,7 @@ EOF
 		WHERE split_id = 1 AND part = 'test' ORDER BY key)"
 	expect_eq "$seed42" "$(cat "$T/sql.out")" 'the default seed is 42 and repeatable'
 	expect_sql split.yj 'SELECT count(*), sum(active) FROM splits' 'one active split among all' <<'EOF'
-6|1
+8|1
 EOF
 else
 	for _d in 'the same seed gives the same test cases' 'another seed gives other test cases' \
@@ -1051,10 +1092,11 @@ src("one")["unlabeled"] == 0
 EOF
 expect_exit 0 yujing split single.yj
 expect_stdout 'single-row source: the split' <<'EOF'
-class  train  test
-hello      1     0
-total      1     0
+class  train  validation  test
+hello      1           0     0
+total      1           0     0
 1 class has a single case; it stays in train
+1 class is too small for a validation part; its training cases stay in train
 stored as split 1 of snapshot 1 (now active)
 EOF
 
@@ -1093,14 +1135,15 @@ EOF
 expect_cells cjk.yj 'the CJK field is filled with its mean, 150 written plainly' <<'EOF'
 3|2|150|filled
 EOF
-# 盗窃: 2 cases -> 1 test; 诈骗: 1 -> train.
+# 盗窃: 2 cases -> 1 test; 诈骗: 1 -> train; neither has a validation part.
 expect_exit 0 yujing split cjk.yj
 expect_stdout 'split: CJK class names aligned' <<'EOF'
-class  train  test
-盗窃       1     1
-诈骗       1     0
-total      2     1
+class  train  validation  test
+盗窃       1           0     1
+诈骗       1           0     0
+total      2           0     1
 1 class has a single case; it stays in train
+2 classes are too small for a validation part; their training cases stay in train
 stored as split 1 of snapshot 1 (now active)
 EOF
 expect_exit 0 yujing clean cjk.yj --fill 金额=const:0 --k 1 --json

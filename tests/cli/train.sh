@@ -137,10 +137,20 @@ expect_exit 0 yujing import p.yj --source cases --key case_id --label category c
 expect_exit 0 yujing import p.yj --source persons --key case_id persons.csv
 expect_exit 0 yujing clean p.yj
 expect_exit 0 yujing split p.yj --seed 7
+# Training cases per class as split computes them: of the m = n - k
+# training cases floor(0.15 m + 1/2) go to validation (the 1e-9 as
+# split.h's, for a product that is a half in decimals); the steps of an
+# epoch at batch 32: the full batches and a last one of at least 2.
+ntrain=$(sed 1d cases.csv | cut -d, -f6 | sort | uniq -c |
+	awk '{ k = int(0.3 * $1 + 0.5); m = $1 - k; t += m - int(0.15 * m + 0.5 + 1e-9) } END { print t }')
+nvalid=$(sed 1d cases.csv | cut -d, -f6 | sort | uniq -c |
+	awk '{ k = int(0.3 * $1 + 0.5); m = $1 - k; t += int(0.15 * m + 0.5 + 1e-9) } END { print t }')
+spe=$((ntrain / 32 + (ntrain % 32 >= 2)))
 
 # ------------------------------------------------------------- learning
 
-TRAIN="--epochs 30 --batch 32 --hidden 16 --lr 0.01 --threads 1 --seed 3"
+# every epoch (no early stop): the counts of steps and epochs below
+TRAIN="--epochs 30 --patience 0 --batch 32 --hidden 16 --lr 0.01 --threads 1 --seed 3"
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $TRAIN --json
 cp "$T/stdout" train1.json
@@ -154,19 +164,29 @@ e = json.load(open(sys.argv[1]))
 if e["run"] != 1 or not e["accuracy"] >= 0.95:
     print("run", e["run"], "accuracy", e["accuracy"])' eval1.json
 
-py_check 'eval --json: run, accuracy, macro_precision, macro_recall, macro_f1, labels, classes, confusion' '
+py_check 'eval --json: the test figures at the top, selected_on validation, the validation and test parts, calibration' '
 import json, sys
 e = json.load(open(sys.argv[1]))
-keys = ["run", "accuracy", "macro_precision", "macro_recall", "macro_f1", "labels", "classes", "confusion"]
+keys = ["run", "accuracy", "macro_precision", "macro_recall", "macro_f1", "labels", "classes", "confusion", "loss",
+        "cases", "selected_on", "best_epoch", "validation", "test", "calibration"]
 if list(e) != keys:
     print("keys", list(e))
+if e["selected_on"] != "validation":
+    print("selected_on", e["selected_on"])
+if list(e["test"]) != keys[1:10] or list(e["validation"]) != keys[1:10]:
+    print("part keys", list(e["test"]), list(e["validation"]))
+for k in keys[1:10]:
+    if e["test"][k] != e[k]:
+        print("the top-level", k, "is not the test part'"'"'s")
+if e["validation"]["cases"] != int(sys.argv[2]) or e["test"]["cases"] != sum(c["support"] for c in e["classes"]):
+    print("cases", e["validation"]["cases"], e["test"]["cases"], "want validation", sys.argv[2])
 if e["labels"] != ["assault", "burglary", "fraud"]:
     print("labels", e["labels"])
 for c in e["classes"]:
     if list(c) != ["label", "precision", "recall", "f1", "support"]:
         print("class keys", list(c))
 if [c["label"] for c in e["classes"]] != e["labels"]:
-    print("classes not in label order")' eval1.json
+    print("classes not in label order")' eval1.json "$nvalid"
 
 py_check "per-class support is the split's test count ($want_support)" '
 import json, sys
@@ -223,8 +243,9 @@ want = dict(id=1, status="done", epochs_done=30)
 for k, v in want.items():
     if r[k] != v:
         print(k, r[k])
-if r["steps_done"] != r["total_steps"] or r["total_steps"] != 30 * 14:
-    print("steps", r["steps_done"], "of", r["total_steps"], "want 30 x 14 (419 cases, batches of 32)")
+spe = int(sys.argv[3])
+if r["steps_done"] != r["total_steps"] or r["total_steps"] != 30 * spe:
+    print("steps", r["steps_done"], "of", r["total_steps"], "want 30 x", spe, "(batches of 32)")
 for k, v in dict(epochs=30, batch=32, hidden=16, seed=3, threads=1, depth=1, branches="structured",
                  sources=["cases", "persons"]).items():
     if c.get(k) != v:
@@ -232,7 +253,7 @@ for k, v in dict(epochs=30, batch=32, hidden=16, seed=3, threads=1, depth=1, bra
 if not isinstance(r["best_epoch"], int) or not 1 <= r["best_epoch"] <= 30:  # 1-based (issue 14)
     print("best_epoch", r["best_epoch"])
 if r["accuracy"] != e["accuracy"] or r["macro_f1"] != e["macro_f1"]:
-    print("metrics differ from eval")' runs1.json eval1.json
+    print("metrics differ from eval")' runs1.json eval1.json "$spe"
 
 expect_exit 0 yujing runs p.yj --history 1 --json
 cp "$T/stdout" hist1.json
@@ -240,15 +261,16 @@ py_check 'runs --history: a finite loss per step, test metrics per epoch, the lo
 import json, math, sys
 h = json.load(open(sys.argv[1]))
 s, e = h["steps"], h["epochs"]
-if [x[0] for x in s] != list(range(420)) or not all(math.isfinite(x[1]) and x[1] > 0 for x in s):
+spe = int(sys.argv[2])
+if [x[0] for x in s] != list(range(30 * spe)) or not all(math.isfinite(x[1]) and x[1] > 0 for x in s):
     print("steps", len(s))
 if [x["epoch"] for x in e] != list(range(1, 31)):  # 1-based (issue 14)
     print("epochs", [x["epoch"] for x in e])
 if not e[-1]["train_loss"] < 0.5 * e[0]["train_loss"]:
     print("train loss", e[0]["train_loss"], "->", e[-1]["train_loss"])
-first = sum(x[1] for x in s[:14]) / 14
+first = sum(x[1] for x in s[:spe]) / spe
 if abs(first - e[0]["train_loss"]) > 1e-6:
-    print("epoch 0 train loss", e[0]["train_loss"], "mean of its steps", first)' hist1.json
+    print("epoch 0 train loss", e[0]["train_loss"], "mean of its steps", first)' hist1.json "$spe"
 
 # What a run keeps in the project file: runs(config, labels, features,
 # metrics, weights), run_steps, run_epochs.
@@ -266,8 +288,8 @@ if m["confusion"] != e["confusion"]:
     print("confusion", m["confusion"])
 n = db.execute("SELECT count(*) FROM run_steps WHERE run_id = 1").fetchone()[0]
 k = db.execute("SELECT count(*) FROM run_epochs WHERE run_id = 1").fetchone()[0]
-if (n, k) != (420, 30):
-    print("steps, epochs", n, k)' p.yj eval1.json
+if (n, k) != (30 * int(sys.argv[3]), 30):
+    print("steps, epochs", n, k)' p.yj eval1.json "$spe"
 
 py_check 'feature statistics: standardised numerics (training mean/std), top-K categories, aggregates per case' '
 import json, sqlite3, sys
@@ -383,9 +405,10 @@ if a["steps"] == b["steps"]:
 
 # -------------------------------------------------------- cancel, resume
 
-# A longer run (500 epochs of 53 steps), stopped early and resumed, against
-# the same run left alone.
-LONG="--epochs 500 --batch 8 --hidden 32 --threads 1 --seed 5"
+# A longer run (500 epochs of $spe8 steps, never stopping early), stopped
+# and resumed, against the same run left alone.
+spe8=$((ntrain / 8 + (ntrain % 8 >= 2)))
+LONG="--epochs 500 --patience 0 --batch 8 --hidden 32 --threads 1 --seed 5"
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $LONG --json
 cp "$T/stdout" eval5.json
@@ -430,7 +453,7 @@ if (a.pop("run"), b.pop("run")) != (5, 6) or a != b:
 	py_check 'and every step loss and epoch record (the stopped epoch included)' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-if len(a["steps"]) != 500 * 53 or a["steps"] != b["steps"]:
+if len(a["steps"]) != 500 * int(sys.argv[3]) or a["steps"] != b["steps"]:
     print("steps", len(a["steps"]), len(b["steps"]))
 for h in (a, b):
     for e in h["epochs"]:
@@ -438,7 +461,7 @@ for h in (a, b):
 for x, y in zip(a["epochs"], b["epochs"]):
     if x != y:
         print("epoch", x, y)
-        break' hist5.json hist6.json
+        break' hist5.json hist6.json "$spe8"
 fi
 
 if [ -z "$PY" ]; then

@@ -36,7 +36,9 @@ rows_inc=$(($(wc -l <"$inc") - 1))
 rows_place=$(($(wc -l <"$place") - 1))
 nf_inc=$(head -n 1 "$inc" | awk -F, '{ print NF }')
 nf_place=$(head -n 1 "$place" | awk -F, '{ print NF }')
-# unlabeled, labeled, test, train, steps of one epoch (batch 256)
+# unlabeled, labeled, test, train, steps of one epoch (batch 256: the full
+# batches and a last one of at least 2 cases); validation: of the m = n - t
+# training cases of a category floor(0.15 m + 1/2), at most m - 1 (split.h)
 set -- $(awk -F, 'NR > 1 { c[$NF]++ }
 	END {
 		for (k in c) {
@@ -45,9 +47,13 @@ set -- $(awk -F, 'NR > 1 { c[$NF]++ }
 			t = int(0.3 * n + 0.5)
 			if (t < 1) t = 1
 			if (t > n - 1) t = n - 1
-			test += t; lab += n
+			m = n - t
+			v = int(0.15 * m + 0.5 + 1e-9)
+			if (v > m - 1) v = m - 1
+			test += t; lab += n; valid += v
 		}
-		print u, lab, test, lab - test, int((lab - test + 255) / 256)
+		tr = lab - test - valid
+		print u, lab, test, tr, int(tr / 256) + (tr % 256 >= 2)
 	}' "$inc")
 unlabeled=$1 test_cases=$3 train_cases=$4 steps=$5
 [ "$unlabeled" -gt 0 ] && [ "$train_cases" -gt 0 ] || bail_out "cannot count the demo data"

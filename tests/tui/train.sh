@@ -54,7 +54,10 @@ wait_screen 'No runs yet' 'the Train view says there is no run yet'
 check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
 set_field 9 300
 wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
-set_field 10 4
+# every epoch, without stopping early (the patience, under the epochs)
+set_field 10 0
+wait_check 'the patience (0: never stop early)' grep -Eq '^  patience +0( |$)' "$T/screen.txt"
+set_field 11 4
 wait_check 'and the batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
 set_field 9 x
 wait_screen 'epochs wants a whole number' 'a value that is not a number is refused'
@@ -76,11 +79,11 @@ check 'the loss curve is drawn in braille' $PY braille.py "$T/screen.txt"
 check 'with a y axis and an x axis' grep -q '┤' "$T/screen.txt"
 check 'the x axis is labelled step' grep -q ' step ' "$T/screen.txt"
 check 'the legend names the three series' grep -q 'train loss .*test loss .*accuracy' "$T/screen.txt"
-check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --batch 4' p.yj.train.log
+check 'the log starts with the command line' grep -qx '\$ yujing train p.yj --epochs 300 --patience 0 --batch 4' p.yj.train.log
 check 'the log ends with the run done' grep -q '^run 1 done' p.yj.train.log
 expect_eq "$(run_field 1 config | $PY -c 'import ast,sys; print(ast.literal_eval(sys.stdin.read())["epochs"])')" 300 'the run trained with the epochs of the form (its config)'
 keys l
-wait_screen 'run 1 done: test accuracy' 'l shows the log'
+wait_screen 'run 1 done: epoch' 'l shows the log'
 keys l
 wait_screen 'train loss' 'l again shows the curves'
 
@@ -96,7 +99,8 @@ check 'the branches it trained, as it stored them' grep -Eq '^  branches +struct
 keys d
 wait_check 'd again: the defaults' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
 set_field 9 300
-set_field 10 4
+set_field 10 0
+set_field 11 4
 
 # A run that cannot start says why (from its log).
 # A value train would refuse is refused in the form, with train's message.
@@ -115,6 +119,7 @@ wait_screen 'train loss' 'l goes back to the curves'
 
 # A long run survives the workbench quitting, and shows live in a new one.
 set_field 9 100000
+set_field 10 0
 keys s
 wait_screen 'Run 2: running' 'a second run starts'
 tui_quit 'the workbench quits while the run trains'
@@ -138,7 +143,8 @@ keys c
 wait_screen 'Run 2: cancelled' 'c cancels the run'
 expect_eq "$(run_field 2 status)" cancelled 'the project says cancelled'
 set_field 9 100000
-set_field 10 4
+set_field 10 0
+set_field 11 4
 keys s
 wait_screen 'Run 3: ' 'a new run can start after the cancel'
 keys c

@@ -96,6 +96,27 @@ static void test_hand(void)
 	/* one bin: |3/5 - mean(0.9, 0.95, 0.55, 0.7, 0.88)| = |0.6 - 0.796| */
 	is_near(calibrate_ece(p, y, 5, 2, 1), 0.196, 1e-6, "ECE with one bin: |accuracy - confidence| = 0.196");
 	ok(isnan(calibrate_ece(p, y, 0, 2, 15)) && isnan(calibrate_brier(p, y, 0, 2)), "no case: NAN");
+	/* the reliability bins of the same example: bin 13 holds 2 cases,
+	 * confidence (0.90 + 0.88) / 2 = 0.89, accuracy 1/2; bins 8, 10, 14
+	 * one each (0.55 right, 0.70 right, 0.95 wrong); the rest empty */
+	yj_calib_bin bins[CALIBRATE_BINS];
+	ok(!calibrate_bins(p, y, 5, 2, CALIBRATE_BINS, bins), "bins");
+	size_t total = 0;
+	int empty_ok = 1;
+	for (int b = 0; b < CALIBRATE_BINS; b++) {
+		total += bins[b].count;
+		if (b != 8 && b != 10 && b != 13 && b != 14)
+			empty_ok &= bins[b].count == 0 && bins[b].confidence == 0 && bins[b].accuracy == 0;
+	}
+	ok(total == 5 && empty_ok, "five cases in bins 8, 10, 13 and 14, the others empty");
+	ok(bins[13].count == 2 && fabs(bins[13].confidence - 0.89) < 1e-6 && bins[13].accuracy == 0.5,
+	   "bin 13: 2 cases, confidence 0.89, accuracy 1/2 (got %zu, %g, %g)", bins[13].count, bins[13].confidence,
+	   bins[13].accuracy);
+	ok(bins[8].count == 1 && fabs(bins[8].confidence - 0.55) < 1e-6 && bins[8].accuracy == 1 &&
+	   bins[10].count == 1 && fabs(bins[10].confidence - 0.70) < 1e-6 && bins[10].accuracy == 1 &&
+	   bins[14].count == 1 && fabs(bins[14].confidence - 0.95) < 1e-6 && bins[14].accuracy == 0,
+	   "bins 8, 10, 14: one case each, right, right, wrong");
+	ok(fabs(bins[13].lo - 13.0 / 15) < 1e-12 && fabs(bins[13].hi - 14.0 / 15) < 1e-12, "bin 13 is (13/15, 14/15]");
 	/* softmax((ln 3, 0) / 2) = (sqrt 3, 1) / (sqrt 3 + 1) */
 	float z[2] = {(float)log(3.0), 0}, q[2];
 	calibrate_probs(z, 1, 2, 2.0, q);

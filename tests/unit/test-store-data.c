@@ -261,11 +261,13 @@ static void test_snapshots(yj_project *p)
 static void test_splits(yj_project *p)
 {
 	yj_error err;
-	yj_split_row rows[] = {{"k3", "theft", 1}, {"k1", "theft", 0}, {"k2", "arson", 0}, {"k0", "arson", 1}};
+	yj_split_row rows[] = {{"k3", "theft", SPLIT_PART_TEST},  {"k1", "theft", SPLIT_PART_TRAIN},
+			       {"k2", "arson", SPLIT_PART_TRAIN}, {"k0", "arson", SPLIT_PART_TEST},
+			       {"k4", "arson", SPLIT_PART_VALID}};
 	long long id = 0, split = 0, snap = 0;
 	int found = 1;
 	ok(splits_active(p, &split, &snap, &found, &err) == YJ_OK && !found, "no split yet");
-	ok(splits_store(p, 1, "{}", "{}", rows, 4, &id, &err) == YJ_OK && id == 1, "split 1 stored");
+	ok(splits_store(p, 1, "{}", "{}", rows, 5, &id, &err) == YJ_OK && id == 1, "split 1 stored");
 	ok(splits_active(p, &split, &snap, &found, &err) == YJ_OK && found && split == 1 && snap == 1,
 	   "split 1 of snapshot 1 is active");
 	char **labels = NULL;
@@ -275,13 +277,27 @@ static void test_splits(yj_project *p)
 		ok(!strcmp(labels[0], "arson") && !strcmp(labels[1], "theft"), "sorted");
 	splits_labels_free(labels, n);
 	yj_split_row *got = NULL;
-	ok(splits_rows(p, 1, &got, &n, &err) == YJ_OK && n == 4, "four cases");
-	if (n == 4)
-		ok(!strcmp(got[0].key, "k1") && !got[0].test && !strcmp(got[1].key, "k2") && !got[1].test &&
-		   !strcmp(got[2].key, "k0") && got[2].test && !strcmp(got[3].key, "k3") && got[3].test &&
-		   !strcmp(got[3].label, "theft"),
-		   "train before test, by key within a part");
+	ok(splits_rows(p, 1, SPLIT_PARTS_ALL, &got, &n, &err) == YJ_OK && n == 5, "five cases");
+	if (n == 5)
+		ok(!strcmp(got[0].key, "k1") && got[0].part == SPLIT_PART_TRAIN && !strcmp(got[1].key, "k2") &&
+		   got[1].part == SPLIT_PART_TRAIN && !strcmp(got[2].key, "k0") && got[2].part == SPLIT_PART_TEST &&
+		   !strcmp(got[3].key, "k3") && got[3].part == SPLIT_PART_TEST && !strcmp(got[3].label, "theft") &&
+		   !strcmp(got[4].key, "k4") && got[4].part == SPLIT_PART_VALID,
+		   "train, test, then valid, by key within a part");
 	splits_rows_free(got, n);
+	/* training's read: no test row */
+	ok(splits_rows(p, 1, SPLIT_PARTS(SPLIT_PART_TRAIN) | SPLIT_PARTS(SPLIT_PART_VALID), &got, &n, &err) == YJ_OK &&
+	   n == 3, "train and valid: three cases");
+	if (n == 3)
+		ok(!strcmp(got[0].key, "k1") && !strcmp(got[1].key, "k2") && !strcmp(got[2].key, "k4") &&
+		   got[2].part == SPLIT_PART_VALID, "no test case among them");
+	splits_rows_free(got, n);
+	ok(splits_rows(p, 1, SPLIT_PARTS(SPLIT_PART_TEST), &got, &n, &err) == YJ_OK && n == 2 &&
+	   got[0].part == SPLIT_PART_TEST && got[1].part == SPLIT_PART_TEST, "the test part alone: two cases");
+	splits_rows_free(got, n);
+	long long cnt[3] = {0};
+	ok(splits_part_counts(p, 1, cnt, &err) == YJ_OK && cnt[SPLIT_PART_TRAIN] == 2 && cnt[SPLIT_PART_TEST] == 2 &&
+	   cnt[SPLIT_PART_VALID] == 1, "part counts 2 train, 2 test, 1 valid");
 	ok(splits_store(p, 2, "{}", "{}", rows, 1, &id, &err) == YJ_OK && id == 2, "split 2");
 	ok(splits_active(p, &split, &snap, &found, &err) == YJ_OK && split == 2 && snap == 2, "split 2 active");
 	is_str(query1("SELECT sum(active) FROM splits"), "1", "only one active split");

@@ -26,13 +26,13 @@
 #include "yujing/base/error.h"
 #include "yujing/store/project.h"
 
-enum { CASE_TRAIN = 0, CASE_TEST = 1, CASE_UNLABELED = 2 };
+enum { CASE_TRAIN = 0, CASE_TEST = 1, CASE_UNLABELED = 2, CASE_VALID = 3 };
 
 typedef struct yj_cases {
 	size_t n;
 	char **key;       /* (n) case keys */
 	int32_t *label;   /* (n) class index, -1 when unlabeled */
-	unsigned char *part; /* (n) CASE_TRAIN / CASE_TEST / CASE_UNLABELED */
+	unsigned char *part; /* (n) CASE_TRAIN / CASE_TEST / CASE_VALID / CASE_UNLABELED */
 	char **classes;   /* class names, sorted (byte order) */
 	size_t nclasses;
 	long long split_id, snapshot_id;
@@ -42,6 +42,10 @@ typedef struct yj_cases {
  * split order, then the unlabeled ones).  YJ_EUSAGE, naming the snapshot,
  * when the active snapshot has no split. */
 yj_status cases_load(yj_project *p, yj_cases *c, yj_error *err);
+/* The same with only the split's cases in the parts of mask `parts`
+ * (splits.h: SPLIT_PARTS_ALL or an or of SPLIT_PARTS(part)): training
+ * reads train and valid, and the test part only for its report. */
+yj_status cases_load_parts(yj_project *p, unsigned parts, yj_cases *c, yj_error *err);
 void cases_free(yj_cases *c);
 
 typedef struct yj_source_features {

@@ -18,22 +18,30 @@
 
 #include "yujing/base/error.h"
 #include "yujing/store/project.h"
+#include "yujing/store/splits.h"
 
 typedef enum { LABEL_PICK_FIRST, LABEL_PICK_DROP_MULTI } yj_label_pick;
 
 typedef struct yj_split_opts {
 	double test;    /* fraction of each class for test, in (0, 1) */
+	double valid;   /* fraction of each class's training cases for validation, in [0, 1)
+			 * (SPLIT_VALID_DEFAULT; 0: no validation part) */
 	uint64_t seed;
 	yj_label_pick pick;
 } yj_split_opts;
 
-/* Split and store as the active split.  *report gets {"split": id,
- * "train": n, "test": n, "classes": [{"label", "train", "test"}...],
- * "singletons": [labels], "unlabeled": n, "dropped_multi": n}. */
+#define SPLIT_VALID_DEFAULT 0.15
+
+/* Split and store as the active split, with its settings (test and
+ * validation fractions, seed, label pick).  *report gets {"split": id,
+ * "train": n, "valid": n, "test": n, "valid_fraction": f, "classes":
+ * [{"label", "train", "valid", "test"}...], "singletons": [labels],
+ * "no_valid": [labels of classes too small for a validation part, only
+ * when one was asked for], "unlabeled": n, "dropped_multi": n}. */
 yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_error *err);
 
-/* The parts of a split. */
-enum { SPLIT_TRAIN = 0, SPLIT_TEST = 1, SPLIT_VALID = 2 };
+/* The parts of a split (the store's yj_split_part). */
+enum { SPLIT_TRAIN = SPLIT_PART_TRAIN, SPLIT_TEST = SPLIT_PART_TEST, SPLIT_VALID = SPLIT_PART_VALID };
 
 /* Assign the n cases of one class (in their row order) to parts: part[i]
  * gets SPLIT_TRAIN, SPLIT_TEST or SPLIT_VALID.  A pure function of its

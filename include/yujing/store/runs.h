@@ -89,6 +89,8 @@ yj_status runs_load_checkpoint(yj_project *p, long long id, void **blob, size_t 
 /* The best epoch: safetensors bytes, metrics JSON text, its number. */
 yj_status runs_save_best(yj_project *p, long long id, const void *weights, size_t n, const char *metrics,
 			 int epoch, yj_error *err);
+/* Replace the run's metrics (JSON text): its report at the end. */
+yj_status runs_set_metrics(yj_project *p, long long id, const char *metrics, yj_error *err);
 
 /* The run ends with status s (done, cancelled or failed), its pid cleared;
  * drop_checkpoint also clears the checkpoint. */

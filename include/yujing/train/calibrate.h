@@ -25,8 +25,10 @@
 #include <stdint.h>
 
 #define CALIBRATE_BINS 15
-#define CALIBRATE_T_MIN 0.01
-#define CALIBRATE_T_MAX 100.0
+/* The range of a temperature: what the fit returns and what a run's
+ * stored temperature must lie in when read back. */
+#define CALIBRATE_T_MIN 0.05
+#define CALIBRATE_T_MAX 20.0
 
 /* Mean negative log-likelihood of the labels under softmax(logits / T)
  * (natural log, computed in double with the log-sum-exp shift).  NAN when
@@ -49,6 +51,19 @@ void calibrate_probs(const float *logits, size_t n, int K, double T, float *prob
  * probability (CALIBRATE_BINS in the reports); the top class is the first
  * one with the largest probability.  NAN when n == 0 or bins < 1. */
 double calibrate_ece(const float *probs, const int32_t *labels, size_t n, int K, int bins);
+
+/* One bin of a reliability diagram: its range (lo, hi], its cases, their
+ * mean top probability and the fraction of them the top class got right
+ * (both 0 in an empty bin). */
+typedef struct yj_calib_bin {
+	double lo, hi;
+	size_t count;
+	double confidence, accuracy;
+} yj_calib_bin;
+
+/* The `bins` equal-width bins of the top probability into out[0..bins),
+ * as calibrate_ece() forms them.  Returns 0, -1 when bins < 1. */
+int calibrate_bins(const float *probs, const int32_t *labels, size_t n, int K, int bins, yj_calib_bin *out);
 
 /* The multi-class Brier score.  NAN when n == 0. */
 double calibrate_brier(const float *probs, const int32_t *labels, size_t n, int K);

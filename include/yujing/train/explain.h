@@ -71,6 +71,7 @@ typedef struct yj_explanation {
 	char *key, *predicted;
 	int ntop;
 	yj_class_prob top[EXPLAIN_TOP]; /* cases.h */
+	double temperature;           /* the run's (report.h): the logits below are divided by it */
 	double out_logit, out_prob;   /* the model's output for the predicted category */
 	double base_logit, base_prob; /* every branch at its training-set mean */
 	size_t nbranches;

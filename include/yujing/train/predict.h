@@ -21,6 +21,7 @@
  * unlabeled) prepared as its inputs. */
 typedef struct yj_run_model {
 	long long run;
+	double temperature; /* of the calibrated probabilities (report.h); 1: none */
 	json_t *config, *labels, *features, *baselines;
 	yj_mm m;
 	yj_cases cases;
@@ -42,13 +43,18 @@ typedef struct yj_run_model {
 /* Load run `run` (0: the latest run with weights).  YJ_ENOTFOUND when
  * there is no such run or it has no weights yet. */
 yj_status run_model_load(yj_project *p, long long run, yj_run_model *rm, yj_error *err);
+/* The same with the split's cases only (no unlabeled one): a run's
+ * report (report.h). */
+yj_status run_model_load_split(yj_project *p, long long run, yj_run_model *rm, yj_error *err);
 /* The same with the cases read from files instead of the snapshot
  * (file_cases_load(), cleaned with the run's snapshot's statistics). */
 yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
 			       yj_run_model *rm, yj_error *err);
 void run_model_free(yj_run_model *rm);
-/* Eval-mode forward of cases idx[0..B) (B <= 256); probabilities in
- * rm->m.fu.probs. */
+/* Eval-mode forward of cases idx[0..B) (B <= 256): the logits in
+ * rm->m.fu.logits and the calibrated probabilities softmax(logits / T),
+ * T = rm->temperature, in rm->m.fu.probs: every probability predict,
+ * explain and the workbench show comes from here. */
 void run_model_forward(yj_run_model *rm, const size_t *idx, int B);
 /* Index of a case key, -1 if none. */
 long run_model_case(const yj_run_model *rm, const char *key);

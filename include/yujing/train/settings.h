@@ -30,6 +30,8 @@
 
 typedef struct yj_train_opts {
 	int epochs;                 /* default 20 */
+	int patience;               /* epochs without a better validation macro-F1 before
+				     * stopping (default 5; 0: never stop early) */
 	int batch;                  /* default 256 */
 	float lr;                   /* default 1e-3 */
 	float weight_decay;         /* default 0.01 */
@@ -63,8 +65,9 @@ typedef struct yj_train_opts {
 	int threads;            /* 0: OPENBLAS_NUM_THREADS or all cores */
 	long long resume;       /* run to continue, 0 for a new run */
 	yj_progress *progress;
-	/* Called after every epoch (may be NULL): epoch, train loss, test
-	 * loss, accuracy, macro-F1. */
+	/* Called after every epoch (may be NULL): epoch, train loss, and the
+	 * loss, accuracy and macro-F1 on the part the run selects on (the
+	 * validation part; the test part on a split without one). */
 	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1);
 	void *ctx;
 } yj_train_opts;

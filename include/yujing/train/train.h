@@ -48,17 +48,25 @@ yj_status train_request_cancel(yj_project *p, long long run, yj_error *err);
 yj_status train_delete(yj_project *p, long long run, yj_error *err);
 
 /* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
- * accuracy, macro_f1, steps_done, total_steps, tune (its tune group, or
+ * accuracy, macro_f1 (the test figures of the run's report, null before
+ * it), validation: {accuracy, macro_f1} (the figures the epoch was chosen
+ * on), selected_on, steps_done, total_steps, tune (its tune group, or
  * null)}]}; status is running, done,
  * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
 
 /* The stored evaluation of a run (0: the latest finished or cancelled
- * run): {"run", "accuracy", ..., "confusion"}. */
+ * run): {"run", the test metrics "accuracy", ..., "confusion",
+ * "selected_on", "best_epoch", "validation", "test", "calibration"}
+ * (report.h; a run still training has no test figure).  A stored
+ * temperature out of its range is refused (YJ_EDATA). */
 yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err);
 
-/* A run's loss curve: {"steps": [[step, loss], ...], "epochs": [{epoch,
- * train_loss, test_loss, accuracy, macro_f1, seconds}]}. */
+/* A run's loss curve: {"run", "evaluated_on": "validation" or "test",
+ * "steps": [[step, loss], ...], "epochs": [{epoch, train_loss,
+ * valid_loss (test_loss when evaluated on test), accuracy, macro_f1,
+ * seconds}]}: the loss, accuracy and macro-F1 on the part the epochs were
+ * evaluated on. */
 yj_status train_history(yj_project *p, long long run, json_t **out, yj_error *err);
 
 #endif
