@@ -18,7 +18,8 @@
  * batch and width drawn); a draw that cannot finish in what is left has
  * its epochs capped, or is drawn again, and the search ends when nothing
  * fits.  A trial that overruns the budget by more than a tenth (at least
- * a minute) is stopped and does not count.
+ * a minute) is stopped and does not count.  Trial 1 always runs to its
+ * end: before it nothing is known of the cost.
  *
  * The group's report (tunes.report, JSON), rewritten after every trial:
  * {"pid", "seed", "budget_s", "elapsed_s", "trials": [{"trial", "run",
