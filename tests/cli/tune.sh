@@ -112,6 +112,14 @@ import json, sys
 m = [r["id"] for r in json.load(open(sys.argv[1]))["runs"] if r.get("model")]
 if m != [int(sys.argv[2])]:
     print("model", m)' runs.json "$best"
+	py_check "runs --json: \"tunes\" gives tune 1 done, 4 trials, best run $best with its validation macro-F1" '
+import json, sys
+t = json.load(open(sys.argv[1]))["tunes"]
+f1 = json.load(open("eval%s.json" % sys.argv[2]))["validation"]["macro_f1"]
+if len(t) != 1 or (t[0]["id"], t[0]["status"], t[0]["trials"], t[0]["best_run"]) != (1, "done", 4, int(sys.argv[2])):
+    print(t)
+elif abs(t[0]["best_f1"] - f1) > 1e-6:
+    print("best_f1", t[0]["best_f1"], "want", f1)' runs.json "$best"
 	py_check 'runs --json: "tune" 1 on the four trials' '
 import json, sys
 for r in json.load(open(sys.argv[1]))["runs"]:

@@ -51,7 +51,8 @@ yj_status train_delete(yj_project *p, long long run, yj_error *err);
  * accuracy, macro_f1 (the test figures of the run's report, null before
  * it), validation: {accuracy, macro_f1} (the figures the epoch was chosen
  * on), selected_on, steps_done, total_steps, tune (its tune group, or
- * null)}]}; status is running, done,
+ * null)}], "tunes": [{id, status, trials, best_run, best_f1 (validation
+ * macro-F1 of the best trial so far)}]}; status is running, done,
  * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
 
