@@ -52,11 +52,13 @@ TESTS += $(check_PROGRAMS)
 TESTS += \
 	tests/cli/basics.sh \
 	tests/cli/init.sh \
-	tests/cli/import.sh
+	tests/cli/import.sh \
+	tests/cli/import-large.sh
 EXTRA_DIST += \
 	tests/cli/basics.sh \
 	tests/cli/init.sh \
-	tests/cli/import.sh
+	tests/cli/import.sh \
+	tests/cli/import-large.sh
 
 ## Documentation and translation: man/yujing.1 against the command table,
 ## po/POTFILES.in and po/zh_CN.po against the sources, the catalogue at work.
@@ -236,10 +238,10 @@ check_PROGRAMS += tests/nn/test-fusion
 tests_nn_test_fusion_SOURCES = tests/nn/test-fusion.c
 tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
-TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh
-EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/mm-data.sh
-TESTS += tests/cli/predict.sh
-EXTRA_DIST += tests/cli/predict.sh
+TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh
+EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/mm-data.sh
+TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
+EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
 ## One cleaning engine: kept rows through predict --source give the
 ## training-time probabilities (issue 12).
 TESTS += tests/cli/predict-kept.sh

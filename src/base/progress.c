@@ -45,6 +45,11 @@ void progress_tick(yj_progress *p, const char *stage, const char *unit,
 	p->report(p->ctx, &ev);
 }
 
+double progress_eta(const yj_progress_event *ev)
+{
+	return ev->fraction > 0 ? ev->elapsed * (1 - ev->fraction) / ev->fraction : 0;
+}
+
 int progress_cancelled(const yj_progress *p)
 {
 	return p && p->cancel && *p->cancel;

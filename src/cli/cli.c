@@ -282,9 +282,8 @@ static void progress_print(void *ctx, const yj_progress_event *ev)
 	n += snprintf(line + n, sizeof line - (size_t)n, _("%s: %s %s, %s %s/s"), _(ev->stage), done, _(ev->unit),
 		      rate, _(ev->unit));
 	if (ev->fraction >= 0 && n > 0 && (size_t)n < sizeof line) {
-		double eta = ev->fraction > 0 ? ev->elapsed * (1 - ev->fraction) / ev->fraction : 0;
 		snprintf(line + n, sizeof line - (size_t)n, _(", %3.0f%%, ETA %.0fs"), 100 * ev->fraction,
-			 eta);
+			 progress_eta(ev));
 	}
 	fprintf(stderr, "%s\033[K", line);
 	if (ev->final)

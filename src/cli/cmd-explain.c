@@ -139,6 +139,15 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			printf("  %+.4f\n", json_number_value(json_object_get(v, "score")));
 		}
 	}
+	json_array_foreach(json_object_get(ex, "branches"), j, v)
+	{
+		json_int_t nc = json_integer_value(json_object_get(v, "characters"));
+		json_int_t ns = json_integer_value(json_object_get(v, "characters_scored"));
+		if (ns < nc)
+			printf(_("%s: only the first %lld of its %lld characters were scored (the occlusion work is "
+				 "bounded)\n"),
+			       json_string_value(json_object_get(v, "name")), (long long)ns, (long long)nc);
+	}
 	json_decref(ex);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "yujing/base/strbuf.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/datetime.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/preview.h"
 #include "yujing/store/snapshots.h"
 
@@ -167,19 +168,29 @@ static yj_fill_kind fill_for(const yj_column *col, const yj_clean_opts *o, const
 
 /* The fill value of a column from per-entry counts `cnt` (rows after step
  * 1 whose value is neither null nor an outlier). */
-static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cval, const int64_t *cnt)
+/* strdup(s), setting *oom when it fails (a fill value that could not be
+ * made is out of memory, not "no fill value": the rows would be dropped). */
+static char *dup_fill(const char *s, int *oom)
+{
+	char *d = strdup(s);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cval, const int64_t *cnt, int *oom)
 {
 	char buf[64];
 	if (kind == FILL_DEFAULT)
 		kind = ftype_is_numeric(col->type) ? FILL_MEAN : col->type == FTYPE_TEXT ? FILL_CONST : FILL_MODE;
 	switch (kind) {
 	case FILL_CONST:
-		return strdup(cval ? cval : "");
+		return dup_fill(cval ? cval : "", oom);
 	case FILL_ZERO:
-		return strdup("0");
+		return dup_fill("0", oom);
 	case FILL_MODE: {
 		size_t e = stats_mode(col, cnt);
-		return e ? strdup(col->value[e]) : NULL;
+		return e ? dup_fill(col->value[e], oom) : NULL;
 	}
 	case FILL_MEAN: {
 		yj_moments m;
@@ -187,17 +198,21 @@ static char *fill_value(const yj_column *col, yj_fill_kind kind, const char *cva
 		if (!m.n)
 			return NULL;
 		clean_format_number(m.mean, buf, sizeof buf);
-		return strdup(buf);
+		return dup_fill(buf, oom);
 	}
 	case FILL_MEDIAN: {
 		size_t n;
 		size_t *s = stats_sorted_entries(col, cnt, &n);
 		double med = s && n ? stats_quantile(col, cnt, s, n, 0.5, 0) : NAN;
+		yj_moments m;
+		stats_moments(col, cnt, &m);
+		if (!s && m.n) /* values to sort, and no list: out of memory */
+			*oom = 1;
 		free(s);
 		if (isnan(med))
 			return NULL;
 		clean_format_number(med, buf, sizeof buf);
-		return strdup(buf);
+		return dup_fill(buf, oom);
 	}
 	default:
 		return NULL;
@@ -353,7 +368,12 @@ static int step_fit(const yj_table *t, const yj_clean_opts *o, yj_clean_result *
 		const char *cval;
 		yj_fill_kind kind = fill_for(col, o, &cval);
 		r->fill_kind[c] = kind;
-		r->fill[c] = fill_value(col, kind, cval, cnt);
+		int oom = 0;
+		r->fill[c] = fill_value(col, kind, cval, cnt, &oom);
+		if (oom) {
+			free(cnt);
+			return -1;
+		}
 	}
 	free(cnt);
 	return 0;
@@ -534,47 +554,55 @@ int clean_cell(const yj_clean_result *r, const yj_clean_opts *o, size_t row, siz
 	return 0;
 }
 
+/* Every value below is made and set checked (json_object_set_new and
+ * json_array_append_new fail on a NULL value): a failed allocation is an
+ * error, never a report with a value missing. */
 json_t *clean_report(const yj_clean_result *r)
 {
 	const yj_table *t = r->t;
-	json_t *filled = json_object(), *replaced = json_object();
-	for (size_t c = 0; c < t->ncols; c++) {
+	json_t *filled = json_object(), *replaced = json_object(), *o = json_object();
+	int bad = !filled || !replaced || !o;
+	for (size_t c = 0; !bad && c < t->ncols; c++) {
 		if (!is_attribute(&t->cols[c]))
 			continue;
-		json_object_set_new(filled, t->cols[c].name, json_integer(r->filled[c]));
-		json_object_set_new(replaced, t->cols[c].name, json_integer(r->replaced[c]));
+		bad |= json_object_set_new(filled, t->cols[c].name, json_integer(r->filled[c]));
+		bad |= json_object_set_new(replaced, t->cols[c].name, json_integer(r->replaced[c]));
 	}
-	json_t *o = json_object();
-	json_object_set_new(o, "name", json_string(t->info.name));
-	json_object_set_new(o, "rows_in", json_integer(r->rows_in));
-	json_object_set_new(o, "duplicates_removed", json_integer(r->duplicates_removed));
-	json_object_set_new(o, "dropped_missing", json_integer(r->dropped_missing));
-	json_object_set_new(o, "dropped_outlier", json_integer(r->dropped_outlier));
-	json_object_set_new(o, "filled", filled);
-	json_object_set_new(o, "replaced", replaced);
-	json_object_set_new(o, "rows_out", json_integer(r->rows_out));
-	json_object_set_new(o, "unlabeled", r->is_label_source ? json_integer(r->unlabeled) : json_null());
-	json_object_set_new(o, "repeated_keys", json_integer(r->repeated_keys));
-	json_object_set_new(o, "dropped_repeated_key", json_integer(r->dropped_repeated_key));
-	json_object_set_new(o, "dropped_no_case", json_integer(r->dropped_no_case));
+	bad |= json_object_set_new(o, "name", json_string(t->info.name));
+	bad |= json_object_set_new(o, "rows_in", json_integer(r->rows_in));
+	bad |= json_object_set_new(o, "duplicates_removed", json_integer(r->duplicates_removed));
+	bad |= json_object_set_new(o, "dropped_missing", json_integer(r->dropped_missing));
+	bad |= json_object_set_new(o, "dropped_outlier", json_integer(r->dropped_outlier));
+	bad |= json_object_set_new(o, "filled", filled);
+	bad |= json_object_set_new(o, "replaced", replaced);
+	bad |= json_object_set_new(o, "rows_out", json_integer(r->rows_out));
+	bad |= json_object_set_new(o, "unlabeled", r->is_label_source ? json_integer(r->unlabeled) : json_null());
+	bad |= json_object_set_new(o, "repeated_keys", json_integer(r->repeated_keys));
+	bad |= json_object_set_new(o, "dropped_repeated_key", json_integer(r->dropped_repeated_key));
+	bad |= json_object_set_new(o, "dropped_no_case", json_integer(r->dropped_no_case));
 	if (r->is_label_source && t->label_col >= 0) {
 		/* Rows left per class (raw label text), most frequent first. */
 		const yj_column *lc = &t->cols[t->label_col];
-		int64_t *cnt = calloc(lc->ndict, sizeof *cnt);
-		size_t *top = malloc(lc->ndict * sizeof *top);
+		int64_t *cnt = calloc(lc->ndict ? lc->ndict : 1, sizeof *cnt);
+		size_t *top = malloc((lc->ndict ? lc->ndict : 1) * sizeof *top);
 		json_t *classes = json_array();
-		if (cnt && top) {
+		bad |= !cnt || !top || !classes;
+		if (!bad) {
 			for (size_t i = 0; i < t->nrows; i++)
 				if (r->keep[i])
 					cnt[lc->code[i]]++;
 			size_t k = stats_top(lc, cnt, lc->ndict, top);
 			for (size_t j = 0; j < k; j++)
-				json_array_append_new(classes, json_pack("[s, I]", lc->value[top[j]],
-									 (json_int_t)cnt[top[j]]));
+				bad |= json_array_append_new(classes, json_pack("[s, I]", lc->value[top[j]],
+										(json_int_t)cnt[top[j]]));
 		}
 		free(cnt);
 		free(top);
-		json_object_set_new(o, "classes", classes);
+		bad |= json_object_set_new(o, "classes", classes);
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
 	}
 	return o;
 }
@@ -598,25 +626,31 @@ static int is_case(void *ctx, const char *key)
 	return bsearch(&key, cs->keys, cs->n, sizeof *cs->keys, cmp_str) != NULL;
 }
 
+/* The settings of a snapshot, NULL when out of memory (json_pack fails
+ * on a NULL "o" and releases the other). */
 static json_t *settings_json(const yj_clean_opts *o)
 {
-	json_t *fills = json_object();
-	for (size_t i = 0; i < o->nfills; i++) {
+	json_t *fills = json_object(), *ign = json_array();
+	int bad = !fills || !ign;
+	for (size_t i = 0; !bad && i < o->nfills; i++) {
 		const yj_fill_spec *f = &o->fills[i];
 		if (f->kind == FILL_CONST) {
 			char *s = malloc(strlen(f->value) + 7);
-			if (s) {
+			if (s)
 				sprintf(s, "const:%s", f->value);
-				json_object_set_new(fills, f->field, json_string(s));
-				free(s);
-			}
+			bad |= json_object_set_new(fills, f->field, s ? json_string(s) : NULL);
+			free(s);
 		} else {
-			json_object_set_new(fills, f->field, json_string(clean_fill_name(f->kind)));
+			bad |= json_object_set_new(fills, f->field, json_string(clean_fill_name(f->kind)));
 		}
 	}
-	json_t *ign = json_array();
-	for (size_t i = 0; i < o->nignore; i++)
-		json_array_append_new(ign, json_string(o->dedup_ignore[i]));
+	for (size_t i = 0; !bad && i < o->nignore; i++)
+		bad |= json_array_append_new(ign, json_string(o->dedup_ignore[i]));
+	if (bad) {
+		json_decref(fills);
+		json_decref(ign);
+		return NULL;
+	}
 	return json_pack("{s:f, s:f, s:f, s:o, s:s, s:o}", "k_missing", o->k_missing, "k_outlier",
 			 o->k_outlier, "sigma", o->sigma, "fill", fills, "outliers",
 			 clean_outliers_name(o->outliers), "dedup_ignore", ign);
@@ -627,18 +661,24 @@ static json_t *stats_json(const yj_clean_result *r)
 {
 	const yj_table *t = r->t;
 	json_t *fields = json_array();
-	for (size_t c = 0; c < t->ncols; c++) {
+	int bad = !fields;
+	for (size_t c = 0; !bad && c < t->ncols; c++) {
 		const yj_column *col = &t->cols[c];
 		json_t *f = json_pack("{s:s, s:s, s:s}", "name", col->name, "type", ftype_name(col->type),
 				      "role", role_name(col->role));
-		json_object_set_new(f, "fill", r->fill[c] ? json_string(r->fill[c]) : json_null());
-		json_object_set_new(f, "fill_strategy",
-				    json_string(is_attribute(col) ? clean_fill_name(r->fill_kind[c]) : "none"));
+		bad |= !f;
+		bad |= json_object_set_new(f, "fill", r->fill[c] ? json_string(r->fill[c]) : json_null());
+		bad |= json_object_set_new(f, "fill_strategy",
+					   json_string(is_attribute(col) ? clean_fill_name(r->fill_kind[c]) : "none"));
 		if (ftype_is_numeric(col->type) && r->mom[c].n) {
-			json_object_set_new(f, "mean", json_real(r->mom[c].mean));
-			json_object_set_new(f, "std", json_real(r->mom[c].std));
+			bad |= json_object_set_new(f, "mean", json_real(r->mom[c].mean));
+			bad |= json_object_set_new(f, "std", json_real(r->mom[c].std));
 		}
-		json_array_append_new(fields, f);
+		bad |= json_array_append_new(fields, f);
+	}
+	if (bad) {
+		json_decref(fields);
+		return NULL;
 	}
 	return json_pack("{s:s, s:o}", "name", t->info.name, "fields", fields);
 }
@@ -650,12 +690,18 @@ static yj_status store_snapshot(yj_project *p, const yj_clean_opts *o, yj_clean_
 	yj_snapshot_writer *w = NULL;
 	yj_status ret;
 	json_t *settings = settings_json(o), *stats = json_array();
-	for (size_t k = 0; k < n; k++)
-		json_array_append_new(stats, stats_json(&res[k]));
+	int bad = !stats;
+	for (size_t k = 0; !bad && k < n; k++)
+		bad |= json_array_append_new(stats, stats_json(&res[k]));
+	if (bad) {
+		json_decref(stats);
+		stats = NULL;
+	}
+	/* NULL when stats is: then s_stats is NULL, out of memory below */
 	json_t *statso = json_pack("{s:o}", "sources", stats);
-	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_stats = json_dumps(statso, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_settings = jtext_dump(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_report = jtext_dump(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_stats = jtext_dump(statso, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	int64_t *kept = NULL;
 	long long id = 0;
 	if (!s_settings || !s_report || !s_stats) {
@@ -731,9 +777,11 @@ yj_status clean_tables(const yj_table *tables, size_t n, const yj_clean_opts *o,
 					cs.keys[cs.n++] = kc->value[kc->code[i]];
 			qsort(cs.keys, cs.n, sizeof *cs.keys, cmp_str);
 		}
-		json_array_append_new(arr, clean_report(&res[j]));
+		if (json_array_append_new(arr, clean_report(&res[j])))
+			goto nomem;
 	}
 	free(cs.keys);
+	/* NULL when arr is NULL (json_pack fails on it) */
 	*report = json_pack("{s:o}", "sources", arr);
 	if (!*report)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
@@ -771,7 +819,12 @@ yj_status clean_run(yj_project *p, const yj_clean_opts *o, int dry_run, json_t *
 			*report = NULL;
 			goto out;
 		}
-		json_object_set_new(*report, "snapshot", json_integer(id));
+		/* the snapshot is stored; only its report could not be made */
+		if (json_object_set_new(*report, "snapshot", json_integer(id))) {
+			json_decref(*report);
+			*report = NULL;
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		}
 	}
 out:
 	for (size_t j = 0; res && j < n; j++)
@@ -789,15 +842,26 @@ yj_status clean_list(yj_project *p, json_t **out, yj_error *err)
 	if (st)
 		return st;
 	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *s = v[i].settings ? json_loads(v[i].settings, 0, NULL) : NULL;
-		json_t *r = v[i].report ? json_loads(v[i].report, 0, NULL) : NULL;
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:o*, s:o*}", "id", (json_int_t)v[i].id,
-						     "created_at", v[i].created_at, "active", v[i].active,
-						     "settings", s, "report", r));
+	int bad = !arr;
+	for (size_t i = 0; !bad && i < n; i++) {
+		json_error_t je;
+		json_t *s = v[i].settings ? json_loads(v[i].settings, 0, &je) : NULL;
+		/* a stored text that does not parse is shown as null ("o*"), but
+		 * one that failed for want of memory is an error */
+		bad |= v[i].settings && !s && json_error_code(&je) == json_error_out_of_memory;
+		json_t *r = v[i].report ? json_loads(v[i].report, 0, &je) : NULL;
+		bad |= v[i].report && !r && json_error_code(&je) == json_error_out_of_memory;
+		bad |= json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:o*, s:o*}", "id", (json_int_t)v[i].id,
+							    "created_at", v[i].created_at, "active", v[i].active,
+							    "settings", s, "report", r));
 	}
 	snapshots_list_free(v, n);
-	*out = json_pack("{s:o}", "snapshots", arr);
+	if (bad) {
+		json_decref(arr);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	if (!(*out = json_pack("{s:o}", "snapshots", arr)))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	return YJ_OK;
 }
 

@@ -13,9 +13,11 @@ src_data_libdata_a_SOURCES = \
 	src/data/split.c \
 	src/data/features.c \
 	src/data/preview.c \
-	src/data/sample.c
+	src/data/sample.c \
+	src/data/jtext.c
 src_data_libdata_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(UTF8PROC_CFLAGS)
 noinst_HEADERS += \
+	include/yujing/data/jtext.h \
 	include/yujing/data/datetime.h \
 	include/yujing/data/reader.h \
 	include/yujing/data/infer.h \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/profile.h"
 #include "yujing/data/stats.h"
 #include "yujing/store/profiles.h"
@@ -24,6 +25,9 @@ static json_t *rate(int64_t k, size_t m)
 	return m ? json_real((double)k / (double)m) : json_null();
 }
 
+/* The JSON of field c, or NULL when out of memory.  Every value is made
+ * and set checked (json_object_set_new fails on a NULL value), so that a
+ * failed allocation is an error, never a result with a value missing. */
 static json_t *field_profile(const yj_table *t, size_t c, double sigma)
 {
 	const yj_column *col = &t->cols[c];
@@ -39,13 +43,14 @@ static json_t *field_profile(const yj_table *t, size_t c, double sigma)
 		}
 	}
 	json_t *f = json_object();
-	json_object_set_new(f, "name", json_string(col->name));
-	json_object_set_new(f, "type", json_string(ftype_name(col->type)));
-	json_object_set_new(f, "role", json_string(role_name(col->role)));
-	json_object_set_new(f, "nulls", json_integer(nulls));
-	json_object_set_new(f, "null_rate", rate(nulls, m));
-	json_object_set_new(f, "duplicates", json_integer(nonnull - distinct));
-	json_object_set_new(f, "duplicate_rate", rate(nonnull - distinct, m));
+	int bad = !f;
+	bad |= json_object_set_new(f, "name", json_string(col->name));
+	bad |= json_object_set_new(f, "type", json_string(ftype_name(col->type)));
+	bad |= json_object_set_new(f, "role", json_string(role_name(col->role)));
+	bad |= json_object_set_new(f, "nulls", json_integer(nulls));
+	bad |= json_object_set_new(f, "null_rate", rate(nulls, m));
+	bad |= json_object_set_new(f, "duplicates", json_integer(nonnull - distinct));
+	bad |= json_object_set_new(f, "duplicate_rate", rate(nonnull - distinct, m));
 
 	int numeric = ftype_is_numeric(col->type);
 	yj_moments mo;
@@ -55,105 +60,122 @@ static json_t *field_profile(const yj_table *t, size_t c, double sigma)
 		for (size_t e = 1; e < col->ndict; e++)
 			if (cnt[e] && stats_is_outlier(col, e, &mo, sigma))
 				out += cnt[e];
-		json_object_set_new(f, "outliers", json_integer(out));
-		json_object_set_new(f, "outlier_rate", rate(out, m));
+		bad |= json_object_set_new(f, "outliers", json_integer(out));
+		bad |= json_object_set_new(f, "outlier_rate", rate(out, m));
 	} else {
-		json_object_set_new(f, "outliers", json_null());
-		json_object_set_new(f, "outlier_rate", json_null());
+		bad |= json_object_set_new(f, "outliers", json_null());
+		bad |= json_object_set_new(f, "outlier_rate", json_null());
 	}
-	json_object_set_new(f, "distinct", json_integer(distinct));
+	bad |= json_object_set_new(f, "distinct", json_integer(distinct));
 	if (numeric) {
-		json_object_set_new(f, "min", num_or_null(mo.min));
-		json_object_set_new(f, "max", num_or_null(mo.max));
-		json_object_set_new(f, "mean", num_or_null(mo.mean));
-		json_object_set_new(f, "std", num_or_null(mo.std));
+		bad |= json_object_set_new(f, "min", num_or_null(mo.min));
+		bad |= json_object_set_new(f, "max", num_or_null(mo.max));
+		bad |= json_object_set_new(f, "mean", num_or_null(mo.mean));
+		bad |= json_object_set_new(f, "std", num_or_null(mo.std));
 		size_t n;
 		size_t *s = stats_sorted_entries(col, cnt, &n);
-		json_object_set_new(f, "median", num_or_null(s ? stats_quantile(col, cnt, s, n, 0.5, 0) : NAN));
+		/* no sorted entries for a column with values: out of memory */
+		bad |= !s && mo.n;
+		bad |= json_object_set_new(f, "median", num_or_null(s ? stats_quantile(col, cnt, s, n, 0.5, 0) : NAN));
 		free(s);
 	} else if (col->type == FTYPE_DATETIME && mo.n) {
-		json_object_set_new(f, "min", json_string(col->value[mo.min_entry]));
-		json_object_set_new(f, "max", json_string(col->value[mo.max_entry]));
-		json_object_set_new(f, "mean", json_null());
-		json_object_set_new(f, "std", json_null());
-		json_object_set_new(f, "median", json_null());
+		bad |= json_object_set_new(f, "min", json_string(col->value[mo.min_entry]));
+		bad |= json_object_set_new(f, "max", json_string(col->value[mo.max_entry]));
+		bad |= json_object_set_new(f, "mean", json_null());
+		bad |= json_object_set_new(f, "std", json_null());
+		bad |= json_object_set_new(f, "median", json_null());
 	} else {
-		json_object_set_new(f, "min", json_null());
-		json_object_set_new(f, "max", json_null());
-		json_object_set_new(f, "mean", json_null());
-		json_object_set_new(f, "std", json_null());
-		json_object_set_new(f, "median", json_null());
+		bad |= json_object_set_new(f, "min", json_null());
+		bad |= json_object_set_new(f, "max", json_null());
+		bad |= json_object_set_new(f, "mean", json_null());
+		bad |= json_object_set_new(f, "std", json_null());
+		bad |= json_object_set_new(f, "median", json_null());
 	}
 	size_t top[5];
 	size_t nt = stats_top(col, cnt, 5, top);
 	json_t *tv = json_array();
+	bad |= !tv;
 	for (size_t i = 0; i < nt; i++)
-		json_array_append_new(tv, json_pack("[s, I]", col->value[top[i]], (json_int_t)cnt[top[i]]));
-	json_object_set_new(f, "top", tv);
+		bad |= json_array_append_new(tv, json_pack("[s, I]", col->value[top[i]], (json_int_t)cnt[top[i]]));
+	bad |= json_object_set_new(f, "top", tv);
 	if (col->type == FTYPE_TEXT && nonnull) {
 		size_t n;
 		size_t *s = stats_sorted_by_chars(col, cnt, &n);
+		bad |= !s;
 		if (s && n) {
 			double p95 = stats_quantile(col, cnt, s, n, 0.95, 1);
 			double suggested = ceil(p95);
 			if (suggested > 512)
 				suggested = 512;
-			json_object_set_new(f, "length",
-					    json_pack("{s:I, s:f, s:f, s:I, s:I}", "min",
-						      (json_int_t)col->chars[s[0]], "median",
-						      stats_quantile(col, cnt, s, n, 0.5, 1), "p95", p95, "max",
-						      (json_int_t)col->chars[s[n - 1]], "suggested_max_len",
-						      (json_int_t)suggested));
+			bad |= json_object_set_new(f, "length",
+						   json_pack("{s:I, s:f, s:f, s:I, s:I}", "min",
+							     (json_int_t)col->chars[s[0]], "median",
+							     stats_quantile(col, cnt, s, n, 0.5, 1), "p95", p95, "max",
+							     (json_int_t)col->chars[s[n - 1]], "suggested_max_len",
+							     (json_int_t)suggested));
 		} else {
-			json_object_set_new(f, "length", json_null());
+			bad |= json_object_set_new(f, "length", json_null());
 		}
 		free(s);
 	} else {
-		json_object_set_new(f, "length", json_null());
+		bad |= json_object_set_new(f, "length", json_null());
+	}
+	if (bad) {
+		json_decref(f);
+		return NULL;
 	}
 	return f;
 }
 
+/* The profile of table t, or NULL when out of memory. */
 json_t *profile_table(const yj_table *t, const yj_profile_opts *o)
 {
+	json_t *src = NULL;
 	unsigned char *ignore = calloc(t->ncols ? t->ncols : 1, 1);
 	unsigned char *dup = malloc(t->nrows ? t->nrows : 1);
-	if (!ignore || !dup) {
-		free(ignore);
-		free(dup);
-		return NULL;
-	}
+	if (!ignore || !dup)
+		goto out;
 	for (size_t i = 0; i < o->nignore; i++) {
 		long c = table_col(t, o->dedup_ignore[i]);
 		if (c >= 0)
 			ignore[c] = 1;
 	}
 	long long r = stats_duplicate_rows(t, NULL, ignore, dup);
+	if (r < 0)
+		goto out;
 	/* Keys on several rows among the rows that are not duplicates. */
 	long long repeated = 0;
-	if (t->key_col >= 0 && r >= 0) {
+	if (t->key_col >= 0) {
 		const yj_column *kc = &t->cols[t->key_col];
-		int64_t *seen = calloc(kc->ndict, sizeof *seen);
-		if (seen) {
-			for (size_t i = 0; i < t->nrows; i++)
-				if (!dup[i] && ++seen[kc->code[i]] == 2)
-					repeated++;
-			free(seen);
-		}
+		int64_t *seen = calloc(kc->ndict ? kc->ndict : 1, sizeof *seen);
+		if (!seen)
+			goto out;
+		for (size_t i = 0; i < t->nrows; i++)
+			if (!dup[i] && ++seen[kc->code[i]] == 2)
+				repeated++;
+		free(seen);
 	}
-	json_t *src = json_object();
-	json_object_set_new(src, "name", json_string(t->info.name));
-	json_object_set_new(src, "rows", json_integer((json_int_t)t->nrows));
-	json_object_set_new(src, "duplicate_rows", r >= 0 ? json_integer(r) : json_null());
-	json_object_set_new(src, "duplicate_row_rate", r >= 0 ? rate(r, t->nrows) : json_null());
-	json_object_set_new(src, "key", json_string(t->info.key_field));
-	json_object_set_new(src, "label", t->info.label_field ? json_string(t->info.label_field) : json_null());
-	json_object_set_new(src, "repeated_keys", json_integer(repeated));
-	json_object_set_new(src, "sigma", json_real(o->sigma));
+	src = json_object();
+	int bad = !src;
+	bad |= json_object_set_new(src, "name", json_string(t->info.name));
+	bad |= json_object_set_new(src, "rows", json_integer((json_int_t)t->nrows));
+	bad |= json_object_set_new(src, "duplicate_rows", json_integer(r));
+	bad |= json_object_set_new(src, "duplicate_row_rate", rate(r, t->nrows));
+	bad |= json_object_set_new(src, "key", json_string(t->info.key_field));
+	bad |= json_object_set_new(src, "label",
+				   t->info.label_field ? json_string(t->info.label_field) : json_null());
+	bad |= json_object_set_new(src, "repeated_keys", json_integer(repeated));
+	bad |= json_object_set_new(src, "sigma", json_real(o->sigma));
 	json_t *fields = json_array();
+	bad |= !fields;
 	for (size_t c = 0; c < t->ncols; c++)
-		json_array_append_new(fields, field_profile(t, c, o->sigma));
-	json_object_set_new(src, "fields", fields);
+		bad |= json_array_append_new(fields, field_profile(t, c, o->sigma));
+	bad |= json_object_set_new(src, "fields", fields);
+	if (bad) {
+		json_decref(src);
+		src = NULL;
+	}
+out:
 	free(ignore);
 	free(dup);
 	return src;
@@ -167,14 +189,20 @@ static char *settings_text(yj_project *p, const yj_table *t, const yj_profile_op
 	if (project_setting_get(p, "null_markers", &markers, err))
 		return NULL;
 	json_t *ign = json_array();
+	int bad = !ign;
 	for (size_t i = 0; i < o->nignore; i++)
 		if (table_col(t, o->dedup_ignore[i]) >= 0)
-			json_array_append_new(ign, json_string(o->dedup_ignore[i]));
+			bad |= json_array_append_new(ign, json_string(o->dedup_ignore[i]));
+	if (bad) {
+		free(markers);
+		json_decref(ign);
+		return NULL;
+	}
 	json_t *s = json_pack("{s:f, s:o, s:s, s:s}", "sigma", o->sigma, "dedup_ignore", ign,
 			      "null_markers", markers ? markers : PROJECT_DEFAULT_NULL_MARKERS,
 			      "imported_at", t->info.imported_at);
 	free(markers);
-	char *text = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	char *text = jtext_dump(s, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(s);
 	return text;
 }
@@ -195,7 +223,7 @@ static json_t *stored_profile(yj_project *p, long long source_id, const char *se
 static yj_status store_profile(yj_project *p, long long source_id, const char *settings,
 			       const json_t *result, yj_error *err)
 {
-	char *text = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *text = jtext_dump(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	if (!text)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	yj_status st = profiles_put(p, source_id, settings, text, err);
@@ -255,12 +283,15 @@ yj_status profile_run(yj_project *p, const char *source, const yj_profile_opts *
 		}
 		free(settings);
 		table_free(&t);
-		if (res)
-			json_array_append_new(arr, res);
+		if (!st && json_array_append_new(arr, res))
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		else if (st)
+			json_decref(res);
 		if (st)
 			goto out;
 	}
-	*out = json_pack("{s:O}", "sources", arr);
+	if (!arr || !(*out = json_pack("{s:O}", "sources", arr)))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 out:
 	json_decref(arr);
 	nullset_free(&ns);

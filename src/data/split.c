@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/rng.h"
 #include "yujing/data/clean.h"
+#include "yujing/data/jtext.h"
 #include "yujing/data/split.h"
 #include "yujing/data/table.h"
 #include "yujing/store/splits.h"
@@ -131,8 +132,8 @@ static yj_status store_split(yj_project *p, long long snapshot, const yj_split_o
 {
 	json_t *settings = json_pack("{s:f, s:f, s:I, s:s}", "test", o->test, "valid", o->valid, "seed", (json_int_t)o->seed,
 				     "label_pick", o->pick == LABEL_PICK_FIRST ? "first" : "drop-multi");
-	char *s_settings = json_dumps(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	char *s_report = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_settings = jtext_dump(settings, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *s_report = jtext_dump(report, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	yj_split_row *rows = malloc((n ? n : 1) * sizeof *rows);
 	json_decref(settings);
 	yj_status ret;
@@ -234,16 +235,18 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 	}
 	qsort(classes, nclasses, sizeof *classes, cmp_class);
 	json_t *carr = json_array(), *single = json_array(), *novalid = json_array();
+	int bad = !carr || !single || !novalid; /* a value not made (out of memory) fails its append */
 	long long ntrain = 0, ntest = 0, nvalid = 0;
 	for (size_t i = 0; i < nclasses; i++) {
 		const split_class *c = &classes[i];
 		size_t tr = c->n - c->test - c->valid;
-		json_array_append_new(carr, json_pack("{s:s, s:I, s:I, s:I}", "label", c->label, "train", (json_int_t)tr,
-						      "valid", (json_int_t)c->valid, "test", (json_int_t)c->test));
+		bad |= json_array_append_new(carr, json_pack("{s:s, s:I, s:I, s:I}", "label", c->label, "train",
+							     (json_int_t)tr, "valid", (json_int_t)c->valid, "test",
+							     (json_int_t)c->test));
 		if (c->n == 1)
-			json_array_append_new(single, json_string(c->label));
+			bad |= json_array_append_new(single, json_string(c->label));
 		if (o->valid > 0 && !c->valid)
-			json_array_append_new(novalid, json_string(c->label));
+			bad |= json_array_append_new(novalid, json_string(c->label));
 		ntrain += (long long)tr;
 		nvalid += (long long)c->valid;
 		ntest += (long long)c->test;
@@ -252,13 +255,22 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 			    "train", (json_int_t)ntrain, "valid", (json_int_t)nvalid, "test", (json_int_t)ntest,
 			    "valid_fraction", o->valid, "classes", carr, "singletons", single, "no_valid", novalid,
 			    "unlabeled", (json_int_t)unlabeled, "dropped_multi", (json_int_t)dropped_multi);
+	if (bad) {
+		json_decref(*report);
+		*report = NULL;
+		goto nomem;
+	}
 	long long id = 0;
 	if ((st = store_split(p, snapshot, o, cases, part, ncases, *report, &id, err))) {
 		json_decref(*report);
 		*report = NULL;
 		goto out;
 	}
-	json_object_set_new(*report, "split", json_integer(id));
+	if (json_object_set_new(*report, "split", json_integer(id))) {
+		json_decref(*report);
+		*report = NULL;
+		goto nomem;
+	}
 	goto out;
 nomem:
 	st = error_set(err, YJ_ENOMEM, _("out of memory"));

@@ -176,25 +176,40 @@ static int cmp_score(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Occlude each character of n-gram branch t's text in turn (spaces are
- * not reported) and keep the EXPLAIN_BRANCH_CHARS whose removal lowers
- * the predicted logit most, appended to ex->chars. */
+/* How many characters of a text of `chars` characters and `len` bytes
+ * are occluded (explain.h). */
+static size_t occlude_count(size_t chars, size_t len)
+{
+	size_t by_bytes = len ? EXPLAIN_OCCLUDE_BYTES / len : chars;
+	size_t n = by_bytes > EXPLAIN_OCCLUDE_MIN ? by_bytes : EXPLAIN_OCCLUDE_MIN;
+	n = n < EXPLAIN_OCCLUDE_CHARS ? n : EXPLAIN_OCCLUDE_CHARS;
+	return n < chars ? n : chars;
+}
+
+/* Occlude each of the first occlude_count() characters of n-gram branch
+ * t's text in turn (spaces are not reported) and keep the
+ * EXPLAIN_BRANCH_CHARS whose removal lowers the predicted logit most,
+ * appended to ex->chars; the counts go to the branch's share. */
 static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
 			      yj_explanation *ex, yj_error *err)
 {
 	int K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
 	const char *text = rm->tx[rm->tx_of[t]].text[idx];
-	size_t len = strlen(text), n = 0;
+	size_t len = strlen(text), n = 0, chars = utf8_count(text, len), todo = occlude_count(chars, len);
 	char *buf = malloc(len + 1);
 	double *save = g->u[S + t], *occl = malloc((size_t)mm_player_dim(&rm->m, S + t) * sizeof(double));
 	double *z = malloc((size_t)K * sizeof(double));
-	scored *list = malloc((len ? len : 1) * sizeof *list);
+	scored *list = malloc((todo ? todo : 1) * sizeof *list);
 	yj_status st = YJ_OK;
 	if (!buf || !occl || !z || !list) {
 		st = oom(err);
 		goto out;
 	}
-	for (size_t i = 0; i < len;) {
+	if ((size_t)(S + t) < ex->nbranches) {
+		ex->branches[S + t].chars = chars;
+		ex->branches[S + t].chars_scored = todo;
+	}
+	for (size_t i = 0, c = 0; i < len && c < todo; c++) {
 		size_t w = utf8_step(text + i);
 		memcpy(buf, text, i);
 		memcpy(buf + i, text + i + w, len - i - w + 1);
@@ -658,9 +673,15 @@ json_t *explanation_json(const yj_explanation *ex)
 		bad = json_object_set_new(probs, ex->top[k].category, json_real(ex->top[k].p));
 	for (size_t i = 0; !bad && i < ex->nbranches; i++) {
 		const yj_branch_share *b = &ex->branches[i];
-		bad = json_array_append_new(br, json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", b->name, "kind", b->kind,
-							  "logit", b->logit, "probability", b->probability,
-							  "leave_one_out", b->leave_one_out));
+		json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", b->name, "kind", b->kind, "logit", b->logit,
+				      "probability", b->probability, "leave_one_out", b->leave_one_out);
+		if (o && b->chars && (json_object_set_new(o, "characters", json_integer((json_int_t)b->chars)) ||
+				      json_object_set_new(o, "characters_scored",
+							  json_integer((json_int_t)b->chars_scored)))) {
+			json_decref(o);
+			o = NULL;
+		}
+		bad = json_array_append_new(br, o);
 	}
 	for (size_t i = 0; !bad && i < ex->nchars; i++) {
 		const yj_char_score *c = &ex->chars[i];

@@ -50,13 +50,16 @@ const yj_setting settings_train[] = {
 	 NULL, N_("concat (default) or sum of the branch vectors")},
 	{"ngram-buckets", SET_UINT, N_("N"), "262144", 1, UINT_MAX, NULL, 0, T_(ngram_buckets), 0, N_("n-gram buckets"),
 	 NULL, N_("hash buckets of the n-gram branches")},
-	{"epochs", SET_INT, N_("N"), "20", 1, INT_MAX, NULL, 0, T_(epochs), 0, N_("epochs"), NULL,
-	 N_("passes over the training cases")},
+	{"epochs", SET_INT, N_("N"), "", 1, INT_MAX, NULL, SET_HELP_DEFAULT | SET_AUTO, T_(epochs), 0, N_("epochs"),
+	 N_("(auto)"),
+	 N_("passes over the training cases (default auto: about 3,000 steps in all, from 10 to 100 passes)")},
 	{"patience", SET_INT, N_("N"), "5", 0, INT_MAX, NULL, 0, T_(patience), 0, N_("patience"), NULL,
 	 N_("stop after N epochs without a better validation macro-F1 (0: never stop early)")},
-	{"batch", SET_INT, N_("N"), "256", 2, INT_MAX, NULL, 0, T_(batch), 0, N_("batch"), NULL, N_("cases per step")},
-	{"lr", SET_REAL, N_("X"), "0.001", 0, NOMAX, NULL, SET_MIN_OPEN, T_(lr), 0, N_("learning rate"), NULL,
-	 N_("peak learning rate of AdamW")},
+	{"batch", SET_INT, N_("N"), "", 2, INT_MAX, NULL, SET_HELP_DEFAULT | SET_AUTO, T_(batch), 0, N_("batch"),
+	 N_("(auto)"), N_("cases per step (default auto: the power of two nearest a hundredth of the training cases, "
+			  "16 to 256)")},
+	{"lr", SET_REAL, N_("X"), "", 0, NOMAX, NULL, SET_MIN_OPEN | SET_HELP_DEFAULT | SET_AUTO, T_(lr), 0,
+	 N_("learning rate"), N_("(auto)"), N_("peak learning rate of AdamW (default auto: 0.003)")},
 	{"weight-decay", SET_REAL, N_("X"), "0.01", 0, NOMAX, NULL, 0, T_(weight_decay), 0, N_("weight decay"), NULL,
 	 N_("AdamW decoupled weight decay")},
 	{"hidden", SET_INT, N_("N"), "64", 1, INT_MAX, NULL, 0, T_(hidden), 0, N_("hidden"), NULL,
@@ -278,6 +281,14 @@ char **settings_split_list(const char *s, size_t *n)
 yj_status settings_set(const yj_setting *s, void *opts, const char *text, yj_error *err)
 {
 	double d;
+	if ((s->flags & SET_AUTO) && text && !strcmp(text, "auto")) {
+		/* zero: chosen at run time (train_opts_resolve) */
+		if (s->type == SET_REAL)
+			*FIELD(opts, s, float) = 0;
+		else
+			*FIELD(opts, s, int) = 0;
+		return YJ_OK;
+	}
 	switch (s->type) {
 	case SET_INT:
 	case SET_UINT:
@@ -363,6 +374,51 @@ void pretrain_opts_default(yj_pretrain_opts *o)
 	set_defaults(settings_pretrain, o, sizeof *o);
 }
 
+/* ------------------------------------------------------ the data-size rule */
+
+/* What the rule aims at (issue 13: 4,500 cases at batch 256 for 20 epochs
+ * made 360 steps, too few for AdamW to fit the n-gram tables' rare rows):
+ * about AUTO_STEPS_PER_EPOCH steps an epoch, AUTO_STEPS steps in all,
+ * early stopping on validation ending it sooner.  Chosen on validation
+ * splits of the training parts of CAIL and Chicago (see the issue's note). */
+#define AUTO_STEPS_PER_EPOCH 100
+#define AUTO_BATCH_MIN 16
+#define AUTO_BATCH_MAX 256
+#define AUTO_STEPS 3000
+#define AUTO_EPOCHS_MIN 10
+#define AUTO_EPOCHS_MAX 100
+#define AUTO_LR 0.003f
+
+size_t train_steps_per_epoch(size_t ntrain, int batch)
+{
+	/* a last partial batch of one case is dropped (BatchNorm needs two) */
+	return ntrain / (size_t)batch + (ntrain % (size_t)batch >= 2);
+}
+
+void train_opts_resolve(yj_train_opts *o, size_t ntrain)
+{
+	if (o->batch <= 0) {
+		/* the power of two nearest ntrain / AUTO_STEPS_PER_EPOCH (in
+		 * log scale), within AUTO_BATCH_MIN..AUTO_BATCH_MAX */
+		double want = (double)ntrain / AUTO_STEPS_PER_EPOCH;
+		int b = AUTO_BATCH_MIN;
+		while (b < AUTO_BATCH_MAX && (double)b * M_SQRT2 < want)
+			b *= 2;
+		o->batch = b;
+		o->autoset |= TRAIN_AUTO_BATCH;
+	}
+	if (o->epochs <= 0) {
+		size_t spe = train_steps_per_epoch(ntrain, o->batch);
+		size_t e = spe ? (AUTO_STEPS + spe - 1) / spe : AUTO_EPOCHS_MAX;
+		o->epochs = e < AUTO_EPOCHS_MIN ? AUTO_EPOCHS_MIN : e > AUTO_EPOCHS_MAX ? AUTO_EPOCHS_MAX : (int)e;
+		o->autoset |= TRAIN_AUTO_EPOCHS;
+	}
+	if (!(o->lr > 0)) {
+		o->lr = AUTO_LR;
+		o->autoset |= TRAIN_AUTO_LR;
+	}
+}
+
 int settings_precision(int choice)
 {
 	return choice == 1 ? NN_FP32 : choice == 2 ? NN_BF16 : nn_precision_default();
@@ -431,6 +487,9 @@ char *settings_format(const yj_setting *s, const void *opts, char *buf, size_t n
 
 /* -------------------------------------------------- stored configuration */
 
+/* "auto": bit i of autoset names auto_names[i] (TRAIN_AUTO_*) */
+static const char *const auto_names[] = {"epochs", "batch", "lr"};
+
 static const char *fusion_name(int f)
 {
 	return f >= 0 && f < 2 ? fusion_names[f] : "concat";
@@ -485,6 +544,14 @@ char *train_config_dump(const yj_train_config *c)
 		if (c->precision >= 0)
 			json_object_set_new(j, "precision",
 					    json_string(nn_precision_name((nn_precision)c->precision)));
+	}
+	if (o->autoset) {
+		/* the settings the data-size rule chose (their values are above) */
+		json_t *a = json_array();
+		for (size_t i = 0; i < sizeof auto_names / sizeof *auto_names; i++)
+			if (o->autoset & (1u << i))
+				json_array_append_new(a, json_string(auto_names[i]));
+		json_object_set_new(j, "auto", a);
 	}
 	json_object_set_new(j, "version", json_integer(YJ_CONFIG_VERSION));
 	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -785,6 +852,19 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 		o->text_model = get_str(&r, "text_model", NULL);
 		c->text_hidden = (int)get_int(&r, "text_hidden", 0, 0, INT_MAX);
 		c->precision = get_precision(&r, &o->precision);
+	}
+	json_t *au = get(&r, "auto", is_arr, 0);
+	for (size_t i = 0; i < json_array_size(au); i++) {
+		const char *n = json_string_value(json_array_get(au, i));
+		size_t k = 0;
+		while (n && k < sizeof auto_names / sizeof *auto_names && strcmp(n, auto_names[k]))
+			k++;
+		if (!n || k == sizeof auto_names / sizeof *auto_names) {
+			if (!r.bad)
+				r.bad = "auto";
+		} else {
+			o->autoset |= 1u << k;
+		}
 	}
 	o->threads = c->threads;
 	if (r.bad) {

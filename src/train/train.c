@@ -107,6 +107,8 @@ typedef struct {
 	size_t *perm;
 	int32_t *pred, *truth;
 	int epochs_done;
+	/* checkpoints: when the last was written, what it cost (seconds) */
+	double ckpt_at, ckpt_cost;
 	/* owned copies when resuming */
 	char *text_model;
 	char **exclude;
@@ -445,6 +447,7 @@ static yj_status opts_from_config(trainer *t, json_t *cfg, yj_error *err)
 	o->progress = keep.progress;
 	o->on_epoch = keep.on_epoch;
 	o->ctx = keep.ctx;
+	o->checkpoint_seconds = keep.checkpoint_seconds;
 	free(t->branches);
 	t->branches = strdup(c.o.branches ? c.o.branches : "structured");
 	o->branches = t->branches;
@@ -637,8 +640,9 @@ static yj_status nomem(yj_error *err)
 
 static yj_status check_opts(const yj_train_opts *o, yj_error *err)
 {
-	if (o->epochs < 1 || o->batch < 2 || !(o->lr > 0) || o->hidden < 1 || o->depth < 1 ||
-	    o->depth > MLP_MAX_DEPTH)
+	/* epochs, batch and lr of 0 are chosen by train_opts_resolve */
+	if (o->epochs < 0 || o->batch == 1 || o->batch < 0 || o->lr < 0 || !isfinite(o->lr) || o->hidden < 1 ||
+	    o->depth < 1 || o->depth > MLP_MAX_DEPTH)
 		return error_set(err, YJ_EUSAGE, _("invalid training options (epochs >= 1, batch >= 2, lr > 0, "
 						    "hidden >= 1, 1 <= depth <= %d)"), MLP_MAX_DEPTH);
 	return YJ_OK;
@@ -701,9 +705,8 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 	t->train_idx = malloc(t->cases.n * sizeof *t->train_idx);
 	t->test_idx = malloc(t->cases.n * sizeof *t->test_idx);
 	t->valid_idx = malloc(t->cases.n * sizeof *t->valid_idx);
-	t->yb = malloc((size_t)o->batch * sizeof *t->yb);
 	t->cw = malloc(t->cases.nclasses * sizeof *t->cw);
-	if (!t->train_idx || !t->test_idx || !t->valid_idx || !t->yb || !t->cw)
+	if (!t->train_idx || !t->test_idx || !t->valid_idx || !t->cw)
 		return nomem(err);
 	for (size_t i = 0; i < t->cases.n; i++) {
 		if (t->cases.part[i] == CASE_TRAIN)
@@ -717,6 +720,10 @@ static yj_status load_inputs(trainer *t, long long resume_split, yj_error *err)
 	t->nsel = t->on_valid ? t->nvalid : t->ntest;
 	if (t->ntrain < 2)
 		return error_set(err, YJ_EDATA, _("the split has fewer than 2 training cases"));
+	/* "auto" settings from the data's size (a resumed run has its own) */
+	train_opts_resolve(&t->o, t->ntrain);
+	if (!(t->yb = malloc((size_t)o->batch * sizeof *t->yb)))
+		return nomem(err);
 	for (size_t s = 0; t->use_struct && s < t->nf; s++)
 		if (!(t->xb[s] = malloc((size_t)o->batch * t->f[s].dim * sizeof(float))))
 			return nomem(err);
@@ -828,7 +835,7 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 	if (st)
 		return st;
 	t->started = 1;
-	t->steps_per_epoch = t->ntrain / (size_t)o->batch + (t->ntrain % (size_t)o->batch >= 2);
+	t->steps_per_epoch = train_steps_per_epoch(t->ntrain, o->batch);
 	t->total = (long long)t->steps_per_epoch * o->epochs;
 	t->warm = (long long)(o->warmup * (float)t->total);
 	t->epochs_done = at->epoch;
@@ -946,9 +953,48 @@ static yj_status save_best_pair(trainer *t, int epoch, const yj_metrics *mt, yj_
 	return st;
 }
 
+/* Checkpoints at an epoch's end.  A checkpoint is the whole parameter
+ * buffer with its AdamW moments: with n-gram tables of V x (D + K) floats
+ * (CAIL: about 10^5 rows of 185) that is hundreds of megabytes, and
+ * writing one after every epoch cost more than the epoch.  So one is
+ * written only when the last is at least CKPT_SECONDS old (or, when
+ * writing costs more, CKPT_COST_FACTOR times its cost: at most a tenth of
+ * the time goes to checkpoints), never after the last epoch or an early stop
+ * (the run ends there), and always when the run is stopped (epoch_steps).  A run killed
+ * in between resumes from its last checkpoint (or the start) and repeats
+ * the epochs after it: the same seed, order and threads give the same
+ * numbers, and the steps, epoch records and best weights it writes again
+ * replace equal ones.  opts.checkpoint_seconds overrides CKPT_SECONDS
+ * (negative: every epoch). */
+#define CKPT_SECONDS 120.0
+#define CKPT_COST_FACTOR 9.0
+
+static int out_of_patience(const trainer *t, const train_pos *at);
+
+static int checkpoint_due(const trainer *t, const train_pos *at)
+{
+	if (at->epoch >= t->o.epochs || out_of_patience(t, at))
+		return 0; /* the run ends here */
+	double every = t->o.checkpoint_seconds ? t->o.checkpoint_seconds : CKPT_SECONDS;
+	if (every < 0)
+		return 1;
+	if (every < CKPT_COST_FACTOR * t->ckpt_cost)
+		every = CKPT_COST_FACTOR * t->ckpt_cost;
+	return progress_now() - t->ckpt_at >= every;
+}
+
+static yj_status timed_checkpoint(trainer *t, const train_pos *at, yj_error *err)
+{
+	double t0 = progress_now();
+	yj_status st = save_checkpoint(t, at, err);
+	t->ckpt_at = progress_now();
+	t->ckpt_cost = t->ckpt_at - t0;
+	return st;
+}
+
 /* The end of an epoch: the selection part's figures (validation; test on
  * an old split), the epoch's record, the best weights when they improved,
- * and a checkpoint at the next epoch. */
+ * and a checkpoint at the next epoch when one is due. */
 static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *err)
 {
 	const yj_train_opts *o = &t->o;
@@ -979,8 +1025,8 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 	}
 	metrics_free(&mt);
 	*at = (train_pos){epoch + 1, 0, at->gstep, at->best_f1, at->best_epoch, 0, 0};
-	if (!st)
-		st = save_checkpoint(t, at, err);
+	if (!st && checkpoint_due(t, at))
+		st = timed_checkpoint(t, at, err);
 	if (!st && o->on_epoch)
 		o->on_epoch(o->ctx, epoch, train_loss, sel_loss, rec.accuracy, rec.macro_f1);
 	return st;
@@ -1048,7 +1094,7 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 		goto end; /* start_run may have created the run */
 	*run_id = t.r.id;
 	progress_start(t.o.progress);
-	t.r.last_flush = progress_now();
+	t.r.last_flush = t.ckpt_at = progress_now();
 	st = train_epochs(&t, &at, err);
 	/* stopped early: the run's total is the steps it took */
 	if (!st && !t.r.cancelled && out_of_patience(&t, &at) && at.epoch < t.o.epochs) {

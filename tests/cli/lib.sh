@@ -62,6 +62,11 @@ not_ok()
 	tap_n=$((tap_n + 1))
 	[ -n "${TODO:-}" ] || tap_failed=$((tap_failed + 1))
 	printf 'not ok %d - %s%s\n' "$tap_n" "$*" "${TODO:+ # TODO $TODO}"
+	# the mutation harness (tests/mutation/run.py) needs only the first
+	# failure: stop there rather than run the rest of the script
+	if [ -n "${YJ_TEST_BAIL:-}" ] && [ -z "${TODO:-}" ]; then
+		bail_out "the first failure ends the test (YJ_TEST_BAIL is set)"
+	fi
 }
 
 # skip DESC REASON: an assertion that cannot be made here.

@@ -8,11 +8,14 @@
 # (168 training, 72 test cases).  The linear model: scikit-learn's
 # character 1-3-gram TF-IDF with LinearSVC (C = 1) fitted on the training
 # part gets test accuracy 0.7917 (57 of 72): tests/reference/ngram_linear.py
-# on the project these commands build.  The branch is trained with fixed
-# options (batch 16, 20 epochs, one thread) and judged on its LAST epoch, so
-# no choice looks at the test cases.  The split has no validation part
-# (--valid 0) and the run no early stop (--patience 0): the branch learns
-# from the same 168 cases as the linear model, for all 20 epochs.
+# on the project these commands build.  `train` runs with its defaults
+# (issue 13: defaults that fit the data; here the data-size rule gives
+# batch 16 and 100 epochs, and every branch the data supports, which is
+# the n-gram branch), one thread, and is judged on its LAST epoch, so no
+# choice looks at the test cases.  The split has no validation part
+# (--valid 0), so the run may not stop early (--patience 0, the one
+# setting given): the branch learns from the same 168 cases as the linear
+# model, for all its epochs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 LINEAR_ACCURACY=0.7917
@@ -31,7 +34,23 @@ expect_exit 0 yujing clean p.yj
 expect_exit 0 yujing split p.yj --test 0.3 --valid 0 --seed 1 --json
 expect_stdout_contains '"train": 168'
 expect_stdout_contains '"test": 72'
-expect_exit 0 yujing train p.yj --branches ngram --batch 16 --epochs 20 --patience 0 --seed 1 --threads 1 --json
+expect_exit 0 yujing train p.yj --patience 0 --seed 1 --threads 1 --json
+expect_exit 0 yujing runs p.yj --json
+# 168 cases: batch 16 (168 / 100 = 1.68, below the least batch, 16), 10 steps and
+# one of 8 cases an epoch, ceil(3000 / 11) = 273 epochs capped at 100
+if [ -z "$PY" ]; then
+	skip 'the rule chose batch 16, 100 epochs, lr 0.003' 'python3 is not available'
+elif "$PY" -c '
+import json, sys
+c = [r for r in json.load(open(sys.argv[1]))["runs"] if r["id"] == 1][0]["config"]
+got = (c["batch"], c["epochs"], round(c["lr"], 6), c.get("auto"), c["branches"])
+print("" if got == (16, 100, 0.003, ["epochs", "batch", "lr"], "ngram:fact") else "got %r" % (got,), end="")' \
+	"$T/stdout" >"$T/py.out" 2>&1 && [ ! -s "$T/py.out" ]; then
+	ok 'the rule chose batch 16, 100 epochs, lr 0.003 (recorded as auto) and the n-gram branch'
+else
+	not_ok 'the rule chose batch 16, 100 epochs, lr 0.003'
+	diag_file "$T/py.out" python3
+fi
 expect_exit 0 yujing runs p.yj --history 1 --json
 if [ -z "$PY" ]; then
 	skip "the last epoch's test accuracy >= $LINEAR_ACCURACY" "python3 is not available"

@@ -97,6 +97,29 @@ expect_exit 0 yujing train p.yj --resume 4
 expect_eq "$(run_status 4)" done 'the resumed run is done'
 expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 4")" "$want" 'with the weights of an uninterrupted run'
 
+# kill -9 later: checkpoints are written at most every 120 s (train.c), so
+# a killed run may resume from an older one (or the start) and repeat
+# epochs whose records and best weights are already stored.  Killed once
+# its second epoch is recorded, with a checkpoint after every epoch (run
+# 5) and with the default interval, none in so short a run (run 6): both
+# resume to the weights of an uninterrupted run.
+run "$FAULTS" p.yj kill2
+expect_eq "$rc" 137 'a run with a checkpoint every epoch killed itself after its second epoch'
+expect_eq "$(q "SELECT json_extract(ckpt_state, '$.epoch'), epochs_done FROM runs WHERE id = 5")" '2|2' \
+	'its checkpoint resumes at the third epoch, after two recorded'
+expect_exit 0 yujing train p.yj --resume 5
+expect_eq "$(run_status 5)" done 'resumed from its checkpoint, the run is done'
+expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 5")" "$want" 'with the weights of an uninterrupted run'
+run "$FAULTS" p.yj kill2-late
+expect_eq "$rc" 137 'a run with the default checkpoint interval killed itself after its second epoch'
+expect_eq "$(q "SELECT checkpoint IS NULL, epochs_done, weights IS NOT NULL FROM runs WHERE id = 6")" '1|2|1' \
+	'it had no checkpoint, but two epochs and best weights recorded'
+expect_exit 0 yujing train p.yj --resume 6
+expect_eq "$(run_status 6)" done 'resumed from the start, the run is done'
+expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 6")" "$want" 'with the weights of an uninterrupted run'
+expect_eq "$(q "SELECT count(*), max(epoch) FROM run_epochs WHERE run_id = 6")" '3|2' 'and one record per epoch'
+q "DELETE FROM runs WHERE id IN (5, 6)"
+
 # -------------------------------------------------------------- full disk
 run "$FAULTS" p.yj full
 expect_eq "$rc" 1 'a run on a full disk fails (exit 1)'

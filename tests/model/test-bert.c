@@ -986,6 +986,80 @@ out:
 	safetensors_free(&tg);
 }
 
+/* Rows past the first ROW_CHUNK (128) of a batch: the backward works over
+ * chunks of rows (bert.c's row_chunk; the embeddings' LayerNorm and
+ * dropout in bwd_embed), and every other test has fewer rows, so a chunk
+ * that reads or writes at the wrong offset went unnoticed (issue 18).
+ * Sequences do not interact, so the gradients of a batch of two sequences
+ * of 80 tokens (160 rows: a chunk of 128 and one of 32 starting inside the
+ * second sequence) must equal the sum of each sequence's alone (80 rows:
+ * one chunk), with the same upstream gradients and no dropout. */
+static void test_rows_chunked(void)
+{
+	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 8, .layers = 1, .heads = 2,
+			   .intermediate = 12, .max_pos = 80, .type_vocab = 2, .pad_token_id = 0,
+			   .ln_eps = 1e-12f, .hidden_drop = 0.0f, .attn_drop = 0.0f,
+			   .init_range = 0.5f};
+	enum { B = 2, T = 80 };
+	yj_bert m;
+	yj_error err;
+	error_clear(&err);
+	if (!ok(bert_init(&m, &cfg, 17, &err) == YJ_OK, "init a model for 2 x 80 tokens"))
+		return;
+	yj_rng rng;
+	rng_seed(&rng, 23);
+	int32_t ids[B * T];
+	size_t C = (size_t)cfg.hidden, n = (size_t)B * T * C;
+	for (int i = 0; i < B * T; i++)
+		ids[i] = 1 + (int32_t)(rng_uniform(&rng) * 12);
+	float *dh = malloc(n * sizeof *dh), *dp = malloc((size_t)B * C * sizeof *dp);
+	size_t total = 0;
+	for (size_t i = 0; i < m.ps.n; i++)
+		total += m.ps.v[i].size;
+	double *whole = malloc(total * sizeof *whole);
+	if (!dh || !dp || !whole || bert_reserve(&m, B, T)) {
+		ok(0, "memory for the chunked-rows test");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		dh[i] = (float)(rng_uniform(&rng) * 2 - 1);
+	for (size_t i = 0; i < (size_t)B * C; i++)
+		dp[i] = (float)(rng_uniform(&rng) * 2 - 1);
+
+	params_zero_grad(&m.ps);
+	ok(bert_forward(&m, ids, NULL, NULL, B, T, 1, &err) == YJ_OK, "forward of 160 rows");
+	bert_backward(&m, dh, dp);
+	for (size_t i = 0, k = 0; i < m.ps.n; i++) {
+		const float *g = params_grad(&m.ps, (long)i);
+		for (size_t j = 0; j < m.ps.v[i].size; j++)
+			whole[k++] = g[j];
+	}
+	params_zero_grad(&m.ps);
+	for (int b = 0; b < B; b++) {
+		ok(bert_forward(&m, ids + b * T, NULL, NULL, 1, T, 1, &err) == YJ_OK, "forward of sequence %d alone", b);
+		bert_backward(&m, dh + (size_t)b * T * C, dp + (size_t)b * C);
+	}
+	double worst = 0;
+	const char *where = "";
+	for (size_t i = 0, k = 0; i < m.ps.n; i++) {
+		const float *g = params_grad(&m.ps, (long)i);
+		for (size_t j = 0; j < m.ps.v[i].size; j++, k++) {
+			double d = fabs(whole[k] - g[j]) / (1e-3 + fabs(g[j]));
+			if (d > worst) {
+				worst = d;
+				where = m.ps.v[i].name;
+			}
+		}
+	}
+	ok(worst < 1e-3, "gradients of 2 x 80 rows = the sum of each sequence's (worst rel diff %.3g in %s)", worst,
+	   where);
+out:
+	free(dh);
+	free(dp);
+	free(whole);
+	bert_free(&m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = argc > 1 ? argv[1] : getenv("top_srcdir");
@@ -1036,6 +1110,7 @@ int main(int argc, char **argv)
 	test_mean_parity();
 	test_half();
 	test_fd();
+	test_rows_chunked();
 	test_dirs();
 	test_trained();
 	printf("# parity: worst forward abs diff %.3g (tolerance %.0e), worst gradient rel diff "

@@ -4,6 +4,7 @@
     tests/mutation/run.py [--sample N] [--seed S] [--only REGEX] [--asan]
                           [--work DIR] [--keep] [--list FILE] [--timeout SECS]
                           [--budget SECS] [--check] [--parse-only]
+                          [--shard K/N] [--resume FILE]
     make mutation [MUTATION_FLAGS='--sample 20']
 
 Reads the committed list of mutants (tests/mutation/mutants.txt, blocks of
@@ -47,8 +48,15 @@ is
 Prints one line per mutant, then the kill rate per module (file) and per
 layer, and exits 0 (1 with --check when a sampled mutant survived, 2 on a
 harness error).  --sample N takes N mutants at random with --seed S
-(default: today's date, printed so a run can be repeated).  Python 3
-standard library only.
+(default: today's date, printed so a run can be repeated).  --shard K/N
+runs every Nth mutant from the Kth (0-based), so that N harnesses with
+their own --work run a list together; --resume FILE takes the verdict of
+each mutant a former run printed in FILE (its per-mutant lines) instead
+of running it again, so a long run can be stopped and continued, and the
+report of several shards is one --parse-only-free run with --resume of
+their outputs.  The shell tests run with YJ_TEST_BAIL=1 (tests/cli/lib.sh
+stops at the first failed assertion), so a killed mutant costs only what
+kills it.  Python 3 standard library only.
 """
 
 import argparse
@@ -64,6 +72,7 @@ import sys
 import tempfile
 import time
 
+VERDICTS = ("killed", "survived", "stale", "ambiguous", "no-build", "skipped", "equivalent")
 KEYS = ("mutant", "file", "from", "to", "nth", "tests", "why", "asan", "equivalent")
 
 
@@ -138,15 +147,25 @@ def apply(text, m):
     return text[:h.start()] + m["to"] + text[h.end():], None
 
 
-def sh(cmd, cwd, log, timeout=None):
+def sh(cmd, cwd, log, timeout=None, env=None):
     with open(log, "ab") as f:
         f.write(("$ %s\n" % " ".join(cmd)).encode())
         f.flush()
+        # its own process group, so that a timeout or an interrupt ends
+        # the whole tree (a test a mutant made hang, its tmux, ...), not
+        # only make
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
-            return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout).returncode
+            return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             f.write(b"*** timed out\n")
             return None
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # what is left of the group
+            except ProcessLookupError:
+                pass
+            proc.wait()
 
 
 def copy_tree(top, dest):
@@ -203,6 +222,9 @@ def main():
     ap.add_argument("--budget", type=int, default=0,
                     help="start no new mutant after this many seconds of testing (0: no limit)")
     ap.add_argument("--parse-only", action="store_true", help="check the list and the patterns, run nothing")
+    ap.add_argument("--shard", default=None, help="K/N: run every Nth mutant from the Kth (0-based)")
+    ap.add_argument("--resume", action="append", default=[],
+                    help="take the verdicts printed in this output of a former run (may be repeated)")
     a = ap.parse_args()
 
     try:
@@ -217,6 +239,16 @@ def main():
         print("# sample of %d of %d mutants, seed %s (repeat with --sample %d --seed %s)"
               % (a.sample, len(muts), seed, a.sample, seed))
         muts = random.Random(str(seed)).sample(muts, a.sample)
+    if a.shard:
+        k, n = (int(x) for x in a.shard.split("/"))
+        muts = muts[k::n]
+    done = {}
+    for path in a.resume:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 3 and w[0] in VERDICTS:
+                    done[w[1]] = w[0]
 
     # Patterns are checked against the working files first: a stale mutant
     # costs no build.
@@ -263,7 +295,7 @@ def main():
     results = []
     t_loop = time.time()
     try:
-        run_all(a, muts, status, srcdir, build, log, results, t_loop)
+        run_all(a, muts, status, srcdir, build, log, results, t_loop, done)
     except KeyboardInterrupt:
         print("# interrupted: %d of %d mutants run" % (len(results), len(muts)))
     report(results)
@@ -272,7 +304,7 @@ def main():
     return 1 if a.check and any(st == "survived" for _, st in results) else 0
 
 
-def run_all(a, muts, status, srcdir, build, log, results, t_loop):
+def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
     for m in muts:
         name = m["mutant"]
         st = status.get(name)
@@ -280,6 +312,10 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop):
         if a.budget and time.time() - t_loop > a.budget:
             print("# the budget of %ds is spent: %d mutants not run" % (a.budget, len(muts) - len(results)))
             break
+        if not st and name in done:
+            results.append((m, done[name]))
+            print("%-9s %-34s %5.0fs  %s: %s (from --resume)" % (done[name], name, 0, m["file"], m["why"]))
+            continue
         if not st and m.get("equivalent"):
             st = "equivalent"
         if not st and m.get("asan") == "yes" and not a.asan:
@@ -301,7 +337,8 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop):
                     st = "survived"
                     for test in m["tests"].split():
                         left = a.timeout - (time.time() - t1)
-                        rc = sh(["make", "check", "TESTS=" + test], build, log, timeout=max(left, 1))
+                        rc = sh(["make", "check", "TESTS=" + test], build, log, timeout=max(left, 1),
+                                env=dict(os.environ, YJ_TEST_BAIL="1"))
                         if rc != 0:
                             st = "killed"
                             break

@@ -35,7 +35,7 @@ awk 'BEGIN {
 yujing init p.yj >/dev/null &&
 	yujing import p.yj --source cases --key id --label 罪名 cases.csv >/dev/null &&
 	yujing clean p.yj >/dev/null && yujing split p.yj >/dev/null &&
-	yujing train p.yj --epochs 2 --batch 8 >/dev/null 2>&1 &&
+	yujing train p.yj --epochs 2 --batch 8 --lr 0.001 >/dev/null 2>&1 &&
 	yujing train p.yj --epochs 6 --batch 8 --lr 0.01 >/dev/null 2>&1 &&
 	yujing eval p.yj --run 1 --json >ev1.json &&
 	yujing eval p.yj --run 2 --json >ev2.json ||

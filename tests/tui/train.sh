@@ -51,7 +51,7 @@ wait_screen ':train --weight-decay' 'Tab completes a setting of train'
 keys C-u Escape
 keys 4
 wait_screen 'No runs yet' 'the Train view says there is no run yet'
-check 'the form shows the default epochs (20)' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+check 'the form shows the default epochs (auto)' grep -Eq '^  epochs +\(auto\)( |$)' "$T/screen.txt"
 set_field 9 300
 wait_check 'Enter edits the epochs (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
 # every epoch, without stopping early (the patience, under the epochs)
@@ -89,15 +89,15 @@ wait_screen 'train loss' 'l again shows the curves'
 
 # d: the defaults; r: the settings the run shown stored (its configuration).
 keys d
-wait_check 'd sets the epochs back to 20' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
-check 'and the batch to 256' grep -Eq '^  batch +256( |$)' "$T/screen.txt"
+wait_check 'd sets the epochs back to auto' grep -Eq '^  epochs +\(auto\)( |$)' "$T/screen.txt"
+check 'and the batch to auto' grep -Eq '^  batch +\(auto\)( |$)' "$T/screen.txt"
 keys r
 wait_check 'r takes the epochs of run 1 (300)' grep -Eq '^  epochs +300( |$)' "$T/screen.txt"
 check 'and its batch (4)' grep -Eq '^  batch +4( |$)' "$T/screen.txt"
 check 'and its seed (42)' grep -Eq '^  seed +42( |$)' "$T/screen.txt"
 check 'the branches it trained, as it stored them' grep -Eq '^  branches +structured' "$T/screen.txt"
 keys d
-wait_check 'd again: the defaults' grep -Eq '^  epochs +20( |$)' "$T/screen.txt"
+wait_check 'd again: the defaults' grep -Eq '^  epochs +\(auto\)( |$)' "$T/screen.txt"
 set_field 9 300
 set_field 10 0
 set_field 11 4

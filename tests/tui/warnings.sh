@@ -31,7 +31,7 @@ yujing init p.yj >/dev/null &&
 	yujing import p.yj --source events --key id events.csv >/dev/null &&
 	yujing profile p.yj >/dev/null && yujing clean p.yj >/dev/null &&
 	yujing split p.yj >/dev/null &&
-	yujing train p.yj --epochs 300 --batch 4 >/dev/null 2>&1 ||
+	yujing train p.yj --epochs 300 --batch 4 --lr 0.001 >/dev/null 2>&1 ||
 	bail_out "cannot build and train the project"
 unlabeled="c06 u01 u02 u03 u04 u05"
 for k in $unlabeled; do

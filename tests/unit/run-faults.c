@@ -12,6 +12,13 @@
  *                              weights overflowed after step 4 although
  *                              its loss was finite: the checkpoint is
  *                              refused, the run fails
+ *   run-faults PROJECT kill2   kills itself once its second epoch is
+ *                              recorded, with a checkpoint after every epoch
+ *                              (the one after the second is the last)
+ *   run-faults PROJECT kill2-late   the same with the default checkpoint
+ *                              interval (no epoch of this run is that long:
+ *                              no checkpoint), after two epochs and their
+ *                              best weights were recorded
  *   run-faults PROJECT full    after the first step the project file may not
  *                              grow (PRAGMA max_page_count) and its free
  *                              pages are filled: a full disk for every write
@@ -91,15 +98,23 @@ static void fill_disk(sqlite3 *db)
 static void report(void *ctx, const yj_progress_event *ev)
 {
 	(void)ctx;
-	if (faulted || strcmp(ev->stage, "train") || ev->done < 1)
+	if (faulted || strcmp(ev->stage, "train") || ev->done < 1 || !strncmp(mode, "kill2", 5))
 		return;
 	faulted = 1;
-	if (!strcmp(mode, "kill"))
+	if (!strncmp(mode, "kill", 4))
 		raise(SIGKILL);
 	else if (!strcmp(mode, "lock"))
 		hold_lock();
 	else
 		fill_disk(project_db(proj));
+}
+
+/* kill2: after the second epoch's record (and checkpoint, if any). */
+static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1)
+{
+	(void)ctx, (void)train_loss, (void)test_loss, (void)acc, (void)f1;
+	if (epoch == 1)
+		raise(SIGKILL);
 }
 
 /* The lifecycle with weights that became infinite: run_save_checkpoint
@@ -129,9 +144,9 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP run by tests/cli/run-life.sh\n");
 		return 0;
 	}
-	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "lock") && strcmp(argv[2], "full") &&
-			  strcmp(argv[2], "nan"))) {
-		fprintf(stderr, "usage: run-faults PROJECT kill|lock|full|nan\n");
+	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "kill2") && strcmp(argv[2], "kill2-late") &&
+			  strcmp(argv[2], "lock") && strcmp(argv[2], "full") && strcmp(argv[2], "nan"))) {
+		fprintf(stderr, "usage: run-faults PROJECT kill|kill2|kill2-late|lock|full|nan\n");
 		return 2;
 	}
 	path = argv[1];
@@ -154,6 +169,10 @@ int main(int argc, char **argv)
 		o.threads = 1;
 		o.seed = 42;
 		o.progress = &pr;
+		if (!strcmp(mode, "kill2"))
+			o.checkpoint_seconds = -1;
+		if (!strncmp(mode, "kill2", 5))
+			o.on_epoch = on_epoch;
 		long long run = 0;
 		st = train_run(proj, &o, &run, &err);
 		printf("%lld\n", run);

@@ -51,9 +51,9 @@ static void test_defaults(void)
 {
 	yj_train_opts o;
 	train_opts_default(&o);
-	is_int(o.epochs, 20, "train: epochs 20");
-	is_int(o.batch, 256, "train: batch 256");
-	ok(o.lr == 1e-3f, "train: lr 0.001");
+	is_int(o.epochs, 0, "train: epochs 0 (auto: train_opts_resolve)");
+	is_int(o.batch, 0, "train: batch 0 (auto)");
+	ok(o.lr == 0 && !o.autoset, "train: lr 0 (auto), nothing resolved yet");
 	ok(o.weight_decay == 0.01f, "train: weight decay 0.01");
 	ok(o.warmup == 0.05f, "train: warmup 0.05");
 	ok(o.clip == 1.0f, "train: clip 1");
@@ -116,9 +116,15 @@ static void test_ranges(void)
 	refused(settings_train, &o, "epochs", "x", "--epochs wants a whole number of at least 1");
 	refused(settings_train, &o, "epochs", "-3", "--epochs wants a whole number of at least 1");
 	refused(settings_train, &o, "epochs", "2147483648", "--epochs wants a whole number of at least 1");
-	is_int(o.epochs, 20, "a refused value leaves the old one");
+	is_int(o.epochs, 0, "a refused value leaves the old one");
 	is_int(set(settings_train, &o, "epochs", "1", &err), YJ_OK, "--epochs 1 is taken");
 	is_int(o.epochs, 1, "  and set");
+	is_int(set(settings_train, &o, "epochs", "auto", &err), YJ_OK, "--epochs auto is taken");
+	is_int(o.epochs, 0, "  as 0, chosen at run time");
+	o.lr = 0.5f;
+	is_int(set(settings_train, &o, "lr", "auto", &err), YJ_OK, "--lr auto is taken");
+	ok(o.lr == 0, "  as 0");
+	refused(settings_train, &o, "hidden", "auto", "--hidden wants a whole number of at least 1");
 	refused(settings_train, &o, "batch", "1", "--batch wants a whole number of at least 2");
 	refused(settings_train, &o, "max-len", "1", "--max-len wants a whole number of at least 2");
 	refused(settings_train, &o, "lr", "0", "--lr wants a number greater than 0");
@@ -189,6 +195,53 @@ static void test_ranges(void)
 	o.lr = 0.0025f;
 	is_str(settings_format(settings_find(settings_train, "lr"), &o, buf, sizeof buf), "0.0025",
 	       "another value: the shortest text of the float");
+}
+
+/* The data-size rule (train_opts_resolve), worked out by hand: batch the
+ * power of two nearest n / 100 in log scale (the first b of 16, 32, ..,
+ * 256 with b * sqrt 2 >= n / 100; 16 sqrt 2 = 22.627, 32 sqrt 2 = 45.25,
+ * 64 sqrt 2 = 90.51, 128 sqrt 2 = 181.02), steps an epoch n / b plus one
+ * for a remainder of 2 or more, epochs ceil(3000 / steps) within 10..100,
+ * lr 0.003. */
+static void test_resolve(void)
+{
+	static const struct {
+		size_t n;
+		int batch, epochs;
+	} want[] = {
+		{2, 16, 100},       /* 0 + 1 step (remainder 2): 3000 epochs, capped */
+		{240, 16, 100},     /* 15 steps: 200, capped */
+		{480, 16, 100},     /* 30 steps: 3000 / 30 = 100 exactly */
+		{1601, 16, 30},     /* 16.01 <= 22.627: 16; 100 steps (remainder 1 dropped): 30 */
+		{2262, 16, 22},     /* 22.62 <= 22.627: 16; 141 + 1 (remainder 6) steps: 21.1 -> 22 */
+		{2263, 32, 43},     /* 22.63 > 22.627: 32; 70 + 1 (remainder 23) steps: 42.3 -> 43 */
+		{3164, 32, 31},     /* CAIL's validation project: 98 + 1 (remainder 28): 30.3 -> 31 */
+		{9266, 128, 42},    /* Chicago's: 92.66 > 90.51: 128; 72 + 1 (remainder 50): 41.1 -> 42 */
+		{36203, 256, 22},   /* 362 > 181.02: 256; 141 + 1 (remainder 107): 21.1 -> 22 */
+		{1000000, 256, 10}, /* 3906 + 1 (remainder 64) steps: 1 epoch, raised to 10 */
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		yj_train_opts o;
+		train_opts_default(&o);
+		train_opts_resolve(&o, want[i].n);
+		ok(o.batch == want[i].batch && o.epochs == want[i].epochs && o.lr == 0.003f &&
+			   o.autoset == (TRAIN_AUTO_EPOCHS | TRAIN_AUTO_BATCH | TRAIN_AUTO_LR),
+		   "%zu training cases: batch %d, %d epochs, lr 0.003 (got %d, %d, %g)", want[i].n, want[i].batch,
+		   want[i].epochs, o.batch, o.epochs, (double)o.lr);
+	}
+	yj_train_opts o;
+	train_opts_default(&o);
+	o.batch = 64;
+	o.lr = 0.01f;
+	train_opts_resolve(&o, 3164);
+	/* 49 + 1 (remainder 28) steps: 60 epochs */
+	ok(o.batch == 64 && o.epochs == 60 && o.lr == 0.01f && o.autoset == TRAIN_AUTO_EPOCHS,
+	   "a given batch and lr are kept, the epochs follow the batch (got %d, %d)", o.batch, o.epochs);
+	o.autoset = 0;
+	train_opts_resolve(&o, 10);
+	ok(o.batch == 64 && o.epochs == 60 && !o.autoset, "resolved settings stay as they are");
+	is_int((int)train_steps_per_epoch(33, 16), 2, "33 cases at batch 16: 2 steps (a last case alone is dropped)");
+	is_int((int)train_steps_per_epoch(34, 16), 3, "34 cases at batch 16: 3 steps (the last of 2 cases)");
 }
 
 static const char *const v1_ngram =
@@ -431,6 +484,7 @@ int main(int argc, char **argv)
 		return print_table();
 	test_defaults();
 	test_ranges();
+	test_resolve();
 	test_train_config();
 	test_pretrain_config();
 	test_layout();

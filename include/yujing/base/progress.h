@@ -43,6 +43,11 @@ void progress_start(yj_progress *p);
 void progress_tick(yj_progress *p, const char *stage, const char *unit,
 		   long long done, long long total, double fraction, int final);
 
+/* The seconds left at the rate so far: elapsed * (1 - fraction) /
+ * fraction (a quarter done in 6 s: 18 s left); 0 when the fraction is not
+ * positive (unknown, or nothing done yet). */
+double progress_eta(const yj_progress_event *ev);
+
 /* Non-zero when the caller asked the work to stop. */
 int progress_cancelled(const yj_progress *p);
 

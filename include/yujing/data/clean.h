@@ -99,7 +99,8 @@ void clean_result_free(yj_clean_result *r);
 int clean_table_stored(const yj_table *t, const json_t *stats, const json_t *settings, int is_label_source,
 		       yj_clean_opts *o, yj_clean_result *r);
 
-/* The report of one source: {"name", "rows_in", "duplicates_removed", ...}. */
+/* The report of one source: {"name", "rows_in", "duplicates_removed", ...};
+ * NULL when out of memory. */
 json_t *clean_report(const yj_clean_result *r);
 
 /* The value a kept cell takes in the snapshot, and how it changed:

@@ -21,12 +21,28 @@ enum {
 	EXPLAIN_BRANCH_CHARS = 10 /* characters kept per n-gram branch */
 };
 
+/* The bound on the occlusion work.  Scoring a character costs one forward
+ * of the whole text without it, so scoring every character of a long text
+ * costs its length squared (24,000 characters took minutes).  Only the
+ * first `scored` characters of an n-gram branch's text are occluded:
+ * scored = min(characters, EXPLAIN_OCCLUDE_CHARS, max(EXPLAIN_OCCLUDE_MIN,
+ * EXPLAIN_OCCLUDE_BYTES / bytes of the text)), so that the forwards hash at
+ * most about EXPLAIN_OCCLUDE_BYTES bytes.  The branch's share says how many
+ * were scored of how many (yj_branch_share, the JSON's "characters" and
+ * "characters_scored"). */
+enum {
+	EXPLAIN_OCCLUDE_CHARS = 2000,
+	EXPLAIN_OCCLUDE_MIN = 16,
+	EXPLAIN_OCCLUDE_BYTES = 24000000
+};
+
 /* One branch's share of the predicted category: its exact Shapley value
  * on the logit and on the probability, and the probability lost when it
  * alone is replaced by its baseline (leave one out). */
 typedef struct yj_branch_share {
 	char *name, *kind;
 	double logit, probability, leave_one_out;
+	size_t chars, chars_scored; /* an n-gram branch: its text's characters, those occluded (else 0) */
 } yj_branch_share;
 
 /* One character of an n-gram branch's text: the drop in the predicted
@@ -101,7 +117,9 @@ yj_status explain_case(yj_project *p, long long run, const char *key, long long 
 /* The explanation as `yujing explain --json` prints it: {"key",
  * "predicted", "probabilities": {category: p} (top 5), "output": {logit,
  * probability}, "base": {...}, "branches": [{name, kind, logit,
- * probability, leave_one_out}], "tokens": [{branch, text, score}], "run",
+ * probability, leave_one_out, and for an n-gram branch whose text is not
+ * empty characters, characters_scored}], "tokens": [{branch, text,
+ * score}], "run",
  * "fields": [{branch, field, part ("field", "rows", "gap"), logit,
  * probability, exact, and when not exact se_logit, se_probability}]}.
  * A new reference, the caller's; NULL when out of memory. */

@@ -28,12 +28,16 @@
 
 /* ------------------------------------------------------- the option structs */
 
+/* yj_train_opts.autoset: the settings train_opts_resolve chose */
+enum { TRAIN_AUTO_EPOCHS = 1, TRAIN_AUTO_BATCH = 2, TRAIN_AUTO_LR = 4 };
+
 typedef struct yj_train_opts {
-	int epochs;                 /* default 20 */
+	int epochs;                 /* 0 (default): auto, train_opts_resolve */
 	int patience;               /* epochs without a better validation macro-F1 before
 				     * stopping (default 5; 0: never stop early) */
-	int batch;                  /* default 256 */
-	float lr;                   /* default 1e-3 */
+	int batch;                  /* 0 (default): auto */
+	float lr;                   /* 0 (default): auto */
+	unsigned autoset;           /* TRAIN_AUTO_*: which of the three the rule chose (stored as "auto") */
 	float weight_decay;         /* default 0.01 */
 	float warmup;               /* fraction of the steps warming up (default 0.05) */
 	float clip;                 /* global gradient norm bound (default 1; 0 = none) */
@@ -64,6 +68,8 @@ typedef struct yj_train_opts {
 	uint64_t seed;          /* default 42 */
 	int threads;            /* 0: OPENBLAS_NUM_THREADS or all cores */
 	long long resume;       /* run to continue, 0 for a new run */
+	double checkpoint_seconds; /* least seconds between checkpoints at epoch ends (0: the
+				    * default, 120; negative: after every epoch); not stored */
 	yj_progress *progress;
 	/* Called after every epoch (may be NULL): epoch, train loss, and the
 	 * loss, accuracy and macro-F1 on the part the run selects on (the
@@ -114,7 +120,8 @@ enum {
 	SET_HIDDEN = 1,       /* not an option: a stored setting with its default only */
 	SET_HELP_DEFAULT = 2, /* the help text says the default itself */
 	SET_MIN_OPEN = 4,     /* SET_REAL: greater than min (not equal) */
-	SET_MAX_OPEN = 8      /* SET_REAL: less than max */
+	SET_MAX_OPEN = 8,     /* SET_REAL: less than max */
+	SET_AUTO = 16         /* "auto" is a value: zero, chosen at run time */
 };
 
 typedef struct yj_setting {
@@ -169,6 +176,18 @@ const char *settings_type_name(yj_setting_type t);
  * first: callbacks, resume and progress too). */
 void train_opts_default(yj_train_opts *o);
 void pretrain_opts_default(yj_pretrain_opts *o);
+
+/* Optimiser steps in an epoch over ntrain cases at batch (a last batch
+ * of one case is dropped). */
+size_t train_steps_per_epoch(size_t ntrain, int batch);
+
+/* The data-size rule: epochs, batch and lr left at 0 ("auto") are chosen
+ * from the number of training cases ntrain, and their bits set in
+ * o->autoset; the others are kept.  Batch: the power of two nearest
+ * ntrain / 100 (so about 100 steps an epoch), from 16 to 256.  Epochs:
+ * ceil(3000 / steps an epoch), from 10 to 100 (early stopping on the
+ * validation part may end the run sooner).  lr: 0.003. */
+void train_opts_resolve(yj_train_opts *o, size_t ntrain);
 
 /* The nn_precision (bf16.h) a "precision" setting asks for: 0 (auto)
  * nn_precision_default(), 1 NN_FP32, 2 NN_BF16. */
