@@ -327,6 +327,19 @@ static int rank_cmp(const void *a, const void *b)
 	return ix < iy ? -1 : ix > iy;
 }
 
+/* A metrics object with the keys a trial keeps (no per-category detail). */
+static json_t *brief(const json_t *m)
+{
+	static const char *const keys[] = {"accuracy", "macro_f1", "macro_precision", "macro_recall", "loss"};
+	json_t *b = json_object();
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = json_object_get(m, keys[i]);
+		if (v)
+			json_object_set(b, keys[i], v);
+	}
+	return b;
+}
+
 /* The report object (tune.h), test: the winner's test metrics or NULL. */
 static json_t *report(const tuner *t, json_t *test)
 {
@@ -345,7 +358,7 @@ static json_t *report(const tuner *t, json_t *test)
 	if (!r)
 		return NULL;
 	json_object_set_new(r, "best_run", t->best_run ? json_integer(t->best_run) : json_null());
-	json_object_set(r, "validation", t->best_valid ? t->best_valid : json_null());
+	json_object_set_new(r, "validation", t->best_valid ? brief(t->best_valid) : json_null());
 	if (test)
 		json_object_set(r, "test", test);
 	return r;
@@ -361,19 +374,6 @@ static yj_status write_report(tuner *t, yj_run_status status, json_t *test, int 
 	yj_status st = tunes_update(t->p, t->id, status, t->best_run, text, cancelled, err);
 	free(text);
 	return st;
-}
-
-/* A metrics object with the keys a trial keeps (no per-category detail). */
-static json_t *brief(const json_t *m)
-{
-	static const char *const keys[] = {"accuracy", "macro_f1", "macro_precision", "macro_recall", "loss"};
-	json_t *b = json_object();
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		json_t *v = json_object_get(m, keys[i]);
-		if (v)
-			json_object_set(b, keys[i], v);
-	}
-	return b;
 }
 
 static void report_event(tuner *t, const char *status, long long run, const char *args, double f1)
@@ -442,7 +442,7 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 				t->best_run = run;
 				t->best_f1 = f1;
 				json_decref(t->best_valid);
-				t->best_valid = json_incref(valid);
+				t->best_valid = brief(valid);
 			}
 		}
 		json_decref(ev);
@@ -555,7 +555,7 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		/* the test figures of the winner only: its "test" object, else
 		 * (a run of the old shape) its top-level metrics */
 		json_t *tv = json_object_get(ev, "test");
-		test = json_is_object(tv) ? json_incref(tv) : json_null();
+		test = json_is_object(tv) ? brief(tv) : json_null();
 		json_decref(ev);
 	}
 	if (!t.best_run && !t.requested) {
