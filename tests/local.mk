@@ -157,6 +157,9 @@ tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
+## yujing tune: trials tagged, the winner on validation, cancelling.
+TESTS += tests/cli/tune.sh
+EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
 EXTRA_DIST += tests/cli/valid.sh
