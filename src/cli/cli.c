@@ -217,6 +217,11 @@ int cli_print_json(json_t *v)
 
 /* ---------------------------------------------------------------- escape */
 
+/* Set when human-readable output could not be built (out of memory): the
+ * command's output is incomplete, and main() turns a success into a
+ * failure rather than exit 0 with a row or a value missing. */
+int cli_output_lost;
+
 const char *cli_esc(const char *s)
 {
 	static char *ring[8];
@@ -224,6 +229,8 @@ const char *cli_esc(const char *s)
 	char **slot = &ring[next++ % 8];
 	free(*slot);
 	*slot = escape_dup(s ? s : "");
+	if (!*slot)
+		cli_output_lost = 1;
 	return *slot ? *slot : "?";
 }
 
@@ -323,12 +330,15 @@ struct cli_table {
 cli_table *cli_table_new(int ncols)
 {
 	cli_table *t = calloc(1, sizeof *t);
-	if (!t)
+	if (!t) {
+		cli_output_lost = 1;
 		return NULL;
+	}
 	t->ncols = ncols;
 	t->right = calloc((size_t)ncols, sizeof *t->right);
 	if (!t->right) {
 		free(t);
+		cli_output_lost = 1;
 		return NULL;
 	}
 	return t;
@@ -347,14 +357,20 @@ void cli_table_row(cli_table *t, const char *const *cells)
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		char **c = realloc(t->cells, cap * (size_t)t->ncols * sizeof *c);
-		if (!c)
+		if (!c) {
+			cli_output_lost = 1;
 			return;
+		}
 		t->cells = c;
 		t->cap = cap;
 	}
 	/* Cells show labels, keys and field names from files: escaped. */
-	for (int i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = escape_dup(cells[i] ? cells[i] : "");
+	for (int i = 0; i < t->ncols; i++) {
+		char *e = escape_dup(cells[i] ? cells[i] : "");
+		if (!e)
+			cli_output_lost = 1;
+		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = e;
+	}
 	t->nrows++;
 }
 
@@ -363,8 +379,10 @@ void cli_table_print(cli_table *t, FILE *out, int indent)
 	if (!t || !t->nrows)
 		return;
 	int *w = calloc((size_t)t->ncols, sizeof *w);
-	if (!w)
+	if (!w) {
+		cli_output_lost = 1;
 		return;
+	}
 	for (size_t r = 0; r < t->nrows; r++)
 		for (int c = 0; c < t->ncols; c++) {
 			const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];

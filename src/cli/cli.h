@@ -83,6 +83,10 @@ void cli_progress_done(yj_progress *p);
  * NULL prints as "".  JSON output needs no escaping. */
 const char *cli_esc(const char *s);
 
+/* Set by cli_esc and the tables when they run out of memory: main() then
+ * fails the command ("out of memory: part of the output was lost"). */
+extern int cli_output_lost;
+
 typedef struct cli_table cli_table;
 cli_table *cli_table_new(int ncols);
 void cli_table_align(cli_table *t, int col, int right);

@@ -167,5 +167,9 @@ int main(int argc, char **argv)
 		perror(PACKAGE);
 		return 1;
 	}
+	if (cli_output_lost) {
+		fprintf(stderr, _("%s: out of memory: part of the output was lost\n"), PACKAGE);
+		return rc ? rc : 1;
+	}
 	return rc;
 }

@@ -16,6 +16,15 @@
 #include "yujing/data/table.h"
 #include "yujing/store/splits.h"
 
+/* A copy of the raw label; out of memory sets *multi to -1. */
+static char *label_dup(const char *raw, int *multi)
+{
+	char *d = strdup(raw);
+	if (!d)
+		*multi = -1;
+	return d;
+}
+
 char *split_label(const char *raw, yj_label_pick pick, int *multi)
 {
 	*multi = 0;
@@ -23,11 +32,16 @@ char *split_label(const char *raw, yj_label_pick pick, int *multi)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s != '[')
-		return strdup(raw);
-	json_t *a = json_loads(raw, JSON_DECODE_ANY, NULL);
+		return label_dup(raw, multi);
+	json_error_t je;
+	json_t *a = json_loads(raw, JSON_DECODE_ANY, &je);
+	if (!a && json_error_code(&je) == json_error_out_of_memory) {
+		*multi = -1;
+		return NULL;
+	}
 	if (!json_is_array(a)) {
 		json_decref(a);
-		return strdup(raw); /* a label that merely starts with '[' */
+		return label_dup(raw, multi); /* a label that merely starts with '[' */
 	}
 	char *out = NULL;
 	size_t n = json_array_size(a), distinct = 0;
@@ -45,6 +59,11 @@ char *split_label(const char *raw, yj_label_pick pick, int *multi)
 		if (!first) {
 			first = v;
 			out = strdup(v);
+			if (!out) {
+				json_decref(a);
+				*multi = -1;
+				return NULL;
+			}
 			distinct = 1;
 		} else if (strcmp(out, v)) {
 			distinct++;
@@ -203,6 +222,8 @@ yj_status split_run(yj_project *p, const yj_split_opts *o, json_t **report, yj_e
 		int multi;
 		char *label = split_label(table_text(&t, (size_t)t.label_col, r), o->pick, &multi);
 		if (!label) {
+			if (multi < 0)
+				goto nomem;
 			if (multi)
 				dropped_multi++;
 			else

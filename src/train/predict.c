@@ -18,6 +18,7 @@
 #include "yujing/store/runs.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/calibrate.h"
+#include "yujing/data/jtext.h"
 #include "yujing/train/predict.h"
 #include "yujing/train/report.h"
 #include "yujing/train/settings.h"
@@ -302,8 +303,21 @@ static yj_status read_temperature(yj_project *p, yj_run_model *rm, yj_error *err
 	yj_status st = runs_metrics(p, rm->run, &id, &text, err);
 	if (st)
 		return st;
-	json_t *mt = text ? json_loads(text, 0, NULL) : NULL;
+	json_error_t je;
+	json_t *mt = text ? json_loads(text, 0, &je) : NULL;
+	int bad = text && !mt;
 	free(text);
+	/* Unreadable metrics must not pass for "no temperature yet": the
+	 * probabilities would silently be uncalibrated. */
+	if (bad && json_error_code(&je) == json_error_out_of_memory)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (bad) {
+		error_set(err, YJ_EDATA, _("run %lld: its stored metrics could not be read (%s)"), rm->run, je.text);
+		error_at(err, NULL, -1, -1, "runs.metrics");
+		/* jansson does not always say that an allocation failed */
+		error_hint(err, _("when memory is short, try again; otherwise the project file was altered: train the run again"));
+		return YJ_EDATA;
+	}
 	st = report_temperature(mt, rm->run, &rm->temperature, err);
 	json_decref(mt);
 	return st;
@@ -417,7 +431,7 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 	char *src_name = NULL;
 	/* Without --alert: the project's thresholds, one per category. */
 	double *thr = o->nalerts ? NULL : malloc((size_t)(K ? K : 1) * sizeof *thr);
-	if (!alert_k || !idx || (!o->nalerts && !thr)) {
+	if (!alert_k || !idx || !preds || (!o->nalerts && !thr)) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
@@ -470,9 +484,10 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 		for (int b = 0; b < B; b++) {
 			const float *pr = rm.m.fu.probs + (size_t)b * (size_t)K;
 			json_t *probs = json_object();
-			for (int k = 0; k < K; k++)
-				json_object_set_new(probs, json_string_value(json_array_get(rm.labels, (size_t)k)),
-						    json_real(pr[k]));
+			int bad = !probs;
+			for (int k = 0; !bad && k < K; k++)
+				bad = json_object_set_new(probs, json_string_value(json_array_get(rm.labels, (size_t)k)),
+							  json_real(pr[k]));
 			int alert = 0;
 			for (size_t a = 0; a < o->nalerts; a++)
 				alert |= pr[alert_k[a]] >= o->alerts[a].p;
@@ -481,9 +496,23 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			yj_prediction_rec *r = &recs[i + (size_t)b];
 			r->key = rm.cases.key[idx[i + (size_t)b]];
 			r->predicted = json_string_value(json_array_get(rm.labels, (size_t)vec_argmax(pr, K)));
-			r->probabilities = json_dumps(probs, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
-			json_array_append_new(preds, json_pack("{s:s, s:s, s:o, s:b}", "key", r->key, "predicted",
-							       r->predicted, "probabilities", probs, "alert", alert));
+			/* Every value is checked: a prediction missing from the
+			 * output or stored without its probabilities would be a
+			 * wrong answer with exit status 0. */
+			if (!bad)
+				bad = !(r->probabilities = jtext_dump(probs, JSON_COMPACT | JSON_PRESERVE_ORDER |
+										    JSON_REAL_PRECISION(9)));
+			if (bad) {
+				json_decref(probs);
+			} else {
+				bad = json_array_append_new(preds, json_pack("{s:s, s:s, s:o, s:b}", "key", r->key,
+									     "predicted", r->predicted, "probabilities",
+									     probs, "alert", alert));
+			}
+			if (bad) {
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+				goto out;
+			}
 		}
 	}
 	long long batch = 0;
@@ -491,11 +520,16 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 		     : (st = predictions_store(p, rm.run, o->unlabeled ? "unlabeled" : "project", 0, recs, n, err)))
 		goto out;
 	size_t j;
-	for (j = 0; batch && j < json_array_size(preds); j++) /* new cases: their batch */
-		json_object_set_new(json_array_get(preds, j), "batch", json_integer(batch));
-	*out = json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
-	if (batch)
-		json_object_set_new(*out, "batch", json_integer(batch));
+	int bad = 0;
+	for (j = 0; !bad && batch && j < json_array_size(preds); j++) /* new cases: their batch */
+		bad = json_object_set_new(json_array_get(preds, j), "batch", json_integer(batch));
+	*out = bad ? NULL : json_pack("{s:I, s:O}", "run", (json_int_t)rm.run, "predictions", preds);
+	if (*out && batch && json_object_set_new(*out, "batch", json_integer(batch))) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	if (!*out)
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 out:
 	for (size_t i = 0; recs && i < n; i++)
 		free((char *)recs[i].probabilities);

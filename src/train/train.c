@@ -1240,8 +1240,12 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 	}
 	if (st)
 		return st;
-	json_t *mt = text ? json_loads(text, JSON_PRESERVE_ORDER, NULL) : NULL;
+	json_error_t je;
+	json_t *mt = text ? json_loads(text, JSON_PRESERVE_ORDER, &je) : NULL;
+	int oom = text && !mt && json_error_code(&je) == json_error_out_of_memory;
 	free(text);
+	if (oom)
+		return nomem(err);
 	if (!mt) {
 		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), id);
 		return YJ_ENOTFOUND;
@@ -1251,8 +1255,14 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 		json_decref(mt);
 		return st;
 	}
+	/* The metrics under the run's id; every key copied or none (an
+	 * allocation failing halfway would print a report with parts missing). */
 	json_t *o = json_pack("{s:I}", "run", (json_int_t)id);
-	json_object_update(o, mt);
+	if (!o || json_object_update(o, mt)) {
+		json_decref(o);
+		json_decref(mt);
+		return nomem(err);
+	}
 	json_decref(mt);
 	*out = o;
 	return YJ_OK;

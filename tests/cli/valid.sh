@@ -254,6 +254,14 @@ for bad in 50 0.01 '"x"'; do
 done
 setT "$T1"
 expect_exit 0 yujing eval p.yj --run 1
+# Metrics that are not JSON at all must not pass for "no temperature yet"
+# (predict would give uncalibrated probabilities with exit 0): refused,
+# naming runs.metrics.  The text is kept in runs.message meanwhile.
+sql p.yj "UPDATE runs SET message = metrics, metrics = 'not json {' WHERE id = 1" >/dev/null
+expect_exit 1 yujing predict p.yj --run 1 --source cases=cases.csv
+expect_stderr_contains "field 'runs.metrics': run 1: its stored metrics could not be read"
+sql p.yj "UPDATE runs SET metrics = message, message = NULL WHERE id = 1" >/dev/null
+expect_exit 0 yujing eval p.yj --run 1
 
 # ------------------------------------------------------------ --valid 0
 expect_exit 0 yujing split p.yj --seed 5 --valid 0

@@ -65,7 +65,8 @@ int split_assign(const char *label, size_t n, double test, double valid, uint64_
 
 /* The label a raw label value stands for under `pick`: a malloc'd string,
  * or NULL when the value has no category (empty array) or is dropped
- * (several categories with drop-multi; *multi is then set). */
+ * (several categories with drop-multi; *multi is then set to 1).  Out
+ * of memory: NULL with *multi set to -1. */
 char *split_label(const char *raw, yj_label_pick pick, int *multi);
 
 #endif
