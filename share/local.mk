@@ -15,3 +15,13 @@ dist_democail_DATA = share/yujing/demo/cail/cases.jsonl
 toolsdir = $(pkgdatadir)/tools
 dist_tools_SCRIPTS = tools/pretrain_ddp.py
 dist_tools_DATA = tools/yujing_bert.py
+# The encoder `yujing demo --dataset cail` gives a BERT branch: pretrained on
+# the demo's CAIL facts (its README.md says how and what it scores).
+encodercaildir = $(pkgdatadir)/encoders/cail-bert-tiny
+dist_encodercail_DATA = \
+	share/yujing/encoders/cail-bert-tiny/README.md \
+	share/yujing/encoders/cail-bert-tiny/config.json \
+	share/yujing/encoders/cail-bert-tiny/vocab.txt \
+	share/yujing/encoders/cail-bert-tiny/model.safetensors
+# The ablation of the text branches on CAIL (the encoder's README has its table).
+dist_tools_SCRIPTS += tools/ablation_cail.sh

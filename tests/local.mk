@@ -199,7 +199,8 @@ TESTS += \
 	tests/tui/pane.sh \
 	tests/tui/inspector-fields.sh \
 	tests/tui/cases-sort.sh \
-	tests/tui/runs.sh
+	tests/tui/runs.sh \
+	tests/tui/trainer-path.sh
 EXTRA_DIST += \
 	tests/tui/tmux.sh \
 	tests/tui/frame.sh \
@@ -216,6 +217,7 @@ EXTRA_DIST += \
 	tests/tui/inspector-fields.sh \
 	tests/tui/cases-sort.sh \
 	tests/tui/runs.sh \
+	tests/tui/trainer-path.sh \
 	tests/tui/key-latency.py \
 	tests/tui/po-tr.py
 
@@ -226,8 +228,9 @@ check_PROGRAMS += tests/unit/test-pretrain-mask
 tests_unit_test_pretrain_mask_SOURCES = tests/unit/test-pretrain-mask.c
 tests_unit_test_pretrain_mask_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_unit_test_pretrain_mask_LDADD = $(TRAIN_LIBS)
-TESTS += tests/cli/pretrain.sh tests/model/learn-bf16.sh
-EXTRA_DIST += tests/cli/pretrain.sh tests/model/learn-bf16.sh
+TESTS += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh
+EXTRA_DIST += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh \
+	tests/cli/hf_torch_check.py
 
 ## The multimodal model: n-gram branch, fusion head, Shapley values
 ## (tests/nn/test-fusion.c); train, predict and explain end to end.
@@ -337,3 +340,12 @@ EXTRA_DIST += tests/cli/run-life.sh
 # Issue 14: the trainer's and investigator's traps.
 TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
 EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+
+## Comparing two runs (issue 14): McNemar worked by hand, the paired
+## bootstrap against tests/reference/compare_ref.py (scikit-learn).
+check_PROGRAMS += tests/unit/test-compare
+tests_unit_test_compare_SOURCES = tests/unit/test-compare.c
+tests_unit_test_compare_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_compare_LDADD = $(TRAIN_LIBS)
+TESTS += tests/cli/compare.sh
+EXTRA_DIST += tests/cli/compare.sh

@@ -10,7 +10,7 @@ there and brings the result back:
     yujing pretrain case.yj --export-corpus corpus.jsonl   # the texts, as yujing tokenizes them
     torchrun --nproc_per_node 2 tools/pretrain_ddp.py \\
         --model start/ --corpus corpus.jsonl --out pretrained/ --epochs 3
-    yujing pretrain case.yj --from pretrained/ --epochs 0   # or: yujing train case.yj --text-model pretrained/
+    yujing pretrain case.yj --use pretrained/   # or: yujing train case.yj --text-model pretrained/
 
 On a GPU cluster, one line per node (N nodes of G GPUs, nccl chosen when CUDA is there):
 
@@ -18,14 +18,24 @@ On a GPU cluster, one line per node (N nodes of G GPUs, nccl chosen when CUDA is
         --rdzv_endpoint HOST:29500 tools/pretrain_ddp.py --model start/ \\
         --corpus corpus.jsonl --out pretrained/ --epochs 3 --batch 64
 
-The corpus is JSON lines with "ids" (token ids, [CLS] ... [SEP], as
-`yujing pretrain --export-corpus` writes them), so the texts are tokenized by
-yujing itself.  The masking is yujing's (tools/yujing_bert.py, mask_tokens),
-the optimiser AdamW with linear warm-up and decay, decay on weights but not on
-biases and LayerNorm, gradient clipping at --clip; a seeded 5% of the texts is
-held out and scored with a fixed mask after each epoch (loss and masked-token
-accuracy, summed over all processes).  Rank 0 writes --out as a Hugging Face
-directory (config.json, vocab.txt, model.safetensors; F32) that yujing loads.
+The corpus is JSON lines {"text": ..., "ids": [...]} as
+`yujing pretrain --export-corpus` writes them; only "ids" (token ids,
+[CLS] ... [SEP]) is read, so the texts are tokenized by yujing itself and
+"text" is there for people and other tools.  The masking is yujing's
+(--masking token: tools/yujing_bert.py, mask_tokens) or contiguous spans
+(--masking span: span_mask_tokens, SpanBERT's geometric span lengths, the same
+number of predicted tokens); the optimiser AdamW with linear warm-up and
+decay, decay on weights but not on biases and LayerNorm, gradient clipping at
+--clip; a seeded 5% of the texts is held out and scored with a fixed token
+mask after each epoch (loss and masked-token accuracy, summed over all
+processes; the same measure whatever --masking trains with).  Rank 0 writes
+--out as a Hugging Face directory (config.json with "yujing_vocab_sha256",
+vocab.txt, model.safetensors; F32, or F16 with --dtype f16) that yujing
+loads.  --init L,H,A,I --vocab FILE starts from a new model instead of
+--model; --cut-vocab keeps only the tokens the corpus uses (how the shipped
+encoder, share/yujing/encoders/cail-bert-tiny, stays small: its README has
+the command); --time-limit ends a long run early, its result written as at
+the end.
 
 Standard library and torch (Debian's python3-torch) only.
 """
@@ -48,7 +58,18 @@ import yujing_bert as yb  # noqa: E402
 def parse_args(argv=None):
     a = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.add_argument("--model", required=True, help="Hugging Face BERT directory to start from")
+    a.add_argument("--model", help="Hugging Face BERT directory to start from")
+    a.add_argument("--init", metavar="L,H,A,I",
+                   help="start from a new model instead: layers, hidden, heads, intermediate "
+                        "(with --vocab; --max-pos positions)")
+    a.add_argument("--vocab", help="the vocabulary the corpus ids refer to (with --init)")
+    a.add_argument("--max-pos", type=int, default=512, help="position embeddings of an --init model")
+    a.add_argument("--cut-vocab", action="store_true",
+                   help="keep only the tokens the corpus uses (and [PAD] [UNK] [CLS] [SEP] [MASK]), "
+                        "in their order; the corpus ids and the embeddings are mapped to the new ids")
+    a.add_argument("--masking", choices=("token", "span"), default="token",
+                   help="token: BERT's (yujing's); span: contiguous spans (SpanBERT's geometric lengths)")
+    a.add_argument("--dtype", choices=("f32", "f16"), default="f32", help="the weights written to --out")
     a.add_argument("--corpus", required=True, help="JSON lines with 'ids' (yujing pretrain --export-corpus)")
     a.add_argument("--out", required=True, help="directory to write the pretrained encoder to")
     a.add_argument("--epochs", type=int, default=3)
@@ -62,6 +83,9 @@ def parse_args(argv=None):
     a.add_argument("--seed", type=int, default=42)
     a.add_argument("--backend", choices=("auto", "gloo", "nccl"), default="auto")
     a.add_argument("--log-every", type=int, default=10, help="steps between progress lines")
+    a.add_argument("--time-limit", type=float, default=0,
+                   help="seconds of training after which the run ends early (held-out figures and "
+                        "--out as at the end; 0: none)")
     return a.parse_args(argv)
 
 
@@ -97,9 +121,10 @@ def batches(docs, order, size, pad_id):
 
 
 def mlm_loss(model, ids, attn, labels):
-    _, logits = model(ids, attn)
-    return F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100,
-                           reduction="sum"), logits
+    """Summed cross-entropy at the predicted positions and their logits (N, V)."""
+    sel = labels != -100
+    _, logits = model(ids, attn, None, sel)
+    return F.cross_entropy(logits, labels[sel], reduction="sum"), logits
 
 
 def main(argv=None):
@@ -114,12 +139,50 @@ def main(argv=None):
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
 
-    model, cfg, vocab, ignored = yb.load_dir(args.model)
-    start_tensors, _ = yb.read_safetensors(os.path.join(args.model, "model.safetensors"))
-    keep = {k: v.float() for k, v in start_tensors.items() if k.startswith("bert.pooler.")}
+    if (args.model is None) == (args.init is None):
+        sys.exit("pretrain_ddp: give --model DIR or --init L,H,A,I (with --vocab)")
+    if args.init:
+        if not args.vocab:
+            sys.exit("pretrain_ddp: --init needs --vocab")
+        L, H, A, I = (int(x) for x in args.init.split(","))
+        vocab = yb.read_vocab(args.vocab)
+        cfg = {"architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": len(vocab),
+               "hidden_size": H, "num_hidden_layers": L, "num_attention_heads": A,
+               "intermediate_size": I, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+               "attention_probs_dropout_prob": 0.1, "max_position_embeddings": args.max_pos,
+               "type_vocab_size": 2, "initializer_range": 0.02, "layer_norm_eps": 1e-12,
+               "pad_token_id": vocab.index("[PAD]"), "position_embedding_type": "absolute"}
+        model, ignored, keep = yb.BertForMaskedLM(cfg), [], {}
+        torch.manual_seed(args.seed)
+        model.init_weights(torch.Generator().manual_seed(args.seed))
+    else:
+        model, cfg, vocab, ignored = yb.load_dir(args.model)
+        start_tensors, _ = yb.read_safetensors(os.path.join(args.model, "model.safetensors"))
+        keep = {k: v.float() for k, v in start_tensors.items() if k.startswith("bert.pooler.")}
     tok = {t: i for i, t in enumerate(vocab)}
     cls_id, sep_id, pad_id, mask_id = (tok[t] for t in ("[CLS]", "[SEP]", "[PAD]", "[MASK]"))
     docs = load_corpus(args.corpus, args.max_len, cls_id, sep_id)
+    if args.cut_vocab:
+        used = {i for d in docs for i in d} | {tok[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
+        old = sorted(used)
+        new_id = {o: n for n, o in enumerate(old)}
+        docs = [[new_id[i] for i in d] for d in docs]
+        vocab = [vocab[o] for o in old]
+        idx = torch.tensor(old)
+        with torch.no_grad():
+            emb = model.bert.embeddings.word_embeddings
+            w = emb.weight[idx].clone()
+            b = model.cls.predictions.bias[idx].clone()
+            cfg = dict(model.config, vocab_size=len(vocab), pad_token_id=new_id[cfg.get("pad_token_id", 0)])
+            fresh = yb.BertForMaskedLM(cfg)
+            sd = model.state_dict()
+            sd["bert.embeddings.word_embeddings.weight"] = w
+            sd["cls.predictions.bias"] = b
+            fresh.load_state_dict(sd)
+        model = fresh
+        tok = {t: i for i, t in enumerate(vocab)}
+        cls_id, sep_id, pad_id, mask_id = (tok[t] for t in ("[CLS]", "[SEP]", "[PAD]", "[MASK]"))
+    mask_fn = yb.span_mask_tokens if args.masking == "span" else yb.mask_tokens
     if max((max(d) for d in docs), default=0) >= cfg["vocab_size"]:
         sys.exit(f"{args.corpus}: an id is beyond the model's vocab_size {cfg['vocab_size']}")
     if max((len(d) for d in docs), default=0) > cfg["max_position_embeddings"]:
@@ -157,6 +220,8 @@ def main(argv=None):
         print(f"pretrain_ddp: {world} processes ({backend}), {len(train)} texts "
               f"({len(held)} held out), {steps_per_epoch} steps an epoch of {args.batch} texts "
               f"per process, {args.epochs} epochs", flush=True)
+        print(f"pretrain_ddp: {sum(p.numel() for p in model.parameters())} parameters, vocabulary of "
+              f"{len(vocab)}, {args.masking} masking", flush=True)
         if ignored:
             print(f"pretrain_ddp: set aside from {args.model}: {', '.join(ignored)}", flush=True)
     for epoch in range(args.epochs):
@@ -167,8 +232,14 @@ def main(argv=None):
         mine = order[rank::world].tolist()
         mine += mine[:share - len(mine)]
         mg = torch.Generator().manual_seed((args.seed * 1000003 + epoch) * 4099 + rank)
+        stop = torch.zeros(1)
         for ids, attn in batches(train, mine, args.batch, pad_id):
-            x, y = yb.mask_tokens(ids, attn, special, cfg["vocab_size"], mask_id, args.mask, mg)
+            if args.time_limit > 0:  # every process stops at the same step
+                stop[0] = float(time.time() - t0 > args.time_limit)
+                dist.all_reduce(stop)
+                if stop[0] > 0:
+                    break
+            x, y = mask_fn(ids, attn, special, cfg["vocab_size"], mask_id, args.mask, mg)
             x, y, attn = x.to(dev), y.to(dev), attn.to(dev)
             for grp in opt.param_groups:
                 grp["lr"] = lr_at(step)
@@ -196,15 +267,21 @@ def main(argv=None):
                 ls, logits = mlm_loss(model, x.to(dev), attn.to(dev), y.to(dev))
                 sel = y.to(dev) != -100
                 tot += torch.tensor([float(ls), float(sel.sum()),
-                                     float((logits.argmax(-1)[sel] == y.to(dev)[sel]).sum())],
+                                     float((logits.argmax(-1) == y.to(dev)[sel]).sum())],
                                     dtype=torch.float64)
         dist.all_reduce(tot)
         if rank == 0 and tot[1] > 0:
             print(f"epoch {epoch + 1}: held-out loss {tot[0] / tot[1]:.4f}, masked-token accuracy "
                   f"{tot[2] / tot[1]:.4f}", flush=True)
+        if stop[0] > 0:
+            if rank == 0:
+                print(f"pretrain_ddp: --time-limit {args.time_limit:g}s reached at step {step} of {total}",
+                      flush=True)
+            break
     if rank == 0:
         model.to("cpu")
-        yb.save_dir(args.out, model, vocab, keep=keep)
+        yb.save_dir(args.out, model, vocab, keep=keep,
+                    dtype=torch.float16 if args.dtype == "f16" else torch.float32)
         print(f"pretrain_ddp: wrote {args.out}", flush=True)
     dist.barrier()
     dist.destroy_process_group()

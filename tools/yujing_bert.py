@@ -11,6 +11,7 @@ LayerNorm eps from the config, the decoder tied to the word embeddings).
 Used by tools/pretrain_ddp.py (distributed pretraining) and by the test
 reference tests/reference/gen_hf_trained.py.  Standard library + torch only.
 """
+import hashlib
 import json
 import math
 import os
@@ -173,10 +174,13 @@ class BertForMaskedLM(nn.Module):
         self.bert = _Bert(self.config)
         self.cls = _Head(self.config)
 
-    def forward(self, ids, mask, types=None):
-        """Last hidden states (B, T, C) and MLM logits (B, T, V)."""
+    def forward(self, ids, mask, types=None, select=None):
+        """Last hidden states (B, T, C) and MLM logits (B, T, V); with select
+        (a (B, T) bool tensor) the logits of the selected positions only
+        (N, V), in row-major order: the head's cost where it is needed."""
         h = self.bert(ids, mask, types)
-        return h, self.cls.predictions(h, self.bert.embeddings.word_embeddings.weight)
+        hs = h if select is None else h[select]
+        return h, self.cls.predictions(hs, self.bert.embeddings.word_embeddings.weight)
 
     def init_weights(self, generator=None):
         """BertPreTrainedModel._init_weights: N(0, initializer_range) for
@@ -278,6 +282,14 @@ def load_dir(path, strict=True):
     with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
     vocab = read_vocab(os.path.join(path, "vocab.txt"))
+    want = cfg.pop("yujing_vocab_sha256", None)
+    cfg.pop("torch_dtype", None)
+    if want is not None:
+        with open(os.path.join(path, "vocab.txt"), "rb") as f:
+            got = hashlib.sha256(f.read()).hexdigest()
+        if got != want:
+            raise ValueError(f"{path}/vocab.txt has sha256 {got[:12]}..., the encoder was trained on "
+                             f"{want[:12]}...: retrain it on this vocabulary")
     tensors, _ = read_safetensors(os.path.join(path, "model.safetensors"))
     sd, ignored = {}, []
     for k, t in tensors.items():
@@ -291,26 +303,46 @@ def load_dir(path, strict=True):
     return model, cfg, vocab, sorted(ignored)
 
 
-def save_dir(path, model, vocab, keep=None):
-    """config.json, vocab.txt and model.safetensors (F32); keep: extra
-    tensors to write as they are (e.g. a pooler the model does not use)."""
+def vocab_bytes(vocab):
+    """vocab.txt's bytes as save_dir writes them (one token a line, '\\n' after each)."""
+    return ("\n".join(vocab) + "\n").encode("utf-8")
+
+
+def save_dir(path, model, vocab, keep=None, dtype=torch.float32):
+    """config.json, vocab.txt and model.safetensors (dtype: float32 or
+    float16); keep: extra tensors to write as they are (e.g. a pooler the
+    model does not use).  config.json records the vocabulary's SHA-256 as
+    "yujing_vocab_sha256", which yujing checks against vocab.txt."""
     os.makedirs(path, exist_ok=True)
     cfg = dict(model.config)
     cfg.setdefault("architectures", ["BertForMaskedLM"])
     cfg.setdefault("model_type", "bert")
     cfg["vocab_size"] = len(vocab) if len(vocab) > cfg["vocab_size"] else cfg["vocab_size"]
+    vb = vocab_bytes(vocab)
+    cfg["yujing_vocab_sha256"] = hashlib.sha256(vb).hexdigest()
+    if dtype == torch.float16:
+        cfg["torch_dtype"] = "float16"
     with open(os.path.join(path, "config.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=2, ensure_ascii=False)
         f.write("\n")
-    with open(os.path.join(path, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(vocab) + "\n")
-    tensors = {k: v.float() for k, v in model.state_dict().items()}
+    with open(os.path.join(path, "vocab.txt"), "wb") as f:
+        f.write(vb)
+    tensors = {k: v.to(dtype) for k, v in model.state_dict().items()}
     for k, v in (keep or {}).items():
-        tensors.setdefault(k, v)
+        tensors.setdefault(k, v.to(dtype))
     write_safetensors(os.path.join(path, "model.safetensors"), tensors, {"format": "pt"})
 
 
 # ----------------------------------------------------------------- masking
+def _start_masking(ids, attn, special):
+    """A copy of ids, labels all -100, and the candidates: attended tokens
+    that are not special."""
+    cand = attn.bool()
+    for s in special:
+        cand &= ids != s
+    return ids.clone(), torch.full_like(ids, -100), cand
+
+
 def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
     """The masking of `yujing pretrain` (src/train/pretrain.c, pretrain_mask):
     of a text's nc tokens that are not [CLS], [SEP] or padding, exactly
@@ -320,11 +352,7 @@ def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
     id with 0.1.  Returns (inputs, labels), labels -100 where nothing is
     predicted.  (The random streams differ from yujing's: the rule is the
     same, not the draws.)"""
-    ids = ids.clone()
-    labels = torch.full_like(ids, -100)
-    cand = attn.bool()
-    for s in special:
-        cand &= ids != s
+    ids, labels, cand = _start_masking(ids, attn, special)
     for b in range(ids.shape[0]):
         pos = torch.nonzero(cand[b]).flatten()
         nc = len(pos)
@@ -337,4 +365,44 @@ def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
         ids[b, chosen[u < 0.8]] = mask_id
         rnd = chosen[u >= 0.9]
         ids[b, rnd] = torch.randint(vocab_size, (len(rnd),), generator=gen)
+    return ids, labels
+
+
+def span_mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen, p=0.2, max_span=10):
+    """Contiguous span masking (SpanBERT's rule, Joshi et al. 2020): the same
+    k = floor(frac * nc + 1/2) predicted tokens per text as mask_tokens, but
+    chosen as spans: a span length is drawn from a geometric distribution
+    (p, clipped to max_span and to what is left of k), its start uniformly
+    among the candidates, and overlapping picks add only their new tokens,
+    until k tokens are chosen.  A span never crosses [CLS]/[SEP]/padding
+    (it is cut there).  Each span is replaced as a whole: [MASK] with
+    probability 0.8, kept with 0.1, random ids with 0.1."""
+    ids, labels, cand = _start_masking(ids, attn, special)
+    for b in range(ids.shape[0]):
+        pos = torch.nonzero(cand[b]).flatten().tolist()
+        nc = len(pos)
+        if nc == 0:
+            continue
+        k = min(max(int(math.floor(frac * nc + 0.5)), 1), nc)
+        ok = set(pos)
+        chosen = set()
+        tries = 0
+        while len(chosen) < k and tries < 100 * k:
+            tries += 1
+            u = float(torch.rand(1, generator=gen))
+            n = min(max_span, 1 + int(math.floor(math.log(1.0 - u) / math.log(1.0 - p))), k - len(chosen))
+            start = pos[int(torch.randint(nc, (1,), generator=gen))]
+            span = [t for t in range(start, start + n) if t in ok]
+            span = span[:next((i for i in range(1, len(span)) if span[i] != span[i - 1] + 1), len(span))]
+            new = [t for t in span if t not in chosen]
+            if not new:
+                continue
+            chosen.update(new)
+            t = torch.tensor(new)
+            labels[b, t] = ids[b, t]
+            r = float(torch.rand(1, generator=gen))
+            if r < 0.8:
+                ids[b, t] = mask_id
+            elif r >= 0.9:
+                ids[b, t] = torch.randint(vocab_size, (len(new),), generator=gen)
     return ids, labels

@@ -26,10 +26,11 @@
 #include "yujing/data/split.h"
 #include "yujing/store/project.h"
 #include "yujing/train/predict.h"
+#include "yujing/train/pretrain.h"
 #include "yujing/train/train.h"
 
 
-enum { O_DATASET = 256, O_ROWS, O_NO_TUI, O_EPOCHS };
+enum { O_DATASET = 256, O_ROWS, O_NO_TUI, O_NO_BERT, O_EPOCHS };
 
 static const cli_option options[] = {
 	{"dataset", O_DATASET, N_("NAME"),
@@ -38,6 +39,8 @@ static const cli_option options[] = {
 	{"rows", O_ROWS, N_("N"), N_("read only the first N cases of the demo data (a quick look, tests)")},
 	{"epochs", O_EPOCHS, N_("N"), N_("training epochs (default: 30 for chicago, 14 for cail)")},
 	{"no-tui", O_NO_TUI, NULL, N_("stop after the predictions instead of opening the workbench")},
+	{"no-bert", O_NO_BERT, NULL,
+	 N_("cail: leave out the BERT branch (the shipped encoder, frozen) beside the n-gram branch")},
 	{0},
 };
 
@@ -55,6 +58,8 @@ typedef struct {
 	int epochs, batch;
 	float lr;
 	unsigned buckets; /* n-gram hash buckets: few, for speed */
+	const char *encoder; /* a shipped text encoder (under the data directory) for a frozen BERT
+			      * branch beside the n-gram one; NULL: none */
 } demo_set;
 
 static const demo_set sets[] = {
@@ -62,18 +67,18 @@ static const demo_set sets[] = {
 	 "yujing-demo",
 	 {{"incident", "demo/chicago/incident.csv", "primary_type", "location_description"},
 	  {"place", "demo/chicago/place.csv", NULL, "block"}},
-	 2, "structured,ngram", 30, 256, 0.003f, 16384},
+	 2, "structured,ngram", 30, 256, 0.003f, 16384, NULL},
 	{"cail",
 	 "yujing-demo-cail",
 	 {{"cases", "demo/cail/cases.jsonl", "meta.accusation", "fact"}},
-	 1, "ngram", 14, 32, 0.005f, 32768},
+	 1, "ngram", 14, 32, 0.005f, 32768, "encoders/cail-bert-tiny"},
 };
 
 typedef struct {
 	const cli_command *cmd;
 	const demo_set *set;
 	long rows, epochs;
-	int no_tui;
+	int no_tui, no_bert;
 } demo_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -100,6 +105,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 		break;
 	case O_NO_TUI:
 		a->no_tui = 1;
+		break;
+	case O_NO_BERT:
+		a->no_bert = 1;
 		break;
 	}
 	return 0;
@@ -155,9 +163,12 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	yj_progress pg;
 	json_t *rep = NULL;
 	char data[4096], tmp[4096];
-	const int N = 6;
+	char enc[4096];
+	const char *encoder = s->encoder && !a->no_bert ? cli_data_path(s->encoder, enc, sizeof enc) : NULL;
+	const int N = encoder ? 7 : 6;
+	int k = 0;
 
-	stage(1, N, _("importing the demo data"));
+	stage(++k, N, _("importing the demo data"));
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const demo_source *ds = &s->src[i];
 		const char *path = cli_data_path(ds->file, data, sizeof data);
@@ -194,7 +205,7 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 		printf(_("      source '%s': %lld rows from %s\n"), ds->source, res.rows, ds->file);
 	}
 
-	stage(2, N, _("profiling the data quality"));
+	stage(++k, N, _("profiling the data quality"));
 	yj_profile_opts po = {.sigma = 3, .progress = &pg};
 	cli_progress_init(&pg);
 	yj_status st = profile_run(p, NULL, &po, &rep, &err);
@@ -204,7 +215,7 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	json_decref(rep);
 	rep = NULL;
 
-	stage(3, N, _("cleaning with k = 0.3 and 3 sigma"));
+	stage(++k, N, _("cleaning with k = 0.3 and 3 sigma"));
 	yj_clean_opts co;
 	clean_opts_default(&co);
 	co.k_missing = co.k_outlier = 0.3;
@@ -218,7 +229,7 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	json_decref(rep);
 	rep = NULL;
 
-	stage(4, N, _("splitting each category 7:3 (seed 42)"));
+	stage(++k, N, _("splitting each category 7:3 (seed 42)"));
 	yj_split_opts so = {.test = 0.3, .valid = SPLIT_VALID_DEFAULT, .seed = 42, .pick = LABEL_PICK_FIRST};
 	if ((st = split_run(p, &so, &rep, &err)))
 		return cli_fail(&err);
@@ -229,10 +240,24 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 	json_decref(rep);
 	rep = NULL;
 
-	stage(5, N, _("training the model"));
+	if (encoder) {
+		stage(++k, N, _("taking the shipped text encoder for a frozen BERT branch"));
+		long long prun = 0, penc = 0;
+		if ((st = pretrain_use(p, encoder, &prun, &penc, &err)))
+			return cli_fail(&err);
+		printf(_("      encoder %lld from %s\n"), penc, encoder);
+	}
+
+	stage(++k, N, _("training the model"));
 	yj_train_opts to;
 	train_opts_default(&to);
 	to.branches = s->branches;
+	if (encoder) {
+		/* the n-gram branch and a BERT branch on the same text: the encoder
+		 * frozen, so every case is encoded once and cached in the project */
+		to.branches = "ngram,text";
+		to.freeze_text = 1;
+	}
 	to.epochs = a->epochs ? (int)a->epochs : s->epochs;
 	to.batch = s->batch;
 	to.lr = s->lr;
@@ -254,7 +279,7 @@ static int build(const demo_args *a, yj_project *p, const char *dir)
 		rep = NULL;
 	}
 
-	stage(6, N, _("predicting the unlabeled cases"));
+	stage(++k, N, _("predicting the unlabeled cases"));
 	yj_predict_opts pr = {.run = run, .unlabeled = 1};
 	if ((st = predict_run(p, &pr, &rep, &err)))
 		return cli_fail(&err);
@@ -339,7 +364,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_demo = {
 	.name = "demo",
-	.synopsis = N_("[DIR] [--dataset chicago|cail] [--rows N] [--epochs N] [--no-tui]"),
+	.synopsis = N_("[DIR] [--dataset chicago|cail] [--rows N] [--epochs N] [--no-bert] [--no-tui]"),
 	.summary = N_("Build a demo project from real data and open the workbench on it"),
 	.description = N_("Creates DIR/demo.yj (DIR defaults to yujing-demo, or yujing-demo-cail for "
 			  "cail) from the data installed with yujing (YUJING_DATADIR overrides where it "
@@ -348,7 +373,9 @@ const cli_command cmd_demo = {
 			  "chicago, the default, is Chicago "
 			  "police incidents in two sources (what happened, where) with short text fields, "
 			  "the category fields that give the label away left out; cail is Chinese case "
-			  "narratives from CAIL2018. A finished demo is reused by the next run."),
+			  "narratives from CAIL2018, whose model has a BERT branch (the encoder shipped in "
+			  "encoders/cail-bert-tiny, frozen; --no-bert leaves it out) beside the n-gram branch. "
+			  "A finished demo is reused by the next run."),
 	.options = options,
 	.run = run,
 };

@@ -10,6 +10,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 #include "yujing/model/bert.h"
 #include "yujing/text/tokenizer.h"
 
-enum { O_MODEL = 256, O_POOL, O_MAXLEN, O_JSON };
+enum { O_MODEL = 256, O_POOL, O_MAXLEN, O_JSON, O_MLM };
 enum { POOL_CLS, POOL_MEAN, POOL_POOLER };
 
 static const cli_option options[] = {
@@ -29,6 +30,9 @@ static const cli_option options[] = {
 	    "tanh pooler)")},
 	{"max-len", O_MAXLEN, N_("N"), N_("truncate to N ids, [CLS] and [SEP] included")},
 	{"json", O_JSON, NULL, N_("print one JSON object per input: {\"ids\": [...], \"vector\": [...]}")},
+	{"mlm", O_MLM, NULL,
+	 N_("with --json, also \"hidden\" (every token's last hidden state) and \"mlm\" (per token the "
+	    "masked-LM head's 5 highest logits, their ids and the log-sum-exp of all)")},
 	{0},
 };
 
@@ -37,7 +41,7 @@ typedef struct {
 	const char *model;
 	int pool;
 	long max_len;
-	int json;
+	int json, mlm;
 } embed_args;
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -65,8 +69,64 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case O_JSON:
 		a->json = 1;
 		break;
+	case O_MLM:
+		a->mlm = 1;
+		break;
 	}
 	return 0;
+}
+
+/* o.hidden: the last hidden states (n rows); o.mlm: per position the
+ * MLM head's 5 highest logits ("top" ids, "logits") and "lse", the
+ * log-sum-exp of the row, so a reference can check the whole row. */
+static yj_status mlm_json(yj_bert *m, const int32_t *ids, int n, json_t *o, yj_error *err)
+{
+	(void)ids;
+	int C = m->cfg.hidden, V = m->cfg.vocab_size;
+	json_t *hid = json_array(), *rows = json_array();
+	for (int t = 0; t < n; t++) {
+		json_t *h = json_array();
+		for (int c = 0; c < C; c++)
+			json_array_append_new(h, json_real(m->last_hidden[(size_t)t * C + c]));
+		json_array_append_new(hid, h);
+	}
+	json_object_set_new(o, "hidden", hid);
+	if (!m->has_mlm) {
+		json_decref(rows);
+		return error_set(err, YJ_EUSAGE, _("the model has no masked-LM head (cls.predictions); leave out --mlm"));
+	}
+	int32_t *pos = malloc((size_t)n * sizeof *pos);
+	if (!pos || bert_mlm_reserve(m, n)) {
+		free(pos);
+		json_decref(rows);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	for (int t = 0; t < n; t++)
+		pos[t] = t;
+	yj_status st = bert_mlm_forward(m, pos, n, err);
+	free(pos);
+	for (int t = 0; !st && t < n; t++) {
+		const float *x = m->mlm_logits + (size_t)t * V;
+		int top[5] = {-1, -1, -1, -1, -1};
+		for (int j = 0; j < V; j++) /* insertion into the 5 best, the lower id first on ties */
+			for (int k = 0; k < 5; k++)
+				if (top[k] < 0 || x[j] > x[top[k]]) {
+					memmove(top + k + 1, top + k, (size_t)(4 - k) * sizeof *top);
+					top[k] = j;
+					break;
+				}
+		double mx = x[top[0]], sum = 0;
+		for (int j = 0; j < V; j++)
+			sum += exp((double)x[j] - mx);
+		json_t *ti = json_array(), *tl = json_array();
+		for (int k = 0; k < 5 && top[k] >= 0; k++) {
+			json_array_append_new(ti, json_integer(top[k]));
+			json_array_append_new(tl, json_real(x[top[k]]));
+		}
+		json_array_append_new(rows, json_pack("{s:o, s:o, s:f}", "top", ti, "logits", tl, "lse", mx + log(sum)));
+	}
+	json_object_set_new(o, "mlm", rows);
+	return st;
 }
 
 /* Encode one text and print its vector.  Returns an exit code. */
@@ -103,6 +163,11 @@ static int one(const embed_args *a, const yj_vocab *v, yj_bert *m, float *vec, c
 		for (int c = 0; c < C; c++)
 			json_array_append_new(jv, json_real(vec[c]));
 		json_t *o = json_pack("{s:o, s:o}", "ids", ji, "vector", jv);
+		if (o && a->mlm && mlm_json(m, ids, (int)n, o, &err)) {
+			json_decref(o);
+			free(ids);
+			return cli_fail(&err);
+		}
 		/* 9 significant digits read back as the same float. */
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
@@ -139,6 +204,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	snprintf(vp, sizeof vp, "%s/vocab.txt", a.model);
 	yj_vocab v;
 	if (vocab_load(vp, &v, &err) != YJ_OK) {
+		bert_free(&m);
+		return cli_fail(&err);
+	}
+	if (vocab_check_encoder(&v, m.cfg.vocab_sha256, a.model, &err) != YJ_OK) {
+		vocab_free(&v);
 		bert_free(&m);
 		return cli_fail(&err);
 	}

@@ -20,7 +20,7 @@
 
 /* cmd-tokenize.c: the shipped data directory. */
 
-enum { O_RESUME = 256, O_CANCEL, O_EXPORT, O_ENCODER, O_JSON };
+enum { O_RESUME = 256, O_CANCEL, O_EXPORT, O_EXPORT_CORPUS, O_USE, O_ENCODER, O_JSON };
 
 /* The settings (settings_pretrain) come first; then these. */
 static const cli_option options[] = {
@@ -29,6 +29,13 @@ static const cli_option options[] = {
 	{"export", O_EXPORT, N_("DIR"),
 	 N_("write the active encoder (or --encoder ID) as config.json, vocab.txt and model.safetensors "
 	    "into DIR, without training")},
+	{"export-corpus", O_EXPORT_CORPUS, N_("FILE"),
+	 N_("write the texts pretraining reads, tokenized as it tokenizes them (the vocabulary of --from "
+	    "DIR or --vocab, --max-len), to FILE as JSON lines {\"text\": ..., \"ids\": [...]}, "
+	    "without training (for tools/pretrain_ddp.py)")},
+	{"use", O_USE, N_("DIR"),
+	 N_("make the Hugging Face directory DIR (e.g. tools/pretrain_ddp.py's result, or an encoder "
+	    "installed with yujing) the project's text encoder, without training")},
 	{"encoder", O_ENCODER, N_("ID"), N_("the stored encoder --export writes")},
 	{"json", O_JSON, NULL, N_("print the result as JSON")},
 	{0},
@@ -38,7 +45,7 @@ typedef struct {
 	const cli_command *cmd;
 	yj_pretrain_opts o;
 	long cancel, encoder;
-	const char *export_dir;
+	const char *export_dir, *export_corpus, *use;
 	int json;
 	json_t *epochs;
 } pretrain_args;
@@ -74,6 +81,12 @@ static int on_opt(void *ctx, int key, const char *arg)
 		break;
 	case O_EXPORT:
 		a->export_dir = arg;
+		break;
+	case O_EXPORT_CORPUS:
+		a->export_corpus = arg;
+		break;
+	case O_USE:
+		a->use = arg;
 		break;
 	case O_JSON:
 		a->json = 1;
@@ -120,6 +133,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return cli_usage_error(cmd, _("expected one project file"));
 	if (a.encoder && !a.export_dir)
 		return cli_usage_error(cmd, _("--encoder goes with --export DIR"));
+	if (!!a.export_dir + !!a.export_corpus + !!a.use > 1)
+		return cli_usage_error(cmd, _("--export, --export-corpus and --use are separate commands: give one"));
 	if (a.o.from && a.o.vocab)
 		return cli_usage_error(cmd, _("--from DIR brings its own vocabulary; leave out --vocab"));
 	if (project_open(argv[i], &p, &err))
@@ -143,8 +158,28 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		}
 		goto out;
 	}
+	if (a.use) {
+		long long run = 0, enc = 0;
+		if (pretrain_use(p, a.use, &run, &enc, &err))
+			rc = cli_fail(&err);
+		else if (a.json)
+			rc = cli_print_json(json_pack("{s:I, s:I}", "run", (json_int_t)run, "encoder", (json_int_t)enc));
+		else
+			printf(_("run %lld: encoder %lld (from %s) is the project's text encoder\n"), run, enc, a.use);
+		goto out;
+	}
 	if (!a.o.from && !a.o.vocab)
 		a.o.vocab = cli_data_path("bert-base-chinese-vocab.txt", vpath, sizeof vpath);
+	if (a.export_corpus) {
+		size_t n = 0;
+		if (pretrain_export_corpus(p, &a.o, a.export_corpus, &n, &err))
+			rc = cli_fail(&err);
+		else if (a.json)
+			rc = cli_print_json(json_pack("{s:I, s:s}", "texts", (json_int_t)n, "file", a.export_corpus));
+		else
+			printf(_("wrote %zu texts to %s\n"), n, a.export_corpus);
+		goto out;
+	}
 	a.epochs = json_array();
 	yj_progress pg;
 	cli_progress_init(&pg);

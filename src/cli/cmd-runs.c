@@ -1,8 +1,10 @@
 /*
- * cmd-runs.c - yujing runs PROJECT [--history RUN] [--delete RUN] [--use RUN] [--json]
+ * cmd-runs.c - yujing runs PROJECT [--history RUN] [--delete RUN] [--use RUN]
+ * [--compare A B [--resamples N] [--seed N]] [--json]
  */
 #include <config.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,21 +12,27 @@
 #include "yujing/base/i18n.h"
 #include "yujing/store/project.h"
 #include "yujing/store/runs.h"
+#include "yujing/train/compare.h"
 #include "yujing/train/train.h"
 
-enum { O_JSON = 256, O_HISTORY, O_DELETE, O_USE };
+enum { O_JSON = 256, O_HISTORY, O_DELETE, O_USE, O_COMPARE, O_RESAMPLES, O_SEED };
 
 static const cli_option options[] = {
 	{"delete", O_DELETE, N_("RUN"), N_("remove a run that is not training, with its steps and predictions")},
 	{"history", O_HISTORY, N_("RUN"), N_("print a run's loss curve: a table of its epochs (with --json also every step's loss)")},
 	{"use", O_USE, N_("RUN"), N_("make a completed classifier run the model of record (predict, explain, Cases and Warnings use it; 0 unpins)")},
+	{"compare", O_COMPARE, N_("A"), N_("compare run A with run B (the operand after PROJECT): their data and settings first; "
+					   "on the same test set McNemar's p for accuracy and a paired bootstrap interval "
+					   "(95 percent) of the macro-F1 difference, with each category's change")},
+	{"resamples", O_RESAMPLES, N_("N"), N_("bootstrap resamples of --compare (default 1000)")},
+	{"seed", O_SEED, N_("N"), N_("seed of --compare's bootstrap (default 0)")},
 	{"json", O_JSON, NULL, N_("print as JSON")},
 	{0},
 };
 
 typedef struct {
 	int json;
-	long history, del, use;
+	long history, del, use, compare, resamples, seed;
 	int have_use;
 } runs_args;
 
@@ -39,6 +47,12 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return cli_usage_error(cli_find("runs"), _("--delete wants a run number"));
 	else if (key == O_USE && (cli_parse_long(arg, &a->use) || a->use < 0))
 		return cli_usage_error(cli_find("runs"), _("--use wants a run number"));
+	else if (key == O_COMPARE && (cli_parse_long(arg, &a->compare) || a->compare < 1))
+		return cli_usage_error(cli_find("runs"), _("--compare wants a run number"));
+	else if (key == O_RESAMPLES && (cli_parse_long(arg, &a->resamples) || a->resamples < 1 || a->resamples > 1000000))
+		return cli_usage_error(cli_find("runs"), _("--resamples wants a number from 1 to 1000000"));
+	else if (key == O_SEED && cli_parse_long(arg, &a->seed))
+		return cli_usage_error(cli_find("runs"), _("--seed wants a non-negative number"));
 	if (key == O_USE)
 		a->have_use = 1;
 	return 0;
@@ -94,14 +108,122 @@ static int print_history(json_t *h)
 	return 0;
 }
 
+/* The comparison's name of a data row, as the reader reads it. */
+static const char *data_name(const char *what)
+{
+	if (!what)
+		return "";
+	if (!strcmp(what, "snapshot"))
+		return _("snapshot");
+	if (!strcmp(what, "split"))
+		return _("split");
+	if (!strcmp(what, "train_cases"))
+		return _("training cases");
+	if (!strcmp(what, "test_cases"))
+		return _("test cases");
+	if (!strcmp(what, "valid_cases"))
+		return _("validation cases");
+	return what; /* "cleaning.KEY", a setting's name */
+}
+
+/* One "a b" row of the comparison's data or settings. */
+static void compare_rows(cli_table *t, json_t *rows, const char *name_key)
+{
+	size_t k;
+	json_t *r;
+	json_array_foreach(rows, k, r)
+	{
+		const char *name = json_string_value(json_object_get(r, name_key));
+		const char *row[] = {cli_esc(data_name(name)), cli_esc(json_string_value(json_object_get(r, "a"))),
+				     cli_esc(json_string_value(json_object_get(r, "b"))), ""};
+		cli_table_row(t, row);
+	}
+}
+
+/* runs --compare as text: the data, the settings, then the statistics. */
+static int print_compare(json_t *c)
+{
+	long long ra = (long long)json_integer_value(json_object_get(c, "a"));
+	long long rb = (long long)json_integer_value(json_object_get(c, "b"));
+	char ha[32], hb[32];
+	snprintf(ha, sizeof ha, _("run %lld"), ra);
+	snprintf(hb, sizeof hb, _("run %lld"), rb);
+	cli_table *t = cli_table_new(4);
+	const char *head[] = {_("data"), ha, hb, ""};
+	cli_table_row(t, head);
+	compare_rows(t, json_object_get(c, "data"), "what");
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	json_t *settings = json_object_get(c, "settings");
+	if (json_array_size(settings)) {
+		t = cli_table_new(4);
+		const char *h2[] = {_("settings that differ"), ha, hb, ""};
+		cli_table_row(t, h2);
+		compare_rows(t, settings, "name");
+		printf("\n");
+		cli_table_print(t, stdout, 0);
+		cli_table_free(t);
+	} else
+		printf(_("\nthe runs' settings are the same\n"));
+	const char *note = json_string_value(json_object_get(c, "note"));
+	if (note) {
+		printf("\n%s\n", note);
+		json_decref(c);
+		return 0;
+	}
+	json_t *acc = json_object_get(c, "accuracy"), *f1 = json_object_get(c, "macro_f1");
+	json_t *mc = json_object_get(c, "mcnemar");
+	printf(_("\nthe same %lld test cases\n"), (long long)json_integer_value(json_object_get(c, "test_cases")));
+	printf(_("accuracy  %.4f  %.4f  %+.4f   McNemar: %lld cases only run %lld gets right, %lld only run %lld; "
+		 "exact p %.4g, chi2 %.4g (p %.4g)\n"),
+	       json_number_value(json_object_get(acc, "a")), json_number_value(json_object_get(acc, "b")),
+	       json_number_value(json_object_get(acc, "delta")), (long long)json_integer_value(json_object_get(mc, "a_only")),
+	       ra, (long long)json_integer_value(json_object_get(mc, "b_only")), rb,
+	       json_number_value(json_object_get(mc, "p_exact")), json_number_value(json_object_get(mc, "chi2")),
+	       json_number_value(json_object_get(mc, "p_chi2")));
+	printf(_("macro-F1  %.4f  %.4f  %+.4f   95%% interval [%+.4f, %+.4f] (paired bootstrap, %lld resamples, seed %lld)\n"),
+	       json_number_value(json_object_get(f1, "a")), json_number_value(json_object_get(f1, "b")),
+	       json_number_value(json_object_get(f1, "delta")), json_number_value(json_object_get(f1, "ci_low")),
+	       json_number_value(json_object_get(f1, "ci_high")),
+	       (long long)json_integer_value(json_object_get(f1, "resamples")),
+	       (long long)json_integer_value(json_object_get(f1, "seed")));
+	t = cli_table_new(5);
+	const char *h3[] = {_("category (largest change first)"), _("support"), ha, hb, _("change")};
+	cli_table_row(t, h3);
+	for (int i = 1; i < 5; i++)
+		cli_table_align(t, i, 1);
+	size_t k;
+	json_t *r;
+	json_array_foreach(json_object_get(c, "per_category"), k, r)
+	{
+		char b[4][32];
+		snprintf(b[0], 32, "%lld", (long long)json_integer_value(json_object_get(r, "support")));
+		snprintf(b[1], 32, "%.4f", json_number_value(json_object_get(r, "f1_a")));
+		snprintf(b[2], 32, "%.4f", json_number_value(json_object_get(r, "f1_b")));
+		snprintf(b[3], 32, "%+.4f", json_number_value(json_object_get(r, "delta")));
+		const char *row[] = {cli_esc(json_string_value(json_object_get(r, "category"))), b[0], b[1], b[2], b[3]};
+		cli_table_row(t, row);
+	}
+	printf(_("\nF1 per category\n"));
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	json_decref(c);
+	return 0;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
 	runs_args a = {0};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
-	if (argc - i != 1)
+	if (a.compare && argc - i != 2)
+		return cli_usage_error(cmd, _("--compare A wants run B after the project file"));
+	if (!a.compare && argc - i != 1)
 		return cli_usage_error(cmd, _("expected one project file"));
+	long other = 0;
+	if (a.compare && (cli_parse_long(argv[i + 1], &other) || other < 1))
+		return cli_usage_error(cmd, _("--compare A wants run B after the project file"));
 	yj_error err;
 	error_clear(&err);
 	yj_project *p;
@@ -125,6 +247,15 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		else
 			printf(_("no run pinned: the model of record is the latest completed classifier run\n"));
 		return 0;
+	}
+	if (a.compare) {
+		json_t *c = NULL;
+		yj_compare_opts co = {.resamples = (int)a.resamples, .seed = (uint64_t)a.seed};
+		yj_status st = compare_runs(p, a.compare, other, &co, &c, &err);
+		project_close(p);
+		if (st)
+			return cli_fail(&err);
+		return a.json ? cli_print_json(c) : print_compare(c);
 	}
 	json_t *out;
 	yj_status st = a.history ? train_history(p, a.history, &out, &err) : train_list(p, &out, &err);
@@ -171,7 +302,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 
 const cli_command cmd_runs = {
 	.name = "runs",
-	.synopsis = N_("PROJECT [--history RUN] [--delete RUN] [--use RUN] [--json]"),
+	.synopsis = N_("PROJECT [--history RUN] [--delete RUN] [--use RUN] [--compare A B] [--json]"),
 	.summary = N_("List training runs with their status and metrics"),
 	.options = options,
 	.run = run,

@@ -182,6 +182,19 @@ static yj_status load_config(const char *path, yj_bert_cfg *c, yj_error *err)
 	    cfg_real(root, "attention_probs_dropout_prob", 0.1, &c->attn_drop, path, err) ||
 	    cfg_real(root, "initializer_range", 0.02, &c->init_range, path, err))
 		goto out;
+	json_t *vh = json_object_get(root, "yujing_vocab_sha256");
+	if (vh && !json_is_null(vh)) {
+		const char *h = json_string_value(vh);
+		size_t n = h ? strlen(h) : 0;
+		if (n != 64 || strspn(h, "0123456789abcdef") != 64) {
+			error_set(err, YJ_EDATA, "%s: \"yujing_vocab_sha256\" is not 64 lower-case hex digits", path);
+			error_at(err, path, -1, -1, "yujing_vocab_sha256");
+			error_hint(err, "it is the SHA-256 of the vocab.txt the encoder was trained on; "
+					"remove the field if it is unknown");
+			goto out;
+		}
+		memcpy(c->vocab_sha256, h, 65);
+	}
 	st = bert_config_check(c, err);
 	if (st != YJ_OK && err) {
 		/* Name the file; the field is already set. */
@@ -512,6 +525,8 @@ char *bert_config_json(const yj_bert *m)
 				"initializer_range", jfloat(c->init_range), "layer_norm_eps",
 				jfloat(c->ln_eps), "pad_token_id", c->pad_token_id,
 				"position_embedding_type", "absolute");
+	if (cfg && c->vocab_sha256[0])
+		json_object_set_new(cfg, "yujing_vocab_sha256", json_string(c->vocab_sha256));
 	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
 			 : NULL;
 	json_decref(cfg);

@@ -241,3 +241,23 @@ yj_status splits_part_counts(yj_project *p, long long split, long long counts[3]
 		return store_sqlite_error(db, rc, _("reading the split"), err);
 	return YJ_OK;
 }
+
+yj_status splits_latest_settings(yj_project *p, long long *split, char **settings, yj_error *err)
+{
+	static const char sql[] = "SELECT id, settings FROM splits ORDER BY id DESC LIMIT 1";
+	sqlite3 *db = project_db(p);
+	sqlite3_stmt *st = NULL;
+	*split = 0;
+	*settings = NULL;
+	int oom = 0;
+	int rc = store_prepare(db, &st, sql, "");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*split = sqlite3_column_int64(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		oom = t && !(*settings = strdup(t));
+	}
+	yj_status ret = store_row_end(db, st, rc, oom, _("reading the latest split"), sql, err);
+	return ret == YJ_ENOTFOUND ? YJ_OK : ret;
+}

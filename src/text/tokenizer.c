@@ -51,6 +51,29 @@ void vocab_free(yj_vocab *v)
 	memset(v, 0, sizeof *v);
 }
 
+yj_status vocab_check_encoder(const yj_vocab *v, const char *trained_sha256, const char *dir, yj_error *err)
+{
+	if (!trained_sha256 || !*trained_sha256 || !strcmp(trained_sha256, v->sha256))
+		return YJ_OK;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	if (!strcmp(trained_sha256, VOCAB_MODIFIED_SHA256))
+		error_set(err, YJ_EDATA,
+			  _("the encoder in %s was trained on the modified copy of the bert-base-chinese vocabulary "
+			    "(sha256 %.12s..., the old ids), but its vocab.txt is another (sha256 %.12s...): 1,256 of "
+			    "its ids would mean other tokens"),
+			  dir, trained_sha256, v->sha256);
+	else
+		error_set(err, YJ_EDATA,
+			  _("the encoder in %s was trained on a vocabulary with sha256 %.12s..., but its vocab.txt "
+			    "has sha256 %.12s...: its ids would mean other tokens"),
+			  dir, trained_sha256, v->sha256);
+	error_at(err, path, -1, -1, "yujing_vocab_sha256");
+	error_hint(err, _("put back the vocab.txt it was trained on, or train the encoder again on this one "
+			  "(yujing pretrain PROJECT, or pretrain --from a directory with this vocabulary)"));
+	return YJ_EDATA;
+}
+
 yj_status vocab_load(const char *path, yj_vocab *v, yj_error *err)
 {
 	memset(v, 0, sizeof *v);

@@ -133,6 +133,8 @@ typedef struct {
 	size_t ntext, text_cap;
 	json_t *fields;     /* "source.field" names read */
 	size_t *train, ntrain, *hold, nhold;
+	FILE *corpus_out;   /* pretrain_export_corpus: each text goes here */
+	const char *corpus_path;
 	yj_bert m;
 	int have_model;
 	yj_adamw opt;
@@ -185,6 +187,32 @@ static int add_text(pretrainer *t, const int32_t *ids, size_t n)
 	return 0;
 }
 
+/* One line of the exported corpus: {"text": ..., "ids": [...]}. */
+static yj_status corpus_line(pretrainer *t, const char *text, size_t len, const int32_t *ids, size_t n,
+			     yj_error *err)
+{
+	json_t *a = json_array(), *o = NULL;
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(ids[i])))
+			break;
+	if (a && json_array_size(a) == n)
+		o = json_pack("{s:s%, s:O}", "text", text, len, "ids", a);
+	json_decref(a);
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!line)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	int bad = fputs(line, t->corpus_out) < 0 || fputc('\n', t->corpus_out) < 0;
+	free(line);
+	if (bad) {
+		error_set(err, YJ_EIO, _("cannot write %s: %s"), t->corpus_path, strerror(errno));
+		error_at(err, t->corpus_path, -1, -1, NULL);
+		return YJ_EIO;
+	}
+	t->ntext++;
+	return YJ_OK;
+}
+
 /* Tokenize every distinct non-null value of every text field. */
 static yj_status load_corpus(pretrainer *t, yj_error *err)
 {
@@ -219,11 +247,13 @@ static yj_status load_corpus(pretrainer *t, yj_error *err)
 				size_t n = 0;
 				if (tokenizer_encode(&t->vocab, col->value[d], col->len[d], 1, t->o.max_len, &ids,
 						     &n) ||
-				    (n > 2 && add_text(t, ids, n))) {
+				    (n > 2 && !t->corpus_out && add_text(t, ids, n))) {
 					free(ids);
 					st = error_set(err, YJ_ENOMEM, _("out of memory"));
 					break;
 				}
+				if (n > 2 && t->corpus_out)
+					st = corpus_line(t, col->value[d], col->len[d], ids, n, err);
 				free(ids);
 			}
 		}
@@ -669,16 +699,9 @@ static void pretrainer_free(pretrainer *t)
 		free(t->own[i]);
 }
 
-/* The model: from a directory (its vocabulary) or initialised. */
-static yj_status make_model(pretrainer *t, yj_error *err)
+/* The vocabulary of the run: vocab, resolved. */
+static yj_status load_vocab(pretrainer *t, const char *vocab, yj_error *err)
 {
-	yj_pretrain_opts *o = &t->o;
-	char vp[4200];
-	const char *vocab = o->vocab;
-	if (o->from) {
-		snprintf(vp, sizeof vp, "%s/vocab.txt", o->from);
-		vocab = vp;
-	}
 	if (!vocab)
 		return error_set(err, YJ_EUSAGE, _("no vocabulary given"));
 	yj_status st = vocab_load(vocab, &t->vocab, err);
@@ -693,8 +716,27 @@ static yj_status make_model(pretrainer *t, yj_error *err)
 		error_at(err, vocab, -1, -1, NULL);
 		return YJ_EDATA;
 	}
+	return YJ_OK;
+}
+
+/* The model: from a directory (its vocabulary) or initialised. */
+static yj_status make_model(pretrainer *t, yj_error *err)
+{
+	yj_pretrain_opts *o = &t->o;
+	char vp[4200];
+	const char *vocab = o->vocab;
+	if (o->from) {
+		snprintf(vp, sizeof vp, "%s/vocab.txt", o->from);
+		vocab = vp;
+	}
+	yj_status st = load_vocab(t, vocab, err);
+	if (st)
+		return st;
 	if (o->from) {
 		if ((st = bert_load_dir(&t->m, o->from, o->seed, err)))
+			return st;
+		t->have_model = 1;
+		if ((st = vocab_check_encoder(&t->vocab, t->m.cfg.vocab_sha256, o->from, err)))
 			return st;
 	} else {
 		yj_bert_cfg cfg;
@@ -704,6 +746,8 @@ static yj_status make_model(pretrainer *t, yj_error *err)
 			return st;
 	}
 	t->have_model = 1;
+	/* the encoder stored names its vocabulary (store_encoder stores that file) */
+	memcpy(t->m.cfg.vocab_sha256, t->vocab.sha256, sizeof t->vocab.sha256);
 	t->m.precision = settings_precision(o->precision);
 	if (t->vocab.n > (size_t)t->m.cfg.vocab_size) {
 		error_set(err, YJ_EDATA, _("%s has %zu tokens, more than the model's vocab_size %d"), vocab,
@@ -900,6 +944,74 @@ end:
 		st = run_end(&t.r, st, err);
 	}
 out:
+	pretrainer_free(&t);
+	return st;
+}
+
+yj_status pretrain_export_corpus(yj_project *p, const yj_pretrain_opts *opts, const char *path, size_t *ntexts,
+				 yj_error *err)
+{
+	pretrainer t;
+	memset(&t, 0, sizeof t);
+	t.p = p;
+	t.o = *opts;
+	*ntexts = 0;
+	char vp[4200], tmp[4300];
+	const char *vocab = t.o.vocab;
+	if (t.o.from) {
+		snprintf(vp, sizeof vp, "%s/vocab.txt", t.o.from);
+		vocab = vp;
+	}
+	if (t.o.max_len < 3)
+		return error_set(err, YJ_EUSAGE, _("invalid pretraining options (epochs >= 1, batch >= 1, max-len >= 3, "
+						    "0 < mask < 1, lr > 0)"));
+	yj_status st = load_vocab(&t, vocab, err);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (!st && !(t.corpus_out = fopen(tmp, "w"))) {
+		st = error_set(err, YJ_EIO, _("cannot create %s: %s"), tmp, strerror(errno));
+		error_at(err, tmp, -1, -1, NULL);
+	}
+	t.corpus_path = path;
+	if (!st)
+		st = load_corpus(&t, err);
+	if (t.corpus_out) {
+		if (fclose(t.corpus_out) != 0 && !st) {
+			st = error_set(err, YJ_EIO, _("cannot write %s: %s"), path, strerror(errno));
+			error_at(err, path, -1, -1, NULL);
+		}
+		if (!st && rename(tmp, path) != 0) {
+			st = error_set(err, YJ_EIO, _("cannot write %s: %s"), path, strerror(errno));
+			error_at(err, path, -1, -1, NULL);
+		}
+		if (st)
+			unlink(tmp);
+	}
+	*ntexts = t.ntext;
+	pretrainer_free(&t);
+	return st;
+}
+
+yj_status pretrain_use(yj_project *p, const char *dir, long long *run_id, long long *encoder_id, yj_error *err)
+{
+	pretrainer t;
+	memset(&t, 0, sizeof t);
+	t.p = p;
+	pretrain_opts_default(&t.o);
+	t.o.from = dir;
+	t.o.config = NULL; /* the directory's */
+	t.o.epochs = 0;    /* recorded as such: nothing was trained */
+	run_init(&t.r, p, 1, NULL);
+	*run_id = *encoder_id = 0;
+	yj_status st = make_model(&t, err);
+	if (!st && !(t.fields = json_array()))
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!st && !(st = create_run(&t, err))) {
+		t.started = 1;
+		*run_id = t.r.id;
+		st = store_encoder(&t, encoder_id, err);
+	}
+	if (t.started)
+		st = run_end(&t.r, st, err);
 	pretrainer_free(&t);
 	return st;
 }

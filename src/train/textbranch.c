@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/base/sha256.h"
 #include "yujing/model/multimodal.h"
 #include "yujing/nn/safetensors.h"
 #include "yujing/store/encoders.h"
@@ -37,6 +38,11 @@ static yj_status load_dir(yj_textenc *e, const char *dir, uint64_t seed, yj_erro
 	snprintf(path, sizeof path, "%s/vocab.txt", dir);
 	if ((st = vocab_load(path, &e->voc, err))) {
 		bert_free(&e->bert);
+		return st;
+	}
+	if ((st = vocab_check_encoder(&e->voc, e->bert.cfg.vocab_sha256, dir, err))) {
+		bert_free(&e->bert);
+		vocab_free(&e->voc);
 		return st;
 	}
 	if ((long)e->voc.n > (long)e->bert.cfg.vocab_size) {
@@ -262,6 +268,14 @@ yj_status textenc_store(yj_project *p, const yj_textenc *e, long long run, long 
 		for (size_t i = 0; i < e->voc.n; i++)
 			q += sprintf(q, "%s\n", e->voc.tokens[i]);
 		*q = '\0';
+	}
+	if (!st) {
+		/* the configuration names the vocabulary stored beside it */
+		yj_bert named = e->bert;
+		sha256_hex(voc, strlen(voc), named.cfg.vocab_sha256);
+		free(cfg);
+		if (!(cfg = bert_config_json(&named)))
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
 	if (!st)
 		st = encoders_put(p, run, cfg, voc, w, nw, id, err);

@@ -37,6 +37,8 @@
 #include "yujing/data/clean.h"
 #include "yujing/store/project.h"
 #include "yujing/store/prompts.h"
+#include "yujing/store/runs.h"
+#include "yujing/store/splits.h"
 #include "yujing/train/train.h"
 
 #define CTRL_KEY(c) ((c)&0x1f)
@@ -196,10 +198,20 @@ static void load_sources(tui_app *a)
 	tui_submit(a, &s->base);
 }
 
-/* The status line: active snapshot and latest run. */
+/* The status line: active snapshot, its split, the model of record and
+ * the latest run. */
 typedef struct {
 	tui_job base;
-	long long snapshot, run;
+	long long snapshot, split, model, run;
+	int pinned;
+	/* the launches not yet matched (copied), and their runs: -1 gone
+	 * without one we can name, 0 not yet known */
+	long long lpid[TUI_MAX_LAUNCH], lafter[TUI_MAX_LAUNCH], lrun[TUI_MAX_LAUNCH];
+	char *llog[TUI_MAX_LAUNCH];
+	int nl;
+	/* the active snapshot has no split: the latest split and its settings */
+	long long last_split;
+	json_t *last_settings;
 	char status[32];
 	unsigned long long fp; /* fingerprint of the catalogue */
 } status_job;
@@ -211,6 +223,64 @@ static unsigned long long fnv(unsigned long long h, const char *s)
 	return (h ^ 0xff) * 1099511628211ULL;
 }
 
+/* Whether the log at path names run id as train writes it at its end
+ * ("run N done", "运行 N 完成", a hint "--resume N"). */
+static int log_names_run(const char *path, long long id)
+{
+	char *lines[32];
+	size_t n = tui_read_tail(path, lines, 32);
+	int hit = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *l = lines[i] ? lines[i] : "";
+		static const char *const pat[] = {"run %lld ", "\xe8\xbf\x90\xe8\xa1\x8c %lld ", "--resume %lld"};
+		for (size_t k = 0; !hit && k < sizeof pat / sizeof pat[0]; k++) {
+			char want[64];
+			snprintf(want, sizeof want, pat[k], id);
+			const char *f = strstr(l, want);
+			size_t wl = strlen(want);
+			hit = f && (f == l || f[-1] == ' ' || f[-1] == '\'') && !(f[wl] >= '0' && f[wl] <= '9');
+		}
+		free(lines[i]);
+	}
+	return hit;
+}
+
+/* Which run each launch made: the run whose process it is while it
+ * trains; once the process is gone (the run may have ended before we
+ * looked), the one run after `after` that no live process holds and that
+ * its log names, else none (-1: it failed before making a run, or we
+ * cannot tell: a run another process started meanwhile is never taken). */
+static void match_launches(yj_project *p, status_job *s, json_t *arr)
+{
+	size_t i;
+	json_t *r;
+	for (int k = 0; k < s->nl; k++) {
+		long long found = 0, cand = 0;
+		int ncand = 0;
+		json_array_foreach(arr, i, r)
+		{
+			long long id = json_integer_value(json_object_get(r, "id"));
+			if (id <= s->lafter[k])
+				continue;
+			yj_run_row row;
+			yj_error e;
+			if (runs_get(p, id, &row, &e))
+				continue;
+			if (row.pid == s->lpid[k])
+				found = id;
+			else if (!row.pid || !runs_pid_alive(row.pid)) {
+				cand = id;
+				ncand++;
+			}
+			runs_row_free(&row);
+		}
+		if (found)
+			s->lrun[k] = found;
+		else if (!runs_pid_alive(s->lpid[k]))
+			s->lrun[k] = ncand == 1 && log_names_run(s->llog[k], cand) ? cand : -1;
+	}
+}
+
 static void status_run(tui_job *j, yj_project *p)
 {
 	status_job *s = (status_job *)j;
@@ -218,6 +288,15 @@ static void status_run(tui_job *j, yj_project *p)
 	error_clear(&e);
 	if (clean_active_snapshot(p, &s->snapshot, &e))
 		s->snapshot = 0;
+	long long snap = 0;
+	if (splits_of_active_snapshot(p, &s->split, &snap, &e))
+		s->split = 0;
+	if (runs_model_of_record(p, &s->model, &s->pinned, &e))
+		s->model = 0;
+	char *text = NULL;
+	if (s->snapshot && !s->split && !splits_latest_settings(p, &s->last_split, &text, &e) && text)
+		s->last_settings = json_loads(text, 0, NULL);
+	free(text);
 	/* Another process may import or replace a source: notice it. */
 	yj_source_info *v;
 	size_t nv;
@@ -239,14 +318,78 @@ static void status_run(tui_job *j, yj_project *p)
 			s->run = json_integer_value(json_object_get(r, "id"));
 			snprintf(s->status, sizeof s->status, "%s", json_string_value(json_object_get(r, "status")));
 		}
+		match_launches(p, s, arr);
 		json_decref(runs);
 	}
+}
+
+/* The launches the status job matched: logs renamed after their runs. */
+static void launches_done(tui_app *a, const status_job *s)
+{
+	for (int k = 0; k < s->nl; k++) {
+		if (!s->lrun[k])
+			continue;
+		for (int i = 0; i < a->nlaunch; i++) {
+			if (a->launch[i].pid != s->lpid[k])
+				continue;
+			if (s->lrun[k] > 0) {
+				char *to = tui_run_log(a, s->lrun[k]);
+				if (to && rename(a->launch[i].log, to))
+					tui_message(a, 1, _("cannot rename %s: %s"), a->launch[i].log, strerror(errno));
+				free(to);
+			}
+			free(a->launch[i].log);
+			memmove(a->launch + i, a->launch + i + 1, (size_t)(a->nlaunch - i - 1) * sizeof *a->launch);
+			a->nlaunch--;
+			a->dirty = 1;
+			break;
+		}
+	}
+}
+
+/* The answer to offer_split(): y runs the split command it named. */
+static void split_answer(void *ctx, tui_app *a, const char *text)
+{
+	char *line = ctx;
+	if (text && (text[0] == 'y' || text[0] == 'Y'))
+		tui_run_line(a, line);
+	else
+		tui_message(a, 0, _("not split: ':split' splits it, and train needs a split"));
+	free(line);
+}
+
+/* A new active snapshot without a split (an apply in Clean, ':clean'):
+ * offer to split it as the latest split was made, with one key. */
+static void offer_split(tui_app *a, const status_job *s)
+{
+	json_t *st = s->last_settings;
+	if (!s->last_split || !st || a->input || a->prompt_open)
+		return;
+	char line[256], q[512];
+	int n = snprintf(line, sizeof line, "split --seed %lld --test %g",
+			 (long long)json_integer_value(json_object_get(st, "seed")),
+			 json_number_value(json_object_get(st, "test")));
+	json_t *valid = json_object_get(st, "valid");
+	if (json_is_number(valid) && n > 0 && (size_t)n < sizeof line) /* 0 too: the default is not 0 */
+		n += snprintf(line + n, sizeof line - (size_t)n, " --valid %g", json_number_value(valid));
+	const char *pick = json_string_value(json_object_get(st, "label_pick"));
+	if (pick && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, " --label-pick %s", pick);
+	char *ctx = strdup(line);
+	if (!ctx)
+		return;
+	snprintf(q, sizeof q, _("snapshot %lld has no split: split it as split %lld was made (%s)? (y/n) "),
+		 s->snapshot, s->last_split, line);
+	tui_input_begin(a, q, "", split_answer, ctx);
 }
 
 static void status_done(tui_job *j, tui_app *a)
 {
 	status_job *s = (status_job *)j;
 	a->status_pending = 0;
+	launches_done(a, s);
+	if (a->status_known && s->snapshot && s->snapshot != a->snapshot && !s->split)
+		offer_split(a, s);
 	int first = !a->status_known;
 	a->status_known = 1;
 	if (!first && s->fp != a->src_fp && a->child_pid <= 0) {
@@ -258,7 +401,11 @@ static void status_done(tui_job *j, tui_app *a)
 	a->src_fp = s->fp;
 	if (!first && s->snapshot != a->snapshot && a->vstate[VIEW_CLEAN] && views[VIEW_CLEAN]->reload)
 		views[VIEW_CLEAN]->reload(a->vstate[VIEW_CLEAN], a);
-	if (a->snapshot != s->snapshot || a->run != s->run || strcmp(a->run_status, s->status)) {
+	if (a->snapshot != s->snapshot || a->run != s->run || strcmp(a->run_status, s->status) ||
+	    a->split != s->split || a->model != s->model || a->model_pinned != s->pinned) {
+		a->split = s->split;
+		a->model = s->model;
+		a->model_pinned = s->pinned;
 		a->snapshot = s->snapshot;
 		a->run = s->run;
 		snprintf(a->run_status, sizeof a->run_status, "%s", s->status);
@@ -266,8 +413,12 @@ static void status_done(tui_job *j, tui_app *a)
 	}
 }
 
-static void plain_destroy(tui_job *j)
+static void status_destroy(tui_job *j)
 {
+	status_job *s = (status_job *)j;
+	json_decref(s->last_settings);
+	for (int i = 0; i < s->nl; i++)
+		free(s->llog[i]);
 	free(j);
 }
 
@@ -278,7 +429,13 @@ void tui_refresh_status(tui_app *a)
 	status_job *s = calloc(1, sizeof *s);
 	if (!s)
 		return;
-	tui_job_init(&s->base, NULL, status_run, status_done, plain_destroy);
+	tui_job_init(&s->base, NULL, status_run, status_done, status_destroy);
+	for (int i = 0; i < a->nlaunch; i++) {
+		s->lpid[i] = a->launch[i].pid;
+		s->lafter[i] = a->launch[i].after;
+		s->llog[i] = strdup(a->launch[i].log);
+	}
+	s->nl = a->nlaunch;
 	a->status_pending = 1;
 	tui_submit(a, &s->base);
 }
@@ -425,7 +582,14 @@ static void draw_status(tui_app *a, int y)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld", _("snapshot"), a->snapshot);
 	else
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s", _("no snapshot"));
-	if (a->run)
+	if (a->snapshot && a->split)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xc2\xb7 %s %lld", _("split"), a->split);
+	else if (a->snapshot)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xc2\xb7 %s", _("not split"));
+	if (a->model)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld%s", _("model: run"), a->model,
+			      a->model_pinned ? _(" (pinned)") : "");
+	if (a->run && a->run != a->model)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, " \xe2\x94\x82 %s %lld (%s)", _("run"), a->run,
 			      tui_name(a->run_status));
 	const char *what;
@@ -697,7 +861,7 @@ static void handle_action(tui_app *a, int action)
 		return;
 	switch (action) {
 	case ACT_QUIT:
-		a->quit = 1;
+		tui_quit_request(a);
 		break;
 	case ACT_BACK:
 		a->msg[0] = '\0';
@@ -710,6 +874,26 @@ static void handle_action(tui_app *a, int action)
 	default:
 		break;
 	}
+}
+
+static void quit_answer(void *ctx, tui_app *a, const char *text)
+{
+	(void)ctx;
+	if (text && (text[0] == 'y' || text[0] == 'Y'))
+		a->quit = 1;
+	else if (a->child_pid > 0)
+		tui_message(a, 0, _("'%s' keeps running"), a->child_name);
+}
+
+void tui_quit_request(tui_app *a)
+{
+	if (a->child_pid <= 0) {
+		a->quit = 1;
+		return;
+	}
+	char q[256];
+	snprintf(q, sizeof q, _("'%s' is still running and stops when you quit. Quit? (y/n) "), a->child_name);
+	tui_input_begin(a, q, "", quit_answer, NULL);
 }
 
 static void handle_key(tui_app *a, int ch, int is_key)
@@ -879,7 +1063,7 @@ static void loop(tui_app *a)
 			if (v->tick && a->vstate[a->view] && !a->help_open)
 				v->tick(a->vstate[a->view], a);
 		}
-		if (now - last_status >= 3.0) {
+		if (now - last_status >= (a->nlaunch ? 1.0 : 3.0)) {
 			last_status = now;
 			tui_refresh_status(a);
 		}
@@ -892,6 +1076,8 @@ static void app_free(tui_app *a)
 {
 	tui_child_stop(a);
 	tui_worker_free(a->worker);
+	for (int i = 0; i < a->nlaunch; i++)
+		free(a->launch[i].log); /* a run not matched yet keeps its log's first name */
 	for (int i = 0; i < TUI_NVIEWS; i++)
 		if (a->vstate[i])
 			views[i]->close(a->vstate[i]);

@@ -250,3 +250,146 @@ void tui_child_stop(tui_app *a)
 		a->child_fd = -1;
 	}
 }
+
+/* ------------------------------------------------------------ detached runs */
+
+char *tui_run_log(const tui_app *a, long long run)
+{
+	size_t n = strlen(a->path) + 32;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s.run-%lld.log", a->path, run);
+	return p;
+}
+
+const char *tui_launch_log(const tui_app *a)
+{
+	return a->nlaunch ? a->launch[a->nlaunch - 1].log : NULL;
+}
+
+size_t tui_read_tail(const char *path, char **lines, size_t max)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	size_t n = 0;
+	if (!f)
+		return 0;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long end = ftell(f);
+		if (end > 65536)
+			fseek(f, end - 65536, SEEK_SET);
+		else
+			rewind(f);
+	}
+	char line[512];
+	while (max && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (n == max) {
+			free(lines[0]);
+			memmove(lines, lines + 1, (max - 1) * sizeof *lines);
+			n--;
+		}
+		lines[n++] = strdup(line);
+	}
+	fclose(f);
+	return n;
+}
+
+int tui_launch(tui_app *a, char **argv)
+{
+	if (a->nlaunch == TUI_MAX_LAUNCH) {
+		errno = EAGAIN;
+		return -1;
+	}
+	/* The log's name until the run is known: the time and a counter. */
+	static unsigned seq;
+	size_t n = strlen(a->path) + 64;
+	char *log = malloc(n);
+	if (!log)
+		return -1;
+	snprintf(log, n, "%s.run-new-%lld-%u.log", a->path, (long long)time(NULL), ++seq);
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int pfd[2] = {-1, -1};
+	if (fd < 0 || pipe2(pfd, O_CLOEXEC)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		free(log);
+		errno = e;
+		return -1;
+	}
+	/* The command line heads the log. */
+	dprintf(fd, "$ yujing");
+	for (int i = 0; argv[i]; i++)
+		dprintf(fd, " %s", argv[i]);
+	dprintf(fd, "\n");
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	const char *prog = a->self_path[0] ? a->self_path : a->self;
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+	char **args = calloc(argc + 2, sizeof *args);
+	if (!args) {
+		close(fd);
+		close(pfd[0]);
+		close(pfd[1]);
+		if (in >= 0)
+			close(in);
+		free(log);
+		return -1;
+	}
+	args[0] = (char *)PACKAGE;
+	memcpy(args + 1, argv, argc * sizeof *args);
+	/* A double fork: the middle process leads its own session and ends at
+	 * once, so the run is nobody's child here and outlives us.  It tells
+	 * us the run's pid through the pipe. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		setsid();
+		pid_t g = fork();
+		if (g != 0) {
+			long long v = g;
+			if (write(pfd[1], &v, sizeof v) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		setpriority(PRIO_PROCESS, 0, TUI_CHILD_NICE);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGPIPE, &sa, NULL);
+		sigaction(SIGWINCH, &sa, NULL);
+		if (in >= 0)
+			dup2(in, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(prog, args);
+		_exit(127);
+	}
+	int e = errno;
+	free(args);
+	close(fd);
+	close(pfd[1]);
+	if (in >= 0)
+		close(in);
+	long long g = -1;
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		while (read(pfd[0], &g, sizeof g) < 0 && errno == EINTR)
+			;
+	}
+	close(pfd[0]);
+	if (pid < 0 || g <= 0) {
+		free(log);
+		errno = pid < 0 ? e : ECHILD;
+		return -1;
+	}
+	a->launch[a->nlaunch++] = (tui_launch_rec){.pid = g, .after = a->run, .log = log};
+	tui_refresh_status(a);
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include <config.h>
 
 #include <curses.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,7 +310,7 @@ void tui_run_line(tui_app *a, const char *line)
 		return;
 	}
 	if (!strcmp(w[0], "q") || !strcmp(w[0], "quit") || !strcmp(w[0], "exit")) {
-		a->quit = 1;
+		tui_quit_request(a);
 		tui_free_words(w);
 		return;
 	}
@@ -352,6 +353,26 @@ void tui_run_line(tui_app *a, const char *line)
 	}
 	tui_log(a, 1, strbuf_str(&sb));
 	strbuf_free(&sb);
+	/* A training run goes its own way, as one started with s in Train:
+	 * it keeps going when the workbench ends, its output in its log.
+	 * (Asking a run to stop, or help, answers here at once.) */
+	int detach = !strcmp(c->name, "train");
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(w[i], "--cancel") || !strncmp(w[i], "--cancel=", 9) || !strcmp(w[i], "--help"))
+			detach = 0;
+	if (detach) {
+		if (tui_launch(a, argv + 1))
+			tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
+		else {
+			tui_message(a, 0, _("training started in its own process (it keeps going when you quit); "
+					    "log: %s"), tui_launch_log(a));
+			tui_log(a, 0, a->msg);
+			tui_goto_view(a, VIEW_TRAIN);
+		}
+		free(argv);
+		tui_free_words(w);
+		return;
+	}
 	if (!tui_child_start(a, argv))
 		tui_message(a, 0, _("running '%s'..."), c->name);
 	free(argv);

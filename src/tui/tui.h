@@ -171,6 +171,16 @@ void tui_worker_free(tui_worker *w);
 
 /* ------------------------------------------------------------ the app */
 
+/* A run started detached (tui_launch) whose run id is not known yet: the
+ * status job finds it (its process's pid, or the one new run after
+ * `after`) and renames its log to PROJECT.run-N.log. */
+typedef struct tui_launch_rec {
+	long long pid;   /* the training process */
+	long long after; /* the latest run id when it was started */
+	char *log;       /* its log until the run is known */
+} tui_launch_rec;
+#define TUI_MAX_LAUNCH 8
+
 typedef struct tui_log_line {
 	char *text;
 	int kind; /* 0 output, 1 command, 2 success, 3 error */
@@ -198,6 +208,9 @@ struct tui_app {
 
 	/* status */
 	long long snapshot;       /* active snapshot, 0 none */
+	long long split;          /* the active snapshot's split, 0 none */
+	long long model;          /* the model of record, 0 none */
+	int model_pinned;         /* ... pinned with runs --use */
 	long long run;            /* latest run, 0 none */
 	char run_status[32];
 	int status_pending;
@@ -221,6 +234,10 @@ struct tui_app {
 	int help_open, help_scroll;
 	int prompt_open;
 	struct tui_input *input;  /* one-line editor, NULL when closed */
+
+	/* runs started detached, not yet matched with their run */
+	tui_launch_rec launch[TUI_MAX_LAUNCH];
+	int nlaunch;
 
 	/* child process running a ':' command */
 	int child_pid, child_fd, child_eof;
@@ -407,6 +424,23 @@ void tui_free_words(char **w);
  * training runs): heavy work in them yields the processor to the screen,
  * so that a key is answered at once also while a run trains. */
 #define TUI_CHILD_NICE 10
+
+/* Start `self argv...` (argv[0] is the command, "train") detached from
+ * the workbench: its own session, nice TUI_CHILD_NICE, standard input
+ * /dev/null, its output into a new log file that the command line heads,
+ * so that it keeps going when the workbench ends.  The launch is recorded
+ * in a->launch until the status job knows its run; the log then becomes
+ * tui_run_log(a, RUN).  Returns 0, or -1 with errno set. */
+int tui_launch(tui_app *a, char **argv);
+/* The log of run `run` (PROJECT.run-N.log), malloc'd (NULL: no memory). */
+char *tui_run_log(const tui_app *a, long long run);
+/* The log of the newest launch not yet matched with a run, or NULL. */
+const char *tui_launch_log(const tui_app *a);
+/* The last at most max lines of a file (64 KiB read at most) into lines
+ * (malloc'd each); returns how many, 0 when it cannot be read. */
+size_t tui_read_tail(const char *path, char **lines, size_t max);
+/* Quit, asking first when a ':' command is still running. */
+void tui_quit_request(tui_app *a);
 
 /* Run `self argv...` with its output going to the message pane. */
 int tui_child_start(tui_app *a, char **argv);

@@ -27,9 +27,11 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/store/runs.h"
+#include "yujing/train/compare.h"
 #include "yujing/train/train.h"
 
-enum { A_CANCEL = ACT_VIEW, A_REFRESH, A_MARK, A_COMPARE };
+enum { A_CANCEL = ACT_VIEW, A_REFRESH, A_MARK, A_COMPARE, A_SORT, A_LOG };
 
 static const tui_binding keys[] = {
 	{ACT_UP, {0}, "\xe2\x86\x91\xe2\x86\x93 j k", N_("choose a run: its loss curve shows below")},
@@ -37,12 +39,33 @@ static const tui_binding keys[] = {
 	{A_MARK, {' '}, "Space", N_("mark the selected run for a comparison (again: unmark)")},
 	{A_COMPARE, {'d'}, "d", N_("compare the marked run with the selected one")},
 	{A_CANCEL, {'c'}, "c", N_("ask the selected running run to stop (resumable)")},
+	{A_SORT, {'s'}, "s", N_("sort by the column chosen with \xe2\x86\x90 \xe2\x86\x92 (again: reverse)")},
+	{A_LOG, {'L'}, "L", N_("the selected run's log (PROJECT.run-N.log, runs started in the workbench)")},
 	{A_REFRESH, {'r'}, "r", N_("read the runs again now")},
 	{ACT_BACK, {0}, "Esc q", N_("from the matrix or the comparison back to the runs")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-enum { MODE_LIST, MODE_MATRIX, MODE_COMPARE };
+enum { MODE_LIST, MODE_MATRIX, MODE_COMPARE, MODE_LOG };
+
+/* The columns of the run list. */
+enum {
+	COL_RUN,
+	COL_KIND,
+	COL_STATUS,
+	COL_SNAPSHOT,
+	COL_SPLIT,
+	COL_EPOCHS,
+	COL_BEST,
+	COL_VALID_F1,
+	COL_TEST_ACC,
+	COL_TEST_F1,
+	COL_STEPS,
+	COL_CREATED,
+	NCOLS
+};
+
+#define LOG_LINES 200
 
 typedef struct {
 	json_t *runs;
@@ -57,20 +80,26 @@ typedef struct {
 	int mode;
 	long long mark;       /* run marked for a comparison, 0 none */
 	long long ev_run[2];  /* runs of ev (matrix: ev[0]; compare: both) */
-	json_t *ev[2];        /* train_eval() */
+	json_t *ev[2];        /* train_eval() (the matrix) */
+	json_t *cmpj;         /* compare_runs() (the comparison) */
 	int ev_busy;
 	int mtop, mleft;      /* matrix scroll: first row and column shown */
 	int mrows, mcols;     /* rows and columns the last draw showed */
 	tui_table cmp;        /* the comparison */
 	double *cx[2], *cy[2]; /* the compared runs' step losses */
 	size_t cn[2];
+	json_t *hev;          /* the evaluation of hist_run (calibration), or NULL */
+	char *log[LOG_LINES]; /* MODE_LOG: the run's log */
+	size_t nlog;
+	long long log_run;
+	int log_top;
 } runs_state;
 
 typedef struct {
 	tui_job base;
 	runs_state *s;
 	long long run, cancel;
-	json_t *runs, *hist;
+	json_t *runs, *hist, *ev;
 } runs_job;
 
 static void runs_job_run(tui_job *j, yj_project *p)
@@ -80,6 +109,16 @@ static void runs_job_run(tui_job *j, yj_project *p)
 		return;
 	if ((j->st = train_list(p, &rj->runs, &j->err)))
 		return;
+	/* each run's snapshot (through its split) */
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(rj->runs, "runs"), i, r)
+	{
+		long long snap = json_is_integer(json_object_get(r, "split_id"))
+					 ? runs_snapshot(p, json_integer_value(json_object_get(r, "id")))
+					 : 0;
+		json_object_set_new(r, "snapshot", snap ? json_integer(snap) : json_null());
+	}
 	/* The selected run's curve; the latest run when none is selected. */
 	long long run = rj->run;
 	if (!run) {
@@ -87,8 +126,12 @@ static void runs_job_run(tui_job *j, yj_project *p)
 		if (n)
 			run = json_integer_value(json_object_get(json_array_get(json_object_get(rj->runs, "runs"), n - 1), "id"));
 	}
-	if (run)
-		j->st = train_history(p, run, &rj->hist, &j->err);
+	if (run && !(j->st = train_history(p, run, &rj->hist, &j->err))) {
+		/* its evaluation, for the reliability diagram (none yet: fine) */
+		yj_error e;
+		if (train_eval(p, run, &rj->ev, &e))
+			rj->ev = NULL;
+	}
 }
 
 static long long selected_run(const runs_state *s)
@@ -97,6 +140,21 @@ static long long selected_run(const runs_state *s)
 	if (row == (size_t)-1)
 		return 0;
 	return strtoll(s->tbl.cell[row * (size_t)s->tbl.ncols], NULL, 10);
+}
+
+/* An epoch's held-out loss: on the validation part when the run had
+ * one (train_history's "valid_loss"), else on the test part. */
+static json_t *epoch_loss(json_t *e)
+{
+	json_t *v = json_object_get(e, "valid_loss");
+	return v ? v : json_object_get(e, "test_loss");
+}
+
+/* Whether a run's epochs were evaluated on its validation part. */
+static int on_validation(json_t *hist)
+{
+	const char *on = json_string_value(json_object_get(hist, "evaluated_on"));
+	return on && !strcmp(on, "validation");
 }
 
 static void build_series(runs_state *s)
@@ -140,7 +198,7 @@ static void build_series(runs_state *s)
 		json_t *e = json_array_get(epochs, i);
 		double epoch = json_number_value(json_object_get(e, "epoch"));
 		s->ex[i] = epoch * per - 1; /* epochs are 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss"));
+		s->ey[i] = json_number_value(epoch_loss(e));
 	}
 	s->ne = m;
 }
@@ -170,40 +228,84 @@ static void runs_job_done(tui_job *j, tui_app *a)
 	json_t *r;
 	json_array_foreach(json_object_get(s->runs, "runs"), i, r)
 	{
-		char b[6][48];
+		char b[NCOLS][48];
+		const char *row[NCOLS];
+		double key[NCOLS];
+		for (int c = 0; c < NCOLS; c++) {
+			b[c][0] = '\0';
+			row[c] = b[c];
+			key[c] = NAN;
+		}
 		long long id = json_integer_value(json_object_get(r, "id"));
-		snprintf(b[0], 48, id == s->mark ? "%lld*" : "%lld", id);
-		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
-			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
-		json_t *be = json_object_get(r, "best_epoch");
-		if (json_is_integer(be))
-			snprintf(b[2], 48, "%lld", (long long)json_integer_value(be));
+		json_t *cfg = json_object_get(r, "config");
+		snprintf(b[COL_RUN], 48, id == s->mark ? "%lld*" : "%lld", id);
+		key[COL_RUN] = (double)id;
+		row[COL_CREATED] = json_string_value(json_object_get(r, "created_at"));
+		/* the kind: pretraining, a trial of a tune group, a classifier */
+		const char *branches = json_string_value(json_object_get(cfg, "branches"));
+		json_t *tune = json_object_get(r, "tune");
+		if (branches && !strcmp(branches, "pretrain"))
+			snprintf(b[COL_KIND], 48, "%s", _("pretraining"));
+		else if (json_is_integer(tune))
+			snprintf(b[COL_KIND], 48, _("tune %lld trial"), (long long)json_integer_value(tune));
 		else
-			snprintf(b[2], 48, "-");
-		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
-		snprintf(b[3], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
-		snprintf(b[4], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
-		snprintf(b[5], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "steps_done")),
-			 (long long)json_integer_value(json_object_get(r, "total_steps")));
+			snprintf(b[COL_KIND], 48, "%s", _("classifier"));
 		const char *status = json_string_value(json_object_get(r, "status"));
-		const char *row[] = {b[0], json_string_value(json_object_get(r, "created_at")), tui_name(status), b[1], b[5], b[2],
-				     b[3], b[4]};
+		row[COL_STATUS] = tui_name(status);
+		json_t *snap = json_object_get(r, "snapshot"), *split = json_object_get(r, "split_id");
+		snprintf(b[COL_SNAPSHOT], 48, json_is_integer(snap) ? "%lld" : "-", (long long)json_integer_value(snap));
+		snprintf(b[COL_SPLIT], 48, json_is_integer(split) ? "%lld" : "-", (long long)json_integer_value(split));
+		if (json_is_integer(snap))
+			key[COL_SNAPSHOT] = (double)json_integer_value(snap);
+		if (json_is_integer(split))
+			key[COL_SPLIT] = (double)json_integer_value(split);
+		snprintf(b[COL_EPOCHS], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
+			 (long long)json_integer_value(json_object_get(cfg, "epochs")));
+		key[COL_EPOCHS] = (double)json_integer_value(json_object_get(r, "epochs_done"));
+		snprintf(b[COL_STEPS], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "steps_done")),
+			 (long long)json_integer_value(json_object_get(r, "total_steps")));
+		key[COL_STEPS] = (double)json_integer_value(json_object_get(r, "steps_done"));
+		json_t *be = json_object_get(r, "best_epoch");
+		snprintf(b[COL_BEST], 48, json_is_integer(be) ? "%lld" : "-", (long long)json_integer_value(be));
+		if (json_is_integer(be))
+			key[COL_BEST] = (double)json_integer_value(be);
+		/* the figures: validation (when the run had a validation part)
+		 * and test, labelled as such in the header */
+		json_t *vf1 = json_object_get(json_object_get(r, "validation"), "macro_f1");
+		json_t *acc = json_object_get(r, "accuracy"), *f1 = json_object_get(r, "macro_f1");
+		json_t *num[3] = {vf1, acc, f1};
+		for (int c = 0; c < 3; c++) {
+			int col = COL_VALID_F1 + c;
+			snprintf(b[col], 48, json_is_number(num[c]) ? "%.4f" : "-", json_number_value(num[c]));
+			if (json_is_number(num[c]))
+				key[col] = json_number_value(num[c]);
+		}
 		size_t k = tui_table_add(&s->tbl, row);
-		tui_table_set_key(&s->tbl, k, 0, (double)id);
+		for (int c = 0; c < NCOLS; c++)
+			if (!isnan(key[c]))
+				tui_table_set_key(&s->tbl, k, c, key[c]);
 		int attr = !strcmp(status, "done")	  ? TUI_C_GOOD
 			   : !strcmp(status, "running")	  ? TUI_C_ACCENT
 			   : !strcmp(status, "failed")	  ? TUI_C_BAD
 							  : TUI_C_WARN;
-		tui_table_set_attr(&s->tbl, k, 2, tui_attr(attr));
+		tui_table_set_attr(&s->tbl, k, COL_STATUS, tui_attr(attr));
 		if (keep == id)
 			tui_table_select(&s->tbl, k);
 	}
+	tui_table_sort(&s->tbl, s->tbl.sort_col, s->tbl.sort_desc);
+	if (keep)
+		for (size_t k = 0; k < s->tbl.nrows; k++)
+			if (strtoll(s->tbl.cell[k * (size_t)s->tbl.ncols], NULL, 10) == keep)
+				tui_table_select(&s->tbl, k);
 	if (!keep && s->tbl.nrows)
-		s->tbl.cur = s->tbl.nrows - 1; /* the latest run */
+		tui_table_select(&s->tbl, s->tbl.nrows - 1); /* the latest run */
 	if (rj->hist) {
 		json_decref(s->hist);
 		s->hist = rj->hist;
 		rj->hist = NULL;
+		json_decref(s->hev);
+		s->hev = rj->ev;
+		rj->ev = NULL;
 		s->hist_run = json_integer_value(json_object_get(s->hist, "run"));
 		build_series(s);
 	}
@@ -226,6 +328,7 @@ static void runs_job_destroy(tui_job *j)
 	runs_job *rj = (runs_job *)j;
 	json_decref(rj->runs);
 	json_decref(rj->hist);
+	json_decref(rj->ev);
 	free(rj);
 }
 
@@ -251,16 +354,21 @@ typedef struct {
 	runs_state *s;
 	long long run[2]; /* run[1] 0: one run */
 	json_t *ev[2];
+	json_t *cmp;      /* a comparison: compare_runs() */
 	json_t *hist[2];  /* a comparison: both loss curves */
 } eval_job;
 
 static void eval_job_run(tui_job *j, yj_project *p)
 {
 	eval_job *ej = (eval_job *)j;
-	for (int i = 0; i < 2 && ej->run[i]; i++)
-		if ((j->st = train_eval(p, ej->run[i], &ej->ev[i], &j->err)))
-			return;
-	for (int i = 0; ej->run[1] && i < 2; i++)
+	if (!ej->run[1]) {
+		j->st = train_eval(p, ej->run[0], &ej->ev[0], &j->err);
+		return;
+	}
+	yj_compare_opts co = {.resamples = 1000, .seed = 0};
+	if ((j->st = compare_runs(p, ej->run[0], ej->run[1], &co, &ej->cmp, &j->err)))
+		return;
+	for (int i = 0; i < 2; i++)
 		if ((j->st = train_history(p, ej->run[i], &ej->hist[i], &j->err)))
 			return;
 }
@@ -285,38 +393,6 @@ static void compare_curve(runs_state *s, int i, json_t *hist)
 	s->cn[i] = n;
 }
 
-/* A setting's value as the comparison shows it. */
-static char *setting_text(json_t *v)
-{
-	char buf[64];
-	if (!v)
-		return strdup("-");
-	if (json_is_string(v))
-		return strdup(json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-		return strdup(buf);
-	}
-	if (json_is_real(v)) {
-		/* settings are stored as floats: show them as typed */
-		snprintf(buf, sizeof buf, "%.6g", json_real_value(v));
-		return strdup(buf);
-	}
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-static json_t *run_config(const runs_state *s, long long run)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(json_object_get(s->runs, "runs"), i, r)
-	{
-		if (json_integer_value(json_object_get(r, "id")) == run)
-			return json_object_get(r, "config");
-	}
-	return NULL;
-}
-
 static void cmp_row(tui_table *t, const char *a, const char *b, const char *c, const char *d, int attr)
 {
 	const char *row[] = {a, b, c, d};
@@ -326,6 +402,7 @@ static void cmp_row(tui_table *t, const char *a, const char *b, const char *c, c
 			tui_table_set_attr(t, k, i, attr);
 }
 
+/* A row "what a b b-a" of two numbers; the change coloured by its sign. */
 static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
 {
 	char x[32] = "-", y[32] = "-", d[32] = "";
@@ -341,70 +418,85 @@ static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
 		tui_table_set_attr(t, k, 3, tui_attr(d[0] == '-' ? TUI_C_BAD : TUI_C_GOOD));
 }
 
-static json_t *class_entry(json_t *ev, const char *label)
+/* The name of a data row of compare_runs() as the reader reads it. */
+static const char *data_name(const char *what)
 {
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(ev, "classes"), i, c)
-	{
-		if (!strcmp(json_string_value(json_object_get(c, "label")), label))
-			return c;
-	}
-	return NULL;
+	if (!what)
+		return "";
+	if (!strcmp(what, "snapshot"))
+		return _("snapshot");
+	if (!strcmp(what, "split"))
+		return _("split");
+	if (!strcmp(what, "train_cases"))
+		return _("training cases");
+	if (!strcmp(what, "test_cases"))
+		return _("test cases");
+	if (!strcmp(what, "valid_cases"))
+		return _("validation cases");
+	return what; /* "cleaning.KEY" */
 }
 
-/* The comparison of ev[0] (the marked run) and ev[1] as table rows. */
+/* The comparison (compare_runs(): the marked run is "a") as table rows:
+ * the data first, the settings, then the statistics on the same test set
+ * or why there are none. */
 static void build_compare(runs_state *s)
 {
 	tui_table *t = &s->cmp;
 	tui_table_clear(t);
 	t->cur = t->top = 0;
-	int head = tui_attr(TUI_C_TITLE);
-	cmp_row(t, _("settings that differ"), "", "", "", head);
-	json_t *ca = run_config(s, s->ev_run[0]), *cb = run_config(s, s->ev_run[1]);
-	size_t ndiff = 0;
-	const char *key;
-	json_t *v;
-	for (int pass = 0; pass < 2; pass++) {
-		json_object_foreach(pass ? cb : ca, key, v)
-		{
-			if (pass && json_object_get(ca, key))
-				continue; /* seen in the first pass */
-			json_t *other = json_object_get(pass ? ca : cb, key);
-			char *x = setting_text(pass ? other : v), *y = setting_text(pass ? v : other);
-			if (x && y && strcmp(x, y)) {
-				cmp_row(t, key, x, y, "", 0);
-				ndiff++;
-			}
-			free(x);
-			free(y);
-		}
+	json_t *c = s->cmpj;
+	int head = tui_attr(TUI_C_TITLE), dim = tui_attr(TUI_C_DIM);
+	size_t i;
+	json_t *r;
+	cmp_row(t, _("data"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "data"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "a")), *b = json_string_value(json_object_get(r, "b"));
+		size_t k = t->nrows;
+		cmp_row(t, data_name(json_string_value(json_object_get(r, "what"))), a ? a : "", b ? b : "", "", 0);
+		if (a && b && strcmp(a, b))
+			tui_table_set_attr(t, k, 2, tui_attr(TUI_C_WARN));
 	}
-	if (!ndiff)
-		cmp_row(t, _("(none)"), "", "", "", tui_attr(TUI_C_DIM));
-	cmp_row(t, _("metrics"), "", "", "", head);
-	static const char *const metrics[][2] = {
-		{"accuracy", N_("accuracy")},
-		{"macro_precision", N_("macro precision")},
-		{"macro_recall", N_("macro recall")},
-		{"macro_f1", N_("macro-F1")},
-	};
-	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
-		cmp_num(t, _(metrics[i][1]), json_object_get(s->ev[0], metrics[i][0]),
-			json_object_get(s->ev[1], metrics[i][0]));
-	cmp_row(t, _("F1 per category"), "", "", "", head);
-	/* the marked run's categories, then those only the other one has */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(json_object_get(s->ev[pass], "classes"), i, c)
-		{
-			const char *label = json_string_value(json_object_get(c, "label"));
-			if (pass && class_entry(s->ev[0], label))
-				continue;
-			json_t *a = class_entry(s->ev[0], label), *b = class_entry(s->ev[1], label);
-			cmp_num(t, label, json_object_get(a, "f1"), json_object_get(b, "f1"));
-		}
+	cmp_row(t, _("settings that differ"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "settings"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "a")), *b = json_string_value(json_object_get(r, "b"));
+		cmp_row(t, json_string_value(json_object_get(r, "name")), a ? a : "", b ? b : "", "", 0);
+	}
+	if (!json_array_size(json_object_get(c, "settings")))
+		cmp_row(t, _("(none)"), "", "", "", dim);
+	const char *note = json_string_value(json_object_get(c, "note"));
+	if (note) {
+		/* no delta: draw_compare() shows the note under the table */
+		cmp_row(t, _("no comparison of the figures"), "", "", "", head);
+		return;
+	}
+	char h[128], x[64], y[64], d[64];
+	snprintf(h, sizeof h, _("test: the same %lld cases"), (long long)json_integer_value(json_object_get(c, "test_cases")));
+	cmp_row(t, h, "", "", "", head);
+	json_t *acc = json_object_get(c, "accuracy"), *f1 = json_object_get(c, "macro_f1"), *mc = json_object_get(c, "mcnemar");
+	cmp_num(t, _("accuracy"), json_object_get(acc, "a"), json_object_get(acc, "b"));
+	snprintf(x, sizeof x, _("%lld only this one"), (long long)json_integer_value(json_object_get(mc, "a_only")));
+	snprintf(y, sizeof y, _("%lld only this one"), (long long)json_integer_value(json_object_get(mc, "b_only")));
+	snprintf(d, sizeof d, "%.4g", json_number_value(json_object_get(mc, "p_exact")));
+	size_t k = t->nrows;
+	cmp_row(t, _("McNemar p (exact)"), x, y, d, 0);
+	if (json_number_value(json_object_get(mc, "p_exact")) < 0.05)
+		tui_table_set_attr(t, k, 3, tui_attr(TUI_C_ACCENT));
+	cmp_num(t, _("macro-F1"), json_object_get(f1, "a"), json_object_get(f1, "b"));
+	snprintf(y, sizeof y, "[%+.4f, %+.4f]", json_number_value(json_object_get(f1, "ci_low")),
+		 json_number_value(json_object_get(f1, "ci_high")));
+	snprintf(x, sizeof x, _("%lld resamples"), (long long)json_integer_value(json_object_get(f1, "resamples")));
+	k = t->nrows;
+	cmp_row(t, _("macro-F1 change, bootstrap interval"), x, y, "", 0);
+	tui_table_set_attr(t, k, 1, dim);
+	cmp_row(t, _("F1 per category, by change"), "", "", "", head);
+	json_array_foreach(json_object_get(c, "per_category"), i, r)
+	{
+		char label[256];
+		snprintf(label, sizeof label, _("%s (%lld cases)"), json_string_value(json_object_get(r, "category")),
+			 (long long)json_integer_value(json_object_get(r, "support")));
+		cmp_num(t, label, json_object_get(r, "f1_a"), json_object_get(r, "f1_b"));
 	}
 }
 
@@ -425,6 +517,9 @@ static void eval_job_done(tui_job *j, tui_app *a)
 		s->ev_run[i] = ej->run[i];
 		compare_curve(s, i, ej->hist[i]);
 	}
+	json_decref(s->cmpj);
+	s->cmpj = ej->cmp;
+	ej->cmp = NULL;
 	s->mtop = s->mleft = 0;
 	if (s->mode == MODE_COMPARE)
 		build_compare(s);
@@ -435,6 +530,7 @@ static void eval_job_destroy(tui_job *j)
 	eval_job *ej = (eval_job *)j;
 	json_decref(ej->ev[0]);
 	json_decref(ej->ev[1]);
+	json_decref(ej->cmp);
 	json_decref(ej->hist[0]);
 	json_decref(ej->hist[1]);
 	free(ej);
@@ -459,6 +555,8 @@ static void open_eval(runs_state *s, tui_app *a, long long ra, long long rb)
 		s->ev[i] = NULL;
 		s->ev_run[i] = ej->run[i]; /* the headings while it loads */
 	}
+	json_decref(s->cmpj);
+	s->cmpj = NULL;
 	tui_submit(a, &ej->base);
 }
 
@@ -489,7 +587,7 @@ static const char *const shade[] = {"\xc2\xb7", "\xe2\x96\x91", "\xe2\x96\x92", 
 static void draw_matrix(runs_state *s, tui_rect r)
 {
 	char title[256], info[256];
-	snprintf(title, sizeof title, _("Confusion matrix of run %lld"), s->ev_run[0]);
+	snprintf(title, sizeof title, _("Confusion matrix of run %lld (test)"), s->ev_run[0]);
 	if (!s->ev[0]) {
 		tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
 		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
@@ -643,7 +741,7 @@ static void draw_compare(runs_state *s, tui_rect r)
 	char title[256];
 	snprintf(title, sizeof title, _("Run %lld (marked) and run %lld"), s->ev_run[0], s->ev_run[1]);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Esc back"));
-	if (!s->ev[0] || !s->ev[1]) {
+	if (!s->cmpj) {
 		tui_put(r.y + 2, r.x + 2, r.w - 3, _("loading..."), tui_attr(TUI_C_DIM));
 		return;
 	}
@@ -658,6 +756,14 @@ static void draw_compare(runs_state *s, tui_rect r)
 	if (r.h >= 30) {
 		th = (int)s->cmp.nrows + 1 < r.h - 13 ? (int)s->cmp.nrows + 1 : r.h - 13;
 		ph = r.h - 1 - th - 1;
+	}
+	const char *note = json_string_value(json_object_get(s->cmpj, "note"));
+	if (note) {
+		/* why there is no delta, in words under the table */
+		int nh = (int)s->cmp.nrows + 1 < r.h - 4 ? (int)s->cmp.nrows + 1 : r.h - 4;
+		th = nh > 1 ? nh : 1;
+		ph = 0;
+		tui_paragraphs((tui_rect){r.y + 1 + th, r.x + 2, r.h - 1 - th, r.w - 4}, &note, 1, tui_attr(TUI_C_WARN));
 	}
 	tui_table_draw(&s->cmp, (tui_rect){r.y + 1, r.x + 1, th, r.w - 2}, 1);
 	s->cmp.col[1].title = s->cmp.col[2].title = "";
@@ -679,12 +785,24 @@ static void *runs_open(tui_app *a)
 	runs_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	const tui_column cols[] = {
-		{_("run"), 1, 6},     {_("created"), 0, 20}, {_("status"), 0, 10},   {_("epochs"), 1, 9},
-		{_("steps"), 1, 13},  {_("best"), 1, 5},     {_("accuracy"), 1, 9},  {_("macro-F1"), 1, 9},
+	const tui_column cols[NCOLS] = {
+		[COL_RUN] = {_("run"), 1, 6},
+		[COL_CREATED] = {_("created"), 0, 20},
+		[COL_KIND] = {_("kind"), 0, 16},
+		[COL_STATUS] = {_("status"), 0, 10},
+		[COL_SNAPSHOT] = {_("snap."), 1, 8},
+		[COL_SPLIT] = {_("split"), 1, 5},
+		[COL_EPOCHS] = {_("epochs"), 1, 9},
+		[COL_STEPS] = {_("steps"), 1, 13},
+		[COL_BEST] = {_("best"), 1, 5},
+		[COL_VALID_F1] = {_("val. F1"), 1, 9},
+		[COL_TEST_ACC] = {_("test acc"), 1, 9},
+		[COL_TEST_F1] = {_("test F1"), 1, 9},
 	};
-	tui_table_init(&s->tbl, 8, cols);
-	const tui_column ccols[] = {{"", 0, 28}, {"", 1, 24}, {"", 1, 24}, {"\xce\x94", 1, 8}};
+	tui_table_init(&s->tbl, NCOLS, cols);
+	s->tbl.frozen = 1;
+	s->tbl.ccol = 0; /* a column cursor: s sorts by it */
+	const tui_column ccols[] = {{"", 0, 30}, {"", 1, 20}, {"", 1, 20}, {"\xce\x94", 1, 8}};
 	tui_table_init(&s->cmp, 4, ccols);
 	return s;
 }
@@ -702,6 +820,10 @@ static void runs_close(void *st)
 	tui_table_free(&s->cmp);
 	json_decref(s->ev[0]);
 	json_decref(s->ev[1]);
+	json_decref(s->cmpj);
+	json_decref(s->hev);
+	for (size_t i = 0; i < s->nlog; i++)
+		free(s->log[i]);
 	for (int i = 0; i < 2; i++) {
 		free(s->cx[i]);
 		free(s->cy[i]);
@@ -714,10 +836,86 @@ static void runs_show(void *st, tui_app *a)
 	request(st, a, 0);
 }
 
+/* The reliability diagram of the selected run (eval JSON's
+ * calibration.bins, on the test split after temperature scaling): the
+ * accuracy of each non-empty bin against its mean confidence, and the
+ * diagonal a calibrated model follows. */
+static void draw_reliability(runs_state *s, tui_rect r)
+{
+	json_t *cal = json_object_get(s->hev, "calibration"), *bins = json_object_get(cal, "bins");
+	size_t n = json_array_size(bins), m = 0, i;
+	double *x = malloc((n ? n : 1) * sizeof *x), *y = malloc((n ? n : 1) * sizeof *y);
+	json_t *b;
+	if (!x || !y)
+		goto out;
+	json_array_foreach(bins, i, b)
+	{
+		if (json_integer_value(json_object_get(b, "count")) <= 0)
+			continue;
+		x[m] = json_number_value(json_object_get(b, "confidence"));
+		y[m] = json_number_value(json_object_get(b, "accuracy"));
+		m++;
+	}
+	char title[160];
+	snprintf(title, sizeof title, _("Reliability (test) ECE %.4f, was %.4f"),
+		 json_number_value(json_object_get(cal, "ece_after")), json_number_value(json_object_get(cal, "ece_before")));
+	tui_put(r.y, r.x, r.w, title, tui_attr(TUI_C_TITLE));
+	static const double dx[2] = {0, 1}, dy[2] = {0, 1};
+	tui_series series[2] = {
+		{x, y, m, tui_attr(TUI_C_ACCENT), _("bins")},
+		{dx, dy, 2, tui_attr(TUI_C_DIM), _("ideal")},
+	};
+	tui_plot((tui_rect){r.y + 1, r.x, r.h - 1, r.w}, series, 2, _("confidence"), _("accuracy"));
+out:
+	free(x);
+	free(y);
+}
+
+/* Read the log of run into s (MODE_LOG). */
+static void open_log(runs_state *s, tui_app *a, long long run)
+{
+	for (size_t i = 0; i < s->nlog; i++)
+		free(s->log[i]);
+	s->nlog = 0;
+	char *path = tui_run_log(a, run);
+	s->nlog = tui_read_tail(path, s->log, LOG_LINES);
+	if (!s->nlog) {
+		tui_message(a, 1, _("run %lld has no log here (%s): runs started from the CLI log to their terminal"),
+			    run, path ? path : "?");
+		free(path);
+		return;
+	}
+	free(path);
+	s->log_run = run;
+	s->log_top = s->nlog > 0 ? (int)s->nlog : 0; /* from the end */
+	s->mode = MODE_LOG;
+}
+
+static void draw_log(runs_state *s, tui_app *a, tui_rect r)
+{
+	char title[256];
+	char *path = tui_run_log(a, s->log_run);
+	snprintf(title, sizeof title, _("Log of run %lld"), s->log_run);
+	tui_heading(r.y, r.x + 1, r.w - 2, title, path ? path : "");
+	free(path);
+	int rows = r.h - 1;
+	if (rows < 1)
+		return;
+	if (s->log_top > (int)s->nlog - rows)
+		s->log_top = (int)s->nlog - rows;
+	if (s->log_top < 0)
+		s->log_top = 0;
+	for (int k = 0; k < rows && s->log_top + k < (int)s->nlog; k++)
+		tui_put(r.y + 1 + k, r.x + 1, r.w - 2, s->log[s->log_top + k] ? s->log[s->log_top + k] : "", 0);
+}
+
 static void runs_draw(void *st, tui_app *a, tui_rect r)
 {
-	(void)a;
 	runs_state *s = st;
+	if (s->mode == MODE_LOG) {
+		draw_log(s, a, r);
+		return;
+	}
 	if (s->mode == MODE_MATRIX) {
 		draw_matrix(s, r);
 		return;
@@ -731,7 +929,7 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 		snprintf(title, sizeof title, _("Runs (%zu, run %lld marked)"), s->tbl.nrows, s->mark);
 	else
 		snprintf(title, sizeof title, _("Runs (%zu)"), s->tbl.nrows);
-	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Enter matrix · Space mark · d compare · c cancel"));
+	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Enter matrix · Space mark · d compare · s sort · L log"));
 	if (s->failed && !s->loaded) {
 		char buf[1024];
 		tui_put(r.y + 2, r.x + 2, r.w - 3, error_format(&s->err, buf, sizeof buf), tui_attr(TUI_C_BAD));
@@ -763,19 +961,35 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 	size_t m = json_array_size(json_object_get(s->hist, "epochs"));
 	if (m) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
-		snprintf(info, sizeof info, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
+		snprintf(info, sizeof info,
+			 on_validation(s->hist) ? _("epoch %lld: train %.4f · validation %.4f · accuracy %.4f · macro-F1 %.4f")
+						: _("epoch %lld: train %.4f · test %.4f · accuracy %.4f · macro-F1 %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss")),
+			 json_number_value(epoch_loss(e)),
 			 json_number_value(json_object_get(e, "accuracy")),
 			 json_number_value(json_object_get(e, "macro_f1")));
 	}
 	tui_heading(y, r.x + 1, r.w - 2, title, info);
 	tui_series series[2] = {
 		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("training loss (step)")},
-		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), _("test loss (epoch)")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2),
+		 on_validation(s->hist) ? _("validation loss (epoch)") : _("test loss (epoch)")},
 	};
-	tui_plot((tui_rect){y + 1, r.x + 1, ph, r.w - 2}, series, 2, _("step"), _("loss"));
+	/* the reliability diagram beside the curve (wide), under it (tall), or
+	 * not at all */
+	int have_rel = json_array_size(json_object_get(json_object_get(s->hev, "calibration"), "bins")) > 0;
+	tui_rect lr = {y + 1, r.x + 1, ph, r.w - 2}, rr = {0, 0, 0, 0};
+	if (have_rel && r.w >= 100) {
+		rr = (tui_rect){y + 1, r.x + r.w - 47, ph, 46};
+		lr.w = r.w - 50;
+	} else if (have_rel && ph >= 18) {
+		lr.h = ph / 2;
+		rr = (tui_rect){y + 1 + lr.h, r.x + 1, ph - lr.h, r.w - 2};
+	}
+	tui_plot(lr, series, 2, _("step"), _("loss"));
+	if (rr.h >= 8)
+		draw_reliability(s, rr);
 }
 
 static int runs_key(void *st, tui_app *a, int action)
@@ -788,6 +1002,14 @@ static int runs_key(void *st, tui_app *a, int action)
 		}
 		if (s->mode == MODE_MATRIX)
 			return matrix_key(s, action);
+		if (s->mode == MODE_LOG) {
+			int step = action == ACT_UP ? -1 : action == ACT_DOWN ? 1 : action == ACT_PGUP ? -10
+				   : action == ACT_PGDN ? 10 : action == ACT_HOME ? -1000000 : action == ACT_END ? 1000000 : 0;
+			if (!step)
+				return TUI_UNHANDLED;
+			s->log_top += step; /* draw_log clamps */
+			return TUI_REDRAW;
+		}
 		if (action == ACT_SEARCH) {
 			tui_table_search(a, &s->cmp);
 			return TUI_REDRAW;
@@ -851,6 +1073,19 @@ static int runs_key(void *st, tui_app *a, int action)
 	case A_REFRESH:
 		request(s, a, 0);
 		return TUI_REDRAW;
+	case A_SORT: {
+		int c = s->tbl.ccol >= 0 ? s->tbl.ccol : 0;
+		/* figures sort best first; ids, dates and names ascending */
+		int desc_first = c >= COL_VALID_F1 && c <= COL_TEST_F1;
+		tui_table_sort(&s->tbl, c, s->tbl.sort_col == c ? !s->tbl.sort_desc : desc_first);
+		return TUI_REDRAW;
+	}
+	case A_LOG: {
+		long long run = selected_run(s);
+		if (run)
+			open_log(s, a, run);
+		return TUI_REDRAW;
+	}
 	case ACT_SEARCH:
 		tui_table_search(a, &s->tbl);
 		return TUI_REDRAW;
@@ -873,12 +1108,9 @@ static void runs_tick(void *st, tui_app *a)
 
 const tui_view_ops tui_view_runs = {
 	.title = N_("Runs"),
-	.about = N_("The training runs with their status and test metrics (accuracy and macro-F1 of "
-		    "the best epoch), and the loss curve of the selected run: the training loss of "
-		    "every step and the test loss of every epoch. The view follows a run that is "
-		    "training, in this workbench or in another process. Enter shows the run's "
-		    "confusion matrix as a heat map (each cell shaded by its share of the row); Space "
-		    "marks a run and d compares it with the selected one."),
+	.about = N_("The runs (kind, snapshot, split, validation and test figures), followed live, "
+		    "with the selected run's loss curve and reliability diagram. Enter: its confusion "
+		    "matrix; Space, then d: compare two runs; L: its log."),
 	.keys = keys,
 	.open = runs_open,
 	.close = runs_close,

@@ -6,8 +6,9 @@
  * or toggles a flag; `r` takes the settings of the run shown, `d` the
  * defaults); `s` starts
  * `yujing train PROJECT ...` as its own process, detached from the
- * workbench (its own session, output to PROJECT.train.log), so the run
- * survives the workbench closing.  Right, the latest run read from the
+ * workbench (tui_launch: its own session, output to its own log,
+ * PROJECT.run-N.log once the run is known), so the run survives the
+ * workbench closing; `:train ...` starts one the same way.  Right, the latest run read from the
  * project every second (train_list, train_history): a progress bar with
  * the steps done, elapsed time and ETA, and the loss curves (training
  * loss per step, test loss and accuracy per epoch) drawn by plot.c.  `c`
@@ -32,6 +33,7 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/store/runs.h"
 #include "yujing/train/settings.h"
 #include "yujing/train/train.h"
 
@@ -43,7 +45,7 @@ static const tui_binding keys[] = {
 	{A_START, {'s'}, "s", N_("start a run with these settings (in its own process)")},
 	{A_CANCEL, {'c'}, "c", N_("ask the running run to stop (resumable)")},
 	{A_LOG, {'l'}, "l", N_("show the run's log instead of the curves (and back)")},
-	{A_FROM_RUN, {'r'}, "r", N_("take the settings of the run shown (to train it again, or change one)")},
+	{A_FROM_RUN, {'r'}, "r", N_("take the settings of a run (asks which; the model of record by default)")},
 	{A_DEFAULTS, {'d'}, "d", N_("every setting back to its default")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
@@ -79,54 +81,24 @@ typedef struct {
 	size_t ns, ne;
 	char *log[LOG_LINES];
 	size_t nlog;
-	int launched;          /* a run was started here and has not shown yet */
-	long long launch_after; /* the latest run id when it was started */
+	char *told;            /* the launch log whose error was shown */
+	json_t *runs;          /* train_list()'s runs */
+	int seeded;            /* the form took the model of record's settings */
+	long long from_run;    /* the run the form's settings came from, 0: the defaults */
 } train_state;
 
 typedef struct {
 	tui_job base;
 	train_state *s;
 	long long cancel;
-	char *logpath;
+	char *logpath;    /* a pending launch's log, else NULL: the run's */
+	int pending;      /* logpath is a launch not matched with its run yet */
+	const tui_app *app; /* for the path of a run's log (read only) */
 	json_t *run, *hist;
+	json_t *runs;     /* every run (train_list), for taking a run's settings */
 	char *log[LOG_LINES];
 	size_t nlog;
 } train_job;
-
-static char *log_path(const tui_app *a)
-{
-	size_t n = strlen(a->path) + 16;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s.train.log", a->path);
-	return p;
-}
-
-/* The last LOG_LINES lines of the log (at most 64 KiB read). */
-static void read_log(train_job *tj)
-{
-	FILE *f = tj->logpath ? fopen(tj->logpath, "r") : NULL;
-	if (!f)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long end = ftell(f);
-		if (end > 65536)
-			fseek(f, end - 65536, SEEK_SET);
-		else
-			rewind(f);
-	}
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (tj->nlog == LOG_LINES) {
-			free(tj->log[0]);
-			memmove(tj->log, tj->log + 1, (LOG_LINES - 1) * sizeof *tj->log);
-			tj->nlog--;
-		}
-		tj->log[tj->nlog++] = strdup(line);
-	}
-	fclose(f);
-}
 
 static void train_job_run(tui_job *j, yj_project *p)
 {
@@ -142,8 +114,12 @@ static void train_job_run(tui_job *j, yj_project *p)
 		tj->run = json_incref(json_array_get(arr, n - 1));
 		j->st = train_history(p, json_integer_value(json_object_get(tj->run, "id")), &tj->hist, &j->err);
 	}
+	tj->runs = json_incref(arr);
 	json_decref(runs);
-	read_log(tj);
+	/* the log of a launch not matched yet, else the run's own */
+	if (!tj->logpath && tj->run)
+		tj->logpath = tui_run_log(tj->app, json_integer_value(json_object_get(tj->run, "id")));
+	tj->nlog = tui_read_tail(tj->logpath, tj->log, LOG_LINES);
 }
 
 static void free_series(train_state *s)
@@ -185,11 +161,15 @@ static void build_series(train_state *s)
 	for (size_t i = 0; i < m; i++) {
 		json_t *e = json_array_get(epochs, i);
 		s->ex[i] = json_number_value(json_object_get(e, "epoch")) * per - 1; /* 1-based */
-		s->ey[i] = json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss"));
+		json_t *vl = json_object_get(e, "valid_loss"); /* a run with a validation part */
+		s->ey[i] = json_number_value(vl ? vl : json_object_get(e, "test_loss"));
 		s->ay[i] = json_number_value(json_object_get(e, "accuracy"));
 	}
 	s->ne = m;
 }
+
+static json_t *find_run(const train_state *s, long long id);
+static int form_from_run(train_state *s, tui_app *a, json_t *r, int quiet);
 
 static void train_job_done(tui_job *j, tui_app *a)
 {
@@ -217,20 +197,28 @@ static void train_job_done(tui_job *j, tui_app *a)
 	s->run = tj->run;
 	s->hist = tj->hist;
 	tj->run = tj->hist = NULL;
+	json_decref(s->runs);
+	s->runs = tj->runs;
+	tj->runs = NULL;
+	/* The form starts from the model of record's settings (issue 14), once. */
+	if (!s->seeded) {
+		json_t *m = find_run(s, 0);
+		s->seeded = 1;
+		if (m)
+			form_from_run(s, a, m, 1);
+	}
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
 	memcpy(s->log, tj->log, tj->nlog * sizeof *s->log);
 	s->nlog = tj->nlog;
 	tj->nlog = 0;
 	build_series(s);
-	long long id = json_integer_value(json_object_get(s->run, "id"));
-	if (s->launched && id > s->launch_after)
-		s->launched = 0;
-	/* The process started here ended before it made a run: its error
-	 * ("yujing: ..." or "yujing train: ...") is in the log. */
-	for (size_t i = 1; s->launched && i < s->nlog; i++)
-		if (s->log[i] && !strncmp(s->log[i], "yujing", 6)) {
-			s->launched = 0;
+	/* A process started here (s, or :train) that failed: its error
+	 * ("yujing: ..." or "yujing train: ...") is in its log; say it once. */
+	for (size_t i = 1; tj->pending && i < s->nlog; i++)
+		if (s->log[i] && !strncmp(s->log[i], "yujing", 6) && (!s->told || strcmp(s->told, tj->logpath))) {
+			free(s->told);
+			s->told = strdup(tj->logpath);
 			s->show_log = 1;
 			tui_message(a, 1, "%s", s->log[i]);
 		}
@@ -246,6 +234,7 @@ static void train_job_destroy(tui_job *j)
 	train_job *tj = (train_job *)j;
 	json_decref(tj->run);
 	json_decref(tj->hist);
+	json_decref(tj->runs);
 	for (size_t i = 0; i < tj->nlog; i++)
 		free(tj->log[i]);
 	free(tj->logpath);
@@ -262,7 +251,12 @@ static void request(train_state *s, tui_app *a, long long cancel)
 	tui_job_init(&tj->base, NULL, train_job_run, train_job_done, train_job_destroy);
 	tj->s = s;
 	tj->cancel = cancel;
-	tj->logpath = log_path(a);
+	tj->app = a;
+	const char *pending = tui_launch_log(a);
+	if (pending) {
+		tj->logpath = strdup(pending);
+		tj->pending = tj->logpath != NULL;
+	}
 	s->busy = 1;
 	tui_submit(a, &tj->base);
 }
@@ -273,16 +267,13 @@ static int run_is_running(const train_state *s)
 	return st && !strcmp(st, "running");
 }
 
-/* Start `self train PROJECT --opt value...` detached: a double fork, the
- * middle process in its own session, so the run is nobody's child here
- * and keeps going after the workbench ends.  Its output goes to the log.
- * It runs at nice TUI_CHILD_NICE, so that on a busy machine the screen
- * still answers keys at once. */
+/* Start `self train PROJECT --opt value...` detached (tui_launch): the
+ * run is nobody's child here and keeps going after the workbench ends;
+ * its output goes to its own log. */
 static int start_run(train_state *s, tui_app *a)
 {
 	char *argv[4 + 2 * MAX_FIELDS + 1];
 	int n = 0;
-	argv[n++] = (char *)a->self;
 	argv[n++] = "train";
 	argv[n++] = a->path;
 	char opt[MAX_FIELDS][40];
@@ -295,48 +286,72 @@ static int start_run(train_state *s, tui_app *a)
 			argv[n++] = s->val[i];
 	}
 	argv[n] = NULL;
-	char *logpath = log_path(a);
-	if (!logpath)
-		return -1;
-	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	free(logpath);
-	if (fd < 0)
-		return -1;
-	/* The command line heads the log. */
-	for (int i = 1; i < n; i++)
-		dprintf(fd, "%s%s", i > 1 ? " " : "$ yujing ", argv[i]);
-	dprintf(fd, "\n");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fd);
-		return -1;
+	return tui_launch(a, argv);
+}
+
+/* s: read the runs again just before starting, so that a run another
+ * workbench (or the CLI) started a moment ago is told, not doubled. */
+typedef struct {
+	tui_job base;
+	train_state *s;
+	long long running; /* a run training now, 0 none */
+	long long pid;
+} start_job;
+
+static void start_job_run(tui_job *j, yj_project *p)
+{
+	start_job *sj = (start_job *)j;
+	yj_run_summary *v = NULL;
+	size_t n = 0;
+	if ((j->st = runs_list(p, &v, &n, &j->err)))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].status == RUN_RUNNING)
+			sj->running = v[i].id;
+	runs_list_free(v, n);
+	yj_run_row row;
+	yj_error e;
+	if (sj->running && !runs_get(p, sj->running, &row, &e)) {
+		sj->pid = row.pid;
+		runs_row_free(&row);
 	}
-	if (pid == 0) {
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		setpriority(PRIO_PROCESS, 0, TUI_CHILD_NICE);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		int in = open("/dev/null", O_RDONLY);
-		if (in >= 0)
-			dup2(in, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		for (int k = 3; k < 256; k++)
-			close(k);
-		execv(a->self, argv);
-		dprintf(2, "cannot run %s: %s\n", a->self, strerror(errno));
-		_exit(127);
+}
+
+static void start_job_done(tui_job *j, tui_app *a)
+{
+	start_job *sj = (start_job *)j;
+	train_state *s = sj->s;
+	if (j->st) {
+		tui_error(a, &j->err);
+		return;
 	}
-	close(fd);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	if (sj->running) {
+		tui_message(a, 1, _("run %lld is training now (process %lld, perhaps another workbench): cancel it first (c)"),
+			    sj->running, sj->pid);
+		request(s, a, 0);
+		return;
+	}
+	if (start_run(s, a))
+		tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
+	else
+		tui_message(a, 0, _("training started in its own process (it keeps going when you quit); log: %s"),
+			    tui_launch_log(a));
+	request(s, a, 0);
+}
+
+static void start_job_destroy(tui_job *j)
+{
+	free(j);
+}
+
+static void start_checked(train_state *s, tui_app *a)
+{
+	start_job *sj = calloc(1, sizeof *sj);
+	if (!sj)
+		return;
+	tui_job_init(&sj->base, NULL, start_job_run, start_job_done, start_job_destroy);
+	sj->s = s;
+	tui_submit(a, &sj->base);
 }
 
 static void *train_open(tui_app *a)
@@ -358,6 +373,8 @@ static void train_close(void *st)
 		free(s->val[i]);
 	for (size_t i = 0; i < s->nlog; i++)
 		free(s->log[i]);
+	free(s->told);
+	json_decref(s->runs);
 	json_decref(s->run);
 	json_decref(s->hist);
 	free_series(s);
@@ -411,6 +428,21 @@ static void draw_form(train_state *s, tui_rect r)
 	}
 	if (rows == nform && r.h > nform + 2)
 		tui_put(r.y + nform + 2, r.x + 1, r.w - 1, _("s start · c cancel · l log"), tui_attr(TUI_C_DIM));
+}
+
+/* Where the form's settings came from and the data a run started now
+ * trains on (the active snapshot's split), for the view's heading. */
+static void uses_text(train_state *s, tui_app *a, char *b, size_t n)
+{
+	int k = s->from_run ? snprintf(b, n, _("from run %lld"), s->from_run) : snprintf(b, n, "%s", _("defaults"));
+	if (k < 0 || (size_t)k >= n || !a->status_known)
+		return;
+	if (!a->snapshot)
+		snprintf(b + k, n - (size_t)k, " \xc2\xb7 %s", _("no snapshot: clean first"));
+	else if (!a->split)
+		snprintf(b + k, n - (size_t)k, _(" \xc2\xb7 snapshot %lld is not split: :split first"), a->snapshot);
+	else
+		snprintf(b + k, n - (size_t)k, _(" \xc2\xb7 trains on snapshot %lld, split %lld"), a->snapshot, a->split);
 }
 
 static void draw_run(train_state *s, tui_rect r)
@@ -473,10 +505,13 @@ static void draw_run(train_state *s, tui_rect r)
 	size_t m = json_array_size(json_object_get(s->hist, "epochs"));
 	if (m && y < r.y + r.h) {
 		json_t *e = json_array_get(json_object_get(s->hist, "epochs"), m - 1);
-		tui_putf(y, r.x, r.w, 0, _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
+		json_t *vl = json_object_get(e, "valid_loss");
+		tui_putf(y, r.x, r.w, 0,
+			 vl ? _("epoch %lld: train %.4f · validation %.4f · accuracy %.4f")
+			    : _("epoch %lld: train %.4f · test %.4f · accuracy %.4f"),
 			 (long long)json_integer_value(json_object_get(e, "epoch")),
 			 json_number_value(json_object_get(e, "train_loss")),
-			 json_number_value(json_object_get(e, json_object_get(e, "valid_loss") ? "valid_loss" : "test_loss")),
+			 json_number_value(vl ? vl : json_object_get(e, "test_loss")),
 			 json_number_value(json_object_get(e, "accuracy")));
 	}
 	y++;
@@ -492,7 +527,7 @@ static void draw_run(train_state *s, tui_rect r)
 	}
 	tui_series series[3] = {
 		{s->sx, s->sy, s->ns, tui_attr(TUI_C_ACCENT), _("train loss")},
-		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), _("test loss")},
+		{s->ex, s->ey, s->ne, tui_attr(TUI_C_SERIES2), s->ne && json_object_get(json_array_get(json_object_get(s->hist, "epochs"), 0), "valid_loss") ? _("val. loss") : _("test loss")},
 		{s->ex, s->ay, s->ne, tui_attr(TUI_C_GOOD), _("accuracy")},
 	};
 	tui_plot(pr, series, 3, _("step"), _("loss"));
@@ -500,9 +535,10 @@ static void draw_run(train_state *s, tui_rect r)
 
 static void train_draw(void *st, tui_app *a, tui_rect r)
 {
-	(void)a;
 	train_state *s = st;
-	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), _("Enter edit · s start · c cancel · l log"));
+	char uses[256];
+	uses_text(s, a, uses, sizeof uses);
+	tui_heading(r.y, r.x + 1, r.w - 2, _("Train"), uses);
 	int fw = r.w >= 90 ? 34 : 28;
 	draw_form(s, (tui_rect){r.y + 1, r.x + 1, r.h - 1, fw});
 	draw_run(s, (tui_rect){r.y + 1, r.x + fw + 2, r.h - 1, r.w - fw - 3});
@@ -545,34 +581,74 @@ static void set_val(train_state *s, int i, const char *v)
 	}
 }
 
-/* The form from the stored configuration of the run shown (its one
- * reader, settings.h): what it chose at run time (branches, threads) is
- * taken as given, a length chosen per field stays empty. */
-static void form_from_run(train_state *s, tui_app *a)
+/* Run id of train_list()'s runs (0: the model of record), or NULL. */
+static json_t *find_run(const train_state *s, long long id)
 {
-	json_t *cj = json_object_get(s->run, "config");
-	long long id = json_integer_value(json_object_get(s->run, "id"));
+	size_t i;
+	json_t *r;
+	json_array_foreach(s->runs, i, r)
+	{
+		if (id ? json_integer_value(json_object_get(r, "id")) == id : json_is_true(json_object_get(r, "model")))
+			return r;
+	}
+	return NULL;
+}
+
+/* The form from the stored configuration of run r (its one reader,
+ * settings.h): what it chose at run time (branches, threads) is taken as
+ * given, a length chosen per field stays empty.  Quiet: no message. */
+static int form_from_run(train_state *s, tui_app *a, json_t *r, int quiet)
+{
+	json_t *cj = json_object_get(r, "config");
+	long long id = json_integer_value(json_object_get(r, "id"));
 	const char *b = json_string_value(json_object_get(cj, "branches"));
 	if (!cj) {
-		tui_message(a, 1, _("no run to take the settings of"));
-		return;
+		if (!quiet)
+			tui_message(a, 1, _("no run to take the settings of"));
+		return -1;
 	}
 	if (b && !strcmp(b, "pretrain")) {
-		tui_message(a, 1, _("run %lld is a pretraining run"), id);
-		return;
+		if (!quiet)
+			tui_message(a, 1, _("run %lld is a pretraining run"), id);
+		return -1;
 	}
 	yj_train_config c;
 	yj_error err;
 	error_clear(&err);
 	if (train_config_read(cj, id, &c, &err)) {
-		tui_error(a, &err);
-		return;
+		if (!quiet)
+			tui_error(a, &err);
+		return -1;
 	}
 	char buf[1024];
 	for (int i = 0; i < nform; i++)
 		set_val(s, i, settings_format(form[i], &c.o, buf, sizeof buf));
 	train_config_free(&c);
-	tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
+	s->from_run = id;
+	if (!quiet)
+		tui_message(a, 0, _("the settings of run %lld: s trains with them"), id);
+	return 0;
+}
+
+/* r: which run's settings (the model of record unless another is typed). */
+static void from_run_done(void *ctx, tui_app *a, const char *text)
+{
+	train_state *s = ctx;
+	if (!text)
+		return;
+	char *end;
+	long long id = strtoll(text, &end, 10);
+	if (!*text || *end || id < 1) {
+		tui_message(a, 1, _("'%s' is not a run number"), text);
+		return;
+	}
+	json_t *r = find_run(s, id);
+	if (!r) {
+		tui_message(a, 1, _("no run %lld"), id);
+		return;
+	}
+	form_from_run(s, a, r, 0);
+	a->dirty = 1;
 }
 
 static int train_key(void *st, tui_app *a, int action)
@@ -608,15 +684,7 @@ static int train_key(void *st, tui_app *a, int action)
 				    (long long)json_integer_value(json_object_get(s->run, "id")));
 			return TUI_REDRAW;
 		}
-		s->launch_after = json_integer_value(json_object_get(s->run, "id"));
-		if (start_run(s, a)) {
-			tui_message(a, 1, _("cannot start the run: %s"), strerror(errno));
-		} else {
-			s->launched = 1;
-			tui_message(a, 0, _("training started in the background; its output goes to %s.train.log"),
-				    a->base);
-		}
-		request(s, a, 0);
+		start_checked(s, a);
 		return TUI_REDRAW;
 	case A_CANCEL:
 		if (!run_is_running(s)) {
@@ -628,10 +696,16 @@ static int train_key(void *st, tui_app *a, int action)
 	case A_LOG:
 		s->show_log = !s->show_log;
 		return TUI_REDRAW;
-	case A_FROM_RUN:
-		form_from_run(s, a);
+	case A_FROM_RUN: {
+		json_t *m = find_run(s, 0);
+		char def[32] = "";
+		if (m)
+			snprintf(def, sizeof def, "%lld", (long long)json_integer_value(json_object_get(m, "id")));
+		tui_input_begin(a, _("the settings of run: "), def, from_run_done, s);
 		return TUI_REDRAW;
+	}
 	case A_DEFAULTS:
+		s->from_run = 0;
 		for (int i = 0; i < nform; i++)
 			set_val(s, i, form[i]->def);
 		tui_message(a, 0, _("every setting is back to its default"));
@@ -648,7 +722,7 @@ static void train_show(void *st, tui_app *a)
 const tui_view_ops tui_view_train = {
 	.title = N_("Train"),
 	.about = N_("Training runs: the hyper-parameters as a form, a run started in its own process "
-		    "(it keeps going when the workbench closes; output in PROJECT.train.log), and the "
+		    "(it keeps going when the workbench closes; output in PROJECT.run-N.log), and the "
 		    "latest run followed live: progress with elapsed time and ETA, the training loss of "
 		    "every step, the test loss and accuracy of every epoch."),
 	.keys = keys,

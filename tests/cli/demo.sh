@@ -8,6 +8,11 @@
 #              rows read; a progress line per stage; the hint to open
 #              it names the program as it was run (build/yujing before
 #              installing)
+#   bert       with the shipped encoder (encoders/cail-bert-tiny) the model
+#              has a frozen BERT branch beside the n-gram one: a stage
+#              takes the encoder (a pretraining run of 0 epochs, run 1),
+#              the model is run 2 and explain lists both branches;
+#              --no-bert leaves it out (6 stages, one run)
 #   reuse      a second run reuses the finished project: no new run
 #   unfinished a demo.yj without the finished mark is built again
 #   default    without DIR, each data set has its own directory
@@ -21,13 +26,20 @@ if [ ! -r "$data" ]; then
 	done_testing
 fi
 unlabeled=$(head -n 300 "$data" | grep -c '"accusation": null')
+# the shipped encoder: a BERT branch, one stage and one run (the encoder's) more
+if [ -r "$YUJING_DATADIR/encoders/cail-bert-tiny/config.json" ]; then
+	N=7 model=2
+else
+	N=6 model=1
+fi
 
 expect_exit 0 yujing demo d --dataset cail --rows 300 --epochs 2 --no-tui
 expect_stdout_contains 'building the cail demo in d/demo.yj'
-for s in 1 2 3 4 5 6; do
-	expect_stdout_contains "[$s/6]" "progress line of stage $s"
+for s in $(seq 1 $N); do
+	expect_stdout_contains "[$s/$N]" "progress line of stage $s"
 done
-expect_stdout_contains "$unlabeled cases predicted and stored with run 1"
+expect_stdout_contains "$unlabeled cases predicted and stored with run $model"
+[ $N = 6 ] || expect_stdout_contains "[5/7] taking the shipped text encoder for a frozen BERT branch"
 expect_stdout_contains "open it with: $YUJING d/demo.yj" 'the hint names the program as it was run'
 check 'd/demo.yj exists' test -f d/demo.yj
 run yujing sources d/demo.yj --json
@@ -40,6 +52,7 @@ if [ -n "$SQLITE3" ]; then
 	expect_eq "$(q "SELECT count(*) FROM split_cases")" $((300 - unlabeled)) 'the labeled cases are split'
 	expect_eq "$(q "SELECT count(*) FROM runs r JOIN run_blobs b ON b.run_id = r.id AND b.kind = 'weights' WHERE r.status = 'done'")" 1 \
 		'one finished run with weights'
+	expect_eq "$(q "SELECT count(*) FROM encoders WHERE active")" $((model - 1)) 'the shipped encoder is the project'"'"'s'
 	expect_eq "$(q "SELECT count(*) FROM predictions WHERE source = 'unlabeled'")" "$unlabeled" \
 		'a prediction per unlabeled case'
 	expect_eq "$(q "SELECT value FROM settings WHERE key = 'demo'")" cail 'the finished mark'
@@ -49,11 +62,22 @@ else
 	done
 fi
 
+if [ $N = 7 ]; then
+	run yujing explain d/demo.yj --case 1
+	expect_stdout_contains 'ngram:fact' 'explain: the n-gram branch has its share'
+	expect_stdout_contains 'text:fact' 'explain: the BERT branch has its share'
+	expect_exit 0 yujing demo nb --dataset cail --rows 300 --epochs 1 --no-bert --no-tui
+	expect_stdout_contains '[6/6] predicting the unlabeled cases' '--no-bert: six stages'
+	expect_stdout_contains 'stored with run 1' '--no-bert: no encoder run'
+else
+	skip 'bert' 'no shipped encoder in $YUJING_DATADIR/encoders'
+fi
+
 # A second run reuses the project.
 expect_exit 0 yujing demo d --dataset cail --rows 300 --epochs 2 --no-tui
 expect_stdout_contains 'reusing the finished cail demo in d/demo.yj'
 run yujing runs d/demo.yj --json
-expect_eq "$(grep -o '"id": *[0-9]*' "$T/stdout" | wc -l | tr -d ' ')" 1 'still one run'
+expect_eq "$(grep -o '"id": *[0-9]*' "$T/stdout" | wc -l | tr -d ' ')" $model 'no new run'
 
 # A project without the mark (an interrupted build) is built again.
 mkdir u

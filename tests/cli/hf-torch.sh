@@ -49,6 +49,7 @@ expect_stdout_contains 'wrote ddp'
 run sh -c "printf '%s\n' \"\$1\" | tr '\n' '\0' | xargs -0 $PY \"\$2/tests/cli/hf_torch_check.py\" ddp \"\$3\"" x "$TEXTS" "$top_srcdir" "$YUJING"
 expect_eq "$rc" 0 "the distributed result loads in yujing and gives PyTorch's vectors to 1e-4"
 diag_file "$T/stdout" "hf_torch_check"
+diag_file "$T/stderr" "hf_torch_check (stderr)"
 expect_exit 0 yujing pretrain p.yj --from ddp --epochs 1 --max-len 32 --batch 16 --threads 1
 expect_exit 0 yujing split p.yj --seed 1
 expect_exit 0 yujing train p.yj --text-model ddp --freeze-text --branches text --max-len 32 --epochs 1 --threads 1

@@ -4,7 +4,8 @@
 #   sources   the Sources view lists incident and place with the row and
 #             field counts of the shipped CSV files, the key and the label
 #   fields    the Fields panel lists incident.csv's header, in order
-#   status    the status line names snapshot 1 and the finished run 1
+#   status    the status line names snapshot 1, its split and the model
+#             of record, the finished run 1
 #   runs      run 1 is done after 1 of 1 epochs and ceil(train / 256) steps
 #             (the demo trains with batches of 256)
 #   cases     the Cases view lists the test and the unlabeled cases
@@ -76,12 +77,12 @@ for f in $(head -n 1 "$inc" | tr -d '\r' | tr , ' '); do
 	i=$((i + 1))
 	check "field $i is $f" grep -E "^ $i +$f +" "$T/screen.txt"
 done
-wait_screen 'demo.yj │ snapshot 1 │ run 1 (done)' 'the status line: snapshot 1, run 1 done'
+wait_screen 'demo.yj │ snapshot 1 · split 1 │ model: run 1' 'the status line: snapshot 1, its split 1, run 1 the model of record'
 
 keys 6
 wait_screen 'Runs (1)' 'the Runs view has one run'
-wait_check "run 1: done, 1/1 epochs, $steps/$steps steps" \
-	grep -E "^ +1 +[0-9T:-]+Z +done +1/1 +$steps/$steps " "$T/screen.txt"
+wait_check "run 1: a classifier, done, snapshot 1, split 1, 1/1 epochs, $steps/$steps steps" \
+	grep -E "^ +1 +classifier +done +1 +1 +1/1 .* $steps/$steps " "$T/screen.txt"
 
 keys 5
 wait_screen "Cases ($((test_cases + unlabeled)), run 1)" \
@@ -104,7 +105,7 @@ fi
 TUI_ENV='-u LC_ALL -u LANG -u LC_CTYPE -u LANGUAGE'
 tui_start 120 40 demo d --epochs 1
 wait_screen 'Sources (2)' 'the second run opens the workbench'
-wait_screen 'demo.yj │ snapshot 1 │ run 1 (done)' \
+wait_screen 'demo.yj │ snapshot 1 · split 1 │ model: run 1' \
 	'without LC_ALL and LANG: still run 1, and the box characters are drawn'
 tui_quit 'q quits the second run'
 if [ -n "$marked" ]; then

@@ -32,7 +32,7 @@ layout()
 	[ "$n" -eq "$2" ] || { echo "lines: $n, want $2"; return 1; }
 	head -n 1 "$T/screen.txt" | grep -q '^ 1 Sources  2 Quality  3 Clean  4 Train  5 Cases  6 Runs  7 Warnings' ||
 		{ echo "no tab bar on line 1"; return 1; }
-	sed -n "$(($2 - 1))p" "$T/screen.txt" | grep -q '^ p\.yj │ snapshot 1 │ run 1 (done)' ||
+	sed -n "$(($2 - 1))p" "$T/screen.txt" | grep -q '^ p\.yj │ snapshot 1 · split 1 │ model: run 1' ||
 		{ echo "no status line on line $(($2 - 1))"; return 1; }
 	if [ -n "$PY" ]; then
 		$PY - "$1" "$T/screen.txt" <<'EOF' || return 1
@@ -85,7 +85,7 @@ wait_gone 'Keys: Runs' 'Esc closes the help'
 
 # Runs: the list and the loss curve with axes and labels.
 wait_screen 'Loss of run 1' 'the Runs view shows the latest run'
-check 'the run is listed with status and epochs' grep -Eq '^ +1  [0-9T:-]+Z  done +3/3 ' "$T/screen.txt"
+check 'the run is listed with kind, status, snapshot, split and epochs' grep -Eq '^ +1  classifier  done +1 +1 +3/3 ' "$T/screen.txt"
 check 'the plot has a y axis with tick marks' grep -q '┤' "$T/screen.txt"
 check 'the plot has an x axis' grep -q '└──' "$T/screen.txt"
 check 'the plot has braille dots' env LC_ALL=C grep -q "$(printf '\342[\240-\243]')" "$T/screen.txt"

@@ -9,9 +9,12 @@
 # arrows scroll it (20 rows and columns do not fit 80x24; at 132x40
 # they do, and a resize redraws it).  Colours are
 # only added where the terminal has them: the same text on a vt100.
-# Space marks a run and d compares it with the selected one: the settings
-# that differ (exactly the two given differently on the command line),
-# the metrics side by side with their change, and each category's F1.
+# Space marks a run and d compares it with the selected one: the data
+# (snapshot, split), the settings that differ (exactly the two given
+# differently on the command line), on their shared test set accuracy and
+# macro-F1 with their change, McNemar's p and the bootstrap interval of
+# the macro-F1 change (compare.c), and each category's F1 with its
+# support, largest change first.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
 
@@ -134,14 +137,17 @@ sys.exit(1 if bad else 0)
 PYEOF
 
 # compare.py EV_A EV_B SCREEN...: the comparison of run A (marked) and B
-# over the screens (scrolled): settings that differ, metrics, F1 of
-# every category, with B - A.
+# over the screens (scrolled): the data (same snapshot and split), the
+# settings that differ, then on the same test set accuracy and macro-F1
+# side by side with B - A (eval --json's), McNemar's exact p recomputed
+# here from the two counts shown (binomial tail), the bootstrap interval,
+# and every category's F1 with its support, the largest change first.
 cat >compare.py <<'PYEOF'
-import json, sys
+import json, math, re, sys
 a = json.load(open(sys.argv[1], encoding="utf-8"))
 b = json.load(open(sys.argv[2], encoding="utf-8"))
-rows = {}
-section = {}
+rows, order, section = {}, [], {}
+titles = ("data", "settings that differ", "F1 per category, by change")
 for f in sys.argv[3:]:
     sec = None
     for l in open(f, encoding="utf-8").read().splitlines():
@@ -149,16 +155,24 @@ for f in sys.argv[3:]:
         if not t:
             continue
         s = " ".join(t)
-        if s in ("settings that differ", "metrics", "F1 per category"):
+        if s in titles or s.startswith("test: the same"):
             sec = s
             continue
         if not l.startswith(" ") or "\u2500" in l or "\u2502" in l:
             sec = None  # the status line, the message pane
             continue
-        # a screen scrolled past a section's title: rows keyed by name
-        rows[t[0] if sec == "settings that differ" else " ".join(t[:-3])] = t
+        if sec in ("data", "settings that differ"):
+            key = " ".join(t[:-2])
+        elif s.startswith("McNemar") or s.startswith("macro-F1 change"):
+            key = s.split(" ", 2)[0] + " " + s.split(" ", 2)[1]
+            t = [s]
+        else:
+            key = " ".join(t[:-3])
+        if key not in rows:
+            order.append(key)
+        rows[key] = t
         if sec:
-            section.setdefault(sec, set()).add(t[0])
+            section.setdefault(sec, set()).add(key)
 bad = 0
 def expect(key, want):
     global bad
@@ -169,14 +183,35 @@ if section.get("settings that differ") != {"epochs", "lr"}:
     print("settings", section.get("settings that differ")); bad += 1
 expect("epochs", ["epochs", "2", "6"])
 expect("lr", ["lr", "0.001", "0.01"])
+expect("snapshot", ["snapshot", "1", "1"])
+expect("split", ["split", "1", "1"])
 def num(k, x, y):
     return [*k.split(), "%.4f" % x, "%.4f" % y, "%+.4f" % (y - x)]
-for key, name in (("accuracy", "accuracy"), ("macro_precision", "macro precision"),
-                  ("macro_recall", "macro recall"), ("macro_f1", "macro-F1")):
+for key, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1")):
     expect(name, num(name, a[key], b[key]))
+m = re.match(r"McNemar p \(exact\) (\d+) only this one (\d+) only this one (\S+)$", " ".join(rows.get("McNemar p", [""])))
+if not m:
+    print("McNemar row", rows.get("McNemar p")); bad += 1
+else:
+    x, y, p = int(m.group(1)), int(m.group(2)), float(m.group(3))
+    n = x + y
+    want = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2 ** n)
+    if abs(p - want) > 5e-4 * max(want, 1e-3):
+        print("McNemar p", p, "want", want); bad += 1
+m = re.search(r"\[([-+]\d\.\d{4}), ([-+]\d\.\d{4})\]", " ".join(rows.get("macro-F1 change,", [""])))
+if not m or float(m.group(1)) > float(m.group(2)):
+    print("interval row", rows.get("macro-F1 change,")); bad += 1
 fb = {c["label"]: c["f1"] for c in b["classes"]}
+cats = []
 for c in a["classes"]:
-    expect(c["label"], num(c["label"], c["f1"], fb[c["label"]]))
+    if not c["support"]:
+        continue
+    key = "%s (%d cases)" % (c["label"], c["support"])
+    cats.append(key)
+    expect(key, num(key, c["f1"], fb[c["label"]]))
+shown = [abs(float(rows[k][-1])) for k in order if k in cats]
+if shown != sorted(shown, reverse=True):
+    print("categories not by size of change:", shown); bad += 1
 print(len(rows), "rows;", bad, "wrong")
 sys.exit(1 if bad else 0)
 PYEOF
@@ -218,12 +253,12 @@ keys g Space
 wait_screen 'run 1 marked' 'Space marks run 1'
 keys G d
 wait_screen 'Run 1 (marked) and run 2' 'd compares the marked run with the selected one'
-wait_screen 'F1 per category' 'the comparison shows the categories'
+wait_screen 'F1 per category, by change' 'the comparison shows the categories'
 cp "$T/screen.txt" top.txt
 keys G
-wait_screen '危险驾驶' 'the end of the comparison shows the last category'
+wait_gone 'settings that differ' 'G scrolls to the end of the comparison'
 cp "$T/screen.txt" end.txt
-check 'settings that differ, metrics and every category F1 with B - A = eval --json' \
+check 'data, settings, accuracy and macro-F1 with B - A = eval --json, McNemar, interval, categories' \
 	$PY compare.py ev1.json ev2.json top.txt end.txt
 keys Escape Escape
 wait_screen 'Runs (2, run 1 marked)' 'Esc goes back to the runs'
@@ -235,6 +270,16 @@ tui_start 100 40
 wait_screen 'Sources (1)' 'the workbench opens at 100x40 with colours'
 keys 6
 wait_screen 'Runs (2)' 'the Runs view'
+# Beside the loss curve, the selected run's reliability diagram (run 2 had
+# a validation part: calibrated), titled with eval --json's ECE after and
+# before the temperature.
+rel=$($PY -c '
+import json
+c = json.load(open("ev2.json", encoding="utf-8"))["calibration"]
+print("Reliability (test) ECE %.4f, was %.4f" % (c["ece_after"], c["ece_before"]))')
+wait_screen "$rel" "the reliability diagram of run 2: $rel"
+check 'it plots the bins against confidence with the ideal diagonal' grep -q 'bins .*ideal' "$T/screen.txt"
+check 'its x axis is the confidence' grep -q 'confidence' "$T/screen.txt"
 keys Enter
 wait_screen 'Confusion matrix of run 2' 'Enter on the latest run opens its matrix'
 wait_check 'run 2 is the same text with colours: = eval --run 2 --json' \
@@ -269,10 +314,8 @@ if have msgfmt && locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
 	TUI_ENV="YUJING_LOCALEDIR=$T/locale LANGUAGE= LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8"
 	tui_start 80 24
 	keys 6
-	# run 2's steps: 183 cases, 61 to test, 20 to validation (of 4, 6 or 8
-	# training cases floor(0.15 m + 1/2) = 1 per category): 102 to train,
-	# 13 steps of 8 a epoch, 6 epochs
-	wait_screen '78/78' 'zh_CN: the Runs view lists the runs'
+	runs_title=$(zh_tr 'Runs (%zu)' | sed 's/%zu/2/')
+	wait_screen "$runs_title" 'zh_CN: the Runs view lists the runs'
 	keys g Enter
 	wait_screen "$corner" "zh_CN: the matrix heads its rows with $corner"
 	wait_check "zh_CN: the same numbers, aligned by display width" \

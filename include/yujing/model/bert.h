@@ -50,6 +50,10 @@ typedef struct yj_bert_cfg {
 	float hidden_drop;  /* hidden_dropout_prob */
 	float attn_drop;    /* attention_probs_dropout_prob */
 	float init_range;   /* initializer_range, 0.02 */
+	/* config.json's "yujing_vocab_sha256": the hex SHA-256 of the
+	 * vocab.txt the encoder was trained on ("" when not recorded, as in
+	 * checkpoints made elsewhere); written back by bert_config_json. */
+	char vocab_sha256[65];
 } yj_bert_cfg;
 
 /* One encoder layer's parameter indices into ps. */

@@ -53,6 +53,10 @@ yj_status splits_rows(yj_project *p, long long split, unsigned parts, yj_split_r
 		      yj_error *err);
 void splits_rows_free(yj_split_row *rows, size_t n);
 
+/* The latest split made (of any snapshot): *split its id (0: none) and
+ * *settings its settings JSON text (malloc'd, the caller's; NULL when
+ * none), for splitting a new snapshot the same way. */
+yj_status splits_latest_settings(yj_project *p, long long *split, char **settings, yj_error *err);
 /* How many cases split `split` has in each part (counts indexed by
  * yj_split_part). */
 yj_status splits_part_counts(yj_project *p, long long split, long long counts[3], yj_error *err);

@@ -46,6 +46,12 @@ typedef struct yj_vocab {
  * line; the modified vocabulary (VOCAB_MODIFIED_SHA256) is refused. */
 yj_status vocab_load(const char *path, yj_vocab *v, yj_error *err);
 void vocab_free(yj_vocab *v);
+/* An encoder of directory dir, trained on the vocabulary whose hex SHA-256
+ * is trained_sha256 (its config.json's "yujing_vocab_sha256"; "" or NULL
+ * when not recorded: accepted), paired with v (dir's vocab.txt): refused
+ * with a message naming both hashes (and the modified bert-base-chinese
+ * vocabulary by name, the old ids) when they differ. */
+yj_status vocab_check_encoder(const yj_vocab *v, const char *trained_sha256, const char *dir, yj_error *err);
 /* Id of s[0..n), -1 if absent. */
 int32_t vocab_id(const yj_vocab *v, const char *s, size_t n);
 

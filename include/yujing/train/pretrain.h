@@ -73,4 +73,20 @@ yj_status pretrain_run(yj_project *p, const yj_pretrain_opts *o, long long *run_
 yj_status pretrain_export(yj_project *p, long long id, const char *dir, long long *id_out,
 			  yj_error *err);
 
+/* Make the Hugging Face directory dir (config.json, vocab.txt,
+ * model.safetensors; its recorded vocabulary checked) the project's active
+ * text encoder without training: a pretraining run of 0 epochs (config
+ * "from": dir) records where it came from.  *run_id and *encoder_id get
+ * the run and the stored encoder. */
+yj_status pretrain_use(yj_project *p, const char *dir, long long *run_id, long long *encoder_id, yj_error *err);
+
+/* Write the corpus pretraining would read (every distinct text of every
+ * text field, as load_corpus tokenizes it with o->from's vocabulary, else
+ * o->vocab's, truncated to o->max_len; texts with no token between [CLS]
+ * and [SEP] left out) to path as JSON lines {"text": "...", "ids": [...]},
+ * one a text, in the order pretraining reads them (no held-out split:
+ * a consumer holds out its own).  *ntexts gets the lines written. */
+yj_status pretrain_export_corpus(yj_project *p, const yj_pretrain_opts *o, const char *path, size_t *ntexts,
+				 yj_error *err);
+
 #endif
