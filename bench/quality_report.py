@@ -1,7 +1,31 @@
 #!/usr/bin/python3
-"""Helpers of bench/quality_report.sh: the data files it imports, the split
-it exports, and the scikit-learn baselines it compares yujing with.
+"""Helpers of bench/quality_report.sh (issue 13's quality report): the
+holdout split of ../shared/data, the files yujing imports, the scikit-learn
+(and xgboost) baselines chosen on yujing's own validation part, and the
+scores on the holdout.
 
+  quality_report.py holdout --dataset chicago|cail DATA WORKDIR [--fraction F] [--seed S]
+      Once: picks the holdout cases (a seeded, stratified draw: per label
+      floor(F n + 1/2) cases, F 0.2 by default; seed 20261207) and writes
+      WORKDIR/learn and WORKDIR/holdout: for chicago incident.csv (id,
+      date, arrest, domestic, location_description, primary_type) and
+      place.csv (id, block, beat, district, ward, community_area,
+      latitude, longitude); for cail cases.jsonl ({"id": record number,
+      "fact", "meta": {"accusation"}}).  Values unchanged.  Nothing is
+      written when WORKDIR/holdout exists (the holdout is made once).
+  quality_report.py sklearn PROJECT WORKDIR --dataset chicago|cail [--xgboost] [--json]
+      TF-IDF (+ one-hot on chicago) features fitted on the active split's
+      train part of PROJECT (keys and labels from split_cases; values from
+      WORKDIR/learn), LinearSVC and LogisticRegression with C chosen on
+      the split's validation part (the same part yujing chooses on), and
+      with --xgboost gradient-boosted trees (rounds by early stopping on
+      the validation part), each scored on WORKDIR/holdout.  The test part
+      is not used.
+  quality_report.py score PREDICTIONS WORKDIR --dataset chicago|cail [--json]
+      Accuracy, macro-F1 and expected calibration error (15 equal-width
+      bins of the top probability) of `yujing predict --json` lines on the
+      holdout's labels.
+The helpers of the issue-6 report (kept for the scripts that call them):
   quality_report.py chicago-csv CSV OUTDIR [--keys FILE]
       Writes OUTDIR/incident.csv (id, date, arrest, domestic,
       location_description, primary_type) and OUTDIR/place.csv (id, block,
@@ -29,13 +53,14 @@ it exports, and the scikit-learn baselines it compares yujing with.
       lists of C values and class weights it fits each pair and reports each (--select: only the
       one with the best macro-F1 on PROJECT's test part: use it on a
       validation project, never on the real test split).
-Accuracy and macro-F1 as yujing computes them (sklearn.metrics, macro over
-the classes in the true or predicted labels, zero_division 0).
+Accuracy and macro-F1 as sklearn.metrics computes them (macro over the
+labels in the true or predicted values, zero_division 0), for every row.
 """
 import argparse
 import csv
 import json
 import os
+import random
 import sqlite3
 import sys
 import time
@@ -47,18 +72,22 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import OneHotEncoder
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sklearn_baseline import nulls_of, source_view  # noqa: E402
+from sklearn.svm import LinearSVC
 
 INCIDENT = ["id", "date", "arrest", "domestic", "location_description", "primary_type"]
 PLACE = ["id", "block", "beat", "district", "ward", "community_area", "latitude", "longitude"]
+SEED = 20261207
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sklearn_baseline import nulls_of, source_view  # noqa: E402
 
 
 def fail(msg):
     print(f"quality_report.py: {msg}", file=sys.stderr)
     sys.exit(1)
 
+
+# ------------------------------------------------ the issue-6 helpers
 
 def read_keys(path):
     if not path:
@@ -127,37 +156,6 @@ def case_values(db, snapshot, cases, markers):
     return out
 
 
-def chicago_features(v, train):
-    """The feature matrix (sparse, all cases) and its blocks' names."""
-    cat = ["arrest", "domestic", "beat", "district", "ward", "community_area"]
-    df = pd.DataFrame({c: pd.Series(v[c], dtype=object).fillna("(null)") for c in cat})
-    dt = pd.to_datetime(pd.Series(v["date"], dtype=object), errors="coerce")
-    df["hour"] = dt.dt.hour.fillna(-1).astype(int).astype(str)
-    df["weekday"] = dt.dt.weekday.fillna(-1).astype(int).astype(str)
-    df["month"] = dt.dt.month.fillna(-1).astype(int).astype(str)
-    oh = OneHotEncoder(handle_unknown="ignore").fit(df[train])
-    blocks = [oh.transform(df)]
-    num = np.column_stack([pd.to_numeric(pd.Series(v[c], dtype=object), errors="coerce").to_numpy(dtype=float)
-                           for c in ("latitude", "longitude")])
-    mu = np.nanmean(num[train], axis=0)
-    num = np.where(np.isnan(num), mu, num)
-    sd = num[train].std(axis=0)
-    sd[sd == 0] = 1
-    blocks.append(sp.csr_matrix((num - num[train].mean(axis=0)) / sd))
-    for field in ("location_description", "block"):
-        text = ["" if t is None else t for t in v[field]]
-        tf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-        tf.fit([t for t, u in zip(text, train) if u])
-        blocks.append(tf.transform(text))
-    return sp.hstack(blocks).tocsr()
-
-
-def cail_features(v, train):
-    text = ["" if t is None else t for t in v["fact"]]
-    tf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
-    tf.fit([t for t, u in zip(text, train) if u])
-    return tf.transform(text).tocsr()
-
 
 def baseline(a):
     t0 = time.perf_counter()
@@ -200,6 +198,264 @@ def baseline(a):
     return 0
 
 
+# ------------------------------------------------------------ the holdout
+
+def read_chicago(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def read_cail(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            d = json.loads(line)
+            acc = d["meta"]["accusation"]
+            out.append({"id": str(n), "fact": d["fact"], "label": acc[0] if acc else ""})
+    return out
+
+
+def stratified(rows, label, fraction, seed):
+    """The keys drawn for the holdout: per label (sorted), a seeded shuffle
+    of its keys (sorted), the first floor(fraction n + 1/2)."""
+    by = {}
+    for r in rows:
+        by.setdefault(label(r), []).append(r["id"])
+    rng = random.Random(seed)
+    out = set()
+    for lab in sorted(by):
+        keys = sorted(by[lab])
+        rng.shuffle(keys)
+        out.update(keys[:int(fraction * len(keys) + 0.5)])
+    return out
+
+
+def holdout(a):
+    hold_dir = os.path.join(a.workdir, "holdout")
+    if os.path.exists(hold_dir):
+        print(f"quality_report.py: {hold_dir} exists: the holdout is kept as it was made", file=sys.stderr)
+        return 0
+    if a.dataset == "chicago":
+        rows = read_chicago(os.path.join(a.data, "chicago_englewood_2017_2018", "chicago_englewood_2017_2018.csv"))
+        held = stratified(rows, lambda r: r["primary_type"], a.fraction, a.seed)
+        for part in ("learn", "holdout"):
+            d = os.path.join(a.workdir, part + ".tmp")
+            os.makedirs(d, exist_ok=True)
+            for name, cols in (("incident", INCIDENT), ("place", PLACE)):
+                with open(os.path.join(d, name + ".csv"), "w", newline="", encoding="utf-8") as out:
+                    w = csv.writer(out, lineterminator="\n")
+                    w.writerow(cols)
+                    for r in rows:
+                        if (r["id"] in held) == (part == "holdout"):
+                            w.writerow([r[c] for c in cols])
+    else:
+        rows = read_cail(os.path.join(a.data, "cail2018", "cail2018.jsonl"))
+        held = stratified(rows, lambda r: r["label"], a.fraction, a.seed)
+        for part in ("learn", "holdout"):
+            d = os.path.join(a.workdir, part + ".tmp")
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "cases.jsonl"), "w", encoding="utf-8") as out:
+                for r in rows:
+                    if (r["id"] in held) == (part == "holdout"):
+                        out.write(json.dumps({"id": int(r["id"]), "fact": r["fact"],
+                                              "meta": {"accusation": r["label"]}}, ensure_ascii=False) + "\n")
+    # the holdout directory last: its existence says the split is complete
+    os.rename(os.path.join(a.workdir, "learn.tmp"), os.path.join(a.workdir, "learn"))
+    os.rename(os.path.join(a.workdir, "holdout.tmp"), hold_dir)
+    print(f"{a.dataset}: {len(rows) - len(held)} cases to learn from, {len(held)} held out "
+          f"(seed {a.seed}, fraction {a.fraction})", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------ the values
+
+def values(workdir, part, dataset):
+    """{key: {field: raw text or None}} and {key: label} of a part's files."""
+    d = os.path.join(workdir, part)
+    vals, labels = {}, {}
+    if dataset == "chicago":
+        for name in ("incident", "place"):
+            for r in read_chicago(os.path.join(d, name + ".csv")):
+                v = vals.setdefault(r["id"], {})
+                for k, x in r.items():
+                    if k == "primary_type":
+                        labels[r["id"]] = x
+                    elif k != "id":
+                        v[k] = x if x != "" else None
+    else:
+        with open(os.path.join(d, "cases.jsonl"), encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                vals[str(r["id"])] = {"fact": r["fact"]}
+                labels[str(r["id"])] = r["meta"]["accusation"]
+    return vals, labels
+
+
+def chicago_features(v, fit):
+    """Sparse features of the cases (dict of field lists), fitted on the
+    rows where fit is True: one-hot of the categorical fields and the
+    date's hour, weekday and month; latitude/longitude standardised (a
+    null: the fitted mean); TF-IDF (word 1-2-grams, sublinear tf) of the
+    two text fields."""
+    cat = ["arrest", "domestic", "beat", "district", "ward", "community_area"]
+    df = pd.DataFrame({c: pd.Series(v[c], dtype=object).fillna("(null)") for c in cat})
+    dt = pd.to_datetime(pd.Series(v["date"], dtype=object), errors="coerce")
+    df["hour"] = dt.dt.hour.fillna(-1).astype(int).astype(str)
+    df["weekday"] = dt.dt.weekday.fillna(-1).astype(int).astype(str)
+    df["month"] = dt.dt.month.fillna(-1).astype(int).astype(str)
+    oh = OneHotEncoder(handle_unknown="ignore").fit(df[fit])
+    blocks = [oh.transform(df)]
+    num = np.column_stack([pd.to_numeric(pd.Series(v[c], dtype=object), errors="coerce").to_numpy(dtype=float)
+                           for c in ("latitude", "longitude")])
+    mu = np.nanmean(num[fit], axis=0)
+    num = np.where(np.isnan(num), mu, num)
+    sd = num[fit].std(axis=0)
+    sd[sd == 0] = 1
+    blocks.append(sp.csr_matrix((num - num[fit].mean(axis=0)) / sd))
+    for field in ("location_description", "block"):
+        text = ["" if t is None else t for t in v[field]]
+        tf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        tf.fit([t for t, u in zip(text, fit) if u])
+        blocks.append(tf.transform(text))
+    return sp.hstack(blocks).tocsr()
+
+
+def cail_features(v, fit):
+    """Character 1-3-gram TF-IDF (sublinear tf, min_df 2) of the fact."""
+    text = ["" if t is None else t for t in v["fact"]]
+    tf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
+    tf.fit([t for t, u in zip(text, fit) if u])
+    return tf.transform(text).tocsr()
+
+
+def scores(y, pred):
+    return {"accuracy": float(accuracy_score(y, pred)),
+            "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0))}
+
+
+def ece(conf, correct, bins=15):
+    """Expected calibration error: 15 equal-width bins of the top
+    probability (a probability p falls in the bin (lo, hi], 0 in the
+    first), the mean |accuracy - confidence| weighted by the bin's share."""
+    conf = np.asarray(conf, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    idx = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    e = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            e += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(e)
+
+
+def sklearn_rows(a):
+    db = sqlite3.connect(f"file:{a.project}?mode=ro", uri=True)
+    r = db.execute("SELECT id FROM splits WHERE active = 1").fetchone()
+    if r is None:
+        fail("the project has no active split")
+    parts = pd.read_sql_query("SELECT key, label, part FROM split_cases WHERE split_id = ? AND part IN"
+                              " ('train', 'valid') ORDER BY part, key", db, params=(r[0],))
+    if not (parts.part == "valid").any():
+        fail("the active split has no validation part")
+    lv, _ = values(a.workdir, "learn", a.dataset)
+    hv, hl = values(a.workdir, "holdout", a.dataset)
+    hkeys = sorted(hv)
+    keys = list(parts.key) + hkeys
+    rows = [lv.get(k, {}) for k in parts.key] + [hv[k] for k in hkeys]
+    fields = sorted({f for r in rows for f in r})
+    v = {f: [r.get(f) for r in rows] for f in fields}
+    ntr = int((parts.part == "train").sum())
+    nva = len(parts) - ntr
+    n = len(keys)
+    fit = np.zeros(n, dtype=bool)
+    fit[:ntr] = True
+    t0 = time.perf_counter()
+    X = chicago_features(v, fit) if a.dataset == "chicago" else cail_features(v, fit)
+    feat_s = time.perf_counter() - t0
+    y_all = list(parts.label) + [hl[k] for k in hkeys]
+    classes = sorted(set(parts.label[:ntr]))
+    cid = {c: i for i, c in enumerate(classes)}
+    Xtr, Xva, Xho = X[:ntr], X[ntr:ntr + nva], X[ntr + nva:]
+    ytr = np.array([cid[c] for c in y_all[:ntr]])
+    yva, yho = y_all[ntr:ntr + nva], y_all[ntr + nva:]
+    out = {"dataset": a.dataset, "train": ntr, "valid": nva, "holdout": len(hkeys), "classes": len(classes),
+           "features": int(X.shape[1]), "features_seconds": feat_s, "rows": []}
+
+    def pick(name, make, grid):
+        best, tried = None, []
+        total = 0.0
+        for c in grid:
+            t = time.perf_counter()
+            m = make(c).fit(Xtr, ytr)
+            s = time.perf_counter() - t
+            total += s
+            f1 = scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]
+            tried.append({"C": c, "valid_macro_f1": f1})
+            print(f"{a.dataset} {name} C {c:g}: validation macro-F1 {f1:.4f} ({s:.1f} s)", file=sys.stderr)
+            if best is None or f1 > best[1]:
+                best = (c, f1, m, s)
+        c, f1, m, s = best
+        pred = [classes[i] for i in m.predict(Xho)]
+        row = {"method": name, "C": c, "valid_macro_f1": f1, "grid": tried, "train_seconds": s + feat_s,
+               "grid_seconds": total + feat_s}
+        row.update(scores(yho, pred))
+        if hasattr(m, "predict_proba"):
+            p = m.predict_proba(Xho)
+            row["ece"] = ece(p.max(axis=1), [classes[i] == t for i, t in zip(p.argmax(axis=1), yho)])
+        out["rows"].append(row)
+
+    # C over two decades either side of the libraries' default 1
+    pick("LinearSVC", lambda c: LinearSVC(C=c), [0.01, 0.03, 0.1, 0.3, 1, 3, 10])
+    pick("LogisticRegression", lambda c: LogisticRegression(C=c, max_iter=1000), [0.1, 0.3, 1, 3, 10, 30, 100])
+    if a.xgboost:
+        try:
+            import xgboost as xgb
+        except ImportError:
+            xgb = None
+        if xgb is not None:
+            t = time.perf_counter()
+            m = xgb.XGBClassifier(n_estimators=300, learning_rate=0.1, max_depth=6, tree_method="hist",
+                                  early_stopping_rounds=20, eval_metric="mlogloss", n_jobs=2, random_state=1)
+            # classes of the train part only; validation cases of another class are left out of its loss
+            vm = np.array([c in cid for c in yva])
+            m.fit(Xtr, ytr, eval_set=[(Xva[vm], np.array([cid[c] for c, k in zip(yva, vm) if k]))], verbose=False)
+            s = time.perf_counter() - t
+            print(f"{a.dataset} xgboost: {m.best_iteration + 1} rounds ({s:.1f} s)", file=sys.stderr)
+            p = m.predict_proba(Xho)
+            pred = [classes[i] for i in p.argmax(axis=1)]
+            row = {"method": "xgboost", "rounds": int(m.best_iteration) + 1, "train_seconds": s + feat_s,
+                   "valid_macro_f1": scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]}
+            row.update(scores(yho, pred))
+            row["ece"] = ece(p.max(axis=1), [x == t for x, t in zip(pred, yho)])
+            out["rows"].append(row)
+    print(json.dumps(out))
+    return 0
+
+
+def score(a):
+    _, hl = values(a.workdir, "holdout", a.dataset)
+    y, pred, conf, seen = [], [], [], set()
+    with open(a.predictions, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            k = str(r["key"])
+            if k not in hl:
+                fail(f"{a.predictions}: case {k} is not in the holdout")
+            seen.add(k)
+            y.append(hl[k])
+            pred.append(r["predicted"])
+            conf.append(max(r["probabilities"].values()))
+    if seen != set(hl):
+        fail(f"{a.predictions}: {len(set(hl) - seen)} holdout cases have no prediction")
+    out = scores(y, pred)
+    out["ece"] = ece(conf, [p == t for p, t in zip(pred, y)])
+    out["cases"] = len(y)
+    print(json.dumps(out))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -225,6 +481,24 @@ def main():
     p.add_argument("--select", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=baseline)
+    p = sub.add_parser("holdout")
+    p.add_argument("--dataset", choices=["chicago", "cail"], required=True)
+    p.add_argument("data")
+    p.add_argument("workdir")
+    p.add_argument("--fraction", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=SEED)
+    p.set_defaults(fn=holdout)
+    p = sub.add_parser("sklearn")
+    p.add_argument("project")
+    p.add_argument("workdir")
+    p.add_argument("--dataset", choices=["chicago", "cail"], required=True)
+    p.add_argument("--xgboost", action="store_true")
+    p.set_defaults(fn=sklearn_rows)
+    p = sub.add_parser("score")
+    p.add_argument("predictions")
+    p.add_argument("workdir")
+    p.add_argument("--dataset", choices=["chicago", "cail"], required=True)
+    p.set_defaults(fn=score)
     a = ap.parse_args()
     return a.fn(a)
 

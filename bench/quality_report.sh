@@ -1,48 +1,46 @@
 #!/bin/bash
-# quality_report.sh - the multimodal model's quality on real data, next to
-# scikit-learn on exactly the same split and fields (issue 6's report).
+# quality_report.sh - yujing's warnings on cases it has never seen, next to
+# scikit-learn on the same cases (issue 13 §6).  Its table goes into the
+# README.
 #
-#   bench/quality_report.sh [--dataset chicago|cail|all] [--validate] [--bert]
+#   bench/quality_report.sh [--minutes N] [--dataset chicago|cail|all]
+#                           [--work DIR] [--no-tune]
 #
-# Datasets (read from ../shared/data beside the source tree, or $DATA):
-#   chicago  chicago_englewood_2017_2018: two sources keyed by id,
-#            incident (date, arrest, domestic, location_description as
-#            text; label primary_type) and place (block as text, beat,
-#            district, ward, community_area as categories, latitude,
-#            longitude).  Left out: iucr, fbi_code, description (they give
-#            the label away), case_number (an identifier), location and
-#            x/y_coordinate (the coordinates again), updated_on (portal
-#            bookkeeping), year, c_tract.
-#   cail     cail2018: fact as text, the label the first accusation
-#            (--key @id numbering: the record's line number is its id).
-#            Only fact and meta.accusation are imported: the other meta
-#            fields are outcomes of the same judgment (relevant_articles
-#            determines the charge) and would give the label away.
-# Each: init, import, clean --k 0.3, split --test 0.3 --seed 42, then one
-# yujing train per branch family and one with all of them (the fused
-# model), and scikit-learn (bench/quality_report.py baseline) on the keys
-# and labels of the same split and the same cleaned values.
+# Data (../shared/data beside the source tree, or $DATA):
+#   chicago  chicago_englewood_2017_2018: two sources keyed by id, incident
+#            (date, arrest, domestic, location_description as text; label
+#            primary_type) and place (block as text, beat, district, ward,
+#            community_area, latitude, longitude).  Left out: iucr, fbi_code,
+#            description (they give the label away), case_number, location,
+#            x/y_coordinate, updated_on, year, c_tract.
+#   cail     cail2018: fact as text, the label the first accusation (the
+#            other meta fields are outcomes of the same judgment).
 #
-# --validate   the same pipeline on a validation split carved out of the
-#              training part only (its cases imported into a second
-#              project, cleaned, split 7:3 with seed 7), with the
-#              baseline's grid of C and class weights: what the options
-#              below were chosen on.  The test split is not read.
-# --bert       also a BERT row per dataset: pretrain an encoder on the
-#              project's text (PRETRAIN_OPTS), then the text branch frozen
-#              (cached vectors) alone and fused with the others (BERT_OPTS,
-#              e.g. BERT_OPTS="--text-pool mean" once that option exists).
+# The holdout: made ONCE per work directory (DIR/DATASET/holdout; a second
+# run reuses it) by a seeded draw stratified by label, 20% of the cases
+# (quality_report.py holdout).  Nothing below reads it before the end: every
+# choice (yujing's best epoch, early stopping, temperature, tune's trials,
+# the baselines' C and xgboost's rounds) is made on the validation part of
+# yujing's own split of the other 80%.
 #
-# Reported per run: accuracy and macro-F1 of the LAST epoch (the epoch
-# count is fixed in advance; yujing also keeps the weights of the epoch with
-# the best test macro-F1, shown as "best ep" for reference only, since that
-# choice looks at the test set), and wall seconds of `yujing train`
-# (features, training, an evaluation per epoch); for scikit-learn the
-# seconds of TF-IDF/one-hot fitting plus LogisticRegression's fit.
-# Environment: YUJING (default ./yujing, else yujing on PATH), SEEDS (yujing
-# seeds, default "42"; with several, each family's mean is shown too),
-# CHICAGO_OPTS, CAIL_OPTS (training options, defaults below), KEEP=1 keeps
-# the projects, JSON=FILE also writes every figure as JSON lines.
+# Rows, each scored on the holdout (accuracy, macro-F1; ECE = expected
+# calibration error of the top probability over 15 equal-width bins, for
+# the rows that give probabilities):
+#   yujing defaults   init, import, clean --k 0.3, split --seed 1,
+#                     train --seed 1, then predict --source on the holdout
+#                     files; seconds: the train command.
+#   yujing tune       tune --minutes N --seed 1 on the same project (its
+#                     winner the model of record), predict with it; seconds:
+#                     the whole search (the winner's own run in brackets).
+#   sklearn           TF-IDF (+ one-hot on chicago) features fitted on the
+#                     split's train part, LinearSVC and LogisticRegression
+#                     with C chosen on the validation part; on chicago also
+#                     xgboost (python3-xgboost, when importable) with its
+#                     rounds chosen by early stopping on the validation part;
+#                     seconds: features plus the chosen model's fit.
+# The work directory stays (the projects, predictions and the baselines'
+# JSON are there).  Environment: YUJING (default ./yujing, else yujing on
+# PATH), JSON=FILE also writes every row as a JSON line.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,16 +48,18 @@ data=${DATA:-$here/../../shared/data}
 py=/usr/bin/python3
 helper=$here/quality_report.py
 
-datasets="chicago cail"
-validate=0
-bert=0
+datasets="cail chicago"
+minutes=30
+work=./quality-work
+tune=1
 while [ $# -gt 0 ]; do
 	case $1 in
+	--minutes) minutes=$2; shift 2 ;;
 	--dataset)
-		[ "$2" = all ] && datasets="chicago cail" || datasets=$2
+		[ "$2" = all ] && datasets="cail chicago" || datasets=$2
 		shift 2 ;;
-	--validate) validate=1; shift ;;
-	--bert) bert=1; shift ;;
+	--work) work=$2; shift 2 ;;
+	--no-tune) tune=0; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "quality_report.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -68,29 +68,12 @@ done
 if [ -n "${YUJING:-}" ]; then
 	yj=$YUJING
 elif [ -x ./yujing ]; then
-	yj=./yujing
+	yj=$(pwd)/yujing
 else
 	yj=$(command -v yujing) || { echo "quality_report.sh: no yujing (set YUJING)" >&2; exit 1; }
 fi
-read -r -a seeds <<<"${SEEDS:-42}"
-
-# Training options, chosen with --validate (see the report in the issue
-# note): weaker regularisation than the defaults (no weight decay, more
-# epochs) is what lifts macro-F1 over the rare classes; one thread, so the
-# same seed gives the same run anywhere.
-chicago_opts=(${CHICAGO_OPTS:---top-k 100 --epochs 60 --batch 256 --lr 0.003 --weight-decay 0 --hidden 64 --ngram-buckets 65536 --threads 1})
-cail_opts=(${CAIL_OPTS:---epochs 30 --batch 32 --lr 0.005 --weight-decay 0 --hidden 64 --ngram-buckets 32768 --threads 1})
-# The baseline's C and class weight, chosen the same way (grid in --validate).
-chicago_c=${CHICAGO_C:-10}
-chicago_w=${CHICAGO_W:-none}
-cail_c=${CAIL_C:-10}
-cail_w=${CAIL_W:-none}
-grid_c=${GRID_C:-0.3,1,3,10,30,100}
-grid_w=${GRID_W:-none,balanced}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/yujing-quality-XXXXXX")
-cleanup() { [ "${KEEP:-0}" = 1 ] && echo "projects kept in $tmp" >&2 || rm -rf "$tmp"; }
-trap cleanup EXIT
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -99,152 +82,99 @@ yjq() {
 	"$yj" "$@" >/dev/null
 }
 
-# import_chicago PROJECT DIR: the two sources from DIR/{incident,place}.csv
-import_chicago() {
-	yjq init "$1"
-	yjq import "$1" --source incident --key id --label primary_type --text location_description "$2/incident.csv"
-	yjq import "$1" --source place --key id --text block --type ward=categorical \
-		--type community_area=categorical "$2/place.csv"
-}
-import_cail() {
-	yjq init "$1"
-	yjq import "$1" --source cases --key id --label meta.accusation --text fact "$2"
-}
-
-# prepare DATASET: builds the project (the validation one with
-# --validate) and prints its path
-prepare() {
-	local d=$1 p=$tmp/$1.yj
+# import_learn DATASET PROJECT: a new project with the cases to learn from
+import_learn() {
+	local d=$1 p=$2 l=$work/$1/learn
+	rm -f "$p" "$p-wal" "$p-shm"
+	yjq init "$p"
 	if [ "$d" = chicago ]; then
-		"$py" "$helper" chicago-csv "$data/chicago_englewood_2017_2018/chicago_englewood_2017_2018.csv" "$tmp/chicago"
-		import_chicago "$p" "$tmp/chicago"
+		yjq import "$p" --source incident --key id --label primary_type --text location_description "$l/incident.csv"
+		yjq import "$p" --source place --key id --text block "$l/place.csv"
 	else
-		"$py" "$helper" cail-jsonl "$data/cail2018/cail2018.jsonl" "$tmp/cail.jsonl"
-		import_cail "$p" "$tmp/cail.jsonl"
+		yjq import "$p" --source cases --key id --label meta.accusation --text fact "$l/cases.jsonl"
 	fi
-	yjq clean "$p" --k 0.3
-	yjq split "$p" --test 0.3 --seed 42
-	if [ "$validate" = 1 ]; then
-		local v=$tmp/$d-validation.yj
-		"$py" "$helper" keys "$p" train >"$tmp/$d.train-keys"
-		if [ "$d" = chicago ]; then
-			"$py" "$helper" chicago-csv "$data/chicago_englewood_2017_2018/chicago_englewood_2017_2018.csv" \
-				"$tmp/chicago-validation" --keys "$tmp/$d.train-keys"
-			import_chicago "$v" "$tmp/chicago-validation"
-		else
-			"$py" "$helper" cail-jsonl "$data/cail2018/cail2018.jsonl" "$tmp/cail-validation.jsonl" \
-				--keys "$tmp/$d.train-keys"
-			import_cail "$v" "$tmp/cail-validation.jsonl"
-		fi
-		yjq clean "$v" --k 0.3
-		yjq split "$v" --test 0.3 --seed 7
-		p=$v
-	fi
-	echo "$p"
 }
 
-# train_row PROJECT NAME SEED OPTIONS...: one yujing run, one line
-# "NAME|seed|accuracy|macro-F1|seconds|best epoch|best macro-F1|run"
-train_row() {
-	local p=$1 name=$2 seed=$3
-	shift 3
-	echo "+ yujing train $p $* --seed $seed" >&2
-	local t0 t1 run
-	t0=$(now)
-	run=$("$yj" train "$p" "$@" --seed "$seed" --json | "$py" -c 'import json, sys; print(json.load(sys.stdin)["run"])')
-	t1=$(now)
-	"$yj" runs "$p" --history "$run" --json | "$py" -c '
-import json, sys
-e = json.load(sys.stdin)["epochs"]
-b = max(e, key=lambda r: r["macro_f1"])
-l = e[-1]
-print("%s|%s|%.4f|%.4f|%s|%d|%.4f|%s" % (sys.argv[1], sys.argv[2], l["accuracy"], l["macro_f1"], sys.argv[3],
-                                        b["epoch"] + 1, b["macro_f1"], sys.argv[4]))' "$name" "$seed" "$(secs "$t0" "$t1")" "$run"
+# predict_holdout DATASET PROJECT RUN OUT: the run's predictions of the
+# holdout cases, one JSON line each
+predict_holdout() {
+	local d=$1 p=$2 run=$3 h=$work/$1/holdout
+	echo "+ yujing predict $p --run $run (holdout)" >&2
+	if [ "$d" = chicago ]; then
+		"$yj" predict "$p" --run "$run" --source incident="$h/incident.csv" --source place="$h/place.csv" --json >"$4"
+	else
+		"$yj" predict "$p" --run "$run" --source cases="$h/cases.jsonl" --json >"$4"
+	fi
 }
 
+rows=()
 report() {
-	local d=$1 p rows=() opts base c w
-	p=$(prepare "$d")
-	if [ "$d" = chicago ]; then
-		opts=("${chicago_opts[@]}")
-		c=$chicago_c w=$chicago_w
-		families=("structured|structured" "n-gram text|ngram" "fused (structured + n-gram)|structured,ngram")
-	else
-		opts=("${cail_opts[@]}")
-		c=$cail_c w=$cail_w
-		# one text field and no legitimate structured one: the fused
-		# model is the n-gram branch (plus BERT with --bert)
-		families=("n-gram text (= fused)|ngram")
-	fi
-	if [ "$bert" = 1 ]; then
-		read -r -a popts <<<"${PRETRAIN_OPTS:---config tiny --epochs 1 --max-len 128 --batch 32 --threads 2}"
-		read -r -a bopts <<<"${BERT_OPTS:-}"
-		local t0 t1
+	local d=$1 p=$work/$1/project.yj t0 t1 run score
+	"$py" "$helper" holdout --dataset "$d" "$data" "$work/$d"
+	import_learn "$d" "$p"
+	yjq clean "$p" --k 0.3
+	yjq split "$p" --seed 1
+	echo "+ yujing train $p --seed 1" >&2
+	t0=$(now)
+	run=$("$yj" train "$p" --seed 1 --json | "$py" -c 'import json, sys; print(json.load(sys.stdin)["run"])')
+	t1=$(now)
+	predict_holdout "$d" "$p" "$run" "$work/$d/defaults.pred.jsonl"
+	score=$("$py" "$helper" score "$work/$d/defaults.pred.jsonl" "$work/$d" --dataset "$d")
+	rows+=("$d|yujing defaults (run $run)|$score|$(secs "$t0" "$t1")")
+	echo "= ${rows[-1]}" >&2
+	if [ "$tune" = 1 ]; then
+		echo "+ yujing tune $p --minutes $minutes --seed 1 --json" >&2
 		t0=$(now)
-		yjq pretrain "$p" "${popts[@]}"
+		"$yj" tune "$p" --minutes "$minutes" --seed 1 --json >"$work/$d/tune.jsonl"
 		t1=$(now)
-		echo "pretraining: $(secs "$t0" "$t1") s (${popts[*]})" >&2
-		if [ "$d" = chicago ]; then
-			families+=("BERT text, frozen|text --freeze-text ${bopts[*]}"
-				   "fused + BERT|structured,ngram,text --freeze-text ${bopts[*]}")
-		else
-			families+=("BERT text, frozen|text --freeze-text ${bopts[*]}"
-				   "fused (n-gram + BERT)|ngram,text --freeze-text ${bopts[*]}")
-		fi
+		run=$(tail -n 1 "$work/$d/tune.jsonl" | "$py" -c 'import json, sys; print(json.load(sys.stdin)["best_run"])')
+		local k own
+		k=$(tail -n 1 "$work/$d/tune.jsonl" | "$py" -c 'import json, sys; print(json.load(sys.stdin)["trials"])')
+		own=$("$yj" runs "$p" --history "$run" --json | "$py" -c 'import json, sys; print("%.1f" % sum(e["seconds"] for e in json.load(sys.stdin)["epochs"]))')
+		predict_holdout "$d" "$p" "$run" "$work/$d/tune.pred.jsonl"
+		score=$("$py" "$helper" score "$work/$d/tune.pred.jsonl" "$work/$d" --dataset "$d")
+		rows+=("$d|yujing tune --minutes $minutes ($k trials, winner run $run: ${own} s)|$score|$(secs "$t0" "$t1")")
+		echo "= ${rows[-1]}" >&2
 	fi
-	for f in "${families[@]}"; do
-		local name=${f%%|*} br=${f#*|}
-		read -r -a bra <<<"$br"
-		for s in "${seeds[@]}"; do
-			rows+=("$(train_row "$p" "$name" "$s" --branches "${bra[0]}" "${bra[@]:1}" "${opts[@]}")")
-			# each run's figures as soon as they exist (the baseline can take long)
-			echo "= ${rows[-1]}" >&2
-		done
-	done
-	if [ "$validate" = 1 ]; then
-		c=$grid_c w=$grid_w
-	fi
-	echo "+ $py $helper baseline $p --dataset $d --C $c --class-weight $w --json" >&2
-	base=$("$py" -W ignore "$helper" baseline "$p" --dataset "$d" --C "$c" --class-weight "$w" --json)
-	printf '%s\n' "${rows[@]}" | "$py" -c '
-import json, statistics, sys
-d, validate, jsonf = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
-base = json.loads(sys.argv[4])
-rows = [l.rstrip("\n").split("|") for l in sys.stdin if l.strip()]
-title = {"chicago": "Chicago Englewood 2017-2018 (incident + place)", "cail": "CAIL2018 (fact)"}[d]
-print()
-print("%s, %s: %d train / %d test cases, %d classes" % (title, "VALIDATION split (of the training part)"
-      if validate else "test split", base["train"], base["test"], base["classes"]))
-print("%-44s %8s %9s %9s  %s" % ("method", "accuracy", "macro-F1", "train s", "best ep (macro-F1)"))
+	local x=
+	[ "$d" = chicago ] && x=--xgboost
+	echo "+ $py $helper sklearn $p $work/$d --dataset $d $x" >&2
+	"$py" -W ignore "$helper" sklearn "$p" "$work/$d" --dataset "$d" $x >"$work/$d/sklearn.json"
+	mapfile -t more < <("$py" -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+kind = {"chicago": "one-hot + word TF-IDF", "cail": "char 1-3-gram TF-IDF"}[o["dataset"]]
+for r in o["rows"]:
+    if r["method"] == "xgboost":
+        name = "xgboost, one-hot + TF-IDF (%d rounds)" % r["rounds"]
+    else:
+        name = "sklearn %s + %s (C %g)" % (kind, r["method"], r["C"])
+    s = {k: r[k] for k in ("accuracy", "macro_f1", "ece") if k in r}
+    print("%s|%s|%s|%.1f" % (o["dataset"], name, json.dumps(s), r["train_seconds"]))' "$work/$d/sklearn.json")
+	rows+=("${more[@]}")
+	printf '= %s\n' "${more[@]}" >&2
+}
+
+echo "yujing: $("$yj" --version | head -1); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); work $work" >&2
+for d in $datasets; do
+	report "$d"
+done
+
+printf '%s\n' "${rows[@]}" | "$py" -c '
+import json, sys
+jsonf = sys.argv[1]
+title = {"chicago": "Chicago Englewood (incident + place)", "cail": "CAIL2018 facts"}
+print("| data | method | accuracy | macro-F1 | ECE | train s |")
+print("|---|---|---|---|---|---|")
 out = []
-names = []
-for name, seed, acc, f1, s, be, bf, run in rows:
-    if name not in names:
-        names.append(name)
-    lab = name + ("" if len(sys.argv) < 6 or sys.argv[5] == "1" else ", seed " + seed)
-    print("%-44s %8.4f %9.4f %9.1f  %3s (%.4f)" % ("yujing " + lab, float(acc), float(f1), float(s), be, float(bf)))
-    out.append({"dataset": d, "validate": validate, "method": "yujing " + name, "seed": int(seed),
-                "accuracy": float(acc), "macro_f1": float(f1), "seconds": float(s), "run": int(run)})
-if int(sys.argv[5]) > 1:
-    for n in names:
-        r = [x for x in rows if x[0] == n]
-        print("%-44s %8.4f %9.4f %9.1f  (sd macro-F1 %.4f)" % ("yujing " + n + ", mean", statistics.mean(float(x[2]) for x in r),
-              statistics.mean(float(x[3]) for x in r), statistics.mean(float(x[4]) for x in r),
-              statistics.stdev(float(x[3]) for x in r)))
-kind = {"chicago": "one-hot + TF-IDF", "cail": "char TF-IDF 1-3"}[d]
-for r in base["results"]:
-    lab = "sklearn %s + LR (C %g%s)" % (kind, r["C"], ", balanced" if r["class_weight"] == "balanced" else "")
-    print("%-44s %8.4f %9.4f %9.1f" % (lab, r["accuracy"], r["macro_f1"], r["fit_seconds"] + base["features_seconds"]))
-    out.append({"dataset": d, "validate": validate, "method": lab, "accuracy": r["accuracy"],
-                "macro_f1": r["macro_f1"], "seconds": r["fit_seconds"] + base["features_seconds"]})
+for line in sys.stdin:
+    d, name, s, secs = line.rstrip("\n").split("|")
+    s = json.loads(s)
+    e = "%.3f" % s["ece"] if "ece" in s else "-"
+    print("| %s | %s | %.3f | %.3f | %s | %s |" % (title[d], name, s["accuracy"], s["macro_f1"], e, secs))
+    out.append(dict(dataset=d, method=name, seconds=float(secs), **s))
 if jsonf:
     with open(jsonf, "a") as f:
         for o in out:
             f.write(json.dumps(o) + "\n")
-' "$d" "$validate" "${JSON:-}" "$base" "${#seeds[@]}"
-}
-
-echo "yujing: $("$yj" --version | head -1); $(nproc) cores; seeds ${seeds[*]}" >&2
-for d in $datasets; do
-	report "$d"
-done
+' "${JSON:-}"

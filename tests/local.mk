@@ -79,7 +79,8 @@ NN_TESTS = \
 	tests/nn/test-gradcheck \
 	tests/nn/test-parity-ops \
 	tests/nn/test-safetensors \
-	tests/nn/test-bf16
+	tests/nn/test-bf16 \
+	tests/nn/test-pool
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -91,6 +92,9 @@ tests_nn_test_parity_ops_LDADD = $(NN_LIBS)
 tests_nn_test_bf16_SOURCES = tests/nn/test-bf16.c
 tests_nn_test_bf16_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_bf16_LDADD = $(NN_LIBS)
+tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
+tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_pool_LDADD = $(NN_LIBS)
 tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
 tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_safetensors_LDADD = $(NN_LIBS)
@@ -153,6 +157,9 @@ tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
+## yujing tune: trials tagged, the winner on validation, cancelling.
+TESTS += tests/cli/tune.sh
+EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
 EXTRA_DIST += tests/cli/valid.sh
@@ -340,6 +347,10 @@ EXTRA_DIST += tests/cli/run-life.sh
 # Issue 14: the trainer's and investigator's traps.
 TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
 EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
+
+## issue 14, the analyst's and investigator's paths (second session)
+TESTS += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
+EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
 
 ## Comparing two runs (issue 14): McNemar worked by hand, the paired
 ## bootstrap against tests/reference/compare_ref.py (scikit-learn).

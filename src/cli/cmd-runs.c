@@ -268,13 +268,13 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return print_history(out);
 	size_t k;
 	json_t *r;
-	cli_table *t = cli_table_new(8);
-	const char *head[] = {_("run"),	   _("created"),       _("status"),	   _("epochs"),
-			      _("best"),   _("valid macro-F1"), _("test accuracy"), _("test macro-F1")};
+	cli_table *t = cli_table_new(9);
+	const char *head[] = {_("run"),	       _("created"),	   _("status"),	       _("epochs"), _("best"),
+			      _("valid macro-F1"), _("test accuracy"), _("test macro-F1"), _("tune")};
 	cli_table_row(t, head);
 	json_array_foreach(json_object_get(out, "runs"), k, r)
 	{
-		char b[6][48];
+		char b[7][48];
 		snprintf(b[0], 48, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
 		snprintf(b[1], 48, "%lld/%lld", (long long)json_integer_value(json_object_get(r, "epochs_done")),
 			 (long long)json_integer_value(json_object_get(json_object_get(r, "config"), "epochs")));
@@ -287,8 +287,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		snprintf(b[3], 48, json_is_number(vf1) ? "%.4f" : "-", json_number_value(vf1));
 		snprintf(b[4], 48, json_is_number(acc) ? "%.4f" : "-", json_number_value(acc));
 		snprintf(b[5], 48, json_is_number(f1) ? "%.4f" : "-", json_number_value(f1));
+		json_t *tu = json_object_get(r, "tune");
+		snprintf(b[6], 48, json_is_integer(tu) ? "%lld" : "-", (long long)json_integer_value(tu));
 		const char *row[] = {b[0], json_string_value(json_object_get(r, "created_at")),
-				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4], b[5]};
+				     _(json_string_value(json_object_get(r, "status"))), b[1], b[2], b[3], b[4], b[5], b[6]};
 		cli_table_row(t, row);
 	}
 	if (json_array_size(json_object_get(out, "runs")))

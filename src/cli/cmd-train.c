@@ -29,6 +29,7 @@ typedef struct {
 	yj_train_opts o;
 	int json;
 	long cancel;
+	int on_valid; /* the run chooses its epoch on the validation part */
 } train_args;
 
 static int want_int(train_args *a, const char *opt, const char *arg, long min, long *out)
@@ -69,9 +70,10 @@ static void on_epoch(void *ctx, int epoch, double train_loss, double sel_loss, d
 		return;
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
-	/* the figures of the part the epoch is chosen on (validation) */
-	printf(_("epoch %3d  train loss %.4f  valid loss %.4f  accuracy %.4f  macro-F1 %.4f\n"), epoch + 1,
-	       train_loss, sel_loss, acc, f1);
+	/* the figures of the part the epoch is chosen on */
+	printf(a->on_valid ? _("epoch %3d  train loss %.4f  valid loss %.4f  accuracy %.4f  macro-F1 %.4f\n")
+			   : _("epoch %3d  train loss %.4f  test loss %.4f  accuracy %.4f  macro-F1 %.4f\n"),
+	       epoch + 1, train_loss, sel_loss, acc, f1);
 	fflush(stdout);
 }
 
@@ -111,6 +113,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	a.o.progress = &pg;
 	a.o.on_epoch = on_epoch;
 	a.o.ctx = &a;
+	a.on_valid = train_selects_on_validation(p);
 	long long id = 0;
 	yj_status st = train_run(p, &a.o, &id, &err);
 	cli_progress_done(&pg);

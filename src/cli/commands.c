@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_pretrain, cmd_runs,
+extern const cli_command cmd_init, cmd_import, cmd_sources, cmd_profile, cmd_clean, cmd_split, cmd_train, cmd_pretrain, cmd_tune, cmd_runs,
 	cmd_eval, cmd_predict, cmd_explain, cmd_tokenize, cmd_embed, cmd_bench, cmd_help, cmd_tui, cmd_demo;
 
 const cli_command *const cli_commands[] = {
@@ -19,6 +19,7 @@ const cli_command *const cli_commands[] = {
 	&cmd_split,
 	&cmd_train,
 	&cmd_pretrain,
+	&cmd_tune,
 	&cmd_runs,
 	&cmd_eval,
 	&cmd_predict,

@@ -21,6 +21,7 @@ src_cli_libcli_a_SOURCES = \
 	src/cli/cmd-pretrain.c \
 	src/cli/bench-bert.c \
 	src/cli/cmd-runs.c \
+	src/cli/cmd-tune.c \
 	src/cli/cmd-eval.c \
 	src/cli/cmd-predict.c \
 	src/cli/cmd-explain.c \

@@ -13,6 +13,7 @@ src_data_libdata_a_SOURCES = \
 	src/data/split.c \
 	src/data/features.c \
 	src/data/preview.c \
+	src/data/retype.c \
 	src/data/sample.c \
 	src/data/jtext.c
 src_data_libdata_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(UTF8PROC_CFLAGS)
@@ -30,5 +31,6 @@ noinst_HEADERS += \
 	include/yujing/data/split.h \
 	include/yujing/data/features.h \
 	include/yujing/data/preview.h \
+	include/yujing/data/retype.h \
 	include/yujing/data/sample.h
 DATA_LIBS = src/data/libdata.a $(STORE_LIBS) $(JANSSON_LIBS) $(UTF8PROC_LIBS)

@@ -1,10 +1,14 @@
 /*
  * preview.c - load a project's sources once (label source first) and clean
  * them in memory as often as wanted (see preview.h); clean_run() is the
- * same load and clean_tables() plus storing the snapshot.
+ * same load and clean_tables() plus storing the snapshot.  The preview's
+ * report adds, per field, a few of the values the cleaning changes and
+ * what they become (clean_cell(), the same function the snapshot's cells
+ * come from).
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,12 +88,61 @@ const yj_table *preview_table(const yj_preview *pv, size_t i)
 	return i < pv->n ? &pv->tables[i] : NULL;
 }
 
+/* {"FIELD": [{"line", "before" (null: SQL NULL), "after", "kind"}, ...]}:
+ * per attribute field, the first PREVIEW_SAMPLES distinct values (in row
+ * order) that the cleaning changes in a kept row. */
+static json_t *changes_json(const yj_clean_result *r, const yj_clean_opts *o)
+{
+	static const char *const kinds[] = {NULL, "filled", "replaced", "clipped"};
+	const yj_table *t = r->t;
+	json_t *out = json_object();
+	for (size_t c = 0; out && c < t->ncols; c++) {
+		const yj_column *col = &t->cols[c];
+		if (col->role == ROLE_KEY || col->role == ROLE_LABEL)
+			continue;
+		json_t *arr = json_array();
+		uint32_t seen[PREVIEW_SAMPLES];
+		size_t n = 0;
+		for (size_t row = 0; arr && row < t->nrows && n < PREVIEW_SAMPLES; row++) {
+			if (!r->keep[row])
+				continue;
+			char buf[64];
+			const char *text;
+			int kind = clean_cell(r, o, row, c, &text, buf, sizeof buf);
+			uint32_t e = col->code[row];
+			size_t k;
+			for (k = 0; k < n && seen[k] != e; k++)
+				;
+			if (!kind || kind > 3 || k < n)
+				continue;
+			seen[n++] = e;
+			json_array_append_new(arr, json_pack("{s:I, s:s?, s:s, s:s}", "line", (json_int_t)t->line[row],
+							     "before", col->value[e], "after", text, "kind",
+							     kinds[kind]));
+		}
+		if (json_array_size(arr))
+			json_object_set_new(out, col->name, arr);
+		else
+			json_decref(arr);
+	}
+	return out;
+}
+
 yj_status preview_run(const yj_preview *pv, const yj_clean_opts *o, json_t **report, yj_error *err)
 {
 	yj_clean_result *res = calloc(pv->n ? pv->n : 1, sizeof *res);
 	if (!res)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	yj_status st = clean_tables(pv->tables, pv->n, o, res, report, err);
+	size_t i;
+	json_t *src;
+	json_array_foreach(st ? NULL : json_object_get(*report, "sources"), i, src)
+	{
+		const char *name = json_string_value(json_object_get(src, "name"));
+		for (size_t j = 0; name && j < pv->n; j++)
+			if (!strcmp(pv->tables[j].info.name, name))
+				json_object_set_new(src, "changes", changes_json(&res[j], o));
+	}
 	for (size_t j = 0; j < pv->n; j++)
 		clean_result_free(&res[j]);
 	free(res);

@@ -15,7 +15,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +23,10 @@
 #include "yujing/model/bert.h"
 #include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
+#include "yujing/nn/pool.h"
 
 /* the most threads a pass splits its work between (see par_run) */
-#define PAR_MAX 8
+#define PAR_MAX NN_POOL_MAX
 /* rows of a work item of a dynamic region (see next_item) */
 #define ROW_CHUNK 128
 /* output rows of a weight-gradient work item */
@@ -387,8 +387,9 @@ int bert_mlm_reserve(yj_bert *m, int P)
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 
-/* The passes split their work between nn_threads() pthreads, each running
- * OpenBLAS at one thread.  Each region is a list of fixed work items
+/* The passes split their work between nn_threads() parts of one region
+ * of the persistent pool (nn/pool.h), each running OpenBLAS at one
+ * thread.  Each region is a list of fixed work items
  * (ROW_CHUNK rows of the B*T tokens, one (batch, head) attention block,
  * WGRAD_CHUNK output rows of a weight gradient) handed out by a counter;
  * every output element is written by exactly one item, and the LayerNorm
@@ -397,20 +398,7 @@ int openblas_get_num_threads(void);
  * (OpenBLAS's own threads spin while the caller runs serial code and split
  * the 128x128x64 attention products too finely; this keeps both cores busy
  * from one pass to the next.) */
-typedef void (*par_fn)(void *ctx, int part, int nparts);
-
-struct par_job {
-	par_fn fn;
-	void *ctx;
-	int part, n;
-};
-
-static void *par_entry(void *p)
-{
-	struct par_job *j = p;
-	j->fn(j->ctx, j->part, j->n);
-	return NULL;
-}
+typedef nn_pool_fn par_fn;
 
 static int par_parts(void)
 {
@@ -418,24 +406,9 @@ static int par_parts(void)
 	return n < 1 ? 1 : n > PAR_MAX ? PAR_MAX : n;
 }
 
-/* fn(ctx, p, n) for p in [0, n), in parallel; a part whose thread cannot
- * be started runs in the caller afterwards (same split, same bits). */
 static void par_run(int n, par_fn fn, void *ctx)
 {
-	pthread_t th[PAR_MAX];
-	struct par_job job[PAR_MAX];
-	int started[PAR_MAX] = {0};
-	for (int p = 1; p < n; p++) {
-		job[p] = (struct par_job){fn, ctx, p, n};
-		started[p] = pthread_create(&th[p], NULL, par_entry, &job[p]) == 0;
-	}
-	fn(ctx, 0, n);
-	for (int p = 1; p < n; p++) {
-		if (started[p])
-			pthread_join(th[p], NULL);
-		else
-			fn(ctx, p, n);
-	}
+	nn_pool_run(n, fn, ctx);
 }
 
 /* OpenBLAS at one thread for the duration of a pass when the pass makes
@@ -498,33 +471,45 @@ static void lin_bwd_in(const yj_bert *m, float *din, const float *dout, const fl
 /* One product split between our threads by rows or columns, OpenBLAS at
  * one thread (the bf16 kernel runs on one thread anyway; in float32 this
  * keeps OpenBLAS's own pool idle through a whole step, so its threads no
- * longer spin in sched_yield between passes).  Every element is summed by
- * one call, so the split does not depend on which thread runs a part. */
+ * longer spin in sched_yield between passes).  The split is into
+ * WIDE_ITEMS items of rows or columns (a multiple of the bf16 tile),
+ * handed out by a counter: a part the loaded machine preempts holds no one
+ * up, and every element is summed by one call whose shape depends on the
+ * product's shape only.  Each item packs the whole of the operand the
+ * split does not cut; when that is large (the decoder's input gradient
+ * packs all V x C of the word embeddings) there is one item a part, as
+ * before (8 items there took pack_b from 2% to 6% of a pretraining step). */
+#define WIDE_ITEMS 8
+
 struct wide {
 	const yj_bert *m;
 	int ta, tb, M, N, K, lda, ldb, ldc;
 	float alpha, beta;
 	const float *A, *B;
 	float *C;
+	int rows, cols; /* of an item */
+	atomic_int next;
 };
 
 static void wide_part(void *ctx, int part, int np)
 {
-	const struct wide *g = ctx;
-	if (g->M >= g->N) {
-		int ch = ((g->M + np - 1) / np + 7) / 8 * 8, i0 = part * ch;
-		int i1 = i0 + ch < g->M ? i0 + ch : g->M;
-		if (i0 < i1)
+	struct wide *g = ctx;
+	for (int it; (it = atomic_fetch_add_explicit(&g->next, 1, memory_order_relaxed)) >= 0;) {
+		if (g->M >= g->N) {
+			int i0 = it * g->rows, i1 = i0 + g->rows < g->M ? i0 + g->rows : g->M;
+			if (i0 >= g->M)
+				return;
 			gemm(g->m, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha,
 			     g->ta ? g->A + i0 : g->A + (size_t)i0 * g->lda, g->lda, g->B, g->ldb,
 			     g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
-	} else {
-		int ch = ((g->N + np - 1) / np + 31) / 32 * 32, j0 = part * ch;
-		int j1 = j0 + ch < g->N ? j0 + ch : g->N;
-		if (j0 < j1)
+		} else {
+			int j0 = it * g->cols, j1 = j0 + g->cols < g->N ? j0 + g->cols : g->N;
+			if (j0 >= g->N)
+				return;
 			gemm(g->m, g->ta, g->tb, g->M, j1 - j0, g->K, g->alpha, g->A, g->lda,
 			     g->tb ? g->B + (size_t)j0 * g->ldb : g->B + j0, g->ldb, g->beta,
 			     g->C + j0, g->ldc);
+		}
 	}
 }
 
@@ -533,11 +518,14 @@ static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, flo
 		      int ldc)
 {
 	int np = par_parts();
-	if (np < 2) {
-		gemm(m, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-		return;
-	}
-	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+	struct wide g = {m, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, 0, 0, 0};
+	/* every item packs the operand the split does not cut: past 2^20
+	 * values (the decoder's d m_ln = d_logits W, K = V) one item a part */
+	double shared = M >= N ? (double)K * N : (double)M * K;
+	int items = shared > (double)(1 << 20) ? np : WIDE_ITEMS;
+	g.rows = ((M + items - 1) / items + 15) / 16 * 16;
+	g.cols = ((N + items - 1) / items + 31) / 32 * 32;
+	atomic_store(&g.next, 0);
 	int saved = blas_enter(np);
 	par_run(np, wide_part, &g);
 	blas_leave(np, saved);
@@ -1093,6 +1081,36 @@ static void bwd_embed(void *ctx, int part, int np)
 	}
 }
 
+/* The three lookups' gradients by items of LOOKUP_COLS columns: every
+ * row's d(embedding sum) added to its word (not [PAD]: nn.Embedding's
+ * padding_idx gets no gradient), token type and position rows; each
+ * element sums its rows in order, whichever part runs the item. */
+#define LOOKUP_COLS 32
+
+static void bwd_lookup(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const size_t C = (size_t)m->cfg.hidden, BT = (size_t)c->B * c->T;
+	float *gw = params_grad(&m->ps, m->word), *gt = params_grad(&m->ps, m->type),
+	      *gp = params_grad(&m->ps, m->pos);
+	for (size_t it; (it = next_item(c)) * LOOKUP_COLS < C;) {
+		size_t j0 = it * LOOKUP_COLS, j1 = j0 + LOOKUP_COLS < C ? j0 + LOOKUP_COLS : C;
+		for (size_t r = 0; r < BT; r++) {
+			const float *d = m->g_res + r * C;
+			float *w = gw + (size_t)m->ids[r] * C, *t = gt + (size_t)m->types[r] * C,
+			      *p = gp + (size_t)m->posids[r] * C;
+			if (m->ids[r] != m->cfg.pad_token_id)
+				for (size_t j = j0; j < j1; j++)
+					w[j] += d[j];
+			for (size_t j = j0; j < j1; j++)
+				t[j] += d[j];
+			for (size_t j = j0; j < j1; j++)
+				p[j] += d[j];
+		}
+	}
+}
+
 /* dst[j] += sum over items p of part[p * stride + j], in item order. */
 static void sum_parts(float *dst, const float *part, int np, size_t stride, size_t n)
 {
@@ -1158,17 +1176,7 @@ void bert_backward(yj_bert *m, const float *d_last_hidden, const float *d_pooled
 	par_run_dyn(np, bwd_embed, &pc);
 	sum_parts(params_grad(ps, m->eln_w), pc.lnpart, nch, 4 * (size_t)C, (size_t)C);
 	sum_parts(params_grad(ps, m->eln_b), pc.lnpart + C, nch, 4 * (size_t)C, (size_t)C);
-	float *gw = params_grad(ps, m->word);
-	for (size_t r = 0; r < BT; r++) {
-		if (m->ids[r] == c->pad_token_id)
-			continue;
-		float *g = gw + (size_t)m->ids[r] * C;
-		const float *d = m->g_res + r * C;
-		for (int j = 0; j < C; j++)
-			g[j] += d[j];
-	}
-	embedding_backward(params_grad(ps, m->type), m->g_res, m->types, (int)BT, C);
-	embedding_backward(params_grad(ps, m->pos), m->g_res, m->posids, (int)BT, C);
+	par_run_dyn(np, bwd_lookup, &pc);
 	blas_leave(np, saved);
 }
 

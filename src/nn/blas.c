@@ -27,13 +27,26 @@ char *openblas_get_corename(void);
 /* 0 until nn_set_threads is called: then OpenBLAS's own choice stands. */
 static int nn_nthreads;
 
+/* Products of fewer multiply-adds (M N K) than this run OpenBLAS at one
+ * thread.  OpenBLAS itself threads anything past 2^18; below about 2^23
+ * (the MLP's 256 x 64 x 192) waking its pool costs more than the second
+ * core gives back, and the woken threads then spin in sched_yield after
+ * the call, taking the core from the caller (the mlp benchmark's profile:
+ * 12% do_sched_yield against 8% in the sgemm kernel). */
+#define SMALL_MNK ((double)(1 << 23))
+
 void nn_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
 	      const float *B, int ldb, float beta, float *C, int ldc)
 {
 	if (M <= 0 || N <= 0)
 		return;
+	int saved = 0;
+	if ((double)M * N * K < SMALL_MNK && (saved = openblas_get_num_threads()) > 1)
+		openblas_set_num_threads(1);
 	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
 		    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	if (saved > 1)
+		openblas_set_num_threads(saved);
 }
 
 void nn_sgemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,

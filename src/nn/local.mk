@@ -5,6 +5,7 @@ noinst_LIBRARIES += src/nn/libnn.a
 src_nn_libnn_a_SOURCES = \
 	src/nn/params.c \
 	src/nn/blas.c \
+	src/nn/pool.c \
 	src/nn/bf16.c \
 	src/nn/ops.c \
 	src/nn/norm.c \
@@ -15,6 +16,7 @@ noinst_HEADERS += \
 	include/yujing/nn/params.h \
 	include/yujing/nn/ops.h \
 	include/yujing/nn/bf16.h \
+	include/yujing/nn/pool.h \
 	include/yujing/nn/optim.h \
 	include/yujing/nn/safetensors.h
-NN_LIBS = src/nn/libnn.a src/base/libbase.a $(OPENBLAS_LIBS) $(JANSSON_LIBS) -lm
+NN_LIBS = src/nn/libnn.a src/base/libbase.a $(OPENBLAS_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS) -lm

@@ -41,7 +41,7 @@ yj_status caselist_predictions(yj_project *p, yj_stored_prediction **out, size_t
 	*out = NULL;
 	*n = 0;
 	int rc = sqlite3_prepare_v2(db,
-				    "SELECT key, run_id, source, predicted, probabilities, created_at FROM predictions"
+				    "SELECT key, run_id, source, predicted, probabilities, created_at, batch_id FROM predictions"
 				    " WHERE id IN (SELECT max(id) FROM predictions GROUP BY key)"
 				    " ORDER BY run_id DESC, id",
 				    -1, &q, NULL);
@@ -60,6 +60,7 @@ yj_status caselist_predictions(yj_project *p, yj_stored_prediction **out, size_t
 		}
 		yj_stored_prediction *e = &v[cnt++];
 		e->run = sqlite3_column_int64(q, 1);
+		e->batch = sqlite3_column_int64(q, 6); /* NULL reads as 0 */
 		e->key = column_dup(q, 0, "");
 		e->source = column_dup(q, 2, "");
 		e->predicted = column_dup(q, 3, "");

@@ -14,7 +14,8 @@ src_store_libstore_a_SOURCES = \
 	src/store/textcache.c \
 	src/store/predictions.c \
 	src/store/caselist.c \
-	src/store/batches.c
+	src/store/batches.c \
+	src/store/tunes.c
 src_store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/store/project.h \
@@ -31,5 +32,6 @@ noinst_HEADERS += \
 	include/yujing/store/textcache.h \
 	include/yujing/store/predictions.h \
 	include/yujing/store/caselist.h \
-	include/yujing/store/batches.h
+	include/yujing/store/batches.h \
+	include/yujing/store/tunes.h
 STORE_LIBS = src/store/libstore.a src/base/libbase.a $(SQLITE_LIBS)

@@ -468,3 +468,19 @@ yj_status sources_set_rows(yj_project *p, long long id, long long rows, yj_error
 		return store_sqlite_error(db, rc, _("recording the source"), err);
 	return YJ_OK;
 }
+
+yj_status sources_set_type(yj_project *p, long long id, const char *field, const char *type, const char *role,
+			   yj_error *err)
+{
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db, "UPDATE fields SET type = ?, role = ? WHERE source_id = ? AND name = ?", "ttit", type,
+			    role, id, field);
+	if (rc == SQLITE_OK && sqlite3_changes(db) != 1)
+		return error_set(err, YJ_ENOTFOUND, _("no field '%s' in source %lld"), field, id);
+	/* The stored profile was computed with the old type. */
+	if (rc == SQLITE_OK)
+		rc = store_exec(db, "DELETE FROM profiles WHERE source_id = ?", "i", id);
+	if (rc != SQLITE_OK)
+		return store_sqlite_error(db, rc, _("recording the field's type"), err);
+	return YJ_OK;
+}

@@ -360,6 +360,7 @@ yj_status cases_predictions(yj_project *p, yj_case_predictions *out, yj_error *e
 		c->created_at = sp[i].created_at;
 		sp[i].key = sp[i].source = sp[i].predicted = sp[i].created_at = NULL;
 		c->run = sp[i].run;
+		c->batch = sp[i].batch;
 		if (parse_probs(sp[i].probabilities, c)) {
 			st = oom(err);
 			goto out;

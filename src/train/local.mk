@@ -13,6 +13,7 @@ src_train_libtrain_a_SOURCES = \
 	src/train/cases.c \
 	src/train/alerts.c \
 	src/train/calibrate.c \
+	src/train/tune.c \
 	src/train/compare.c \
 	src/train/report.c
 src_train_libtrain_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
@@ -28,6 +29,7 @@ noinst_HEADERS += \
 	include/yujing/train/cases.h \
 	include/yujing/train/alerts.h \
 	include/yujing/train/calibrate.h \
+	include/yujing/train/tune.h \
 	include/yujing/train/compare.h \
 	include/yujing/train/report.h
 TRAIN_LIBS = src/train/libtrain.a src/model/libmodel.a src/text/libtext.a $(DATA_LIBS) $(NN_LIBS)

@@ -364,24 +364,9 @@ static int make_batch(pretrainer *t, const size_t *idx, int B, int epoch, int *T
  * logits are overwritten by d(mean loss)/d(logits). */
 static double mlm_xent(float *logits, const int32_t *labels, int P, int V, int grad, long *correct)
 {
-	double total = 0.0;
-	for (int p = 0; p < P; p++) {
-		float *x = logits + (size_t)p * V;
-		int arg = vec_argmax(x, V);
-		float mx = x[arg];
-		*correct += arg == labels[p];
-		double sum = 0.0;
-		for (int j = 0; j < V; j++)
-			sum += (double)expf(x[j] - mx);
-		total += log(sum) - (double)(x[labels[p]] - mx);
-		if (grad) {
-			float inv = (float)(1.0 / sum), scale = 1.0f / (float)P;
-			for (int j = 0; j < V; j++)
-				x[j] = expf(x[j] - mx) * inv * scale;
-			x[labels[p]] -= scale;
-		}
-	}
-	return total;
+	/* nn's row-parallel, vectorised cross-entropy (the serial loop with
+	 * glibc's expf was a fifth of a tiny encoder's step) */
+	return xent_rows(logits, labels, P, V, 1.0f / (float)P, grad, correct);
 }
 
 yj_status pretrain_step(yj_bert *m, yj_adamw *opt, const int32_t *ids, const int32_t *mask, int B,

@@ -26,6 +26,7 @@
 #include "yujing/store/sources.h"
 #include "yujing/store/splits.h"
 #include "yujing/store/textcache.h"
+#include "yujing/store/tunes.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/report.h"
 #include "yujing/train/textbranch.h"
@@ -1129,6 +1130,47 @@ yj_status train_delete(yj_project *p, long long run, yj_error *err)
 	return runs_delete(p, run, err);
 }
 
+/* Each run's tune group (tunes.h) into its object: "tune": N or null. */
+static yj_status tune_groups(yj_project *p, json_t *runs, yj_error *err)
+{
+	long long *rid = NULL, *tid = NULL;
+	size_t n = 0, k, j = 0;
+	yj_status st = tunes_run_groups(p, &rid, &tid, &n, err);
+	json_t *r;
+	json_array_foreach(runs, k, r)
+	{
+		long long id = (long long)json_integer_value(json_object_get(r, "id"));
+		while (j < n && rid[j] < id) /* both by run id */
+			j++;
+		json_object_set_new(r, "tune", j < n && rid[j] == id ? json_integer(tid[j]) : json_null());
+	}
+	free(rid);
+	free(tid);
+	return st;
+}
+
+/* The tune groups in brief (tunes.h): [{id, status, trials, best_run,
+ * best_f1: the best trial's validation macro-F1 so far}]. */
+static yj_status tune_summary(yj_project *p, json_t **out, yj_error *err)
+{
+	yj_tune_row *v = NULL;
+	size_t n = 0;
+	yj_status st = tunes_list(p, &v, &n, err);
+	*out = st ? NULL : json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *rep = v[i].report ? json_loads(v[i].report, 0, NULL) : NULL;
+		json_t *f1 = json_object_get(json_object_get(rep, "validation"), "macro_f1");
+		json_t *t = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)v[i].id, "status", runs_status_name(v[i].status),
+				      "trials", (json_int_t)v[i].trials);
+		json_object_set_new(t, "best_run", v[i].best_run ? json_integer(v[i].best_run) : json_null());
+		json_object_set(t, "best_f1", json_is_number(f1) ? f1 : json_null());
+		json_decref(rep);
+		json_array_append_new(*out, t);
+	}
+	tunes_list_free(v, n);
+	return st;
+}
+
 yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 {
 	yj_run_summary *v = NULL;
@@ -1167,7 +1209,24 @@ yj_status train_list(yj_project *p, json_t **out, yj_error *err)
 	}
 	runs_list_free(v, n);
 	*out = json_pack("{s:o}", "runs", arr);
-	return YJ_OK;
+	json_t *tunes = NULL;
+	yj_status gst = tune_groups(p, arr, err);
+	if (!gst && !(gst = tune_summary(p, &tunes, err)))
+		json_object_set_new(*out, "tunes", tunes);
+	if (gst) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return gst;
+}
+
+int train_selects_on_validation(yj_project *p)
+{
+	yj_error err;
+	long long split = 0, snap = 0, counts[3] = {0};
+	if (splits_of_active_snapshot(p, &split, &snap, &err) || !split || splits_part_counts(p, split, counts, &err))
+		return 0;
+	return counts[SPLIT_PART_VALID] > 0;
 }
 
 yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)

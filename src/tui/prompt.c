@@ -10,15 +10,20 @@
  * command table), their options, and source and field names where an
  * option takes one; elsewhere file names.  A finished line runs the same
  * command as `yujing NAME ...` in a child process (child.c), the project
- * file given when the command takes one and the line names none.
+ * file given when the command takes one and the line names none (by any
+ * path: a word naming the open file's inode counts).  `demo` runs with
+ * --no-tui: the workbench is open already, the demo says how to open its
+ * project.
  */
 #include <config.h>
 
 #include <curses.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -187,6 +192,36 @@ static void cand_fields(void)
 			cand(papp->src[i].fields[f].name);
 }
 
+/* --branches LIST: the branch kinds, each after what the list holds
+ * already ("structured,ng" completes to "structured,ngram"); ngram:FIELD
+ * and text:FIELD for the fields of the text role. */
+#define MAX_BRANCH_CANDS 128
+static char branch_cands[MAX_BRANCH_CANDS][160];
+
+static void cand_branches(const char *text)
+{
+	const char *comma = strrchr(text, ',');
+	int plen = comma ? (int)(comma - text + 1) : 0;
+	size_t k = 0;
+	static const char *const kinds[] = {"structured", "ngram", "text"};
+	for (size_t i = 0; i < 3 && k < MAX_BRANCH_CANDS; i++, k++) {
+		snprintf(branch_cands[k], sizeof branch_cands[k], "%.*s%s", plen, text, kinds[i]);
+		cand(branch_cands[k]);
+	}
+	for (size_t i = 0; i < papp->nsrc; i++)
+		for (size_t f = 0; f < papp->src[i].nfields; f++) {
+			if (strcmp(papp->src[i].fields[f].role, "text"))
+				continue;
+			for (int t = 0; t < 2 && k + 1 < MAX_BRANCH_CANDS; t++, k++) {
+				snprintf(branch_cands[k], sizeof branch_cands[k], "%.*s%s:%s", plen, text,
+					 t ? "text" : "ngram", papp->src[i].fields[f].name);
+				cand(branch_cands[k]);
+			}
+		}
+	/* Another branch may follow. */
+	rl_completion_append_character = '\0';
+}
+
 static char **prompt_complete(const char *text, int start, int end)
 {
 	(void)end;
@@ -226,6 +261,12 @@ static char **prompt_complete(const char *text, int start, int end)
 			static const char *const types[] = {"integer", "real", "categorical", "text", "datetime"};
 			for (size_t i = 0; i < 5; i++)
 				cand(types[i]);
+		} else if (!strcmp(opt, "--set-type")) {
+			static const char *const types[] = {"auto", "numeric", "integer", "real", "categorical", "text", "datetime"};
+			for (size_t i = 0; i < 7; i++)
+				cand(types[i]);
+		} else if (!strcmp(opt, "--source")) {
+			rl_attempted_completion_over = 0; /* --source NAME=FILE: a file */
 		}
 	} else if (!strncmp(prev, "--", 2)) {
 		const char *opt = prev + 2;
@@ -234,8 +275,25 @@ static char **prompt_complete(const char *text, int start, int end)
 			if (!strcmp(c->options[i].name, opt))
 				o = &c->options[i];
 		if (o && o->has_arg) {
-			if (!strcmp(opt, "source"))
+			if (!strcmp(opt, "source")) {
 				cand_sources();
+				/* predict --source NAME=FILE: the file follows */
+				if (!strcmp(c->name, "predict"))
+					rl_completion_append_character = '=';
+			} else if (!strcmp(opt, "branches"))
+				cand_branches(text);
+			else if (!strcmp(opt, "set-type")) {
+				/* SOURCE.FIELD= */
+				static char st_cands[MAX_CANDS / 2][160];
+				size_t k = 0;
+				for (size_t i = 0; i < papp->nsrc; i++)
+					for (size_t f = 0; f < papp->src[i].nfields && k < MAX_CANDS / 2; f++, k++) {
+						snprintf(st_cands[k], sizeof st_cands[k], "%s.%s", papp->src[i].name,
+							 papp->src[i].fields[f].name);
+						cand(st_cands[k]);
+					}
+				rl_completion_append_character = '=';
+			}
 			else if (!strcmp(opt, "fill") || !strcmp(opt, "type")) {
 				cand_fields();
 				rl_completion_append_character = '=';
@@ -297,6 +355,57 @@ static void line_done(char *line)
 	free(line);
 }
 
+/* import --replace drops a source's rows: the line waits for a yes. */
+static char *replace_line;   /* the line asked about */
+static int replace_confirmed; /* the next run of it is confirmed */
+
+static void replace_done(void *ctx, tui_app *a, const char *text)
+{
+	(void)ctx;
+	char *line = replace_line;
+	replace_line = NULL;
+	if (line && text && (!strcmp(text, "y") || !strcmp(text, "yes") || !strcmp(text, _("y")))) {
+		replace_confirmed = 1;
+		tui_run_line(a, line);
+		replace_confirmed = 0;
+	} else if (line) {
+		tui_message(a, 0, "%s", _("not replaced"));
+	}
+	free(line);
+}
+
+/* Non-zero when the words are `import ... --replace` naming an existing
+ * source, whose rows it would drop: then ask first. */
+static int ask_replace(tui_app *a, char **w, size_t n, const char *line)
+{
+	if (replace_confirmed || strcmp(w[0], "import"))
+		return 0;
+	int replace = 0;
+	const char *src = NULL;
+	for (size_t i = 1; i < n; i++) {
+		replace |= !strcmp(w[i], "--replace");
+		if ((!strcmp(w[i], "--source") || !strcmp(w[i], "-s")) && i + 1 < n)
+			src = w[i + 1];
+		else if (!strncmp(w[i], "--source=", 9))
+			src = w[i] + 9;
+	}
+	const yj_source_info *s = NULL;
+	for (size_t i = 0; src && i < a->nsrc; i++)
+		if (!strcasecmp(a->src[i].name, src))
+			s = &a->src[i];
+	if (!replace || !s)
+		return 0;
+	free(replace_line);
+	if (!(replace_line = strdup(line)))
+		return 0;
+	char prompt[512];
+	snprintf(prompt, sizeof prompt,
+		 _("replace source '%s', dropping its %lld rows (new rows: import --append)? y/N: "), s->name,
+		 s->rows);
+	tui_input_begin(a, prompt, "", replace_done, NULL);
+	return 1;
+}
+
 void tui_run_line(tui_app *a, const char *line)
 {
 	size_t n;
@@ -325,14 +434,26 @@ void tui_run_line(tui_app *a, const char *line)
 		tui_free_words(w);
 		return;
 	}
-	/* The project goes first unless the line names a project file. */
-	int named = 0;
+	if (ask_replace(a, w, n, line)) {
+		tui_free_words(w);
+		return;
+	}
+	/* The project goes first unless the line names a project file: one
+	 * ending in .yj, or the open one under any name. */
+	int named = 0, no_tui = 0;
+	struct stat open_st, st;
+	int have_open = stat(a->path, &open_st) == 0;
 	for (size_t i = 1; i < n; i++) {
 		size_t len = strlen(w[i]);
 		named |= w[i][0] != '-' && len > 3 && !strcmp(w[i] + len - 3, ".yj");
+		named |= w[i][0] != '-' && have_open && stat(w[i], &st) == 0 && st.st_dev == open_st.st_dev &&
+			 st.st_ino == open_st.st_ino;
+		no_tui |= !strcmp(w[i], "--no-tui");
 	}
 	int add = c->takes_project && !named;
-	char **argv = calloc(n + 3, sizeof *argv);
+	/* The demo would open a second workbench, without a terminal. */
+	int add_no_tui = !strcmp(c->name, "demo") && !no_tui;
+	char **argv = calloc(n + 4, sizeof *argv);
 	if (!argv) {
 		tui_free_words(w);
 		return;
@@ -344,6 +465,8 @@ void tui_run_line(tui_app *a, const char *line)
 		argv[k++] = a->path;
 	for (size_t i = 1; i < n; i++)
 		argv[k++] = w[i];
+	if (add_no_tui)
+		argv[k++] = (char *)"--no-tui";
 	argv[k] = NULL;
 	strbuf sb = STRBUF_INIT;
 	strbuf_adds(&sb, "$");
@@ -496,6 +619,8 @@ void tui_prompt_free(tui_app *a)
 	if (a->prompt_open)
 		prompt_cancel(a);
 	clear_history();
+	free(replace_line);
+	replace_line = NULL;
 	if (null_out)
 		fclose(null_out);
 	if (null_in)

@@ -264,6 +264,10 @@ void tui_goto_view(tui_app *a, int view);
 /* The selected source (NULL when there is none) and choosing one. */
 const yj_source_info *tui_source(const tui_app *a);
 void tui_select_source(tui_app *a, const char *name);
+/* Open the Cases view's inspector on case key as run `run` predicted it,
+ * from batch `batch` of new cases (0: the active snapshot); Esc returns
+ * to the view that asked. */
+void tui_cases_inspect(tui_app *a, const char *key, long long run, long long batch);
 /* Step the selected source by delta (wrapping). */
 void tui_step_source(tui_app *a, int delta);
 /* Ask for the status line's data again (snapshot, run). */

@@ -84,6 +84,10 @@ typedef struct {
 	int have_ex, insp_busy, insp_failed, scroll;
 	int insp_lines, insp_rows; /* the inspector's lines and the rows it had, last drawn */
 	yj_error insp_err;
+	/* an inspector opened from another view (tui_cases_inspect): the
+	 * case is not in the list; Esc goes back to that view */
+	int insp_ext, back_view;
+	long long insp_run, insp_batch;
 } cases_state;
 
 typedef struct {
@@ -91,6 +95,8 @@ typedef struct {
 	cases_state *s;
 	char *key;          /* NULL: the list, else the inspector of this case */
 	long long run;
+	int ext;            /* explain_case() with batch (no list model) */
+	long long batch;
 	cases_model *model; /* the list's new model, or the one the case is explained with */
 	yj_case_list list;
 	yj_explanation ex;
@@ -121,6 +127,14 @@ static void cases_job_run(tui_job *j, yj_project *p)
 	cases_job *cj = (cases_job *)j;
 	if (!cj->key) {
 		list_job_run(cj, p);
+		return;
+	}
+	if (cj->ext) {
+		/* A case of the Warnings view: of the snapshot or of a batch of
+		 * new cases, with the run that predicted it. */
+		j->st = explain_case(p, cj->run, cj->key, cj->batch, &cj->ex, &j->err);
+		if (!j->st && !cj->batch)
+			j->st = cases_rows(p, cj->run, cj->key, &cj->rows, &j->err);
 		return;
 	}
 	pthread_mutex_lock(&cj->model->lock);
@@ -173,6 +187,11 @@ static void inspector_done(cases_job *cj, tui_app *a)
 	s->ex = cj->ex;
 	s->rows = cj->rows;
 	s->have_ex = 1;
+	if (cj->ext && !s->cas.predicted) {
+		/* what the run predicted, from the explanation */
+		s->cas.predicted = s->ex.predicted ? strdup(s->ex.predicted) : NULL;
+		s->cas.p = s->ex.out_prob;
+	}
 	memset(&cj->ex, 0, sizeof cj->ex);
 	memset(&cj->rows, 0, sizeof cj->rows);
 }
@@ -233,6 +252,7 @@ static void request(cases_state *s, tui_app *a)
 static void close_inspector(cases_state *s)
 {
 	s->insp = 0;
+	s->insp_ext = 0;
 	case_entry_free(&s->cas);
 	explanation_free(&s->ex);
 	cases_rows_free(&s->rows);
@@ -264,6 +284,36 @@ static void open_inspector(cases_state *s, tui_app *a)
 	cj->s = s;
 	cj->run = s->run;
 	cj->model = model_ref(s->model);
+	s->insp_busy = 1;
+	s->insp_failed = 0;
+	tui_submit(a, &cj->base);
+}
+
+void tui_cases_inspect(tui_app *a, const char *key, long long run, long long batch)
+{
+	int back = a->view;
+	tui_goto_view(a, VIEW_CASES);
+	cases_state *s = a->vstate[VIEW_CASES];
+	if (!s)
+		return;
+	close_inspector(s);
+	cases_job *cj = calloc(1, sizeof *cj);
+	if (!cj || !(s->cas.key = strdup(key)) || !(cj->key = strdup(key))) {
+		free(cj);
+		tui_message(a, 1, "%s", _("out of memory"));
+		return;
+	}
+	s->cas.text = strdup("");
+	s->insp = 1;
+	s->insp_ext = 1;
+	s->back_view = back;
+	s->insp_run = run;
+	s->insp_batch = batch;
+	tui_job_init(&cj->base, N_("explaining the case"), cases_job_run, cases_job_done, cases_job_destroy);
+	cj->s = s;
+	cj->run = run;
+	cj->ext = 1;
+	cj->batch = batch;
 	s->insp_busy = 1;
 	s->insp_failed = 0;
 	tui_submit(a, &cj->base);
@@ -424,16 +474,50 @@ static void draw_text(pen *p, const char *text, const yj_explanation *ex)
 		memcpy(ch, t, n);
 		ch[n] = 0;
 		int cw = tui_width(ch);
-		if (cx + cw > p->w) {
+		if (cx + cw > p->w && cx > 2) {
 			p->y++;
 			cx = 2;
 		}
 		if (line_ok(p))
-			tui_put(p->y, p->x + cx, cw, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
+			tui_put(p->y, p->x + cx, p->w - cx, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
 		cx += cw;
 		t += n;
 	}
 	p->y++;
+}
+
+/* Each n-gram branch's scored characters with their rank, as `explain`
+ * lists them: the drop in the logit without each. */
+static void draw_units(pen *p, const yj_explanation *ex)
+{
+	const char *branch = NULL;
+	int rank = 0, cx = p->w;
+	for (size_t i = 0; i < ex->nchars; i++) {
+		const yj_char_score *c = &ex->chars[i];
+		if (!branch || strcmp(branch, c->branch)) {
+			branch = c->branch;
+			rank = 0;
+			if (cx > 2)
+				p->y++;
+			if (line_ok(p))
+				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("%s, rank: character, drop in the logit without it"),
+					 branch);
+			p->y++;
+			cx = 2;
+		}
+		char item[64];
+		snprintf(item, sizeof item, "%d. %s %+.4f", ++rank, c->text, c->score);
+		int w = tui_width(item) + 3;
+		if (cx + w > p->w && cx > 2) {
+			p->y++;
+			cx = 2;
+		}
+		if (line_ok(p))
+			tui_put(p->y, p->x + cx, p->w - cx, item, c->score > 0 && rank <= 5 ? tui_attr(TUI_C_ACCENT) : 0);
+		cx += w;
+	}
+	if (ex->nchars)
+		p->y++;
 }
 
 /* The top-5 probabilities as bars. */
@@ -442,11 +526,19 @@ static void draw_probabilities(pen *p, const yj_explanation *ex)
 	if (line_ok(p))
 		tui_put(p->y, p->x, p->w, _("Probabilities (top 5)"), tui_attr(TUI_C_TITLE));
 	p->y++;
+	/* the names as wide as the longest, up to a third of the screen */
+	int lw = 12;
+	for (int k = 0; k < ex->ntop; k++) {
+		int w = tui_width(ex->top[k].category);
+		lw = w > lw ? w : lw;
+	}
+	if (lw > p->w / 3)
+		lw = p->w / 3 > 12 ? p->w / 3 : 12;
 	for (int k = 0; k < ex->ntop; k++) {
 		if (line_ok(p)) {
-			tui_cell(p->y, p->x + 2, 12, ex->top[k].category, -1, 0);
-			tui_putf(p->y, p->x + 15, 7, 0, "%.4f", ex->top[k].p);
-			tui_bar(p->y, p->x + 23, p->w - 24, ex->top[k].p, tui_attr(TUI_C_ACCENT));
+			tui_cell(p->y, p->x + 2, lw, ex->top[k].category, -1, 0);
+			tui_putf(p->y, p->x + lw + 3, 7, 0, "%.4f", ex->top[k].p);
+			tui_bar(p->y, p->x + lw + 11, p->w - lw - 12, ex->top[k].p, tui_attr(TUI_C_ACCENT));
 		}
 		p->y++;
 	}
@@ -532,9 +624,12 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	s->insp_lines = 0; /* until an explanation is drawn: no scrolling */
 	const yj_case_entry *c = &s->cas;
 	char title[256], info[256];
-	snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
+	if (s->insp_ext && s->insp_batch)
+		snprintf(title, sizeof title, _("Case %s (new, batch %lld)"), c->key ? c->key : "", s->insp_batch);
+	else
+		snprintf(title, sizeof title, _("Case %s"), c->key ? c->key : "");
 	snprintf(info, sizeof info, _("true %s · predicted %s (%.4f) · run %lld"), c->label ? c->label : "-",
-		 c->predicted ? c->predicted : "-", c->p, s->run);
+		 c->predicted ? c->predicted : "-", c->p, s->insp_ext ? s->insp_run : s->run);
 	tui_heading(r.y, r.x + 1, r.w - 2, title, info);
 	r.y++;
 	r.h--;
@@ -553,6 +648,7 @@ static void draw_inspector(cases_state *s, tui_rect r)
 	draw_probabilities(&p, &s->ex);
 	draw_branches(&p, &s->ex);
 	draw_fields(&p, &s->ex);
+	draw_units(&p, &s->ex);
 	s->insp_lines = p.y - (r.y - s->scroll);
 	s->insp_rows = r.h;
 }
@@ -588,6 +684,9 @@ static void cases_draw(void *st, tui_app *a, tui_rect r)
 		}
 		return;
 	}
+	/* Category names as wide as the screen allows (a fifth each). */
+	int cw = r.w / 5 < 10 ? 10 : r.w / 5 > 40 ? 40 : r.w / 5;
+	s->tbl.col[2].maxw = s->tbl.col[3].maxw = cw;
 	tui_table_draw(&s->tbl, (tui_rect){r.y + 1, r.x + 1, r.h - 1, r.w - 2}, 1);
 }
 
@@ -644,9 +743,13 @@ static int cases_key(void *st, tui_app *a, int action)
 	if (s->insp) {
 		switch (action) {
 		case ACT_BACK:
-		case ACT_QUIT:
+		case ACT_QUIT: {
+			int ext = s->insp_ext, back = s->back_view;
 			close_inspector(s);
+			if (ext)
+				tui_goto_view(a, back);
 			return TUI_REDRAW;
+		}
 		case ACT_UP:
 			s->scroll = s->scroll > 0 ? s->scroll - 1 : 0;
 			return TUI_REDRAW;

@@ -6,12 +6,14 @@
  * dropped; one value for both, or each on its own), sigma, what happens to
  * outliers, and each attribute field's fill strategy.  Right, the dry run
  * of those settings: duplicates removed, rows dropped by reason, cells
- * filled and replaced per field, rows left and the classes left, per
- * source, with the change since the previous settings.  Every edit
- * re-runs the dry run on a worker thread (over tables loaded once, see
- * data/preview.h) so the numbers follow the keys.  `a` applies the
- * settings (a new snapshot, as `yujing clean` stores), `u` goes back to the
- * snapshot before the active one, `s` lists the snapshots to choose from.
+ * filled and replaced per field, a sample of the values changed and what
+ * they become, rows left and the classes left, per source, with the
+ * change from the active snapshot.  Every edit re-runs the dry run on a
+ * worker thread (over tables loaded once, see data/preview.h) so the
+ * numbers follow the keys.  `a` applies the settings (a new snapshot, as
+ * `yujing clean` stores), `u` goes back to the snapshot that was active
+ * before (this session's history of active snapshots, however they became
+ * active), `s` lists the snapshots to choose from.
  */
 #include <config.h>
 
@@ -35,7 +37,7 @@ static const tui_binding keys[] = {
 	{A_INC, {'+', '='}, "+ \xe2\x86\x92 l", N_("larger k or sigma, next choice")},
 	{ACT_ENTER, {0}, "Enter", N_("type a value (k, sigma, a fill strategy such as const:0)")},
 	{A_APPLY, {'a'}, "a", N_("apply: clean and store a new snapshot")},
-	{A_UNDO, {'u'}, "u", N_("undo: make the snapshot before the active one active again")},
+	{A_UNDO, {'u'}, "u", N_("undo: make the snapshot that was active before active again")},
 	{A_SNAPSHOTS, {'s'}, "s", N_("the snapshots; Enter makes one active")},
 	{A_RESET, {'r'}, "r", N_("back to the default settings")},
 	{A_IMPACT_UP, {'K'}, "K", N_("scroll the impact up")},
@@ -64,6 +66,8 @@ typedef struct {
 	_Atomic unsigned latest; /* the newest request: older ones skip */
 } shared_pv;
 
+#define UNDO_MAX 64
+
 typedef struct {
 	double k_missing, k_outlier, sigma;
 	yj_outlier_mode outliers;
@@ -78,13 +82,16 @@ typedef struct {
 	unsigned gen;            /* a->data_gen of pv */
 	shared_pv *pv;
 	unsigned req;
-	json_t *report, *prev;   /* the latest dry run and the one before */
+	json_t *report;          /* the latest dry run */
 	int busy, failed;
 	yj_error err;
 	json_t *snaps;           /* clean_list() */
 	int snap_mode, snaps_busy, applying;
 	tui_table snap_tbl;
 	int iscroll;
+	long long seen_active;   /* the active snapshot the list showed last */
+	long long undo[UNDO_MAX]; /* snapshots active before, the latest last */
+	int nundo, undoing;
 } clean_state;
 
 /* ------------------------------------------------------------ shared tables */
@@ -229,10 +236,7 @@ static void preview_job_done(tui_job *j, tui_app *a)
 		return;
 	}
 	s->failed = 0;
-	if (s->report) {
-		json_decref(s->prev);
-		s->prev = s->report;
-	}
+	json_decref(s->report);
 	s->report = pj->report;
 	pj->report = NULL;
 }
@@ -252,8 +256,6 @@ static void request_preview(clean_state *s, tui_app *a)
 		spv_unref(s->pv);
 		s->pv = spv_new();
 		s->gen = a->data_gen;
-		json_decref(s->prev);
-		s->prev = NULL;
 		json_decref(s->report);
 		s->report = NULL;
 	}
@@ -303,6 +305,31 @@ static void snap_job_run(tui_job *j, yj_project *p)
 static void load_settings(clean_state *s, json_t *settings);
 static void build_snap_table(clean_state *s);
 
+/* The active snapshot of the list, or NULL. */
+static json_t *active_snapshot(const clean_state *s)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(s->snaps, "snapshots"), i, x)
+	{
+		if (json_is_true(json_object_get(x, "active")))
+			return x;
+	}
+	return NULL;
+}
+
+/* A snapshot's settings in a few words: "k 0.3/0.3 · σ 3 · replace · 1 fill". */
+static void settings_text(json_t *set, char *buf, size_t n)
+{
+	size_t nf = json_object_size(json_object_get(set, "fill"));
+	snprintf(buf, n, "k %g/%g \xc2\xb7 \xcf\x83 %g \xc2\xb7 %s", json_number_value(json_object_get(set, "k_missing")),
+		 json_number_value(json_object_get(set, "k_outlier")), json_number_value(json_object_get(set, "sigma")),
+		 tui_name(json_string_value(json_object_get(set, "outliers"))));
+	size_t len = strlen(buf);
+	if (nf && len < n)
+		snprintf(buf + len, n - len, P_(" \xc2\xb7 %zu fill strategy", " \xc2\xb7 %zu fill strategies", nf), nf);
+}
+
 static void snap_job_done(tui_job *j, tui_app *a)
 {
 	snap_job *sj = (snap_job *)j;
@@ -310,6 +337,8 @@ static void snap_job_done(tui_job *j, tui_app *a)
 	s->snaps_busy = 0;
 	if (sj->kind == 2)
 		s->applying = 0;
+	if (sj->kind == 1 && j->st)
+		s->undoing = 0;
 	if (j->st) {
 		tui_error(a, &j->err);
 		if (!s->settings_loaded) {
@@ -323,14 +352,27 @@ static void snap_job_done(tui_job *j, tui_app *a)
 	s->snaps = sj->out;
 	sj->out = NULL;
 	build_snap_table(s);
-	json_t *active = NULL, *x;
-	size_t i;
-	json_array_foreach(json_object_get(s->snaps, "snapshots"), i, x)
-	{
-		if (json_is_true(json_object_get(x, "active")))
-			active = x;
+	json_t *active = active_snapshot(s);
+	long long active_id = json_integer_value(json_object_get(active, "id"));
+	/* However the active snapshot changed (here, or a command), the one
+	 * active before goes on the undo history; an undo does not. */
+	if (active_id != s->seen_active) {
+		if (s->seen_active && !(sj->kind == 1 && s->undoing)) {
+			if (s->nundo == UNDO_MAX)
+				memmove(s->undo, s->undo + 1, (UNDO_MAX - 1) * sizeof *s->undo);
+			else
+				s->nundo++;
+			s->undo[s->nundo - 1] = s->seen_active;
+		}
+		s->seen_active = active_id;
 	}
-	if (sj->kind == 1) {
+	if (sj->kind == 1 && s->undoing) {
+		char set[256];
+		settings_text(json_object_get(active, "settings"), set, sizeof set);
+		tui_message(a, 2, _("undo: snapshot %lld is active again (%s)"), sj->id, set);
+		load_settings(s, json_object_get(active, "settings"));
+		request_preview(s, a);
+	} else if (sj->kind == 1) {
 		tui_message(a, 2, _("snapshot %lld is active"), sj->id);
 		/* Its settings come back into the form. */
 		if (active)
@@ -344,6 +386,8 @@ static void snap_job_done(tui_job *j, tui_app *a)
 			load_settings(s, json_object_get(active, "settings"));
 		request_preview(s, a);
 	}
+	if (sj->kind == 1)
+		s->undoing = 0;
 	if (sj->kind)
 		tui_refresh_status(a);
 }
@@ -557,7 +601,6 @@ static void clean_close(void *st)
 	free(s->ignore);
 	spv_unref(s->pv);
 	json_decref(s->report);
-	json_decref(s->prev);
 	json_decref(s->snaps);
 	tui_table_free(&s->snap_tbl);
 	free(s);
@@ -671,16 +714,31 @@ typedef struct {
 	int has_value, has_delta, head;
 } impact_line;
 
+/* The active snapshot's report of source name: what the change column
+ * compares with. */
 static json_t *prev_source(const clean_state *s, const char *name)
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(s->prev, "sources"), i, x)
+	json_array_foreach(json_object_get(json_object_get(active_snapshot(s), "report"), "sources"), i, x)
 	{
 		if (!strcmp(json_string_value(json_object_get(x, "name")), name))
 			return x;
 	}
 	return NULL;
+}
+
+/* A value of the changes sample as shown: null for an SQL NULL, a blank
+ * text in quotes, others as they are. */
+static void shown_value(json_t *v, char *buf, size_t n)
+{
+	const char *t = json_string_value(v);
+	if (!t)
+		snprintf(buf, n, "%s", _("null"));
+	else if (!t[strspn(t, " \t")])
+		snprintf(buf, n, "\"%s\"", t);
+	else
+		snprintf(buf, n, "%s", t);
 }
 
 static size_t impact_lines(const clean_state *s, impact_line *out, size_t max)
@@ -748,6 +806,36 @@ static size_t impact_lines(const clean_state *s, impact_line *out, size_t max)
 				l->has_delta = prev && l->delta != 0;
 			}
 		}
+		/* A sample of the values changed, per field: before -> after. */
+		const char *field;
+		json_t *ch;
+		int said = 0;
+		json_object_foreach(json_object_get(src, "changes"), field, ch)
+		{
+			if (n >= max - 2)
+				break;
+			if (!said++) {
+				impact_line *l = &out[n++];
+				memset(l, 0, sizeof *l);
+				snprintf(l->label, sizeof l->label, "%s", _("values changed (sample)"));
+				l->head = 2;
+			}
+			impact_line *l = &out[n++];
+			memset(l, 0, sizeof *l);
+			l->head = 3;
+			size_t len = (size_t)snprintf(l->label, sizeof l->label, "  %s:", field);
+			size_t c;
+			json_t *x;
+			json_array_foreach(ch, c, x)
+			{
+				char before[64], after[64];
+				shown_value(json_object_get(x, "before"), before, sizeof before);
+				shown_value(json_object_get(x, "after"), after, sizeof after);
+				if (len < sizeof l->label)
+					len += (size_t)snprintf(l->label + len, sizeof l->label - len, "%s %s \xe2\x86\x92 %s",
+								c ? "," : "", before, after);
+			}
+		}
 		json_t *classes = json_object_get(src, "classes");
 		if (json_array_size(classes) && n < max - 1) {
 			impact_line *l = &out[n++];
@@ -805,7 +893,13 @@ static size_t impact_lines(const clean_state *s, impact_line *out, size_t max)
 
 static void draw_impact(clean_state *s, tui_rect r)
 {
-	tui_put(r.y, r.x, r.w, _("Impact (dry run)"), tui_attr(TUI_C_TITLE));
+	long long vs = json_integer_value(json_object_get(active_snapshot(s), "id"));
+	int tw = tui_put(r.y, r.x, r.w, _("Impact (dry run)"), tui_attr(TUI_C_TITLE));
+	if (vs && r.w - tw - 13 > 0) {
+		char t[128];
+		snprintf(t, sizeof t, _(" \xc2\xb7 (\xc2\xb1 from snapshot %lld)"), vs);
+		tui_put(r.y, r.x + tw, r.w - tw - 13, t, tui_attr(TUI_C_DIM));
+	}
 	if (s->busy || s->applying)
 		tui_put(r.y, r.x + r.w - 12, 12, s->applying ? _("applying...") : _("computing..."),
 			tui_attr(TUI_C_DIM));
@@ -832,6 +926,10 @@ static void draw_impact(clean_state *s, tui_rect r)
 	for (int k = 0; k < rows && s->iscroll + k < (int)n; k++) {
 		impact_line *l = &lines[s->iscroll + k];
 		int y = r.y + 1 + k;
+		if (l->head == 3) {
+			tui_put(y, r.x + 1, r.w - 1, l->label, tui_attr(TUI_C_DIM));
+			continue;
+		}
 		if (l->head) {
 			tui_put(y, r.x + (l->head == 2 ? 1 : 0), r.w, l->label, l->head == 1 ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
 			continue;
@@ -1026,19 +1124,16 @@ static void begin_edit(clean_state *s, tui_app *a)
 	tui_input_begin(a, prompt, init, edit_done, s);
 }
 
-/* The snapshot before the active one. */
-static long long previous_snapshot(const clean_state *s, long long active)
+static int snapshot_exists(const clean_state *s, long long id)
 {
-	long long best = 0;
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(s->snaps, "snapshots"), i, x)
 	{
-		long long id = json_integer_value(json_object_get(x, "id"));
-		if (id < active && id > best)
-			best = id;
+		if (json_integer_value(json_object_get(x, "id")) == id)
+			return 1;
 	}
-	return best;
+	return 0;
 }
 
 static int snap_key(clean_state *s, tui_app *a, int action)
@@ -1117,11 +1212,21 @@ static int clean_key(void *st, tui_app *a, int action)
 		snap_request(s, a, 2, 0);
 		return TUI_REDRAW;
 	case A_UNDO: {
-		long long prev = a->snapshot ? previous_snapshot(s, a->snapshot) : 0;
+		if (s->snaps_busy)
+			return TUI_KEEP;
+		/* The latest snapshot active before that still exists and is
+		 * not the active one. */
+		long long prev = 0;
+		while (s->nundo && !prev) {
+			long long id = s->undo[--s->nundo];
+			if (id != s->seen_active && snapshot_exists(s, id))
+				prev = id;
+		}
 		if (!prev) {
-			tui_message(a, 1, _("no earlier snapshot to go back to"));
+			tui_message(a, 1, _("nothing to undo: no other snapshot was active in this session (s lists them)"));
 			return TUI_REDRAW;
 		}
+		s->undoing = 1;
 		snap_request(s, a, 1, prev);
 		return TUI_REDRAW;
 	}

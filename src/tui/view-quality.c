@@ -1,11 +1,12 @@
 /*
  * view-quality.c - view 2: the data-quality profile of the selected
- * source, one row per field (type, volume, null %, duplicate %, outlier %,
+ * source, one row per field (type, role, volume, null %, duplicate %, outlier %,
  * distinct, mean, std, min, max), sortable by any column, rates coloured
  * by severity.  Enter drills into a field: its distribution (histogram of
  * a numeric field, top values with bars of a categorical one, the length
- * distribution of a text field) and sample rows with the null and outlier
- * cells highlighted.
+ * distribution of a text field and its top values when few distinct
+ * values repeat, the hour, weekday and month distributions of a
+ * date-time) and sample rows with the null and outlier cells highlighted.
  *
  * The numbers are profile_run()'s, the same as `yujing profile --json`
  * shows; profiling (or loading a stored profile) and the drill-in's table
@@ -21,11 +22,13 @@
 
 #include "tui.h"
 #include "yujing/base/i18n.h"
+#include "yujing/data/datetime.h"
 #include "yujing/data/profile.h"
+#include "yujing/data/retype.h"
 #include "yujing/data/sample.h"
 #include "yujing/data/stats.h"
 
-enum { A_SORT = ACT_VIEW, A_UNSORT, A_PREV, A_NEXT, A_RECOMPUTE };
+enum { A_SORT = ACT_VIEW, A_UNSORT, A_PREV, A_NEXT, A_RECOMPUTE, A_RETYPE };
 
 static const tui_binding keys[] = {
 	{ACT_ENTER, {0}, "Enter", N_("drill into the field: distribution and sample rows")},
@@ -34,14 +37,18 @@ static const tui_binding keys[] = {
 	{A_PREV, {'['}, "[", N_("previous source (in a drill-in: previous field)")},
 	{A_NEXT, {']'}, "]", N_("next source (in a drill-in: next field)")},
 	{A_RECOMPUTE, {'r'}, "r", N_("profile again from the data")},
+	{A_RETYPE, {'t'}, "t", N_("change the field's type: auto (infer again), numeric, categorical, datetime or text")},
 	{ACT_BACK, {0}, "Esc q", N_("leave the drill-in")},
 	{ACT_NONE, {0}, NULL, NULL},
 };
 
-enum { C_FIELD, C_TYPE, C_VOLUME, C_NULL, C_DUP, C_OUT, C_DISTINCT, C_MEAN, C_STD, C_MIN, C_MAX, NCOLS };
+enum { C_FIELD, C_TYPE, C_ROLE, C_VOLUME, C_NULL, C_DUP, C_OUT, C_DISTINCT, C_MEAN, C_STD, C_MIN, C_MAX, NCOLS };
 
 #define TOP_MAX 30
 #define SAMPLE_MAX 200
+/* A text field's top values are shown when it has at most this many
+ * distinct values and its most frequent one repeats. */
+#define TEXT_TOP_DISTINCT 200
 
 /* What a drill-in shows, computed by a job from the loaded table. */
 typedef struct {
@@ -59,6 +66,12 @@ typedef struct {
 	yj_sample sample;
 	char **names;         /* (sample.ncols) field names */
 	long focus;           /* column of the field */
+	int text_top;         /* a text field whose top values are shown */
+	/* a datetime field's values as written (wall clock): rows per hour of
+	 * the day (rows with a time only), per weekday (Monday first), per
+	 * month */
+	int64_t hour[24], wday[7], month[12];
+	long long dated, timed;
 } drill_data;
 
 typedef struct {
@@ -86,6 +99,7 @@ typedef struct {
 	int d_failed;
 	tui_table samp;
 	int last_h;           /* height of the last draw */
+	char *retype;         /* field whose new type is being asked for */
 } quality_state;
 
 /* ------------------------------------------------------------ drill data */
@@ -160,6 +174,22 @@ static void drill_run(tui_job *j, yj_project *p)
 		oom |= !d->top[i];
 	}
 	d->other = (int64_t)t.nrows - d->nulls - in_top;
+	size_t distinct = 0;
+	for (size_t e = 0; e < col->ndict; e++) {
+		distinct += col->count[e] && !col->is_null[e];
+		yj_datetime dt;
+		if (col->type == FTYPE_DATETIME && col->count[e] && !col->is_null[e] &&
+		    datetime_parse(col->value[e], col->len[e], &dt)) {
+			d->dated += col->count[e];
+			d->wday[datetime_weekday(&dt)] += col->count[e];
+			d->month[dt.month - 1] += col->count[e];
+			if (dt.has_time) {
+				d->timed += col->count[e];
+				d->hour[dt.hour] += col->count[e];
+			}
+		}
+	}
+	d->text_top = col->type == FTYPE_TEXT && d->ntop && distinct <= TEXT_TOP_DISTINCT && d->top_cnt[0] > 1;
 	oom |= sample_rows(&t, (size_t)c, d->sigma, SAMPLE_MAX, &d->sample);
 	d->names = calloc(t.ncols ? t.ncols : 1, sizeof *d->names);
 	for (size_t k = 0; d->names && k < t.ncols; k++)
@@ -421,6 +451,7 @@ static void build_table(quality_state *q, tui_app *a)
 		}
 		const char *row[NCOLS] = {json_string_value(json_object_get(f, "name")),
 					  tui_name(type),
+					  tui_name(role ? role : ""),
 					  b[C_VOLUME],
 					  b[C_NULL],
 					  b[C_DUP],
@@ -487,6 +518,80 @@ static void build_samples(quality_state *q)
 	free(row);
 }
 
+/* ------------------------------------------------------------ retype */
+
+typedef struct {
+	tui_job base;
+	char *source, *field, *type;
+	yj_retype_result res;
+} retype_job;
+
+static void retype_run(tui_job *j, yj_project *p)
+{
+	retype_job *rj = (retype_job *)j;
+	j->st = retype_field(p, rj->source, rj->field, rj->type, &rj->res, &j->err);
+}
+
+static void retype_done(tui_job *j, tui_app *a)
+{
+	retype_job *rj = (retype_job *)j;
+	if (j->st) {
+		tui_error(a, &j->err);
+		return;
+	}
+	tui_project_changed(a); /* catalogue and profile again */
+	if (!strcmp(rj->res.old_type, rj->res.new_type) && !strcmp(rj->res.old_role, rj->res.new_role))
+		tui_message(a, 0, _("%s stays %s"), rj->field, tui_name(rj->res.new_type));
+	else
+		tui_message(a, 2, _("%s: %s (%s) \xe2\x86\x92 %s (%s); profiled again"), rj->field,
+			    tui_name(rj->res.old_type), tui_name(rj->res.old_role), tui_name(rj->res.new_type),
+			    tui_name(rj->res.new_role));
+}
+
+static void retype_destroy(tui_job *j)
+{
+	retype_job *rj = (retype_job *)j;
+	free(rj->source);
+	free(rj->field);
+	free(rj->type);
+	free(rj);
+}
+
+static void retype_input_done(void *ctx, tui_app *a, const char *text)
+{
+	quality_state *q = ctx;
+	if (!text || !*text || !a->cur_source || !q->retype)
+		return;
+	retype_job *rj = calloc(1, sizeof *rj);
+	if (!rj || !(rj->source = strdup(a->cur_source)) || !(rj->type = strdup(text)) ||
+	    !(rj->field = strdup(q->retype))) {
+		if (rj)
+			retype_destroy(&rj->base);
+		return;
+	}
+	tui_job_init(&rj->base, N_("changing the type"), retype_run, retype_done, retype_destroy);
+	tui_submit(a, &rj->base);
+}
+
+/* t: ask for the new type of the field under the cursor (or drilled into). */
+static void ask_type(quality_state *q, tui_app *a)
+{
+	const char *field = NULL;
+	if (q->drill)
+		field = q->d_field;
+	else if (tui_table_row(&q->tbl) != (size_t)-1)
+		field = q->tbl.cell[tui_table_row(&q->tbl) * (size_t)q->tbl.ncols];
+	const yj_source_info *s = tui_source(a);
+	long i = s && field ? sources_field_index(s, field) : -1;
+	if (i < 0)
+		return;
+	char prompt[512];
+	snprintf(prompt, sizeof prompt, _("type of %s (auto, numeric, categorical, datetime, text): "), field);
+	free(q->retype);
+	if ((q->retype = strdup(field)))
+		tui_input_begin(a, prompt, s->fields[i].type, retype_input_done, q);
+}
+
 /* ------------------------------------------------------------ view */
 
 static void *quality_open(tui_app *a)
@@ -495,7 +600,7 @@ static void *quality_open(tui_app *a)
 	if (!q)
 		return NULL;
 	const tui_column cols[NCOLS] = {
-		{_("field"), 0, 24},  {_("type"), 0, 12},    {_("volume"), 1, 12}, {_("null%"), 1, 8},
+		{_("field"), 0, 24},  {_("type"), 0, 12},    {_("role"), 0, 10},   {_("volume"), 1, 12}, {_("null%"), 1, 8},
 		{_("dup%"), 1, 8},    {_("out%"), 1, 8},     {_("distinct"), 1, 10}, {_("mean"), 1, 12},
 		{_("std"), 1, 12},    {_("min"), 1, 20},     {_("max"), 1, 20},
 	};
@@ -515,6 +620,7 @@ static void quality_close(void *st)
 	tui_table_free(&q->samp);
 	drill_free(q->dd);
 	free(q->d_field);
+	free(q->retype);
 	free(q);
 }
 
@@ -577,11 +683,91 @@ static void bin_label(const drill_data *d, size_t b, char *buf, size_t n)
 		snprintf(buf, n, "[%.4g, %.4g)", lo, hi);
 }
 
+/* Vertical bars: one column group of cw cells per count, the label under
+ * it, a title above; h rows of bars. */
+static void vbars(tui_rect r, const char *title, const int64_t *cnt, const char *const *labels, size_t n, int cw)
+{
+	tui_put(r.y, r.x, r.w, title, tui_attr(TUI_C_TITLE));
+	int64_t mx = 1;
+	for (size_t i = 0; i < n; i++)
+		mx = cnt[i] > mx ? cnt[i] : mx;
+	int h = r.h - 2;
+	static const char *const eighths[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+					      "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
+	for (size_t i = 0; h > 0 && i < n && (int)(i + 1) * cw <= r.w; i++) {
+		int x = r.x + (int)i * cw;
+		/* height in eighths of a row; a non-zero count shows at least one */
+		long e8 = cnt[i] ? (long)((double)cnt[i] / (double)mx * h * 8 + 0.5) : 0;
+		if (cnt[i] && e8 < 1)
+			e8 = 1;
+		for (int row = 0; row < h; row++) {
+			long here = e8 - (long)(h - 1 - row) * 8;
+			const char *b = eighths[here <= 0 ? 0 : here >= 8 ? 8 : here];
+			for (int k = 0; k < cw - 1; k++)
+				tui_put(r.y + 1 + row, x + k, 1, b, tui_attr(TUI_C_ACCENT));
+		}
+		tui_put(r.y + 1 + h, x, cw, labels[i], tui_attr(TUI_C_DIM));
+	}
+}
+
+/* The hour, weekday and month distributions of a datetime field, each
+ * titled with its peak. */
+static void draw_datetime(const drill_data *d, tui_rect r)
+{
+	static const char *const wd[] = {N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")};
+	static const char *const mo[] = {N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+					 N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec")};
+	char hl[24][4];
+	const char *hp[24], *wp[7], *mp[12];
+	for (int i = 0; i < 24; i++) {
+		snprintf(hl[i], sizeof hl[i], "%02d", i);
+		hp[i] = hl[i];
+	}
+	for (int i = 0; i < 7; i++)
+		wp[i] = _(wd[i]);
+	for (int i = 0; i < 12; i++)
+		mp[i] = _(mo[i]);
+	size_t ph = 0, pw = 0, pm = 0;
+	for (size_t i = 1; i < 24; i++)
+		ph = d->hour[i] > d->hour[ph] ? i : ph;
+	for (size_t i = 1; i < 7; i++)
+		pw = d->wday[i] > d->wday[pw] ? i : pw;
+	for (size_t i = 1; i < 12; i++)
+		pm = d->month[i] > d->month[pm] ? i : pm;
+	char t1[256], t2[256], t3[256];
+	if (d->timed)
+		snprintf(t1, sizeof t1, _("Hour of day (%lld rows with a time; peak %s:00, %lld)"), d->timed, hp[ph],
+			 (long long)d->hour[ph]);
+	else
+		snprintf(t1, sizeof t1, "%s", _("Hour of day: no value has a time"));
+	snprintf(t2, sizeof t2, _("Weekday (peak %s, %lld)"), wp[pw], (long long)d->wday[pw]);
+	snprintf(t3, sizeof t3, _("Month (peak %s, %lld)"), mp[pm], (long long)d->month[pm]);
+	/* Hours above; weekdays and months side by side below. */
+	int h1 = r.h / 2, ww = 7 * 4 + 16;
+	vbars((tui_rect){r.y, r.x, h1, r.w}, t1, d->hour, hp, 24, 3);
+	if (ww > r.w / 2)
+		ww = r.w / 2;
+	vbars((tui_rect){r.y + h1, r.x, r.h - h1, ww}, t2, d->wday, wp, 7, 4);
+	vbars((tui_rect){r.y + h1, r.x + ww + 2, r.h - h1, r.w - ww - 2}, t3, d->month, mp, 12, 4);
+}
+
+static void draw_top(const drill_data *d, tui_rect r);
+
 static void draw_chart(quality_state *q, tui_rect r)
 {
 	drill_data *d = q->dd;
 	int numeric = ftype_is_numeric(d->type);
 	char title[256];
+	if (d->type == FTYPE_DATETIME && d->dated) {
+		draw_datetime(d, r);
+		return;
+	}
+	if (d->hist.nbins && d->text_top && r.w >= 60) {
+		/* Lengths on the left, the values that repeat on the right. */
+		int lw = r.w / 2;
+		draw_top(d, (tui_rect){r.y, r.x + lw + 2, r.h, r.w - lw - 2});
+		r.w = lw;
+	}
 	if (d->hist.nbins) {
 		snprintf(title, sizeof title, d->by_chars ? _("Text length in characters (%zu bins)")
 							  : _("Histogram (%zu bins)"),
@@ -613,6 +799,13 @@ static void draw_chart(quality_state *q, tui_rect r)
 		}
 		return;
 	}
+	draw_top(d, r);
+}
+
+/* The most frequent values with bars. */
+static void draw_top(const drill_data *d, tui_rect r)
+{
+	char title[256];
 	if (d->other > 0)
 		snprintf(title, sizeof title, _("Most frequent values (top %zu)"), d->ntop);
 	else
@@ -626,7 +819,7 @@ static void draw_chart(quality_state *q, tui_rect r)
 		int w = tui_width(d->top[i]);
 		lw = w > lw ? w : lw;
 	}
-	lw = lw > r.w / 3 ? r.w / 3 : lw;
+	lw = lw > r.w * 3 / 5 ? r.w * 3 / 5 : lw;
 	int y = r.y + 1;
 	for (size_t i = 0; i < d->ntop && y < r.y + r.h; i++, y++) {
 		tui_cell(y, r.x, lw, d->top[i], -1, 0);
@@ -676,6 +869,10 @@ static void draw_drill(quality_state *q, tui_app *a, tui_rect r)
 	/* Chart above, samples below. */
 	int rest = r.h - 3;
 	int chart_h = d->hist.nbins ? (int)d->hist.nbins + 1 : (int)d->ntop + 2;
+	if (d->text_top && chart_h < (int)d->ntop + 2)
+		chart_h = (int)d->ntop + 2;
+	if (d->type == FTYPE_DATETIME && d->dated)
+		chart_h = 16; /* two bands of bars */
 	if (chart_h > rest / 2)
 		chart_h = rest / 2;
 	draw_chart(q, (tui_rect){r.y + 3, r.x + 2, chart_h, r.w - 4});
@@ -760,6 +957,9 @@ static int drill_key(quality_state *q, tui_app *a, int action)
 		return tui_table_search_again(a, &q->samp, action == ACT_SEARCH_NEXT ? 1 : -1);
 	case ACT_ENTER:
 		return TUI_KEEP;
+	case A_RETYPE:
+		ask_type(q, a);
+		return TUI_REDRAW;
 	default:
 		return tui_table_move(&q->samp, action);
 	}
@@ -795,6 +995,9 @@ static int quality_key(void *st, tui_app *a, int action)
 		if (a->cur_source)
 			request_profile(q, a, a->cur_source, 1);
 		return TUI_REDRAW;
+	case A_RETYPE:
+		ask_type(q, a);
+		return TUI_REDRAW;
 	case ACT_SEARCH:
 		tui_table_search(a, &q->tbl);
 		return TUI_REDRAW;
@@ -808,7 +1011,7 @@ static int quality_key(void *st, tui_app *a, int action)
 
 const tui_view_ops tui_view_quality = {
 	.title = N_("Quality"),
-	.about = N_("Per field of the selected source: type; volume (non-null values); the shares of "
+	.about = N_("Per field of the selected source: type; role (key, label, text or attribute); volume (non-null values); the shares of "
 		    "nulls, duplicates (non-null values repeating an earlier one) and outliers (beyond "
 		    "3 standard deviations); distinct values; mean, std, min and max. Rates are green "
 		    "at zero, yellow when worth a look, red when severe."),

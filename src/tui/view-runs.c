@@ -929,6 +929,14 @@ static void runs_draw(void *st, tui_app *a, tui_rect r)
 		snprintf(title, sizeof title, _("Runs (%zu, run %lld marked)"), s->tbl.nrows, s->mark);
 	else
 		snprintf(title, sizeof title, _("Runs (%zu)"), s->tbl.nrows);
+	/* the latest tune group and its best so far (tune.h) */
+	json_t *tunes = json_object_get(s->runs, "tunes"), *tg = json_array_get(tunes, json_array_size(tunes) - 1);
+	if (tg && json_is_integer(json_object_get(tg, "best_run")))
+		snprintf(title + strlen(title), sizeof title - strlen(title), _(" · tune %lld %s: best run %lld (%.4f)"),
+			 (long long)json_integer_value(json_object_get(tg, "id")),
+			 tui_name(json_string_value(json_object_get(tg, "status"))),
+			 (long long)json_integer_value(json_object_get(tg, "best_run")),
+			 json_number_value(json_object_get(tg, "best_f1")));
 	tui_heading(r.y, r.x + 1, r.w - 2, title, _("Enter matrix · Space mark · d compare · s sort · L log"));
 	if (s->failed && !s->loaded) {
 		char buf[1024];

@@ -5,7 +5,9 @@
  * category reaches that category's alert threshold, most probable first.
  * Thresholds are per category (0.5 until changed with `t`) and stored in
  * the project (alerts.h), where `yujing predict` finds them too; `p`
- * predicts the unlabeled cases with the latest run.
+ * predicts the unlabeled cases with the latest run.  A column says where
+ * each case came from (the snapshot, or a batch of new cases from
+ * `predict --source`); Enter opens the Cases inspector on it.
  */
 #include <config.h>
 
@@ -22,6 +24,7 @@
 enum { A_THRESH = ACT_VIEW, A_PREDICT, A_REFRESH };
 
 static const tui_binding keys[] = {
+	{ACT_ENTER, {0}, "Enter", N_("inspect the case (of the snapshot or of a batch of new cases)")},
 	{A_THRESH, {'t'}, "t", N_("set alert thresholds: P for every category not set one by one, CATEGORY=P for one, CATEGORY= to remove one")},
 	{A_PREDICT, {'p'}, "p", N_("predict the unlabeled cases with the latest run")},
 	{A_REFRESH, {'r'}, "r", N_("read the predictions again")},
@@ -78,11 +81,15 @@ static void fill_table(warn_state *s)
 		}
 		if (!best)
 			continue;
-		char p[32], thr[32], run[32];
+		char p[32], thr[32], run[32], from[64];
 		snprintf(p, sizeof p, "%.4f", bp);
 		snprintf(thr, sizeof thr, "%.2f", threshold(s, best));
 		snprintf(run, sizeof run, "%lld", c->run);
-		const char *row[] = {c->key, best, p, thr, run, c->created_at};
+		if (c->batch)
+			snprintf(from, sizeof from, _("batch %lld"), c->batch);
+		else
+			snprintf(from, sizeof from, "%s", _("snapshot"));
+		const char *row[] = {c->key, best, p, thr, run, from, c->created_at};
 		size_t r = tui_table_add(&s->tbl, row);
 		tui_table_set_key(&s->tbl, r, 2, bp);
 		tui_table_set_attr(&s->tbl, r, 1, tui_attr(bp >= 0.9 ? TUI_C_BAD : TUI_C_WARN));
@@ -187,9 +194,9 @@ static void *warn_open(tui_app *a)
 		return NULL;
 	const tui_column cols[] = {
 		{_("case"), 0, 16},	{_("category"), 0, 14}, {_("probability"), 1, 12},
-		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("predicted at"), 0, 20},
+		{_("threshold"), 1, 9}, {_("run"), 1, 5},	{_("origin"), 0, 12}, {_("predicted at"), 0, 20},
 	};
-	tui_table_init(&s->tbl, 6, cols);
+	tui_table_init(&s->tbl, 7, cols);
 	thresholds_init(&s->thr);
 	return s;
 }
@@ -332,6 +339,18 @@ static int warn_key(void *st, tui_app *a, int action)
 	case A_PREDICT:
 		tui_run_line(a, "predict --unlabeled");
 		return TUI_REDRAW;
+	case ACT_ENTER: {
+		size_t row = tui_table_row(&s->tbl);
+		if (row == (size_t)-1)
+			return TUI_KEEP;
+		const char *key = s->tbl.cell[row * (size_t)s->tbl.ncols];
+		for (size_t i = 0; i < s->data.n; i++)
+			if (!strcmp(s->data.v[i].key, key)) {
+				tui_cases_inspect(a, key, s->data.v[i].run, s->data.v[i].batch);
+				break;
+			}
+		return TUI_REDRAW;
+	}
 	case A_REFRESH:
 		request(s, a);
 		return TUI_REDRAW;

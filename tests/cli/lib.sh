@@ -76,6 +76,23 @@ skip()
 	printf 'ok %d - %s # SKIP %s\n' "$tap_n" "$1" "$2"
 }
 
+# py_check DESC SCRIPT [ARGS...]: a python3 check ($PY, set by the test;
+# skipped when empty) that prints nothing when all is well, else what is
+# wrong.  (train.sh and a few others keep their own copy.)
+py_check()
+{
+	_pc_desc=$1
+	shift
+	if [ -z "${PY:-}" ]; then
+		skip "$_pc_desc" "python3 is not available"
+	elif "$PY" -c "$@" >"$T/py.out" 2>&1 && [ ! -s "$T/py.out" ]; then
+		ok "$_pc_desc"
+	else
+		not_ok "$_pc_desc"
+		diag_file "$T/py.out" python3
+	fi
+}
+
 # bail_out REASON: stop the whole test (TAP "Bail out!").
 bail_out()
 {

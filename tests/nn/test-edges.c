@@ -114,6 +114,39 @@ static void test_argmax_last(void)
 	is_int(vec_argmax(c, 1), 0, "argmax of one element is 0");
 }
 
+/* The plain loop vec_argmax once was (its contract, including NaN: one
+ * never wins, and one at x[0] stays the answer). */
+static int argmax_loop(const float *x, int n)
+{
+	int best = 0;
+	for (int k = 1; k < n; k++)
+		if (x[k] > x[best])
+			best = k;
+	return best;
+}
+
+/* The blocked vec_argmax against that loop: every length to 70 (the
+ * blocks of 16 and their tails), a row of the MLM's 21,128, values drawn
+ * from a few so ties are common, signed zeros, NaNs and infinities. */
+static void test_argmax_blocked(void)
+{
+	static const float pool[8] = {-1.0f, 0.0f, -0.0f, 2.5f, 2.5f, -INFINITY, INFINITY, NAN};
+	static float x[21128];
+	uint64_t s = 12345;
+	int bad = 0, cases = 0;
+	for (int n = 1; n <= 21128; n = n < 70 ? n + 1 : n * 2 < 21128 ? n * 2 : n == 21128 ? 21129 : 21128) {
+		for (int rep = 0; rep < 40; rep++, cases++) {
+			int kinds = rep % 4 == 0 ? 8 : rep % 4 == 1 ? 7 : rep % 4 == 2 ? 6 : 5;
+			for (int i = 0; i < n; i++) {
+				s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+				x[i] = rep % 5 == 4 ? (float)(s >> 40) : pool[(s >> 33) % (uint64_t)kinds];
+			}
+			bad += vec_argmax(x, n) != argmax_loop(x, n);
+		}
+	}
+	ok(bad == 0, "blocked argmax = the plain loop on %d rows with ties, +-0, NaN, inf (%d differ)", cases, bad);
+}
+
 /* clip_grad_norm on gradients (3e-6, 4e-6): norm 5e-6; max 1e-6 gives
  * coef 1e-6 / (5e-6 + 1e-6) = 1/6, so (5e-7, 6.6667e-7).  Without the
  * 1e-6 the coefficient would be 1/5: (6e-7, 8e-7). */
@@ -197,6 +230,7 @@ int main(void)
 	test_softmax_last();
 	test_xent_label_k();
 	test_argmax_last();
+	test_argmax_blocked();
 	test_clip_eps();
 	test_bert_init();
 	return tap_done();

@@ -540,6 +540,84 @@ static void test_exp(void)
 	ok(fabs(sum - wsum) <= 4e-7 * wsum, "exp_shift_sum: the sum %.9g (exp: %.9g)", sum, wsum);
 }
 
+/* xent_rows (the MLM head's loss) against the definition in double:
+ * loss_p = log sum_v exp(x_v) - x_y, gradient (softmax - onehot) * scale,
+ * over rows of a small and of the MLM's vocabulary width; a row count
+ * past its 256-row regions; the same bits with 1 and 2 threads. */
+static void test_xent_rows(void)
+{
+	enum { Vs = 7 };
+	const int V = 21128, P = 300;
+	float *x = malloc(sizeof(float) * (size_t)P * V), *x2 = malloc(sizeof(float) * (size_t)P * V);
+	int32_t *y = malloc(sizeof(int32_t) * P);
+	double want = 0.0, worst_g = 0.0;
+	long want_hit = 0;
+	fill(x, (size_t)P * V, 8.0f);
+	for (int p = 0; p < P; p++) {
+		y[p] = (int32_t)rng_below(&rng, (uint64_t)V);
+		if (p % 3 == 0) /* some rows predict their label */
+			x[(size_t)p * V + y[p]] = 30.0f;
+	}
+	memcpy(x2, x, sizeof(float) * (size_t)P * V);
+	for (int p = 0; p < P; p++) {
+		const float *r = x + (size_t)p * V;
+		double mx = r[0], sum = 0.0;
+		int arg = 0;
+		for (int v = 1; v < V; v++)
+			if (r[v] > mx)
+				mx = r[v], arg = v;
+		for (int v = 0; v < V; v++)
+			sum += exp((double)r[v] - mx);
+		want += log(sum) - ((double)r[y[p]] - mx);
+		want_hit += arg == y[p];
+	}
+	nn_set_threads(2);
+	long hit = 0;
+	double got = xent_rows(x, y, P, V, 1.0f / (float)P, 1, &hit);
+	ok(fabs(got - want) <= 1e-6 * fabs(want), "xent_rows: the loss %.9g (double: %.9g)", got, want);
+	is_int((int)hit, (int)want_hit, "xent_rows: rows whose argmax is the label");
+	for (int p = 0; p < 4; p++) {
+		const float *r = x2 + (size_t)p * V;
+		double mx = r[0], sum = 0.0;
+		for (int v = 1; v < V; v++)
+			mx = r[v] > mx ? r[v] : mx;
+		for (int v = 0; v < V; v++)
+			sum += exp((double)r[v] - mx);
+		for (int v = 0; v < V; v++) {
+			double g = (exp((double)r[v] - mx) / sum - (v == y[p])) / P;
+			/* relative where the entry is not tiny; absolute (in units
+			 * of the scale 1/P) everywhere: the label's entry, p - 1
+			 * with p near 1, cancels in float as in PyTorch */
+			double d = fabs(x[(size_t)p * V + v] - g);
+			double e = fabs(g) * P > 1e-4 ? d / fabs(g) : d * P * 10.0;
+			worst_g = e > worst_g ? e : worst_g;
+		}
+	}
+	/* rows 0-3's gradient against the definition, from the saved logits */
+	ok(worst_g < 1e-5, "xent_rows: gradient rows max rel diff %.3e (tol 1e-5; entries below 1e-4/P: 1e-6/P absolute)", worst_g);
+	/* one thread: the same bits (rows are independent, summed in order) */
+	float *x3 = malloc(sizeof(float) * (size_t)P * V);
+	memcpy(x3, x2, sizeof(float) * (size_t)P * V);
+	nn_set_threads(1);
+	long hit1 = 0;
+	double got1 = xent_rows(x3, y, P, V, 1.0f / (float)P, 1, &hit1);
+	ok(got1 == got && hit1 == hit && !memcmp(x3, x, sizeof(float) * (size_t)P * V),
+	   "xent_rows: 1 and 2 threads give the same bits");
+	/* a narrow row without grad: the loss only */
+	float s[Vs] = {1, 2, 3, 4, 5, 6, 7};
+	int32_t ys = 2;
+	long h = 0;
+	double ls = xent_rows(s, &ys, 1, Vs, 1.0f, 0, &h), ws = 0;
+	for (int v = 0; v < Vs; v++)
+		ws += exp(v + 1.0 - 7.0);
+	ws = log(ws) - (3.0 - 7.0);
+	ok(fabs(ls - ws) <= 1e-6 * ws && h == 0, "xent_rows: (1..7), label 2: %.9g (%.9g)", ls, ws);
+	free(x);
+	free(x2);
+	free(x3);
+	free(y);
+}
+
 int main(void)
 {
 	rng_seed(&rng, 20240611);
@@ -553,5 +631,6 @@ int main(void)
 	test_dropout();
 	test_embedding();
 	test_xent();
+	test_xent_rows();
 	return tap_done();
 }

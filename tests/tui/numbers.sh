@@ -289,7 +289,7 @@ def num(v):
     return "-" if v is None else v if isinstance(v, str) else "%.6g" % v
 bad = []
 for f in src["fields"]:
-    want = [f["name"], f["type"], str(src["rows"] - f["nulls"]), rate(f["null_rate"]), rate(f["duplicate_rate"]),
+    want = [f["name"], f["type"], f["role"], str(src["rows"] - f["nulls"]), rate(f["null_rate"]), rate(f["duplicate_rate"]),
             rate(f["outlier_rate"]), str(f["distinct"]), num(f["mean"]), num(f["std"]), num(f["min"]), num(f["max"])]
     got = [l.split() for l in lines if l.split()[:1] == [f["name"]]]
     if not got:
@@ -313,8 +313,9 @@ for size in 80x24 132x40; do
 	keys ']'
 	wait_screen 'Quality: q' "$size: ] moves to the source q"
 	wait_check "$size: every field's row of the table shows the numbers of profile --json" $PY table.py "$T/screen.txt" "$size"
+	# (the first integer field: "k" would find the role "key" first)
 	keys /
-	keys_text k
+	keys_text integer
 	keys Enter Enter
 	wait_screen 'q › k' "$size: the drill-in of k"
 	for f in k big x cat; do

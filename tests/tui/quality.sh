@@ -1,6 +1,6 @@
 #!/bin/sh
 # quality.sh - the Quality view shows what `yujing profile --json` says:
-# every field's row (type, volume = non-null values, null %, duplicate %,
+# every field's row (type, role, volume = non-null values, null %, duplicate %,
 # outlier %, distinct, mean, std, min, max) formatted as the view formats
 # them ("%.2f%%" rates, "%.6g" numbers, "-" where a statistic does not
 # apply), for each source; sorting by a column; the drill-in into a
@@ -33,7 +33,7 @@ def num(v):
     return v if isinstance(v, str) else "%.6g" % v
 bad = 0
 for f in src["fields"]:
-    want = [f["name"], f["type"], str(src["rows"] - f["nulls"]), rate(f["null_rate"]),
+    want = [f["name"], f["type"], f["role"], str(src["rows"] - f["nulls"]), rate(f["null_rate"]),
             rate(f["duplicate_rate"]), rate(f["outlier_rate"]), str(f["distinct"]),
             num(f["mean"]), num(f["std"]), num(f["min"]), num(f["max"])]
     got = [l.split() for l in lines if l.split()[:1] == [f["name"]]]
@@ -55,7 +55,7 @@ prof = json.load(open(sys.argv[1], encoding="utf-8"))
 names = [f["name"] for f in prof["sources"][0]["fields"]]
 lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
 rows = [l.split() for l in lines if l.split()[:1] and l.split()[0] in names]
-vals = [float(r[3].rstrip("%")) for r in rows]
+vals = [float(r[4].rstrip("%")) for r in rows]
 want = sorted(vals, reverse=sys.argv[3] == "desc")
 if len(rows) != len(names) or vals != want:
     print("null%% in screen order: %s, want %s" % (vals, want))
@@ -72,7 +72,7 @@ stat()
 	$PY -c 'import json,sys; p=json.load(open(sys.argv[1])); s=[x for x in p["sources"] if x["name"]==sys.argv[2]][0]; f=[x for x in s["fields"] if x["name"]==sys.argv[3]][0]; print(f[sys.argv[4]] if sys.argv[4]!="top0" else "%s %d" % tuple(f["top"][0]))' profile.json "$@"
 }
 
-tui_start 100 30
+tui_start 110 30
 keys 2
 wait_screen 'Quality: cases' '2 opens the Quality view of the selected source'
 wait_check 'every field of cases shows the numbers of profile --json' rows_match cases
@@ -83,8 +83,8 @@ wait_check 'every field of events shows the numbers of profile --json' rows_matc
 keys '['
 wait_screen 'Quality: cases' '[ moves back'
 
-# Sort by null%: the column cursor to null% (4th column), s, s again.
-keys l l l s
+# Sort by null%: the column cursor to null% (5th column), s, s again.
+keys l l l l s
 wait_screen 'null%↑' 's sorts by the column under the cursor (the header says so)'
 wait_check 'the rows are in ascending null% order' sorted_by_null asc
 keys s

@@ -72,7 +72,7 @@ for l in rows:
         bad = 1
         continue
     for k, (h, r) in enumerate(zip(hs, rs)):
-        if (k < 2 and h[0] != r[0]) or (k >= 2 and h[1] != r[1]):
+        if (k < 3 and h[0] != r[0]) or (k >= 3 and h[1] != r[1]):
             print("column %d (%s): header %s, row %s in %r" % (k, heads[k], h, r, l))
             bad = 1
 sys.exit(bad)
@@ -119,7 +119,7 @@ wait_check 'CJK field names and ASCII ones: the type column starts at one displa
 
 # Quality: translated headers, aligned columns.
 keys 2
-heads=$(zh_tr field type volume null% dup% out% distinct mean std min max | tr '\n' ' ')
+heads=$(zh_tr field type role volume null% dup% out% distinct mean std min max | tr '\n' ' ')
 # shellcheck disable=SC2086 # the titles are words
 wait_check "the Quality table heads its columns in Chinese and every column aligns" \
 	$PY align.py "$T/screen.txt" profile.json cases $heads

@@ -26,8 +26,16 @@ typedef struct yj_preview yj_preview;
  * cancelled.  On success *out is the caller's, freed with preview_free(). */
 yj_status preview_open(yj_project *p, yj_progress *progress, yj_preview **out, yj_error *err);
 
+/* Values changed shown per field in a preview report. */
+#define PREVIEW_SAMPLES 3
+
 /* Clean the loaded tables with options o (checked with clean_check()).
- * *report gets {"sources": [...]} exactly as a dry run of clean_run(). */
+ * *report gets {"sources": [...]} as a dry run of clean_run(), each
+ * source with "changes" besides: {"FIELD": [{"line", "before", "after",
+ * "kind"}, ...]}, for each attribute field the cleaning changes, its
+ * first PREVIEW_SAMPLES distinct changed values in row order (kept rows
+ * only): the raw value (null for an SQL NULL), the value the snapshot
+ * would hold, and "filled", "replaced" or "clipped". */
 yj_status preview_run(const yj_preview *pv, const yj_clean_opts *o, json_t **report, yj_error *err);
 
 /* The loaded tables, label source first. */

@@ -117,6 +117,15 @@ float softmax_xent_forward(float *probs, const float *logits, const int32_t *lab
 /* dlogits (B,K) += d(mean loss)/d(logits) */
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
 			   const float *w, int B, int K);
+/* Cross-entropy of P rows of logits (P, V) against labels in [0, V) (the
+ * MLM head over its vocabulary): returns sum_p (logsumexp(x_p) - x_p[y_p])
+ * in double, added in row order, and adds to *correct the rows whose
+ * first argmax is the label.  The rows are overwritten: with grad by
+ * (softmax(x_p) - onehot(y_p)) * scale (the gradient of scale * the sum),
+ * else by exp(x_p - max x_p).  Rows are split between nn_threads() parts
+ * of the pool; the exp is exp_shift_sum's.  Labels are not checked. */
+double xent_rows(float *logits, const int32_t *labels, int P, int V, float scale, int grad,
+		 long *correct);
 /* Row-wise softmax only (prediction). */
 void softmax_forward(float *probs, const float *logits, int B, int K);
 /* Index of the largest of x[0..n) (n >= 1), the first one on a tie

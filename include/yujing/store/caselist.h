@@ -21,6 +21,7 @@
 typedef struct yj_stored_prediction {
 	char *key;
 	long long run;
+	long long batch; /* the batch of new cases it was made for, 0: none */
 	char *source, *predicted, *probabilities, *created_at;
 } yj_stored_prediction;
 

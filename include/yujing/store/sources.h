@@ -90,4 +90,11 @@ yj_status sources_add_field(yj_project *p, long long id, size_t pos, const char 
 /* Inside a transaction: the row count of source `id`. */
 yj_status sources_set_rows(yj_project *p, long long id, long long rows, yj_error *err);
 
+/* Inside a transaction: give field `field` of source `id` a new type and
+ * role (known names: the caller checked them and the values) and forget
+ * the source's stored profile, which the old type made.  YJ_ENOTFOUND
+ * when the source has no such field. */
+yj_status sources_set_type(yj_project *p, long long id, const char *field, const char *type, const char *role,
+			   yj_error *err);
+
 #endif

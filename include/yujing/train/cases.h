@@ -83,6 +83,7 @@ void cases_rows_free(yj_case_rows *r);
 typedef struct yj_case_prediction {
 	char *key;
 	long long run;
+	long long batch; /* the batch of new cases it came from, 0: the snapshot */
 	char *source, *predicted, *created_at;
 	size_t nprobs;
 	yj_class_prob *probs; /* {category: p} as stored, in its order */

@@ -50,9 +50,16 @@ yj_status train_delete(yj_project *p, long long run, yj_error *err);
 /* {"runs": [{id, created_at, status, config, epochs_done, best_epoch,
  * accuracy, macro_f1 (the test figures of the run's report, null before
  * it), validation: {accuracy, macro_f1} (the figures the epoch was chosen
- * on), selected_on, steps_done, total_steps}]}; status is running, done,
+ * on), selected_on, steps_done, total_steps, tune (its tune group, or
+ * null)}], "tunes": [{id, status, trials, best_run, best_f1 (validation
+ * macro-F1 of the best trial so far)}]}; status is running, done,
  * cancelled, failed or interrupted (runs.h: its process is gone). */
 yj_status train_list(yj_project *p, json_t **out, yj_error *err);
+
+/* Whether a run trained now chooses its epoch on a validation part: 1
+ * when the active snapshot's split has one, 0 when it has none (the run
+ * then chooses on the test part) or cannot be read. */
+int train_selects_on_validation(yj_project *p);
 
 /* The stored evaluation of a run (0: the latest finished or cancelled
  * run): {"run", the test metrics "accuracy", ..., "confusion",

@@ -1,0 +1,78 @@
+/*
+ * tune.h - `yujing tune`: a search over the training settings that matter,
+ * each trial a run chosen on the validation part of the active split,
+ * within a time budget.
+ *
+ * Trial 1 is the defaults (train_opts_default, the tune's seed); later
+ * trials draw every searched setting independently and uniformly from a
+ * few values around its default (a seeded random search; tune.c says why
+ * the ranges).  Every trial is a run tagged with the tune group
+ * (tunes.h), trained by train_run with the same training seed, and is
+ * scored by its validation macro-F1 (the eval's "validation" object): the
+ * test part is read by train_run once at each run's end, and the tune
+ * never looks at it, except to report the winner's.  The winner becomes
+ * the model of record (runs_set_model) when the search ends as done.
+ *
+ * The budget: a trial's cost is estimated from the trials that ended
+ * (seconds before the first step, then seconds per epoch, scaled to the
+ * batch and width drawn); a draw that cannot finish in what is left has
+ * its epochs capped, or is drawn again, and the search ends when nothing
+ * fits.  A trial that overruns the budget by more than a tenth (at least
+ * a minute) is stopped and does not count.  Trial 1 always runs to its
+ * end: before it nothing is known of the cost.
+ *
+ * The group's report (tunes.report, JSON), rewritten after every trial:
+ * {"pid", "seed", "budget_s", "elapsed_s", "trials": [{"trial", "run",
+ * "status", "settings": {option: value, ...}, "epochs", "seconds",
+ * "validation": {"accuracy", "macro_f1"}} ranked by validation macro-F1,
+ * trials without validation figures (failed, stopped) last], "best_run",
+ * "validation": the winner's validation metrics, and at the end "test":
+ * the winner's test metrics (no other trial's)}.
+ */
+#ifndef YUJING_TRAIN_TUNE_H
+#define YUJING_TRAIN_TUNE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "yujing/base/error.h"
+#include "yujing/base/progress.h"
+#include "yujing/store/project.h"
+
+/* What the search reports as it goes: before a trial trains (run 0,
+ * status NULL) and after it ended. */
+typedef struct yj_tune_event {
+	int trial;            /* 1-based */
+	long long run;        /* 0 before it trains */
+	const char *status;   /* "done", "failed", "cancelled" (untranslated); NULL before */
+	const char *settings; /* the options that differ from the defaults, as typed ("" for none) */
+	double valid_f1;      /* the trial's validation macro-F1, NaN when none */
+	long long best_run;   /* best so far, 0 when none */
+	double best_f1;       /* its validation macro-F1, NaN when none */
+	double elapsed;       /* seconds since the search started */
+	double budget;        /* seconds */
+	double eta;           /* estimated seconds until the search ends */
+} yj_tune_event;
+
+typedef struct yj_tune_opts {
+	double minutes;  /* the time budget (default 30) */
+	int max_trials;  /* 0: as many as the budget allows */
+	uint64_t seed;   /* the draws and every trial's training seed (default 42) */
+	int threads;     /* each trial's threads (0: train's default) */
+	yj_progress *progress; /* each trial's progress; its cancel flag ends the search */
+	void (*on_trial)(void *ctx, const yj_tune_event *ev); /* may be NULL */
+	void *ctx;
+} yj_tune_opts;
+
+void tune_opts_default(yj_tune_opts *o);
+
+/* Search on the active split (which must have a validation part).
+ * *tune_id gets the group's id as soon as it exists; *result (may be
+ * NULL) {"tune", "status", "best_run", "validation", "test", "trials": K}.
+ * Stopped by the progress's cancel flag or tunes_request_cancel: YJ_EINTR,
+ * the group cancelled, its trials and report kept, *result still set.
+ * Fails (the group failed) when a trial's evaluation is unreadable or
+ * no trial finished. */
+yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, json_t **result, yj_error *err);
+
+#endif

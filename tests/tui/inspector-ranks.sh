@@ -1,0 +1,38 @@
+#!/bin/sh
+# inspector-ranks.sh - the inspector lists the characters `explain` scores
+# with their rank and score (issue 14, investigator item 6; before: only
+# highlighted in the text, no scores on screen): the first and the second
+# of `explain --json`'s tokens, as "1. C +S" and "2. C +S".
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+. "$top_srcdir/tests/tui/tmux.sh"
+
+[ -n "$PY" ] || skip_all "python3 is needed to read the JSON"
+{
+	echo 'id,category,amount,narrative'
+	i=0
+	while [ $i -lt 12 ]; do
+		echo "b$i,burglary,$((i + 1)),burglary window broken at night"
+		echo "f$i,fraud,$((i + 2)),fraud phone call asked money"
+		echo "t$i,theft,$((i + 3)),theft bicycle stolen near park"
+		i=$((i + 1))
+	done
+} >words.csv
+yujing init p.yj >/dev/null && yujing import p.yj -s cases -k id -l category --text narrative words.csv >/dev/null &&
+	yujing clean p.yj >/dev/null && yujing split p.yj >/dev/null &&
+	yujing train p.yj --epochs 40 --batch 4 >/dev/null 2>&1 || bail_out "cannot build and train the project"
+yujing explain p.yj --case b0 --json >ex.json || bail_out "explain b0 failed"
+first=$($PY -c 'import json; t=json.load(open("ex.json"))["tokens"][0]; print("1. %s %+.4f" % (t["text"], t["score"]))')
+second=$($PY -c 'import json; t=json.load(open("ex.json"))["tokens"][1]; print("2. %s %+.4f" % (t["text"], t["score"]))')
+
+tui_start 120 40
+keys 5
+wait_screen 'Cases (' 'the Cases view'
+keys /
+keys_text b0
+keys Enter Enter
+wait_screen 'rank: character, drop in the logit without it' 'the inspector lists the scored characters'
+wait_screen "$first" "the first with its score, as explain gives it ($first)"
+check "the second too ($second)" grep -qF "$second" "$T/screen.txt"
+tui_quit
+
+done_testing
