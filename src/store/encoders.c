@@ -93,7 +93,7 @@ void encoders_drop_unused(yj_project *p, long long id, long long run)
 {
 	store_exec(project_db(p),
 		   "DELETE FROM encoders WHERE id = ? AND NOT active AND run_id = ?"
-		   " AND (SELECT weights FROM runs WHERE id = ?) IS NULL",
+		   " AND NOT EXISTS (SELECT 1 FROM run_blobs WHERE run_id = ? AND kind = 'weights')",
 		   "iii", id, run, run);
 }
 
@@ -103,7 +103,7 @@ yj_status encoders_prune(yj_project *p, yj_error *err)
 		"SELECT e.id, r.status, r.pid FROM encoders e LEFT JOIN runs r ON r.id = e.run_id"
 		" WHERE NOT e.active AND ((e.run_id IS NULL AND NOT EXISTS (SELECT 1 FROM runs x, json_each(x.features) f"
 		"   WHERE json_extract(f.value, '$.encoder_id') = e.id))"
-		" OR (r.id IS NOT NULL AND r.weights IS NULL"
+		" OR (r.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM run_blobs b WHERE b.run_id = r.id AND b.kind = 'weights')"
 		"   AND json_extract(r.config, '$.branches') IS NOT 'pretrain'"
 		"   AND NOT EXISTS (SELECT 1 FROM runs x, json_each(x.features) f"
 		"     WHERE x.id <> r.id AND json_extract(f.value, '$.encoder_id') = e.id)))";

@@ -225,6 +225,22 @@ static const char *const migrations[] = {
 	"  best_run   INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
 	"  report     TEXT);"
 	"ALTER TABLE runs ADD COLUMN tune_id INTEGER REFERENCES tunes(id) ON DELETE SET NULL;",
+	/* 3 -> 4: a run's best weights and resumable checkpoint move out of
+	 * runs into their own table.  In runs they came before cancel, pid,
+	 * message and tune_id, so every progress update and every poll of
+	 * cancel read the blobs' overflow pages (one CAIL run read 77 GB of
+	 * a 0.6 GB file). */
+	"CREATE TABLE run_blobs ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  kind   TEXT NOT NULL CHECK (kind IN ('weights','checkpoint')),"
+	"  data   BLOB NOT NULL,"
+	"  UNIQUE (run_id, kind));"
+	"INSERT INTO run_blobs (run_id, kind, data)"
+	"  SELECT id, 'weights', weights FROM runs WHERE weights IS NOT NULL;"
+	"INSERT INTO run_blobs (run_id, kind, data)"
+	"  SELECT id, 'checkpoint', checkpoint FROM runs WHERE checkpoint IS NOT NULL;"
+	"ALTER TABLE runs DROP COLUMN weights;"
+	"ALTER TABLE runs DROP COLUMN checkpoint;",
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -139,11 +139,24 @@ yj_status runs_create(yj_project *p, long long split_id, const char *config, con
 {
 	static const char sql[] = "INSERT INTO runs (status, split_id, config, labels, features, pid)"
 				  " VALUES ('running', NULLIF(?, 0), ?, ?, ?, ?)";
+	/* Blobs left by a run removed without its cascade (a file edited
+	 * with foreign keys off) would pass for the new run's, which may get
+	 * the same id: they go in the same transaction. */
+	static const char orphans[] = "DELETE FROM run_blobs WHERE run_id = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "ittti", split_id, config, labels, features, (long long)getpid());
+	int own = sqlite3_get_autocommit(db); /* else the caller's transaction */
+	const char *failed = "BEGIN IMMEDIATE";
+	int rc = own ? store_begin(db) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = store_exec(db, failed = sql, "ittti", split_id, config, labels, features, (long long)getpid());
+	long long run = sqlite3_last_insert_rowid(db);
+	if (rc == SQLITE_OK)
+		rc = store_exec(db, failed = orphans, "i", run);
+	if (rc == SQLITE_OK && own)
+		rc = store_commit(db), failed = "COMMIT";
 	if (rc != SQLITE_OK)
-		return store_stmt_error(db, rc, _("creating the run"), sql, err);
-	*id = sqlite3_last_insert_rowid(db);
+		return store_stmt_error(db, rc, _("creating the run"), failed, err);
+	*id = run;
 	return YJ_OK;
 }
 
@@ -209,19 +222,57 @@ yj_status runs_log_epoch(yj_project *p, long long id, const yj_epoch_rec *e, con
 	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("recording an epoch"), sql, err);
 }
 
+/* A run's blob of `kind` ('weights' or 'checkpoint') in run_blobs: set to
+ * blob[0..n) (NULL: removed), then `then` (the rest of the change, in
+ * runs: prepared and bound by the caller, finalized here) stepped in the
+ * same transaction: the caller's, else one of its own.  Like the UPDATE
+ * of runs it stands for, a run that does not exist is no error and gets
+ * no blob.  Returns the SQLite code; *failed is the statement that
+ * failed (the caller sets it to then's SQL). */
+static int put_blob(sqlite3 *db, long long id, const char *kind, const void *blob, size_t n, sqlite3_stmt *then,
+		    const char **failed)
+{
+	static const char del[] = "DELETE FROM run_blobs WHERE run_id = ? AND kind = ?",
+			  ins[] = "INSERT INTO run_blobs (run_id, kind, data) SELECT id, ?, ? FROM runs WHERE id = ?"
+				  " ON CONFLICT (run_id, kind) DO UPDATE SET data = excluded.data";
+	const char *then_sql = *failed;
+	int own = sqlite3_get_autocommit(db); /* else the caller's transaction */
+	*failed = "BEGIN IMMEDIATE";
+	int rc = own ? store_begin(db) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = blob ? store_exec(db, *failed = ins, "tbi", kind, blob, n, id)
+			  : store_exec(db, *failed = del, "it", id, kind);
+	if (rc == SQLITE_OK) {
+		*failed = then_sql;
+		rc = sqlite3_step(then);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(then);
+	if (rc == SQLITE_OK && own)
+		rc = store_commit(db), *failed = "COMMIT";
+	if (rc != SQLITE_OK && own)
+		store_rollback(db);
+	return rc;
+}
+
 yj_status runs_save_checkpoint(yj_project *p, long long id, const void *blob, size_t n, const char *state,
 			       yj_error *err)
 {
-	static const char sql[] = "UPDATE runs SET checkpoint = ?, ckpt_state = ? WHERE id = ?";
+	static const char sql[] = "UPDATE runs SET ckpt_state = ? WHERE id = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "bti", blob, n, state, id);
-	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving a checkpoint"), sql, err);
+	sqlite3_stmt *q = NULL;
+	const char *failed = sql;
+	int rc = store_prepare(db, &q, sql, "ti", state, id);
+	if (rc == SQLITE_OK)
+		rc = put_blob(db, id, "checkpoint", blob, n, q, &failed);
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving a checkpoint"), failed, err);
 }
 
 yj_status runs_load_checkpoint(yj_project *p, long long id, void **blob, size_t *n, char **state,
 			       yj_error *err)
 {
-	static const char sql[] = "SELECT checkpoint, ckpt_state FROM runs WHERE id = ?";
+	static const char sql[] = "SELECT b.data, r.ckpt_state FROM runs r"
+				  " LEFT JOIN run_blobs b ON b.run_id = r.id AND b.kind = 'checkpoint' WHERE r.id = ?";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	*blob = NULL;
@@ -250,10 +301,14 @@ yj_status runs_load_checkpoint(yj_project *p, long long id, void **blob, size_t 
 yj_status runs_save_best(yj_project *p, long long id, const void *weights, size_t n, const char *metrics,
 			 int epoch, yj_error *err)
 {
-	static const char sql[] = "UPDATE runs SET weights = ?, metrics = ?, best_epoch = ? WHERE id = ?";
+	static const char sql[] = "UPDATE runs SET metrics = ?, best_epoch = ? WHERE id = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "btii", weights, n, metrics, (long long)epoch, id);
-	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving the best weights"), sql, err);
+	sqlite3_stmt *q = NULL;
+	const char *failed = sql;
+	int rc = store_prepare(db, &q, sql, "tii", metrics, (long long)epoch, id);
+	if (rc == SQLITE_OK)
+		rc = put_blob(db, id, "weights", weights, n, q, &failed);
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("saving the best weights"), failed, err);
 }
 
 yj_status runs_set_metrics(yj_project *p, long long id, const char *metrics, yj_error *err)
@@ -266,12 +321,20 @@ yj_status runs_set_metrics(yj_project *p, long long id, const char *metrics, yj_
 
 yj_status runs_finish(yj_project *p, long long id, yj_run_status s, int drop_checkpoint, yj_error *err)
 {
-	const char *sql = drop_checkpoint
-				  ? "UPDATE runs SET status = ?, pid = NULL, checkpoint = NULL, updated_at = " NOW " WHERE id = ?"
-				  : "UPDATE runs SET status = ?, pid = NULL, updated_at = " NOW " WHERE id = ?";
+	static const char sql[] = "UPDATE runs SET status = ?, pid = NULL, updated_at = " NOW " WHERE id = ?";
 	sqlite3 *db = project_db(p);
-	int rc = store_exec(db, sql, "ti", runs_status_name(s), id);
-	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("recording the run's end"), sql, err);
+	sqlite3_stmt *q = NULL;
+	const char *failed = sql;
+	int rc = store_prepare(db, &q, sql, "ti", runs_status_name(s), id);
+	if (rc == SQLITE_OK && drop_checkpoint)
+		rc = put_blob(db, id, "checkpoint", NULL, 0, q, &failed);
+	else if (rc == SQLITE_OK) {
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	if (!drop_checkpoint)
+		sqlite3_finalize(q);
+	return rc == SQLITE_OK ? YJ_OK : store_stmt_error(db, rc, _("recording the run's end"), failed, err);
 }
 
 yj_status runs_request_cancel(yj_project *p, long long id, yj_error *err)
@@ -477,15 +540,16 @@ long long runs_snapshot(yj_project *p, long long id)
 
 /* A classifier run (not pretraining: that one has no labels) whose best
  * epoch's weights are stored. */
-#define CLASSIFIER_WITH_WEIGHTS "labels <> '[]' AND weights IS NOT NULL"
+#define CLASSIFIER_WITH_WEIGHTS(r)                                                                      \
+	r ".labels <> '[]' AND EXISTS (SELECT 1 FROM run_blobs b WHERE b.run_id = " r ".id AND b.kind = 'weights')"
 
 yj_status runs_model_of_record(yj_project *p, long long *id, int *pinned, yj_error *err)
 {
 	static const char sql[] =
 		"SELECT COALESCE((SELECT r.id FROM runs r JOIN settings s ON s.key = 'model_run'"
-		" AND r.id = CAST(s.value AS INTEGER) WHERE r." CLASSIFIER_WITH_WEIGHTS "), 0),"
-		" COALESCE((SELECT id FROM runs WHERE status = 'done' AND " CLASSIFIER_WITH_WEIGHTS
-		" ORDER BY id DESC LIMIT 1), 0)";
+		" AND r.id = CAST(s.value AS INTEGER) WHERE " CLASSIFIER_WITH_WEIGHTS("r") "), 0),"
+		" COALESCE((SELECT r.id FROM runs r WHERE r.status = 'done' AND " CLASSIFIER_WITH_WEIGHTS("r")
+		" ORDER BY r.id DESC LIMIT 1), 0)";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	*id = 0;
@@ -516,7 +580,7 @@ yj_status runs_set_model(yj_project *p, long long id, yj_error *err)
 	runs_row_free(&r);
 	sqlite3_stmt *q = NULL;
 	int ok = 0;
-	if (store_prepare(project_db(p), &q, "SELECT 1 FROM runs WHERE id = ? AND " CLASSIFIER_WITH_WEIGHTS, "i",
+	if (store_prepare(project_db(p), &q, "SELECT 1 FROM runs r WHERE r.id = ? AND " CLASSIFIER_WITH_WEIGHTS("r"), "i",
 			  id) == SQLITE_OK)
 		ok = sqlite3_step(q) == SQLITE_ROW;
 	sqlite3_finalize(q);
@@ -533,7 +597,8 @@ yj_status runs_set_model(yj_project *p, long long id, yj_error *err)
 
 yj_status runs_load_stored(yj_project *p, long long id, yj_run_stored *out, yj_error *err)
 {
-	static const char sql[] = "SELECT id, config, labels, features, weights FROM runs WHERE id = ?";
+	static const char sql[] = "SELECT r.id, r.config, r.labels, r.features, b.data FROM runs r"
+				  " LEFT JOIN run_blobs b ON b.run_id = r.id AND b.kind = 'weights' WHERE r.id = ?";
 	sqlite3 *db = project_db(p);
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof *out);

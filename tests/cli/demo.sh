@@ -50,7 +50,7 @@ if [ -n "$SQLITE3" ]; then
 	expect_eq "$(q 'SELECT count(*) FROM snapshots WHERE active')" 1 'one active snapshot'
 	expect_eq "$(q 'SELECT count(*) FROM splits WHERE active')" 1 'one active split'
 	expect_eq "$(q "SELECT count(*) FROM split_cases")" $((300 - unlabeled)) 'the labeled cases are split'
-	expect_eq "$(q "SELECT count(*) FROM runs WHERE status = 'done' AND weights IS NOT NULL")" 1 \
+	expect_eq "$(q "SELECT count(*) FROM runs r JOIN run_blobs b ON b.run_id = r.id AND b.kind = 'weights' WHERE r.status = 'done'")" 1 \
 		'one finished run with weights'
 	expect_eq "$(q "SELECT count(*) FROM encoders WHERE active")" $((model - 1)) 'the shipped encoder is the project'"'"'s'
 	expect_eq "$(q "SELECT count(*) FROM predictions WHERE source = 'unlabeled'")" "$unlabeled" \

@@ -37,7 +37,7 @@ expect_no_file p.yj-shm 'init leaves no -shm file'
 if [ -n "$SQLITE3" ]; then
 	expect_eq "$(sql p.yj 'PRAGMA application_id')" "$appid" \
 		"application_id is 0x594A4E47 ($appid)"
-	expect_eq "$(sql p.yj 'PRAGMA user_version')" 3 'user_version is 3 (issue 13: validation part, tune groups)'
+	expect_eq "$(sql p.yj 'PRAGMA user_version')" 4 'user_version is 4 (the runs'"'"' blobs in run_blobs)'
 	expect_eq "$(sql p.yj 'PRAGMA journal_mode')" wal 'journal_mode is wal'
 	expect_eq "$(sql p.yj 'SELECT count(*) FROM sources')" 0 'a new project has no sources'
 	expect_eq "$(sql p.yj "SELECT value FROM settings WHERE key = 'created_by'")" \
@@ -54,8 +54,8 @@ fi
 if have od; then
 	expect_eq "$(od -An -tx1 -j 68 -N 4 p.yj | tr -d ' \n')" 594a4e47 \
 		'the header holds application_id 0x594A4E47 at offset 68'
-	expect_eq "$(od -An -tx1 -j 60 -N 4 p.yj | tr -d ' \n')" 00000003 \
-		'the header holds user_version 3 at offset 60'
+	expect_eq "$(od -An -tx1 -j 60 -N 4 p.yj | tr -d ' \n')" 00000004 \
+		'the header holds user_version 4 at offset 60'
 	expect_eq "$(od -An -tx1 -j 18 -N 2 p.yj | tr -d ' \n')" 0202 \
 		'the header marks the file as WAL'
 else

@@ -50,7 +50,7 @@ long_run()
 	bg=$!
 	track_pid $bg
 	n=0
-	while [ "$(q "SELECT COUNT(*) FROM runs WHERE id = $1 AND weights IS NOT NULL")" != 1 ]; do
+	while [ "$(q "SELECT COUNT(*) FROM run_blobs WHERE run_id = $1 AND kind = 'weights'")" != 1 ]; do
 		n=$((n + 1))
 		[ $n -lt 1200 ] || bail_out "run $1 did not finish an epoch in 120 s"
 		sleep 0.1

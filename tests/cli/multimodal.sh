@@ -65,7 +65,7 @@ py_check '--fusion sum: test accuracy >= 0.95' "$ACC" "$T/stdout" 0.95 1
 py_check 'runs record their branches, fusion and the n-gram vocabulary' '
 import json, sqlite3, struct, sys
 db = sqlite3.connect(sys.argv[1])
-rows = db.execute("SELECT id, config, features, weights FROM runs ORDER BY id").fetchall()
+rows = db.execute("SELECT r.id, r.config, r.features, b.data FROM runs r LEFT JOIN run_blobs b ON b.run_id = r.id AND b.kind = ? ORDER BY r.id", ("weights",)).fetchall()
 want = {1: "structured,ngram:narrative", 2: "ngram:narrative", 3: "structured", 4: "structured,ngram:narrative"}
 for i, c, f, w in rows:
     c = json.loads(c)

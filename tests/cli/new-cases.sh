@@ -94,13 +94,17 @@ expect_stderr_contains "no case 'NOPE' in the active snapshot or in a batch of n
 expect_exit 0 yujing explain p.yj --case C0001 --json
 expect_stdout_contains '"batch": null' 'a project case is explained from the active snapshot'
 
-# Schema 1 -> 3: a file as schema 1 left it (the batch tables and column
+# Schema 1 -> 4: a file as schema 1 left it (the batch tables and column
 # removed again with sqlite3, user_version 1) migrates when opened.
 if [ -n "${SQLITE3:-}" ]; then
 	expect_exit 0 yujing init v1.yj
-	# Schema 3's changes are undone first: split_cases rebuilt with the
-	# statement of schema 1, the tune groups dropped.
-	"$SQLITE3" v1.yj "ALTER TABLE runs DROP COLUMN tune_id; DROP TABLE tunes; DROP TABLE split_cases;
+	# Schema 4's and 3's changes are undone first: run_blobs dropped and
+	# runs rebuilt with the statement of schema 1 (its weights and
+	# checkpoint columns, no tune_id), split_cases rebuilt likewise, the
+	# tune groups dropped.
+	"$SQLITE3" v1.yj "DROP TABLE run_blobs; DROP TABLE runs;
+		CREATE TABLE runs (  id          INTEGER PRIMARY KEY,  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),  updated_at  TEXT,  status      TEXT NOT NULL CHECK (status IN ('running','done','cancelled','failed')),  split_id    INTEGER REFERENCES splits(id) ON DELETE SET NULL,  config      TEXT NOT NULL,  labels      TEXT NOT NULL,  features    TEXT NOT NULL,  total_steps INTEGER NOT NULL DEFAULT 0,  steps_done  INTEGER NOT NULL DEFAULT 0,  epochs_done INTEGER NOT NULL DEFAULT 0,  best_epoch  INTEGER,  metrics     TEXT,  weights     BLOB,  checkpoint  BLOB,  ckpt_state  TEXT,  cancel      INTEGER NOT NULL DEFAULT 0,  pid         INTEGER,  message     TEXT);
+		DROP TABLE tunes; DROP TABLE split_cases;
 		CREATE TABLE split_cases (  split_id INTEGER NOT NULL REFERENCES splits(id) ON DELETE CASCADE,  key      TEXT NOT NULL,  label    TEXT NOT NULL,  part     TEXT NOT NULL CHECK (part IN ('train','test')),  PRIMARY KEY (split_id, key)) WITHOUT ROWID;
 		DROP TABLE batch_cases; DROP TABLE batch_files; DROP TABLE batches;
 		ALTER TABLE predictions DROP COLUMN batch_id; PRAGMA user_version = 1;"
@@ -109,9 +113,11 @@ if [ -n "${SQLITE3:-}" ]; then
 		WHERE name = 'batch_id'; SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema
 		WHERE name LIKE 'batch%' ORDER BY name); SELECT count(*) FROM sqlite_schema WHERE name = 'tunes';
 		SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'tune_id';
-		SELECT instr(sql, 'valid') > 0 FROM sqlite_schema WHERE name = 'split_cases'" | tr '\n' ' ')" \
-		'3 1 batch_cases,batch_cases_key,batch_files,batches 1 1 1 ' \
-		'a schema-1 file migrates to 3: the batch tables, predictions.batch_id, tunes, runs.tune_id, split_cases with valid'
+		SELECT instr(sql, 'valid') > 0 FROM sqlite_schema WHERE name = 'split_cases';
+		SELECT count(*) FROM sqlite_schema WHERE name = 'run_blobs';
+		SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('weights', 'checkpoint')" | tr '\n' ' ')" \
+		'4 1 batch_cases,batch_cases_key,batch_files,batches 1 1 1 1 0 ' \
+		'a schema-1 file migrates to 4: the batch tables, predictions.batch_id, tunes, runs.tune_id, split_cases with valid, run_blobs, runs without its blobs'
 else
 	skip 'schema 1 -> 2' 'SQLITE3 is not set'
 fi

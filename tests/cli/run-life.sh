@@ -57,7 +57,7 @@ expect_exit 0 yujing clean p.yj
 expect_exit 0 yujing split p.yj --seed 7
 # shellcheck disable=SC2086 # OPTS splits into words
 expect_exit 0 yujing train p.yj $OPTS
-want=$(q "SELECT hex(weights) FROM runs WHERE id = 1")
+want=$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 1")
 check 'the reference run stored weights' test -n "$want"
 
 # ------------------------------------------------------------------ lock
@@ -66,7 +66,7 @@ expect_eq "$rc" 0 'a run whose progress write meets a lock held for 12 s waits a
 [ "$rc" = 0 ] || diag_file "$T/stderr" stderr
 expect_eq "$(q "SELECT value FROM settings WHERE key = 'lock'")" held 'the lock holder committed its write'
 expect_eq "$(run_status 2)" done 'the run that waited for the lock is done'
-expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 2")" "$want" 'and has the weights of the run without the lock'
+expect_eq "$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 2")" "$want" 'and has the weights of the run without the lock'
 expect_eq "$(q "SELECT count(*), min(step), max(step) FROM run_steps WHERE run_id = 2")" \
 	"$(q "SELECT count(*), min(step), max(step) FROM run_steps WHERE run_id = 1")" 'and every step recorded'
 
@@ -85,17 +85,17 @@ expect_eq "$(q "SELECT count(*) FROM run_steps WHERE run_id = 3 AND NOT (loss BE
 run "$FAULTS" p.yj nan
 expect_eq "$rc" 1 'a checkpoint of weights that are not finite is refused (exit 1)'
 expect_stderr_contains 'the loss became NaN at step 5; lower --lr'
-expect_eq "$(q "SELECT status, checkpoint IS NULL FROM runs WHERE id = 4")" 'failed|1' 'the run failed without that checkpoint'
+expect_eq "$(q "SELECT status, (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'checkpoint') IS NULL FROM runs WHERE id = 4")" 'failed|1' 'the run failed without that checkpoint'
 q "DELETE FROM runs WHERE id = 4"
 
 # ---------------------------------------------------------------- kill -9
 run "$FAULTS" p.yj kill
 expect_eq "$rc" 137 'the run killed itself (SIGKILL) after its first step'
 expect_eq "$(run_status 4)" interrupted 'runs shows the killed run as interrupted'
-expect_eq "$(q "SELECT checkpoint IS NULL FROM runs WHERE id = 4")" 1 'it had no checkpoint yet'
+expect_eq "$(q "SELECT (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'checkpoint') IS NULL FROM runs WHERE id = 4")" 1 'it had no checkpoint yet'
 expect_exit 0 yujing train p.yj --resume 4
 expect_eq "$(run_status 4)" done 'the resumed run is done'
-expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 4")" "$want" 'with the weights of an uninterrupted run'
+expect_eq "$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 4")" "$want" 'with the weights of an uninterrupted run'
 
 # kill -9 later: checkpoints are written at most every 120 s (train.c), so
 # a killed run may resume from an older one (or the start) and repeat
@@ -109,14 +109,14 @@ expect_eq "$(q "SELECT json_extract(ckpt_state, '$.epoch'), epochs_done FROM run
 	'its checkpoint resumes at the third epoch, after two recorded'
 expect_exit 0 yujing train p.yj --resume 5
 expect_eq "$(run_status 5)" done 'resumed from its checkpoint, the run is done'
-expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 5")" "$want" 'with the weights of an uninterrupted run'
+expect_eq "$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 5")" "$want" 'with the weights of an uninterrupted run'
 run "$FAULTS" p.yj kill2-late
 expect_eq "$rc" 137 'a run with the default checkpoint interval killed itself after its second epoch'
-expect_eq "$(q "SELECT checkpoint IS NULL, epochs_done, weights IS NOT NULL FROM runs WHERE id = 6")" '1|2|1' \
+expect_eq "$(q "SELECT (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'checkpoint') IS NULL, epochs_done, (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights') IS NOT NULL FROM runs WHERE id = 6")" '1|2|1' \
 	'it had no checkpoint, but two epochs and best weights recorded'
 expect_exit 0 yujing train p.yj --resume 6
 expect_eq "$(run_status 6)" done 'resumed from the start, the run is done'
-expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 6")" "$want" 'with the weights of an uninterrupted run'
+expect_eq "$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 6")" "$want" 'with the weights of an uninterrupted run'
 expect_eq "$(q "SELECT count(*), max(epoch) FROM run_epochs WHERE run_id = 6")" '3|2' 'and one record per epoch'
 q "DELETE FROM runs WHERE id IN (5, 6)"
 
@@ -132,7 +132,7 @@ else
 fi
 expect_exit 0 yujing train p.yj --resume 5
 expect_eq "$(run_status 5)" done 'with space again, the resumed run is done'
-expect_eq "$(q "SELECT hex(weights) FROM runs WHERE id = 5")" "$want" 'with the weights of an uninterrupted run'
+expect_eq "$(q "SELECT hex((SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights')) FROM runs WHERE id = 5")" "$want" 'with the weights of an uninterrupted run'
 
 # ------------------------------------------------------------------ delete
 run "$FAULTS" p.yj kill
@@ -155,6 +155,7 @@ expect_exit 2 yujing runs p.yj --delete 6
 q "UPDATE runs SET pid = $dead WHERE id = 6"
 expect_exit 0 yujing runs p.yj --delete 6
 expect_eq "$(q "SELECT count(*) FROM runs WHERE id = 6")" 0 'runs --delete removes it'
+expect_eq "$(q "SELECT count(*) FROM run_blobs WHERE run_id = 6")" 0 'and its weights and checkpoint'
 expect_exit 1 yujing runs p.yj --delete 6
 expect_stderr_contains 'no run 6'
 

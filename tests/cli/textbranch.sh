@@ -321,7 +321,7 @@ else
 	# shellcheck disable=SC2086
 	expect_exit 1 yujing train p.yj $FT --epochs 1
 	r1=$((runs0 + 1))
-	expect_eq "$(q "SELECT status, weights IS NULL FROM runs WHERE id = $r1")" 'failed/1' \
+	expect_eq "$(q "SELECT status, (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights') IS NULL FROM runs WHERE id = $r1")" 'failed/1' \
 		"run $r1 failed in its first epoch, without weights"
 	expect_eq "$(q 'SELECT id, run_id, active FROM encoders ORDER BY id')" "$enc0" \
 		"and its encoder row is gone"
@@ -331,7 +331,7 @@ else
 	# shellcheck disable=SC2086
 	expect_exit 1 yujing train p.yj $FT --epochs 2
 	r2=$((runs0 + 2))
-	expect_eq "$(q "SELECT status, best_epoch, weights IS NOT NULL FROM runs WHERE id = $r2")" 'failed/0/1' \
+	expect_eq "$(q "SELECT status, best_epoch, (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'weights') IS NOT NULL FROM runs WHERE id = $r2")" 'failed/0/1' \
 		"run $r2 failed in its second epoch, with the first epoch's weights"
 	expect_eq "$(q "SELECT count(*) FROM encoders WHERE run_id = $r2 AND NOT active")" 1 'it keeps its encoder'
 	q 'SELECT 1' 'DROP TRIGGER no_second' >/dev/null

@@ -325,7 +325,7 @@ if dims != [len(c["features"]), len(p["features"])]:
 py_check 'the weights are safetensors bytes: F32 tensors named and shaped as the model' '
 import json, sqlite3, struct, sys
 db = sqlite3.connect(sys.argv[1])
-w, config = db.execute("SELECT weights, config FROM runs WHERE id = 1").fetchone()
+w, config = db.execute("SELECT b.data, r.config FROM runs r JOIN run_blobs b ON b.run_id = r.id AND b.kind = ? WHERE r.id = 1", ("weights",)).fetchone()
 c = json.loads(config)
 n = struct.unpack("<Q", w[:8])[0]
 head = json.loads(w[8:8 + n])
@@ -391,7 +391,7 @@ if a["epochs"] != b["epochs"]:
 py_check 'and bit-identical weights' '
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-a, b = [db.execute("SELECT weights FROM runs WHERE id = ?", (i,)).fetchone()[0] for i in (1, 3)]
+a, b = [db.execute("SELECT data FROM run_blobs WHERE run_id = ? AND kind = ?", (i, "weights")).fetchone()[0] for i in (1, 3)]
 if a != b or not a:
     print("weights differ")' p.yj
 

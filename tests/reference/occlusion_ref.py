@@ -124,7 +124,7 @@ def hashes(text, nmax, words, buckets, tfidf):
 def main():
     project, run, text = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     db = sqlite3.connect(project)
-    feats, weights = db.execute("SELECT features, weights FROM runs WHERE id = ?", (run,)).fetchone()
+    feats, weights = db.execute("SELECT r.features, b.data FROM runs r JOIN run_blobs b ON b.run_id = r.id AND b.kind = 'weights' WHERE r.id = ?", (run,)).fetchone()
     (ng,) = [f for f in json.loads(feats) if f.get("mode") == "ngram"]
     row = {b: r for r, b in enumerate(ng["vocab"])}
     tfidf = ng.get("weighting") == "tfidf"

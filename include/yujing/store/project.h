@@ -15,7 +15,7 @@
 /* "YJNG" - written to PRAGMA application_id of every project file. */
 #define PROJECT_APPLICATION_ID 0x594A4E47
 /* Schema version this build writes; migrations bring older files here. */
-#define PROJECT_SCHEMA_VERSION 3
+#define PROJECT_SCHEMA_VERSION 4
 
 typedef struct yj_project yj_project;
 
