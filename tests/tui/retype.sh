@@ -20,10 +20,10 @@ row_is() { grep -Eq "^ *$1 +$2 +$3 " "$T/screen.txt"; }
 tui_start 120 34
 keys 2
 wait_screen 'Quality: cases' 'the Quality view of cases'
-check 'the key has the key role' row_is id categorical key
-check 'the label has the label role' row_is 罪名 categorical label
-check 'the text field has the text role' row_is 案情 text text
-check 'n2 is a real attribute' row_is n2 real attribute
+wait_check 'the key has the key role' row_is id categorical key
+wait_check 'the label has the label role' row_is 罪名 categorical label
+wait_check 'the text field has the text role' row_is 案情 text text
+wait_check 'n2 is a real attribute' row_is n2 real attribute
 keys g j j j j t
 wait_screen 'type of n2 (auto, numeric, categorical, datetime, text): real' 't asks for the type of the field under the cursor, showing its own'
 keys C-u
