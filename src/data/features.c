@@ -595,17 +595,25 @@ static yj_status encode(const clean_view *v, const yj_cases *cs, const feat_list
 				x = 0;
 			out->x[i * d + j] = (float)x;
 		}
+		/* The layout holds the statistics that predict standardises
+		 * with: a value missing would change the model silently. */
 		json_t *jf = json_pack("{s:s, s:s}", "kind", kind_names[f->kind], "field",
 				       f->kind == K_COUNT ? "" : v->t.cols[f->col].name);
-		if (f->kind == K_CAT)
-			json_object_set_new(jf, "value", json_string(f->value));
-		if (f->kind == K_CYC)
-			json_object_set_new(jf, "part", json_string(cyc_names[f->cyc]));
-		if (standardised(f->kind)) {
-			json_object_set_new(jf, "mean", json_real(f->mean));
-			json_object_set_new(jf, "std", json_real(f->std));
+		int bad = !jf;
+		if (!bad && f->kind == K_CAT)
+			bad |= json_object_set_new(jf, "value", json_string(f->value));
+		if (!bad && f->kind == K_CYC)
+			bad |= json_object_set_new(jf, "part", json_string(cyc_names[f->cyc]));
+		if (!bad && standardised(f->kind)) {
+			bad |= json_object_set_new(jf, "mean", json_real(f->mean));
+			bad |= json_object_set_new(jf, "std", json_real(f->std));
 		}
-		json_array_append_new(feats, jf);
+		if (bad) {
+			json_decref(jf);
+			goto nomem;
+		}
+		if (json_array_append_new(feats, jf))
+			goto nomem;
 	}
 	out->name = strdup(source);
 	out->dim = d;

@@ -71,16 +71,25 @@ void metrics_free(yj_metrics *m)
 
 json_t *metrics_json(const yj_metrics *m, char *const *labels)
 {
+	/* Every value checked: a row missing from a stored report would be a
+	 * wrong report with exit status 0.  NULL when out of memory. */
 	json_t *lab = json_array(), *cls = json_array(), *conf = json_array();
-	for (int c = 0; c < m->k; c++) {
-		json_array_append_new(lab, json_string(labels[c]));
-		json_array_append_new(cls, json_pack("{s:s, s:f, s:f, s:f, s:I}", "label", labels[c], "precision",
-						     m->precision[c], "recall", m->recall[c], "f1", m->f1[c],
-						     "support", (json_int_t)m->support[c]));
+	int bad = !lab || !cls || !conf;
+	for (int c = 0; !bad && c < m->k; c++) {
+		bad |= json_array_append_new(lab, json_string(labels[c]));
+		bad |= json_array_append_new(cls, json_pack("{s:s, s:f, s:f, s:f, s:I}", "label", labels[c], "precision",
+							     m->precision[c], "recall", m->recall[c], "f1", m->f1[c],
+							     "support", (json_int_t)m->support[c]));
 		json_t *row = json_array();
-		for (int j = 0; j < m->k; j++)
-			json_array_append_new(row, json_integer(m->confusion[(size_t)c * (size_t)m->k + (size_t)j]));
-		json_array_append_new(conf, row);
+		for (int j = 0; row && !bad && j < m->k; j++)
+			bad |= json_array_append_new(row, json_integer(m->confusion[(size_t)c * (size_t)m->k + (size_t)j]));
+		bad |= json_array_append_new(conf, row);
+	}
+	if (bad) {
+		json_decref(lab);
+		json_decref(cls);
+		json_decref(conf);
+		return NULL;
 	}
 	return json_pack("{s:f, s:f, s:f, s:f, s:o, s:o, s:o}", "accuracy", m->accuracy, "macro_precision",
 			 m->macro_precision, "macro_recall", m->macro_recall, "macro_f1", m->macro_f1, "labels",

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "yujing/base/i18n.h"
+#include "yujing/data/jtext.h"
 #include "yujing/nn/ops.h"
 #include "yujing/store/runs.h"
 #include "yujing/train/calibrate.h"
 #include "yujing/train/metrics.h"
 #include "yujing/train/predict.h"
+#include "yujing/data/jtext.h"
 #include "yujing/train/report.h"
 
 #define REPORT_BATCH 256
@@ -77,9 +79,10 @@ static json_t *part_json(const yj_run_model *rm, const part_out *o, int K)
 		metrics_free(&mt);
 	}
 	free(pred);
-	if (j) {
-		json_object_set_new(j, "loss", json_real(calibrate_nll(o->logits, o->y, o->n, K, 1)));
-		json_object_set_new(j, "cases", json_integer((json_int_t)o->n));
+	if (j && (json_object_set_new(j, "loss", json_real(calibrate_nll(o->logits, o->y, o->n, K, 1))) ||
+		  json_object_set_new(j, "cases", json_integer((json_int_t)o->n)))) {
+		json_decref(j);
+		j = NULL;
 	}
 	return j;
 }
@@ -105,7 +108,7 @@ static json_t *calibration_json(const part_out *va, const part_out *te, int K)
 	if (separable)
 		T = 1;
 	json_t *c = json_pack("{s:f, s:b}", "temperature", T, "separable", separable);
-	if (!te->n)
+	if (!te->n || !c)
 		return c;
 	float *pb = malloc(te->n * (size_t)K * sizeof *pb), *pa = malloc(te->n * (size_t)K * sizeof *pa);
 	yj_calib_bin bins[CALIBRATE_BINS];
@@ -117,19 +120,29 @@ static json_t *calibration_json(const part_out *va, const part_out *te, int K)
 	}
 	calibrate_probs(te->logits, te->n, K, 1, pb);
 	calibrate_probs(te->logits, te->n, K, T, pa);
-	json_object_set_new(c, "ece_before", num(calibrate_ece(pb, te->y, te->n, K, CALIBRATE_BINS)));
-	json_object_set_new(c, "ece_after", num(calibrate_ece(pa, te->y, te->n, K, CALIBRATE_BINS)));
-	json_object_set_new(c, "brier_before", num(calibrate_brier(pb, te->y, te->n, K)));
-	json_object_set_new(c, "brier_after", num(calibrate_brier(pa, te->y, te->n, K)));
+	/* every value checked: a bin missing would draw a wrong diagram */
+	int bad = json_object_set_new(c, "ece_before", num(calibrate_ece(pb, te->y, te->n, K, CALIBRATE_BINS)));
+	bad |= json_object_set_new(c, "ece_after", num(calibrate_ece(pa, te->y, te->n, K, CALIBRATE_BINS)));
+	bad |= json_object_set_new(c, "brier_before", num(calibrate_brier(pb, te->y, te->n, K)));
+	bad |= json_object_set_new(c, "brier_after", num(calibrate_brier(pa, te->y, te->n, K)));
 	calibrate_bins(pa, te->y, te->n, K, CALIBRATE_BINS, bins);
 	json_t *arr = json_array();
-	for (int b = 0; b < CALIBRATE_BINS; b++)
-		json_array_append_new(arr, json_pack("{s:f, s:f, s:I, s:f, s:f}", "lo", bins[b].lo, "hi", bins[b].hi,
-						     "count", (json_int_t)bins[b].count, "confidence",
-						     bins[b].confidence, "accuracy", bins[b].accuracy));
-	json_object_set_new(c, "bins", arr);
+	bad |= !arr;
+	for (int b = 0; !bad && b < CALIBRATE_BINS; b++)
+		bad |= json_array_append_new(arr, json_pack("{s:f, s:f, s:I, s:f, s:f}", "lo", bins[b].lo, "hi",
+							    bins[b].hi, "count", (json_int_t)bins[b].count,
+							    "confidence", bins[b].confidence, "accuracy",
+							    bins[b].accuracy));
+	if (bad)
+		json_decref(arr);
+	else
+		bad = json_object_set_new(c, "bins", arr);
 	free(pb);
 	free(pa);
+	if (bad) {
+		json_decref(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -158,19 +171,16 @@ yj_status train_report(yj_project *p, long long run, int best_epoch, yj_error *e
 	rep = jt ? json_deep_copy(jt) : json_object();
 	if (!rep)
 		goto nomem;
-	json_object_set_new(rep, "selected_on", json_string(on_valid ? "validation" : "test"));
-	json_object_set_new(rep, "best_epoch", json_integer(best_epoch + 1));
-	if (jv)
-		json_object_set(rep, "validation", jv);
-	if (jt)
-		json_object_set(rep, "test", jt);
+	if (json_object_set_new(rep, "selected_on", json_string(on_valid ? "validation" : "test")) ||
+	    json_object_set_new(rep, "best_epoch", json_integer(best_epoch + 1)) ||
+	    (jv && json_object_set(rep, "validation", jv)) || (jt && json_object_set(rep, "test", jt)))
+		goto nomem;
 	if (on_valid) {
 		json_t *cal = calibration_json(&va, &te, K);
-		if (!cal)
+		if (!cal || json_object_set_new(rep, "calibration", cal))
 			goto nomem;
-		json_object_set_new(rep, "calibration", cal);
 	}
-	if (!(text = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))))
+	if (!(text = jtext_dump(rep, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))))
 		goto nomem;
 	st = runs_set_metrics(p, run, text, err);
 	goto out;

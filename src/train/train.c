@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yujing/data/jtext.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/rng.h"
 #include "yujing/data/features.h"
@@ -288,9 +289,14 @@ done:
 static json_t *selection_json(const trainer *t, const yj_metrics *mt, int epoch)
 {
 	json_t *mj = metrics_json(mt, t->cases.classes);
+	if (!mj)
+		return NULL;
 	if (!t->on_valid) {
-		json_object_set_new(mj, "selected_on", json_string("test"));
-		json_object_set_new(mj, "best_epoch", json_integer(epoch + 1));
+		if (json_object_set_new(mj, "selected_on", json_string("test")) ||
+		    json_object_set_new(mj, "best_epoch", json_integer(epoch + 1))) {
+			json_decref(mj);
+			return NULL;
+		}
 		return mj;
 	}
 	return json_pack("{s:s, s:i, s:o}", "selected_on", "validation", "best_epoch", epoch + 1, "validation", mj);
@@ -299,16 +305,18 @@ static json_t *selection_json(const trainer *t, const yj_metrics *mt, int epoch)
 static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error *err)
 {
 	json_t *meta = json_object();
-	json_object_set_new(meta, "format", json_string(t->ng.n || t->bt.n ? "yujing-multimodal" : "yujing-structured"));
-	json_object_set_new(meta, "epoch", json_sprintf("%d", epoch));
 	char *bl = baselines_json(t);
-	if (!bl) {
+	if (!meta || !bl ||
+	    json_object_set_new(meta, "format",
+				json_string(t->ng.n || t->bt.n ? "yujing-multimodal" : "yujing-structured")) ||
+	    json_object_set_new(meta, "epoch", json_sprintf("%d", epoch)) ||
+	    json_object_set_new(meta, "baselines", json_string(bl))) {
+		free(bl);
 		json_decref(meta);
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	}
-	json_object_set_new(meta, "baselines", json_string(bl));
 	free(bl);
-	char *meta_s = json_dumps(meta, JSON_COMPACT);
+	char *meta_s = jtext_dump(meta, JSON_COMPACT);
 	json_decref(meta);
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -318,7 +326,7 @@ static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error
 	}
 	free(meta_s);
 	json_t *mj = selection_json(t, mt, epoch);
-	char *ms = json_dumps(mj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *ms = jtext_dump(mj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	json_decref(mj);
 	yj_status st = ms ? runs_save_best(t->p, t->r.id, buf, len, ms, epoch, err)
 			  : error_set(err, YJ_ENOMEM, _("out of memory"));
@@ -329,22 +337,26 @@ static yj_status save_best(trainer *t, int epoch, const yj_metrics *mt, yj_error
 
 static yj_status create_run(trainer *t, yj_error *err)
 {
+	/* bad: a value that could not be made (out of memory); the run is
+	 * then not created, rather than created with a part missing */
 	json_t *labels = json_array(), *feats = json_array();
-	for (size_t k = 0; k < t->cases.nclasses; k++)
-		json_array_append_new(labels, json_string(t->cases.classes[k]));
-	for (size_t i = 0; t->use_struct && i < t->nf; i++)
-		json_array_append_new(feats, json_deep_copy(t->f[i].layout));
+	int bad = !labels || !feats;
+	for (size_t k = 0; !bad && k < t->cases.nclasses; k++)
+		bad |= json_array_append_new(labels, json_string(t->cases.classes[k]));
+	for (size_t i = 0; !bad && t->use_struct && i < t->nf; i++)
+		bad |= json_array_append_new(feats, json_deep_copy(t->f[i].layout));
 	for (int i = 0; i < t->ng.n; i++) {
 		/* the n-gram layout: vocabulary, document frequencies (ngram.h) */
 		json_t *voc = json_array(), *df = json_array();
-		for (size_t k = 0; k < t->ng.voc[i].n; k++) {
-			json_array_append_new(voc, json_integer(t->ng.voc[i].bucket[k]));
-			json_array_append_new(df, json_integer(t->ng.voc[i].df[k]));
+		bad |= !voc || !df;
+		for (size_t k = 0; !bad && k < t->ng.voc[i].n; k++) {
+			bad |= json_array_append_new(voc, json_integer(t->ng.voc[i].bucket[k]));
+			bad |= json_array_append_new(df, json_integer(t->ng.voc[i].df[k]));
 		}
 		const yj_text_field *tf = &t->tx[t->ng.field[i]];
 		char name[512];
 		snprintf(name, sizeof name, "ngram:%s", tf->field);
-		json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:i, s:I, s:o, s:o}",
+		bad |= json_array_append_new(feats, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s, s:b, s:i, s:I, s:o, s:o}",
 						       "branch", name, "source", tf->source, "field", tf->field, "mode",
 						       "ngram", "buckets", (json_int_t)t->o.ngram_buckets, "n", t->o.ngram_n,
 						       "words", t->ng.spec.words, "weighting", "tfidf", "direct", 1, "min_df",
@@ -361,18 +373,23 @@ static yj_status create_run(trainer *t, yj_error *err)
 				      "source", tf->source,
 				      "field", tf->field, "max_len", t->bt.tk[i].max_len, "encoder_id",
 				      (json_int_t)(tuned ? t->bt.tuned_id : t->bt.enc.encoder_id), "frozen", !tuned);
-		if (t->o.text_model && !tuned)
-			json_object_set_new(e, "text_model", json_string(t->o.text_model));
-		json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
-		json_array_append_new(feats, e);
+		bad |= !e;
+		if (!bad && t->o.text_model && !tuned)
+			bad |= json_object_set_new(e, "text_model", json_string(t->o.text_model));
+		if (!bad)
+			bad |= json_object_set_new(e, "pool", json_string(text_pool_name(t->o.text_pool)));
+		if (bad)
+			json_decref(e);
+		else
+			bad |= json_array_append_new(feats, e);
 	}
 	/* every layout says the version of its format (settings.h) */
 	size_t k;
 	json_t *e;
-	json_array_foreach(feats, k, e) json_object_set_new(e, "version", json_integer(YJ_CONFIG_VERSION));
+	json_array_foreach(feats, k, e) bad |= json_object_set_new(e, "version", json_integer(YJ_CONFIG_VERSION));
 	char *c = config_text(t);
-	char *l = json_dumps(labels, JSON_COMPACT);
-	char *f = json_dumps(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	char *l = bad ? NULL : jtext_dump(labels, JSON_COMPACT);
+	char *f = bad ? NULL : jtext_dump(feats, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	json_decref(labels);
 	json_decref(feats);
 	yj_status st = c && l && f ? run_create(&t->r, t->cases.split_id, c, l, f, err)
