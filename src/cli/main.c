@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "yujing/data/jtext.h"
 #include "yujing/base/i18n.h"
 #include "yujing/nn/ops.h"
 #include "yujing/text/width.h"
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 0)
 		widen_blas_kernel(argv);
+	jtext_watch_allocations();
 	setlocale(LC_ALL, "");
 	coerce_c_locale();
 	if (argc > 0 && argv[0] && *argv[0])
@@ -167,7 +169,7 @@ int main(int argc, char **argv)
 		perror(PACKAGE);
 		return 1;
 	}
-	if (cli_output_lost) {
+	if (cli_output_lost || jtext_allocation_failed()) {
 		fprintf(stderr, _("%s: out of memory: part of the output was lost\n"), PACKAGE);
 		return rc ? rc : 1;
 	}

@@ -25,3 +25,28 @@ char *jtext_dump(const json_t *j, size_t flags)
 	buf[n] = '\0';
 	return buf;
 }
+
+/* jansson's allocations, watched: its parser can lose an object's key and
+ * its printer a closing quote when an allocation fails, and still
+ * succeed, so a failure anywhere in jansson is remembered here and the
+ * command fails at its end (src/cli/main.c) instead of reporting figures
+ * with a value missing. */
+static int jansson_failed;
+
+static void *watched_malloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p)
+		jansson_failed = 1;
+	return p;
+}
+
+void jtext_watch_allocations(void)
+{
+	json_set_alloc_funcs(watched_malloc, free);
+}
+
+int jtext_allocation_failed(void)
+{
+	return jansson_failed;
+}

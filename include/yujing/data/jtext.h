@@ -18,4 +18,10 @@
  * NULL when j is NULL or out of memory. */
 char *jtext_dump(const json_t *j, size_t flags);
 
+/* Route jansson's allocations through a watcher (call once, before any
+ * JSON is made); jtext_allocation_failed() is then 1 once any of them has
+ * failed: whatever jansson returned since may lack a value. */
+void jtext_watch_allocations(void);
+int jtext_allocation_failed(void);
+
 #endif
