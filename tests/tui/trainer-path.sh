@@ -84,7 +84,11 @@ sys.exit(0 if rows == want else 1)
 PYEOF
 wait_check 'each run with its kind, snapshot and split' $PY rows.py "$T/screen.txt" 1:1:1 2:2:2 3:2:2
 # L: the log of run 2 (started with s in Train), one row up from the latest
-keys k L
+# (L only once the selection's history has loaded: under load an L sent
+# with the k raced the history job and was lost)
+keys k
+wait_screen 'Loss of run 2' 'k selects run 2 and its curves load'
+keys L
 wait_screen 'Log of run 2' 'L opens the selected run log'
 check 'its first line is the command line' grep -q '\$ yujing train p.yj' "$T/screen.txt"
 check 'and its last says run 2 is done' grep -q 'run 2 done' "$T/screen.txt"
