@@ -56,6 +56,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 		free(a->text);
 		a->text = cli_split_list(arg, &a->o.ntext);
 		a->o.text = (const char *const *)a->text;
+		if (!a->text) { /* out of memory: not "no text field" */
+			fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+			return 1;
+		}
 		break;
 	case O_TYPE: {
 		const char *eq = strrchr(arg, '=');
@@ -68,6 +72,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 		char *field = strndup(arg, (size_t)(eq - arg));
 		if (!v || !field) {
 			free(field);
+			fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
 			return 1;
 		}
 		a->types = v;
