@@ -108,24 +108,6 @@ static int print_history(json_t *h)
 	return 0;
 }
 
-/* The comparison's name of a data row, as the reader reads it. */
-static const char *data_name(const char *what)
-{
-	if (!what)
-		return "";
-	if (!strcmp(what, "snapshot"))
-		return _("snapshot");
-	if (!strcmp(what, "split"))
-		return _("split");
-	if (!strcmp(what, "train_cases"))
-		return _("training cases");
-	if (!strcmp(what, "test_cases"))
-		return _("test cases");
-	if (!strcmp(what, "valid_cases"))
-		return _("validation cases");
-	return what; /* "cleaning.KEY", a setting's name */
-}
-
 /* One "a b" row of the comparison's data or settings. */
 static void compare_rows(cli_table *t, json_t *rows, const char *name_key)
 {
@@ -134,7 +116,7 @@ static void compare_rows(cli_table *t, json_t *rows, const char *name_key)
 	json_array_foreach(rows, k, r)
 	{
 		const char *name = json_string_value(json_object_get(r, name_key));
-		const char *row[] = {cli_esc(data_name(name)), cli_esc(json_string_value(json_object_get(r, "a"))),
+		const char *row[] = {cli_esc(compare_data_name(name)), cli_esc(json_string_value(json_object_get(r, "a"))),
 				     cli_esc(json_string_value(json_object_get(r, "b"))), ""};
 		cli_table_row(t, row);
 	}

@@ -492,3 +492,20 @@ out:
 	*out = res;
 	return YJ_OK;
 }
+
+const char *compare_data_name(const char *what)
+{
+	if (!what)
+		return "";
+	if (!strcmp(what, "snapshot"))
+		return _("snapshot");
+	if (!strcmp(what, "split"))
+		return _("split");
+	if (!strcmp(what, "train_cases"))
+		return _("training cases");
+	if (!strcmp(what, "test_cases"))
+		return _("test cases");
+	if (!strcmp(what, "valid_cases"))
+		return _("validation cases");
+	return what; /* "cleaning.KEY", a setting's name */
+}

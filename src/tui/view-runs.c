@@ -418,24 +418,6 @@ static void cmp_num(tui_table *t, const char *what, json_t *a, json_t *b)
 		tui_table_set_attr(t, k, 3, tui_attr(d[0] == '-' ? TUI_C_BAD : TUI_C_GOOD));
 }
 
-/* The name of a data row of compare_runs() as the reader reads it. */
-static const char *data_name(const char *what)
-{
-	if (!what)
-		return "";
-	if (!strcmp(what, "snapshot"))
-		return _("snapshot");
-	if (!strcmp(what, "split"))
-		return _("split");
-	if (!strcmp(what, "train_cases"))
-		return _("training cases");
-	if (!strcmp(what, "test_cases"))
-		return _("test cases");
-	if (!strcmp(what, "valid_cases"))
-		return _("validation cases");
-	return what; /* "cleaning.KEY" */
-}
-
 /* The comparison (compare_runs(): the marked run is "a") as table rows:
  * the data first, the settings, then the statistics on the same test set
  * or why there are none. */
@@ -453,7 +435,7 @@ static void build_compare(runs_state *s)
 	{
 		const char *a = json_string_value(json_object_get(r, "a")), *b = json_string_value(json_object_get(r, "b"));
 		size_t k = t->nrows;
-		cmp_row(t, data_name(json_string_value(json_object_get(r, "what"))), a ? a : "", b ? b : "", "", 0);
+		cmp_row(t, compare_data_name(json_string_value(json_object_get(r, "what"))), a ? a : "", b ? b : "", "", 0);
 		if (a && b && strcmp(a, b))
 			tui_table_set_attr(t, k, 2, tui_attr(TUI_C_WARN));
 	}

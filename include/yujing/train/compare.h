@@ -70,4 +70,9 @@ typedef struct yj_compare_opts {
 yj_status compare_runs(yj_project *p, long long a, long long b, const yj_compare_opts *o, json_t **out,
 		       yj_error *err);
 
+/* The name of a data row of compare_runs() ("snapshot", "split",
+ * "train_cases", ...) as a reader reads it, translated; other names
+ * ("cleaning.KEY", a setting's) as they are. */
+const char *compare_data_name(const char *what);
+
 #endif
