@@ -13,18 +13,25 @@ scores on the holdout.
       latitude, longitude); for cail cases.jsonl ({"id": record number,
       "fact", "meta": {"accusation"}}).  Values unchanged.  Nothing is
       written when WORKDIR/holdout exists (the holdout is made once).
-  quality_report.py sklearn PROJECT WORKDIR --dataset chicago|cail [--xgboost] [--json]
+  quality_report.py sklearn PROJECT WORKDIR --dataset chicago|cail [--xgboost] [--commit C]
       TF-IDF (+ one-hot on chicago) features fitted on the active split's
       train part of PROJECT (keys and labels from split_cases; values from
-      WORKDIR/learn), LinearSVC and LogisticRegression with C chosen on
-      the split's validation part (the same part yujing chooses on), and
-      with --xgboost gradient-boosted trees (rounds by early stopping on
-      the validation part), each scored on WORKDIR/holdout.  The test part
-      is not used.
-  quality_report.py score PREDICTIONS WORKDIR --dataset chicago|cail [--json]
+      WORKDIR/learn), LinearSVC and LogisticRegression (settings in
+      LOGREG) with C chosen on the split's validation part (the same part
+      yujing chooses on), and with --xgboost gradient-boosted trees
+      (rounds by early stopping on the validation part), each scored on
+      WORKDIR/holdout; one JSON object with the split's digest and, per
+      row, the load during its fits.  The test part is not used.
+  quality_report.py score PREDICTIONS WORKDIR --dataset chicago|cail
+      [--method M] [--name N] [--seconds S] [--run R] [--load L]
+      [--commit C] [--split-digest D]
       Accuracy, macro-F1 and expected calibration error (15 equal-width
       bins of the top probability) of `yujing predict --json` lines on the
-      holdout's labels.
+      holdout's labels, as one JSON object (a table row with the options).
+  quality_report.py digest PROJECT
+      The digest of the active split's train and valid cases.
+  quality_report.py table WORKDIR DATASET... [--json FILE]
+      The Markdown table of WORKDIR/D/baselines.json and WORKDIR/D/rows/.
 The helpers of the issue-6 report (kept for the scripts that call them):
   quality_report.py chicago-csv CSV OUTDIR [--keys FILE]
       Writes OUTDIR/incident.csv (id, date, arrest, domestic,
