@@ -158,7 +158,10 @@ prepare() {
 	fi
 	yjq clean "$p.tmp" --k 0.3
 	yjq split "$p.tmp" --seed 1
-	# the name last: project.yj exists only once it is split
+	# the name last: project.yj exists only once it is split (with its
+	# write-ahead log, should yujing have left one)
+	[ ! -e "$p.tmp-wal" ] || mv "$p.tmp-wal" "$p-wal"
+	rm -f "$p.tmp-shm"
 	mv "$p.tmp" "$p"
 	echo "quality_report.sh: $p made, split $("$py" "$helper" digest "$p")" >&2
 }
