@@ -268,7 +268,7 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 				continue;
 			if (row.pid == s->lpid[k])
 				found = id;
-			else if (!row.pid || !runs_pid_alive(row.pid)) {
+			else if ((!row.pid || !runs_pid_alive(row.pid)) && log_names_run(s->llog[k], id)) {
 				cand = id;
 				ncand++;
 			}
@@ -277,7 +277,7 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 		if (found)
 			s->lrun[k] = found;
 		else if (!runs_pid_alive(s->lpid[k]))
-			s->lrun[k] = ncand == 1 && log_names_run(s->llog[k], cand) ? cand : -1;
+			s->lrun[k] = ncand == 1 ? cand : -1;
 	}
 }
 
