@@ -404,9 +404,13 @@ class Load:
 
 
 # LogisticRegression per data set, stated in the table.  Chicago: lbfgs
-# (multinomial) as scikit-learn's defaults, which finished in about a
-# minute per C last session.  CAIL (121 charges over about 130,000 character
-# n-grams): SETTLED_BELOW
+# (multinomial), scikit-learn's defaults but max_iter 1000 (C 1 took 490
+# iterations).  CAIL (121 charges, about 3,100 training facts over about
+# 128,000 character n-grams): lbfgs at C 10 had not converged after 5
+# minutes at load 7-11, and the grid of seven did not finish last session;
+# liblinear (one binary logistic regression per charge, trust-region
+# Newton, scikit-learn's default tol) needs 9 Newton iterations at C 1, so
+# it is the solver, over a grid of three.
 LOGREG = {
     "chicago": {"solver": "lbfgs", "tol": 1e-4, "max_iter": 1000, "grid": [0.1, 0.3, 1, 3, 10, 30, 100]},
     "cail": {"solver": "liblinear", "tol": 1e-4, "max_iter": 100, "grid": [1, 10, 100]},
