@@ -1267,11 +1267,15 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), id);
 		return YJ_ENOTFOUND;
 	}
-	double T;
-	if ((st = report_temperature(mt, id, &T, err))) {
+	double T, tau, *lp = NULL;
+	/* the adjustment's log priors: one per category the metrics list */
+	json_t *labels = json_object_get(mt, "labels");
+	int K = json_is_array(labels) ? (int)json_array_size(labels) : -1;
+	if ((st = report_temperature(mt, id, &T, err)) || (st = report_adjustment(mt, id, K, &tau, &lp, err))) {
 		json_decref(mt);
 		return st;
 	}
+	free(lp);
 	/* The metrics under the run's id; every key copied or none (an
 	 * allocation failing halfway would print a report with parts missing). */
 	json_t *o = json_pack("{s:I}", "run", (json_int_t)id);

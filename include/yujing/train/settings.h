@@ -47,6 +47,10 @@ typedef struct yj_train_opts {
 	const char *const *exclude; /* fields left out of the features */
 	size_t nexclude;
 	int balanced; /* class weights n / (K n_k) */
+	/* Post-hoc logit adjustment (calibrate.h): "auto" (default, NULL
+	 * too) chooses tau on validation, "none" is tau 0, a number fixes
+	 * tau (settings_adjust) */
+	const char *adjust;
 	/* Branches: NULL or "" for all the data supports, else a list of
 	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
 	 * on every text field) or
@@ -188,6 +192,11 @@ size_t train_steps_per_epoch(size_t ntrain, int batch);
  * ceil(3000 / steps an epoch), from 10 to 100 (early stopping on the
  * validation part may end the run sooner).  lr: 0.003. */
 void train_opts_resolve(yj_train_opts *o, size_t ntrain);
+
+/* The tau an "adjust" setting asks for: -1 for "auto" (or NULL: chosen
+ * on validation), 0 for "none", else the number, in [0,
+ * CALIBRATE_TAU_MAX].  Returns 0, -1 when the text is none of these. */
+int settings_adjust(const char *text, double *tau);
 
 /* The nn_precision (bf16.h) a "precision" setting asks for: 0 (auto)
  * nn_precision_default(), 1 NN_FP32, 2 NN_BF16. */
