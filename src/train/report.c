@@ -118,7 +118,7 @@ static int adjustment_make(const yj_run_model *rm, const part_out *va, int K, ad
 	free(cnt);
 	/* a run without the key (from before it): none; the reader of
 	 * the configuration has checked the value */
-	if (settings_adjust(how ? how : "none", &a->tau))
+	if (!how || settings_adjust(how, &a->tau))
 		a->tau = 0;
 	if (a->tau < 0) {
 		a->chosen = 1;

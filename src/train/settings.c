@@ -384,7 +384,7 @@ void pretrain_opts_default(yj_pretrain_opts *o)
 int settings_adjust(const char *text, double *tau)
 {
 	*tau = -1;
-	if (!text || !*text || !strcmp(text, "auto"))
+	if (!text || !strcmp(text, "auto"))
 		return 0;
 	if (!strcmp(text, "none")) {
 		*tau = 0;
@@ -547,7 +547,8 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
-	json_object_set_new(j, "adjust", json_string(o->adjust ? o->adjust : "auto"));
+	if (o->adjust) /* absent: no adjustment (as every run before it) */
+		json_object_set_new(j, "adjust", json_string(o->adjust));
 	if (o->patience) /* absent: no early stop (as every run before it) */
 		json_object_set_new(j, "patience", json_integer(o->patience));
 	if (c->ngram_tfidf) {
@@ -821,8 +822,8 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->patience = (int)get_int(&r, "patience", 0, 0, INT_MAX); /* runs before it: no early stop */
 	{
 		double tau;
-		o->adjust = get_str(&r, "adjust", "none"); /* runs before it: no adjustment */
-		if (!r.bad && settings_adjust(o->adjust, &tau))
+		o->adjust = get_str(&r, "adjust", NULL); /* runs before it: NULL, no adjustment */
+		if (!r.bad && o->adjust && settings_adjust(o->adjust, &tau))
 			r.bad = "adjust";
 	}
 	c->ngram_words = (int)get_int(&r, "ngram_words", 0, 0, 64);

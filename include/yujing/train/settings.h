@@ -47,9 +47,10 @@ typedef struct yj_train_opts {
 	const char *const *exclude; /* fields left out of the features */
 	size_t nexclude;
 	int balanced; /* class weights n / (K n_k) */
-	/* Post-hoc logit adjustment (calibrate.h): "auto" (default, NULL
-	 * too) chooses tau on validation, "none" is tau 0, a number fixes
-	 * tau (settings_adjust) */
+	/* Post-hoc logit adjustment (calibrate.h): "auto" (default) chooses
+	 * tau on validation, "none" is tau 0, a number fixes tau
+	 * (settings_adjust); NULL in a stored configuration without the key
+	 * (a run from before it): no adjustment */
 	const char *adjust;
 	/* Branches: NULL or "" for all the data supports, else a list of
 	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
@@ -193,8 +194,8 @@ size_t train_steps_per_epoch(size_t ntrain, int batch);
  * validation part may end the run sooner).  lr: 0.003. */
 void train_opts_resolve(yj_train_opts *o, size_t ntrain);
 
-/* The tau an "adjust" setting asks for: -1 for "auto" (or NULL: chosen
- * on validation), 0 for "none", else the number, in [0,
+/* The tau an "adjust" setting asks for: -1 for "auto" (chosen on
+ * validation), 0 for "none", else the number, in [0,
  * CALIBRATE_TAU_MAX].  Returns 0, -1 when the text is none of these. */
 int settings_adjust(const char *text, double *tau);
 
