@@ -73,9 +73,6 @@ const yj_setting settings_train[] = {
 	 N_("categorical values one-hot encoded per field")},
 	{"class-weight", SET_CHOICE, N_("HOW"), "none", 0, 0, weight_names, SET_HELP_DEFAULT, T_(balanced), 0,
 	 N_("class weight"), NULL, N_("none (default) or balanced")},
-	{"adjust", SET_TEXT, N_("HOW"), "auto", 0, 0, NULL, 0, T_(adjust), 0, N_("logit adjustment"), NULL,
-	 N_("post-hoc logit adjustment for rare categories, logit - tau log(prior): auto (tau chosen on the "
-	    "validation part from 0, 0.25, ..., 2), none (tau 0) or a fixed tau from 0 to 10")},
 	{"seed", SET_U64, N_("N"), "42", 0, (double)LONG_MAX, NULL, 0, T_(seed), 0, N_("seed"), NULL,
 	 N_("seed of initialisation and shuffling")},
 	{"threads", SET_INT, N_("N"), "", 1, INT_MAX, NULL, SET_HELP_DEFAULT, T_(threads), 0, N_("threads"),
@@ -84,6 +81,11 @@ const yj_setting settings_train[] = {
 	 N_("numeric precision"), NULL,
 	 N_("matrix products of the text encoder while it trains: auto (bf16 where the CPU has AVX512_BF16, else "
 	    "fp32; the default), fp32 or bf16 (a frozen encoder always runs fp32)")},
+	/* last of the form's rows (the workbench's Train view keeps the
+	 * others where they were) */
+	{"adjust", SET_TEXT, N_("HOW"), "auto", 0, 0, NULL, 0, T_(adjust), 0, N_("logit adjustment"), NULL,
+	 N_("post-hoc logit adjustment for rare categories, logit - tau log(prior): auto (tau chosen on the "
+	    "validation part from 0, 0.25, ..., 2), none (tau 0) or a fixed tau from 0 to 10")},
 	/* stored with every run, not options (yet) */
 	{"warmup", SET_REAL, NULL, "0.05", 0, 1, NULL, SET_HIDDEN, T_(warmup), 0, NULL, NULL, NULL},
 	{"clip", SET_REAL, NULL, "1", 0, NOMAX, NULL, SET_HIDDEN, T_(clip), 0, NULL, NULL, NULL},
