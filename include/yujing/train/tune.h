@@ -52,6 +52,7 @@ typedef struct yj_tune_event {
 	double elapsed;       /* seconds since the search started */
 	double budget;        /* seconds */
 	double eta;           /* estimated seconds until the search ends */
+	const char *stopped;  /* a done trial stopped early: "deadline" or "median"; else NULL */
 } yj_tune_event;
 
 typedef struct yj_tune_opts {
@@ -59,6 +60,8 @@ typedef struct yj_tune_opts {
 	int max_trials;  /* 0: as many as the budget allows */
 	uint64_t seed;   /* the draws and every trial's training seed (default 42) */
 	int threads;     /* each trial's threads (0: train's default) */
+	long long resume; /* continue this cancelled or interrupted tune (its seed, its trials);
+			   * minutes then adds to its elapsed time (0: what is left of its budget) */
 	yj_progress *progress; /* each trial's progress; its cancel flag ends the search */
 	void (*on_trial)(void *ctx, const yj_tune_event *ev); /* may be NULL */
 	void *ctx;
