@@ -114,6 +114,7 @@ typedef struct tuner {
 	double deadline; /* the trial's: it stops there, keeping its best epoch */
 	int stopped;     /* STOP_*: why the trial in progress stops early */
 	int stop_said;   /* stop_early told train to stop */
+	int lost;        /* an allocation for the median rule failed: the trial fails */
 	json_t *curve;   /* its validation macro-F1 per epoch */
 	/* the search so far */
 	json_t *trials; /* array of the report's trial objects */
@@ -238,8 +239,10 @@ static int below_median(const tuner *t, int e, double best)
 		return 0; /* not a rung */
 	size_t n = json_array_size(t->trials), k = 0;
 	double *v = malloc((n ? n : 1) * sizeof *v);
-	if (!v)
-		return 0; /* no rule: the trial runs on (its result is the same kind) */
+	if (!v) {
+		((tuner *)t)->lost = 1; /* the rule could not be applied: the trial fails */
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		double b = best_at(json_object_get(json_array_get(t->trials, i), "curve"), (size_t)e);
 		if (!isnan(b))
@@ -260,11 +263,9 @@ static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, 
 	(void)train_loss, (void)test_loss, (void)acc;
 	tuner *t = ctx;
 	t->epochs_seen++;
-	if (t->curve && json_array_append_new(t->curve, json_real(f1))) {
-		json_decref(t->curve); /* a curve with a hole would mislead the rule: none */
-		t->curve = NULL;
-	}
-	if (t->curve && !t->stopped && below_median(t, epoch + 1, best_at(t->curve, (size_t)epoch + 1)))
+	if (json_array_append_new(t->curve, json_real(f1)))
+		t->lost = 1; /* a curve with a hole would mislead the rule */
+	if (!t->lost && !t->stopped && below_median(t, epoch + 1, best_at(t->curve, (size_t)epoch + 1)))
 		t->stopped = STOP_MEDIAN;
 	poll_trial(t);
 }
@@ -373,8 +374,10 @@ static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
 		/* all the branches half of the time, else one family alone */
 		if (t->nbranch_sets > 1 && rng_below(rng, 2))
 			apply(&x, "branches", t->branch_sets[1 + rng_below(rng, t->nbranch_sets - 1)], s);
-		double setup = est_setup(t), per = est_epoch(t, x.batch, x.hidden);
-		if (per >= 0 && setup + x.epochs * per > left) {
+		/* an "auto" epochs or batch: what the defaults resolved to */
+		int epochs = x.epochs ? x.epochs : t->def_epochs, batch = x.batch ? x.batch : t->def_batch;
+		double setup = est_setup(t), per = est_epoch(t, batch, x.hidden);
+		if (per >= 0 && setup + epochs * per > left) {
 			int cap = per > 0 ? (int)floor((left - setup) / per) : 0;
 			if (cap < 3) { /* fewer epochs than that learn nothing */
 				json_decref(s);
@@ -520,20 +523,21 @@ static void report_event(tuner *t, const char *status, const char *stopped, long
 }
 
 /* The epochs, batch and width run `run` resolved ("auto" settings have
- * their values in its stored config); 0 where unreadable. */
-static void run_shape(yj_project *p, long long run, int *epochs, int *batch, int *hidden)
+ * their values in its stored config); 0 where it has none. */
+static yj_status run_shape(yj_project *p, long long run, int *epochs, int *batch, int *hidden, yj_error *err)
 {
 	yj_run_row row;
-	yj_error e;
 	*epochs = *batch = *hidden = 0;
-	if (runs_get(p, run, &row, &e))
-		return;
+	yj_status st = runs_get(p, run, &row, err);
+	if (st)
+		return st;
 	json_t *cfg = row.config ? json_loads(row.config, 0, NULL) : NULL;
 	runs_row_free(&row);
 	*epochs = (int)json_integer_value(json_object_get(cfg, "epochs"));
 	*batch = (int)json_integer_value(json_object_get(cfg, "batch"));
 	*hidden = (int)json_integer_value(json_object_get(cfg, "hidden"));
 	json_decref(cfg);
+	return YJ_OK;
 }
 
 static const char *stop_name(int stopped)
@@ -554,7 +558,10 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	t->last_poll = 0;
 	t->stopped = STOP_NONE;
 	t->stop_said = 0;
+	t->lost = 0;
 	t->curve = json_array();
+	if (!t->curve)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	t->trial_t0 = progress_now();
 	/* its deadline: a share of the budget for the defaults, else what is left */
 	t->deadline = t->t0 + (t->trial == 1 ? TRIAL1_SHARE : 1.0) * t->budget;
@@ -575,16 +582,18 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	if (run)
 		ret = tunes_tag_run(t->p, t->id, run, err);
 	int epochs = o->epochs, batch = o->batch, hidden = o->hidden;
-	if (run)
-		run_shape(t->p, run, &epochs, &batch, &hidden);
+	if (run && !ret)
+		ret = run_shape(t->p, run, &epochs, &batch, &hidden, err);
+	if (!ret && t->lost)
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (run && t->trial == 1) {
 		t->def_epochs = epochs;
 		t->def_batch = batch;
 	}
 	json_t *tr = json_pack("{s:i, s:s, s:O, s:i, s:f}", "trial", t->trial, "status", status, "settings", settings,
 			       "epochs", epochs, "seconds", end - t->trial_t0);
-	if (!tr || !t->curve)
-		return json_decref(tr), error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (!tr)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_object_set_new(tr, "run", run ? json_integer(run) : json_null());
 	if (st && st != YJ_EINTR)
 		json_object_set_new(tr, "error", json_string(terr.msg));
@@ -663,9 +672,11 @@ static yj_status load_resumed(tuner *t, const yj_tune_row *row, uint64_t *seed, 
 	*next = 1;
 	long long *runs = NULL, *groups = NULL;
 	size_t nr = 0;
-	tunes_run_groups(t->p, &runs, &groups, &nr, err); /* only to name an interrupted trial's run */
+	st = tunes_run_groups(t->p, &runs, &groups, &nr, err); /* to name an interrupted trial's run */
 	json_array_foreach(trials, i, tr)
 	{
+		if (st)
+			break;
 		json_int_t k = json_integer_value(json_object_get(tr, "trial"));
 		json_t *c = json_deep_copy(tr);
 		if (!c || json_array_append_new(t->trials, c)) {
@@ -686,11 +697,11 @@ static yj_status load_resumed(tuner *t, const yj_tune_row *row, uint64_t *seed, 
 					json_object_set_new(c, "run", json_integer(runs[j]));
 			}
 		}
-		if (k == 1 && json_is_integer(json_object_get(c, "run"))) {
-			int h;
-			run_shape(t->p, json_integer_value(json_object_get(c, "run")), &t->def_epochs, &t->def_batch,
-				  &h);
-		}
+		int h;
+		if (k == 1 && json_is_integer(json_object_get(c, "run")) &&
+		    (st = run_shape(t->p, json_integer_value(json_object_get(c, "run")), &t->def_epochs, &t->def_batch,
+				    &h, err)))
+			break;
 		json_t *jc = json_object_get(c, "cost");
 		if (json_array_size(jc) == 2) {
 			cost *v = realloc(t->costs, (t->ncosts + 1) * sizeof *v);

@@ -23,11 +23,13 @@
 #               passed when its first epoch ends, so it stops there, done,
 #               its best epoch (1) kept and reported as "deadline"; no
 #               trial 2
-#   resume      a tune killed (SIGKILL) in its second trial, resumed with
-#               --resume: trial 1 kept (same run), the trial in flight
-#               "interrupted" (or done, if it ended first), trials 3 and 4
-#               drawn as the uninterrupted tune 1 drew them (same
-#               settings, same validation macro-F1); a done tune refuses
+#   resume      a tune (seed 3) killed (SIGKILL) once it has two trials,
+#               resumed with --resume --trials 8: the trials done before
+#               the kill kept (same runs, same figures), the trial in
+#               flight "interrupted" (unless it ended first), trials 1-8
+#               once each, every one drawn as the uninterrupted tune 1
+#               drew it (same settings); tune 2, cancelled, resumed for
+#               two more trials; a done tune refuses
 #   honesty     the report holds test figures for the winner only (its
 #               eval's "test" object), none inside any trial
 #   cancel      `tune --cancel N` from another process, and Ctrl-C
@@ -346,6 +348,14 @@ for k, t in got.items():
 if after["seed"] != 3 or final["trials"] != 8 or final["status"] != "done" or final["best_run"] != after["best_run"]:
     print("seed", after["seed"], "result", final)' killed4.json report4.json report1.json final4.json
 fi
+
+# tune 2, cancelled by --cancel above, resumed for two more trials
+n2=$(q "SELECT max(json_extract(value, '$.trial')) FROM tunes, json_each(tunes.report, '$.trials') WHERE tunes.id = 2")
+expect_exit 0 yujing tune p.yj --resume 2 --trials $((n2 + 2)) --threads 1
+expect_eq "$(q 'SELECT status FROM tunes WHERE id = 2')" done 'the cancelled tune 2, resumed, ends done'
+expect_eq "$(q "SELECT group_concat(t, ',') FROM (SELECT json_extract(value, '$.trial') AS t FROM tunes,
+	json_each(tunes.report, '$.trials') WHERE tunes.id = 2 ORDER BY t)")" "$(seq -s , 1 $((n2 + 2)))" \
+	"tune 2: trials 1-$((n2 + 2)), each once"
 
 # --------------------------------------------------------- the deadline
 
