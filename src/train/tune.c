@@ -688,6 +688,7 @@ static yj_status load_resumed(tuner *t, const yj_tune_row *row, uint64_t *seed, 
 		const char *s = json_string_value(json_object_get(c, "status"));
 		if (s && !strcmp(s, "running")) {
 			json_object_set_new(c, "status", json_string("interrupted"));
+			s = NULL; /* freed with the old value */
 			for (size_t j = 0; j < nr; j++) {
 				int named = 0;
 				for (size_t m = 0; m < json_array_size(trials) && !named; m++)
