@@ -80,6 +80,11 @@ typedef struct yj_train_opts {
 	 * loss, accuracy and macro-F1 on the part the run selects on (the
 	 * validation part; the test part on a split without one). */
 	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1);
+	/* Asked between steps once an epoch has been scored, and after each
+	 * epoch (may be NULL): nonzero ends the run as early stopping does,
+	 * done, with its best epoch so far (a partial epoch is dropped).
+	 * tune's deadlines and median rule. */
+	int (*stop_early)(void *ctx);
 	void *ctx;
 } yj_train_opts;
 
