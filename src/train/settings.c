@@ -23,6 +23,7 @@ static const char *const fusion_names[] = {"concat", "sum", NULL};    /* yj_fusi
 static const char *const pool_names[] = {"cls", "mean", NULL};        /* yj_text_pool */
 static const char *const weight_names[] = {"none", "balanced", NULL}; /* balanced 0/1 */
 static const char *const precision_names[] = {"auto", "fp32", "bf16", NULL}; /* settings_precision */
+static const char *const masking_names[] = {"token", "span", NULL};           /* yj_masking */
 
 #define T_(f) offsetof(yj_train_opts, f)
 #define P_OFF(f) offsetof(yj_pretrain_opts, f)
@@ -101,6 +102,10 @@ const yj_setting settings_pretrain[] = {
 	 N_("ids per text, [CLS] and [SEP] included")},
 	{"mask", SET_REAL, N_("X"), "0.15", 0, 1, NULL, SET_MIN_OPEN | SET_MAX_OPEN, P_OFF(mask), 0, N_("mask"), NULL,
 	 N_("fraction of the tokens predicted")},
+	{"masking", SET_CHOICE, N_("HOW"), "token", 0, 0, masking_names, SET_HELP_DEFAULT, P_OFF(masking), 0,
+	 N_("masking"), NULL,
+	 N_("how the predicted tokens are chosen: token (one by one, the default) or span (contiguous spans of "
+	    "geometric length, p 0.2, at most 10)")},
 	{"batch", SET_INT, N_("N"), "32", 1, 65536, NULL, 0, P_OFF(batch), 0, N_("batch"), NULL, N_("texts per step")},
 	{"lr", SET_REAL, N_("X"), "", 0, NOMAX, NULL, SET_MIN_OPEN | SET_HELP_DEFAULT, P_OFF(lr), 0,
 	 N_("learning rate"), N_("(auto)"), N_("peak learning rate of AdamW (default 0.0005; 0.0001 with --from)")},
@@ -893,6 +898,7 @@ char *pretrain_config_dump(const yj_pretrain_config *c)
 		return NULL;
 	if (c->precision >= 0)
 		json_object_set_new(j, "precision", json_string(nn_precision_name((nn_precision)c->precision)));
+	json_object_set_new(j, "masking", json_string(masking_names[o->masking == PRETRAIN_MASK_SPAN]));
 	json_object_set_new(j, "version", json_integer(YJ_CONFIG_VERSION));
 	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(j);
@@ -946,6 +952,7 @@ static yj_status pretrain_config_fill(yj_pretrain_config *c, long long run, yj_e
 	o->max_len = (int)get_int(&r, "max_len", 0, 0, INT_MAX);
 	o->batch = (int)get_int(&r, "batch", 0, 0, INT_MAX);
 	o->mask = get_real(&r, "mask", 0);
+	o->masking = get_choice(&r, "masking", masking_names, PRETRAIN_MASK_TOKEN); /* absent before span masking */
 	o->lr = get_real(&r, "lr", 0);
 	o->weight_decay = get_real(&r, "weight_decay", 0);
 	o->warmup = get_real(&r, "warmup", 0);
