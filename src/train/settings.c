@@ -896,9 +896,9 @@ char *pretrain_config_dump(const yj_pretrain_config *c)
 			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields);
 	if (!j)
 		return NULL;
+	json_object_set_new(j, "masking", json_string(masking_names[o->masking == PRETRAIN_MASK_SPAN]));
 	if (c->precision >= 0)
 		json_object_set_new(j, "precision", json_string(nn_precision_name((nn_precision)c->precision)));
-	json_object_set_new(j, "masking", json_string(masking_names[o->masking == PRETRAIN_MASK_SPAN]));
 	json_object_set_new(j, "version", json_integer(YJ_CONFIG_VERSION));
 	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(j);
