@@ -18,7 +18,7 @@
 # Environment: SEEDS (default "42 43 44") for the cheap arms (n-gram,
 # frozen, fused frozen); FT_SEEDS (default "42") and FT_EPOCHS (default 5)
 # for the fine-tuned arms; ARMS (default "ngram frozen fused ft ftfused")
-# to run only some.
+# to run only some; LR (default 0.005) the peak learning rate of every arm.
 set -eu
 Y=$1
 D=$2
@@ -28,6 +28,7 @@ SEEDS=${SEEDS:-42 43 44}
 FT_SEEDS=${FT_SEEDS:-42}
 FT_EPOCHS=${FT_EPOCHS:-5}
 ARMS=${ARMS:-ngram frozen fused ft ftfused}
+LR=${LR:-0.005}
 mkdir -p "$W"
 cd "$W"
 rm -f a.yj a.yj-wal a.yj-shm
@@ -44,7 +45,7 @@ run()
 	seed=$2
 	shift 2
 	t0=$(date +%s)
-	"$Y" train a.yj --seed "$seed" --threads 1 --max-len 128 --batch 32 --lr 0.005 --patience 5 "$@" \
+	"$Y" train a.yj --seed "$seed" --threads 1 --max-len 128 --batch 32 --lr "$LR" --patience 5 "$@" \
 		--json >"run-$arm-$seed.json"
 	t1=$(date +%s)
 	id=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "run-$arm-$seed.json")
