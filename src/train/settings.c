@@ -23,7 +23,7 @@ static const char *const fusion_names[] = {"concat", "sum", NULL};    /* yj_fusi
 static const char *const pool_names[] = {"cls", "mean", NULL};        /* yj_text_pool */
 static const char *const weight_names[] = {"none", "balanced", NULL}; /* balanced 0/1 */
 static const char *const precision_names[] = {"auto", "fp32", "bf16", NULL}; /* settings_precision */
-static const char *const masking_names[] = {"token", "span", NULL};           /* yj_masking */
+static const char *const masking_names[] = {"token", "span", NULL};   /* yj_masking */
 
 #define T_(f) offsetof(yj_train_opts, f)
 #define P_OFF(f) offsetof(yj_pretrain_opts, f)
@@ -886,17 +886,17 @@ char *pretrain_config_dump(const yj_pretrain_config *c)
 	const yj_pretrain_opts *o = &c->o;
 	json_t *fields = c->fields ? json_incref(c->fields) : json_array();
 	json_t *j = json_pack("{s:s, s:s, s:s*, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
-			      "s:f, s:I, s:i, s:I, s:I, s:o}",
+			      "s:f, s:I, s:i, s:I, s:I, s:o, s:s}",
 			      "branches", "pretrain", "config", o->config ? o->config : "tiny", "from", o->from,
 			      "vocab", o->vocab ? o->vocab : "", "vocab_size", c->vocab_size, "layers", c->layers,
 			      "hidden", c->hidden, "heads", c->heads, "intermediate", c->intermediate, "epochs",
 			      o->epochs, "max_len", o->max_len, "batch", o->batch, "mask", (double)o->mask, "lr",
 			      (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup,
 			      "clip", (double)o->clip, "seed", (json_int_t)o->seed, "threads", c->threads, "texts",
-			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields);
+			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields, "masking",
+			      masking_names[o->masking == PRETRAIN_MASK_SPAN]);
 	if (!j)
 		return NULL;
-	json_object_set_new(j, "masking", json_string(masking_names[o->masking == PRETRAIN_MASK_SPAN]));
 	if (c->precision >= 0)
 		json_object_set_new(j, "precision", json_string(nn_precision_name((nn_precision)c->precision)));
 	json_object_set_new(j, "version", json_integer(YJ_CONFIG_VERSION));
