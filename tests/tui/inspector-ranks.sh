@@ -1,9 +1,13 @@
 #!/bin/sh
-# inspector-ranks.sh - the inspector lists the characters `explain` scores
-# with their rank and score (issue 14, investigator item 6; before: only
-# highlighted in the text, no scores on screen): the first and the second
-# of `explain --json`'s tokens, as "1. C +S" and "2. C +S".
+# inspector-ranks.sh - the inspector lists the units `explain` scores with
+# their rank and score (issue 14, investigator item 6; before: only
+# highlighted in the text, no scores on screen), and for English text the
+# units are words, not letters: the first and the second of `explain
+# --json`'s tokens, as "1. WORD +S" and "2. WORD +S", both words of the
+# case's text.  Under valgrind (tmux.sh, TUI_VALGRIND): the units' texts
+# are the explanation's own strings now.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
+TUI_VALGRIND=${TUI_VALGRIND:-yes}
 . "$top_srcdir/tests/tui/tmux.sh"
 
 [ -n "$PY" ] || skip_all "python3 is needed to read the JSON"
@@ -23,6 +27,13 @@ yujing init p.yj >/dev/null && yujing import p.yj -s cases -k id -l category --t
 yujing explain p.yj --case b0 --json >ex.json || bail_out "explain b0 failed"
 first=$($PY -c 'import json; t=json.load(open("ex.json"))["tokens"][0]; print("1. %s %+.4f" % (t["text"], t["score"]))')
 second=$($PY -c 'import json; t=json.load(open("ex.json"))["tokens"][1]; print("2. %s %+.4f" % (t["text"], t["score"]))')
+py_check 'explain b0: its first two units are words of its text' '
+import json
+t = json.load(open("ex.json"))["tokens"]
+words = "burglary window broken at night".split()
+for u in t[:2]:
+    if u["unit"] != "word" or u["text"] not in words or words.index(u["text"]) != "burglary window broken at night"[:u["offset"]].count(" "):
+        print(u)'
 
 tui_start 120 40
 keys 5
@@ -30,7 +41,7 @@ wait_screen 'Cases (' 'the Cases view'
 keys /
 keys_text b0
 keys Enter Enter
-wait_screen 'rank: character, drop in the logit without it' 'the inspector lists the scored characters'
+wait_screen 'rank: word or character, drop in the logit without it' 'the inspector lists the scored words'
 wait_screen "$first" "the first with its score, as explain gives it ($first)"
 check "the second too ($second)" grep -qF "$second" "$T/screen.txt"
 tui_quit
