@@ -246,7 +246,7 @@ tests_nn_test_fusion_SOURCES = tests/nn/test-fusion.c
 tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
 TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh
-EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh tests/cli/mm-data.sh
+EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh tests/cli/occlusion-check.py tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
 EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
 ## One cleaning engine: kept rows through predict --source give the

@@ -19,7 +19,7 @@
 #              tests/reference/occlusion_ref.py (its own units, hashing
 #              and head from the stored weights), 1e-4: the top ten, and
 #              each token's text, kind and score against the reference's
-#              unit at its offset
+#              unit at its offset (tests/cli/occlusion-check.py)
 #   text       the table ranks the units: "1" and BURGLARY on the first
 #              line under its heading
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
@@ -104,24 +104,9 @@ for r in csv.DictReader(open("cases.csv", encoding="utf-8")):
 	$PY "$top_srcdir/tests/reference/occlusion_ref.py" p.yj 1 "$(cat "text-$k")" >"ref-$k.json" ||
 		bail_out "occlusion_ref.py failed on $k"
 done
-py_check 'U1, U2, c001: the unit scores equal the reference (top ten; text, kind, score at each offset; 1e-4)' '
-import json
-bad = []
-T = json.load(open("eval.json")).get("calibration", {}).get("temperature", 1)
-for k in ("U1", "U2", "c001"):
-    e, r = json.load(open("ex-%s.json" % k, encoding="utf-8")), json.load(open("ref-%s.json" % k, encoding="utf-8"))
-    units = {a: (u, kind, x / T) for u, kind, a, x in r["units"]}
-    if e["predicted"] != r["predicted"] or abs(e["output"]["logit"] - r["logit"] / T) > 1e-4:
-        bad.append("%s: predicted %s %s" % (k, e["predicted"], r["predicted"]))
-    top = sorted((x for _, _, x in units.values()), reverse=True)[:10]
-    got = [t["score"] for t in e["tokens"]]
-    if len(got) != len(top) or any(abs(a - b) > 1e-4 for a, b in zip(got, top)):
-        bad.append("%s: top scores %s, reference %s" % (k, got, top))
-    for t in e["tokens"]:
-        u = units.get(t["offset"])
-        if not u or u[:2] != (t["text"], t["unit"]) or abs(u[2] - t["score"]) > 1e-4:
-            bad.append("%s: token %s, reference %s" % (k, t, u))
-print("\n".join(bad), end="")'
+check 'U1, U2, c001: the unit scores equal the reference (top ten; text, kind, score at each offset; 1e-4)' \
+	$PY "$top_srcdir/tests/cli/occlusion-check.py" eval.json ngram:narrative \
+	ex-U1.json ref-U1.json ex-U2.json ref-U2.json ex-c001.json ref-c001.json
 
 expect_exit 0 yujing explain p.yj --case U1
 cp "$T/stdout" ex-U1.txt

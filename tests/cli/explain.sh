@@ -144,27 +144,9 @@ done
 # the calibrated model, divided by the run's temperature (eval --json).
 expect_exit 0 yujing eval p.yj --run 2 --json
 cp "$T/stdout" eval2.json
-python3 -c '
-import json, sys
-bad = []
-T = json.load(open("eval2.json")).get("calibration", {}).get("temperature", 1)
-for k in sys.argv[1:]:
-    e, r = json.load(open("occ-%s.json" % k)), json.load(open("ref-%s.json" % k))
-    r["logit"] /= T
-    units = {a: (u, kind, x / T) for u, kind, a, x in r["units"]}
-    if e["temperature"] != T:
-        bad.append("%s: explain temperature %s, eval %s" % (k, e["temperature"], T))
-    if e["predicted"] != r["predicted"] or abs(e["output"]["logit"] - r["logit"]) > 1e-4:
-        bad.append("%s: predicted %s %s, logit %.6f %.6f" % (k, e["predicted"], r["predicted"], e["output"]["logit"], r["logit"]))
-    top = sorted((x for _, _, x in units.values()), reverse=True)[:10]
-    got = [t["score"] for t in e["tokens"]]
-    if len(got) != len(top) or any(abs(a - b) > 1e-4 for a, b in zip(got, top)):
-        bad.append("%s: top scores %s, reference %s" % (k, got, top))
-    for t in e["tokens"]:
-        u = units.get(t["offset"])
-        if t["branch"] != "ngram:narrative" or not u or u[:2] != (t["text"], t["unit"]) or abs(u[2] - t["score"]) > 1e-4:
-            bad.append("%s: token %s, reference %s" % (k, t, u))
-if bad: print("\n".join(bad))' K9001 K0001 K0100 >occ.out 2>&1 || echo 'the check failed' >>occ.out
+python3 "$top_srcdir/tests/cli/occlusion-check.py" eval2.json ngram:narrative \
+	occ-K9001.json ref-K9001.json occ-K0001.json ref-K0001.json occ-K0100.json ref-K0100.json >occ.out 2>&1 ||
+	echo 'the check failed' >>occ.out
 if [ ! -s occ.out ]; then
 	ok 'n-gram occlusion scores = the reference from the stored weights (3 cases, top ten, 1e-4)'
 else
