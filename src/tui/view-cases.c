@@ -5,8 +5,8 @@
  * worker.  `m` keeps only the misclassified ones, `/` searches by key or
  * text.  Enter opens the inspector: the case's rows per source
  * as the run's cleaning left them (cases_rows: filled and replaced cells
- * marked, with their raw values), its text with the characters that mattered most
- * highlighted, the top-5 probabilities as bars, and each branch's Shapley
+ * marked, with their raw values), its text with the words (of Latin text)
+ * and characters that mattered most highlighted, the top-5 probabilities as bars, and each branch's Shapley
  * contribution as a signed bar next to the base value: the numbers of
  * `yujing explain --json`, from the same explain_case().
  */
@@ -823,9 +823,10 @@ const tui_view_ops tui_view_cases = {
 	.title = N_("Cases"),
 	.about = N_("The test cases of the active split (and the unlabeled ones) with their true and "
 		    "predicted category and the confidence, as the latest trained run predicts them. "
-		    "Enter inspects one case: its rows per source, its text with the characters that "
-		    "mattered most highlighted, the top-5 probabilities, and each branch's Shapley "
-		    "contribution with the base value (as `yujing explain` reports them)."),
+		    "Enter inspects one case: its rows per source, its text with the words and characters "
+		    "that mattered most highlighted, the top-5 probabilities, each branch's Shapley "
+		    "contribution with the base value, and the units ranked with their scores (as "
+		    "`yujing explain` reports them)."),
 	.keys = keys,
 	.open = cases_open,
 	.close = cases_close,
