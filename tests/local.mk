@@ -155,6 +155,10 @@ check_PROGRAMS += tests/unit/test-alerts
 tests_unit_test_alerts_SOURCES = tests/unit/test-alerts.c
 tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
+check_PROGRAMS += tests/unit/test-explain
+tests_unit_test_explain_SOURCES = tests/unit/test-explain.c
+tests_unit_test_explain_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_explain_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
 ## yujing tune: trials tagged, the winner on validation, cancelling.
