@@ -39,7 +39,11 @@ mean of runs from before too):
     v     ngram.0.bias + sum_r x_r W[r]
     z     classifier.weight v + classifier.bias + sum_r x_r U[r]
           (U = ngram.0.direct, the direct path; fusion.h)
-The prediction is argmax z.
+    a     z - tau log(prior), when the run stored a logit adjustment
+          (runs.metrics "calibration": "tau", "log_priors"); else z
+The prediction is argmax a, and "logit" is a[pred] (the temperature is
+left to the caller); the adjustment is the same with or without a unit, so
+the scores are differences of z.
 Prints JSON: {"predicted", "logit", "units": [[text, "word" | "character",
 offset in characters, score], ...]} with every unit in text order.  With
 --tokens: the ten units with the highest scores (the earlier first on a
@@ -176,6 +180,9 @@ def main():
         "AND b.kind = 'weights' WHERE r.id = ?" if blobs else
         "SELECT features, config, labels, weights FROM runs WHERE id = ?", (run,)).fetchone()
     feats, config, labels = json.loads(feats), json.loads(config), json.loads(labels)
+    (metrics,) = db.execute("SELECT metrics FROM runs WHERE id = ?", (run,)).fetchone()
+    cal = (json.loads(metrics) if metrics else {}).get("calibration") or {}
+    tau, logp = cal.get("tau") or 0, cal.get("log_priors")
     ngrams = [f for f in feats if f.get("mode") == "ngram"]
     if branch is None:
         assert len(ngrams) == len(feats) == 1, "without BRANCH: a run of one n-gram branch and nothing else"
@@ -226,7 +233,8 @@ def main():
         return [z[k] + sum(C[k * F + at + d] * v[d] for d in range(D)) for k in range(K)]
 
     z = logits(text)
-    pred = max(range(K), key=lambda k: z[k]) if branch is None else labels.index(category)
+    a = [z[k] - (tau * logp[k] if tau and logp else 0) for k in range(K)]
+    pred = max(range(K), key=lambda k: a[k]) if branch is None else labels.index(category)
     scores = [[text[a:b], kind, a, z[pred] - logits(text[:a] + text[b:])[pred]] for a, b, kind in units(text)]
     if tokens:
         top = sorted(scores, key=lambda s: (-s[3], s[2]))[:10]
@@ -234,7 +242,7 @@ def main():
         print(json.dumps([{"branch": name, "text": u, "score": x, "unit": kind, "offset": a} for u, kind, a, x in top],
                          ensure_ascii=False))
         return
-    print(json.dumps({"predicted": labels[pred], "logit": z[pred] if branch is None else None, "units": scores},
+    print(json.dumps({"predicted": labels[pred], "logit": a[pred] if branch is None else None, "units": scores},
                      ensure_ascii=False))
 
 
