@@ -2,9 +2,8 @@
  * explain.h - why a run predicts what it does for one case: exact Shapley
  * values over the branches and the units (words of Latin text, CJK
  * characters) of each n-gram branch's text that mattered most, as a typed
- * result (the workbench's Cases
- * inspector draws it) with one serialiser to JSON (`yujing explain
- * --json`).
+ * result (the workbench's Cases inspector draws it) with one serialiser to
+ * JSON (`yujing explain --json`).
  */
 #ifndef YUJING_TRAIN_EXPLAIN_H
 #define YUJING_TRAIN_EXPLAIN_H
