@@ -33,12 +33,14 @@
  * `mask` at their own vectors u[i] and the others at their baselines,
  * divided by the run's temperature (inv_t = 1/T): the logits of the
  * calibrated model, whose softmax is the probability predict shows
- * (report.h). */
+ * (report.h).  `failed` is set when a value could not be computed (out of
+ * memory: the logits are then 0), and the explanation fails at its end. */
 typedef struct {
 	const yj_mm *m;
 	int np;
 	double **u, **base;
 	double inv_t;
+	int failed;
 } game;
 
 static void head(void *ctx, uint32_t mask, double *out)
@@ -47,7 +49,10 @@ static void head(void *ctx, uint32_t mask, double *out)
 	const double *v[FUSION_MAX];
 	for (int i = 0; i < g->np; i++)
 		v[i] = mask >> i & 1 ? g->u[i] : g->base[i];
-	mm_head_logits(g->m, v, out);
+	if (mm_head_logits(g->m, v, out)) {
+		g->failed = 1;
+		memset(out, 0, (size_t)g->m->cfg.nclasses * sizeof *out);
+	}
 	for (int k = 0; g->inv_t != 1 && k < g->m->cfg.nclasses; k++)
 		out[k] *= g->inv_t;
 }
@@ -254,6 +259,10 @@ static yj_status branch_units(const yj_run_model *rm, game *g, int t, size_t idx
 			g->u[S + t] = occl;
 			head(g, (uint32_t)((1u << g->np) - 1), z);
 			g->u[S + t] = save;
+			if (g->failed) {
+				st = oom(err);
+				goto out;
+			}
 			list[n++] = (scored){i, w, c, kind, out_logit - z[pred]};
 		}
 		c += wc;
@@ -578,9 +587,9 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		goto out;
 	const float *pr = rm->m.fu.probs;
 	int pred = vec_argmax(pr, K);
-	game g = {&rm->m, np, u, base, 1 / rm->temperature};
+	game g = {&rm->m, np, u, base, 1 / rm->temperature, 0};
 	yj_shapley sh;
-	if (fusion_shapley(np, K, pred, head, &g, &sh)) {
+	if (fusion_shapley(np, K, pred, head, &g, &sh) || g.failed) {
 		st = oom(err);
 		goto out;
 	}
@@ -600,6 +609,8 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		st = branch_units(rm, &g, t, idx, pred, sh.out_logit, ex, err);
 	for (int s = 0; s < rm->m.cfg.mlp.nsrc && (size_t)s < rm->nf && !st; s++)
 		st = source_fields(rm, &g, s, idx, pred, ex, err);
+	if (!st && g.failed)
+		st = oom(err);
 out:
 	for (int i = 0; i < np; i++) {
 		free(u[i]);
