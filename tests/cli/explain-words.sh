@@ -20,6 +20,8 @@
 #              and head from the stored weights), 1e-4: the top ten, and
 #              each token's text, kind and score against the reference's
 #              unit at its offset (tests/cli/occlusion-check.py)
+#   adjusted   the same for a run with --adjust 1, whose logits are less
+#              log(prior)
 #   text       the table ranks the units: "1" and BURGLARY on the first
 #              line under its heading
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
@@ -107,6 +109,23 @@ done
 check 'U1, U2, c001: the unit scores equal the reference (top ten; text, kind, score at each offset; 1e-4)' \
 	$PY "$top_srcdir/tests/cli/occlusion-check.py" eval.json ngram:narrative \
 	ex-U1.json ref-U1.json ex-U2.json ref-U2.json ex-c001.json ref-c001.json
+
+# A run with a fixed logit adjustment (tau 1): the reference subtracts
+# tau log(prior) from its logits as the run stored them; the scores, as
+# differences, do not change by it
+expect_exit 0 yujing train p.yj --branches ngram --epochs 20 --batch 16 --hidden 8 --lr 0.01 --threads 1 --adjust 1
+for k in U1 c001; do
+	expect_exit 0 yujing explain p.yj --run 2 --case $k --json
+	cp "$T/stdout" "ex2-$k.json"
+	$PY "$top_srcdir/tests/reference/occlusion_ref.py" p.yj 2 "$(cat "text-$k")" >"ref2-$k.json" ||
+		bail_out "occlusion_ref.py failed on $k (run 2)"
+done
+expect_exit 0 yujing eval p.yj --run 2 --json
+cp "$T/stdout" eval2.json
+py_check 'run 2 stored tau 1' 'import json; t = json.load(open("eval2.json"))["calibration"]["tau"]; print("" if t == 1 else t, end="")'
+check 'run 2 (tau 1): U1 and c001 equal the reference, the adjusted logit too' \
+	$PY "$top_srcdir/tests/cli/occlusion-check.py" eval2.json ngram:narrative \
+	ex2-U1.json ref2-U1.json ex2-c001.json ref2-c001.json
 
 expect_exit 0 yujing explain p.yj --case U1
 cp "$T/stdout" ex-U1.txt
