@@ -155,6 +155,10 @@ check_PROGRAMS += tests/unit/test-alerts
 tests_unit_test_alerts_SOURCES = tests/unit/test-alerts.c
 tests_unit_test_alerts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alerts_LDADD = $(TRAIN_LIBS)
+check_PROGRAMS += tests/unit/test-explain
+tests_unit_test_explain_SOURCES = tests/unit/test-explain.c
+tests_unit_test_explain_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_explain_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/train.sh
 EXTRA_DIST += tests/cli/train.sh tests/nn/golden/mlp.json
 ## yujing tune: trials tagged, the winner on validation, cancelling.
@@ -251,8 +255,8 @@ check_PROGRAMS += tests/nn/test-fusion
 tests_nn_test_fusion_SOURCES = tests/nn/test-fusion.c
 tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
-TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh
-EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/mm-data.sh
+TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh
+EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh tests/cli/occlusion-check.py tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
 EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
 ## One cleaning engine: kept rows through predict --source give the
