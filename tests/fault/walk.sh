@@ -9,7 +9,7 @@
 #   YUJING=build/yujing sh tests/fault/walk.sh [--every K] [COMMAND...]
 #
 # COMMANDs (default: all): init import sources profile clean split train
-# eval predict (a 2-epoch run of a small structured model).  Each
+# eval predict explain (a 2-epoch run of a small structured model).  Each
 # runs in a fresh copy of its inputs (a project made by the commands
 # before it), so a failed write never feeds the next run.  --every K
 # injects at every Kth allocation only (a quicker pass).
@@ -18,7 +18,10 @@
 #   error     exit status 1 or 2 and a message on standard error
 #   absorbed  exit status 0 (the allocation was optional: e.g. a cache)
 # Anything else fails the walk: a signal, another exit status, an exit 1
-# without a message, or any ASan/LSan/UBSan report.  The last lines are a
+# without a message, or any ASan/LSan/UBSan report; and an absorbed run
+# whose standard output differs from the unfaulted run's, for a command
+# whose output is the same twice without faults (an absorbed fault must
+# not change a result: a key lost from a JSON, a case left out).  The last lines are a
 # table per command: allocations, faults injected, errors, absorbed,
 # failures.  Exit status 1 when any run failed.  WALK_SHOW_ABSORBED=1
 # lists the absorbed runs (YJ_FAILMALLOC_TRACE=1 YJ_FAILMALLOC=N shows
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-all='init import sources profile clean split train eval predict'
+all='init import sources profile clean split train eval predict explain'
 [ -n "$cmds" ] || cmds=$all
 : "${YUJING:?set YUJING to the yujing of a build configured with --enable-fault-injection}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/yj-fault.XXXXXX") || exit 1
@@ -71,6 +74,7 @@ args()
 	train) echo "train p.yj --epochs 2 --batch 8 --hidden 4 --threads 1" ;;
 	eval) echo "eval p.yj" ;;
 	predict) echo "predict p.yj --unlabeled" ;;
+	explain) echo "explain p.yj --case U1 --json" ;;
 	*) return 1 ;;
 	esac
 }
@@ -98,6 +102,17 @@ for c in $cmds; do
 		exit 1
 	}
 	read -r total _ <count
+	# the unfaulted output, kept when it is the same twice
+	rm -f p.yj p.yj-wal p.yj-shm
+	[ "$c" = init ] || cp "before-$c.yj" p.yj
+	# shellcheck disable=SC2086
+	YJ_FAILMALLOC=0 "$YUJING" $a >ref.out 2>/dev/null
+	rm -f p.yj p.yj-wal p.yj-shm
+	[ "$c" = init ] || cp "before-$c.yj" p.yj
+	# shellcheck disable=SC2086
+	YJ_FAILMALLOC=0 "$YUJING" $a >ref2.out 2>/dev/null
+	same=0
+	cmp -s ref.out ref2.out && same=1
 	n=$every injected=0 errors=0 absorbed=0 bad=0
 	while [ "$n" -le "$total" ]; do
 		rm -f p.yj p.yj-wal p.yj-shm
@@ -109,6 +124,8 @@ for c in $cmds; do
 		why=
 		if grep -q 'Sanitizer\|runtime error:' err; then
 			why="sanitizer report"
+		elif [ "$rc" -eq 0 ] && [ "$same" = 1 ] && ! cmp -s out ref.out; then
+			why="exit 0, but its output differs from the unfaulted run's"
 		elif [ "$rc" -eq 0 ]; then
 			absorbed=$((absorbed + 1))
 			[ -n "${WALK_SHOW_ABSORBED:-}" ] && echo "absorbed: yujing $a, allocation $n"
