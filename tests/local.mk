@@ -249,6 +249,8 @@ TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
 EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
+TESTS += tests/cli/alerts-pr.sh
+EXTRA_DIST += tests/cli/alerts-pr.sh
 ## One cleaning engine: kept rows through predict --source give the
 ## training-time probabilities (issue 12).
 TESTS += tests/cli/predict-kept.sh

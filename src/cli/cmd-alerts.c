@@ -161,8 +161,12 @@ static void report_text(json_t *r, int every)
 	cli_table_align(t, 0, 1);
 	for (int c = 2; c < 7; c++)
 		cli_table_align(t, c, 1);
+	size_t i;
+	json_t *c, *cats = json_object_get(r, "categories");
+	int any_own = 0;
+	json_array_foreach(cats, i, c) any_own |= json_is_true(json_object_get(c, "own"));
 	for (size_t k = 0;; k++) {
-		json_t *c = k ? json_array_get(json_object_get(r, "categories"), k - 1) : json_object_get(r, "all");
+		c = k ? json_array_get(cats, k - 1) : json_object_get(r, "all");
 		if (!c)
 			break;
 		if (k && !every && !json_is_true(json_object_get(c, "own")))
@@ -172,10 +176,10 @@ static void report_text(json_t *r, int every)
 		if (k)
 			snprintf(name, sizeof name, "%s", cli_esc(json_string_value(json_object_get(c, "category"))));
 		else if (json_object_get(c, "categories"))
-			snprintf(name, sizeof name, _("every other category (%lld)"),
-				 (long long)json_integer_value(json_object_get(c, "categories")));
+			snprintf(name, sizeof name, any_own ? _("every other category (%zu)") : _("every category (%zu)"),
+				 (size_t)json_integer_value(json_object_get(c, "categories")));
 		else
-			snprintf(name, sizeof name, "%s", _("every other category"));
+			snprintf(name, sizeof name, "%s", any_own ? _("every other category") : _("every category"));
 		const char *keys[] = {"precision", "recall", "alerts", "true_alerts", "true_cases"};
 		for (int j = 0; j < 5; j++) {
 			json_t *x = json_object_get(c, keys[j]);
