@@ -351,8 +351,8 @@ TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-
 EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
 
 ## issue 14, the analyst's and investigator's paths (second session)
-TESTS += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
-EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
+TESTS += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh tests/tui/warnings-pr.sh
+EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh tests/tui/warnings-pr.sh
 
 ## Comparing two runs (issue 14): McNemar worked by hand, the paired
 ## bootstrap against tests/reference/compare_ref.py (scikit-learn).

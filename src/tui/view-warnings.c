@@ -307,6 +307,15 @@ static void fmt_ratio(double x, char *buf, size_t n)
 		snprintf(buf, n, "%.4f", x);
 }
 
+/* Whether category has a threshold of its own. */
+static int has_own(const yj_thresholds *t, const char *category)
+{
+	for (size_t j = 0; j < t->n; j++)
+		if (!strcmp(t->category[j], category))
+			return 1;
+	return 0;
+}
+
 /* What each threshold would have flagged on validation: a title line,
  * then (when measured) a header and one row per threshold, the one for
  * every other category first, at most half of r's height.  Returns the
@@ -390,14 +399,15 @@ static int draw_pr(const warn_state *s, tui_rect r)
 		const char *name = other;
 		double thr = s->thr.all;
 		if (j) {
-			/* the j-th threshold set one by one that the run knows */
-			while (k < s->thr.n && alerts_valid_category(v, s->thr.category[k]) < 0)
+			/* the next category of the run (in its order, as `alerts`
+			 * lists them) that has a threshold of its own */
+			while (k < v->K && !has_own(&s->thr, v->category[k]))
 				k++;
-			if (k == s->thr.n)
+			if (k == v->K)
 				break;
-			name = s->thr.category[k];
-			thr = s->thr.p[k];
-			alerts_pr_category(v, (size_t)alerts_valid_category(v, name), thr, &pr);
+			name = v->category[k];
+			thr = thresholds_get(&s->thr, name);
+			alerts_pr_category(v, k, thr, &pr);
 			k++;
 		}
 		char cell[NC][64];
