@@ -261,7 +261,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	else if (!v.n)
 		snprintf(note, sizeof note,
 			 _("run %lld: its split %lld has no validation part, so no precision or recall is measured (the "
-			   "test part is kept for the run's report; split with --valid to have one)"),
+			   "test part is kept for the run's report)"),
 			 v.run, v.split);
 	if (a.cases) {
 		if (!v.n) {
@@ -280,8 +280,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			rc = cli_fail(&err);
 			goto out;
 		}
-		if (what == THRESHOLD_NOT_OWN)
-			fprintf(stderr, _("%s had no threshold of its own\n"), cli_esc(cat));
+		if (what == THRESHOLD_NOT_OWN) {
+			fprintf(stderr, _("%s had no threshold of its own"), cli_esc(cat));
+			fputc('\n', stderr);
+		}
 		free(cat);
 	}
 	if (a.nset && thresholds_save(p, &t, &err)) {
