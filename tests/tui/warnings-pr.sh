@@ -9,8 +9,9 @@
 #   derived by hand from the split's validation counts (x 3, y 5, z 4 of
 #   12): x at 0 gives 3 true of 12 alerts, and every other category (z) at
 #   0 gives 4 of 12.  A misspelt category is refused and changes nothing;
-#   what the view stored is what `yujing alerts` reports.  A run whose
-#   split has no validation part is said so.  Under valgrind.
+#   what the view stored is what `yujing alerts` reports.  At the prompt,
+#   Tab completes a category after `predict --alert` and `alerts --set`.
+#   A run whose split has no validation part is said so.  Under valgrind.
 TUI_VALGRIND=${TUI_VALGRIND:-yes}
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
@@ -100,6 +101,18 @@ keys Enter
 wait_screen 'thresholds: 0.00 · y' 't sets every other category to 0'
 wait_check 'every other category (z) at 0: 12 alerts, 4 true, 4 in validation (by hand)' \
 	sh -c "grep -q '0\\.00  every other category (1)  *0\\.3333  *1\\.0000  *12  *4  *4\$' '$T/screen.txt'"
+# Tab completes a category after predict --alert (then >=) and after
+# alerts --set (then =).
+line_is() { tail -n 1 "$T/screen.txt" | grep -qF -- ":$1"; }
+keys :
+keys_text 'predict --unlabeled --alert y'
+keys Tab
+wait_check 'predict --alert completes a category and >=' line_is 'predict --unlabeled --alert y>='
+keys C-u
+keys_text 'alerts --set z'
+keys Tab
+wait_check 'alerts --set completes a category and =' line_is 'alerts --set z='
+keys C-u Escape
 tui_quit 'q quits'
 yujing alerts p.yj --json >stored.json
 $PY "$REF" json cases.jsonl 0 "y=$ty" x=0 <stored.json >diff.out 2>&1
