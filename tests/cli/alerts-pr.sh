@@ -18,27 +18,12 @@
 
 [ -n "${SQLITE3:-}" ] || bail_out "SQLITE3 is not set (the sqlite3 program)"
 q() { "$SQLITE3" -batch -noheader p.yj "$1"; }
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p"; then
-		PY=$_p
-		break
-	fi
-done
+PY=${PYTHON3:-python3}
+have "$PY" || PY=
 REF=$top_srcdir/tests/reference/alerts_pr.py
 
-# 114 labelled cases in three categories and 6 unlabeled (Park-Miller, as
-# model-of-record.sh).
-awk '
-function rnd() { seed = (16807 * seed) % 2147483647; return seed / 2147483647 }
-BEGIN {
-	seed = 77
-	print "case_id,a,b,category" > "cases.csv"
-	for (i = 1; i <= 120; i++) {
-		a = rnd(); b = rnd()
-		printf "C%03d,%.4f,%.4f,%s\n", i, a, b, (i > 114 ? "" : a > b + 0.3 ? "x" : a > b - 0.2 ? "y" : "z") > "cases.csv"
-	}
-}' </dev/null
+# 114 labelled cases in three categories and 6 unlabeled (fixtures README).
+cp "$FIXTURES/xyz_120.csv" cases.csv
 OPTS='--batch 16 --hidden 8 --threads 1 --lr 0.01 --patience 0'
 
 expect_exit 0 yujing init p.yj

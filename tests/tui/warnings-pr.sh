@@ -19,18 +19,8 @@ TUI_VALGRIND=${TUI_VALGRIND:-yes}
 [ -n "$PY" ] || skip_all "python3 is needed to compute the expected rows"
 REF=$top_srcdir/tests/reference/alerts_pr.py
 
-# The data of tests/cli/alerts-pr.sh: 114 labelled cases in three
-# categories, 6 unlabeled.
-awk '
-function rnd() { seed = (16807 * seed) % 2147483647; return seed / 2147483647 }
-BEGIN {
-	seed = 77
-	print "case_id,a,b,category" > "cases.csv"
-	for (i = 1; i <= 120; i++) {
-		a = rnd(); b = rnd()
-		printf "C%03d,%.4f,%.4f,%s\n", i, a, b, (i > 114 ? "" : a > b + 0.3 ? "x" : a > b - 0.2 ? "y" : "z") > "cases.csv"
-	}
-}' </dev/null
+# 114 labelled cases in three categories, 6 unlabeled (fixtures README).
+cp "$FIXTURES/xyz_120.csv" cases.csv
 OPTS='--batch 16 --hidden 8 --threads 1 --lr 0.01 --patience 0'
 # shellcheck disable=SC2086 # OPTS splits into words
 yujing init p.yj >/dev/null &&
