@@ -93,6 +93,19 @@ static int add_pr(json_t *o, double thr, const yj_alert_pr *pr)
 	return bad;
 }
 
+/* Append category c (NULL when it could not be made) with its figures to
+ * cats; c is taken in every case.  Non-zero when out of memory. */
+static int add_category(json_t *cats, json_t *c, double thr, const yj_alert_pr *pr)
+{
+	if (!c)
+		return -1;
+	if (add_pr(c, thr, pr)) {
+		json_decref(c);
+		return -1;
+	}
+	return json_array_append_new(cats, c);
+}
+
 /* The thresholds and (when v has validation cases) what they flag, as
  * JSON; NULL when out of memory.  v NULL: no run to measure on. */
 static json_t *report_json(const yj_thresholds *t, const yj_alert_valid *v, const char *note)
@@ -122,14 +135,13 @@ static json_t *report_json(const yj_thresholds *t, const yj_alert_valid *v, cons
 		json_t *c = json_pack("{s:s, s:b}", "category", v->category[k], "own", own);
 		if (measured)
 			alerts_pr_category(v, k, thresholds_get(t, v->category[k]), &pr);
-		bad |= !c || add_pr(c, thresholds_get(t, v->category[k]), measured ? &pr : NULL) ||
-		       json_array_append_new(cats, c);
+		bad |= add_category(cats, c, thresholds_get(t, v->category[k]), measured ? &pr : NULL);
 	}
 	for (size_t j = 0; j < t->n && !bad; j++) {
 		if (v && alerts_valid_category(v, t->category[j]) >= 0)
 			continue;
 		json_t *c = json_pack("{s:s, s:b}", "category", t->category[j], "own", 1);
-		bad |= !c || add_pr(c, t->p[j], NULL) || json_array_append_new(cats, c);
+		bad |= add_category(cats, c, t->p[j], NULL);
 	}
 	bad |= json_object_set(o, "all", all) || json_object_set(o, "categories", cats);
 	json_decref(all);

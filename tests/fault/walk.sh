@@ -9,7 +9,8 @@
 #   YUJING=build/yujing sh tests/fault/walk.sh [--every K] [COMMAND...]
 #
 # COMMANDs (default: all): init import sources profile clean split train
-# eval predict (a 2-epoch run of a small structured model).  Each
+# eval predict alerts (a 2-epoch run of a small structured model; alerts
+# measures it on the split's 2 validation cases).  Each
 # runs in a fresh copy of its inputs (a project made by the commands
 # before it), so a failed write never feeds the next run.  --every K
 # injects at every Kth allocation only (a quicker pass).
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-all='init import sources profile clean split train eval predict'
+all='init import sources profile clean split train eval predict alerts'
 [ -n "$cmds" ] || cmds=$all
 : "${YUJING:?set YUJING to the yujing of a build configured with --enable-fault-injection}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/yj-fault.XXXXXX") || exit 1
@@ -71,6 +72,7 @@ args()
 	train) echo "train p.yj --epochs 2 --batch 8 --hidden 4 --threads 1" ;;
 	eval) echo "eval p.yj" ;;
 	predict) echo "predict p.yj --unlabeled" ;;
+	alerts) echo "alerts p.yj --set fraud=0.3 --all" ;;
 	*) return 1 ;;
 	esac
 }
