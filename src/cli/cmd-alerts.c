@@ -255,7 +255,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		return cli_usage_error(cmd, _("expected one project file"));
 	if (a.cases && (a.json || a.nset || a.all))
 		return cli_usage_error(cmd, _("--cases prints the validation cases only: not with --json, --set or --all"));
-	if ((a.nset ? project_open : project_open_readonly)(argv[i], &p, &err) || thresholds_load(p, &t, &err)) {
+	/* read-write also without --set: loading the run may store text
+	 * vectors its frozen encoder had not cached (textbranch.h), as explain */
+	if (project_open(argv[i], &p, &err) || thresholds_load(p, &t, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
