@@ -128,30 +128,42 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	cli_table_print(t, stdout, 2);
 	cli_table_free(t);
 	if (json_array_size(json_object_get(ex, "tokens"))) {
-		printf("%s\n", _("characters that mattered most (drop in the logit without each):"));
-		int tw = 0;
+		/* branch (padded to the widest, 14 columns at least), rank
+		 * (from 1 in each branch), the unit cut to 30 columns, its
+		 * score */
+		printf("%s\n", _("words and characters that mattered most, ranked (drop in the logit without each):"));
+		int tw = 0, bw = 14, rank = 0;
+		char cut[160];
 		json_array_foreach(json_object_get(ex, "tokens"), j, v)
 		{
 			int w = width_str(json_string_value(json_object_get(v, "text")));
+			int b = width_str(json_string_value(json_object_get(v, "branch")));
 			tw = w > tw ? w : tw;
+			bw = b > bw ? b : bw;
 		}
+		tw = tw < 30 ? tw : 30;
+		const char *prev = NULL;
 		json_array_foreach(json_object_get(ex, "tokens"), j, v)
 		{
+			const char *branch = json_string_value(json_object_get(v, "branch"));
+			rank = prev && branch && !strcmp(prev, branch) ? rank + 1 : 1;
+			prev = branch;
 			fputs("  ", stdout);
-			put_padded(json_string_value(json_object_get(v, "branch")), 14);
-			putchar(' ');
-			put_padded(json_string_value(json_object_get(v, "text")), tw);
+			put_padded(branch, bw);
+			printf(" %-3d ", rank);
+			put_padded(width_fit(json_string_value(json_object_get(v, "text")), tw, -1, cut, sizeof cut),
+				   tw);
 			printf("  %+.4f\n", json_number_value(json_object_get(v, "score")));
 		}
 	}
 	json_array_foreach(json_object_get(ex, "branches"), j, v)
 	{
-		json_int_t nc = json_integer_value(json_object_get(v, "characters"));
-		json_int_t ns = json_integer_value(json_object_get(v, "characters_scored"));
-		if (ns < nc)
-			printf(_("%s: only the first %lld of its %lld characters were scored (the occlusion work is "
-				 "bounded)\n"),
-			       json_string_value(json_object_get(v, "name")), (long long)ns, (long long)nc);
+		json_int_t nu = json_integer_value(json_object_get(v, "units"));
+		json_int_t ns = json_integer_value(json_object_get(v, "units_scored"));
+		if (ns < nu)
+			printf(_("%s: only the first %lld of its %lld words and characters were scored (the occlusion "
+				 "work is bounded)\n"),
+			       json_string_value(json_object_get(v, "name")), (long long)ns, (long long)nu);
 	}
 	json_decref(ex);
 	return 0;
@@ -164,8 +176,9 @@ const cli_command cmd_explain = {
 	.description = N_("Exact Shapley values of every branch (each structured source, each n-gram text "
 			  "field) on the predicted category's logit and probability: a branch absent is "
 			  "replaced by its mean vector over the training set. The baseline plus the "
-			  "branch values equals the model's output. For text branches, the characters "
-			  "whose removal lowers the logit most."),
+			  "branch values equals the model's output. For n-gram text branches, the "
+			  "words (of Latin text) and characters (CJK) whose removal lowers the logit most, "
+			  "ranked."),
 	.options = options,
 	.run = run,
 };

@@ -257,7 +257,7 @@ const float *mm_player_vec(const yj_mm *m, int i, int b)
 	return m->tv[i - S - m->cfg.nngram] + (size_t)b * (size_t)m->cfg.text_dim;
 }
 
-void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
+int mm_head_logits(const yj_mm *m, const double *const *u, double *out)
 {
 	int S = m->cfg.mlp.nsrc, H = m->cfg.mlp.hidden, P = m->cfg.mlp.proj, n = 0;
 	const double *v[FUSION_MAX];
@@ -266,7 +266,7 @@ void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
 		/* v' = W concat(h_s), no bias (structured.h) */
 		z = calloc((size_t)P, sizeof *z);
 		if (!z)
-			return;
+			return -1;
 		const float *W = params_data((yj_params *)&m->ps, m->mlp.proj_w);
 		for (int r = 0; r < P; r++) {
 			const float *row = W + (size_t)r * (size_t)(S * H);
@@ -286,4 +286,5 @@ void mm_head_logits(const yj_mm *m, const double *const *u, double *out)
 		for (int k = 0; k < m->cfg.nclasses; k++)
 			out[k] += u[S + t][m->cfg.ngram_dim + k];
 	free(z);
+	return 0;
 }

@@ -22,22 +22,19 @@ void ngram_spec_default(yj_ngram_spec *sp)
 	sp->min_df = 2;
 }
 
-/* Character classes for words: CJK (a character is a unit of its own and
- * ends a word), letters and digits (inside words), the rest (separators). */
-enum { CH_SEP, CH_WORD, CH_CJK };
-
-static int char_class(uint32_t c)
+int ngram_char_class(uint32_t c)
 {
 	if (c < 0x80)
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? CH_WORD : CH_SEP;
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? NGRAM_CH_WORD
+												  : NGRAM_CH_SEP;
 	if ((c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) ||
 	    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFFEF) || (c >= 0x20000 && c <= 0x3FFFF))
-		return CH_CJK;
+		return NGRAM_CH_CJK;
 	/* Latin-1 punctuation and symbols, general punctuation to the
 	 * miscellaneous symbols and arrows */
 	if ((c >= 0x80 && c <= 0xBF) || c == 0xD7 || c == 0xF7 || (c >= 0x2000 && c <= 0x2BFF))
-		return CH_SEP;
-	return CH_WORD;
+		return NGRAM_CH_SEP;
+	return NGRAM_CH_WORD;
 }
 
 #define FNV_OFFSET 1469598103934665603ULL
@@ -116,16 +113,16 @@ int ngram_hash_text(const char *s, const yj_ngram_spec *sp, uint32_t **out, size
 	for (size_t i = 0; i < len;) {
 		size_t cl = utf8_step(t + i);
 		uint32_t cp = 0;
-		int cls = utf8_decode((const unsigned char *)t + i, cl, &cp) ? char_class(cp) : CH_SEP;
+		int cls = utf8_decode((const unsigned char *)t + i, cl, &cp) ? ngram_char_class(cp) : NGRAM_CH_SEP;
 		start[nch++] = i;
-		if (cls == CH_WORD) {
+		if (cls == NGRAM_CH_WORD) {
 			if (!nw || we[nw - 1] != i || cjk_since) {
 				brk[nw] = (unsigned char)cjk_since;
 				ws[nw++] = i;
 			}
 			we[nw - 1] = i + cl;
 			cjk_since = 0;
-		} else if (cls == CH_CJK) {
+		} else if (cls == NGRAM_CH_CJK) {
 			cjk_since = 1;
 		}
 		i += cl;

@@ -1,6 +1,6 @@
 /*
- * explain.c - per-branch Shapley values and character attributions of one
- * case's prediction (see explain.h and fusion.h).
+ * explain.c - per-branch Shapley values and word and character
+ * attributions of one case's prediction (see explain.h and fusion.h).
  *
  * The steps of explain_case_model(): find the case and check the run's
  * baselines (check_run), one forward to get every branch's vector and
@@ -8,7 +8,8 @@
  * the fusion head over the branches (fusion_shapley), the top
  * probabilities (top_probabilities) and the branches' shares
  * (branch_shares), then for each n-gram branch the drop in the logit when
- * each character of its text is left out (branch_chars).
+ * each unit of its text (a Latin word, a CJK character) is left out
+ * (branch_units).
  */
 #include <config.h>
 
@@ -23,6 +24,7 @@
 #include "yujing/base/rng.h"
 #include "yujing/base/utf8.h"
 #include "yujing/model/fusion.h"
+#include "yujing/model/ngram.h"
 #include "yujing/nn/ops.h"
 #include "yujing/store/batches.h"
 #include "yujing/train/explain.h"
@@ -33,13 +35,16 @@
  * temperature (inv_t = 1/T): the logits of the calibrated model, whose
  * softmax is the probability predict shows (report.h).  The adjustment is
  * the same in every coalition, so it moves the baseline only, never a
- * branch's Shapley value. */
+ * branch's Shapley value.  `failed` is set when a value could not be
+ * computed (out of memory: the logits are then 0), and the explanation
+ * fails at its end. */
 typedef struct {
 	const yj_mm *m;
 	int np;
 	double **u, **base;
 	double inv_t, tau;
 	const double *logprior;
+	int failed;
 } game;
 
 static void head(void *ctx, uint32_t mask, double *out)
@@ -48,7 +53,10 @@ static void head(void *ctx, uint32_t mask, double *out)
 	const double *v[FUSION_MAX];
 	for (int i = 0; i < g->np; i++)
 		v[i] = mask >> i & 1 ? g->u[i] : g->base[i];
-	mm_head_logits(g->m, v, out);
+	if (mm_head_logits(g->m, v, out)) {
+		g->failed = 1;
+		memset(out, 0, (size_t)g->m->cfg.nclasses * sizeof *out);
+	}
 	for (int k = 0; g->tau != 0 && g->logprior && k < g->m->cfg.nclasses; k++)
 		out[k] -= g->tau * g->logprior[k];
 	for (int k = 0; g->inv_t != 1 && k < g->m->cfg.nclasses; k++)
@@ -166,41 +174,71 @@ static yj_status branch_shares(const yj_run_model *rm, int np, const yj_shapley 
 	return YJ_OK;
 }
 
-/* A character's score and its position in the text. */
+/* A scored unit: where it is in the text (bytes; characters), its kind
+ * and score. */
 typedef struct {
-	yj_char_score c;
-	size_t pos;
+	size_t at, bytes, offset;
+	int kind;
+	double score;
 } scored;
 
-/* Higher score first; on a tie the earlier character (a stable order). */
+/* Higher score first; on a tie the earlier unit (a stable order). */
 static int cmp_score(const void *a, const void *b)
 {
 	const scored *x = a, *y = b;
-	if (x->c.score != y->c.score)
-		return x->c.score < y->c.score ? 1 : -1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* How many characters of a text of `chars` characters and `len` bytes
- * are occluded (explain.h). */
-static size_t occlude_count(size_t chars, size_t len)
+size_t explain_unit(const char *s, int *kind)
 {
-	size_t by_bytes = len ? EXPLAIN_OCCLUDE_BYTES / len : chars;
-	size_t n = by_bytes > EXPLAIN_OCCLUDE_MIN ? by_bytes : EXPLAIN_OCCLUDE_MIN;
-	n = n < EXPLAIN_OCCLUDE_CHARS ? n : EXPLAIN_OCCLUDE_CHARS;
-	return n < chars ? n : chars;
+	*kind = EXPLAIN_SPACE;
+	if (!*s)
+		return 0;
+	if (strchr(" \t\n\r\f\v", *s) || !strncmp(s, "\xe3\x80\x80", 3)) /* U+3000 */
+		return utf8_step(s);
+	size_t n = 0, w;
+	uint32_t cp;
+	/* a run of word characters (an invalid byte ends it) */
+	while (s[n] && (w = utf8_step(s + n)) && utf8_decode((const unsigned char *)s + n, w, &cp) &&
+	       ngram_char_class(cp) == NGRAM_CH_WORD)
+		n += w;
+	*kind = n ? EXPLAIN_WORD : EXPLAIN_CHARACTER;
+	return n ? n : utf8_step(s);
 }
 
-/* Occlude each of the first occlude_count() characters of n-gram branch
- * t's text in turn (spaces are not reported) and keep the
- * EXPLAIN_BRANCH_CHARS whose removal lowers the predicted logit most,
- * appended to ex->chars; the counts go to the branch's share. */
-static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
+/* How many units of a text of `units` units and `len` bytes are occluded
+ * (explain.h). */
+static size_t occlude_count(size_t units, size_t len)
+{
+	size_t by_bytes = len ? EXPLAIN_OCCLUDE_BYTES / len : units;
+	size_t n = by_bytes > EXPLAIN_OCCLUDE_MIN ? by_bytes : EXPLAIN_OCCLUDE_MIN;
+	n = n < EXPLAIN_OCCLUDE_UNITS ? n : EXPLAIN_OCCLUDE_UNITS;
+	return n < units ? n : units;
+}
+
+/* The number of units of text. */
+static size_t count_units(const char *text)
+{
+	size_t n = 0;
+	int kind;
+	for (size_t i = 0, w; (w = explain_unit(text + i, &kind)); i += w)
+		n += kind != EXPLAIN_SPACE;
+	return n;
+}
+
+/* Occlude each of the first occlude_count() units of n-gram branch t's
+ * text in turn and keep the EXPLAIN_BRANCH_UNITS whose removal lowers the
+ * predicted logit most, appended to ex->units; the counts go to the
+ * branch's share. */
+static yj_status branch_units(const yj_run_model *rm, game *g, int t, size_t idx, int pred, double out_logit,
 			      yj_explanation *ex, yj_error *err)
 {
 	int K = rm->m.cfg.nclasses, S = rm->m.cfg.mlp.nsrc;
 	const char *text = rm->tx[rm->tx_of[t]].text[idx];
-	size_t len = strlen(text), n = 0, chars = utf8_count(text, len), todo = occlude_count(chars, len);
+	size_t len = strlen(text), n = 0, chars = utf8_count(text, len), units = count_units(text);
+	size_t todo = occlude_count(units, len), covered = chars;
 	char *buf = malloc(len + 1);
 	double *save = g->u[S + t], *occl = malloc((size_t)mm_player_dim(&rm->m, S + t) * sizeof(double));
 	double *z = malloc((size_t)K * sizeof(double));
@@ -210,48 +248,58 @@ static yj_status branch_chars(const yj_run_model *rm, game *g, int t, size_t idx
 		st = oom(err);
 		goto out;
 	}
-	if ((size_t)(S + t) < ex->nbranches) {
-		ex->branches[S + t].chars = chars;
-		ex->branches[S + t].chars_scored = todo;
+	int kind;
+	for (size_t i = 0, c = 0, w; (w = explain_unit(text + i, &kind)); i += w) {
+		size_t wc = utf8_count(text + i, w);
+		if (kind != EXPLAIN_SPACE && n == todo) {
+			covered = c;
+			break;
+		}
+		if (kind != EXPLAIN_SPACE) {
+			memcpy(buf, text, i);
+			memcpy(buf + i, text + i + w, len - i - w + 1);
+			if (text_vector(rm, t, buf, occl)) {
+				st = oom(err);
+				goto out;
+			}
+			g->u[S + t] = occl;
+			head(g, (uint32_t)((1u << g->np) - 1), z);
+			g->u[S + t] = save;
+			if (g->failed) {
+				st = oom(err);
+				goto out;
+			}
+			list[n++] = (scored){i, w, c, kind, out_logit - z[pred]};
+		}
+		c += wc;
 	}
-	for (size_t i = 0, c = 0; i < len && c < todo; c++) {
-		size_t w = utf8_step(text + i);
-		memcpy(buf, text, i);
-		memcpy(buf + i, text + i + w, len - i - w + 1);
-		if (text_vector(rm, t, buf, occl)) {
-			st = oom(err);
-			goto out;
-		}
-		g->u[S + t] = occl;
-		head(g, (uint32_t)((1u << g->np) - 1), z);
-		g->u[S + t] = save;
-		if (!(w == 1 && text[i] == ' ')) {
-			list[n].c.branch = NULL;
-			memcpy(list[n].c.text, text + i, w);
-			list[n].c.text[w] = '\0';
-			list[n].c.score = out_logit - z[pred];
-			list[n].pos = n;
-			n++;
-		}
-		i += w;
+	if ((size_t)(S + t) < ex->nbranches) {
+		yj_branch_share *b = &ex->branches[S + t];
+		b->units = units;
+		b->units_scored = todo;
+		b->chars = chars;
+		b->chars_scored = covered;
 	}
 	qsort(list, n, sizeof *list, cmp_score);
-	if (n > EXPLAIN_BRANCH_CHARS)
-		n = EXPLAIN_BRANCH_CHARS;
-	yj_char_score *grown = realloc(ex->chars, (ex->nchars + n + 1) * sizeof *grown);
+	if (n > EXPLAIN_BRANCH_UNITS)
+		n = EXPLAIN_BRANCH_UNITS;
+	yj_unit_score *grown = realloc(ex->units, (ex->nunits + n + 1) * sizeof *grown);
 	if (!grown) {
 		st = oom(err);
 		goto out;
 	}
-	ex->chars = grown;
+	ex->units = grown;
 	for (size_t i = 0; i < n; i++) {
-		yj_char_score *c = &ex->chars[ex->nchars];
-		*c = list[i].c;
-		if (!(c->branch = strdup(rm->branch_name[t]))) {
+		yj_unit_score *u = &ex->units[ex->nunits];
+		*u = (yj_unit_score){strdup(rm->branch_name[t]), strndup(text + list[i].at, list[i].bytes),
+				     list[i].kind, list[i].offset, list[i].score};
+		if (!u->branch || !u->text) {
+			free(u->branch);
+			free(u->text);
 			st = oom(err);
 			goto out;
 		}
-		ex->nchars++;
+		ex->nunits++;
 	}
 out:
 	free(buf);
@@ -545,9 +593,9 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		goto out;
 	const float *pr = rm->m.fu.probs;
 	int pred = vec_argmax(pr, K);
-	game g = {&rm->m, np, u, base, 1 / rm->temperature, rm->tau, rm->logprior};
+	game g = {&rm->m, np, u, base, 1 / rm->temperature, rm->tau, rm->logprior, 0};
 	yj_shapley sh;
-	if (fusion_shapley(np, K, pred, head, &g, &sh)) {
+	if (fusion_shapley(np, K, pred, head, &g, &sh) || g.failed) {
 		st = oom(err);
 		goto out;
 	}
@@ -565,9 +613,11 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 	if ((st = top_probabilities(rm, pr, K, ex, err)) || (st = branch_shares(rm, np, &sh, ex, err)))
 		goto out;
 	for (int t = 0; t < rm->m.cfg.nngram && !st; t++)
-		st = branch_chars(rm, &g, t, idx, pred, sh.out_logit, ex, err);
+		st = branch_units(rm, &g, t, idx, pred, sh.out_logit, ex, err);
 	for (int s = 0; s < rm->m.cfg.mlp.nsrc && (size_t)s < rm->nf && !st; s++)
 		st = source_fields(rm, &g, s, idx, pred, ex, err);
+	if (!st && g.failed)
+		st = oom(err);
 out:
 	for (int i = 0; i < np; i++) {
 		free(u[i]);
@@ -681,18 +731,23 @@ json_t *explanation_json(const yj_explanation *ex)
 		const yj_branch_share *b = &ex->branches[i];
 		json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:f}", "name", b->name, "kind", b->kind, "logit", b->logit,
 				      "probability", b->probability, "leave_one_out", b->leave_one_out);
-		if (o && b->chars && (json_object_set_new(o, "characters", json_integer((json_int_t)b->chars)) ||
-				      json_object_set_new(o, "characters_scored",
-							  json_integer((json_int_t)b->chars_scored)))) {
+		/* "characters" and "characters_scored" as before units were words */
+		if (o && b->chars &&
+		    (json_object_set_new(o, "characters", json_integer((json_int_t)b->chars)) ||
+		     json_object_set_new(o, "characters_scored", json_integer((json_int_t)b->chars_scored)) ||
+		     json_object_set_new(o, "units", json_integer((json_int_t)b->units)) ||
+		     json_object_set_new(o, "units_scored", json_integer((json_int_t)b->units_scored)))) {
 			json_decref(o);
 			o = NULL;
 		}
 		bad = json_array_append_new(br, o);
 	}
-	for (size_t i = 0; !bad && i < ex->nchars; i++) {
-		const yj_char_score *c = &ex->chars[i];
-		bad = json_array_append_new(
-			tokens, json_pack("{s:s, s:s, s:f}", "branch", c->branch, "text", c->text, "score", c->score));
+	for (size_t i = 0; !bad && i < ex->nunits; i++) {
+		const yj_unit_score *u = &ex->units[i];
+		bad = json_array_append_new(tokens, json_pack("{s:s, s:s, s:f, s:s, s:I}", "branch", u->branch, "text",
+							      u->text, "score", u->score, "unit",
+							      u->kind == EXPLAIN_WORD ? "word" : "character", "offset",
+							      (json_int_t)u->offset));
 	}
 	for (size_t i = 0; !bad && i < ex->nfields; i++) {
 		const yj_field_share *f = &ex->fields[i];
@@ -743,9 +798,11 @@ void explanation_free(yj_explanation *ex)
 		free(ex->branches[i].kind);
 	}
 	free(ex->branches);
-	for (size_t i = 0; i < ex->nchars; i++)
-		free(ex->chars[i].branch);
-	free(ex->chars);
+	for (size_t i = 0; i < ex->nunits; i++) {
+		free(ex->units[i].branch);
+		free(ex->units[i].text);
+	}
+	free(ex->units);
 	for (size_t i = 0; i < ex->nfields; i++) {
 		free(ex->fields[i].branch);
 		free(ex->fields[i].field);

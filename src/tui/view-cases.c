@@ -5,8 +5,8 @@
  * worker.  `m` keeps only the misclassified ones, `/` searches by key or
  * text.  Enter opens the inspector: the case's rows per source
  * as the run's cleaning left them (cases_rows: filled and replaced cells
- * marked, with their raw values), its text with the characters that mattered most
- * highlighted, the top-5 probabilities as bars, and each branch's Shapley
+ * marked, with their raw values), its text with the words (of Latin text)
+ * and characters that mattered most highlighted, the top-5 probabilities as bars, and each branch's Shapley
  * contribution as a signed bar next to the base value: the numbers of
  * `yujing explain --json`, from the same explain_case().
  */
@@ -22,6 +22,7 @@
 #include "tui.h"
 #include "yujing/base/i18n.h"
 #include "yujing/base/utf8.h"
+#include "yujing/text/width.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/explain.h"
@@ -372,13 +373,16 @@ static void signed_bar(int y, int x, int w, double v, double max)
 		tui_put(y, x + half - n, n, buf, tui_attr(TUI_C_BAD));
 }
 
-/* Is the character at s (n bytes) one of the explanation's top five
- * characters, and one that raises the prediction? */
-static int is_top_char(const yj_explanation *ex, const char *s, size_t n)
+/* Is the unit at s (n bytes: a word or a character, explain_unit()) one
+ * of the five that rank first in an n-gram branch, and one that raises
+ * the prediction? */
+static int is_top_unit(const yj_explanation *ex, const char *s, size_t n)
 {
-	for (size_t i = 0; i < ex->nchars && i < 5; i++) {
-		const yj_char_score *c = &ex->chars[i];
-		if (strlen(c->text) == n && !memcmp(c->text, s, n) && c->score > 0)
+	int rank = 0;
+	for (size_t i = 0; i < ex->nunits; i++) {
+		const yj_unit_score *u = &ex->units[i];
+		rank = i && !strcmp(u->branch, ex->units[i - 1].branch) ? rank + 1 : 1;
+		if (rank <= 5 && u->score > 0 && strlen(u->text) == n && !memcmp(u->text, s, n))
 			return 1;
 	}
 	return 0;
@@ -457,56 +461,66 @@ static void draw_rows(pen *p, const yj_case_rows *rows)
 	}
 }
 
-/* The case's text, wrapped, with the characters that raise the
- * prediction most highlighted. */
+/* The case's text, wrapped, with the words and characters that raise
+ * the prediction most highlighted. */
 static void draw_text(pen *p, const char *text, const yj_explanation *ex)
 {
 	if (!text || !*text)
 		return;
 	if (line_ok(p))
-		tui_put(p->y, p->x, p->w, _("Text (highlighted: the characters that raise the prediction most)"),
+		tui_put(p->y, p->x, p->w,
+			_("Text (highlighted: the words and characters that raise the prediction most)"),
 			tui_attr(TUI_C_TITLE));
 	p->y++;
-	int cx = 2;
-	for (const char *t = text; *t;) {
-		size_t n = utf8_step(t);
-		char ch[8];
-		memcpy(ch, t, n);
-		ch[n] = 0;
-		int cw = tui_width(ch);
-		if (cx + cw > p->w && cx > 2) {
-			p->y++;
-			cx = 2;
+	int cx = 2, kind;
+	for (const char *u = text, *end; *u; u = end) {
+		end = u + explain_unit(u, &kind);
+		int top = kind != EXPLAIN_SPACE && is_top_unit(ex, u, (size_t)(end - u));
+		int attr = top ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0;
+		for (const char *t = u; t < end;) {
+			size_t n = utf8_step(t);
+			char ch[8];
+			memcpy(ch, t, n);
+			ch[n] = 0;
+			int cw = tui_width(ch);
+			if (cx + cw > p->w && cx > 2) {
+				p->y++;
+				cx = 2;
+			}
+			if (line_ok(p))
+				tui_put(p->y, p->x + cx, p->w - cx, ch, attr);
+			cx += cw;
+			t += n;
 		}
-		if (line_ok(p))
-			tui_put(p->y, p->x + cx, p->w - cx, ch, is_top_char(ex, t, n) ? tui_attr(TUI_C_ACCENT) | A_BOLD : 0);
-		cx += cw;
-		t += n;
 	}
 	p->y++;
 }
 
-/* Each n-gram branch's scored characters with their rank, as `explain`
- * lists them: the drop in the logit without each. */
+/* Each n-gram branch's scored units (words, characters) with their rank,
+ * as `explain` lists them: the drop in the logit without each.  A long
+ * word is cut to 24 columns. */
 static void draw_units(pen *p, const yj_explanation *ex)
 {
 	const char *branch = NULL;
 	int rank = 0, cx = p->w;
-	for (size_t i = 0; i < ex->nchars; i++) {
-		const yj_char_score *c = &ex->chars[i];
+	for (size_t i = 0; i < ex->nunits; i++) {
+		const yj_unit_score *c = &ex->units[i];
 		if (!branch || strcmp(branch, c->branch)) {
 			branch = c->branch;
 			rank = 0;
 			if (cx > 2)
 				p->y++;
 			if (line_ok(p))
-				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM), _("%s, rank: character, drop in the logit without it"),
-					 branch);
+				tui_putf(p->y, p->x + 2, p->w - 2, tui_attr(TUI_C_DIM),
+					 _("%s, rank: word or character, drop in the logit without it"), branch);
 			p->y++;
 			cx = 2;
 		}
-		char item[64];
-		snprintf(item, sizeof item, "%d. %s %+.4f", ++rank, c->text, c->score);
+		char item[160], cut[128];
+		const char *text = c->text;
+		if (tui_width(text) > 24)
+			text = width_fit(text, 24, -1, cut, sizeof cut);
+		snprintf(item, sizeof item, "%d. %s %+.4f", ++rank, text, c->score);
 		int w = tui_width(item) + 3;
 		if (cx + w > p->w && cx > 2) {
 			p->y++;
@@ -516,7 +530,7 @@ static void draw_units(pen *p, const yj_explanation *ex)
 			tui_put(p->y, p->x + cx, p->w - cx, item, c->score > 0 && rank <= 5 ? tui_attr(TUI_C_ACCENT) : 0);
 		cx += w;
 	}
-	if (ex->nchars)
+	if (ex->nunits)
 		p->y++;
 }
 
@@ -809,9 +823,10 @@ const tui_view_ops tui_view_cases = {
 	.title = N_("Cases"),
 	.about = N_("The test cases of the active split (and the unlabeled ones) with their true and "
 		    "predicted category and the confidence, as the latest trained run predicts them. "
-		    "Enter inspects one case: its rows per source, its text with the characters that "
-		    "mattered most highlighted, the top-5 probabilities, and each branch's Shapley "
-		    "contribution with the base value (as `yujing explain` reports them)."),
+		    "Enter inspects one case: its rows per source, its text with the words and characters "
+		    "that mattered most highlighted, the top-5 probabilities, each branch's Shapley "
+		    "contribution with the base value, and the units ranked with their scores (as "
+		    "`yujing explain` reports them)."),
 	.keys = keys,
 	.open = cases_open,
 	.close = cases_close,

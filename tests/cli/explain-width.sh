@@ -68,9 +68,9 @@ if len(sys.argv) > 3:
 sys.exit(0 if len(block) > 1 and len(cols) == 1 and len([x for x in labels if not isinstance(x, tuple)]) > 1 else 1)
 PY
 check 'the probabilities line up under CJK and ASCII category names' python3 cols.py ex.txt 'top probabilities'
-# The branch is padded to 14 columns after two spaces and one more
-# space: the character at column 17 (by bytes: 15, "ngram:案情" is 10
-# columns and 12 bytes).
-check 'the character scores line up, the characters after ngram:案情 padded to 14 columns' \
-	python3 cols.py ex.txt 'characters that mattered most' 17
+# The branch is padded to 14 columns (its name is narrower) after two
+# spaces and one more space: the rank at column 17 (by bytes: 15,
+# "ngram:案情" is 10 columns and 12 bytes).
+check 'the unit scores line up, the ranks after ngram:案情 padded to 14 columns' \
+	python3 cols.py ex.txt 'words and characters that mattered most' 17
 done_testing

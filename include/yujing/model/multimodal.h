@@ -99,8 +99,9 @@ int mm_player_dim(const yj_mm *m, int i);
 /* After an eval forward pass, the vector of player i for row b of the
  * batch (pointer into the activations). */
 const float *mm_player_vec(const yj_mm *m, int i, int b);
-/* Logits (K, double) from the players' vectors u[i] (mm_player_dim). */
-void mm_head_logits(const yj_mm *m, const double *const *u, double *out);
+/* Logits (K, double) from the players' vectors u[i] (mm_player_dim).
+ * Returns 0, or -1 when out of memory (out is then not set). */
+int mm_head_logits(const yj_mm *m, const double *const *u, double *out);
 /* The player vector (mm_player_dim) of n-gram branch t for text i of d. */
 int mm_ngram_player(const yj_mm *m, int t, const yj_ngram_data *d, size_t i, double *out);
 

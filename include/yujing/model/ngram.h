@@ -79,6 +79,15 @@ void ngram_vocab_free(yj_ngram_vocab *v);
  * smooth_idf=True). */
 double ngram_idf(const yj_ngram_vocab *v, size_t r);
 
+/* The classes of characters that word n-grams are made of: a CJK
+ * character is a unit of its own and ends a word (NGRAM_CH_CJK), letters
+ * and digits of other scripts make words (NGRAM_CH_WORD: maximal runs of
+ * them), the rest separates (NGRAM_CH_SEP: ASCII punctuation and space,
+ * Latin-1 and general punctuation, symbols and arrows).  Explain's
+ * occlusion units follow the same words (explain.h). */
+enum { NGRAM_CH_SEP, NGRAM_CH_WORD, NGRAM_CH_CJK };
+int ngram_char_class(uint32_t cp);
+
 /* Hash every n-gram of s (UTF-8; NULL = empty; an invalid byte counts as
  * one character) under sp, in text order: the character n-grams, then the
  * word n-grams.  *out (malloc'd, *n entries) is the caller's.  Returns 0,

@@ -1,9 +1,9 @@
 /*
  * explain.h - why a run predicts what it does for one case: exact Shapley
- * values over the branches and the characters of each n-gram branch's
- * text that mattered most, as a typed result (the workbench's Cases
- * inspector draws it) with one serialiser to JSON (`yujing explain
- * --json`).
+ * values over the branches and the units (words of Latin text, CJK
+ * characters) of each n-gram branch's text that mattered most, as a typed
+ * result (the workbench's Cases inspector draws it) with one serialiser to
+ * JSON (`yujing explain --json`).
  */
 #ifndef YUJING_TRAIN_EXPLAIN_H
 #define YUJING_TRAIN_EXPLAIN_H
@@ -17,21 +17,36 @@
 #include "yujing/train/predict.h"
 
 enum {
-	EXPLAIN_TOP = 5,         /* probabilities kept, most probable first */
-	EXPLAIN_BRANCH_CHARS = 10 /* characters kept per n-gram branch */
+	EXPLAIN_TOP = 5,          /* probabilities kept, most probable first */
+	EXPLAIN_BRANCH_UNITS = 10 /* units kept per n-gram branch */
 };
 
-/* The bound on the occlusion work.  Scoring a character costs one forward
- * of the whole text without it, so scoring every character of a long text
- * costs its length squared (24,000 characters took minutes).  Only the
- * first `scored` characters of an n-gram branch's text are occluded:
- * scored = min(characters, EXPLAIN_OCCLUDE_CHARS, max(EXPLAIN_OCCLUDE_MIN,
- * EXPLAIN_OCCLUDE_BYTES / bytes of the text)), so that the forwards hash at
- * most about EXPLAIN_OCCLUDE_BYTES bytes.  The branch's share says how many
- * were scored of how many (yj_branch_share, the JSON's "characters" and
- * "characters_scored"). */
+/* The units of text that the occlusion removes one at a time: a word, a
+ * maximal run of letters and digits outside the CJK blocks (the words of
+ * the n-gram branch, ngram_char_class(): "burglary", not its letters one
+ * by one); else one character (a CJK character, a punctuation mark, an
+ * invalid byte).  White space (ASCII, U+3000) is no unit: it is neither
+ * removed nor scored.  Mixed text "夜间burglary" has three units: 夜, 间,
+ * burglary. */
+enum { EXPLAIN_SPACE, EXPLAIN_CHARACTER, EXPLAIN_WORD };
+
+/* The unit at s (a NUL-terminated UTF-8 string): returns its length in
+ * bytes (0 at the end of s) and sets *kind to EXPLAIN_WORD,
+ * EXPLAIN_CHARACTER or EXPLAIN_SPACE (one white-space character, not a
+ * unit). */
+size_t explain_unit(const char *s, int *kind);
+
+/* The bound on the occlusion work.  Scoring a unit costs one forward of
+ * the whole text without it, so scoring every unit of a long text costs
+ * its length squared (24,000 characters took minutes).  Only the first
+ * `scored` units of an n-gram branch's text are occluded: scored =
+ * min(units, EXPLAIN_OCCLUDE_UNITS, max(EXPLAIN_OCCLUDE_MIN,
+ * EXPLAIN_OCCLUDE_BYTES / bytes of the text)), so that the forwards hash
+ * at most about EXPLAIN_OCCLUDE_BYTES bytes.  The branch's share says how
+ * many were scored of how many (yj_branch_share; the JSON's "units",
+ * "units_scored", "characters" and "characters_scored"). */
 enum {
-	EXPLAIN_OCCLUDE_CHARS = 2000,
+	EXPLAIN_OCCLUDE_UNITS = 2000,
 	EXPLAIN_OCCLUDE_MIN = 16,
 	EXPLAIN_OCCLUDE_BYTES = 24000000
 };
@@ -42,16 +57,21 @@ enum {
 typedef struct yj_branch_share {
 	char *name, *kind;
 	double logit, probability, leave_one_out;
-	size_t chars, chars_scored; /* an n-gram branch: its text's characters, those occluded (else 0) */
+	/* An n-gram branch (else 0): its text's units and characters, the
+	 * units occluded, and the characters before the first unit not
+	 * occluded (all of them when every unit was). */
+	size_t units, units_scored, chars, chars_scored;
 } yj_branch_share;
 
-/* One character of an n-gram branch's text: the drop in the predicted
- * category's logit when it is removed from the text. */
-typedef struct yj_char_score {
+/* One unit of an n-gram branch's text (explain_unit()): the drop in the
+ * predicted category's logit when it is removed from the text. */
+typedef struct yj_unit_score {
 	char *branch;  /* the n-gram branch's name */
-	char text[5];  /* the character, UTF-8 */
+	char *text;    /* the word or character, UTF-8 */
+	int kind;      /* EXPLAIN_WORD or EXPLAIN_CHARACTER */
+	size_t offset; /* where it starts, in characters from the start of the text */
 	double score;
-} yj_char_score;
+} yj_unit_score;
 
 /* One field's share of a structured source's value (the source's
  * branch).  The game over the source's fields: a coalition's value is
@@ -93,8 +113,8 @@ typedef struct yj_explanation {
 	double base_logit, base_prob; /* every branch at its training-set mean */
 	size_t nbranches;
 	yj_branch_share *branches; /* base + the logits (probabilities) = the output */
-	size_t nchars;
-	yj_char_score *chars; /* per n-gram branch, its top ones by score */
+	size_t nunits;
+	yj_unit_score *units; /* per n-gram branch, its top ones by score (the earlier on a tie) */
 	size_t nfields;
 	yj_field_share *fields; /* per structured source, its fields in layout order */
 } yj_explanation;
@@ -119,8 +139,9 @@ yj_status explain_case(yj_project *p, long long run, const char *key, long long 
  * "predicted", "probabilities": {category: p} (top 5), "output": {logit,
  * probability}, "base": {...}, "branches": [{name, kind, logit,
  * probability, leave_one_out, and for an n-gram branch whose text is not
- * empty characters, characters_scored}], "tokens": [{branch, text,
- * score}], "run",
+ * empty characters, characters_scored, units, units_scored}], "tokens":
+ * [{branch, text, score, unit ("word" or "character"), offset (in
+ * characters)}], "run",
  * "fields": [{branch, field, part ("field", "rows", "gap"), logit,
  * probability, exact, and when not exact se_logit, se_probability}]}.
  * A new reference, the caller's; NULL when out of memory. */
