@@ -259,6 +259,8 @@ TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh tests/cli/occlusion-check.py tests/cli/mm-data.sh
 TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
 EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
+TESTS += tests/cli/alerts-pr.sh
+EXTRA_DIST += tests/cli/alerts-pr.sh
 ## One cleaning engine: kept rows through predict --source give the
 ## training-time probabilities (issue 12).
 TESTS += tests/cli/predict-kept.sh
@@ -359,8 +361,8 @@ TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-
 EXTRA_DIST += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
 
 ## issue 14, the analyst's and investigator's paths (second session)
-TESTS += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
-EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh
+TESTS += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh tests/tui/warnings-pr.sh
+EXTRA_DIST += tests/cli/set-type.sh tests/tui/retype.sh tests/tui/clean-undo.sh tests/tui/drill-time.sh tests/tui/prompt-more.sh tests/tui/warnings-inspect.sh tests/tui/cases-wide.sh tests/tui/inspector-ranks.sh tests/tui/warnings-pr.sh
 
 ## Comparing two runs (issue 14): McNemar worked by hand, the paired
 ## bootstrap against tests/reference/compare_ref.py (scikit-learn).

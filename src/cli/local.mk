@@ -24,6 +24,7 @@ src_cli_libcli_a_SOURCES = \
 	src/cli/cmd-tune.c \
 	src/cli/cmd-eval.c \
 	src/cli/cmd-predict.c \
+	src/cli/cmd-alerts.c \
 	src/cli/cmd-explain.c \
 	src/cli/cmd-tokenize.c \
 	src/cli/cmd-embed.c \

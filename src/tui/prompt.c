@@ -7,8 +7,9 @@
  * redisplay only asks for a frame, and the frame draws rl_line_buffer on
  * the bottom line.  History is readline's, loaded from and saved to the
  * project (store/prompts.h).  Tab completes command names (from the CLI's
- * command table), their options, and source and field names where an
- * option takes one; elsewhere file names.  A finished line runs the same
+ * command table), their options, source and field names where an option
+ * takes one, category names after --alert and alerts --set; elsewhere
+ * file names.  A finished line runs the same
  * command as `yujing NAME ...` in a child process (child.c), the project
  * file given when the command takes one and the line names none (by any
  * path: a word naming the open file's inode counts).  `demo` runs with
@@ -32,6 +33,8 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/base/utf8.h"
+#include "yujing/store/project.h"
+#include "yujing/store/splits.h"
 #include "yujing/text/width.h"
 
 static tui_app *papp;             /* readline's callbacks have no context */
@@ -222,6 +225,37 @@ static void cand_branches(const char *text)
 	rl_completion_append_character = '\0';
 }
 
+/* --alert CATEGORY>=P (predict) and --set CATEGORY=P (alerts): the
+ * categories of the active split, read on the first Tab after it changes
+ * through a read-only connection of the prompt's own (the workers keep
+ * theirs). */
+static char **cat_names;
+static size_t ncat_names;
+static long long cat_split; /* the split they are of; 0: none read */
+static char cat_cands[MAX_CANDS / 2][160];
+
+static void cand_categories(const char *suffix)
+{
+	if (papp->split && papp->split != cat_split) {
+		splits_labels_free(cat_names, ncat_names);
+		cat_names = NULL;
+		ncat_names = 0;
+		cat_split = 0;
+		yj_project *p = NULL;
+		yj_error err;
+		error_clear(&err);
+		if (!project_open_readonly(papp->path, &p, &err) &&
+		    !splits_labels(p, papp->split, &cat_names, &ncat_names, &err))
+			cat_split = papp->split;
+		project_close(p);
+	}
+	for (size_t i = 0; i < ncat_names && i < MAX_CANDS / 2; i++) {
+		snprintf(cat_cands[i], sizeof cat_cands[i], "%s%s", cat_names[i], suffix);
+		cand(cat_cands[i]);
+	}
+	rl_completion_append_character = '\0'; /* P follows */
+}
+
 static char **prompt_complete(const char *text, int start, int end)
 {
 	(void)end;
@@ -282,6 +316,10 @@ static char **prompt_complete(const char *text, int start, int end)
 					rl_completion_append_character = '=';
 			} else if (!strcmp(opt, "branches"))
 				cand_branches(text);
+			else if (!strcmp(opt, "alert"))
+				cand_categories(">=");
+			else if (!strcmp(opt, "set") && !strcmp(c->name, "alerts"))
+				cand_categories("=");
 			else if (!strcmp(opt, "set-type")) {
 				/* SOURCE.FIELD= */
 				static char st_cands[MAX_CANDS / 2][160];
@@ -621,6 +659,10 @@ void tui_prompt_free(tui_app *a)
 	clear_history();
 	free(replace_line);
 	replace_line = NULL;
+	splits_labels_free(cat_names, ncat_names);
+	cat_names = NULL;
+	ncat_names = 0;
+	cat_split = 0;
 	if (null_out)
 		fclose(null_out);
 	if (null_in)

@@ -9,7 +9,8 @@
 #   YUJING=build/yujing sh tests/fault/walk.sh [--every K] [COMMAND...]
 #
 # COMMANDs (default: all): init import sources profile clean split train
-# eval predict explain (a 2-epoch run of a small structured model).  Each
+# eval predict explain alerts (a 2-epoch run of a small structured model;
+# alerts measures it on the split's 2 validation cases).  Each
 # runs in a fresh copy of its inputs (a project made by the commands
 # before it), so a failed write never feeds the next run.  --every K
 # injects at every Kth allocation only (a quicker pass).
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-all='init import sources profile clean split train eval predict explain'
+all='init import sources profile clean split train eval predict explain alerts'
 [ -n "$cmds" ] || cmds=$all
 : "${YUJING:?set YUJING to the yujing of a build configured with --enable-fault-injection}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/yj-fault.XXXXXX") || exit 1
@@ -75,6 +76,7 @@ args()
 	eval) echo "eval p.yj" ;;
 	predict) echo "predict p.yj --unlabeled" ;;
 	explain) echo "explain p.yj --case U1 --json" ;;
+	alerts) echo "alerts p.yj --set fraud=0.3 --all" ;;
 	*) return 1 ;;
 	esac
 }

@@ -2,10 +2,12 @@
  * test-alerts.c - unit tests of src/train/alerts.c: the project's alert
  * thresholds (default 0.5, one for every category, one per category),
  * stored and read back through a project file, and a stored value that is
- * not valid refused with the setting named.
+ * not valid refused with the setting named; thresholds_edit's three forms;
+ * the precision and recall of thresholds on a hand-made validation set.
  */
 #include <config.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,69 @@ int main(void)
 		thresholds_free(&u);
 	}
 	project_close(p);
+	thresholds_free(&t);
+
+	/* thresholds_edit: P, CATEGORY=P, CATEGORY= */
+	const char *cats[] = {"a", "b", "c"};
+	yj_threshold_edit what;
+	char *cat = NULL;
+	thresholds_init(&t);
+	error_clear(&err);
+	ok(thresholds_edit(&t, "b=0.25", cats, 3, &what, &cat, &err) == YJ_OK && what == THRESHOLD_SET_ONE &&
+		   cat && !strcmp(cat, "b"),
+	   "b=0.25 sets b's own");
+	free(cat);
+	ok(thresholds_edit(&t, "0.75", cats, 3, &what, &cat, &err) == YJ_OK && what == THRESHOLD_SET_ALL && !cat,
+	   "0.75 sets every other category");
+	is_near(thresholds_get(&t, "b"), 0.25, 0, "b keeps 0.25");
+	is_near(thresholds_get(&t, "a"), 0.75, 0, "a has 0.75");
+	ok(thresholds_edit(&t, "bb=0.5", cats, 3, &what, NULL, &err) == YJ_EUSAGE, "a misspelt category is refused");
+	is_str(err.hint, "the closest categories: b, a, c", "with the closest names");
+	error_clear(&err);
+	ok(thresholds_edit(&t, "b=1.5", cats, 3, &what, NULL, &err) == YJ_EUSAGE, "b=1.5 is refused");
+	ok(thresholds_edit(&t, "b=x", cats, 3, &what, NULL, &err) == YJ_EUSAGE, "b=x is refused");
+	ok(thresholds_edit(&t, "", cats, 3, &what, NULL, &err) == YJ_EUSAGE, "nothing is refused");
+	is_near(thresholds_get(&t, "b"), 0.25, 0, "and b still has 0.25");
+	ok(thresholds_edit(&t, "b=", cats, 3, &what, NULL, &err) == YJ_OK && what == THRESHOLD_REMOVED,
+	   "b= removes b's own");
+	ok(thresholds_edit(&t, "b=", cats, 3, &what, NULL, &err) == YJ_OK && what == THRESHOLD_NOT_OWN,
+	   "b= again: it had none");
+	is_int(t.n, 0, "none set one by one");
+
+	/* Five validation cases, categories a b c; true a a b c c.  By hand:
+	 * a at 0.5 flags cases 0 2 3 (p 0.6 0.5 0.5): alerts 3, true 1 (case
+	 * 0), truth 2: precision 1/3, recall 1/2.  b at 0.5 flags none:
+	 * precision undefined, recall 0/1.  c at 0.5 flags case 4 (0.7):
+	 * precision 1, recall 1/2.  With b's own threshold, every other
+	 * category (a, c) at 0.5 sums a and c: alerts 3 + 1, true 1 + 1,
+	 * truth 2 + 2. */
+	float probs[5][3] = {{0.6f, 0.3f, 0.1f}, {0.45f, 0.2f, 0.35f}, {0.5f, 0.4f, 0.1f}, {0.5f, 0.05f, 0.45f},
+			     {0.2f, 0.1f, 0.7f}};
+	char *names[3] = {"a", "b", "c"};
+	int32_t y[5] = {0, 0, 1, 2, 2};
+	yj_alert_valid v = {.run = 1, .split = 1, .K = 3, .category = names, .n = 5, .y = y, .p = &probs[0][0]};
+	yj_alert_pr pr;
+	alerts_pr_category(&v, 0, 0.5, &pr);
+	ok(pr.alerts == 3 && pr.hits == 1 && pr.truth == 2, "a at 0.5: 3 alerts, 1 true, 2 truly a");
+	is_near(pr.precision, 1.0 / 3, 1e-15, "precision 1/3");
+	is_near(pr.recall, 0.5, 0, "recall 1/2");
+	alerts_pr_category(&v, 1, 0.5, &pr);
+	ok(pr.alerts == 0 && pr.hits == 0 && pr.truth == 1 && isnan(pr.precision) && pr.recall == 0,
+	   "b at 0.5: no alert, precision undefined, recall 0");
+	alerts_pr_category(&v, 2, 0.7f, &pr);
+	ok(pr.alerts == 1 && pr.hits == 1 && pr.precision == 1 && pr.recall == 0.5,
+	   "c at exactly a case's probability (0.7f) flags it: precision 1, recall 1/2");
+	alerts_pr_category(&v, 2, 0.71, &pr);
+	ok(pr.alerts == 0 && isnan(pr.precision), "c just above it flags none");
+	ok(thresholds_set(&t, NULL, 0.5) == 0 && thresholds_set(&t, "b", 0.1) == 0 && thresholds_set(&t, "zz", 0.9) == 0,
+	   "every category 0.5, b 0.1, and zz (a category the run does not know)");
+	size_t ncat = 0;
+	alerts_pr_all(&v, &t, &pr, &ncat);
+	ok(ncat == 2 && pr.alerts == 4 && pr.hits == 2 && pr.truth == 4, "every other (a, c): 4 alerts, 2 true of 4");
+	is_near(pr.precision, 0.5, 0, "precision 1/2");
+	is_near(pr.recall, 0.5, 0, "recall 1/2");
+	is_int(alerts_valid_category(&v, "c"), 2, "c is category 2");
+	is_int(alerts_valid_category(&v, "zz"), -1, "zz is none");
 	thresholds_free(&t);
 
 	char f[4300];
