@@ -33,6 +33,14 @@ tests_unit_test_store_data_SOURCES = tests/unit/test-store-data.c
 tests_unit_test_store_data_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_data_LDADD = $(STORE_LIBS)
 
+## sources_drop() when quoting a name runs out of memory: the real
+## store_quote_ident is wrapped (GNU ld --wrap) by one that fails on demand.
+check_PROGRAMS += tests/unit/test-sources-nomem
+tests_unit_test_sources_nomem_SOURCES = tests/unit/test-sources-nomem.c
+tests_unit_test_sources_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sources_nomem_LDFLAGS = -Wl,--wrap=store_quote_ident
+tests_unit_test_sources_nomem_LDADD = $(DATA_LIBS)
+
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
 tests_unit_test_reader_CFLAGS = $(UNIT_CFLAGS)
