@@ -338,6 +338,13 @@ tests_unit_test_split_SOURCES = tests/unit/test-split.c
 tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
 
+## The categorical shares of a source with several rows per case (the
+## top-K values and "other", src/data/features.c), worked by hand.
+check_PROGRAMS += tests/unit/test-features-other
+tests_unit_test_features_other_SOURCES = tests/unit/test-features-other.c
+tests_unit_test_features_other_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_features_other_LDADD = $(DATA_LIBS) -lm
+
 ## The n-gram branch learns: it reaches a linear model's accuracy
 ## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.
 TESTS += tests/cli/ngram-learn.sh
