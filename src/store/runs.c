@@ -26,11 +26,29 @@ const char *runs_status_name(yj_run_status s)
 	return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "failed";
 }
 
+/* Whether /proc says pid is a zombie: it has ended and waits for a parent
+ * (or an init that never reaps, as in some containers) to collect it. */
+static int is_zombie(long long pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* the command name may hold blanks */
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 int runs_pid_alive(long long pid)
 {
 	if (pid <= 0 || pid != (long long)(pid_t)pid)
 		return 0;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		return 0;
+	return !is_zombie(pid);
 }
 
 /* When process pid started, in seconds since the epoch (Linux /proc:

@@ -268,7 +268,7 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 				continue;
 			if (row.pid == s->lpid[k])
 				found = id;
-			else if (!row.pid || !runs_pid_alive(row.pid)) {
+			else if ((!row.pid || !runs_pid_alive(row.pid)) && log_names_run(s->llog[k], id)) {
 				cand = id;
 				ncand++;
 			}
@@ -277,7 +277,7 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 		if (found)
 			s->lrun[k] = found;
 		else if (!runs_pid_alive(s->lpid[k]))
-			s->lrun[k] = ncand == 1 && log_names_run(s->llog[k], cand) ? cand : -1;
+			s->lrun[k] = ncand == 1 ? cand : -1;
 	}
 }
 
@@ -323,6 +323,24 @@ static void status_run(tui_job *j, yj_project *p)
 	}
 }
 
+/* A launch that ended without making a run: the error it wrote to its log
+ * ("yujing: ..." or "yujing train: ..."), said here, since the view that
+ * follows pending launches may not have read the log before it ended. */
+static void tell_launch_error(tui_app *a, const char *log)
+{
+	char *lines[32];
+	size_t n = tui_read_tail(log, lines, 32);
+	int told = 0;
+	for (size_t i = 0; i < n; i++) { /* the command line reads "$ yujing ..." */
+		if (!told && lines[i] && !strncmp(lines[i], "yujing", 6)) {
+			tui_log(a, 3, lines[i]);
+			tui_message(a, 1, "%s", lines[i]);
+			told = 1;
+		}
+		free(lines[i]);
+	}
+}
+
 /* The launches the status job matched: logs renamed after their runs. */
 static void launches_done(tui_app *a, const status_job *s)
 {
@@ -337,6 +355,8 @@ static void launches_done(tui_app *a, const status_job *s)
 				if (to && rename(a->launch[i].log, to))
 					tui_message(a, 1, _("cannot rename %s: %s"), a->launch[i].log, strerror(errno));
 				free(to);
+			} else {
+				tell_launch_error(a, a->launch[i].log);
 			}
 			free(a->launch[i].log);
 			memmove(a->launch + i, a->launch + i + 1, (size_t)(a->nlaunch - i - 1) * sizeof *a->launch);

@@ -48,6 +48,9 @@ wait_screen 'trains on snapshot 2, split 2' 'the Train form says the run will us
 keys s
 wait_screen 'Run 2: done' 's trains run 2'
 expect_eq "$(q 'SELECT split_id FROM runs WHERE id = 2')" 2 'run 2 trained on split 2'
+# The launch's log becomes run 2's once the workbench has matched them
+# (its status job, every second while a launch is undecided).
+wait_check 'the launch log becomes p.yj.run-2.log' test -s p.yj.run-2.log
 
 # Another apply, answered n: nothing is split, and training says why.
 keys 3

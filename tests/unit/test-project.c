@@ -1,7 +1,8 @@
 /*
  * test-project.c - unit tests of src/store/project.c: creating a project,
  * refusing files that are not projects (and leaving them untouched),
- * settings, transactions and identifier quoting.
+ * settings, transactions and identifier quoting; and whether a run's
+ * writer process lives (src/store/runs.c: a zombie does not).
  *
  * All files live in a fresh mkdtemp directory under $TMPDIR (or /tmp) that
  * is removed at the end.
@@ -13,13 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "tap.h"
 #include "yujing/store/project.h"
+#include "yujing/store/runs.h"
 #include "internal.h" /* src/store: the connection, to look inside */
 
 static char tmpdir[1024];
@@ -544,6 +549,51 @@ static void cleanup(void)
 	rm_rf(tmpdir);
 }
 
+/* The state letter /proc gives pid ('?' when it cannot be read). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return '?';
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* A run's writer that has exited but was not collected yet (a zombie: an
+ * init that never reaps, in some containers, leaves detached runs so) is
+ * not alive; a sleeping one is; a collected one is not. */
+static void test_pid_alive(void)
+{
+	ok(runs_pid_alive((long long)getpid()), "this process is alive");
+	ok(!runs_pid_alive(0) && !runs_pid_alive(-5), "pids 0 and below are not");
+	pid_t sleeper = fork();
+	if (sleeper == 0) {
+		pause();
+		_exit(0);
+	}
+	ok(sleeper > 0 && runs_pid_alive(sleeper), "a sleeping child is alive");
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	/* until the kernel has made it a zombie (we do not wait for it yet) */
+	char st = '?';
+	for (int i = 0; i < 500 && (st = proc_state(z)) != 'Z'; i++) {
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	is_int(st, 'Z', "/proc shows the exited, uncollected child as a zombie");
+	ok(!runs_pid_alive(z), "an exited child not yet collected (a zombie) is not alive");
+	waitpid(z, NULL, 0);
+	ok(!runs_pid_alive(z), "once collected it is not alive either");
+	kill(sleeper, SIGKILL);
+	waitpid(sleeper, NULL, 0);
+}
+
 int main(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -559,5 +609,6 @@ int main(void)
 	test_open_current_writes_nothing();
 	test_quote_ident();
 	test_sqlite_error();
+	test_pid_alive();
 	return tap_done();
 }
