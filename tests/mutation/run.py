@@ -34,7 +34,8 @@ each mutant: writes the changed file into the copy, rebuilds, runs the
 listed tests with `make check TESTS=...`, and puts the file back.  A mutant
 is
 
-    killed    a listed test failed (or the run timed out),
+    killed    a listed test failed, or the run timed out (marked "(timed
+              out)" on its line and counted apart: a hang, or a loaded machine),
     survived  every listed test passed: the tests do not notice this bug,
     stale     its text no longer occurs in the file (the code moved): it
               says nothing about the tests and is not counted,
@@ -292,19 +293,22 @@ def main():
     print("# built the copy in %.0fs" % (time.time() - t0))
     sys.stdout.flush()
 
-    results = []
+    results, timeouts = [], []
     t_loop = time.time()
     try:
-        run_all(a, muts, status, srcdir, build, log, results, t_loop, done)
+        run_all(a, muts, status, srcdir, build, log, results, t_loop, done, timeouts)
     except KeyboardInterrupt:
         print("# interrupted: %d of %d mutants run" % (len(results), len(muts)))
     report(results)
+    if timeouts:
+        print("# %d of the killed timed out (--timeout %ds: a hang, or a machine too loaded): %s"
+              % (len(timeouts), a.timeout, " ".join(timeouts)))
     if not a.keep and not a.work:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if a.check and any(st == "survived" for _, st in results) else 0
 
 
-def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
+def run_all(a, muts, status, srcdir, build, log, results, t_loop, done, timeouts):
     for m in muts:
         name = m["mutant"]
         st = status.get(name)
@@ -320,6 +324,7 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
             st = "equivalent"
         if not st and m.get("asan") == "yes" and not a.asan:
             st = "skipped"
+        timed_out = False
         if not st:
             t1 = time.time()
             path = os.path.join(srcdir, m["file"])
@@ -341,6 +346,9 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
                                 env=dict(os.environ, YJ_TEST_BAIL="1"))
                         if rc != 0:
                             st = "killed"
+                            # a hang the mutant caused, or a loaded
+                            # machine: the report counts them apart
+                            timed_out = rc is None
                             break
             finally:
                 with open(path, "w", encoding="utf-8") as f:
@@ -349,7 +357,10 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
                 os.utime(path, None)
             secs = time.time() - t1
         results.append((m, st))
-        print("%-9s %-34s %5.0fs  %s: %s" % (st, name, secs, m["file"], m["why"]))
+        if timed_out:
+            timeouts.append(name)
+        print("%-9s %-34s %5.0fs  %s: %s%s" % (st, name, secs, m["file"], m["why"],
+                                              " (timed out)" if timed_out else ""))
         sys.stdout.flush()
 
 
