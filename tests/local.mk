@@ -340,6 +340,12 @@ tests_unit_test_split_SOURCES = tests/unit/test-split.c
 tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
 
+## Which rows a field's drill-in samples (src/data/sample.c), by hand.
+check_PROGRAMS += tests/unit/test-sample
+tests_unit_test_sample_SOURCES = tests/unit/test-sample.c
+tests_unit_test_sample_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sample_LDADD = $(DATA_LIBS) -lm
+
 ## The categorical shares of a source with several rows per case (the
 ## top-K values and "other", src/data/features.c), worked by hand.
 check_PROGRAMS += tests/unit/test-features-other
