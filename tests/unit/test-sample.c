@@ -11,6 +11,10 @@
  *               line 2: focus x, max 2: lines 3 and 5 (3 rows matched);
  *               focus id (never null): the rows with any marked cell,
  *               lines 2 and 3
+ *
+ * And the Clean view's preview (preview_open, src/data/preview.c) refuses
+ * a project whose two sources both have a label field, whichever comes
+ * first, as clean does.
  */
 #include <config.h>
 
@@ -22,6 +26,7 @@
 #include "tap.h"
 #include "yujing/data/import.h"
 #include "yujing/data/infer.h"
+#include "yujing/data/preview.h"
 #include "yujing/data/sample.h"
 #include "yujing/data/table.h"
 
@@ -108,6 +113,19 @@ int main(void)
 	check(p, "clean", 1, "2,3/0/0", "no marked cell: the first rows");
 	check(p, "nulls", 1, "3,5/3/1", "focus x: its first 2 null rows of 3");
 	check(p, "nulls", 0, "2,3/0/0", "focus id (never null): the rows with any marked cell");
+
+	/* two label sources: "clean" (listed first) and "nulls" */
+	yj_import_opts ol = {.source = "clean", .key = "id", .label = "y", .replace = 1};
+	yj_import_opts ol2 = {.source = "nulls", .key = "id", .label = "y", .replace = 1};
+	if (import_file(p, path_in("clean.csv"), &ol, NULL, &err) || import_file(p, path_in("nulls.csv"), &ol2, NULL, &err)) {
+		printf("Bail out! cannot re-import with labels: %s\n", err.msg);
+		return 99;
+	}
+	yj_preview *pv = NULL;
+	error_clear(&err);
+	is_int(preview_open(p, NULL, &pv, &err), YJ_EUSAGE, "two label sources: the preview is refused");
+	is_str(err.msg, "sources 'clean' and 'nulls' both have a label field", "  naming both");
+	ok(pv == NULL, "  and no preview");
 	project_close(p);
 	return tap_done();
 }
