@@ -7,7 +7,8 @@
 # not replaced by the fill value 5 as an outlier of a zero spread would
 # be (issue 18's mutant of stats_is_outlier).  A new case with no k (an
 # empty cell; in JSON lines, no such key in its first record) is no
-# error: its k takes the fill value, 5 (table_from_file's mutants).
+# error: its k takes the fill value, 5 (table_from_file's mutants); so
+# does a null marker, NA (the project's null markers read for the file).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 if ! have python3 || ! python3 -c 'import json, sqlite3' 2>/dev/null; then
@@ -21,7 +22,7 @@ awk 'BEGIN {
 	for (i = 1; i <= 40; i++)
 		printf "C%03d,%d,5,%s\n", i, i, (i > 20 ? "high" : "low") > "cases.csv"
 }' </dev/null
-printf 'case_id,amount,k,category\nN1,30,9,\nN2,10,5,\nN3,25,,\n' >new.csv
+printf 'case_id,amount,k,category\nN1,30,9,\nN2,10,5,\nN3,25,,\nN6,20,NA,\n' >new.csv
 printf '{"case_id": "N4", "amount": 30}\n{"case_id": "N5", "amount": 3, "k": 9}\n' >new.jsonl
 
 expect_exit 0 yujing init p.yj
@@ -40,7 +41,7 @@ k = [f for s in st["sources"] for f in s["fields"] if f["name"] == "k"]
 if len(k) != 1 or k[0].get("mean") != 5 or k[0].get("std") != 0:
     print("the stored statistics of k:", k)
 rows = dict(db.execute("SELECT key, rows FROM batch_cases WHERE batch_id IN (1, 2)").fetchall())
-for key, want in (("N1", "9"), ("N2", "5"), ("N3", "5"), ("N4", "5"), ("N5", "9")):
+for key, want in (("N1", "9"), ("N2", "5"), ("N3", "5"), ("N6", "5"), ("N4", "5"), ("N5", "9")):
     got = json.loads(rows[key])["cases"][0]["k"] if key in rows else None
     if got != want:
         print(key, "k as cleaned:", got, "want", want)
