@@ -13,18 +13,25 @@ scores on the holdout.
       latitude, longitude); for cail cases.jsonl ({"id": record number,
       "fact", "meta": {"accusation"}}).  Values unchanged.  Nothing is
       written when WORKDIR/holdout exists (the holdout is made once).
-  quality_report.py sklearn PROJECT WORKDIR --dataset chicago|cail [--xgboost] [--json]
+  quality_report.py sklearn PROJECT WORKDIR --dataset chicago|cail [--xgboost] [--commit C]
       TF-IDF (+ one-hot on chicago) features fitted on the active split's
       train part of PROJECT (keys and labels from split_cases; values from
-      WORKDIR/learn), LinearSVC and LogisticRegression with C chosen on
-      the split's validation part (the same part yujing chooses on), and
-      with --xgboost gradient-boosted trees (rounds by early stopping on
-      the validation part), each scored on WORKDIR/holdout.  The test part
-      is not used.
-  quality_report.py score PREDICTIONS WORKDIR --dataset chicago|cail [--json]
+      WORKDIR/learn), LinearSVC and LogisticRegression (settings in
+      LOGREG) with C chosen on the split's validation part (the same part
+      yujing chooses on), and with --xgboost gradient-boosted trees
+      (rounds by early stopping on the validation part), each scored on
+      WORKDIR/holdout; one JSON object with the split's digest and, per
+      row, the load during its fits.  The test part is not used.
+  quality_report.py score PREDICTIONS WORKDIR --dataset chicago|cail
+      [--method M] [--name N] [--seconds S] [--run R] [--load L]
+      [--commit C] [--split-digest D]
       Accuracy, macro-F1 and expected calibration error (15 equal-width
       bins of the top probability) of `yujing predict --json` lines on the
-      holdout's labels.
+      holdout's labels, as one JSON object (a table row with the options).
+  quality_report.py digest PROJECT
+      The digest of the active split's train and valid cases.
+  quality_report.py table WORKDIR DATASET... [--json FILE]
+      The Markdown table of WORKDIR/D/baselines.json and WORKDIR/D/rows/.
 The helpers of the issue-6 report (kept for the scripts that call them):
   quality_report.py chicago-csv CSV OUTDIR [--keys FILE]
       Writes OUTDIR/incident.csv (id, date, arrest, domestic,
@@ -58,11 +65,13 @@ labels in the true or predicted values, zero_division 0), for every row.
 """
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
 import sqlite3
 import sys
+import threading
 import time
 
 import numpy as np
@@ -348,13 +357,76 @@ def ece(conf, correct, bins=15):
     return float(e)
 
 
-def sklearn_rows(a):
-    db = sqlite3.connect(f"file:{a.project}?mode=ro", uri=True)
+def split_parts(project):
+    """The active split's train and valid cases (key, label, part), in
+    part then key order, and their digest: the first 12 hex digits of the
+    SHA-256 of their 'key TAB label TAB part' lines.  Two projects with
+    the same digest learn from and choose on the same cases."""
+    db = sqlite3.connect(f"file:{project}?mode=ro", uri=True)
     r = db.execute("SELECT id FROM splits WHERE active = 1").fetchone()
     if r is None:
-        fail("the project has no active split")
+        fail(f"{project}: the project has no active split")
     parts = pd.read_sql_query("SELECT key, label, part FROM split_cases WHERE split_id = ? AND part IN"
                               " ('train', 'valid') ORDER BY part, key", db, params=(r[0],))
+    h = hashlib.sha256()
+    for k, lab, part in parts.itertuples(index=False):
+        h.update(f"{k}\t{lab}\t{part}\n".encode("utf-8"))
+    return parts, h.hexdigest()[:12]
+
+
+def digest(a):
+    print(split_parts(a.project)[1])
+    return 0
+
+
+class Load:
+    """The 1-minute load average (os.getloadavg) sampled every 10 s while
+    the block runs, and at its start and end: str() gives 'min-max'."""
+
+    def __enter__(self):
+        self.seen = [os.getloadavg()[0]]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def run(self):
+        while not self.stop.wait(10):
+            self.seen.append(os.getloadavg()[0])
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.seen.append(os.getloadavg()[0])
+
+    def __str__(self):
+        return f"{min(self.seen):.1f}-{max(self.seen):.1f}"
+
+
+# LogisticRegression per data set, stated in the table.  Chicago: lbfgs
+# (multinomial), scikit-learn's defaults but max_iter 1000 (C 1 took 490
+# iterations).  CAIL (121 charges, about 3,100 training facts over about
+# 128,000 character n-grams): lbfgs at C 10 had not converged after 5
+# minutes at load 7-11, and the grid of seven did not finish last session;
+# liblinear (one binary logistic regression per charge, trust-region
+# Newton, scikit-learn's default tol) needs 9 Newton iterations at C 1, so
+# it is the solver, over a grid of three.
+LOGREG = {
+    "chicago": {"solver": "lbfgs", "tol": 1e-4, "max_iter": 1000, "grid": [0.1, 0.3, 1, 3, 10, 30, 100]},
+    "cail": {"solver": "liblinear", "tol": 1e-4, "max_iter": 100, "grid": [1, 10, 100]},
+}
+# LinearSVC (liblinear, one-vs-rest, squared hinge): C over two decades
+# either side of the library's default 1
+SVC_GRID = [0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+
+
+def logreg_name(cfg):
+    multi = "one-vs-rest" if cfg["solver"] == "liblinear" else "multinomial"
+    return f"{cfg['solver']} {multi}, tol {cfg['tol']:g}, max_iter {cfg['max_iter']}"
+
+
+def sklearn_rows(a):
+    parts, split_digest = split_parts(a.project)
     if not (parts.part == "valid").any():
         fail("the active split has no validation part")
     lv, _ = values(a.workdir, "learn", a.dataset)
@@ -378,52 +450,67 @@ def sklearn_rows(a):
     Xtr, Xva, Xho = X[:ntr], X[ntr:ntr + nva], X[ntr + nva:]
     ytr = np.array([cid[c] for c in y_all[:ntr]])
     yva, yho = y_all[ntr:ntr + nva], y_all[ntr + nva:]
-    out = {"dataset": a.dataset, "train": ntr, "valid": nva, "holdout": len(hkeys), "classes": len(classes),
-           "features": int(X.shape[1]), "features_seconds": feat_s, "rows": []}
+    kind = {"chicago": "one-hot + word TF-IDF", "cail": "char 1-3-gram TF-IDF"}[a.dataset]
+    out = {"dataset": a.dataset, "split_digest": split_digest, "commit": a.commit, "train": ntr, "valid": nva,
+           "holdout": len(hkeys), "classes": len(classes), "features": int(X.shape[1]),
+           "features_seconds": feat_s, "rows": []}
 
-    def pick(name, make, grid):
+    def pick(method, name, make, grid):
         best, tried = None, []
         total = 0.0
-        for c in grid:
-            t = time.perf_counter()
-            m = make(c).fit(Xtr, ytr)
-            s = time.perf_counter() - t
-            total += s
-            f1 = scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]
-            tried.append({"C": c, "valid_macro_f1": f1})
-            print(f"{a.dataset} {name} C {c:g}: validation macro-F1 {f1:.4f} ({s:.1f} s)", file=sys.stderr)
-            if best is None or f1 > best[1]:
-                best = (c, f1, m, s)
+        with Load() as load:
+            for c in grid:
+                t = time.perf_counter()
+                m = make(c).fit(Xtr, ytr)
+                s = time.perf_counter() - t
+                total += s
+                f1 = scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]
+                it = int(np.max(m.n_iter_))
+                tried.append({"C": c, "valid_macro_f1": f1, "seconds": s, "n_iter": it})
+                print(f"{a.dataset} {method} C {c:g}: validation macro-F1 {f1:.4f} ({s:.1f} s, {it} iterations)",
+                      file=sys.stderr)
+                if best is None or f1 > best[1]:
+                    best = (c, f1, m, s)
         c, f1, m, s = best
         pred = [classes[i] for i in m.predict(Xho)]
-        row = {"method": name, "C": c, "valid_macro_f1": f1, "grid": tried, "train_seconds": s + feat_s,
-               "grid_seconds": total + feat_s}
+        row = {"method": method, "name": f"sklearn {kind} + {name(c)}", "C": c, "valid_macro_f1": f1,
+               "grid": tried, "train_seconds": s + feat_s, "grid_seconds": total + feat_s, "load": str(load)}
         row.update(scores(yho, pred))
         if hasattr(m, "predict_proba"):
             p = m.predict_proba(Xho)
             row["ece"] = ece(p.max(axis=1), [classes[i] == t for i, t in zip(p.argmax(axis=1), yho)])
         out["rows"].append(row)
 
-    # C over two decades either side of the libraries' default 1
-    pick("LinearSVC", lambda c: LinearSVC(C=c), [0.01, 0.03, 0.1, 0.3, 1, 3, 10])
-    pick("LogisticRegression", lambda c: LogisticRegression(C=c, max_iter=1000), [0.1, 0.3, 1, 3, 10, 30, 100])
+    pick("LinearSVC", lambda c: f"LinearSVC (C {c:g} of {', '.join('%g' % x for x in SVC_GRID)})",
+         lambda c: LinearSVC(C=c), SVC_GRID)
+    cfg = LOGREG[a.dataset]
+    pick("LogisticRegression",
+         lambda c: f"LogisticRegression ({logreg_name(cfg)}; C {c:g} of {', '.join('%g' % x for x in cfg['grid'])})",
+         lambda c: LogisticRegression(C=c, solver=cfg["solver"], tol=cfg["tol"], max_iter=cfg["max_iter"]),
+         cfg["grid"])
     if a.xgboost:
         try:
             import xgboost as xgb
         except ImportError:
             xgb = None
+            print(f"{a.dataset} xgboost: not importable, no row", file=sys.stderr)
         if xgb is not None:
-            t = time.perf_counter()
-            m = xgb.XGBClassifier(n_estimators=300, learning_rate=0.1, max_depth=6, tree_method="hist",
-                                  early_stopping_rounds=20, eval_metric="mlogloss", n_jobs=2, random_state=1)
-            # classes of the train part only; validation cases of another class are left out of its loss
-            vm = np.array([c in cid for c in yva])
-            m.fit(Xtr, ytr, eval_set=[(Xva[vm], np.array([cid[c] for c, k in zip(yva, vm) if k]))], verbose=False)
-            s = time.perf_counter() - t
-            print(f"{a.dataset} xgboost: {m.best_iteration + 1} rounds ({s:.1f} s)", file=sys.stderr)
+            with Load() as load:
+                t = time.perf_counter()
+                m = xgb.XGBClassifier(n_estimators=300, learning_rate=0.1, max_depth=6, tree_method="hist",
+                                      early_stopping_rounds=20, eval_metric="mlogloss", n_jobs=2, random_state=1)
+                # classes of the train part only; validation cases of another class are left out of its loss
+                vm = np.array([c in cid for c in yva])
+                m.fit(Xtr, ytr, eval_set=[(Xva[vm], np.array([cid[c] for c, k in zip(yva, vm) if k]))],
+                      verbose=False)
+                s = time.perf_counter() - t
+            rounds = int(m.best_iteration) + 1
+            print(f"{a.dataset} xgboost: {rounds} rounds ({s:.1f} s)", file=sys.stderr)
             p = m.predict_proba(Xho)
             pred = [classes[i] for i in p.argmax(axis=1)]
-            row = {"method": "xgboost", "rounds": int(m.best_iteration) + 1, "train_seconds": s + feat_s,
+            row = {"method": "xgboost",
+                   "name": f"xgboost, {kind} (depth 6, eta 0.1; {rounds} rounds by early stopping on validation)",
+                   "rounds": rounds, "train_seconds": s + feat_s, "load": str(load),
                    "valid_macro_f1": scores(yva, [classes[i] for i in m.predict(Xva)])["macro_f1"]}
             row.update(scores(yho, pred))
             row["ece"] = ece(p.max(axis=1), [x == t for x, t in zip(pred, yho)])
@@ -452,7 +539,60 @@ def score(a):
     out = scores(y, pred)
     out["ece"] = ece(conf, [p == t for p, t in zip(pred, y)])
     out["cases"] = len(y)
+    for k in ("method", "name", "commit", "load", "split_digest"):
+        if getattr(a, k):
+            out[k] = getattr(a, k)
+    if a.seconds is not None:
+        out["train_seconds"] = a.seconds
+    if a.run is not None:
+        out["run"] = a.run
+    out["dataset"] = a.dataset
+    out["when"] = time.time()
     print(json.dumps(out))
+    return 0
+
+
+TITLE = {"chicago": "Chicago Englewood (incident + place)", "cail": "CAIL2018 facts"}
+
+
+def table(a):
+    """The Markdown table of the work directory's rows: per data set the
+    cached baselines (WORKDIR/D/baselines.json), then the yujing rows
+    (WORKDIR/D/rows/*.json, in the order they were measured).  A row whose
+    split digest is not the project's own is marked: it learnt from other
+    cases."""
+    print("| data | method | accuracy | macro-F1 | ECE | train s | load | commit |")
+    print("|---|---|---|---|---|---|---|---|")
+    jrows = []
+    for d in a.datasets:
+        w = os.path.join(a.workdir, d)
+        now = split_parts(os.path.join(w, "project.yj"))[1] if os.path.exists(os.path.join(w, "project.yj")) else None
+        rows = []
+        bpath = os.path.join(w, "baselines.json")
+        if os.path.exists(bpath):
+            with open(bpath, encoding="utf-8") as f:
+                b = json.load(f)
+            for r in b["rows"]:
+                rows.append(dict(r, dataset=d, split_digest=b["split_digest"], commit=b["commit"]))
+        rdir = os.path.join(w, "rows")
+        yrows = []
+        if os.path.isdir(rdir):
+            for name in os.listdir(rdir):
+                if name.endswith(".json"):
+                    with open(os.path.join(rdir, name), encoding="utf-8") as f:
+                        yrows.append(json.load(f))
+        rows += sorted(yrows, key=lambda r: r.get("when", 0))
+        for r in rows:
+            e = "%.3f" % r["ece"] if "ece" in r else "-"
+            other = "" if r.get("split_digest") == now else " (other split)"
+            print("| %s | %s%s | %.3f | %.3f | %s | %.0f | %s | %s |"
+                  % (TITLE[d], r["name"], other, r["accuracy"], r["macro_f1"], e, r["train_seconds"],
+                     r.get("load", "-"), r.get("commit", "-")))
+            jrows.append(r)
+    if a.json:
+        with open(a.json, "w", encoding="utf-8") as f:
+            for r in jrows:
+                f.write(json.dumps({k: v for k, v in r.items() if k != "grid"}) + "\n")
     return 0
 
 
@@ -493,12 +633,25 @@ def main():
     p.add_argument("workdir")
     p.add_argument("--dataset", choices=["chicago", "cail"], required=True)
     p.add_argument("--xgboost", action="store_true")
+    p.add_argument("--commit", default="")
     p.set_defaults(fn=sklearn_rows)
     p = sub.add_parser("score")
     p.add_argument("predictions")
     p.add_argument("workdir")
     p.add_argument("--dataset", choices=["chicago", "cail"], required=True)
+    for k in ("method", "name", "commit", "load", "split-digest"):
+        p.add_argument("--" + k, default="")
+    p.add_argument("--seconds", type=float)
+    p.add_argument("--run", type=int)
     p.set_defaults(fn=score)
+    p = sub.add_parser("digest")
+    p.add_argument("project")
+    p.set_defaults(fn=digest)
+    p = sub.add_parser("table")
+    p.add_argument("workdir")
+    p.add_argument("datasets", nargs="+", choices=["chicago", "cail"])
+    p.add_argument("--json", default="")
+    p.set_defaults(fn=table)
     a = ap.parse_args()
     return a.fn(a)
 

@@ -170,6 +170,8 @@ TESTS += tests/cli/tune.sh
 EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
+TESTS += tests/cli/adjust.sh
+EXTRA_DIST += tests/cli/adjust.sh tests/reference/gen_logit_adjust.py
 EXTRA_DIST += tests/cli/valid.sh
 
 ## src/model: the BERT encoder against PyTorch (tests/model/golden.safetensors

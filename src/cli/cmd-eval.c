@@ -145,6 +145,16 @@ static void print_summary(json_t *ev)
 	else
 		printf("%s\n", _("test: not measured yet (the run has not finished)"));
 	json_t *cal = json_object_get(ev, "calibration");
+	json_t *tau = json_object_get(cal, "tau"), *grid = json_object_get(cal, "tau_grid_f1");
+	if (tau && grid)
+		printf(_("logit adjustment: tau %.2f chosen on validation (macro-F1 %.4f; %.4f at tau 0); the figures "
+			 "above are of the adjusted logits\n"),
+		       json_number_value(tau),
+		       json_number_value(json_object_get(va, "macro_f1")),
+		       json_number_value(json_object_get(json_array_get(grid, 0), "macro_f1")));
+	else if (tau)
+		printf(_("logit adjustment: tau %.2f fixed by --adjust; the figures above are of the adjusted logits\n"),
+		       json_number_value(tau));
 	if (cal && json_object_get(cal, "ece_after"))
 		printf(_("calibration: temperature %.4f (fitted on validation); on test, expected calibration error "
 			 "%.4f -> %.4f, Brier score %.4f -> %.4f\n"),

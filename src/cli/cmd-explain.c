@@ -96,6 +96,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
 		printf(" %.4f\n", json_number_value(v));
 	}
 	double T = json_number_value(json_object_get(ex, "temperature"));
+	double tau = json_number_value(json_object_get(ex, "tau"));
+	if (tau != 0)
+		printf(_("logits adjusted for rare categories: logit - tau log(prior), tau = %.2f chosen on the "
+			 "validation part (or fixed by --adjust); the adjustment is part of the baseline\n"),
+		       tau);
 	if (T != 1)
 		printf(_("probabilities calibrated: softmax(logit / T), temperature T = %.4f fitted on the validation "
 			 "part; the logits shown are divided by T\n"),

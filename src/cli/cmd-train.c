@@ -141,6 +141,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
 			       id, json_number_value(json_object_get(ev, "accuracy")),
 			       json_number_value(json_object_get(ev, "macro_f1")),
 			       (long long)json_integer_value(json_object_get(ev, "best_epoch")));
+		if (json_object_get(cal, "tau"))
+			printf(_("logit adjustment: tau %.2f (%s)\n"), json_number_value(json_object_get(cal, "tau")),
+			       json_object_get(cal, "tau_grid_f1") ? _("chosen on validation") : _("fixed by --adjust"));
 		if (json_object_get(cal, "ece_after"))
 			printf(_("probabilities calibrated: temperature %.4f; expected calibration error on test %.4f "
 				 "-> %.4f\n"),

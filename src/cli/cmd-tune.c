@@ -1,6 +1,7 @@
 /*
  * cmd-tune.c - yujing tune PROJECT [--minutes N] [--trials N] [--seed S]
- *              [--threads N] [--json] | --list | --show TUNE | --cancel TUNE
+ *              [--threads N] [--json] [--resume TUNE] | --list | --show TUNE
+ *              | --cancel TUNE
  */
 #include <config.h>
 
@@ -16,7 +17,7 @@
 #include "yujing/store/tunes.h"
 #include "yujing/train/tune.h"
 
-enum { O_MINUTES = 256, O_TRIALS, O_SEED, O_THREADS, O_JSON, O_LIST, O_SHOW, O_CANCEL };
+enum { O_MINUTES = 256, O_TRIALS, O_SEED, O_THREADS, O_JSON, O_LIST, O_SHOW, O_CANCEL, O_RESUME };
 
 static const cli_option options[] = {
 	{"minutes", O_MINUTES, N_("N"), N_("the time budget in minutes, fractions allowed (default 30)")},
@@ -27,13 +28,16 @@ static const cli_option options[] = {
 	{"list", O_LIST, NULL, N_("list the tunes of the project")},
 	{"show", O_SHOW, N_("TUNE"), N_("print a tune's report: its trials ranked by validation macro-F1")},
 	{"cancel", O_CANCEL, N_("TUNE"), N_("ask a tune that is searching (in another process) to stop")},
+	{"resume", O_RESUME, N_("TUNE"),
+	 N_("continue a cancelled or interrupted tune: its trials kept, its seed's draws continued, within what "
+	    "is left of its budget (or --minutes more)")},
 	{0},
 };
 
 typedef struct {
 	const cli_command *cmd;
 	yj_tune_opts o;
-	int json, list;
+	int json, list, minutes_set;
 	long show, cancel;
 } tune_args;
 
@@ -47,18 +51,21 @@ static int on_opt(void *ctx, int key, const char *arg)
 		if (cli_parse_double(arg, &d) || !(d > 0) || d > 1e6)
 			return cli_usage_error(a->cmd, _("--minutes wants a number of minutes above 0"));
 		a->o.minutes = d;
+		a->minutes_set = 1;
 		break;
 	case O_TRIALS:
 	case O_SEED:
 	case O_THREADS:
 	case O_SHOW:
 	case O_CANCEL:
+	case O_RESUME:
 		if (cli_parse_long(arg, &v) || (v < 1 && key != O_SEED))
 			return cli_usage_error(a->cmd, _("--%s wants a whole number of at least %d"),
 					       key == O_TRIALS    ? "trials"
 					       : key == O_SEED    ? "seed"
 					       : key == O_THREADS ? "threads"
 					       : key == O_SHOW    ? "show"
+					       : key == O_RESUME  ? "resume"
 								  : "cancel",
 					       key == O_SEED ? 0 : 1);
 		if (key == O_TRIALS)
@@ -69,6 +76,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 			a->o.threads = v > 4096 ? 4096 : (int)v;
 		else if (key == O_SHOW)
 			a->show = v;
+		else if (key == O_RESUME)
+			a->o.resume = v;
 		else
 			a->cancel = v;
 		break;
@@ -109,6 +118,7 @@ static void on_trial(void *ctx, const yj_tune_event *ev)
 		json_object_set_new(j, "run", ev->run ? json_integer(ev->run) : json_null());
 		json_object_set_new(j, "validation_macro_f1", isnan(ev->valid_f1) ? json_null() : json_real(ev->valid_f1));
 		json_object_set_new(j, "best_run", ev->best_run ? json_integer(ev->best_run) : json_null());
+		json_object_set_new(j, "stopped", ev->stopped ? json_string(ev->stopped) : json_null());
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		fflush(stdout);
@@ -124,6 +134,10 @@ static void on_trial(void *ctx, const yj_tune_event *ev)
 			printf(_("trial %d: run %lld %s"), ev->trial, ev->run, _(ev->status));
 		else
 			printf(_("trial %d: %s"), ev->trial, _(ev->status));
+		if (ev->stopped && !strcmp(ev->stopped, "deadline"))
+			printf(_(" (stopped at its deadline, its best epoch kept)"));
+		else if (ev->stopped)
+			printf(_(" (stopped by the median rule, its best epoch kept)"));
 		if (!isnan(ev->valid_f1))
 			printf(_(", validation macro-F1 %.4f"), ev->valid_f1);
 		printf(_("; elapsed %s, ETA %s"), span(ev->elapsed, el, sizeof el), span(ev->eta, eta, sizeof eta));
@@ -177,11 +191,22 @@ static void print_report(const yj_tune_row *r)
 			n += (size_t)w;
 		}
 		const char *st = json_string_value(json_object_get(tr, "status"));
-		const char *row[] = {c[0], c[1], c[2], st ? _(st) : "-", c[3], c[4], n ? set : _("the defaults")};
+		const char *stopped = json_string_value(json_object_get(tr, "stopped"));
+		char stc[96];
+		snprintf(stc, sizeof stc, "%s (%s)", st ? _(st) : "-",
+			 stopped && !strcmp(stopped, "deadline") ? _("deadline") : _("median"));
+		const char *row[] = {c[0], c[1], c[2], stopped ? stc : st ? _(st) : "-", c[3], c[4],
+				     n ? set : _("the defaults")};
 		cli_table_row(t, row);
 	}
 	cli_table_print(t, stdout, 0);
 	cli_table_free(t);
+	json_t *margin = json_object_get(rep, "defaults_margin");
+	if (json_is_number(margin))
+		printf(_("the winner: the defaults (trial 1) unless a trial's validation macro-F1 beats theirs by more "
+			 "than %.3f; a trial below the median of the earlier ones at epoch 2, 4, 8, ... stops there "
+			 "(median), a trial at its deadline too (deadline), each keeping its best epoch\n"),
+		       json_number_value(margin));
 	json_t *test = json_object_get(rep, "test");
 	if (r->best_run && json_is_object(test))
 		printf(_("the winner, run %lld: validation macro-F1 %.4f; test accuracy %.4f, macro-F1 %.4f (the test "
@@ -286,6 +311,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
 	cli_progress_init(&pg);
 	cli_catch_interrupt();
 	a.o.progress = &pg;
+	if (a.o.resume && !a.minutes_set)
+		a.o.minutes = 0; /* what is left of its budget */
 	a.o.on_trial = on_trial;
 	a.o.ctx = &a;
 	long long id = 0;
@@ -316,17 +343,27 @@ out:
 
 const cli_command cmd_tune = {
 	.name = "tune",
-	.synopsis = N_("PROJECT [--minutes N] [--trials N] [--seed S] [--json] | --list | --show TUNE | --cancel TUNE"),
+	.synopsis = N_("PROJECT [--minutes N] [--trials N] [--seed S] [--json] [--resume TUNE] | --list | --show TUNE | "
+		       "--cancel TUNE"),
 	.summary = N_("Search the training settings on the validation part within a time budget"),
 	.description = N_("Trains one run per trial, all in one tune group: trial 1 with the defaults, then settings "
-			  "drawn at random (seeded) from a few values of the learning rate, weight decay, widths, "
-			  "depth, batch, epochs, n-gram buckets and order, class weighting, fusion, categorical "
-			  "values and branch set. Each trial is scored by its validation macro-F1 (the validation "
-			  "part of the active split; the test part is not used to choose); a trial's epochs are "
+			  "drawn at random (seeded, each trial its own stream) from a few values of the learning "
+			  "rate, weight decay, widths, depth, batch, epochs, n-gram buckets and order, class "
+			  "weighting, fusion, categorical values and branch set. Each trial is scored by its "
+			  "validation macro-F1 (the validation part of the active split; the test part is not used "
+			  "to choose). Every trial has a deadline: a third of the budget for trial 1, the end of "
+			  "the budget for the others; a trial at its deadline stops and keeps its best epoch so far "
+			  "(reported as stopped at its deadline). The median stopping rule: at epochs 2, 4, 8, "
+			  "16, ..., a trial whose best validation macro-F1 so far is below the median of the best "
+			  "so far of the earlier trials at that epoch (at least three of them; a trial that ended "
+			  "sooner counts with its best) stops there, keeping its best epoch. A trial's epochs are "
 			  "capped so that it ends within the budget, and the search stops when none fits. The "
-			  "best trial becomes the model of record. The report ranks the trials by validation "
-			  "macro-F1 and gives the test figures of the winner only. Ctrl-C (or --cancel from "
-			  "another process) stops the search after the current step, keeping the trials done."),
+			  "winner, by a rule on validation only: the defaults stay unless a trial beats their "
+			  "validation macro-F1 by more than 0.01; it becomes the model of record. The report ranks "
+			  "the trials by validation macro-F1 and gives the test figures of the winner only. Ctrl-C "
+			  "(or --cancel from another process) stops the search after the current step, keeping "
+			  "the trials done; --resume TUNE continues it (or one whose process was killed) with the "
+			  "same seed, the trial that was training counted as cancelled or interrupted."),
 	.options = options,
 	.run = run,
 };

@@ -72,6 +72,18 @@ yj_status tunes_update(yj_project *p, long long id, yj_run_status status, long l
 	return store_row_end(db, st, rc, 0, _("reading the tune"), q_status, err);
 }
 
+yj_status tunes_reopen(yj_project *p, long long id, yj_error *err)
+{
+	static const char sql[] = "UPDATE tunes SET status = 'running', updated_at = " NOW ","
+				  " report = CASE WHEN json_valid(report) THEN json_set(report, '$.pid', ?)"
+				  " ELSE json_object('pid', ?) END WHERE id = ?";
+	sqlite3 *db = project_db(p);
+	int rc = store_exec(db, sql, "iii", (long long)getpid(), (long long)getpid(), id);
+	if (rc != SQLITE_OK)
+		return store_stmt_error(db, rc, _("resuming the tune"), sql, err);
+	return YJ_OK;
+}
+
 yj_status tunes_tag_run(yj_project *p, long long id, long long run, yj_error *err)
 {
 	static const char sql[] = "UPDATE runs SET tune_id = ? WHERE id = ?";

@@ -1,12 +1,14 @@
 /*
  * calibrate.c - temperature scaling, expected calibration error, Brier
- * score (see calibrate.h).
+ * score, post-hoc logit adjustment (see calibrate.h).
  */
 #include <config.h>
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "yujing/train/calibrate.h"
+#include "yujing/train/metrics.h"
 
 static int labels_ok(const int32_t *labels, size_t n, int K)
 {
@@ -161,4 +163,70 @@ double calibrate_brier(const float *probs, const int32_t *labels, size_t n, int 
 			s += d * d;
 		}
 	return s / (double)n;
+}
+
+int calibrate_log_priors(const size_t *counts, int K, double *logprior)
+{
+	if (K < 1)
+		return -1;
+	double total = 0;
+	for (int k = 0; k < K; k++)
+		total += counts[k] ? (double)counts[k] : 1;
+	for (int k = 0; k < K; k++)
+		logprior[k] = log((counts[k] ? (double)counts[k] : 1) / total);
+	return 0;
+}
+
+void calibrate_adjust(float *logits, size_t n, int K, double tau, const double *logprior)
+{
+	if (tau == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < K; k++)
+			logits[i * (size_t)K + (size_t)k] = (float)(logits[i * (size_t)K + (size_t)k] - tau * logprior[k]);
+}
+
+int calibrate_choose_tau(const float *logits, const int32_t *labels, size_t n, int K, const double *logprior,
+			 double *tau, double f1[CALIBRATE_TAU_GRID])
+{
+	*tau = 0;
+	if (!n || K < 1 || !labels_ok(labels, n, K))
+		return -1;
+	int32_t *pred = malloc(n * sizeof *pred);
+	if (!pred)
+		return -1;
+	double best = -1;
+	for (int g = 0; g < CALIBRATE_TAU_GRID; g++) {
+		double t = g * CALIBRATE_TAU_STEP;
+		for (size_t i = 0; i < n; i++) {
+			/* the first largest adjusted logit, in double as predict's
+			 * float logits would round the same way */
+			const float *z = logits + i * (size_t)K;
+			int top = 0;
+			double mx = 0;
+			for (int k = 0; k < K; k++) {
+				double a = (double)(float)(z[k] - t * logprior[k]);
+				if (!k || a > mx) {
+					mx = a;
+					top = k;
+				}
+			}
+			pred[i] = top;
+		}
+		yj_metrics m;
+		if (metrics_compute(&m, labels, pred, n, K)) {
+			free(pred);
+			*tau = 0;
+			return -1;
+		}
+		if (f1)
+			f1[g] = m.macro_f1;
+		if (m.macro_f1 > best) { /* strictly: the smallest tau on a tie */
+			best = m.macro_f1;
+			*tau = t;
+		}
+		metrics_free(&m);
+	}
+	free(pred);
+	return 0;
 }

@@ -29,14 +29,17 @@
 
 /* The cooperative game: the fusion head's logits with the branches in
  * `mask` at their own vectors u[i] and the others at their baselines,
- * divided by the run's temperature (inv_t = 1/T): the logits of the
- * calibrated model, whose softmax is the probability predict shows
- * (report.h). */
+ * less the run's logit adjustment tau log(prior) and divided by its
+ * temperature (inv_t = 1/T): the logits of the calibrated model, whose
+ * softmax is the probability predict shows (report.h).  The adjustment is
+ * the same in every coalition, so it moves the baseline only, never a
+ * branch's Shapley value. */
 typedef struct {
 	const yj_mm *m;
 	int np;
 	double **u, **base;
-	double inv_t;
+	double inv_t, tau;
+	const double *logprior;
 } game;
 
 static void head(void *ctx, uint32_t mask, double *out)
@@ -46,6 +49,8 @@ static void head(void *ctx, uint32_t mask, double *out)
 	for (int i = 0; i < g->np; i++)
 		v[i] = mask >> i & 1 ? g->u[i] : g->base[i];
 	mm_head_logits(g->m, v, out);
+	for (int k = 0; g->tau != 0 && g->logprior && k < g->m->cfg.nclasses; k++)
+		out[k] -= g->tau * g->logprior[k];
 	for (int k = 0; g->inv_t != 1 && k < g->m->cfg.nclasses; k++)
 		out[k] *= g->inv_t;
 }
@@ -540,7 +545,7 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 		goto out;
 	const float *pr = rm->m.fu.probs;
 	int pred = vec_argmax(pr, K);
-	game g = {&rm->m, np, u, base, 1 / rm->temperature};
+	game g = {&rm->m, np, u, base, 1 / rm->temperature, rm->tau, rm->logprior};
 	yj_shapley sh;
 	if (fusion_shapley(np, K, pred, head, &g, &sh)) {
 		st = oom(err);
@@ -548,6 +553,7 @@ yj_status explain_case_model(yj_run_model *rm, const char *key, yj_explanation *
 	}
 	ex->run = rm->run;
 	ex->temperature = rm->temperature;
+	ex->tau = rm->logprior ? rm->tau : 0;
 	ex->out_logit = sh.out_logit;
 	ex->out_prob = sh.out_prob;
 	ex->base_logit = sh.base_logit;
@@ -718,6 +724,8 @@ json_t *explanation_json(const yj_explanation *ex)
 		/* the probabilities are softmax(logits / T); every logit shown
 		 * is divided by T */
 		json_object_set_new(res, "temperature", json_real(ex->temperature));
+		/* and the logits shown are adjusted: less tau log(prior) */
+		json_object_set_new(res, "tau", json_real(ex->tau));
 	}
 	return res;
 }

@@ -28,6 +28,7 @@
 
 void run_model_free(yj_run_model *rm)
 {
+	free(rm->logprior);
 	json_decref(rm->config);
 	json_decref(rm->labels);
 	json_decref(rm->features);
@@ -64,8 +65,11 @@ void run_model_forward(yj_run_model *rm, const size_t *idx, int B)
 			memcpy(rm->xb[s] + (size_t)b * d, rm->f[s].x + idx[b] * d, d * sizeof(float));
 	}
 	mm_forward(&rm->m, (const float *const *)rm->xb, rm->nd, idx, B, 0);
-	/* the calibrated probabilities: softmax(logits / T) (report.h) */
-	if (rm->temperature != 1)
+	/* the adjusted logits and the calibrated probabilities:
+	 * softmax((logits - tau log prior) / T) (report.h) */
+	if (rm->tau != 0 && rm->logprior)
+		calibrate_adjust(rm->m.fu.logits, (size_t)B, rm->m.cfg.nclasses, rm->tau, rm->logprior);
+	if (rm->temperature != 1 || (rm->tau != 0 && rm->logprior))
 		calibrate_probs(rm->m.fu.logits, (size_t)B, rm->m.cfg.nclasses, rm->temperature, rm->m.fu.probs);
 }
 
@@ -295,7 +299,8 @@ static yj_status build_model(yj_run_model *rm, yj_mm_cfg *cfg, const yj_safetens
 	return YJ_OK;
 }
 
-/* The run's temperature (report.h), checked: 1 before its report. */
+/* The run's temperature and logit adjustment (report.h), checked: 1 and
+ * 0 before its report. */
 static yj_status read_temperature(yj_project *p, yj_run_model *rm, yj_error *err)
 {
 	long long id = 0;
@@ -319,6 +324,8 @@ static yj_status read_temperature(yj_project *p, yj_run_model *rm, yj_error *err
 		return YJ_EDATA;
 	}
 	st = report_temperature(mt, rm->run, &rm->temperature, err);
+	if (!st)
+		st = report_adjustment(mt, rm->run, (int)json_array_size(rm->labels), &rm->tau, &rm->logprior, err);
 	json_decref(mt);
 	return st;
 }

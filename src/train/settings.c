@@ -15,6 +15,7 @@
 
 #include "yujing/base/i18n.h"
 #include "yujing/nn/bf16.h"
+#include "yujing/train/calibrate.h"
 #include "yujing/train/settings.h"
 
 /* ---------------------------------------------------------------- tables */
@@ -80,6 +81,11 @@ const yj_setting settings_train[] = {
 	 N_("numeric precision"), NULL,
 	 N_("matrix products of the text encoder while it trains: auto (bf16 where the CPU has AVX512_BF16, else "
 	    "fp32; the default), fp32 or bf16 (a frozen encoder always runs fp32)")},
+	/* last of the form's rows (the workbench's Train view keeps the
+	 * others where they were) */
+	{"adjust", SET_TEXT, N_("HOW"), "auto", 0, 0, NULL, 0, T_(adjust), 0, N_("logit adjustment"), NULL,
+	 N_("post-hoc logit adjustment for rare categories, logit - tau log(prior): auto (tau chosen on the "
+	    "validation part from 0, 0.25, ..., 2), none (tau 0) or a fixed tau from 0 to 10")},
 	/* stored with every run, not options (yet) */
 	{"warmup", SET_REAL, NULL, "0.05", 0, 1, NULL, SET_HIDDEN, T_(warmup), 0, NULL, NULL, NULL},
 	{"clip", SET_REAL, NULL, "1", 0, NOMAX, NULL, SET_HIDDEN, T_(clip), 0, NULL, NULL, NULL},
@@ -324,6 +330,9 @@ yj_status settings_set(const yj_setting *s, void *opts, const char *text, yj_err
 	case SET_TEXT:
 		if (text && !strcmp(s->name, "branches") && check_branches(text, err))
 			return YJ_EUSAGE;
+		if (!strcmp(s->name, "adjust") && settings_adjust(text, &d))
+			return error_set(err, YJ_EUSAGE, _("--adjust wants auto, none or a number from 0 to %g, not '%s'"),
+					 CALIBRATE_TAU_MAX, text ? text : "");
 		*FIELD(opts, s, const char *) = text && *text ? text : NULL;
 		return YJ_OK;
 	case SET_LIST: {
@@ -372,6 +381,22 @@ void train_opts_default(yj_train_opts *o)
 void pretrain_opts_default(yj_pretrain_opts *o)
 {
 	set_defaults(settings_pretrain, o, sizeof *o);
+}
+
+int settings_adjust(const char *text, double *tau)
+{
+	*tau = -1;
+	if (!text || !strcmp(text, "auto"))
+		return 0;
+	if (!strcmp(text, "none")) {
+		*tau = 0;
+		return 0;
+	}
+	double d;
+	if (real(text, &d) || !(d >= 0 && d <= CALIBRATE_TAU_MAX))
+		return -1;
+	*tau = d;
+	return 0;
 }
 
 /* ------------------------------------------------------ the data-size rule */
@@ -524,6 +549,8 @@ char *train_config_dump(const yj_train_config *c)
 	json_object_set_new(j, "fusion", json_string(fusion_name(o->fusion)));
 	json_object_set_new(j, "ngram_buckets", json_integer((json_int_t)o->ngram_buckets));
 	json_object_set_new(j, "ngram_n", json_integer(o->ngram_n));
+	if (o->adjust) /* absent: no adjustment (as every run before it) */
+		json_object_set_new(j, "adjust", json_string(o->adjust));
 	if (o->patience) /* absent: no early stop (as every run before it) */
 		json_object_set_new(j, "patience", json_integer(o->patience));
 	if (c->ngram_tfidf) {
@@ -795,6 +822,12 @@ static yj_status train_config_fill(yj_train_config *c, long long run, yj_error *
 	o->ngram_buckets = (unsigned)get_int(&r, "ngram_buckets", o->ngram_buckets, 1, UINT_MAX);
 	o->ngram_n = (int)get_int(&r, "ngram_n", o->ngram_n, 1, 64);
 	o->patience = (int)get_int(&r, "patience", 0, 0, INT_MAX); /* runs before it: no early stop */
+	{
+		double tau;
+		o->adjust = get_str(&r, "adjust", NULL); /* runs before it: NULL, no adjustment */
+		if (!r.bad && o->adjust && settings_adjust(o->adjust, &tau))
+			r.bad = "adjust";
+	}
 	c->ngram_words = (int)get_int(&r, "ngram_words", 0, 0, 64);
 	{
 		static const char *const weightings[] = {"mean", "tfidf", NULL};

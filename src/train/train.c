@@ -108,6 +108,7 @@ typedef struct {
 	size_t *perm;
 	int32_t *pred, *truth;
 	int epochs_done;
+	int stopped_early; /* opts.stop_early said so */
 	/* checkpoints: when the last was written, what it cost (seconds) */
 	double ckpt_at, ckpt_cost;
 	/* owned copies when resuming */
@@ -940,6 +941,10 @@ static yj_status epoch_steps(trainer *t, train_pos *at, yj_error *err)
 		if ((st = run_step(&t->r, gstep, epoch, loss, lr, err)))
 			break;
 		at->gstep++;
+		if (at->best_epoch >= 0 && o->stop_early && !t->r.cancelled && o->stop_early(o->ctx)) {
+			t->stopped_early = 1; /* the partial epoch is dropped */
+			break;
+		}
 		if (t->r.cancelled) {
 			/* stop after this step, resumable from the next */
 			train_pos next = *at;
@@ -1058,10 +1063,13 @@ static int out_of_patience(const trainer *t, const train_pos *at)
 static yj_status train_epochs(trainer *t, train_pos *at, yj_error *err)
 {
 	yj_status st = YJ_OK;
-	while (at->epoch < t->o.epochs && !t->r.cancelled && !st && !out_of_patience(t, at)) {
+	while (at->epoch < t->o.epochs && !t->r.cancelled && !st && !out_of_patience(t, at) && !t->stopped_early) {
 		double t0 = progress_now();
-		if (!(st = epoch_steps(t, at, err)) && !t->r.cancelled)
+		if (!(st = epoch_steps(t, at, err)) && !t->r.cancelled && !t->stopped_early)
 			st = finish_epoch(t, at, t0, err);
+		if (!st && !t->r.cancelled && at->epoch < t->o.epochs && !out_of_patience(t, at) && t->o.stop_early &&
+		    t->o.stop_early(t->o.ctx))
+			t->stopped_early = 1;
 	}
 	return st;
 }
@@ -1114,12 +1122,12 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	t.r.last_flush = t.ckpt_at = progress_now();
 	st = train_epochs(&t, &at, err);
 	/* stopped early: the run's total is the steps it took */
-	if (!st && !t.r.cancelled && out_of_patience(&t, &at) && at.epoch < t.o.epochs) {
+	if (!st && !t.r.cancelled && (out_of_patience(&t, &at) || t.stopped_early) && at.epoch < t.o.epochs) {
 		t.total = at.gstep;
 		st = run_set_total(&t.r, t.total, err);
 	}
 	progress_tick(t.o.progress, "train", "steps", at.gstep, t.total, -1, 1);
-	if (t.r.cancelled && (t.epochs_done == t.o.epochs || out_of_patience(&t, &at)))
+	if (t.r.cancelled && (t.epochs_done == t.o.epochs || out_of_patience(&t, &at) || t.stopped_early))
 		t.r.cancelled = 0; /* the request came with the last epoch: nothing left to resume */
 	/* the report: the test part read once, with the selected weights */
 	if (!st && !t.r.cancelled && at.best_epoch >= 0)
@@ -1267,11 +1275,15 @@ yj_status train_eval(yj_project *p, long long run, json_t **out, yj_error *err)
 		error_set(err, YJ_ENOTFOUND, _("run %lld has not finished an epoch yet"), id);
 		return YJ_ENOTFOUND;
 	}
-	double T;
-	if ((st = report_temperature(mt, id, &T, err))) {
+	double T, tau, *lp = NULL;
+	/* the adjustment's log priors: one per category the metrics list */
+	json_t *labels = json_object_get(mt, "labels");
+	int K = json_is_array(labels) ? (int)json_array_size(labels) : -1;
+	if ((st = report_temperature(mt, id, &T, err)) || (st = report_adjustment(mt, id, K, &tau, &lp, err))) {
 		json_decref(mt);
 		return st;
 	}
+	free(lp);
 	/* The metrics under the run's id; every key copied or none (an
 	 * allocation failing halfway would print a report with parts missing). */
 	json_t *o = json_pack("{s:I}", "run", (json_int_t)id);

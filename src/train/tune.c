@@ -75,6 +75,22 @@ static const dim space[] = {
  * settings, is the matter then). */
 #define MAX_FAILURES 5
 
+/* Trial 1 (the defaults) stops, keeping its best epoch so far, after
+ * this share of the budget: the search needs room for other trials. */
+#define TRIAL1_SHARE (1.0 / 3.0)
+/* The median stopping rule: at a rung (epochs 2, 4, 8, 16, ...), a trial
+ * whose best validation macro-F1 so far is below the median of the best
+ * so far of the earlier trials at that epoch (a trial that ended sooner:
+ * its best) stops there, keeping its best epoch; only with at least
+ * MEDIAN_MIN earlier trials to compare with. */
+#define MEDIAN_MIN 3
+/* The robust winner: the defaults (trial 1) stay the model unless a trial
+ * beats their validation macro-F1 by more than this (a validation part of
+ * a few thousand cases cannot separate smaller differences: issue 13). */
+#define DEFAULTS_MARGIN 0.01
+
+enum { STOP_NONE, STOP_DEADLINE, STOP_MEDIAN };
+
 /* What one trial cost, for the estimates. */
 typedef struct cost {
 	double setup;  /* seconds before its first step */
@@ -95,11 +111,20 @@ typedef struct tuner {
 	int requested;   /* the tune was cancelled (Ctrl-C or tunes_request_cancel) */
 	int over_budget; /* the trial ran past the hard limit */
 	int failures;    /* trials failed in a row */
+	double deadline; /* the trial's: it stops there, keeping its best epoch */
+	int stopped;     /* STOP_*: why the trial in progress stops early */
+	int stop_said;   /* stop_early told train to stop */
+	int lost;        /* an allocation for the median rule failed: the trial fails */
+	json_t *curve;   /* its validation macro-F1 per epoch */
 	/* the search so far */
 	json_t *trials; /* array of the report's trial objects */
-	long long best_run;
+	long long best_run; /* the winner (robust rule) */
 	double best_f1;
 	json_t *best_valid;
+	long long def_run, top_run; /* trial 1's run; the highest validation macro-F1 */
+	double def_f1, top_f1;
+	json_t *def_valid, *top_valid;
+	int def_epochs, def_batch; /* trial 1's resolved epochs and batch ("auto") */
 	cost *costs;
 	size_t ncosts;
 	char **branch_sets; /* NULL-terminated: "" (all) and each family */
@@ -170,7 +195,7 @@ static void poll_trial(tuner *t)
 		}
 		tunes_row_free(&row);
 	}
-	if (t->trial > 1 && now - t->t0 > hard_limit(t)) {
+	if (t->trial > 1 && now - t->t0 > hard_limit(t)) { /* no epoch scored to stop at */
 		t->over_budget = 1;
 		t->cancel = 1;
 	}
@@ -187,12 +212,74 @@ static void on_report(void *ctx, const yj_progress_event *ev)
 	poll_trial(t);
 }
 
+/* The best of the first e values of a curve (all of them when it is
+ * shorter); NaN when it is empty. */
+static double best_at(const json_t *curve, size_t e)
+{
+	double best = NAN;
+	for (size_t i = 0; i < e && i < json_array_size(curve); i++) {
+		double v = json_number_value(json_array_get(curve, i));
+		if (isnan(best) || v > best)
+			best = v;
+	}
+	return best;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median stopping rule (MEDIAN_MIN): whether best, the trial's best so
+ * far at epoch e (1-based), is below the median of the earlier trials'. */
+static int below_median(const tuner *t, int e, double best)
+{
+	if (e < 2 || (e & (e - 1)))
+		return 0; /* not a rung */
+	size_t n = json_array_size(t->trials), k = 0;
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v) {
+		((tuner *)t)->lost = 1; /* the rule could not be applied: the trial fails */
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double b = best_at(json_object_get(json_array_get(t->trials, i), "curve"), (size_t)e);
+		if (!isnan(b))
+			v[k++] = b;
+	}
+	int below = 0;
+	if (k >= MEDIAN_MIN) {
+		qsort(v, k, sizeof *v, cmp_double);
+		double med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+		below = best < med;
+	}
+	free(v);
+	return below;
+}
+
 static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1)
 {
-	(void)epoch, (void)train_loss, (void)test_loss, (void)acc, (void)f1;
+	(void)train_loss, (void)test_loss, (void)acc;
 	tuner *t = ctx;
 	t->epochs_seen++;
+	if (json_array_append_new(t->curve, json_real(f1)))
+		t->lost = 1; /* a curve with a hole would mislead the rule */
+	if (!t->lost && !t->stopped && below_median(t, epoch + 1, best_at(t->curve, (size_t)epoch + 1)))
+		t->stopped = STOP_MEDIAN;
 	poll_trial(t);
+}
+
+/* train's stop_early: the median rule said so, or the trial's deadline
+ * has come. */
+static int stop_early(void *ctx)
+{
+	tuner *t = ctx;
+	if (!t->stopped && progress_now() >= t->deadline)
+		t->stopped = STOP_DEADLINE;
+	if (t->stopped)
+		t->stop_said = 1;
+	return t->stopped != STOP_NONE;
 }
 
 /* The branch sets to draw from: all (""), and each family (structured,
@@ -287,8 +374,10 @@ static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
 		/* all the branches half of the time, else one family alone */
 		if (t->nbranch_sets > 1 && rng_below(rng, 2))
 			apply(&x, "branches", t->branch_sets[1 + rng_below(rng, t->nbranch_sets - 1)], s);
-		double setup = est_setup(t), per = est_epoch(t, x.batch, x.hidden);
-		if (per >= 0 && setup + x.epochs * per > left) {
+		/* an "auto" epochs or batch: what the defaults resolved to */
+		int epochs = x.epochs ? x.epochs : t->def_epochs, batch = x.batch ? x.batch : t->def_batch;
+		double setup = est_setup(t), per = est_epoch(t, batch, x.hidden);
+		if (per >= 0 && setup + epochs * per > left) {
 			int cap = per > 0 ? (int)floor((left - setup) / per) : 0;
 			if (cap < 3) { /* fewer epochs than that learn nothing */
 				json_decref(s);
@@ -341,6 +430,41 @@ static json_t *brief(const json_t *m)
 }
 
 /* The report object (tune.h), test: the winner's test metrics or NULL. */
+/* The winner by the robust rule (DEFAULTS_MARGIN): the highest validation
+ * macro-F1, unless trial 1 (the defaults) is within the margin of it. */
+static void choose_winner(tuner *t)
+{
+	int keep = t->def_run && (!t->top_run || t->top_f1 <= t->def_f1 + DEFAULTS_MARGIN);
+	t->best_run = keep ? t->def_run : t->top_run;
+	t->best_f1 = keep ? t->def_f1 : t->top_f1;
+	json_decref(t->best_valid);
+	t->best_valid = json_incref(keep ? t->def_valid : t->top_valid);
+}
+
+/* Trial object tr (with validation figures, of run `run`) enters the
+ * winner's race. */
+static void consider(tuner *t, const json_t *tr, long long run)
+{
+	double f1 = trial_f1(tr);
+	json_t *valid = json_object_get(tr, "validation");
+	if (isnan(f1) || !run)
+		return;
+	if (json_integer_value(json_object_get(tr, "trial")) == 1) {
+		t->def_run = run;
+		t->def_f1 = f1;
+		json_decref(t->def_valid);
+		t->def_valid = json_incref(valid);
+	}
+	if (!t->top_run || f1 > t->top_f1) {
+		t->top_run = run;
+		t->top_f1 = f1;
+		json_decref(t->top_valid);
+		t->top_valid = json_incref(valid);
+	}
+	choose_winner(t);
+}
+
+/* The report object (tune.h), test: the winner's test metrics or NULL. */
 static json_t *report(const tuner *t, json_t *test)
 {
 	size_t n = json_array_size(t->trials);
@@ -352,13 +476,16 @@ static json_t *report(const tuner *t, json_t *test)
 	for (size_t i = 0; v && i < n; i++)
 		json_array_append(ranked, v[i]);
 	free(v);
-	json_t *r = json_pack("{s:I, s:I, s:I, s:f, s:o}", "pid", (json_int_t)getpid(), "seed", (json_int_t)t->o->seed,
-			      "budget_s", (json_int_t)llround(t->budget), "elapsed_s", progress_now() - t->t0, "trials",
-			      ranked);
-	if (!r)
-		return NULL;
+	json_t *r = json_pack("{s:I, s:I, s:I, s:f, s:o, s:f, s:s, s:i}", "pid", (json_int_t)getpid(), "seed",
+			      (json_int_t)t->o->seed, "budget_s", (json_int_t)llround(t->budget), "elapsed_s",
+			      progress_now() - t->t0, "trials", ranked, "defaults_margin", DEFAULTS_MARGIN, "stopping",
+			      "median", "median_min", MEDIAN_MIN);
+	if (!r || !v)
+		return json_decref(r), NULL;
 	json_object_set_new(r, "best_run", t->best_run ? json_integer(t->best_run) : json_null());
 	json_object_set_new(r, "validation", t->best_valid ? brief(t->best_valid) : json_null());
+	json_object_set_new(r, "defaults_run", t->def_run ? json_integer(t->def_run) : json_null());
+	json_object_set_new(r, "top_run", t->top_run ? json_integer(t->top_run) : json_null());
 	if (test)
 		json_object_set(r, "test", test);
 	return r;
@@ -376,25 +503,51 @@ static yj_status write_report(tuner *t, yj_run_status status, json_t *test, int 
 	return st;
 }
 
-static void report_event(tuner *t, const char *status, long long run, const char *args, double f1)
+static void report_event(tuner *t, const char *status, const char *stopped, long long run, const char *args,
+			 double f1)
 {
 	if (!t->o->on_trial)
 		return;
 	double now = progress_now() - t->t0, eta = fmax(0, t->budget - now);
 	if (t->o->max_trials && t->ncosts) {
+		/* the defaults' resolved epochs and batch (trial 1's config) */
 		yj_train_opts d;
 		train_opts_default(&d);
 		double left = (t->o->max_trials - t->trial + (status ? 0 : 1)) *
-			      (est_setup(t) + d.epochs * est_epoch(t, d.batch, d.hidden));
+			      (est_setup(t) + t->def_epochs * est_epoch(t, t->def_batch, d.hidden));
 		eta = fmin(eta, fmax(0, left));
 	}
 	yj_tune_event ev = {t->trial, run, status, args, f1, t->best_run, t->best_run ? t->best_f1 : NAN,
-			    now, t->budget, eta};
+			    now, t->budget, eta, stopped};
 	t->o->on_trial(t->o->ctx, &ev);
 }
 
-/* Train trial t->trial with o; its object goes into t->trials.  *stop
- * is set when the search must end (cancelled). */
+/* The epochs, batch and width run `run` resolved ("auto" settings have
+ * their values in its stored config); 0 where it has none. */
+static yj_status run_shape(yj_project *p, long long run, int *epochs, int *batch, int *hidden, yj_error *err)
+{
+	yj_run_row row;
+	*epochs = *batch = *hidden = 0;
+	yj_status st = runs_get(p, run, &row, err);
+	if (st)
+		return st;
+	json_t *cfg = row.config ? json_loads(row.config, 0, NULL) : NULL;
+	runs_row_free(&row);
+	*epochs = (int)json_integer_value(json_object_get(cfg, "epochs"));
+	*batch = (int)json_integer_value(json_object_get(cfg, "batch"));
+	*hidden = (int)json_integer_value(json_object_get(cfg, "hidden"));
+	json_decref(cfg);
+	return YJ_OK;
+}
+
+static const char *stop_name(int stopped)
+{
+	return stopped == STOP_DEADLINE ? "deadline" : stopped == STOP_MEDIAN ? "median" : NULL;
+}
+
+/* Train trial t->trial with o; its object replaces t->trials' last one
+ * (the trial in progress).  *stop is set when the search must end
+ * (cancelled). */
 static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const char *args, int *stop,
 			   yj_error *err)
 {
@@ -403,23 +556,42 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	t->epochs_seen = 0;
 	t->first_tick = -1;
 	t->last_poll = 0;
+	t->stopped = STOP_NONE;
+	t->stop_said = 0;
+	t->lost = 0;
+	t->curve = json_array();
+	if (!t->curve)
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	t->trial_t0 = progress_now();
+	/* its deadline: a share of the budget for the defaults, else what is left */
+	t->deadline = t->t0 + (t->trial == 1 ? TRIAL1_SHARE : 1.0) * t->budget;
 	t->pg = (yj_progress){.report = on_report, .ctx = t, .cancel = &t->cancel};
 	o->progress = &t->pg;
 	o->on_epoch = on_epoch;
+	o->stop_early = stop_early;
 	o->ctx = t;
-	report_event(t, NULL, 0, args, NAN);
+	report_event(t, NULL, NULL, 0, args, NAN);
 	long long run = 0;
 	yj_error terr;
 	error_clear(&terr);
 	yj_status st = train_run(t->p, o, &run, &terr);
 	double end = progress_now();
 	const char *status = st == YJ_OK ? "done" : st == YJ_EINTR ? "cancelled" : "failed";
+	const char *stopped = st == YJ_OK && t->stop_said ? stop_name(t->stopped) : NULL;
 	yj_status ret = YJ_OK;
 	if (run)
 		ret = tunes_tag_run(t->p, t->id, run, err);
+	int epochs = o->epochs, batch = o->batch, hidden = o->hidden;
+	if (run && !ret)
+		ret = run_shape(t->p, run, &epochs, &batch, &hidden, err);
+	if (!ret && t->lost)
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (run && t->trial == 1) {
+		t->def_epochs = epochs;
+		t->def_batch = batch;
+	}
 	json_t *tr = json_pack("{s:i, s:s, s:O, s:i, s:f}", "trial", t->trial, "status", status, "settings", settings,
-			       "epochs", o->epochs, "seconds", end - t->trial_t0);
+			       "epochs", epochs, "seconds", end - t->trial_t0);
 	if (!tr)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_object_set_new(tr, "run", run ? json_integer(run) : json_null());
@@ -427,6 +599,10 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 		json_object_set_new(tr, "error", json_string(terr.msg));
 	if (st == YJ_EINTR && t->over_budget)
 		json_object_set_new(tr, "error", json_string("over the budget"));
+	if (stopped) {
+		json_object_set_new(tr, "stopped", json_string(stopped));
+		json_object_set_new(tr, "stopped_at_epoch", json_integer(t->epochs_seen));
+	}
 	double f1 = NAN;
 	if (!ret && st == YJ_OK) {
 		json_t *ev = NULL;
@@ -435,25 +611,23 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 		if (!ret && !json_is_object(valid))
 			ret = error_set(err, YJ_EDATA, _("run %lld has no validation figures"), run);
 		if (!ret) {
-			json_t *b = brief(valid);
-			json_object_set_new(tr, "validation", b);
+			json_object_set_new(tr, "validation", brief(valid));
+			json_object_set(tr, "curve", t->curve);
 			f1 = trial_f1(tr);
-			if (!isnan(f1) && (!t->best_run || f1 > t->best_f1)) {
-				t->best_run = run;
-				t->best_f1 = f1;
-				json_decref(t->best_valid);
-				t->best_valid = brief(valid);
-			}
+			consider(t, tr, run);
 		}
 		json_decref(ev);
 	}
+	json_decref(t->curve);
+	t->curve = NULL;
 	/* the cost, for the estimates (a trial stopped over the budget too) */
 	if (!ret && t->first_tick > 0 && t->epochs_seen > 0) {
 		cost *c = realloc(t->costs, (t->ncosts + 1) * sizeof *c);
 		if (c) {
 			t->costs = c;
 			c[t->ncosts++] = (cost){t->first_tick - t->trial_t0,
-						(end - t->first_tick) / t->epochs_seen / cost_scale(o->batch, o->hidden)};
+						(end - t->first_tick) / t->epochs_seen / cost_scale(batch, hidden)};
+			json_object_set_new(tr, "cost", json_pack("[f, f]", c[t->ncosts - 1].setup, c[t->ncosts - 1].epoch));
 		}
 	}
 	/* the defaults failing say the data cannot be trained on: stop there */
@@ -464,26 +638,105 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	t->failures = st && st != YJ_EINTR ? t->failures + 1 : 0;
 	if (t->failures >= MAX_FAILURES)
 		*stop = 1;
-	json_array_append_new(t->trials, tr);
+	size_t last = json_array_size(t->trials);
+	if (last && json_array_set_new(t->trials, last - 1, tr))
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	if (st == YJ_EINTR && !t->over_budget)
 		t->requested = 1;
 	if (t->requested)
 		*stop = 1;
-	report_event(t, status, run, args, f1);
+	report_event(t, status, stopped, run, args, f1);
 	return ret;
+}
+
+/* Resuming tune t->id: its report's trials, seed and elapsed time, the
+ * winner so far and the costs.  A trial that was training when the tune
+ * stopped (stored as running) reads as interrupted; its run, tagged while
+ * it trained, is named when it can be found. */
+static yj_status load_resumed(tuner *t, const yj_tune_row *row, uint64_t *seed, double *elapsed, int *next,
+			      yj_error *err)
+{
+	json_t *rep = row->report ? json_loads(row->report, 0, NULL) : NULL;
+	json_t *trials = json_object_get(rep, "trials"), *tr;
+	yj_status st = YJ_OK;
+	size_t i;
+	if (!json_is_array(trials) || !json_is_integer(json_object_get(rep, "seed"))) {
+		json_decref(rep);
+		error_set(err, YJ_EDATA, _("tune %lld: its report has no trials to continue (field tunes.report)"),
+			  row->id);
+		error_hint(err, _("start a new tune: yujing tune PROJECT"));
+		return YJ_EDATA;
+	}
+	*seed = (uint64_t)json_integer_value(json_object_get(rep, "seed"));
+	*elapsed = fmax(0, json_number_value(json_object_get(rep, "elapsed_s")));
+	*next = 1;
+	long long *runs = NULL, *groups = NULL;
+	size_t nr = 0;
+	st = tunes_run_groups(t->p, &runs, &groups, &nr, err); /* to name an interrupted trial's run */
+	json_array_foreach(trials, i, tr)
+	{
+		if (st)
+			break;
+		json_int_t k = json_integer_value(json_object_get(tr, "trial"));
+		json_t *c = json_deep_copy(tr);
+		if (!c || json_array_append_new(t->trials, c)) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			break;
+		}
+		if (k >= *next)
+			*next = (int)k + 1;
+		const char *s = json_string_value(json_object_get(c, "status"));
+		if (s && !strcmp(s, "running")) {
+			json_object_set_new(c, "status", json_string("interrupted"));
+			s = NULL; /* freed with the old value */
+			for (size_t j = 0; j < nr; j++) {
+				int named = 0;
+				for (size_t m = 0; m < json_array_size(trials) && !named; m++)
+					named = json_integer_value(json_object_get(json_array_get(trials, m), "run")) ==
+						runs[j];
+				if (groups[j] == row->id && !named)
+					json_object_set_new(c, "run", json_integer(runs[j]));
+			}
+		}
+		int h;
+		if (k == 1 && json_is_integer(json_object_get(c, "run")) &&
+		    (st = run_shape(t->p, json_integer_value(json_object_get(c, "run")), &t->def_epochs, &t->def_batch,
+				    &h, err)))
+			break;
+		json_t *jc = json_object_get(c, "cost");
+		if (json_array_size(jc) == 2) {
+			cost *v = realloc(t->costs, (t->ncosts + 1) * sizeof *v);
+			if (!v) {
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+				break;
+			}
+			t->costs = v;
+			v[t->ncosts++] = (cost){json_number_value(json_array_get(jc, 0)),
+						json_number_value(json_array_get(jc, 1))};
+		}
+		if (s && !strcmp(s, "done"))
+			consider(t, c, json_integer_value(json_object_get(c, "run")));
+	}
+	free(runs);
+	free(groups);
+	json_decref(rep);
+	return st;
 }
 
 yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, json_t **result, yj_error *err)
 {
-	tuner t = {.p = p, .o = o, .best_f1 = -1};
+	yj_tune_opts ro = *o; /* a resumed tune: its own seed */
+	tuner t = {.p = p, .o = &ro, .best_f1 = -1};
 	json_t *test = NULL;
 	yj_rng rng;
 	long long split = 0, snapshot = 0, nvalid = 0;
 	yj_status st;
+	double elapsed = 0;
+	int first = 1;
 	if (result)
 		*result = NULL;
 	*tune_id = 0;
-	if (!(o->minutes > 0))
+	if (!(o->minutes > 0) && !o->resume)
 		return error_set(err, YJ_EUSAGE, _("the time budget must be more than 0 minutes"));
 	if ((st = splits_of_active_snapshot(p, &split, &snapshot, err)))
 		return st;
@@ -499,17 +752,48 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		error_hint(err, _("split again with a validation part: yujing split PROJECT --valid 0.15"));
 		return YJ_EUSAGE;
 	}
-	t.budget = o->minutes * 60.0;
-	t.t0 = progress_now();
 	t.trials = json_array();
 	if (!t.trials)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
-	if ((st = tunes_create(p, split, llround(t.budget), &t.id, err)))
+	t.budget = o->minutes * 60.0;
+	if (o->resume) {
+		yj_tune_row row;
+		if ((st = tunes_get(p, o->resume, &row, err)))
+			goto out;
+		if (row.status != RUN_CANCELLED && row.status != RUN_INTERRUPTED) {
+			st = error_set(err, YJ_EUSAGE, _("tune %lld is %s: only a cancelled or interrupted tune resumes"),
+				       row.id, _(runs_status_name(row.status)));
+		} else if (row.split_id != split) {
+			st = error_set(err, YJ_EUSAGE, _("tune %lld searched split %lld; the active split is %lld"), row.id,
+				       row.split_id, split);
+			error_hint(err, _("start a new tune on this split: yujing tune PROJECT"));
+		} else {
+			t.id = row.id;
+			st = load_resumed(&t, &row, &ro.seed, &elapsed, &first, err);
+			/* without --minutes: what was left of its budget */
+			t.budget = o->minutes > 0 ? elapsed + o->minutes * 60.0 : (double)row.budget_s;
+			if (!st && t.budget - elapsed <= 0) {
+				st = error_set(err, YJ_EUSAGE, _("tune %lld has used its budget"), row.id);
+				error_hint(err, _("give it more time: yujing tune PROJECT --resume %lld --minutes N"), row.id);
+			}
+		}
+		tunes_row_free(&row);
+		if (st) {
+			t.id = 0;
+			goto out;
+		}
+		if ((st = tunes_reopen(p, t.id, err))) {
+			t.id = 0;
+			goto out;
+		}
+		if (t.def_run && (st = read_branch_sets(&t, t.def_run, err)))
+			goto out;
+	} else if ((st = tunes_create(p, split, llround(t.budget), &t.id, err)))
 		goto out;
+	t.t0 = progress_now() - elapsed;
 	*tune_id = t.id;
-	rng_seed(&rng, o->seed);
 	int stop = 0;
-	for (t.trial = 1; !stop && !t.requested; t.trial++) {
+	for (t.trial = first; !stop && !t.requested; t.trial++) {
 		if (o->max_trials && t.trial > o->max_trials)
 			break;
 		if (t.trial > 1 && progress_now() - t.t0 >= t.budget)
@@ -518,9 +802,12 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 			t.requested = 1; /* Ctrl-C between two trials */
 			break;
 		}
+		/* each trial's draws: their own seeded stream, so that a
+		 * resumed tune draws what it would have drawn */
+		rng_seed(&rng, t.o->seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)t.trial));
 		yj_train_opts to;
 		train_opts_default(&to);
-		to.seed = o->seed;
+		to.seed = t.o->seed;
 		to.threads = o->threads;
 		json_t *settings = NULL;
 		strbuf args = STRBUF_INIT;
@@ -530,17 +817,29 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 			break; /* nothing fits in what is left */
 		if (settings)
 			settings_args(settings, &args);
-		if (!settings) {
+		/* the trial in progress, in the report before it trains */
+		json_t *cur = settings ? json_pack("{s:i, s:s, s:O}", "trial", t.trial, "status", "running", "settings",
+						   settings)
+				       : NULL;
+		if (!cur || json_array_append_new(t.trials, cur)) {
+			json_decref(settings);
+			strbuf_free(&args);
 			st = error_set(err, YJ_ENOMEM, _("out of memory"));
 			goto out;
 		}
-		st = one_trial(&t, &to, settings, args.len ? strbuf_str(&args) : "", &stop, err);
+		int cancelled = 0;
+		st = write_report(&t, RUN_RUNNING, NULL, &cancelled, err);
+		if (!st && cancelled) {
+			json_array_remove(t.trials, json_array_size(t.trials) - 1);
+			t.requested = 1;
+		} else if (!st) {
+			st = one_trial(&t, &to, settings, args.len ? strbuf_str(&args) : "", &stop, err);
+		}
 		json_decref(settings);
 		strbuf_free(&args);
-		if (!st && t.trial == 1 && t.best_run)
-			st = read_branch_sets(&t, t.best_run, err);
-		if (!st && !stop) {
-			int cancelled = 0;
+		if (!st && t.trial == 1 && t.def_run)
+			st = read_branch_sets(&t, t.def_run, err);
+		if (!st && !stop && !t.requested) {
 			st = write_report(&t, RUN_RUNNING, NULL, &cancelled, err);
 			if (cancelled)
 				t.requested = 1;
@@ -573,10 +872,10 @@ out:;
 	if (!st && end == RUN_DONE && t.best_run)
 		st = runs_set_model(p, t.best_run, err);
 	if (!st && result) {
-		*result = json_pack("{s:I, s:s, s:o?, s:O?, s:O?, s:I}", "tune", (json_int_t)t.id, "status",
+		*result = json_pack("{s:I, s:s, s:o?, s:O?, s:O?, s:I, s:f}", "tune", (json_int_t)t.id, "status",
 				    runs_status_name(end), "best_run", t.best_run ? json_integer(t.best_run) : NULL,
 				    "validation", t.best_valid, "test", test, "trials",
-				    (json_int_t)json_array_size(t.trials));
+				    (json_int_t)json_array_size(t.trials), "defaults_margin", DEFAULTS_MARGIN);
 	}
 	if (!st && end == RUN_CANCELLED && t.best_run)
 		st = error_set(err, YJ_EINTR, _("tune %lld stopped after %zu trials; the best so far is run %lld"), t.id,
@@ -586,6 +885,9 @@ out:;
 	json_decref(test);
 	json_decref(t.trials);
 	json_decref(t.best_valid);
+	json_decref(t.def_valid);
+	json_decref(t.top_valid);
+	json_decref(t.curve);
 	free(t.costs);
 	for (size_t i = 0; i < t.nbranch_sets; i++)
 		free(t.branch_sets[i]);

@@ -38,11 +38,16 @@ expect_stdout_contains 'ignored: bert.pooler.dense.bias bert.pooler.dense.weight
 expect_exit 0 yujing pretrain p.yj --export-corpus corpus.jsonl --max-len 32
 check "the corpus has one line per distinct text, with ids" \
 	$PY -c 'import json,sys; L=[json.loads(l) for l in open("corpus.jsonl")]; assert len(L)==240 and all(o["ids"][0]==101 and o["ids"][-1]==102 and len(o["ids"])<=32 for o in L), len(L)'
-run env OMP_NUM_THREADS=1 torchrun --redirects 2 --tee 2 --log_dir "$T/ddp-logs" --nproc_per_node 2 \
+# a free port for the processes' store (torchrun's default, 29500, is
+# taken when another torchrun runs on the machine, as in a parallel check)
+port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run env OMP_NUM_THREADS=1 torchrun --master_addr 127.0.0.1 --master_port "$port" \
+	--redirects 2 --tee 2 --log_dir "$T/ddp-logs" --nproc_per_node 2 \
 	"$top_srcdir/tools/pretrain_ddp.py" --model start --corpus corpus.jsonl --out ddp \
 	--epochs 1 --batch 16 --lr 0.001 --log-every 2
 expect_eq "$rc" 0 "torchrun, two processes: pretrain_ddp.py ends well"
 diag_file "$T/stdout" "pretrain_ddp (stdout)"
+diag_file "$T/stderr" "pretrain_ddp (stderr)"
 expect_stdout_contains '2 processes (gloo), 228 texts (12 held out), 8 steps an epoch'
 expect_stdout_contains 'epoch 1: held-out loss'
 expect_stdout_contains 'wrote ddp'

@@ -8,6 +8,15 @@
  *                 labels at random in one constant case to the largest
  *   ECE, Brier    a hand-worked example of five cases
  *   probs         softmax(z / T) by hand
+ *   adjustment    logit adjustment a = z - tau log(prior) (Menon et al.
+ *                 2021): the log priors of counts 6, 3, 1 (and 6, 3, 0: a
+ *                 class without training case counts once); tau chosen on
+ *                 six validation rows of 3 classes, the macro-F1 of every
+ *                 tau of the grid and the adjusted, temperature-scaled
+ *                 probabilities against scikit-learn and numpy
+ *                 (tests/reference/gen_logit_adjust.py, its output pasted
+ *                 below; tau 0 and 0.75 worked by hand there); the tie
+ *                 rule (all equal: tau 0)
  * The golden file's directory comes from $top_srcdir (make check sets it)
  * or the current directory.  Exits non-zero on any mismatch.
  */
@@ -123,10 +132,66 @@ static void test_hand(void)
 	is_near(q[0], sqrt(3.0) / (sqrt(3.0) + 1), 1e-7, "softmax(z / 2) = (0.634, 0.366)");
 }
 
+static void test_adjust(void)
+{
+	/* tests/reference/gen_logit_adjust.py */
+	static const double lp_ref[3] = {-0.51082562376599072, -1.2039728043259359, -2.3025850929940455};
+	static const double f1_ref[CALIBRATE_TAU_GRID] = {
+		0.47222222222222215, 0.47222222222222215, 0.47222222222222215,
+		0.66666666666666663, 0.52222222222222214, 0.33333333333333331,
+		0.095238095238095233, 0.095238095238095233, 0.095238095238095233};
+	static const double prob_ref[6][3] = {
+		{0.421627811, 0.306136158, 0.272236031}, {0.376080254, 0.381092794, 0.242826951},
+		{0.359988051, 0.187287418, 0.45272453},  {0.335155301, 0.243350048, 0.421494651},
+		{0.180037336, 0.434011566, 0.385951098}, {0.365487223, 0.232247794, 0.402264983}};
+	size_t c1[3] = {6, 3, 1}, c0[3] = {6, 3, 0};
+	double lp[3], lq[3];
+	ok(!calibrate_log_priors(c1, 3, lp) && !calibrate_log_priors(c0, 3, lq), "log priors made");
+	for (int k = 0; k < 3; k++) {
+		is_near(lp[k], lp_ref[k], 1e-15, "log prior %d = %.6f", k, lp_ref[k]);
+		is_near(lq[k], lp_ref[k], 1e-15, "a class without training case counts once: %d", k);
+	}
+	float z[6 * 3] = {2, 1, 0, 2, 1.5f, 0, 1.5f, 0, 0.5f, 1, 0, 0, 0.2f, 1, 0, 1.2f, 0, 0};
+	int32_t y[6] = {0, 1, 2, 0, 1, 0};
+	double tau = -1, f1[CALIBRATE_TAU_GRID];
+	ok(!calibrate_choose_tau(z, y, 6, 3, lp, &tau, f1), "tau chosen");
+	is_near(tau, 0.75, 0, "tau 0.75 (macro-F1 2/3, against 0.4722 at tau 0)");
+	for (int g = 0; g < CALIBRATE_TAU_GRID; g++)
+		is_near(f1[g], f1_ref[g], 1e-12, "tau %.2f: macro-F1 %.4f", g * CALIBRATE_TAU_STEP, f1_ref[g]);
+	/* rows 1 and 5 alone are right up to tau 1: a tie from 0, so 0 */
+	float z2[2 * 3] = {2, 1, 0, 0.2f, 1, 0};
+	int32_t y2[2] = {0, 1};
+	int r = calibrate_choose_tau(z2, y2, 2, 3, lp, &tau, NULL);
+	ok(!r && tau == 0, "every tau as good: tau 0 (got %g)", tau);
+	/* (2, 1, 0) labelled 0 and (0.4, 0, 0) labelled 2: the second turns
+	 * to class 2 once tau (2.3026 - 0.5108) > 0.4, the first only past
+	 * tau 2 / 1.7918 = 1.116, so macro-F1 1 from 0.25 to 1 (1/3 at 0):
+	 * the smallest of the best, 0.25 */
+	int32_t y3[2] = {0, 2};
+	float z3[2 * 3] = {2, 1, 0, 0.4f, 0, 0};
+	r = calibrate_choose_tau(z3, y3, 2, 3, lp, &tau, f1);
+	ok(!r && tau == 0.25, "the smallest of the best: tau 0.25 (got %g)", tau);
+	ok(calibrate_choose_tau(z, y, 0, 3, lp, &tau, NULL) == -1 && tau == 0, "no case: -1, tau 0");
+	y[2] = 3;
+	ok(calibrate_choose_tau(z, y, 6, 3, lp, &tau, NULL) == -1, "a label out of range: -1");
+	/* the adjusted, scaled probabilities of predict: softmax((z - 0.75 lp) / 1.5) */
+	float q[6 * 3];
+	calibrate_adjust(z, 6, 3, 0.75, lp);
+	calibrate_probs(z, 6, 3, 1.5, q);
+	for (int i = 0; i < 6; i++)
+		for (int k = 0; k < 3; k++)
+			is_near(q[i * 3 + k], prob_ref[i][k], 2e-7, "adjusted probability [%d][%d] = %.6f", i, k,
+				prob_ref[i][k]);
+	float w[3] = {1, 2, 3};
+	calibrate_adjust(w, 1, 3, 0, lp);
+	ok(w[0] == 1 && w[1] == 2 && w[2] == 3, "tau 0 changes nothing");
+}
+
 int main(void)
 {
 	test_reference();
 	test_bounds();
 	test_hand();
+	test_adjust();
 	return tap_done();
 }

@@ -42,6 +42,10 @@ yj_status tunes_create(yj_project *p, long long split_id, long long budget_s, lo
 yj_status tunes_update(yj_project *p, long long id, yj_run_status status, long long best_run, const char *report,
 		       int *cancelled, yj_error *err);
 
+/* Group id searches again (tune --resume): status running, the report's
+ * "pid" this process.  The caller has checked that no process searches it. */
+yj_status tunes_reopen(yj_project *p, long long id, yj_error *err);
+
 /* Tag run `run` as a trial of group id. */
 yj_status tunes_tag_run(yj_project *p, long long id, long long run, yj_error *err);
 

@@ -15,6 +15,16 @@
  * Brier score (Brier 1950, the multi-class form):
  *     mean over cases of sum_k (p_k - [k == label])^2, in [0, 2].
  *
+ * Post-hoc logit adjustment (Menon et al. 2021, "Long-tail learning via
+ * logit adjustment", section 4): the logits z of a model trained on
+ * imbalanced classes become a_k = z_k - tau log pi_k, pi the classes'
+ * priors in the training part, which moves the arg max towards the rare
+ * classes (tau = 1 is the Bayes-optimal rule for the balanced error when
+ * the softmax estimates p(y|x)).  tau is chosen from a fixed grid by the
+ * macro-F1 of the adjusted arg max on validation cases, the smallest tau
+ * on a tie and 0 unless another is strictly better; the temperature is
+ * then fitted on the adjusted logits.
+ *
  * All functions are pure: no allocation beyond their own, nothing kept.
  * Logits and probabilities are (n, K) row-major; labels in [0, K).
  */
@@ -68,4 +78,25 @@ int calibrate_bins(const float *probs, const int32_t *labels, size_t n, int K, i
 /* The multi-class Brier score.  NAN when n == 0. */
 double calibrate_brier(const float *probs, const int32_t *labels, size_t n, int K);
 
+/* The grid tau is chosen from: 0, 0.25, ..., 2 (CALIBRATE_TAU_GRID
+ * values), and the bound of a stored or given tau. */
+#define CALIBRATE_TAU_GRID 9
+#define CALIBRATE_TAU_STEP 0.25
+#define CALIBRATE_TAU_MAX 10.0
+/* The bound of a stored log prior: a class seen once in a billion
+ * training cases. */
+#define CALIBRATE_LOGPRIOR_MIN (-20.0)
+/* logprior[k] = log(counts[k] / sum(counts)) for the K classes' training
+ * counts; a class without training case counts as one (the log stays
+ * finite).  Returns 0, -1 when K < 1. */
+int calibrate_log_priors(const size_t *counts, int K, double *logprior);
+/* In place: logits[i, k] -= tau logprior[k] for the n rows. */
+void calibrate_adjust(float *logits, size_t n, int K, double tau, const double *logprior);
+/* The tau of the grid whose adjusted arg max has the best macro-F1
+ * (metrics.h) on the n labelled rows, the smallest on a tie; f1[g] (may
+ * be NULL) the macro-F1 of grid value g (g CALIBRATE_TAU_STEP).  Returns
+ * 0, -1 when out of memory, n == 0 or a label is out of range (*tau
+ * then 0). */
+int calibrate_choose_tau(const float *logits, const int32_t *labels, size_t n, int K, const double *logprior,
+			 double *tau, double f1[CALIBRATE_TAU_GRID]);
 #endif

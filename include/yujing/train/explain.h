@@ -88,6 +88,7 @@ typedef struct yj_explanation {
 	int ntop;
 	yj_class_prob top[EXPLAIN_TOP]; /* cases.h */
 	double temperature;           /* the run's (report.h): the logits below are divided by it */
+	double tau;                   /* the run's logit adjustment (report.h): the logits below are less tau log(prior) */
 	double out_logit, out_prob;   /* the model's output for the predicted category */
 	double base_logit, base_prob; /* every branch at its training-set mean */
 	size_t nbranches;

@@ -22,6 +22,8 @@
 typedef struct yj_run_model {
 	long long run;
 	double temperature; /* of the calibrated probabilities (report.h); 1: none */
+	double tau;         /* of the logit adjustment (report.h); 0: none */
+	double *logprior;   /* (classes) the adjustment's log priors, NULL when tau is 0 */
 	json_t *config, *labels, *features, *baselines;
 	yj_mm m;
 	yj_cases cases;
@@ -51,10 +53,11 @@ yj_status run_model_load_split(yj_project *p, long long run, yj_run_model *rm, y
 yj_status run_model_load_files(yj_project *p, long long run, const yj_case_file *files, size_t nfiles,
 			       yj_run_model *rm, yj_error *err);
 void run_model_free(yj_run_model *rm);
-/* Eval-mode forward of cases idx[0..B) (B <= 256): the logits in
- * rm->m.fu.logits and the calibrated probabilities softmax(logits / T),
- * T = rm->temperature, in rm->m.fu.probs: every probability predict,
- * explain and the workbench show comes from here. */
+/* Eval-mode forward of cases idx[0..B) (B <= 256): the adjusted logits
+ * z - tau log(prior) (tau = rm->tau, calibrate.h) in rm->m.fu.logits and
+ * the calibrated probabilities softmax(adjusted logits / T), T =
+ * rm->temperature, in rm->m.fu.probs: every probability predict, explain
+ * and the workbench show comes from here. */
 void run_model_forward(yj_run_model *rm, const size_t *idx, int B);
 /* Index of a case key, -1 if none. */
 long run_model_case(const yj_run_model *rm, const char *key);

@@ -18,6 +18,16 @@
  * gets every validation case right by a margin, so the likelihood keeps
  * growing as T -> 0) the temperature is 1 and "separable" is true: the
  * validation part cannot tell how sure the model should be.
+ *
+ * Before the temperature, the logit adjustment (calibrate.h): the run's
+ * "adjust" setting gives tau or asks for it to be chosen on the
+ * validation logits; the validation and test figures, the temperature
+ * and the calibration figures are all those of the adjusted logits, as
+ * predict computes them.  "calibration" gains "tau", "tau_chosen_on"
+ * ("validation" or "fixed"), "log_priors" (K: log of each class's share
+ * of the training part, a class without training case counted once) and,
+ * when chosen, "tau_grid_f1": [{tau, macro_f1} x CALIBRATE_TAU_GRID] on
+ * validation.
  */
 #ifndef YUJING_TRAIN_REPORT_H
 #define YUJING_TRAIN_REPORT_H
@@ -38,5 +48,13 @@ yj_status train_report(yj_project *p, long long run, int best_epoch, yj_error *e
  * wild temperature would make every probability shown a lie.  YJ_EDATA
  * naming the run otherwise. */
 yj_status report_temperature(json_t *metrics, long long run, double *T, yj_error *err);
+/* The logit adjustment a run's metrics hold (calibrate.h): tau and the K
+ * log priors of the training part (*logprior malloc'd, the caller frees
+ * it); tau 0 and NULL when they hold none (a run from before it, or one
+ * without a validation part).  Stored ones must be a tau in [0,
+ * CALIBRATE_TAU_MAX] and K finite log priors in [CALIBRATE_LOGPRIOR_MIN,
+ * 0] (K < 0: any number but none); YJ_EDATA naming the run and the key
+ * otherwise. */
+yj_status report_adjustment(json_t *metrics, long long run, int K, double *tau, double **logprior, yj_error *err);
 
 #endif

@@ -47,6 +47,11 @@ typedef struct yj_train_opts {
 	const char *const *exclude; /* fields left out of the features */
 	size_t nexclude;
 	int balanced; /* class weights n / (K n_k) */
+	/* Post-hoc logit adjustment (calibrate.h): "auto" (default) chooses
+	 * tau on validation, "none" is tau 0, a number fixes tau
+	 * (settings_adjust); NULL in a stored configuration without the key
+	 * (a run from before it): no adjustment */
+	const char *adjust;
 	/* Branches: NULL or "" for all the data supports, else a list of
 	 * "structured", "ngram" (every text field), "ngram:FIELD", "text" (BERT
 	 * on every text field) or
@@ -75,6 +80,11 @@ typedef struct yj_train_opts {
 	 * loss, accuracy and macro-F1 on the part the run selects on (the
 	 * validation part; the test part on a split without one). */
 	void (*on_epoch)(void *ctx, int epoch, double train_loss, double test_loss, double acc, double f1);
+	/* Asked between steps once an epoch has been scored, and after each
+	 * epoch (may be NULL): nonzero ends the run as early stopping does,
+	 * done, with its best epoch so far (a partial epoch is dropped).
+	 * tune's deadlines and median rule. */
+	int (*stop_early)(void *ctx);
 	void *ctx;
 } yj_train_opts;
 
@@ -188,6 +198,11 @@ size_t train_steps_per_epoch(size_t ntrain, int batch);
  * ceil(3000 / steps an epoch), from 10 to 100 (early stopping on the
  * validation part may end the run sooner).  lr: 0.003. */
 void train_opts_resolve(yj_train_opts *o, size_t ntrain);
+
+/* The tau an "adjust" setting asks for: -1 for "auto" (chosen on
+ * validation), 0 for "none", else the number, in [0,
+ * CALIBRATE_TAU_MAX].  Returns 0, -1 when the text is none of these. */
+int settings_adjust(const char *text, double *tau);
 
 /* The nn_precision (bf16.h) a "precision" setting asks for: 0 (auto)
  * nn_precision_default(), 1 NN_FP32, 2 NN_BF16. */

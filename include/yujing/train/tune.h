@@ -15,19 +15,42 @@
  *
  * The budget: a trial's cost is estimated from the trials that ended
  * (seconds before the first step, then seconds per epoch, scaled to the
- * batch and width drawn); a draw that cannot finish in what is left has
- * its epochs capped, or is drawn again, and the search ends when nothing
- * fits.  A trial that overruns the budget by more than a tenth (at least
- * a minute) is stopped and does not count.  Trial 1 always runs to its
- * end: before it nothing is known of the cost.
+ * batch and width the run resolved: "auto" settings read from its stored
+ * config); a draw that cannot finish in what is left has its epochs
+ * capped, or is drawn again, and the search ends when nothing fits.
+ * Every trial has a deadline, a third of the budget for trial 1 and the
+ * budget's end for the others: at it the trial stops as early stopping
+ * does (train's stop_early), done with its best epoch so far, and is
+ * reported "stopped": "deadline".  The median stopping rule stops a trial
+ * at a rung (epochs 2, 4, 8, ...) whose best validation macro-F1 so far is
+ * below the median of the earlier trials' best so far at that epoch (at
+ * least three of them): "stopped": "median".  A trial with no epoch scored
+ * by the budget plus a tenth (at least a minute) is cancelled and does
+ * not count (trial 1 excepted: the defaults always give a result).
  *
- * The group's report (tunes.report, JSON), rewritten after every trial:
- * {"pid", "seed", "budget_s", "elapsed_s", "trials": [{"trial", "run",
- * "status", "settings": {option: value, ...}, "epochs", "seconds",
- * "validation": {"accuracy", "macro_f1"}} ranked by validation macro-F1,
- * trials without validation figures (failed, stopped) last], "best_run",
- * "validation": the winner's validation metrics, and at the end "test":
- * the winner's test metrics (no other trial's)}.
+ * The winner: the trial with the highest validation macro-F1 ("top_run"),
+ * unless trial 1 (the defaults) is within DEFAULTS_MARGIN (0.01) of it;
+ * then trial 1 stays ("defaults_margin" in the report and the result).
+ *
+ * Resuming (opts.resume): a cancelled or interrupted group continues on
+ * the same split with its stored seed, trials and costs; each trial's
+ * draws come from a stream seeded by the tune's seed and the trial's
+ * number, so the resumed search draws what the uninterrupted one would
+ * have.  The trial that was training (stored "running" before it
+ * trained) reads "interrupted".
+ *
+ * The group's report (tunes.report, JSON), rewritten before and after
+ * every trial:
+ * {"pid", "seed", "budget_s", "elapsed_s", "defaults_margin", "stopping":
+ * "median", "median_min", "trials": [{"trial", "run", "status",
+ * "settings": {option: value, ...}, "epochs" (planned, resolved),
+ * "seconds", "validation": {"accuracy", "macro_f1", ...}, "curve": [the
+ * validation macro-F1 of each epoch], "cost": [setup s, epoch s], and
+ * "stopped", "stopped_at_epoch" when stopped early} ranked by validation
+ * macro-F1, trials without validation figures (failed, stopped, running)
+ * last], "best_run", "defaults_run", "top_run", "validation": the winner's
+ * validation metrics, and at the end "test": the winner's test metrics
+ * (no other trial's)}.
  */
 #ifndef YUJING_TRAIN_TUNE_H
 #define YUJING_TRAIN_TUNE_H
@@ -52,6 +75,7 @@ typedef struct yj_tune_event {
 	double elapsed;       /* seconds since the search started */
 	double budget;        /* seconds */
 	double eta;           /* estimated seconds until the search ends */
+	const char *stopped;  /* a done trial stopped early: "deadline" or "median"; else NULL */
 } yj_tune_event;
 
 typedef struct yj_tune_opts {
@@ -59,6 +83,8 @@ typedef struct yj_tune_opts {
 	int max_trials;  /* 0: as many as the budget allows */
 	uint64_t seed;   /* the draws and every trial's training seed (default 42) */
 	int threads;     /* each trial's threads (0: train's default) */
+	long long resume; /* continue this cancelled or interrupted tune (its seed, its trials);
+			   * minutes then adds to its elapsed time (0: what is left of its budget) */
 	yj_progress *progress; /* each trial's progress; its cancel flag ends the search */
 	void (*on_trial)(void *ctx, const yj_tune_event *ev); /* may be NULL */
 	void *ctx;
@@ -68,7 +94,8 @@ void tune_opts_default(yj_tune_opts *o);
 
 /* Search on the active split (which must have a validation part).
  * *tune_id gets the group's id as soon as it exists; *result (may be
- * NULL) {"tune", "status", "best_run", "validation", "test", "trials": K}.
+ * NULL) {"tune", "status", "best_run", "validation", "test", "trials": K,
+ * "defaults_margin"}.
  * Stopped by the progress's cancel flag or tunes_request_cancel: YJ_EINTR,
  * the group cancelled, its trials and report kept, *result still set.
  * Fails (the group failed) when a trial's evaluation is unreadable or
