@@ -316,12 +316,13 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done, timeouts
         if a.budget and time.time() - t_loop > a.budget:
             print("# the budget of %ds is spent: %d mutants not run" % (a.budget, len(muts) - len(results)))
             break
+        # judged equivalent since a former run: that judgement stands
+        if not st and m.get("equivalent"):
+            st = "equivalent"
         if not st and name in done:
             results.append((m, done[name]))
             print("%-9s %-34s %5.0fs  %s: %s (from --resume)" % (done[name], name, 0, m["file"], m["why"]))
             continue
-        if not st and m.get("equivalent"):
-            st = "equivalent"
         if not st and m.get("asan") == "yes" and not a.asan:
             st = "skipped"
         timed_out = False
