@@ -29,29 +29,11 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tmpdir.h"
 #include "yujing/data/clean.h"
 #include "yujing/data/features.h"
 #include "yujing/data/import.h"
 #include "yujing/data/split.h"
-
-static char tmpdir[1024];
-
-static const char *path_in(const char *name)
-{
-	static char buf[4][1200];
-	static int k;
-	char *p = buf[k++ % 4];
-	snprintf(p, 1200, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void cleanup(void)
-{
-	const char *names[] = {"p.yj", "p.yj-wal", "p.yj-shm", "cases.csv", "persons.csv"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		unlink(path_in(names[i]));
-	rmdir(tmpdir);
-}
 
 static void write_data(void)
 {
@@ -80,13 +62,7 @@ static void write_data(void)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/yj-test-features-other-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		return 99;
-	}
-	atexit(cleanup);
+	tmpdir_make("test-features-other");
 	write_data();
 
 	yj_project *p = NULL;

@@ -24,30 +24,12 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tmpdir.h"
 #include "yujing/data/import.h"
 #include "yujing/data/infer.h"
 #include "yujing/data/preview.h"
 #include "yujing/data/sample.h"
 #include "yujing/data/table.h"
-
-static char tmpdir[1024];
-
-static const char *path_in(const char *name)
-{
-	static char buf[4][1200];
-	static int k;
-	char *p = buf[k++ % 4];
-	snprintf(p, 1200, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void cleanup(void)
-{
-	const char *names[] = {"p.yj", "p.yj-wal", "p.yj-shm", "clean.csv", "nulls.csv"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		unlink(path_in(names[i]));
-	rmdir(tmpdir);
-}
 
 static void write_file(const char *name, const char *text)
 {
@@ -92,13 +74,7 @@ static void check(yj_project *p, const char *source, size_t focus, const char *w
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/yj-test-sample-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		return 99;
-	}
-	atexit(cleanup);
+	tmpdir_make("test-sample");
 	write_file("clean.csv", "id,x,y\nA,1,a\nB,2,b\nC,3,c\nD,4,d\nE,5,e\nF,6,f\n");
 	write_file("nulls.csv", "id,x,y\nA,1,\nB,,b\nC,3,c\nD,,d\nE,,e\nF,6,f\n");
 	yj_project *p = NULL;
