@@ -245,6 +245,10 @@ check_PROGRAMS += tests/unit/test-pretrain-mask
 tests_unit_test_pretrain_mask_SOURCES = tests/unit/test-pretrain-mask.c
 tests_unit_test_pretrain_mask_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_unit_test_pretrain_mask_LDADD = $(TRAIN_LIBS)
+check_PROGRAMS += tests/unit/test-span-mask
+tests_unit_test_span_mask_SOURCES = tests/unit/test-span-mask.c
+tests_unit_test_span_mask_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_unit_test_span_mask_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh
 EXTRA_DIST += tests/cli/pretrain.sh tests/model/learn-bf16.sh tests/cli/encoder-vocab.sh tests/cli/hf-torch.sh \
 	tests/cli/hf_torch_check.py

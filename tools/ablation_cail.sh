@@ -1,49 +1,79 @@
 #!/bin/sh
 # ablation_cail.sh - the text branches on CAIL, side by side (issue 17):
 # n-gram alone, the shipped encoder alone (frozen, fine-tuned), n-gram +
-# shipped encoder (frozen).
+# shipped encoder (frozen, fine-tuned).
 #
 #   sh tools/ablation_cail.sh YUJING DATADIR WORKDIR [ENCODER]
 #
 # YUJING is the program, DATADIR its data directory (share/yujing of the
 # source tree), ENCODER a Hugging Face directory (default
 # DATADIR/encoders/cail-bert-tiny).  The project is the demo's (all 3,000
-# cases of demo/cail/cases.jsonl, cleaned with k = 0.3, split 7:3 with seed
-# 42).  Every run trains a fixed number of epochs and the figures are the
-# LAST epoch's on the test part (runs --history): nothing is chosen on the
-# test part.  Prints a table: branches, epochs, accuracy, macro-F1.
+# cases of demo/cail/cases.jsonl, cleaned with k = 0.3, split with test 0.3,
+# validation 0.15 of each class's training cases, seed 42).  Every run
+# keeps the epoch of best validation macro-F1 (patience 5) and is evaluated
+# there: nothing is chosen on the test part.  Prints one table row a run:
+# arm, seed, best epoch, epochs run, validation macro-F1, test macro-F1,
+# test accuracy, wall seconds.
+#
+# Environment: SEEDS (default "42 43 44") for the cheap arms (n-gram,
+# frozen, fused frozen); FT_SEEDS (default "42") and FT_EPOCHS (default 5)
+# for the fine-tuned arms; ARMS (default "ngram frozen fused ft ftfused")
+# to run only some; LR (default 0.005) the peak learning rate of every arm.
 set -eu
 Y=$1
 D=$2
 W=$3
 E=${4:-$D/encoders/cail-bert-tiny}
+SEEDS=${SEEDS:-42 43 44}
+FT_SEEDS=${FT_SEEDS:-42}
+FT_EPOCHS=${FT_EPOCHS:-5}
+ARMS=${ARMS:-ngram frozen fused ft ftfused}
+LR=${LR:-0.005}
 mkdir -p "$W"
 cd "$W"
 rm -f a.yj a.yj-wal a.yj-shm
 "$Y" init a.yj >/dev/null
 "$Y" import a.yj -s cases -k @id -l meta.accusation -t fact "$D/demo/cail/cases.jsonl" >/dev/null
 "$Y" clean a.yj --k-missing 0.3 --k-outlier 0.3 >/dev/null
-"$Y" split a.yj --test 0.3 --seed 42 >/dev/null
+"$Y" split a.yj --test 0.3 --valid 0.15 --seed 42 >/dev/null
 "$Y" pretrain a.yj --use "$E" >/dev/null
 
-# run NAME EPOCHS OPTIONS...: train, then the last epoch's test figures
+# run ARM SEED OPTIONS...: train, then the figures of its best epoch
 run()
 {
-	name=$1
-	ep=$2
+	arm=$1
+	seed=$2
 	shift 2
-	"$Y" train a.yj --epochs "$ep" --seed 42 --threads 1 --max-len 128 "$@" >/dev/null
-	id=$("$Y" runs a.yj --json | /usr/bin/python3 -c 'import json,sys; print(max(r["id"] for r in json.load(sys.stdin)["runs"]))')
-	"$Y" runs a.yj --history "$id" --json | /usr/bin/python3 -c '
+	t0=$(date +%s)
+	"$Y" train a.yj --seed "$seed" --threads 1 --max-len 128 --batch 32 --lr "$LR" --patience 5 "$@" \
+		--json >"run-$arm-$seed.json"
+	t1=$(date +%s)
+	id=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "run-$arm-$seed.json")
+	"$Y" runs a.yj --history "$id" --json >"hist-$arm-$seed.json"
+	/usr/bin/python3 - "$arm" "$seed" "$((t1 - t0))" "run-$arm-$seed.json" "hist-$arm-$seed.json" <<'EOF'
 import json, sys
-h = json.load(sys.stdin)
-e = h["epochs"][-1]
-print("| %s | %d | %.4f | %.4f |" % (sys.argv[1], len(h["epochs"]), e["accuracy"], e["macro_f1"]))' "$name"
+arm, seed, secs, rj, hj = sys.argv[1:]
+r = json.load(open(rj))
+h = json.load(open(hj))
+assert r["selected_on"] == "validation"
+print("| %s | %s | %d | %d | %.4f | %.4f | %.4f | %s |" % (arm, seed, r["best_epoch"], len(h["epochs"]),
+      r["validation"]["macro_f1"], r["test"]["macro_f1"], r["test"]["accuracy"], secs), flush=True)
+EOF
 }
 
-echo "| branches | epochs | test accuracy (last epoch) | test macro-F1 (last epoch) |"
-echo "|---|---|---|---|"
-run "n-gram" 14 --branches ngram --batch 32 --lr 0.005
-run "encoder, frozen" 14 --branches text --freeze-text --batch 32 --lr 0.005
-run "n-gram + encoder (frozen)" 14 --branches ngram,text --freeze-text --batch 32 --lr 0.005
-run "encoder, fine-tuned" "${FT_EPOCHS:-4}" --branches text --batch 32 --lr 0.005 --text-lr 0.0001
+echo "| arm | seed | best epoch | epochs run | validation macro-F1 | test macro-F1 | test accuracy | seconds |"
+echo "|---|---|---|---|---|---|---|---|"
+for a in $ARMS; do
+	case $a in
+	ngram) for s in $SEEDS; do run n-gram "$s" --branches ngram --epochs 30; done ;;
+	frozen) for s in $SEEDS; do run "encoder-frozen" "$s" --branches text --freeze-text --epochs 30; done ;;
+	fused) for s in $SEEDS; do run "n-gram+encoder-frozen" "$s" --branches ngram,text --freeze-text --epochs 30; done ;;
+	ft) for s in $FT_SEEDS; do
+		run "encoder-fine-tuned" "$s" --branches text --epochs "$FT_EPOCHS" --text-lr 0.0001
+	done ;;
+	ftfused) for s in $FT_SEEDS; do
+		run "n-gram+encoder-fine-tuned" "$s" --branches ngram,text --epochs "$FT_EPOCHS" --text-lr 0.0001
+	done ;;
+	*) echo "unknown arm $a" >&2; exit 2 ;;
+	esac
+done

@@ -23,8 +23,8 @@ The corpus is JSON lines {"text": ..., "ids": [...]} as
 [CLS] ... [SEP]) is read, so the texts are tokenized by yujing itself and
 "text" is there for people and other tools.  The masking is yujing's
 (--masking token: tools/yujing_bert.py, mask_tokens) or contiguous spans
-(--masking span: span_mask_tokens, SpanBERT's geometric span lengths, the same
-number of predicted tokens); the optimiser AdamW with linear warm-up and
+(--masking span: span_mask_tokens, the rule of `yujing pretrain --masking
+span`, the same number of predicted tokens); the optimiser AdamW with linear warm-up and
 decay, decay on weights but not on biases and LayerNorm, gradient clipping at
 --clip; a seeded 5% of the texts is held out and scored with a fixed token
 mask after each epoch (loss and masked-token accuracy, summed over all
@@ -68,7 +68,7 @@ def parse_args(argv=None):
                    help="keep only the tokens the corpus uses (and [PAD] [UNK] [CLS] [SEP] [MASK]), "
                         "in their order; the corpus ids and the embeddings are mapped to the new ids")
     a.add_argument("--masking", choices=("token", "span"), default="token",
-                   help="token: BERT's (yujing's); span: contiguous spans (SpanBERT's geometric lengths)")
+                   help="token: BERT's (yujing's); span: contiguous spans (yujing's --masking span)")
     a.add_argument("--dtype", choices=("f32", "f16"), default="f32", help="the weights written to --out")
     a.add_argument("--corpus", required=True, help="JSON lines with 'ids' (yujing pretrain --export-corpus)")
     a.add_argument("--out", required=True, help="directory to write the pretrained encoder to")

@@ -369,40 +369,43 @@ def mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen):
 
 
 def span_mask_tokens(ids, attn, special, vocab_size, mask_id, frac, gen, p=0.2, max_span=10):
-    """Contiguous span masking (SpanBERT's rule, Joshi et al. 2020): the same
-    k = floor(frac * nc + 1/2) predicted tokens per text as mask_tokens, but
-    chosen as spans: a span length is drawn from a geometric distribution
-    (p, clipped to max_span and to what is left of k), its start uniformly
-    among the candidates, and overlapping picks add only their new tokens,
-    until k tokens are chosen.  A span never crosses [CLS]/[SEP]/padding
-    (it is cut there).  Each span is replaced as a whole: [MASK] with
-    probability 0.8, kept with 0.1, random ids with 0.1."""
+    """The span masking of `yujing pretrain --masking span` (pretrain.c,
+    pretrain_span_mask; the rule in pretrain.h and the man page): the same
+    k = floor(frac * nc + 1/2) predicted tokens per text as mask_tokens,
+    chosen span by span until k are: a length from a geometric
+    distribution (p, P(L = l) = p (1 - p)^(l - 1)) cut to max_span and to
+    what is left of k; a start drawn uniformly among the candidates not yet
+    chosen; the span runs on from the start, stopping before a position
+    that is not a candidate ([CLS], [SEP], padding) or is already chosen.
+    Each span is replaced as a whole: [MASK] with probability 0.8, kept
+    with 0.1, random ids with 0.1.  (The rule is yujing's; the random
+    streams are torch's.)"""
     ids, labels, cand = _start_masking(ids, attn, special)
+    log_q = math.log(1.0 - p)
     for b in range(ids.shape[0]):
-        pos = torch.nonzero(cand[b]).flatten().tolist()
-        nc = len(pos)
+        ok = cand[b].tolist()
+        nc = sum(ok)
         if nc == 0:
             continue
         k = min(max(int(math.floor(frac * nc + 0.5)), 1), nc)
-        ok = set(pos)
-        chosen = set()
-        tries = 0
-        while len(chosen) < k and tries < 100 * k:
-            tries += 1
+        chosen = [False] * len(ok)
+        done = 0
+        while done < k:
             u = float(torch.rand(1, generator=gen))
-            n = min(max_span, 1 + int(math.floor(math.log(1.0 - u) / math.log(1.0 - p))), k - len(chosen))
-            start = pos[int(torch.randint(nc, (1,), generator=gen))]
-            span = [t for t in range(start, start + n) if t in ok]
-            span = span[:next((i for i in range(1, len(span)) if span[i] != span[i - 1] + 1), len(span))]
-            new = [t for t in span if t not in chosen]
-            if not new:
-                continue
-            chosen.update(new)
-            t = torch.tensor(new)
-            labels[b, t] = ids[b, t]
+            n = min(max_span, 1 + int(math.floor(math.log(1.0 - u) / log_q)), k - done)
+            free = [t for t in range(len(ok)) if ok[t] and not chosen[t]]
+            t = free[int(torch.randint(len(free), (1,), generator=gen))]
+            span = []
+            while t < len(ok) and len(span) < n and ok[t] and not chosen[t]:
+                chosen[t] = True
+                span.append(t)
+                t += 1
+            done += len(span)
+            idx = torch.tensor(span)
+            labels[b, idx] = ids[b, idx]
             r = float(torch.rand(1, generator=gen))
             if r < 0.8:
-                ids[b, t] = mask_id
+                ids[b, idx] = mask_id
             elif r >= 0.9:
-                ids[b, t] = torch.randint(vocab_size, (len(new),), generator=gen)
+                ids[b, idx] = torch.randint(vocab_size, (len(span),), generator=gen)
     return ids, labels

@@ -71,6 +71,13 @@ static int is_special(int32_t id, const yj_mask_ids *sp)
 	return id == sp->cls || id == sp->sep || id == sp->pad;
 }
 
+/* Tokens predicted of nc candidates: round(prob * nc), at least 1, at most nc. */
+static int mask_budget(float prob, int nc)
+{
+	int k = (int)floor((double)prob * nc + 0.5);
+	return k < 1 ? 1 : k > nc ? nc : k;
+}
+
 int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, yj_rng *rng,
 		  int32_t *ids_out, int32_t *pos, int32_t *labels)
 {
@@ -82,11 +89,7 @@ int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, 
 	}
 	if (nc == 0)
 		return 0;
-	int k = (int)floor((double)prob * nc + 0.5);
-	if (k < 1)
-		k = 1;
-	if (k > nc)
-		k = nc;
+	int k = mask_budget(prob, nc);
 	/* The first k of a Fisher-Yates shuffle (from the back, as
 	 * random.shuffle), then back into position order. */
 	for (int i = nc - 1; i > 0 && i >= nc - k; i--) {
@@ -111,6 +114,53 @@ int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, 
 			ids_out[pos[i]] = (int32_t)rng_below(rng, (uint64_t)sp->vocab_size);
 	}
 	return k;
+}
+
+int pretrain_span_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, yj_rng *rng,
+		       int32_t *ids_out, int32_t *pos, int32_t *labels)
+{
+	/* labels serves as each position's state until the end: 0 not a
+	 * candidate, 1 a candidate not chosen, 2 chosen */
+	enum { NOT = 0, FREE = 1, CHOSEN = 2 };
+	int nc = 0;
+	for (int i = 0; i < n; i++) {
+		ids_out[i] = ids[i];
+		labels[i] = is_special(ids[i], sp) ? NOT : FREE;
+		nc += labels[i] == FREE;
+	}
+	if (nc == 0)
+		return 0;
+	int k = mask_budget(prob, nc), chosen = 0;
+	const double log_q = log(1.0 - PRETRAIN_SPAN_P);
+	while (chosen < k) {
+		int len = 1 + (int)floor(log(1.0 - rng_uniform(rng)) / log_q);
+		if (len > PRETRAIN_SPAN_MAX)
+			len = PRETRAIN_SPAN_MAX;
+		if (len > k - chosen)
+			len = k - chosen;
+		/* the start: the j-th candidate not chosen, in position order */
+		int j = (int)rng_below(rng, (uint64_t)(nc - chosen)), start = 0;
+		for (;; start++)
+			if (labels[start] == FREE && j-- == 0)
+				break;
+		int end = start;
+		while (end < n && end - start < len && labels[end] == FREE)
+			labels[end++] = CHOSEN;
+		chosen += end - start;
+		double u = rng_uniform(rng);
+		for (int i = start; i < end; i++)
+			if (u < 0.8)
+				ids_out[i] = sp->mask;
+			else if (u >= 0.9)
+				ids_out[i] = (int32_t)rng_below(rng, (uint64_t)sp->vocab_size);
+	}
+	int c = 0;
+	for (int i = 0; i < n; i++)
+		if (labels[i] == CHOSEN) { /* c <= i: the states still to read are ahead */
+			pos[c] = i;
+			labels[c++] = ids[i];
+		}
+	return c;
 }
 
 /* --------------------------------------------------------------- the state */
@@ -339,7 +389,11 @@ static int make_batch(pretrainer *t, const size_t *idx, int B, int epoch, int *T
 		int32_t *row = t->bids + (size_t)b * T, *mk = t->bmask + (size_t)b * T;
 		yj_rng r;
 		mask_stream(&r, t->o.seed, epoch, i);
-		int k = pretrain_mask(t->ids + t->off[i], n, t->o.mask, &t->sp, &r, row, t->tpos, t->tlab);
+		/* the held-out mask (epoch -1) is a token mask whatever the run trains with */
+		int (*mask)(const int32_t *, int, float, const yj_mask_ids *, yj_rng *, int32_t *, int32_t *,
+			    int32_t *) = epoch >= 0 && t->o.masking == PRETRAIN_MASK_SPAN ? pretrain_span_mask
+											 : pretrain_mask;
+		int k = mask(t->ids + t->off[i], n, t->o.mask, &t->sp, &r, row, t->tpos, t->tlab);
 		for (int j = 0; j < n; j++)
 			mk[j] = 1;
 		for (int j = n; j < T; j++) {
@@ -605,6 +659,13 @@ static char *config_text(const pretrainer *t)
 				.fields = t->fields,
 				.precision = (int)nn_precision_effective((nn_precision)t->m.precision)};
 	c.o.vocab = t->vocab_path;
+	/* from a directory: its shape, as --config would ask for it (the
+	 * default name would say what was not built) */
+	char shape[64];
+	if (t->o.from) {
+		snprintf(shape, sizeof shape, "%d,%d,%d,%d", m->layers, m->hidden, m->heads, m->intermediate);
+		c.o.config = shape;
+	}
 	return pretrain_config_dump(&c);
 }
 

@@ -24,6 +24,7 @@ static const char *const fusion_names[] = {"concat", "sum", NULL};    /* yj_fusi
 static const char *const pool_names[] = {"cls", "mean", NULL};        /* yj_text_pool */
 static const char *const weight_names[] = {"none", "balanced", NULL}; /* balanced 0/1 */
 static const char *const precision_names[] = {"auto", "fp32", "bf16", NULL}; /* settings_precision */
+static const char *const masking_names[] = {"token", "span", NULL};   /* yj_masking */
 
 #define T_(f) offsetof(yj_train_opts, f)
 #define P_OFF(f) offsetof(yj_pretrain_opts, f)
@@ -107,6 +108,10 @@ const yj_setting settings_pretrain[] = {
 	 N_("ids per text, [CLS] and [SEP] included")},
 	{"mask", SET_REAL, N_("X"), "0.15", 0, 1, NULL, SET_MIN_OPEN | SET_MAX_OPEN, P_OFF(mask), 0, N_("mask"), NULL,
 	 N_("fraction of the tokens predicted")},
+	{"masking", SET_CHOICE, N_("HOW"), "token", 0, 0, masking_names, SET_HELP_DEFAULT, P_OFF(masking), 0,
+	 N_("masking"), NULL,
+	 N_("how the predicted tokens are chosen: token (one by one, the default) or span (contiguous spans of "
+	    "geometric length, p 0.2, at most 10)")},
 	{"batch", SET_INT, N_("N"), "32", 1, 65536, NULL, 0, P_OFF(batch), 0, N_("batch"), NULL, N_("texts per step")},
 	{"lr", SET_REAL, N_("X"), "", 0, NOMAX, NULL, SET_MIN_OPEN | SET_HELP_DEFAULT, P_OFF(lr), 0,
 	 N_("learning rate"), N_("(auto)"), N_("peak learning rate of AdamW (default 0.0005; 0.0001 with --from)")},
@@ -914,14 +919,15 @@ char *pretrain_config_dump(const yj_pretrain_config *c)
 	const yj_pretrain_opts *o = &c->o;
 	json_t *fields = c->fields ? json_incref(c->fields) : json_array();
 	json_t *j = json_pack("{s:s, s:s, s:s*, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
-			      "s:f, s:I, s:i, s:I, s:I, s:o}",
+			      "s:f, s:I, s:i, s:I, s:I, s:o, s:s}",
 			      "branches", "pretrain", "config", o->config ? o->config : "tiny", "from", o->from,
 			      "vocab", o->vocab ? o->vocab : "", "vocab_size", c->vocab_size, "layers", c->layers,
 			      "hidden", c->hidden, "heads", c->heads, "intermediate", c->intermediate, "epochs",
 			      o->epochs, "max_len", o->max_len, "batch", o->batch, "mask", (double)o->mask, "lr",
 			      (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup", (double)o->warmup,
 			      "clip", (double)o->clip, "seed", (json_int_t)o->seed, "threads", c->threads, "texts",
-			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields);
+			      (json_int_t)c->texts, "held_out", (json_int_t)c->held_out, "fields", fields, "masking",
+			      masking_names[o->masking == PRETRAIN_MASK_SPAN]);
 	if (!j)
 		return NULL;
 	if (c->precision >= 0)
@@ -979,6 +985,7 @@ static yj_status pretrain_config_fill(yj_pretrain_config *c, long long run, yj_e
 	o->max_len = (int)get_int(&r, "max_len", 0, 0, INT_MAX);
 	o->batch = (int)get_int(&r, "batch", 0, 0, INT_MAX);
 	o->mask = get_real(&r, "mask", 0);
+	o->masking = get_choice(&r, "masking", masking_names, PRETRAIN_MASK_TOKEN); /* absent before span masking */
 	o->lr = get_real(&r, "lr", 0);
 	o->weight_decay = get_real(&r, "weight_decay", 0);
 	o->warmup = get_real(&r, "warmup", 0);

@@ -16,6 +16,13 @@
 #                   bit-identical encoder weights as the run left alone
 #   usage           bad options and resuming a finished run exit 2; --export
 #                   without an encoder exits 1
+#   span masking    --masking span: the run's config says "masking": "span"
+#                   (a token run's "token"), it learns, and its first step
+#                   differs from the token run's with the same seed (the
+#                   masks' statistics: tests/unit/test-span-mask)
+#   --use DIR       the run's config records the directory's shape
+#                   (config "1,32,2,64" for the encoder exported above,
+#                   "2,32,2,64" for tests/model/fixture), not "tiny"
 #
 # The project file is read with python3 (json, sqlite3 modules); without it
 # those assertions are skipped.
@@ -69,6 +76,8 @@ expect_exit 2 yujing pretrain p.yj --config 2,30,4,64
 expect_stderr_contains 'not a multiple'
 expect_exit 2 yujing pretrain p.yj --config huge
 expect_exit 2 yujing pretrain p.yj --mask 1.5
+expect_exit 2 yujing pretrain p.yj --masking words
+expect_stderr_contains 'token|span'
 expect_exit 2 yujing pretrain p.yj --from d --vocab v
 expect_exit 1 yujing pretrain p.yj --export none
 expect_stderr_contains 'no text encoder yet'
@@ -193,5 +202,40 @@ if (w[0][1], w[1][1]) != (0, 1):
 	expect_exit 2 yujing pretrain p.yj --resume 2
 	expect_stderr_contains 'already finished'
 fi
+
+# ------------------------------------------------------- span masking
+
+# shellcheck disable=SC2086
+expect_exit 0 yujing pretrain p.yj $PT --epochs 1 --masking span
+py_check 'a span run records "masking": "span" (run 1 "token"), learns, and masks otherwise than run 1' '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rid = db.execute("SELECT max(id) FROM runs").fetchone()[0]
+c = {r: json.loads(db.execute("SELECT config FROM runs WHERE id = ?", (r,)).fetchone()[0]) for r in (1, rid)}
+if (c[1]["masking"], c[rid]["masking"]) != ("token", "span"):
+    print(c[1].get("masking"), c[rid].get("masking"))
+first = [db.execute("SELECT loss FROM run_steps WHERE run_id = ? AND step = 0", (r,)).fetchone()[0] for r in (1, rid)]
+if first[0] == first[1]:
+    print("the same first step loss", first)
+last = db.execute("SELECT avg(loss) FROM run_steps WHERE run_id = ? AND step >= 30", (rid,)).fetchone()[0]
+if not last < 0.8 * first[1]:
+    print("span run: first step", first[1], "last steps", last)' p.yj
+
+# -------------------------------------------------- --use: the shape
+
+for dir in enc "$top_srcdir/tests/model/fixture"; do
+	expect_exit 0 yujing pretrain p.yj --use "$dir"
+	expect_stdout_contains "is the project's text encoder"
+	py_check "--use $dir: the run records the directory's shape" '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+c = json.loads(db.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+h = json.load(open(sys.argv[2] + "/config.json"))
+want = "%d,%d,%d,%d" % (h["num_hidden_layers"], h["hidden_size"], h["num_attention_heads"], h["intermediate_size"])
+if c["config"] != want or c["from"] != sys.argv[2] or c["epochs"] != 0:
+    print(c["config"], want, c["from"], c["epochs"])
+if want not in ("1,32,2,64", "2,32,2,64"):
+    print("unexpected shape", want)' p.yj "$dir"
+done
 
 done_testing

@@ -280,14 +280,20 @@ static char *with_version(const char *text)
 	return s;
 }
 
+/* text (with its version) with "key":value before "version". */
+static char *with_key(const char *text, const char *key, const char *value)
+{
+	const char *v = strstr(text, ",\"version\"");
+	size_t n = strlen(text) + strlen(key) + strlen(value) + 32;
+	char *s = malloc(n);
+	snprintf(s, n, "%.*s,\"%s\":\"%s\"%s", (int)(v - text), text, key, value, v);
+	return s;
+}
+
 /* text (with its version) with "precision":value before "version". */
 static char *with_precision(const char *text, const char *value)
 {
-	const char *v = strstr(text, ",\"version\"");
-	size_t n = strlen(text) + strlen(value) + 32;
-	char *s = malloc(n);
-	snprintf(s, n, "%.*s,\"precision\":\"%s\"%s", (int)(v - text), text, value, v);
-	return s;
+	return with_key(text, "precision", value);
 }
 
 static void test_train_config(void)
@@ -384,11 +390,25 @@ static void test_pretrain_config(void)
 		   c.o.max_len == 16 && c.o.batch == 16 && c.o.mask == 0.15f && c.o.lr == 5e-4f &&
 		   c.o.warmup == 0.06f && c.texts == 129 && c.held_out == 6 && json_array_size(c.fields) == 2,
 	   "  every key");
-	char *out = pretrain_config_dump(&c), *want = with_version(v1_pretrain);
-	is_str(out, want, "written again: the same text, with the version");
+	char *out = pretrain_config_dump(&c), *v2 = with_version(v1_pretrain), *want = with_key(v2, "masking", "token");
+	is_str(out, want, "written again: the same text, with the masking (token) and the version");
 	ok(c.precision == -1 && c.o.precision == 1, "  no precision recorded: it ran fp32 (-1, resumed as fp32)");
+	is_int(c.o.masking, PRETRAIN_MASK_TOKEN, "  no masking recorded: token masking");
 	free(out);
 	pretrain_config_free(&c);
+	char *span = with_key(v2, "masking", "span");
+	is_int(pretrain_config_parse(span, 2, &c, &err), YJ_OK, "a span-masking configuration reads");
+	is_int(c.o.masking, PRETRAIN_MASK_SPAN, "  as span masking");
+	out = pretrain_config_dump(&c);
+	is_str(out, span, "  written again: the same text");
+	free(out);
+	pretrain_config_free(&c);
+	free(span);
+	char *bad = with_key(v2, "masking", "words");
+	is_int(pretrain_config_parse(bad, 2, &c, &err), YJ_EDATA, "an unknown masking is refused");
+	is_str(err.field, "masking", "  naming the key");
+	free(bad);
+	free(v2);
 	char *bf = with_precision(want, "bf16");
 	is_int(pretrain_config_parse(bf, 2, &c, &err), YJ_OK, "a pretraining configuration with its precision reads");
 	ok(c.precision == NN_BF16 && c.o.precision == 2, "  bf16 ran, resumed as --precision bf16");

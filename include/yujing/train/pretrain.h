@@ -51,6 +51,27 @@ typedef struct yj_mask_ids {
 int pretrain_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, yj_rng *rng,
 		  int32_t *ids_out, int32_t *pos, int32_t *labels);
 
+/* Contiguous span masking (SpanBERT's span lengths, Joshi et al. 2020),
+ * the same budget as pretrain_mask: of the nc candidates (positions not
+ * [CLS]/[SEP]/[PAD]) exactly k = max(1, round(prob * nc)) (at most nc) are
+ * predicted, chosen span by span until k are: a length L = 1 +
+ * floor(log(1 - u) / log(1 - PRETRAIN_SPAN_P)) from a uniform u (geometric,
+ * P(L = l) = p (1 - p)^(l - 1)), cut to PRETRAIN_SPAN_MAX and to the
+ * tokens still to choose; a start drawn uniformly among the candidates not
+ * yet chosen (rng_below over them in position order); the span is the
+ * start and the positions after it, at most L, stopping before a position
+ * that is not a candidate or already chosen (so it never crosses [SEP] or
+ * an earlier span, and each span adds at least one token).  The span as a
+ * whole then gets, by one uniform draw u: u < 0.8 [MASK] at each position;
+ * u >= 0.9 a random vocabulary id at each (drawn one by one); else kept.
+ * The draws per span: u for L, the start, u for the fate, then the random
+ * ids.  ids_out, pos and labels as pretrain_mask's, but labels needs room
+ * for n (it holds each position's state while choosing).  Returns k. */
+#define PRETRAIN_SPAN_P 0.2
+#define PRETRAIN_SPAN_MAX 10
+int pretrain_span_mask(const int32_t *ids, int n, float prob, const yj_mask_ids *sp, yj_rng *rng,
+		       int32_t *ids_out, int32_t *pos, int32_t *labels);
+
 /* One training step: forward (dropout on) of B texts of T ids (ids,
  * attention mask (B,T)), the MLM head at the P flat positions pos (b*T + t)
  * against labels, cross-entropy averaged over them, backward, clipping to

@@ -88,6 +88,9 @@ typedef struct yj_train_opts {
 	void *ctx;
 } yj_train_opts;
 
+/* yj_pretrain_opts.masking: pretrain_mask or pretrain_span_mask (pretrain.h) */
+typedef enum { PRETRAIN_MASK_TOKEN = 0, PRETRAIN_MASK_SPAN = 1 } yj_masking;
+
 typedef struct yj_pretrain_opts {
 	const char *from;   /* Hugging Face directory to start from, or NULL */
 	const char *vocab;  /* vocab.txt when not from a directory */
@@ -96,6 +99,7 @@ typedef struct yj_pretrain_opts {
 	int max_len;        /* ids per text, [CLS]/[SEP] included (default 128) */
 	int batch;          /* texts per step (default 32) */
 	float mask;         /* fraction of tokens predicted (default 0.15) */
+	int masking;        /* yj_masking: how they are chosen (default PRETRAIN_MASK_TOKEN) */
 	float lr;           /* peak AdamW learning rate (0, the default: 5e-4; 1e-4 with from) */
 	float weight_decay; /* default 0.01 */
 	float warmup;       /* fraction of the steps warming up (default 0.06) */
