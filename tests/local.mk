@@ -13,7 +13,7 @@ AM_TESTS_ENVIRONMENT = \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
 
-EXTRA_DIST += tests/unit/tap.h tests/cli/lib.sh
+EXTRA_DIST += tests/unit/tap.h tests/unit/tmpdir.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit -I$(top_srcdir)/src/store
@@ -32,6 +32,14 @@ check_PROGRAMS += tests/unit/test-store-data
 tests_unit_test_store_data_SOURCES = tests/unit/test-store-data.c
 tests_unit_test_store_data_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_data_LDADD = $(STORE_LIBS)
+
+## sources_drop() when quoting a name runs out of memory: the real
+## store_quote_ident is wrapped (GNU ld --wrap) by one that fails on demand.
+check_PROGRAMS += tests/unit/test-sources-nomem
+tests_unit_test_sources_nomem_SOURCES = tests/unit/test-sources-nomem.c
+tests_unit_test_sources_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sources_nomem_LDFLAGS = -Wl,--wrap=store_quote_ident
+tests_unit_test_sources_nomem_LDADD = $(DATA_LIBS)
 
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
@@ -257,6 +265,8 @@ tests_nn_test_fusion_CFLAGS = $(UNIT_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_nn_test_fusion_LDADD = $(MODEL_LIBS) -lm
 TESTS += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh
 EXTRA_DIST += tests/cli/multimodal.sh tests/cli/explain.sh tests/cli/explain-width.sh tests/cli/explain-fields.sh tests/cli/explain-long.sh tests/cli/explain-words.sh tests/cli/occlusion-check.py tests/cli/mm-data.sh
+TESTS += tests/cli/const-field.sh
+EXTRA_DIST += tests/cli/const-field.sh
 TESTS += tests/cli/predict.sh tests/cli/predict-many.sh
 EXTRA_DIST += tests/cli/predict.sh tests/cli/predict-many.sh
 TESTS += tests/cli/alerts-pr.sh
@@ -341,6 +351,19 @@ check_PROGRAMS += tests/unit/test-split
 tests_unit_test_split_SOURCES = tests/unit/test-split.c
 tests_unit_test_split_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_split_LDADD = $(DATA_LIBS) -lm
+
+## Which rows a field's drill-in samples (src/data/sample.c), by hand.
+check_PROGRAMS += tests/unit/test-sample
+tests_unit_test_sample_SOURCES = tests/unit/test-sample.c
+tests_unit_test_sample_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sample_LDADD = $(DATA_LIBS) -lm
+
+## The categorical shares of a source with several rows per case (the
+## top-K values and "other", src/data/features.c), worked by hand.
+check_PROGRAMS += tests/unit/test-features-other
+tests_unit_test_features_other_SOURCES = tests/unit/test-features-other.c
+tests_unit_test_features_other_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_features_other_LDADD = $(DATA_LIBS) -lm
 
 ## The n-gram branch learns: it reaches a linear model's accuracy
 ## (tests/reference/ngram_linear.py) on tests/fixtures/cail_6x40.jsonl.

@@ -34,7 +34,8 @@ each mutant: writes the changed file into the copy, rebuilds, runs the
 listed tests with `make check TESTS=...`, and puts the file back.  A mutant
 is
 
-    killed    a listed test failed (or the run timed out),
+    killed    a listed test failed, or the run timed out (marked "(timed
+              out)" on its line and counted apart: a hang, or a loaded machine),
     survived  every listed test passed: the tests do not notice this bug,
     stale     its text no longer occurs in the file (the code moved): it
               says nothing about the tests and is not counted,
@@ -292,19 +293,22 @@ def main():
     print("# built the copy in %.0fs" % (time.time() - t0))
     sys.stdout.flush()
 
-    results = []
+    results, timeouts = [], []
     t_loop = time.time()
     try:
-        run_all(a, muts, status, srcdir, build, log, results, t_loop, done)
+        run_all(a, muts, status, srcdir, build, log, results, t_loop, done, timeouts)
     except KeyboardInterrupt:
         print("# interrupted: %d of %d mutants run" % (len(results), len(muts)))
     report(results)
+    if timeouts:
+        print("# %d of the killed timed out (--timeout %ds: a hang, or a machine too loaded): %s"
+              % (len(timeouts), a.timeout, " ".join(timeouts)))
     if not a.keep and not a.work:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if a.check and any(st == "survived" for _, st in results) else 0
 
 
-def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
+def run_all(a, muts, status, srcdir, build, log, results, t_loop, done, timeouts):
     for m in muts:
         name = m["mutant"]
         st = status.get(name)
@@ -312,14 +316,16 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
         if a.budget and time.time() - t_loop > a.budget:
             print("# the budget of %ds is spent: %d mutants not run" % (a.budget, len(muts) - len(results)))
             break
+        # judged equivalent since a former run: that judgement stands
+        if not st and m.get("equivalent"):
+            st = "equivalent"
         if not st and name in done:
             results.append((m, done[name]))
             print("%-9s %-34s %5.0fs  %s: %s (from --resume)" % (done[name], name, 0, m["file"], m["why"]))
             continue
-        if not st and m.get("equivalent"):
-            st = "equivalent"
         if not st and m.get("asan") == "yes" and not a.asan:
             st = "skipped"
+        timed_out = False
         if not st:
             t1 = time.time()
             path = os.path.join(srcdir, m["file"])
@@ -341,6 +347,9 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
                                 env=dict(os.environ, YJ_TEST_BAIL="1"))
                         if rc != 0:
                             st = "killed"
+                            # a hang the mutant caused, or a loaded
+                            # machine: the report counts them apart
+                            timed_out = rc is None
                             break
             finally:
                 with open(path, "w", encoding="utf-8") as f:
@@ -349,7 +358,10 @@ def run_all(a, muts, status, srcdir, build, log, results, t_loop, done):
                 os.utime(path, None)
             secs = time.time() - t1
         results.append((m, st))
-        print("%-9s %-34s %5.0fs  %s: %s" % (st, name, secs, m["file"], m["why"]))
+        if timed_out:
+            timeouts.append(name)
+        print("%-9s %-34s %5.0fs  %s: %s%s" % (st, name, secs, m["file"], m["why"],
+                                              " (timed out)" if timed_out else ""))
         sys.stdout.flush()
 
 

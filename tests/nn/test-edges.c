@@ -76,6 +76,12 @@ static void test_softmax_last(void)
 	softmax_forward(q, y, 1, 3);
 	ok(fabs(q[0] - 0.7310586) < 1e-6 && q[1] == 0 && fabs(q[2] - 0.2689414) < 1e-6,
 	   "softmax(1000, 0, 999) = (0.7310586, 0, 0.2689414) (got %g %g %g)", q[0], q[1], q[2]);
+	/* and the first logit as the only maximum: (1000, 0) -> (1, 0); a row
+	 * maximum that began at the second logit would overflow exp(1000) */
+	const float z[2] = {1000, 0};
+	softmax_forward(p, z, 1, 2);
+	ok(p[0] == 1 && p[1] == 0, "softmax(1000, 0) = (1, 0): the first logit is the row maximum (got %g %g)", p[0],
+	   p[1]);
 	/* cross-entropy through the same row: label 1 of (0, 1000) costs
 	 * logsumexp - 1000 = log(1 + e^-1000) = 0 */
 	const int32_t lab = 1;

@@ -37,6 +37,8 @@ static void test_params(void)
 	       "more than PARAM_MAXDIM dimensions");
 	is_int(params_add(&ps, "huge", 3, (int64_t[]){1LL << 40, 1LL << 40, 1LL << 40}, 0, 1), -1,
 	       "a size that overflows");
+	/* 2^62 floats fit a size_t, their 2^64 bytes do not */
+	is_int(params_add(&ps, "huge4", 1, (int64_t[]){1LL << 62}, 0, 1), -1, "a size whose bytes overflow");
 	char longname[PARAM_NAME_MAX + 1];
 	memset(longname, 'x', PARAM_NAME_MAX);
 	longname[PARAM_NAME_MAX] = '\0';

@@ -135,6 +135,21 @@ int main(void)
 	ok(tokenizer_is_cjk(0x9FFF) && tokenizer_is_cjk(0x9FFE) && tokenizer_is_cjk(0x4E00) &&
 		   tokenizer_is_cjk(0x4DBF) && !tokenizer_is_cjk(0xA000) && !tokenizer_is_cjk(0x4DC0),
 	   "U+9FFF and U+4DBF are CJK ideographs, U+A000 and U+4DC0 are not");
+	/* Both ends of every range of BERT's _is_chinese_char are CJK, and
+	 * the code points next to a range (where no other range follows) are
+	 * not. */
+	{
+		static const uint32_t ends[][2] = {{0x4E00, 0x9FFF},   {0x3400, 0x4DBF},   {0x20000, 0x2A6DF},
+						   {0x2A700, 0x2B73F}, {0x2B740, 0x2B81F}, {0x2B820, 0x2CEAF},
+						   {0xF900, 0xFAFF},   {0x2F800, 0x2FA1F}};
+		static const uint32_t outside[] = {0x33FF, 0xF8FF, 0xFB00, 0x1FFFF, 0x2A6E0, 0x2A6FF, 0x2CEB0, 0x2F7FF};
+		int bad = 0;
+		for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+			bad += !tokenizer_is_cjk(ends[i][0]) + !tokenizer_is_cjk(ends[i][1]);
+		for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++)
+			bad += tokenizer_is_cjk(outside[i]);
+		is_int(bad, 0, "the 16 ends of the 8 CJK ranges are CJK, the 8 code points beside them are not");
+	}
 	/* A word of exactly 100 characters is still split into pieces
 	 * (BertTokenizer: [UNK] only when len(chars) > 100), and so is any
 	 * word longer than the longest vocabulary entry: WordPiece shortens

@@ -636,6 +636,23 @@ static void test_keys_and_names(void)
 	project_close(p);
 }
 
+/* "--key @" alone names a field called "@": only @NAME (a name after the
+ * @) numbers the records into a new field. */
+static void test_key_at(void)
+{
+	yj_project *p = new_project("at.yj");
+	sqlite3 *db = project_db(p);
+	yj_error err;
+	yj_import_result res;
+	const char *at = write_tmp("at.csv", L("@,v\nk1,a\nk2,b\n"));
+	yj_import_opts o = {.source = "at", .key = "@"};
+	is_int(import_file(p, at, &o, &res, &err), YJ_OK, "key @: import (%s)", err.msg);
+	is_int(res.nfields, 2, "key @: the file's 2 fields, no number added");
+	is_rows(db, "SELECT key_field FROM sources WHERE name = 'at'", "@\n", "key @: the field named @ is the key");
+	is_rows(db, "SELECT \"@\" FROM \"raw:at\" ORDER BY 1", "k1\nk2\n", "key @: its values");
+	project_close(p);
+}
+
 /* Source names that differ only in case: SQLite would take their views
  * ("raw:Cases", "raw:cases") for one name. */
 static void test_name_case(void)
@@ -893,6 +910,7 @@ int main(void)
 	test_types();
 	test_overrides();
 	test_keys_and_names();
+	test_key_at();
 	test_name_case();
 	test_malformed();
 	test_disk_full();

@@ -61,6 +61,10 @@ static void test_nulls(void)
 	is_int(nullset_is_null(NULL, "NA", 2), 0, "without markers only blanks are null");
 	is_int(nullset_is_null(NULL, "  ", 2), 1, "without markers blanks are null");
 	is_int(nullset_is_null(&ns, "NAx", 2), 1, "the length bounds the value");
+	/* A cell inside a TSV line: the bytes after it (a tab, more blanks, the
+	 * next value) are not part of it. */
+	is_int(nullset_is_null(NULL, "  \t x", 2), 1, "the length bounds a blank value");
+	is_int(nullset_is_null(&ns, " \tNA", 1), 1, "the length bounds a blank value (with markers)");
 	nullset_free(&ns);
 	nullset_free(&ns); /* twice is fine */
 

@@ -416,6 +416,40 @@ static void test_migrate(void)
 	project_close(p);
 }
 
+/* Opening a project already at the current version writes nothing: a
+ * migration of no steps would still commit a transaction (rewriting the
+ * user_version), which every other connection sees as a change.  A raw
+ * connection's data_version moves only when another connection commits. */
+static void test_open_current_writes_nothing(void)
+{
+	const char *path = tmp_path("current.yj");
+	yj_project *p = NULL;
+	yj_error err;
+	error_clear(&err);
+	if (project_create(path, &p, &err) != YJ_OK || !p) {
+		ok(0, "project_create for the up-to-date open");
+		return;
+	}
+	project_close(p);
+	sqlite3 *raw = NULL;
+	if (sqlite3_open(path, &raw) != SQLITE_OK) {
+		ok(0, "raw open of %s", path);
+		sqlite3_close(raw);
+		return;
+	}
+	long long v0 = query_int(raw, "PRAGMA data_version");
+	p = NULL;
+	is_int(project_open(path, &p, &err), YJ_OK, "open an up-to-date project");
+	project_close(p);
+	is_int(query_int(raw, "PRAGMA data_version"), v0, "opening an up-to-date project commits nothing");
+	/* the probe itself: a commit by another connection does move it */
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", PROJECT_SCHEMA_VERSION);
+	raw_exec(path, sql);
+	ok(query_int(raw, "PRAGMA data_version") != v0, "a commit by another connection is seen");
+	sqlite3_close(raw);
+}
+
 static void test_quote_ident(void)
 {
 	static const struct {
@@ -572,6 +606,7 @@ int main(void)
 	test_create();
 	test_open_refusals();
 	test_migrate();
+	test_open_current_writes_nothing();
 	test_quote_ident();
 	test_sqlite_error();
 	test_pid_alive();

@@ -117,6 +117,9 @@ static void read_ok(const char *what, const char *fname, yj_format fmt, const ch
 	readout o;
 	read_all(write_tmp(fname, data, n), fmt, enc, &o);
 	ok(o.st == YJ_OK, "%s: reads without error (%s)", what, o.err.msg);
+	/* a read that succeeds leaves the error record as it found it: a
+	 * status left there would be taken for the cause of a later failure */
+	ok(o.err.status == YJ_OK && !o.err.msg[0], "%s: the error record is left clear (%s)", what, o.err.msg);
 	is_str(strbuf_str(&o.names), names, "%s: field names", what);
 	is_str(strbuf_str(&o.recs), recs, "%s: records", what);
 	is_int(o.bad_ncells, 0, "%s: cell counts and lengths consistent", what);

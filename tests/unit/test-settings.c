@@ -17,6 +17,7 @@
  */
 #include <config.h>
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,6 +499,34 @@ static void test_fuzz(void)
 	       okays);
 }
 
+/* settings_split_list ("a,,b," -> a, b): the tokens are cut from a copy
+ * of the text inside the array's own block.  glibc's M_PERTURB fills each
+ * new block with a non-zero byte, so a copy that left out the text's
+ * terminator would run the last token into that filler. */
+static void test_split_list(void)
+{
+	static const struct {
+		const char *s, *want;
+		size_t n;
+	} cases[] = {
+		{"a,b", "a|b|", 2}, {"a,,b,", "a|b|", 2}, {"", "", 0}, {",", "", 0}, {"weather", "weather|", 1},
+		{"案情,地点", "案情|地点|", 2},
+	};
+	mallopt(M_PERTURB, 0x5a);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = 99;
+		char **v = settings_split_list(cases[i].s, &n);
+		char got[256] = "";
+		for (size_t k = 0; v && k < n; k++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s|", v[k]);
+		is_int(n, cases[i].n, "split_list('%s'): count", cases[i].s);
+		is_str(got, cases[i].want, "split_list('%s'): tokens", cases[i].s);
+		ok(v && v[n] == NULL, "split_list('%s'): NULL after the last", cases[i].s);
+		free(v);
+	}
+	mallopt(M_PERTURB, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--table"))
@@ -509,5 +538,6 @@ int main(int argc, char **argv)
 	test_pretrain_config();
 	test_layout();
 	test_fuzz();
+	test_split_list();
 	return tap_done();
 }
