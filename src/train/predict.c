@@ -457,8 +457,18 @@ yj_status predict_run(yj_project *p, const yj_predict_opts *o, json_t **out, yj_
 			if (!strcmp(json_string_value(json_array_get(rm.labels, (size_t)k)), o->alerts[a].category))
 				alert_k[a] = k;
 		if (alert_k[a] < 0) {
-			error_set(err, YJ_EUSAGE, _("--alert: run %lld has no category '%s'"), rm.run, o->alerts[a].category);
-			st = YJ_EUSAGE;
+			/* refused with the closest names, as thresholds are */
+			const char **known = malloc((size_t)(K > 0 ? K : 1) * sizeof *known);
+			if (!known) {
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+				goto out;
+			}
+			for (int k = 0; k < K; k++)
+				known[k] = json_string_value(json_array_get(rm.labels, (size_t)k));
+			thresholds_check_category(o->alerts[a].category, known, (size_t)K, err); /* the hint */
+			free(known);
+			st = error_set(err, YJ_EUSAGE, _("--alert: run %lld has no category '%s'"), rm.run,
+				       o->alerts[a].category);
 			goto out;
 		}
 	}

@@ -110,6 +110,11 @@ empty_ok 'the 5 predictions are stored with source new.csv' stored.out
 expect_exit 0 yujing predict p.yj --source cases=new.csv --alert high\>=0.5
 expect_stdout_contains 'N1	high'
 expect_stdout_contains 'ALERT'
+# a misspelt category is refused with the closest names (high, then low:
+# edit distances 2 and 4 from hihg)
+expect_exit 2 yujing predict p.yj --source cases=new.csv --alert hihg\>=0.5
+expect_stderr_contains "no category 'hihg'"
+expect_stderr_contains 'the closest categories: high, low'
 
 # --- JSON lines; a repeated key keeps its first row, as the cleaning does
 printf '{"case_id":"J1","amount":0.95,"district":"north","note":"x"}\n{"case_id":"J2","amount":0.05,"note":"y"}\n' >new.jsonl
