@@ -10,6 +10,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/data/append.h"
+#include "yujing/data/table.h"
 #include "yujing/store/rawdata.h"
 #include "yujing/store/sources.h"
 
@@ -147,7 +148,6 @@ yj_status import_append(yj_project *p, const char *path, const yj_import_opts *o
 	yj_import_result res = {0};
 	double t0 = progress_now();
 	int in_tx = 0, have_src = 0;
-	char *json = NULL;
 	yj_status st;
 	error_clear(err);
 	progress_start(o->progress);
@@ -176,12 +176,8 @@ yj_status import_append(yj_project *p, const char *path, const yj_import_opts *o
 	}
 	for (size_t f = 0; f < a.s.nfields; f++)
 		infer_init(&a.inf[f]);
-	if ((st = project_setting_get(p, "null_markers", &json, err)))
+	if ((st = table_nullset(p, &a.nulls, err)))
 		goto out;
-	if (nullset_parse(&a.nulls, json ? json : PROJECT_DEFAULT_NULL_MARKERS)) {
-		st = error_set(err, YJ_EDATA, _("the project setting null_markers is not a JSON array of strings"));
-		goto out;
-	}
 	int fmt = o->format != FORMAT_AUTO ? (int)o->format : FORMAT_AUTO;
 	yj_reader_opts ro = {.format = (yj_format)fmt,
 			     .encoding = o->encoding ? o->encoding : a.s.encoding,
@@ -220,7 +216,6 @@ out:
 		infer_free(&a.inf[f]);
 	free(a.inf);
 	free(a.col_of);
-	free(json);
 	if (have_src)
 		sources_free(&a.s, 1);
 	return st;

@@ -11,6 +11,7 @@
 #include "yujing/base/i18n.h"
 #include "yujing/base/strbuf.h"
 #include "yujing/data/import.h"
+#include "yujing/data/table.h"
 #include "yujing/store/rawdata.h"
 #include "yujing/store/sources.h"
 
@@ -195,15 +196,7 @@ static yj_status write_view(importer *im, yj_error *err)
 
 static yj_status load_nulls(importer *im, yj_error *err)
 {
-	char *json = NULL;
-	yj_status st = project_setting_get(im->p, "null_markers", &json, err);
-	if (st)
-		return st;
-	if (nullset_parse(&im->nulls, json ? json : PROJECT_DEFAULT_NULL_MARKERS)) {
-		st = error_set(err, YJ_EDATA, _("the project setting null_markers is not a JSON array of strings"));
-	}
-	free(json);
-	return st;
+	return table_nullset(im->p, &im->nulls, err);
 }
 
 static yj_status import_rows(importer *im, yj_import_result *res, yj_error *err)

@@ -13,6 +13,7 @@
 #include "yujing/base/utf8.h"
 #include "yujing/data/datetime.h"
 #include "yujing/data/infer.h"
+#include "yujing/data/jtext.h"
 
 static const char *const ftype_names[FTYPE_COUNT] = {"integer", "real", "categorical", "text",
 						     "datetime"};
@@ -50,23 +51,25 @@ int nullset_parse(yj_nullset *ns, const char *json)
 {
 	ns->markers = NULL;
 	ns->n = 0;
-	json_t *a = json_loads(json, 0, NULL);
+	json_error_t je;
+	json_t *a = json_loads(json, 0, &je);
 	if (!a || !json_is_array(a)) {
 		json_decref(a);
-		return -1;
+		/* jansson's lexer may report a failed allocation as a syntax error */
+		return !a && (json_error_code(&je) == json_error_out_of_memory || jtext_allocation_failed()) ? -2 : -1;
 	}
 	size_t n = json_array_size(a);
 	ns->markers = calloc(n ? n : 1, sizeof *ns->markers);
 	if (!ns->markers) {
 		json_decref(a);
-		return -1;
+		return -2;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *s = json_string_value(json_array_get(a, i));
 		if (!s || !(ns->markers[ns->n] = strdup(s))) {
 			json_decref(a);
 			nullset_free(ns);
-			return -1;
+			return s ? -2 : -1;
 		}
 		ns->n++;
 	}

@@ -35,7 +35,10 @@ yj_status table_nullset(yj_project *p, yj_nullset *ns, yj_error *err)
 	yj_status st = project_setting_get(p, "null_markers", &json, err);
 	if (st)
 		return st;
-	if (nullset_parse(ns, json ? json : PROJECT_DEFAULT_NULL_MARKERS))
+	int r = nullset_parse(ns, json ? json : PROJECT_DEFAULT_NULL_MARKERS);
+	if (r == -2)
+		st = error_set(err, YJ_ENOMEM, _("out of memory"));
+	else if (r)
 		st = error_set(err, YJ_EDATA,
 			       _("the project setting null_markers is not a JSON array of strings"));
 	free(json);

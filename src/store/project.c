@@ -260,7 +260,10 @@ yj_status store_sqlite_error(sqlite3 *db, int rc, const char *what,
 		st = YJ_ENOMEM;
 	else if (prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN)
 		st = YJ_EIO;
-	const char *detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	/* the connection's message when it is about this error; a code set
+	 * by the caller (SQLITE_NOMEM for its own allocation) has its own
+	 * ("not an error" otherwise) */
+	const char *detail = db && (sqlite3_errcode(db) & 0xff) == prim ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 	error_set(err, st, _("%s failed: %s"), what, detail);
 	if (st == YJ_EFULL)
 		error_hint(err, _("free disk space and run the command again; "

@@ -175,7 +175,8 @@ static yj_status validate_source(sqlite3 *db, const char *path, const yj_source_
 out:
 	if (ret) {
 		error_at(err, path, -1, -1, NULL);
-		error_hint(err, _("the catalogue was changed outside yujing; the file was left unchanged"));
+		if (ret == YJ_ENOTPROJECT) /* not a failure of this process */
+			error_hint(err, _("the catalogue was changed outside yujing; the file was left unchanged"));
 	}
 	sqlite3_finalize(st);
 	free(have);
@@ -236,8 +237,10 @@ yj_status sources_list(yj_project *p, yj_source_info **out, size_t *n, yj_error 
 	yj_status ret = YJ_OK;
 	*out = NULL;
 	*n = 0;
-	strbuf_adds(&sql, source_cols);
-	strbuf_adds(&sql, " ORDER BY name");
+	if (strbuf_adds(&sql, source_cols) || strbuf_adds(&sql, " ORDER BY name")) {
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
 	int rc = sqlite3_prepare_v2(db, strbuf_str(&sql), -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		ret = store_sqlite_error(db, rc, _("listing sources"), err);
@@ -283,8 +286,10 @@ yj_status sources_get(yj_project *p, const char *name, yj_source_info *out, yj_e
 	strbuf sql = STRBUF_INIT;
 	yj_status ret = YJ_OK;
 	memset(out, 0, sizeof *out);
-	strbuf_adds(&sql, source_cols);
-	strbuf_adds(&sql, " WHERE name = ?");
+	if (strbuf_adds(&sql, source_cols) || strbuf_adds(&sql, " WHERE name = ?")) {
+		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		goto out;
+	}
 	int rc = sqlite3_prepare_v2(db, strbuf_str(&sql), -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		ret = store_sqlite_error(db, rc, _("reading a source"), err);
@@ -337,13 +342,14 @@ yj_status sources_drop(yj_project *p, const char *name, yj_error *err)
 	strbuf sql = STRBUF_INIT;
 	char *table = store_quote_ident(s.data_table);
 	strbuf view = STRBUF_INIT;
-	strbuf_addf(&view, "raw:%s", s.name);
-	char *vq = store_quote_ident(strbuf_str(&view));
-	if (!table || !vq) {
+	int oom = strbuf_addf(&view, "raw:%s", s.name) < 0;
+	char *vq = oom ? NULL : store_quote_ident(strbuf_str(&view));
+	/* a statement left empty by an allocation failure would "succeed"
+	 * and the catalogue row go with the table and view left behind */
+	if (!table || !vq || strbuf_addf(&sql, "DROP VIEW IF EXISTS %s; DROP TABLE IF EXISTS %s;", vq, table) < 0) {
 		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
-	strbuf_addf(&sql, "DROP VIEW IF EXISTS %s; DROP TABLE IF EXISTS %s;", vq, table);
 	int rc = sqlite3_exec(db, strbuf_str(&sql), NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		ret = store_sqlite_error(db, rc, _("removing a source"), err);

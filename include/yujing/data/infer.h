@@ -56,7 +56,7 @@ typedef struct yj_nullset {
 } yj_nullset;
 
 /* Parse the "null_markers" setting (a JSON array of strings).  Returns 0,
- * or -1 when it is not such an array. */
+ * -1 when it is not such an array, or -2 when out of memory. */
 int nullset_parse(yj_nullset *ns, const char *json);
 void nullset_free(yj_nullset *ns);
 /* Non-zero when s[0..n) is null: empty, only blanks, or a marker. */
