@@ -40,7 +40,7 @@ enum { O_ROWS = 256, O_KEEP, O_THREADS, O_JSON };
 static const cli_option options[] = {
 	{"rows", O_ROWS, N_("N"), N_("rows to generate (default 1000000; clean: 100000)")},
 	{"keep", O_KEEP, NULL, N_("keep the generated files and print where they are")},
-	{"threads", O_THREADS, N_("N"), N_("mlp: threads on both sides (default 2)")},
+	{"threads", O_THREADS, N_("N"), N_("mlp: yujing's threads; PyTorch runs at each count from 1 to N and its best is kept (default 2)")},
 	{"json", O_JSON, NULL, N_("print the figures as JSON")},
 	{0},
 };
@@ -523,26 +523,35 @@ static int bench_mlp(bench_args *a)
 	}
 	double yj_rate = (double)MLP_STEPS * MLP_BATCH / best;
 
-	/* The peer: the same model and step in PyTorch, idle threads asleep. */
-	char cmd[4400];
-	snprintf(cmd, sizeof cmd,
-		 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --threads %ld --batch %d "
-		 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
-		 cli_bench_dir(), a->threads, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP,
-		 MLP_STEPS, MLP_REPEATS);
+	/* The peer: the same model and step in PyTorch, idle threads asleep,
+	 * at its best: every thread count from 1 to ours (on this CPU it is
+	 * often fastest at one). */
 	double pt_rate = -1;
-	FILE *pp = popen(cmd, "r");
-	if (pp) {
+	long pt_threads = 0;
+	for (long t = 1; t <= a->threads; t++) {
+		char cmd[4400];
+		snprintf(cmd, sizeof cmd,
+			 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --threads %ld --batch %d "
+			 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
+			 cli_bench_dir(), t, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP, MLP_STEPS,
+			 MLP_REPEATS);
+		FILE *pp = popen(cmd, "r");
+		if (!pp)
+			continue;
 		json_t *pj = json_loadf(pp, 0, NULL);
-		if (pclose(pp) == 0 && pj)
-			pt_rate = json_number_value(json_object_get(pj, "samples_per_s"));
+		double r = pclose(pp) == 0 && pj ? json_number_value(json_object_get(pj, "samples_per_s")) : -1;
 		json_decref(pj);
+		if (r > pt_rate) {
+			pt_rate = r;
+			pt_threads = t;
+		}
 	}
 	if (a->json) {
 		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s}", "bench", "mlp", "threads", (int)a->threads,
 				      "batch", MLP_BATCH, "yujing_samples_per_s", yj_rate, "yujing_loss",
 				      (double)loss, "blas_kernel", nn_blas_corename());
 		json_object_set_new(o, "torch_samples_per_s", pt_rate > 0 ? json_real(pt_rate) : json_null());
+		json_object_set_new(o, "torch_threads", pt_rate > 0 ? json_integer(pt_threads) : json_null());
 		json_object_set_new(o, "ratio", pt_rate > 0 ? json_real(yj_rate / pt_rate) : json_null());
 		cli_print_json(o);
 	} else {
@@ -554,7 +563,8 @@ static int bench_mlp(bench_args *a)
 		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best of %d x %d steps; loss %.3f)\n"),
 		       yj_rate, 1e3 * MLP_BATCH / yj_rate, MLP_REPEATS, MLP_STEPS, (double)loss);
 		if (pt_rate > 0) {
-			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step\n"), pt_rate, 1e3 * MLP_BATCH / pt_rate);
+			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step (its best, at %ld threads of 1 to %ld)\n"),
+			       pt_rate, 1e3 * MLP_BATCH / pt_rate, pt_threads, a->threads);
 			printf(_("  speed-up over PyTorch: %.2fx (aim: at least 5x)\n"), yj_rate / pt_rate);
 		} else {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
@@ -609,7 +619,7 @@ const cli_command cmd_bench = {
 			  "clean: the cleaning preview on 100,000 x 20 once loaded. mlp: training steps of the "
 			  "structured branch (3 sources of 16/32/8 features, hidden 64, batch 256, 20 classes) "
 			  "on random data, and the same model and step in PyTorch (Debian's python3-torch) "
-			  "with the same number of threads."),
+			  "at its best over 1 to --threads threads."),
 	.options = options,
 	.run = run,
 };
