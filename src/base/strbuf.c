@@ -13,8 +13,10 @@
 int strbuf_grow(strbuf *sb, size_t n)
 {
 	/* len + n + 1 must not wrap around (it would look like room). */
-	if (n >= SIZE_MAX - sb->len)
+	if (n >= SIZE_MAX - sb->len) {
+		sb->failed = 1;
 		return -1;
+	}
 	size_t need = sb->len + n + 1;
 	if (need <= sb->cap)
 		return 0;
@@ -22,8 +24,10 @@ int strbuf_grow(strbuf *sb, size_t n)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	char *p = realloc(sb->buf, cap);
-	if (!p)
+	if (!p) {
+		sb->failed = 1;
 		return -1;
+	}
 	sb->buf = p;
 	sb->cap = cap;
 	return 0;
@@ -56,7 +60,11 @@ int strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap)
 	va_copy(aq, ap);
 	int n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	if (n < 0 || strbuf_grow(sb, (size_t)n))
+	if (n < 0) {
+		sb->failed = 1;
+		return -1;
+	}
+	if (strbuf_grow(sb, (size_t)n))
 		return -1;
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;
@@ -75,6 +83,7 @@ int strbuf_addf(strbuf *sb, const char *fmt, ...)
 void strbuf_reset(strbuf *sb)
 {
 	sb->len = 0;
+	sb->failed = 0;
 	if (sb->buf)
 		sb->buf[0] = '\0';
 }
@@ -86,6 +95,7 @@ char *strbuf_detach(strbuf *sb)
 		s = calloc(1, 1);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
+	sb->failed = 0;
 	return s;
 }
 
@@ -94,9 +104,15 @@ void strbuf_free(strbuf *sb)
 	free(sb->buf);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
+	sb->failed = 0;
 }
 
 const char *strbuf_str(const strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
+}
+
+int strbuf_failed(const strbuf *sb)
+{
+	return sb->failed;
 }

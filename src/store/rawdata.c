@@ -71,7 +71,7 @@ yj_status rawdata_open(yj_project *p, const yj_source_info *s, yj_raw_cursor **o
 	for (size_t i = 0; i < s->nfields; i++)
 		strbuf_addf(&sql, ", %s", s->fields[i].col);
 	strbuf_addf(&sql, " FROM %s ORDER BY row", tq);
-	if (!sql.buf) {
+	if (strbuf_failed(&sql)) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
@@ -163,7 +163,10 @@ yj_status rawdata_stage_columns(yj_raw_stage *s, size_t n, yj_error *err)
 	yj_status st = YJ_OK;
 	for (size_t i = s->ncols; i < n; i++) {
 		strbuf_reset(&sql);
-		strbuf_addf(&sql, "ALTER TABLE " STAGE " ADD COLUMN c%zu", i);
+		if (strbuf_addf(&sql, "ALTER TABLE " STAGE " ADD COLUMN c%zu", i) < 0) {
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			goto out;
+		}
 		if ((st = exec(s->db, strbuf_str(&sql), _("adding a column"), err)))
 			goto out;
 	}
@@ -179,7 +182,7 @@ yj_status rawdata_stage_columns(yj_raw_stage *s, size_t n, yj_error *err)
 	for (size_t i = 0; i < s->ncols; i++)
 		strbuf_adds(&sql, ", ?");
 	strbuf_adds(&sql, ")");
-	if (!sql.buf) {
+	if (strbuf_failed(&sql)) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
@@ -235,7 +238,8 @@ yj_status rawdata_stage_copy(yj_raw_stage *s, long long source_id, int synthetic
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&sql, ", c%zu", i);
 	strbuf_adds(&sql, ")");
-	yj_status st = exec(s->db, strbuf_str(&sql), _("creating the source table"), err);
+	yj_status st = strbuf_failed(&sql) ? error_set(err, YJ_ENOMEM, _("out of memory"))
+					    : exec(s->db, strbuf_str(&sql), _("creating the source table"), err);
 	if (st)
 		goto out;
 	strbuf_reset(&sql);
@@ -248,7 +252,7 @@ yj_status rawdata_stage_copy(yj_raw_stage *s, long long source_id, int synthetic
 		/* the same columns: SQLite copies the records as they are */
 		strbuf_addf(&sql, "INSERT INTO %s SELECT * FROM " STAGE, table);
 	}
-	if (!sql.buf) {
+	if (strbuf_failed(&sql) || strbuf_failed(&cols)) {
 		st = error_set(err, YJ_ENOMEM, _("out of memory"));
 		goto out;
 	}
@@ -315,7 +319,7 @@ yj_status rawdata_append_open(yj_project *p, const yj_source_info *s, long key_f
 	a->db = project_db(p);
 	sqlite3_stmt *q = NULL;
 	strbuf_addf(&sql, "SELECT COALESCE(MAX(row), 0) FROM %s", tq);
-	int rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &q, NULL) : SQLITE_NOMEM;
+	int rc = !strbuf_failed(&sql) ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &q, NULL) : SQLITE_NOMEM;
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
 		a->last_row = sqlite3_column_int64(q, 0), rc = SQLITE_OK;
 	sqlite3_finalize(q);
@@ -328,12 +332,12 @@ yj_status rawdata_append_open(yj_project *p, const yj_source_info *s, long key_f
 		for (size_t f = 0; f < s->nfields; f++)
 			strbuf_adds(&sql, ", ?");
 		strbuf_adds(&sql, ")");
-		rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->ins, NULL) : SQLITE_NOMEM;
+		rc = !strbuf_failed(&sql) ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->ins, NULL) : SQLITE_NOMEM;
 	}
 	if (rc == SQLITE_OK) {
 		strbuf_reset(&sql);
 		strbuf_addf(&sql, "SELECT 1 FROM %s WHERE %s = ? AND row <= ? LIMIT 1", tq, s->fields[key_field].col);
-		rc = sql.buf ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->seen, NULL) : SQLITE_NOMEM;
+		rc = !strbuf_failed(&sql) ? sqlite3_prepare_v2(a->db, strbuf_str(&sql), -1, &a->seen, NULL) : SQLITE_NOMEM;
 	}
 	free(tq);
 	strbuf_free(&sql);

@@ -71,10 +71,21 @@ static void test_strbuf(void)
 	ok(strbuf_add(&sb, "x", SIZE_MAX - len) == -1, "add of an impossible size fails");
 	is_int(sb.len, len, "a failed grow leaves the length");
 	ok(sb.buf[0] == '<' && sb.buf[len] == '\0', "a failed grow leaves the contents");
+	/* the failure sticks, so a statement built of many appends is checked
+	 * once: a later append that succeeds does not clear it */
+	ok(strbuf_failed(&sb), "a failed append is remembered");
+	ok(strbuf_addc(&sb, '!') == 0 && strbuf_failed(&sb), "and stays after an append that succeeds");
+	sb.len--;
+	sb.buf[sb.len] = '\0';
 
 	char *s = strbuf_detach(&sb);
 	ok(s && s[0] == '<' && strlen(s) == 301, "detach returns the string");
 	ok(sb.buf == NULL && sb.len == 0 && sb.cap == 0, "detach leaves the buffer empty");
+	ok(!strbuf_failed(&sb), "detach clears the failure");
+	ok(strbuf_grow(&sb, SIZE_MAX) == -1 && strbuf_failed(&sb), "an empty buffer's failed grow is remembered");
+	strbuf_reset(&sb);
+	ok(!strbuf_failed(&sb), "reset clears it");
+	ok(!strbuf_failed(&(strbuf)STRBUF_INIT), "STRBUF_INIT has not failed");
 	free(s);
 	s = strbuf_detach(&sb);
 	ok(s && s[0] == '\0', "detach of an empty buffer returns a freeable \"\"");

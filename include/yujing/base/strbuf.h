@@ -11,9 +11,10 @@ typedef struct strbuf {
 	char *buf;  /* NUL-terminated; NULL until the first append */
 	size_t len; /* bytes used, excluding the NUL */
 	size_t cap; /* bytes allocated */
+	int failed; /* an append ran out of memory since the last reset */
 } strbuf;
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT {NULL, 0, 0, 0}
 
 /* Make room for n more bytes.  Returns 0, or -1 when out of memory. */
 int strbuf_grow(strbuf *sb, size_t n);
@@ -29,5 +30,8 @@ char *strbuf_detach(strbuf *sb);
 void strbuf_free(strbuf *sb);
 /* The contents, "" when empty (never NULL). */
 const char *strbuf_str(const strbuf *sb);
+/* Whether an append failed since sb was made, reset, detached or freed:
+ * the contents then lack a part (check before using a built statement). */
+int strbuf_failed(const strbuf *sb);
 
 #endif
