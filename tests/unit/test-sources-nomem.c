@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "tap.h"
+#include "tmpdir.h"
 #include "yujing/data/import.h"
 #include "yujing/store/sources.h"
 #include "internal.h" /* src/store: store_quote_ident, the connection */
@@ -36,8 +37,6 @@ char *__wrap_store_quote_ident(const char *name)
 	return __real_store_quote_ident(name);
 }
 
-static char tmpdir[1024];
-
 static long long q_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -48,29 +47,12 @@ static long long q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
-static void cleanup(void)
-{
-	char p[1200];
-	const char *names[] = {"p.yj", "p.yj-wal", "p.yj-shm", "s.csv"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);
-		unlink(p);
-	}
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/yj-test-sources-nomem-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		return 99;
-	}
-	atexit(cleanup);
-	char pp[1200], csv[1200];
-	snprintf(pp, sizeof pp, "%s/p.yj", tmpdir);
-	snprintf(csv, sizeof csv, "%s/s.csv", tmpdir);
+	tmpdir_make("test-sources-nomem");
+	char pp[1300], csv[1300];
+	snprintf(pp, sizeof pp, "%s", path_in("p.yj"));
+	snprintf(csv, sizeof csv, "%s", path_in("s.csv"));
 	FILE *f = fopen(csv, "w");
 	if (!f || fputs("id,x\nA,1\nB,2\n", f) < 0 || fclose(f)) {
 		perror(csv);

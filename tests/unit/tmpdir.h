@@ -1,6 +1,7 @@
 /*
  * tmpdir.h - a private directory for one unit test's files, removed with
- * everything in it when the test exits (test-sample, test-features-other).
+ * everything in it when the test exits (test-sample, test-features-other,
+ * test-sources-nomem).
  */
 #ifndef YUJING_TESTS_TMPDIR_H
 #define YUJING_TESTS_TMPDIR_H
