@@ -223,26 +223,23 @@ static unsigned long long fnv(unsigned long long h, const char *s)
 	return (h ^ 0xff) * 1099511628211ULL;
 }
 
-/* Whether the log at path names run id as train writes it at its end
+/* Whether a log's last lines name run id as train writes it at its end
  * ("run N done", "运行 N 完成", a hint "--resume N"). */
-static int log_names_run(const char *path, long long id)
+static int log_names_run(char *const *lines, size_t n, long long id)
 {
-	char *lines[32];
-	size_t n = tui_read_tail(path, lines, 32);
-	int hit = 0;
+	static const char *const pat[] = {"run %lld ", "\xe8\xbf\x90\xe8\xa1\x8c %lld ", "--resume %lld"};
 	for (size_t i = 0; i < n; i++) {
 		const char *l = lines[i] ? lines[i] : "";
-		static const char *const pat[] = {"run %lld ", "\xe8\xbf\x90\xe8\xa1\x8c %lld ", "--resume %lld"};
-		for (size_t k = 0; !hit && k < sizeof pat / sizeof pat[0]; k++) {
+		for (size_t k = 0; k < sizeof pat / sizeof pat[0]; k++) {
 			char want[64];
 			snprintf(want, sizeof want, pat[k], id);
 			const char *f = strstr(l, want);
 			size_t wl = strlen(want);
-			hit = f && (f == l || f[-1] == ' ' || f[-1] == '\'') && !(f[wl] >= '0' && f[wl] <= '9');
+			if (f && (f == l || f[-1] == ' ' || f[-1] == '\'') && !(f[wl] >= '0' && f[wl] <= '9'))
+				return 1;
 		}
-		free(lines[i]);
 	}
-	return hit;
+	return 0;
 }
 
 /* Which run each launch made: the run whose process it is while it
@@ -256,7 +253,9 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 	json_t *r;
 	for (int k = 0; k < s->nl; k++) {
 		long long found = 0, cand = 0;
-		int ncand = 0;
+		int ncand = 0, gone = !runs_pid_alive(s->lpid[k]);
+		char *lines[32];
+		size_t nlines = gone ? tui_read_tail(s->llog[k], lines, 32) : 0; /* read once, and only then */
 		json_array_foreach(arr, i, r)
 		{
 			long long id = json_integer_value(json_object_get(r, "id"));
@@ -268,15 +267,17 @@ static void match_launches(yj_project *p, status_job *s, json_t *arr)
 				continue;
 			if (row.pid == s->lpid[k])
 				found = id;
-			else if ((!row.pid || !runs_pid_alive(row.pid)) && log_names_run(s->llog[k], id)) {
+			else if (gone && (!row.pid || !runs_pid_alive(row.pid)) && log_names_run(lines, nlines, id)) {
 				cand = id;
 				ncand++;
 			}
 			runs_row_free(&row);
 		}
+		for (size_t l = 0; l < nlines; l++)
+			free(lines[l]);
 		if (found)
 			s->lrun[k] = found;
-		else if (!runs_pid_alive(s->lpid[k]))
+		else if (gone)
 			s->lrun[k] = ncand == 1 ? cand : -1;
 	}
 }
