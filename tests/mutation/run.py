@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run.py - the mutation harness: do the tests notice a small bug?
 
-    tests/mutation/run.py [--sample N] [--seed S] [--only REGEX] [--asan]
+    tests/mutation/run.py [--sample N] [--seed S] [--only REGEX] [--files REGEX] [--asan]
                           [--work DIR] [--keep] [--list FILE] [--timeout SECS]
                           [--budget SECS] [--check] [--parse-only]
                           [--shard K/N] [--resume FILE]
@@ -215,6 +215,7 @@ def main():
     ap.add_argument("--sample", type=int, default=0, help="run N mutants drawn at random")
     ap.add_argument("--seed", default=None, help="seed of the sample (default: today's date)")
     ap.add_argument("--only", default=None, help="mutants whose name matches this regular expression")
+    ap.add_argument("--files", default=None, help="mutants whose file matches this regular expression")
     ap.add_argument("--asan", action="store_true", help="build with --enable-sanitizers (runs asan mutants)")
     ap.add_argument("--work", default=None, help="work directory (default: a new temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -235,6 +236,8 @@ def main():
         return 2
     if a.only:
         muts = [m for m in muts if re.search(a.only, m["mutant"])]
+    if a.files:
+        muts = [m for m in muts if re.search(a.files, m["file"])]
     if a.sample and a.sample < len(muts):
         seed = a.seed if a.seed is not None else datetime.date.today().strftime("%Y%m%d")
         print("# sample of %d of %d mutants, seed %s (repeat with --sample %d --seed %s)"
