@@ -88,7 +88,8 @@ NN_TESTS = \
 	tests/nn/test-parity-ops \
 	tests/nn/test-safetensors \
 	tests/nn/test-bf16 \
-	tests/nn/test-pool
+	tests/nn/test-pool \
+	tests/nn/test-corners
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -103,6 +104,9 @@ tests_nn_test_bf16_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
+tests_nn_test_corners_SOURCES = tests/nn/test-corners.c
+tests_nn_test_corners_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_corners_LDADD = $(MODEL_LIBS) -lm
 tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
 tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_safetensors_LDADD = $(NN_LIBS)
@@ -339,6 +343,10 @@ tests_unit_test_bounds_LDADD = $(DATA_LIBS)
 ## Calibration (src/train/calibrate.c): temperature scaling against a numpy
 ## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
 ## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-train-corners
+tests_unit_test_train_corners_SOURCES = tests/unit/test-train-corners.c
+tests_unit_test_train_corners_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_train_corners_LDADD = $(TRAIN_LIBS)
 check_PROGRAMS += tests/unit/test-calibrate
 tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
 tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)

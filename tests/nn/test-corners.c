@@ -1,0 +1,66 @@
+/*
+ * test-corners.c - corners of the numerics layer (src/nn) that the larger
+ * tests do not reach, each written against a mutant of
+ * tests/mutation/mutants.txt that passed every other test.  Expected
+ * values are by hand (the reasoning beside each).
+ */
+#include <config.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+#include "yujing/model/bert.h"
+#include "yujing/nn/bf16.h"
+#include "yujing/nn/ops.h"
+
+int main(void)
+{
+	/* the precision's name: what a run's config and the bench say */
+	is_str(nn_precision_name(NN_BF16), "bf16", "NN_BF16 is named bf16");
+	is_str(nn_precision_name(NN_FP32), "fp32", "NN_FP32 is named fp32");
+	nn_precision p = NN_FP32;
+	ok(nn_precision_parse(nn_precision_name(NN_BF16), &p) == 0 && p == NN_BF16, "bf16's name parses back");
+
+	/* a BERT config's type_vocab_size must be in [1, 1024], both ends in */
+	static const struct {
+		int type_vocab;
+		yj_status want;
+	} tv[] = {{0, YJ_EDATA}, {1, YJ_OK}, {2, YJ_OK}, {1024, YJ_OK}, {1025, YJ_EDATA}, {-3, YJ_EDATA}};
+	for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+		yj_bert_cfg c;
+		yj_error err;
+		error_clear(&err);
+		ok(bert_config_named("tiny", 100, &c) == 0, "the tiny config");
+		c.type_vocab = tv[i].type_vocab;
+		yj_status st = bert_config_check(&c, &err);
+		ok(st == tv[i].want && (st == YJ_OK || !strcmp(err.field, "type_vocab_size")),
+		   "type_vocab_size %d: %s", tv[i].type_vocab, st ? err.msg : "accepted");
+	}
+
+	/* bert_init zeroes the padding token's row of the word embeddings
+	 * (BertPreTrainedModel._init_weights), wherever the padding id is:
+	 * here 5, so row 5 is 0 and rows 0 and 6 are drawn from N(0, 0.02) */
+	{
+		yj_bert_cfg c;
+		yj_bert m;
+		yj_error err;
+		memset(&m, 0, sizeof m);
+		bert_config_named("tiny", 100, &c);
+		c.pad_token_id = 5;
+		if (ok(bert_init(&m, &c, 7, &err) == YJ_OK, "init a tiny BERT with padding id 5")) {
+			const float *w = params_data(&m.ps, m.word);
+			int zero5 = 1, zero0 = 1, zero6 = 1;
+			for (int j = 0; j < c.hidden; j++) {
+				zero5 &= w[5 * c.hidden + j] == 0.0f;
+				zero0 &= w[j] == 0.0f;
+				zero6 &= w[6 * c.hidden + j] == 0.0f;
+			}
+			ok(zero5, "row 5 (the padding token) is all zero");
+			ok(!zero0 && !zero6, "rows 0 and 6 are not");
+		}
+		bert_free(&m);
+	}
+
+	return tap_done();
+}
