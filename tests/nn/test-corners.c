@@ -6,16 +6,53 @@
  */
 #include <config.h>
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "tap.h"
 #include "yujing/model/bert.h"
+#include "yujing/model/structured.h"
 #include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
 
+/* Every value of tensor i within [-bound, bound], some below 0 and some
+ * above, and a mean near 0 (U(-b, b) has mean 0 and sd b/sqrt(3): for n
+ * values the mean is within 5 sd/sqrt(n) of 0). */
+static void uniform_ok(yj_params *ps, long i, float bound, const char *what)
+{
+	const float *d = params_data(ps, i);
+	size_t n = ps->v[i].size, neg = 0, pos = 0;
+	double sum = 0;
+	int inside = 1;
+	for (size_t j = 0; j < n; j++) {
+		inside &= d[j] >= -bound && d[j] <= bound;
+		neg += d[j] < 0;
+		pos += d[j] > 0;
+		sum += d[j];
+	}
+	ok(inside && neg && pos && fabs(sum / (double)n) < 5 * bound / sqrt(3.0 * (double)n),
+	   "%s: %zu values in [-%g, %g], %zu negative, mean %.4g", what, n, (double)bound, (double)bound, neg,
+	   sum / (double)n);
+}
+
 int main(void)
 {
+	/* the structured MLP's Linear layers start U(-1/sqrt(in), 1/sqrt(in))
+	 * as PyTorch's nn.Linear: source 0 of width 9 (bound 1/3), hidden 16,
+	 * projection 8, 3 classes */
+	{
+		yj_mlp_cfg c = {.nsrc = 1, .in_dim = {9}, .hidden = 16, .depth = 2, .proj = 8, .nclasses = 3};
+		yj_mlp m;
+		if (ok(mlp_init(&m, &c, 11) == 0, "an MLP 9 -> 16 -> 16 -> 8 -> 3")) {
+			uniform_ok(&m.ps, m.lin_w[0][0], 1.0f / 3, "layer 0 weight (in 9)");
+			uniform_ok(&m.ps, m.lin_w[0][1], 0.25f, "layer 1 weight (in 16)");
+			uniform_ok(&m.ps, m.proj_w, 0.25f, "projection weight (in 16)");
+			uniform_ok(&m.ps, m.cls_w, 1.0f / sqrtf(8), "classifier weight (in 8)");
+		}
+		mlp_free(&m);
+	}
+
 	/* the precision's name: what a run's config and the bench say */
 	is_str(nn_precision_name(NN_BF16), "bf16", "NN_BF16 is named bf16");
 	is_str(nn_precision_name(NN_FP32), "fp32", "NN_FP32 is named fp32");
