@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "tap.h"
+#include "yujing/base/rng.h"
 #include "yujing/model/bert.h"
+#include "yujing/model/fusion.h"
 #include "yujing/model/structured.h"
 #include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
@@ -51,6 +53,30 @@ int main(void)
 			uniform_ok(&m.ps, m.cls_w, 1.0f / sqrtf(8), "classifier weight (in 8)");
 		}
 		mlp_free(&m);
+	}
+
+	/* the fusion head: a branch of width 1 is a branch (a single
+	 * feature), and the classifier starts U(-1/sqrt(F), 1/sqrt(F)) as
+	 * nn.Linear: concat of widths 1, 3 and 5 is F = 9, bound 1/3 */
+	{
+		const int dims[3] = {1, 3, 5};
+		yj_fusion f;
+		yj_params ps;
+		yj_rng rng;
+		params_init(&ps);
+		ok(fusion_declare(&f, FUSION_CONCAT, 3, dims, 4, &ps) == 0 && f.in == 9, "concat of 1, 3, 5: F = 9");
+		if (ok(params_alloc(&ps) == 0, "allocated")) {
+			rng_seed(&rng, 5);
+			fusion_init_values(&f, &rng);
+			uniform_ok(&ps, f.w, 1.0f / 3, "fusion classifier weight (F 9)");
+		}
+		fusion_free(&f);
+		params_free(&ps);
+		const int zero[2] = {4, 0};
+		params_init(&ps);
+		ok(fusion_declare(&f, FUSION_CONCAT, 2, zero, 4, &ps) == -1, "a branch of width 0 is refused");
+		fusion_free(&f);
+		params_free(&ps);
 	}
 
 	/* the precision's name: what a run's config and the bench say */

@@ -10,8 +10,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <stdlib.h>
+
 #include "tap.h"
+#include "yujing/base/error.h"
 #include "yujing/train/calibrate.h"
+#include "yujing/train/report.h"
 
 /* Reliability bins hold (lo, hi]: a confidence exactly on an edge belongs
  * to the bin below it.  Four bins, two classes, every label 0:
@@ -37,8 +42,57 @@ static void bin_edges(void)
 	is_near(calibrate_ece(&p[0][0], y, 3, 2, 4), 1.25 / 3, 1e-15, "ECE 1.25/3");
 }
 
+/* A run's stored calibration is read back within its documented ranges,
+ * both ends included (report.h): T in [0.05, 20], tau in [0, 10], each log
+ * prior in [-20, 0] (0: one class held every training case). */
+static void stored_ranges(void)
+{
+	static const struct {
+		const char *json;
+		yj_status want;
+	} temp[] = {{"{\"calibration\": {\"temperature\": 0.05}}", YJ_OK},
+		    {"{\"calibration\": {\"temperature\": 20}}", YJ_OK},
+		    {"{\"calibration\": {\"temperature\": 0.0499}}", YJ_EDATA},
+		    {"{\"calibration\": {\"temperature\": 20.001}}", YJ_EDATA}};
+	for (size_t i = 0; i < sizeof temp / sizeof temp[0]; i++) {
+		json_t *m = json_loads(temp[i].json, 0, NULL);
+		yj_error err;
+		double T = -1;
+		error_clear(&err);
+		yj_status st = report_temperature(m, 3, &T, &err);
+		ok(st == temp[i].want && (st || T == json_number_value(json_object_get(json_object_get(m, "calibration"),
+									       "temperature"))),
+		   "%s: %s", temp[i].json, st ? err.msg : "read back");
+		json_decref(m);
+	}
+	static const struct {
+		const char *json;
+		int K;
+		yj_status want;
+	} adj[] = {{"{\"calibration\": {\"tau\": 10, \"log_priors\": [0]}}", 1, YJ_OK},
+		   {"{\"calibration\": {\"tau\": 0, \"log_priors\": [-20, -1e-9]}}", 2, YJ_OK},
+		   {"{\"calibration\": {\"tau\": 10.001, \"log_priors\": [0]}}", 1, YJ_EDATA},
+		   {"{\"calibration\": {\"tau\": 1, \"log_priors\": [1e-9]}}", 1, YJ_EDATA},
+		   {"{\"calibration\": {\"tau\": 1, \"log_priors\": [-20.001, -1]}}", 2, YJ_EDATA},
+		   {"{\"calibration\": {\"tau\": 1, \"log_priors\": [-1, -1]}}", 3, YJ_EDATA}};
+	for (size_t i = 0; i < sizeof adj / sizeof adj[0]; i++) {
+		json_t *m = json_loads(adj[i].json, 0, NULL);
+		yj_error err;
+		double tau = -1, *lp = NULL;
+		error_clear(&err);
+		yj_status st = report_adjustment(m, 3, adj[i].K, &tau, &lp, &err);
+		json_t *c = json_object_get(m, "calibration");
+		int same = st || (tau == json_number_value(json_object_get(c, "tau")) && lp &&
+				  lp[0] == json_number_value(json_array_get(json_object_get(c, "log_priors"), 0)));
+		ok(st == adj[i].want && same, "%s (K %d): %s", adj[i].json, adj[i].K, st ? err.msg : "read back");
+		free(lp);
+		json_decref(m);
+	}
+}
+
 int main(void)
 {
 	bin_edges();
+	stored_ranges();
 	return tap_done();
 }
