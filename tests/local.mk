@@ -179,6 +179,8 @@ EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
 TESTS += tests/cli/adjust.sh
+TESTS += tests/cli/separable.sh
+EXTRA_DIST += tests/cli/separable.sh
 EXTRA_DIST += tests/cli/adjust.sh tests/reference/gen_logit_adjust.py
 EXTRA_DIST += tests/cli/valid.sh
 

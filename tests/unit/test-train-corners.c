@@ -14,7 +14,10 @@
 #include <stdlib.h>
 
 #include "tap.h"
+#include "tmpdir.h"
 #include "yujing/base/error.h"
+#include "yujing/store/project.h"
+#include "yujing/train/alerts.h"
 #include "yujing/train/calibrate.h"
 #include "yujing/train/report.h"
 
@@ -90,8 +93,32 @@ static void stored_ranges(void)
 	}
 }
 
+/* An alert threshold of 1 (alert only on certainty) is a probability:
+ * saved and read back, for every category and for one. */
+static void threshold_one(void)
+{
+	yj_project *p = NULL;
+	yj_error err;
+	yj_thresholds t, u;
+	error_clear(&err);
+	if (!ok(project_create(path_in("t.yj"), &p, &err) == YJ_OK, "a project"))
+		return;
+	thresholds_init(&t);
+	ok(thresholds_set(&t, NULL, 1) == 0 && thresholds_set(&t, "a", 1) == 0 && thresholds_set(&t, "b", 0) == 0,
+	   "every category 1, a 1, b 0");
+	ok(thresholds_save(p, &t, &err) == YJ_OK, "saved");
+	yj_status st = thresholds_load(p, &u, &err);
+	ok(st == YJ_OK && u.all == 1 && u.n == 2 && thresholds_get(&u, "a") == 1 && thresholds_get(&u, "b") == 0,
+	   "read back: 1, a 1, b 0 (%s)", st ? err.msg : "ok");
+	thresholds_free(&t);
+	thresholds_free(&u);
+	project_close(p);
+}
+
 int main(void)
 {
+	tmpdir_make("train-corners");
+	threshold_one();
 	bin_edges();
 	stored_ranges();
 	return tap_done();
