@@ -181,6 +181,8 @@ TESTS += tests/cli/valid.sh
 TESTS += tests/cli/adjust.sh
 TESTS += tests/cli/separable.sh
 EXTRA_DIST += tests/cli/separable.sh
+TESTS += tests/cli/explain-tie.sh
+EXTRA_DIST += tests/cli/explain-tie.sh
 EXTRA_DIST += tests/cli/adjust.sh tests/reference/gen_logit_adjust.py
 EXTRA_DIST += tests/cli/valid.sh
 
