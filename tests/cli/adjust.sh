@@ -106,6 +106,11 @@ cp old.yj raw.yj
 sql raw.yj "UPDATE runs SET metrics = json_set(metrics, '\$.calibration.temperature', 1) WHERE id = 1" >/dev/null
 expect_exit 0 yujing predict raw.yj --run 1 --source cases=cases.csv --json
 cp "$T/stdout" pred_raw.json
+# T = 1 with the adjustment kept: predict gives softmax(z - tau log prior)
+cp p.yj t1.yj
+sql t1.yj "UPDATE runs SET metrics = json_set(metrics, '\$.calibration.temperature', 1) WHERE id = 1" >/dev/null
+expect_exit 0 yujing predict t1.yj --run 1 --source cases=cases.csv --json
+cp "$T/stdout" pred_t1.json
 
 py_check 'log priors: the logs of the training part'"'"'s class shares; tau the best of the grid, recomputed from the raw logits' '
 import json, math
@@ -168,7 +173,7 @@ ft = macro_f1([labels.index(truth[k]) for k in tst], [a.index(max(a)) for a in a
 if abs(e["macro_f1"] - ft) > 1e-9 or abs(e["test"]["macro_f1"] - ft) > 1e-9:
     print("the test figure is not the adjusted one", e["macro_f1"], ft)'
 
-py_check 'predict: softmax((z - tau log prior) / T); a run without the adjustment: softmax(z / T)' '
+py_check 'predict: softmax((z - tau log prior) / T), also at T = 1; a run without the adjustment: softmax(z / T)' '
 import json, math
 e = json.load(open("eval.json"))
 c = e["calibration"]
@@ -176,7 +181,7 @@ labels = e["labels"]
 T, tau, lp = c["temperature"], c["tau"], c["log_priors"]
 def rows(f):
     return {r["key"]: [r["probabilities"][l] for l in labels] for r in map(json.loads, open(f))}
-raw, adj, old = rows("pred_raw.json"), rows("pred.json"), rows("pred_old.json")
+raw, adj, old, t1 = rows("pred_raw.json"), rows("pred.json"), rows("pred_old.json"), rows("pred_t1.json")
 def softmax(a):
     m = max(a)
     s = sum(math.exp(x - m) for x in a)
@@ -186,7 +191,8 @@ for k, p0 in raw.items():
     z = [math.log(x) for x in p0]
     want = softmax([(z[j] - tau * lp[j]) / T for j in range(len(z))])
     wold = softmax([z[j] / T for j in range(len(z))])
-    if max(abs(a - b) for a, b in zip(adj[k], want)) > 2e-5 or max(abs(a - b) for a, b in zip(old[k], wold)) > 2e-5:
+    wt1 = softmax([z[j] - tau * lp[j] for j in range(len(z))])
+    if max(abs(a - b) for a, b in zip(adj[k], want)) > 2e-5 or max(abs(a - b) for a, b in zip(old[k], wold)) > 2e-5 or max(abs(a - b) for a, b in zip(t1[k], wt1)) > 2e-5:
         bad += 1
         if bad < 4:
             print(k, adj[k], want, old[k], wold)
