@@ -19,6 +19,7 @@
 #include "yujing/store/project.h"
 #include "yujing/train/alerts.h"
 #include "yujing/train/calibrate.h"
+#include "yujing/train/settings.h"
 #include "yujing/train/report.h"
 
 /* Reliability bins hold (lo, hi]: a confidence exactly on an edge belongs
@@ -115,8 +116,24 @@ static void threshold_one(void)
 	project_close(p);
 }
 
+/* --adjust takes a tau in [0, 10] (CALIBRATE_TAU_MAX), both ends in. */
+static void adjust_range(void)
+{
+	static const struct {
+		const char *text;
+		int want;
+		double tau;
+	} v[] = {{"0", 0, 0}, {"10", 0, 10}, {"9.75", 0, 9.75}, {"10.01", -1, 0}, {"-0.25", -1, 0}};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		double tau = -7;
+		int r = settings_adjust(v[i].text, &tau);
+		ok(r == v[i].want && (r || tau == v[i].tau), "--adjust %s: %s", v[i].text, r ? "refused" : "accepted");
+	}
+}
+
 int main(void)
 {
+	adjust_range();
 	tmpdir_make("train-corners");
 	threshold_one();
 	bin_edges();
