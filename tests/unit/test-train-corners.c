@@ -21,6 +21,7 @@
 #include "yujing/train/calibrate.h"
 #include "yujing/train/settings.h"
 #include "yujing/train/report.h"
+#include "yujing/train/run.h"
 
 /* Reliability bins hold (lo, hi]: a confidence exactly on an edge belongs
  * to the bin below it.  Four bins, two classes, every label 0:
@@ -131,11 +132,36 @@ static void adjust_range(void)
 	}
 }
 
+/* A training loss that is not finite stops the run, +infinity as NaN
+ * (run.h): the step is not logged and the error names it. */
+static void infinite_loss(void)
+{
+	yj_project *p = NULL;
+	yj_error err;
+	error_clear(&err);
+	if (!ok(project_create(path_in("r.yj"), &p, &err) == YJ_OK, "a project for a run"))
+		return;
+	yj_run r;
+	run_init(&r, p, 0, NULL);
+	ok(run_create(&r, 0, "{}", "[]", "[]", &err) == YJ_OK, "a run");
+	ok(run_step(&r, 0, 0, 1.5f, 0.1f, &err) == YJ_OK, "step 0, loss 1.5: logged");
+	error_clear(&err);
+	yj_status st = run_step(&r, 1, 0, INFINITY, 0.1f, &err);
+	ok(st == YJ_EDATA && strstr(err.msg, "step 1"), "step 1, loss +inf: the run stops (%s)", err.msg);
+	error_clear(&err);
+	st = run_step(&r, 1, 0, NAN, 0.1f, &err);
+	ok(st == YJ_EDATA && strstr(err.msg, "step 1"), "step 1, loss NaN: the same (%s)", err.msg);
+	run_end(&r, YJ_EDATA, &err);
+	run_free(&r);
+	project_close(p);
+}
+
 int main(void)
 {
 	adjust_range();
 	tmpdir_make("train-corners");
 	threshold_one();
+	infinite_loss();
 	bin_edges();
 	stored_ranges();
 	return tap_done();
