@@ -8,12 +8,14 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
 #include "yujing/base/rng.h"
 #include "yujing/model/bert.h"
 #include "yujing/model/fusion.h"
+#include "yujing/model/ngram.h"
 #include "yujing/model/structured.h"
 #include "yujing/nn/bf16.h"
 #include "yujing/nn/ops.h"
@@ -77,6 +79,26 @@ int main(void)
 		ok(fusion_declare(&f, FUSION_CONCAT, 2, zero, 4, &ps) == -1, "a branch of width 0 is refused");
 		fusion_free(&f);
 		params_free(&ps);
+	}
+
+	/* the n-gram vocabulary keeps the buckets in at least min_df (2)
+	 * training texts: of 盗窃, 盗抢, 诈骗 (single characters, no words),
+	 * only 盗 is in two */
+	{
+		const char *texts[3] = {"盗窃", "盗抢", "诈骗"};
+		yj_ngram_spec sp;
+		yj_ngram_vocab v;
+		uint32_t *h = NULL;
+		size_t hn = 0;
+		ngram_spec_default(&sp);
+		sp.nmax = 1;
+		sp.words = 0;
+		ok(ngram_vocab_build(texts, 3, NULL, &sp, &v) == 0 && v.ndocs == 3, "a vocabulary of three texts");
+		ok(ngram_hash_text("盗", &sp, &h, &hn) == 0 && hn == 1, "the bucket of 盗");
+		ok(v.n == 1 && h && v.bucket[0] == h[0] && v.df[0] == 2, "min_df 2: only 盗 kept, in 2 texts (%zu kept)",
+		   v.n);
+		free(h);
+		ngram_vocab_free(&v);
 	}
 
 	/* the precision's name: what a run's config and the bench say */
