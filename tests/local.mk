@@ -403,6 +403,15 @@ tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/run-life.sh
 EXTRA_DIST += tests/cli/run-life.sh
+# cases_list() when an allocation fails: cases-nomem.sh drives cases-nomem,
+# linked with malloc, calloc, realloc and strdup wrapped (GNU ld --wrap).
+check_PROGRAMS += tests/unit/cases-nomem
+tests_unit_cases_nomem_SOURCES = tests/unit/cases-nomem.c
+tests_unit_cases_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_cases_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+tests_unit_cases_nomem_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/cases-nomem.sh
+EXTRA_DIST += tests/cli/cases-nomem.sh
 
 # Issue 14: the trainer's and investigator's traps.
 TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh
