@@ -34,7 +34,10 @@
  * branch set is drawn from what trial 1 (the defaults) used: all of them
  * (half the draws), or one family alone (structured, ngram, text).  A
  * setting train does not have (settings_find) is left out, so the space
- * follows the table. */
+ * follows the table.  The logit adjustment is not a dimension: every
+ * trial keeps --adjust auto, which picks tau on the same validation
+ * macro-F1 the trials are ranked by (tau 0 included), so a fixed tau
+ * could never rank above it. */
 typedef struct dim {
 	const char *name;
 	const char *const *values;
