@@ -36,8 +36,9 @@
  * setting train does not have (settings_find) is left out, so the space
  * follows the table.  The logit adjustment is not a dimension: every
  * trial keeps --adjust auto, which picks tau on the same validation
- * macro-F1 the trials are ranked by (tau 0 included), so a fixed tau
- * could never rank above it. */
+ * macro-F1 the trials are ranked by (its grid 0, 0.25, ..., 2), so a
+ * trial with a fixed tau of that grid could never rank above the same
+ * trial with auto (the adjustment comes after training). */
 typedef struct dim {
 	const char *name;
 	const char *const *values;
