@@ -425,17 +425,6 @@ size_t train_steps_per_epoch(size_t ntrain, int batch)
 	return ntrain / (size_t)batch + (ntrain % (size_t)batch >= 2);
 }
 
-#define SUB_STEPS 32
-#define SUB_MAX 4
-
-int train_sub_epoch_points(size_t steps_per_epoch, int fine_tuned)
-{
-	if (fine_tuned || steps_per_epoch < 2 * SUB_STEPS)
-		return 1;
-	size_t p = steps_per_epoch / SUB_STEPS;
-	return p > SUB_MAX ? SUB_MAX : (int)p;
-}
-
 void train_opts_resolve(yj_train_opts *o, size_t ntrain)
 {
 	if (o->batch <= 0) {

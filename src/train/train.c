@@ -42,7 +42,6 @@ typedef struct {
 	int best_epoch;
 	double loss_sum;          /* the training losses of a partly done epoch */
 	long loss_n;
-	int best_step;            /* the best weights' steps into best_epoch (0: its end) */
 } train_pos;
 
 /* The n-gram branches: the text field of each, its vocabulary of the
@@ -105,7 +104,6 @@ typedef struct {
 	/* the loop: steps per epoch, all steps, warm-up steps; per-epoch order
 	 * and the selection part's predictions */
 	size_t steps_per_epoch;
-	int evals; /* selection points an epoch in the first SUB_EPOCHS epochs (sub_epoch_evals) */
 	long long total, warm;
 	size_t *perm;
 	int32_t *pred, *truth;
@@ -259,10 +257,10 @@ static yj_status decay_restore(trainer *t, json_t *state, yj_error *err)
 
 static yj_status save_checkpoint(trainer *t, const train_pos *at, yj_error *err)
 {
-	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i, s:f, s:I, s:i}", "epoch", at->epoch,
-				  "step_in_epoch", at->step_in_epoch, "global_step", (json_int_t)at->gstep, "adam_t",
+	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i, s:f, s:I}", "epoch", at->epoch, "step_in_epoch",
+				  at->step_in_epoch, "global_step", (json_int_t)at->gstep, "adam_t",
 				  (json_int_t)t->opt.t, "best_f1", at->best_f1, "best_epoch", at->best_epoch,
-				  "loss_sum", at->loss_sum, "loss_n", (json_int_t)at->loss_n, "best_step", at->best_step);
+				  "loss_sum", at->loss_sum, "loss_n", (json_int_t)at->loss_n);
 	yj_status st = state && !decay_state(t, state) ? run_save_checkpoint(&t->r, &t->m.ps, state, err)
 						       : error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_decref(state);
@@ -286,7 +284,6 @@ static yj_status load_checkpoint(trainer *t, train_pos *at, yj_error *err)
 	at->best_epoch = (int)json_integer_value(json_object_get(state, "best_epoch"));
 	at->loss_sum = json_number_value(json_object_get(state, "loss_sum"));
 	at->loss_n = (long)json_integer_value(json_object_get(state, "loss_n"));
-	at->best_step = (int)json_integer_value(json_object_get(state, "best_step")); /* 0 when absent */
 	st = decay_restore(t, state, err);
 	json_decref(state);
 	return st;
@@ -914,7 +911,6 @@ static yj_status start_run(trainer *t, train_pos *at, yj_error *err)
 		return st;
 	t->started = 1;
 	t->steps_per_epoch = train_steps_per_epoch(t->ntrain, o->batch);
-	t->evals = train_sub_epoch_points(t->steps_per_epoch, t->bt.tune);
 	t->total = (long long)t->steps_per_epoch * o->epochs;
 	t->warm = (long long)(o->warmup * (float)t->total);
 	t->epochs_done = at->epoch;
@@ -974,42 +970,6 @@ static yj_status train_step(trainer *t, int B, long long gstep, float *loss, flo
 	return YJ_OK;
 }
 
-/* Selection inside an epoch: settings.h (train_sub_epoch_points). */
-#define SUB_EPOCHS 2
-
-/* Whether step (1-based, within epoch) is a selection point inside it. */
-static int sub_point(const trainer *t, int epoch, size_t step)
-{
-	if (t->evals < 2 || epoch >= SUB_EPOCHS)
-		return 0;
-	for (int k = 1; k < t->evals; k++)
-		if (step == (size_t)k * t->steps_per_epoch / (size_t)t->evals)
-			return 1;
-	return 0;
-}
-
-static yj_status save_best_pair(trainer *t, int epoch, const yj_metrics *mt, yj_error *err);
-
-/* A selection point inside epoch at->epoch, after its step-th step. */
-static yj_status sub_select(trainer *t, train_pos *at, int step, yj_error *err)
-{
-	for (int i = 0; i < t->ng.n; i++)
-		ngram_decay_flush(&t->m.ng[i]);
-	evaluate(t, t->pred, t->truth);
-	yj_metrics mt;
-	if (metrics_compute(&mt, t->truth, t->pred, t->nsel, (int)t->cases.nclasses))
-		return nomem(err);
-	yj_status st = YJ_OK;
-	if (mt.macro_f1 > at->best_f1) {
-		at->best_f1 = mt.macro_f1;
-		at->best_epoch = at->epoch;
-		at->best_step = step;
-		st = save_best_pair(t, at->epoch, &mt, err);
-	}
-	metrics_free(&mt);
-	return st;
-}
-
 /* The optimiser steps of one epoch from at->step_in_epoch, adding the
  * training losses to at->loss_sum/loss_n.  When asked to stop it stops
  * after a step with a checkpoint that resumes at the next. */
@@ -1041,8 +1001,6 @@ static yj_status epoch_steps(trainer *t, train_pos *at, yj_error *err)
 		if ((st = run_step(&t->r, gstep, epoch, loss, lr, err)))
 			break;
 		at->gstep++;
-		if (sub_point(t, epoch, s + 1) && (st = sub_select(t, at, (int)s + 1, err)))
-			break;
 		if (at->best_epoch >= 0 && o->stop_early && !t->r.cancelled && o->stop_early(o->ctx)) {
 			t->stopped_early = 1; /* the partial epoch is dropped */
 			break;
@@ -1148,11 +1106,10 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 	if (mt.macro_f1 > at->best_f1) {
 		at->best_f1 = mt.macro_f1;
 		at->best_epoch = epoch;
-		at->best_step = 0;
 		st = save_best_pair(t, epoch, &mt, err);
 	}
 	metrics_free(&mt);
-	*at = (train_pos){epoch + 1, 0, at->gstep, at->best_f1, at->best_epoch, 0, 0, at->best_step};
+	*at = (train_pos){epoch + 1, 0, at->gstep, at->best_f1, at->best_epoch, 0, 0};
 	if (!st && checkpoint_due(t, at))
 		st = timed_checkpoint(t, at, err);
 	if (!st && o->on_epoch)
@@ -1177,28 +1134,6 @@ static yj_status train_epochs(trainer *t, train_pos *at, yj_error *err)
 		    t->o.stop_early(t->o.ctx))
 			t->stopped_early = 1;
 	}
-	return st;
-}
-
-/* The report's "best_step": the best weights' steps into best_epoch, or
- * 0 at its end (settings.h: train_sub_epoch_points). */
-static yj_status note_best_step(yj_project *p, long long run, int best_step, yj_error *err)
-{
-	long long id = 0;
-	char *mtext = NULL;
-	yj_status st = runs_metrics(p, run, &id, &mtext, err);
-	if (st)
-		return st;
-	json_t *m = mtext ? json_loads(mtext, 0, NULL) : NULL;
-	free(mtext);
-	char *text = NULL;
-	if (!m || json_object_set_new(m, "best_step", json_integer(best_step)) ||
-	    !(text = jtext_dump(m, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))))
-		st = nomem(err);
-	else
-		st = runs_set_metrics(p, run, text, err);
-	free(text);
-	json_decref(m);
 	return st;
 }
 
@@ -1260,8 +1195,6 @@ yj_status train_run(yj_project *p, const yj_train_opts *opts, long long *run_id,
 	/* the report: the test part read once, with the selected weights */
 	if (!st && !t.r.cancelled && at.best_epoch >= 0)
 		st = train_report(p, t.r.id, at.best_epoch, err);
-	if (!st && !t.r.cancelled && at.best_epoch >= 0)
-		st = note_best_step(p, t.r.id, at.best_step, err);
 end:
 	if (t.started) {
 		*run_id = t.r.id;

@@ -7,14 +7,6 @@
 # checkpoint whose sums do not fit the model is refused on resume, naming
 # the key.
 #
-# Selection inside an epoch (settings.h: train_sub_epoch_points): at
-# batch 2 an epoch of the N training cases has spe = floor(N / 2) (+1 for
-# a last pair) steps, at least 64 here, so P = min(4, floor(spe / 32))
-# points an epoch score the validation part in the first two epochs, at
-# steps floor(k spe / P); a run of one epoch reports "best_step" 0 (its
-# end) or one of those steps, and its validation macro-F1 is at least its
-# epoch record's (the end is one of the points).
-#
 # Fixture tests/fixtures/cail_6x40.jsonl (240 CAIL2018 facts of six
 # charges), the n-gram branch alone, batch 4 (so an epoch has about 40
 # steps and a stop almost always lands inside one), weight decay 0.5 (so
@@ -100,30 +92,4 @@ if a != b:
     print("eval differs")
 if ha["steps"] != hb["steps"] or ha["epochs"] != hb["epochs"]:
     print("history differs")'
-
-# run 3: one epoch at batch 2
-expect_exit 0 yujing split p.yj --json
-ntrain=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["train"])' "$T/stdout")
-expect_exit 0 yujing train p.yj --epochs 1 --patience 0 --batch 2 --threads 1 --seed 3 --adjust none --json
-cp "$T/stdout" eval3.json
-"$YUJING" runs p.yj --history 3 --json >h3.json
-py_check "one epoch of $ntrain cases at batch 2: best_step is its end or a point inside it" 'import json, sys
-n = int(sys.argv[1])
-spe = n // 2 + (n % 2 >= 2)
-P = min(4, spe // 32) if spe >= 64 else 1
-points = [0] + [k * spe // P for k in range(1, P)]
-e = json.load(open("eval3.json"))
-rec = json.load(open("h3.json"))["epochs"]
-if spe < 64 or P < 2:
-    print("the fixture gives", spe, "steps: no point inside the epoch")
-if e.get("best_step") not in points or e["best_epoch"] != 1:
-    print("best_step", e.get("best_step"), "not in", points)
-if len(rec) != 1 or e["validation"]["macro_f1"] < rec[0]["macro_f1"] - 1e-12:
-    print("validation", e["validation"]["macro_f1"], "below the epoch record", rec)
-if e.get("best_step") == 0 and abs(e["validation"]["macro_f1"] - rec[0]["macro_f1"]) > 1e-12:
-    print("selected at the end, yet", e["validation"]["macro_f1"], "!=", rec[0]["macro_f1"])
-# with seed 3 the point at step 36 (of 72) wins, the end only ties it: a
-# run scored at epoch ends alone would report 0
-if e.get("best_step") != 36:
-    print("best_step", e.get("best_step"), "want 36 (seed 3)")' "$ntrain"
 done_testing

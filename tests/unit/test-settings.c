@@ -243,13 +243,6 @@ static void test_resolve(void)
 	ok(o.batch == 64 && o.epochs == 60 && !o.autoset, "resolved settings stay as they are");
 	is_int((int)train_steps_per_epoch(33, 16), 2, "33 cases at batch 16: 2 steps (a last case alone is dropped)");
 	is_int((int)train_steps_per_epoch(34, 16), 3, "34 cases at batch 16: 3 steps (the last of 2 cases)");
-	/* selection points an epoch: min(4, floor(spe / 32)) from 64 steps on */
-	is_int(train_sub_epoch_points(63, 0), 1, "63 steps an epoch: scored at its end only");
-	is_int(train_sub_epoch_points(64, 0), 2, "64 steps: 2 points (step 32 and the end)");
-	is_int(train_sub_epoch_points(99, 0), 3, "99 steps (CAIL at batch 32): 3 points");
-	is_int(train_sub_epoch_points(128, 0), 4, "128 steps: 4 points");
-	is_int(train_sub_epoch_points(100000, 0), 4, "100000 steps: at most 4 points");
-	is_int(train_sub_epoch_points(128, 1), 1, "a fine-tuned encoder: the end only");
 }
 
 static const char *const v1_ngram =

@@ -195,19 +195,6 @@ void pretrain_opts_default(yj_pretrain_opts *o);
  * of one case is dropped). */
 size_t train_steps_per_epoch(size_t ntrain, int batch);
 
-/* Selection inside an epoch.  A model of hashed n-grams can learn its
- * training cases within an epoch or two (CAIL: training loss 1.9 after
- * the first, 0.007 after the second, at about 100 steps an epoch), and
- * then the best weights lie between two epoch ends.  So in the first two
- * epochs train also scores the selection part inside the epoch: P points
- * an epoch counting its end, at steps floor(k spe / P), k = 1..P-1, of
- * its spe steps, with P = min(4, floor(spe / 32)) when spe >= 64, else 1
- * (every 32 steps or so: 100 steps give 3).  A better macro-F1 there
- * saves the best weights as at an epoch's end, with the step
- * (runs.metrics "best_step").  1 with a fine-tuned encoder (scoring it
- * means encoding every case again). */
-int train_sub_epoch_points(size_t steps_per_epoch, int fine_tuned);
-
 /* The data-size rule: epochs, batch and lr left at 0 ("auto") are chosen
  * from the number of training cases ntrain, and their bits set in
  * o->autoset; the others are kept.  Batch: the power of two nearest
