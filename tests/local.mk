@@ -395,6 +395,10 @@ tests_unit_test_features_other_LDADD = $(DATA_LIBS) -lm
 TESTS += tests/cli/ngram-learn.sh
 EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py
 
+## The decay the lazy n-gram rows miss survives a stop inside an epoch.
+TESTS += tests/cli/ngram-decay.sh
+EXTRA_DIST += tests/cli/ngram-decay.sh
+
 # The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
 # run-faults, a training run that kills itself or meets a full disk.
 check_PROGRAMS += tests/unit/run-faults
