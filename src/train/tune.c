@@ -178,10 +178,14 @@ static double est_epoch(const tuner *t, int batch, int hidden)
 	return epoch < 0 ? -1 : epoch * cost_scale(batch, hidden);
 }
 
-/* The hard limit: the budget plus a tenth of it, at least a minute. */
+double tune_hard_limit(double budget)
+{
+	return budget + fmax(60.0, 0.1 * budget);
+}
+
 static double hard_limit(const tuner *t)
 {
-	return t->budget + fmax(60.0, 0.1 * t->budget);
+	return tune_hard_limit(t->budget);
 }
 
 /* Between steps: the caller's cancel flag, the group's status (another
@@ -459,9 +463,14 @@ static json_t *brief(const json_t *m)
 /* The report object (tune.h), test: the winner's test metrics or NULL. */
 /* The winner by the robust rule (DEFAULTS_MARGIN): the highest validation
  * macro-F1, unless trial 1 (the defaults) is within the margin of it. */
+int tune_keeps_defaults(double def_f1, double top_f1)
+{
+	return top_f1 <= def_f1 + DEFAULTS_MARGIN;
+}
+
 static void choose_winner(tuner *t)
 {
-	int keep = t->def_run && (!t->top_run || t->top_f1 <= t->def_f1 + DEFAULTS_MARGIN);
+	int keep = t->def_run && (!t->top_run || tune_keeps_defaults(t->def_f1, t->top_f1));
 	t->best_run = keep ? t->def_run : t->top_run;
 	t->best_f1 = keep ? t->def_f1 : t->top_f1;
 	json_decref(t->best_valid);

@@ -94,6 +94,15 @@ typedef struct yj_tune_opts {
 
 void tune_opts_default(yj_tune_opts *o);
 
+/* The winner's rule: the defaults (trial 1, validation macro-F1 def_f1)
+ * stay the winner (1) unless the best other trial's top_f1 is more than
+ * the margin (the report's "defaults_margin", 0.01) above them (0). */
+int tune_keeps_defaults(double def_f1, double top_f1);
+
+/* The hard limit, in seconds from the start, of a search with a budget of
+ * `budget` seconds: the budget plus a tenth of it, at least a minute. */
+double tune_hard_limit(double budget);
+
 /* Search on the active split (which must have a validation part).
  * *tune_id gets the group's id as soon as it exists; *result (may be
  * NULL) {"tune", "status", "best_run", "validation", "test", "trials": K,
