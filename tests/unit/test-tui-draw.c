@@ -194,6 +194,9 @@ static void test_bar(void)
 	tui_bar(0, 0, 3, NAN, A_NORMAL);
 	is_line(0, "", "tui_bar NaN: nothing");
 	blank();
+	tui_bar(0, 0, 10, 0.36, A_NORMAL); /* 28.8 eighths round to 29: 3 blocks and 5/8 */
+	is_line(0, "███▋", "tui_bar 0.36 of 10: eighths rounded, not cut");
+	blank();
 	tui_bar(0, 0, 8, 0.9375, A_NORMAL); /* 60 eighths: 7 blocks and 4/8 */
 	is_line(0, "███████▌", "tui_bar 15/16 of 8: seven blocks and a half");
 	blank();
@@ -234,6 +237,21 @@ static void test_wrap(void)
 	tui_paragraphs((tui_rect){0, 0, 4, 30}, paras, 3, A_NORMAL);
 	is_line(3, "  one two three four five", "tui_paragraphs: the last row of the rectangle is used");
 	is_line(4, "", "tui_paragraphs: nothing below the rectangle");
+	/* A line of more bytes than the paragraph's line buffer (1024): "a"
+	 * and 700 combining acute accents (2 bytes, no width each), then "b". */
+	static char heavy[1600];
+	size_t o = 0;
+	heavy[o++] = 'a';
+	for (int i = 0; i < 700; i++) {
+		heavy[o++] = '\xcc';
+		heavy[o++] = '\x81';
+	}
+	heavy[o++] = 'b';
+	heavy[o] = '\0';
+	const char *hp[] = {"T", heavy};
+	blank();
+	tui_paragraphs((tui_rect){0, 0, 6, 30}, hp, 2, A_NORMAL);
+	ok(!strncmp(line(3), "  a", 3), "tui_paragraphs: a line longer than its buffer is cut, not overrun");
 	blank();
 	tui_paragraphs((tui_rect){2, 1, 6, 12}, paras, 2, A_NORMAL);
 	/* 12 - 4 is under 10: the whole width, from x 1 */
