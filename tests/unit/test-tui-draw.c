@@ -1,14 +1,14 @@
 /*
- * test-tui-draw.c - the workbench's drawing primitives (src/tui/draw.c) and
- * its table widget (src/tui/table.c), drawn on a curses screen that is never
- * shown (output to /dev/null) and read back cell by cell.  Every expected
+ * test-tui-draw.c - the workbench's drawing primitives (src/tui/draw.c), its
+ * table widget (src/tui/table.c) and its one-line editor (src/tui/input.c),
+ * drawn on a curses screen that is never shown (output to /dev/null) and
+ * read back cell by cell.  Every expected
  * line is written out by hand: a CJK character takes two columns, "█" is a
  * whole column of a bar and "▌" half of one, a table column is as wide as
  * its widest cell (or title), columns two blanks apart.
  *
- * The table's search and the drawing helpers that need the app
- * (tui_message, tui_input_begin) are given stubs here, so the test links
- * only draw.o and table.o of libtui.a.
+ * tui_message (app.c) is given a stub here, so the test links only draw.o,
+ * table.o and input.o of libtui.a; the app is a zeroed tui_app.
  */
 #include <config.h>
 
@@ -21,6 +21,7 @@
 
 #include "tap.h"
 #include "tui.h"
+#include "yujing/base/utf8.h"
 
 /* ------------------------------------------------------------ stubs */
 
@@ -36,16 +37,37 @@ void tui_message(tui_app *a, int kind, const char *fmt, ...)
 	va_end(ap);
 }
 
-static tui_input_done input_done;
-static void *input_ctx;
+static tui_app app;
 
-void tui_input_begin(tui_app *a, const char *prompt, const char *initial, tui_input_done done, void *ctx)
+/* Type text into the open input line, one character (code point) a key. */
+static void type(const char *s)
 {
+	while (*s) {
+		uint32_t cp;
+		int k = utf8_decode((const unsigned char *)s, strlen(s), &cp);
+		tui_input_key(&app, (int)cp, 0);
+		s += k > 0 ? k : 1;
+	}
+}
+
+static char answer[2048];
+static int answered, cancelled;
+
+static void got(void *ctx, tui_app *a, const char *text)
+{
+	(void)ctx;
 	(void)a;
-	(void)prompt;
-	(void)initial;
-	input_done = done;
-	input_ctx = ctx;
+	answered++;
+	cancelled = !text;
+	snprintf(answer, sizeof answer, "%s", text ? text : "");
+}
+
+/* Open the input with initial text, run keys (is_key: curses KEY_ codes). */
+static void open_input(const char *initial)
+{
+	answered = cancelled = 0;
+	answer[0] = '\0';
+	tui_input_begin(&app, "/", initial, got, NULL);
 }
 
 /* ------------------------------------------------------------ screen */
@@ -237,6 +259,13 @@ static void test_wrap(void)
 	tui_paragraphs((tui_rect){0, 0, 4, 30}, paras, 3, A_NORMAL);
 	is_line(3, "  one two three four five", "tui_paragraphs: the last row of the rectangle is used");
 	is_line(4, "", "tui_paragraphs: nothing below the rectangle");
+	/* A blank line inside a paragraph is drawn, and the text after it. */
+	const char *gap[] = {"T", "one\n\ntwo"};
+	blank();
+	tui_paragraphs((tui_rect){0, 0, 10, 30}, gap, 2, A_NORMAL);
+	is_line(3, "  one", "tui_paragraphs: the line before a blank line");
+	is_line(4, "", "tui_paragraphs: the blank line inside a paragraph");
+	is_line(5, "  two", "tui_paragraphs: the text after a blank line inside a paragraph");
 	/* A line of more bytes than the paragraph's line buffer (1024): "a"
 	 * and 700 combining acute accents (2 bytes, no width each), then "b". */
 	static char heavy[1600];
@@ -380,15 +409,18 @@ static void test_table_draw(void)
 	ok(tui_table_find(&t, "q", 1) == 0 && t.cur == 2, "table: not found leaves the cursor");
 	/* "/" search: the cursor row counts. */
 	t.cur = 1;
-	tui_table_search(NULL, &t);
-	ok(input_done != NULL, "table: / asks for the text");
+	tui_table_search(&app, &t);
+	ok(app.input != NULL, "table: / asks for the text");
 	last_message[0] = '\0';
-	input_done(input_ctx, NULL, "yy");
+	type("yy");
+	tui_input_key(&app, '\r', 0);
 	ok(t.cur == 1 && !last_message[0], "table: / finds the cursor row itself");
-	input_done(input_ctx, NULL, "nope");
+	tui_table_search(&app, &t);
+	type("nope");
+	tui_input_key(&app, '\r', 0);
 	ok(t.cur == 1 && !strcmp(last_message, "not found: nope"), "table: / not found: cursor kept, said so");
 	t.cur = 0;
-	tui_table_search_again(NULL, &t, 1);
+	tui_table_search_again(&app, &t, 1);
 	ok(t.cur == 0 && !strcmp(last_message, "not found: nope"), "table: n repeats the last search");
 	tui_table_free(&t);
 }
@@ -501,6 +533,85 @@ static void test_table_columns(void)
 	tui_table_free(&t);
 }
 
+/* ------------------------------------------------------------ input.c */
+
+static void test_input(void)
+{
+	open_input("abc");
+	type("d");
+	tui_input_key(&app, '\r', 0);
+	ok(answered == 1 && !cancelled && app.input == NULL, "input: Enter accepts and closes");
+	is_str(answer, "abcd", "input: typing appends to the initial text");
+
+	open_input("中文");
+	tui_input_key(&app, KEY_LEFT, 1);
+	tui_input_key(&app, KEY_BACKSPACE, 1);
+	tui_input_key(&app, KEY_ENTER, 1);
+	is_str(answer, "文", "input: left steps over a whole CJK character; backspace deletes the one before");
+
+	open_input("中文");
+	tui_input_key(&app, KEY_HOME, 1);
+	tui_input_key(&app, KEY_DC, 1);
+	type("x");
+	tui_input_key(&app, '\n', 0);
+	is_str(answer, "x文", "input: Home, Delete removes the character under the cursor, typing inserts there");
+
+	open_input("abc");
+	tui_input_key(&app, KEY_HOME, 1);
+	tui_input_key(&app, KEY_RIGHT, 1);
+	tui_input_key(&app, KEY_DC, 1);
+	tui_input_key(&app, '\r', 0);
+	is_str(answer, "ac", "input: Delete in the middle");
+
+	open_input("abcdef");
+	tui_input_key(&app, KEY_LEFT, 1);
+	tui_input_key(&app, KEY_LEFT, 1);
+	tui_input_key(&app, 21, 0); /* ^U */
+	type("z");
+	tui_input_key(&app, '\r', 0);
+	is_str(answer, "zef", "input: ^U deletes what is before the cursor, the rest stays");
+
+	open_input("bc");
+	tui_input_key(&app, 1, 0); /* ^A */
+	type("a");
+	tui_input_key(&app, 5, 0); /* ^E */
+	type("d");
+	tui_input_key(&app, 2, 0); /* ^B: not an editing key, ignored */
+	tui_input_key(&app, '\r', 0);
+	is_str(answer, "abcd", "input: ^A and ^E go to the ends; other control keys are ignored");
+
+	open_input("a");
+	tui_input_key(&app, 127, 0);
+	ok(app.input != NULL && !answered, "input: backspace deletes the last character, the input stays open");
+	tui_input_key(&app, 127, 0);
+	ok(answered == 1 && cancelled && app.input == NULL, "input: backspace on an empty line cancels");
+
+	open_input("abc");
+	tui_input_key(&app, 27, 0);
+	ok(answered == 1 && cancelled, "input: Esc cancels");
+
+	open_input(NULL);
+	for (int i = 0; i < 1100; i++)
+		tui_input_key(&app, 'a', 0);
+	tui_input_key(&app, '\r', 0);
+	ok(strlen(answer) == 1023, "input: 1023 bytes fit, no more (%zu)", strlen(answer));
+
+	/* Drawing: the prompt, then the text scrolled so that the cursor has
+	 * a column: 10 columns, "/" takes 1, 8 for the text, the cursor on
+	 * the last, so 7 characters show. */
+	open_input("abcdefghijklmnopqrst");
+	blank();
+	int x = tui_input_draw(&app, 0, 10);
+	is_line(0, "/nopqrst", "input drawn: the prompt and the last 7 characters");
+	ok(x == 8, "input drawn: the cursor after them (%d)", x);
+	tui_input_key(&app, KEY_HOME, 1);
+	blank();
+	x = tui_input_draw(&app, 0, 10);
+	is_line(0, "/abcdefgh", "input drawn: Home shows the start");
+	ok(x == 1, "input drawn: the cursor at the start (%d)", x);
+	tui_input_free(&app);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -520,6 +631,7 @@ int main(void)
 	test_table_draw();
 	test_table_scroll();
 	test_table_columns();
+	test_input();
 	endwin();
 	delscreen(sc);
 	fclose(out);
