@@ -120,6 +120,13 @@ yujing: the project has no sources
   hint: import the source holding the crime category with --label FIELD
 EOF
 
+# Settings (train's): one with a value, and a flag, both before the project.
+expect_exit 1 yujing train --seed 5 --freeze-text e.yj
+expect_stderr 'train: a setting with a value and a flag setting parse; the project is the one argument' <<'EOF'
+yujing: the project has no train/test split yet
+  hint: run 'yujing clean PROJECT' and 'yujing split PROJECT' first
+EOF
+
 # -------------------------------------------------------------- tables
 # Field names of two-column characters: the table pads by display width.
 cat >c.csv <<'EOF'
