@@ -130,7 +130,7 @@ EOF
 # -------------------------------------------------------------- tables
 # Field names of two-column characters: the table pads by display width.
 cat >c.csv <<'EOF'
-编号,罪名,金额,地点,时段
+编号,罪名,金额,地点,时间段
 1,theft,10,a,x
 2,theft,,b,y
 3,fraud,30,a,x
@@ -143,12 +143,12 @@ expect_exit 0 yujing import -s c -k 编号 -l 罪名 p.yj c.csv
 sed 's/, [0-9.]* s)$/, T s)/' "$T/stdout" >import.out
 expect_text import.out 'import: the field table, left-aligned, two blanks between columns, no trailing blanks' <<'EOF'
 imported 6 rows into source 'c' (5 fields, T s)
-  field  type         role
-  编号   integer      key
-  罪名   categorical  label
-  金额   integer      attribute
-  地点   categorical  attribute
-  时段   categorical  attribute
+  field   type         role
+  编号    integer      key
+  罪名    categorical  label
+  金额    integer      attribute
+  地点    categorical  attribute
+  时间段  categorical  attribute
 EOF
 # Row 2's one null among three attributes (1/3 > 0.3 drops it by default):
 # with --k 0.5 it is filled; nothing is replaced.

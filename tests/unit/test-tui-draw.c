@@ -373,7 +373,12 @@ static void test_table_draw(void)
 	is_line(3, "c      -  zzz", "table sorted by n: no number last");
 	ok(tui_table_row(&t) == 0 && attr_at(2, 0) == tui_attr(TUI_C_SELECT),
 	   "table: the cursor stays on its row (b) through the sort");
+	/* The cursor on a (position 0 of the ascending order, row 1): the
+	 * descending sort keeps it on a (now position 1). */
+	t.cur = 0;
 	tui_table_sort(&t, 1, 1);
+	ok(tui_table_row(&t) == 1 && t.cur == 1, "table: the cursor follows its row (a) through a re-sort (%zu)",
+	   t.cur);
 	blank();
 	tui_table_draw(&t, (tui_rect){0, 0, 5, 40}, 1);
 	is_line(0, "name  n↓  note", "table: descending marked ↓");
@@ -520,6 +525,13 @@ static void test_table_columns(void)
 	blank();
 	tui_table_draw(&t, (tui_rect){0, 0, 3, 20}, 1);
 	is_line(1, "kkkkkk  cccccc  ddd…", "table: scrolled back by one; the last column cut at the edge");
+	/* 22 columns: after the frozen one (8) 14 are left, exactly c3 and c4
+	 * with the gap between them (6 + 2 + 6): both show. */
+	t.left = 0;
+	t.ccol = 4;
+	blank();
+	tui_table_draw(&t, (tui_rect){0, 0, 3, 22}, 1);
+	is_line(1, "kkkkkk  cccccc  dddddd", "table: the column cursor's column and the one before it, when they fit");
 	/* A cap on a column's width. */
 	tui_column capped[] = {{"t", 0, 4}, {"u", 0, 0}};
 	tui_table t2;
