@@ -398,8 +398,8 @@ EXTRA_DIST += tests/cli/compare.sh
 
 ## Issue 18 (mutation): the shared command-line plumbing (src/cli/cli.c) and
 ## yujing tokenize, every output written out by hand.
-TESTS += tests/cli/cli-front.sh tests/cli/cli-opts.sh
-EXTRA_DIST += tests/cli/cli-front.sh tests/cli/cli-opts.sh
+TESTS += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
+EXTRA_DIST += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
 ## The workbench's drawing primitives and table widget on a curses screen
 ## read back cell by cell (src/tui/draw.c, src/tui/table.c).
 check_PROGRAMS += tests/unit/test-tui-draw
