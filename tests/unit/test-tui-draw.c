@@ -1,5 +1,6 @@
 /*
  * test-tui-draw.c - the workbench's drawing primitives (src/tui/draw.c), its
+ * plot's y axis (src/tui/plot.c),
  * table widget (src/tui/table.c) and its one-line editor (src/tui/input.c),
  * drawn on a curses screen that is never shown (output to /dev/null) and
  * read back cell by cell.  Every expected
@@ -545,6 +546,23 @@ static void test_table_columns(void)
 	tui_table_free(&t);
 }
 
+/* ------------------------------------------------------------ plot.c */
+
+static void test_plot_axis(void)
+{
+	/* 9 lines: the legend, 6 plot rows (3 ticks: at the top, the middle
+	 * row (6 - 1) / 2 = 2 and the bottom), the x axis, its labels.  y from
+	 * 0 to 4: labels 4, 2, 0, one column wide, the axis at x 2 (the
+	 * labels' width and one blank). */
+	static const double x[] = {0, 1, 2, 3, 4}, y[] = {0, 1, 2, 3, 4};
+	tui_series sr = {x, y, 5, A_NORMAL, "s"};
+	blank();
+	tui_plot((tui_rect){0, 0, 9, 30}, &sr, 1, "step", "loss");
+	const char *want[] = {"4 ┤", "  │", "2 ┤", "  │", "  │", "0 ┤", "  └"};
+	for (int i = 0; i < 7; i++)
+		is_str(row_text(1 + i, 0, 3), want[i], "plot: line %d of the y axis", 1 + i);
+}
+
 /* ------------------------------------------------------------ input.c */
 
 static void test_input(void)
@@ -644,6 +662,7 @@ int main(void)
 	test_table_scroll();
 	test_table_columns();
 	test_input();
+	test_plot_axis();
 	endwin();
 	delscreen(sc);
 	fclose(out);
