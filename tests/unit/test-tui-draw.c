@@ -443,6 +443,14 @@ static void test_table_scroll(void)
 		const char *r[] = {b};
 		tui_table_add(&t, r);
 	}
+	/* Two directions: from row "0", the next row holding a 1 is "1", the
+	 * previous one (wrapping to the end) is "21". */
+	int found = tui_table_find(&t, "1", 1);
+	ok(found && t.cur == 1, "table: n finds the next match (%zu)", t.cur);
+	t.cur = 0;
+	found = tui_table_find(&t, "1", -1);
+	ok(found && t.cur == 21, "table: N finds the previous match, wrapping (%zu)", t.cur);
+	t.cur = 0;
 	blank();
 	tui_table_draw(&t, (tui_rect){0, 0, 5, 10}, 1);
 	ok(t.page == 4, "table: 4 rows on a page of 5 lines (%d)", t.page);
