@@ -10,6 +10,8 @@
 
 fixture
 tui_start 132 40
+wait_screen 'Sources (2)' 'the workbench opens on the Sources view'
+check 'its heading starts at column 1' grep -q '^ Sources (2) ' "$T/screen.txt"
 keys 2
 wait_screen 'Quality: cases' '2 opens the Quality view'
 # The first field: g goes to the top, Enter drills in.
