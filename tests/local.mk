@@ -433,3 +433,14 @@ tests_unit_test_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_compare_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/compare.sh
 EXTRA_DIST += tests/cli/compare.sh
+
+## Issue 18 (mutation): the shared command-line plumbing (src/cli/cli.c) and
+## yujing tokenize, every output written out by hand.
+TESTS += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
+EXTRA_DIST += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
+## The workbench's drawing primitives and table widget on a curses screen
+## read back cell by cell (src/tui/draw.c, src/tui/table.c).
+check_PROGRAMS += tests/unit/test-tui-draw
+tests_unit_test_tui_draw_SOURCES = tests/unit/test-tui-draw.c
+tests_unit_test_tui_draw_CFLAGS = $(UNIT_CFLAGS) $(NCURSESW_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_tui_draw_LDADD = $(TUI_LIBS) $(TEXT_LIBS)
