@@ -28,9 +28,9 @@
 /* the most threads a pass splits its work between (see par_run) */
 #define PAR_MAX NN_POOL_MAX
 /* rows of a work item of a dynamic region (see next_item) */
-#define ROW_CHUNK 128
+#define ROW_CHUNK 256
 /* output rows of a weight-gradient work item */
-#define WGRAD_CHUNK 64
+#define WGRAD_CHUNK 256
 /* ... in bf16, where each item packs its (N, IN) input once: 256 */
 #define WGRAD_CHUNK_BF16 256
 
@@ -446,6 +446,10 @@ static void gemm(const yj_bert *m, int ta, int tb, int M, int N, int K, float al
 static void lin_fwd(const yj_bert *m, float *out, const float *in, const float *w, const float *b,
 		    int B, int IN, int OUT, const uint32_t *wp)
 {
+	if (wp && b) { /* w^T packed (bf16), the bias added as the tiles are stored */
+		bf16_gemm_packed_bias(0, B, OUT, IN, in, IN, wp, b, out, OUT);
+		return;
+	}
 	float beta = 0.0f;
 	if (b) {
 		for (int r = 0; r < B; r++)
