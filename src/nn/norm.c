@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "yujing/nn/ops.h"
 
@@ -232,7 +233,19 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in, co
 		float rs = (float)(1.0 / sqrt(v / C + eps));
 		mean[r] = fm;
 		rstd[r] = rs;
-		for (c = 0; c < C; c++) {
+		for (c = 0; c + LN_LANES <= C; c += LN_LANES) {
+			float t[LN_LANES], wv[LN_LANES], bv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f, bv[l] = 0.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			if (b)
+				memcpy(bv, b + c, sizeof bv);
+			for (int l = 0; l < LN_LANES; l++)
+				t[l] = (x[c + l] - fm) * rs * wv[l] + bv[l];
+			memcpy(y + c, t, sizeof t);
+		}
+		for (; c < C; c++) {
 			float xh = (x[c] - fm) * rs;
 			y[c] = xh * (w ? w[c] : 1.0f) + (b ? b[c] : 0.0f);
 		}
@@ -251,32 +264,57 @@ void layernorm_backward(float *din, float *dw, float *db, const float *dout, con
 		const float *x = in + (size_t)r * C;
 		const float *d = dout + (size_t)r * C;
 		float m = mean[r], rs = rstd[r];
-		if (dw)
-			for (int c = 0; c < C; c++)
-				dw[c] += d[c] * ((x[c] - m) * rs);
-		if (db)
-			for (int c = 0; c < C; c++)
-				db[c] += d[c];
-		if (!din)
-			continue;
 		double sg[LN_LANES] = {0}, sgx[LN_LANES] = {0};
 		int c = 0;
-		for (; c + LN_LANES <= C; c += LN_LANES)
+		/* blocks of LN_LANES read into locals first, so each loop
+		 * either only reads the arrays or only updates one (gcc then
+		 * vectorises them without alias checks) */
+		for (; c + LN_LANES <= C; c += LN_LANES) {
+			float xh[LN_LANES], dd[LN_LANES], g[LN_LANES], wv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			memcpy(dd, d + c, sizeof dd);
 			for (int l = 0; l < LN_LANES; l++) {
-				float xh = (x[c + l] - m) * rs;
-				float g = d[c + l] * (w ? w[c + l] : 1.0f);
-				sg[l] += g;
-				sgx[l] += (double)g * xh;
+				xh[l] = (x[c + l] - m) * rs;
+				g[l] = dd[l] * wv[l];
+				sg[l] += g[l];
+				sgx[l] += (double)g[l] * xh[l];
 			}
+			if (dw)
+				for (int l = 0; l < LN_LANES; l++)
+					dw[c + l] += dd[l] * xh[l];
+			if (db)
+				for (int l = 0; l < LN_LANES; l++)
+					db[c + l] += dd[l];
+		}
 		for (; c < C; c++) {
 			float xh = (x[c] - m) * rs;
 			float g = d[c] * (w ? w[c] : 1.0f);
 			sg[c % LN_LANES] += g;
 			sgx[c % LN_LANES] += (double)g * xh;
+			if (dw)
+				dw[c] += d[c] * xh;
+			if (db)
+				db[c] += d[c];
 		}
+		if (!din)
+			continue;
 		float mg = (float)(lanes_total(sg) / C), mgx = (float)(lanes_total(sgx) / C);
 		float *di = din + (size_t)r * C;
-		for (c = 0; c < C; c++) {
+		for (c = 0; c + LN_LANES <= C; c += LN_LANES) {
+			float t[LN_LANES], wv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			for (int l = 0; l < LN_LANES; l++)
+				t[l] = rs * (d[c + l] * wv[l] - mg - (x[c + l] - m) * rs * mgx);
+			for (int l = 0; l < LN_LANES; l++)
+				di[c + l] += t[l];
+		}
+		for (; c < C; c++) {
 			float xh = (x[c] - m) * rs;
 			float g = d[c] * (w ? w[c] : 1.0f);
 			di[c] += rs * (g - mg - xh * mgx);
