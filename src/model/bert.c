@@ -566,9 +566,19 @@ static void wgrad_rows(const yj_bert *m, float *dw, float *db, const float *dout
 		return;
 	gemm(m, 1, 0, (int)(o1 - o0), IN, N, 1.0f, dout + o0, OUT, in, IN, 1.0f, dw + o0 * IN,
 		 IN);
+	/* blocks of 16 read into a local first: the update loop then reads
+	 * nothing db may alias, and gcc vectorises it (the same sums, in row
+	 * order; a scalar loop here was 3% of a bf16 training step) */
 	for (int r = 0; r < N; r++) {
 		const float *g = dout + (size_t)r * OUT;
-		for (size_t o = o0; o < o1; o++)
+		size_t o = o0;
+		for (; o + 16 <= o1; o += 16) {
+			float t[16];
+			memcpy(t, g + o, sizeof t);
+			for (int l = 0; l < 16; l++)
+				db[o + l] += t[l];
+		}
+		for (; o < o1; o++)
 			db[o] += g[o];
 	}
 }
