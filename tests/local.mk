@@ -1,4 +1,8 @@
 ## Tests: C unit tests print TAP; CLI tests are shell scripts printing TAP.
+## MALLOC_PERTURB_: glibc fills what malloc returns with 0x5a bytes (and
+## what free releases with 0xa5), so code that reads memory it never wrote
+## sees garbage, not the zeros of fresh pages, and fails (ASan fills with
+## its own byte; valgrind reports such reads itself).
 TEST_EXTENSIONS = .sh
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
@@ -11,7 +15,8 @@ AM_TESTS_ENVIRONMENT = \
 	SQLITE3='$(SQLITE3_CLI)'; export SQLITE3; \
 	LANGUAGE=; export LANGUAGE; LC_ALL=C.UTF-8; export LC_ALL; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS; \
+	MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
 
 EXTRA_DIST += tests/unit/tap.h tests/unit/tmpdir.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
@@ -40,6 +45,14 @@ tests_unit_test_sources_nomem_SOURCES = tests/unit/test-sources-nomem.c
 tests_unit_test_sources_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sources_nomem_LDFLAGS = -Wl,--wrap=store_quote_ident
 tests_unit_test_sources_nomem_LDADD = $(DATA_LIBS)
+
+## profile_table() when an allocation fails: malloc, calloc and realloc of
+## yujing's own code are wrapped (GNU ld --wrap) by ones that fail on demand.
+check_PROGRAMS += tests/unit/test-profile-nomem
+tests_unit_test_profile_nomem_SOURCES = tests/unit/test-profile-nomem.c
+tests_unit_test_profile_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_profile_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_profile_nomem_LDADD = $(DATA_LIBS)
 
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
@@ -88,7 +101,8 @@ NN_TESTS = \
 	tests/nn/test-parity-ops \
 	tests/nn/test-safetensors \
 	tests/nn/test-bf16 \
-	tests/nn/test-pool
+	tests/nn/test-pool \
+	tests/nn/test-corners
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -103,6 +117,9 @@ tests_nn_test_bf16_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
+tests_nn_test_corners_SOURCES = tests/nn/test-corners.c
+tests_nn_test_corners_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_corners_LDADD = $(MODEL_LIBS) -lm
 tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
 tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_safetensors_LDADD = $(NN_LIBS)
@@ -175,6 +192,10 @@ EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
 TESTS += tests/cli/adjust.sh
+TESTS += tests/cli/separable.sh
+EXTRA_DIST += tests/cli/separable.sh
+TESTS += tests/cli/explain-tie.sh
+EXTRA_DIST += tests/cli/explain-tie.sh
 EXTRA_DIST += tests/cli/adjust.sh tests/reference/gen_logit_adjust.py
 EXTRA_DIST += tests/cli/valid.sh
 
@@ -339,6 +360,10 @@ tests_unit_test_bounds_LDADD = $(DATA_LIBS)
 ## Calibration (src/train/calibrate.c): temperature scaling against a numpy
 ## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
 ## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-train-corners
+tests_unit_test_train_corners_SOURCES = tests/unit/test-train-corners.c
+tests_unit_test_train_corners_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_train_corners_LDADD = $(TRAIN_LIBS)
 check_PROGRAMS += tests/unit/test-calibrate
 tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
 tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
