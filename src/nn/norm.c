@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "yujing/nn/ops.h"
 
@@ -188,6 +189,18 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 
 /* --------------------------------------------------------------- LayerNorm */
 
+/* Lanes of a LayerNorm row's sums: each lane sums every LN_LANES-th
+ * feature in order, then the lanes are added in a fixed order, so the
+ * bits depend on C only (a single chain of dependent double adds ran
+ * near 3 ns a feature: 8% of the encoder's inference). */
+#define LN_LANES 8
+
+/* The lanes added pairwise, always in the same order. */
+static inline double lanes_total(const double *s)
+{
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 /* torch.nn.LayerNorm(C, eps) on each row of (B,C):
  *   mean, var (biased) over the row,  rstd = 1/sqrt(var + eps)
  *   out = (x - mean) rstd w + b.   mean (B), rstd (B) are saved. */
@@ -198,20 +211,41 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in, co
 	for (int r = 0; r < B; r++) {
 		const float *x = in + (size_t)r * C;
 		float *y = out + (size_t)r * C;
-		double s = 0.0;
-		for (int c = 0; c < C; c++)
-			s += x[c];
-		double m = s / C;
-		double v = 0.0;
-		for (int c = 0; c < C; c++) {
+		double s[LN_LANES] = {0}, q[LN_LANES] = {0};
+		int c = 0;
+		for (; c + LN_LANES <= C; c += LN_LANES)
+			for (int l = 0; l < LN_LANES; l++)
+				s[l] += x[c + l];
+		for (; c < C; c++)
+			s[c % LN_LANES] += x[c];
+		double m = lanes_total(s) / C;
+		for (c = 0; c + LN_LANES <= C; c += LN_LANES)
+			for (int l = 0; l < LN_LANES; l++) {
+				double d = x[c + l] - m;
+				q[l] += d * d;
+			}
+		for (; c < C; c++) {
 			double d = x[c] - m;
-			v += d * d;
+			q[c % LN_LANES] += d * d;
 		}
+		double v = lanes_total(q);
 		float fm = (float)m;
 		float rs = (float)(1.0 / sqrt(v / C + eps));
 		mean[r] = fm;
 		rstd[r] = rs;
-		for (int c = 0; c < C; c++) {
+		for (c = 0; c + LN_LANES <= C; c += LN_LANES) {
+			float t[LN_LANES], wv[LN_LANES], bv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f, bv[l] = 0.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			if (b)
+				memcpy(bv, b + c, sizeof bv);
+			for (int l = 0; l < LN_LANES; l++)
+				t[l] = (x[c + l] - fm) * rs * wv[l] + bv[l];
+			memcpy(y + c, t, sizeof t);
+		}
+		for (; c < C; c++) {
 			float xh = (x[c] - fm) * rs;
 			y[c] = xh * (w ? w[c] : 1.0f) + (b ? b[c] : 0.0f);
 		}
@@ -230,12 +264,36 @@ void layernorm_backward(float *din, float *dw, float *db, const float *dout, con
 		const float *x = in + (size_t)r * C;
 		const float *d = dout + (size_t)r * C;
 		float m = mean[r], rs = rstd[r];
-		double sg = 0.0, sgx = 0.0;
-		for (int c = 0; c < C; c++) {
+		double sg[LN_LANES] = {0}, sgx[LN_LANES] = {0};
+		int c = 0;
+		/* blocks of LN_LANES read into locals first, so each loop
+		 * either only reads the arrays or only updates one (gcc then
+		 * vectorises them without alias checks) */
+		for (; c + LN_LANES <= C; c += LN_LANES) {
+			float xh[LN_LANES], dd[LN_LANES], g[LN_LANES], wv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			memcpy(dd, d + c, sizeof dd);
+			for (int l = 0; l < LN_LANES; l++) {
+				xh[l] = (x[c + l] - m) * rs;
+				g[l] = dd[l] * wv[l];
+				sg[l] += g[l];
+				sgx[l] += (double)g[l] * xh[l];
+			}
+			if (dw)
+				for (int l = 0; l < LN_LANES; l++)
+					dw[c + l] += dd[l] * xh[l];
+			if (db)
+				for (int l = 0; l < LN_LANES; l++)
+					db[c + l] += dd[l];
+		}
+		for (; c < C; c++) {
 			float xh = (x[c] - m) * rs;
 			float g = d[c] * (w ? w[c] : 1.0f);
-			sg += g;
-			sgx += (double)g * xh;
+			sg[c % LN_LANES] += g;
+			sgx[c % LN_LANES] += (double)g * xh;
 			if (dw)
 				dw[c] += d[c] * xh;
 			if (db)
@@ -243,9 +301,20 @@ void layernorm_backward(float *din, float *dw, float *db, const float *dout, con
 		}
 		if (!din)
 			continue;
-		float mg = (float)(sg / C), mgx = (float)(sgx / C);
+		float mg = (float)(lanes_total(sg) / C), mgx = (float)(lanes_total(sgx) / C);
 		float *di = din + (size_t)r * C;
-		for (int c = 0; c < C; c++) {
+		for (c = 0; c + LN_LANES <= C; c += LN_LANES) {
+			float t[LN_LANES], wv[LN_LANES];
+			for (int l = 0; l < LN_LANES; l++)
+				wv[l] = 1.0f;
+			if (w)
+				memcpy(wv, w + c, sizeof wv);
+			for (int l = 0; l < LN_LANES; l++)
+				t[l] = rs * (d[c + l] * wv[l] - mg - (x[c + l] - m) * rs * mgx);
+			for (int l = 0; l < LN_LANES; l++)
+				di[c + l] += t[l];
+		}
+		for (; c < C; c++) {
 			float xh = (x[c] - m) * rs;
 			float g = d[c] * (w ? w[c] : 1.0f);
 			di[c] += rs * (g - mg - xh * mgx);
