@@ -128,8 +128,10 @@ int mlp_reserve(yj_mlp *m, int b)
 	for (int s = 0; s < c->nsrc; s++)
 		if ((size_t)c->in_dim[s] > maxin)
 			maxin = (size_t)c->in_dim[s];
-	size_t total = S * D * (4 * B * H + 2 * H) + B * S * H + B * (size_t)c->proj +
-		       2 * B * (size_t)c->nclasses + B * maxin;
+	/* per block: the product (then xhat in place), the output of an inner
+	 * block, mean and rstd; the last blocks' outputs are the concat */
+	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
+		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin;
 	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
 	if (!a || !d) {
 		free(a);
@@ -142,16 +144,17 @@ int mlp_reserve(yj_mlp *m, int b)
 	m->dact = d;
 	m->bmax = b;
 	float *p = a;
+	m->concat = p, p += B * S * H;
 	for (size_t s = 0; s < S; s++)
 		for (size_t l = 0; l < D; l++) {
-			m->lin[s][l] = p, p += B * H;
-			m->xhat[s][l] = p, p += B * H;
-			m->bn[s][l] = p, p += B * H;
-			m->relu[s][l] = p, p += B * H;
+			m->lin[s][l] = m->xhat[s][l] = p, p += B * H;
+			if (l + 1 < D)
+				m->relu[s][l] = p, p += B * H;
+			else
+				m->relu[s][l] = m->concat + s * H;
 			m->mean[s][l] = p, p += H;
 			m->rstd[s][l] = p, p += H;
 		}
-	m->concat = p, p += B * S * H;
 	m->projv = p, p += B * (size_t)c->proj;
 	m->logits = p, p += B * (size_t)c->nclasses;
 	m->probs = p, p += B * (size_t)c->nclasses;
@@ -165,6 +168,14 @@ static float *grad_of(yj_mlp *m, const float *act)
 	return m->dact + (act - m->act);
 }
 
+int mlp_relu_ld(const yj_mlp *m, int l)
+{
+	return l == m->cfg.depth - 1 ? m->cfg.nsrc * m->cfg.hidden : m->cfg.hidden;
+}
+
+/* Each block is one product (without its bias) and one fused pass:
+ * bias, BatchNorm, ReLU, written straight into the block's output (the
+ * concat's columns for a source's last block). */
 void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 {
 	const yj_mlp_cfg *c = &m->cfg;
@@ -173,33 +184,34 @@ void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 	for (int s = 0; s < c->nsrc; s++) {
 		const float *in = x[s];
 		for (int l = 0; l < c->depth; l++) {
-			linear_forward(m->lin[s][l], in, params_data(ps, m->lin_w[s][l]),
-				       params_data(ps, m->lin_b[s][l]), B, in_of(m, s, l), H);
+			int IN = in_of(m, s, l), ld = mlp_relu_ld(m, l);
+			float *lin = m->lin[s][l];
+			nn_sgemm(0, 1, B, H, IN, 1.0f, in, IN, params_data(ps, m->lin_w[s][l]), IN, 0.0f, lin, H);
 			if (train)
-				batchnorm_forward_train(m->bn[s][l], m->xhat[s][l], m->mean[s][l], m->rstd[s][l],
-							params_data(ps, m->bn_rm[s][l]),
-							params_data(ps, m->bn_rv[s][l]), m->lin[s][l],
-							params_data(ps, m->bn_w[s][l]), params_data(ps, m->bn_b[s][l]),
-							B, H, c->bn_momentum, c->bn_eps);
+				batchnorm_relu_forward_train(m->relu[s][l], ld, m->xhat[s][l], m->mean[s][l],
+							     m->rstd[s][l], params_data(ps, m->bn_rm[s][l]),
+							     params_data(ps, m->bn_rv[s][l]), lin, H,
+							     params_data(ps, m->lin_b[s][l]),
+							     params_data(ps, m->bn_w[s][l]),
+							     params_data(ps, m->bn_b[s][l]), B, H, c->bn_momentum,
+							     c->bn_eps);
 			else
-				batchnorm_forward_eval(m->bn[s][l], m->lin[s][l], params_data(ps, m->bn_rm[s][l]),
-						       params_data(ps, m->bn_rv[s][l]),
-						       params_data(ps, m->bn_w[s][l]),
-						       params_data(ps, m->bn_b[s][l]), B, H, c->bn_eps);
-			relu_forward(m->relu[s][l], m->bn[s][l], (size_t)B * (size_t)H);
+				batchnorm_relu_forward_eval(m->relu[s][l], ld, lin, H, params_data(ps, m->lin_b[s][l]),
+							    params_data(ps, m->bn_rm[s][l]),
+							    params_data(ps, m->bn_rv[s][l]),
+							    params_data(ps, m->bn_w[s][l]),
+							    params_data(ps, m->bn_b[s][l]), B, H, c->bn_eps);
 			in = m->relu[s][l];
 		}
-		/* concat: source s occupies columns [s*H, (s+1)*H) */
-		for (int b = 0; b < B; b++)
-			memcpy(m->concat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
-			       in + (size_t)b * (size_t)H, (size_t)H * sizeof(float));
 	}
-	linear_forward(m->projv, m->concat, params_data(ps, m->proj_w), NULL, B, SH, c->proj);
+	nn_sgemm(0, 1, B, c->proj, SH, 1.0f, m->concat, SH, params_data(ps, m->proj_w), SH, 0.0f, m->projv,
+		 c->proj);
 	if (c->nclasses == 0)
 		return; /* headless: the fusion head takes projv */
 	linear_forward(m->logits, m->projv, params_data(ps, m->cls_w), params_data(ps, m->cls_b), B, c->proj,
 		       c->nclasses);
-	softmax_forward(m->probs, m->logits, B, c->nclasses);
+	if (!train) /* training: mlp_loss computes them with the loss */
+		softmax_forward(m->probs, m->logits, B, c->nclasses);
 }
 
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
@@ -207,41 +219,32 @@ float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
 }
 
-/* Backward from the gradient already in projv's twin. */
+/* Backward from the gradient already in projv's twin.  Every gradient of
+ * an activation is written (products with beta 0, the fused backward),
+ * so nothing is cleared first; parameter gradients accumulate. */
 static void backward_from_proj(yj_mlp *m, const float *const *x, int B)
 {
 	const yj_mlp_cfg *c = &m->cfg;
 	int H = c->hidden, SH = c->nsrc * H;
 	yj_params *ps = m->P;
-	float *dproj = grad_of(m, m->projv), *dconcat = grad_of(m, m->concat);
-	memset(dconcat, 0, (size_t)B * (size_t)SH * sizeof(float));
-	linear_backward(dconcat, params_grad(ps, m->proj_w), NULL, dproj, m->concat,
-			params_data(ps, m->proj_w), B, SH, c->proj);
-	for (int s = 0; s < c->nsrc; s++) {
-		/* gradient of the source's last block output from the concat */
-		float *dout = grad_of(m, m->relu[s][c->depth - 1]);
-		for (int b = 0; b < B; b++)
-			memcpy(dout + (size_t)b * (size_t)H, dconcat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
-			       (size_t)H * sizeof(float));
+	const float *dproj = grad_of(m, m->projv), *wp = params_data(ps, m->proj_w);
+	nn_sgemm(0, 0, B, SH, c->proj, 1.0f, dproj, c->proj, wp, SH, 0.0f, grad_of(m, m->concat), SH);
+	nn_sgemm(1, 0, c->proj, SH, B, 1.0f, dproj, c->proj, m->concat, SH, 1.0f, params_grad(ps, m->proj_w),
+		 SH);
+	for (int s = 0; s < c->nsrc; s++)
 		for (int l = c->depth - 1; l >= 0; l--) {
-			size_t n = (size_t)B * (size_t)H;
-			float *drelu = grad_of(m, m->relu[s][l]), *dbn = grad_of(m, m->bn[s][l]);
+			int IN = in_of(m, s, l), ld = mlp_relu_ld(m, l);
 			float *dlin = grad_of(m, m->lin[s][l]);
-			memset(dbn, 0, n * sizeof(float));
-			memset(dlin, 0, n * sizeof(float));
-			relu_backward(dbn, drelu, m->bn[s][l], n);
-			batchnorm_backward(dlin, params_grad(ps, m->bn_w[s][l]), params_grad(ps, m->bn_b[s][l]), dbn,
-					   m->xhat[s][l], m->rstd[s][l], params_data(ps, m->bn_w[s][l]), B, H);
+			batchnorm_relu_backward(dlin, params_grad(ps, m->lin_b[s][l]), params_grad(ps, m->bn_w[s][l]),
+						params_grad(ps, m->bn_b[s][l]), grad_of(m, m->relu[s][l]), ld,
+						m->relu[s][l], ld, m->xhat[s][l], H, m->rstd[s][l],
+						params_data(ps, m->bn_w[s][l]), B, H);
 			const float *in = l == 0 ? x[s] : m->relu[s][l - 1];
-			float *din = NULL;
-			if (l > 0) {
-				din = grad_of(m, m->relu[s][l - 1]);
-				memset(din, 0, n * sizeof(float));
-			}
-			linear_backward(din, params_grad(ps, m->lin_w[s][l]), params_grad(ps, m->lin_b[s][l]), dlin,
-					in, params_data(ps, m->lin_w[s][l]), B, in_of(m, s, l), H);
+			const float *w = params_data(ps, m->lin_w[s][l]);
+			nn_sgemm(1, 0, H, IN, B, 1.0f, dlin, H, in, IN, 1.0f, params_grad(ps, m->lin_w[s][l]), IN);
+			if (l > 0)
+				nn_sgemm(0, 0, B, IN, H, 1.0f, dlin, H, w, IN, 0.0f, grad_of(m, m->relu[s][l - 1]), IN);
 		}
-	}
 }
 
 void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
@@ -251,9 +254,10 @@ void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const
 	yj_params *ps = m->P;
 	float *dlogits = grad_of(m, m->logits), *dproj = grad_of(m, m->projv);
 	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
-	memset(dproj, 0, (size_t)B * (size_t)c->proj * sizeof(float));
 	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
-	linear_backward(dproj, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
+	nn_sgemm(0, 0, B, c->proj, K, 1.0f, dlogits, K, params_data(ps, m->cls_w), c->proj, 0.0f, dproj,
+		 c->proj);
+	linear_backward(NULL, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
 			params_data(ps, m->cls_w), B, c->proj, K);
 	backward_from_proj(m, x, B);
 }
