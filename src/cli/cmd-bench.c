@@ -473,6 +473,20 @@ static float mlp_bench_step(yj_mlp *m, yj_adamw *opt, float *const *pool, const 
 
 const char *bench_blas_origin(void); /* bench-bert.c */
 
+/* The one-minute load average (/proc/loadavg), -1 where there is none:
+ * printed with each figure, as the machine may be shared. */
+static double load_now(void)
+{
+	double v = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static int bench_mlp(bench_args *a)
 {
 	static const int in_dims[MLP_SRC] = {16, 32, 8};
@@ -510,6 +524,7 @@ static int bench_mlp(bench_args *a)
 	const long long total = MLP_WARMUP + (long long)MLP_REPEATS * MLP_STEPS, warm = total / 20;
 	long long i = 0;
 	float loss = 0;
+	double yj_load = load_now();
 	for (; i < MLP_WARMUP; i++)
 		loss = mlp_bench_step(&m, &opt, pool, labels, i, warm, total);
 	double best = 1e30;
@@ -526,8 +541,9 @@ static int bench_mlp(bench_args *a)
 	/* The peer: the same model and step in PyTorch, idle threads asleep,
 	 * at its best: every thread count from 1 to ours (on this CPU it is
 	 * often fastest at one). */
-	double pt_rate = -1;
+	double pt_rate = -1, pt_load = load_now();
 	long pt_threads = 0;
+	char pt_kernel[64] = "";
 	for (long t = 1; t <= a->threads; t++) {
 		char cmd[4400];
 		snprintf(cmd, sizeof cmd,
@@ -540,11 +556,13 @@ static int bench_mlp(bench_args *a)
 			continue;
 		json_t *pj = json_loadf(pp, 0, NULL);
 		double r = pclose(pp) == 0 && pj ? json_number_value(json_object_get(pj, "samples_per_s")) : -1;
-		json_decref(pj);
 		if (r > pt_rate) {
+			const char *k = json_string_value(json_object_get(pj, "blas_kernel"));
 			pt_rate = r;
 			pt_threads = t;
+			snprintf(pt_kernel, sizeof pt_kernel, "%s", k ? k : "");
 		}
+		json_decref(pj);
 	}
 	if (a->json) {
 		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s}", "bench", "mlp", "threads", (int)a->threads,
@@ -553,18 +571,22 @@ static int bench_mlp(bench_args *a)
 		json_object_set_new(o, "torch_samples_per_s", pt_rate > 0 ? json_real(pt_rate) : json_null());
 		json_object_set_new(o, "torch_threads", pt_rate > 0 ? json_integer(pt_threads) : json_null());
 		json_object_set_new(o, "ratio", pt_rate > 0 ? json_real(yj_rate / pt_rate) : json_null());
+		json_object_set_new(o, "torch_blas_kernel", pt_kernel[0] ? json_string(pt_kernel) : json_null());
+		json_object_set_new(o, "yujing_load", json_real(yj_load));
+		json_object_set_new(o, "torch_load", json_real(pt_load));
 		cli_print_json(o);
 	} else {
 		printf(_("mlp training benchmark: 3 sources of 16/32/8 features, hidden %d, batch %d, "
 			 "%d classes, %ld threads\n"),
 		       MLP_HIDDEN, MLP_BATCH, MLP_CLASSES, a->threads);
-		printf(_("  OpenBLAS kernel: %s (%s), the same for the peer\n"), nn_blas_corename(),
-		       bench_blas_origin());
-		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best of %d x %d steps; loss %.3f)\n"),
-		       yj_rate, 1e3 * MLP_BATCH / yj_rate, MLP_REPEATS, MLP_STEPS, (double)loss);
+		printf(_("  OpenBLAS kernel: %s (%s); the peer's: %s\n"), nn_blas_corename(), bench_blas_origin(),
+		       pt_kernel[0] ? pt_kernel : _("unknown (not OpenBLAS?)"));
+		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best of %d x %d steps; loss %.3f; load %.2f)\n"),
+		       yj_rate, 1e3 * MLP_BATCH / yj_rate, MLP_REPEATS, MLP_STEPS, (double)loss, yj_load);
 		if (pt_rate > 0) {
-			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step (its best, at %ld threads of 1 to %ld)\n"),
-			       pt_rate, 1e3 * MLP_BATCH / pt_rate, pt_threads, a->threads);
+			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step (its best, at %ld threads of 1 to %ld; "
+				 "load %.2f)\n"),
+			       pt_rate, 1e3 * MLP_BATCH / pt_rate, pt_threads, a->threads, pt_load);
 			printf(_("  speed-up over PyTorch: %.2fx (aim: at least 5x)\n"), yj_rate / pt_rate);
 		} else {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
