@@ -197,7 +197,8 @@ int openblas_get_num_threads(void);
 typedef struct {
 	yj_mlp *m;
 	const float *const *x;
-	int B, train, l, head; /* head: the classifier's gradients too */
+	int B, train, l;
+	int backward, head; /* head: the classifier's gradients too */
 } mlp_job;
 
 /* The parts' share [*a, *b) of n items. */
@@ -264,9 +265,13 @@ static void fwd_blocks(void *ctx, int part, int np)
 	}
 }
 
-/* Rows [r0, r1): the projection, the classifier, and in eval mode the
- * softmax (in training mlp_loss computes it with the loss). */
-static void fwd_head(void *ctx, int part, int np)
+/* Rows [r0, r1) of the head.  Forward: the projection, the classifier,
+ * and in eval mode the softmax (in training mlp_loss computes it with the
+ * loss).  Backward: dproj from dlogits (with the head), dconcat from
+ * dproj.  Every gradient of an activation is written (products with
+ * beta 0, the fused backward), so nothing is cleared first; parameter
+ * gradients accumulate. */
+static void head_rows(void *ctx, int part, int np)
 {
 	mlp_job *j = ctx;
 	yj_mlp *m = j->m;
@@ -277,13 +282,22 @@ static void fwd_head(void *ctx, int part, int np)
 	int nr = r1 - r0;
 	if (nr < 1)
 		return;
+	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
+	if (j->backward) {
+		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
+		if (j->head)
+			nn_sgemm(0, 0, nr, P, K, 1.0f, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f,
+				 dproj, P);
+		nn_sgemm(0, 0, nr, SH, P, 1.0f, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH,
+			 SH);
+		return;
+	}
 	float *projv = m->projv + (size_t)r0 * P;
-	nn_sgemm(0, 1, nr, P, SH, 1.0f, m->concat + (size_t)r0 * SH, SH, params_data(ps, m->proj_w), SH, 0.0f,
-		 projv, P);
+	nn_sgemm(0, 1, nr, P, SH, 1.0f, m->concat + (size_t)r0 * SH, SH, wp, SH, 0.0f, projv, P);
 	if (K == 0)
 		return; /* headless: the fusion head takes projv */
 	float *logits = m->logits + (size_t)r0 * K;
-	linear_forward(logits, projv, params_data(ps, m->cls_w), params_data(ps, m->cls_b), nr, P, K);
+	linear_forward(logits, projv, wc, params_data(ps, m->cls_b), nr, P, K);
 	if (!j->train)
 		softmax_forward(m->probs + (size_t)r0 * K, logits, nr, K);
 }
@@ -294,35 +308,12 @@ void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 	int np = mlp_parts(m, B);
 	for (j.l = 0; j.l < m->cfg.depth; j.l++)
 		mlp_region(np, fwd_blocks, &j);
-	mlp_region(np, fwd_head, &j);
+	mlp_region(np, head_rows, &j);
 }
 
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 {
 	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
-}
-
-/* Rows [r0, r1): dproj from dlogits (with the head), dconcat from dproj.
- * Every gradient of an activation is written (products with beta 0, the
- * fused backward), so nothing is cleared first; parameter gradients
- * accumulate. */
-static void bwd_rows(void *ctx, int part, int np)
-{
-	mlp_job *j = ctx;
-	yj_mlp *m = j->m;
-	const yj_mlp_cfg *c = &m->cfg;
-	yj_params *ps = m->P;
-	int SH = c->nsrc * c->hidden, P = c->proj, K = c->nclasses, r0, r1;
-	share(j->B, part, np, &r0, &r1);
-	int nr = r1 - r0;
-	if (nr < 1)
-		return;
-	float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
-	if (j->head)
-		nn_sgemm(0, 0, nr, P, K, 1.0f, grad_of(m, m->logits) + (size_t)r0 * K, K, params_data(ps, m->cls_w),
-			 P, 0.0f, dproj, P);
-	nn_sgemm(0, 0, nr, SH, P, 1.0f, dproj, P, params_data(ps, m->proj_w), SH, 0.0f,
-		 grad_of(m, m->concat) + (size_t)r0 * SH, SH);
 }
 
 /* Layer l of every source on channels [c0, c1), top down: the gradient
@@ -381,9 +372,9 @@ static void bwd_blocks(void *ctx, int part, int np)
  * dlogits in the logits' twin). */
 static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head)
 {
-	mlp_job j = {.m = m, .x = x, .B = B, .head = head};
+	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1};
 	int np = mlp_parts(m, B);
-	mlp_region(np, bwd_rows, &j);
+	mlp_region(np, head_rows, &j);
 	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
 		mlp_region(np, bwd_blocks, &j);
 }
