@@ -116,6 +116,7 @@ void mlp_free(yj_mlp *m)
 		params_free(&m->ps);
 	free(m->act);
 	free(m->dact);
+	free(m->lse);
 	memset(m, 0, sizeof *m);
 }
 
@@ -134,15 +135,19 @@ int mlp_reserve(yj_mlp *m, int b)
 	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
 		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin;
 	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
-	if (!a || !d) {
+	double *lse = calloc(B, sizeof *lse);
+	if (!a || !d || !lse) {
 		free(a);
 		free(d);
+		free(lse);
 		return -1;
 	}
 	free(m->act);
 	free(m->dact);
+	free(m->lse);
 	m->act = a;
 	m->dact = d;
+	m->lse = lse;
 	m->bmax = b;
 	float *p = a;
 	m->concat = p, p += B * S * H;
@@ -266,8 +271,7 @@ static void fwd_blocks(void *ctx, int part, int np)
 }
 
 /* Rows [r0, r1) of the head.  Forward: the projection, the classifier,
- * and in eval mode the softmax (in training mlp_loss computes it with the
- * loss).  Backward: dproj from dlogits (with the head), dconcat from
+ * the softmax with each row's logsumexp (for mlp_loss).  Backward: dproj from dlogits (with the head), dconcat from
  * dproj.  Every gradient of an activation is written (products with
  * beta 0, the fused backward), so nothing is cleared first; parameter
  * gradients accumulate. */
@@ -298,8 +302,7 @@ static void head_rows(void *ctx, int part, int np)
 		return; /* headless: the fusion head takes projv */
 	float *logits = m->logits + (size_t)r0 * K;
 	linear_forward(logits, projv, wc, params_data(ps, m->cls_b), nr, P, K);
-	if (!j->train)
-		softmax_forward(m->probs + (size_t)r0 * K, logits, nr, K);
+	softmax_forward_lse(m->probs + (size_t)r0 * K, m->lse + r0, logits, nr, K);
 }
 
 void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
@@ -313,7 +316,7 @@ void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 {
-	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
+	return xent_from_lse(m->lse, m->logits, labels, w, B, m->cfg.nclasses);
 }
 
 /* Layer l of every source on channels [c0, c1), top down: the gradient

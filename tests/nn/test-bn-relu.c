@@ -1,8 +1,9 @@
 /*
- * test-bn-relu.c - the fused block kernels of the structured branch
+ * test-bn-relu.c - the fused kernels of the structured branch: its block
  * (src/nn/norm.c: batchnorm_relu_forward_train, batchnorm_relu_forward_eval,
  * batchnorm_relu_backward), on strided rows with channel counts that are
- * not a multiple of the vector blocks:
+ * not a multiple of the vector blocks, and its loss in two steps
+ * (src/nn/ops.c: softmax_forward_lse, xent_from_lse):
  *
  * 1. The same bits (a zero's sign aside) as the unfused chain they replace: the Linear's bias
  *    added to the product, batchnorm_forward_train (or _eval), relu_forward;
@@ -14,6 +15,10 @@
  *    tests/reference/gen_nn_ops.py, torch.nn.BatchNorm1d): the fused output
  *    is relu of torch's output, the running statistics are torch's, and
  *    with a mask that keeps everything the backward is torch's.
+ *
+ * 4. The loss in two steps (softmax_forward_lse on row slices, then
+ *    xent_from_lse) is softmax_xent_forward's, bit for bit, with and
+ *    without class weights and with ignored rows.
  *
  * The golden file's directory comes from $top_srcdir or the first argument.
  */
@@ -279,6 +284,31 @@ out:
 	json_decref(g);
 }
 
+/* ------------------------------------------------ 4. the loss in two steps */
+
+static void test_xent_two_steps(void)
+{
+	enum { B = 13, K = 7 };
+	float *logits = randv((size_t)B * K, 4.0), *w = randv(K, 1.0), p1[B * K], p2[B * K];
+	double lse[B];
+	int32_t y[B];
+	for (int b = 0; b < B; b++)
+		y[b] = b == 3 ? -100 : (int32_t)rng_below(&rng, K); /* row 3 ignored */
+	for (int k = 0; k < K; k++)
+		w[k] = 0.5f + fabsf(w[k]);
+	for (int wt = 0; wt < 2; wt++) {
+		const float *cw = wt ? w : NULL;
+		float l1 = softmax_xent_forward(p1, logits, y, cw, B, K);
+		softmax_forward_lse(p2, lse, logits, 5, K); /* rows 0-4, then 5-12 */
+		softmax_forward_lse(p2 + 5 * K, lse + 5, logits + 5 * K, B - 5, K);
+		float l2 = xent_from_lse(lse, logits, y, cw, B, K);
+		ok(!memcmp(&l1, &l2, sizeof l1) && !memcmp(p1, p2, sizeof p1),
+		   "loss in two steps = softmax_xent_forward bit for bit (%s): %.9g", wt ? "class weights" : "no weights",
+		   (double)l2);
+	}
+	free(logits), free(w);
+}
+
 int main(int argc, char **argv)
 {
 	const char *top = getenv("top_srcdir");
@@ -293,5 +323,6 @@ int main(int argc, char **argv)
 	test_same_as_unfused(3, 300); /* past one 256-channel block */
 	test_finite_differences();
 	test_pytorch(path);
+	test_xent_two_steps();
 	return tap_done();
 }

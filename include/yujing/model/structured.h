@@ -53,6 +53,7 @@ typedef struct yj_mlp {
 	float *projv;   /* (B, P) */
 	float *logits;  /* (B, K) */
 	float *probs;   /* (B, K) */
+	double *lse;    /* (B) each row's logsumexp, for mlp_loss */
 	/* gradient twins (same offsets in dact) */
 	float *d_scratch; /* (B, max(H, in)) */
 } yj_mlp;
@@ -80,10 +81,11 @@ int mlp_relu_ld(const yj_mlp *m, int l);
 
 /* Forward pass of B rows: x[s] is source s's input (B, in_dim[s]).
  * train selects batch statistics (and updates the running ones).  Fills
- * m->logits, and m->probs in eval mode (in training mlp_loss fills them). */
+ * m->logits and m->probs. */
 void mlp_forward(yj_mlp *m, const float *const *x, int B, int train);
 
-/* Cross-entropy of the last forward pass (class weights w may be NULL). */
+/* Cross-entropy of the last forward pass (class weights w may be NULL;
+ * B as in that pass). */
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B);
 
 /* Backward pass of the last (training) forward pass, accumulating into

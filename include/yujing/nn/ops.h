@@ -136,6 +136,12 @@ void embedding_backward(float *dtable, const float *dout, const int32_t *ids, in
  * ignored the loss is 0 and the gradient nothing (PyTorch: NaN). */
 float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels,
 			   const float *w, int B, int K);
+/* The same in two steps: the softmax of each row with its logsumexp
+ * (lse, B doubles), then the loss from them, bit for bit
+ * softmax_xent_forward's (rows may go through the first step apart). */
+void softmax_forward_lse(float *probs, double *lse, const float *logits, int B, int K);
+float xent_from_lse(const double *lse, const float *logits, const int32_t *labels, const float *w, int B,
+		    int K);
 /* dlogits (B,K) += d(mean loss)/d(logits) */
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
 			   const float *w, int B, int K);
