@@ -1,4 +1,8 @@
 ## Tests: C unit tests print TAP; CLI tests are shell scripts printing TAP.
+## MALLOC_PERTURB_: glibc fills what malloc returns with 0x5a bytes (and
+## what free releases with 0xa5), so code that reads memory it never wrote
+## sees garbage, not the zeros of fresh pages, and fails (ASan fills with
+## its own byte; valgrind reports such reads itself).
 TEST_EXTENSIONS = .sh
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
@@ -11,7 +15,8 @@ AM_TESTS_ENVIRONMENT = \
 	SQLITE3='$(SQLITE3_CLI)'; export SQLITE3; \
 	LANGUAGE=; export LANGUAGE; LC_ALL=C.UTF-8; export LC_ALL; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; export ASAN_OPTIONS; \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS;
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS; \
+	MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
 
 EXTRA_DIST += tests/unit/tap.h tests/unit/tmpdir.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
@@ -40,6 +45,14 @@ tests_unit_test_sources_nomem_SOURCES = tests/unit/test-sources-nomem.c
 tests_unit_test_sources_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sources_nomem_LDFLAGS = -Wl,--wrap=store_quote_ident
 tests_unit_test_sources_nomem_LDADD = $(DATA_LIBS)
+
+## profile_table() when an allocation fails: malloc, calloc and realloc of
+## yujing's own code are wrapped (GNU ld --wrap) by ones that fail on demand.
+check_PROGRAMS += tests/unit/test-profile-nomem
+tests_unit_test_profile_nomem_SOURCES = tests/unit/test-profile-nomem.c
+tests_unit_test_profile_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_profile_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_profile_nomem_LDADD = $(DATA_LIBS)
 
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
