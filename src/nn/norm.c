@@ -307,7 +307,8 @@ bn_backward_body(float *din, float *dbias, float *dgamma, float *dbeta, const fl
 				if (relu)
 					memcpy(rv, r + j, sizeof rv);
 				memcpy(xv, xh + j, sizeof xv);
-				memcpy(dv, d + j, sizeof dv);
+				if (!relu) /* with relu din is written, not read */
+					memcpy(dv, d + j, sizeof dv);
 				for (int l = 0; l < BN_VEC; l++)
 					BN_BACK_DIN(gv[l], rv[l], xv[l], dv[l], j + l);
 				memcpy(d + j, dv, sizeof dv);
