@@ -102,6 +102,7 @@ NN_TESTS = \
 	tests/nn/test-safetensors \
 	tests/nn/test-bf16 \
 	tests/nn/test-pool \
+	tests/nn/test-corners \
 	tests/nn/test-bn-relu
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
@@ -120,6 +121,9 @@ tests_nn_test_bn_relu_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
+tests_nn_test_corners_SOURCES = tests/nn/test-corners.c
+tests_nn_test_corners_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_corners_LDADD = $(MODEL_LIBS) -lm
 tests_nn_test_safetensors_SOURCES = tests/nn/test-safetensors.c
 tests_nn_test_safetensors_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_safetensors_LDADD = $(NN_LIBS)
@@ -192,6 +196,10 @@ EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
 TESTS += tests/cli/adjust.sh
+TESTS += tests/cli/separable.sh
+EXTRA_DIST += tests/cli/separable.sh
+TESTS += tests/cli/explain-tie.sh
+EXTRA_DIST += tests/cli/explain-tie.sh
 EXTRA_DIST += tests/cli/adjust.sh tests/reference/gen_logit_adjust.py
 EXTRA_DIST += tests/cli/valid.sh
 
@@ -356,6 +364,10 @@ tests_unit_test_bounds_LDADD = $(DATA_LIBS)
 ## Calibration (src/train/calibrate.c): temperature scaling against a numpy
 ## reference (tests/reference/gen_calibrate.py -> tests/nn/golden/calibrate.txt),
 ## ECE and Brier on a hand-worked example.
+check_PROGRAMS += tests/unit/test-train-corners
+tests_unit_test_train_corners_SOURCES = tests/unit/test-train-corners.c
+tests_unit_test_train_corners_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_train_corners_LDADD = $(TRAIN_LIBS)
 check_PROGRAMS += tests/unit/test-calibrate
 tests_unit_test_calibrate_SOURCES = tests/unit/test-calibrate.c
 tests_unit_test_calibrate_CFLAGS = $(UNIT_CFLAGS)
@@ -395,6 +407,15 @@ tests_unit_run_faults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_run_faults_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/run-life.sh
 EXTRA_DIST += tests/cli/run-life.sh
+# cases_list() when an allocation fails: cases-nomem.sh drives cases-nomem,
+# linked with malloc, calloc, realloc and strdup wrapped (GNU ld --wrap).
+check_PROGRAMS += tests/unit/cases-nomem
+tests_unit_cases_nomem_SOURCES = tests/unit/cases-nomem.c
+tests_unit_cases_nomem_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_cases_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+tests_unit_cases_nomem_LDADD = $(TRAIN_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/cases-nomem.sh
+EXTRA_DIST += tests/cli/cases-nomem.sh
 
 # Issue 14: the trainer's and investigator's traps.
 TESTS += tests/cli/train-snapshot.sh tests/cli/model-of-record.sh tests/cli/new-cases.sh tests/cli/append.sh

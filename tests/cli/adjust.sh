@@ -106,6 +106,11 @@ cp old.yj raw.yj
 sql raw.yj "UPDATE runs SET metrics = json_set(metrics, '\$.calibration.temperature', 1) WHERE id = 1" >/dev/null
 expect_exit 0 yujing predict raw.yj --run 1 --source cases=cases.csv --json
 cp "$T/stdout" pred_raw.json
+# T = 1 with the adjustment kept: predict gives softmax(z - tau log prior)
+cp p.yj t1.yj
+sql t1.yj "UPDATE runs SET metrics = json_set(metrics, '\$.calibration.temperature', 1) WHERE id = 1" >/dev/null
+expect_exit 0 yujing predict t1.yj --run 1 --source cases=cases.csv --json
+cp "$T/stdout" pred_t1.json
 
 py_check 'log priors: the logs of the training part'"'"'s class shares; tau the best of the grid, recomputed from the raw logits' '
 import json, math
@@ -161,9 +166,14 @@ if c["tau"] != tau or c["tau_chosen_on"] != "validation":
 if not tau > 0:
     print("on this data validation should prefer a tau above 0: the check proves little", grid)
 if abs(e["validation"]["macro_f1"] - best) > 1e-9:
-    print("the validation figure is not the adjusted one", e["validation"]["macro_f1"], best)'
+    print("the validation figure is not the adjusted one", e["validation"]["macro_f1"], best)
+tst = [k for k in part if part[k] == "test"]
+adj = [[raw[k][j] - c["tau"] * want[j] for j in range(len(labels))] for k in tst]
+ft = macro_f1([labels.index(truth[k]) for k in tst], [a.index(max(a)) for a in adj])
+if abs(e["macro_f1"] - ft) > 1e-9 or abs(e["test"]["macro_f1"] - ft) > 1e-9:
+    print("the test figure is not the adjusted one", e["macro_f1"], ft)'
 
-py_check 'predict: softmax((z - tau log prior) / T); a run without the adjustment: softmax(z / T)' '
+py_check 'predict: softmax((z - tau log prior) / T), also at T = 1; a run without the adjustment: softmax(z / T)' '
 import json, math
 e = json.load(open("eval.json"))
 c = e["calibration"]
@@ -171,7 +181,7 @@ labels = e["labels"]
 T, tau, lp = c["temperature"], c["tau"], c["log_priors"]
 def rows(f):
     return {r["key"]: [r["probabilities"][l] for l in labels] for r in map(json.loads, open(f))}
-raw, adj, old = rows("pred_raw.json"), rows("pred.json"), rows("pred_old.json")
+raw, adj, old, t1 = rows("pred_raw.json"), rows("pred.json"), rows("pred_old.json"), rows("pred_t1.json")
 def softmax(a):
     m = max(a)
     s = sum(math.exp(x - m) for x in a)
@@ -181,7 +191,8 @@ for k, p0 in raw.items():
     z = [math.log(x) for x in p0]
     want = softmax([(z[j] - tau * lp[j]) / T for j in range(len(z))])
     wold = softmax([z[j] / T for j in range(len(z))])
-    if max(abs(a - b) for a, b in zip(adj[k], want)) > 2e-5 or max(abs(a - b) for a, b in zip(old[k], wold)) > 2e-5:
+    wt1 = softmax([z[j] - tau * lp[j] for j in range(len(z))])
+    if max(abs(a - b) for a, b in zip(adj[k], want)) > 2e-5 or max(abs(a - b) for a, b in zip(old[k], wold)) > 2e-5 or max(abs(a - b) for a, b in zip(t1[k], wt1)) > 2e-5:
         bad += 1
         if bad < 4:
             print(k, adj[k], want, old[k], wold)
@@ -189,6 +200,40 @@ if len(raw) != 900 or bad:
     print(len(raw), "cases,", bad, "differ")
 if sum(1 for k in raw if adj[k] != old[k]) < 800:
     print("the adjustment changed too few probabilities: the check proves little")'
+
+# the test part's calibration figures, recomputed from the raw logits:
+# before is softmax(z - tau log prior), after the same over T; 15 bins
+# (lo, hi] of the top probability
+py_check 'calibration on the test part: ECE and Brier before and after T, from the adjusted logits' '
+import json, math
+e = json.load(open("eval.json"))
+c = e["calibration"]
+labels = e["labels"]
+T, tau, lp = c["temperature"], c["tau"], c["log_priors"]
+truth = {l.split(",")[0]: labels.index(l.split(",")[3]) for l in open("cases.csv").read().split("\n")[1:] if l}
+tst = [l.strip().split("|")[0] for l in open("parts.txt") if l.strip().split("|")[1] == "test"]
+raw = {r["key"]: [math.log(r["probabilities"][l]) for l in labels] for r in map(json.loads, open("pred_raw.json"))}
+def figures(t):
+    ece, brier, bins = 0, 0, [[0, 0, 0] for _ in range(15)]
+    for k in tst:
+        a = [(raw[k][j] - tau * lp[j]) / t for j in range(len(labels))]
+        m = max(a)
+        s = sum(math.exp(x - m) for x in a)
+        p = [math.exp(x - m) / s for x in a]
+        top = p.index(max(p))
+        b = min(14, max(0, math.ceil(p[top] * 15) - 1))
+        bins[b][0] += 1
+        bins[b][1] += p[top]
+        bins[b][2] += top == truth[k]
+        brier += sum((p[j] - (j == truth[k])) ** 2 for j in range(len(p)))
+    ece = sum(abs(b[2] - b[1]) for b in bins) / len(tst)
+    return ece, brier / len(tst)
+for t, when in ((1, "before"), (T, "after")):
+    ece, brier = figures(t)
+    if abs(c["ece_" + when] - ece) > 1e-4 or abs(c["brier_" + when] - brier) > 1e-4:
+        print(when, "ece", c["ece_" + when], "want", ece, "brier", c["brier_" + when], "want", brier)
+if abs(T - 1) < 0.05:
+    print("T", T, "is too close to 1 for the check to tell before from after")'
 
 # --------------------------------------------------------- --adjust
 # shellcheck disable=SC2086

@@ -91,4 +91,21 @@ else
 	not_ok "the run stores its n-gram layout"
 	diag_file "$T/py.out" python3
 fi
+
+# a layout whose vocabulary holds a bucket twice (the look-up needs them
+# sorted and distinct) is refused when the features are rebuilt
+if [ -n "$PY" ] && "$PY" -c 'import sqlite3' >/dev/null 2>&1; then
+	cp p.yj dup.yj
+	"$PY" -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+f = json.loads(db.execute("SELECT features FROM runs WHERE id = 1").fetchone()[0])
+l = [x for x in f if x.get("branch") == "ngram:fact"][0]
+l["vocab"][1] = l["vocab"][0]
+db.execute("UPDATE runs SET features = ? WHERE id = 1", (json.dumps(f),))
+db.commit()' dup.yj
+	expect_exit 0 yujing predict p.yj --run 1 --unlabeled
+	expect_exit 1 yujing predict dup.yj --run 1 --unlabeled
+	expect_stderr_contains 'n-gram vocabulary entry 1 is invalid'
+fi
 done_testing

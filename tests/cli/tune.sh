@@ -75,10 +75,52 @@ expect_exit 2 yujing tune p.yj --trials 1
 expect_stderr_contains 'has no validation part'
 expect_eq "$(q 'SELECT count(*) FROM tunes')" 0 'a refused tune leaves no tunes row'
 expect_exit 0 yujing split p.yj --seed 1
+cp p.yj median.yj
 expect_exit 2 yujing tune p.yj --minutes 0
 expect_exit 2 yujing tune p.yj --trials 0
 expect_exit 1 yujing tune p.yj --cancel 7
 expect_stderr_contains 'tune 7 is not running'
+
+# The median rule recomputed from the stored epochs of each trial of tune
+# $2 in project $1 (report $3), the trials it stops $4, named $5.
+median_check()
+{
+	for r in $("$SQLITE3" -batch -noheader "$1" "SELECT id FROM runs WHERE tune_id = $2 ORDER BY id"); do
+		"$SQLITE3" -batch -noheader "$1" "SELECT macro_f1 FROM run_epochs WHERE run_id = $r ORDER BY epoch" | tr '\n' ' ' >"curve$r"
+		echo >>"curve$r"
+	done
+	py_check "median rule ($5): exactly the trials below the median of the earlier ones at a rung stopped" '
+import json, sys
+rep = json.load(open(sys.argv[1]))
+trials = sorted(rep["trials"], key=lambda t: t["trial"])
+curve = {t["run"]: [float(x) for x in open("curve%d" % t["run"]).read().split()] for t in trials}
+def best_at(c, e):
+    return max(c[:e])
+stops = []
+for i, t in enumerate(trials):
+    c = curve[t["run"]]
+    want = None
+    for e in range(1, len(c) + 1):
+        if e < 2 or e & (e - 1):
+            continue
+        earlier = sorted(best_at(curve[u["run"]], e) for u in trials[:i])
+        if len(earlier) < 3:
+            continue
+        k = len(earlier)
+        med = earlier[k // 2] if k % 2 else (earlier[k // 2 - 1] + earlier[k // 2]) / 2
+        if best_at(c, e) < med:
+            want = e
+            break
+    got = t.get("stopped")
+    if want is not None and want < t["epochs"]:
+        if got != "median" or len(c) != want or t.get("stopped_at_epoch") != want:
+            print("trial", t["trial"], "should stop at epoch", want, "got", got, len(c))
+        stops.append(t["trial"])
+    elif got is not None:
+        print("trial", t["trial"], "stopped", got, "at", len(c), "without cause")
+if stops != json.loads(sys.argv[2]):
+    print("median stops", stops, "want", sys.argv[2])' "$3" "$4"
+}
 
 # ------------------------------------------------------------- a search
 
@@ -151,42 +193,7 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     if r.get("tune") != 1:
         print(r["id"], r.get("tune"))' runs.json
 
-	# the median rule, recomputed from the stored epochs of each trial
-	for r in $(q 'SELECT id FROM runs WHERE tune_id = 1 ORDER BY id'); do
-		q "SELECT macro_f1 FROM run_epochs WHERE run_id = $r ORDER BY epoch" | tr '\n' ' ' >"curve$r"
-		echo >>"curve$r"
-	done
-	py_check 'median rule: exactly the trials below the median of the earlier ones at a rung stopped' '
-import json, sys
-rep = json.load(open(sys.argv[1]))
-trials = sorted(rep["trials"], key=lambda t: t["trial"])
-curve = {t["run"]: [float(x) for x in open("curve%d" % t["run"]).read().split()] for t in trials}
-def best_at(c, e):
-    return max(c[:e])
-stops = []
-for i, t in enumerate(trials):
-    c = curve[t["run"]]
-    want = None
-    for e in range(1, len(c) + 1):
-        if e < 2 or e & (e - 1):
-            continue
-        earlier = sorted(best_at(curve[u["run"]], e) for u in trials[:i])
-        if len(earlier) < 3:
-            continue
-        k = len(earlier)
-        med = earlier[k // 2] if k % 2 else (earlier[k // 2 - 1] + earlier[k // 2]) / 2
-        if best_at(c, e) < med:
-            want = e
-            break
-    got = t.get("stopped")
-    if want is not None and want < t["epochs"]:
-        if got != "median" or len(c) != want or t.get("stopped_at_epoch") != want:
-            print("trial", t["trial"], "should stop at epoch", want, "got", got, len(c))
-        stops.append(t["trial"])
-    elif got is not None:
-        print("trial", t["trial"], "stopped", got, "at", len(c), "without cause")
-if stops != [4, 5]:
-    print("median stops", stops, "want [4, 5] (seed 3)")' report1.json
+	median_check p.yj 1 report1.json '[4, 5]' 'seed 3'
 
 	py_check 'the report: trials ranked by their own validation macro-F1, test figures of the winner only' '
 import json, sys
@@ -383,6 +390,19 @@ if e["best_epoch"] != 1 or e["selected_on"] != "validation":
     print("eval", e["best_epoch"], e["selected_on"])
 if abs(t[0]["validation"]["macro_f1"] - e["validation"]["macro_f1"]) > 1e-9 or f["best_run"] != e["run"]:
     print(t[0]["validation"], e["validation"]["macro_f1"], f["best_run"])' report5.json eval5.json final5.json
+fi
+
+# ------------------------------------------------ the median rule, again
+# seed 2 reaches the rule's corners (found by recomputing the stops of
+# seeds 1-25 under the rule and under each corner changed): at epoch 4,
+# trial 5 has four earlier trials (their median is the mean of the middle
+# two: the upper one would stop it), and trial 6 equals the median of the
+# five before it (equal is not below: it goes on); trial 6 is below it at
+# epoch 5, which is not a rung.  Only trial 7 stops, at epoch 2.
+expect_exit 0 yujing tune median.yj --trials 8 --minutes 5 --seed 2 --threads 1 --json
+"$SQLITE3" -batch -noheader median.yj 'SELECT report FROM tunes WHERE id = 1' >report-median.json
+if [ -n "$PY" ]; then
+	median_check median.yj 1 report-median.json '[7]' 'seed 2'
 fi
 
 done_testing

@@ -367,6 +367,11 @@ static void test_malformed(void)
 	expect_bad("header length above 100 MB", b, len, "limit", NULL, 0);
 	free(b);
 
+	/* exactly the limit is allowed: it is the bytes after it that are missing */
+	b = craft(ok_hdr, 100ull * 1000 * 1000, NULL, 0, &len);
+	expect_bad("header length exactly 100 MB, file short", b, len, "larger than", NULL, 0);
+	free(b);
+
 	b = craft(ok_hdr, UINT64_MAX, NULL, 0, &len); /* 2^64 - 1 */
 	expect_bad("header length 2^64-1", b, len, "limit", NULL, 0);
 	free(b);
@@ -424,6 +429,12 @@ static void test_malformed(void)
 		   "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
 		   "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
 		   16, "overlaps", "b", DATA + 4);
+	/* b lies inside a and ends first: ordered by where they begin, it is b
+	 * (the later one) that is named, at its own first byte */
+	bad_header("a range inside another",
+		   "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+		   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+		   16, "overlaps tensor 'a'", "b", DATA + 4);
 	bad_header("identical ranges",
 		   "{\"a\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]},"
 		   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
