@@ -25,8 +25,11 @@ standard deviations) is compared with the one a yujing run stored, and a
 difference is an error: both models then see the same inputs.
 
 Fits LogisticRegression(max_iter=1000) (lbfgs, multinomial, C=1) on the
-training cases and prints test accuracy and macro-F1 (sklearn.metrics,
-zero_division=0: the classes in the true or predicted labels, as yujing).
+training cases and prints accuracy and macro-F1 on the test cases only
+(sklearn.metrics, zero_division=0: the classes in the true or predicted
+labels, as yujing).
+The validation part (yujing's selection part) is neither fitted nor
+scored: C is fixed, so nothing is chosen on it.
 
   /usr/bin/python3 bench/sklearn_baseline.py PROJECT --exclude a,b [--top-k 10]
       [--check-run N] [--json]
@@ -253,8 +256,12 @@ def main():
         fail("no source has a structured field")
     X = np.column_stack(mats)
     checked = check_layout(db, a.check_run, layouts) if a.check_run else None
+    # fitted on the train part (yujing's runs learn from it too), scored on
+    # the test part only: the validation part (yujing's selection part) is
+    # neither, since C is fixed here and nothing is chosen on it
     train = (cases.part == "train").to_numpy()
-    test = ~train
+    test = (cases.part == "test").to_numpy()
+    valid = (cases.part == "valid").to_numpy()
     t1 = time.perf_counter()
     clf = LogisticRegression(max_iter=a.max_iter, C=a.C,
                              class_weight=None if a.class_weight == "none" else "balanced")
@@ -269,14 +276,16 @@ def main():
     loss = log_loss(y[test], proba, labels=np.arange(len(classes)))
     out = {"model": "sklearn LogisticRegression", "max_iter": a.max_iter, "C": a.C,
            "class_weight": a.class_weight, "n_iter": int(np.max(clf.n_iter_)),
-           "train": int(train.sum()), "test": int(test.sum()), "classes": len(classes),
+           "train": int(train.sum()), "valid": int(valid.sum()), "test": int(test.sum()),
+           "classes": len(classes),
            "features": int(X.shape[1]), "accuracy": acc, "macro_f1": f1, "test_loss": loss,
            "features_seconds": t1 - t0, "fit_seconds": t2 - t1,
            "features_match_run": a.check_run if checked is not None else None}
     if a.json:
         print(json.dumps(out))
     else:
-        print(f"LogisticRegression: {out['features']} features, {out['train']} train / {out['test']} test cases,"
+        print(f"LogisticRegression: {out['features']} features, {out['train']} train / {out['test']} test cases"
+              f" ({out['valid']} validation cases unused),"
               f" {out['classes']} classes")
         if checked is not None:
             print(f"  the same {checked} features as yujing run {a.check_run} (layout and statistics checked)")

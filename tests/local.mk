@@ -399,6 +399,10 @@ tests_unit_test_features_other_LDADD = $(DATA_LIBS) -lm
 TESTS += tests/cli/ngram-learn.sh
 EXTRA_DIST += tests/cli/ngram-learn.sh tests/reference/ngram_linear.py
 
+## The decay the lazy n-gram rows miss survives a stop inside an epoch.
+TESTS += tests/cli/ngram-decay.sh
+EXTRA_DIST += tests/cli/ngram-decay.sh
+
 # The run lifecycle's defects (issue 15: 4, 7, 8, 9): run-life.sh drives
 # run-faults, a training run that kills itself or meets a full disk.
 check_PROGRAMS += tests/unit/run-faults
@@ -433,3 +437,14 @@ tests_unit_test_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_compare_LDADD = $(TRAIN_LIBS)
 TESTS += tests/cli/compare.sh
 EXTRA_DIST += tests/cli/compare.sh
+
+## Issue 18 (mutation): the shared command-line plumbing (src/cli/cli.c) and
+## yujing tokenize, every output written out by hand.
+TESTS += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
+EXTRA_DIST += tests/cli/cli-front.sh tests/cli/cli-opts.sh tests/tui/drill-edges.sh
+## The workbench's drawing primitives and table widget on a curses screen
+## read back cell by cell (src/tui/draw.c, src/tui/table.c).
+check_PROGRAMS += tests/unit/test-tui-draw
+tests_unit_test_tui_draw_SOURCES = tests/unit/test-tui-draw.c
+tests_unit_test_tui_draw_CFLAGS = $(UNIT_CFLAGS) $(NCURSESW_CFLAGS) -I$(top_srcdir)/src/tui
+tests_unit_test_tui_draw_LDADD = $(TUI_LIBS) $(TEXT_LIBS)

@@ -377,7 +377,9 @@ int ngram_declare(yj_ngram *g, int index, size_t rows, int dim, int nclasses, yj
 	}
 	g->mark = calloc(rows ? rows : 1, 1);
 	g->touched = malloc((rows ? rows : 1) * sizeof *g->touched);
-	if (!g->mark || !g->touched) {
+	if (g->nclasses)
+		g->decayed = calloc(rows ? rows : 1, sizeof *g->decayed);
+	if (!g->mark || !g->touched || (g->nclasses && !g->decayed)) {
 		ngram_free(g);
 		return -1;
 	}
@@ -388,8 +390,10 @@ void ngram_free(yj_ngram *g)
 {
 	free(g->mark);
 	free(g->touched);
+	free(g->decayed);
 	g->mark = NULL;
 	g->touched = NULL;
+	g->decayed = NULL;
 	g->ntouched = 0;
 }
 
@@ -524,10 +528,59 @@ float ngram_lr_scale(const yj_ngram_data *d, const size_t *idx, size_t n)
 	return n && s > 0 ? (float)sqrt(s / (double)n) : 1.0f;
 }
 
+/* Row r of U brought up to date: times exp(decay_log - decayed[r]). */
+static void decay_row(yj_ngram *g, size_t r)
+{
+	double gap = g->decay_log - g->decayed[r];
+	if (gap == 0.0)
+		return;
+	size_t K = (size_t)g->nclasses;
+	float *row = params_data(g->P, g->u) + r * K;
+	const float f = (float)exp(gap);
+	for (size_t c = 0; c < K; c++)
+		row[c] *= f;
+	g->decayed[r] = g->decay_log;
+}
+
+void ngram_decay_catch_up(yj_ngram *g, const yj_ngram_data *d, const size_t *idx, int B)
+{
+	if (!g->decayed || g->decay_log == 0.0)
+		return;
+	for (int b = 0; b < B; b++)
+		for (size_t j = d->off[idx[b]]; j < d->off[idx[b] + 1]; j++)
+			decay_row(g, (size_t)d->ids[j]);
+}
+
+void ngram_decay_flush(yj_ngram *g)
+{
+	if (!g->decayed || g->decay_log == 0.0)
+		return;
+	for (size_t r = 0; r < g->rows; r++)
+		decay_row(g, r);
+	memset(g->decayed, 0, g->rows * sizeof *g->decayed);
+	g->decay_log = 0.0;
+}
+
+int ngram_decay_pending(const yj_ngram *g)
+{
+	return g->decayed && g->decay_log != 0.0;
+}
+
 void ngram_step(yj_ngram *g, const yj_adamw *opt, float lr)
 {
 	lr *= g->lr_scale;
 	ngram_adamw_rows(opt, g->P, g->w, g->touched, g->ntouched, (size_t)g->dim, lr);
-	if (g->nclasses)
-		ngram_adamw_rows(opt, g->P, g->u, g->touched, g->ntouched, (size_t)g->nclasses, lr);
+	if (!g->nclasses)
+		return;
+	/* the factor of adamw_step and ngram_adamw_rows, as they round it */
+	const float decay = (float)(1.0 - (double)lr * opt->weight_decay);
+	const int lazy = g->decayed && g->P->v[g->u].decay && opt->weight_decay != 0.0f && decay > 0.0f;
+	for (size_t k = 0; lazy && k < g->ntouched; k++)
+		decay_row(g, g->touched[k]);
+	ngram_adamw_rows(opt, g->P, g->u, g->touched, g->ntouched, (size_t)g->nclasses, lr);
+	if (!lazy)
+		return;
+	g->decay_log += log((double)decay);
+	for (size_t k = 0; k < g->ntouched; k++)
+		g->decayed[g->touched[k]] = g->decay_log;
 }

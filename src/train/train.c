@@ -199,14 +199,70 @@ static double evaluate(trainer *t, int32_t *pred, int32_t *truth)
 /* The checkpoint: values and AdamW moments, and where the loop stands
  * (loss_sum/loss_n: the training losses of a partly done epoch, so a
  * resumed epoch reports the mean over all its steps). */
+/* The decay the n-gram rows still miss (ngram.h), in a checkpoint taken
+ * inside an epoch (at an epoch's end nothing is pending):
+ * "ngram_decay": [{"log": decay_log, "at": [decayed[r] for every row]}]
+ * per branch, so a resumed run brings each row up to date when the run
+ * left alone would.  0 when nothing is pending, -1 out of memory. */
+static int decay_state(const trainer *t, json_t *state)
+{
+	int pending = 0;
+	for (int i = 0; i < t->ng.n; i++)
+		pending |= ngram_decay_pending(&t->m.ng[i]);
+	if (!pending)
+		return 0;
+	json_t *all = json_array();
+	if (!all || json_object_set_new(state, "ngram_decay", all))
+		return -1;
+	for (int i = 0; i < t->ng.n; i++) {
+		const yj_ngram *g = &t->m.ng[i];
+		json_t *at = json_array();
+		if (!at || json_array_append_new(all, json_pack("{s:f, s:o}", "log", g->decay_log, "at", at)))
+			return -1;
+		for (size_t r = 0; g->decayed && r < g->rows; r++)
+			if (json_array_append_new(at, json_real(g->decayed[r])))
+				return -1;
+	}
+	return 0;
+}
+
+/* decay_state read back; what does not fit the model is refused. */
+static yj_status decay_restore(trainer *t, json_t *state, yj_error *err)
+{
+	json_t *all = json_object_get(state, "ngram_decay");
+	if (!all)
+		return YJ_OK;
+	int good = json_is_array(all) && json_array_size(all) == (size_t)t->ng.n;
+	for (int i = 0; good && i < t->ng.n; i++) {
+		yj_ngram *g = &t->m.ng[i];
+		json_t *e = json_array_get(all, (size_t)i), *lg = json_object_get(e, "log"), *at = json_object_get(e, "at");
+		size_t rows = g->decayed ? g->rows : 0;
+		good = json_is_real(lg) && json_real_value(lg) <= 0 && isfinite(json_real_value(lg)) &&
+		       json_is_array(at) && json_array_size(at) == rows && (rows || json_real_value(lg) == 0);
+		for (size_t r = 0; good && r < rows; r++) {
+			json_t *v = json_array_get(at, r);
+			good = json_is_number(v) && isfinite(json_number_value(v)) && json_number_value(v) <= 0;
+			if (good)
+				g->decayed[r] = json_number_value(v);
+		}
+		if (good)
+			g->decay_log = json_real_value(lg);
+	}
+	if (good)
+		return YJ_OK;
+	error_set(err, YJ_EDATA, _("run %lld's checkpoint: '%s' does not fit the model"), t->r.id, "ngram_decay");
+	error_hint(err, _("the checkpoint was changed: train a new run"));
+	return YJ_EDATA;
+}
+
 static yj_status save_checkpoint(trainer *t, const train_pos *at, yj_error *err)
 {
 	json_t *state = json_pack("{s:i, s:i, s:I, s:I, s:f, s:i, s:f, s:I}", "epoch", at->epoch, "step_in_epoch",
 				  at->step_in_epoch, "global_step", (json_int_t)at->gstep, "adam_t",
 				  (json_int_t)t->opt.t, "best_f1", at->best_f1, "best_epoch", at->best_epoch,
 				  "loss_sum", at->loss_sum, "loss_n", (json_int_t)at->loss_n);
-	yj_status st = state ? run_save_checkpoint(&t->r, &t->m.ps, state, err)
-			     : error_set(err, YJ_ENOMEM, _("out of memory"));
+	yj_status st = state && !decay_state(t, state) ? run_save_checkpoint(&t->r, &t->m.ps, state, err)
+						       : error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_decref(state);
 	return st;
 }
@@ -228,8 +284,9 @@ static yj_status load_checkpoint(trainer *t, train_pos *at, yj_error *err)
 	at->best_epoch = (int)json_integer_value(json_object_get(state, "best_epoch"));
 	at->loss_sum = json_number_value(json_object_get(state, "loss_sum"));
 	at->loss_n = (long)json_integer_value(json_object_get(state, "loss_n"));
+	st = decay_restore(t, state, err);
 	json_decref(state);
-	return YJ_OK;
+	return st;
 }
 
 
@@ -880,6 +937,9 @@ static yj_status train_step(trainer *t, int B, long long gstep, float *loss, flo
 	}
 	if (st)
 		return st;
+	/* the rows this batch reads, with the weight decay they missed */
+	for (int i = 0; i < t->ng.n; i++)
+		ngram_decay_catch_up(&t->m.ng[i], &t->ng.nd[i], t->bidx, B);
 	mm_forward(&t->m, (const float *const *)t->xb, t->ng.nd, t->bidx, B, 1);
 	*loss = mm_loss(&t->m, t->yb, o->balanced ? t->cw : NULL, B);
 	/* n-gram tables: zeroed, clipped and stepped by the rows touched */
@@ -1027,6 +1087,9 @@ static yj_status finish_epoch(trainer *t, train_pos *at, double t0, yj_error *er
 		st = textenc_encode_all(t->p, &t->bt.enc, &t->bt.tk[i], o->batch, NULL, NULL, t->bt.cls[i], NULL, err);
 	if (st)
 		return st;
+	/* every n-gram row up to date: evaluated, saved, checkpointed */
+	for (int i = 0; i < t->ng.n; i++)
+		ngram_decay_flush(&t->m.ng[i]);
 	double sel_loss = evaluate(t, t->pred, t->truth);
 	yj_metrics mt;
 	if (metrics_compute(&mt, t->truth, t->pred, t->nsel, (int)t->cases.nclasses))

@@ -34,7 +34,11 @@
  * branch set is drawn from what trial 1 (the defaults) used: all of them
  * (half the draws), or one family alone (structured, ngram, text).  A
  * setting train does not have (settings_find) is left out, so the space
- * follows the table. */
+ * follows the table.  The logit adjustment is not a dimension: every
+ * trial keeps --adjust auto, which picks tau on the same validation
+ * macro-F1 the trials are ranked by (its grid 0, 0.25, ..., 2), so a
+ * trial with a fixed tau of that grid could never rank above the same
+ * trial with auto (the adjustment comes after training). */
 typedef struct dim {
 	const char *name;
 	const char *const *values;
@@ -78,12 +82,19 @@ static const dim space[] = {
 /* Trial 1 (the defaults) stops, keeping its best epoch so far, after
  * this share of the budget: the search needs room for other trials. */
 #define TRIAL1_SHARE (1.0 / 3.0)
-/* The median stopping rule: at a rung (epochs 2, 4, 8, 16, ...), a trial
- * whose best validation macro-F1 so far is below the median of the best
- * so far of the earlier trials at that epoch (a trial that ended sooner:
- * its best) stops there, keeping its best epoch; only with at least
- * MEDIAN_MIN earlier trials to compare with. */
+/* The median stopping rule: at a rung, a trial whose best validation
+ * macro-F1 so far is below the median of the best so far of the earlier
+ * trials at the same point stops there, keeping its best epoch; only with
+ * at least MEDIAN_MIN earlier trials to compare with.  Trials differ in
+ * their schedules (epochs 10..40, the learning rate falling linearly to 0
+ * over them), so the point is a share of the trial's own schedule, not an
+ * epoch number: the rungs are the ends of epochs floor(f E), f in
+ * rung_shares, of a trial of E epochs (those from epoch 2 on), and an
+ * earlier trial of E' epochs is taken over its first floor(f E') epochs
+ * (at least one; a trial that ended sooner: its best). */
 #define MEDIAN_MIN 3
+static const double rung_shares[] = {0.125, 0.25, 0.5};
+#define NRUNGS (sizeof rung_shares / sizeof rung_shares[0])
 /* The robust winner: the defaults (trial 1) stay the model unless a trial
  * beats their validation macro-F1 by more than this (a validation part of
  * a few thousand cases cannot separate smaller differences: issue 13). */
@@ -108,6 +119,7 @@ typedef struct tuner {
 	int trial;
 	double trial_t0, first_tick, last_poll;
 	int epochs_seen;
+	int epochs;      /* its schedule's epochs (trial 1's resolved "auto": def_epochs) */
 	int requested;   /* the tune was cancelled (Ctrl-C or tunes_request_cancel) */
 	int over_budget; /* the trial ran past the hard limit */
 	int failures;    /* trials failed in a row */
@@ -166,10 +178,14 @@ static double est_epoch(const tuner *t, int batch, int hidden)
 	return epoch < 0 ? -1 : epoch * cost_scale(batch, hidden);
 }
 
-/* The hard limit: the budget plus a tenth of it, at least a minute. */
+double tune_hard_limit(double budget)
+{
+	return budget + fmax(60.0, 0.1 * budget);
+}
+
 static double hard_limit(const tuner *t)
 {
-	return t->budget + fmax(60.0, 0.1 * t->budget);
+	return tune_hard_limit(t->budget);
 }
 
 /* Between steps: the caller's cancel flag, the group's status (another
@@ -231,11 +247,23 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The share of the schedule whose rung epoch e (1-based) of a trial of
+ * epochs epochs is, or 0 when e is not a rung. */
+static double rung_share(int e, int epochs)
+{
+	for (size_t i = 0; e >= 2 && i < NRUNGS; i++)
+		if (e == (int)floor(rung_shares[i] * epochs))
+			return rung_shares[i];
+	return 0;
+}
+
 /* The median stopping rule (MEDIAN_MIN): whether best, the trial's best so
- * far at epoch e (1-based), is below the median of the earlier trials'. */
+ * far at epoch e (1-based) of its t->epochs, is below the median of the
+ * earlier trials' at the same share of their schedules. */
 static int below_median(const tuner *t, int e, double best)
 {
-	if (e < 2 || (e & (e - 1)))
+	double f = rung_share(e, t->epochs);
+	if (f == 0)
 		return 0; /* not a rung */
 	size_t n = json_array_size(t->trials), k = 0;
 	double *v = malloc((n ? n : 1) * sizeof *v);
@@ -244,7 +272,10 @@ static int below_median(const tuner *t, int e, double best)
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		double b = best_at(json_object_get(json_array_get(t->trials, i), "curve"), (size_t)e);
+		const json_t *tr = json_array_get(t->trials, i);
+		json_int_t ep = json_integer_value(json_object_get(tr, "epochs"));
+		size_t upto = (size_t)floor(f * (double)ep);
+		double b = best_at(json_object_get(tr, "curve"), upto > 1 ? upto : 1);
 		if (!isnan(b))
 			v[k++] = b;
 	}
@@ -432,9 +463,14 @@ static json_t *brief(const json_t *m)
 /* The report object (tune.h), test: the winner's test metrics or NULL. */
 /* The winner by the robust rule (DEFAULTS_MARGIN): the highest validation
  * macro-F1, unless trial 1 (the defaults) is within the margin of it. */
+int tune_keeps_defaults(double def_f1, double top_f1)
+{
+	return top_f1 <= def_f1 + DEFAULTS_MARGIN;
+}
+
 static void choose_winner(tuner *t)
 {
-	int keep = t->def_run && (!t->top_run || t->top_f1 <= t->def_f1 + DEFAULTS_MARGIN);
+	int keep = t->def_run && (!t->top_run || tune_keeps_defaults(t->def_f1, t->top_f1));
 	t->best_run = keep ? t->def_run : t->top_run;
 	t->best_f1 = keep ? t->def_f1 : t->top_f1;
 	json_decref(t->best_valid);
@@ -482,6 +518,10 @@ static json_t *report(const tuner *t, json_t *test)
 			      "median", "median_min", MEDIAN_MIN);
 	if (!r || !v)
 		return json_decref(r), NULL;
+	json_t *shares = json_array();
+	for (size_t i = 0; shares && i < NRUNGS; i++)
+		json_array_append_new(shares, json_real(rung_shares[i]));
+	json_object_set_new(r, "median_shares", shares ? shares : json_null());
 	json_object_set_new(r, "best_run", t->best_run ? json_integer(t->best_run) : json_null());
 	json_object_set_new(r, "validation", t->best_valid ? brief(t->best_valid) : json_null());
 	json_object_set_new(r, "defaults_run", t->def_run ? json_integer(t->def_run) : json_null());
@@ -554,6 +594,7 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	t->cancel = 0;
 	t->over_budget = 0;
 	t->epochs_seen = 0;
+	t->epochs = o->epochs > 0 ? o->epochs : t->def_epochs;
 	t->first_tick = -1;
 	t->last_poll = 0;
 	t->stopped = STOP_NONE;

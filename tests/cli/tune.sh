@@ -15,10 +15,12 @@
 #               the defaults win, which a plain argmax would not give
 #   median      every trial the report says stopped by the median rule,
 #               and no other, is one whose best validation macro-F1 so far
-#               at a rung (epoch 2, 4, 8, ...) was below the median of the
-#               earlier trials' best so far at that epoch (at least three
-#               of them), recomputed from the runs' stored epochs
-#               (run_epochs); with seed 3 two trials stop so
+#               at a rung (the end of epoch floor(f E) >= 2 of its E
+#               epochs, f = 1/8, 1/4, 1/2) was below the median of the
+#               earlier trials' best so far at the same share of their own
+#               schedules (at least three of them), recomputed from the
+#               runs' stored epochs (run_epochs); with seed 3 two trials
+#               stop so
 #   deadline    a budget of 6 ms: trial 1's deadline (a third of it) has
 #               passed when its first epoch ends, so it stops there, done,
 #               its best epoch (1) kept and reported as "deadline"; no
@@ -95,15 +97,19 @@ rep = json.load(open(sys.argv[1]))
 trials = sorted(rep["trials"], key=lambda t: t["trial"])
 curve = {t["run"]: [float(x) for x in open("curve%d" % t["run"]).read().split()] for t in trials}
 def best_at(c, e):
-    return max(c[:e])
+    return max(c[:max(e, 1)])
+if rep.get("median_shares") != [0.125, 0.25, 0.5]:
+    print("median_shares", rep.get("median_shares"))
 stops = []
 for i, t in enumerate(trials):
     c = curve[t["run"]]
     want = None
     for e in range(1, len(c) + 1):
-        if e < 2 or e & (e - 1):
+        # a rung: epoch floor(f E) of its E epochs, from 2 on
+        f = [f for f in (1 / 8, 1 / 4, 1 / 2) if e >= 2 and e == int(f * t["epochs"])]
+        if not f:
             continue
-        earlier = sorted(best_at(curve[u["run"]], e) for u in trials[:i])
+        earlier = sorted(best_at(curve[u["run"]], int(f[0] * u["epochs"])) for u in trials[:i])
         if len(earlier) < 3:
             continue
         k = len(earlier)
@@ -193,7 +199,7 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     if r.get("tune") != 1:
         print(r["id"], r.get("tune"))' runs.json
 
-	median_check p.yj 1 report1.json '[4, 5]' 'seed 3'
+	median_check p.yj 1 report1.json '[4, 8]' 'seed 3'
 
 	py_check 'the report: trials ranked by their own validation macro-F1, test figures of the winner only' '
 import json, sys
@@ -393,12 +399,11 @@ if abs(t[0]["validation"]["macro_f1"] - e["validation"]["macro_f1"]) > 1e-9 or f
 fi
 
 # ------------------------------------------------ the median rule, again
-# seed 2 reaches the rule's corners (found by recomputing the stops of
-# seeds 1-25 under the rule and under each corner changed): at epoch 4,
-# trial 5 has four earlier trials (their median is the mean of the middle
-# two: the upper one would stop it), and trial 6 equals the median of the
-# five before it (equal is not below: it goes on); trial 6 is below it at
-# epoch 5, which is not a rung.  Only trial 7 stops, at epoch 2.
+# seed 2 was found to reach the corners of the former rule (rungs at
+# epochs 2, 4, 8: an even count of earlier trials, whose median is the mean
+# of the middle two, and a trial exactly equal to the median, which goes
+# on).  Under the share rule (1/8, 1/4, 1/2 of each trial's own schedule)
+# the same recomputation from the stored curves finds only trial 7 stopping.
 expect_exit 0 yujing tune median.yj --trials 8 --minutes 5 --seed 2 --threads 1 --json
 "$SQLITE3" -batch -noheader median.yj 'SELECT report FROM tunes WHERE id = 1' >report-median.json
 if [ -n "$PY" ]; then

@@ -257,6 +257,84 @@ static void test_lazy_adamw(void)
 	params_free(&lz);
 }
 
+/* The decay lazy rows miss (ngram_step, ngram_decay_catch_up,
+ * ngram_decay_flush) against dense AdamW on a (4, 2) direct table U,
+ * lr 0.5 and weight decay 0.5: each step's factor is d = 1 - 0.25 = 0.75,
+ * exact in float, and the values 1, -2, 0.5, ... times powers of 3/4 are
+ * exact too, so the expected numbers are written by hand:
+ *   steps 1, 2  gradients on row 0 only (rows 1-3 absent: dense AdamW
+ *               multiplies them by 0.75 a step, nothing else, since their
+ *               gradients and moments are zero);
+ *   step 3      gradients on rows 0 and 1: row 1 first catches up
+ *               0.75^2 = 0.5625, then takes step 3's update, so it equals
+ *               the dense row bit for bit;
+ *   then        a batch of one text holding row 2 catches up 0.75^3 =
+ *               27/64 = 0.421875: (-1.5, 2) -> (-0.6328125, 0.84375)
+ *               (row 3 waits), and a flush brings row 3 there as well,
+ *               (3, -0.25) -> (1.265625, -0.10546875), and zeroes the sums. */
+static void test_lazy_decay(void)
+{
+	yj_params lz, dn;
+	yj_ngram g;
+	params_init(&lz);
+	params_init(&dn);
+	int64_t shape[2] = {4, 2};
+	long idn = params_add(&dn, "u", 2, shape, 1, 1);
+	if (!ok(!ngram_declare(&g, 0, 4, 1, 2, &lz) && !params_alloc(&lz) && idn == 0 && !params_alloc(&dn),
+		"a table of 4 rows, 2 classes, and its dense twin"))
+		return;
+	static const float u0[8] = {1, -2, 0.5f, 4, -1.5f, 2, 3, -0.25f};
+	float *U = params_data(&lz, g.u);
+	memcpy(U, u0, sizeof u0);
+	memcpy(dn.data, u0, sizeof u0);
+	yj_adamw ol, od;
+	adamw_init(&ol);
+	adamw_init(&od);
+	ol.weight_decay = od.weight_decay = 0.5f;
+	const float lr = 0.5f;
+	static const float gr[3][8] = {{0.3f, -0.1f, 0, 0, 0, 0, 0, 0},
+				       {-0.2f, 0.4f, 0, 0, 0, 0, 0, 0},
+				       {0.1f, 0.1f, 0.6f, -0.7f, 0, 0, 0, 0}};
+	size_t rows3[2] = {0, 1};
+	for (int s = 0; s < 3; s++) {
+		float *G = params_grad(&lz, g.u);
+		memcpy(G, gr[s], sizeof gr[s]);
+		memcpy(dn.grad, gr[s], sizeof gr[s]);
+		g.ntouched = s < 2 ? 1 : 2;
+		memcpy(g.touched, rows3, sizeof rows3);
+		adamw_step(&od, &dn, lr);
+		ol.t++;
+		ngram_step(&g, &ol, lr);
+		if (s == 1)
+			ok(U[2] == 0.5f && U[3] == 4 && U[4] == -1.5f,
+			   "after step 2 the absent rows wait (row 1: %g %g)", U[2], U[3]);
+	}
+	ok(!memcmp(U, dn.data, 4 * sizeof(float)), "step 3: rows 0 and 1 equal dense AdamW bit for bit");
+	ok(fabs(g.decay_log - 3 * log(0.75)) < 1e-15 && g.decayed[0] == g.decay_log && g.decayed[1] == g.decay_log &&
+		   g.decayed[2] == 0 && g.decayed[3] == 0,
+	   "decay_log = 3 ln 0.75 (%.17g), rows 0 and 1 up to date, 2 and 3 not", g.decay_log);
+	size_t off[2] = {0, 1}, idx[1] = {0};
+	int32_t ids[1] = {2};
+	float w[1] = {1};
+	yj_ngram_data d = {1, off, ids, w};
+	ngram_decay_catch_up(&g, &d, idx, 1);
+	ok(U[4] == -0.6328125f && U[5] == 0.84375f && U[6] == 3 && U[7] == -0.25f,
+	   "a batch holding row 2 catches it up by 27/64 (%g %g); row 3 waits (%g %g)", U[4], U[5], U[6], U[7]);
+	ok(!memcmp(U + 4, dn.data + 4, 2 * sizeof(float)), "row 2 equals the dense row");
+	ok(ngram_decay_pending(&g), "decay is pending before the flush");
+	ngram_decay_flush(&g);
+	ok(U[6] == 1.265625f && U[7] == -0.10546875f && !memcmp(U, dn.data, 8 * sizeof(float)),
+	   "the flush: row 3 is 27/64 of itself (%g %g), the whole table the dense one", U[6], U[7]);
+	ok(!ngram_decay_pending(&g) && g.decay_log == 0 && g.decayed[0] == 0 && g.decayed[1] == 0 &&
+		   g.decayed[2] == 0,
+	   "and nothing is pending after it");
+	ngram_decay_flush(&g);
+	ok(!memcmp(U, dn.data, 8 * sizeof(float)), "a second flush changes nothing");
+	ngram_free(&g);
+	params_free(&lz);
+	params_free(&dn);
+}
+
 /* A small fused model with random weights and data. */
 typedef struct {
 	yj_mm m;
@@ -489,6 +567,7 @@ int main(void)
 	nn_set_threads(1);
 	test_hash();
 	test_lazy_adamw();
+	test_lazy_decay();
 	test_gradients(FUSION_CONCAT, 0);
 	test_gradients(FUSION_CONCAT, 1);
 	test_gradients(FUSION_SUM, 1);

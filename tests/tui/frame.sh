@@ -78,8 +78,9 @@ wait_screen 'Impact (dry run)' '3: the Clean view'
 # Help lists the view's keys and the global ones.
 keys 6 '?'
 wait_screen 'Keys: Runs' '? shows the keys of the current view'
-check 'the help lists the view keys' grep -q 'ask the selected running run to stop' "$T/screen.txt"
-check 'the help lists the global keys' grep -q 'next view' "$T/screen.txt"
+check 'the help lists the view keys, the key at column 4, its help at 22' \
+	grep -Eq '^    c {17}ask the selected running run to stop' "$T/screen.txt"
+check 'the help lists the global keys' grep -Eq '^    Tab {15}next view' "$T/screen.txt"
 keys Escape
 wait_gone 'Keys: Runs' 'Esc closes the help'
 

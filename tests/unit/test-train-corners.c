@@ -20,6 +20,7 @@
 #include "yujing/train/alerts.h"
 #include "yujing/train/calibrate.h"
 #include "yujing/train/settings.h"
+#include "yujing/train/tune.h"
 #include "yujing/train/report.h"
 #include "yujing/train/run.h"
 
@@ -156,8 +157,24 @@ static void infinite_loss(void)
 	project_close(p);
 }
 
+/* tune's two rules, worked by hand.  The margin is 0.01; 0.25 + 0.01 is
+ * 0.26 exactly in binary64 (both round to the same double), so a trial
+ * exactly the margin above the defaults does not beat them.  The hard
+ * limit: 100 s + max(60, 10) = 160; 1800 + max(60, 180) = 1980; 0 -> 60. */
+static void tune_rules(void)
+{
+	ok(tune_keeps_defaults(0.25, 0.25), "tune: a trial equal to the defaults does not beat them");
+	ok(tune_keeps_defaults(0.25, 0.26), "tune: a trial exactly the margin (0.01) above does not beat them");
+	ok(!tune_keeps_defaults(0.25, 0.2600001), "tune: a trial more than the margin above beats them");
+	ok(tune_keeps_defaults(0.5, 0.1), "tune: a worse trial does not beat them");
+	is_near(tune_hard_limit(100), 160, 0, "tune: hard limit of a 100 s budget: 160 s (at least a minute)");
+	is_near(tune_hard_limit(1800), 1980, 0, "tune: hard limit of a 30 min budget: 1980 s (a tenth more)");
+	is_near(tune_hard_limit(0), 60, 0, "tune: hard limit of no budget: 60 s");
+}
+
 int main(void)
 {
+	tune_rules();
 	adjust_range();
 	tmpdir_make("train-corners");
 	threshold_one();

@@ -126,6 +126,12 @@ typedef struct yj_ngram {
 	unsigned char *mark; /* (V) */
 	size_t *touched;     /* (V) the first ntouched are the marked rows */
 	size_t ntouched;
+	/* the decay the lazy rows of U have missed (ngram_step): decay_log is
+	 * the sum of ln(1 - lr wd) over the steps since the last
+	 * ngram_decay_flush, decayed[r] its value when row r was last brought
+	 * up to date (NULL without a direct path) */
+	double *decayed;     /* (V) */
+	double decay_log;
 } yj_ngram;
 
 /* Declare ngram.INDEX.weight (rows, dim; no weight decay), ngram.INDEX.bias
@@ -163,8 +169,26 @@ void ngram_adamw_rows(const yj_adamw *opt, yj_params *ps, long i, const size_t *
 		      float lr);
 
 /* ngram_adamw_rows on the marked rows of W and U, with learning rate
- * lr * g->lr_scale. */
+ * lr * g->lr_scale.  U decays (W does not), and a lazy row would miss the
+ * decay of every step it is absent from: so each step adds ln d_t to
+ * g->decay_log (d_t = 1 - lr_t wd, the float of adamw_step), and a row of
+ * U is first multiplied by exp(decay_log - decayed[r]), the product of
+ * the d_s of the steps since it was last brought up to date, then
+ * updated.  The values of U are then those of dense decoupled decay
+ * (PyTorch's AdamW on a row whose gradient and moments are zero
+ * multiplies it by d_t and nothing else); the moments of an absent row
+ * still wait, as in SparseAdam.  Before a forward pass reads rows, bring
+ * them up to date: ngram_decay_catch_up for a batch, ngram_decay_flush
+ * for the whole table (evaluation, saved weights). */
 void ngram_step(yj_ngram *g, const yj_adamw *opt, float lr);
+/* Bring the rows of U of texts idx[0..B) of d up to date (above). */
+void ngram_decay_catch_up(yj_ngram *g, const yj_ngram_data *d, const size_t *idx, int B);
+/* Bring every row of U up to date and start the sums again from 0
+ * (decay_log = 0, decayed[] = 0): then nothing is pending, and a
+ * checkpoint needs only the weights. */
+void ngram_decay_flush(yj_ngram *g);
+/* Pending decay: some row of U misses some (decay_log != 0). */
+int ngram_decay_pending(const yj_ngram *g);
 
 /* The tables' learning-rate scale for texts idx[0..n) of d: sqrt(mean_i
  * m_i), m_i the number of entries of text i.  Why: AdamW moves

@@ -22,9 +22,11 @@
  * budget's end for the others: at it the trial stops as early stopping
  * does (train's stop_early), done with its best epoch so far, and is
  * reported "stopped": "deadline".  The median stopping rule stops a trial
- * at a rung (epochs 2, 4, 8, ...) whose best validation macro-F1 so far is
- * below the median of the earlier trials' best so far at that epoch (at
- * least three of them): "stopped": "median".  A trial with no epoch scored
+ * at a rung (the end of epoch floor(f E) >= 2 of its E epochs, f in
+ * "median_shares": 1/8, 1/4, 1/2 of its schedule) whose best validation
+ * macro-F1 so far is below the median of the earlier trials' best so far
+ * at the same share of their own schedules (at least three of them):
+ * "stopped": "median".  A trial with no epoch scored
  * by the budget plus a tenth (at least a minute) is cancelled and does
  * not count (trial 1 excepted: the defaults always give a result).
  *
@@ -42,7 +44,7 @@
  * The group's report (tunes.report, JSON), rewritten before and after
  * every trial:
  * {"pid", "seed", "budget_s", "elapsed_s", "defaults_margin", "stopping":
- * "median", "median_min", "trials": [{"trial", "run", "status",
+ * "median", "median_min", "median_shares", "trials": [{"trial", "run", "status",
  * "settings": {option: value, ...}, "epochs" (planned, resolved),
  * "seconds", "validation": {"accuracy", "macro_f1", ...}, "curve": [the
  * validation macro-F1 of each epoch], "cost": [setup s, epoch s], and
@@ -91,6 +93,15 @@ typedef struct yj_tune_opts {
 } yj_tune_opts;
 
 void tune_opts_default(yj_tune_opts *o);
+
+/* The winner's rule: the defaults (trial 1, validation macro-F1 def_f1)
+ * stay the winner (1) unless the best other trial's top_f1 is more than
+ * the margin (the report's "defaults_margin", 0.01) above them (0). */
+int tune_keeps_defaults(double def_f1, double top_f1);
+
+/* The hard limit, in seconds from the start, of a search with a budget of
+ * `budget` seconds: the budget plus a tenth of it, at least a minute. */
+double tune_hard_limit(double budget);
 
 /* Search on the active split (which must have a validation part).
  * *tune_id gets the group's id as soon as it exists; *result (may be
