@@ -986,13 +986,13 @@ out:
 	safetensors_free(&tg);
 }
 
-/* Rows past the first ROW_CHUNK (128) of a batch: the backward works over
+/* Rows past the first ROW_CHUNK (256) of a batch: the backward works over
  * chunks of rows (bert.c's row_chunk; the embeddings' LayerNorm and
  * dropout in bwd_embed), and every other test has fewer rows, so a chunk
  * that reads or writes at the wrong offset went unnoticed (issue 18).
- * Sequences do not interact, so the gradients of a batch of two sequences
- * of 80 tokens (160 rows: a chunk of 128 and one of 32 starting inside the
- * second sequence) must equal the sum of each sequence's alone (80 rows:
+ * Sequences do not interact, so the gradients of a batch of four sequences
+ * of 80 tokens (320 rows: a chunk of 256 and one of 64 starting inside the
+ * fourth sequence) must equal the sum of each sequence's alone (80 rows:
  * one chunk), with the same upstream gradients and no dropout. */
 static void test_rows_chunked(void)
 {
@@ -1000,11 +1000,11 @@ static void test_rows_chunked(void)
 			   .intermediate = 12, .max_pos = 80, .type_vocab = 2, .pad_token_id = 0,
 			   .ln_eps = 1e-12f, .hidden_drop = 0.0f, .attn_drop = 0.0f,
 			   .init_range = 0.5f};
-	enum { B = 2, T = 80 };
+	enum { B = 4, T = 80 }; /* 320 rows: more than one ROW_CHUNK (256) of bert.c */
 	yj_bert m;
 	yj_error err;
 	error_clear(&err);
-	if (!ok(bert_init(&m, &cfg, 17, &err) == YJ_OK, "init a model for 2 x 80 tokens"))
+	if (!ok(bert_init(&m, &cfg, 17, &err) == YJ_OK, "init a model for 4 x 80 tokens"))
 		return;
 	yj_rng rng;
 	rng_seed(&rng, 23);
@@ -1027,7 +1027,7 @@ static void test_rows_chunked(void)
 		dp[i] = (float)(rng_uniform(&rng) * 2 - 1);
 
 	params_zero_grad(&m.ps);
-	ok(bert_forward(&m, ids, NULL, NULL, B, T, 1, &err) == YJ_OK, "forward of 160 rows");
+	ok(bert_forward(&m, ids, NULL, NULL, B, T, 1, &err) == YJ_OK, "forward of 320 rows");
 	bert_backward(&m, dh, dp);
 	for (size_t i = 0, k = 0; i < m.ps.n; i++) {
 		const float *g = params_grad(&m.ps, (long)i);
@@ -1051,7 +1051,7 @@ static void test_rows_chunked(void)
 			}
 		}
 	}
-	ok(worst < 1e-3, "gradients of 2 x 80 rows = the sum of each sequence's (worst rel diff %.3g in %s)", worst,
+	ok(worst < 1e-3, "gradients of 4 x 80 rows = the sum of each sequence's (worst rel diff %.3g in %s)", worst,
 	   where);
 out:
 	free(dh);
