@@ -1,5 +1,7 @@
 #!/bin/sh
 # warnings-edges.sh - two edges of the Warnings view (issue 18):
+# - the threshold column shows a category's own threshold (诈骗 0.85)
+#   where it has one, else the overall 0.5;
 # - the category of a warning whose probability is 0.9 or more is drawn
 #   in the "bad" colour, below 0.9 in the "warning" colour, 0.9 itself
 #   included: three predictions written by hand into the project (0.95,
@@ -20,11 +22,15 @@ INSERT INTO predictions (run_id, key, source, predicted, probabilities) VALUES
  (1, 'c06', 'cases', '诈骗', '{\"抢劫\":0.05,\"盗窃\":0.05,\"诈骗\":0.9}'),
  (1, 'c02', 'cases', '盗窃', '{\"抢劫\":0.2,\"盗窃\":0.6,\"诈骗\":0.2}');" ||
 	bail_out "cannot write the predictions"
+# 诈骗 with a threshold of its own (0.85): c06's row shows it, the others 0.50
+"$SQLITE3" p.yj "INSERT OR REPLACE INTO settings VALUES ('alert_thresholds',
+ '{\"all\":0.5,\"categories\":{\"诈骗\":0.85}}');" || bail_out "cannot write the thresholds"
 
 tui_start 100 30
 keys 7
-wait_screen 'Warnings (3 of 3 predicted)' 'the three predictions are warnings at the default threshold 0.5'
-check 'c06 at exactly 0.9000' grep -Eq '^ *c06 +诈骗 +0\.9000 +0\.50 ' "$T/screen.txt"
+wait_screen 'Warnings (3 of 3 predicted)' 'the three predictions are warnings'
+check 'c06 at exactly 0.9000, over the own threshold of its category, 0.85' grep -Eq '^ *c06 +诈骗 +0\.9000 +0\.85 ' "$T/screen.txt"
+check 'c01 at 0.9500 and the overall threshold 0.50' grep -Eq '^ *c01 +盗窃 +0\.9500 +0\.50 ' "$T/screen.txt"
 tm capture-pane -e -p -t "$TUI_SESSION" >esc.txt
 py_check 'the category at 0.9 has the colour of 0.95, not that of 0.6' '
 import re
