@@ -4,7 +4,8 @@
 # (Home shows the first line, one Down or one PgDn then moves off it, End
 # shows the last again), and the Runs confusion matrix at 50 columns,
 # where the shade legend is cut at the view's right edge instead of
-# running on into the next row.  The pane's lines are the CLI's own
+# running on into the next row, and a class without a test case has "-"
+# for its recall.  The pane's lines are the CLI's own
 # `yujing sources` output, taken from the CLI here, not from the screen.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/tui/tmux.sh"
@@ -75,5 +76,24 @@ legend_cut()
 	[ -z "$(sed -n "$((y + 1))p" "$T/screen.txt" | tr -d ' ')" ]
 }
 wait_check 'the legend is cut at the right edge, nothing wraps into the next row' legend_cut
+# A class without a test case (its row of `eval --json`'s confusion
+# matrix sums to 0; eval gives its recall as 0) has no recall: "-".
+yujing eval p.yj --run 1 --json >ev.json || bail_out "eval failed"
+cp "$T/screen.txt" matrix.txt
+py_check 'a class with no test case: row total 0 and recall -, the others a number' '
+import json, re
+ev = json.load(open("ev.json"))
+rows = {}
+for l in open("matrix.txt", encoding="utf-8").read().splitlines():
+    m = re.match(r"^ +(\d+) (\S+) .* (\d+) +(\S+) *$", l)
+    if m and "shade" not in l:
+        rows[m.group(2)] = (int(m.group(3)), m.group(4))
+empty = [lab for lab, r in zip(ev["labels"], ev["confusion"]) if sum(r) == 0]
+if not empty:
+    print("every class has a test case: the test cannot tell")
+for lab, r in zip(ev["labels"], ev["confusion"]):
+    want = (sum(r), "-" if sum(r) == 0 else "%.4f" % ev["classes"][ev["labels"].index(lab)]["recall"])
+    if rows.get(lab) != want:
+        print(lab, "screen", rows.get(lab), "want", want)'
 tui_quit
 done_testing
