@@ -58,6 +58,22 @@ class Structured(nn.Module):
         return self.classifier(self.proj(v))
 
 
+def blas_kernel():
+    """The kernel set of the OpenBLAS this process loaded (torch's BLAS on
+    Debian), by openblas_get_corename; None when torch uses another BLAS."""
+    import ctypes
+    paths = sorted({line.split()[-1] for line in open("/proc/self/maps")
+                    if "openblas" in line and ".so" in line})
+    for path in paths:
+        try:
+            f = ctypes.CDLL(path).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        f.restype = ctypes.c_char_p
+        return f().decode()
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
@@ -113,6 +129,7 @@ def main():
     print(json.dumps({"samples_per_s": a.steps * B / best, "seconds_per_step": best / a.steps,
                       "steps": a.steps, "repeats": a.repeats, "warmup": a.warmup,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "blas_kernel": blas_kernel(),
                       "loss": float(step(i).item())}))
     return 0
 

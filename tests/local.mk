@@ -102,7 +102,8 @@ NN_TESTS = \
 	tests/nn/test-safetensors \
 	tests/nn/test-bf16 \
 	tests/nn/test-pool \
-	tests/nn/test-corners
+	tests/nn/test-corners \
+	tests/nn/test-bn-relu
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -114,6 +115,9 @@ tests_nn_test_parity_ops_LDADD = $(NN_LIBS)
 tests_nn_test_bf16_SOURCES = tests/nn/test-bf16.c
 tests_nn_test_bf16_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_bf16_LDADD = $(NN_LIBS)
+tests_nn_test_bn_relu_SOURCES = tests/nn/test-bn-relu.c
+tests_nn_test_bn_relu_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_bn_relu_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)

@@ -250,7 +250,8 @@ const float *mm_player_vec(const yj_mm *m, int i, int b)
 {
 	int S = m->cfg.mlp.nsrc;
 	if (i < S)
-		return m->mlp.relu[i][m->cfg.mlp.depth - 1] + (size_t)b * (size_t)m->cfg.mlp.hidden;
+		return m->mlp.relu[i][m->cfg.mlp.depth - 1] +
+		       (size_t)b * (size_t)mlp_relu_ld(&m->mlp, m->cfg.mlp.depth - 1);
 	if (i < S + m->cfg.nngram)
 		return m->cfg.ngram_direct ? m->ngp[i - S] + (size_t)b * (size_t)(m->cfg.ngram_dim + m->cfg.nclasses)
 					   : m->ngv[i - S] + (size_t)b * (size_t)m->cfg.ngram_dim;

@@ -12,6 +12,7 @@
 #include "yujing/base/rng.h"
 #include "yujing/model/structured.h"
 #include "yujing/nn/ops.h"
+#include "yujing/nn/pool.h"
 
 static int in_of(const yj_mlp *m, int s, int l)
 {
@@ -115,6 +116,7 @@ void mlp_free(yj_mlp *m)
 		params_free(&m->ps);
 	free(m->act);
 	free(m->dact);
+	free(m->lse);
 	memset(m, 0, sizeof *m);
 }
 
@@ -128,30 +130,37 @@ int mlp_reserve(yj_mlp *m, int b)
 	for (int s = 0; s < c->nsrc; s++)
 		if ((size_t)c->in_dim[s] > maxin)
 			maxin = (size_t)c->in_dim[s];
-	size_t total = S * D * (4 * B * H + 2 * H) + B * S * H + B * (size_t)c->proj +
-		       2 * B * (size_t)c->nclasses + B * maxin;
+	/* per block: the product (then xhat in place), the output of an inner
+	 * block, mean and rstd; the last blocks' outputs are the concat */
+	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
+		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin;
 	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
-	if (!a || !d) {
+	double *lse = calloc(B, sizeof *lse);
+	if (!a || !d || !lse) {
 		free(a);
 		free(d);
+		free(lse);
 		return -1;
 	}
 	free(m->act);
 	free(m->dact);
+	free(m->lse);
 	m->act = a;
 	m->dact = d;
+	m->lse = lse;
 	m->bmax = b;
 	float *p = a;
+	m->concat = p, p += B * S * H;
 	for (size_t s = 0; s < S; s++)
 		for (size_t l = 0; l < D; l++) {
-			m->lin[s][l] = p, p += B * H;
-			m->xhat[s][l] = p, p += B * H;
-			m->bn[s][l] = p, p += B * H;
-			m->relu[s][l] = p, p += B * H;
+			m->lin[s][l] = m->xhat[s][l] = p, p += B * H;
+			if (l + 1 < D)
+				m->relu[s][l] = p, p += B * H;
+			else
+				m->relu[s][l] = m->concat + s * H;
 			m->mean[s][l] = p, p += H;
 			m->rstd[s][l] = p, p += H;
 		}
-	m->concat = p, p += B * S * H;
 	m->projv = p, p += B * (size_t)c->proj;
 	m->logits = p, p += B * (size_t)c->nclasses;
 	m->probs = p, p += B * (size_t)c->nclasses;
@@ -165,101 +174,225 @@ static float *grad_of(yj_mlp *m, const float *act)
 	return m->dact + (act - m->act);
 }
 
+int mlp_relu_ld(const yj_mlp *m, int l)
+{
+	return l == m->cfg.depth - 1 ? m->cfg.nsrc * m->cfg.hidden : m->cfg.hidden;
+}
+
+/* ---------------------------------------------------------------- threads
+ *
+ * A step is a few regions of the persistent pool (nn/pool.h), each part
+ * running OpenBLAS at one thread:
+ *   forward   per layer: the blocks of every source, split by channels
+ *             (a channel's product column, batch statistics and ReLU
+ *             depend on that channel alone); then the head (projection,
+ *             classifier, softmax), split by rows;
+ *   backward  the head's input gradients (dproj, dconcat), split by rows;
+ *             then per layer, top down, everything else split by channels
+ *             (weight-gradient columns, BatchNorm, block weight rows).
+ * Every output element is written by one part, and no sum is split (the
+ * products split M or N, never K), so the bits do not depend on which
+ * part ran what.  At 2 threads each region is a few tens of microseconds:
+ * OpenBLAS's own threads lose at these sizes (see nn_sgemm). */
+
+/* OpenBLAS's own extension (as in blas.c). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+typedef struct {
+	yj_mlp *m;
+	const float *const *x;
+	int B, train, l;
+	int backward, head; /* head: the classifier's gradients too */
+} mlp_job;
+
+/* The parts' share [*a, *b) of n items. */
+static void share(int n, int part, int np, int *a, int *b)
+{
+	*a = (int)((long long)n * part / np);
+	*b = (int)((long long)n * (part + 1) / np);
+}
+
+static int mlp_parts(const yj_mlp *m, int B)
+{
+	int np = nn_threads();
+	if (np > NN_POOL_MAX)
+		np = NN_POOL_MAX;
+	if (np > m->cfg.hidden)
+		np = m->cfg.hidden;
+	if (np > B)
+		np = B;
+	return np < 1 ? 1 : np;
+}
+
+/* fn over np parts, OpenBLAS at one thread meanwhile. */
+static void mlp_region(int np, nn_pool_fn fn, mlp_job *j)
+{
+	int saved = np > 1 ? openblas_get_num_threads() : 1;
+	if (saved != 1)
+		openblas_set_num_threads(1);
+	nn_pool_run(np, fn, j);
+	if (saved != 1)
+		openblas_set_num_threads(saved);
+}
+
+/* Layer l of every source on channels [c0, c1): one product (without the
+ * bias) and one fused pass (bias, BatchNorm, ReLU) written straight into
+ * the block's output, the concat's columns for a source's last block. */
+static void fwd_blocks(void *ctx, int part, int np)
+{
+	mlp_job *j = ctx;
+	yj_mlp *m = j->m;
+	const yj_mlp_cfg *c = &m->cfg;
+	yj_params *ps = m->P;
+	int H = c->hidden, l = j->l, B = j->B, c0, c1;
+	share(H, part, np, &c0, &c1);
+	int nc = c1 - c0, ld = mlp_relu_ld(m, l);
+	if (nc < 1)
+		return;
+	for (int s = 0; s < c->nsrc; s++) {
+		int IN = in_of(m, s, l);
+		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
+		float *lin = m->lin[s][l] + c0;
+		nn_sgemm(0, 1, B, nc, IN, 1.0f, in, IN, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN,
+			 0.0f, lin, H);
+		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
+		const float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
+		const float *ga = params_data(ps, m->bn_w[s][l]) + c0, *be = params_data(ps, m->bn_b[s][l]) + c0;
+		if (j->train)
+			batchnorm_relu_forward_train(m->relu[s][l] + c0, ld, lin, m->mean[s][l] + c0,
+						     m->rstd[s][l] + c0, params_data(ps, m->bn_rm[s][l]) + c0,
+						     params_data(ps, m->bn_rv[s][l]) + c0, lin, H, bias, ga, be, B, nc,
+						     c->bn_momentum, c->bn_eps);
+		else
+			batchnorm_relu_forward_eval(m->relu[s][l] + c0, ld, lin, H, bias, rm, rv, ga, be, B, nc,
+						    c->bn_eps);
+	}
+}
+
+/* Rows [r0, r1) of the head.  Forward: the projection, the classifier,
+ * the softmax with each row's logsumexp (for mlp_loss).  Backward: dproj from dlogits (with the head), dconcat from
+ * dproj.  Every gradient of an activation is written (products with
+ * beta 0, the fused backward), so nothing is cleared first; parameter
+ * gradients accumulate. */
+static void head_rows(void *ctx, int part, int np)
+{
+	mlp_job *j = ctx;
+	yj_mlp *m = j->m;
+	const yj_mlp_cfg *c = &m->cfg;
+	yj_params *ps = m->P;
+	int SH = c->nsrc * c->hidden, P = c->proj, K = c->nclasses, r0, r1;
+	share(j->B, part, np, &r0, &r1);
+	int nr = r1 - r0;
+	if (nr < 1)
+		return;
+	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
+	if (j->backward) {
+		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
+		if (j->head)
+			nn_sgemm(0, 0, nr, P, K, 1.0f, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f,
+				 dproj, P);
+		nn_sgemm(0, 0, nr, SH, P, 1.0f, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH,
+			 SH);
+		return;
+	}
+	float *projv = m->projv + (size_t)r0 * P;
+	nn_sgemm(0, 1, nr, P, SH, 1.0f, m->concat + (size_t)r0 * SH, SH, wp, SH, 0.0f, projv, P);
+	if (K == 0)
+		return; /* headless: the fusion head takes projv */
+	float *logits = m->logits + (size_t)r0 * K;
+	linear_forward(logits, projv, wc, params_data(ps, m->cls_b), nr, P, K);
+	softmax_forward_lse(m->probs + (size_t)r0 * K, m->lse + r0, logits, nr, K);
+}
+
 void mlp_forward(yj_mlp *m, const float *const *x, int B, int train)
 {
-	const yj_mlp_cfg *c = &m->cfg;
-	int H = c->hidden, SH = c->nsrc * H;
-	yj_params *ps = m->P;
-	for (int s = 0; s < c->nsrc; s++) {
-		const float *in = x[s];
-		for (int l = 0; l < c->depth; l++) {
-			linear_forward(m->lin[s][l], in, params_data(ps, m->lin_w[s][l]),
-				       params_data(ps, m->lin_b[s][l]), B, in_of(m, s, l), H);
-			if (train)
-				batchnorm_forward_train(m->bn[s][l], m->xhat[s][l], m->mean[s][l], m->rstd[s][l],
-							params_data(ps, m->bn_rm[s][l]),
-							params_data(ps, m->bn_rv[s][l]), m->lin[s][l],
-							params_data(ps, m->bn_w[s][l]), params_data(ps, m->bn_b[s][l]),
-							B, H, c->bn_momentum, c->bn_eps);
-			else
-				batchnorm_forward_eval(m->bn[s][l], m->lin[s][l], params_data(ps, m->bn_rm[s][l]),
-						       params_data(ps, m->bn_rv[s][l]),
-						       params_data(ps, m->bn_w[s][l]),
-						       params_data(ps, m->bn_b[s][l]), B, H, c->bn_eps);
-			relu_forward(m->relu[s][l], m->bn[s][l], (size_t)B * (size_t)H);
-			in = m->relu[s][l];
-		}
-		/* concat: source s occupies columns [s*H, (s+1)*H) */
-		for (int b = 0; b < B; b++)
-			memcpy(m->concat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
-			       in + (size_t)b * (size_t)H, (size_t)H * sizeof(float));
-	}
-	linear_forward(m->projv, m->concat, params_data(ps, m->proj_w), NULL, B, SH, c->proj);
-	if (c->nclasses == 0)
-		return; /* headless: the fusion head takes projv */
-	linear_forward(m->logits, m->projv, params_data(ps, m->cls_w), params_data(ps, m->cls_b), B, c->proj,
-		       c->nclasses);
-	softmax_forward(m->probs, m->logits, B, c->nclasses);
+	mlp_job j = {.m = m, .x = x, .B = B, .train = train};
+	int np = mlp_parts(m, B);
+	for (j.l = 0; j.l < m->cfg.depth; j.l++)
+		mlp_region(np, fwd_blocks, &j);
+	mlp_region(np, head_rows, &j);
 }
 
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 {
-	return softmax_xent_forward(m->probs, m->logits, labels, w, B, m->cfg.nclasses);
+	return xent_from_lse(m->lse, m->logits, labels, w, B, m->cfg.nclasses);
 }
 
-/* Backward from the gradient already in projv's twin. */
-static void backward_from_proj(yj_mlp *m, const float *const *x, int B)
+/* Layer l of every source on channels [c0, c1), top down: the gradient
+ * of the block's output (from the layer above, or for the last layer the
+ * projection's weight-gradient columns of those channels and dconcat),
+ * the fused ReLU + BatchNorm backward (with the Linear bias), the block's
+ * weight rows.  The last layer's region also takes the classifier's
+ * weight-gradient columns (the same share of its proj inputs) and, in
+ * part 0, its bias. */
+static void bwd_blocks(void *ctx, int part, int np)
 {
+	mlp_job *j = ctx;
+	yj_mlp *m = j->m;
 	const yj_mlp_cfg *c = &m->cfg;
-	int H = c->hidden, SH = c->nsrc * H;
 	yj_params *ps = m->P;
-	float *dproj = grad_of(m, m->projv), *dconcat = grad_of(m, m->concat);
-	memset(dconcat, 0, (size_t)B * (size_t)SH * sizeof(float));
-	linear_backward(dconcat, params_grad(ps, m->proj_w), NULL, dproj, m->concat,
-			params_data(ps, m->proj_w), B, SH, c->proj);
-	for (int s = 0; s < c->nsrc; s++) {
-		/* gradient of the source's last block output from the concat */
-		float *dout = grad_of(m, m->relu[s][c->depth - 1]);
-		for (int b = 0; b < B; b++)
-			memcpy(dout + (size_t)b * (size_t)H, dconcat + (size_t)b * (size_t)SH + (size_t)s * (size_t)H,
-			       (size_t)H * sizeof(float));
-		for (int l = c->depth - 1; l >= 0; l--) {
-			size_t n = (size_t)B * (size_t)H;
-			float *drelu = grad_of(m, m->relu[s][l]), *dbn = grad_of(m, m->bn[s][l]);
-			float *dlin = grad_of(m, m->lin[s][l]);
-			memset(dbn, 0, n * sizeof(float));
-			memset(dlin, 0, n * sizeof(float));
-			relu_backward(dbn, drelu, m->bn[s][l], n);
-			batchnorm_backward(dlin, params_grad(ps, m->bn_w[s][l]), params_grad(ps, m->bn_b[s][l]), dbn,
-					   m->xhat[s][l], m->rstd[s][l], params_data(ps, m->bn_w[s][l]), B, H);
-			const float *in = l == 0 ? x[s] : m->relu[s][l - 1];
-			float *din = NULL;
-			if (l > 0) {
-				din = grad_of(m, m->relu[s][l - 1]);
-				memset(din, 0, n * sizeof(float));
-			}
-			linear_backward(din, params_grad(ps, m->lin_w[s][l]), params_grad(ps, m->lin_b[s][l]), dlin,
-					in, params_data(ps, m->lin_w[s][l]), B, in_of(m, s, l), H);
-		}
+	int H = c->hidden, SH = c->nsrc * H, P = c->proj, K = c->nclasses, l = j->l, B = j->B, c0, c1;
+	int top = l == c->depth - 1, ld = mlp_relu_ld(m, l);
+	const float *dproj = grad_of(m, m->projv);
+	if (top && j->head) {
+		int q0, q1;
+		share(P, part, np, &q0, &q1);
+		const float *dlogits = grad_of(m, m->logits);
+		if (q1 > q0)
+			nn_sgemm(1, 0, K, q1 - q0, B, 1.0f, dlogits, K, m->projv + q0, P, 1.0f,
+				 params_grad(ps, m->cls_w) + q0, P);
+		if (part == 0)
+			linear_backward(NULL, NULL, params_grad(ps, m->cls_b), dlogits, NULL, NULL, B, P, K);
 	}
+	share(H, part, np, &c0, &c1);
+	int nc = c1 - c0;
+	if (nc < 1)
+		return;
+	for (int s = 0; s < c->nsrc; s++) {
+		float *dout = grad_of(m, m->relu[s][l]) + c0;
+		if (top) {
+			size_t col = (size_t)s * H + (size_t)c0;
+			nn_sgemm(1, 0, P, nc, B, 1.0f, dproj, P, m->concat + col, SH, 1.0f,
+				 params_grad(ps, m->proj_w) + col, SH);
+		} else { /* from the layer above, whose dlin is complete */
+			nn_sgemm(0, 0, B, nc, H, 1.0f, grad_of(m, m->lin[s][l + 1]), H,
+				 params_data(ps, m->lin_w[s][l + 1]) + c0, H, 0.0f, dout, H);
+		}
+		float *dlin = grad_of(m, m->lin[s][l]) + c0;
+		batchnorm_relu_backward(dlin, params_grad(ps, m->lin_b[s][l]) + c0, params_grad(ps, m->bn_w[s][l]) + c0,
+					params_grad(ps, m->bn_b[s][l]) + c0, dout, ld, m->relu[s][l] + c0, ld,
+					m->xhat[s][l] + c0, H, m->rstd[s][l] + c0, params_data(ps, m->bn_w[s][l]) + c0,
+					B, nc);
+		int IN = in_of(m, s, l);
+		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
+		nn_sgemm(1, 0, nc, IN, B, 1.0f, dlin, H, in, IN, 1.0f,
+			 params_grad(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN);
+	}
+}
+
+/* Backward from the gradient already in projv's twin (and with head,
+ * dlogits in the logits' twin). */
+static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head)
+{
+	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1};
+	int np = mlp_parts(m, B);
+	mlp_region(np, head_rows, &j);
+	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
+		mlp_region(np, bwd_blocks, &j);
 }
 
 void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
 {
-	const yj_mlp_cfg *c = &m->cfg;
-	int K = c->nclasses;
-	yj_params *ps = m->P;
-	float *dlogits = grad_of(m, m->logits), *dproj = grad_of(m, m->projv);
+	int K = m->cfg.nclasses;
+	float *dlogits = grad_of(m, m->logits);
 	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
-	memset(dproj, 0, (size_t)B * (size_t)c->proj * sizeof(float));
 	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
-	linear_backward(dproj, params_grad(ps, m->cls_w), params_grad(ps, m->cls_b), dlogits, m->projv,
-			params_data(ps, m->cls_w), B, c->proj, K);
-	backward_from_proj(m, x, B);
+	backward_from_proj(m, x, B, 1);
 }
 
 void mlp_backward_features(yj_mlp *m, const float *const *x, const float *dproj, int B)
 {
 	memcpy(grad_of(m, m->projv), dproj, (size_t)B * (size_t)m->cfg.proj * sizeof(float));
-	backward_from_proj(m, x, B);
+	backward_from_proj(m, x, B, 0);
 }

@@ -233,9 +233,11 @@ TGT NOINL static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B
 	}
 }
 
-/* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C). */
+/* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C);
+ * with bias (the tile's NR columns of it), first adds bias where it would
+ * read beta C (beta is then 1). */
 TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
-		      int cols, float alpha, float beta, int first)
+		      int cols, float alpha, float beta, int first, const float *bias)
 {
 	__m512 c0[MR], c1[MR];
 #pragma GCC unroll 8
@@ -254,14 +256,19 @@ TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, floa
 	const __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xffff : (1u << cols) - 1);
 	const __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xffff : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
 	const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(first ? beta : 1.0f);
-	const int readc = !first || beta != 0.0f;
+	const int readc = !first || beta != 0.0f, addb = first && bias;
+	const __m512 b0 = addb ? _mm512_maskz_loadu_ps(m0, bias) : va,
+		     b1 = addb ? _mm512_maskz_loadu_ps(m1, bias + 16) : va;
 #pragma GCC unroll 8
 	for (int r = 0; r < MR; r++) {
 		if (r >= rows)
 			break;
 		float *c = C + (size_t)r * ldc;
 		__m512 x0 = _mm512_mul_ps(va, c0[r]), x1 = _mm512_mul_ps(va, c1[r]);
-		if (readc) {
+		if (addb) {
+			x0 = _mm512_fmadd_ps(vb, b0, x0);
+			x1 = _mm512_fmadd_ps(vb, b1, x1);
+		} else if (readc) {
 			x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), x0);
 			x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), x1);
 		}
@@ -289,7 +296,7 @@ TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, cons
 				for (int jr = 0; jr < nc; jr += NR)
 					micro(kp, ap, bp + (size_t)(jr / NR) * kp * NR,
 					      C + (size_t)ic * ldc + jc + jr, ldc, rows,
-					      nc - jr < NR ? nc - jr : NR, alpha, beta, pc == 0);
+					      nc - jr < NR ? nc - jr : NR, alpha, beta, pc == 0, NULL);
 			}
 		}
 	}
@@ -315,7 +322,7 @@ TGT static void pack_all(uint32_t *dst, int tb, int K, int N, const float *B, in
 }
 
 TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
-			    const uint32_t *Bp, float beta, float *C, int ldc)
+			    const uint32_t *Bp, float beta, const float *bias, float *C, int ldc)
 {
 	_Alignas(64) uint32_t ap[MR * KP];
 	_Alignas(64) uint32_t tmp[MR * KP];
@@ -328,7 +335,8 @@ TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const floa
 			pack_a(ap, tmp, ta, A, lda, ic, rows, pc, kc);
 			for (int jr = 0; jr < N; jr += NR)
 				micro(kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr,
-				      ldc, rows, N - jr < NR ? N - jr : NR, alpha, beta, pc == 0);
+				      ldc, rows, N - jr < NR ? N - jr : NR, alpha, beta, pc == 0,
+				      bias ? bias + jr : NULL);
 		}
 	}
 }
@@ -377,10 +385,21 @@ void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, 
 {
 #ifdef BF16_KERNEL
 	if (M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(ta, M, N, K, alpha, A, lda, Bp, beta, C, ldc);
+		gemm_packed(ta, M, N, K, alpha, A, lda, Bp, beta, NULL, C, ldc);
 #else
 	(void)ta, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)Bp;
 	(void)beta, (void)C, (void)ldc;
+#endif
+}
+
+void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+			   const float *bias, float *C, int ldc)
+{
+#ifdef BF16_KERNEL
+	if (M > 0 && N > 0 && K > 0 && bf16_supported())
+		gemm_packed(ta, M, N, K, 1.0f, A, lda, Bp, 1.0f, bias, C, ldc);
+#else
+	(void)ta, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C, (void)ldc;
 #endif
 }
 

@@ -11,7 +11,9 @@ src_nn_libnn_a_SOURCES = \
 	src/nn/norm.c \
 	src/nn/optim.c \
 	src/nn/safetensors.c
-src_nn_libnn_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS)
+## -fno-math-errno: sqrtf becomes the vector square root in vectorised loops
+## (AdamW); nothing in src/nn reads errno.
+src_nn_libnn_a_CFLAGS = $(AM_CFLAGS) -fno-math-errno $(OPENBLAS_CFLAGS) $(JANSSON_CFLAGS)
 noinst_HEADERS += \
 	include/yujing/nn/params.h \
 	include/yujing/nn/ops.h \

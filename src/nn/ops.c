@@ -416,20 +416,44 @@ static inline int label_counts(int32_t y, int K)
  * -log softmax(x)[y] = logsumexp(x) - x[y], with the max subtracted
  * inside logsumexp, so it stays finite for any finite logits.  When every row is ignored PyTorch
  * returns NaN (0/0); we return 0 so one empty batch cannot poison a run. */
+/* One row's share of the weighted mean: row x (K) of label y whose
+ * logsumexp is lse. */
+static inline void xent_add(double *num, double *den, double lse, const float *x, int32_t y,
+			    const float *w, int K)
+{
+	if (!label_counts(y, K))
+		return;
+	double wy = w ? w[y] : 1.0;
+	*num += wy * (lse - x[y]);
+	*den += wy;
+}
+
 float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels, const float *w,
 			   int B, int K)
 {
 	double num = 0.0, den = 0.0;
 	for (int b = 0; b < B; b++) {
 		const float *x = logits + (size_t)b * K;
-		double lse = softmax_row(probs + (size_t)b * K, x, K);
-		int32_t y = labels[b];
-		if (!label_counts(y, K))
-			continue;
-		double wy = w ? w[y] : 1.0;
-		num += wy * (lse - x[y]);
-		den += wy;
+		xent_add(&num, &den, softmax_row(probs + (size_t)b * K, x, K), x, labels[b], w, K);
 	}
+	return den > 0.0 ? (float)(num / den) : 0.0f;
+}
+
+/* softmax_forward keeping each row's logsumexp (the structured branch
+ * runs it on its own rows in parallel), and the loss from those: the
+ * same sums in the same order as softmax_xent_forward, so the same bits. */
+void softmax_forward_lse(float *probs, double *lse, const float *logits, int B, int K)
+{
+	for (int b = 0; b < B; b++)
+		lse[b] = softmax_row(probs + (size_t)b * K, logits + (size_t)b * K, K);
+}
+
+float xent_from_lse(const double *lse, const float *logits, const int32_t *labels, const float *w, int B,
+		    int K)
+{
+	double num = 0.0, den = 0.0;
+	for (int b = 0; b < B; b++)
+		xent_add(&num, &den, lse[b], logits + (size_t)b * K, labels[b], w, K);
 	return den > 0.0 ? (float)(num / den) : 0.0f;
 }
 

@@ -144,6 +144,20 @@ int main(void)
 			bf16_gemm_packed(ta, M, N, K, 0.5f, A, lda, Bp, 1.0f, C2, N);
 			ok(!memcmp(C1, C2, sizeof(float) * (size_t)M * N),
 			   "bf16_gemm_packed ta=%d tb=%d %dx%dx%d: the same bits as bf16_gemm", ta, tb, M, N, K);
+			/* the bias variant: C2 (not read: NaN) = op(A) op(B) + bias, the
+			 * same bits as bias copied into C1's rows and beta = 1 */
+			float *bias = malloc(sizeof(float) * (size_t)N);
+			fill(bias, (size_t)N);
+			for (int i = 0; i < M; i++)
+				memcpy(C1 + (size_t)i * N, bias, sizeof(float) * (size_t)N);
+			for (size_t i = 0; i < (size_t)M * N; i++)
+				C2[i] = NAN;
+			bf16_gemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C1, N);
+			bf16_gemm_packed_bias(ta, M, N, K, A, lda, Bp, bias, C2, N);
+			ok(!memcmp(C1, C2, sizeof(float) * (size_t)M * N),
+			   "bf16_gemm_packed_bias ta=%d tb=%d %dx%dx%d: the same bits as the bias copied in", ta,
+			   tb, M, N, K);
+			free(bias);
 			free(A), free(B), free(C1), free(C2), free(Bp);
 		}
 	return tap_done();

@@ -292,15 +292,18 @@ static double normal(void)
 }
 
 /* The ReLU pattern of the last forward: bit i of pattern[] tells whether
- * BatchNorm output i (over every source and layer) was positive. */
+ * BatchNorm output i (over every source and layer) was positive, that is
+ * whether the block's output (rows mlp_relu_ld apart) is. */
 static size_t relu_pattern(const yj_mlp *m, int B, unsigned char *pattern)
 {
-	size_t k = 0, n = (size_t)B * (size_t)m->cfg.hidden;
+	size_t k = 0;
+	int H = m->cfg.hidden;
 	for (int s = 0; s < m->cfg.nsrc; s++)
 		for (int l = 0; l < m->cfg.depth; l++)
-			for (size_t i = 0; i < n; i++, k++)
-				if (pattern)
-					pattern[k] = m->bn[s][l][i] > 0;
+			for (int b = 0; b < B; b++)
+				for (int j = 0; j < H; j++, k++)
+					if (pattern)
+						pattern[k] = m->relu[s][l][(size_t)b * (size_t)mlp_relu_ld(m, l) + (size_t)j] > 0;
 	return k;
 }
 

@@ -77,9 +77,19 @@ tui_start()
 		_ts_args="$_ts_args '$_ts_a'"
 	done
 	[ -n "$_ts_args" ] || _ts_args="tui p.yj"
-	tm new-session -d -s "$TUI_SESSION" -x "$_ts_w" -y "$_ts_h" -c "$T" \
-		"env ${TUI_ENV:-} $TUI_WRAP '$YUJING' $_ts_args 2>'$T/tui.err'; echo \$? >'$T/tui.rc'" ||
-		bail_out "tmux cannot start a session"
+	# Each session on a server of its own: the server of the previous
+	# session (killed by tui_quit) may still be going away, and a new
+	# session on its socket then fails on a loaded machine.
+	_tui_n=$((${_tui_n:-0} + 1))
+	TUI_SOCK=yj$$-$_tui_n
+	_ts_try=1
+	until tm new-session -d -s "$TUI_SESSION" -x "$_ts_w" -y "$_ts_h" -c "$T" \
+		"env ${TUI_ENV:-} $TUI_WRAP '$YUJING' $_ts_args 2>'$T/tui.err'; echo \$? >'$T/tui.rc'"; do
+		[ "$_ts_try" -lt 3 ] || bail_out "tmux cannot start a session"
+		_ts_try=$((_ts_try + 1))
+		_tui_kill_server
+		sleep 1
+	done
 }
 
 # keys ARGS...: tmux send-keys to the session (key names: Enter, Escape,

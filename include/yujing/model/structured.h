@@ -43,15 +43,17 @@ typedef struct yj_mlp {
 	/* activations for up to bmax rows, one buffer carved into views */
 	int bmax;
 	float *act, *dact;
-	float *lin[MLP_MAX_SOURCES][MLP_MAX_DEPTH];  /* (B,H) Linear outputs */
-	float *xhat[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (B,H) normalised */
-	float *bn[MLP_MAX_SOURCES][MLP_MAX_DEPTH];   /* (B,H) BN outputs */
-	float *relu[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (B,H) block outputs */
+	float *lin[MLP_MAX_SOURCES][MLP_MAX_DEPTH];  /* (B,H) Linear products, without the bias */
+	float *xhat[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (B,H) normalised: lin's buffer, in place */
+	/* block outputs, rows mlp_relu_ld apart: (B,H) inside a source, and
+	 * for the last block its H columns of the concat */
+	float *relu[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
 	float *mean[MLP_MAX_SOURCES][MLP_MAX_DEPTH], *rstd[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (H) */
 	float *concat;  /* (B, S*H) */
 	float *projv;   /* (B, P) */
 	float *logits;  /* (B, K) */
 	float *probs;   /* (B, K) */
+	double *lse;    /* (B) each row's logsumexp, for mlp_loss */
 	/* gradient twins (same offsets in dact) */
 	float *d_scratch; /* (B, max(H, in)) */
 } yj_mlp;
@@ -73,12 +75,17 @@ void mlp_init_values(yj_mlp *m, yj_rng *rng);
 /* Make room for batches of up to b rows.  Returns 0 or -1. */
 int mlp_reserve(yj_mlp *m, int b);
 
+/* The row stride of the outputs of layer l (relu[s][l]): hidden, or
+ * nsrc * hidden for the last layer, whose outputs are the concat. */
+int mlp_relu_ld(const yj_mlp *m, int l);
+
 /* Forward pass of B rows: x[s] is source s's input (B, in_dim[s]).
  * train selects batch statistics (and updates the running ones).  Fills
  * m->logits and m->probs. */
 void mlp_forward(yj_mlp *m, const float *const *x, int B, int train);
 
-/* Cross-entropy of the last forward pass (class weights w may be NULL). */
+/* Cross-entropy of the last forward pass (class weights w may be NULL;
+ * B as in that pass). */
 float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B);
 
 /* Backward pass of the last (training) forward pass, accumulating into

@@ -56,6 +56,11 @@ void bf16_pack_b(uint32_t *dst, int tb, int K, int N, const float *B, int ldb);
  * unpacked B.  Requires bf16_supported() and M, N, K > 0 (else nothing). */
 void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
 		      const uint32_t *Bp, float beta, float *C, int ldc);
+/* C (M,N) = op(A) op(B) + bias, bias (N) added to every row: the same bits
+ * as copying bias into each row of C and calling bf16_gemm_packed with
+ * alpha = beta = 1, without the pass that copies it (torch's linear). */
+void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+			   const float *bias, float *C, int ldc);
 
 /* The same with plain loops and a double accumulator: the test reference
  * (runs anywhere). */

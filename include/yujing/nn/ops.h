@@ -82,6 +82,28 @@ void batchnorm_forward_eval(float *out, const float *in, const float *run_mean, 
 			    const float *gamma, const float *beta, int B, int C, float eps);
 void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 			const float *xhat, const float *rstd, const float *gamma, int B, int C);
+/* The same fused with the Linear's bias before it and a ReLU after it, on
+ * strided rows (the structured branch's block: Linear -> BatchNorm1d ->
+ * ReLU, its output written straight into a column slice of the concat):
+ * x = in + bias (bias (C) or NULL), rows ldi apart; xhat has the layout of
+ * in and may be in itself; out = relu(gamma xhat + beta), rows ldo apart.
+ * The same values as linear's bias, batchnorm_forward_train and
+ * relu_forward in turn. */
+void batchnorm_relu_forward_train(float *out, int ldo, float *xhat, float *mean, float *rstd,
+				  float *run_mean, float *run_var, const float *in, int ldi,
+				  const float *bias, const float *gamma, const float *beta, int B, int C,
+				  float momentum, float eps);
+void batchnorm_relu_forward_eval(float *out, int ldo, const float *in, int ldi, const float *bias,
+				 const float *run_mean, const float *run_var, const float *gamma,
+				 const float *beta, int B, int C, float eps);
+/* Its backward: dout (rows ldd apart) masked by the saved ReLU output out
+ * (rows ldo apart) as relu_backward, then batchnorm_backward; din (rows ld
+ * apart, as xhat) is WRITTEN, not accumulated, and dbias (or NULL) +=
+ * the column sums of din, in row order (the Linear bias's gradient, as
+ * linear_backward).  dgamma/dbeta accumulate. */
+void batchnorm_relu_backward(float *din, float *dbias, float *dgamma, float *dbeta, const float *dout,
+			     int ldd, const float *out, int ldo, const float *xhat, int ld,
+			     const float *rstd, const float *gamma, int B, int C);
 
 /* ---- LayerNorm over the last dim C of (B,C): torch.nn.LayerNorm ----
  * mean (B), rstd (B) are saved for backward; w/b may be NULL. */
@@ -114,6 +136,12 @@ void embedding_backward(float *dtable, const float *dout, const int32_t *ids, in
  * ignored the loss is 0 and the gradient nothing (PyTorch: NaN). */
 float softmax_xent_forward(float *probs, const float *logits, const int32_t *labels,
 			   const float *w, int B, int K);
+/* The same in two steps: the softmax of each row with its logsumexp
+ * (lse, B doubles), then the loss from them, bit for bit
+ * softmax_xent_forward's (rows may go through the first step apart). */
+void softmax_forward_lse(float *probs, double *lse, const float *logits, int B, int K);
+float xent_from_lse(const double *lse, const float *logits, const int32_t *labels, const float *w, int B,
+		    int K);
 /* dlogits (B,K) += d(mean loss)/d(logits) */
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
 			   const float *w, int B, int K);
