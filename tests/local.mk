@@ -327,8 +327,8 @@ tests_nn_test_edges_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_edges_LDADD = $(MODEL_LIBS) -lm
 ## Issue 18: the numbers of the Runs list and the Quality drill-ins against
 ## the CLI's JSON and the CSV, at 80x24 and 132x40.
-TESTS += tests/tui/numbers.sh
-EXTRA_DIST += tests/tui/numbers.sh
+TESTS += tests/tui/numbers.sh tests/tui/pane-narrow.sh tests/tui/inspector-top.sh tests/tui/warnings-edges.sh tests/tui/clean-k.sh
+EXTRA_DIST += tests/tui/numbers.sh tests/tui/pane-narrow.sh tests/tui/inspector-top.sh tests/tui/warnings-edges.sh tests/tui/clean-k.sh
 ## Issue 18: clean and split at their edges (a key on three rows, a field
 ## with no fill value, the test share of a class of two), worked by hand.
 TESTS += tests/cli/edges.sh
