@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -181,6 +182,33 @@ int main(void)
 			   "a %zu-letter word: %zu pieces, none [UNK], that spell it again", strlen(words[k]), n);
 			free(ids);
 		}
+	}
+	/* A vocabulary of exactly 4,096 tokens fills vocab_load's first table
+	 * (4,096 slots) to the last: loading and freeing it must touch no slot
+	 * past it (the ASan build checks; a free of one past the end is a
+	 * heap overflow there). */
+	{
+		const char *td = getenv("TMPDIR");
+		char vp[4200];
+		snprintf(vp, sizeof vp, "%s/yj-vocab-4096-%ld.txt", td && *td ? td : "/tmp", (long)getpid());
+		FILE *vf = fopen(vp, "w");
+		int wrote = vf != NULL;
+		static const char *const special[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+		for (int i = 0; wrote && i < 4096; i++)
+			wrote = (i < 5 ? fprintf(vf, "%s\n", special[i]) : fprintf(vf, "tok%d\n", i)) > 0;
+		if (vf && fclose(vf))
+			wrote = 0;
+		yj_vocab full;
+		error_clear(&err);
+		int loaded = wrote && vocab_load(vp, &full, &err) == YJ_OK;
+		ok(loaded, "a vocabulary of 4,096 tokens loads%s%s", loaded ? "" : ": ", loaded ? "" : err.msg);
+		if (loaded) {
+			is_int(full.n, 4096, "4,096 ids");
+			is_int(vocab_id(&full, "tok4095", 7), 4095, "its last token has id 4,095");
+			vocab_free(&full);
+			is_int(full.n, 0, "freed: no tokens left");
+		}
+		remove(vp);
 	}
 	/* The modified copy shipped before is refused, naming the file. */
 	{
