@@ -18,7 +18,7 @@ AM_TESTS_ENVIRONMENT = \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; export UBSAN_OPTIONS; \
 	MALLOC_PERTURB_=165; export MALLOC_PERTURB_;
 
-EXTRA_DIST += tests/unit/tap.h tests/unit/tmpdir.h tests/cli/lib.sh
+EXTRA_DIST += tests/unit/tap.h tests/unit/tmpdir.h tests/unit/wrapfail.h tests/cli/lib.sh
 EXTRA_DIST += $(wildcard $(srcdir)/tests/fixtures/*)
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit -I$(top_srcdir)/src/store
@@ -51,7 +51,7 @@ tests_unit_test_sources_nomem_LDADD = $(DATA_LIBS)
 check_PROGRAMS += tests/unit/test-profile-nomem
 tests_unit_test_profile_nomem_SOURCES = tests/unit/test-profile-nomem.c
 tests_unit_test_profile_nomem_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_profile_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_profile_nomem_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 tests_unit_test_profile_nomem_LDADD = $(DATA_LIBS)
 
 check_PROGRAMS += tests/unit/test-reader

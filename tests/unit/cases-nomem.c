@@ -4,7 +4,7 @@
  *
  * The plain build never fails an allocation, so this program is linked
  * with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
- * (tests/local.mk): the wrappers pass every call of yujing's own code
+ * (tests/local.mk) and wrapfail.h: its wrappers pass every call of yujing's own code
  * through, except the one they are told to fail.  For k = 1, 2, ... the
  * k-th allocation inside cases_list() fails, until there is no k-th.  Each
  * call must give YJ_ENOMEM or exactly the list of the unfaulted call.
@@ -21,42 +21,7 @@
 #include "yujing/store/project.h"
 #include "yujing/train/cases.h"
 #include "yujing/train/predict.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-static long calls, fail_at; /* fail_at: the call (from 1) that returns NULL; 0: none */
-
-static int fail_now(void)
-{
-	return fail_at && ++calls == fail_at;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return fail_now() ? NULL : __real_strdup(s);
-}
+#include "wrapfail.h"
 
 static int str_same(const char *a, const char *b)
 {
@@ -106,11 +71,11 @@ int main(int argc, char **argv)
 	for (k = 1; k < 100000; k++) {
 		yj_case_list l;
 		error_clear(&err);
-		calls = 0;
-		fail_at = k;
+		wrapfail_calls = 0;
+		wrapfail_at = k;
 		yj_status st = cases_list(&rm, &l, &err);
-		fail_at = 0;
-		if (calls < k) { /* there was no k-th allocation: done */
+		wrapfail_at = 0;
+		if (wrapfail_calls < k) { /* there was no k-th allocation: done */
 			if (!st)
 				cases_list_free(&l);
 			break;

@@ -5,8 +5,8 @@
  * give a different profile.
  *
  * The plain build never fails an allocation, so this program is linked
- * with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (tests/local.mk):
- * the wrappers below pass every call of yujing's own code through, except
+ * with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup (tests/local.mk):
+ * the wrappers of wrapfail.h pass every call of yujing's own code through, except
  * the one they are told to fail.  Allocations inside shared libraries
  * (jansson, SQLite) are not wrapped.  The table, worked by hand:
  *
@@ -27,35 +27,7 @@
 #include "yujing/data/import.h"
 #include "yujing/data/profile.h"
 #include "yujing/data/table.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static long calls, fail_at; /* fail_at: the call (from 1) that returns NULL; 0: none */
-
-static int fail_now(void)
-{
-	return fail_at && ++calls == fail_at;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
+#include "wrapfail.h"
 
 static double num(const json_t *o, const char *key)
 {
@@ -94,11 +66,11 @@ int main(void)
 	char *want = ref ? json_dumps(ref, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 	long k, failed = 0, same = 0;
 	for (k = 1; k < 10000; k++) {
-		calls = 0;
-		fail_at = k;
+		wrapfail_calls = 0;
+		wrapfail_at = k;
 		json_t *r = profile_table(&t, &o);
-		fail_at = 0;
-		if (calls < k) { /* there was no k-th allocation: done */
+		wrapfail_at = 0;
+		if (wrapfail_calls < k) { /* there was no k-th allocation: done */
 			json_decref(r);
 			break;
 		}
