@@ -39,6 +39,7 @@
 
 int bench_bert_main(int argc, char **argv);
 const char *bench_blas_origin(void);
+json_t *bench_peer_json(const char *cmd);
 
 /* Who chose OpenBLAS's kernel set: yujing (see main.c), the user
  * (OPENBLAS_CORETYPE), or OpenBLAS itself. */
@@ -49,6 +50,22 @@ const char *bench_blas_origin(void)
 		return auto_ && !strcmp(auto_, "1") ? _("chosen by yujing for this CPU")
 						    : _("from OPENBLAS_CORETYPE");
 	return _("OpenBLAS's own choice");
+}
+
+/* Run a benchmark's peer (cmd: a shell command line, a bench/NAME.py) and
+ * read the JSON object it prints: NULL when it cannot start, fails or
+ * prints no JSON. */
+json_t *bench_peer_json(const char *cmd)
+{
+	FILE *pp = popen(cmd, "r");
+	if (!pp)
+		return NULL;
+	json_t *pj = json_loadf(pp, 0, NULL);
+	if (pclose(pp) != 0) {
+		json_decref(pj);
+		return NULL;
+	}
+	return pj;
 }
 
 enum { O_CONFIG = 256, O_SEQ, O_BATCH, O_THREADS, O_SECONDS, O_NO_PEER, O_JSON, O_PRECISION };
@@ -175,11 +192,8 @@ static void peer_run(bert_peer *best, const bert_bench_args *a, const yj_bert_cf
 		 "--seconds %g --bf16 %d",
 		 cli_bench_dir(), threads, cfg->layers, cfg->hidden, cfg->heads, cfg->intermediate, V, T, B, k,
 		 a->seconds, a->precision == NN_BF16);
-	FILE *pp = popen(cmd, "r");
-	if (!pp)
-		return;
-	json_t *pj = json_loadf(pp, 0, NULL);
-	if (pclose(pp) == 0 && pj) {
+	json_t *pj = bench_peer_json(cmd);
+	if (pj) {
 		double tr = json_number_value(json_object_get(pj, "train_tokens_per_s")),
 		       in = json_number_value(json_object_get(pj, "infer_tokens_per_s")),
 		       rss = json_number_value(json_object_get(pj, "peak_rss_mb"));

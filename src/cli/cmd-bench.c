@@ -36,6 +36,10 @@
 #include "yujing/nn/ops.h"
 #include "yujing/nn/optim.h"
 
+/* bench-bert.c */
+const char *bench_blas_origin(void);
+json_t *bench_peer_json(const char *cmd);
+
 enum { O_ROWS = 256, O_KEEP, O_THREADS, O_JSON };
 
 static const cli_option options[] = {
@@ -359,13 +363,10 @@ static int bench_profile(bench_args *a)
 		 "/usr/bin/python3 '%s/profile_pandas.py' '%s/bench.csv' n1,n2,n3,n4,n5,n6,n7,n8 t1,t2",
 		 cli_bench_dir(), dir);
 	double pd_load = -1, pd_compute = -1;
-	FILE *pp = popen(cmd, "r");
-	if (pp) {
-		json_t *pj = json_loadf(pp, 0, NULL);
-		if (pclose(pp) == 0 && pj) {
-			pd_load = json_number_value(json_object_get(pj, "load_seconds"));
-			pd_compute = json_number_value(json_object_get(pj, "compute_seconds"));
-		}
+	json_t *pj = bench_peer_json(cmd);
+	if (pj) {
+		pd_load = json_number_value(json_object_get(pj, "load_seconds"));
+		pd_compute = json_number_value(json_object_get(pj, "compute_seconds"));
 		json_decref(pj);
 	}
 	if (a->json) {
@@ -472,20 +473,13 @@ static float mlp_bench_step(yj_mlp *m, yj_adamw *opt, float *const *pool, const 
 	return loss;
 }
 
-const char *bench_blas_origin(void); /* bench-bert.c */
 
-/* The one-minute load average (/proc/loadavg), -1 where there is none:
- * printed with each figure, as the machine may be shared. */
+/* The one-minute load average, -1 where there is none: printed with each
+ * figure, as the machine may be shared. */
 static double load_now(void)
 {
-	double v = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-	if (f) {
-		if (fscanf(f, "%lf", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	double v;
+	return getloadavg(&v, 1) == 1 ? v : -1;
 }
 
 /* The timed run at one thread count: a fresh model (seed 42) and AdamW,
@@ -577,11 +571,8 @@ static int bench_mlp(bench_args *a)
 			 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
 			 cli_bench_dir(), t, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP, MLP_STEPS,
 			 MLP_REPEATS);
-		FILE *pp = popen(cmd, "r");
-		if (!pp)
-			continue;
-		json_t *pj = json_loadf(pp, 0, NULL);
-		double r = pclose(pp) == 0 && pj ? json_number_value(json_object_get(pj, "samples_per_s")) : -1;
+		json_t *pj = bench_peer_json(cmd);
+		double r = pj ? json_number_value(json_object_get(pj, "samples_per_s")) : -1;
 		if (r > pt_rate) {
 			const char *k = json_string_value(json_object_get(pj, "blas_kernel"));
 			pt_rate = r;
