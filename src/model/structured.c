@@ -257,12 +257,11 @@ static void fwd_blocks(void *ctx, int part, int np)
 		nn_sgemm(0, 1, B, nc, IN, 1.0f, in, IN, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN,
 			 0.0f, lin, H);
 		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
-		const float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
+		float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
 		const float *ga = params_data(ps, m->bn_w[s][l]) + c0, *be = params_data(ps, m->bn_b[s][l]) + c0;
 		if (j->train)
 			batchnorm_relu_forward_train(m->relu[s][l] + c0, ld, lin, m->mean[s][l] + c0,
-						     m->rstd[s][l] + c0, params_data(ps, m->bn_rm[s][l]) + c0,
-						     params_data(ps, m->bn_rv[s][l]) + c0, lin, H, bias, ga, be, B, nc,
+						     m->rstd[s][l] + c0, rm, rv, lin, H, bias, ga, be, B, nc,
 						     c->bn_momentum, c->bn_eps);
 		else
 			batchnorm_relu_forward_eval(m->relu[s][l] + c0, ld, lin, H, bias, rm, rv, ga, be, B, nc,
