@@ -6,7 +6,9 @@
  * NC columns by KC rows at a time, into panels of NR = 32 columns in which
  * every 32-bit word holds the bfloat16 pair (k, k+1) of one column, the
  * layout vdpbf16ps multiplies against; op(A) is packed MR = 8 rows at a
- * time, the MR pairs of one k step adjacent.  The micro-kernel keeps an 8 x 32 tile
+ * time, converted row by row (A) or the MR pairs of one k step adjacent
+ * (A^T): the micro-kernel broadcasts each pair from memory, so it reads
+ * either layout and A needs no transpose.  The micro-kernel keeps an 8 x 32 tile
  * of C in 16 zmm accumulators: per pair of k it loads two vectors of B,
  * broadcasts one pair of each A row and issues 16 vdpbf16ps (1,024 flops).
  * Rounding to bfloat16 happens while packing (vcvtne2ps2bf16: round to
@@ -164,20 +166,21 @@ TGT static void cvt_rows(uint32_t *tmp, int n, int valid, const float *src, int 
 	}
 }
 
-/* op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap (kp pairs x MR rows: the
- * MR pairs one step of the micro-kernel broadcasts are adjacent); rows past
- * M are zero.  tmp: MR x KP words. */
-TGT NOINL static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A, int lda, int i0,
-		       int rows, int k0, int kc)
+/* op(A) rows [i0, i0+rows) x k [k0, k0+kc) -> ap, rows past M zero, in
+ * one of two layouts the micro-kernel reads alike (it broadcasts one pair
+ * of a row from memory, so any stride serves):
+ *   A itself (!ta): row r's kp pairs contiguous, ap[r kp + p], as the rows
+ *     convert (no transpose);
+ *   A^T (ta): the MR pairs of one k step adjacent, ap[p MR + r], as rows k
+ *     and k+1 of A hold them.
+ * Returns the stride between rows (kp or 1); pairs are 1 or MR apart. */
+TGT NOINL static int pack_a(uint32_t *ap, int ta, const float *A, int lda, int i0, int rows, int k0,
+			     int kc)
 {
 	const int kp = (kc + 1) / 2;
 	if (!ta) {
-		/* rows of A hold their pairs contiguous: convert, then transpose */
-		cvt_rows(tmp, MR, rows, A + (size_t)i0 * lda + k0, lda, kc);
-		for (int p = 0; p < kp; p++)
-			for (int r = 0; r < MR; r++)
-				ap[(size_t)p * MR + r] = tmp[(size_t)r * kp + p];
-		return;
+		cvt_rows(ap, MR, rows, A + (size_t)i0 * lda + k0, lda, kc);
+		return kp;
 	}
 	/* op(A) = A^T: rows k and k+1 of A hold the MR values of a pair step
 	 * side by side; round both and interleave them. */
@@ -191,6 +194,7 @@ TGT NOINL static void pack_a(uint32_t *ap, uint32_t *tmp, int ta, const float *A
 		__m256i v = (__m256i)_mm512_cvtneps_pbh(x);
 		_mm256_storeu_si256((__m256i *)(ap + (size_t)p * MR), _mm256_permutexvar_epi16(idx, v));
 	}
+	return 1;
 }
 
 /* op(B) k [k0, k0+kc) x columns [j0, j0+cols), cols <= NR -> one panel bp
@@ -235,9 +239,12 @@ TGT NOINL static void pack_b(uint32_t *bp, uint32_t *tmp, int tb, const float *B
 
 /* C tile (rows x cols, within MR x NR) = alpha * ap bp + (first ? beta C : C);
  * with bias (the tile's NR columns of it), first adds bias where it would
- * read beta C (beta is then 1). */
-TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
-		      int cols, float alpha, float beta, int first, const float *bias)
+ * read beta C (beta is then 1).  Pair p of row r of the A strip is
+ * ap[r rs + p ps] (see pack_a); the two layouts are two instances with a
+ * constant stride, so the loop's addressing stays simple. */
+TGT static inline __attribute__((always_inline)) void
+micro_body(int kp, const uint32_t *ap, int rs, int ps, const uint32_t *bp, float *C, int ldc, int rows,
+	   int cols, float alpha, float beta, int first, const float *bias)
 {
 	__m512 c0[MR], c1[MR];
 #pragma GCC unroll 8
@@ -248,7 +255,7 @@ TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, floa
 		__m512bh b1 = (__m512bh)_mm512_loadu_si512(bp + (size_t)p * NR + 16);
 #pragma GCC unroll 8
 		for (int r = 0; r < MR; r++) {
-			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ap[(size_t)p * MR + r]);
+			__m512bh a = (__m512bh)_mm512_set1_epi32((int)ap[(size_t)r * rs + (size_t)p * ps]);
 			c0[r] = _mm512_dpbf16_ps(c0[r], a, b0);
 			c1[r] = _mm512_dpbf16_ps(c1[r], a, b1);
 		}
@@ -277,6 +284,31 @@ TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, floa
 	}
 }
 
+/* A strips of rows (!ta: pairs contiguous, rs = kp) */
+TGT NOINL static void micro(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc, int rows,
+			    int cols, float alpha, float beta, int first, const float *bias)
+{
+	micro_body(kp, ap, kp, 1, bp, C, ldc, rows, cols, alpha, beta, first, bias);
+}
+
+/* A strips of pair steps (ta: rows adjacent, ps = MR) */
+TGT NOINL static void micro_t(int kp, const uint32_t *ap, const uint32_t *bp, float *C, int ldc,
+			      int rows, int cols, float alpha, float beta, int first, const float *bias)
+{
+	micro_body(kp, ap, 1, MR, bp, C, ldc, rows, cols, alpha, beta, first, bias);
+}
+
+/* The micro-kernel for the layout pack_a chose (rs: its return). */
+TGT static inline void micro_any(int rs, int kp, const uint32_t *ap, const uint32_t *bp, float *C,
+				 int ldc, int rows, int cols, float alpha, float beta, int first,
+				 const float *bias)
+{
+	if (rs == 1)
+		micro_t(kp, ap, bp, C, ldc, rows, cols, alpha, beta, first, bias);
+	else
+		micro(kp, ap, bp, C, ldc, rows, cols, alpha, beta, first, bias);
+}
+
 TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const float *A,
 			  int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
@@ -292,9 +324,9 @@ TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, cons
 				       jc + jr, nc - jr < NR ? nc - jr : NR);
 			for (int ic = 0; ic < M; ic += MR) {
 				int rows = M - ic < MR ? M - ic : MR;
-				pack_a(ap, tmp, ta, A, lda, ic, rows, pc, kc);
+				int rs = pack_a(ap, ta, A, lda, ic, rows, pc, kc);
 				for (int jr = 0; jr < nc; jr += NR)
-					micro(kp, ap, bp + (size_t)(jr / NR) * kp * NR,
+					micro_any(rs, kp, ap, bp + (size_t)(jr / NR) * kp * NR,
 					      C + (size_t)ic * ldc + jc + jr, ldc, rows,
 					      nc - jr < NR ? nc - jr : NR, alpha, beta, pc == 0, NULL);
 			}
@@ -325,16 +357,15 @@ TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const floa
 			    const uint32_t *Bp, float beta, const float *bias, float *C, int ldc)
 {
 	_Alignas(64) uint32_t ap[MR * KP];
-	_Alignas(64) uint32_t tmp[MR * KP];
 	const int npan = (N + NR - 1) / NR;
 	for (int pc = 0; pc < K; pc += KC) {
 		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
 		const uint32_t *base = Bp + block_at(pc / KC, npan);
 		for (int ic = 0; ic < M; ic += MR) {
 			int rows = M - ic < MR ? M - ic : MR;
-			pack_a(ap, tmp, ta, A, lda, ic, rows, pc, kc);
+			int rs = pack_a(ap, ta, A, lda, ic, rows, pc, kc);
 			for (int jr = 0; jr < N; jr += NR)
-				micro(kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr,
+				micro_any(rs, kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr,
 				      ldc, rows, N - jr < NR ? N - jr : NR, alpha, beta, pc == 0,
 				      bias ? bias + jr : NULL);
 		}
