@@ -309,9 +309,52 @@ TGT static inline void micro_any(int rs, int kp, const uint32_t *ap, const uint3
 		micro(kp, ap, bp, C, ldc, rows, cols, alpha, beta, first, bias);
 }
 
+/* Rows of op(A) whose strips one K block of gemm_bf16 packs once for all
+ * of N, when N spans several NC blocks (the MLM decoder's 304 rows against
+ * 21,128 columns packed A 83 times over; a weight gradient's 256 rows
+ * against 1,024 columns 4 times).  The buffer is per thread (256 KB). */
+#define AMAX 512
+
+static _Thread_local _Alignas(64) uint32_t abuf[AMAX * KP];
+
+/* gemm_bf16 for M <= AMAX: K blocks outside, every strip of A packed once
+ * per block, then the column blocks.  Each element of C gets the same sums
+ * in the same order as in gemm_bf16's loop (K blocks in order, each by one
+ * micro-kernel call on the same packed data), so the same bits. */
+TGT static void gemm_bf16_short(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+				int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	_Alignas(64) uint32_t bp[(NC / NR) * KP * NR];
+	_Alignas(64) uint32_t tmp[NR * KP];
+	int rs[AMAX / MR];
+	for (int pc = 0; pc < K; pc += KC) {
+		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+		for (int ic = 0; ic < M; ic += MR)
+			rs[ic / MR] = pack_a(abuf + (size_t)ic * KP, ta, A, lda, ic,
+					     M - ic < MR ? M - ic : MR, pc, kc);
+		for (int jc = 0; jc < N; jc += NC) {
+			int nc = N - jc < NC ? N - jc : NC;
+			for (int jr = 0; jr < nc; jr += NR)
+				pack_b(bp + (size_t)(jr / NR) * kp * NR, tmp, tb, B, ldb, pc, kc,
+				       jc + jr, nc - jr < NR ? nc - jr : NR);
+			for (int ic = 0; ic < M; ic += MR)
+				for (int jr = 0; jr < nc; jr += NR)
+					micro_any(rs[ic / MR], kp, abuf + (size_t)ic * KP,
+						  bp + (size_t)(jr / NR) * kp * NR,
+						  C + (size_t)ic * ldc + jc + jr, ldc,
+						  M - ic < MR ? M - ic : MR, nc - jr < NR ? nc - jr : NR,
+						  alpha, beta, pc == 0, NULL);
+		}
+	}
+}
+
 TGT static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const float *A,
 			  int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
+	if (N > NC && M <= AMAX) {
+		gemm_bf16_short(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+		return;
+	}
 	_Alignas(64) uint32_t bp[(NC / NR) * KP * NR];
 	_Alignas(64) uint32_t ap[MR * KP];
 	_Alignas(64) uint32_t tmp[NR * KP]; /* NR >= MR */

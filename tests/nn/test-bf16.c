@@ -117,7 +117,8 @@ int main(void)
 	}
 	static const struct { int M, N, K; } shapes[] = {
 	    {1, 1, 1},   {8, 32, 2},   {7, 31, 3},   {9, 33, 5},	{17, 65, 8},
-	    {128, 256, 256}, {130, 270, 257}, {64, 128, 520}, {3, 300, 600}, {40, 20, 7}};
+	    {128, 256, 256}, {130, 270, 257}, {64, 128, 520}, {3, 300, 600}, {40, 20, 7},
+	    {520, 300, 40}};
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
 		for (int t = 0; t < 4; t++) {
 			int M = shapes[s].M, N = shapes[s].N, K = shapes[s].K;
