@@ -516,6 +516,70 @@ static double fd_loss(yj_bert *m, const int32_t *ids, const int32_t *types, cons
 	return s;
 }
 
+/* The training forward's dropout masks are dropout_forward's, drawn from
+ * the streams bert.c documents: one draw of the model's stream per call
+ * (embeddings, then per layer attention, attention output, output), and
+ * per row (hidden) or (batch, head) block (attention) the stream seeded
+ * with s ^ (idx 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019).  Rows of 80 and
+ * blocks of 9 x 9 = 81 cross bert.c's blocks of 64 draws. */
+static void drop_ref(float *mask, size_t n, float p, uint64_t s, size_t idx)
+{
+	yj_rng r;
+	rng_seed(&r, s ^ ((uint64_t)idx * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL));
+	float *one = malloc(n * sizeof *one), *out = malloc(n * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		one[i] = 1.0f;
+	dropout_forward(out, mask, one, n, p, &r);
+	free(one);
+	free(out);
+}
+
+static void test_dropout_draws(void)
+{
+	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 80, .layers = 1, .heads = 2,
+			   .intermediate = 16, .max_pos = 16, .type_vocab = 2, .pad_token_id = 0,
+			   .ln_eps = 1e-12f, .hidden_drop = 0.1f, .attn_drop = 0.3f,
+			   .init_range = 0.02f};
+	enum { B = 2, T = 9 };
+	yj_bert m;
+	if (!ok(bert_init(&m, &cfg, 3, NULL) == YJ_OK && bert_reserve(&m, B, T) == 0,
+		"init a model of rows of 80 for the dropout draws"))
+		return;
+	int32_t ids[B * T];
+	for (int i = 0; i < B * T; i++)
+		ids[i] = 1 + i % 12;
+	bert_seed(&m, 11);
+	yj_rng st = m.rng;
+	ok(bert_forward(&m, ids, NULL, NULL, B, T, 1, NULL) == YJ_OK, "a training forward");
+	uint64_t se = rng_u64(&st), sa = rng_u64(&st), s1 = rng_u64(&st), s2 = rng_u64(&st);
+	const size_t C = 80, TT = T * T;
+	float *want = malloc(TT * sizeof *want);
+	int same = 1, dropped = 0;
+	for (size_t r = 0; r < (size_t)B * T; r++) {
+		drop_ref(want, C, 0.1f, se, r);
+		same &= !memcmp(want, m.emb_mask + r * C, C * sizeof *want);
+		drop_ref(want, C, 0.1f, s1, r);
+		same &= !memcmp(want, m.la[0].ao_mask + r * C, C * sizeof *want);
+		drop_ref(want, C, 0.1f, s2, r);
+		same &= !memcmp(want, m.la[0].o_mask + r * C, C * sizeof *want);
+		for (size_t j = 0; j < C; j++)
+			dropped += want[j] == 0.0f;
+	}
+	ok(same && dropped > 0, "hidden dropout: the masks of dropout_forward (%d of the output's %zu dropped)",
+	   dropped, C * B * T);
+	same = 1, dropped = 0;
+	for (size_t blk = 0; blk < (size_t)B * cfg.heads; blk++) {
+		drop_ref(want, TT, 0.3f, sa, blk);
+		same &= !memcmp(want, m.la[0].attn_mask + blk * TT, TT * sizeof *want);
+		for (size_t j = 0; j < TT; j++)
+			dropped += want[j] == 0.0f;
+	}
+	ok(same && dropped > 0, "attention dropout: the masks of dropout_forward (%d of %zu dropped)", dropped,
+	   TT * B * cfg.heads);
+	free(want);
+	bert_free(&m);
+}
+
 static void test_fd(void)
 {
 	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 8, .layers = 2, .heads = 2,
@@ -1110,6 +1174,7 @@ int main(int argc, char **argv)
 	test_mean_parity();
 	test_half();
 	test_fd();
+	test_dropout_draws();
 	test_rows_chunked();
 	test_dirs();
 	test_trained();

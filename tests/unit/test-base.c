@@ -454,6 +454,17 @@ static void test_rng_reference(void)
 	for (int i = 0; i < 4; i++)
 		same &= rng_u64(&r) == want[i];
 	ok(same, "rng: the first four draws from seed 42 are xoshiro256**'s");
+	/* rng_fill_u64: the same four reference draws, and the state after
+	 * them the one rng_u64 reaches (the fifth draw of each agrees) */
+	uint64_t got[4];
+	yj_rng f, g;
+	rng_seed(&f, 42);
+	rng_fill_u64(&f, got, 4);
+	rng_seed(&g, 42);
+	for (int i = 0; i < 4; i++)
+		rng_u64(&g);
+	ok(!memcmp(got, want, sizeof want) && rng_u64(&f) == rng_u64(&g),
+	   "rng_fill_u64: the reference draws, and the state rng_u64 leaves");
 	/* rng_hash is FNV-1a over 64 bits from the basis 1469598103934665603
 	 * (the published basis has one digit more, 14695981039346656037: kept,
 	 * since stored n-gram vocabularies depend on it); by hand in Python:

@@ -15,6 +15,8 @@ typedef struct yj_rng {
 
 void rng_seed(yj_rng *r, uint64_t seed);
 uint64_t rng_u64(yj_rng *r);
+/* n numbers of rng_u64 at once, into out: the same numbers, faster. */
+void rng_fill_u64(yj_rng *r, uint64_t *out, size_t n);
 /* Uniform in [0, n) without modulo bias (n > 0). */
 uint64_t rng_below(yj_rng *r, uint64_t n);
 /* Uniform in [0, 1) with 53 random bits. */
