@@ -17,7 +17,10 @@
  * default where the processor has AVX512_BF16) under
  * torch.autocast(bfloat16); and with the environment
  * of this process, so the same OpenBLAS kernel set (OPENBLAS_CORETYPE,
- * see main.c) for its float32 products.
+ * see main.c) for its float32 products.  Both sides also report the CPU
+ * time (every thread of the process) a step and a pass cost: on a loaded
+ * machine wall time says more about the load than about the code, CPU
+ * time far less (compare both at --threads 1 there).
  */
 #include <config.h>
 
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "cli.h"
 #include "yujing/base/i18n.h"
@@ -179,6 +183,7 @@ static double sgemm_rate(int R, int C, int I, double seconds)
 typedef struct {
 	double train, infer, rss;
 	long train_threads, infer_threads;
+	double train_cpu, infer_cpu; /* ms of CPU a step / a pass, in those runs */
 } bert_peer;
 
 /* bench/bert_torch.py at `threads` threads; keeps what beats *best. */
@@ -200,15 +205,27 @@ static void peer_run(bert_peer *best, const bert_bench_args *a, const yj_bert_cf
 		if (tr > best->train) {
 			best->train = tr;
 			best->train_threads = threads;
+			best->train_cpu = json_number_value(json_object_get(pj, "train_cpu_ms"));
 		}
 		if (in > best->infer) {
 			best->infer = in;
 			best->infer_threads = threads;
+			best->infer_cpu = json_number_value(json_object_get(pj, "infer_cpu_ms"));
 		}
 		if (rss > best->rss)
 			best->rss = rss;
 	}
 	json_decref(pj);
+}
+
+/* CPU time of this process (every thread), in seconds: on a loaded machine
+ * the CPU a step costs moves far less than its wall time. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static double peak_rss_mb(void)
@@ -270,7 +287,7 @@ int bench_bert_main(int argc, char **argv)
 		if (pretrain_step(&m, &opt, ids, NULL, B, T, pos, lab, P, 1e-4f, 1.0f, &loss, &err))
 			goto fail;
 	long steps = 0;
-	double t0 = progress_now(), dt;
+	double t0 = progress_now(), dt, c0 = cpu_now();
 	do {
 		if (pretrain_step(&m, &opt, ids, NULL, B, T, pos, lab, P, 1e-4f, 1.0f, &loss, &err))
 			goto fail;
@@ -278,12 +295,14 @@ int bench_bert_main(int argc, char **argv)
 		dt = progress_now() - t0;
 	} while (dt < a.seconds || steps < 3);
 	double train_tps = (double)steps * B * T / dt, step_s = dt / (double)steps;
+	double train_cpu = 1e3 * (cpu_now() - c0) / (double)steps;
 
 	/* inference: the encoder in evaluation mode */
 	if (bert_forward(&m, ids, NULL, NULL, B, T, 0, &err))
 		goto fail;
 	long fw = 0;
 	t0 = progress_now();
+	c0 = cpu_now();
 	do {
 		if (bert_forward(&m, ids, NULL, NULL, B, T, 0, &err))
 			goto fail;
@@ -291,6 +310,7 @@ int bench_bert_main(int argc, char **argv)
 		dt = progress_now() - t0;
 	} while (dt < a.seconds || fw < 3);
 	double infer_tps = (double)fw * B * T / dt;
+	double infer_cpu = 1e3 * (cpu_now() - c0) / (double)fw;
 	double rss = peak_rss_mb();
 
 	/* FLOPs of the matrix products in one training step (x3: forward,
@@ -305,7 +325,7 @@ int bench_bert_main(int argc, char **argv)
 	/* the peer at its best: every thread count from 1 to ours, the fastest
 	 * kept for training and for inference apart (on this CPU PyTorch is
 	 * often fastest at fewer threads than it is given) */
-	bert_peer pt = {-1, -1, -1, 0, 0};
+	bert_peer pt = {-1, -1, -1, 0, 0, 0, 0};
 	if (!a.no_peer)
 		for (long t = 1; t <= a.threads; t++)
 			peer_run(&pt, &a, &cfg, V, T, B, k, t);
@@ -323,12 +343,22 @@ int bench_bert_main(int argc, char **argv)
 					    (int)pt.train_threads, "infer_threads", (int)pt.infer_threads, "precision",
 					    a.precision == NN_BF16 ? "bf16 autocast" : "fp32")
 				: json_null();
+		json_object_set_new(o, "train_cpu_ms", json_real(train_cpu));
+		json_object_set_new(o, "infer_cpu_ms", json_real(infer_cpu));
+		if (json_is_object(t) && pt.train_cpu > 0 && pt.infer_cpu > 0) {
+			json_object_set_new(t, "train_cpu_ms", json_real(pt.train_cpu));
+			json_object_set_new(t, "infer_cpu_ms", json_real(pt.infer_cpu));
+		}
 		json_object_set_new(o, "torch", t);
 		json_object_set_new(o, "torch_threads", pt_train > 0 ? json_integer(pt.train_threads) : json_null());
 		json_object_set_new(o, "torch_infer_threads",
 				    pt_infer > 0 ? json_integer(pt.infer_threads) : json_null());
 		json_object_set_new(o, "train_ratio", pt_train > 0 ? json_real(train_tps / pt_train) : json_null());
 		json_object_set_new(o, "infer_ratio", pt_infer > 0 ? json_real(infer_tps / pt_infer) : json_null());
+		json_object_set_new(o, "train_cpu_ratio",
+				    pt.train_cpu > 0 ? json_real(pt.train_cpu / train_cpu) : json_null());
+		json_object_set_new(o, "infer_cpu_ratio",
+				    pt.infer_cpu > 0 ? json_real(pt.infer_cpu / infer_cpu) : json_null());
 		rc = cli_print_json(o);
 	} else {
 		printf(_("bert benchmark: %s (%d layers, %d wide, %d heads, %d intermediate), batch %d x %d tokens, "
@@ -343,6 +373,8 @@ int bench_bert_main(int argc, char **argv)
 		       train_tps, 1e3 * step_s, infer_tps, rss);
 		printf(_("           %.1f GFLOP/s in training = %.0f%% of nn_sgemm's %.1f GFLOP/s on the same shapes\n"),
 		       achieved / 1e9, 100 * frac, peak / 1e9);
+		printf(_("           CPU time: %.1f ms a training step, %.1f ms an inference pass\n"), train_cpu,
+		       infer_cpu);
 		if (pt_train > 0 && pt_infer > 0) {
 			printf(_("  PyTorch: training %9.0f tokens/s, inference %9.0f tokens/s, peak RSS %.0f MB\n"),
 			       pt_train, pt_infer, pt_rss);
@@ -350,6 +382,11 @@ int bench_bert_main(int argc, char **argv)
 			       a.threads, pt.train_threads, pt.infer_threads);
 			printf(_("  ratio (yujing / PyTorch): training %.2f, inference %.2f (aim: at least %.1f)\n"),
 			       train_tps / pt_train, infer_tps / pt_infer, a.precision == NN_BF16 ? 1.5 : 1.3);
+			if (pt.train_cpu > 0 && pt.infer_cpu > 0)
+				printf(_("  CPU time (PyTorch / yujing, in those runs): training %.1f / %.1f ms = %.2f, "
+					 "inference %.1f / %.1f ms = %.2f\n"),
+				       pt.train_cpu, train_cpu, pt.train_cpu / train_cpu, pt.infer_cpu, infer_cpu,
+				       pt.infer_cpu / infer_cpu);
 		} else if (!a.no_peer) {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
 			       cli_bench_dir());
