@@ -663,15 +663,30 @@ static void drop_fast(float *out, float *mask, const float *in, size_t n, float 
 	}
 	const float scale = 1.0f / (1.0f - p);
 	const uint64_t thr = (uint64_t)ceil((double)p * 0x1p53);
+	uint32_t sb; /* the mask is scale's bits where kept, +0 where dropped */
+	memcpy(&sb, &scale, sizeof sb);
 	uint64_t x[DROP_BLOCK];
-	for (size_t i = 0; i < n; i += DROP_BLOCK) {
-		size_t k = n - i < DROP_BLOCK ? n - i : DROP_BLOCK;
-		rng_fill_u64(rng, x, k);
-		for (size_t j = 0; j < k; j++) {
-			float mk = (x[j] >> 11) < thr ? 0.0f : scale;
-			mask[i + j] = mk;
-			out[i + j] = in[i + j] * mk;
-		}
+	size_t i = 0;
+	/* whole blocks: no branch on the draws (a tenth of them mispredicted) */
+	for (; i + DROP_BLOCK <= n; i += DROP_BLOCK) {
+		rng_fill_u64(rng, x, DROP_BLOCK);
+		uint32_t mb[DROP_BLOCK];
+		float v[DROP_BLOCK], mk[DROP_BLOCK];
+		for (int j = 0; j < DROP_BLOCK; j++)
+			mb[j] = sb & ((uint32_t)0 - (uint32_t)((x[j] >> 11) >= thr));
+		memcpy(mk, mb, sizeof mk);
+		memcpy(v, in + i, sizeof v);
+		for (int j = 0; j < DROP_BLOCK; j++)
+			v[j] *= mk[j];
+		memcpy(mask + i, mk, sizeof mk);
+		memcpy(out + i, v, sizeof v);
+	}
+	size_t k = n - i;
+	rng_fill_u64(rng, x, k);
+	for (size_t j = 0; j < k; j++) {
+		float mk = (x[j] >> 11) < thr ? 0.0f : scale;
+		mask[i + j] = mk;
+		out[i + j] = in[i + j] * mk;
 	}
 }
 
