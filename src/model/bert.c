@@ -546,38 +546,35 @@ static void gemm_wide(const yj_bert *m, int ta, int tb, int M, int N, int K, flo
  * are those of the scalar code, whatever the block or copy. */
 #define VB 16
 
-/* dst[i] = a[i] + b[i] (dst may be a or b) */
+/* dst[i] = a[i] * b[i] (mul) or a[i] + b[i]; dst may be a or b */
 YJ_SIMD_CLONES
-static void vec_add(float *dst, const float *a, const float *b, size_t n)
+static void vec_op(float *dst, const float *a, const float *b, size_t n, int mul)
 {
 	size_t i = 0;
 	for (; i + VB <= n; i += VB) {
 		float x[VB], y[VB];
 		memcpy(x, a + i, sizeof x);
 		memcpy(y, b + i, sizeof y);
-		for (int l = 0; l < VB; l++)
-			x[l] += y[l];
+		if (mul)
+			for (int l = 0; l < VB; l++)
+				x[l] *= y[l];
+		else
+			for (int l = 0; l < VB; l++)
+				x[l] += y[l];
 		memcpy(dst + i, x, sizeof x);
 	}
 	for (; i < n; i++)
-		dst[i] = a[i] + b[i];
+		dst[i] = mul ? a[i] * b[i] : a[i] + b[i];
 }
 
-/* dst[i] = a[i] * b[i] (dst may be a or b) */
-YJ_SIMD_CLONES
+static void vec_add(float *dst, const float *a, const float *b, size_t n)
+{
+	vec_op(dst, a, b, n, 0);
+}
+
 static void vec_mul(float *dst, const float *a, const float *b, size_t n)
 {
-	size_t i = 0;
-	for (; i + VB <= n; i += VB) {
-		float x[VB], y[VB];
-		memcpy(x, a + i, sizeof x);
-		memcpy(y, b + i, sizeof y);
-		for (int l = 0; l < VB; l++)
-			x[l] *= y[l];
-		memcpy(dst + i, x, sizeof x);
-	}
-	for (; i < n; i++)
-		dst[i] = a[i] * b[i];
+	vec_op(dst, a, b, n, 1);
 }
 
 /* torch.softmax(row + madd, dim=-1) in place over n keys: the scores
