@@ -950,9 +950,16 @@ static void fwd_qkv(void *ctx, int part, int np)
 		row_chunk(BT, it, &lo, &hi);
 		int n = (int)(hi - lo);
 		const float *x = c->x + lo * C;
-		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C, wpk(m, c->l, 0, 0));
-		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C, wpk(m, c->l, 1, 0));
-		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, wpk(m, c->l, 2, 0));
+		if (wpk(m, c->l, 0, 0)) { /* bf16: x rounded once for the three */
+			const uint32_t *wp[3] = {wpk(m, c->l, 0, 0), wpk(m, c->l, 1, 0), wpk(m, c->l, 2, 0)};
+			const float *bs[3] = {PD(q_b), PD(k_b), PD(v_b)};
+			float *out[3] = {a->q + lo * C, a->k + lo * C, a->v + lo * C};
+			bf16_gemm_packed_bias_n(3, n, C, C, x, C, wp, bs, out, C);
+			continue;
+		}
+		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C, NULL);
+		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C, NULL);
+		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, NULL);
 	}
 }
 

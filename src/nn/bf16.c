@@ -396,21 +396,29 @@ TGT static void pack_all(uint32_t *dst, int tb, int K, int N, const float *B, in
 	}
 }
 
-TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda,
-			    const uint32_t *Bp, float beta, const float *bias, float *C, int ldc)
+/* nb products of one op(A) with packed op(B)s Bp[b] into C[b] (bias[b]
+ * or none): each strip of A is packed once for all of them, and every C
+ * gets the same sums in the same order as alone, so the same bits. */
+TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda, int nb,
+			    const uint32_t *const *Bp, float beta, const float *const *bias, float *const *C,
+			    int ldc)
 {
 	_Alignas(64) uint32_t ap[MR * KP];
 	const int npan = (N + NR - 1) / NR;
 	for (int pc = 0; pc < K; pc += KC) {
 		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
-		const uint32_t *base = Bp + block_at(pc / KC, npan);
 		for (int ic = 0; ic < M; ic += MR) {
 			int rows = M - ic < MR ? M - ic : MR;
 			int rs = pack_a(ap, ta, A, lda, ic, rows, pc, kc);
-			for (int jr = 0; jr < N; jr += NR)
-				micro_any(rs, kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr,
-				      ldc, rows, N - jr < NR ? N - jr : NR, alpha, beta, pc == 0,
-				      bias ? bias + jr : NULL);
+			for (int b = 0; b < nb; b++) {
+				const uint32_t *base = Bp[b] + block_at(pc / KC, npan);
+				const float *bi = bias ? bias[b] : NULL;
+				for (int jr = 0; jr < N; jr += NR)
+					micro_any(rs, kp, ap, base + (size_t)(jr / NR) * kp * NR,
+						  C[b] + (size_t)ic * ldc + jr, ldc, rows,
+						  N - jr < NR ? N - jr : NR, alpha, beta, pc == 0,
+						  bi ? bi + jr : NULL);
+			}
 		}
 	}
 }
@@ -459,7 +467,7 @@ void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, 
 {
 #ifdef BF16_KERNEL
 	if (M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(ta, M, N, K, alpha, A, lda, Bp, beta, NULL, C, ldc);
+		gemm_packed(ta, M, N, K, alpha, A, lda, 1, &Bp, beta, NULL, &C, ldc);
 #else
 	(void)ta, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)Bp;
 	(void)beta, (void)C, (void)ldc;
@@ -471,9 +479,20 @@ void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda,
 {
 #ifdef BF16_KERNEL
 	if (M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(ta, M, N, K, 1.0f, A, lda, Bp, 1.0f, bias, C, ldc);
+		gemm_packed(ta, M, N, K, 1.0f, A, lda, 1, &Bp, 1.0f, &bias, &C, ldc);
 #else
 	(void)ta, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C, (void)ldc;
+#endif
+}
+
+void bf16_gemm_packed_bias_n(int nb, int M, int N, int K, const float *A, int lda, const uint32_t *const *Bp,
+			     const float *const *bias, float *const *C, int ldc)
+{
+#ifdef BF16_KERNEL
+	if (nb > 0 && M > 0 && N > 0 && K > 0 && bf16_supported())
+		gemm_packed(0, M, N, K, 1.0f, A, lda, nb, Bp, 1.0f, bias, C, ldc);
+#else
+	(void)nb, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C, (void)ldc;
 #endif
 }
 

@@ -158,6 +158,26 @@ int main(void)
 			ok(!memcmp(C1, C2, sizeof(float) * (size_t)M * N),
 			   "bf16_gemm_packed_bias ta=%d tb=%d %dx%dx%d: the same bits as the bias copied in", ta,
 			   tb, M, N, K);
+			if (!ta) {
+				/* two products sharing A: each the bits of its own call */
+				float *B2 = malloc(sizeof(float) * (size_t)K * N), *bias2 = malloc(sizeof(float) * (size_t)N);
+				float *C3 = malloc(sizeof(float) * (size_t)M * N), *C4 = malloc(sizeof(float) * (size_t)M * N);
+				float *C5 = malloc(sizeof(float) * (size_t)M * N);
+				uint32_t *Bp2 = malloc(sizeof(uint32_t) * bf16_packed_words(K, N));
+				fill(B2, (size_t)K * N);
+				fill(bias2, (size_t)N);
+				bf16_pack_b(Bp2, tb, K, N, B2, ldb);
+				bf16_gemm_packed_bias(0, M, N, K, A, lda, Bp2, bias2, C5, N);
+				const uint32_t *bps[2] = {Bp, Bp2};
+				const float *bis[2] = {bias, bias2};
+				float *cs[2] = {C3, C4};
+				bf16_gemm_packed_bias_n(2, M, N, K, A, lda, bps, bis, cs, N);
+				ok(!memcmp(C2, C3, sizeof(float) * (size_t)M * N) &&
+				       !memcmp(C5, C4, sizeof(float) * (size_t)M * N),
+				   "bf16_gemm_packed_bias_n tb=%d %dx%dx%d: each product the bits of its own call", tb,
+				   M, N, K);
+				free(B2), free(bias2), free(C3), free(C4), free(C5), free(Bp2);
+			}
 			free(bias);
 			free(A), free(B), free(C1), free(C2), free(Bp);
 		}

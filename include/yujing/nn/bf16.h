@@ -61,6 +61,11 @@ void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, 
  * alpha = beta = 1, without the pass that copies it (torch's linear). */
 void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
 			   const float *bias, float *C, int ldc);
+/* nb of those products sharing A (the query, key and value projections of
+ * one input): C[b] = A op(B_b) + bias[b], A rounded once for all of them;
+ * each C[b] the same bits as bf16_gemm_packed_bias(0, ...) alone. */
+void bf16_gemm_packed_bias_n(int nb, int M, int N, int K, const float *A, int lda, const uint32_t *const *Bp,
+			     const float *const *bias, float *const *C, int ldc);
 
 /* The same with plain loops and a double accumulator: the test reference
  * (runs anywhere). */
