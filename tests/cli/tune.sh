@@ -235,6 +235,16 @@ if not t1 or t1[0]["settings"] != {}:
 t2 = [t for t in rep["trials"] if t["trial"] == 2]
 if not t2 or t2[0]["settings"] != {"weight-decay": "0.1"}:
     print("trial 2 is not the defaults with weight decay 0.1", t2)' report1.json "$best" eval*.json
+	# every setting a trial names is an option of train (--ngram-n was
+	# once a hidden setting: the report gave what train refused)
+	"$YUJING" train --help >train-help.txt 2>&1
+	py_check "every trial's settings are options train takes" '
+import json, re, sys
+opts = set(re.findall(r"^  --([a-z0-9-]+)", open(sys.argv[2]).read(), re.M))
+keys = sorted({k for t in json.load(open(sys.argv[1]))["trials"] for k in t["settings"]})
+missing = [k for k in keys if k not in opts]
+if not keys or missing:
+    print("settings", keys, "not options of train:", missing)' report1.json train-help.txt
 fi
 
 # the text report names the winner and its test figures
