@@ -195,6 +195,9 @@ TESTS += tests/cli/tune.sh
 EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
+## bench mlp's measurement: rounds, statistics, the peer's protocol.
+TESTS += tests/cli/bench-mlp.sh
+EXTRA_DIST += tests/cli/bench-mlp.sh
 TESTS += tests/cli/adjust.sh
 TESTS += tests/cli/separable.sh
 EXTRA_DIST += tests/cli/separable.sh
