@@ -103,7 +103,8 @@ NN_TESTS = \
 	tests/nn/test-bf16 \
 	tests/nn/test-pool \
 	tests/nn/test-corners \
-	tests/nn/test-bn-relu
+	tests/nn/test-bn-relu \
+	tests/nn/test-softmax
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -118,6 +119,9 @@ tests_nn_test_bf16_LDADD = $(NN_LIBS)
 tests_nn_test_bn_relu_SOURCES = tests/nn/test-bn-relu.c
 tests_nn_test_bn_relu_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_bn_relu_LDADD = $(NN_LIBS)
+tests_nn_test_softmax_SOURCES = tests/nn/test-softmax.c
+tests_nn_test_softmax_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_softmax_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
