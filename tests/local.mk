@@ -104,7 +104,8 @@ NN_TESTS = \
 	tests/nn/test-pool \
 	tests/nn/test-corners \
 	tests/nn/test-bn-relu \
-	tests/nn/test-softmax
+	tests/nn/test-softmax \
+	tests/nn/test-direct
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -122,6 +123,9 @@ tests_nn_test_bn_relu_LDADD = $(NN_LIBS)
 tests_nn_test_softmax_SOURCES = tests/nn/test-softmax.c
 tests_nn_test_softmax_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_softmax_LDADD = $(NN_LIBS)
+tests_nn_test_direct_SOURCES = tests/nn/test-direct.c
+tests_nn_test_direct_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_direct_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
