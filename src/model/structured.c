@@ -214,6 +214,9 @@ typedef struct {
 	const float *const *x;
 	int B, train, l;
 	int backward, head; /* head: the classifier's gradients too */
+	const int32_t *labels; /* with head: dlogits from the loss first */
+	const float *w;
+	double total; /* xent_weight_total of the batch */
 } mlp_job;
 
 /* The parts' share [*a, *b) of n items. */
@@ -317,6 +320,9 @@ static void head_rows(void *ctx, int part, int np)
 	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
 	if (j->backward) {
 		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
+		if (j->labels) /* the loss's gradient, on these rows */
+			softmax_xent_backward_rows(grad_of(m, m->logits) + (size_t)r0 * K, m->probs + (size_t)r0 * K,
+						   j->labels + r0, j->w, nr, K, j->total);
 		if (j->head)
 			direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
 		direct_sgemm(0, nr, SH, P, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH, SH);
@@ -400,11 +406,15 @@ static void bwd_blocks(void *ctx, int part, int np)
 	}
 }
 
-/* Backward from the gradient already in projv's twin (and with head,
- * dlogits in the logits' twin). */
-static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head)
+/* Backward from the gradient already in projv's twin; with head, from
+ * dlogits in the logits' twin, which with labels the head's row region
+ * first writes from the loss (softmax_xent_backward's bits, row by row). */
+static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head, const int32_t *labels,
+			       const float *w)
 {
-	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1};
+	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1, .labels = labels, .w = w};
+	if (labels)
+		j.total = xent_weight_total(labels, w, B, m->cfg.nclasses);
 	int np = mlp_parts(m, B);
 	mlp_region(np, head_rows, &j);
 	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
@@ -413,15 +423,11 @@ static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head
 
 void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
 {
-	int K = m->cfg.nclasses;
-	float *dlogits = grad_of(m, m->logits);
-	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
-	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
-	backward_from_proj(m, x, B, 1);
+	backward_from_proj(m, x, B, 1, labels, w); /* the loss's gradient in the head's rows */
 }
 
 void mlp_backward_features(yj_mlp *m, const float *const *x, const float *dproj, int B)
 {
 	memcpy(grad_of(m, m->projv), dproj, (size_t)B * (size_t)m->cfg.proj * sizeof(float));
-	backward_from_proj(m, x, B, 0);
+	backward_from_proj(m, x, B, 0, NULL, NULL);
 }

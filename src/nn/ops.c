@@ -613,13 +613,37 @@ float xent_from_lse(const double *lse, const float *logits, const int32_t *label
 
 /* d(mean loss)/d x_b = w[y_b] / W (softmax(x_b) - onehot(y_b)), with
  * W = sum_b w[y_b] over the rows that count; ignored rows get nothing. */
-void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
-			   const float *w, int B, int K)
+double xent_weight_total(const int32_t *labels, const float *w, int B, int K)
 {
 	double den = 0.0;
 	for (int b = 0; b < B; b++)
 		if (label_counts(labels[b], K))
 			den += w ? w[labels[b]] : 1.0;
+	return den;
+}
+
+void softmax_xent_backward_rows(float *dlogits, const float *probs, const int32_t *labels,
+				const float *w, int B, int K, double den)
+{
+	for (int b = 0; b < B; b++) {
+		int32_t y = labels[b];
+		float *g = dlogits + (size_t)b * K;
+		if (den <= 0.0 || !label_counts(y, K)) {
+			memset(g, 0, (size_t)K * sizeof *g);
+			continue;
+		}
+		float s = (float)((w ? w[y] : 1.0) / den);
+		const float *p = probs + (size_t)b * K;
+		for (int k = 0; k < K; k++)
+			g[k] = 0.0f + s * p[k]; /* as += on a zeroed row, -0 included */
+		g[y] -= s;
+	}
+}
+
+void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
+			   const float *w, int B, int K)
+{
+	double den = xent_weight_total(labels, w, B, K);
 	if (den <= 0.0)
 		return;
 	for (int b = 0; b < B; b++) {

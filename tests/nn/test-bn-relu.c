@@ -18,7 +18,8 @@
  *
  * 4. The loss in two steps (softmax_forward_lse on row slices, then
  *    xent_from_lse) is softmax_xent_forward's, bit for bit, with and
- *    without class weights and with ignored rows.
+ *    without class weights and with ignored rows; so is its gradient
+ *    (xent_weight_total, then softmax_xent_backward_rows on row slices).
  *
  * 5. The fused kernels have the bits of the plain loops written here from
  *    the formulas (each channel's sums in double over the rows in order):
@@ -311,6 +312,17 @@ static void test_xent_two_steps(void)
 		ok(!memcmp(&l1, &l2, sizeof l1) && !memcmp(p1, p2, sizeof p1),
 		   "loss in two steps = softmax_xent_forward bit for bit (%s): %.9g", wt ? "class weights" : "no weights",
 		   (double)l2);
+		/* and its gradient in two steps, on row slices, written over garbage */
+		float g1[B * K], g2[B * K];
+		memset(g1, 0, sizeof g1);
+		softmax_xent_backward(g1, p1, y, cw, B, K);
+		for (int i = 0; i < B * K; i++)
+			g2[i] = 1e30f;
+		double tot = xent_weight_total(y, cw, B, K);
+		softmax_xent_backward_rows(g2, p1, y, cw, 5, K, tot);
+		softmax_xent_backward_rows(g2 + 5 * K, p1 + 5 * K, y + 5, cw, B - 5, K, tot);
+		ok(!memcmp(g1, g2, sizeof g1), "gradient in two steps = softmax_xent_backward bit for bit (%s)",
+		   wt ? "class weights" : "no weights");
 	}
 	free(logits), free(w);
 }
