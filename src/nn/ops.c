@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "yujing/nn/direct.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/pool.h"
 
@@ -445,14 +446,7 @@ TGT512 static void softmax_rows_512(float *p, double *lse, const float *x, int B
 static void softmax_rows(float *p, double *lse, const float *x, int B, int K)
 {
 #ifdef SOFTMAX_AVX512
-	static atomic_int has512 = -1;
-	int h = atomic_load_explicit(&has512, memory_order_relaxed);
-	if (h < 0) {
-		__builtin_cpu_init();
-		h = __builtin_cpu_supports("avx512f") ? 1 : 0;
-		atomic_store_explicit(&has512, h, memory_order_relaxed);
-	}
-	if (h) {
+	if (direct_available()) { /* AVX-512F here */
 		softmax_rows_512(p, lse, x, B, K);
 		return;
 	}

@@ -18,7 +18,8 @@
 void direct_sgemm(int ta, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
 		  float beta, float *C, int ldc);
 
-/* Whether direct_sgemm runs its own kernel here (AVX-512), for tests. */
+/* Whether direct_sgemm runs its own kernel here: the processor has
+ * AVX-512F (the softmax of ops.c asks too). */
 int direct_available(void);
 
 #endif
