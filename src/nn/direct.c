@@ -1,8 +1,8 @@
 /*
  * direct.c - small matrix products without packing (see direct.h).
  *
- * A tile of C, 8 rows by 32 columns (or 16, or fewer with masks), lives in
- * 16 zmm registers while k runs: each step loads one row of B (two
+ * A tile of C, 8 rows by 32 columns (16 by 16 where N is narrow, or fewer
+ * with masks), lives in 16 zmm registers while k runs: each step loads one row of B (two
  * vectors) and broadcasts 8 elements of op(A), then 16 fused multiply-adds.
  * Both operands are read where they lie: a row of B is contiguous, and
  * op(A)'s column is either 8 rows apart (A) or 8 neighbours (A^T).  The
@@ -89,6 +89,33 @@ TGT static inline __attribute__((always_inline)) void tile_8x16(int ta, int K, c
 #undef W
 }
 
+/* 16 rows x (16 masked by m0) columns: for narrow products (N <= 16, the
+ * blocks' weight gradients of 16 or 8 inputs), where 8 rows give too few
+ * independent sums to hide the adds' latency. */
+TGT static inline __attribute__((always_inline)) void tile_16x16(int ta, int K, const float *A, int lda,
+								  const float *B, int ldb, float beta, float *C,
+								  int ldc, __mmask16 m0)
+{
+#define Z(i) __m512 c##i = _mm512_setzero_ps();
+	Z(0) Z(1) Z(2) Z(3) Z(4) Z(5) Z(6) Z(7) Z(8) Z(9) Z(10) Z(11) Z(12) Z(13) Z(14) Z(15)
+#undef Z
+	for (int k = 0; k < K; k++) {
+		__m512 b0 = _mm512_maskz_loadu_ps(m0, B + (size_t)k * ldb);
+#define S(i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(OPA(ta, A, lda, i, k)), b0, c##i);
+		S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
+#undef S
+	}
+#define W(i)                                                                                  \
+	{                                                                                     \
+		float *cc = C + (size_t)(i) * ldc;                                            \
+		if (beta != 0.0f)                                                             \
+			c##i = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cc), c##i);             \
+		_mm512_mask_storeu_ps(cc, m0, c##i);                                          \
+	}
+	W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12) W(13) W(14) W(15)
+#undef W
+}
+
 /* One row x up to 32 columns (the rows below a multiple of 8). */
 TGT static inline __attribute__((always_inline)) void row_1x32(int ta, int K, const float *A, int lda, int i,
 								const float *B, int ldb, float beta, float *C,
@@ -123,6 +150,15 @@ TGT static void gemm_512(int ta, int M, int N, int K, const float *A, int lda, c
 		__mmask16 m0 = lanes(n), m1 = lanes(n - 16);
 		const float *b = B + j;
 		int i = 0;
+		if (n <= 16)
+			for (; i + 16 <= M; i += 16) {
+				const float *a = ta ? A + i : A + (size_t)i * lda;
+				float *c = C + (size_t)i * ldc + j;
+				if (ta)
+					tile_16x16(1, K, a, lda, b, ldb, beta, c, ldc, m0);
+				else
+					tile_16x16(0, K, a, lda, b, ldb, beta, c, ldc, m0);
+			}
 		for (; i + 8 <= M; i += 8) {
 			const float *a = ta ? A + i : A + (size_t)i * lda;
 			float *c = C + (size_t)i * ldc + j;
