@@ -1288,7 +1288,12 @@ void bert_mlm_backward(yj_bert *m, const float *d_logits, float *d_last_hidden)
 		return;
 	size_t PC = (size_t)P * C;
 	yj_params *ps = &m->ps;
-	memset(m->mg_ln, 0, 4 * PC * sizeof(float)); /* mg_ln .. mg_in are adjacent */
+	/* each holds pmax rows, of which this batch uses P: zero the P of each
+	 * (one memset of 4 P C from mg_ln left rows of mg_in holding the last
+	 * step's gradient whenever P < pmax, and lin_bwd_in adds to them) */
+	float *const mg[4] = {m->mg_ln, m->mg_act, m->mg_pre, m->mg_in};
+	for (int i = 0; i < 4; i++)
+		memset(mg[i], 0, PC * sizeof(float));
 	/* the decoder's linear_backward: d m_ln, d word, d bias */
 	gemm_wide(m, 0, 0, P, C, V, 1.0f, d_logits, V, params_data(ps, m->word), C, 1.0f, m->mg_ln,
 		  C);

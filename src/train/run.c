@@ -105,7 +105,10 @@ yj_status run_step(yj_run *r, long long step, int epoch, float loss, float lr, y
 	if (!isfinite(loss)) {
 		yj_error tmp;
 		run_flush(r, &tmp); /* the good steps before it */
-		return error_set(err, YJ_EDATA, _("the loss became NaN at step %lld; lower --lr"), step);
+		return error_set(err, YJ_EDATA,
+				 isnan(loss) ? _("the loss became NaN at step %lld; lower --lr")
+					     : _("the loss became infinite at step %lld; lower --lr"),
+				 step);
 	}
 	if (r->npending == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
@@ -138,7 +141,8 @@ yj_status run_save_checkpoint(yj_run *r, const yj_params *ps, const json_t *stat
 	/* the last step's update may have overflowed: never keep that */
 	for (size_t i = 0; i < total; i++)
 		if (!isfinite(ps->data[i]))
-			return error_set(err, YJ_EDATA, _("the loss became NaN at step %lld; lower --lr"), r->next_step);
+			return error_set(err, YJ_EDATA, _("the weights became infinite or NaN by step %lld; lower --lr"),
+					 r->next_step - 1);
 	float *blob = malloc(3 * total * sizeof *blob);
 	char *s = json_dumps(state, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	yj_status st;

@@ -216,6 +216,10 @@ size_t tui_wrap(const char *s, int w, size_t *skip)
 			k = 1;
 		int chw = width_of(s + i, (size_t)k);
 		if (cw + chw > w) {
+			if (s[i] == ' ') { /* the line ends exactly at a blank */
+				*skip = i + 1;
+				return i;
+			}
 			if (last_space) {
 				*skip = last_space + 1;
 				return last_space;

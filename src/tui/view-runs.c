@@ -209,9 +209,12 @@ static void runs_job_done(tui_job *j, tui_app *a)
 	runs_state *s = rj->s;
 	s->busy = 0;
 	if (j->st) {
+		/* A refresh that fails once the list is on screen keeps the
+		 * list and says why on the message line, once per failure. */
+		int was_failed = s->failed;
 		s->failed = 1;
 		s->err = j->err;
-		if (rj->cancel)
+		if (rj->cancel || (s->loaded && !was_failed))
 			tui_error(a, &j->err);
 		return;
 	}

@@ -6,7 +6,7 @@
 #              lock (BEGIN IMMEDIATE) for 12 s, longer than the 10 s busy
 #              timeout: the run waits and finishes (exit 0, done) with the
 #              weights of the same run trained without the lock
-#   NaN loss   --lr 1e30: exit 1 with "the loss became NaN at step N; lower
+#   NaN loss   --lr 1e30: exit 1 with "the loss became NaN (or infinite) at step N; lower
 #              --lr"; steps 0 .. N-1 are recorded and finite; status failed;
 #              weights that overflowed are never saved as a checkpoint
 #   kill -9    a run killed after its first step (before its first
@@ -72,8 +72,8 @@ expect_eq "$(q "SELECT count(*), min(step), max(step) FROM run_steps WHERE run_i
 
 # --------------------------------------------------------------- NaN loss
 expect_exit 1 yujing train p.yj --lr 1e30 --epochs 2 --batch 32 --hidden 16 --threads 1 --seed 42
-n=$(sed -n 's/.*the loss became NaN at step \([0-9][0-9]*\); lower --lr.*/\1/p' "$T/stderr")
-check 'the error names the step where the loss became NaN' test -n "$n"
+n=$(sed -n 's/.*the loss became \(NaN\|infinite\) at step \([0-9][0-9]*\); lower --lr.*/\2/p' "$T/stderr")
+check 'the error names the step where the loss became NaN or infinite' test -n "$n"
 expect_eq "$(run_status 3)" failed 'the diverged run failed'
 expect_eq "$(q "SELECT count(*), coalesce(max(step), -1) FROM run_steps WHERE run_id = 3")" "$n|$((${n:-0} - 1))" \
 	'the steps before it are recorded'
@@ -84,9 +84,18 @@ expect_eq "$(q "SELECT count(*) FROM run_steps WHERE run_id = 3 AND NOT (loss BE
 # checkpoint (run 4: a run of run-faults's own, five steps)
 run "$FAULTS" p.yj nan
 expect_eq "$rc" 1 'a checkpoint of weights that are not finite is refused (exit 1)'
-expect_stderr_contains 'the loss became NaN at step 5; lower --lr'
+expect_stderr_contains 'the weights became infinite or NaN by step 4; lower --lr'
 expect_eq "$(q "SELECT status, (SELECT data FROM run_blobs WHERE run_id = runs.id AND kind = 'checkpoint') IS NULL FROM runs WHERE id = 4")" 'failed|1' 'the run failed without that checkpoint'
 q "DELETE FROM runs WHERE id = 4"
+
+# a loss of +infinity is called infinite, not NaN (it once was); steps 0-2
+# recorded (a run of run-faults's own)
+run "$FAULTS" p.yj inf
+expect_eq "$rc" 1 'an infinite loss fails the run (exit 1)'
+expect_stderr_contains 'the loss became infinite at step 3; lower --lr'
+r5=$(cat "$T/stdout")
+expect_eq "$(q "SELECT status, (SELECT count(*) FROM run_steps WHERE run_id = runs.id) FROM runs WHERE id = ${r5:-0}")" 'failed|3' 'the run failed with steps 0-2 recorded'
+q "DELETE FROM runs WHERE id = ${r5:-0}"
 
 # ---------------------------------------------------------------- kill -9
 run "$FAULTS" p.yj kill

@@ -190,7 +190,14 @@ static double parity(const char *what, yj_safetensors *outs, const char *pfx, in
 	const yj_st_tensor *cwt = safetensors_find(&golden, "classifier.weight");
 	int K = (int)cwt->shape[0];
 
-	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, (int)P) == 0, "reserve");
+	/* Room for twice the positions, as in pretraining (a batch predicts
+	 * fewer than the most reserved), and the MLM gradient buffers holding
+	 * what an earlier step left there: the backward must zero what it
+	 * adds to (it once zeroed 4 P C floats from mg_ln, which covers the
+	 * four buffers only when P is the most reserved). */
+	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, 2 * (int)P) == 0, "reserve");
+	for (size_t i = 0; i < 2 * P * (size_t)C; i++)
+		m.mg_ln[i] = m.mg_act[i] = m.mg_pre[i] = m.mg_in[i] = 7.0f;
 	st = bert_forward(&m, ids, types, mask, B, T, 0, &err);
 	ok(st == YJ_OK, "forward (eval) of %d x %d with padding", B, T);
 	double d;
@@ -958,7 +965,14 @@ static void test_trained(void)
 	if (!ids || !mask || !mids || !pos || !hid || !logits || !gt)
 		goto out;
 	int B = (int)gt->shape[0], T = (int)gt->shape[1], C = m.cfg.hidden, V = m.cfg.vocab_size;
-	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, (int)P) == 0, "reserve");
+	/* Room for twice the positions, as in pretraining (a batch predicts
+	 * fewer than the most reserved), and the MLM gradient buffers holding
+	 * what an earlier step left there: the backward must zero what it
+	 * adds to (it once zeroed 4 P C floats from mg_ln, which covers the
+	 * four buffers only when P is the most reserved). */
+	ok(bert_reserve(&m, B, T) == 0 && bert_mlm_reserve(&m, 2 * (int)P) == 0, "reserve");
+	for (size_t i = 0; i < 2 * P * (size_t)C; i++)
+		m.mg_ln[i] = m.mg_act[i] = m.mg_pre[i] = m.mg_in[i] = 7.0f;
 	ok(bert_forward(&m, ids, NULL, mask, B, T, 0, &err) == YJ_OK, "forward of %d held-out facts", B);
 	worst_fwd = fmax(worst_fwd, cmp_abs("trained: last_hidden_state", m.last_hidden, hid, (size_t)B * T * C, TOL_FWD));
 	ok(bert_forward(&m, mids, NULL, mask, B, T, 0, &err) == YJ_OK && bert_mlm_forward(&m, pos, (int)P, &err) == YJ_OK,

@@ -148,13 +148,43 @@ def apply(text, m):
     return text[:h.start()] + m["to"] + text[h.end():], None
 
 
+def kill_tmux(tmpdir):
+    """Kill every tmux server whose socket is under TMPDIR, and the
+    programs in its panes first: a workbench test starts a tmux server,
+    which leaves the test's process group, and a test killed on a
+    timeout never runs its own clean-up, so a mutant workbench could
+    spin on (one did, for 90 minutes, ignoring SIGTERM)."""
+    for dirpath, _, names in os.walk(tmpdir):
+        for name in names:
+            sock = os.path.join(dirpath, name)
+            try:
+                out = subprocess.run(["tmux", "-S", sock, "list-panes", "-a", "-F", "#{pane_pid}"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10).stdout
+            except (OSError, subprocess.SubprocessError):
+                continue
+            for pid in out.split():
+                try:
+                    os.killpg(int(pid), signal.SIGKILL)
+                except (ValueError, OSError):
+                    pass
+            try:
+                subprocess.run(["tmux", "-S", sock, "kill-server"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=10)
+            except (OSError, subprocess.SubprocessError):
+                pass
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+
 def sh(cmd, cwd, log, timeout=None, env=None):
+    # tmux servers the tests start put their sockets here, to be found
+    # and killed after (kill_tmux)
+    tmpdir = tempfile.mkdtemp(prefix="tmux.", dir=cwd)
+    env = dict(env if env is not None else os.environ, TMUX_TMPDIR=tmpdir)
     with open(log, "ab") as f:
         f.write(("$ %s\n" % " ".join(cmd)).encode())
         f.flush()
         # its own process group, so that a timeout or an interrupt ends
-        # the whole tree (a test a mutant made hang, its tmux, ...), not
-        # only make
+        # the whole tree (a test a mutant made hang, ...), not only make
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
             return proc.wait(timeout=timeout)
@@ -167,6 +197,7 @@ def sh(cmd, cwd, log, timeout=None, env=None):
             except ProcessLookupError:
                 pass
             proc.wait()
+            kill_tmux(tmpdir)
 
 
 def copy_tree(top, dest):

@@ -298,6 +298,24 @@ last=$(yujing runs p.yj --json | $PY -c 'import json, sys; print(max(r["total_st
 check "the step axis runs to the longer run's last step ($last)" grep -Eq "^ +0 .* $last\$" "$T/screen.txt"
 tui_quit
 
+# ------------------------------------------- a refresh that fails
+# The list is on screen; another process renames the runs table, so the
+# next refresh fails: the list stays, and the message line says why (it
+# once kept the error to itself).  On a copy: a renamed table's schema
+# text no longer reads as yujing's own, and the project is refused after.
+if have sqlite3; then
+	cp p.yj refresh.yj || bail_out 'cannot copy p.yj'
+	tui_start 100 30 tui refresh.yj
+	keys 6
+	wait_screen 'Runs (2)' 'refresh: the Runs view lists the two runs'
+	sqlite3 refresh.yj 'ALTER TABLE runs RENAME TO runs_gone' || bail_out 'cannot rename the runs table'
+	wait_screen 'no such table: runs' 'refresh: a failed refresh is said on the message line'
+	check 'refresh: the list stays on screen' grep -q 'Runs (2)' "$T/screen.txt"
+	tui_quit 'q quits after the failed refresh'
+else
+	skip 'refresh: a failed refresh is said' 'no sqlite3'
+fi
+
 # ----------------------------------------------------- zh_CN, 80x24
 # The same matrix in Chinese: titles from the catalogue, CJK labels and
 # headers still aligned by display width.

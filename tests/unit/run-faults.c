@@ -12,6 +12,8 @@
  *                              weights overflowed after step 4 although
  *                              its loss was finite: the checkpoint is
  *                              refused, the run fails
+ *   run-faults PROJECT inf     a run (of its own) whose loss is +infinity
+ *                              at step 3: the run fails, saying so
  *   run-faults PROJECT kill2   kills itself once its second epoch is
  *                              recorded, with a checkpoint after every epoch
  *                              (the one after the second is the last)
@@ -119,7 +121,7 @@ static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, 
 
 /* The lifecycle with weights that became infinite: run_save_checkpoint
  * must refuse them. */
-static yj_status nan_weights(yj_project *p, long long *run, yj_error *err)
+static yj_status nan_weights(yj_project *p, long long *run, int inf_loss, yj_error *err)
 {
 	float data[3] = {1.0f, INFINITY, 2.0f}, m[3] = {0}, v2[3] = {0};
 	yj_params ps = {.total = 3, .data = data, .m = m, .v2 = v2};
@@ -127,7 +129,7 @@ static yj_status nan_weights(yj_project *p, long long *run, yj_error *err)
 	run_init(&r, p, 0, NULL);
 	yj_status st = run_create(&r, 0, "{}", "[]", "[]", err);
 	for (long long step = 0; !st && step < 5; step++)
-		st = run_step(&r, step, 0, 1.0f, 0.1f, err);
+		st = run_step(&r, step, 0, inf_loss && step == 3 ? INFINITY : 1.0f, 0.1f, err);
 	json_t *state = json_object();
 	if (!st)
 		st = run_save_checkpoint(&r, &ps, state, err);
@@ -145,8 +147,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 3 || (strcmp(argv[2], "kill") && strcmp(argv[2], "kill2") && strcmp(argv[2], "kill2-late") &&
-			  strcmp(argv[2], "lock") && strcmp(argv[2], "full") && strcmp(argv[2], "nan"))) {
-		fprintf(stderr, "usage: run-faults PROJECT kill|kill2|kill2-late|lock|full|nan\n");
+			  strcmp(argv[2], "lock") && strcmp(argv[2], "full") && strcmp(argv[2], "nan") &&
+			  strcmp(argv[2], "inf"))) {
+		fprintf(stderr, "usage: run-faults PROJECT kill|kill2|kill2-late|lock|full|nan|inf\n");
 		return 2;
 	}
 	path = argv[1];
@@ -154,9 +157,9 @@ int main(int argc, char **argv)
 	yj_error err;
 	error_clear(&err);
 	yj_status st = project_open(argv[1], &proj, &err);
-	if (!st && !strcmp(mode, "nan")) {
+	if (!st && (!strcmp(mode, "nan") || !strcmp(mode, "inf"))) {
 		long long run = 0;
-		st = nan_weights(proj, &run, &err);
+		st = nan_weights(proj, &run, !strcmp(mode, "inf"), &err);
 		printf("%lld\n", run);
 		project_close(proj);
 	} else if (!st) {

@@ -234,6 +234,10 @@ static void test_wrap(void)
 	ok(n == 11 && skip == 12, "tui_wrap: \"hello world\" in 12 (%zu, skip %zu)", n, skip);
 	n = tui_wrap("hello world foo", 10, &skip);
 	ok(n == 5 && skip == 6, "tui_wrap: at 10, breaks after \"hello\" (%zu, skip %zu)", n, skip);
+	n = tui_wrap("hello world foo", 11, &skip);
+	ok(n == 11 && skip == 12, "tui_wrap: \"hello world\" fills 11 exactly, the blank after it skipped (%zu, skip %zu)", n, skip);
+	n = tui_wrap("ab cd", 2, &skip);
+	ok(n == 2 && skip == 3, "tui_wrap: \"ab\" fills 2, not cut inside the next word (%zu, skip %zu)", n, skip);
 	n = tui_wrap("abcdefghij", 4, &skip);
 	ok(n == 4 && skip == 4, "tui_wrap: a word longer than the line is cut (%zu, skip %zu)", n, skip);
 	n = tui_wrap("ab\ncd", 10, &skip);
