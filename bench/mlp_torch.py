@@ -10,6 +10,13 @@ random (seeded), the batches consecutive slices of a pool of rows (views,
 no copy), as the C side reads them.  Warm-up steps are not timed; the
 figure is the best of several timed repeats.  Prints one JSON object.
 
+With --serve (as `yujing bench mlp` runs it) it takes the warm-up, prints
+{"ready": true, ...} on a line, then for each line "run THREADS WARM STEPS"
+on its standard input takes WARM untimed and STEPS timed steps at THREADS
+threads and prints {"seconds": ...} on a line; it ends at end of input.
+yujing times its own steps the same way between the peer's, so a change
+of load falls on both.
+
 Run with Debian's python3 and python3-torch:
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 mlp_torch.py --threads 2
 """
@@ -74,6 +81,31 @@ def blas_kernel():
     return None
 
 
+def serve(step, i):
+    """The --serve loop: one JSON line per request, the time of the timed
+    steps alone (time.perf_counter, a monotonic clock, as yujing's)."""
+    print(json.dumps({"ready": True, "torch": torch.__version__, "blas_kernel": blas_kernel()}),
+          flush=True)
+    for line in sys.stdin:
+        w = line.split()
+        if len(w) != 4 or w[0] != "run":
+            print(json.dumps({"error": "expected: run THREADS WARM STEPS"}), flush=True)
+            return 1
+        threads, warm, steps = int(w[1]), int(w[2]), int(w[3])
+        torch.set_num_threads(threads)
+        for _ in range(warm):
+            step(i)
+            i += 1
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loss = step(i)
+            i += 1
+        seconds = time.perf_counter() - t0
+        print(json.dumps({"seconds": seconds, "threads": torch.get_num_threads(),
+                          "loss": float(loss.item())}), flush=True)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
@@ -87,6 +119,8 @@ def main():
     ap.add_argument("--steps", type=int, default=400, help="steps per timed repeat")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--foreach", action="store_true", help="AdamW(foreach=True)")
+    ap.add_argument("--serve", action="store_true",
+                    help="answer 'run THREADS WARM STEPS' lines on stdin (see above)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -119,6 +153,8 @@ def main():
     for _ in range(a.warmup):
         step(i)
         i += 1
+    if a.serve:
+        return serve(step, i)
     best = float("inf")
     for _ in range(a.repeats):
         t0 = time.perf_counter()

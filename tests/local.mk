@@ -103,7 +103,9 @@ NN_TESTS = \
 	tests/nn/test-bf16 \
 	tests/nn/test-pool \
 	tests/nn/test-corners \
-	tests/nn/test-bn-relu
+	tests/nn/test-bn-relu \
+	tests/nn/test-softmax \
+	tests/nn/test-direct
 # (TESTS already lists every check_PROGRAMS, this block's included.)
 check_PROGRAMS += $(NN_TESTS)
 tests_nn_test_gradcheck_SOURCES = tests/nn/test-gradcheck.c
@@ -118,6 +120,12 @@ tests_nn_test_bf16_LDADD = $(NN_LIBS)
 tests_nn_test_bn_relu_SOURCES = tests/nn/test-bn-relu.c
 tests_nn_test_bn_relu_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_bn_relu_LDADD = $(NN_LIBS)
+tests_nn_test_softmax_SOURCES = tests/nn/test-softmax.c
+tests_nn_test_softmax_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_softmax_LDADD = $(NN_LIBS)
+tests_nn_test_direct_SOURCES = tests/nn/test-direct.c
+tests_nn_test_direct_CFLAGS = $(NN_TEST_CFLAGS)
+tests_nn_test_direct_LDADD = $(NN_LIBS)
 tests_nn_test_pool_SOURCES = tests/nn/test-pool.c
 tests_nn_test_pool_CFLAGS = $(NN_TEST_CFLAGS)
 tests_nn_test_pool_LDADD = $(NN_LIBS)
@@ -195,6 +203,9 @@ TESTS += tests/cli/tune.sh
 EXTRA_DIST += tests/cli/tune.sh
 ## The validation part, honest selection, calibration (issue 13).
 TESTS += tests/cli/valid.sh
+## bench mlp's measurement: rounds, statistics, the peer's protocol.
+TESTS += tests/cli/bench-mlp.sh
+EXTRA_DIST += tests/cli/bench-mlp.sh
 TESTS += tests/cli/adjust.sh
 TESTS += tests/cli/separable.sh
 EXTRA_DIST += tests/cli/separable.sh

@@ -17,6 +17,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,19 +41,21 @@
 const char *bench_blas_origin(void);
 json_t *bench_peer_json(const char *cmd);
 
-enum { O_ROWS = 256, O_KEEP, O_THREADS, O_JSON };
+enum { O_ROWS = 256, O_KEEP, O_THREADS, O_ROUNDS, O_STEPS, O_JSON };
 
 static const cli_option options[] = {
 	{"rows", O_ROWS, N_("N"), N_("rows to generate (default 1000000; clean: 100000)")},
 	{"keep", O_KEEP, NULL, N_("keep the generated files and print where they are")},
 	{"threads", O_THREADS, N_("N"), N_("mlp: yujing and PyTorch each run at every thread count from 1 to N and each one's best is kept (default 2)")},
+	{"rounds", O_ROUNDS, N_("N"), N_("mlp: rounds of measurement, each timing yujing then PyTorch at every thread count (default 7)")},
+	{"steps", O_STEPS, N_("N"), N_("mlp: timed training steps in each measurement (default 400)")},
 	{"json", O_JSON, NULL, N_("print the figures as JSON")},
 	{0},
 };
 
 typedef struct {
 	const cli_command *cmd;
-	long rows, threads;
+	long rows, threads, rounds, steps;
 	int keep, json;
 } bench_args;
 
@@ -68,8 +71,16 @@ static int on_opt(void *ctx, int key, const char *arg)
 		a->keep = 1;
 		break;
 	case O_THREADS:
-		if (cli_parse_long(arg, &a->threads) || a->threads < 1)
-			return cli_usage_error(a->cmd, _("--threads wants a positive whole number"));
+		if (cli_parse_long(arg, &a->threads) || a->threads < 1 || a->threads > 1024)
+			return cli_usage_error(a->cmd, _("--threads wants a whole number from 1 to 1024"));
+		break;
+	case O_ROUNDS:
+		if (cli_parse_long(arg, &a->rounds) || a->rounds < 1 || a->rounds > 1000)
+			return cli_usage_error(a->cmd, _("--rounds wants a whole number from 1 to 1000"));
+		break;
+	case O_STEPS:
+		if (cli_parse_long(arg, &a->steps) || a->steps < 1 || a->steps > 1000000)
+			return cli_usage_error(a->cmd, _("--steps wants a whole number from 1 to 1000000"));
 		break;
 	case O_JSON:
 		a->json = 1;
@@ -449,10 +460,10 @@ static int bench_clean(bench_args *a)
 	return rc;
 }
 
-/* The mlp benchmark: the model and sizes of the issue, the step count of
- * the timing (the peer, bench/mlp_torch.py, uses the same defaults). */
+/* The mlp benchmark: the model and sizes of the issue, and the defaults of
+ * the measurement (the peer, bench/mlp_torch.py, is told them). */
 enum { MLP_SRC = 3, MLP_HIDDEN = 64, MLP_CLASSES = 20, MLP_BATCH = 256, MLP_POOL = 64,
-       MLP_WARMUP = 50, MLP_STEPS = 400, MLP_REPEATS = 5 };
+       MLP_WARMUP = 50, MLP_BLOCK_WARM = 5, MLP_STEPS = 400, MLP_ROUNDS = 7 };
 
 /* One training step exactly as train_run takes it, on batch i of the pool
  * (consecutive rows, read in place).  Returns the loss. */
@@ -482,53 +493,208 @@ static double load_now(void)
 	return getloadavg(&v, 1) == 1 ? v : -1;
 }
 
-/* The timed run at one thread count: a fresh model (seed 42) and AdamW,
- * MLP_WARMUP untimed steps, then the best of MLP_REPEATS x MLP_STEPS.
- * Returns samples/s (and the last loss), or -1 when out of memory. */
-static double mlp_bench_run(const yj_mlp_cfg *cfg, float *const *pool, const int32_t *labels, int threads,
-			    float *loss)
-{
+/* yujing's side: one model (seed 42) and AdamW trained on through every
+ * measurement (a step's bits do not depend on the thread count). */
+typedef struct {
 	yj_mlp m;
-	memset(&m, 0, sizeof m); /* mlp_free is then safe whatever fails */
-	if (mlp_init(&m, cfg, 42) || mlp_reserve(&m, MLP_BATCH)) {
-		mlp_free(&m);
+	yj_adamw opt;
+	float *const *pool;
+	const int32_t *labels;
+	long long i, warm, total; /* steps taken, and the schedule's */
+	float loss;		  /* of the last step */
+} mlp_side_yj;
+
+/* `warm` untimed steps, then `steps` timed ones, at `threads` threads:
+ * the seconds of the timed ones. */
+static double mlp_yj_block(mlp_side_yj *y, int threads, int warm, int steps)
+{
+	nn_set_threads(threads);
+	for (int k = 0; k < warm; k++, y->i++)
+		y->loss = mlp_bench_step(&y->m, &y->opt, y->pool, y->labels, y->i, y->warm, y->total);
+	double t0 = progress_now();
+	for (int k = 0; k < steps; k++, y->i++)
+		y->loss = mlp_bench_step(&y->m, &y->opt, y->pool, y->labels, y->i, y->warm, y->total);
+	return progress_now() - t0;
+}
+
+/* The peer: bench/mlp_torch.py --serve, a child process that builds the
+ * same model, takes its warm-up, says it is ready (one JSON line), then
+ * for each line "run THREADS WARM STEPS" on its standard input takes WARM
+ * untimed and STEPS timed steps and answers {"seconds": ...}.  It waits
+ * on its input (idle, its OpenMP threads asleep) while yujing measures. */
+typedef struct {
+	pid_t pid;
+	FILE *to, *from;
+	char kernel[64];
+} mlp_peer;
+
+static json_t *peer_line(mlp_peer *p)
+{
+	char line[4096];
+	if (!p->from || !fgets(line, sizeof line, p->from))
+		return NULL;
+	return json_loads(line, 0, NULL);
+}
+
+static void peer_stop(mlp_peer *p)
+{
+	if (p->to)
+		fclose(p->to); /* end of input: the peer exits */
+	if (p->from)
+		fclose(p->from);
+	if (p->pid > 0)
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	p->to = p->from = NULL;
+	p->pid = -1;
+}
+
+/* Start the peer (cmd: a shell command line) and read its ready line;
+ * -1 when it cannot start or is not ready. */
+static int peer_start(mlp_peer *p, const char *cmd)
+{
+	int in[2], out[2];
+	memset(p, 0, sizeof *p);
+	p->pid = -1;
+	if (pipe(in))
+		return -1;
+	if (pipe(out)) {
+		close(in[0]);
+		close(in[1]);
 		return -1;
 	}
-	nn_set_threads(threads);
-	yj_adamw opt;
-	adamw_init(&opt);
-	opt.weight_decay = 0.01f;
-	const long long total = MLP_WARMUP + (long long)MLP_REPEATS * MLP_STEPS, warm = total / 20;
-	long long i = 0;
-	for (; i < MLP_WARMUP; i++)
-		*loss = mlp_bench_step(&m, &opt, pool, labels, i, warm, total);
-	double best = 1e30;
-	for (int r = 0; r < MLP_REPEATS; r++) {
-		double t0 = progress_now();
-		for (int k = 0; k < MLP_STEPS; k++, i++)
-			*loss = mlp_bench_step(&m, &opt, pool, labels, i, warm, total);
-		double dt = progress_now() - t0;
-		if (dt < best)
-			best = dt;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
 	}
-	mlp_free(&m);
-	return (double)MLP_STEPS * MLP_BATCH / best;
+	close(in[0]);
+	close(out[1]);
+	if (pid < 0) {
+		close(in[1]);
+		close(out[0]);
+		return -1;
+	}
+	p->pid = pid;
+	p->to = fdopen(in[1], "w");
+	p->from = fdopen(out[0], "r");
+	if (!p->to || !p->from) {
+		if (!p->to)
+			close(in[1]);
+		if (!p->from)
+			close(out[0]);
+		peer_stop(p);
+		return -1;
+	}
+	json_t *hello = peer_line(p);
+	if (!json_is_true(json_object_get(hello, "ready"))) {
+		json_decref(hello);
+		peer_stop(p);
+		return -1;
+	}
+	const char *k = json_string_value(json_object_get(hello, "blas_kernel"));
+	snprintf(p->kernel, sizeof p->kernel, "%s", k ? k : "");
+	json_decref(hello);
+	return 0;
+}
+
+/* The peer's seconds for `steps` timed steps, or -1 (then it is stopped). */
+static double peer_block(mlp_peer *p, int threads, int warm, int steps)
+{
+	if (!p->to)
+		return -1;
+	double s = -1;
+	if (fprintf(p->to, "run %d %d %d\n", threads, warm, steps) > 0 && fflush(p->to) == 0) {
+		json_t *r = peer_line(p);
+		json_t *v = json_object_get(r, "seconds");
+		s = json_is_number(v) ? json_number_value(v) : -1;
+		json_decref(r);
+	}
+	if (!(s > 0))
+		peer_stop(p), s = -1;
+	return s;
+}
+
+/* One side's figures: rate[r * nt + t] samples/s in round r at t + 1
+ * threads.  Per round its best thread count; over the rounds the best,
+ * the median and the worst of those, and the thread count of the best. */
+typedef struct {
+	double best, median, worst;
+	long threads;
+	double *round; /* (rounds) */
+} mlp_stats;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of n values (the mean of the middle two when n is even);
+ * tmp holds n doubles. */
+static double median_of(const double *v, int n, double *tmp)
+{
+	memcpy(tmp, v, (size_t)n * sizeof *tmp);
+	qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static void mlp_summarise(mlp_stats *st, const double *rate, int rounds, int nt, double *tmp)
+{
+	st->best = -1;
+	st->worst = 1e300;
+	for (int r = 0; r < rounds; r++) {
+		double rb = -1;
+		for (int t = 0; t < nt; t++) {
+			double v = rate[r * nt + t];
+			if (v > rb)
+				rb = v;
+			if (v > st->best)
+				st->best = v, st->threads = t + 1;
+		}
+		st->round[r] = rb;
+		if (rb < st->worst)
+			st->worst = rb;
+	}
+	st->median = median_of(st->round, rounds, tmp);
+}
+
+static json_t *mlp_stats_json(const mlp_stats *st, int rounds)
+{
+	json_t *per = json_array();
+	for (int r = 0; r < rounds; r++)
+		json_array_append_new(per, json_real(st->round[r]));
+	return json_pack("{s:f, s:f, s:f, s:I, s:o}", "best", st->best, "median", st->median, "worst",
+			 st->worst, "threads", (json_int_t)st->threads, "per_round", per);
 }
 
 static int bench_mlp(bench_args *a)
 {
 	static const int in_dims[MLP_SRC] = {16, 32, 8};
 	const size_t n = (size_t)MLP_BATCH * MLP_POOL;
+	const int nt = (int)a->threads, rounds = (int)a->rounds, steps = (int)a->steps;
 	yj_mlp_cfg cfg = {.nsrc = MLP_SRC, .hidden = MLP_HIDDEN, .depth = 1, .proj = MLP_HIDDEN,
 			  .nclasses = MLP_CLASSES};
 	float *pool[MLP_SRC] = {0};
 	int32_t *labels = malloc(n * sizeof *labels);
+	double *yr = calloc((size_t)rounds * nt, sizeof *yr), *pr = calloc((size_t)rounds * nt, sizeof *pr);
+	double *buf = calloc((size_t)rounds * 4, sizeof *buf);
+	mlp_side_yj y;
+	memset(&y, 0, sizeof y); /* mlp_free is then safe whatever fails */
+	mlp_peer peer = {.pid = -1};
 	int rc = 1;
 	for (int s = 0; s < MLP_SRC; s++) {
 		cfg.in_dim[s] = in_dims[s];
 		pool[s] = malloc(n * (size_t)in_dims[s] * sizeof(float));
 	}
-	if (!labels || !pool[0] || !pool[1] || !pool[2]) {
+	if (!labels || !pool[0] || !pool[1] || !pool[2] || !yr || !pr || !buf ||
+	    mlp_init(&y.m, &cfg, 42) || mlp_reserve(&y.m, MLP_BATCH)) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
 		goto out;
 	}
@@ -542,82 +708,121 @@ static int bench_mlp(bench_args *a)
 	for (size_t j = 0; j < n; j++)
 		labels[j] = (int32_t)rng_below(&rng, MLP_CLASSES);
 
-	/* yujing at its best too, as the peer: every thread count from 1 to
-	 * --threads (on a loaded machine a second thread can lose). */
-	double yj_rate = -1, yj_load = load_now();
-	long yj_threads = 0;
-	float loss = 0;
-	for (long t = 1; t <= a->threads; t++) {
-		float l = 0;
-		double r = mlp_bench_run(&cfg, pool, labels, (int)t, &l);
-		if (r < 0) {
-			fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
-			goto out;
-		}
-		if (r > yj_rate)
-			yj_rate = r, yj_threads = t, loss = l;
-	}
+	/* The peer first (it imports torch and warms up before it is ready),
+	 * so that its start-up overlaps nothing we time. */
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd,
+		 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --serve --threads 1 --batch %d "
+		 "--hidden %d --classes %d --pool %d --warmup %d",
+		 cli_bench_dir(), MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP);
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a signal */
+	int have_peer = peer_start(&peer, cmd) == 0;
 
-	/* The peer: the same model and step in PyTorch, idle threads asleep,
-	 * at its best: every thread count from 1 to ours (on this CPU it is
-	 * often fastest at one). */
-	double pt_rate = -1, pt_load = load_now();
-	long pt_threads = 0;
-	char pt_kernel[64] = "";
-	for (long t = 1; t <= a->threads; t++) {
-		char cmd[4400];
-		snprintf(cmd, sizeof cmd,
-			 "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/mlp_torch.py' --threads %ld --batch %d "
-			 "--hidden %d --classes %d --pool %d --warmup %d --steps %d --repeats %d",
-			 cli_bench_dir(), t, MLP_BATCH, MLP_HIDDEN, MLP_CLASSES, MLP_POOL, MLP_WARMUP, MLP_STEPS,
-			 MLP_REPEATS);
-		json_t *pj = bench_peer_json(cmd);
-		double r = pj ? json_number_value(json_object_get(pj, "samples_per_s")) : -1;
-		if (r > pt_rate) {
-			const char *k = json_string_value(json_object_get(pj, "blas_kernel"));
-			pt_rate = r;
-			pt_threads = t;
-			snprintf(pt_kernel, sizeof pt_kernel, "%s", k ? k : "");
+	adamw_init(&y.opt);
+	y.opt.weight_decay = 0.01f;
+	y.pool = pool;
+	y.labels = labels;
+	y.total = MLP_WARMUP + (long long)rounds * nt * (MLP_BLOCK_WARM + steps);
+	y.warm = y.total / 20;
+	mlp_yj_block(&y, 1, MLP_WARMUP, 0);
+
+	/* Rounds: in each, yujing then the peer at every thread count, so a
+	 * change of load in the machine falls on both alike. */
+	double load0 = load_now();
+	for (int r = 0; r < rounds; r++)
+		for (int t = 1; t <= nt; t++) {
+			double sy = mlp_yj_block(&y, t, MLP_BLOCK_WARM, steps);
+			yr[r * nt + t - 1] = (double)steps * MLP_BATCH / sy;
+			if (have_peer) {
+				double sp = peer_block(&peer, t, MLP_BLOCK_WARM, steps);
+				if (sp < 0)
+					have_peer = 0;
+				else
+					pr[r * nt + t - 1] = (double)steps * MLP_BATCH / sp;
+			}
 		}
-		json_decref(pj);
+	double load1 = load_now();
+	peer_stop(&peer);
+	signal(SIGPIPE, old_pipe);
+
+	mlp_stats ys = {.round = buf}, ps = {.round = buf + rounds};
+	double *ratio = buf + 2 * rounds, *tmp = buf + 3 * rounds;
+	mlp_summarise(&ys, yr, rounds, nt, tmp);
+	double rmin = 0, rmed = 0, rmax = 0;
+	if (have_peer) {
+		mlp_summarise(&ps, pr, rounds, nt, tmp);
+		for (int r = 0; r < rounds; r++)
+			ratio[r] = ys.round[r] / ps.round[r];
+		rmed = median_of(ratio, rounds, tmp);
+		rmin = tmp[0], rmax = tmp[rounds - 1]; /* tmp: the ratios sorted */
 	}
 	if (a->json) {
-		json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:s}", "bench", "mlp", "threads", (int)a->threads,
-				      "batch", MLP_BATCH, "yujing_samples_per_s", yj_rate, "yujing_loss",
-				      (double)loss, "blas_kernel", nn_blas_corename());
-		json_object_set_new(o, "torch_samples_per_s", pt_rate > 0 ? json_real(pt_rate) : json_null());
-		json_object_set_new(o, "torch_threads", pt_rate > 0 ? json_integer(pt_threads) : json_null());
-		json_object_set_new(o, "ratio", pt_rate > 0 ? json_real(yj_rate / pt_rate) : json_null());
-		json_object_set_new(o, "yujing_threads", json_integer(yj_threads));
-		json_object_set_new(o, "torch_blas_kernel", pt_kernel[0] ? json_string(pt_kernel) : json_null());
-		json_object_set_new(o, "yujing_load", json_real(yj_load));
-		json_object_set_new(o, "torch_load", json_real(pt_load));
+		json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:s}", "bench", "mlp", "threads", nt,
+				      "batch", MLP_BATCH, "rounds", rounds, "steps", steps,
+				      "yujing_samples_per_s", ys.best, "yujing_loss", (double)y.loss,
+				      "blas_kernel", nn_blas_corename());
+		json_object_set_new(o, "statistic", json_string("best"));
+		json_object_set_new(o, "yujing", mlp_stats_json(&ys, rounds));
+		json_object_set_new(o, "yujing_threads", json_integer(ys.threads));
+		if (have_peer) {
+			json_t *per = json_array();
+			for (int r = 0; r < rounds; r++)
+				json_array_append_new(per, json_real(ratio[r]));
+			json_object_set_new(o, "torch", mlp_stats_json(&ps, rounds));
+			json_object_set_new(o, "torch_samples_per_s", json_real(ps.best));
+			json_object_set_new(o, "torch_threads", json_integer(ps.threads));
+			json_object_set_new(o, "ratio", json_real(ys.best / ps.best));
+			json_object_set_new(o, "ratio_per_round",
+					    json_pack("{s:f, s:f, s:f, s:o}", "min", rmin, "median", rmed, "max",
+						      rmax, "per_round", per));
+		} else {
+			json_object_set_new(o, "torch", json_null());
+			json_object_set_new(o, "torch_samples_per_s", json_null());
+			json_object_set_new(o, "torch_threads", json_null());
+			json_object_set_new(o, "ratio", json_null());
+			json_object_set_new(o, "ratio_per_round", json_null());
+		}
+		json_object_set_new(o, "torch_blas_kernel", peer.kernel[0] ? json_string(peer.kernel) : json_null());
+		json_object_set_new(o, "yujing_load", json_real(load0));
+		json_object_set_new(o, "torch_load", json_real(load0));
+		json_object_set_new(o, "load_end", json_real(load1));
 		cli_print_json(o);
 	} else {
 		printf(_("mlp training benchmark: 3 sources of 16/32/8 features, hidden %d, batch %d, "
-			 "%d classes, %ld threads\n"),
-		       MLP_HIDDEN, MLP_BATCH, MLP_CLASSES, a->threads);
+			 "%d classes, 1 to %d threads\n"),
+		       MLP_HIDDEN, MLP_BATCH, MLP_CLASSES, nt);
 		printf(_("  OpenBLAS kernel: %s (%s); the peer's: %s\n"), nn_blas_corename(), bench_blas_origin(),
-		       pt_kernel[0] ? pt_kernel : _("unknown (not OpenBLAS?)"));
-		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (its best, at %ld threads of 1 to %ld; best of "
-			 "%d x %d steps; loss %.3f; load %.2f)\n"),
-		       yj_rate, 1e3 * MLP_BATCH / yj_rate, yj_threads, a->threads, MLP_REPEATS, MLP_STEPS,
-		       (double)loss, yj_load);
-		if (pt_rate > 0) {
-			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step (its best, at %ld threads of 1 to %ld; "
-				 "load %.2f)\n"),
-			       pt_rate, 1e3 * MLP_BATCH / pt_rate, pt_threads, a->threads, pt_load);
-			printf(_("  speed-up over PyTorch: %.2fx (aim: at least 5x)\n"), yj_rate / pt_rate);
+		       peer.kernel[0] ? peer.kernel : _("unknown (not OpenBLAS?)"));
+		printf(_("  %d rounds, each timing yujing then PyTorch at every thread count (%d steps after %d "
+			 "untimed); each side's best round and thread count, then the median and worst "
+			 "round (each at its best thread count)\n"),
+		       rounds, steps, MLP_BLOCK_WARM);
+		printf(_("  yujing:  %10.0f samples/s  %7.3f ms a step (best, at %ld threads; median %.0f, worst "
+			 "%.0f; loss %.3f)\n"),
+		       ys.best, 1e3 * MLP_BATCH / ys.best, ys.threads, ys.median, ys.worst, (double)y.loss);
+		if (have_peer) {
+			printf(_("  PyTorch: %10.0f samples/s  %7.3f ms a step (best, at %ld threads; median %.0f, "
+				 "worst %.0f)\n"),
+			       ps.best, 1e3 * MLP_BATCH / ps.best, ps.threads, ps.median, ps.worst);
+			printf(_("  speed-up over PyTorch: %.2fx best over best (aim: at least 5x); round by round "
+				 "min %.2fx, median %.2fx, max %.2fx\n"),
+			       ys.best / ps.best, rmin, rmed, rmax);
 		} else {
 			printf(_("  PyTorch peer failed (needs /usr/bin/python3 with python3-torch and %s)\n"),
 			       cli_bench_dir());
 		}
+		printf(_("  load %.2f at the start, %.2f at the end\n"), load0, load1);
 	}
 	rc = 0;
 out:
+	peer_stop(&peer);
+	mlp_free(&y.m);
 	for (int s = 0; s < MLP_SRC; s++)
 		free(pool[s]);
 	free(labels);
+	free(yr);
+	free(pr);
+	free(buf);
 	return rc;
 }
 
@@ -628,7 +833,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "bert"))
 		return bench_bert_main(argc - 1, argv + 1);
-	bench_args a = {.cmd = cmd, .rows = 0, .threads = 2};
+	bench_args a = {.cmd = cmd, .rows = 0, .threads = 2, .rounds = MLP_ROUNDS, .steps = MLP_STEPS};
 	int i = cli_parse(cmd, argc, argv, on_opt, &a);
 	if (i < 0)
 		return -i - 1;
@@ -660,7 +865,9 @@ const cli_command cmd_bench = {
 			  "clean: the cleaning preview on 100,000 x 20 once loaded. mlp: training steps of the "
 			  "structured branch (3 sources of 16/32/8 features, hidden 64, batch 256, 20 classes) "
 			  "on random data, and the same model and step in PyTorch (Debian's python3-torch), "
-			  "each at its best over 1 to --threads threads."),
+			  "each at its best over 1 to --threads threads, measured in --rounds rounds that "
+			  "time yujing then PyTorch in turn; each side's best, median and worst round are "
+			  "printed, and the ratio of the bests with its spread round by round."),
 	.options = options,
 	.run = run,
 };

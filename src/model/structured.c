@@ -11,6 +11,7 @@
 
 #include "yujing/base/rng.h"
 #include "yujing/model/structured.h"
+#include "yujing/nn/direct.h"
 #include "yujing/nn/ops.h"
 #include "yujing/nn/pool.h"
 
@@ -132,8 +133,12 @@ int mlp_reserve(yj_mlp *m, int b)
 			maxin = (size_t)c->in_dim[s];
 	/* per block: the product (then xhat in place), the output of an inner
 	 * block, mean and rstd; the last blocks' outputs are the concat */
+	size_t wt = S * H * (size_t)c->proj + (size_t)c->proj * (size_t)c->nclasses;
+	for (int s = 0; s < c->nsrc; s++)
+		for (int l = 0; l < c->depth; l++)
+			wt += H * (size_t)in_of(m, s, l);
 	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
-		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin;
+		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin + wt;
 	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
 	double *lse = calloc(B, sizeof *lse);
 	if (!a || !d || !lse) {
@@ -164,7 +169,12 @@ int mlp_reserve(yj_mlp *m, int b)
 	m->projv = p, p += B * (size_t)c->proj;
 	m->logits = p, p += B * (size_t)c->nclasses;
 	m->probs = p, p += B * (size_t)c->nclasses;
-	m->d_scratch = p;
+	m->d_scratch = p, p += B * maxin;
+	for (int s = 0; s < c->nsrc; s++)
+		for (int l = 0; l < c->depth; l++)
+			m->wt_lin[s][l] = p, p += H * (size_t)in_of(m, s, l);
+	m->wt_proj = p, p += S * H * (size_t)c->proj;
+	m->wt_cls = p;
 	return 0;
 }
 
@@ -204,6 +214,9 @@ typedef struct {
 	const float *const *x;
 	int B, train, l;
 	int backward, head; /* head: the classifier's gradients too */
+	const int32_t *labels; /* with head: dlogits from the loss first */
+	const float *w;
+	double total; /* xent_weight_total of the batch */
 } mlp_job;
 
 /* The parts' share [*a, *b) of n items. */
@@ -236,6 +249,15 @@ static void mlp_region(int np, nn_pool_fn fn, mlp_job *j)
 		openblas_set_num_threads(saved);
 }
 
+/* dst (cols, rows), rows ldd apart, = src (rows, cols)^T, rows lds apart:
+ * the weights as direct_sgemm reads its B. */
+static void transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
+{
+	for (int r = 0; r < rows; r++)
+		for (int k = 0; k < cols; k++)
+			dst[(size_t)k * ldd + r] = src[(size_t)r * lds + k];
+}
+
 /* Layer l of every source on channels [c0, c1): one product (without the
  * bias) and one fused pass (bias, BatchNorm, ReLU) written straight into
  * the block's output, the concat's columns for a source's last block. */
@@ -250,12 +272,16 @@ static void fwd_blocks(void *ctx, int part, int np)
 	int nc = c1 - c0, ld = mlp_relu_ld(m, l);
 	if (nc < 1)
 		return;
+	int top = l == c->depth - 1, SH = c->nsrc * H, P = c->proj, K = c->nclasses;
 	for (int s = 0; s < c->nsrc; s++) {
 		int IN = in_of(m, s, l);
 		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
 		float *lin = m->lin[s][l] + c0;
-		nn_sgemm(0, 1, B, nc, IN, 1.0f, in, IN, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN,
-			 0.0f, lin, H);
+		transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc, IN);
+		direct_sgemm(0, B, nc, IN, in, IN, m->wt_lin[s][l] + c0, H, 0.0f, lin, H);
+		if (top) /* the projection's rows of these channels, for head_rows */
+			transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
+				  params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
 		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
 		float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
 		const float *ga = params_data(ps, m->bn_w[s][l]) + c0, *be = params_data(ps, m->bn_b[s][l]) + c0;
@@ -266,6 +292,12 @@ static void fwd_blocks(void *ctx, int part, int np)
 		else
 			batchnorm_relu_forward_eval(m->relu[s][l] + c0, ld, lin, H, bias, rm, rv, ga, be, B, nc,
 						    c->bn_eps);
+	}
+	if (top && K > 0) { /* the classifier's rows of this part's share of P */
+		int q0, q1;
+		share(P, part, np, &q0, &q1);
+		if (q1 > q0)
+			transpose(m->wt_cls + (size_t)q0 * K, K, params_data(ps, m->cls_w) + q0, P, K, q1 - q0);
 	}
 }
 
@@ -288,19 +320,23 @@ static void head_rows(void *ctx, int part, int np)
 	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
 	if (j->backward) {
 		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
+		if (j->labels) /* the loss's gradient, on these rows */
+			softmax_xent_backward_rows(grad_of(m, m->logits) + (size_t)r0 * K, m->probs + (size_t)r0 * K,
+						   j->labels + r0, j->w, nr, K, j->total);
 		if (j->head)
-			nn_sgemm(0, 0, nr, P, K, 1.0f, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f,
-				 dproj, P);
-		nn_sgemm(0, 0, nr, SH, P, 1.0f, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH,
-			 SH);
+			direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
+		direct_sgemm(0, nr, SH, P, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH, SH);
 		return;
 	}
 	float *projv = m->projv + (size_t)r0 * P;
-	nn_sgemm(0, 1, nr, P, SH, 1.0f, m->concat + (size_t)r0 * SH, SH, wp, SH, 0.0f, projv, P);
+	direct_sgemm(0, nr, P, SH, m->concat + (size_t)r0 * SH, SH, m->wt_proj, P, 0.0f, projv, P);
 	if (K == 0)
 		return; /* headless: the fusion head takes projv */
 	float *logits = m->logits + (size_t)r0 * K;
-	linear_forward(logits, projv, wc, params_data(ps, m->cls_b), nr, P, K);
+	const float *cb = params_data(ps, m->cls_b);
+	for (int r = 0; r < nr; r++) /* the bias, then the product added (linear_forward) */
+		memcpy(logits + (size_t)r * K, cb, (size_t)K * sizeof(float));
+	direct_sgemm(0, nr, K, P, projv, P, m->wt_cls, K, 1.0f, logits, K);
 	softmax_forward_lse(m->probs + (size_t)r0 * K, m->lse + r0, logits, nr, K);
 }
 
@@ -339,8 +375,8 @@ static void bwd_blocks(void *ctx, int part, int np)
 		share(P, part, np, &q0, &q1);
 		const float *dlogits = grad_of(m, m->logits);
 		if (q1 > q0)
-			nn_sgemm(1, 0, K, q1 - q0, B, 1.0f, dlogits, K, m->projv + q0, P, 1.0f,
-				 params_grad(ps, m->cls_w) + q0, P);
+			direct_sgemm(1, K, q1 - q0, B, dlogits, K, m->projv + q0, P, 1.0f,
+				     params_grad(ps, m->cls_w) + q0, P);
 		if (part == 0)
 			linear_backward(NULL, NULL, params_grad(ps, m->cls_b), dlogits, NULL, NULL, B, P, K);
 	}
@@ -352,11 +388,11 @@ static void bwd_blocks(void *ctx, int part, int np)
 		float *dout = grad_of(m, m->relu[s][l]) + c0;
 		if (top) {
 			size_t col = (size_t)s * H + (size_t)c0;
-			nn_sgemm(1, 0, P, nc, B, 1.0f, dproj, P, m->concat + col, SH, 1.0f,
-				 params_grad(ps, m->proj_w) + col, SH);
+			direct_sgemm(1, P, nc, B, dproj, P, m->concat + col, SH, 1.0f,
+				     params_grad(ps, m->proj_w) + col, SH);
 		} else { /* from the layer above, whose dlin is complete */
-			nn_sgemm(0, 0, B, nc, H, 1.0f, grad_of(m, m->lin[s][l + 1]), H,
-				 params_data(ps, m->lin_w[s][l + 1]) + c0, H, 0.0f, dout, H);
+			direct_sgemm(0, B, nc, H, grad_of(m, m->lin[s][l + 1]), H,
+				     params_data(ps, m->lin_w[s][l + 1]) + c0, H, 0.0f, dout, H);
 		}
 		float *dlin = grad_of(m, m->lin[s][l]) + c0;
 		batchnorm_relu_backward(dlin, params_grad(ps, m->lin_b[s][l]) + c0, params_grad(ps, m->bn_w[s][l]) + c0,
@@ -365,16 +401,20 @@ static void bwd_blocks(void *ctx, int part, int np)
 					B, nc);
 		int IN = in_of(m, s, l);
 		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
-		nn_sgemm(1, 0, nc, IN, B, 1.0f, dlin, H, in, IN, 1.0f,
-			 params_grad(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN);
+		direct_sgemm(1, nc, IN, B, dlin, H, in, IN, 1.0f, params_grad(ps, m->lin_w[s][l]) + (size_t)c0 * IN,
+			     IN);
 	}
 }
 
-/* Backward from the gradient already in projv's twin (and with head,
- * dlogits in the logits' twin). */
-static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head)
+/* Backward from the gradient already in projv's twin; with head, from
+ * dlogits in the logits' twin, which with labels the head's row region
+ * first writes from the loss (softmax_xent_backward's bits, row by row). */
+static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head, const int32_t *labels,
+			       const float *w)
 {
-	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1};
+	mlp_job j = {.m = m, .x = x, .B = B, .head = head, .backward = 1, .labels = labels, .w = w};
+	if (labels)
+		j.total = xent_weight_total(labels, w, B, m->cfg.nclasses);
 	int np = mlp_parts(m, B);
 	mlp_region(np, head_rows, &j);
 	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
@@ -383,15 +423,11 @@ static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head
 
 void mlp_backward(yj_mlp *m, const float *const *x, const int32_t *labels, const float *w, int B)
 {
-	int K = m->cfg.nclasses;
-	float *dlogits = grad_of(m, m->logits);
-	memset(dlogits, 0, (size_t)B * (size_t)K * sizeof(float));
-	softmax_xent_backward(dlogits, m->probs, labels, w, B, K);
-	backward_from_proj(m, x, B, 1);
+	backward_from_proj(m, x, B, 1, labels, w); /* the loss's gradient in the head's rows */
 }
 
 void mlp_backward_features(yj_mlp *m, const float *const *x, const float *dproj, int B)
 {
 	memcpy(grad_of(m, m->projv), dproj, (size_t)B * (size_t)m->cfg.proj * sizeof(float));
-	backward_from_proj(m, x, B, 0);
+	backward_from_proj(m, x, B, 0, NULL, NULL);
 }

@@ -6,6 +6,7 @@ src_nn_libnn_a_SOURCES = \
 	src/nn/params.c \
 	src/nn/blas.c \
 	src/nn/pool.c \
+	src/nn/direct.c \
 	src/nn/bf16.c \
 	src/nn/ops.c \
 	src/nn/norm.c \
@@ -19,6 +20,7 @@ noinst_HEADERS += \
 	include/yujing/nn/ops.h \
 	include/yujing/nn/bf16.h \
 	include/yujing/nn/pool.h \
+	include/yujing/nn/direct.h \
 	include/yujing/nn/optim.h \
 	include/yujing/nn/safetensors.h
 NN_LIBS = src/nn/libnn.a src/base/libbase.a $(OPENBLAS_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS) -lm

@@ -18,12 +18,6 @@
 
 /* Channels per block: two double accumulators each, 4 KB of stack. */
 #define NORM_BLOCK 256
-/* Channels per inner step of the BatchNorm sums: a fixed count (one zmm
- * of doubles) is what gcc -O2's very-cheap cost model vectorises; each
- * channel's sum still runs over the rows in order, so the bits are those
- * of the plain loop (the mlp benchmark spent 23% of yujing's time in the
- * scalar loops). */
-#define BN_LANES 8
 
 /* --------------------------------------------------------------- BatchNorm */
 
@@ -40,6 +34,99 @@ static inline float bn_keep_if_positive(float v, float x)
 	union { float f; uint32_t u; } b = {.f = v}; /* C11 6.5.2.3 */
 	b.u &= -(uint32_t)(x > 0.0f);
 	return b.f;
+}
+
+/* ------------------------------------------------ the per-channel sums
+ *
+ * A channel's sums run over the rows in order, in double.  They are taken
+ * by blocks of channels with the rows inside, so that a block's running
+ * sums stay in registers: 4 vectors of 8 channels (independent chains,
+ * enough to hide the adds' latency), then single vectors, then channels
+ * one by one.  Each channel sees the same operations in the same order as
+ * the plain loop, so the bits are the plain loop's.  (The loops before,
+ * rows outside, kept the sums on the stack: a store and a load per row,
+ * 40% of the BatchNorm passes in the mlp benchmark's profile.)  GCC's
+ * vector types leave the instructions to each target_clones copy. */
+typedef float bn_v8f __attribute__((vector_size(32)));
+typedef double bn_v8d __attribute__((vector_size(64)));
+typedef int32_t bn_v8i __attribute__((vector_size(32)));
+
+/* 8 floats from p into the vector v (any alignment). */
+#define BN_LOAD8(v, p) memcpy(&(v), (p), sizeof(bn_v8f))
+
+static inline void bn_store8d(double *p, bn_v8d v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+/* Pass 1 of BatchNorm on W (1 or 4) vectors of channels: s1 = sums over
+ * the B rows of x + bias (in float, then added in double). */
+static inline __attribute__((always_inline)) void bn_sum_block(double *s1, const float *in, int ldi,
+							      const float *bi, int B, int W)
+{
+	bn_v8d a[4] = {0};
+	bn_v8f bv[4];
+	for (int w = 0; w < W; w++)
+		BN_LOAD8(bv[w], bi + 8 * w);
+	for (int b = 0; b < B; b++)
+#pragma GCC unroll 4
+		for (int w = 0; w < W; w++) {
+			bn_v8f x;
+			BN_LOAD8(x, in + (size_t)b * ldi + 8 * w);
+			a[w] += __builtin_convertvector(x + bv[w], bn_v8d);
+		}
+	for (int w = 0; w < W; w++)
+		bn_store8d(s1 + 8 * w, a[w]);
+}
+
+/* Pass 2: s2 = sums of ((x + bias) - mean)^2, mean = s1 (double). */
+static inline __attribute__((always_inline)) void bn_var_block(double *s2, const double *s1,
+							      const float *in, int ldi, const float *bi,
+							      int B, int W)
+{
+	bn_v8d a[4] = {0}, mu[4];
+	bn_v8f bv[4];
+	for (int w = 0; w < W; w++) {
+		BN_LOAD8(bv[w], bi + 8 * w);
+		memcpy(&mu[w], s1 + 8 * w, sizeof mu[w]);
+	}
+	for (int b = 0; b < B; b++)
+#pragma GCC unroll 4
+		for (int w = 0; w < W; w++) {
+			bn_v8f x;
+			BN_LOAD8(x, in + (size_t)b * ldi + 8 * w);
+			bn_v8d d = __builtin_convertvector(x + bv[w], bn_v8d) - mu[w];
+			a[w] += d * d;
+		}
+	for (int w = 0; w < W; w++)
+		bn_store8d(s2 + 8 * w, a[w]);
+}
+
+/* The backward's sums: sd of g and sdx of g xhat (in double), g = dout
+ * where out > 0 else +0 with relu, else dout. */
+static inline __attribute__((always_inline)) void bn_back_block(double *sd, double *sdx, const float *dout,
+							       int ldd, const float *out, int ldo,
+							       const float *xhat, int ld, int B, int W, int relu)
+{
+	bn_v8d a[4] = {0}, c[4] = {0};
+	for (int b = 0; b < B; b++)
+#pragma GCC unroll 4
+		for (int w = 0; w < W; w++) {
+			bn_v8f g, o, xh;
+			BN_LOAD8(g, dout + (size_t)b * ldd + 8 * w);
+			if (relu) {
+				BN_LOAD8(o, out + (size_t)b * ldo + 8 * w);
+				g = (bn_v8f)((bn_v8i)g & (o > 0.0f));
+			}
+			BN_LOAD8(xh, xhat + (size_t)b * ld + 8 * w);
+			bn_v8d gd = __builtin_convertvector(g, bn_v8d);
+			a[w] += gd;
+			c[w] += gd * __builtin_convertvector(xh, bn_v8d);
+		}
+	for (int w = 0; w < W; w++) {
+		bn_store8d(sd + 8 * w, a[w]);
+		bn_store8d(sdx + 8 * w, c[w]);
+	}
 }
 
 /* torch.nn.BatchNorm1d(C, eps, momentum) in training mode on (B,C):
@@ -67,37 +154,32 @@ bn_train_body(float *out, int ldo, float *xhat, int ldx, float *mean, float *rst
 		for (int j = 0; j < nc; j++)
 			bi[j] = bias ? bias[c0 + j] : 0.0f;
 
-		/* Pass 1: the mean. */
-		for (int j = 0; j < nc; j++)
-			s1[j] = 0.0;
-		for (int b = 0; b < B; b++) {
-			const float *x = in + (size_t)b * ldi + c0;
-			int j = 0;
-			for (; j + BN_LANES <= nc; j += BN_LANES)
-				for (int l = 0; l < BN_LANES; l++)
-					s1[j + l] += x[j + l] + bi[j + l];
-			for (; j < nc; j++)
-				s1[j] += x[j] + bi[j];
+		/* Pass 1: the mean.  Pass 2: the biased variance around that
+		 * mean (two passes are stable where E[x^2] - E[x]^2 is not). */
+		int jb = 0;
+		for (; jb + 32 <= nc; jb += 32)
+			bn_sum_block(s1 + jb, in + c0 + jb, ldi, bi + jb, B, 4);
+		for (; jb + 8 <= nc; jb += 8)
+			bn_sum_block(s1 + jb, in + c0 + jb, ldi, bi + jb, B, 1);
+		for (; jb < nc; jb++) {
+			double a = 0.0;
+			for (int b = 0; b < B; b++)
+				a += in[(size_t)b * ldi + c0 + jb] + bi[jb];
+			s1[jb] = a;
 		}
-		for (int j = 0; j < nc; j++)
-			s1[j] /= B;
-
-		/* Pass 2: the biased variance around that mean (two passes are
-		 * stable where E[x^2] - E[x]^2 is not). */
-		for (int j = 0; j < nc; j++)
-			s2[j] = 0.0;
-		for (int b = 0; b < B; b++) {
-			const float *x = in + (size_t)b * ldi + c0;
-			int j = 0;
-			for (; j + BN_LANES <= nc; j += BN_LANES)
-				for (int l = 0; l < BN_LANES; l++) {
-					double d = (x[j + l] + bi[j + l]) - s1[j + l];
-					s2[j + l] += d * d;
-				}
-			for (; j < nc; j++) {
-				double d = (x[j] + bi[j]) - s1[j];
-				s2[j] += d * d;
+		for (jb = 0; jb < nc; jb++)
+			s1[jb] /= B;
+		for (jb = 0; jb + 32 <= nc; jb += 32)
+			bn_var_block(s2 + jb, s1 + jb, in + c0 + jb, ldi, bi + jb, B, 4);
+		for (; jb + 8 <= nc; jb += 8)
+			bn_var_block(s2 + jb, s1 + jb, in + c0 + jb, ldi, bi + jb, B, 1);
+		for (; jb < nc; jb++) {
+			double a = 0.0;
+			for (int b = 0; b < B; b++) {
+				double d = (in[(size_t)b * ldi + c0 + jb] + bi[jb]) - s1[jb];
+				a += d * d;
 			}
+			s2[jb] = a;
 		}
 		for (int j = 0; j < nc; j++) {
 			int c = c0 + j;
@@ -247,25 +329,24 @@ bn_backward_body(float *din, float *dbias, float *dgamma, float *dbeta, const fl
 	double sd[NORM_BLOCK], sdx[NORM_BLOCK];
 	for (int c0 = 0; c0 < C; c0 += NORM_BLOCK) {
 		int nc = C - c0 < NORM_BLOCK ? C - c0 : NORM_BLOCK;
-		for (int j = 0; j < nc; j++)
-			sd[j] = sdx[j] = 0.0;
-		for (int b = 0; b < B; b++) {
-			const float *g = dout + (size_t)b * ldd + c0;
-			const float *r = relu ? out + (size_t)b * ldo + c0 : NULL;
-			const float *xh = xhat + (size_t)b * ld + c0;
-			int j = 0;
-#define BN_BACK_SUMS(J)                                                                       \
-	do {                                                                                  \
-		float gj = relu ? bn_keep_if_positive(g[J], r[J]) : g[J];                        \
-		sd[J] += gj;                                                                  \
-		sdx[J] += (double)gj * xh[J];                                                 \
-	} while (0)
-			for (; j + BN_LANES <= nc; j += BN_LANES)
-				for (int l = 0; l < BN_LANES; l++)
-					BN_BACK_SUMS(j + l);
-			for (; j < nc; j++)
-				BN_BACK_SUMS(j);
-#undef BN_BACK_SUMS
+		int jb = 0;
+		for (; jb + 32 <= nc; jb += 32)
+			bn_back_block(sd + jb, sdx + jb, dout + c0 + jb, ldd, relu ? out + c0 + jb : NULL, ldo,
+				      xhat + c0 + jb, ld, B, 4, relu);
+		for (; jb + 8 <= nc; jb += 8)
+			bn_back_block(sd + jb, sdx + jb, dout + c0 + jb, ldd, relu ? out + c0 + jb : NULL, ldo,
+				      xhat + c0 + jb, ld, B, 1, relu);
+		for (; jb < nc; jb++) {
+			double a = 0.0, c = 0.0;
+			for (int b = 0; b < B; b++) {
+				float g = dout[(size_t)b * ldd + c0 + jb];
+				if (relu)
+					g = bn_keep_if_positive(g, out[(size_t)b * ldo + c0 + jb]);
+				a += g;
+				c += (double)g * xhat[(size_t)b * ld + c0 + jb];
+			}
+			sd[jb] = a;
+			sdx[jb] = c;
 		}
 		for (int j = 0; j < nc; j++) {
 			if (dgamma)

@@ -87,10 +87,13 @@ const yj_setting settings_train[] = {
 	{"adjust", SET_TEXT, N_("HOW"), "auto", 0, 0, NULL, 0, T_(adjust), 0, N_("logit adjustment"), NULL,
 	 N_("post-hoc logit adjustment for rare categories, logit - tau log(prior): auto (tau chosen on the "
 	    "validation part from 0, 0.25, ..., 2), none (tau 0) or a fixed tau from 0 to 10")},
+	/* after the rows the form had before it: tune varies it, and its
+	 * report gives each trial's settings as options to type */
+	{"ngram-n", SET_INT, N_("N"), "3", 1, 8, NULL, 0, T_(ngram_n), 0, N_("n-gram length"), NULL,
+	 N_("longest character n-gram of the n-gram branches, from 1 to 8")},
 	/* stored with every run, not options (yet) */
 	{"warmup", SET_REAL, NULL, "0.05", 0, 1, NULL, SET_HIDDEN, T_(warmup), 0, NULL, NULL, NULL},
 	{"clip", SET_REAL, NULL, "1", 0, NOMAX, NULL, SET_HIDDEN, T_(clip), 0, NULL, NULL, NULL},
-	{"ngram-n", SET_INT, NULL, "3", 1, 8, NULL, SET_HIDDEN, T_(ngram_n), 0, NULL, NULL, NULL},
 	{NULL, 0, NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 

@@ -73,6 +73,24 @@ static const dim space[] = {
 };
 #define NSPACE (sizeof space / sizeof space[0])
 
+/* The trials after the defaults that are not drawn: each the defaults
+ * with the settings of one row (NULL-terminated name/value pairs), tried
+ * first because they are the likeliest to pay on the data this program
+ * is for.  Trial 2 is the defaults with weight decay 0.1: on both issue-13
+ * data sets the n-gram tables memorise the training cases (CAIL's
+ * training loss 0.007 by epoch 2), and on validation wd 0.1 against the
+ * default 0.01 gave +0.02 and +0.06 on CAIL (seeds 1, 2) and -0.005 on
+ * average on Chicago (seeds 1-3, within its noise of +-0.012).  Drawn
+ * once at random it came too late, or with other settings that hid it.
+ * The winner is still chosen by the same rule on validation
+ * (DEFAULTS_MARGIN).  A fixed trial that does not fit what is left of the
+ * budget (its epochs capped to three or more) gives way to random
+ * draws. */
+static const char *const fixed_trials[][3] = {
+	{"weight-decay", "0.1", NULL},
+};
+#define NFIXED (sizeof fixed_trials / sizeof fixed_trials[0])
+
 /* Draws of one trial that are given up on before the search ends. */
 #define MAX_DRAWS 8
 /* Trials failing in a row that end the search (the project, not the
@@ -386,8 +404,9 @@ static void settings_args(const json_t *settings, strbuf *args)
 	}
 }
 
-/* Draw trial t->trial's settings into o (already the defaults): up to
- * MAX_DRAWS draws, the first whose estimate fits what is left (its epochs
+/* Draw trial t->trial's settings into o (already the defaults): the
+ * fixed trial's settings first (fixed_trials), then random draws, up
+ * to MAX_DRAWS in all, the first whose estimate fits what is left (its epochs
  * capped to fit, down to three).  0 when nothing fits: the search ends.
  * *settings gets what differs from the defaults. */
 static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
@@ -396,15 +415,21 @@ static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
 	for (int d = 0; d < MAX_DRAWS; d++) {
 		yj_train_opts x = *o;
 		json_t *s = json_object();
-		for (size_t i = 0; i < NSPACE; i++) {
-			size_t n = 0;
-			while (space[i].values[n])
-				n++;
-			apply(&x, space[i].name, space[i].values[rng_below(rng, n)], s);
+		size_t fixed = (size_t)t->trial - 2;
+		if (d == 0 && t->trial >= 2 && fixed < NFIXED) {
+			for (const char *const *kv = fixed_trials[fixed]; kv[0]; kv += 2)
+				apply(&x, kv[0], kv[1], s);
+		} else {
+			for (size_t i = 0; i < NSPACE; i++) {
+				size_t n = 0;
+				while (space[i].values[n])
+					n++;
+				apply(&x, space[i].name, space[i].values[rng_below(rng, n)], s);
+			}
+			/* all the branches half of the time, else one family alone */
+			if (t->nbranch_sets > 1 && rng_below(rng, 2))
+				apply(&x, "branches", t->branch_sets[1 + rng_below(rng, t->nbranch_sets - 1)], s);
 		}
-		/* all the branches half of the time, else one family alone */
-		if (t->nbranch_sets > 1 && rng_below(rng, 2))
-			apply(&x, "branches", t->branch_sets[1 + rng_below(rng, t->nbranch_sets - 1)], s);
 		/* an "auto" epochs or batch: what the defaults resolved to */
 		int epochs = x.epochs ? x.epochs : t->def_epochs, batch = x.batch ? x.batch : t->def_batch;
 		double setup = est_setup(t), per = est_epoch(t, batch, x.hidden);

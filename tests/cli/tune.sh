@@ -19,8 +19,8 @@
 #               epochs, f = 1/8, 1/4, 1/2) was below the median of the
 #               earlier trials' best so far at the same share of their own
 #               schedules (at least three of them), recomputed from the
-#               runs' stored epochs (run_epochs); with seed 3 two trials
-#               stop so
+#               runs' stored epochs (run_epochs); with seed 3 three trials
+#               stop so (4, 5, 8)
 #   deadline    a budget of 6 ms: trial 1's deadline (a third of it) has
 #               passed when its first epoch ends, so it stops there, done,
 #               its best epoch (1) kept and reported as "deadline"; no
@@ -33,6 +33,8 @@
 #               of the first 8 drawn as the uninterrupted tune 1 drew it
 #               (same settings); tune 2, cancelled, resumed for
 #               two more trials; a done tune refuses
+#   fixed       trial 2 is not drawn: the defaults with weight decay 0.1
+#               (tune.c fixed_trials); the resumed tune has it too
 #   honesty     the report holds test figures for the winner only (its
 #               eval's "test" object), none inside any trial
 #   cancel      `tune --cancel N` from another process, and Ctrl-C
@@ -200,7 +202,7 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     if r.get("tune") != 1:
         print(r["id"], r.get("tune"))' runs.json
 
-	median_check p.yj 1 report1.json '[4, 8]' 'seed 3'
+	median_check p.yj 1 report1.json '[4, 5, 8]' 'seed 3'
 
 	py_check 'the report: trials ranked by their own validation macro-F1, test figures of the winner only' '
 import json, sys
@@ -228,7 +230,21 @@ for k in ("accuracy", "macro_f1"):
         print("test", k, rep["test"][k], "want", want_test[k])
 t1 = [t for t in rep["trials"] if t["trial"] == 1]
 if not t1 or t1[0]["settings"] != {}:
-    print("trial 1 is not the defaults", t1)' report1.json "$best" eval*.json
+    print("trial 1 is not the defaults", t1)
+# trial 2 is not drawn: the defaults with weight decay 0.1 (tune.c fixed_trials)
+t2 = [t for t in rep["trials"] if t["trial"] == 2]
+if not t2 or t2[0]["settings"] != {"weight-decay": "0.1"}:
+    print("trial 2 is not the defaults with weight decay 0.1", t2)' report1.json "$best" eval*.json
+	# every setting a trial names is an option of train (--ngram-n was
+	# once a hidden setting: the report gave what train refused)
+	"$YUJING" train --help >train-help.txt 2>&1
+	py_check "every trial's settings are options train takes" '
+import json, re, sys
+opts = set(re.findall(r"^  --([a-z0-9-]+)", open(sys.argv[2]).read(), re.M))
+keys = sorted({k for t in json.load(open(sys.argv[1]))["trials"] for k in t["settings"]})
+missing = [k for k in keys if k not in opts]
+if not keys or missing:
+    print("settings", keys, "not options of train:", missing)' report1.json train-help.txt
 fi
 
 # the text report names the winner and its test figures
@@ -411,11 +427,13 @@ fi
 # epochs 2, 4, 8: an even count of earlier trials, whose median is the mean
 # of the middle two, and a trial exactly equal to the median, which goes
 # on).  Under the share rule (1/8, 1/4, 1/2 of each trial's own schedule)
-# the same recomputation from the stored curves finds only trial 7 stopping.
+# the same recomputation from the stored curves found only trial 7 stopping;
+# since trial 2 is the defaults with weight decay 0.1 (not drawn), trials
+# 4, 5 and 7.
 expect_exit 0 yujing tune median.yj --trials 8 --minutes 5 --seed 2 --threads 1 --json
 "$SQLITE3" -batch -noheader median.yj 'SELECT report FROM tunes WHERE id = 1' >report-median.json
 if [ -n "$PY" ]; then
-	median_check median.yj 1 report-median.json '[7]' 'seed 2'
+	median_check median.yj 1 report-median.json '[4, 5, 7]' 'seed 2'
 fi
 
 done_testing

@@ -18,7 +18,14 @@
  *
  * 4. The loss in two steps (softmax_forward_lse on row slices, then
  *    xent_from_lse) is softmax_xent_forward's, bit for bit, with and
- *    without class weights and with ignored rows.
+ *    without class weights and with ignored rows; so is its gradient
+ *    (xent_weight_total, then softmax_xent_backward_rows on row slices).
+ *
+ * 5. The fused kernels have the bits of the plain loops written here from
+ *    the formulas (each channel's sums in double over the rows in order):
+ *    the statistics, running statistics, xhat, the output, and the
+ *    backward's sums, din and the bias gradient, for channel counts that
+ *    take every path of the blocked sums (32, 8, single channels).
  *
  * The golden file's directory comes from $top_srcdir or the first argument.
  */
@@ -305,8 +312,111 @@ static void test_xent_two_steps(void)
 		ok(!memcmp(&l1, &l2, sizeof l1) && !memcmp(p1, p2, sizeof p1),
 		   "loss in two steps = softmax_xent_forward bit for bit (%s): %.9g", wt ? "class weights" : "no weights",
 		   (double)l2);
+		/* and its gradient in two steps, on row slices, written over garbage */
+		float g1[B * K], g2[B * K];
+		memset(g1, 0, sizeof g1);
+		softmax_xent_backward(g1, p1, y, cw, B, K);
+		for (int i = 0; i < B * K; i++)
+			g2[i] = 1e30f;
+		double tot = xent_weight_total(y, cw, B, K);
+		softmax_xent_backward_rows(g2, p1, y, cw, 5, K, tot);
+		softmax_xent_backward_rows(g2 + 5 * K, p1 + 5 * K, y + 5, cw, B - 5, K, tot);
+		ok(!memcmp(g1, g2, sizeof g1), "gradient in two steps = softmax_xent_backward bit for bit (%s)",
+		   wt ? "class weights" : "no weights");
 	}
 	free(logits), free(w);
+}
+
+
+/* ------------------------------------------- 5. the bits of plain loops */
+
+/* The training forward and the backward of the fused block, as plain
+ * loops: x = in + bias, mean and biased variance in double over the rows
+ * in order, xhat = (x - mean) rstd, out = relu(gamma xhat + beta); the
+ * backward's g = dout where out > 0, sums of g and g xhat in double, din
+ * = gamma rstd (g - sum g / B - xhat sum g xhat / B), dbias the column
+ * sums of din in float, in row order. */
+static void plain_block(float *out, float *xhat, float *mean, float *rstd, float *rm, float *rv, float *din,
+			float *dbias, float *dga, float *dbe, const float *in, int ldi, const float *bias,
+			const float *ga, const float *be, const float *dout, int B, int C, float mom, float eps)
+{
+	for (int c = 0; c < C; c++) {
+		double s = 0, v = 0;
+		for (int b = 0; b < B; b++)
+			s += in[(size_t)b * ldi + c] + bias[c];
+		s /= B;
+		for (int b = 0; b < B; b++) {
+			double d = (in[(size_t)b * ldi + c] + bias[c]) - s;
+			v += d * d;
+		}
+		mean[c] = (float)s;
+		rstd[c] = (float)(1.0 / sqrt(v / B + eps));
+		rm[c] = (1.0f - mom) * rm[c] + mom * (float)s;
+		if (B > 1)
+			rv[c] = (1.0f - mom) * rv[c] + mom * (float)(v / (B - 1));
+		for (int b = 0; b < B; b++) {
+			float h = (in[(size_t)b * ldi + c] + bias[c] - mean[c]) * rstd[c], y = ga[c] * h + be[c];
+			xhat[(size_t)b * C + c] = h;
+			out[(size_t)b * C + c] = y > 0 ? y : 0.0f;
+		}
+		double sd = 0, sdx = 0;
+		for (int b = 0; b < B; b++) {
+			float g = out[(size_t)b * C + c] > 0 ? dout[(size_t)b * C + c] : 0.0f;
+			sd += g;
+			sdx += (double)g * xhat[(size_t)b * C + c];
+		}
+		dga[c] += (float)sdx;
+		dbe[c] += (float)sd;
+		float k = ga[c] * rstd[c], md = (float)(sd / B), mdx = (float)(sdx / B), bs = 0;
+		for (int b = 0; b < B; b++) {
+			float g = out[(size_t)b * C + c] > 0 ? dout[(size_t)b * C + c] : 0.0f;
+			float d = k * (g - md - xhat[(size_t)b * C + c] * mdx);
+			din[(size_t)b * C + c] = d;
+			bs += d;
+		}
+		dbias[c] += bs;
+	}
+}
+
+/* Values of a (n) and b equal bit for bit, a zero's sign aside (the fused
+ * kernels mask with an AND, giving +0 where the plain select gives 0.0f). */
+static long count_differ(const float *a, const float *b, size_t n)
+{
+	long bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += memcmp(&a[i], &b[i], sizeof a[i]) && !(a[i] == 0 && b[i] == 0);
+	return bad;
+}
+
+static void test_plain_bits(int B, int C)
+{
+	int ldi = C; /* xhat and din share the input's stride (strides: test 1) */
+	size_t n = (size_t)B * C;
+	float *in = randv((size_t)B * ldi, 3.0), *bias = randv((size_t)C, 1.0), *ga = randv((size_t)C, 1.0);
+	float *be = randv((size_t)C, 0.5), *dout = randv(n, 1.0);
+	float *f[2][11]; /* [fused or plain][out xhat mean rstd rm rv din dbias dga dbe spare] */
+	for (int v = 0; v < 2; v++)
+		for (int i = 0; i < 11; i++)
+			f[v][i] = calloc(n > (size_t)C ? n : (size_t)C, sizeof(float));
+	for (int c = 0; c < C; c++)
+		f[0][5][c] = f[1][5][c] = 1.0f, f[0][4][c] = f[1][4][c] = 0.25f;
+	batchnorm_relu_forward_train(f[0][0], C, f[0][1], f[0][2], f[0][3], f[0][4], f[0][5], in, ldi, bias, ga,
+				     be, B, C, 0.1f, 1e-5f);
+	batchnorm_relu_backward(f[0][6], f[0][7], f[0][8], f[0][9], dout, C, f[0][0], C, f[0][1], C, f[0][3], ga,
+				B, C);
+	plain_block(f[1][0], f[1][1], f[1][2], f[1][3], f[1][4], f[1][5], f[1][6], f[1][7], f[1][8], f[1][9], in,
+		    ldi, bias, ga, be, dout, B, C, 0.1f, 1e-5f);
+	long bad = count_differ(f[0][0], f[1][0], n) + count_differ(f[0][1], f[1][1], n) +
+		   count_differ(f[0][6], f[1][6], n);
+	for (int i = 2; i <= 9; i++)
+		if (i != 6)
+			bad += count_differ(f[0][i], f[1][i], (size_t)C);
+	ok(bad == 0, "B=%d C=%d: statistics, output, xhat, din and every sum have the plain loops' bits (%ld differ)",
+	   B, C, bad);
+	for (int v = 0; v < 2; v++)
+		for (int i = 0; i < 11; i++)
+			free(f[v][i]);
+	free(in), free(bias), free(ga), free(be), free(dout);
 }
 
 int main(int argc, char **argv)
@@ -324,5 +434,9 @@ int main(int argc, char **argv)
 	test_finite_differences();
 	test_pytorch(path);
 	test_xent_two_steps();
+	test_plain_bits(256, 64);  /* two blocks of 32 */
+	test_plain_bits(7, 45);	   /* 32, 8, then 5 single channels */
+	test_plain_bits(1, 13);	   /* one row: the running variance kept */
+	test_plain_bits(300, 300); /* past one 256-channel block */
 	return tap_done();
 }

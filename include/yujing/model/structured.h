@@ -54,6 +54,9 @@ typedef struct yj_mlp {
 	float *logits;  /* (B, K) */
 	float *probs;   /* (B, K) */
 	double *lse;    /* (B) each row's logsumexp, for mlp_loss */
+	/* the weights transposed by each forward, for direct_sgemm (B is
+	 * read untransposed there): (IN,H) per block, (S*H,P), (P,K) */
+	float *wt_lin[MLP_MAX_SOURCES][MLP_MAX_DEPTH], *wt_proj, *wt_cls;
 	/* gradient twins (same offsets in dact) */
 	float *d_scratch; /* (B, max(H, in)) */
 } yj_mlp;

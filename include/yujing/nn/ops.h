@@ -145,6 +145,13 @@ float xent_from_lse(const double *lse, const float *logits, const int32_t *label
 /* dlogits (B,K) += d(mean loss)/d(logits) */
 void softmax_xent_backward(float *dlogits, const float *probs, const int32_t *labels,
 			   const float *w, int B, int K);
+/* The same in two steps, for rows taken apart (the structured branch's
+ * parallel head): the weight total W of all B rows, then on any rows the
+ * gradient WRITTEN (not accumulated: ignored rows get 0), the bits of a
+ * zeroed dlogits given softmax_xent_backward. */
+double xent_weight_total(const int32_t *labels, const float *w, int B, int K);
+void softmax_xent_backward_rows(float *dlogits, const float *probs, const int32_t *labels,
+				const float *w, int B, int K, double total);
 /* Cross-entropy of P rows of logits (P, V) against labels in [0, V) (the
  * MLM head over its vocabulary): returns sum_p (logsumexp(x_p) - x_p[y_p])
  * in double, added in row order, and adds to *correct the rows whose
