@@ -15,8 +15,12 @@
 # arm, seed, best epoch, epochs run, validation macro-F1, test macro-F1,
 # test accuracy, wall seconds.
 #
+# After the runs, a summary: a row per arm with its runs, the mean and
+# sample standard deviation of the validation and test macro-F1, and the
+# mean test accuracy.
+#
 # Environment: SEEDS (default "42 43 44") for the cheap arms (n-gram,
-# frozen, fused frozen); FT_SEEDS (default "42") and FT_EPOCHS (default 5)
+# frozen, fused frozen); FT_SEEDS (default: SEEDS) and FT_EPOCHS (default 5)
 # for the fine-tuned arms; ARMS (default "ngram frozen fused ft ftfused")
 # to run only some; LR (default 0.005) the peak learning rate of every arm.
 set -eu
@@ -25,7 +29,7 @@ D=$2
 W=$3
 E=${4:-$D/encoders/cail-bert-tiny}
 SEEDS=${SEEDS:-42 43 44}
-FT_SEEDS=${FT_SEEDS:-42}
+FT_SEEDS=${FT_SEEDS:-$SEEDS}
 FT_EPOCHS=${FT_EPOCHS:-5}
 ARMS=${ARMS:-ngram frozen fused ft ftfused}
 LR=${LR:-0.005}
@@ -50,16 +54,20 @@ run()
 	t1=$(date +%s)
 	id=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "run-$arm-$seed.json")
 	"$Y" runs a.yj --history "$id" --json >"hist-$arm-$seed.json"
-	/usr/bin/python3 - "$arm" "$seed" "$((t1 - t0))" "run-$arm-$seed.json" "hist-$arm-$seed.json" <<'EOF'
+	row=$(/usr/bin/python3 - "$arm" "$seed" "$((t1 - t0))" "run-$arm-$seed.json" "hist-$arm-$seed.json" <<'EOF'
 import json, sys
 arm, seed, secs, rj, hj = sys.argv[1:]
 r = json.load(open(rj))
 h = json.load(open(hj))
 assert r["selected_on"] == "validation"
 print("| %s | %s | %d | %d | %.4f | %.4f | %.4f | %s |" % (arm, seed, r["best_epoch"], len(h["epochs"]),
-      r["validation"]["macro_f1"], r["test"]["macro_f1"], r["test"]["accuracy"], secs), flush=True)
+      r["validation"]["macro_f1"], r["test"]["macro_f1"], r["test"]["accuracy"], secs))
 EOF
+)
+	echo "$row"
+	echo "$row" >>rows.md
 }
+rm -f rows.md
 
 echo "| arm | seed | best epoch | epochs run | validation macro-F1 | test macro-F1 | test accuracy | seconds |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -77,3 +85,25 @@ for a in $ARMS; do
 	*) echo "unknown arm $a" >&2; exit 2 ;;
 	esac
 done
+
+# the summary: mean and sample standard deviation over each arm's seeds
+echo
+echo "| arm | LR | runs | validation macro-F1 | test macro-F1 | test accuracy |"
+echo "|---|---|---|---|---|---|"
+/usr/bin/python3 - "$LR" rows.md <<'EOF'
+import statistics, sys
+lr, path = sys.argv[1:]
+arms = {}
+for line in open(path):
+    c = [x.strip() for x in line.strip().strip("|").split("|")]
+    arms.setdefault(c[0], []).append((float(c[4]), float(c[5]), float(c[6])))
+
+
+def msd(xs):
+    return "%.4f ± %.4f" % (statistics.mean(xs), statistics.stdev(xs)) if len(xs) > 1 else "%.4f" % xs[0]
+
+
+for arm, rs in arms.items():
+    print("| %s | %s | %d | %s | %s | %.4f |" % (arm, lr, len(rs), msd([r[0] for r in rs]), msd([r[1] for r in rs]),
+                                                statistics.mean(r[2] for r in rs)))
+EOF
