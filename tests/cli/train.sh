@@ -405,10 +405,14 @@ if a["steps"] == b["steps"]:
 
 # -------------------------------------------------------- cancel, resume
 
-# A longer run (500 epochs of $spe8 steps, never stopping early), stopped
-# and resumed, against the same run left alone.
+# A longer run ($NE epochs of $spe8 steps, never stopping early), stopped
+# and resumed, against the same run left alone.  It must outlast the wait
+# for its first recorded steps and a cancel seen at the next flush (every
+# 0.5 s): 500 epochs took a few seconds once, and 0.5 s after the MLP got
+# faster, when both runs ended before their stop came (CI, distcheck).
+NE=5000
 spe8=$((ntrain / 8 + (ntrain % 8 >= 2)))
-LONG="--epochs 500 --patience 0 --batch 8 --hidden 32 --threads 1 --seed 5"
+LONG="--epochs $NE --patience 0 --batch 8 --hidden 32 --threads 1 --seed 5"
 # shellcheck disable=SC2086
 expect_exit 0 yujing train p.yj $LONG --json
 cp "$T/stdout" eval5.json
@@ -435,14 +439,14 @@ else
 	expect_stderr_contains 'yujing train PROJECT --resume 6' 'and says how to resume'
 	expect_eq "$(run_field 6 status)" cancelled 'run 6 is cancelled'
 	e6=$(run_field 6 epochs_done)
-	if [ "$e6" -lt 500 ] 2>/dev/null; then
-		ok "it stopped early ($e6 of 500 epochs)"
+	if [ "$e6" -lt "$NE" ] 2>/dev/null; then
+		ok "it stopped early ($e6 of $NE epochs)"
 	else
-		not_ok "it stopped early ($e6 of 500 epochs)"
+		not_ok "it stopped early ($e6 of $NE epochs)"
 	fi
 	expect_exit 0 yujing train p.yj --resume 6 --json
 	cp "$T/stdout" eval6.json
-	expect_eq "$(run_field 6 status epochs_done)" 'done 500' '--resume 6 finishes it: done, 500 epochs'
+	expect_eq "$(run_field 6 status epochs_done)" "done $NE" "--resume 6 finishes it: done, $NE epochs"
 	py_check 'the resumed run equals the run left alone: metrics' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -453,7 +457,7 @@ if (a.pop("run"), b.pop("run")) != (5, 6) or a != b:
 	py_check 'and every step loss and epoch record (the stopped epoch included)' '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-if len(a["steps"]) != 500 * int(sys.argv[3]) or a["steps"] != b["steps"]:
+if len(a["steps"]) != int(sys.argv[4]) * int(sys.argv[3]) or a["steps"] != b["steps"]:
     print("steps", len(a["steps"]), len(b["steps"]))
 for h in (a, b):
     for e in h["epochs"]:
@@ -461,7 +465,7 @@ for h in (a, b):
 for x, y in zip(a["epochs"], b["epochs"]):
     if x != y:
         print("epoch", x, y)
-        break' hist5.json hist6.json "$spe8"
+        break' hist5.json hist6.json "$spe8" "$NE"
 fi
 
 if [ -z "$PY" ]; then
@@ -485,7 +489,7 @@ else
 	expect_stderr_contains 'run 7 is not running'
 	expect_exit 0 yujing train p.yj --resume 7
 	expect_stdout_contains 'run 7 done'
-	expect_eq "$(run_field 7 status epochs_done)" 'done 500' 'resumed: done, 500 epochs'
+	expect_eq "$(run_field 7 status epochs_done)" "done $NE" "resumed: done, $NE epochs"
 fi
 
 # ---------------------------------------------------------------- usage
