@@ -25,12 +25,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 PY=
-[ -n "${YJ_NO_PYTHON:-}" ] || for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+[ -n "${YJ_NO_PYTHON:-}" ] || find_python 'import json, sqlite3'
 if [ -z "$PY" ]; then
 	echo "1..0 # SKIP python3 (json, sqlite3) is needed to read the project and the JSON"
 	tap_done=1

@@ -17,13 +17,7 @@
 # real one (the bench runs it by that name).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json'
 if [ -z "$PY" ] || [ ! -x /usr/bin/python3 ]; then
 	echo "1..0 # SKIP python3 and /usr/bin/python3 are needed (the JSON, the fake peer)"
 	tap_done=1

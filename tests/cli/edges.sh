@@ -14,13 +14,7 @@
 #           test
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json'
 if [ -z "$PY" ]; then
 	echo "1..0 # SKIP python3 is needed to read the JSON"
 	tap_done=1

@@ -11,12 +11,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
 PY=
-[ -n "${YJ_NO_PYTHON:-}" ] || for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3, struct' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+[ -n "${YJ_NO_PYTHON:-}" ] || find_python 'import json, sqlite3, struct'
 if [ -z "$PY" ]; then
 	echo "1..0 # SKIP python3 (json, sqlite3, struct) is needed to edit the stored weights"
 	tap_done=1

@@ -307,6 +307,20 @@ have()
 	command -v "$1" >/dev/null 2>&1
 }
 
+# find_python STATEMENT: PY = the first of $PYTHON3 and python3 that runs
+# STATEMENT (e.g. 'import json, sqlite3'), empty when neither does.
+find_python()
+{
+	PY=
+	for _p in "${PYTHON3:-}" python3; do
+		if [ -n "$_p" ] && have "$_p" && "$_p" -c "$1" >/dev/null 2>&1; then
+			PY=$_p
+			return 0
+		fi
+	done
+	return 0
+}
+
 # -------------------------------------------------------------- set-up
 
 _tap_cleanup()

@@ -14,13 +14,7 @@
 # stopping.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json, sqlite3'
 if [ -z "$PY" ]; then
 	skip 'a run stopped inside an epoch and resumed equals one left alone' 'python3 is not available'
 	done_testing

@@ -20,13 +20,7 @@
 
 LINEAR_ACCURACY=0.7917
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json'
 
 expect_exit 0 yujing init p.yj
 expect_exit 0 yujing import p.yj -s cail -k @case -l meta.accusation -t fact "$FIXTURES/cail_6x40.jsonl"

@@ -16,12 +16,7 @@ cp "$F/old-0.1.0.yj" p.yj || bail_out "cannot copy the fixture"
 chmod u+w p.yj
 
 PY=
-[ -n "${YJ_NO_PYTHON:-}" ] || for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+[ -n "${YJ_NO_PYTHON:-}" ] || find_python 'import json'
 
 # same_json DESC EXPECTED GOT: every value of EXPECTED (a JSON document, or
 # JSON lines) is in GOT, equal; GOT may have more keys.  Without python3:

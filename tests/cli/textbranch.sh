@@ -30,13 +30,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/mm-data.sh"
 
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json, sqlite3'
 # py_check DESC SCRIPT ARGS...: ok when the script prints nothing.
 py_check()
 {

@@ -29,12 +29,7 @@
 
 # YJ_NO_PYTHON=1 runs what can run without python3.
 PY=
-[ -n "${YJ_NO_PYTHON:-}" ] || for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json, sqlite3' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+[ -n "${YJ_NO_PYTHON:-}" ] || find_python 'import json, sqlite3'
 
 # ------------------------------------------------------------- helpers
 

@@ -49,13 +49,7 @@
 
 [ -n "${SQLITE3:-}" ] || bail_out "SQLITE3 is not set (the sqlite3 program)"
 q() { "$SQLITE3" -batch -noheader p.yj "$1"; }
-PY=
-for _p in "${PYTHON3:-}" python3; do
-	if [ -n "$_p" ] && have "$_p" && "$_p" -c 'import json' >/dev/null 2>&1; then
-		PY=$_p
-		break
-	fi
-done
+find_python 'import json'
 
 awk '
 function rnd() { seed = (16807 * seed) % 2147483647; return seed / 2147483647 }
