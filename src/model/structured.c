@@ -213,13 +213,18 @@ int mlp_relu_ld(const yj_mlp *m, int l)
  *             (a channel's product column, batch statistics and ReLU
  *             depend on that channel alone); then the head (projection,
  *             classifier, softmax), split by rows;
- *   backward  the head's input gradients (dproj, dconcat), split by rows;
- *             then per layer, top down, everything else split by channels
- *             (weight-gradient columns, BatchNorm, block weight rows).
+ *   backward  the loss's gradient and dproj, split by rows; then per
+ *             layer, top down, everything else split by channels (dconcat's
+ *             columns, weight-gradient columns, BatchNorm, block weight
+ *             rows), so an activation's gradient is read by the part that
+ *             wrote it.
  * Every output element is written by one part, and no sum is split (the
  * products split M or N, never K), so the bits do not depend on which
  * part ran what.  At 2 threads each region is a few tens of microseconds:
- * OpenBLAS's own threads lose at these sizes (see nn_sgemm). */
+ * OpenBLAS's own threads lose at these sizes (see nn_sgemm).  What costs
+ * at 2 threads beyond the work is lines moving between the cores: the
+ * buffers start on a line (mlp_reserve), and each split keeps what a part
+ * writes for the part that reads it where the products allow. */
 
 /* OpenBLAS's own extension (as in blas.c). */
 void openblas_set_num_threads(int num_threads);
@@ -318,10 +323,13 @@ static void fwd_blocks(void *ctx, int part, int np)
 }
 
 /* Rows [r0, r1) of the head.  Forward: the projection, the classifier,
- * the softmax with each row's logsumexp (for mlp_loss).  Backward: dproj from dlogits (with the head), dconcat from
- * dproj.  Every gradient of an activation is written (products with
- * beta 0, the fused backward), so nothing is cleared first; parameter
- * gradients accumulate. */
+ * the softmax with each row's logsumexp (for mlp_loss).  Backward (with
+ * the head only): dlogits from the loss (with labels), dproj from dlogits.
+ * dconcat is taken by the top blocks' channel parts, each the columns it
+ * then reads (the row split made half of it cross between the cores).
+ * Every gradient of an activation is written (products with beta 0, the
+ * fused backward), so nothing is cleared first; parameter gradients
+ * accumulate. */
 static void head_rows(void *ctx, int part, int np)
 {
 	mlp_job *j = ctx;
@@ -333,15 +341,13 @@ static void head_rows(void *ctx, int part, int np)
 	int nr = r1 - r0;
 	if (nr < 1)
 		return;
-	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
+	const float *wc = K ? params_data(ps, m->cls_w) : NULL;
 	if (j->backward) {
 		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
 		if (j->labels) /* the loss's gradient, on these rows */
 			softmax_xent_backward_rows(grad_of(m, m->logits) + (size_t)r0 * K, m->probs + (size_t)r0 * K,
 						   j->labels + r0, j->w, nr, K, j->total);
-		if (j->head)
-			direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
-		direct_sgemm(0, nr, SH, P, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH, SH);
+		direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
 		return;
 	}
 	float *projv = m->projv + (size_t)r0 * P;
@@ -371,8 +377,9 @@ float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 }
 
 /* Layer l of every source on channels [c0, c1), top down: the gradient
- * of the block's output (from the layer above, or for the last layer the
- * projection's weight-gradient columns of those channels and dconcat),
+ * of the block's output (from the layer above, or for the last layer
+ * dconcat's columns of those channels, from dproj, and the projection's
+ * weight-gradient columns),
  * the fused ReLU + BatchNorm backward (with the Linear bias), the block's
  * weight rows.  The last layer's region also takes the classifier's
  * weight-gradient columns (the same share of its proj inputs) and, in
@@ -404,6 +411,7 @@ static void bwd_blocks(void *ctx, int part, int np)
 		float *dout = grad_of(m, m->relu[s][l]) + c0;
 		if (top) {
 			size_t col = (size_t)s * H + (size_t)c0;
+			direct_sgemm(0, B, nc, P, dproj, P, params_data(ps, m->proj_w) + col, SH, 0.0f, dout, SH);
 			direct_sgemm(1, P, nc, B, dproj, P, m->concat + col, SH, 1.0f,
 				     params_grad(ps, m->proj_w) + col, SH);
 		} else { /* from the layer above, whose dlin is complete */
@@ -432,7 +440,8 @@ static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head
 	if (labels)
 		j.total = xent_weight_total(labels, w, B, m->cfg.nclasses);
 	int np = mlp_parts(m, B);
-	mlp_region(np, head_rows, &j);
+	if (head)
+		mlp_region(np, head_rows, &j);
 	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
 		mlp_region(np, bwd_blocks, &j);
 }
