@@ -270,15 +270,6 @@ static void mlp_region(int np, nn_pool_fn fn, mlp_job *j)
 		openblas_set_num_threads(saved);
 }
 
-/* dst (cols, rows), rows ldd apart, = src (rows, cols)^T, rows lds apart:
- * the weights as direct_sgemm reads its B. */
-static void transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
-{
-	for (int r = 0; r < rows; r++)
-		for (int k = 0; k < cols; k++)
-			dst[(size_t)k * ldd + r] = src[(size_t)r * lds + k];
-}
-
 /* Layer l of every source on channels [c0, c1): one product (without the
  * bias) and one fused pass (bias, BatchNorm, ReLU) written straight into
  * the block's output, the concat's columns for a source's last block. */
@@ -298,10 +289,10 @@ static void fwd_blocks(void *ctx, int part, int np)
 		int IN = in_of(m, s, l);
 		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
 		float *lin = m->lin[s][l] + c0;
-		transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc, IN);
+		direct_transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc, IN);
 		direct_sgemm(0, B, nc, IN, in, IN, m->wt_lin[s][l] + c0, H, 0.0f, lin, H);
 		if (top) /* the projection's rows of these channels, for head_rows */
-			transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
+			direct_transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
 				  params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
 		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
 		float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
@@ -318,7 +309,7 @@ static void fwd_blocks(void *ctx, int part, int np)
 		int q0, q1;
 		share(P, part, np, &q0, &q1);
 		if (q1 > q0)
-			transpose(m->wt_cls + (size_t)q0 * K, K, params_data(ps, m->cls_w) + q0, P, K, q1 - q0);
+			direct_transpose(m->wt_cls + (size_t)q0 * K, K, params_data(ps, m->cls_w) + q0, P, K, q1 - q0);
 	}
 }
 
