@@ -35,15 +35,11 @@ void adamw_init(yj_adamw *opt)
  * relative (0.001 vs 0.00099998713); the second moment inherits that,
  * the update about half of it.  Weight decay applies only to tensors
  * declared with decay (PyTorch: a parameter group with weight_decay=0 for
- * biases and norms).  From ADAMW_SPLIT_MIN floats the pass is split
+ * biases and norms).  From PARAMS_SPLIT_MIN floats the pass is split
  * across nn_threads() parts of the pool (nn/pool.h): the elements are
  * independent, so the bits do not depend on the split. */
 /* Elements per vectorised step of adamw_step (one zmm). */
 #define ADAMW_BLOCK 16
-
-/* Parameters (floats of the flat buffer) from which adamw_step splits its
- * pass across the pool's threads; below, waking a thread costs more. */
-#define ADAMW_SPLIT_MIN 8192
 
 /* One step's scalars, shared by the parts of the pass. */
 typedef struct {
@@ -105,15 +101,13 @@ static void adamw_elements(const adamw_pass *a, size_t lo, size_t hi)
 	}
 }
 
-/* Part `part` of np: its share of the flat buffer, cut on 16 floats (a
- * cache line of the aligned buffers, params.c), so no line has two
- * writers. */
+/* Part `part` of np: its params_share of the flat buffer (the lines the
+ * same part of params_zero_grad zeroes). */
 static void adamw_part(void *ctx, int part, int np)
 {
 	const adamw_pass *a = ctx;
-	size_t lines = (a->ps->total + ADAMW_BLOCK - 1) / ADAMW_BLOCK;
-	size_t lo = lines * (size_t)part / (size_t)np * ADAMW_BLOCK;
-	size_t hi = part + 1 == np ? a->ps->total : lines * (size_t)(part + 1) / (size_t)np * ADAMW_BLOCK;
+	size_t lo, hi;
+	params_share(a->ps, part, np, &lo, &hi);
 	adamw_elements(a, lo, hi);
 }
 
@@ -128,7 +122,7 @@ void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 	a.one_b1 = (float)(1.0 - a.b1);
 	a.one_b2 = (float)(1.0 - a.b2);
 	a.wd = opt->weight_decay != 0.0f;
-	int np = ps->total >= ADAMW_SPLIT_MIN ? nn_threads() : 1;
+	int np = ps->total >= PARAMS_SPLIT_MIN ? nn_threads() : 1;
 	if (np > 1)
 		nn_pool_run(np, adamw_part, &a);
 	else

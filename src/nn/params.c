@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yujing/nn/ops.h"
 #include "yujing/nn/params.h"
+#include "yujing/nn/pool.h"
 
 void params_init(yj_params *ps)
 {
@@ -125,8 +127,29 @@ int params_alloc(yj_params *ps)
 	return 0;
 }
 
+void params_share(const yj_params *ps, int part, int np, size_t *lo, size_t *hi)
+{
+	size_t lines = (ps->total + 15) / 16;
+	*lo = lines * (size_t)part / (size_t)np * 16;
+	*hi = part + 1 == np ? ps->total : lines * (size_t)(part + 1) / (size_t)np * 16;
+}
+
+static void zero_part(void *ctx, int part, int np)
+{
+	yj_params *ps = ctx;
+	size_t lo, hi;
+	params_share(ps, part, np, &lo, &hi);
+	if (hi > lo)
+		memset(ps->grad + lo, 0, (hi - lo) * sizeof(float));
+}
+
 void params_zero_grad(yj_params *ps)
 {
-	if (ps->grad)
+	if (!ps->grad)
+		return;
+	int np = ps->total >= PARAMS_SPLIT_MIN ? nn_threads() : 1;
+	if (np > 1)
+		nn_pool_run(np, zero_part, ps);
+	else
 		memset(ps->grad, 0, ps->total * sizeof(float));
 }

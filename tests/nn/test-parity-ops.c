@@ -331,11 +331,12 @@ static void test_adamw(void)
 	params_free(&ps);
 }
 
-/* adamw_step splits a pass of at least 8192 floats across the pool's
- * threads: each element must get the bits of the plain formula (written
- * out here, as the comment of adamw_step states it), once, at 1, 2 and 3
- * threads, and the shares' borders (cut on 16 floats) must fall inside
- * tensors of odd sizes and next to a non-trainable buffer. */
+/* adamw_step and params_zero_grad split a pass of at least 8192 floats
+ * across the pool's threads: each element must get the bits of the plain
+ * formula (written out here, as the comment of adamw_step states it),
+ * once, at 1, 2 and 3 threads, and the shares' borders (cut on 16 floats)
+ * must fall inside tensors of odd sizes and next to a non-trainable
+ * buffer; every gradient is then zeroed. */
 static void test_adamw_split(void)
 {
 	const int64_t shapes[4][2] = {{97, 100}, {33, 1}, {1001, 1}, {7, 1}};
@@ -381,6 +382,12 @@ static void test_adamw_split(void)
 				}
 			}
 		}
+		params_zero_grad(&ps); /* split the same way */
+		size_t nonzero = 0;
+		for (size_t j = 0; j < n; j++)
+			nonzero += ps.grad[j] != 0.0f || signbit(ps.grad[j]);
+		ok(nonzero == 0, "params_zero_grad at %d thread%s: every gradient +0 (%zu not)", threads,
+		   threads > 1 ? "s" : "", nonzero);
 		nn_set_threads(1);
 		ok(!memcmp(p, ps.data, n * sizeof *p) && !memcmp(m, ps.m, n * sizeof *m) &&
 			   !memcmp(v, ps.v2, n * sizeof *v),
