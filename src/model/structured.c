@@ -125,7 +125,7 @@ void mlp_free(yj_mlp *m)
  * below are carved from a line-aligned start: with B rows of H channels
  * (multiples of 16), a region's parts, which split channels, then write
  * whole lines of their own (a line split between the two cores of the
- * mlp benchmark ping-ponged on every row: 2-thread step 259 -> 213 us
+ * mlp benchmark ping-ponged on every row: 2-thread step 265 -> 204 us
  * with the parameters' buffers aligned too). */
 #define LINE_FLOATS 16
 static float *line_up(float *p)
@@ -289,11 +289,12 @@ static void fwd_blocks(void *ctx, int part, int np)
 		int IN = in_of(m, s, l);
 		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
 		float *lin = m->lin[s][l] + c0;
-		direct_transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc, IN);
+		direct_transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc,
+				 IN);
 		direct_sgemm(0, B, nc, IN, in, IN, m->wt_lin[s][l] + c0, H, 0.0f, lin, H);
 		if (top) /* the projection's rows of these channels, for head_rows */
 			direct_transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
-				  params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
+					 params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
 		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
 		float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
 		const float *ga = params_data(ps, m->bn_w[s][l]) + c0, *be = params_data(ps, m->bn_b[s][l]) + c0;

@@ -196,9 +196,9 @@ BN_TGT static void bn_back32_512(double *sd, double *sdx, const float *dout, int
 		__m512 g0 = _mm512_loadu_ps(gr), g1 = _mm512_loadu_ps(gr + 16);
 		if (relu) { /* dout where out > 0, else +0 (NaN included) */
 			const float *o = out + (size_t)b * ldo;
-			g0 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(o), _mm512_setzero_ps(), _CMP_GT_OQ), g0);
-			g1 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(o + 16), _mm512_setzero_ps(), _CMP_GT_OQ),
-						 g1);
+			const __m512 zero = _mm512_setzero_ps();
+			g0 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(o), zero, _CMP_GT_OQ), g0);
+			g1 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(o + 16), zero, _CMP_GT_OQ), g1);
 		}
 		__m512 h0 = _mm512_loadu_ps(xr), h1 = _mm512_loadu_ps(xr + 16);
 		__m512d e0 = BN_LO(g0), e1 = BN_HI(g0), e2 = BN_LO(g1), e3 = BN_HI(g1);

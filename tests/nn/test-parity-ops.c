@@ -361,7 +361,8 @@ static void test_adamw_split(void)
 		nn_set_threads(threads);
 		for (int step = 1; step <= 3; step++) {
 			for (size_t j = 0; j < n; j++)
-				ps.grad[j] = (float)((double)((j * 40503u + (unsigned)step * 977u) % 1999) / 999.0 - 1.0);
+				ps.grad[j] =
+				    (float)((double)((j * 40503u + (unsigned)step * 977u) % 1999) / 999.0 - 1.0);
 			float lr = 0.01f / (float)step;
 			adamw_step(&opt, &ps, lr);
 			const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
