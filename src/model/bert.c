@@ -996,11 +996,19 @@ static void fwd_rest(void *ctx, int part, int np)
 		vec_add(a->res1 + R, tmp, c->x + R, nC);
 		layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
 				  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
-		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I,
-			wpk(m, c->l, 4, 0));
-		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
-		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C,
-			wpk(m, c->l, 5, 0));
+		const uint32_t *w4 = wpk(m, c->l, 4, 0), *w5 = wpk(m, c->l, 5, 0);
+		/* inference in bf16: GELU(dense(ln1)) kept only as the bfloat16
+		 * values the next product reads, in ipre's room (same bits) */
+		uint16_t *i16 = (uint16_t *)(void *)(a->ipre + lo * I);
+		int ld16 = (int)(I + (I & 1));
+		if (!(!m->train && m->no_grad && w4 && w5 &&
+		      !bf16_gemm_packed_bias_gelu16(n, (int)I, (int)C, a->ln1 + R, (int)C, w4, PD(i_b), i16,
+						    ld16) &&
+		      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), tmp, (int)C))) {
+			lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I, w4);
+			gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
+			lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C, w5);
+		}
 		if (c->hdrop)
 			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
 		vec_add(a->res2 + R, tmp, a->ln1 + R, nC);

@@ -368,6 +368,15 @@ static void test_bf16(void)
 	cmp_abs("bf16 vs torch.autocast: pooler_output", m.pooled, ap, (size_t)B * C, 0.05);
 	cmp_abs("bf16 vs torch.autocast: mlm_logits", m.mlm_logits, al, P * (size_t)V, 0.25);
 	printf("# last_hidden_state: bf16 vs autocast %.3g, fp32 vs autocast %.3g\n", ab, a32);
+	/* inference without the float32 feed-forward intermediate: the same bits */
+	float *keep = malloc(BTC * sizeof *keep);
+	memcpy(keep, m.last_hidden, BTC * sizeof *keep);
+	m.no_grad = 1;
+	ok(bert_forward(&m, ids, types, mask, B, T, 0, &err) == YJ_OK &&
+	       !memcmp(keep, m.last_hidden, BTC * sizeof *keep),
+	   "bf16 inference with no_grad (GELU kept as bfloat16): the bits of the full forward");
+	m.no_grad = 0;
+	free(keep);
 	free(ids), free(types), free(mask), free(pos), free(emu), free(ah), free(ap), free(al);
 out:
 	bert_free(&m);
