@@ -994,10 +994,16 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 	int n = (int)(hi - lo);
 	size_t R = lo * C, nC = (size_t)n * C;
 	float *tmp = m->scratch + R;
-	lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, wpk(m, c->l, 3, 0));
-	if (c->hdrop)
-		drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
-	vec_add(a->res1 + R, tmp, c->x + R, nC);
+	const uint32_t *w3 = wpk(m, c->l, 3, 0);
+	/* without dropout, bf16: the residual added as the product is stored */
+	if (c->hdrop || !w3 ||
+	    bf16_gemm_packed_bias_res(n, (int)C, (int)C, a->ctx + R, (int)C, w3, PD(ao_b), c->x + R, (int)C,
+				      a->res1 + R, (int)C)) {
+		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, w3);
+		if (c->hdrop)
+			drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
+		vec_add(a->res1 + R, tmp, c->x + R, nC);
+	}
 	layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
 			  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
 	const uint32_t *w4 = wpk(m, c->l, 4, 0), *w5 = wpk(m, c->l, 5, 0);
@@ -1005,17 +1011,19 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 	 * values the next product reads, in ipre's room (same bits) */
 	uint16_t *i16 = (uint16_t *)(void *)(a->ipre + lo * I);
 	int ld16 = (int)(I + (I & 1));
-	if (!(!m->train && m->no_grad && w4 && w5 &&
+	/* (no dropout there: the residual added as the product is stored) */
+	if (!(!m->train && m->no_grad && !c->hdrop && w4 && w5 &&
 	      !bf16_gemm_packed_bias_gelu16(n, (int)I, (int)C, a->ln1 + R, (int)C, w4, PD(i_b), i16,
 					    ld16) &&
-	      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), tmp, (int)C))) {
+	      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), a->ln1 + R, (int)C,
+					 a->res2 + R, (int)C))) {
 		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I, w4);
 		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
 		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C, w5);
+		if (c->hdrop)
+			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
+		vec_add(a->res2 + R, tmp, a->ln1 + R, nC);
 	}
-	if (c->hdrop)
-		drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
-	vec_add(a->res2 + R, tmp, a->ln1 + R, nC);
 	layernorm_forward(a->ln2 + R, a->ln2_mean + lo, a->ln2_rstd + lo, a->res2 + R,
 			  PD(oln_w), PD(oln_b), n, (int)C, cf->ln_eps);
 }

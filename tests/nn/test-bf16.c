@@ -219,14 +219,35 @@ int main(void)
 		bf16_gemm_packed_bias(0, M, N2, N, H, N, P2, b2, C1, N2);
 		for (size_t i = 0; i < (size_t)M * N2; i++)
 			C2[i] = NAN;
-		int r2 = bf16_gemm_packed_bias_a16(M, N2, N, H16, ld16, P2, b2, C2, N2);
+		int r2 = bf16_gemm_packed_bias_a16(M, N2, N, H16, ld16, P2, b2, NULL, 0, C2, N2);
 		ok(r2 == 0 && !memcmp(C1, C2, sizeof(float) * (size_t)M * N2),
 		   "bf16_gemm_packed_bias_a16 %dx%dx%d: the bits of the product on the float32 GELU", M, N2, N);
+		/* with a residual (rows 3 apart from the output's): the product, then + R */
+		float *Rs = malloc(sizeof(float) * (size_t)M * (N2 + 3));
+		fill(Rs, (size_t)M * (N2 + 3));
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N2; j++)
+				C1[(size_t)i * N2 + j] += Rs[(size_t)i * (N2 + 3) + j];
+		for (size_t i = 0; i < (size_t)M * N2; i++)
+			C2[i] = NAN;
+		r2 = bf16_gemm_packed_bias_a16(M, N2, N, H16, ld16, P2, b2, Rs, N2 + 3, C2, N2);
+		ok(r2 == 0 && !memcmp(C1, C2, sizeof(float) * (size_t)M * N2),
+		   "bf16_gemm_packed_bias_a16 %dx%dx%d with a residual: the product, then + R", M, N2, N);
+		/* and on the float32 input: (A W1^T + b1) + R */
+		float *Rw = malloc(sizeof(float) * (size_t)M * N), *H2 = malloc(sizeof(float) * (size_t)M * N);
+		fill(Rw, (size_t)M * N);
+		bf16_gemm_packed_bias(0, M, N, K, A, K, P1, b1, H, N);
+		for (size_t i = 0; i < (size_t)M * N; i++)
+			H[i] += Rw[i], H2[i] = NAN;
+		int r3 = bf16_gemm_packed_bias_res(M, N, K, A, K, P1, b1, Rw, N, H2, N);
+		ok(r3 == 0 && !memcmp(H, H2, sizeof(float) * (size_t)M * N),
+		   "bf16_gemm_packed_bias_res %dx%dx%d: the product, then + R", M, N, K);
+		free(Rs), free(Rw), free(H2);
 		free(A), free(W1), free(W2), free(b1), free(b2), free(H), free(C1), free(C2), free(H16);
 		free(P1), free(P2);
 	}
 	ok(bf16_gemm_packed_bias_gelu16(1, 4097, 8, NULL, 8, NULL, NULL, NULL, 4098) == -1 &&
-	       bf16_gemm_packed_bias_a16(1, 8, 8, NULL, 7, NULL, NULL, NULL, 8) == -1,
+	       bf16_gemm_packed_bias_a16(1, 8, 8, NULL, 7, NULL, NULL, NULL, 0, NULL, 8) == -1,
 	   "the fused calls refuse what they cannot do (N past 4096, an odd lda16)");
 	return tap_done();
 }
