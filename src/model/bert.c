@@ -929,9 +929,9 @@ static void fwd_embed(void *ctx, int part, int np)
 			const float *w = W + (size_t)m->ids[r] * C,
 				    *t = Te + (size_t)m->types[r] * C,
 				    *p = Pe + (size_t)m->posids[r] * C;
-			float *e = m->emb_sum + r * C;
-			for (int j = 0; j < C; j++)
-				e[j] = (w[j] + t[j]) + p[j];
+			float *e = m->emb_sum + r * C; /* (w + t) + p, vectorised */
+			vec_add(e, w, t, (size_t)C);
+			vec_add(e, e, p, (size_t)C);
 		}
 		layernorm_forward(m->emb_out + lo * C, m->emb_mean + lo, m->emb_rstd + lo,
 				  m->emb_sum + lo * C, params_data(ps, m->eln_w),
