@@ -297,7 +297,8 @@ int bench_bert_main(int argc, char **argv)
 	double train_tps = (double)steps * B * T / dt, step_s = dt / (double)steps;
 	double train_cpu = 1e3 * (cpu_now() - c0) / (double)steps;
 
-	/* inference: the encoder in evaluation mode */
+	/* inference: the encoder in evaluation mode, no backward to follow */
+	m.no_grad = 1;
 	if (bert_forward(&m, ids, NULL, NULL, B, T, 0, &err))
 		goto fail;
 	long fw = 0;

@@ -31,6 +31,10 @@
  * each item's products pack the whole weight, so 256 rows (128 before:
  * x W^T at 2048 x 256 x 1024 ran 75 GFLOP/s in items of 128, 88 of 256) */
 #define ROW_CHUNK 256
+/* a bf16 forward layer runs one sequence an item when the batch has at
+ * least this many sequences a thread (else three regions over row chunks
+ * and attention blocks; see fwd_layer) */
+#define LAYER_ITEMS_MIN 4
 /* output rows of a weight-gradient work item: each item packs the whole
  * (N, IN) input, so fewer, larger items (64 before in float32: OpenBLAS
  * at one thread ran 256 x 1024 x 2048 at 80 GFLOP/s in items of 64 rows,
@@ -925,9 +929,9 @@ static void fwd_embed(void *ctx, int part, int np)
 			const float *w = W + (size_t)m->ids[r] * C,
 				    *t = Te + (size_t)m->types[r] * C,
 				    *p = Pe + (size_t)m->posids[r] * C;
-			float *e = m->emb_sum + r * C;
-			for (int j = 0; j < C; j++)
-				e[j] = (w[j] + t[j]) + p[j];
+			float *e = m->emb_sum + r * C; /* (w + t) + p, vectorised */
+			vec_add(e, w, t, (size_t)C);
+			vec_add(e, e, p, (size_t)C);
 		}
 		layernorm_forward(m->emb_out + lo * C, m->emb_mean + lo, m->emb_rstd + lo,
 				  m->emb_sum + lo * C, params_data(ps, m->eln_w),
@@ -937,29 +941,33 @@ static void fwd_embed(void *ctx, int part, int np)
 	}
 }
 
-/* BertSelfAttention's q, k, v projections over rows. */
-static void fwd_qkv(void *ctx, int part, int np)
+/* BertSelfAttention's q, k, v projections of rows [lo, hi). */
+static void qkv_rows(struct pass *c, size_t lo, size_t hi)
 {
-	struct pass *c = ctx;
 	yj_bert *m = c->m;
 	const yj_bert_layer_ix *ix = &m->L[c->l];
 	yj_bert_layer_act *a = &m->la[c->l];
-	const int C = m->cfg.hidden;
+	const int C = m->cfg.hidden, n = (int)(hi - lo);
+	const float *x = c->x + lo * C;
+	if (wpk(m, c->l, 0, 0)) { /* bf16: x rounded once for the three */
+		const uint32_t *wp[3] = {wpk(m, c->l, 0, 0), wpk(m, c->l, 1, 0), wpk(m, c->l, 2, 0)};
+		const float *bs[3] = {PD(q_b), PD(k_b), PD(v_b)};
+		float *out[3] = {a->q + lo * C, a->k + lo * C, a->v + lo * C};
+		bf16_gemm_packed_bias_n(3, n, C, C, x, C, wp, bs, out, C);
+		return;
+	}
+	lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C, NULL);
+	lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C, NULL);
+	lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, NULL);
+}
+
+static void fwd_qkv(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
 	size_t lo, hi, BT = (size_t)c->B * c->T;
 	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
 		row_chunk(BT, it, &lo, &hi);
-		int n = (int)(hi - lo);
-		const float *x = c->x + lo * C;
-		if (wpk(m, c->l, 0, 0)) { /* bf16: x rounded once for the three */
-			const uint32_t *wp[3] = {wpk(m, c->l, 0, 0), wpk(m, c->l, 1, 0), wpk(m, c->l, 2, 0)};
-			const float *bs[3] = {PD(q_b), PD(k_b), PD(v_b)};
-			float *out[3] = {a->q + lo * C, a->k + lo * C, a->v + lo * C};
-			bf16_gemm_packed_bias_n(3, n, C, C, x, C, wp, bs, out, C);
-			continue;
-		}
-		lin_fwd(m, a->q + lo * C, x, PD(q_w), PD(q_b), n, C, C, NULL);
-		lin_fwd(m, a->k + lo * C, x, PD(k_w), PD(k_b), n, C, C, NULL);
-		lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, NULL);
+		qkv_rows(c, lo, hi);
 	}
 }
 
@@ -976,36 +984,76 @@ static void fwd_attn(void *ctx, int part, int np)
  *   res1 = dropout(dense(ctx)) + x, ln1 = LayerNorm(res1)    (BertSelfOutput)
  *   iact = GELU(dense(ln1))      (BertIntermediate; torch.nn.functional.gelu, erf)
  *   res2 = dropout(dense(iact)) + ln1, ln2 = LayerNorm(res2) (BertOutput) */
-static void fwd_rest(void *ctx, int part, int np)
+static void rest_rows(struct pass *c, size_t lo, size_t hi)
 {
-	struct pass *c = ctx;
 	yj_bert *m = c->m;
 	const yj_bert_cfg *cf = &m->cfg;
 	const yj_bert_layer_ix *ix = &m->L[c->l];
 	yj_bert_layer_act *a = &m->la[c->l];
 	const size_t C = (size_t)cf->hidden, I = (size_t)cf->intermediate;
-	size_t lo, hi, BT = (size_t)c->B * c->T;
-	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
-		row_chunk(BT, it, &lo, &hi);
-		int n = (int)(hi - lo);
-		size_t R = lo * C, nC = (size_t)n * C;
-		float *tmp = m->scratch + R;
-		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, wpk(m, c->l, 3, 0));
+	int n = (int)(hi - lo);
+	size_t R = lo * C, nC = (size_t)n * C;
+	float *tmp = m->scratch + R;
+	const uint32_t *w3 = wpk(m, c->l, 3, 0);
+	/* without dropout, bf16: the residual added as the product is stored */
+	if (c->hdrop || !w3 ||
+	    bf16_gemm_packed_bias_res(n, (int)C, (int)C, a->ctx + R, (int)C, w3, PD(ao_b), c->x + R, (int)C,
+				      a->res1 + R, (int)C)) {
+		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, w3);
 		if (c->hdrop)
 			drop_rows(m->scratch, a->ao_mask, lo, hi, C, cf->hidden_drop, c->s1);
 		vec_add(a->res1 + R, tmp, c->x + R, nC);
-		layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
-				  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
-		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I,
-			wpk(m, c->l, 4, 0));
+	}
+	layernorm_forward(a->ln1 + R, a->ln1_mean + lo, a->ln1_rstd + lo, a->res1 + R,
+			  PD(aln_w), PD(aln_b), n, (int)C, cf->ln_eps);
+	const uint32_t *w4 = wpk(m, c->l, 4, 0), *w5 = wpk(m, c->l, 5, 0);
+	/* inference in bf16: GELU(dense(ln1)) kept only as the bfloat16
+	 * values the next product reads, in ipre's room (same bits) */
+	uint16_t *i16 = (uint16_t *)(void *)(a->ipre + lo * I);
+	int ld16 = (int)(I + (I & 1));
+	/* (no dropout there: the residual added as the product is stored) */
+	if (!(!m->train && m->no_grad && !c->hdrop && w4 && w5 &&
+	      !bf16_gemm_packed_bias_gelu16(n, (int)I, (int)C, a->ln1 + R, (int)C, w4, PD(i_b), i16,
+					    ld16) &&
+	      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), a->ln1 + R, (int)C,
+					 a->res2 + R, (int)C))) {
+		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I, w4);
 		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
-		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C,
-			wpk(m, c->l, 5, 0));
+		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C, w5);
 		if (c->hdrop)
 			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
 		vec_add(a->res2 + R, tmp, a->ln1 + R, nC);
-		layernorm_forward(a->ln2 + R, a->ln2_mean + lo, a->ln2_rstd + lo, a->res2 + R,
-				  PD(oln_w), PD(oln_b), n, (int)C, cf->ln_eps);
+	}
+	layernorm_forward(a->ln2 + R, a->ln2_mean + lo, a->ln2_rstd + lo, a->res2 + R,
+			  PD(oln_w), PD(oln_b), n, (int)C, cf->ln_eps);
+}
+
+static void fwd_rest(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	size_t lo, hi, BT = (size_t)c->B * c->T;
+	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
+		row_chunk(BT, it, &lo, &hi);
+		rest_rows(c, lo, hi);
+	}
+}
+
+/* A whole layer, one sequence an item (when there are enough of them):
+ * its q, k, v, the attention of its heads and the rest, while its rows
+ * are in cache, with one fork and join a layer instead of three.  Every
+ * row and (batch, head) block gets the computation of the three regions
+ * above (products row by row, dropout streams by row and block): the
+ * same bits. */
+static void fwd_layer(void *ctx, int part, int np)
+{
+	struct pass *c = ctx;
+	yj_bert *m = c->m;
+	const size_t T = (size_t)c->T, H = (size_t)m->cfg.heads;
+	for (size_t b; (b = next_item(c)) < (size_t)c->B;) {
+		qkv_rows(c, b * T, (b + 1) * T);
+		for (size_t h = 0; h < H; h++)
+			attention_forward_block(m, &m->la[c->l], c->T, b * H + h, c->adrop, c->s0);
+		rest_rows(c, b * T, (b + 1) * T);
 	}
 }
 
@@ -1054,15 +1102,25 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 	par_run_dyn(np, fwd_embed, &pc);
 
 	const float *x = m->emb_out;
+	/* bf16 (float32 products ran slower on 128 rows than on 256), enough
+	 * sequences, whole strips of the kernel's 8 rows */
+	int by_seq = m->wpack_fwd && B >= LAYER_ITEMS_MIN * np && T >= 32 && T % 8 == 0;
 	for (int l = 0; l < c->layers; l++) {
 		pc.l = l;
 		pc.x = x;
-		par_run_dyn(np, fwd_qkv, &pc);
-		pc.s0 = adrop ? rng_u64(&m->rng) : 0;
-		par_run_dyn(np, fwd_attn, &pc);
-		pc.s1 = hdrop ? rng_u64(&m->rng) : 0;
-		pc.s2 = hdrop ? rng_u64(&m->rng) : 0;
-		par_run_dyn(np, fwd_rest, &pc);
+		if (by_seq) { /* one region: the streams drawn first, in the same order */
+			pc.s0 = adrop ? rng_u64(&m->rng) : 0;
+			pc.s1 = hdrop ? rng_u64(&m->rng) : 0;
+			pc.s2 = hdrop ? rng_u64(&m->rng) : 0;
+			par_run_dyn(np, fwd_layer, &pc);
+		} else {
+			par_run_dyn(np, fwd_qkv, &pc);
+			pc.s0 = adrop ? rng_u64(&m->rng) : 0;
+			par_run_dyn(np, fwd_attn, &pc);
+			pc.s1 = hdrop ? rng_u64(&m->rng) : 0;
+			pc.s2 = hdrop ? rng_u64(&m->rng) : 0;
+			par_run_dyn(np, fwd_rest, &pc);
+		}
 		x = m->la[l].ln2;
 	}
 	m->last_hidden = (float *)x;

@@ -396,12 +396,26 @@ TGT static void pack_all(uint32_t *dst, int tb, int K, int N, const float *B, in
 	}
 }
 
+/* rows x n of C += R (row r at C + r ldc, R + r ldr): a residual added to
+ * a strip of a product just stored, while it is in L1. */
+TGT static void add_rows(float *C, int ldc, const float *R, int ldr, int rows, int n)
+{
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < n; j += 16) {
+			__mmask16 mk = (__mmask16)(n - j >= 16 ? 0xffff : (1u << (n - j)) - 1);
+			float *c = C + (size_t)r * ldc + j;
+			__m512 x = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c),
+						 _mm512_maskz_loadu_ps(mk, R + (size_t)r * ldr + j));
+			_mm512_mask_storeu_ps(c, mk, x);
+		}
+}
+
 /* nb products of one op(A) with packed op(B)s Bp[b] into C[b] (bias[b]
  * or none): each strip of A is packed once for all of them, and every C
  * gets the same sums in the same order as alone, so the same bits. */
 TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, int lda, int nb,
 			    const uint32_t *const *Bp, float beta, const float *const *bias, float *const *C,
-			    int ldc)
+			    int ldc, const float *res, int ldr)
 {
 	_Alignas(64) uint32_t ap[MR * KP];
 	const int npan = (N + NR - 1) / NR;
@@ -419,6 +433,79 @@ TGT static void gemm_packed(int ta, int M, int N, int K, float alpha, const floa
 						  N - jr < NR ? N - jr : NR, alpha, beta, pc == 0,
 						  bi ? bi + jr : NULL);
 			}
+			if (res && pc + KC >= K) /* the strip's last K block: + its residual */
+				add_rows(C[0] + (size_t)ic * ldc, ldc, res + (size_t)ic * ldr, ldr, rows, N);
+		}
+	}
+}
+
+
+/* ------------------------------------------- bfloat16 activations (inference) */
+
+/* rows x n floats (row r at src + r ld) rounded to bfloat16 rows of dst
+ * (ldd apart; an odd n gets a zero after it), as pack_a rounds them. */
+TGT static void cvt_rows16(uint16_t *dst, int ldd, const float *src, int ld, int rows, int n)
+{
+	for (int r = 0; r < rows; r++)
+		for (int k = 0; k < n; k += 32)
+			cvt_run(dst + (size_t)r * ldd + k, src + (size_t)r * ld + k, n - k < 32 ? n - k : 32);
+}
+
+/* One strip of MR rows of the product in float32, per thread: the
+ * epilogue (bias, GELU, rounding) runs on it while it is in cache. */
+#define GELU_NMAX 4096
+static _Thread_local _Alignas(64) float sbuf[MR * GELU_NMAX];
+
+/* C16 = bf16(GELU(A op(B) + bias)), strip by strip: each element gets
+ * gemm_packed's sums in gemm_packed's order (K blocks in order, one
+ * micro-kernel call each on the same packed data), then gelu_forward, then
+ * pack_a's rounding: the bits of the unfused path. */
+TGT static void gemm_packed_gelu16(int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+				   const float *bias, uint16_t *C16, int ldc16)
+{
+	_Alignas(64) uint32_t ap[MR * KP];
+	const int npan = (N + NR - 1) / NR;
+	for (int ic = 0; ic < M; ic += MR) {
+		int rows = M - ic < MR ? M - ic : MR;
+		for (int pc = 0; pc < K; pc += KC) {
+			int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+			int rs = pack_a(ap, 0, A, lda, ic, rows, pc, kc);
+			const uint32_t *base = Bp + block_at(pc / KC, npan);
+			for (int jr = 0; jr < N; jr += NR)
+				micro_any(rs, kp, ap, base + (size_t)(jr / NR) * kp * NR, sbuf + jr, N, rows,
+					  N - jr < NR ? N - jr : NR, 1.0f, 1.0f, pc == 0, bias + jr);
+		}
+		gelu_forward(sbuf, sbuf, (size_t)rows * N);
+		cvt_rows16(C16 + (size_t)ic * ldc16, ldc16, sbuf, N, rows, N);
+	}
+}
+
+/* C = A16 op(B) + bias with A16 bfloat16 rows (lda16 even): each strip
+ * copied into pack_a's layout (a copy, no rounding; zero rows below a
+ * last partial strip, as pack_a leaves them), then the micro-kernel: the
+ * same sums in the same order as gemm_packed.  (Read in place, 2 KB apart,
+ * the rows took longer than the copy saves.) */
+TGT static void gemm_packed_a16(int M, int N, int K, const uint16_t *A16, int lda16, const uint32_t *Bp,
+				const float *bias, const float *res, int ldr, float *C, int ldc)
+{
+	_Alignas(64) uint32_t ap[MR * KP];
+	const int npan = (N + NR - 1) / NR;
+	for (int pc = 0; pc < K; pc += KC) {
+		int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
+		const uint32_t *base = Bp + block_at(pc / KC, npan);
+		for (int ic = 0; ic < M; ic += MR) {
+			int rows = M - ic < MR ? M - ic : MR;
+			const uint16_t *a = A16 + (size_t)ic * lda16 + pc;
+			for (int r = 0; r < MR; r++)
+				if (r < rows)
+					memcpy(ap + (size_t)r * kp, a + (size_t)r * lda16, (size_t)kp * sizeof *ap);
+				else
+					memset(ap + (size_t)r * kp, 0, (size_t)kp * sizeof *ap);
+			for (int jr = 0; jr < N; jr += NR)
+				micro(kp, ap, base + (size_t)(jr / NR) * kp * NR, C + (size_t)ic * ldc + jr, ldc,
+				      rows, N - jr < NR ? N - jr : NR, 1.0f, 1.0f, pc == 0, bias + jr);
+			if (res && pc + KC >= K)
+				add_rows(C + (size_t)ic * ldc, ldc, res + (size_t)ic * ldr, ldr, rows, N);
 		}
 	}
 }
@@ -467,7 +554,7 @@ void bf16_gemm_packed(int ta, int M, int N, int K, float alpha, const float *A, 
 {
 #ifdef BF16_KERNEL
 	if (M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(ta, M, N, K, alpha, A, lda, 1, &Bp, beta, NULL, &C, ldc);
+		gemm_packed(ta, M, N, K, alpha, A, lda, 1, &Bp, beta, NULL, &C, ldc, NULL, 0);
 #else
 	(void)ta, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)Bp;
 	(void)beta, (void)C, (void)ldc;
@@ -479,7 +566,7 @@ void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda,
 {
 #ifdef BF16_KERNEL
 	if (M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(ta, M, N, K, 1.0f, A, lda, 1, &Bp, 1.0f, &bias, &C, ldc);
+		gemm_packed(ta, M, N, K, 1.0f, A, lda, 1, &Bp, 1.0f, &bias, &C, ldc, NULL, 0);
 #else
 	(void)ta, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C, (void)ldc;
 #endif
@@ -490,7 +577,7 @@ void bf16_gemm_packed_bias_n(int nb, int M, int N, int K, const float *A, int ld
 {
 #ifdef BF16_KERNEL
 	if (nb > 0 && M > 0 && N > 0 && K > 0 && bf16_supported())
-		gemm_packed(0, M, N, K, 1.0f, A, lda, nb, Bp, 1.0f, bias, C, ldc);
+		gemm_packed(0, M, N, K, 1.0f, A, lda, nb, Bp, 1.0f, bias, C, ldc, NULL, 0);
 #else
 	(void)nb, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C, (void)ldc;
 #endif
@@ -503,4 +590,48 @@ void nn_gemm(nn_precision p, int ta, int tb, int M, int N, int K, float alpha, c
 		bf16_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 	else
 		nn_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+int bf16_gemm_packed_bias_gelu16(int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+				 const float *bias, uint16_t *C16, int ldc16)
+{
+#ifdef BF16_KERNEL
+	if (M > 0 && N > 0 && K > 0 && N <= GELU_NMAX && ldc16 >= N + (N & 1) && bf16_supported()) {
+		gemm_packed_gelu16(M, N, K, A, lda, Bp, bias, C16, ldc16);
+		return 0;
+	}
+#else
+	(void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)C16, (void)ldc16;
+#endif
+	return -1;
+}
+
+int bf16_gemm_packed_bias_a16(int M, int N, int K, const uint16_t *A16, int lda16, const uint32_t *Bp,
+			      const float *bias, const float *R, int ldr, float *C, int ldc)
+{
+#ifdef BF16_KERNEL
+	if (M > 0 && N > 0 && K > 0 && !(lda16 & 1) && lda16 >= K + (K & 1) && bf16_supported()) {
+		gemm_packed_a16(M, N, K, A16, lda16, Bp, bias, R, ldr, C, ldc);
+		return 0;
+	}
+#else
+	(void)M, (void)N, (void)K, (void)A16, (void)lda16, (void)Bp, (void)bias, (void)R, (void)ldr, (void)C;
+	(void)ldc;
+#endif
+	return -1;
+}
+
+int bf16_gemm_packed_bias_res(int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+			      const float *bias, const float *R, int ldr, float *C, int ldc)
+{
+#ifdef BF16_KERNEL
+	if (M > 0 && N > 0 && K > 0 && bf16_supported()) {
+		gemm_packed(0, M, N, K, 1.0f, A, lda, 1, &Bp, 1.0f, &bias, &C, ldc, R, ldr);
+		return 0;
+	}
+#else
+	(void)M, (void)N, (void)K, (void)A, (void)lda, (void)Bp, (void)bias, (void)R, (void)ldr, (void)C;
+	(void)ldc;
+#endif
+	return -1;
 }

@@ -368,6 +368,15 @@ static void test_bf16(void)
 	cmp_abs("bf16 vs torch.autocast: pooler_output", m.pooled, ap, (size_t)B * C, 0.05);
 	cmp_abs("bf16 vs torch.autocast: mlm_logits", m.mlm_logits, al, P * (size_t)V, 0.25);
 	printf("# last_hidden_state: bf16 vs autocast %.3g, fp32 vs autocast %.3g\n", ab, a32);
+	/* inference without the float32 feed-forward intermediate: the same bits */
+	float *keep = malloc(BTC * sizeof *keep);
+	memcpy(keep, m.last_hidden, BTC * sizeof *keep);
+	m.no_grad = 1;
+	ok(bert_forward(&m, ids, types, mask, B, T, 0, &err) == YJ_OK &&
+	       !memcmp(keep, m.last_hidden, BTC * sizeof *keep),
+	   "bf16 inference with no_grad (GELU kept as bfloat16): the bits of the full forward");
+	m.no_grad = 0;
+	free(keep);
 	free(ids), free(types), free(mask), free(pos), free(emu), free(ah), free(ap), free(al);
 out:
 	bert_free(&m);
@@ -1072,6 +1081,57 @@ out:
  * of 80 tokens (320 rows: a chunk of 256 and one of 64 starting inside the
  * fourth sequence) must equal the sum of each sequence's alone (80 rows:
  * one chunk), with the same upstream gradients and no dropout. */
+/* A bf16 forward layer by sequences (one region, bert.c's fwd_layer: 4
+ * sequences at one thread) and by row chunks and attention blocks (three
+ * regions: the same 4 at two threads, fewer than 4 a thread): the same
+ * bits, masks and outputs, in training (dropout on) and inference. */
+static void test_layer_items(void)
+{
+	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 64, .layers = 2, .heads = 2,
+			   .intermediate = 96, .max_pos = 40, .type_vocab = 2, .pad_token_id = 0,
+			   .ln_eps = 1e-12f, .hidden_drop = 0.1f, .attn_drop = 0.2f,
+			   .init_range = 0.2f};
+	enum { B = 4, T = 32 };
+	yj_bert m;
+	if (!ok(bert_init(&m, &cfg, 5, NULL) == YJ_OK && bert_reserve(&m, B, T) == 0,
+		"init a model for the layer's work items"))
+		return;
+	m.precision = NN_BF16;
+	int32_t ids[B * T], mask[B * T];
+	for (int i = 0; i < B * T; i++)
+		ids[i] = 1 + (i * 7) % 12, mask[i] = i % T < T - 3 * (i / T);
+	const size_t n = (size_t)B * T * cfg.hidden, na = (size_t)B * cfg.heads * T * T;
+	float *keep[2][4];
+	for (int t = 0; t < 2; t++) {
+		nn_set_threads(t + 1);
+		for (int train = 1; train >= 0; train--) {
+			bert_seed(&m, 21);
+			m.no_grad = !train;
+			bert_forward(&m, ids, NULL, mask, B, T, train, NULL);
+			if (!train)
+				continue;
+			keep[t][0] = malloc(n * sizeof(float)), keep[t][1] = malloc(n * sizeof(float));
+			keep[t][2] = malloc(na * sizeof(float));
+			memcpy(keep[t][0], m.last_hidden, n * sizeof(float));
+			memcpy(keep[t][1], m.la[1].o_mask, n * sizeof(float));
+			memcpy(keep[t][2], m.la[1].attn_mask, na * sizeof(float));
+		}
+		keep[t][3] = malloc(n * sizeof(float));
+		memcpy(keep[t][3], m.last_hidden, n * sizeof(float));
+	}
+	nn_set_threads(1);
+	ok(!memcmp(keep[0][0], keep[1][0], n * sizeof(float)) && !memcmp(keep[0][1], keep[1][1], n * sizeof(float)) &&
+	       !memcmp(keep[0][2], keep[1][2], na * sizeof(float)),
+	   "training: by sequences (1 thread) and by row chunks (2 threads), the same outputs and masks");
+	ok(!memcmp(keep[0][3], keep[1][3], n * sizeof(float)) && memcmp(keep[0][3], keep[0][0], n * sizeof(float)),
+	   "inference: by sequences and by row chunks, the same outputs (not the training ones)");
+	for (int t = 0; t < 2; t++)
+		for (int k = 0; k < 4; k++)
+			free(keep[t][k]);
+	m.no_grad = 0;
+	bert_free(&m);
+}
+
 static void test_rows_chunked(void)
 {
 	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 8, .layers = 1, .heads = 2,
@@ -1190,6 +1250,7 @@ int main(int argc, char **argv)
 	test_fd();
 	test_dropout_draws();
 	test_rows_chunked();
+	test_layer_items();
 	test_dirs();
 	test_trained();
 	printf("# parity: worst forward abs diff %.3g (tolerance %.0e), worst gradient rel diff "

@@ -181,5 +181,73 @@ int main(void)
 			free(bias);
 			free(A), free(B), free(C1), free(C2), free(Bp);
 		}
+	/* inference's feed-forward block: GELU(A W1^T + b1) kept as bfloat16,
+	 * then that times W2^T + b2, against the float32 path (product, then
+	 * gelu_forward, then the product that rounds its A): the same bits
+	 * (K 600: three K blocks; N 301: an odd width, a zero after each row) */
+	static const struct { int M, N, K; } fs[] = {{37, 1024, 256}, {8, 301, 600}, {13, 64, 33}};
+	for (size_t s = 0; s < sizeof fs / sizeof fs[0]; s++) {
+		int M = fs[s].M, N = fs[s].N, K = fs[s].K, ld16 = N + (N & 1) + 2, N2 = 40;
+		float *A = malloc(sizeof(float) * (size_t)M * K), *W1 = malloc(sizeof(float) * (size_t)N * K);
+		float *W2 = malloc(sizeof(float) * (size_t)N2 * N), *b1 = malloc(sizeof(float) * (size_t)N);
+		float *b2 = malloc(sizeof(float) * (size_t)N2), *H = malloc(sizeof(float) * (size_t)M * N);
+		float *C1 = malloc(sizeof(float) * (size_t)M * N2), *C2 = malloc(sizeof(float) * (size_t)M * N2);
+		uint16_t *H16 = malloc(sizeof(uint16_t) * (size_t)M * ld16);
+		uint32_t *P1 = malloc(sizeof(uint32_t) * bf16_packed_words(K, N));
+		uint32_t *P2 = malloc(sizeof(uint32_t) * bf16_packed_words(N, N2));
+		fill(A, (size_t)M * K), fill(W1, (size_t)N * K), fill(W2, (size_t)N2 * N);
+		fill(b1, (size_t)N), fill(b2, (size_t)N2);
+		for (size_t i = 0; i < (size_t)M * K; i++)
+			A[i] *= 4.0f; /* pre-activations past +-3: both tails of GELU */
+		bf16_pack_b(P1, 1, K, N, W1, K);
+		bf16_pack_b(P2, 1, N, N2, W2, N);
+		for (size_t i = 0; i < (size_t)M * ld16; i++)
+			H16[i] = 0xffff;
+		bf16_gemm_packed_bias(0, M, N, K, A, K, P1, b1, H, N);
+		gelu_forward(H, H, (size_t)M * N);
+		int r1 = bf16_gemm_packed_bias_gelu16(M, N, K, A, K, P1, b1, H16, ld16);
+		size_t bad = 0;
+		for (int i = 0; i < M; i++) {
+			for (int j = 0; j < N; j++)
+				bad += H16[(size_t)i * ld16 + j] != bf16_from_float(H[(size_t)i * N + j]);
+			bad += (N & 1) && H16[(size_t)i * ld16 + N] != 0;
+			bad += H16[(size_t)i * ld16 + ld16 - 1] != 0xffff; /* past the row: untouched */
+		}
+		ok(r1 == 0 && bad == 0,
+		   "bf16_gemm_packed_bias_gelu16 %dx%dx%d: bf16(gelu(product + bias)) of the float32 path, "
+		   "%zu values differ", M, N, K, bad);
+		bf16_gemm_packed_bias(0, M, N2, N, H, N, P2, b2, C1, N2);
+		for (size_t i = 0; i < (size_t)M * N2; i++)
+			C2[i] = NAN;
+		int r2 = bf16_gemm_packed_bias_a16(M, N2, N, H16, ld16, P2, b2, NULL, 0, C2, N2);
+		ok(r2 == 0 && !memcmp(C1, C2, sizeof(float) * (size_t)M * N2),
+		   "bf16_gemm_packed_bias_a16 %dx%dx%d: the bits of the product on the float32 GELU", M, N2, N);
+		/* with a residual (rows 3 apart from the output's): the product, then + R */
+		float *Rs = malloc(sizeof(float) * (size_t)M * (N2 + 3));
+		fill(Rs, (size_t)M * (N2 + 3));
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N2; j++)
+				C1[(size_t)i * N2 + j] += Rs[(size_t)i * (N2 + 3) + j];
+		for (size_t i = 0; i < (size_t)M * N2; i++)
+			C2[i] = NAN;
+		r2 = bf16_gemm_packed_bias_a16(M, N2, N, H16, ld16, P2, b2, Rs, N2 + 3, C2, N2);
+		ok(r2 == 0 && !memcmp(C1, C2, sizeof(float) * (size_t)M * N2),
+		   "bf16_gemm_packed_bias_a16 %dx%dx%d with a residual: the product, then + R", M, N2, N);
+		/* and on the float32 input: (A W1^T + b1) + R */
+		float *Rw = malloc(sizeof(float) * (size_t)M * N), *H2 = malloc(sizeof(float) * (size_t)M * N);
+		fill(Rw, (size_t)M * N);
+		bf16_gemm_packed_bias(0, M, N, K, A, K, P1, b1, H, N);
+		for (size_t i = 0; i < (size_t)M * N; i++)
+			H[i] += Rw[i], H2[i] = NAN;
+		int r3 = bf16_gemm_packed_bias_res(M, N, K, A, K, P1, b1, Rw, N, H2, N);
+		ok(r3 == 0 && !memcmp(H, H2, sizeof(float) * (size_t)M * N),
+		   "bf16_gemm_packed_bias_res %dx%dx%d: the product, then + R", M, N, K);
+		free(Rs), free(Rw), free(H2);
+		free(A), free(W1), free(W2), free(b1), free(b2), free(H), free(C1), free(C2), free(H16);
+		free(P1), free(P2);
+	}
+	ok(bf16_gemm_packed_bias_gelu16(1, 4097, 8, NULL, 8, NULL, NULL, NULL, 4098) == -1 &&
+	       bf16_gemm_packed_bias_a16(1, 8, 8, NULL, 7, NULL, NULL, NULL, 0, NULL, 8) == -1,
+	   "the fused calls refuse what they cannot do (N past 4096, an odd lda16)");
 	return tap_done();
 }

@@ -90,6 +90,12 @@ typedef struct yj_bert {
 	 * and bert_load_dir leave) or NN_BF16 (bfloat16 inputs, float32 sums;
 	 * float32 where the processor lacks AVX512_BF16).  The caller's to set. */
 	int precision;
+	/* 1: a forward pass with train == 0 keeps only what the passes after
+	 * it read (inference: in bf16 the feed-forward intermediate stays
+	 * bfloat16, ipre and iact are not written), so bert_backward must not
+	 * follow it.  0 (what bert_init and bert_load_dir leave): every
+	 * activation kept.  The caller's to set. */
+	int no_grad;
 
 	/* parameter indices */
 	long word, pos, type, eln_w, eln_b;

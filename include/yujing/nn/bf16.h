@@ -67,6 +67,29 @@ void bf16_gemm_packed_bias(int ta, int M, int N, int K, const float *A, int lda,
 void bf16_gemm_packed_bias_n(int nb, int M, int N, int K, const float *A, int lda, const uint32_t *const *Bp,
 			     const float *const *bias, float *const *C, int ldc);
 
+/* Inference's feed-forward block without float32 intermediates.
+ * C16 (M,N), bfloat16 bits, row i at C16 + i ldc16 (ldc16 >= N rounded up
+ * to even; an odd N gets a zero after each row) = bf16(GELU(A op(B) +
+ * bias)), op(B) from bf16_pack_b: the same bits as bf16_gemm_packed_bias
+ * into float32, gelu_forward, then the rounding a bf16 product gives its
+ * A.  Returns 0, or -1 when it cannot (no kernel, N > 4096): then nothing
+ * is written and the caller takes the unfused path. */
+int bf16_gemm_packed_bias_gelu16(int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+				 const float *bias, uint16_t *C16, int ldc16);
+/* C (M,N) = A16 op(B) + bias (+ R) with A16 (M,K) already bfloat16 (as
+ * the call above writes it; lda16 even and >= K rounded up to even): the
+ * same bits as bf16_gemm_packed_bias on the float32 A the bfloat16 values
+ * came from, then (R not NULL: a residual, row i at R + i ldr) C + R as
+ * a separate add would give it.  Returns 0, or -1 (nothing written) as
+ * above. */
+int bf16_gemm_packed_bias_a16(int M, int N, int K, const uint16_t *A16, int lda16, const uint32_t *Bp,
+			      const float *bias, const float *R, int ldr, float *C, int ldc);
+/* C = (A op(B) + bias) + R, the residual added strip by strip as the
+ * product is stored: the bits of bf16_gemm_packed_bias(0, ...) then C[i]
+ * + R[i].  Returns 0, or -1 when there is no kernel (nothing written). */
+int bf16_gemm_packed_bias_res(int M, int N, int K, const float *A, int lda, const uint32_t *Bp,
+			      const float *bias, const float *R, int ldr, float *C, int ldc);
+
 /* The same with plain loops and a double accumulator: the test reference
  * (runs anywhere). */
 void bf16_gemm_naive(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
