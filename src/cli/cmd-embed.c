@@ -142,6 +142,7 @@ static int one(const embed_args *a, const yj_vocab *v, yj_bert *m, float *vec, c
 		free(ids);
 		return 1;
 	}
+	m->no_grad = 1; /* inference only */
 	if (bert_forward(m, ids, NULL, NULL, 1, (int)n, 0, &err) != YJ_OK) {
 		free(ids);
 		return cli_fail(&err);

@@ -454,7 +454,9 @@ static yj_status evaluate(pretrainer *t, double *loss, double *acc, yj_error *er
 	for (size_t i = 0; i < t->nhold; i += (size_t)t->o.batch) {
 		int B = (int)(t->nhold - i < (size_t)t->o.batch ? t->nhold - i : (size_t)t->o.batch), T;
 		int P = make_batch(t, t->hold + i, B, -1, &T);
+		t->m.no_grad = 1; /* no backward follows: keep only what the MLM head reads */
 		yj_status st = bert_forward(&t->m, t->bids, NULL, t->bmask, B, T, 0, err);
+		t->m.no_grad = 0;
 		if (!st)
 			st = bert_mlm_forward(&t->m, t->bpos, P, err);
 		if (st)

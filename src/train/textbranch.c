@@ -152,6 +152,7 @@ yj_status textenc_encode(yj_textenc *e, const yj_text_tokens *tk, const size_t *
 			e->bmask[b * T + t] = t < n;
 		}
 	}
+	e->bert.no_grad = !train; /* textenc_backward follows only a training pass */
 	yj_status st = bert_forward(&e->bert, e->bids, NULL, e->bmask, B, T, train, err);
 	if (st)
 		return st;
