@@ -2,7 +2,7 @@
  * failmalloc.c - a counting allocator that fails the Nth call, for the
  * fault-injection build (configure --enable-fault-injection, as SQLite's
  * tests fail the Nth malloc).  The link wraps malloc, calloc, realloc,
- * strdup and strndup (-Wl,--wrap=...): every call from yujing's own code
+ * aligned_alloc, strdup and strndup (-Wl,--wrap=...): every call from yujing's own code
  * comes here, and jansson's allocations too (json_set_alloc_funcs); the
  * other libraries' internal allocations do not.
  *
@@ -26,9 +26,11 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
@@ -95,6 +97,11 @@ void *__wrap_calloc(size_t n, size_t size)
 void *__wrap_realloc(void *p, size_t n)
 {
 	return fail_now() ? NULL : __real_realloc(p, n);
+}
+
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+	return fail_now() ? NULL : __real_aligned_alloc(align, n);
 }
 
 char *__wrap_strdup(const char *s)
