@@ -26,7 +26,7 @@ static const cli_option options[] = {
 	{"threads", O_THREADS, N_("N"), N_("threads of each trial (default: as train)")},
 	{"rescore", O_RESCORE, N_("N"),
 	 N_("at the end, train the defaults and the N best other trials again with the next seed and choose by the "
-	    "mean of the two (default 2; 0: choose on one seed)")},
+	    "mean of the two (default 0: choose on one seed)")},
 	{"json", O_JSON, NULL, N_("print a JSON line per trial, then the result")},
 	{"list", O_LIST, NULL, N_("list the tunes of the project")},
 	{"show", O_SHOW, N_("TUNE"), N_("print a tune's report: its trials ranked by validation macro-F1")},
@@ -237,8 +237,8 @@ static void print_report(const yj_tune_row *r)
 		       json_is_number(m) ? json_number_value(m) : NAN);
 	}
 	if (json_array_size(rsd))
-		printf(_("the winner chosen by the mean over the two seeds, by the same margin; the model of record the "
-			 "better on validation of its two runs\n"));
+		printf(_("the winner chosen by the mean over the two seeds, by the same margin; the model of record its "
+			 "run with the tune's seed\n"));
 	json_t *test = json_object_get(rep, "test");
 	if (r->best_run && json_is_object(test))
 		printf(_("the winner, run %lld: validation macro-F1 %.4f; test accuracy %.4f, macro-F1 %.4f (the test "
