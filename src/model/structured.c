@@ -115,10 +115,23 @@ void mlp_free(yj_mlp *m)
 {
 	if (m->P == &m->ps)
 		params_free(&m->ps);
-	free(m->act);
-	free(m->dact);
+	free(m->act_mem);
+	free(m->dact_mem);
 	free(m->lse);
 	memset(m, 0, sizeof *m);
+}
+
+/* Floats in a cache line, and p rounded up to the next line.  The views
+ * below are carved from a line-aligned start: with B rows of H channels
+ * (multiples of 16), a region's parts, which split channels, then write
+ * whole lines of their own (a line split between the two cores of the
+ * mlp benchmark ping-ponged on every row: 2-thread step 265 -> 204 us
+ * with the parameters' buffers aligned too). */
+#define LINE_FLOATS 16
+static float *line_up(float *p)
+{
+	uintptr_t u = (uintptr_t)p, line = LINE_FLOATS * sizeof(float);
+	return (float *)((u + line - 1) / line * line);
 }
 
 int mlp_reserve(yj_mlp *m, int b)
@@ -139,17 +152,20 @@ int mlp_reserve(yj_mlp *m, int b)
 			wt += H * (size_t)in_of(m, s, l);
 	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
 		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin + wt;
-	float *a = calloc(total, sizeof *a), *d = calloc(total, sizeof *d);
+	float *amem = calloc(total + LINE_FLOATS, sizeof *amem), *dmem = calloc(total + LINE_FLOATS, sizeof *dmem);
 	double *lse = calloc(B, sizeof *lse);
-	if (!a || !d || !lse) {
-		free(a);
-		free(d);
+	if (!amem || !dmem || !lse) {
+		free(amem);
+		free(dmem);
 		free(lse);
 		return -1;
 	}
-	free(m->act);
-	free(m->dact);
+	free(m->act_mem);
+	free(m->dact_mem);
 	free(m->lse);
+	m->act_mem = amem;
+	m->dact_mem = dmem;
+	float *a = line_up(amem), *d = line_up(dmem);
 	m->act = a;
 	m->dact = d;
 	m->lse = lse;
@@ -197,13 +213,18 @@ int mlp_relu_ld(const yj_mlp *m, int l)
  *             (a channel's product column, batch statistics and ReLU
  *             depend on that channel alone); then the head (projection,
  *             classifier, softmax), split by rows;
- *   backward  the head's input gradients (dproj, dconcat), split by rows;
- *             then per layer, top down, everything else split by channels
- *             (weight-gradient columns, BatchNorm, block weight rows).
+ *   backward  the loss's gradient and dproj, split by rows; then per
+ *             layer, top down, everything else split by channels (dconcat's
+ *             columns, weight-gradient columns, BatchNorm, block weight
+ *             rows), so an activation's gradient is read by the part that
+ *             wrote it.
  * Every output element is written by one part, and no sum is split (the
  * products split M or N, never K), so the bits do not depend on which
  * part ran what.  At 2 threads each region is a few tens of microseconds:
- * OpenBLAS's own threads lose at these sizes (see nn_sgemm). */
+ * OpenBLAS's own threads lose at these sizes (see nn_sgemm).  What costs
+ * at 2 threads beyond the work is lines moving between the cores: the
+ * buffers start on a line (mlp_reserve), and each split keeps what a part
+ * writes for the part that reads it where the products allow. */
 
 /* OpenBLAS's own extension (as in blas.c). */
 void openblas_set_num_threads(int num_threads);
@@ -249,15 +270,6 @@ static void mlp_region(int np, nn_pool_fn fn, mlp_job *j)
 		openblas_set_num_threads(saved);
 }
 
-/* dst (cols, rows), rows ldd apart, = src (rows, cols)^T, rows lds apart:
- * the weights as direct_sgemm reads its B. */
-static void transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
-{
-	for (int r = 0; r < rows; r++)
-		for (int k = 0; k < cols; k++)
-			dst[(size_t)k * ldd + r] = src[(size_t)r * lds + k];
-}
-
 /* Layer l of every source on channels [c0, c1): one product (without the
  * bias) and one fused pass (bias, BatchNorm, ReLU) written straight into
  * the block's output, the concat's columns for a source's last block. */
@@ -277,11 +289,12 @@ static void fwd_blocks(void *ctx, int part, int np)
 		int IN = in_of(m, s, l);
 		const float *in = l == 0 ? j->x[s] : m->relu[s][l - 1];
 		float *lin = m->lin[s][l] + c0;
-		transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc, IN);
+		direct_transpose(m->wt_lin[s][l] + c0, H, params_data(ps, m->lin_w[s][l]) + (size_t)c0 * IN, IN, nc,
+				 IN);
 		direct_sgemm(0, B, nc, IN, in, IN, m->wt_lin[s][l] + c0, H, 0.0f, lin, H);
 		if (top) /* the projection's rows of these channels, for head_rows */
-			transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
-				  params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
+			direct_transpose(m->wt_proj + ((size_t)s * H + (size_t)c0) * P, P,
+					 params_data(ps, m->proj_w) + (size_t)s * H + c0, SH, P, nc);
 		const float *bias = params_data(ps, m->lin_b[s][l]) + c0;
 		float *rm = params_data(ps, m->bn_rm[s][l]) + c0, *rv = params_data(ps, m->bn_rv[s][l]) + c0;
 		const float *ga = params_data(ps, m->bn_w[s][l]) + c0, *be = params_data(ps, m->bn_b[s][l]) + c0;
@@ -297,15 +310,18 @@ static void fwd_blocks(void *ctx, int part, int np)
 		int q0, q1;
 		share(P, part, np, &q0, &q1);
 		if (q1 > q0)
-			transpose(m->wt_cls + (size_t)q0 * K, K, params_data(ps, m->cls_w) + q0, P, K, q1 - q0);
+			direct_transpose(m->wt_cls + (size_t)q0 * K, K, params_data(ps, m->cls_w) + q0, P, K, q1 - q0);
 	}
 }
 
 /* Rows [r0, r1) of the head.  Forward: the projection, the classifier,
- * the softmax with each row's logsumexp (for mlp_loss).  Backward: dproj from dlogits (with the head), dconcat from
- * dproj.  Every gradient of an activation is written (products with
- * beta 0, the fused backward), so nothing is cleared first; parameter
- * gradients accumulate. */
+ * the softmax with each row's logsumexp (for mlp_loss).  Backward (with
+ * the head only): dlogits from the loss (with labels), dproj from dlogits.
+ * dconcat is taken by the top blocks' channel parts, each the columns it
+ * then reads (the row split made half of it cross between the cores).
+ * Every gradient of an activation is written (products with beta 0, the
+ * fused backward), so nothing is cleared first; parameter gradients
+ * accumulate. */
 static void head_rows(void *ctx, int part, int np)
 {
 	mlp_job *j = ctx;
@@ -317,15 +333,13 @@ static void head_rows(void *ctx, int part, int np)
 	int nr = r1 - r0;
 	if (nr < 1)
 		return;
-	const float *wp = params_data(ps, m->proj_w), *wc = K ? params_data(ps, m->cls_w) : NULL;
+	const float *wc = K ? params_data(ps, m->cls_w) : NULL;
 	if (j->backward) {
 		float *dproj = grad_of(m, m->projv) + (size_t)r0 * P;
 		if (j->labels) /* the loss's gradient, on these rows */
 			softmax_xent_backward_rows(grad_of(m, m->logits) + (size_t)r0 * K, m->probs + (size_t)r0 * K,
 						   j->labels + r0, j->w, nr, K, j->total);
-		if (j->head)
-			direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
-		direct_sgemm(0, nr, SH, P, dproj, P, wp, SH, 0.0f, grad_of(m, m->concat) + (size_t)r0 * SH, SH);
+		direct_sgemm(0, nr, P, K, grad_of(m, m->logits) + (size_t)r0 * K, K, wc, P, 0.0f, dproj, P);
 		return;
 	}
 	float *projv = m->projv + (size_t)r0 * P;
@@ -355,8 +369,9 @@ float mlp_loss(yj_mlp *m, const int32_t *labels, const float *w, int B)
 }
 
 /* Layer l of every source on channels [c0, c1), top down: the gradient
- * of the block's output (from the layer above, or for the last layer the
- * projection's weight-gradient columns of those channels and dconcat),
+ * of the block's output (from the layer above, or for the last layer
+ * dconcat's columns of those channels, from dproj, and the projection's
+ * weight-gradient columns),
  * the fused ReLU + BatchNorm backward (with the Linear bias), the block's
  * weight rows.  The last layer's region also takes the classifier's
  * weight-gradient columns (the same share of its proj inputs) and, in
@@ -388,6 +403,7 @@ static void bwd_blocks(void *ctx, int part, int np)
 		float *dout = grad_of(m, m->relu[s][l]) + c0;
 		if (top) {
 			size_t col = (size_t)s * H + (size_t)c0;
+			direct_sgemm(0, B, nc, P, dproj, P, params_data(ps, m->proj_w) + col, SH, 0.0f, dout, SH);
 			direct_sgemm(1, P, nc, B, dproj, P, m->concat + col, SH, 1.0f,
 				     params_grad(ps, m->proj_w) + col, SH);
 		} else { /* from the layer above, whose dlin is complete */
@@ -416,7 +432,8 @@ static void backward_from_proj(yj_mlp *m, const float *const *x, int B, int head
 	if (labels)
 		j.total = xent_weight_total(labels, w, B, m->cfg.nclasses);
 	int np = mlp_parts(m, B);
-	mlp_region(np, head_rows, &j);
+	if (head)
+		mlp_region(np, head_rows, &j);
 	for (j.l = m->cfg.depth - 1; j.l >= 0; j.l--)
 		mlp_region(np, bwd_blocks, &j);
 }

@@ -182,7 +182,63 @@ TGT static void gemm_512(int ta, int M, int N, int K, const float *A, int lda, c
 		}
 	}
 }
+
+/* dst (16 x 16, rows ldd apart) = src (16 x 16, rows lds apart)^T, in
+ * registers: 64 shuffles for 256 floats instead of 256 strided stores. */
+TGT static void transpose_16x16(float *dst, int ldd, const float *src, int lds)
+{
+	__m512 r[16], t[16];
+	for (int i = 0; i < 16; i++)
+		r[i] = _mm512_loadu_ps(src + (size_t)i * lds);
+	/* pairs of rows: 2x2 blocks of single floats */
+	for (int i = 0; i < 16; i += 2) {
+		t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+		t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+	}
+	/* 4 rows: 2x2 blocks of float pairs */
+	for (int i = 0; i < 16; i += 4) {
+		r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+		r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+		r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+		r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+	}
+	/* 8 rows: 128-bit lanes; then 16 rows: 256-bit halves */
+	for (int i = 0; i < 4; i++) {
+		t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+		t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+		t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+		t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+	}
+	for (int i = 0; i < 8; i++) {
+		r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+		r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+	}
+	/* r[j] now holds column j of src */
+	for (int j = 0; j < 16; j++)
+		_mm512_storeu_ps(dst + (size_t)j * ldd, r[j]);
+}
 #endif
+
+void direct_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols)
+{
+	int r0 = 0, k0 = 0;
+#ifdef DIRECT_AVX512
+	if (direct_available()) {
+		for (r0 = 0; r0 + 16 <= rows; r0 += 16)
+			for (k0 = 0; k0 + 16 <= cols; k0 += 16)
+				transpose_16x16(dst + (size_t)k0 * ldd + r0, ldd, src + (size_t)r0 * lds + k0, lds);
+		k0 = cols - cols % 16;
+	}
+#endif
+	/* what the blocks left: the columns past the last block of their
+	 * rows, then the rows below */
+	for (int r = 0; r < r0; r++)
+		for (int k = k0; k < cols; k++)
+			dst[(size_t)k * ldd + r] = src[(size_t)r * lds + k];
+	for (int r = r0; r < rows; r++)
+		for (int k = 0; k < cols; k++)
+			dst[(size_t)k * ldd + r] = src[(size_t)r * lds + k];
+}
 
 int direct_available(void)
 {

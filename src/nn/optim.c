@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "yujing/nn/ops.h"
+#include "yujing/nn/pool.h"
 #include "yujing/nn/optim.h"
 
 void adamw_init(yj_adamw *opt)
@@ -34,31 +35,41 @@ void adamw_init(yj_adamw *opt)
  * relative (0.001 vs 0.00099998713); the second moment inherits that,
  * the update about half of it.  Weight decay applies only to tensors
  * declared with decay (PyTorch: a parameter group with weight_decay=0 for
- * biases and norms). */
+ * biases and norms).  From PARAMS_SPLIT_MIN floats the pass is split
+ * across nn_threads() parts of the pool (nn/pool.h): the elements are
+ * independent, so the bits do not depend on the split. */
 /* Elements per vectorised step of adamw_step (one zmm). */
 #define ADAMW_BLOCK 16
 
-YJ_SIMD_CLONES
-void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
-{
-	opt->t++;
-	const double t = (double)opt->t;
-	const float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
-	const float decay = (float)(1.0 - (double)lr * opt->weight_decay);
-	const float step_size = (float)((double)lr / (1.0 - pow(b1, t)));
-	const float bc2_sqrt = (float)sqrt(1.0 - pow(b2, t));
-	const float one_b1 = (float)(1.0 - b1), one_b2 = (float)(1.0 - b2);
+/* One step's scalars, shared by the parts of the pass. */
+typedef struct {
+	yj_params *ps;
+	float b1, b2, eps, decay, step_size, bc2_sqrt, one_b1, one_b2;
+	int wd; /* weight decay is not 0 */
+} adamw_pass;
 
+/* The update of the trainable elements among the flat buffer's [lo, hi).
+ * Each element's update reads and writes that element alone, so any split
+ * gives every element the bits of one plain loop. */
+YJ_SIMD_CLONES
+static void adamw_elements(const adamw_pass *a, size_t lo, size_t hi)
+{
+	yj_params *ps = a->ps;
+	const float b1 = a->b1, b2 = a->b2, eps = a->eps, step_size = a->step_size, bc2_sqrt = a->bc2_sqrt;
+	const float one_b1 = a->one_b1, one_b2 = a->one_b2;
 	for (size_t i = 0; i < ps->n; i++) {
 		const yj_param *pi = &ps->v[i];
-		if (!pi->trainable)
+		size_t from = pi->offset > lo ? pi->offset : lo;
+		size_t to = pi->offset + pi->size < hi ? pi->offset + pi->size : hi;
+		if (!pi->trainable || from >= to)
 			continue;
-		float *p = ps->data + pi->offset;
-		const float *g = ps->grad + pi->offset;
-		float *m = ps->m + pi->offset;
-		float *v = ps->v2 + pi->offset;
+		float *p = ps->data + from;
+		const float *g = ps->grad + from;
+		float *m = ps->m + from;
+		float *v = ps->v2 + from;
+		size_t n = to - from;
 		/* x * 1 is x exactly: no test in the loop */
-		const float dec = pi->decay && opt->weight_decay != 0.0f ? decay : 1.0f;
+		const float dec = pi->decay && a->wd ? a->decay : 1.0f;
 #define ADAMW_ELEM(P, M, V, G)                                                                \
 	do {                                                                                  \
 		P *= dec;                                                                     \
@@ -72,7 +83,7 @@ void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 		 * the tail runs the same expression, so every element gets the
 		 * bits of the plain loop. */
 		size_t j = 0;
-		for (; j + ADAMW_BLOCK <= pi->size; j += ADAMW_BLOCK) {
+		for (; j + ADAMW_BLOCK <= n; j += ADAMW_BLOCK) {
 			float pb[ADAMW_BLOCK], mb[ADAMW_BLOCK], vb[ADAMW_BLOCK], gb[ADAMW_BLOCK];
 			memcpy(pb, p + j, sizeof pb);
 			memcpy(mb, m + j, sizeof mb);
@@ -84,10 +95,38 @@ void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
 			memcpy(m + j, mb, sizeof mb);
 			memcpy(v + j, vb, sizeof vb);
 		}
-		for (; j < pi->size; j++)
+		for (; j < n; j++)
 			ADAMW_ELEM(p[j], m[j], v[j], g[j]);
 #undef ADAMW_ELEM
 	}
+}
+
+/* Part `part` of np: its params_share of the flat buffer (the lines the
+ * same part of params_zero_grad zeroes). */
+static void adamw_part(void *ctx, int part, int np)
+{
+	const adamw_pass *a = ctx;
+	size_t lo, hi;
+	params_share(a->ps, part, np, &lo, &hi);
+	adamw_elements(a, lo, hi);
+}
+
+void adamw_step(yj_adamw *opt, yj_params *ps, float lr)
+{
+	opt->t++;
+	const double t = (double)opt->t;
+	adamw_pass a = {.ps = ps, .b1 = opt->beta1, .b2 = opt->beta2, .eps = opt->eps};
+	a.decay = (float)(1.0 - (double)lr * opt->weight_decay);
+	a.step_size = (float)((double)lr / (1.0 - pow(a.b1, t)));
+	a.bc2_sqrt = (float)sqrt(1.0 - pow(a.b2, t));
+	a.one_b1 = (float)(1.0 - a.b1);
+	a.one_b2 = (float)(1.0 - a.b2);
+	a.wd = opt->weight_decay != 0.0f;
+	int np = ps->total >= PARAMS_SPLIT_MIN ? nn_threads() : 1;
+	if (np > 1)
+		nn_pool_run(np, adamw_part, &a);
+	else
+		adamw_elements(&a, 0, ps->total);
 }
 
 /* transformers.get_linear_schedule_with_warmup, whose LambdaLR factor at

@@ -11,10 +11,13 @@
  */
 #include <config.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "yujing/nn/ops.h"
 #include "yujing/nn/params.h"
+#include "yujing/nn/pool.h"
 
 void params_init(yj_params *ps)
 {
@@ -86,6 +89,22 @@ long params_add(yj_params *ps, const char *name, int ndim, const int64_t *shape,
 	return (long)ps->n++;
 }
 
+/* n zeroed floats starting on a cache line (64 bytes): the threads of a
+ * region write gradient columns of their own, and a line shared at the
+ * border ping-pongs between the cores (the mlp benchmark's 2-thread step:
+ * about 8% slower with calloc's 16-byte alignment).  NULL when out of
+ * memory; free() releases it. */
+static float *zalloc_lines(size_t n)
+{
+	size_t bytes = n * sizeof(float);
+	if (n > SIZE_MAX / sizeof(float) - 64)
+		return NULL;
+	float *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
 int params_alloc(yj_params *ps)
 {
 	if (ps->data)
@@ -93,10 +112,10 @@ int params_alloc(yj_params *ps)
 	/* At least one float each so an empty model still has valid
 	 * (non-NULL) buffers. */
 	size_t n = ps->total ? ps->total : 1;
-	ps->data = calloc(n, sizeof(float));
-	ps->grad = calloc(n, sizeof(float));
-	ps->m = calloc(n, sizeof(float));
-	ps->v2 = calloc(n, sizeof(float));
+	ps->data = zalloc_lines(n);
+	ps->grad = zalloc_lines(n);
+	ps->m = zalloc_lines(n);
+	ps->v2 = zalloc_lines(n);
 	if (!ps->data || !ps->grad || !ps->m || !ps->v2) {
 		free(ps->data);
 		free(ps->grad);
@@ -108,8 +127,29 @@ int params_alloc(yj_params *ps)
 	return 0;
 }
 
+void params_share(const yj_params *ps, int part, int np, size_t *lo, size_t *hi)
+{
+	size_t lines = (ps->total + 15) / 16;
+	*lo = lines * (size_t)part / (size_t)np * 16;
+	*hi = part + 1 == np ? ps->total : lines * (size_t)(part + 1) / (size_t)np * 16;
+}
+
+static void zero_part(void *ctx, int part, int np)
+{
+	yj_params *ps = ctx;
+	size_t lo, hi;
+	params_share(ps, part, np, &lo, &hi);
+	if (hi > lo)
+		memset(ps->grad + lo, 0, (hi - lo) * sizeof(float));
+}
+
 void params_zero_grad(yj_params *ps)
 {
-	if (ps->grad)
+	if (!ps->grad)
+		return;
+	int np = ps->total >= PARAMS_SPLIT_MIN ? nn_threads() : 1;
+	if (np > 1)
+		nn_pool_run(np, zero_part, ps);
+	else
 		memset(ps->grad, 0, ps->total * sizeof(float));
 }

@@ -104,5 +104,31 @@ int main(void)
 	ok(far == 0, "%ld shapes: within 1e-5 of the double-precision reference (max difference %.3g)", shapes,
 	   worst);
 	ok(leak == 0, "beta 0: C is not read (%ld NaN leaked)", leak);
+
+	/* direct_transpose: every dst[k][r] is src[r][k], element by element
+	 * (blocks of 16, the columns and rows past them), and the gaps of
+	 * dst's rows (past `rows`) keep their NaN */
+	static const int Rs[] = {1, 15, 16, 17, 20, 32, 64}, Cs[] = {1, 8, 16, 31, 32, 33, 64};
+	long tshapes = 0, tbad = 0;
+	for (size_t a = 0; a < sizeof Rs / sizeof *Rs; a++)
+		for (size_t b = 0; b < sizeof Cs / sizeof *Cs; b++) {
+			int rows = Rs[a], cols = Cs[b], lds = cols + 7, ldd = rows + 3;
+			float *src = randv((size_t)rows * lds), *dst = malloc((size_t)cols * ldd * sizeof *dst);
+			for (size_t i = 0; i < (size_t)cols * ldd; i++)
+				dst[i] = NAN;
+			direct_transpose(dst, ldd, src, lds, rows, cols);
+			for (int k = 0; k < cols; k++)
+				for (int r = 0; r < ldd; r++) {
+					float got = dst[(size_t)k * ldd + r];
+					if (r < rows)
+						tbad += memcmp(&got, &src[(size_t)r * lds + k], sizeof got) != 0;
+					else
+						tbad += !isnan(got);
+				}
+			tshapes++;
+			free(src), free(dst);
+		}
+	ok(tbad == 0, "direct_transpose: %ld shapes, every element in its place, the gaps untouched (%ld wrong)",
+	   tshapes, tbad);
 	return tap_done();
 }

@@ -32,6 +32,7 @@
 #include <config.h>
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -479,6 +480,11 @@ static void test_consistency(void)
 	yj_mlp m, r;
 	if (!ok(!mlp_init(&m, &cfg, 5) && !mlp_reserve(&m, B), "consistency: model"))
 		return;
+	/* the parts of a region write whole cache lines of their own only
+	 * from line-aligned buffers (structured.c line_up, params.c) */
+	ok((uintptr_t)m.act % 64 == 0 && (uintptr_t)m.dact % 64 == 0 && (uintptr_t)m.ps.data % 64 == 0 &&
+		   (uintptr_t)m.ps.grad % 64 == 0 && (uintptr_t)m.ps.m % 64 == 0 && (uintptr_t)m.ps.v2 % 64 == 0,
+	   "activations, gradients and parameters start on a 64-byte line");
 	float *x[2], row[2][4];
 	for (int s = 0; s < 2; s++) {
 		x[s] = malloc((size_t)B * (size_t)cfg.in_dim[s] * sizeof(float));

@@ -16,6 +16,8 @@
 #include <config.h>
 
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -329,6 +331,74 @@ static void test_adamw(void)
 	params_free(&ps);
 }
 
+/* adamw_step and params_zero_grad split a pass of at least 8192 floats
+ * across the pool's threads: each element must get the bits of the plain
+ * formula (written out here, as the comment of adamw_step states it),
+ * once, at 1, 2 and 3 threads, and the shares' borders (cut on 16 floats)
+ * must fall inside tensors of odd sizes and next to a non-trainable
+ * buffer; every gradient is then zeroed. */
+static void test_adamw_split(void)
+{
+	const int64_t shapes[4][2] = {{97, 100}, {33, 1}, {1001, 1}, {7, 1}};
+	const int train[4] = {1, 0, 1, 1}, decay[4] = {1, 1, 0, 1};
+	for (int threads = 1; threads <= 3; threads++) {
+		yj_params ps;
+		params_init(&ps);
+		for (int i = 0; i < 4; i++) {
+			char name[16];
+			snprintf(name, sizeof name, "t%d", i);
+			params_add(&ps, name, shapes[i][1] > 1 ? 2 : 1, shapes[i], decay[i], train[i]);
+		}
+		if (!ok(params_alloc(&ps) == 0 && ps.total > 8192, "AdamW split: %zu floats", ps.total))
+			return;
+		size_t n = ps.total;
+		float *p = malloc(n * sizeof *p), *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+		for (size_t j = 0; j < n; j++) /* values of every sign and size */
+			ps.data[j] = p[j] = (float)((double)((j * 2654435761u) % 2001) / 1000.0 - 1.0);
+		yj_adamw opt;
+		adamw_init(&opt);
+		opt.weight_decay = 0.05f;
+		nn_set_threads(threads);
+		for (int step = 1; step <= 3; step++) {
+			for (size_t j = 0; j < n; j++)
+				ps.grad[j] =
+				    (float)((double)((j * 40503u + (unsigned)step * 977u) % 1999) / 999.0 - 1.0);
+			float lr = 0.01f / (float)step;
+			adamw_step(&opt, &ps, lr);
+			const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+			const float dk = (float)(1.0 - (double)lr * 0.05f);
+			const float ss = (float)((double)lr / (1.0 - pow(b1, step)));
+			const float bc = (float)sqrt(1.0 - pow(b2, step));
+			const float o1 = (float)(1.0 - b1), o2 = (float)(1.0 - b2);
+			for (int i = 0; i < 4; i++) {
+				if (!train[i])
+					continue;
+				for (size_t j = ps.v[i].offset; j < ps.v[i].offset + ps.v[i].size; j++) {
+					float g = ps.grad[j];
+					p[j] *= decay[i] ? dk : 1.0f;
+					m[j] = m[j] * b1 + g * o1;
+					v[j] = v[j] * b2 + o2 * g * g;
+					float den = sqrtf(v[j]) / bc + eps;
+					p[j] += -ss * (m[j] / den);
+				}
+			}
+		}
+		params_zero_grad(&ps); /* split the same way */
+		size_t nonzero = 0;
+		for (size_t j = 0; j < n; j++)
+			nonzero += ps.grad[j] != 0.0f || signbit(ps.grad[j]);
+		ok(nonzero == 0, "params_zero_grad at %d thread%s: every gradient +0 (%zu not)", threads,
+		   threads > 1 ? "s" : "", nonzero);
+		nn_set_threads(1);
+		ok(!memcmp(p, ps.data, n * sizeof *p) && !memcmp(m, ps.m, n * sizeof *m) &&
+			   !memcmp(v, ps.v2, n * sizeof *v),
+		   "AdamW at %d thread%s: every value and moment the plain formula's bits", threads,
+		   threads > 1 ? "s" : "");
+		free(p), free(m), free(v);
+		params_free(&ps);
+	}
+}
+
 static void test_clip(void)
 {
 	json_t *o = json_object_get(golden, "clip");
@@ -408,6 +478,7 @@ int main(int argc, char **argv)
 	test_layernorm();
 	test_xent();
 	test_adamw();
+	test_adamw_split();
 	test_clip();
 	test_compare_can_fail();
 

@@ -40,9 +40,12 @@ typedef struct yj_mlp {
 	long bn_w[MLP_MAX_SOURCES][MLP_MAX_DEPTH], bn_b[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
 	long bn_rm[MLP_MAX_SOURCES][MLP_MAX_DEPTH], bn_rv[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
 	long proj_w, cls_w, cls_b;
-	/* activations for up to bmax rows, one buffer carved into views */
+	/* activations for up to bmax rows, one buffer carved into views; act
+	 * and dact start on a cache line (inside act_mem, dact_mem: what is
+	 * freed), so two threads writing channels of one row do not share a line */
 	int bmax;
 	float *act, *dact;
+	void *act_mem, *dact_mem;
 	float *lin[MLP_MAX_SOURCES][MLP_MAX_DEPTH];  /* (B,H) Linear products, without the bias */
 	float *xhat[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (B,H) normalised: lin's buffer, in place */
 	/* block outputs, rows mlp_relu_ld apart: (B,H) inside a source, and

@@ -18,6 +18,12 @@
 void direct_sgemm(int ta, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
 		  float beta, float *C, int ldc);
 
+/* dst (cols, rows), rows ldd apart, = src (rows, cols)^T, rows lds
+ * apart: 16 x 16 blocks in AVX-512 registers where the processor has it,
+ * the rest element by element.  A copy: the values are src's bits.  dst
+ * and src must not overlap. */
+void direct_transpose(float *dst, int ldd, const float *src, int lds, int rows, int cols);
+
 /* Whether direct_sgemm runs its own kernel here: the processor has
  * AVX-512F (the softmax of ops.c asks too). */
 int direct_available(void);

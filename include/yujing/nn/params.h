@@ -58,7 +58,18 @@ static inline float *params_grad(yj_params *ps, long i)
 	return ps->grad + ps->v[i].offset;
 }
 
-/* Zero all gradients. */
+/* Zero all gradients.  From PARAMS_SPLIT_MIN floats the pass is split
+ * across nn_threads() parts of the pool, each zeroing its params_share. */
 void params_zero_grad(yj_params *ps);
+
+/* Floats of the flat buffers from which a pass over them (the gradients'
+ * zeroing, AdamW) is split across the pool's threads: below, waking a
+ * thread costs more than it saves. */
+#define PARAMS_SPLIT_MIN 8192
+
+/* Part `part` of np's share [*lo, *hi) of the flat buffers, cut on 16
+ * floats (64-byte lines of the aligned buffers), so no line has two
+ * writers and the passes that use it leave each line on one core. */
+void params_share(const yj_params *ps, int part, int np, size_t *lo, size_t *hi);
 
 #endif
