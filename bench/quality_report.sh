@@ -20,8 +20,8 @@
 #                defaults  train --seed 1, then predict --source on the
 #                          holdout files; seconds: the train command;
 #                tune      tune --minutes N --seed 1 (default 30; the winner
-#                          becomes the model of record), predict with the
-#                          winner; seconds: the whole search.  --no-tune: no
+#                          becomes the model of record), predict with
+#                          the winner; seconds: the whole search.  --no-tune: no
 #                          tune row.
 #              Each row is kept as DIR/D/rows/yujing-ROW-COMMIT.json (a
 #              later commit adds rows, the same commit replaces its own).

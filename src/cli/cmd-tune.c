@@ -1,6 +1,6 @@
 /*
  * cmd-tune.c - yujing tune PROJECT [--minutes N] [--trials N] [--seed S]
- *              [--threads N] [--json] [--resume TUNE] | --list | --show TUNE
+ *              [--threads N] [--rescore N] [--json] [--resume TUNE] | --list | --show TUNE
  *              | --cancel TUNE
  */
 #include <config.h>
@@ -17,13 +17,16 @@
 #include "yujing/store/tunes.h"
 #include "yujing/train/tune.h"
 
-enum { O_MINUTES = 256, O_TRIALS, O_SEED, O_THREADS, O_JSON, O_LIST, O_SHOW, O_CANCEL, O_RESUME };
+enum { O_MINUTES = 256, O_TRIALS, O_SEED, O_THREADS, O_JSON, O_LIST, O_SHOW, O_CANCEL, O_RESUME, O_RESCORE };
 
 static const cli_option options[] = {
 	{"minutes", O_MINUTES, N_("N"), N_("the time budget in minutes, fractions allowed (default 30)")},
 	{"trials", O_TRIALS, N_("N"), N_("stop after N trials (default: as many as the budget allows)")},
 	{"seed", O_SEED, N_("N"), N_("seed of the draws and of every trial's training (default 42)")},
 	{"threads", O_THREADS, N_("N"), N_("threads of each trial (default: as train)")},
+	{"rescore", O_RESCORE, N_("N"),
+	 N_("at the end, train the defaults and the N best other trials again with the next seed and choose by the "
+	    "mean of the two (default 0: choose on one seed)")},
 	{"json", O_JSON, NULL, N_("print a JSON line per trial, then the result")},
 	{"list", O_LIST, NULL, N_("list the tunes of the project")},
 	{"show", O_SHOW, N_("TUNE"), N_("print a tune's report: its trials ranked by validation macro-F1")},
@@ -81,6 +84,11 @@ static int on_opt(void *ctx, int key, const char *arg)
 		else
 			a->cancel = v;
 		break;
+	case O_RESCORE:
+		if (cli_parse_long(arg, &v) || v < 0)
+			return cli_usage_error(a->cmd, _("--%s wants a whole number of at least %d"), "rescore", 0);
+		a->o.rescore = v > 1000 ? 1000 : (int)v;
+		break;
 	case O_JSON:
 		a->json = 1;
 		break;
@@ -119,6 +127,10 @@ static void on_trial(void *ctx, const yj_tune_event *ev)
 		json_object_set_new(j, "validation_macro_f1", isnan(ev->valid_f1) ? json_null() : json_real(ev->valid_f1));
 		json_object_set_new(j, "best_run", ev->best_run ? json_integer(ev->best_run) : json_null());
 		json_object_set_new(j, "stopped", ev->stopped ? json_string(ev->stopped) : json_null());
+		if (ev->rescore) {
+			json_object_set_new(j, "rescore", json_true());
+			json_object_set_new(j, "seed", json_integer((json_int_t)ev->seed));
+		}
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		fputc('\n', stdout);
 		fflush(stdout);
@@ -127,9 +139,14 @@ static void on_trial(void *ctx, const yj_tune_event *ev)
 	}
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
-	if (!ev->status) {
+	if (!ev->status && ev->rescore) {
+		printf(_("trial %d again, seed %llu: %s\n"), ev->trial, (unsigned long long)ev->seed,
+		       *ev->settings ? ev->settings : _("the defaults"));
+	} else if (!ev->status) {
 		printf(_("trial %d: %s\n"), ev->trial, *ev->settings ? ev->settings : _("the defaults"));
 	} else {
+		if (ev->rescore)
+			printf(_("trial %d again, seed %llu: "), ev->trial, (unsigned long long)ev->seed);
 		if (ev->run)
 			printf(_("trial %d: run %lld %s"), ev->trial, ev->run, _(ev->status));
 		else
@@ -207,6 +224,21 @@ static void print_report(const yj_tune_row *r)
 			 "than %.3f; a trial below the median of the earlier ones at epoch 2, 4, 8, ... stops there "
 			 "(median), a trial at its deadline too (deadline), each keeping its best epoch\n"),
 		       json_number_value(margin));
+	json_t *rsd = json_object_get(rep, "rescored"), *c;
+	json_array_foreach(rsd, k, c)
+	{
+		json_t *f = json_object_get(c, "macro_f1"), *s = json_object_get(c, "seeds"), *m = json_object_get(c, "mean");
+		char a[32], b2[32];
+		snprintf(a, sizeof a, json_is_number(json_array_get(f, 0)) ? "%.4f" : "-", json_number_value(json_array_get(f, 0)));
+		snprintf(b2, sizeof b2, json_is_number(json_array_get(f, 1)) ? "%.4f" : "-", json_number_value(json_array_get(f, 1)));
+		printf(_("re-scored: trial %lld, validation macro-F1 %s (seed %lld), %s (seed %lld), mean %.4f\n"),
+		       (long long)json_integer_value(json_object_get(c, "trial")), a,
+		       (long long)json_integer_value(json_array_get(s, 0)), b2, (long long)json_integer_value(json_array_get(s, 1)),
+		       json_is_number(m) ? json_number_value(m) : NAN);
+	}
+	if (json_array_size(rsd))
+		printf(_("the winner chosen by the mean over the two seeds, by the same margin; the model of record its "
+			 "run with the tune's seed\n"));
 	json_t *test = json_object_get(rep, "test");
 	if (r->best_run && json_is_object(test))
 		printf(_("the winner, run %lld: validation macro-F1 %.4f; test accuracy %.4f, macro-F1 %.4f (the test "

@@ -159,6 +159,13 @@ typedef struct tuner {
 	size_t ncosts;
 	char **branch_sets; /* NULL-terminated: "" (all) and each family */
 	size_t nbranch_sets;
+	/* re-scoring (tune.h) */
+	int rescoring;      /* the trial in progress is a re-score of trial t->trial */
+	int phase;          /* the re-scores have begun: no more search trials */
+	json_t *rescore;    /* {"seed", "trials": [...]} once they have begun */
+	json_t *rescores;   /* array of the re-scores' trial objects */
+	int chosen_by_mean; /* the winner was chosen by tune_choose_means */
+	double win_mean;    /* the mean of the winner's figures (then) */
 } tuner;
 
 void tune_opts_default(yj_tune_opts *o)
@@ -166,7 +173,11 @@ void tune_opts_default(yj_tune_opts *o)
 	memset(o, 0, sizeof *o);
 	o->minutes = 30;
 	o->seed = 42;
+	o->rescore = 0; /* measured not to pay on Chicago (tune.h) */
 }
+
+static json_t *trial_of(const tuner *t, json_int_t k);
+static int rescore_ended(const tuner *t, json_int_t k);
 
 /* The cost of an epoch relative to batch 256 and width 64: more steps
  * cost more (the per-step work of the optimiser), a wider layer more
@@ -229,7 +240,7 @@ static void poll_trial(tuner *t)
 		}
 		tunes_row_free(&row);
 	}
-	if (t->trial > 1 && now - t->t0 > hard_limit(t)) { /* no epoch scored to stop at */
+	if ((t->trial > 1 || t->rescoring) && now - t->t0 > hard_limit(t)) { /* no epoch scored to stop at */
 		t->over_budget = 1;
 		t->cancel = 1;
 	}
@@ -314,7 +325,7 @@ static void on_epoch(void *ctx, int epoch, double train_loss, double test_loss, 
 	t->epochs_seen++;
 	if (json_array_append_new(t->curve, json_real(f1)))
 		t->lost = 1; /* a curve with a hole would mislead the rule */
-	if (!t->lost && !t->stopped && below_median(t, epoch + 1, best_at(t->curve, (size_t)epoch + 1)))
+	if (!t->lost && !t->stopped && !t->rescoring && below_median(t, epoch + 1, best_at(t->curve, (size_t)epoch + 1)))
 		t->stopped = STOP_MEDIAN;
 	poll_trial(t);
 }
@@ -409,9 +420,9 @@ static void settings_args(const json_t *settings, strbuf *args)
  * to MAX_DRAWS in all, the first whose estimate fits what is left (its epochs
  * capped to fit, down to three).  0 when nothing fits: the search ends.
  * *settings gets what differs from the defaults. */
-static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings)
+static int draw(tuner *t, yj_rng *rng, yj_train_opts *o, json_t **settings, double reserve)
 {
-	double left = t->budget - (progress_now() - t->t0);
+	double left = t->budget - (progress_now() - t->t0) - reserve;
 	for (int d = 0; d < MAX_DRAWS; d++) {
 		yj_train_opts x = *o;
 		json_t *s = json_object();
@@ -525,6 +536,169 @@ static void consider(tuner *t, const json_t *tr, long long run)
 	choose_winner(t);
 }
 
+/* The mean of a candidate's finished figures (NaN: none). */
+static double cand_mean(const yj_tune_cand *c)
+{
+	double sum = 0;
+	int k = 0;
+	for (int i = 0; i < 2; i++)
+		if (!isnan(c->f1[i]))
+			sum += c->f1[i], k++;
+	return k ? sum / k : NAN;
+}
+
+int tune_choose_means(const yj_tune_cand *c, size_t n, int *seed)
+{
+	int top = -1;
+	double top_m = NAN;
+	for (size_t i = 1; i < n; i++) {
+		double m = cand_mean(&c[i]);
+		if (!isnan(m) && (top < 0 || m > top_m || (m == top_m && c[i].trial < c[top].trial)))
+			top = (int)i, top_m = m;
+	}
+	double def_m = n ? cand_mean(&c[0]) : NAN;
+	int win = top;
+	if (!isnan(def_m) && (top < 0 || tune_keeps_defaults(def_m, top_m)))
+		win = 0;
+	if (seed) /* the run with the tune's seed: the better of the two on
+		   * validation did worse on held-out cases (tune.h) */
+		*seed = win >= 0 && isnan(c[win].f1[0]);
+	return win;
+}
+
+size_t tune_rescore_set(const int *trial, const double *f1, size_t n, int k, int *out)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (trial[i] == 1 && !isnan(f1[i]))
+			out[m++] = 1;
+	for (int r = 0; r < k; r++) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++) {
+			int taken = trial[i] == 1 || isnan(f1[i]);
+			for (size_t j = 0; j < m && !taken; j++)
+				taken = out[j] == trial[i];
+			if (!taken && (best == n || f1[i] > f1[best] || (f1[i] == f1[best] && trial[i] < trial[best])))
+				best = i;
+		}
+		if (best == n)
+			break;
+		out[m++] = trial[best];
+	}
+	return m;
+}
+
+/* The search trial numbered k (NULL when none). */
+static json_t *trial_of(const tuner *t, json_int_t k)
+{
+	size_t i;
+	json_t *tr;
+	json_array_foreach(t->trials, i, tr) if (json_integer_value(json_object_get(tr, "trial")) == k) return tr;
+	return NULL;
+}
+
+/* The trials to re-score from the search so far (tune_rescore_set over
+ * the done trials with figures): their numbers into a new array *out. */
+static yj_status current_set(const tuner *t, int **out, size_t *nout, yj_error *err)
+{
+	size_t n = json_array_size(t->trials), k = 0;
+	int *num = malloc((n + 1) * sizeof *num), *set = malloc(((size_t)t->o->rescore + 1) * sizeof *set);
+	double *f1 = malloc((n + 1) * sizeof *f1);
+	if (!num || !set || !f1) {
+		free(num), free(set), free(f1);
+		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *tr = json_array_get(t->trials, i);
+		const char *s = json_string_value(json_object_get(tr, "status"));
+		if (!s || strcmp(s, "done") || !json_is_integer(json_object_get(tr, "run")))
+			continue;
+		num[k] = (int)json_integer_value(json_object_get(tr, "trial"));
+		f1[k++] = trial_f1(tr);
+	}
+	*nout = tune_rescore_set(num, f1, k, t->o->rescore, set);
+	*out = set;
+	free(num), free(f1);
+	return YJ_OK;
+}
+
+/* The seconds the re-scores of the best so far would take (their
+ * measured seconds): kept from the search's budget. */
+static yj_status rescore_reserve(const tuner *t, double *reserve, yj_error *err)
+{
+	*reserve = 0;
+	if (t->o->rescore <= 0)
+		return YJ_OK;
+	int *set = NULL;
+	size_t n = 0;
+	yj_status st = current_set(t, &set, &n, err);
+	for (size_t i = 0; !st && i < n; i++)
+		*reserve += fmax(0, json_number_value(json_object_get(trial_of(t, set[i]), "seconds")));
+	free(set);
+	return st;
+}
+
+/* The re-score of trial k with the re-scores' seed that finished (NULL
+ * when none did). */
+static json_t *rescore_of(const tuner *t, json_int_t k)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(t->rescores, i, r)
+	{
+		const char *s = json_string_value(json_object_get(r, "status"));
+		if (json_integer_value(json_object_get(r, "trial")) == k && s && !strcmp(s, "done") &&
+		    !isnan(trial_f1(r)))
+			return r;
+	}
+	return NULL;
+}
+
+/* The winner once re-scoring has begun (tune_choose_means over the
+ * trials of "rescore"), and the summary of the figures ("rescored").
+ * NULL summary: out of memory. */
+static json_t *choose_rescored(tuner *t)
+{
+	json_t *set = json_object_get(t->rescore, "trials"), *sum = json_array();
+	size_t n = json_array_size(set);
+	yj_tune_cand *c = calloc(n ? n : 1, sizeof *c);
+	if (!c || !sum) {
+		free(c);
+		json_decref(sum);
+		return NULL;
+	}
+	uint64_t seed2 = (uint64_t)json_integer_value(json_object_get(t->rescore, "seed"));
+	for (size_t i = 0; i < n; i++) {
+		c[i].trial = (int)json_integer_value(json_array_get(set, i));
+		const json_t *a = trial_of(t, c[i].trial), *b = rescore_of(t, c[i].trial);
+		c[i].f1[0] = a ? trial_f1(a) : NAN;
+		c[i].f1[1] = b ? trial_f1(b) : NAN;
+		json_t *o = json_pack("{s:i, s:[I, I], s:[O, O], s:[O, O], s:o}", "trial", c[i].trial, "seeds",
+				      (json_int_t)t->o->seed, (json_int_t)seed2, "runs", a ? json_object_get(a, "run") : json_null(),
+				      b ? json_object_get(b, "run") : json_null(), "macro_f1",
+				      isnan(c[i].f1[0]) ? json_null() : json_object_get(json_object_get(a, "validation"), "macro_f1"),
+				      isnan(c[i].f1[1]) ? json_null() : json_object_get(json_object_get(b, "validation"), "macro_f1"),
+				      "mean", isnan(cand_mean(&c[i])) ? json_null() : json_real(cand_mean(&c[i])));
+		if (!o || json_array_append_new(sum, o)) {
+			free(c);
+			json_decref(sum);
+			return NULL;
+		}
+	}
+	int which = 0, w = tune_choose_means(c, n, &which);
+	if (w >= 0) {
+		const json_t *tr = which ? rescore_of(t, c[w].trial) : trial_of(t, c[w].trial);
+		t->best_run = json_integer_value(json_object_get(tr, "run"));
+		t->best_f1 = trial_f1(tr);
+		json_decref(t->best_valid);
+		t->best_valid = json_incref(json_object_get(tr, "validation"));
+		t->chosen_by_mean = 1;
+		t->win_mean = cand_mean(&c[w]);
+	}
+	free(c);
+	return sum;
+}
+
 /* The report object (tune.h), test: the winner's test metrics or NULL. */
 static json_t *report(const tuner *t, json_t *test)
 {
@@ -551,6 +725,15 @@ static json_t *report(const tuner *t, json_t *test)
 	json_object_set_new(r, "validation", t->best_valid ? brief(t->best_valid) : json_null());
 	json_object_set_new(r, "defaults_run", t->def_run ? json_integer(t->def_run) : json_null());
 	json_object_set_new(r, "top_run", t->top_run ? json_integer(t->top_run) : json_null());
+	if (t->rescore) {
+		json_t *sum = choose_rescored((tuner *)t);
+		if (!sum)
+			return json_decref(r), NULL;
+		json_object_set(r, "rescore", t->rescore);
+		json_object_set(r, "rescores", t->rescores);
+		json_object_set_new(r, "rescored", sum);
+	}
+	json_object_set_new(r, "chosen_by", json_string(t->chosen_by_mean ? "mean" : "validation"));
 	if (test)
 		json_object_set(r, "test", test);
 	return r;
@@ -574,7 +757,7 @@ static void report_event(tuner *t, const char *status, const char *stopped, long
 	if (!t->o->on_trial)
 		return;
 	double now = progress_now() - t->t0, eta = fmax(0, t->budget - now);
-	if (t->o->max_trials && t->ncosts) {
+	if (t->o->max_trials && t->ncosts && !t->rescoring) {
 		/* the defaults' resolved epochs and batch (trial 1's config) */
 		yj_train_opts d;
 		train_opts_default(&d);
@@ -582,8 +765,18 @@ static void report_event(tuner *t, const char *status, const char *stopped, long
 			      (est_setup(t) + t->def_epochs * est_epoch(t, t->def_batch, d.hidden));
 		eta = fmin(eta, fmax(0, left));
 	}
+	if (t->phase) { /* the re-scores left: their trials' measured seconds */
+		double left = 0;
+		json_t *set = json_object_get(t->rescore, "trials");
+		for (size_t i = 0; i < json_array_size(set); i++) {
+			json_int_t k = json_integer_value(json_array_get(set, i));
+			if (!rescore_ended(t, k) && !(status && k == t->trial))
+				left += fmax(0, json_number_value(json_object_get(trial_of(t, k), "seconds")));
+		}
+		eta = fmin(eta, left);
+	}
 	yj_tune_event ev = {t->trial, run, status, args, f1, t->best_run, t->best_run ? t->best_f1 : NAN,
-			    now, t->budget, eta, stopped};
+			    now, t->budget, eta, stopped, t->rescoring, t->rescoring ? t->o->seed + 1 : t->o->seed};
 	t->o->on_trial(t->o->ctx, &ev);
 }
 
@@ -630,7 +823,9 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	t->trial_t0 = progress_now();
 	/* its deadline: a share of the budget for the defaults, else what is left */
-	t->deadline = t->t0 + (t->trial == 1 ? TRIAL1_SHARE : 1.0) * t->budget;
+	t->deadline = t->t0 + (t->trial == 1 && !t->rescoring ? TRIAL1_SHARE : 1.0) * t->budget;
+	if (t->rescoring) /* past the budget's end, short of the hard limit */
+		t->deadline = t->t0 + (t->budget + hard_limit(t)) / 2;
 	t->pg = (yj_progress){.report = on_report, .ctx = t, .cancel = &t->cancel};
 	o->progress = &t->pg;
 	o->on_epoch = on_epoch;
@@ -652,7 +847,7 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 		ret = run_shape(t->p, run, &epochs, &batch, &hidden, err);
 	if (!ret && t->lost)
 		ret = error_set(err, YJ_ENOMEM, _("out of memory"));
-	if (run && t->trial == 1) {
+	if (run && t->trial == 1 && !t->rescoring) {
 		t->def_epochs = epochs;
 		t->def_batch = batch;
 	}
@@ -661,6 +856,8 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 	if (!tr)
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
 	json_object_set_new(tr, "run", run ? json_integer(run) : json_null());
+	if (t->rescoring)
+		json_object_set_new(tr, "seed", json_integer((json_int_t)o->seed));
 	if (st && st != YJ_EINTR)
 		json_object_set_new(tr, "error", json_string(terr.msg));
 	if (st == YJ_EINTR && t->over_budget)
@@ -680,7 +877,8 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 			json_object_set_new(tr, "validation", brief(valid));
 			json_object_set(tr, "curve", t->curve);
 			f1 = trial_f1(tr);
-			consider(t, tr, run);
+			if (!t->rescoring)
+				consider(t, tr, run);
 		}
 		json_decref(ev);
 	}
@@ -697,16 +895,23 @@ static yj_status one_trial(tuner *t, yj_train_opts *o, json_t *settings, const c
 		}
 	}
 	/* the defaults failing say the data cannot be trained on: stop there */
-	if (!ret && st && st != YJ_EINTR && t->trial == 1) {
+	if (!ret && st && st != YJ_EINTR && t->trial == 1 && !t->rescoring) {
 		*err = terr;
 		ret = st;
 	}
 	t->failures = st && st != YJ_EINTR ? t->failures + 1 : 0;
 	if (t->failures >= MAX_FAILURES)
 		*stop = 1;
-	size_t last = json_array_size(t->trials);
-	if (last && json_array_set_new(t->trials, last - 1, tr))
+	json_t *list = t->rescoring ? t->rescores : t->trials;
+	size_t last = json_array_size(list);
+	if (last && json_array_set_new(list, last - 1, tr))
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	if (t->rescoring) {
+		json_t *sum = choose_rescored(t); /* the winner by the means so far */
+		if (!sum && !ret)
+			ret = error_set(err, YJ_ENOMEM, _("out of memory"));
+		json_decref(sum);
+	}
 	if (st == YJ_EINTR && !t->over_budget)
 		t->requested = 1;
 	if (t->requested)
@@ -783,9 +988,109 @@ static yj_status load_resumed(tuner *t, const yj_tune_row *row, uint64_t *seed, 
 		if (s && !strcmp(s, "done"))
 			consider(t, c, json_integer_value(json_object_get(c, "run")));
 	}
+	/* the re-scores begun: the same trials, their ended re-scores kept */
+	json_t *rs = json_object_get(rep, "rescore");
+	if (!st && json_is_object(rs)) {
+		t->rescore = json_deep_copy(rs);
+		json_array_foreach(json_object_get(rep, "rescores"), i, tr)
+		{
+			json_t *c = json_deep_copy(tr);
+			const char *s = json_string_value(json_object_get(c, "status"));
+			if (c && s && !strcmp(s, "running"))
+				json_object_set_new(c, "status", json_string("interrupted"));
+			if (!c || json_array_append_new(t->rescores, c)) {
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+				break;
+			}
+		}
+		if (!t->rescore && !st)
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		t->phase = 1;
+	}
 	free(runs);
 	free(groups);
 	json_decref(rep);
+	return st;
+}
+
+/* Whether trial k has a re-score that ended (done or failed: it is not
+ * tried again). */
+static int rescore_ended(const tuner *t, json_int_t k)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(t->rescores, i, r)
+	{
+		const char *s = json_string_value(json_object_get(r, "status"));
+		if (json_integer_value(json_object_get(r, "trial")) == k && s &&
+		    (!strcmp(s, "done") || !strcmp(s, "failed")))
+			return 1;
+	}
+	return 0;
+}
+
+/* The re-scores (tune.h): begun when the search has ended (the set
+ * chosen then, kept in the report), or continued on a resumed tune. */
+static yj_status rescore_phase(tuner *t, int *stop, yj_error *err)
+{
+	yj_status st = YJ_OK;
+	if (!t->phase && t->o->rescore > 0) {
+		int *set = NULL;
+		size_t n = 0;
+		if ((st = current_set(t, &set, &n, err)))
+			return st;
+		if (n >= 2 && set[0] == 1) { /* trial 1 and at least one other */
+			json_t *a = json_array();
+			for (size_t i = 0; a && i < n; i++)
+				if (json_array_append_new(a, json_integer(set[i])))
+					json_decref(a), a = NULL;
+			t->rescore = a ? json_pack("{s:I, s:o}", "seed", (json_int_t)(t->o->seed + 1), "trials", a) : NULL;
+			if (!t->rescore)
+				st = error_set(err, YJ_ENOMEM, _("out of memory"));
+			t->phase = 1;
+		}
+		free(set);
+	}
+	json_t *set = json_object_get(t->rescore, "trials");
+	for (size_t i = 0; !st && t->phase && i < json_array_size(set) && !*stop && !t->requested; i++) {
+		json_int_t k = json_integer_value(json_array_get(set, i));
+		json_t *tr = trial_of(t, k);
+		if (rescore_ended(t, k) || !tr)
+			continue;
+		json_t *settings = json_object_get(tr, "settings"), *scratch = json_object(), *cur;
+		yj_train_opts to;
+		train_opts_default(&to);
+		to.seed = t->o->seed + 1;
+		to.threads = t->o->threads;
+		const char *key;
+		json_t *v;
+		json_object_foreach(settings, key, v) apply(&to, key, json_string_value(v), scratch);
+		json_decref(scratch);
+		strbuf args = STRBUF_INIT;
+		settings_args(settings, &args);
+		cur = json_pack("{s:I, s:s, s:O, s:I}", "trial", k, "status", "running", "settings", settings, "seed",
+				(json_int_t)to.seed);
+		int cancelled = 0;
+		if (!cur || json_array_append_new(t->rescores, cur))
+			st = error_set(err, YJ_ENOMEM, _("out of memory"));
+		if (!st)
+			st = write_report(t, RUN_RUNNING, NULL, &cancelled, err);
+		if (!st && cancelled) {
+			json_array_remove(t->rescores, json_array_size(t->rescores) - 1);
+			t->requested = 1;
+		} else if (!st) {
+			t->trial = (int)k;
+			t->rescoring = 1;
+			st = one_trial(t, &to, settings, args.len ? strbuf_str(&args) : "", stop, err);
+			t->rescoring = 0;
+		}
+		strbuf_free(&args);
+		if (!st && !*stop && !t->requested) {
+			st = write_report(t, RUN_RUNNING, NULL, &cancelled, err);
+			if (cancelled)
+				t->requested = 1;
+		}
+	}
 	return st;
 }
 
@@ -819,8 +1124,12 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		return YJ_EUSAGE;
 	}
 	t.trials = json_array();
-	if (!t.trials)
+	t.rescores = json_array();
+	if (!t.trials || !t.rescores) {
+		json_decref(t.trials);
+		json_decref(t.rescores);
 		return error_set(err, YJ_ENOMEM, _("out of memory"));
+	}
 	t.budget = o->minutes * 60.0;
 	if (o->resume) {
 		yj_tune_row row;
@@ -859,10 +1168,14 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 	t.t0 = progress_now() - elapsed;
 	*tune_id = t.id;
 	int stop = 0;
-	for (t.trial = first; !stop && !t.requested; t.trial++) {
+	for (t.trial = first; !t.phase && !stop && !t.requested; t.trial++) {
 		if (o->max_trials && t.trial > o->max_trials)
 			break;
-		if (t.trial > 1 && progress_now() - t.t0 >= t.budget)
+		/* what the re-scores of the best so far will take is kept */
+		double reserve = 0;
+		if (t.trial > 1 && (st = rescore_reserve(&t, &reserve, err)))
+			goto out;
+		if (t.trial > 1 && progress_now() - t.t0 >= t.budget - reserve)
 			break;
 		if (progress_cancelled(o->progress)) {
 			t.requested = 1; /* Ctrl-C between two trials */
@@ -879,7 +1192,7 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		strbuf args = STRBUF_INIT;
 		if (t.trial == 1)
 			settings = json_object();
-		else if (!draw(&t, &rng, &to, &settings))
+		else if (!draw(&t, &rng, &to, &settings, reserve))
 			break; /* nothing fits in what is left */
 		if (settings)
 			settings_args(settings, &args);
@@ -913,6 +1226,8 @@ yj_status tune_run(yj_project *p, const yj_tune_opts *o, long long *tune_id, jso
 		if (st)
 			goto out;
 	}
+	if (!stop && !t.requested && (st = rescore_phase(&t, &stop, err)))
+		goto out;
 	if (t.best_run) {
 		json_t *ev = NULL;
 		if ((st = train_eval(p, t.best_run, &ev, err)))
@@ -938,10 +1253,16 @@ out:;
 	if (!st && end == RUN_DONE && t.best_run)
 		st = runs_set_model(p, t.best_run, err);
 	if (!st && result) {
-		*result = json_pack("{s:I, s:s, s:o?, s:O?, s:O?, s:I, s:f}", "tune", (json_int_t)t.id, "status",
+		json_t *sum = t.rescore ? choose_rescored(&t) : NULL;
+		*result = json_pack("{s:I, s:s, s:o?, s:O?, s:O?, s:I, s:f, s:s}", "tune", (json_int_t)t.id, "status",
 				    runs_status_name(end), "best_run", t.best_run ? json_integer(t.best_run) : NULL,
 				    "validation", t.best_valid, "test", test, "trials",
-				    (json_int_t)json_array_size(t.trials), "defaults_margin", DEFAULTS_MARGIN);
+				    (json_int_t)json_array_size(t.trials), "defaults_margin", DEFAULTS_MARGIN, "chosen_by",
+				    t.chosen_by_mean ? "mean" : "validation");
+		if (*result && sum)
+			json_object_set_new(*result, "rescored", sum);
+		else
+			json_decref(sum);
 	}
 	if (!st && end == RUN_CANCELLED && t.best_run)
 		st = error_set(err, YJ_EINTR, _("tune %lld stopped after %zu trials; the best so far is run %lld"), t.id,
@@ -950,6 +1271,8 @@ out:;
 		st = error_set(err, YJ_EINTR, _("tune %lld stopped before a trial finished"), t.id);
 	json_decref(test);
 	json_decref(t.trials);
+	json_decref(t.rescore);
+	json_decref(t.rescores);
 	json_decref(t.best_valid);
 	json_decref(t.def_valid);
 	json_decref(t.top_valid);

@@ -172,9 +172,57 @@ static void tune_rules(void)
 	is_near(tune_hard_limit(0), 60, 0, "tune: hard limit of no budget: 60 s");
 }
 
+/* tune's re-scored choice (tune_choose_means) and the trials it re-scores
+ * (tune_rescore_set), on figures made up here, worked by hand. */
+static void tune_means(void)
+{
+	int seed = -1;
+	/* the winner's curse: trial 5 tops seed one (0.53) but its mean is
+	 * 0.49; trial 9's mean 0.51 clears the defaults' 0.48 by 0.03 */
+	yj_tune_cand a[] = {{1, {0.50, 0.46}}, {5, {0.53, 0.45}}, {9, {0.52, 0.50}}};
+	is_int(tune_choose_means(a, 3, &seed), 2, "tune means: trial 9 (mean 0.51), not trial 5 (top on one seed)");
+	is_int(seed, 0, "tune means: its run with the tune's seed");
+	/* 0.5025 is within 0.01 of 0.50: the defaults stay, their first run (a tie) */
+	yj_tune_cand b[] = {{1, {0.50, 0.50}}, {3, {0.53, 0.475}}};
+	is_int(tune_choose_means(b, 2, &seed), 0, "tune means: a mean within the margin keeps the defaults");
+	is_int(seed, 0, "tune means: a tie keeps the first seed's run");
+	yj_tune_cand c[] = {{1, {0.40, 0.40}}, {2, {0.45, 0.48}}};
+	is_int(tune_choose_means(c, 2, &seed), 1, "tune means: 0.465 beats 0.40");
+	is_int(seed, 0, "tune means: the run with the tune's seed, though the other scored higher (0.48)");
+	/* a re-score that did not finish: the mean of what did */
+	yj_tune_cand d[] = {{1, {0.40, NAN}}, {2, {0.44, NAN}}};
+	is_int(tune_choose_means(d, 2, &seed), 1, "tune means: one figure each, 0.44 beats 0.40");
+	is_int(seed, 0, "tune means: the missing second run is not chosen");
+	yj_tune_cand e[] = {{1, {0.40, 0.40}}, {2, {NAN, 0.44}}};
+	is_int(tune_choose_means(e, 2, &seed), 1, "tune means: the second figure alone, 0.44");
+	is_int(seed, 1, "tune means: the only run that finished");
+	/* equal means 0.4: the earlier trial (4), its better run (0.5, the second) */
+	yj_tune_cand f[] = {{1, {0.1, 0.1}}, {7, {0.5, 0.3}}, {4, {0.3, 0.5}}};
+	is_int(tune_choose_means(f, 3, &seed), 2, "tune means: a tie goes to the earlier trial");
+	is_int(seed, 0, "tune means: and to its run with the tune's seed");
+	yj_tune_cand g[] = {{1, {NAN, NAN}}, {2, {NAN, NAN}}};
+	is_int(tune_choose_means(g, 2, NULL), -1, "tune means: no figure, no winner");
+	yj_tune_cand h[] = {{1, {NAN, NAN}}, {2, {0.2, NAN}}};
+	is_int(tune_choose_means(h, 2, NULL), 1, "tune means: defaults without a figure do not keep the place");
+
+	int trial[] = {1, 2, 3, 4, 5}, out[10];
+	double f1[] = {0.5, 0.6, NAN, 0.7, 0.6};
+	size_t n = tune_rescore_set(trial, f1, 5, 2, out);
+	ok(n == 3 && out[0] == 1 && out[1] == 4 && out[2] == 2,
+	   "tune rescore set: trial 1, then 4 (0.7), then 2 (0.6, earlier than 5)");
+	n = tune_rescore_set(trial, f1, 5, 9, out);
+	ok(n == 4 && out[3] == 5, "tune rescore set: k above what there is: the four with figures");
+	n = tune_rescore_set(trial, f1, 5, 0, out);
+	ok(n == 1 && out[0] == 1, "tune rescore set: k 0: trial 1 alone");
+	f1[0] = NAN;
+	n = tune_rescore_set(trial, f1, 5, 2, out);
+	ok(n == 2 && out[0] == 4 && out[1] == 2, "tune rescore set: trial 1 without a figure is left out");
+}
+
 int main(void)
 {
 	tune_rules();
+	tune_means();
 	adjust_range();
 	tmpdir_make("train-corners");
 	threshold_one();
