@@ -35,6 +35,9 @@
  * least this many sequences a thread (else three regions over row chunks
  * and attention blocks; see fwd_layer) */
 #define LAYER_ITEMS_MIN 4
+/* float32 products over at most this many inputs get their bias added
+ * after the product (see rest_rows) */
+#define EPI_K_MAX 256
 /* output rows of a weight-gradient work item: each item packs the whole
  * (N, IN) input, so fewer, larger items (64 before in float32: OpenBLAS
  * at one thread ran 256 x 1024 x 2048 at 80 GFLOP/s in items of 64 rows,
@@ -807,6 +810,7 @@ struct pass {
 	const float *x;		  /* the layer's input (B,T,C) */
 	uint64_t s0, s1, s2;	  /* dropout streams of this call */
 	float *g_ao, *lnpart;	  /* backward: d(ao dense out) (B,T,C); LN partials */
+	size_t rows;		  /* rows of an item of fwd_qkv and fwd_rest (fwd_rows) */
 	atomic_size_t next;	  /* the next work item of a dynamic region */
 };
 
@@ -824,6 +828,24 @@ static void row_chunk(size_t BT, size_t it, size_t *lo, size_t *hi)
 {
 	*lo = it * ROW_CHUNK;
 	*hi = *lo + ROW_CHUNK < BT ? *lo + ROW_CHUNK : BT;
+}
+
+/* Rows of an item of the forward's q, k, v and rest regions: in float32
+ * each item's products pack the whole of every weight they use (OpenBLAS
+ * repacks its M operand, here W^T, for every call), so the fewest items
+ * that still give every part FWD_ITEMS_PER_PART of them (whole multiples
+ * of 16 rows, at least ROW_CHUNK).  An item's rows are computed as by any
+ * other split: row by row, the same bits. */
+#define FWD_ITEMS_PER_PART 1
+
+static size_t fwd_rows(size_t BT, int np)
+{
+	const char *e = getenv("YJ_FWD_ITEMS"); /* TEMPORARY A/B */
+	if (e && atoi(e) == 0)
+		return ROW_CHUNK;
+	size_t k = (size_t)np * (e ? (size_t)atoi(e) : FWD_ITEMS_PER_PART);
+	size_t r = ((BT + k - 1) / k + 15) / 16 * 16;
+	return r < ROW_CHUNK ? ROW_CHUNK : r;
 }
 
 static void par_run_dyn(int n, par_fn fn, struct pass *c)
@@ -964,10 +986,9 @@ static void qkv_rows(struct pass *c, size_t lo, size_t hi)
 static void fwd_qkv(void *ctx, int part, int np)
 {
 	struct pass *c = ctx;
-	size_t lo, hi, BT = (size_t)c->B * c->T;
-	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
-		row_chunk(BT, it, &lo, &hi);
-		qkv_rows(c, lo, hi);
+	size_t BT = (size_t)c->B * c->T;
+	for (size_t it, lo; (lo = (it = next_item(c)) * c->rows) < BT;) {
+		qkv_rows(c, lo, lo + c->rows < BT ? lo + c->rows : BT);
 	}
 }
 
@@ -995,8 +1016,18 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 	size_t R = lo * C, nC = (size_t)n * C;
 	float *tmp = m->scratch + R;
 	const uint32_t *w3 = wpk(m, c->l, 3, 0);
-	/* without dropout, bf16: the residual added as the product is stored */
-	if (c->hdrop || !w3 ||
+	/* float32 inference: the products x W^T over C inputs stored without
+	 * their bias, then bias (and GELU, or the residual) added row by row
+	 * while the rows are in cache: the bits of the bias rows copied into
+	 * the product's C first, as OpenBLAS sums K <= EPI_K_MAX in one block
+	 * (every x86-64 kernel: 320 or more), instead of three passes */
+	int epi = !m->train && m->no_grad && !c->hdrop && !w3 && C <= EPI_K_MAX &&
+		  nn_precision_effective(m->precision) == NN_FP32;
+	if (epi) {
+		gemm(m, 0, 1, n, (int)C, (int)C, 1.0f, a->ctx + R, (int)C, PD(ao_w), (int)C, 0.0f,
+		     a->res1 + R, (int)C);
+		bias_res_rows(a->res1 + R, PD(ao_b), c->x + R, (size_t)n, C);
+	} else if (c->hdrop || !w3 ||
 	    bf16_gemm_packed_bias_res(n, (int)C, (int)C, a->ctx + R, (int)C, w3, PD(ao_b), c->x + R, (int)C,
 				      a->res1 + R, (int)C)) {
 		lin_fwd(m, tmp, a->ctx + R, PD(ao_w), PD(ao_b), n, (int)C, (int)C, w3);
@@ -1017,9 +1048,18 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 					    ld16) &&
 	      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), a->ln1 + R, (int)C,
 					 a->res2 + R, (int)C))) {
-		lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I, w4);
-		gelu_forward(a->iact + lo * I, a->ipre + lo * I, (size_t)n * I);
-		lin_fwd(m, tmp, a->iact + lo * I, PD(o_w), PD(o_b), n, (int)I, (int)C, w5);
+		float *act = a->iact + lo * I;
+		if (epi) { /* GELU in place: no backward reads ipre */
+			act = a->ipre + lo * I;
+			gemm(m, 0, 1, n, (int)I, (int)C, 1.0f, a->ln1 + R, (int)C, PD(i_w), (int)C,
+			     0.0f, act, (int)I);
+			bias_gelu_rows(act, PD(i_b), (size_t)n, I);
+		} else {
+			lin_fwd(m, a->ipre + lo * I, a->ln1 + R, PD(i_w), PD(i_b), n, (int)C, (int)I,
+				w4);
+			gelu_forward(act, a->ipre + lo * I, (size_t)n * I);
+		}
+		lin_fwd(m, tmp, act, PD(o_w), PD(o_b), n, (int)I, (int)C, w5);
 		if (c->hdrop)
 			drop_rows(m->scratch, a->o_mask, lo, hi, C, cf->hidden_drop, c->s2);
 		vec_add(a->res2 + R, tmp, a->ln1 + R, nC);
@@ -1031,10 +1071,9 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 static void fwd_rest(void *ctx, int part, int np)
 {
 	struct pass *c = ctx;
-	size_t lo, hi, BT = (size_t)c->B * c->T;
-	for (size_t it; (it = next_item(c)) * ROW_CHUNK < BT;) {
-		row_chunk(BT, it, &lo, &hi);
-		rest_rows(c, lo, hi);
+	size_t BT = (size_t)c->B * c->T;
+	for (size_t it, lo; (lo = (it = next_item(c)) * c->rows) < BT;) {
+		rest_rows(c, lo, lo + c->rows < BT ? lo + c->rows : BT);
 	}
 }
 
@@ -1097,7 +1136,8 @@ yj_status bert_forward(yj_bert *m, const int32_t *ids, const int32_t *types, con
 		m->maskadd[r] = (!mask || mask[r]) ? 0.0f : -FLT_MAX;
 	}
 	wpack_now(m, np, 0);
-	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop};
+	struct pass pc = {.m = m, .B = B, .T = T, .hdrop = hdrop, .adrop = adrop,
+			  .rows = fwd_rows(BT, np)};
 	pc.s0 = hdrop ? rng_u64(&m->rng) : 0;
 	par_run_dyn(np, fwd_embed, &pc);
 

@@ -182,6 +182,53 @@ void gelu_forward(float *out, const float *in, size_t n)
 		out[i] = in[i] * gelu_phi(in[i]);
 }
 
+/* x + bias, then x Phi(x): each element the operations of the two passes
+ * (a local block per GELU_BLOCK, as gelu_forward). */
+YJ_SIMD_CLONES
+void bias_gelu_rows(float *x, const float *bias, size_t rows, size_t cols)
+{
+	for (size_t r = 0; r < rows; r++) {
+		float *row = x + r * cols;
+		size_t i = 0;
+		for (; i + GELU_BLOCK <= cols; i += GELU_BLOCK) {
+			float v[GELU_BLOCK], b[GELU_BLOCK];
+			memcpy(v, row + i, sizeof v);
+			memcpy(b, bias + i, sizeof b);
+			for (int j = 0; j < GELU_BLOCK; j++)
+				v[j] += b[j];
+#pragma GCC unroll 1
+			for (int j = 0; j < GELU_BLOCK; j++)
+				v[j] *= gelu_phi(v[j]);
+			memcpy(row + i, v, sizeof v);
+		}
+		for (; i < cols; i++) {
+			float v = row[i] + bias[i];
+			row[i] = v * gelu_phi(v);
+		}
+	}
+}
+
+YJ_SIMD_CLONES
+void bias_res_rows(float *x, const float *bias, const float *res, size_t rows, size_t cols)
+{
+	for (size_t r = 0; r < rows; r++) {
+		float *row = x + r * cols;
+		const float *q = res + r * cols;
+		size_t i = 0;
+		for (; i + GELU_BLOCK <= cols; i += GELU_BLOCK) {
+			float v[GELU_BLOCK], b[GELU_BLOCK], e[GELU_BLOCK];
+			memcpy(v, row + i, sizeof v);
+			memcpy(b, bias + i, sizeof b);
+			memcpy(e, q + i, sizeof e);
+			for (int j = 0; j < GELU_BLOCK; j++)
+				v[j] = (v[j] + b[j]) + e[j];
+			memcpy(row + i, v, sizeof v);
+		}
+		for (; i < cols; i++)
+			row[i] = (row[i] + bias[i]) + q[i];
+	}
+}
+
 YJ_SIMD_CLONES
 void gelu_backward(float *din, const float *dout, const float *in, size_t n)
 {

@@ -1132,6 +1132,56 @@ static void test_layer_items(void)
 	bert_free(&m);
 }
 
+/* Float32 inference (no_grad): the products over C <= 256 inputs stored
+ * without their bias, the bias and GELU or the residual added after, row
+ * by row (bert.c's rest_rows): the bits of the full forward, at one thread
+ * and at two (the forward's items of many rows); widths that are not a
+ * multiple of the 16-lane blocks. */
+static void test_fp32_epilogue(void)
+{
+	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 40, .layers = 2, .heads = 2,
+			   .intermediate = 100, .max_pos = 80, .type_vocab = 2, .pad_token_id = 0,
+			   .ln_eps = 1e-12f, .hidden_drop = 0.1f, .attn_drop = 0.2f,
+			   .init_range = 0.5f};
+	enum { B = 5, T = 80 };
+	yj_bert m;
+	if (!ok(bert_init(&m, &cfg, 29, NULL) == YJ_OK && bert_reserve(&m, B, T) == 0,
+		"init a model for the float32 epilogue"))
+		return;
+	m.precision = NN_FP32;
+	/* biases start at zero: give every value something of its own */
+	yj_rng rng;
+	rng_seed(&rng, 31);
+	for (size_t i = 0; i < m.ps.n; i++) {
+		float *v = params_data(&m.ps, (long)i);
+		for (size_t j = 0; j < m.ps.v[i].size; j++)
+			v[j] += (float)(rng_uniform(&rng) - 0.5) * 0.4f;
+	}
+	int32_t ids[B * T], mask[B * T];
+	for (int i = 0; i < B * T; i++)
+		ids[i] = 1 + (i * 5) % 12, mask[i] = i % T < T - 7 * (i / T);
+	const size_t n = (size_t)B * T * cfg.hidden;
+	float *keep = malloc(n * sizeof *keep);
+	if (!ok(keep != NULL, "memory for the float32 epilogue test"))
+		goto out;
+	nn_set_threads(1);
+	m.no_grad = 0;
+	bert_forward(&m, ids, NULL, mask, B, T, 0, NULL);
+	memcpy(keep, m.last_hidden, n * sizeof *keep);
+	for (int t = 1; t <= 2; t++) {
+		nn_set_threads(t);
+		m.no_grad = 1;
+		ok(bert_forward(&m, ids, NULL, mask, B, T, 0, NULL) == YJ_OK &&
+			   !memcmp(keep, m.last_hidden, n * sizeof *keep),
+		   "fp32 inference with the bias added after the product, %d thread(s): the bits of the full forward", t);
+	}
+out:
+	nn_set_threads(1);
+	m.no_grad = 0;
+	free(keep);
+	bert_free(&m);
+}
+
 static void test_rows_chunked(void)
 {
 	yj_bert_cfg cfg = {.vocab_size = 13, .hidden = 8, .layers = 1, .heads = 2,
@@ -1250,6 +1300,7 @@ int main(int argc, char **argv)
 	test_fd();
 	test_dropout_draws();
 	test_rows_chunked();
+	test_fp32_epilogue();
 	test_layer_items();
 	test_dirs();
 	test_trained();

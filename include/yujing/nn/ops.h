@@ -66,6 +66,14 @@ void relu_backward(float *din, const float *dout, const float *in, size_t n);
 /* GELU, erf form: x/2 (1 + erf(x/sqrt 2))  (torch.nn.GELU()) */
 void gelu_forward(float *out, const float *in, size_t n);
 void gelu_backward(float *din, const float *dout, const float *in, size_t n);
+/* The epilogue of a product x (rows,cols), row by row while it is in cache:
+ * x[r] += bias, then GELU of it, in place: the bits of the bias added
+ * first (as a product into a C holding the bias rows, when its sum over K
+ * is not split) and gelu_forward after. */
+void bias_gelu_rows(float *x, const float *bias, size_t rows, size_t cols);
+/* x[r] = (x[r] + bias) + res[r] over rows of width cols (the residual of a
+ * product stored without its bias): the bits of the two adds apart. */
+void bias_res_rows(float *x, const float *bias, const float *res, size_t rows, size_t cols);
 void tanh_forward(float *out, const float *in, size_t n);
 void tanh_backward(float *din, const float *dout, const float *out, size_t n);
 
