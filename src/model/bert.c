@@ -832,18 +832,18 @@ static void row_chunk(size_t BT, size_t it, size_t *lo, size_t *hi)
 
 /* Rows of an item of the forward's q, k, v and rest regions: in float32
  * each item's products pack the whole of every weight they use (OpenBLAS
- * repacks its M operand, here W^T, for every call), so the fewest items
- * that still give every part FWD_ITEMS_PER_PART of them (whole multiples
- * of 16 rows, at least ROW_CHUNK).  An item's rows are computed as by any
- * other split: row by row, the same bits. */
-#define FWD_ITEMS_PER_PART 1
+ * repacks its M operand, here W^T, for every call: sgemm_incopy went from
+ * 7.9% to 1.5% of an inference pass at 1 thread), so the fewest items that
+ * still give every part FWD_ITEMS_PER_PART of them (whole multiples of 16
+ * rows, at least ROW_CHUNK); two a part, as one left a part the loaded
+ * machine preempted holding the other up (2 threads: 5.8-8.2k tokens/s
+ * against 9.2-11.2k).  An item's rows are computed as by any other split:
+ * row by row, the same bits. */
+#define FWD_ITEMS_PER_PART 2
 
 static size_t fwd_rows(size_t BT, int np)
 {
-	const char *e = getenv("YJ_FWD_ITEMS"); /* TEMPORARY A/B */
-	if (e && atoi(e) == 0)
-		return ROW_CHUNK;
-	size_t k = (size_t)np * (e ? (size_t)atoi(e) : FWD_ITEMS_PER_PART);
+	size_t k = (size_t)np * FWD_ITEMS_PER_PART;
 	size_t r = ((BT + k - 1) / k + 15) / 16 * 16;
 	return r < ROW_CHUNK ? ROW_CHUNK : r;
 }
