@@ -53,7 +53,7 @@ sources_of()
 {
 	case $1 in
 	reader) echo "src/data/reader.c $base|-ljansson" ;;
-	safetensors) echo "src/nn/safetensors.c src/nn/params.c $base|-ljansson -lm" ;;
+	safetensors) echo "src/nn/safetensors.c src/nn/params.c src/nn/pool.c src/nn/blas.c $base|-ljansson -lopenblas -lpthread -lm" ;;
 	vocab | tokenizer) echo "src/text/tokenizer.c $base|-lutf8proc" ;;
 	project) echo "src/store/project.c src/store/sources.c src/store/runlog.c src/store/rawdata.c $base|-lsqlite3 -ljansson" ;;
 	*) return 1 ;;
