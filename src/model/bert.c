@@ -983,13 +983,18 @@ static void qkv_rows(struct pass *c, size_t lo, size_t hi)
 	lin_fwd(m, a->v + lo * C, x, PD(v_w), PD(v_b), n, C, C, NULL);
 }
 
+/* The items of a forward region over rows: c->rows of them at a time. */
+static void rows_items(struct pass *c, void (*fn)(struct pass *, size_t, size_t))
+{
+	size_t BT = (size_t)c->B * c->T;
+	for (size_t lo; (lo = next_item(c) * c->rows) < BT;)
+		fn(c, lo, lo + c->rows < BT ? lo + c->rows : BT);
+}
+
 static void fwd_qkv(void *ctx, int part, int np)
 {
-	struct pass *c = ctx;
-	size_t BT = (size_t)c->B * c->T;
-	for (size_t it, lo; (lo = (it = next_item(c)) * c->rows) < BT;) {
-		qkv_rows(c, lo, lo + c->rows < BT ? lo + c->rows : BT);
-	}
+	(void)part, (void)np;
+	rows_items(ctx, qkv_rows);
 }
 
 static void fwd_attn(void *ctx, int part, int np)
@@ -1021,8 +1026,8 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 	 * while the rows are in cache: the bits of the bias rows copied into
 	 * the product's C first, as OpenBLAS sums K <= EPI_K_MAX in one block
 	 * (every x86-64 kernel: 320 or more), instead of three passes */
-	int epi = !m->train && m->no_grad && !c->hdrop && !w3 && C <= EPI_K_MAX &&
-		  nn_precision_effective(m->precision) == NN_FP32;
+	const int infer = !m->train && m->no_grad; /* no dropout, no backward after */
+	int epi = infer && !w3 && C <= EPI_K_MAX && nn_precision_effective(m->precision) == NN_FP32;
 	if (epi) {
 		gemm(m, 0, 1, n, (int)C, (int)C, 1.0f, a->ctx + R, (int)C, PD(ao_w), (int)C, 0.0f,
 		     a->res1 + R, (int)C);
@@ -1043,7 +1048,7 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 	uint16_t *i16 = (uint16_t *)(void *)(a->ipre + lo * I);
 	int ld16 = (int)(I + (I & 1));
 	/* (no dropout there: the residual added as the product is stored) */
-	if (!(!m->train && m->no_grad && !c->hdrop && w4 && w5 &&
+	if (!(infer && w4 && w5 &&
 	      !bf16_gemm_packed_bias_gelu16(n, (int)I, (int)C, a->ln1 + R, (int)C, w4, PD(i_b), i16,
 					    ld16) &&
 	      !bf16_gemm_packed_bias_a16(n, (int)C, (int)I, i16, ld16, w5, PD(o_b), a->ln1 + R, (int)C,
@@ -1070,11 +1075,8 @@ static void rest_rows(struct pass *c, size_t lo, size_t hi)
 
 static void fwd_rest(void *ctx, int part, int np)
 {
-	struct pass *c = ctx;
-	size_t BT = (size_t)c->B * c->T;
-	for (size_t it, lo; (lo = (it = next_item(c)) * c->rows) < BT;) {
-		rest_rows(c, lo, lo + c->rows < BT ? lo + c->rows : BT);
-	}
+	(void)part, (void)np;
+	rows_items(ctx, rest_rows);
 }
 
 /* A whole layer, one sequence an item (when there are enough of them):

@@ -115,23 +115,10 @@ void mlp_free(yj_mlp *m)
 {
 	if (m->P == &m->ps)
 		params_free(&m->ps);
-	free(m->act_mem);
-	free(m->dact_mem);
+	free(m->act);
+	free(m->dact);
 	free(m->lse);
 	memset(m, 0, sizeof *m);
-}
-
-/* Floats in a cache line, and p rounded up to the next line.  The views
- * below are carved from a line-aligned start: with B rows of H channels
- * (multiples of 16), a region's parts, which split channels, then write
- * whole lines of their own (a line split between the two cores of the
- * mlp benchmark ping-ponged on every row: 2-thread step 265 -> 204 us
- * with the parameters' buffers aligned too). */
-#define LINE_FLOATS 16
-static float *line_up(float *p)
-{
-	uintptr_t u = (uintptr_t)p, line = LINE_FLOATS * sizeof(float);
-	return (float *)((u + line - 1) / line * line);
 }
 
 int mlp_reserve(yj_mlp *m, int b)
@@ -152,20 +139,22 @@ int mlp_reserve(yj_mlp *m, int b)
 			wt += H * (size_t)in_of(m, s, l);
 	size_t total = S * D * 2 * H + S * (D - 1) * B * H + S * D * B * H + B * S * H +
 		       B * (size_t)c->proj + 2 * B * (size_t)c->nclasses + B * maxin + wt;
-	float *amem = calloc(total + LINE_FLOATS, sizeof *amem), *dmem = calloc(total + LINE_FLOATS, sizeof *dmem);
+	/* the views are carved from a line-aligned start (nn_zalloc_lines): with
+	 * B rows of H channels (multiples of 16), a region's parts, which split
+	 * channels, then write whole lines of their own (a line split between
+	 * the two cores of the mlp benchmark ping-ponged on every row: 2-thread
+	 * step 265 -> 204 us with the parameters' buffers aligned too) */
+	float *a = nn_zalloc_lines(total), *d = nn_zalloc_lines(total);
 	double *lse = calloc(B, sizeof *lse);
-	if (!amem || !dmem || !lse) {
-		free(amem);
-		free(dmem);
+	if (!a || !d || !lse) {
+		free(a);
+		free(d);
 		free(lse);
 		return -1;
 	}
-	free(m->act_mem);
-	free(m->dact_mem);
+	free(m->act);
+	free(m->dact);
 	free(m->lse);
-	m->act_mem = amem;
-	m->dact_mem = dmem;
-	float *a = line_up(amem), *d = line_up(dmem);
 	m->act = a;
 	m->dact = d;
 	m->lse = lse;

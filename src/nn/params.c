@@ -89,17 +89,12 @@ long params_add(yj_params *ps, const char *name, int ndim, const int64_t *shape,
 	return (long)ps->n++;
 }
 
-/* n zeroed floats starting on a cache line (64 bytes): the threads of a
- * region write gradient columns of their own, and a line shared at the
- * border ping-pongs between the cores (the mlp benchmark's 2-thread step:
- * about 8% slower with calloc's 16-byte alignment).  NULL when out of
- * memory; free() releases it. */
-static float *zalloc_lines(size_t n)
+float *nn_zalloc_lines(size_t n)
 {
 	size_t bytes = n * sizeof(float);
 	if (n > SIZE_MAX / sizeof(float) - 64)
 		return NULL;
-	float *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+	float *p = aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
 	if (p)
 		memset(p, 0, bytes);
 	return p;
@@ -112,10 +107,10 @@ int params_alloc(yj_params *ps)
 	/* At least one float each so an empty model still has valid
 	 * (non-NULL) buffers. */
 	size_t n = ps->total ? ps->total : 1;
-	ps->data = zalloc_lines(n);
-	ps->grad = zalloc_lines(n);
-	ps->m = zalloc_lines(n);
-	ps->v2 = zalloc_lines(n);
+	ps->data = nn_zalloc_lines(n);
+	ps->grad = nn_zalloc_lines(n);
+	ps->m = nn_zalloc_lines(n);
+	ps->v2 = nn_zalloc_lines(n);
 	if (!ps->data || !ps->grad || !ps->m || !ps->v2) {
 		free(ps->data);
 		free(ps->grad);

@@ -481,7 +481,7 @@ static void test_consistency(void)
 	if (!ok(!mlp_init(&m, &cfg, 5) && !mlp_reserve(&m, B), "consistency: model"))
 		return;
 	/* the parts of a region write whole cache lines of their own only
-	 * from line-aligned buffers (structured.c line_up, params.c) */
+	 * from line-aligned buffers (params.c nn_zalloc_lines) */
 	ok((uintptr_t)m.act % 64 == 0 && (uintptr_t)m.dact % 64 == 0 && (uintptr_t)m.ps.data % 64 == 0 &&
 		   (uintptr_t)m.ps.grad % 64 == 0 && (uintptr_t)m.ps.m % 64 == 0 && (uintptr_t)m.ps.v2 % 64 == 0,
 	   "activations, gradients and parameters start on a 64-byte line");

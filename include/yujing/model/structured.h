@@ -41,11 +41,10 @@ typedef struct yj_mlp {
 	long bn_rm[MLP_MAX_SOURCES][MLP_MAX_DEPTH], bn_rv[MLP_MAX_SOURCES][MLP_MAX_DEPTH];
 	long proj_w, cls_w, cls_b;
 	/* activations for up to bmax rows, one buffer carved into views; act
-	 * and dact start on a cache line (inside act_mem, dact_mem: what is
-	 * freed), so two threads writing channels of one row do not share a line */
+	 * and dact start on a cache line (nn_zalloc_lines), so two threads
+	 * writing channels of one row do not share a line */
 	int bmax;
 	float *act, *dact;
-	void *act_mem, *dact_mem;
 	float *lin[MLP_MAX_SOURCES][MLP_MAX_DEPTH];  /* (B,H) Linear products, without the bias */
 	float *xhat[MLP_MAX_SOURCES][MLP_MAX_DEPTH]; /* (B,H) normalised: lin's buffer, in place */
 	/* block outputs, rows mlp_relu_ld apart: (B,H) inside a source, and

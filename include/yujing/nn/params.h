@@ -58,6 +58,13 @@ static inline float *params_grad(yj_params *ps, long i)
 	return ps->grad + ps->v[i].offset;
 }
 
+/* n zeroed floats starting on a cache line (64 bytes): the threads of a
+ * region write columns of their own, and a line shared at the border
+ * ping-pongs between the cores (the mlp benchmark's 2-thread step: about
+ * 8% slower with calloc's 16-byte alignment).  NULL when out of memory;
+ * free() releases it. */
+float *nn_zalloc_lines(size_t n);
+
 /* Zero all gradients.  From PARAMS_SPLIT_MIN floats the pass is split
  * across nn_threads() parts of the pool, each zeroing its params_share. */
 void params_zero_grad(yj_params *ps);
